@@ -1,0 +1,318 @@
+"""Typed, documented settings read from ``config.toml``, and where CRB keeps its files."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from crb_tui.errors import CrbError
+
+APP_NAME = "crb"
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "crb.db"
+
+
+def demo_db_path() -> Path:
+    """``crb --demo`` works on its own database so real data is never touched."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "demo.db"
+
+
+@dataclass
+class MeConfig:
+    name: str = ""
+    """Your name, shown in briefs."""
+    emails: list[str] = field(default_factory=list)
+    """Your own addresses and aliases: they never become people, and set mail direction."""
+    timezone: str = ""
+    """IANA time zone for "today" (e.g. "Europe/Paris"); empty uses the system's."""
+
+
+@dataclass
+class CadenceConfig:
+    """Default days between touches by tier; 0 means no cadence."""
+
+    key: int = 14
+    active: int = 30
+    network: int = 90
+    none: int = 0
+
+
+@dataclass
+class IdentityConfig:
+    create_people_from: str = "sent"
+    """When mail creates a person: "sent" (you wrote to them), "any", or "never"."""
+    blocklist: list[str] = field(default_factory=list)
+    """Addresses and "@domain"s that never become people."""
+    ignore_role_addresses: bool = True
+    """Drop no-reply and role addresses (noreply@, notifications@, mailer-daemon@...)."""
+    default_region: str = ""
+    """Two-letter region for phone numbers written without a country code (e.g. "GB")."""
+
+
+@dataclass
+class ReviewConfig:
+    daily_limit: int = 12
+    """How many items the daily review holds at most."""
+    stale_goal_days: int = 90
+    """Goals confirmed longer ago than this show up as "ask what has changed"."""
+    aftercare_days: list[int] = field(default_factory=lambda: [7, 30, 90])
+    """Follow-ups scheduled after a deal, in days."""
+    new_people_days: int = 14
+    """People created by sync in the last N days wait in the review for triage."""
+
+
+@dataclass
+class HealthConfig:
+    """Weights and decay constants of the health model (see docs/health.md)."""
+
+    warmth_grace_cadences: float = 1.0
+    """Warmth stays high for this many cadences after the last two-way touch."""
+    warmth_half_life_cadences: float = 1.0
+    """After the grace period, warmth halves every this many cadences."""
+    uncadenced_days: int = 180
+    """Cadence assumed for warmth when a person has none."""
+    trust_prior: float = 2.0
+    """Pseudo-count that keeps a short commitment history from swinging Trust to 0 or 100."""
+    trust_weight_commitments: float = 0.45
+    trust_weight_consistency: float = 0.30
+    trust_weight_reciprocity: float = 0.25
+    value_half_life_days: float = 180.0
+    """Value moments and time together count half after this many days."""
+    value_points: dict[str, float] = field(
+        default_factory=lambda: {
+            "intro": 20.0,
+            "advice": 10.0,
+            "resource": 8.0,
+            "referral": 25.0,
+            "deal": 30.0,
+            "other": 5.0,
+            "meeting": 6.0,
+            "call": 4.0,
+        }
+    )
+    """Points per value moment kind, and per meeting or call (time spent together)."""
+    value_scale: float = 60.0
+    """Decayed points at which Value reaches about 63."""
+    one_sided_high: int = 60
+    one_sided_low: int = 30
+    trend_window_days: int = 30
+    trend_threshold: int = 5
+
+
+@dataclass
+class PluginsConfig:
+    plugins_dir: str = ""
+    """A folder of single-file plugins (``*.py``) to load."""
+
+
+@dataclass
+class Config:
+    me: MeConfig = field(default_factory=MeConfig)
+    cadence: CadenceConfig = field(default_factory=CadenceConfig)
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    plugins: PluginsConfig = field(default_factory=PluginsConfig)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per-source settings, ``[sources.NAME]``, checked against each source's schema."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """TUI key remapping: binding id -> keys."""
+    path: Path | None = None
+
+    def cadence_for(self, tier: str | None) -> int:
+        return int(getattr(self.cadence, tier or "none", 0) or 0)
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return "a list"
+    if origin is dict:
+        return "a table"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        tp, str(tp)
+    )
+
+
+def _check(value: Any, tp: Any, key: str, file: str) -> Any:
+    origin = typing.get_origin(tp)
+    ok: bool
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        ok = isinstance(value, list)
+        if ok:
+            return [_check(v, item_tp, f"{key}[{i}]", file) for i, v in enumerate(value)]
+    elif origin is dict:
+        ok = isinstance(value, dict)
+        if ok:
+            _, val_tp = typing.get_args(tp)
+            if val_tp is not Any:
+                return {k: _check(v, val_tp, f"{key}.{k}", file) for k, v in value.items()}
+    elif origin in (typing.Union, types.UnionType):
+        ok = any(_matches(value, arg) for arg in typing.get_args(tp))
+    elif tp is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, tp)
+    if not ok:
+        raise CrbError(
+            f"{file}: {key} should be {_type_name(tp)}, not {type(value).__name__} {value!r}"
+        )
+    return value
+
+
+def _matches(value: Any, tp: Any) -> bool:
+    try:
+        _check(value, tp, "", "")
+        return True
+    except CrbError:
+        return False
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "path"}
+    for key in data:
+        if key not in names:
+            where = f"{prefix}{key}"
+            known = ", ".join(sorted(names))
+            raise CrbError(f"{file}: unknown setting {where!r} (known here: {known})")
+    kwargs: dict[str, Any] = {}
+    for name in names:
+        if name not in data:
+            continue
+        tp = hints[name]
+        value = data[name]
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                raise CrbError(f"{file}: [{prefix}{name}] should be a table")
+            kwargs[name] = _build(tp, value, f"{prefix}{name}.", file)
+        else:
+            kwargs[name] = _check(value, tp, f"{prefix}{name}", file)
+    return cls(**kwargs)
+
+
+def load_config(path: Path | None, *, must_exist: bool = False) -> Config:
+    """Read ``config.toml``; a missing default file gives the defaults."""
+    if path is None:
+        path = default_config_path()
+    path = Path(path).expanduser()
+    if not path.exists():
+        if must_exist:
+            raise CrbError(f"config file {path} does not exist (create one with `crb config init`)")
+        config = Config()
+        config.path = path
+        return config
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CrbError(f"{path}: not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CrbError(f"{path}: cannot read config: {exc}") from exc
+    config = _build(Config, data, "", str(path))
+    _check_no_secrets(config.sources, str(path))
+    config.path = path
+    return config
+
+
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
+
+
+def _check_no_secrets(sources: dict[str, dict[str, Any]], file: str) -> None:
+    for name, table in sources.items():
+        if not isinstance(table, dict):
+            raise CrbError(f"{file}: [sources.{name}] should be a table")
+        for key, value in table.items():
+            secretish = any(word in key.lower() for word in _SECRET_WORDS)
+            if secretish and isinstance(value, str) and value and not key.endswith(("_file", "_uri")):
+                raise CrbError(
+                    f"{file}: sources.{name}.{key} holds a secret in plain text; use "
+                    f'{{"$env" = "NAME"}} or {{"$keyring" = "service/user"}} instead'
+                )
+
+
+def resolve_secret(value: Any) -> str | None:
+    """Turn a secret reference into its value: ``{"$env": "NAME"}`` or ``{"$keyring": "svc/user"}``."""
+    if isinstance(value, dict):
+        if "$env" in value:
+            return os.environ.get(str(value["$env"]))
+        if "$keyring" in value:
+            try:
+                import keyring  # type: ignore[import-not-found]
+            except ImportError as exc:
+                raise CrbError("the keyring package is not installed") from exc
+            service, _, user = str(value["$keyring"]).partition("/")
+            return keyring.get_password(service, user)
+        raise CrbError(f"unknown secret reference {value!r}")
+    return None if value is None else str(value)
+
+
+def source_config(config: Config, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A source's settings: its schema's defaults overlaid with ``[sources.NAME]``, type-checked."""
+    file = str(config.path or "config")
+    given = config.sources.get(name, {})
+    merged = dict(schema)
+    for key, value in given.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema)) or "none"
+            raise CrbError(f"{file}: unknown setting 'sources.{name}.{key}' (known: {known})")
+        default = schema[key]
+        if isinstance(value, dict) and ("$env" in value or "$keyring" in value):
+            merged[key] = value
+            continue
+        if default is not None and not _matches_default(value, default):
+            raise CrbError(
+                f"{file}: sources.{name}.{key} should be {type(default).__name__}, "
+                f"not {type(value).__name__} {value!r}"
+            )
+        merged[key] = value
+    return merged
+
+
+def _matches_default(value: Any, default: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, type(default))
+
+
+def starter_config() -> dict[str, Any]:
+    """The settings ``crb config init`` writes: every section with its defaults."""
+    data = dataclasses.asdict(Config())
+    data.pop("path", None)
+    data["sources"] = {}
+    data["keymap"] = {}
+    return data
+
+
+def write_starter(path: Path) -> Path:
+    path = Path(path).expanduser()
+    if path.exists():
+        raise CrbError(f"{path} already exists; not overwriting it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = starter_config()
+    # tomli-w cannot write empty tables meaningfully; drop them from the starter.
+    data = {k: v for k, v in data.items() if v != {}}
+    with open(path, "xb") as fh:
+        fh.write(tomli_w.dumps(data).encode("utf-8"))
+    os.chmod(path, 0o600)
+    return path

@@ -1,0 +1,141 @@
+"""Identity normalisation and noise rules: how e-mails, phones and URLs are compared, and which
+addresses are never people (the user's own, no-reply and role addresses, the blocklist)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+IDENTITY_KINDS: tuple[str, ...] = ("email", "phone", "url", "handle")
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+
+# Local parts that belong to machines and teams, not to a person.
+_ROLE_LOCAL = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|bounces?|mailer[-_.]daemon|postmaster|"
+    r"notifications?|notify|alerts?|newsletters?|news|updates|marketing|mailer|daemon|"
+    r"automated|auto[-_.]?confirm|info|support|help|billing|invoices?|receipts?|orders?|"
+    r"hello|team|admin|root|webmaster|calendar[-_.]notification|digest|announce)"
+    r"([-_.+].*)?$",
+    re.IGNORECASE,
+)
+
+
+def normalise_email(value: str) -> str | None:
+    value = value.strip().strip("<>").strip()
+    if value.lower().startswith("mailto:"):
+        value = value[7:]
+    value = value.strip().lower()
+    return value if _EMAIL.match(value) else None
+
+
+def normalise_phone(value: str, region: str = "") -> str | None:
+    raw = value.strip()
+    if raw.lower().startswith("tel:"):
+        raw = raw[4:]
+    digits = re.sub(r"[^\d+]", "", raw)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if len(re.sub(r"\D", "", digits)) < 5:
+        return None
+    try:
+        parsed = phonenumbers.parse(digits, region.upper() or None)
+        if phonenumbers.is_possible_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    return digits
+
+
+def normalise_url(value: str) -> str | None:
+    raw = value.strip()
+    if not raw:
+        return None
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    host = (parts.hostname or "").lower()
+    if not host or "." not in host:
+        return None
+    for prefix in ("www.", "m.", "mobile."):
+        if host.startswith(prefix):
+            host = host[len(prefix) :]
+    # LinkedIn serves the same profile under country subdomains (uk.linkedin.com/in/x).
+    if host.endswith(".linkedin.com"):
+        host = "linkedin.com"
+    path = parts.path.rstrip("/")
+    if host == "linkedin.com":
+        path = path.lower()
+    return f"{host}{path}"
+
+
+def normalise_handle(value: str) -> str | None:
+    value = value.strip().lstrip("@").lower()
+    return value or None
+
+
+def normalise(kind: str, value: str, region: str = "") -> str | None:
+    """The canonical form of an identity, or None when the value is not one."""
+    if not isinstance(value, str):
+        return None
+    if kind == "email":
+        return normalise_email(value)
+    if kind == "phone":
+        return normalise_phone(value, region)
+    if kind == "url":
+        return normalise_url(value)
+    if kind == "handle":
+        return normalise_handle(value)
+    return None
+
+
+def is_role_address(email: str) -> bool:
+    local = email.split("@", 1)[0]
+    return bool(_ROLE_LOCAL.match(local))
+
+
+class NoiseRules:
+    """Decides which identities are never people."""
+
+    def __init__(
+        self,
+        me: Iterable[str] = (),
+        blocklist: Iterable[str] = (),
+        ignore_roles: bool = True,
+    ) -> None:
+        self.me = {e for e in (normalise_email(x) for x in me) if e}
+        self.blocked_addresses: set[str] = set()
+        self.blocked_domains: set[str] = set()
+        for item in blocklist:
+            item = item.strip().lower()
+            if item.startswith("@"):
+                self.blocked_domains.add(item[1:])
+            elif item:
+                self.blocked_addresses.add(normalise_email(item) or item)
+        self.ignore_roles = ignore_roles
+
+    def block(self, kind: str, value: str) -> None:
+        if kind == "domain":
+            self.blocked_domains.add(value.lstrip("@").lower())
+        else:
+            self.blocked_addresses.add(value)
+
+    def reason(self, kind: str, value: str) -> str | None:
+        """Why this (normalised) identity is not a person, or None when it may be one."""
+        if kind != "email":
+            return "blocklist" if value in self.blocked_addresses else None
+        if value in self.me:
+            return "own address"
+        if value in self.blocked_addresses:
+            return "blocklist"
+        domain = value.rsplit("@", 1)[-1]
+        if domain in self.blocked_domains or any(
+            domain.endswith("." + d) for d in self.blocked_domains
+        ):
+            return "blocklist"
+        if self.ignore_roles and is_role_address(value):
+            return "role address"
+        return None

@@ -1,0 +1,152 @@
+"""The plugin manager: loads entry-point plugins once, single-file plugins from a folder, and
+collects what they register."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from crb_tui import hookspecs
+from crb_tui.errors import CrbError
+from crb_tui.sources import Source
+
+ENTRY_POINT_GROUP = "crb_tui"
+BUILTIN_DISTRIBUTION = "crb-tui"
+
+pm = pluggy.PluginManager("crb_tui")
+pm.add_hookspecs(hookspecs)
+
+_loaded_entry_points = False
+_loaded_dirs: set[Path] = set()
+
+
+def _allowed() -> set[str] | None:
+    """Names from ``CRB_LOAD_PLUGINS`` (comma separated), or None when it is unset."""
+    value = os.environ.get("CRB_LOAD_PLUGINS")
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def load_entry_points() -> None:
+    """Load plugins from the ``crb_tui`` entry-point group, once per process.
+
+    ``CRB_LOAD_PLUGINS`` restricts which load (by entry-point or distribution name; empty loads
+    none). Under the test suite (``sys._called_from_test``) only CRB's own built-in plugins load
+    unless ``CRB_LOAD_PLUGINS`` says otherwise, so a developer's installed plugins never leak in.
+    """
+    global _loaded_entry_points
+    if _loaded_entry_points:
+        return
+    _loaded_entry_points = True
+    allowed = _allowed()
+    testing = getattr(sys, "_called_from_test", False)
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist else ""
+        if allowed is not None:
+            if ep.name not in allowed and dist not in allowed:
+                continue
+        elif testing and dist != BUILTIN_DISTRIBUTION:
+            continue
+        if pm.get_plugin(ep.name) is not None:
+            continue
+        module = ep.load()
+        pm.register(module, name=ep.name)
+        _dists[ep.name] = (dist, ep.dist.version if ep.dist else "")
+
+
+_dists: dict[str, tuple[str, str]] = {}
+
+
+def load_plugins_dir(path: Path | None) -> None:
+    """Load every ``*.py`` file in ``path`` as a single-file plugin (once per folder)."""
+    if path is None:
+        return
+    path = Path(path).expanduser()
+    if path in _loaded_dirs:
+        return
+    _loaded_dirs.add(path)
+    if not path.is_dir():
+        raise CrbError(f"plugins_dir {path} is not a folder")
+    allowed = _allowed()
+    for file in sorted(path.glob("*.py")):
+        name = f"crb_local_{file.stem}"
+        if allowed is not None and file.stem not in allowed and name not in allowed:
+            continue
+        if pm.get_plugin(name) is not None:
+            continue
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise CrbError(f"plugin {file} failed to load: {exc}") from exc
+        pm.register(module, name=name)
+        _dists[name] = (str(file), "")
+
+
+def load(plugins_dir: Path | None = None) -> pluggy.PluginManager:
+    load_entry_points()
+    load_plugins_dir(plugins_dir)
+    return pm
+
+
+def sources() -> dict[str, Source]:
+    """Every registered source by name (the first plugin to register a name wins)."""
+    found: dict[str, Source] = {}
+    for impl in pm.hook.register_sources.get_hookimpls():
+        plugin_name = pm.get_name(impl.plugin) or ""
+
+        def register(source: Source, _plugin: str = plugin_name) -> None:
+            source.plugin = _plugin
+            found.setdefault(source.name, source)
+
+        impl.function(register=register)
+    return found
+
+
+def commands() -> list[Any]:
+    found: list[Any] = []
+    pm.hook.register_commands(register=found.append)
+    return found
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    version: str
+    distribution: str
+    hooks: list[str]
+    sources: list[str] = field(default_factory=list)
+
+
+def describe() -> list[PluginInfo]:
+    """What ``crb plugins`` shows: every plugin with its version, hooks and sources."""
+    by_plugin: dict[str, list[str]] = {}
+    for source in sources().values():
+        by_plugin.setdefault(source.plugin, []).append(source.name)
+    infos = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None or name.startswith("_"):
+            continue
+        dist, version = _dists.get(name, ("", ""))
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        infos.append(
+            PluginInfo(
+                name=name,
+                version=version or getattr(plugin, "__version__", ""),
+                distribution=dist,
+                hooks=hooks,
+                sources=sorted(by_plugin.get(name, [])),
+            )
+        )
+    return sorted(infos, key=lambda p: p.name)

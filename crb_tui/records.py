@@ -1,0 +1,144 @@
+"""Records: what a data source yields and what the store's single write path takes in.
+
+Sources never touch the database. They yield these plain dataclasses; the store resolves
+identities to people, dedupes on ``source_key`` and counts what it did with each record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+IdentityKind = Literal["email", "phone", "url", "handle"]
+InteractionKind = Literal["email", "meeting", "call", "message", "note", "connection"]
+Direction = Literal["in", "out", "mutual"]
+
+INTERACTION_KINDS: tuple[str, ...] = ("email", "meeting", "call", "message", "note", "connection")
+DIRECTIONS: tuple[str, ...] = ("in", "out", "mutual")
+VALUE_KINDS: tuple[str, ...] = ("intro", "advice", "resource", "referral", "deal", "other")
+TIERS: tuple[str, ...] = ("key", "active", "network", "none")
+STAGES: tuple[str, ...] = ("contact", "transaction", "relationship", "partner")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One way of reaching a person: an e-mail address, phone number, profile URL or handle.
+
+    ``value`` may be given raw; the store normalises it (lower-case e-mail, E.164-ish phone,
+    canonical URL) before matching.
+    """
+
+    kind: str
+    value: str
+
+
+@dataclass
+class Person:
+    """A person as a source knows them (a contact card, a CSV row, a LinkedIn connection).
+
+    The store matches the person on any of ``identities`` (or on ``source_key`` when there is no
+    identity at all) and fills in what it did not know; it never overwrites a field the user set.
+    """
+
+    name: str
+    identities: list[Identity] = field(default_factory=list)
+    org: str | None = None
+    title: str | None = None
+    tier: str | None = None
+    cadence_days: int | None = None
+    birthday: str | None = None
+    """``YYYY-MM-DD`` or ``--MM-DD`` when the year is unknown."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """Personal details worth remembering (family, preferences, important dates)."""
+    source_key: str | None = None
+    triage: bool = False
+    """True when the person came from sync and the user has not accepted them yet."""
+
+
+@dataclass
+class Interaction:
+    """A touch with one person: a mail, a meeting, a call, a message, a connection.
+
+    A mail to three people is three records with the same ``source_key`` prefix; give each one
+    ``source_key`` unique per counterpart (e.g. ``"<message-id>|bob@example.com"``) so that the
+    same mail seen by two sources is stored once.
+    """
+
+    source_key: str
+    kind: str
+    direction: str
+    at: dt.datetime
+    with_: Identity
+    name: str | None = None
+    """Display name of the counterpart as the source saw it (used if a person is created)."""
+    subject: str | None = None
+    thread: str | None = None
+    duration_minutes: int | None = None
+
+
+@dataclass
+class Commitment:
+    """A promise, made by the user to the person (``direction="out"``) or to the user ("in")."""
+
+    who: Identity | int
+    text: str
+    due: dt.date
+    status: str = "open"
+    direction: str = "out"
+    created: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    source_key: str | None = None
+
+
+@dataclass
+class ValueMoment:
+    """Value given to or received from a person: an intro, advice, a resource, a referral, a deal."""
+
+    who: Identity | int
+    kind: str
+    direction: str
+    at: dt.datetime
+    note: str | None = None
+    amount: float | None = None
+    source_key: str | None = None
+
+
+@dataclass
+class Goal:
+    """What the person is working towards now, with the date it was last confirmed."""
+
+    who: Identity | int
+    text: str
+    confirmed_at: dt.datetime
+    source_key: str | None = None
+
+
+@dataclass
+class Note:
+    """A note about a person; ``their_words`` marks their own voice (requests, feedback)."""
+
+    who: Identity | int
+    text: str
+    at: dt.datetime
+    their_words: bool = False
+    source_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Yielded by a source for an item it saw and chose not to import, so it is counted."""
+
+    reason: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    """Yielded by a source for an item it could not read: ``where`` names file and line/record."""
+
+    reason: str
+    where: str
+
+
+Record = Person | Interaction | Commitment | ValueMoment | Goal | Note | Skip | Reject

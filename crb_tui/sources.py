@@ -1,0 +1,102 @@
+"""The data-source contract: ``Source`` (what a plugin registers) and ``SyncContext`` (what it gets)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from crb_tui.records import Record
+
+
+@dataclass
+class Source:
+    """A data source offered by a plugin.
+
+    ``sync(ctx)`` yields records (see :mod:`crb_tui.records`). It reads its settings from
+    ``ctx.config`` (defaults come from ``config_schema``), keeps its cursor with
+    ``ctx.checkpoint`` and reports progress with ``ctx.progress``. A file importer also lists
+    the ``formats`` it reads and a ``detect`` function; ``crb import`` then hands it the files
+    in ``ctx.paths``.
+    """
+
+    name: str
+    sync: Callable[[SyncContext], Iterable[Record]]
+    description: str = ""
+    config_schema: dict[str, Any] = field(default_factory=dict)
+    """Option name -> default value; the default's type is the option's type."""
+    formats: tuple[str, ...] = ()
+    detect: Callable[[Path, bytes], str | None] | None = None
+    """Given a path and its first bytes, return the format name it reads, or None."""
+    plugin: str = ""
+    """Filled in by the host: the plugin that registered this source."""
+
+
+class Checkpoint:
+    """A source's resumable cursor, stored in ``sync_state`` once the records before it are saved."""
+
+    def __init__(self, load: Callable[[], Any], save: Callable[[Any], None]) -> None:
+        self._load = load
+        self._save = save
+
+    def get(self, default: Any = None) -> Any:
+        value = self._load()
+        return default if value is None else value
+
+    def set(self, value: Any) -> None:
+        """Save the cursor. Every record yielded before this call is stored first."""
+        self._save(value)
+
+
+ProgressCallback = Callable[[str, int, int | None, str], None]
+"""``progress(source_name, done, total_or_None, message)``, used by the CLI and the TUI."""
+
+
+@dataclass
+class SyncContext:
+    """What a source gets when it runs."""
+
+    source: str
+    config: dict[str, Any]
+    checkpoint: Checkpoint
+    logger: logging.Logger
+    paths: list[Path] = field(default_factory=list)
+    """Files or URLs handed over by ``crb import``; empty for a scheduled sync."""
+    me: tuple[str, ...] = ()
+    """The user's own e-mail addresses, normalised."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Host-wide settings a source may need (e.g. ``identity`` rules)."""
+    _progress: ProgressCallback | None = None
+    _secret: Callable[[Any], str | None] | None = None
+    _cancelled: Callable[[], bool] | None = None
+
+    def progress(self, done: int, total: int | None = None, message: str = "") -> None:
+        if self._progress is not None:
+            self._progress(self.source, done, total, message)
+
+    def secret(self, key: str) -> str | None:
+        """Resolve a secret setting (``{"$env": "NAME"}`` or ``{"$keyring": "service/user"}``)."""
+        value = self.config.get(key)
+        if value is None or self._secret is None:
+            return value
+        return self._secret(value)
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._cancelled and self._cancelled())
+
+    def http_client(self, **kwargs: Any) -> httpx.Client:
+        """An httpx client with CRB's user agent and sane timeouts; the caller closes it."""
+        headers = {"User-Agent": "crb-tui"}
+        headers.update(kwargs.pop("headers", {}))
+        kwargs.setdefault("timeout", httpx.Timeout(30.0, connect=10.0))
+        return httpx.Client(headers=headers, follow_redirects=True, **kwargs)
+
+
+def iter_records(source: Source, ctx: SyncContext) -> Iterator[Record]:
+    """Call a source's ``sync`` and iterate what it yields (a list or a generator)."""
+    yield from source.sync(ctx)

@@ -1,0 +1,194 @@
+"""The core schema, as named, append-only migrations. Never edit one that has shipped: add a new one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+core = Migrations("crb_core")
+
+
+@core()
+def m001_initial(db: Database) -> None:
+    db["organizations"].create(
+        {"id": int, "name": str, "domain": str, "created": str}, pk="id", not_null={"name"}
+    )
+    db["organizations"].create_index(["name"], unique=True)
+    db["people"].create(
+        {
+            "id": int,
+            "name": str,
+            "org_id": int,
+            "title": str,
+            "tier": str,
+            "cadence_days": int,
+            "stage_override": str,
+            "archived": int,
+            "snoozed_until": str,
+            "triage": int,
+            "birthday": str,
+            "details": str,
+            "source": str,
+            "source_key": str,
+            "merged_into": int,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={"name"},
+        defaults={"tier": "none", "archived": 0, "triage": 0, "details": "{}"},
+        foreign_keys=[("org_id", "organizations", "id"), ("merged_into", "people", "id")],
+    )
+    db["people"].create_index(["source_key"], unique=True)
+    db["people"].create_index(["org_id"])
+    db["identities"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "kind": str,
+            "value": str,
+            "display_name": str,
+            "source": str,
+            "first_seen": str,
+        },
+        pk="id",
+        not_null={"kind", "value"},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["identities"].create_index(["kind", "value"], unique=True)
+    db["identities"].create_index(["person_id"])
+    db["interactions"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "identity_id": int,
+            "kind": str,
+            "direction": str,
+            "at": str,
+            "subject": str,
+            "thread": str,
+            "duration_minutes": int,
+            "source": str,
+            "source_key": str,
+        },
+        pk="id",
+        not_null={"kind", "direction", "at", "source_key"},
+        foreign_keys=[("person_id", "people", "id"), ("identity_id", "identities", "id")],
+    )
+    db["interactions"].create_index(["source_key"], unique=True)
+    db["interactions"].create_index(["person_id", "at"])
+    db["interactions"].create_index(["identity_id"])
+    db["commitments"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "text": str,
+            "due": str,
+            "status": str,
+            "direction": str,
+            "created": str,
+            "closed_at": str,
+            "source": str,
+            "source_key": str,
+        },
+        pk="id",
+        not_null={"person_id", "text", "due", "status"},
+        defaults={"status": "open", "direction": "out"},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["commitments"].create_index(["source_key"], unique=True)
+    db["commitments"].create_index(["person_id"])
+    db["commitments"].create_index(["status", "due"])
+    db["value_moments"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "kind": str,
+            "direction": str,
+            "at": str,
+            "note": str,
+            "amount": float,
+            "source": str,
+            "source_key": str,
+        },
+        pk="id",
+        not_null={"person_id", "kind", "direction", "at"},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["value_moments"].create_index(["source_key"], unique=True)
+    db["value_moments"].create_index(["person_id", "at"])
+    db["goals"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "text": str,
+            "confirmed_at": str,
+            "created": str,
+            "active": int,
+            "source": str,
+            "source_key": str,
+        },
+        pk="id",
+        not_null={"person_id", "text", "confirmed_at"},
+        defaults={"active": 1},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["goals"].create_index(["source_key"], unique=True)
+    db["goals"].create_index(["person_id"])
+    db["notes"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "at": str,
+            "text": str,
+            "their_words": int,
+            "source": str,
+            "source_key": str,
+        },
+        pk="id",
+        not_null={"person_id", "at", "text"},
+        defaults={"their_words": 0},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["notes"].create_index(["source_key"], unique=True)
+    db["notes"].create_index(["person_id"])
+    db["sync_state"].create(
+        {
+            "source": str,
+            "cursor": str,
+            "last_run": str,
+            "last_ok": str,
+            "counts": str,
+            "last_error": str,
+        },
+        pk="source",
+    )
+    db["ignored"].create(
+        {"id": int, "kind": str, "value": str, "reason": str, "created": str}, pk="id"
+    )
+    db["ignored"].create_index(["kind", "value"], unique=True)
+    db["merges"].create(
+        {"id": int, "at": str, "kept_id": int, "merged_id": int, "snapshot": str, "undone_at": str},
+        pk="id",
+    )
+    db["review_history"].create(
+        {
+            "id": int,
+            "at": str,
+            "day": str,
+            "person_id": int,
+            "item_kind": str,
+            "action": str,
+            "detail": str,
+        },
+        pk="id",
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["review_history"].create_index(["day"])
+
+
+@core()
+def m002_fts(db: Database) -> None:
+    db["people"].enable_fts(["name"], fts_version="FTS5", create_triggers=True)
+    db["organizations"].enable_fts(["name"], fts_version="FTS5", create_triggers=True)
+    db["notes"].enable_fts(["text"], fts_version="FTS5", create_triggers=True)
+    db["interactions"].enable_fts(["subject"], fts_version="FTS5", create_triggers=True)

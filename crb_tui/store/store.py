@@ -1,0 +1,779 @@
+"""The ``Store``: one SQLite file opened safely, migrated, and written through one path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from crb_tui import records as r
+from crb_tui.errors import Ambiguous, CrbError, NotFound
+from crb_tui.identity import NoiseRules, normalise
+from crb_tui.store.migrations import core
+
+BUSY_TIMEOUT_MS = 5000
+BATCH_SIZE = 500
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def iso(value: dt.datetime | dt.date | str | None) -> str | None:
+    """Timestamps are stored as UTC ``YYYY-MM-DDTHH:MM:SS+00:00`` so they sort as text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+    return value.isoformat()
+
+
+@dataclass
+class WriteResult:
+    """What the write path did with each record it was given. Nothing goes uncounted."""
+
+    seen: int = 0
+    imported: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    touched_people: set[int] = field(default_factory=set)
+    new_people: int = 0
+
+    def add(self, other: WriteResult) -> None:
+        self.seen += other.seen
+        self.imported += other.imported
+        self.updated += other.updated
+        self.merged += other.merged
+        self.unchanged += other.unchanged
+        self.skipped.update(other.skipped)
+        self.rejected.extend(other.rejected)
+        self.touched_people |= other.touched_people
+        self.new_people += other.new_people
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seen": self.seen,
+            "imported": self.imported,
+            "updated": self.updated,
+            "merged": self.merged,
+            "unchanged": self.unchanged,
+            "skipped": dict(sorted(self.skipped.items())),
+            "rejected": list(self.rejected),
+            "new_people": self.new_people,
+        }
+
+
+class Store:
+    """CRB's database. Open with :func:`open_store`; it belongs to the thread that opened it."""
+
+    def __init__(
+        self,
+        db: Database,
+        path: Path | None,
+        *,
+        noise: NoiseRules | None = None,
+        create_people_from: str = "sent",
+        phone_region: str = "",
+    ) -> None:
+        self.db = db
+        self.path = path
+        self.noise = noise or NoiseRules()
+        self.create_people_from = create_people_from
+        self.phone_region = phone_region
+        self._load_ignored()
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str | None,
+        *,
+        plugin_migrations: Sequence[Migrations] = (),
+        **kwargs: Any,
+    ) -> Store:
+        """Open (creating with mode 0600 if needed) and migrate the database at ``path``.
+
+        ``None`` opens an in-memory database (tests). A file that is not a CRB database, or not
+        SQLite at all, raises :class:`CrbError` and is left exactly as it was.
+        """
+        if path is None:
+            db = Database(memory=True)
+            _configure(db)
+            store_path = None
+        else:
+            store_path = Path(path).expanduser()
+            if store_path.exists():
+                _check_is_sqlite(store_path)
+            else:
+                store_path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(store_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+            try:
+                conn = sqlite3.connect(str(store_path), check_same_thread=False)
+                db = Database(conn)
+                _configure(db)
+                _check_foreign(db, store_path)
+            except sqlite3.DatabaseError as exc:
+                raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
+        try:
+            core.apply(db)
+            for migrations in plugin_migrations:
+                migrations.apply(db)
+        except sqlite3.OperationalError as exc:
+            raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
+        if store_path is not None:
+            _restrict_permissions(store_path)
+        return cls(db, store_path, **kwargs)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _load_ignored(self) -> None:
+        for row in self.db.query("select kind, value from ignored"):
+            self.noise.block(row["kind"], row["value"])
+
+    # -- the write path --------------------------------------------------------------------
+
+    def write(self, records: Iterable[r.Record], source: str) -> WriteResult:
+        """Store records from ``source``, in batches, each batch in one transaction.
+
+        People are matched on any identity; interactions and everything with a ``source_key``
+        upsert on it, so writing the same records twice adds nothing.
+        """
+        total = WriteResult()
+        batch: list[r.Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= BATCH_SIZE:
+                total.add(self.write_batch(batch, source))
+                batch = []
+        if batch:
+            total.add(self.write_batch(batch, source))
+        return total
+
+    def write_batch(self, batch: Sequence[r.Record], source: str) -> WriteResult:
+        result = WriteResult()
+        stamp = iso(now_utc())
+        with self.db.atomic():
+            writer = _BatchWriter(self, source, stamp, result)
+            for record in batch:
+                result.seen += 1
+                writer.write(record)
+            writer.flush()
+        return result
+
+    # -- identities ------------------------------------------------------------------------
+
+    def norm(self, identity: r.Identity) -> tuple[str, str] | None:
+        value = normalise(identity.kind, identity.value, self.phone_region)
+        return None if value is None else (identity.kind, value)
+
+    def find_identity(self, kind: str, value: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "select * from identities where kind = ? and value = ?", [kind, value]
+            )
+        )
+        return rows[0] if rows else None
+
+    # -- people ----------------------------------------------------------------------------
+
+    def person(self, person_id: int) -> dict[str, Any]:
+        rows = list(self.db.query("select * from people where id = ?", [person_id]))
+        if not rows:
+            raise NotFound(f"no person with id {person_id}")
+        return rows[0]
+
+    def resolve_person(self, query: str | int, *, include_merged: bool = False) -> int:
+        """Find one person by id, any identity (e-mail, phone, URL) or an unambiguous name."""
+        text = str(query).strip()
+        if not text:
+            raise NotFound("no person given")
+        live = "" if include_merged else " and merged_into is null"
+        if text.isdigit():
+            rows = list(self.db.query(f"select id from people where id = ?{live}", [int(text)]))
+            if rows:
+                return rows[0]["id"]
+        kind = _guess_identity_kind(text)
+        if kind is not None:
+            value = normalise(kind, text, self.phone_region)
+            row = self.find_identity(kind, value) if value else None
+            if row and row["person_id"] is not None:
+                return _live(self.db, row["person_id"])
+            if kind != "phone":
+                raise NotFound(f"no person with {kind} {text!r}")
+        exact = list(
+            self.db.query(
+                f"select id, name from people where lower(name) = lower(?){live} order by id",
+                [text],
+            )
+        )
+        if len(exact) == 1:
+            return exact[0]["id"]
+        candidates = exact or list(
+            self.db.query(
+                f"select id, name from people where name like ? escape '\\'{live} "
+                "order by name limit 11",
+                ["%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+            )
+        )
+        if len(candidates) == 1:
+            return candidates[0]["id"]
+        if not candidates:
+            raise NotFound(f"no person matches {text!r}")
+        shown = ", ".join(f"{c['name']} (id {c['id']})" for c in candidates[:10])
+        more = " and more" if len(candidates) > 10 else ""
+        raise Ambiguous(f"{text!r} matches several people: {shown}{more}; use an id or e-mail")
+
+    def org_id(self, name: str | None, stamp: str | None = None) -> int | None:
+        if not name or not name.strip():
+            return None
+        name = name.strip()
+        rows = list(self.db.query("select id from organizations where name = ?", [name]))
+        if rows:
+            return rows[0]["id"]
+        cur = self.db.execute(
+            "insert into organizations (name, created) values (?, ?)", [name, stamp or iso(now_utc())]
+        )
+        return cur.lastrowid
+
+    def counts(self) -> dict[str, int]:
+        tables = [
+            "people",
+            "organizations",
+            "identities",
+            "interactions",
+            "commitments",
+            "value_moments",
+            "goals",
+            "notes",
+        ]
+        out = {t: self.db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
+        out["people"] = self.db.execute(
+            "select count(*) from people where merged_into is null"
+        ).fetchone()[0]
+        return out
+
+    # -- sync state ------------------------------------------------------------------------
+
+    def get_cursor(self, source: str) -> Any:
+        rows = list(self.db.query("select cursor from sync_state where source = ?", [source]))
+        if not rows or rows[0]["cursor"] is None:
+            return None
+        return json.loads(rows[0]["cursor"])
+
+    def set_cursor(self, source: str, cursor: Any) -> None:
+        self.db.execute(
+            "insert into sync_state (source, cursor) values (?, ?) "
+            "on conflict(source) do update set cursor = excluded.cursor",
+            [source, json.dumps(cursor)],
+        )
+        if not self.db.conn.in_transaction:
+            return
+
+    def record_run(self, source: str, *, ok: bool, counts: dict[str, Any], error: str | None) -> None:
+        stamp = iso(now_utc())
+        with self.db.atomic():
+            self.db.execute(
+                "insert into sync_state (source, last_run) values (?, ?) "
+                "on conflict(source) do update set last_run = excluded.last_run",
+                [source, stamp],
+            )
+            self.db.execute(
+                "update sync_state set counts = ?, last_error = ?"
+                + (", last_ok = ?" if ok else "")
+                + " where source = ?",
+                [json.dumps(counts), error] + ([stamp] if ok else []) + [source],
+            )
+
+    def sync_states(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from sync_state order by source"))
+
+
+class _BatchWriter:
+    """Writes one batch of records inside the caller's transaction."""
+
+    def __init__(self, store: Store, source: str, stamp: str | None, result: WriteResult) -> None:
+        self.store = store
+        self.db = store.db
+        self.source = source
+        self.stamp = stamp
+        self.result = result
+        self._identity_cache: dict[tuple[str, str], tuple[int, int | None]] = {}
+        self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
+
+    # identities ---------------------------------------------------------------------------
+
+    def _identity(self, key: tuple[str, str]) -> tuple[int, int | None] | None:
+        hit = self._identity_cache.get(key)
+        if hit is not None:
+            return hit
+        row = self.db.execute(
+            "select id, person_id from identities where kind = ? and value = ?", key
+        ).fetchone()
+        if row is None:
+            return None
+        self._identity_cache[key] = (row[0], row[1])
+        return self._identity_cache[key]
+
+    def _add_identity(
+        self, key: tuple[str, str], person_id: int | None, display: str | None
+    ) -> int:
+        cur = self.db.execute(
+            "insert into identities (person_id, kind, value, display_name, source, first_seen) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [person_id, key[0], key[1], display, self.source, self.stamp],
+        )
+        ident_id = int(cur.lastrowid or 0)
+        self._identity_cache[key] = (ident_id, person_id)
+        return ident_id
+
+    def _claim_identity(self, key: tuple[str, str], ident_id: int, person_id: int) -> None:
+        """Attach a waiting (person-less) identity and its interactions to a person."""
+        self.db.execute("update identities set person_id = ? where id = ?", [person_id, ident_id])
+        self.db.execute(
+            "update interactions set person_id = ? where identity_id = ? and person_id is null",
+            [person_id, ident_id],
+        )
+        self._identity_cache[key] = (ident_id, person_id)
+
+    def _new_person(self, name: str, *, triage: bool, **fields: Any) -> int:
+        row = {
+            "name": name,
+            "triage": int(triage),
+            "created": self.stamp,
+            "updated": self.stamp,
+            "source": self.source,
+            "details": "{}",
+        }
+        row.update({k: v for k, v in fields.items() if v is not None})
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cur = self.db.execute(f"insert into people ({cols}) values ({marks})", list(row.values()))
+        self.result.new_people += 1
+        return int(cur.lastrowid or 0)
+
+    # dispatch -----------------------------------------------------------------------------
+
+    def write(self, record: r.Record) -> None:
+        try:
+            if isinstance(record, r.Interaction):
+                self._interaction(record)
+            elif isinstance(record, r.Person):
+                self.flush()
+                self._person(record)
+            elif isinstance(record, r.Skip):
+                self.result.skipped[record.reason] += 1
+            elif isinstance(record, r.Reject):
+                self.result.rejected.append({"where": record.where, "reason": record.reason})
+            elif isinstance(record, r.Commitment | r.ValueMoment | r.Goal | r.Note):
+                self.flush()
+                self._owned(record)
+            else:
+                self._reject(record, f"not a CRB record: {type(record).__name__}")
+        except _Rejected as exc:
+            self._reject(record, str(exc))
+
+    def _reject(self, record: Any, reason: str) -> None:
+        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
+        self.result.rejected.append({"where": f"{self.source}:{key}", "reason": reason})
+
+    # people -------------------------------------------------------------------------------
+
+    def _person(self, rec: r.Person) -> None:
+        name = (rec.name or "").strip()
+        keys: list[tuple[str, str]] = []
+        for ident in rec.identities:
+            key = self.store.norm(ident)
+            if key is None:
+                continue
+            reason = self.store.noise.reason(*key)
+            if reason == "own address":
+                continue
+            if key not in keys:
+                keys.append(key)
+        if rec.tier is not None and rec.tier not in r.TIERS:
+            raise _Rejected(f"unknown tier {rec.tier!r}")
+        if not name and not keys:
+            raise _Rejected("no name and no identity")
+        person_id: int | None = None
+        for key in keys:
+            hit = self._identity(key)
+            if hit and hit[1] is not None:
+                person_id = _live(self.db, hit[1])
+                break
+        if person_id is None and rec.source_key:
+            row = self.db.execute(
+                "select id from people where source_key = ?", [rec.source_key]
+            ).fetchone()
+            if row:
+                person_id = _live(self.db, row[0])
+        org_id = self.store.org_id(rec.org, self.stamp)
+        details = json.dumps(rec.details, sort_keys=True) if rec.details else None
+        if person_id is None:
+            person_id = self._new_person(
+                name or keys[0][1],
+                triage=rec.triage,
+                org_id=org_id,
+                title=rec.title,
+                tier=rec.tier or "none",
+                cadence_days=rec.cadence_days,
+                birthday=rec.birthday,
+                details=details,
+                source_key=rec.source_key,
+            )
+            changed = True
+            self.result.imported += 1
+        else:
+            changed = self._fill_person(person_id, name, org_id, rec, details)
+            if changed:
+                self.result.merged += 1
+        for key in keys:
+            hit = self._identity(key)
+            if hit is None:
+                self._add_identity(key, person_id, name or None)
+                changed = True
+            elif hit[1] is None:
+                self._claim_identity(key, hit[0], person_id)
+                changed = True
+        if not changed:
+            self.result.unchanged += 1
+        self.result.touched_people.add(person_id)
+
+    def _fill_person(
+        self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
+    ) -> bool:
+        """Fill in what the store did not know; never overwrite what is there."""
+        row = self.db.execute(
+            "select name, org_id, title, birthday, details, cadence_days, source_key "
+            "from people where id = ?",
+            [person_id],
+        ).fetchone()
+        updates: dict[str, Any] = {}
+        cur_name, cur_org, cur_title, cur_bday, cur_details, cur_cadence, cur_key = row
+        if name and (not cur_name or ("@" in cur_name and "@" not in name)):
+            updates["name"] = name
+        if org_id and not cur_org:
+            updates["org_id"] = org_id
+        if rec.title and not cur_title:
+            updates["title"] = rec.title
+        if rec.birthday and not cur_bday:
+            updates["birthday"] = rec.birthday
+        if rec.cadence_days and not cur_cadence:
+            updates["cadence_days"] = rec.cadence_days
+        if rec.source_key and not cur_key:
+            clash = self.db.execute(
+                "select 1 from people where source_key = ?", [rec.source_key]
+            ).fetchone()
+            if not clash:
+                updates["source_key"] = rec.source_key
+        if details:
+            merged = json.loads(cur_details or "{}")
+            new = {k: v for k, v in rec.details.items() if k not in merged}
+            if new:
+                merged.update(new)
+                updates["details"] = json.dumps(merged, sort_keys=True)
+        if not updates:
+            return False
+        updates["updated"] = self.stamp
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        self.db.execute(f"update people set {sets} where id = ?", [*updates.values(), person_id])
+        return True
+
+    # interactions -------------------------------------------------------------------------
+
+    def _interaction(self, rec: r.Interaction) -> None:
+        if rec.kind not in r.INTERACTION_KINDS:
+            raise _Rejected(f"unknown interaction kind {rec.kind!r}")
+        if rec.direction not in r.DIRECTIONS:
+            raise _Rejected(f"unknown direction {rec.direction!r}")
+        if not rec.source_key:
+            raise _Rejected("interaction without source_key")
+        if not isinstance(rec.at, dt.datetime | dt.date):
+            raise _Rejected(f"interaction date is not a date: {rec.at!r}")
+        key = self.store.norm(rec.with_)
+        if key is None:
+            raise _Rejected(f"not a valid {rec.with_.kind}: {rec.with_.value!r}")
+        reason = self.store.noise.reason(*key)
+        if reason is not None:
+            self.result.skipped[reason] += 1
+            return
+        hit = self._identity(key)
+        policy = self.store.create_people_from
+        creates = policy == "any" or (policy == "sent" and rec.direction in ("out", "mutual"))
+        if hit is None:
+            person_id = None
+            if creates:
+                person_id = self._new_person(_display_name(rec.name, key), triage=True)
+            ident_id = self._add_identity(key, person_id, rec.name)
+        else:
+            ident_id, person_id = hit
+            if person_id is None and creates:
+                person_id = self._new_person(_display_name(rec.name, key), triage=True)
+                self._claim_identity(key, ident_id, person_id)
+            elif person_id is not None:
+                person_id = _live(self.db, person_id)
+        self._pending_interactions.append((rec, ident_id, person_id))
+        if len(self._pending_interactions) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        """Upsert the pending interactions in one pass, classifying new / updated / unchanged."""
+        pending = self._pending_interactions
+        if not pending:
+            return
+        self._pending_interactions = []
+        keys = [rec.source_key for rec, _, _ in pending]
+        existing: dict[str, tuple[Any, ...]] = {}
+        for chunk_start in range(0, len(keys), 400):
+            chunk = keys[chunk_start : chunk_start + 400]
+            marks = ",".join("?" for _ in chunk)
+            for row in self.db.execute(
+                "select source_key, id, person_id, kind, direction, at, subject, thread, "
+                f"duration_minutes from interactions where source_key in ({marks})",
+                chunk,
+            ):
+                existing[row[0]] = row[1:]
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        seen_in_batch: set[str] = set()
+        for rec, ident_id, person_id in pending:
+            values = (
+                person_id,
+                rec.kind,
+                rec.direction,
+                iso(rec.at),
+                rec.subject,
+                rec.thread,
+                rec.duration_minutes,
+            )
+            old = existing.get(rec.source_key)
+            if old is None and rec.source_key not in seen_in_batch:
+                seen_in_batch.add(rec.source_key)
+                inserts.append((*values, ident_id, self.source, rec.source_key))
+                self.result.imported += 1
+            elif old is None or tuple(old[1:]) == values or (
+                old[1] is not None and person_id is None
+            ):
+                self.result.unchanged += 1
+            else:
+                # Keep the person the user merged this interaction into.
+                merged_values = (old[1] if old[1] is not None else person_id, *values[1:])
+                if tuple(old[1:]) == merged_values:
+                    self.result.unchanged += 1
+                    continue
+                updates.append((*merged_values, rec.source_key))
+                self.result.updated += 1
+            if person_id is not None:
+                self.result.touched_people.add(person_id)
+        if inserts:
+            self.db.conn.executemany(
+                "insert into interactions (person_id, kind, direction, at, subject, thread, "
+                "duration_minutes, identity_id, source, source_key) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+        if updates:
+            self.db.conn.executemany(
+                "update interactions set person_id = ?, kind = ?, direction = ?, at = ?, "
+                "subject = ?, thread = ?, duration_minutes = ? where source_key = ?",
+                updates,
+            )
+
+    # commitments, value moments, goals, notes ---------------------------------------------
+
+    def _who(self, who: r.Identity | int) -> int:
+        if isinstance(who, int) and not isinstance(who, bool):
+            row = self.db.execute("select id from people where id = ?", [who]).fetchone()
+            if row is None:
+                raise _Rejected(f"no person with id {who}")
+            return _live(self.db, who)
+        key = self.store.norm(who)
+        if key is None:
+            raise _Rejected(f"not a valid {who.kind}: {who.value!r}")
+        hit = self._identity(key)
+        if hit is None or hit[1] is None:
+            raise _Rejected(f"no person with {key[0]} {key[1]}")
+        return _live(self.db, hit[1])
+
+    def _owned(self, rec: r.Commitment | r.ValueMoment | r.Goal | r.Note) -> None:
+        person_id = self._who(rec.who)
+        table, row = _owned_row(rec, person_id, self.stamp)
+        row["source"] = self.source
+        if rec.source_key:
+            old = self.db.execute(
+                f"select * from [{table}] where source_key = ?", [rec.source_key]
+            ).fetchone()
+            if old is not None:
+                cols = [d[0] for d in self.db.execute(f"select * from [{table}] limit 0").description]
+                current = dict(zip(cols, old, strict=True))
+                # The person may have been merged since: keep where the user put it.
+                row["person_id"] = current["person_id"]
+                diff = {k: v for k, v in row.items() if current.get(k) != v and k != "created"}
+                if not diff:
+                    self.result.unchanged += 1
+                else:
+                    sets = ", ".join(f"{k} = ?" for k in diff)
+                    self.db.execute(
+                        f"update [{table}] set {sets} where id = ?", [*diff.values(), current["id"]]
+                    )
+                    self.result.updated += 1
+                self.result.touched_people.add(row["person_id"])
+                return
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.db.execute(f"insert into [{table}] ({cols}) values ({marks})", list(row.values()))
+        self.result.imported += 1
+        self.result.touched_people.add(person_id)
+
+
+class _Rejected(Exception):
+    pass
+
+
+def _live(db: Database, person_id: int) -> int:
+    """Follow merges to the person that holds everything now."""
+    for _ in range(50):
+        row = db.execute("select merged_into from people where id = ?", [person_id]).fetchone()
+        if row is None or row[0] is None:
+            return person_id
+        person_id = row[0]
+    return person_id
+
+
+def _guess_identity_kind(text: str) -> str | None:
+    if "@" in text and " " not in text:
+        return "email"
+    if "://" in text or text.lower().startswith(("www.", "linkedin.com")):
+        return "url"
+    if re.fullmatch(r"[+\d][\d\s().-]{4,}", text):
+        return "phone"
+    return None
+
+
+def _display_name(name: str | None, key: tuple[str, str]) -> str:
+    name = (name or "").strip().strip("'\"").strip()
+    return name or key[1]
+
+
+def _owned_row(
+    rec: r.Commitment | r.ValueMoment | r.Goal | r.Note, person_id: int, stamp: str | None
+) -> tuple[str, dict[str, Any]]:
+    if isinstance(rec, r.Commitment):
+        if rec.status not in ("open", "kept", "broken"):
+            raise _Rejected(f"unknown commitment status {rec.status!r}")
+        if rec.direction not in ("out", "in"):
+            raise _Rejected(f"commitment direction must be out or in, not {rec.direction!r}")
+        if not isinstance(rec.due, dt.date):
+            raise _Rejected(f"due is not a date: {rec.due!r}")
+        return "commitments", {
+            "person_id": person_id,
+            "text": rec.text,
+            "due": _date(rec.due),
+            "status": rec.status,
+            "direction": rec.direction,
+            "created": iso(rec.created) or stamp,
+            "closed_at": iso(rec.closed_at),
+            "source_key": rec.source_key,
+        }
+    if isinstance(rec, r.ValueMoment):
+        if rec.kind not in r.VALUE_KINDS:
+            raise _Rejected(f"unknown value kind {rec.kind!r}")
+        if rec.direction not in ("given", "received"):
+            raise _Rejected(f"value direction must be given or received, not {rec.direction!r}")
+        return "value_moments", {
+            "person_id": person_id,
+            "kind": rec.kind,
+            "direction": rec.direction,
+            "at": iso(rec.at),
+            "note": rec.note,
+            "amount": rec.amount,
+            "source_key": rec.source_key,
+        }
+    if isinstance(rec, r.Goal):
+        return "goals", {
+            "person_id": person_id,
+            "text": rec.text,
+            "confirmed_at": iso(rec.confirmed_at),
+            "created": stamp,
+            "active": 1,
+            "source_key": rec.source_key,
+        }
+    return "notes", {
+        "person_id": person_id,
+        "at": iso(rec.at),
+        "text": rec.text,
+        "their_words": int(rec.their_words),
+        "source_key": rec.source_key,
+    }
+
+
+def _date(value: dt.date) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def _configure(db: Database) -> None:
+    db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("pragma foreign_keys = on")
+    if db.memory is False and db.execute("pragma journal_mode").fetchone()[0] != "wal":
+        db.enable_wal()
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_is_sqlite(path: Path) -> None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise CrbError(f"{path}: cannot read database: {exc}") from exc
+    if head and head != _SQLITE_MAGIC:
+        raise CrbError(f"{path}: not a SQLite database (left untouched)")
+
+
+def _check_foreign(db: Database, path: Path) -> None:
+    """Refuse a SQLite file that holds some other program's tables."""
+    try:
+        names = set(db.table_names())
+    except sqlite3.DatabaseError as exc:
+        raise CrbError(f"{path}: not a usable SQLite database: {exc}") from exc
+    if not names:
+        return
+    if "_sqlite_migrations" in names:
+        sets = {
+            row[0]
+            for row in db.execute("select distinct migration_set from _sqlite_migrations")
+        }
+        if "crb_core" in sets:
+            return
+    raise CrbError(
+        f"{path}: this SQLite file belongs to another program (tables: "
+        f"{', '.join(sorted(names)[:5])}); left untouched"
+    )
+
+
+def _restrict_permissions(path: Path) -> None:
+    for candidate in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
+        try:
+            if candidate.exists():
+                os.chmod(candidate, 0o600)
+        except OSError:
+            pass
