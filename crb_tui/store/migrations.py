@@ -192,3 +192,31 @@ def m002_fts(db: Database) -> None:
     db["organizations"].enable_fts(["name"], fts_version="FTS5", create_triggers=True)
     db["notes"].enable_fts(["text"], fts_version="FTS5", create_triggers=True)
     db["interactions"].enable_fts(["subject"], fts_version="FTS5", create_triggers=True)
+
+
+@core()
+def m003_health_cache(db: Database) -> None:
+    """Scores computed by crb_tui.health, kept so lists can sort and page in SQL."""
+    db["health"].create(
+        {
+            "person_id": int,
+            "warmth": int,
+            "trust": int,
+            "value": int,
+            "health": int,
+            "health_past": int,
+            "trend": str,
+            "stage": str,
+            "one_sided": int,
+            "last_touch": str,
+            "last_two_way": str,
+            "cadence_days": int,
+            "overdue": float,
+            "computed_on": str,
+        },
+        pk="person_id",
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["health"].create_index(["health"])
+    db["health"].create_index(["last_touch"])
+    db["health"].create_index(["overdue"])

@@ -126,8 +126,8 @@ class Store:
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 db = Database(conn)
-                _configure(db)
                 _check_foreign(db, store_path)
+                _configure(db)
             except sqlite3.DatabaseError as exc:
                 raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
         try:
@@ -524,7 +524,10 @@ class _BatchWriter:
         else:
             ident_id, person_id = hit
             if person_id is None and creates:
-                person_id = self._new_person(_display_name(rec.name, key), triage=True)
+                name = rec.name or self.db.execute(
+                    "select display_name from identities where id = ?", [ident_id]
+                ).fetchone()[0]
+                person_id = self._new_person(_display_name(name, key), triage=True)
                 self._claim_identity(key, ident_id, person_id)
             elif person_id is not None:
                 person_id = _live(self.db, person_id)

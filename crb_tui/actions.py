@@ -1,0 +1,244 @@
+"""What a user does to a relationship: log a touch, promise, keep, give value, set goals, snooze,
+tier, cadence, archive. The CLI and the TUI both call these; each is kept in the review history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from crb_tui import records as r
+from crb_tui.errors import CrbError, NotFound
+from crb_tui.store import Store, iso, now_utc
+
+DEFAULT_DIRECTION = {
+    "call": "mutual",
+    "meeting": "mutual",
+    "email": "out",
+    "message": "out",
+    "note": "out",
+    "connection": "mutual",
+}
+
+
+def _history(
+    store: Store, person_id: int | None, action: str, detail: dict[str, Any], day: dt.date,
+    item_kind: str | None = None,
+) -> None:
+    store.db.execute(
+        "insert into review_history (at, day, person_id, item_kind, action, detail) "
+        "values (?, ?, ?, ?, ?, ?)",
+        [iso(now_utc()), day.isoformat(), person_id, item_kind, action,
+         json.dumps(detail, ensure_ascii=False, sort_keys=True)],
+    )
+
+
+def _live_person(store: Store, person_id: int) -> dict[str, Any]:
+    person = store.person(person_id)
+    if person["merged_into"] is not None:
+        raise CrbError(f"{person['name']} was merged into person {person['merged_into']}")
+    return person
+
+
+def log_touch(
+    store: Store,
+    person_id: int,
+    *,
+    kind: str,
+    today: dt.date,
+    direction: str | None = None,
+    at: dt.datetime | None = None,
+    note: str | None = None,
+    item_kind: str | None = None,
+) -> int:
+    """Record an interaction the user had outside any source (a call, a coffee, a message)."""
+    if kind not in r.INTERACTION_KINDS:
+        raise CrbError(f"unknown kind {kind!r} (use {', '.join(r.INTERACTION_KINDS)})")
+    direction = direction or DEFAULT_DIRECTION[kind]
+    if direction not in r.DIRECTIONS:
+        raise CrbError(f"unknown direction {direction!r} (use in, out or mutual)")
+    _live_person(store, person_id)
+    at = at or now_utc()
+    if at.date() > today + dt.timedelta(days=1):
+        raise CrbError(f"{at.date()} is in the future; log what has happened")
+    with store.db.atomic():
+        cur = store.db.execute(
+            "insert into interactions (person_id, kind, direction, at, subject, source, source_key) "
+            "values (?, ?, ?, ?, ?, 'manual', ?)",
+            [person_id, kind, direction, iso(at), note, f"manual:{uuid.uuid4().hex}"],
+        )
+        _history(store, person_id, "log", {"kind": kind, "direction": direction, "note": note},
+                 today, item_kind)
+    return int(cur.lastrowid or 0)
+
+
+def add_note(
+    store: Store, person_id: int, text: str, *, today: dt.date, their_words: bool = False
+) -> int:
+    if not text.strip():
+        raise CrbError("a note needs some text")
+    _live_person(store, person_id)
+    with store.db.atomic():
+        cur = store.db.execute(
+            "insert into notes (person_id, at, text, their_words, source) values (?, ?, ?, ?, 'manual')",
+            [person_id, iso(now_utc()), text, int(their_words)],
+        )
+        _history(store, person_id, "note", {"their_words": their_words}, today)
+    return int(cur.lastrowid or 0)
+
+
+def promise(
+    store: Store, person_id: int, text: str, *, due: dt.date, today: dt.date,
+    direction: str = "out", item_kind: str | None = None,
+) -> int:
+    """A commitment, by the user to the person (``out``) or by them to the user (``in``)."""
+    if not text.strip():
+        raise CrbError("a promise needs some text")
+    if due < today:
+        raise CrbError(f"due date {due} is in the past; a new promise must be due today or later")
+    if direction not in ("out", "in"):
+        raise CrbError("direction must be out (you promised) or in (they promised)")
+    _live_person(store, person_id)
+    with store.db.atomic():
+        cur = store.db.execute(
+            "insert into commitments (person_id, text, due, status, direction, created, source) "
+            "values (?, ?, ?, 'open', ?, ?, 'manual')",
+            [person_id, text, due.isoformat(), direction, iso(now_utc())],
+        )
+        _history(store, person_id, "promise", {"text": text, "due": due.isoformat()}, today,
+                 item_kind)
+    return int(cur.lastrowid or 0)
+
+
+def close_commitment(
+    store: Store, commitment_id: int, *, today: dt.date, broken: bool = False,
+    item_kind: str | None = None,
+) -> dict[str, Any]:
+    rows = list(store.db.query("select * from commitments where id = ?", [commitment_id]))
+    if not rows:
+        raise NotFound(f"no commitment with id {commitment_id}")
+    row = rows[0]
+    if row["status"] != "open":
+        raise CrbError(f"commitment {commitment_id} is already {row['status']}")
+    status = "broken" if broken else "kept"
+    with store.db.atomic():
+        store.db.execute(
+            "update commitments set status = ?, closed_at = ? where id = ?",
+            [status, iso(now_utc()), commitment_id],
+        )
+        _history(store, row["person_id"], "done",
+                 {"commitment": commitment_id, "status": status}, today, item_kind)
+    row.update(status=status)
+    return row
+
+
+def log_value(
+    store: Store, person_id: int, *, kind: str, direction: str, today: dt.date,
+    note: str | None = None, amount: float | None = None, at: dt.datetime | None = None,
+    item_kind: str | None = None,
+) -> int:
+    if kind not in r.VALUE_KINDS:
+        raise CrbError(f"unknown value kind {kind!r} (use {', '.join(r.VALUE_KINDS)})")
+    if direction not in ("given", "received"):
+        raise CrbError("value is either given or received")
+    _live_person(store, person_id)
+    with store.db.atomic():
+        cur = store.db.execute(
+            "insert into value_moments (person_id, kind, direction, at, note, amount, source) "
+            "values (?, ?, ?, ?, ?, ?, 'manual')",
+            [person_id, kind, direction, iso(at or now_utc()), note, amount],
+        )
+        _history(store, person_id, "value", {"kind": kind, "direction": direction}, today,
+                 item_kind)
+    return int(cur.lastrowid or 0)
+
+
+def set_goal(
+    store: Store, person_id: int, text: str | None, *, today: dt.date, replace: bool = False,
+    item_kind: str | None = None,
+) -> int | None:
+    """Add a current goal (``replace`` retires the others), or with no text re-confirm them all."""
+    _live_person(store, person_id)
+    stamp = iso(now_utc())
+    with store.db.atomic():
+        if text is None or not text.strip():
+            n = store.db.execute(
+                "update goals set confirmed_at = ? where person_id = ? and active = 1",
+                [stamp, person_id],
+            ).rowcount
+            if not n:
+                raise CrbError("there are no current goals to confirm; give the goal's text")
+            _history(store, person_id, "goal", {"confirmed": n}, today, item_kind)
+            return None
+        if replace:
+            store.db.execute("update goals set active = 0 where person_id = ?", [person_id])
+        cur = store.db.execute(
+            "insert into goals (person_id, text, confirmed_at, created, active, source) "
+            "values (?, ?, ?, ?, 1, 'manual')",
+            [person_id, text.strip(), stamp, stamp],
+        )
+        _history(store, person_id, "goal", {"text": text.strip()}, today, item_kind)
+    return int(cur.lastrowid or 0)
+
+
+def snooze(
+    store: Store, person_id: int, until: dt.date, *, today: dt.date, item_kind: str | None = None
+) -> None:
+    if until <= today:
+        raise CrbError(f"snooze until {until}: pick a date after today")
+    _update_person(store, person_id, {"snoozed_until": until.isoformat()}, "snooze", today, item_kind)
+
+
+def set_tier(
+    store: Store, person_id: int, tier: str, *, today: dt.date, item_kind: str | None = None
+) -> None:
+    if tier not in r.TIERS:
+        raise CrbError(f"unknown tier {tier!r} (use {', '.join(r.TIERS)})")
+    _update_person(store, person_id, {"tier": tier, "triage": 0}, "tier", today, item_kind)
+
+
+def set_cadence(
+    store: Store, person_id: int, days: int | None, *, today: dt.date, item_kind: str | None = None
+) -> None:
+    if days is not None and days <= 0:
+        raise CrbError(f"cadence must be a positive number of days, not {days}")
+    _update_person(store, person_id, {"cadence_days": days}, "cadence", today, item_kind)
+
+
+def archive(
+    store: Store, person_id: int, *, today: dt.date, undo: bool = False,
+    item_kind: str | None = None,
+) -> None:
+    _update_person(
+        store, person_id, {"archived": 0 if undo else 1, "triage": 0},
+        "unarchive" if undo else "archive", today, item_kind,
+    )
+
+
+def set_stage(store: Store, person_id: int, stage: str | None, *, today: dt.date) -> None:
+    if stage is not None and stage not in r.STAGES:
+        raise CrbError(f"unknown stage {stage!r} (use {', '.join(r.STAGES)})")
+    _update_person(store, person_id, {"stage_override": stage}, "stage", today, None)
+
+
+def ignore_identity(store: Store, kind: str, value: str, reason: str = "user") -> None:
+    """Never turn this address (or ``@domain``) into a person again."""
+    store.db.execute(
+        "insert or ignore into ignored (kind, value, reason, created) values (?, ?, ?, ?)",
+        [kind, value, reason, iso(now_utc())],
+    )
+    store.noise.block(kind, value)
+
+
+def _update_person(
+    store: Store, person_id: int, fields: dict[str, Any], action: str, today: dt.date,
+    item_kind: str | None,
+) -> None:
+    _live_person(store, person_id)
+    fields = {**fields, "updated": iso(now_utc())}
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    with store.db.atomic():
+        store.db.execute(f"update people set {sets} where id = ?", [*fields.values(), person_id])
+        _history(store, person_id, action,
+                 {k: v for k, v in fields.items() if k != "updated"}, today, item_kind)

@@ -1,0 +1,154 @@
+"""``AppContext``: the one place that turns options into a config, a store and plugins. The CLI
+and the TUI both build on it, so tests build the same thing the user runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crb_tui import plugins
+from crb_tui.clock import today as clock_today
+from crb_tui.config import (
+    Config,
+    default_config_path,
+    default_db_path,
+    demo_db_path,
+    load_config,
+)
+from crb_tui.identity import NoiseRules
+from crb_tui.sources import ProgressCallback, Source
+from crb_tui.store import Store
+
+log = logging.getLogger("crb")
+
+
+@dataclass
+class AppContext:
+    db_path: Path | None = None
+    config_path: Path | None = None
+    demo: bool = False
+    debug: bool = False
+    _config: Config | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        explicit_config = self.config_path is not None
+        self.config_path = Path(self.config_path or default_config_path()).expanduser()
+        self._config_must_exist = explicit_config
+        if self.demo:
+            self.db_path = Path(self.db_path or demo_db_path()).expanduser()
+        else:
+            self.db_path = Path(self.db_path or default_db_path()).expanduser()
+        if self.debug:
+            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, must_exist=self._config_must_exist)
+        return self._config
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            cfg = self.config
+            self._store = open_store(self.db_path, cfg)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def today(self) -> dt.date:
+        return clock_today(self.config.me.timezone)
+
+    def load_plugins(self) -> None:
+        plugins_dir = self.config.plugins.plugins_dir
+        plugins.load(Path(plugins_dir) if plugins_dir else None)
+
+    def sources(self) -> dict[str, Source]:
+        self.load_plugins()
+        return plugins.sources()
+
+    def sync(
+        self,
+        names: Iterable[str] | None = None,
+        *,
+        dry_run: bool = False,
+        progress: ProgressCallback | None = None,
+        paths: list[Path] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        sources: dict[str, Source] | None = None,
+    ) -> list[Any]:
+        from crb_tui.sync import run_sync
+
+        found = sources if sources is not None else self.sources()
+        if names is None and sources is None:
+            # A plain `crb sync` runs the sources the user configured, not every file importer.
+            configured = [n for n in found if n in self.config.sources]
+            names = configured
+        summaries = run_sync(
+            self.store, self.config, found, names, progress=progress, paths=paths,
+            dry_run=dry_run, cancelled=cancelled,
+        )
+        if not dry_run:
+            touched: set[int] = set()
+            for s in summaries:
+                touched |= s.touched_people
+            if touched:
+                self.recompute(touched)
+        return summaries
+
+    def recompute(self, person_ids: Iterable[int] | None = None) -> int:
+        """Refresh the health cache (all people, or just these after a change)."""
+        from crb_tui import health
+
+        ids = None if person_ids is None else sorted(set(person_ids))
+        return health.compute_all(self.store, self.config, self.today(), ids)
+
+    def generate_demo(
+        self, *, people: int = 60, seed: int = 7, replace: bool = False,
+        show_progress: bool = False,
+    ) -> dict[str, int]:
+        from crb_tui import demo
+
+        progress = _demo_progress if show_progress and sys.stderr.isatty() else None
+        counts = demo.generate(
+            self.store, people=people, seed=seed, today=self.today(), replace=replace,
+            progress=progress,
+        )
+        self.recompute()
+        return counts
+
+    def ensure_demo(self) -> None:
+        """``crb --demo``: create the demo data set on first use."""
+        if self.store.counts()["people"] == 0:
+            self.generate_demo()
+
+
+def _demo_progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\r\x1b[2Kdemo: {done}/{total} people")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def open_store(path: Path | None, config: Config) -> Store:
+    """Open the store with the user's identity rules applied."""
+    noise = NoiseRules(
+        me=config.me.emails,
+        blocklist=config.identity.blocklist,
+        ignore_roles=config.identity.ignore_role_addresses,
+    )
+    return Store.open(
+        path,
+        noise=noise,
+        create_people_from=config.identity.create_people_from,
+        phone_region=config.identity.default_region,
+    )

@@ -1,0 +1,651 @@
+"""The ``crb`` command line (click). Every command that prints data has ``--json``; the shapes are
+documented in docs/cli.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crb_tui import __version__, actions, plugins
+from crb_tui.app_context import AppContext
+from crb_tui.clock import parse_date, parse_datetime, user_tz
+from crb_tui.errors import CrbError
+from crb_tui.text import plain
+
+SCREENS = ("review", "dashboard", "people")
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str))
+
+
+def _ctx() -> AppContext:
+    return click.get_current_context().find_object(AppContext)  # type: ignore[return-value]
+
+
+class CrbClickError(click.ClickException):
+    """A CrbError shown the click way: one line on stderr, exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"crb: error: {plain(self.message)}", err=True)
+
+
+class CrbGroup(click.Group):
+    """Adds plugin commands, and turns errors into one clear line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except CrbError as exc:
+            if debug:
+                traceback.print_exc()
+            raise CrbClickError(str(exc)) from exc
+        except BrokenPipeError:
+            sys.exit(0)
+        except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+            if debug:
+                traceback.print_exc()
+            err = CrbClickError(f"unexpected {type(exc).__name__}: {exc} (run with --debug)")
+            err.exit_code = 2
+            raise err from exc
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        app = ctx.find_object(AppContext)
+        try:
+            if app is not None:
+                app.load_plugins()
+            else:
+                plugins.load()
+        except CrbError:
+            return {}
+        found = {}
+        for command in plugins.commands():
+            if command.name and command.name not in self.commands:
+                found[command.name] = command
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        return self._plugin_commands(ctx).get(cmd_name)
+
+
+@click.group(cls=CrbGroup, invoke_without_command=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="CRB_DB", help="Database file (env CRB_DB).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="CRB_CONFIG", help="Config file (env CRB_CONFIG).")
+@click.option("--demo", is_flag=True, help="Use the separate demo database (created on first use).")
+@click.option("--screen", type=click.Choice(SCREENS), default=None, help="Screen to open on.")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(__version__, prog_name="crb")
+@click.pass_context
+def cli(
+    ctx: click.Context, db_path: Path | None, config_path: Path | None, demo: bool,
+    screen: str | None, debug: bool,
+) -> None:
+    """CRB: Customer Relationship Building. With no command, opens the app."""
+    ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        _open_app(ctx.obj, screen)
+
+
+def _open_app(app: AppContext, screen: str | None) -> None:
+    if app.demo:
+        app.ensure_demo()
+    try:
+        from crb_tui.tui.app import run_app
+    except ImportError:
+        # Until the full-screen app ships, show today's review.
+        _print_review(app, today=None, limit=None)
+        return
+    run_app(app, screen=screen)
+
+
+# -- demo ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--people", "n_people", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--replace", is_flag=True, help="Replace what the database holds.")
+@click.option("--json", "as_json", is_flag=True)
+def demo(n_people: int, seed: int, replace: bool, as_json: bool) -> None:
+    """Fill the database with a realistic synthetic data set (deterministic by --seed)."""
+    app = _ctx()
+    counts = app.generate_demo(people=n_people, seed=seed, replace=replace, show_progress=not as_json)
+    if as_json:
+        emit_json({"database": str(app.db_path), "counts": counts})
+    else:
+        parts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+        click.echo(f"Demo data written to {app.db_path}: {parts}")
+
+
+# -- import and sync -------------------------------------------------------------------------
+
+
+def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False) -> None:
+    if as_json:
+        emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
+        return
+    for s in summaries:
+        status = "ok" if s.ok else "FAILED"
+        head = f"{s.source}: {status}" + (" (dry run: nothing written)" if dry_run else "")
+        click.echo(head)
+        click.echo(
+            f"  seen {s.seen}, imported {s.imported}, updated {s.updated}, merged {s.merged}, "
+            f"unchanged {s.unchanged}, new people {s.new_people}"
+        )
+        if s.skipped:
+            skipped = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.skipped.items()))
+            click.echo(f"  skipped: {skipped}")
+        if s.rejected:
+            click.echo(f"  rejected {len(s.rejected)}:")
+            for item in s.rejected[:20]:
+                click.echo(f"    {plain(item['where'])}: {plain(item['reason'])}")
+            if len(s.rejected) > 20:
+                click.echo(f"    ... and {len(s.rejected) - 20} more (use --json or --rejects)")
+        for err in s.errors:
+            click.echo(f"  error: {plain(err)}", err=True)
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", default="auto", show_default=True,
+              help="auto, crb-json, or a format a plugin reads (see `crb plugins`).")
+@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write rejected records to this file (JSON lines).")
+@click.option("--json", "as_json", is_flag=True)
+def import_(paths: tuple[str, ...], fmt: str, dry_run: bool, rejects: Path | None,
+            as_json: bool) -> None:
+    """Import files (contacts, mail, calendars, or a CRB JSON export)."""
+    from crb_tui.importing import import_paths
+
+    app = _ctx()
+    summaries = import_paths(app, list(paths), fmt=fmt, dry_run=dry_run,
+                             progress=None if as_json else _progress_printer())
+    _print_summaries(summaries, as_json, dry_run)
+    if rejects is not None:
+        with open(rejects, "w", encoding="utf-8") as fh:
+            for s in summaries:
+                for item in s.rejected:
+                    fh.write(json.dumps({"source": s.source, **item}, ensure_ascii=False) + "\n")
+    if any(not s.ok for s in summaries):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option("--json", "as_json", is_flag=True)
+def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Run data sources (all configured ones, or those named)."""
+    app = _ctx()
+    summaries = app.sync(list(sources) or None, dry_run=dry_run,
+                         progress=None if as_json else _progress_printer())
+    _print_summaries(summaries, as_json, dry_run)
+    if any(not s.ok for s in summaries):
+        sys.exit(1)
+
+
+def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    width = 30
+
+    def show(source: str, done: int, total: int | None, message: str) -> None:
+        if total:
+            filled = min(width, int(width * done / max(total, 1)))
+            bar = "#" * filled + "-" * (width - filled)
+            line = f"{source:<16} [{bar}] {done}/{total} {plain(message, one_line=True)}"
+        else:
+            line = f"{source:<16} {done} {plain(message, one_line=True)}"
+        end = "\n" if message in ("done", "failed") else ""
+        sys.stderr.write("\r\x1b[2K" + line[:120] + end)
+        sys.stderr.flush()
+
+    return show
+
+
+# -- people --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--search", "-s", default=None, help="Name, organisation, e-mail or note text.")
+@click.option("--sort", type=click.Choice(["name", "health", "-health", "last_touch", "overdue",
+                                           "created"]), default="name", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--all", "include_archived", is_flag=True, help="Include archived people.")
+@click.option("--json", "as_json", is_flag=True)
+def people(search: str | None, sort: str, limit: int | None, include_archived: bool,
+           as_json: bool) -> None:
+    """List people."""
+    from crb_tui.queries import list_people
+
+    app = _ctx()
+    rows = list_people(app.store, search=search, sort=sort, limit=limit,
+                       include_archived=include_archived)
+    if as_json:
+        emit_json({"count": len(rows), "people": rows})
+        return
+    if not rows:
+        click.echo("No people." if not search else f"No one matches {search!r}.")
+        return
+    for row in rows:
+        health = "-" if row["health"] is None else f"{row['health']:>3}"
+        stage = row["stage"] or ""
+        org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
+        last = (row["last_touch"] or "")[:10]
+        flag = " [new]" if row["triage"] else ""
+        click.echo(
+            f"{row['id']:>6}  {plain(row['name'], one_line=True)}{org}{flag}  "
+            f"health {health}  {stage}  {row['tier']}  last {last or 'never'}"
+        )
+
+
+@cli.command()
+@click.argument("person")
+@click.option("--json", "as_json", is_flag=True)
+def show(person: str, as_json: bool) -> None:
+    """Show one person: gauges with their explanation, timeline, goals, commitments."""
+    from crb_tui import health
+    from crb_tui.queries import person_detail
+
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    detail = person_detail(app.store, pid)
+    h = health.explain(app.store, app.config, pid, app.today())
+    detail["health"] = h.as_dict()
+    if as_json:
+        emit_json(detail)
+        return
+    p = lambda v: plain(v, one_line=True)  # noqa: E731
+    org = f", {p(detail['organization'])}" if detail["organization"] else ""
+    title = f" - {p(detail['title'])}" if detail["title"] else ""
+    click.echo(f"{p(detail['name'])}{org}{title}  (id {pid}, tier {detail['tier']})")
+    for ident in detail["identities"]:
+        click.echo(f"  {ident['kind']}: {p(ident['value'])}")
+    click.echo("")
+    click.echo(health.describe(h))
+    if detail["goals"]:
+        click.echo("\nGoals:")
+        for g in detail["goals"]:
+            mark = "" if g["active"] else " (retired)"
+            click.echo(f"  - {p(g['text'])} (confirmed {g['confirmed_at'][:10]}){mark}")
+    open_c = [c for c in detail["commitments"] if c["status"] == "open"]
+    if open_c:
+        click.echo("\nOpen commitments:")
+        for c in open_c:
+            who = "you" if c["direction"] == "out" else "they"
+            click.echo(f"  #{c['id']} {who}: {p(c['text'])} (due {c['due']})")
+    if detail["notes"]:
+        click.echo("\nNotes:")
+        for n in detail["notes"][:10]:
+            mark = "their words: " if n["their_words"] else ""
+            click.echo(f"  {n['at'][:10]} {mark}{p(n['text'])}")
+    if detail["interactions"]:
+        click.echo(f"\nLast touches ({detail['interaction_count']} in all):")
+        for i in detail["interactions"][:10]:
+            subject = f" {p(i['subject'])}" if i["subject"] else ""
+            click.echo(f"  {i['at'][:10]} {i['kind']} {i['direction']}{subject}")
+
+
+# -- actions -------------------------------------------------------------------------------
+
+
+def _after_action(app: AppContext, person_id: int) -> None:
+    app.recompute([person_id])
+
+
+@cli.command()
+@click.argument("person")
+@click.option("--kind", type=click.Choice(["call", "meeting", "email", "message", "note"]),
+              required=True)
+@click.option("--direction", type=click.Choice(["in", "out", "mutual"]), default=None,
+              help="Default: mutual for calls and meetings, out otherwise.")
+@click.option("--at", "at_text", default=None, help="When (YYYY-MM-DD[THH:MM]); default now.")
+@click.option("--note", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def log(person: str, kind: str, direction: str | None, at_text: str | None, note: str | None,
+        as_json: bool) -> None:
+    """Log a touch with a person."""
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    at = parse_datetime(at_text, user_tz(app.config.me.timezone), what="--at") if at_text else None
+    iid = actions.log_touch(app.store, pid, kind=kind, direction=direction, at=at, note=note,
+                            today=app.today())
+    _after_action(app, pid)
+    _done(as_json, {"interaction_id": iid, "person_id": pid}, f"Logged {kind} with {_name(app, pid)}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.argument("text")
+@click.option("--their-words", is_flag=True, help="Their own words (a request, feedback, a need).")
+@click.option("--json", "as_json", is_flag=True)
+def note(person: str, text: str, their_words: bool, as_json: bool) -> None:
+    """Add a note about a person."""
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    nid = actions.add_note(app.store, pid, text, their_words=their_words, today=app.today())
+    _done(as_json, {"note_id": nid, "person_id": pid}, f"Noted for {_name(app, pid)}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.argument("text")
+@click.option("--due", required=True, help="YYYY-MM-DD, today, tomorrow, +3d, +2w, +1m.")
+@click.option("--theirs", is_flag=True, help="They promised it to you.")
+@click.option("--json", "as_json", is_flag=True)
+def promise(person: str, text: str, due: str, theirs: bool, as_json: bool) -> None:
+    """Record a commitment to (or from) a person."""
+    app = _ctx()
+    today = app.today()
+    due_date = parse_date(due, what="--due", base=today)
+    pid = app.store.resolve_person(person)
+    cid = actions.promise(app.store, pid, text, due=due_date, today=today,
+                          direction="in" if theirs else "out")
+    _after_action(app, pid)
+    _done(as_json, {"commitment_id": cid, "person_id": pid, "due": due_date.isoformat()},
+          f"Commitment #{cid} to {_name(app, pid)}, due {due_date}.")
+
+
+@cli.command()
+@click.argument("commitment", type=int)
+@click.option("--broken", is_flag=True, help="Mark it broken instead of kept.")
+@click.option("--json", "as_json", is_flag=True)
+def done(commitment: int, broken: bool, as_json: bool) -> None:
+    """Close a commitment as kept (or --broken)."""
+    app = _ctx()
+    row = actions.close_commitment(app.store, commitment, broken=broken, today=app.today())
+    _after_action(app, row["person_id"])
+    _done(as_json, {"commitment_id": commitment, "status": row["status"]},
+          f"Commitment #{commitment} {row['status']}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.option("--kind", type=click.Choice(["intro", "advice", "resource", "referral", "deal",
+                                           "other"]), required=True)
+@click.option("--given/--received", "given", required=True)
+@click.option("--note", default=None)
+@click.option("--amount", type=float, default=None)
+@click.option("--json", "as_json", is_flag=True)
+def value(person: str, kind: str, given: bool, note: str | None, amount: float | None,
+          as_json: bool) -> None:
+    """Log value given to or received from a person."""
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    vid = actions.log_value(app.store, pid, kind=kind, direction="given" if given else "received",
+                            note=note, amount=amount, today=app.today())
+    _after_action(app, pid)
+    _done(as_json, {"value_moment_id": vid, "person_id": pid},
+          f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.argument("text", required=False)
+@click.option("--replace", is_flag=True, help="Retire their other goals.")
+@click.option("--json", "as_json", is_flag=True)
+def goal(person: str, text: str | None, replace: bool, as_json: bool) -> None:
+    """Record a person's current goal, or with no TEXT confirm their goals are still current."""
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    gid = actions.set_goal(app.store, pid, text, replace=replace, today=app.today())
+    msg = "Goals confirmed" if gid is None else "Goal recorded"
+    _done(as_json, {"goal_id": gid, "person_id": pid}, f"{msg} for {_name(app, pid)}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.argument("until")
+@click.option("--json", "as_json", is_flag=True)
+def snooze(person: str, until: str, as_json: bool) -> None:
+    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE."""
+    app = _ctx()
+    today = app.today()
+    shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
+    day = parse_date(shorthand.get(until, until), what="snooze", base=today)
+    pid = app.store.resolve_person(person)
+    actions.snooze(app.store, pid, day, today=today)
+    _done(as_json, {"person_id": pid, "snoozed_until": day.isoformat()},
+          f"{_name(app, pid)} snoozed until {day}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.argument("tier_name", metavar="TIER", type=click.Choice(["key", "active", "network", "none"]))
+@click.option("--json", "as_json", is_flag=True)
+def tier(person: str, tier_name: str, as_json: bool) -> None:
+    """Set a person's tier (key, active, network, none)."""
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    actions.set_tier(app.store, pid, tier_name, today=app.today())
+    _after_action(app, pid)
+    _done(as_json, {"person_id": pid, "tier": tier_name}, f"{_name(app, pid)} is now {tier_name}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.argument("days", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def cadence(person: str, days: int, as_json: bool) -> None:
+    """Set how often (in days) to be in touch with a person."""
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    actions.set_cadence(app.store, pid, days, today=app.today())
+    _after_action(app, pid)
+    _done(as_json, {"person_id": pid, "cadence_days": days},
+          f"Cadence for {_name(app, pid)}: every {days} days.")
+
+
+@cli.command()
+@click.argument("person")
+@click.option("--undo", is_flag=True, help="Bring them back.")
+@click.option("--json", "as_json", is_flag=True)
+def archive(person: str, undo: bool, as_json: bool) -> None:
+    """Archive a person (they leave lists and the review)."""
+    app = _ctx()
+    pid = app.store.resolve_person(person)
+    actions.archive(app.store, pid, undo=undo, today=app.today())
+    _done(as_json, {"person_id": pid, "archived": not undo},
+          f"{_name(app, pid)} {'restored' if undo else 'archived'}.")
+
+
+def _name(app: AppContext, pid: int) -> str:
+    return plain(app.store.person(pid)["name"], one_line=True)
+
+
+def _done(as_json: bool, data: dict[str, Any], message: str) -> None:
+    if as_json:
+        emit_json({"ok": True, **data})
+    else:
+        click.echo(message)
+
+
+# -- merge ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("people_args", metavar="KEEP OTHER", nargs=-1)
+@click.option("--undo", is_flag=True, help="Reverse the last merge.")
+@click.option("--json", "as_json", is_flag=True)
+def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
+    """Merge OTHER into KEEP, keeping everything of both; --undo reverses the last merge."""
+    from crb_tui.store.merge import merge_people, undo_last_merge
+
+    app = _ctx()
+    if undo:
+        if people_args:
+            raise CrbError("merge --undo takes no people: it reverses the last merge")
+        result = undo_last_merge(app.store)
+        app.recompute([result["kept"]["id"], result["restored"]["id"]])
+        message = f"Undid merge: {plain(result['restored']['name'])} is separate again."
+    else:
+        if len(people_args) != 2:
+            raise CrbError("merge needs two people: KEEP OTHER (or --undo)")
+        keep = app.store.resolve_person(people_args[0])
+        other = app.store.resolve_person(people_args[1])
+        result = merge_people(app.store, keep, other)
+        app.recompute([keep])
+        message = (f"Merged {plain(result['merged']['name'])} into {plain(result['kept']['name'])} "
+                   f"(undo with `crb merge --undo`).")
+    _done(as_json, result, message)
+
+
+# -- export, backup ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here instead of standard output.")
+def export(fmt: str, output: Path | None) -> None:
+    """Export everything: JSON is lossless (import it into an empty database); CSV lists people."""
+    from crb_tui.export import write_json_export, write_people_csv
+
+    app = _ctx()
+    fh = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if output:
+            os.chmod(output, 0o600)
+        if fmt == "json":
+            write_json_export(app.store, fh)
+        else:
+            write_people_csv(app.store, fh)
+    finally:
+        if output:
+            fh.close()
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def backup(path: Path, as_json: bool) -> None:
+    """Copy the live database to PATH (SQLite online backup)."""
+    from crb_tui.export import backup as do_backup
+
+    app = _ctx()
+    target = do_backup(app.store, path)
+    _done(as_json, {"backup": str(target)}, f"Backed up to {target}.")
+
+
+# -- plugins, config, doctor -------------------------------------------------------------
+
+
+@cli.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True)
+def plugins_cmd(as_json: bool) -> None:
+    """List installed plugins with their version, hooks and sources."""
+    app = _ctx()
+    app.load_plugins()
+    infos = plugins.describe()
+    if as_json:
+        emit_json([info.__dict__ for info in infos])
+        return
+    if not infos:
+        click.echo("No plugins loaded.")
+    for info in infos:
+        version = f" {info.version}" if info.version else ""
+        click.echo(f"{info.name}{version}")
+        click.echo(f"  hooks: {', '.join(info.hooks) or 'none'}")
+        if info.sources:
+            click.echo(f"  sources: {', '.join(info.sources)}")
+
+
+@cli.group()
+def config() -> None:
+    """Manage the config file."""
+
+
+@config.command(name="init")
+@click.option("--json", "as_json", is_flag=True)
+def config_init(as_json: bool) -> None:
+    """Write a starter config.toml (never overwrites an existing one)."""
+    from crb_tui.config import write_starter
+
+    app = _ctx()
+    path = write_starter(app.config_path)
+    _done(as_json, {"config": str(path)}, f"Wrote {path}. Add your own addresses under [me] emails.")
+
+
+@config.command(name="path")
+def config_path_cmd() -> None:
+    """Print where the config file is read from."""
+    click.echo(str(_ctx().config_path))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+def doctor(as_json: bool) -> None:
+    """Check the database, config, plugins and permissions, and say what is wrong."""
+    from crb_tui.doctor import run_checks
+
+    checks = run_checks(_ctx())
+    if as_json:
+        emit_json({"ok": all(c["ok"] for c in checks), "checks": checks})
+    else:
+        for c in checks:
+            mark = "ok  " if c["ok"] else "FAIL"
+            click.echo(f"[{mark}] {c['check']}: {plain(c['detail'])}")
+    if not all(c["ok"] for c in checks):
+        sys.exit(1)
+
+
+# -- review --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--date", "date_text", default=None, help="Build the review for this day.")
+@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def review(date_text: str | None, limit: int | None, as_json: bool) -> None:
+    """Today's review: who needs you today, why, and what to do."""
+    app = _ctx()
+    day = parse_date(date_text, what="--date", base=app.today()) if date_text else None
+    _print_review(app, today=day, limit=limit, as_json=as_json)
+
+
+def _print_review(app: AppContext, *, today: dt.date | None, limit: int | None,
+                  as_json: bool = False) -> None:
+    from crb_tui.review import build_review
+
+    day = today or app.today()
+    items = build_review(app.store, app.config, day, limit=limit)
+    if as_json:
+        emit_json({"date": day.isoformat(), "count": len(items),
+                   "items": [item.as_dict() for item in items]})
+        return
+    if not items:
+        click.echo(f"Nothing needs you today ({day}). Enjoy it.")
+        return
+    click.echo(f"Review for {day}: {len(items)} item{'s' if len(items) != 1 else ''}")
+    for n, item in enumerate(items, 1):
+        click.echo(f"{n:>3}. {plain(item.person_name, one_line=True)}: "
+                   f"{plain(item.reason, one_line=True)}")
+        if item.action:
+            click.echo(f"     -> {plain(item.action, one_line=True)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point for the ``crb`` console script."""
+    cli.main(args=argv, prog_name="crb")

@@ -1,0 +1,79 @@
+"""``crb doctor``: checks the config, database, plugins and permissions, and says what is wrong."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crb_tui import plugins
+from crb_tui.config import load_config, source_config
+from crb_tui.errors import CrbError
+
+if TYPE_CHECKING:
+    from crb_tui.app_context import AppContext
+
+
+def _check(name: str, ok: bool, detail: str) -> dict[str, Any]:
+    return {"check": name, "ok": ok, "detail": detail}
+
+
+def _mode_ok(path: Path) -> tuple[bool, str]:
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        return False, f"{path} is mode {mode:o}; run `chmod 600 {path}` (it holds private data)"
+    return True, f"{path} is mode {mode:o}"
+
+
+def run_checks(app: AppContext) -> list[dict[str, Any]]:
+    checks: list[dict[str, Any]] = []
+    config_path = Path(app.config_path or "")
+    try:
+        config = load_config(config_path)
+        where = f"{config_path}" if config_path.exists() else f"{config_path} (absent: defaults)"
+        checks.append(_check("config", True, f"read {where}"))
+        if not config.me.emails:
+            checks.append(_check("me", False, "no [me] emails: your own addresses may become "
+                                 "people and mail direction cannot be told"))
+        if config_path.exists():
+            checks.append(_check("config permissions", *_mode_ok(config_path)))
+    except CrbError as exc:
+        checks.append(_check("config", False, str(exc)))
+        return checks
+    db_path = Path(app.db_path or "")
+    try:
+        store = app.store
+        result = store.db.execute("pragma quick_check").fetchone()[0]
+        counts = store.counts()
+        checks.append(_check("database", result == "ok",
+                             f"{db_path}: integrity {result}; {counts['people']} people, "
+                             f"{counts['interactions']} interactions"))
+        mode = store.db.execute("pragma journal_mode").fetchone()[0]
+        checks.append(_check("journal", mode == "wal", f"journal mode {mode}"))
+        fk = store.db.execute("pragma foreign_key_check").fetchall()
+        checks.append(_check("foreign keys", not fk, f"{len(fk)} broken references" if fk
+                             else "all references hold"))
+        if db_path.exists():
+            checks.append(_check("database permissions", *_mode_ok(db_path)))
+    except CrbError as exc:
+        checks.append(_check("database", False, str(exc)))
+    try:
+        app.load_plugins()
+        infos = plugins.describe()
+        checks.append(_check("plugins", True, f"{len(infos)} loaded: "
+                             + ", ".join(i.name for i in infos)))
+        sources = plugins.sources()
+        for name in config.sources:
+            if name not in sources:
+                checks.append(_check(f"source {name}", False,
+                                     f"[sources.{name}] is configured but no plugin offers it"))
+                continue
+            try:
+                source_config(config, name, sources[name].config_schema)
+                checks.append(_check(f"source {name}", True, "settings valid"))
+            except CrbError as exc:
+                checks.append(_check(f"source {name}", False, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - report any plugin failure as a failed check
+        checks.append(_check("plugins", False, f"{type(exc).__name__}: {exc}"))
+    return checks

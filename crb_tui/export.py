@@ -1,0 +1,154 @@
+"""Lossless JSON export and restore, a people CSV export, and online backups of the store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from crb_tui.errors import CrbError
+from crb_tui.store import Store
+
+EXPORT_FORMAT = "crb-export"
+EXPORT_VERSION = 1
+
+# Tables that hold what the user has; derived ones (FTS, the health cache) are rebuilt.
+EXPORTED_TABLES = (
+    "organizations",
+    "people",
+    "identities",
+    "interactions",
+    "commitments",
+    "value_moments",
+    "goals",
+    "notes",
+    "ignored",
+    "merges",
+    "review_history",
+    "sync_state",
+)
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    return [c.name for c in store.db[table].columns]
+
+
+def _pk(table: str) -> str:
+    return "source" if table == "sync_state" else "id"
+
+
+def export_document(store: Store) -> dict[str, Any]:
+    """Everything the user has, as one JSON-able document. Rows keep their ids."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table in EXPORTED_TABLES:
+        if not store.db[table].exists():
+            continue
+        tables[table] = list(store.db.query(f"select * from [{table}] order by [{_pk(table)}]"))
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": tables}
+
+
+def dump_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def write_json_export(store: Store, out: io.TextIOBase | Any) -> None:
+    out.write(dump_json(export_document(store)))
+
+
+def is_export_document(head: bytes) -> bool:
+    text = head.lstrip()[:400].decode("utf-8", "ignore")
+    return text.startswith("{") and f'"{EXPORT_FORMAT}"' in text
+
+
+def restore_document(store: Store, document: Any, *, where: str = "export") -> dict[str, int]:
+    """Load an export into an empty store, ids and all, in one transaction."""
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise CrbError(f"{where}: not a CRB export (no \"format\": \"{EXPORT_FORMAT}\")")
+    if document.get("version") != EXPORT_VERSION:
+        raise CrbError(f"{where}: export version {document.get('version')!r} is not supported")
+    tables = document.get("tables")
+    if not isinstance(tables, dict):
+        raise CrbError(f"{where}: \"tables\" is missing or not an object")
+    unknown = set(tables) - set(EXPORTED_TABLES)
+    if unknown:
+        raise CrbError(f"{where}: unknown tables {', '.join(sorted(unknown))}")
+    filled = [t for t in EXPORTED_TABLES if store.db.execute(f"select 1 from [{t}] limit 1").fetchone()]
+    if filled:
+        raise CrbError(
+            f"{where}: a CRB export restores into an empty database only; this one already holds "
+            f"{', '.join(filled)} (use --db with a new file)"
+        )
+    counts: dict[str, int] = {}
+    try:
+        with store.db.atomic():
+            # people reference each other (merged_into): load without the check, verify after.
+            store.db.execute("pragma defer_foreign_keys = on")
+            for table in EXPORTED_TABLES:
+                rows = tables.get(table, [])
+                if not isinstance(rows, list):
+                    raise CrbError(f"{where}: tables.{table} is not a list")
+                allowed = set(_columns(store, table))
+                for i, row in enumerate(rows):
+                    if not isinstance(row, dict) or not set(row) <= allowed:
+                        extra = set(row) - allowed if isinstance(row, dict) else set()
+                        raise CrbError(
+                            f"{where}: tables.{table}[{i}] is not a {table} row"
+                            + (f" (unknown columns {', '.join(sorted(extra))})" if extra else "")
+                        )
+                    cols = ", ".join(f"[{c}]" for c in row)
+                    marks = ", ".join("?" for _ in row)
+                    store.db.execute(
+                        f"insert into [{table}] ({cols}) values ({marks})", list(row.values())
+                    )
+                counts[table] = len(rows)
+    except sqlite3.IntegrityError as exc:
+        raise CrbError(f"{where}: the export is inconsistent ({exc}); nothing was imported") from exc
+    return counts
+
+
+def write_people_csv(store: Store, out: Any) -> int:
+    """One row per live person with their identities joined: for spreadsheets, not for restore."""
+    writer = csv.writer(out)
+    writer.writerow(
+        ["id", "name", "organization", "title", "tier", "cadence_days", "emails", "phones",
+         "urls", "last_touch", "health", "stage"]
+    )
+    has_health = store.db["health"].exists()
+    health_cols = "h.last_touch, h.health, h.stage" if has_health else "null, null, null"
+    health_join = "left join health h on h.person_id = p.id" if has_health else ""
+    sql = f"""
+        select p.id, p.name, o.name as org, p.title, p.tier, p.cadence_days,
+          (select group_concat(value, ' ') from identities where person_id = p.id and kind = 'email'),
+          (select group_concat(value, ' ') from identities where person_id = p.id and kind = 'phone'),
+          (select group_concat(value, ' ') from identities where person_id = p.id and kind = 'url'),
+          {health_cols}
+        from people p left join organizations o on o.id = p.org_id {health_join}
+        where p.merged_into is null order by p.id
+    """
+    n = 0
+    for row in store.db.execute(sql):
+        writer.writerow(["" if v is None else v for v in row])
+        n += 1
+    return n
+
+
+def backup(store: Store, target: Path) -> Path:
+    """A consistent copy of the live database (SQLite online backup), created with mode 0600."""
+    target = Path(target).expanduser()
+    if target.is_dir():
+        raise CrbError(f"{target} is a folder; give a file name for the backup")
+    if target.exists():
+        raise CrbError(f"{target} already exists; not overwriting it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    dest = sqlite3.connect(str(target))
+    try:
+        store.db.conn.backup(dest)
+    finally:
+        dest.close()
+    return target

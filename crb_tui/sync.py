@@ -1,0 +1,190 @@
+"""The sync runner: runs sources one by one, each isolated, checkpointed and fully counted."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crb_tui import records as r
+from crb_tui.config import Config, resolve_secret, source_config
+from crb_tui.errors import CrbError
+from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
+from crb_tui.store import Store, WriteResult
+
+log = logging.getLogger("crb.sync")
+
+FLUSH_EVERY = 500
+
+
+@dataclass
+class SourceSummary:
+    """What one source did in one run."""
+
+    source: str
+    ok: bool = True
+    seen: int = 0
+    imported: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    new_people: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    touched_people: set[int] = field(default_factory=set, repr=False)
+
+    def absorb(self, result: WriteResult) -> None:
+        self.seen += result.seen
+        self.imported += result.imported
+        self.updated += result.updated
+        self.merged += result.merged
+        self.unchanged += result.unchanged
+        for reason, n in result.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + n
+        self.rejected.extend(result.rejected)
+        self.new_people += result.new_people
+        self.touched_people |= result.touched_people
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "seen": self.seen,
+            "imported": self.imported,
+            "updated": self.updated,
+            "merged": self.merged,
+            "unchanged": self.unchanged,
+            "skipped": dict(sorted(self.skipped.items())),
+            "rejected": self.rejected,
+            "errors": self.errors,
+            "new_people": self.new_people,
+            "seconds": round(self.seconds, 3),
+            "cancelled": self.cancelled,
+        }
+
+
+class _Run:
+    """One source's run: buffers records and flushes them before every checkpoint."""
+
+    def __init__(self, store: Store, source: Source, summary: SourceSummary, dry_run: bool):
+        self.store = store
+        self.source = source
+        self.summary = summary
+        self.dry_run = dry_run
+        self.buffer: list[r.Record] = []
+        self.pending_cursor: Any = None
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        self.summary.absorb(self.store.write_batch(batch, self.source.name))
+
+    def save_cursor(self, value: Any) -> None:
+        self.flush()
+        self.store.set_cursor(self.source.name, value)
+
+
+def run_sync(
+    store: Store,
+    config: Config,
+    sources: dict[str, Source],
+    names: Iterable[str] | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    paths: list[Path] | None = None,
+    dry_run: bool = False,
+    cancelled: Callable[[], bool] | None = None,
+    options: dict[str, Any] | None = None,
+) -> list[SourceSummary]:
+    """Run the named sources (all when ``names`` is None) and return one summary each.
+
+    Every source runs in its own ``try``: one that raises is reported with its name and error
+    and the others go on. Records are written in batches; a cursor the source saves with
+    ``ctx.checkpoint.set`` is stored only after every record before it, so an interrupted sync
+    resumes where it stopped without loss or duplicates.
+    """
+    wanted = list(names) if names else list(sources)
+    unknown = [n for n in wanted if n not in sources]
+    if unknown:
+        known = ", ".join(sorted(sources)) or "none"
+        raise CrbError(f"unknown source {', '.join(unknown)} (available: {known})")
+    summaries = []
+    for name in wanted:
+        summaries.append(
+            _run_one(store, config, sources[name], progress, paths or [], dry_run, cancelled, options)
+        )
+    return summaries
+
+
+def _run_one(
+    store: Store,
+    config: Config,
+    source: Source,
+    progress: ProgressCallback | None,
+    paths: list[Path],
+    dry_run: bool,
+    cancelled: Callable[[], bool] | None,
+    options: dict[str, Any] | None,
+) -> SourceSummary:
+    summary = SourceSummary(source.name)
+    started = time.monotonic()
+    run = _Run(store, source, summary, dry_run)
+    logger = logging.getLogger(f"crb.source.{source.name}")
+    if dry_run:
+        # A dry run writes for real inside one transaction and rolls it back, so its counts
+        # (new, updated, unchanged, skipped) are exactly what a real run would report.
+        store.db.execute("BEGIN")
+    try:
+        settings = source_config(config, source.name, source.config_schema)
+        ctx = SyncContext(
+            source=source.name,
+            config=settings,
+            checkpoint=Checkpoint(lambda: store.get_cursor(source.name), run.save_cursor),
+            logger=logger,
+            paths=paths,
+            me=tuple(sorted(store.noise.me)),
+            options=dict(options or {}),
+            _progress=progress,
+            _secret=resolve_secret,
+            _cancelled=cancelled,
+        )
+        for record in source.sync(ctx):
+            run.buffer.append(record)
+            if len(run.buffer) >= FLUSH_EVERY:
+                run.flush()
+            if cancelled is not None and cancelled():
+                summary.cancelled = True
+                break
+        run.flush()
+    except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
+        summary.ok = False
+        summary.errors.append(f"{type(exc).__name__}: {exc}")
+        log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
+        try:
+            run.flush()
+        except Exception as flush_exc:  # noqa: BLE001
+            summary.errors.append(f"while saving: {type(flush_exc).__name__}: {flush_exc}")
+    summary.seconds = time.monotonic() - started
+    if dry_run:
+        store.db.conn.rollback()
+    else:
+        try:
+            store.record_run(
+                source.name,
+                ok=summary.ok,
+                counts={k: v for k, v in summary.as_dict().items() if k != "rejected"},
+                error="; ".join(summary.errors) or None,
+            )
+        except Exception as exc:  # noqa: BLE001
+            summary.errors.append(f"cannot record the run: {exc}")
+    if progress is not None:
+        progress(source.name, summary.seen, summary.seen, "failed" if not summary.ok else "done")
+    return summary

@@ -1,0 +1,91 @@
+"""Shared fixtures: every test runs with its own database and config, never the user's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from crb_tui.store import Store
+
+# Installed third-party plugins stay out of the tests unless a test asks for them.
+sys._called_from_test = True  # type: ignore[attr-defined]
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point every path CRB could touch at the test's own folder."""
+    for var in ("CRB_DB", "CRB_CONFIG", "CRB_LOAD_PLUGINS", "CRB_TODAY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS} (a clone outside the team)")
+    return CORPUS
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    s = Store.open(None)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "crb.db"
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n', encoding="utf-8")
+    return path
+
+
+class Crb:
+    """Runs the real ``crb`` command in-process against the test's database and config."""
+
+    def __init__(self, db: Path, config: Path) -> None:
+        self.db = db
+        self.config = config
+
+    def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> Result:
+        from crb_tui.cli import cli
+
+        runner = CliRunner()
+        result = runner.invoke(
+            cli, ["--db", str(self.db), "--config", str(self.config), *args], input=input,
+            env={"CRB_TODAY": TODAY.isoformat()},
+        )
+        if ok and result.exit_code != 0:
+            raise AssertionError(
+                f"crb {' '.join(args)} exited {result.exit_code}\nstdout: {result.stdout}\n"
+                f"stderr: {result.stderr}\n{result.exception!r}"
+            )
+        return result
+
+    def json(self, *args: str) -> object:
+        import json
+
+        return json.loads(self(*args, "--json").stdout)
+
+
+@pytest.fixture
+def crb(db_path: Path, config_file: Path) -> Crb:
+    return Crb(db_path, config_file)
