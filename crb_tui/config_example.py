@@ -1,0 +1,91 @@
+"""Builds the commented ``config.example.toml`` from the typed settings and their docstrings, so
+the example can never drift from what CRB actually reads."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import textwrap
+from typing import Any
+
+import tomli_w
+
+from crb_tui import config as config_module
+
+HEADER = """\
+# CRB configuration: every setting with its default.
+# Copy to the path `crb config path` prints (or pass --config / set CRB_CONFIG) and edit.
+# Secrets never go in this file: use { "$env" = "NAME" } or { "$keyring" = "service/user" }.
+"""
+
+SOURCES_EXAMPLE = """\
+# Per-source settings, one table per source (`crb plugins` lists the sources).
+# [sources.csv]
+# paths = ["~/exports/contacts.csv"]
+# columns = { email = "Work E-mail", org = "Employer" }
+"""
+
+KEYMAP_EXAMPLE = """\
+# Remap the app's keys by binding id (see `?` in the app), e.g.:
+# [keymap]
+# "review.next" = "j,down"
+"""
+
+
+def _docstrings(cls: type) -> dict[str, str]:
+    """Attribute docstrings: the string literal right after each annotated field."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for node, following in zip(body, body[1:] + [None], strict=True):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(following.value.value.split())
+    return docs
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    line = tomli_w.dumps({"x": value}).strip()
+    return line.split("=", 1)[1].strip()
+
+
+def example_toml() -> str:
+    out = [HEADER]
+    cfg = config_module.Config()
+    for field in dataclasses.fields(cfg):
+        section = getattr(cfg, field.name)
+        if not dataclasses.is_dataclass(section):
+            continue
+        cls = type(section)
+        out.append("")
+        if cls.__doc__ and not cls.__doc__.startswith(cls.__name__):
+            out.append(f"# {' '.join(cls.__doc__.split())}")
+        out.append(f"[{field.name}]")
+        docs = _docstrings(cls)
+        for sub in dataclasses.fields(section):
+            if sub.name in docs:
+                for line in textwrap.wrap(docs[sub.name], 96):
+                    out.append(f"# {line}")
+            value = getattr(section, sub.name)
+            if isinstance(value, dict):
+                out.append(f"{sub.name} = {{ " + ", ".join(
+                    f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }")
+            else:
+                out.append(f"{sub.name} = {_toml_value(value)}")
+    out.append("")
+    out.append(SOURCES_EXAMPLE.rstrip())
+    out.append("")
+    out.append(KEYMAP_EXAMPLE.rstrip())
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(example_toml(), end="")

@@ -1,0 +1,241 @@
+"""The command line, run as a user runs it, against a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import Crb
+
+
+def seed(crb: Crb) -> None:
+    crb("demo", "--people", "40", "--seed", "3")
+
+
+def test_demo_then_people_and_show(crb: Crb) -> None:
+    seed(crb)
+    data = crb.json("people")
+    assert data["count"] >= 35
+    first = data["people"][0]
+    assert {"id", "name", "organization", "stage", "health", "trust", "value", "last_touch"} <= set(first)
+    shown = crb.json("show", str(first["id"]))
+    assert shown["id"] == first["id"]
+    assert {"warmth", "trust", "value", "health", "trend", "stage"} <= set(shown["health"])
+    text = crb("show", str(first["id"])).stdout
+    assert first["name"] in text
+
+
+def test_people_search_and_sort(crb: Crb) -> None:
+    seed(crb)
+    everyone = crb.json("people")["people"]
+    target = everyone[5]
+    found = crb.json("people", "--search", target["name"].split()[0])["people"]
+    assert target["id"] in {p["id"] for p in found}
+    by_health = crb.json("people", "--sort", "health")["people"]
+    values = [p["health"] for p in by_health if p["health"] is not None]
+    assert values == sorted(values)
+
+
+def test_actions_change_the_store(crb: Crb, db_path: Path) -> None:
+    crb("import", str(_contacts(db_path.parent)))
+    out = crb.json("promise", "ann@acme.com", "Send the proposal", "--due", "2026-11-27")
+    cid = out["commitment_id"]
+    crb("log", "ann@acme.com", "--kind", "call", "--note", "talked pricing")
+    crb("value", "ann@acme.com", "--kind", "intro", "--given", "--note", "met Bo")
+    crb("goal", "ann@acme.com", "Hire a CTO")
+    crb("note", "ann@acme.com", "Wants monthly check-ins", "--their-words")
+    crb("done", str(cid))
+    crb("tier", "ann@acme.com", "key")
+    crb("cadence", "ann@acme.com", "21")
+    crb("snooze", "ann@acme.com", "1w")
+    conn = sqlite3.connect(db_path)
+    q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+    assert q("select status from commitments") == [("kept",)]
+    assert q("select kind, direction, subject from interactions where source = 'manual'") == [
+        ("call", "mutual", "talked pricing")]
+    assert q("select kind, direction, note from value_moments") == [("intro", "given", "met Bo")]
+    assert q("select text from goals") == [("Hire a CTO",)]
+    assert q("select their_words from notes") == [(1,)]
+    assert q("select tier, cadence_days, snoozed_until from people where name = 'Ann Lee'") == [
+        ("key", 21, "2026-11-30")]
+    actions = [row[0] for row in q("select action from review_history order by id")]
+    assert actions == ["promise", "log", "value", "goal", "note", "done", "tier", "cadence", "snooze"]
+
+
+def _contacts(folder: Path) -> Path:
+    path = folder / "contacts.csv"
+    path.write_text("Name,Email,Company\nAnn Lee,ann@acme.com,Acme\nBo Chen,bo@beta.io,Beta\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "nobody-at-all"], "no person matches 'nobody-at-all'"),
+        (["promise", "ann@acme.com", "x", "--due", "2020-01-01"], "in the past"),
+        (["promise", "ann@acme.com", "x", "--due", "next blursday"], "is not a date"),
+        (["cadence", "ann@acme.com", "0"], "cadence must be a positive"),
+        (["tier", "ann@acme.com", "vip"], "Invalid value for 'TIER'"),
+        (["done", "999"], "no commitment with id 999"),
+        (["merge", "ann@acme.com"], "merge needs two people"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_changes_nothing(
+    crb: Crb, db_path: Path, args: list[str], message: str
+) -> None:
+    crb("import", str(_contacts(db_path.parent)))
+    before = crb("export").stdout
+    result = crb(*args, ok=False)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert crb("export").stdout == before
+
+
+def test_ambiguous_name(crb: Crb, db_path: Path) -> None:
+    path = db_path.parent / "c.csv"
+    path.write_text("Name,Email\nAnn Lee,a1@x.com\nAnn Moe,a2@x.com\n")
+    crb("import", str(path))
+    result = crb("show", "ann", ok=False)
+    assert "matches several people" in result.stderr and "Ann Lee" in result.stderr
+
+
+def test_export_import_roundtrip_is_lossless(crb: Crb, tmp_path: Path, config_file: Path) -> None:
+    seed(crb)
+    crb("merge", "1", "2")
+    first = crb("export").stdout
+    doc = json.loads(first)
+    assert doc["format"] == "crb-export" and doc["tables"]["people"]
+    export_file = tmp_path / "export.json"
+    export_file.write_text(first, encoding="utf-8")
+    other = Crb(tmp_path / "fresh.db", config_file)
+    other("import", str(export_file))
+    assert other("export").stdout == first
+    # Restoring into a database that already holds data is refused and changes nothing.
+    result = other("import", str(export_file), ok=False)
+    assert "empty database only" in result.stderr
+    assert other("export").stdout == first
+
+
+def test_export_csv(crb: Crb) -> None:
+    seed(crb)
+    lines = crb("export", "--format", "csv").stdout.splitlines()
+    assert lines[0].startswith("id,name,organization")
+    assert len(lines) >= 36
+
+
+def test_backup_is_a_working_copy(crb: Crb, tmp_path: Path, config_file: Path) -> None:
+    seed(crb)
+    target = tmp_path / "backup.db"
+    crb("backup", str(target))
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    copy = Crb(target, config_file)
+    assert copy.json("people")["count"] == crb.json("people")["count"]
+    assert "already exists" in crb("backup", str(target), ok=False).stderr
+
+
+def test_merge_and_undo_from_the_cli(crb: Crb, db_path: Path) -> None:
+    crb("import", str(_contacts(db_path.parent)))
+    crb("log", "bo@beta.io", "--kind", "call")
+    crb.json("merge", "ann@acme.com", "bo@beta.io")
+    assert crb.json("people")["count"] == 1
+    shown = crb.json("show", "bo@beta.io")
+    assert shown["name"] == "Ann Lee" and shown["interaction_count"] == 1
+    crb("merge", "--undo")
+    assert crb.json("people")["count"] == 2
+    assert crb.json("show", "bo@beta.io")["interaction_count"] == 1
+
+
+def test_import_dry_run_and_idempotence(crb: Crb, db_path: Path) -> None:
+    path = _contacts(db_path.parent)
+    dry = crb.json("import", str(path), "--dry-run")
+    assert dry["dry_run"] and dry["sources"][0]["imported"] == 2
+    assert crb.json("people")["count"] == 0
+    crb("import", str(path))
+    again = crb.json("import", str(path))["sources"][0]
+    assert again["imported"] == 0 and again["unchanged"] == 2
+    assert crb.json("people")["count"] == 2
+
+
+def test_import_reports_rejected_rows_with_file_and_line(crb: Crb, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("Name,Email\nAnn,ann@x.com\n,\n,not-an-email\nBo,bo@x.com\n")
+    rejects = tmp_path / "rejects.jsonl"
+    out = crb.json("import", str(path), "--rejects", str(rejects))["sources"][0]
+    assert out["imported"] == 2
+    assert out["skipped"] == {"blank row": 1}
+    lines = [json.loads(x) for x in rejects.read_text().splitlines()]
+    assert any(x["where"] == f"{path}:4" for x in lines) or out["rejected"]
+
+
+def test_unreadable_or_unknown_file(crb: Crb, tmp_path: Path) -> None:
+    assert "cannot read" in crb("import", str(tmp_path / "missing.csv"), ok=False).stderr
+    weird = tmp_path / "blob.bin"
+    weird.write_bytes(b"\x00\x01\x02")
+    assert "cannot tell what format" in crb("import", str(weird), ok=False).stderr
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path: Path, config_file: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"garbage" * 100)
+    result = Crb(bad, config_file)("people", ok=False)
+    assert "not a SQLite database" in result.stderr and str(bad) in result.stderr
+    assert bad.read_bytes() == b"garbage" * 100
+
+
+def test_config_typo_is_a_clear_error(tmp_path: Path, db_path: Path) -> None:
+    cfg = tmp_path / "typo.toml"
+    cfg.write_text("[reveiw]\ndaily_limit = 3\n")
+    result = Crb(db_path, cfg)("people", ok=False)
+    assert "unknown setting 'reveiw'" in result.stderr and str(cfg) in result.stderr
+
+
+def test_doctor(crb: Crb) -> None:
+    seed(crb)
+    data = json.loads(crb("doctor", "--json").stdout)
+    assert data["ok"], data
+    names = {c["check"] for c in data["checks"]}
+    assert {"config", "database", "journal", "plugins", "database permissions"} <= names
+
+
+def test_doctor_flags_loose_permissions(crb: Crb, db_path: Path) -> None:
+    seed(crb)
+    os.chmod(db_path, 0o644)
+    result = crb("doctor", "--json", ok=False)
+    data = json.loads(result.stdout)
+    failing = [c for c in data["checks"] if not c["ok"]]
+    assert failing and "chmod 600" in failing[0]["detail"]
+
+
+def test_review_on_demo_data(crb: Crb) -> None:
+    seed(crb)
+    data = crb.json("review")
+    assert data["date"] == "2026-11-23" and 0 < data["count"] <= 12
+    priorities = [i["priority"] for i in data["items"]]
+    assert priorities == sorted(priorities, reverse=True)
+    assert all(i["reason"] and i["person"]["name"] for i in data["items"])
+
+
+def test_untrusted_text_is_printed_literally(crb: Crb, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text('Name,Email\n"Evil\x1b[2J\x1b]0;pwned\x07",evil@x.com\n')
+    crb("import", str(path))
+    out = crb("people").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Evil^[[2J" in out
+
+
+def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "CRB_DB": str(tmp_path / "x.db"), "XDG_CONFIG_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "crb_tui", "show", "ghost"], capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "crb: error: no person matches 'ghost'"

@@ -1,0 +1,239 @@
+"""The plugin system: every hook documented and tested, loading rules, isolation of sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+import pytest
+
+from crb_tui import Identity, Interaction, Source, hookimpl, plugins
+from crb_tui.config import Config
+from crb_tui import hookspecs
+from crb_tui.store import Store
+from crb_tui.sync import run_sync
+
+from .conftest import ROOT
+
+HOOKS = sorted(
+    name for name, obj in vars(hookspecs).items()
+    if callable(obj) and hasattr(obj, "crb_tui_spec")
+)
+
+
+def test_the_four_hooks_exist() -> None:
+    assert HOOKS == ["health_signals", "register_commands", "register_sources", "review_items"]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_plugin_hooks_are_documented(hook: str) -> None:
+    doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = re.search(rf"^### {hook}\n(.*?)(?=^### |\Z)", doc, re.S | re.M)
+    assert section, f"docs/plugins.md has no '### {hook}' section"
+    assert f"{hook}(" in section.group(1), "the section must show the signature"
+    assert "Example" in section.group(1) and "@hookimpl" in section.group(1)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_plugin_hooks_have_tests(hook: str) -> None:
+    tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
+    assert f"def test_hook_{hook}" in tests, f"no test named test_hook_{hook}*"
+
+
+class _Plugin:
+    """A test plugin: registered in a fixture and always unregistered afterwards."""
+
+
+@pytest.fixture
+def register_plugin():
+    registered = []
+
+    def register(obj: object, name: str) -> None:
+        plugins.pm.register(obj, name=name)
+        registered.append(obj)
+
+    try:
+        yield register
+    finally:
+        for obj in registered:
+            plugins.pm.unregister(obj)
+
+
+T0 = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+
+
+def test_hook_register_sources_and_isolation(register_plugin, store: Store) -> None:
+    class Good:
+        @hookimpl
+        def register_sources(self, register):
+            def sync(ctx):
+                for i in range(3):
+                    yield Interaction(f"g{i}", "email", "out", T0, Identity("email", f"p{i}@x.com"))
+            register(Source(name="good", sync=sync))
+
+    class Bad:
+        @hookimpl
+        def register_sources(self, register):
+            def sync(ctx):
+                yield Interaction("b0", "email", "out", T0, Identity("email", "b@x.com"))
+                raise RuntimeError("token expired")
+            register(Source(name="bad", sync=sync))
+
+    register_plugin(Bad(), "bad-plugin")
+    register_plugin(Good(), "good-plugin")
+    found = plugins.sources()
+    assert {"good", "bad"} <= set(found)
+    assert found["good"].plugin == "good-plugin"
+    summaries = run_sync(store, Config(), found, ["bad", "good"])
+    bad, good = summaries
+    assert not bad.ok and bad.errors == ["RuntimeError: token expired"]
+    assert bad.imported == 1  # what it yielded before failing is kept
+    assert good.ok and good.imported == 3
+    states = {s["source"]: s for s in store.sync_states()}
+    assert states["bad"]["last_error"] == "RuntimeError: token expired"
+    assert states["good"]["last_ok"] is not None
+
+
+def test_hook_register_commands(register_plugin, crb) -> None:
+    @click.command(name="hello-test")
+    @click.argument("who")
+    def hello(who: str) -> None:
+        click.echo(f"hello {who}")
+
+    class P:
+        @hookimpl
+        def register_commands(self, register):
+            register(hello)
+
+    register_plugin(P(), "cmd-plugin")
+    result = crb("hello-test", "world")
+    assert result.stdout.strip() == "hello world"
+    assert "hello-test" in crb("--help").stdout
+
+
+def test_hook_health_signals(register_plugin) -> None:
+    from crb_tui import health
+
+    s = Store.open(None)
+    s.write([Interaction("m1", "meeting", "mutual", T0, Identity("email", "a@x.com"), name="A")], "t")
+    today = dt.date(2026, 5, 10)
+    before = health.explain(s, Config(), 1, today)
+
+    class P:
+        @hookimpl
+        def health_signals(self, person, history):
+            assert person["id"] == 1 and history["interactions"]
+            return [{"gauge": "trust", "points": 10, "reason": "vouched for by a friend"}]
+
+    register_plugin(P(), "signal-plugin")
+    after = health.explain(s, Config(), 1, today)
+    assert after.trust > before.trust
+    assert "vouched for by a friend" in health.describe(after)
+    s.close()
+
+
+def test_hook_review_items(register_plugin) -> None:
+    from crb_tui.review import build_review
+
+    s = Store.open(None)
+    s.write([Interaction("m1", "email", "out", T0, Identity("email", "a@x.com"), name="Ada")], "t")
+
+    class P:
+        @hookimpl
+        def review_items(self, store, today):
+            return [{"person_id": 1, "kind": "board", "reason": "Board pack due",
+                     "action": "Send it", "priority": 5000}]
+
+    register_plugin(P(), "review-plugin")
+    items = build_review(s, Config(), dt.date(2026, 5, 2))
+    assert items[0].kind == "board" and items[0].reason == "Board pack due"
+    assert items[0].person_name == "Ada"
+    s.close()
+
+
+def test_checkpoint_is_saved_only_after_the_records_before_it(store: Store) -> None:
+    def sync(ctx):
+        start = ctx.checkpoint.get(0)
+        for i in range(start, 10):
+            yield Interaction(f"k{i}", "email", "out", T0, Identity("email", f"p{i}@x.com"))
+            if i % 3 == 2:
+                ctx.checkpoint.set(i + 1)
+            if i == 7 and not ctx.config.get("resume"):
+                raise ConnectionError("dropped")
+        ctx.checkpoint.set(10)
+
+    src = Source(name="flaky", sync=sync, config_schema={"resume": False})
+    first = run_sync(store, Config(), {"flaky": src})[0]
+    assert not first.ok and store.get_cursor("flaky") == 6
+    # Everything yielded before the failure was stored (0..7), the cursor says resume at 6.
+    assert store.counts()["interactions"] == 8
+    cfg = Config(sources={"flaky": {"resume": True}})
+    second = run_sync(store, cfg, {"flaky": src})[0]
+    assert second.ok and second.imported == 2 and second.unchanged == 2
+    assert store.counts()["interactions"] == 10
+    assert store.get_cursor("flaky") == 10
+
+
+def test_dry_run_counts_exactly_and_writes_nothing(store: Store) -> None:
+    def sync(ctx):
+        yield Interaction("k1", "email", "out", T0, Identity("email", "a@x.com"))
+        yield Interaction("k2", "email", "in", T0, Identity("email", "noreply@x.com"))
+        ctx.checkpoint.set("c1")
+
+    src = Source(name="s", sync=sync)
+    summary = run_sync(store, Config(), {"s": src}, dry_run=True)[0]
+    assert summary.imported == 1 and summary.skipped == {"role address": 1}
+    assert store.counts()["interactions"] == 0 and store.get_cursor("s") is None
+    assert store.sync_states() == []
+
+
+def test_unknown_source_setting_is_an_error(store: Store) -> None:
+    src = Source(name="s", sync=lambda ctx: [], config_schema={"url": ""})
+    summary = run_sync(store, Config(sources={"s": {"ulr": "x"}}), {"s": src})[0]
+    assert not summary.ok and "sources.s.ulr" in summary.errors[0]
+
+
+def test_plugins_dir_and_crb_load_plugins(tmp_path: Path) -> None:
+    """Run in a fresh interpreter: entry points load once per process."""
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    (plugdir / "mine.py").write_text(textwrap.dedent("""
+        from crb_tui import Source, hookimpl
+
+        @hookimpl
+        def register_sources(register):
+            register(Source(name="mine", sync=lambda ctx: []))
+    """))
+    config = tmp_path / "c.toml"
+    config.write_text(f'[plugins]\nplugins_dir = "{plugdir}"\n')
+    env_base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    def plugins_json(**env: str) -> list[dict]:
+        import json
+        out = subprocess.run(
+            [sys.executable, "-m", "crb_tui", "--db", str(tmp_path / "x.db"), "--config",
+             str(config), "plugins", "--json"],
+            capture_output=True, text=True, env={**env_base, **env}, check=True,
+        )
+        return json.loads(out.stdout)
+
+    names = {p["name"] for p in plugins_json()}
+    assert {"csv", "crb_local_mine"} <= names
+    mine = next(p for p in plugins_json() if p["name"] == "crb_local_mine")
+    assert mine["sources"] == ["mine"] and mine["hooks"] == ["register_sources"]
+    assert {p["name"] for p in plugins_json(CRB_LOAD_PLUGINS="mine")} == {"crb_local_mine"}
+    assert plugins_json(CRB_LOAD_PLUGINS="") == []
+
+
+def test_core_imports_no_textual() -> None:
+    code = (
+        "import sys, crb_tui, crb_tui.cli, crb_tui.store, crb_tui.health, crb_tui.review, "
+        "crb_tui.sync, crb_tui.demo, crb_tui.plugins; "
+        "assert 'textual' not in sys.modules, 'core imported textual'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
