@@ -85,6 +85,7 @@ class AppContext:
         paths: list[Path] | None = None,
         cancelled: Callable[[], bool] | None = None,
         sources: dict[str, Source] | None = None,
+        options: dict[str, Any] | None = None,
     ) -> list[Any]:
         from crb_tui.sync import run_sync
 
@@ -95,7 +96,7 @@ class AppContext:
             names = configured
         summaries = run_sync(
             self.store, self.config, found, names, progress=progress, paths=paths,
-            dry_run=dry_run, cancelled=cancelled,
+            dry_run=dry_run, cancelled=cancelled, options=options,
         )
         if not dry_run:
             touched: set[int] = set()

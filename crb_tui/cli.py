@@ -172,15 +172,24 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="Write rejected records to this file (JSON lines).")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
+              help="Column mapping for CSV files, e.g. --map email='Work E-mail' (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
 def import_(paths: tuple[str, ...], fmt: str, dry_run: bool, rejects: Path | None,
-            as_json: bool) -> None:
+            mapping: tuple[str, ...], as_json: bool) -> None:
     """Import files (contacts, mail, calendars, or a CRB JSON export)."""
     from crb_tui.importing import import_paths
 
     app = _ctx()
+    columns: dict[str, str] = {}
+    for item in mapping:
+        field_name, sep, column = item.partition("=")
+        if not sep or not field_name.strip() or not column.strip():
+            raise CrbError(f"--map {item!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
+        columns[field_name.strip()] = column.strip()
     summaries = import_paths(app, list(paths), fmt=fmt, dry_run=dry_run,
-                             progress=None if as_json else _progress_printer())
+                             progress=None if as_json else _progress_printer(),
+                             options={"columns": columns} if columns else None)
     _print_summaries(summaries, as_json, dry_run)
     if rejects is not None:
         with open(rejects, "w", encoding="utf-8") as fh:

@@ -62,7 +62,9 @@ def import_paths(
     fmt: str = "auto",
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    options: dict[str, Any] | None = None,
 ) -> list[SourceSummary]:
+    """Import files or URLs; ``options`` reach each source as ``ctx.options`` (e.g. ``columns``)."""
     sources = app.sources()
     by_format = formats(sources)
     known = [EXPORT, *sorted(by_format)]
@@ -88,7 +90,7 @@ def import_paths(
             app.sync(
                 [source.name], dry_run=dry_run, progress=progress,
                 paths=[Path(p) if not _is_url(p) else p for p in group],  # type: ignore[misc]
-                sources={source.name: source},
+                sources={source.name: source}, options=options,
             )
         )
     return summaries

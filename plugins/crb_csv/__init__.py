@@ -74,7 +74,7 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     if not header:
         yield Reject("empty file", str(path))
         return
-    columns = _mapping(header, ctx.config.get("columns", {}))
+    columns = _mapping(header, {**ctx.config.get("columns", {}), **ctx.options.get("columns", {})})
     if "email" not in columns and "name" not in columns and "first" not in columns:
         yield Reject(f"no name or e-mail column in header {header!r}", f"{path}:1")
         return

@@ -1,0 +1,186 @@
+"""CRB's benchmark harness: builds a data set at a chosen scale with `crb demo` and prints figures
+as JSON, each beside a baseline measured in the same run on the same machine.
+
+    python benchmarks/run.py --people 10000            # quick
+    python benchmarks/run.py --people 100000           # the scale the issues budget for
+
+Figures:
+- demo build: `crb demo` wall time at the chosen scale;
+- store write rate: interactions per second through the single write path (identity resolution,
+  dedupe, FTS) against plain sqlite3 `executemany` of the same rows into the same table;
+- re-import of the same batch (idempotent: nothing added) against the same baseline;
+- whole-store queries: the full health recompute against the single aggregate query that finds
+  each person's last interaction; the people list's first page and a search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-23"
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Median wall time of ``repeat`` runs, and the last result."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def crb(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    # The user's own config stays out of the figures.
+    env = {**os.environ, "CRB_TODAY": TODAY, "XDG_CONFIG_HOME": str(db.parent / "config")}
+    env.pop("CRB_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "crb_tui", "--db", str(db), *args],
+        capture_output=True, text=True, check=True, env=env,
+    )
+
+
+def build(db: Path, people: int, seed: int) -> dict[str, Any]:
+    seconds, proc = timed(lambda: crb("demo", "--people", str(people), "--seed", str(seed),
+                                      "--json", db=db))
+    counts = json.loads(proc.stdout)["counts"]
+    return {"seconds": round(seconds, 2), "counts": counts,
+            "db_mb": round(db.stat().st_size / 1e6, 1)}
+
+
+def batch_records(n: int, seed: int) -> list[Any]:
+    from crb_tui import Identity, Interaction
+
+    rng = random.Random(seed)
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    people = max(1, n // 20)
+    out = []
+    for i in range(n):
+        who = rng.randrange(people)
+        out.append(Interaction(
+            source_key=f"bench:{i}", kind="email", direction=rng.choice(("in", "out")),
+            at=start + dt.timedelta(minutes=rng.randrange(600_000)),
+            with_=Identity("email", f"person{who}@bench.example"), name=f"Person {who}",
+            subject=f"Re: project {rng.randrange(1000)} update",
+        ))
+    return out
+
+
+def write_rate(n: int, seed: int, workdir: Path) -> dict[str, Any]:
+    """The write path against plain executemany of the same rows into the same schema."""
+    from crb_tui.store import Store, iso
+
+    records = batch_records(n, seed)
+    path = workdir / "write.db"
+    store = Store.open(path)
+    seconds, result = timed(lambda: store.write(records, "bench"))
+    again, result2 = timed(lambda: store.write(records, "bench"))
+    store.close()
+    assert result.imported == n and result2.unchanged == n
+
+    # Baseline: the same rows (already resolved to ids) into a fresh copy of the same schema.
+    base_path = workdir / "baseline.db"
+    Store.open(base_path).close()
+    conn = sqlite3.connect(base_path)
+    rows = [(None, r.kind, r.direction, iso(r.at), r.subject, None, None, None, "bench",
+             r.source_key) for r in records]
+
+    def plain() -> None:
+        conn.executemany(
+            "insert into interactions (person_id, kind, direction, at, subject, thread, "
+            "duration_minutes, identity_id, source, source_key) values (?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.commit()
+
+    base_seconds, _ = timed(plain)
+    conn.close()
+    return {
+        "records": n,
+        "write_path_per_s": round(n / seconds),
+        "reimport_same_batch_per_s": round(n / again),
+        "baseline_executemany_per_s": round(n / base_seconds),
+        "ratio_write_path_vs_baseline": round(seconds / base_seconds, 2),
+        "ratio_reimport_vs_baseline": round(again / base_seconds, 2),
+    }
+
+
+def queries(db: Path) -> dict[str, Any]:
+    from crb_tui import health
+    from crb_tui.app_context import open_store
+    from crb_tui.config import Config
+    from crb_tui.queries import count_people, list_people
+
+    config = Config()
+    store = open_store(db, config)
+    today = dt.date.fromisoformat(TODAY)
+    agg_s, _ = timed(lambda: store.db.execute(
+        "select person_id, max(at) from interactions group by person_id").fetchall(), repeat=3)
+    full_s, n = timed(lambda: health.compute_all(store, config, today), repeat=1)
+    some = [row[0] for row in store.db.execute("select id from people order by id limit 100")]
+    part_s, _ = timed(lambda: health.compute_all(store, config, today, some), repeat=3)
+    page_s, _ = timed(lambda: list_people(store, sort="health", limit=50), repeat=5)
+    search_s, _ = timed(lambda: list_people(store, search="ann", limit=50), repeat=5)
+    count_s, _ = timed(lambda: count_people(store, search="ann"), repeat=5)
+    pid = some[0]
+    explain_s, _ = timed(lambda: health.explain(store, config, pid, today), repeat=5)
+    store.close()
+    return {
+        "people_scored": n,
+        "baseline_last_interaction_aggregate_s": round(agg_s, 3),
+        "health_full_recompute_s": round(full_s, 3),
+        "ratio_recompute_vs_aggregate": round(full_s / agg_s, 2),
+        "health_recompute_100_people_s": round(part_s, 4),
+        "health_explain_one_person_s": round(explain_s, 4),
+        "people_first_page_by_health_s": round(page_s, 4),
+        "people_search_page_s": round(search_s, 4),
+        "people_search_count_s": round(count_s, 4),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--batch", type=int, default=50_000,
+                        help="interactions in the write-rate batch")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the data set in this folder (reused if present)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="crb-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / f"demo-{args.people}.db"
+    report: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "sqlite": sqlite3.sqlite_version, "platform": platform.platform()},
+        "scale": {"people": args.people, "seed": args.seed},
+    }
+    if not db.exists():
+        report["demo_build"] = build(db, args.people, args.seed)
+    for name in ("write.db", "baseline.db"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(workdir / name) + suffix).unlink(missing_ok=True)
+    report["write"] = write_rate(args.batch, args.seed, workdir)
+    report["queries"] = queries(db)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

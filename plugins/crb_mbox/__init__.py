@@ -1,0 +1,1 @@
+"""Placeholder: this built-in plugin is being written."""
