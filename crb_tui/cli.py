@@ -209,6 +209,11 @@ def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     app = _ctx()
     summaries = app.sync(list(sources) or None, dry_run=dry_run,
                          progress=None if as_json else _progress_printer())
+    if not summaries and not as_json:
+        available = ", ".join(sorted(app.sources())) or "none"
+        click.echo("No sources configured: add a [sources.NAME] table to "
+                   f"{app.config_path}, or name one (available: {available}).")
+        return
     _print_summaries(summaries, as_json, dry_run)
     if any(not s.ok for s in summaries):
         sys.exit(1)
