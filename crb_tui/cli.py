@@ -45,6 +45,12 @@ class CrbGroup(click.Group):
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            # One line, like every other error, with where to look for help.
+            where = exc.ctx.command_path if exc.ctx else "crb"
+            err = CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
+            err.exit_code = exc.exit_code
+            raise err from exc
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except CrbError as exc:

@@ -37,11 +37,17 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
             checks.append(_check("me", False, "no [me] emails: your own addresses may become "
                                  "people and mail direction cannot be told"))
         if config_path.exists():
-            checks.append(_check("config permissions", *_mode_ok(config_path)))
+            mode = stat.S_IMODE(os.stat(config_path).st_mode)
+            # The config names a plugins folder (code CRB runs): others must not write it.
+            ok = not mode & 0o022
+            checks.append(_check("config permissions", ok, f"{config_path} is mode {mode:o}"
+                                 + ("" if ok else f"; run `chmod go-w {config_path}`")))
     except CrbError as exc:
         checks.append(_check("config", False, str(exc)))
         return checks
     db_path = Path(app.db_path or "")
+    # Look before opening: opening the store tightens the mode again.
+    db_mode = _mode_ok(db_path) if db_path.exists() else None
     try:
         store = app.store
         result = store.db.execute("pragma quick_check").fetchone()[0]
@@ -54,8 +60,8 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         fk = store.db.execute("pragma foreign_key_check").fetchall()
         checks.append(_check("foreign keys", not fk, f"{len(fk)} broken references" if fk
                              else "all references hold"))
-        if db_path.exists():
-            checks.append(_check("database permissions", *_mode_ok(db_path)))
+        if db_mode is not None:
+            checks.append(_check("database permissions", *db_mode))
     except CrbError as exc:
         checks.append(_check("database", False, str(exc)))
     try:
