@@ -355,21 +355,21 @@ def generate(
     counts = dict.fromkeys(CORE_TABLES, 0)
     conn = db.conn
     orgs = gen.organizations()
-    with db.atomic():
+    # One transaction with the full-text index rebuilt once at the end: all or nothing.
+    with store.bulk_load():
         conn.executemany(
             "insert into organizations (id, name, domain, created) values (?, ?, ?, ?)", orgs
         )
-    counts["organizations"] = len(orgs)
-    for start in range(0, people, CHUNK_PEOPLE):
-        chunk = gen.people_chunk(start, min(people, start + CHUNK_PEOPLE))
-        with db.atomic():
+        counts["organizations"] = len(orgs)
+        for start in range(0, people, CHUNK_PEOPLE):
+            chunk = gen.people_chunk(start, min(people, start + CHUNK_PEOPLE))
             for table, sql in _INSERTS:
                 rows = chunk[table]
                 if rows:
                     conn.executemany(sql, rows)
                 counts[table] += len(rows)
-        if progress is not None:
-            progress(min(people, start + CHUNK_PEOPLE), people)
+            if progress is not None:
+                progress(min(people, start + CHUNK_PEOPLE), people)
     return counts
 
 

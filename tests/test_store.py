@@ -230,3 +230,27 @@ def test_fts_covers_names_orgs_notes_and_subjects(store: Store) -> None:
     assert q("select count(*) from notes_fts where notes_fts match 'peanuts'").fetchone()[0] == 1
     assert q("select count(*) from interactions_fts where interactions_fts match 'roadmap'"
              ).fetchone()[0] == 1
+
+
+def test_bulk_load_rebuilds_fts_and_restores_triggers(store: Store) -> None:
+    triggers = store.db.execute("select count(*) from sqlite_master where type = 'trigger'"
+                                ).fetchone()[0]
+    with store.bulk_load():
+        store.db.execute("insert into people (name, created) values ('Quentin Blake', 'x')")
+    assert store.db.execute("select rowid from people_fts where people_fts match 'quentin'"
+                            ).fetchall() == [(1,)]
+    assert store.db.execute("select count(*) from sqlite_master where type = 'trigger'"
+                            ).fetchone()[0] == triggers
+    # Triggers work again after the load.
+    store.write([r.Person("Rosa Parks", [r.Identity("email", "rp@x.com")])], "t")
+    assert store.db.execute("select count(*) from people_fts where people_fts match 'rosa'"
+                            ).fetchone()[0] == 1
+
+
+def test_failed_bulk_load_leaves_nothing_behind(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.bulk_load():
+        store.db.execute("insert into people (name, created) values ('Half Done', 'x')")
+        raise RuntimeError("interrupted")
+    assert store.counts()["people"] == 0
+    assert store.db.execute("select count(*) from sqlite_master where type = 'trigger'"
+                            ).fetchone()[0] == 12
