@@ -1,40 +1,141 @@
 """CRB's built-in generic CSV contacts importer: a plain plugin, written only against the public
-plugin API (copy it as a template for your own source)."""
+plugin API (copy it as a template for your own source).
+
+It reads any CSV whose header names a name or an e-mail column (Thunderbird's address-book
+export, a spreadsheet of contacts, ...), with the columns found by common header names or mapped
+by the user: ``--map email='Work E-mail'`` on the command line, or ``columns`` under
+``[sources.csv]``. Comma, semicolon, tab or ``|`` delimited; UTF-8 with or without a BOM, UTF-16,
+or Windows-1252; quoted fields may hold tabs and line breaks; rows longer than the header are
+fine. Layouts that have their own importer (LinkedIn, Google and Outlook exports) are left to
+those: ``detect`` steps aside for them.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime as dt
+import hashlib
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crb_tui import Identity, Person, Reject, Skip, Source, SyncContext, hookimpl
+from crb_tui import Identity, Note, Person, Reject, Skip, Source, SyncContext, hookimpl
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Header names (lower-cased) that mean the same field, first match wins.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "full name", "display name", "contact name"),
-    "first": ("first name", "given name", "firstname"),
-    "last": ("last name", "family name", "surname", "lastname"),
-    "email": ("email", "e-mail", "email address", "e-mail address", "primary email", "mail"),
-    "phone": ("phone", "telephone", "mobile", "mobile phone", "phone number", "cell"),
-    "org": ("company", "organization", "organisation", "org", "employer"),
-    "title": ("title", "job title", "position", "role"),
-    "url": ("url", "website", "linkedin", "profile", "web page"),
+    "name": ("name", "full name", "display name", "contact name", "fn"),
+    "first": ("first name", "given name", "firstname", "first"),
+    "middle": ("middle name", "additional name"),
+    "last": ("last name", "family name", "surname", "lastname", "last"),
+    "email": ("email", "e-mail", "email address", "e-mail address", "primary email", "mail",
+              "email 1", "work email", "personal email"),
+    "email2": ("secondary email", "email 2", "e-mail 2", "other email"),
+    "phone": ("phone", "mobile", "mobile phone", "mobile number", "cell", "cell phone",
+              "cellular number", "telephone", "phone number"),
+    "org": ("company", "organization", "organisation", "org", "employer", "company name"),
+    "title": ("job title", "title", "position", "role"),
+    "url": ("url", "linkedin", "linkedin url", "profile", "profile url", "website", "web page",
+            "web page 1"),
+    "birthday": ("birthday", "birth date", "date of birth", "bday"),
+    "note": ("notes", "note", "comments"),
 }
+FIELDS = tuple(ALIASES)
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+_DELIMITERS = (",", ";", "\t", "|")
 
 
-def _sniff(text: str) -> csv.Dialect | type[csv.Dialect]:
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+# -- reading the file ------------------------------------------------------------------------
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8/16/32 by BOM, UTF-16 by its NUL bytes, then UTF-8, then Windows-1252, then Latin-1."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+                      (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                      (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(name, errors="replace").replace("\x00", "")
+    sample = raw[:4096]
+    if len(sample) >= 4 and sample.count(0) >= len(sample) // 4:
+        name = "utf-16-le" if sample[1::2].count(0) >= sample[0::2].count(0) else "utf-16-be"
+        return raw.decode(name, errors="replace").replace("\x00", "")
+    for name in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(name).replace("\x00", "")
+        except UnicodeDecodeError as exc:
+            if name == "utf-8" and exc.start >= len(raw) - 3:  # cut inside the last character
+                return raw.decode(name, errors="replace").replace("\x00", "")
+    return raw.decode("latin-1").replace("\x00", "")
+
+
+def delimiter(text: str) -> str:
+    """The delimiter splitting some of the first lines most often (outside quotes)."""
+    lines = [line for line in text.splitlines()[:80] if line.strip()][:20]
+
+    def count(line: str, ch: str) -> int:
+        n, quoted = 0, False
+        for c in line:
+            if c == '"':
+                quoted = not quoted
+            elif c == ch and not quoted:
+                n += 1
+        return n
+
+    counts = {d: max((count(line, d) for line in lines), default=0) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def rows(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
+    """``(line the row starts on, cells, error)``; unreadable rows come back as ``None`` cells."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
+    last = 0
+    while True:
+        start = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if reader.line_num <= last:
+                return
+            last = reader.line_num
+            yield start, None, str(exc)
+            continue
+        last = reader.line_num
+        yield start, cells, ""
+
+
+def _key(cells: list[str]) -> list[str]:
+    return [re.sub(r"\s+", " ", c.replace("\ufeff", "")).strip().lower() for c in cells]
+
+
+def specific_layout(header: list[str]) -> bool:
+    """A header that a dedicated importer reads better: LinkedIn (``Connected On``), Google
+    (``E-mail 1 - Value``...), Outlook (``E-mail Address`` with ``E-mail 2 Address``...)."""
+    names = set(header)
+    if "connected on" in names and ("first name" in names or "last name" in names):
+        return True
+    if any(re.match(r"^(e-mail|phone|address|organization|website|relation|event|custom field"
+                    r"|im|external id) \d+ - ", h) for h in header):
+        return True
+    if {"given name", "family name", "group membership"} <= names:
+        return True
+    outlook = {"e-mail 2 address", "e-mail display name", "e-mail type", "mobile phone",
+               "business phone", "home phone", "business street", "home street", "primary phone",
+               "company main phone"}
+    return "e-mail address" in names and bool(names & outlook) and bool(
+        names & {"first name", "last name"})
 
 
 def _mapping(header: list[str], configured: dict[str, Any]) -> dict[str, int]:
-    lowered = [h.strip().lower() for h in header]
+    lowered = _key(header)
     found: dict[str, int] = {}
     for field, column in configured.items():
         if isinstance(column, str) and column.strip().lower() in lowered:
@@ -43,7 +144,7 @@ def _mapping(header: list[str], configured: dict[str, Any]) -> dict[str, int]:
         if field in found:
             continue
         for name in names:
-            if name in lowered:
+            if name in lowered and lowered.index(name) not in found.values():
                 found[field] = lowered.index(name)
                 break
     return found
@@ -52,63 +153,175 @@ def _mapping(header: list[str], configured: dict[str, Any]) -> dict[str, int]:
 def detect(path: Path, head: bytes) -> str | None:
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None
-    text = head.decode("utf-8-sig", "replace")
-    first = text.splitlines()[0] if text else ""
-    dialect = _sniff(text)
-    header = next(csv.reader([first], dialect), [])
+    text = decode(head)
+    header: list[str] | None = None
+    for n, (_line, cells, _err) in enumerate(rows(text)):
+        if cells and any(c.strip() for c in cells):
+            key = _key(cells)
+            if specific_layout(key):
+                return None
+            header = header or cells
+        if n > 20:
+            break
+    if header is None:
+        return None
     fields = _mapping(header, {})
-    if "email" in fields or ("name" in fields or "first" in fields):
+    if {"email", "name", "first", "last"} & set(fields):
         return "csv"
     return None
 
 
+# -- turning rows into records ----------------------------------------------------------------
+
+
+def _email(value: str) -> str | None:
+    value = value.strip().strip("<>").strip()
+    if value.lower().startswith("mailto:"):
+        value = value[7:]
+    return value if _EMAIL.match(value) else None
+
+
+def _birthday(text: str) -> str | None:
+    text = text.strip()
+    m = re.match(r"^--(\d{1,2})-?(\d{1,2})$", text)
+    if m:
+        month, day, year = int(m.group(1)), int(m.group(2)), None
+    else:
+        m = re.match(r"^(\d{4})-?(\d{1,2})-?(\d{1,2})$", text)
+        if not m:
+            return None
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    try:
+        dt.date(year or 2000, month, day)
+    except ValueError:
+        return None
+    if year in (None, 0, 1604, 1900):
+        return f"--{month:02d}-{day:02d}"
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     try:
-        raw = path.read_bytes()
+        text = decode(path.read_bytes())
     except OSError as exc:
         yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
         return
-    text = raw.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""), _sniff(text))
-    header = next(reader, None)
-    if not header:
+    all_rows = list(rows(text))
+    start = next((i for i, (_, cells, _) in enumerate(all_rows)
+                  if cells and any(c.strip() for c in cells)), None)
+    if start is None:
         yield Reject("empty file", str(path))
         return
-    columns = _mapping(header, {**ctx.config.get("columns", {}), **ctx.options.get("columns", {})})
-    if "email" not in columns and "name" not in columns and "first" not in columns:
-        yield Reject(f"no name or e-mail column in header {header!r}", f"{path}:1")
+    header_line, header, _ = all_rows[start]
+    assert header is not None
+    configured = {**ctx.config.get("columns", {}), **ctx.options.get("columns", {})}
+    unknown = sorted(set(configured) - set(FIELDS))
+    if unknown:
+        yield Reject(f"unknown field {', '.join(map(repr, unknown))} in the column mapping "
+                     f"(fields: {', '.join(FIELDS)})", str(path))
         return
-    total = text.count("\n")
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            yield Skip("blank row", f"{path}:{line}")
+    lowered = _key(header)
+    missing = {f: c for f, c in configured.items() if str(c).strip().lower() not in lowered}
+    if missing:
+        shown = ", ".join(f"{f}={c!r}" for f, c in missing.items())
+        yield Reject(f"mapped column not in the header: {shown} (header: {header!r})",
+                     f"{path}:{header_line}")
+        return
+    columns = _mapping(header, configured)
+    if not {"email", "name", "first", "last"} & set(columns):
+        yield Reject(f"no name or e-mail column in header {header!r}", f"{path}:{header_line}")
+        return
+    born = {p: lowered.index(f"birth {p}") for p in ("year", "month", "day")
+            if f"birth {p}" in lowered}
+    try:
+        note_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(microsecond=0)
+    except (OSError, ValueError, OverflowError):
+        note_at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    me = {m.lower() for m in ctx.me}
+    body = all_rows[start + 1 :]
+    for n, (line, cells, error) in enumerate(body, 1):
+        if n % 200 == 0:
+            ctx.progress(n, len(body), path.name)
+        where = f"{path}:{line}"
+        if cells is None:
+            yield Reject(f"unreadable row: {error}", where)
+            continue
+        if not cells:
+            continue
+        if not any(cell.strip() for cell in cells):
+            yield Skip("blank row", where)
             continue
 
-        def get(field: str, _row: list[str] = row) -> str:
+        def get(field: str, _row: list[str] = cells) -> str:
             i = columns.get(field)
             return _row[i].strip() if i is not None and i < len(_row) else ""
 
-        name = get("name") or " ".join(p for p in (get("first"), get("last")) if p)
-        identities = []
-        if get("email"):
-            identities.append(Identity("email", get("email")))
-        if get("phone"):
-            identities.append(Identity("phone", get("phone")))
-        if get("url"):
-            identities.append(Identity("url", get("url")))
-        if not name and not identities:
-            yield Reject("row has neither a name nor an e-mail", f"{path}:{line}")
+        name = get("name") or " ".join(p for p in (get("first"), get("middle"), get("last")) if p)
+        name = re.sub(r"\s+", " ", name).strip()
+        emails: list[str] = []
+        not_emails: list[str] = []
+        for field in ("email", "email2"):
+            for part in re.split(r"\s*(?:[;,]|:::)\s*", get(field)):
+                address = _email(part) if part else None
+                if address and address.lower() not in {e.lower() for e in emails}:
+                    emails.append(address)
+                elif part and not address:
+                    not_emails.append(part)
+        own = [e for e in emails if e.lower() in me]
+        emails = [e for e in emails if e.lower() not in me]
+        identities = [Identity("email", e) for e in emails]
+        phone = get("phone")
+        if sum(ch.isdigit() for ch in phone) >= 5 and not re.search(r"[A-Za-z]", phone):
+            identities.append(Identity("phone", phone))
+        details: dict[str, Any] = {}
+        url = get("url")
+        if url and "." in url and " " not in url:
+            path_part = url.split("://", 1)[-1].partition("/")[2].strip("/")
+            # Only a URL naming one person is an identity; a company home page is a detail.
+            if path_part:
+                identities.append(Identity("url", url))
+            else:
+                details["website"] = url
+        if own and not identities:
+            yield Skip("your own contact card", where)
             continue
+        if not name and not identities:
+            reason = ("row has neither a name nor an e-mail" if not not_emails else
+                      f"row has no name, and {not_emails[0]!r} is not an e-mail address")
+            yield Reject(reason, where)
+            continue
+        birthday = _birthday(get("birthday"))
+        if birthday is None and born.get("month") is not None:
+            y, m, d = (cells[born[p]].strip() if born.get(p) is not None and born[p] < len(cells)
+                       else "" for p in ("year", "month", "day"))
+            if m.isdigit() and d.isdigit():
+                birthday = _birthday(f"{y}-{m}-{d}" if y.isdigit() and len(y) == 4
+                                     else f"--{m}-{d}")
+        note = get("note")
+        if note and not identities:
+            details["notes"] = note
+        org = get("org")
         yield Person(
-            name=name or get("email"),
+            name=name,
             identities=identities,
-            org=get("org") or None,
+            org=org or None,
             title=get("title") or None,
-            source_key=None if identities else f"csv:{path.name}:{name.lower()}",
+            birthday=birthday,
+            details=details,
+            # The same key as CRB's other contact importers: a person is known again by name and
+            # organisation (a name alone only when there is no e-mail, phone or URL to go by), so
+            # importing the file again adds nothing.
+            source_key=(f"contact:{_fold(name)}|{_fold(org)}"
+                        if name and (org or not identities) else None),
         )
-        if line % 200 == 0:
-            ctx.progress(line, total, path.name)
+        if note and identities:
+            who = identities[0]
+            digest = hashlib.sha1(f"{who.kind}:{who.value.lower()}\n{note}".encode()).hexdigest()
+            yield Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", re.sub(r"\s+", " ", text).strip()).casefold()
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:

@@ -1,0 +1,155 @@
+"""One contact as every importer reads it, and how it becomes CRB records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from crb_contacts import _text
+from crb_tui import Identity, Note, Person, Reject, Skip, SyncContext
+
+
+@dataclass
+class Contact:
+    where: str
+    """``FILE:LINE`` or ``FILE card N``: named in every rejection."""
+    name: str = ""
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    """Numbers that reach this one person (mobile, unlabelled)."""
+    urls: list[str] = field(default_factory=list)
+    org: str = ""
+    title: str = ""
+    birthday: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    not_emails: list[str] = field(default_factory=list)
+    """Values found in an e-mail field that are not addresses (kept for the rejection reason)."""
+
+    def add_email(self, value: str | None) -> None:
+        for part in _split_multi(value):
+            address = _text.email(part)
+            if address is None:
+                if part.strip():
+                    self.not_emails.append(part.strip())
+            elif address.lower() not in {e.lower() for e in self.emails}:
+                self.emails.append(address)
+
+    def add_phone(self, value: str | None, label: str = "") -> None:
+        for part in _split_multi(value):
+            number = _text.phone(part)
+            if number is None:
+                continue
+            if _text.personal_phone(label):
+                if number not in self.phones:
+                    self.phones.append(number)
+            else:
+                shown = f"{number} ({_text.clean(label).lower()})" if label.strip() else number
+                self.add_detail("phones", shown)
+
+    def add_url(self, value: str | None) -> None:
+        for part in _split_multi(value):
+            address = _text.url(part)
+            if address is None:
+                continue
+            if _text.is_profile_url(address):
+                if address not in self.urls:
+                    self.urls.append(address)
+                continue
+            bare = address.split("://", 1)[-1].rstrip("/").lower()
+            known = [w.split("://", 1)[-1].rstrip("/").lower()
+                     for w in str(self.details.get("website", "")).split("; ")]
+            if bare not in known:
+                self.add_detail("website", address)
+
+    def add_detail(self, key: str, value: str | None) -> None:
+        """Add to a details entry (values joined with ``; `` when there are several)."""
+        value = (value or "").strip()
+        if not value:
+            return
+        old = self.details.get(key)
+        if not old:
+            self.details[key] = value
+        elif value not in str(old).split("; "):
+            self.details[key] = f"{old}; {value}"
+
+    def add_note(self, value: str | None) -> None:
+        text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+        if text and text not in self.notes:
+            self.notes.append(text)
+
+
+def _split_multi(value: str | None) -> list[str]:
+    """Google packs several values in one cell as ``a ::: b``."""
+    if not value:
+        return []
+    return [p for p in (x.strip() for x in value.split(":::")) if p]
+
+
+def source_key(name: str, org: str) -> str:
+    """The stable key of a person with no identity: their name and organisation as written.
+    The same prefix for every contact format, so the same identity-less person exported from two
+    address books is one person."""
+    return f"contact:{_text.name_key(name)}|{_text.name_key(org)}"
+
+
+def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iterator[Any]:
+    """The records for one contact: a ``Person``, then a ``Note`` per note; or a ``Reject`` /
+    ``Skip`` saying why not."""
+    me = {m.lower() for m in ctx.me}
+    own = [e for e in contact.emails if e.lower() in me]
+    emails = [e for e in contact.emails if e.lower() not in me]
+    identities = (
+        [Identity("email", e) for e in emails]
+        + [Identity("phone", p) for p in contact.phones]
+        + [Identity("url", u) for u in contact.urls]
+    )
+    name = _text.clean(contact.name)
+    if own and not identities:
+        yield Skip("your own contact card", contact.where)
+        return
+    if not name and not identities:
+        if contact.not_emails:
+            shown = ", ".join(repr(v) for v in contact.not_emails[:3])
+            reason = f"no name, and {shown} is not an e-mail address"
+        else:
+            reason = "no name, e-mail address, mobile phone or profile URL"
+        yield Reject(reason, contact.where)
+        return
+    details = dict(contact.details)
+    # Name and organisation together identify a person well enough to find them again, and
+    # to join an identity-less row (an old LinkedIn export without URLs) to the person a newer
+    # export made. A name alone does not: without an organisation only identity-less people
+    # get a key (or two John Smiths with different addresses would become one).
+    org = _text.clean(contact.org)
+    key = source_key(name, org) if name and (org or not identities) else None
+    if not identities and contact.notes:
+        # A note needs an identity to find its person again; keep it with the person instead.
+        details.setdefault("notes", "\n\n".join(contact.notes))
+    yield Person(
+        name=name,
+        identities=identities,
+        org=org or None,
+        title=_text.clean(contact.title) or None,
+        birthday=contact.birthday,
+        details=details,
+        source_key=key,
+    )
+    if identities:
+        who = identities[0]
+        for text in contact.notes:
+            digest = hashlib.sha1(
+                f"{who.kind}:{who.value.lower()}\n{text}".encode("utf-8", "surrogatepass")
+            ).hexdigest()[:24]
+            yield Note(who=who, text=text, at=note_at, source_key=f"contact-note:{digest}")
+
+
+def file_time(path: Any) -> dt.datetime:
+    """When the export was written (its modification time), for the notes it carries."""
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(microsecond=0)
+    except (OSError, ValueError, OverflowError):
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

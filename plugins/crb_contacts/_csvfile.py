@@ -1,0 +1,226 @@
+"""Reading contact CSV files: delimiter, rows with their line numbers, and the header layouts of
+the exporters this plugin knows (LinkedIn, Google, Outlook)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from crb_contacts import _dates, _text
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _count_outside_quotes(line: str, ch: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == ch and not quoted:
+            count += 1
+    return count
+
+
+def delimiter(text: str, lines: int = 20) -> str:
+    """The delimiter of a CSV text: the one that splits some line among the first ``lines``
+    non-empty ones most often (so a ``Notes:`` preamble, or a tab inside a name, never decides).
+    Commas win ties."""
+    sample = [line for line in text.splitlines()[: lines * 4] if line.strip()][:lines]
+    counts = {d: max((_count_outside_quotes(line, d) for line in sample), default=0)
+              for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+@dataclass
+class Row:
+    line: int
+    """Line on which the row starts (1-based)."""
+    cells: list[str] | None
+    error: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.cells is not None and not any(c.strip() for c in self.cells)
+
+
+def rows(text: str, delim: str) -> Iterator[Row]:
+    """Every row with the line it starts on. A row the csv module cannot read comes back with
+    ``cells=None`` and the error, and reading goes on with the next line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"',
+                        doublequote=True, skipinitialspace=False, strict=False)
+    last = 0
+    while True:
+        start = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if reader.line_num <= last:
+                return
+            last = reader.line_num
+            yield Row(start, None, str(exc))
+            continue
+        last = reader.line_num
+        yield Row(start, cells)
+
+
+def header_key(cells: list[str]) -> list[str]:
+    return [re.sub(r"\s+", " ", c.replace("\ufeff", "")).strip().strip('"').lower() for c in cells]
+
+
+# -- layouts ---------------------------------------------------------------------------------
+
+_GOOGLE_COLUMN = re.compile(
+    r"^(e-mail|phone|address|organization|website|relation|event|custom field|im|external id)"
+    r" \d+ - (type|label|value|formatted|name|title|street|city)$"
+)
+_OUTLOOK_MARKERS = frozenset({
+    "e-mail 2 address", "e-mail display name", "e-mail type", "mobile phone", "business phone",
+    "home phone", "business street", "home street", "primary phone", "company main phone",
+})
+
+
+def is_linkedin_header(cols: list[str]) -> bool:
+    return "connected on" in cols and ("first name" in cols or "last name" in cols)
+
+
+def is_google_header(cols: list[str]) -> bool:
+    if is_linkedin_header(cols):
+        return False
+    if any(_GOOGLE_COLUMN.match(c) for c in cols):
+        return True
+    return {"given name", "family name", "group membership"} <= set(cols)
+
+
+def is_outlook_header(cols: list[str]) -> bool:
+    if is_linkedin_header(cols) or is_google_header(cols):
+        return False
+    names = set(cols)
+    return (
+        "e-mail address" in names
+        and ("first name" in names or "last name" in names)
+        and bool(names & _OUTLOOK_MARKERS)
+    )
+
+
+LINKEDIN_PREAMBLE_ROWS = 20
+"""How far down a LinkedIn header may sit (newer exports put a ``Notes:`` paragraph first)."""
+
+
+def is_connection_date(value: str) -> bool:
+    return _dates.parse_date(value) is not None
+
+
+def headerless_linkedin_layout(sample: list[list[str]]) -> list[str] | None:
+    """Column names for a LinkedIn export without its header row, recognised by shape: every row
+    has 6 or 7 cells and the last is a date. Seven cells carry the profile URL; six are either
+    the older ``First,Last,Email,Company,Position,Connected On`` or lack the e-mail instead (told
+    apart by what the third column holds)."""
+    data = [row for row in sample if any(c.strip() for c in row)]
+    if not data:
+        return None
+    widths = {len(row) for row in data}
+    if len(widths) != 1 or not widths <= {6, 7}:
+        return None
+    if not all(is_connection_date(row[-1]) for row in data):
+        return None
+    # A row that is only a date is a hidden profile: it shows nothing about the layout, and a
+    # file of nothing but those is not worth claiming.
+    if not any(any(c.strip() for c in row[:-1]) for row in data):
+        return None
+    if 7 in widths:
+        return ["first name", "last name", "url", "email address", "company", "position",
+                "connected on"]
+    urls = sum("linkedin.com" in row[2].lower() or "://" in row[2] for row in data)
+    mails = sum("@" in row[2] for row in data)
+    if urls > mails:
+        return ["first name", "last name", "url", "company", "position", "connected on"]
+    return ["first name", "last name", "email address", "company", "position", "connected on"]
+
+
+def sniff_rows(text: str, limit: int = 30, partial: bool = False) -> list[Row]:
+    """The first rows of a file's head (the last one dropped when the head was cut short)."""
+    delim = delimiter(text)
+    out: list[Row] = []
+    for row in rows(text, delim):
+        out.append(row)
+        if len(out) > limit:
+            break
+    if partial and out and len(out) <= limit:
+        out.pop()
+    return out[:limit]
+
+
+def find_layout(text: str, partial: bool = False) -> str | None:
+    """Which known export a CSV text is: ``linkedin``, ``google-csv``, ``outlook-csv`` or None."""
+    head = sniff_rows(text, partial=partial)
+    cells = [r.cells for r in head if r.cells is not None]
+    nonempty = [c for c in cells if any(x.strip() for x in c)]
+    if not nonempty:
+        return None
+    for row in nonempty[:LINKEDIN_PREAMBLE_ROWS]:
+        if is_linkedin_header(header_key(row)):
+            return "linkedin"
+    first = header_key(nonempty[0])
+    if is_google_header(first):
+        return "google-csv"
+    if is_outlook_header(first):
+        return "outlook-csv"
+    if headerless_linkedin_layout(nonempty[:20]) is not None:
+        return "linkedin"
+    return None
+
+
+class Table:
+    """Cells of one row looked up by (lower-cased) column name."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.columns: dict[str, int] = {}
+        for i, name in enumerate(header_key(header)):
+            self.columns.setdefault(name, i)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def get(self, cells: list[str], *names: str) -> str:
+        """The first non-empty cell among ``names`` (stripped), or ``""``."""
+        for name in names:
+            i = self.columns.get(name)
+            if i is not None and i < len(cells) and cells[i].strip():
+                return cells[i].strip()
+        return ""
+
+
+class Unreadable(Exception):
+    """The whole file cannot be read as the expected layout (the message says why)."""
+
+
+def open_table(
+    path: Path, recognise: Callable[[list[str]], bool], expected: str
+) -> tuple[Table, list[Row]]:
+    """Read a CSV file whose first non-empty row is a header ``recognise`` accepts. Raises
+    OSError when the file cannot be read and Unreadable when it is not that layout."""
+    text, _encoding = _text.read_text(path)
+    all_rows = list(rows(text, delimiter(text)))
+    for i, row in enumerate(all_rows):
+        if row.cells is None or not row.cells or row.empty:
+            continue
+        if not recognise(header_key(row.cells)):
+            shown = ",".join(row.cells[:6])[:120]
+            raise Unreadable(f"not {expected}: the header row is {shown!r}")
+        return Table(row.cells), all_rows[i + 1 :]
+    raise Unreadable(f"not {expected}: the file is empty")
+
+
+def head_is_partial(path: Path, head: bytes) -> bool:
+    """Whether ``head`` is only the start of the file (its last line may be cut)."""
+    try:
+        return path.stat().st_size > len(head)
+    except OSError:
+        return False

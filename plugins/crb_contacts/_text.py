@@ -1,0 +1,146 @@
+"""Text helpers shared by the contact importers: decoding files the way real exporters write
+them, cleaning names, and telling which values are usable identities."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# The same shape the store accepts (crb_tui.identity): an address we yield must pass there too,
+# or a person we think has an identity would be stored without one (and duplicated next time).
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+_WS = re.compile(r"\s+")
+_EXTENSION = re.compile(r"(;\s*ext=|\s*(?:ext\.?|x)\s*\d+$).*$", re.IGNORECASE)
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str]:
+    """Decode an exported file: BOM first (UTF-8, UTF-16 LE/BE, UTF-32), then UTF-16 without a
+    BOM (recognised by its NUL bytes), then UTF-8, then Windows-1252, then Latin-1 (never fails).
+    Returns the text and the name of the encoding used."""
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(name, errors="replace"), name
+    sample = raw[:4096]
+    if len(sample) >= 4 and sample.count(0) >= len(sample) // 4:
+        odd_nuls = sample[1::2].count(0)
+        even_nuls = sample[0::2].count(0)
+        name = "utf-16-le" if odd_nuls >= even_nuls else "utf-16-be"
+        return raw.decode(name, errors="replace"), name
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        # A file cut in the middle of a character is still UTF-8.
+        if exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
+            return raw.decode("utf-8", errors="replace"), "utf-8"
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Read and decode a whole file (raises OSError)."""
+    text, encoding = decode_bytes(path.read_bytes())
+    return text.replace("\x00", ""), encoding
+
+
+def clean(value: str | None) -> str:
+    """Collapse runs of whitespace (tabs and newlines inside names included) to one space."""
+    if not value:
+        return ""
+    return _WS.sub(" ", value).strip()
+
+
+def name_key(value: str) -> str:
+    return unicodedata.normalize("NFKC", clean(value)).casefold()
+
+
+def loose_key(value: str) -> str:
+    """Letters and digits only, accents and case folded: ``Zoë 🚀 Ünal``, ``Zoe Unal`` and an
+    Excel ANSI re-save's ``Zoë ? Ünal`` all give ``zoeunal``."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(
+        ch for ch in decomposed if ch.isalnum() and unicodedata.category(ch) != "Mn"
+    ).casefold()
+
+
+def email(value: str | None) -> str | None:
+    """The address if ``value`` is one (``mailto:`` and ``<>`` removed), else None."""
+    if not value:
+        return None
+    text = value.strip().strip("<>").strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:].strip()
+    return text if _EMAIL.match(text) else None
+
+
+def phone(value: str | None) -> str | None:
+    """A dialable number (``tel:`` and extensions removed) with at least five digits, else None."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    text = _EXTENSION.sub("", text).strip()
+    if sum(ch.isdigit() for ch in text) < 5:
+        return None
+    if re.search(r"[A-Za-z]", text):
+        return None
+    return text
+
+
+def url(value: str | None) -> str | None:
+    """``value`` as an absolute web address with a dotted host, else None."""
+    if not value:
+        return None
+    text = value.strip().replace("\\:", ":")
+    if not text or any(ch.isspace() for ch in text):
+        return None
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or "." not in host:
+        return None
+    return text
+
+
+def is_profile_url(value: str) -> bool:
+    """A URL that names one person (``linkedin.com/in/x``, ``github.com/x``, ``host/~x``), not a
+    company's home page: only those become identities, or every colleague whose card lists
+    ``www.ibm.com`` would be merged into one person."""
+    try:
+        path = urlsplit(value).path
+    except ValueError:
+        return False
+    return bool(path.strip("/"))
+
+
+# Phone kinds that reach one person. Home and work lines, faxes, pagers, switchboards and
+# assistants are shared, and the store matches people on ANY identity: two cards sharing a home
+# phone would become one person. Those numbers are kept in the person's details instead.
+_SHARED_PHONE = re.compile(
+    r"fax|pager|home|work|business|main|company|assistant|callback|car|isdn|telex|tty|radio|"
+    r"office|switchboard|grand_central",
+    re.IGNORECASE,
+)
+_PERSONAL_PHONE = re.compile(r"cell|mobile|iphone|handy|portable|personal", re.IGNORECASE)
+
+
+def personal_phone(label: str) -> bool:
+    """Whether a phone with this label/type text is the person's own (mobile, or unlabelled)."""
+    if _PERSONAL_PHONE.search(label):
+        return True
+    return not _SHARED_PHONE.search(label)

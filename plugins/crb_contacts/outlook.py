@@ -1,0 +1,115 @@
+"""Outlook CSV: what Outlook (desktop and outlook.com) exports, and Google's "Outlook CSV".
+
+``First Name,Middle Name,Last Name,Title,Suffix,...,E-mail Address,E-mail 2 Address,
+E-mail 3 Address,...,Mobile Phone,...,Company,Job Title,...,Birthday,Anniversary,Notes`` (the
+desktop export orders them differently and adds ``E-mail Type`` / ``E-mail Display Name``).
+``Title`` is the honorific (Mr., Dr.), never the job. Birthdays follow the exporting machine's
+locale (``3/22/1980``), ``0/0/00`` meaning none. Desktop Outlook writes an Exchange
+``/o=.../cn=...`` path instead of an address for colleagues on the same Exchange server; the
+real address then often sits in ``E-mail Display Name`` as ``Name (addr@example.com)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from crb_contacts import _contact, _csvfile, _dates, _text
+from crb_tui import Reject, Skip, SyncContext
+
+FORMAT = "outlook-csv"
+_IN_PARENS = re.compile(r"\(([^()\s]+@[^()\s]+)\)")
+
+PHONES = (
+    "mobile phone", "primary phone", "home phone", "home phone 2", "business phone",
+    "business phone 2", "company main phone", "other phone", "car phone", "assistant's phone",
+    "callback", "radio phone", "pager", "isdn", "telex", "tty/tdd phone", "business fax",
+    "home fax", "other fax",
+)
+
+
+def read(ctx: SyncContext, path: Path) -> Iterator[Any]:
+    try:
+        table, data = _csvfile.open_table(path, _csvfile.is_outlook_header, "an Outlook CSV")
+    except OSError as exc:
+        yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
+        return
+    except _csvfile.Unreadable as exc:
+        yield Reject(str(exc), f"{path}:1")
+        return
+    order = ctx.config.get("date_order") or "auto"
+    if order not in ("mdy", "dmy"):
+        order = _dates.numeric_order(
+            [table.get(r.cells, "birthday", "anniversary") for r in data if r.cells]
+        )
+    note_at = _contact.file_time(path)
+    total = len(data)
+    for n, row in enumerate(data, 1):
+        if n % 200 == 0:
+            ctx.progress(n, total, path.name)
+        where = f"{path}:{row.line}"
+        if row.cells is None:
+            yield Reject(f"unreadable row: {row.error}", where)
+            continue
+        if not row.cells:
+            continue
+        if row.empty:
+            yield Skip("blank row", where)
+            continue
+        contact = _contact_from(table, row.cells, where, order)
+        yield from _contact.records(contact, ctx, note_at=note_at)
+
+
+def _contact_from(
+    table: _csvfile.Table, cells: list[str], where: str, order: str
+) -> _contact.Contact:
+    def get(*names: str) -> str:
+        return table.get(cells, *names)
+
+    name = _text.clean(" ".join(
+        get(col) for col in ("first name", "middle name", "last name", "suffix") if get(col)
+    ))
+    contact = _contact.Contact(
+        where=where,
+        name=name or get("nickname") or get("company"),
+        org=get("company"),
+        title=get("job title"),
+        birthday=_dates.birthday(get("birthday"), order),
+    )
+    for n in ("", " 2", " 3"):
+        value = get(f"e-mail{n} address")
+        if value and _text.email(value) is None:
+            # An Exchange path: look for the address in the display name instead.
+            found = _IN_PARENS.search(get(f"e-mail{n} display name"))
+            if found:
+                value = found.group(1)
+        contact.add_email(value)
+    for col in PHONES:
+        contact.add_phone(get(col), col.removesuffix(" 2"))
+    contact.add_url(get("web page"))
+    contact.add_url(get("personal web page"))
+    contact.add_detail("nickname", get("nickname"))
+    contact.add_detail("department", get("department"))
+    contact.add_detail("spouse", get("spouse"))
+    contact.add_detail("children", get("children"))
+    anniversary = get("anniversary")
+    contact.add_detail("anniversary", _dates.birthday(anniversary, order))
+    for prefix, key in (("home", "address"), ("business", "work address")):
+        parts = [get(f"{prefix} street"), get(f"{prefix} city"),
+                 _text.clean(f"{get(f'{prefix} state')} {get(f'{prefix} postal code')}"),
+                 get(f"{prefix} country/region", f"{prefix} country")]
+        contact.add_detail(key, ", ".join(_text.clean(p) for p in parts if p.strip()))
+    groups = [g.strip() for g in re.split(r"[;,]", get("categories")) if g.strip()]
+    if groups:
+        contact.details["groups"] = ", ".join(groups)
+    contact.add_note(get("notes"))
+    return contact
+
+
+def detect(path: Path, head: bytes) -> str | None:
+    text, _ = _text.decode_bytes(head)
+    if _csvfile.find_layout(text, partial=_csvfile.head_is_partial(path, head)) == FORMAT:
+        return FORMAT
+    return None
