@@ -18,7 +18,8 @@ _ROLE_LOCAL = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|bounces?|mailer[-_.]daemon|postmaster|"
     r"notifications?|notify|alerts?|newsletters?|news|updates|marketing|mailer|daemon|"
     r"automated|auto[-_.]?confirm|info|support|help|billing|invoices?|receipts?|orders?|"
-    r"hello|team|admin|root|webmaster|calendar[-_.]notification|digest|announce)"
+    r"hello|team|admin|root|webmaster|calendar[-_.]notification|digest|announce|sales|contact|"
+    r"office|enquiries|inquiries|careers|jobs|press|privacy|security|feedback|service|accounts)"
     r"([-_.+].*)?$",
     re.IGNORECASE,
 )

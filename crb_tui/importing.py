@@ -74,6 +74,8 @@ def import_paths(
     for path in paths:
         head = read_head(path)
         chosen = fmt if fmt != "auto" else detect_format(path, head, sources)
+        if chosen is None and options and options.get("columns") and "csv" in by_format:
+            chosen = "csv"  # a column mapping says what the file is
         if chosen is None:
             raise CrbError(
                 f"{path}: cannot tell what format this is; give --format ({', '.join(known)})"

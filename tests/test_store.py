@@ -254,3 +254,12 @@ def test_failed_bulk_load_leaves_nothing_behind(store: Store) -> None:
     assert store.counts()["people"] == 0
     assert store.db.execute("select count(*) from sqlite_master where type = 'trigger'"
                             ).fetchone()[0] == 12
+
+
+def test_role_addresses_never_join_two_people(store: Store) -> None:
+    store.write([r.Person("Ann", [r.Identity("email", "ann@acme.com"),
+                                  r.Identity("email", "sales@acme.com")]),
+                 r.Person("Bo", [r.Identity("email", "bo@acme.com"),
+                                 r.Identity("email", "sales@acme.com")])], "t")
+    assert store.counts()["people"] == 2
+    assert store.find_identity("email", "sales@acme.com") is None

@@ -434,8 +434,9 @@ class _BatchWriter:
             key = self.store.norm(ident)
             if key is None:
                 continue
-            reason = self.store.noise.reason(*key)
-            if reason == "own address":
+            # Own, role (info@, sales@) and blocked addresses never identify a person: two cards
+            # sharing a team mailbox must not merge into one.
+            if self.store.noise.reason(*key) is not None:
                 continue
             if key not in keys:
                 keys.append(key)
