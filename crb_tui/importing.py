@@ -19,7 +19,7 @@ HEAD_BYTES = 64 * 1024
 
 
 def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://"))
+    return text.startswith(("http://", "https://", "webcal://"))
 
 
 def read_head(path: str) -> bytes:

@@ -263,3 +263,19 @@ def test_role_addresses_never_join_two_people(store: Store) -> None:
                                  r.Identity("email", "sales@acme.com")])], "t")
     assert store.counts()["people"] == 2
     assert store.find_identity("email", "sales@acme.com") is None
+
+
+def test_same_key_twice_in_a_batch_last_wins(store: Store) -> None:
+    result = store.write([mail("m1", "a@x.com", subject="old"), mail("m1", "a@x.com", subject="new")],
+                         "t")
+    assert result.imported == 1 and result.unchanged == 1
+    assert store.db.execute("select subject from interactions").fetchall() == [("new",)]
+
+
+def test_waiting_mail_in_the_same_batch_joins_the_new_person(store: Store) -> None:
+    result = store.write([mail("m1", "x@y.com", "in"), mail("m2", "x@y.com", "out")], "t")
+    assert result.new_people == 1
+    assert store.db.execute("select count(*) from interactions where person_id is null"
+                            ).fetchone()[0] == 0
+    again = store.write([mail("m1", "x@y.com", "in"), mail("m2", "x@y.com", "out")], "t")
+    assert again.unchanged == 2 and again.updated == 0

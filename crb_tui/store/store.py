@@ -382,6 +382,11 @@ class _BatchWriter:
             "update interactions set person_id = ? where identity_id = ? and person_id is null",
             [person_id, ident_id],
         )
+        # Interactions of this identity still waiting in this batch belong to the person too.
+        self._pending_interactions = [
+            (rec, i, person_id if i == ident_id and p is None else p)
+            for rec, i, p in self._pending_interactions
+        ]
         self._identity_cache[key] = (ident_id, person_id)
 
     def _new_person(self, name: str, *, triage: bool, **fields: Any) -> int:
@@ -587,8 +592,12 @@ class _BatchWriter:
                 existing[row[0]] = row[1:]
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
-        seen_in_batch: set[str] = set()
-        for rec, ident_id, person_id in pending:
+        # The same key twice in one batch: the last copy wins, as it would across batches.
+        last = {rec.source_key: n for n, (rec, _, _) in enumerate(pending)}
+        for n, (rec, ident_id, person_id) in enumerate(pending):
+            if last[rec.source_key] != n:
+                self.result.unchanged += 1
+                continue
             values = (
                 person_id,
                 rec.kind,
@@ -599,13 +608,10 @@ class _BatchWriter:
                 rec.duration_minutes,
             )
             old = existing.get(rec.source_key)
-            if old is None and rec.source_key not in seen_in_batch:
-                seen_in_batch.add(rec.source_key)
+            if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
                 self.result.imported += 1
-            elif old is None or tuple(old[1:]) == values or (
-                old[1] is not None and person_id is None
-            ):
+            elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
                 self.result.unchanged += 1
             else:
                 # Keep the person the user merged this interaction into.

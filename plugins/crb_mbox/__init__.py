@@ -1,1 +1,297 @@
-"""Placeholder: this built-in plugin is being written."""
+"""CRB's built-in mbox importer: Unix mailboxes, Google Takeout's Gmail export and single
+``.eml`` messages. A plain plugin, written only against the public plugin API and the shared
+mail logic in :mod:`crb_tui.mail`.
+
+The file is streamed in constant memory: a From_-line splitter over bytes keeps only the
+current message's header block (bodies are skipped, never held), and each block is parsed by
+the standard library's header parser. ``mailbox.mbox`` is not used: it indexes the whole file
+first and raises ``UnicodeDecodeError`` on non-ASCII bytes in From_ lines.
+
+Settings (``[sources.mbox]``):
+
+- ``paths``: files read by ``crb sync mbox`` (``crb import`` hands its own);
+- ``skip_labels``: Gmail labels (``X-Gmail-Labels``) whose messages are skipped;
+- ``skip_bulk``: drop bulk mail (``List-Unsubscribe``, ``List-Id``, ``Precedence: bulk|list|
+  junk``, ``Auto-Submitted`` other than ``no``); set to false to import mailing-list archives.
+
+Direction comes from ``[me] emails``: with none configured every message counts as inbound.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
+from crb_tui.mail import (
+    DEFAULT_SKIP_LABELS,
+    SeenIds,
+    headers_from_bytes,
+    mail_records,
+    parse_from_line_date,
+    parse_mail,
+)
+from crb_tui.records import Record
+
+__version__ = "0.1.0"
+
+LINE_LIMIT = 64 * 1024
+"""Longest line read at once: a longer one is read in pieces, never held whole."""
+MAX_HEADER_BYTES = 256 * 1024
+"""A header block beyond this is cut (the fields CRB needs come first in practice)."""
+PROGRESS_EVERY = 500
+
+_WEEKDAYS = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+FROM_LINE = re.compile(
+    rb"^From .{0,400}?" + _WEEKDAYS + rb"[a-z]*,?\s+" + _MONTHS
+    + rb"[a-z]*\s+\d{1,2}\s+\d{1,2}:\d{2}"
+)
+"""A From_ line: ``From <sender> <asctime date>`` (the sender may hold spaces or any bytes)."""
+_HEADER = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
+_KNOWN = frozenset({
+    b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"return-path",
+    b"mime-version", b"content-type", b"delivered-to", b"reply-to", b"sender", b"references",
+    b"in-reply-to", b"content-transfer-encoding", b"x-gm-thrid", b"x-gmail-labels",
+    b"dkim-signature", b"x-mailer", b"list-id", b"user-agent", b"thread-topic",
+})
+_ADDRESSY = frozenset({b"from", b"to", b"subject", b"date", b"message-id", b"received",
+                       b"return-path", b"delivered-to"})
+
+
+# -- detection ----------------------------------------------------------------------------
+
+
+def _lines(head: bytes, n: int = 60) -> list[bytes]:
+    text = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    return [line.rstrip(b"\r") for line in text.lstrip(b"\r\n").split(b"\n", n)[:n]]
+
+
+def _header_block(lines: list[bytes]) -> list[bytes] | None:
+    """The header lines before the first blank line, or None if any is not a header line."""
+    block = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            break
+        if line[:1] in (b" ", b"\t") and block:
+            continue
+        if not _HEADER.match(line):
+            # The head may end mid-line: the last line read is allowed to be cut short.
+            if i == len(lines) - 1:
+                break
+            return None
+        block.append(line.split(b":", 1)[0].strip().lower())
+    return block
+
+
+def detect(path: Path, head: bytes) -> str | None:
+    """``mbox`` for a Unix mailbox (a From_ line, then header fields), ``eml`` for one RFC 5322
+    message; None for anything else (vCard and iCalendar start with ``BEGIN:``, CSV has no
+    header fields)."""
+    lines = _lines(head)
+    if not lines or not lines[0]:
+        return None
+    first = lines[0]
+    if first.startswith(b"From "):
+        if FROM_LINE.match(first):
+            return "mbox"
+        block = _header_block(lines[1:])
+        return "mbox" if block and any(name in _KNOWN for name in block) else None
+    if first[:6].upper() == b"BEGIN:":
+        return None
+    block = _header_block(lines)
+    if not block:
+        return None
+    known = [name for name in block if name in _KNOWN]
+    if path.suffix.lower() == ".eml":
+        return "eml" if known else None
+    if len(known) >= 2 and any(name in _ADDRESSY for name in known):
+        return "eml"
+    return None
+
+
+# -- streaming splitter -------------------------------------------------------------------
+
+
+@dataclass
+class RawMessage:
+    """One message of a mailbox: where it starts and its header block (bodies are skipped)."""
+
+    number: int
+    line: int
+    from_line: bytes | None
+    header: bytes
+    truncated: bool = False
+
+
+def iter_messages(fh: BinaryIO) -> Iterator[RawMessage]:
+    """Split a mailbox (or a single message) into header blocks, streaming.
+
+    A message starts at a From_ line (``From `` + an asctime date; the very first line of the
+    file only needs ``From ``). A file whose first line is not a From_ line is one message.
+    Only the header block of the current message is held; body lines are read and dropped.
+    """
+    readline = fh.readline
+    line_no = 0
+    first = b""
+    while True:  # leading blank lines
+        first = readline(LINE_LIMIT)
+        line_no += 1
+        if not first or first.strip():
+            break
+    if not first:
+        return
+    if first.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark some tools write
+        first = first[3:]
+    single = not first.startswith(b"From ")
+    number = 1
+    start = line_no
+    from_line: bytes | None = None if single else first.rstrip(b"\r\n")
+    parts: list[bytes] = [first] if single else []
+    size = len(first) if single else 0
+    truncated = False
+    in_header = True
+    continued = not first.endswith(b"\n")
+    in_from_line = continued and not single  # the rest of an over-long From_ line
+    while True:
+        line = readline(LINE_LIMIT)
+        if not line:
+            break
+        fragment = continued
+        continued = not line.endswith(b"\n")
+        if in_from_line:
+            in_from_line = continued
+            continue
+        if not fragment:
+            line_no += 1
+            if (
+                not single
+                and line.startswith(b"From ")
+                and len(line) < 1024
+                and FROM_LINE.match(line)
+            ):
+                yield RawMessage(number, start, from_line, b"".join(parts), truncated)
+                number += 1
+                start = line_no
+                from_line = line.rstrip(b"\r\n")
+                parts, size, truncated, in_header = [], 0, False, True
+                continue
+        if not in_header:
+            continue
+        if not fragment and line in (b"\n", b"\r\n"):
+            in_header = False
+            if single:
+                break  # one message: the body is not needed at all
+            continue
+        if size + len(line) > MAX_HEADER_BYTES:
+            truncated = True
+            continue
+        parts.append(line)
+        size += len(line)
+    yield RawMessage(number, start, from_line, b"".join(parts), truncated)
+
+
+def _envelope_sender(from_line: bytes | None) -> str | None:
+    if not from_line:
+        return None
+    text = from_line[5:].decode("utf-8", "replace")
+    m = re.match(r"\s*(.*?)\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b", text)
+    sender = (m.group(1) if m else text).strip()
+    return sender or None
+
+
+# -- the source ---------------------------------------------------------------------------
+
+
+def read_mailbox(
+    ctx: SyncContext, path: Path, seen: SeenIds, done_before: int = 0, total: int | None = None
+) -> Iterator[Record]:
+    """Every record of one mailbox or message file."""
+    skip_labels = list(ctx.config.get("skip_labels", DEFAULT_SKIP_LABELS))
+    skip_bulk = bool(ctx.config.get("skip_bulk", True))
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, the generator may stop early
+    except OSError as exc:
+        yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
+        return
+    with fh:
+        count = 0
+        try:
+            for raw in iter_messages(fh):
+                count += 1
+                where = f"{path}:{raw.line}"
+                try:
+                    yield from _message_records(raw, where, ctx.me, seen, skip_labels, skip_bulk)
+                except Exception as exc:  # noqa: BLE001 - one bad message never stops a file
+                    yield Reject(f"cannot read message {raw.number}: "
+                                 f"{type(exc).__name__}: {exc}", where)
+                if count % PROGRESS_EVERY == 0:
+                    ctx.progress(done_before + fh.tell(), total, f"{path.name}: {count} messages")
+                    if ctx.cancelled:
+                        return
+        except OSError as exc:
+            yield Reject(f"cannot read past message {count}: {exc.strerror or exc}", str(path))
+            return
+        if count == 0:
+            yield Reject("empty file: no message in it", str(path))
+        ctx.progress(done_before + fh.tell(), total, f"{path.name}: {count} messages")
+
+
+def _message_records(
+    raw: RawMessage, where: str, me: tuple[str, ...], seen: SeenIds,
+    skip_labels: list[str], skip_bulk: bool,
+) -> list[Record]:
+    if not raw.header.strip():
+        return [Reject(f"message {raw.number} has no header fields", where)]
+    headers = headers_from_bytes(raw.header)
+    if not headers.names():
+        return [Reject(f"message {raw.number} has no header fields", where)]
+    mail = parse_mail(
+        headers,
+        envelope_date=lambda: parse_from_line_date(raw.from_line),
+        envelope_sender=_envelope_sender(raw.from_line),
+    )
+    # A stand-in id only dedupes messages that have a sender and a date to tell them apart.
+    countable = not mail.synthetic_id or (mail.sender is not None and mail.date is not None)
+    if countable and not seen.add(mail.message_id):
+        return [Skip("duplicate message-id", where)]
+    return mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk)
+
+
+def sync(ctx: SyncContext) -> Iterator[Any]:
+    paths = list(ctx.paths) or [Path(p).expanduser() for p in ctx.config.get("paths", [])]
+    paths = [Path(p) for p in paths]
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(p.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    total = sum(sizes) or None
+    seen = SeenIds()
+    done = 0
+    for path, size in zip(paths, sizes, strict=True):
+        yield from read_mailbox(ctx, path, seen, done, total)
+        done += size
+
+
+@hookimpl
+def register_sources(register: Any) -> None:
+    register(
+        Source(
+            name="mbox",
+            sync=sync,
+            description="Mail from mbox files (Google Takeout's Gmail export, any Unix "
+                        "mailbox) and single .eml messages",
+            config_schema={
+                "paths": [],
+                "skip_labels": list(DEFAULT_SKIP_LABELS),
+                "skip_bulk": True,
+            },
+            formats=("mbox", "eml"),
+            detect=detect,
+        )
+    )

@@ -1,0 +1,475 @@
+"""The mbox importer (plugins/crb_mbox): Unix mailboxes, Google Takeout, single .eml messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import sqlite3
+import tracemalloc
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import crb_mbox
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crb_tui.records import Interaction, Reject, Skip
+from crb_tui.sources import Checkpoint, SyncContext
+
+from .conftest import Crb
+
+ME = ("me@example.com",)
+FIXTURE = HealthCheck.function_scoped_fixture
+
+
+def iter_source(paths: list[Path], me: tuple[str, ...] = ME, **config: Any) -> Iterator[Any]:
+    """The source on its own, without a store: what it yields, as it yields it."""
+    found: list[Any] = []
+    crb_mbox.register_sources(found.append)
+    (source,) = found
+    progress: list[tuple[int, int | None, str]] = []
+    run_source.progress = progress  # type: ignore[attr-defined]
+    ctx = SyncContext(
+        source="mbox", config={**source.config_schema, **config},
+        checkpoint=Checkpoint(lambda: None, lambda v: None),
+        logger=logging.getLogger("test"), paths=list(paths), me=me,
+        _progress=lambda _s, done, total, msg: progress.append((done, total, msg)),
+    )
+    yield from source.sync(ctx)
+
+
+def run_source(paths: list[Path], me: tuple[str, ...] = ME, **config: Any) -> list[Any]:
+    return list(iter_source(paths, me, **config))
+
+
+def kinds(records: list[Any]) -> Counter[str]:
+    return Counter(
+        r.direction if isinstance(r, Interaction) else f"{type(r).__name__}:{r.reason}"
+        for r in records
+    )
+
+
+def keep_bulk(config_file: Path) -> None:
+    with open(config_file, "a", encoding="utf-8") as fh:
+        fh.write("\n[sources.mbox]\nskip_bulk = false\n")
+
+
+def rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def corpus_files(corpus: Path, folder: str) -> list[Path]:
+    return sorted(p for p in (corpus / folder).rglob("*") if p.is_file())
+
+
+# -- detection ----------------------------------------------------------------------------
+
+
+def test_detection_on_every_corpus_file(corpus: Path) -> None:
+    for path in corpus_files(corpus, "mbox"):
+        assert crb_mbox.detect(path, path.read_bytes()[:65536]) == "mbox", path
+    for path in corpus_files(corpus, "eml"):
+        assert crb_mbox.detect(path, path.read_bytes()[:65536]) == "eml", path
+    for folder in ("ics", "vcf", "csv", "google_api"):
+        for path in corpus_files(corpus, folder):
+            assert crb_mbox.detect(path, path.read_bytes()[:65536]) is None, path
+
+
+def test_detection_of_built_files(tmp_path: Path) -> None:
+    def detect(name: str, head: bytes) -> str | None:
+        return crb_mbox.detect(tmp_path / name, head)
+
+    assert detect("x", b"From 1790000000000000000@xxx Mon Jan 01 00:00:00 +0000 2026\r\n") == "mbox"
+    assert detect("x", b"\n\nFrom a@b.c Thu Jan 15 13:22:25 2015\nFrom: a@b.c\n") == "mbox"
+    assert detect("1234.host:2,S", b"Return-Path: <a@b.c>\nFrom: a@b.c\nTo: d@e.f\n\nhi") == "eml"
+    assert detect("m.eml", b"Content-Type: text/plain\n\nbody") == "eml"
+    assert detect("m.txt", b"Content-Type: text/plain\n\nbody") is None
+    assert detect("notes.txt", b"From here we go\nand on\n") is None
+    assert detect("c.csv", b"Notes:\n\"When exporting your data...\"\n\nFirst Name,Last\n") is None
+    assert detect("c.csv", b"Email,Name\nann@x.com,Ann\n") is None
+    assert detect("c.vcf", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEND:VCARD\r\n") is None
+    assert detect("e.eml", b"") is None
+
+
+# -- every corpus file --------------------------------------------------------------------
+
+
+def test_every_corpus_mbox_and_eml_file_reads_without_a_traceback(corpus: Path) -> None:
+    for path in corpus_files(corpus, "mbox") + corpus_files(corpus, "eml"):
+        records = run_source([path], skip_bulk=False)
+        assert records, path
+        assert all(isinstance(r, Interaction | Skip | Reject) for r in records), path
+        for r in records:
+            if isinstance(r, Reject):
+                assert r.where.startswith(str(path)) and r.reason, r
+
+
+def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path) -> None:
+    mboxes = [str(p) for p in corpus_files(corpus, "mbox")]
+    emls = [str(p) for p in corpus_files(corpus, "eml")]
+    out = crb.json("import", *mboxes, *emls)["sources"]
+    assert [s["ok"] for s in out] == [True, True] and not any(s["errors"] for s in out)
+    mbox, eml = out
+    # Almost all of it is mailing-list mail, dropped as bulk; the archivers' copies (and the
+    # CRLF copy of the perl mailbox) are duplicates; what is left is personal mail.
+    assert (mbox["seen"], mbox["imported"], mbox["skipped"], mbox["rejected"]) == (
+        1045, 37, {"bulk mail": 373, "duplicate message-id": 635}, [])
+    assert (eml["seen"], eml["imported"], eml["skipped"], len(eml["rejected"])) == (
+        107, 68, {"bulk mail": 1, "duplicate message-id": 1}, 37)
+    assert mbox["new_people"] == eml["new_people"] == 0  # nobody the user wrote to
+    again = crb.json("import", *mboxes, *emls)["sources"]
+    assert [s["imported"] for s in again] == [0, 0]
+    assert [s["unchanged"] for s in again] == [mbox["imported"], eml["imported"]]
+
+
+def test_three_archivers_of_one_month_import_as_one_set(
+    crb: Crb, corpus: Path, config_file: Path, db_path: Path
+) -> None:
+    keep_bulk(config_file)
+    apache = corpus / "mbox" / "apache"
+    files = [str(apache / f"maven-dev-2017-12-{a}.mbox")
+             for a in ("listsao", "mailarchivesao", "mboxvm")]
+    together = crb.json("import", *files)["sources"][0]
+    # 222 + 221 + 221 messages; listsao holds one message twice; 221 distinct Message-IDs.
+    assert together["imported"] == 221
+    assert together["skipped"] == {"duplicate message-id": 443}
+    assert rows(db_path, "select count(*) from interactions")[0][0] == 221
+    # One file at a time, in separate runs, the store's upsert dedupes across runs. The few
+    # messages without a Date header take their archiver's From_ line date, seconds apart.
+    for f in files:
+        out = crb.json("import", f)["sources"][0]
+        assert out["imported"] == 0 and out["unchanged"] + out["updated"] == 221
+        assert out["updated"] <= 6
+    assert rows(db_path, "select count(distinct source_key) from interactions")[0][0] == 221
+    # httpd-users-2020-07 and its .asf copy: the same 108 messages.
+    pair = [str(apache / "httpd-users-2020-07.mbox"), str(apache / "httpd-users-2020-07.asf.mbox")]
+    out = crb.json("import", *pair)["sources"][0]
+    assert out["imported"] == 106  # 108 messages, two of them from role addresses
+    assert out["skipped"] == {"duplicate message-id": 108, "role address": 2}
+
+
+def test_default_drops_list_mail_as_bulk(corpus: Path) -> None:
+    records = run_source([corpus / "mbox" / "apache" / "maven-dev-2017-12-mboxvm.mbox"])
+    assert kinds(records) == {"Skip:bulk mail": 221}
+    assert "(List-Unsubscribe)" in records[0].key
+
+
+def test_pipermail_senders_and_encoded_names(corpus: Path) -> None:
+    perceval = corpus / "mbox" / "perceval"
+    (march,) = run_source([perceval / "pipermail_2016_march.mbox"])
+    assert march.with_.value == "gpoo@example.com" and march.name == "Germán Poo-Caamaño"
+    assert march.direction == "in"
+    assert march.at == dt.datetime(2016, 3, 3, 17, 20, 35, tzinfo=dt.UTC)
+    assert march.source_key == "msg:1457025635.7479.7.camel@calcifer.org|gpoo@example.com"
+    november = run_source([perceval / "pipermail_2015_november.mbox"])
+    assert [r.with_.value for r in november] == [
+        "andy@example.com", "jgb@gsyc.es", "andy@example.com", "andy@example.com"]
+    assert november[1].name == "Jesus M. Gonzalez-Barahona"
+    complex_ = run_source([perceval / "mbox_complex.mbox"], skip_bulk=False)
+    assert [(r.with_.value, r.name) for r in complex_] == [
+        ("eloli@hotmail.com", "Eugenia Loli-Queru"), ("danilo@gnome.org", "Danilo Šegan")]
+
+
+def test_non_ascii_bytes_in_from_lines(corpus: Path) -> None:
+    perceval = corpus / "mbox" / "perceval"
+    (latin,) = run_source([perceval / "mbox_iso8859_encoding.mbox"])
+    assert latin.with_.value == "lucíacharlie@wellsfargo.com" and latin.name == "Lucía Charlie"
+    assert latin.subject == "[ovs-dev] Remittance Advice"
+    assert latin.at == dt.datetime(2016, 11, 7, 18, 44, 27, tzinfo=dt.UTC)
+    (quoted,) = run_source([perceval / "mbox_unixfrom_encoding.mbox"])
+    assert quoted.with_.value == "christian@example.org"
+    assert quoted.thread == "4ADDAFD4-A226-4F68-B02D-EDA5DE355104@wikimedia.org"
+
+
+def test_missing_empty_and_broken_dates_and_ids(corpus: Path) -> None:
+    records = run_source([corpus / "mbox" / "perceval" / "mbox_no_fields.mbox"])
+    # 6 messages: 1, 2, 3 and 5 share one Message-ID (3 has no Date, 5 an empty one),
+    # 4 has an empty Message-Id (a stand-in id), 6 a Date with junk in front.
+    assert kinds(records) == {"in": 3, "Skip:duplicate message-id": 3}
+    got = [(r.source_key.split("|")[0], r.at) for r in records if isinstance(r, Interaction)]
+    assert got[0] == ("msg:4CF64D10.9020206@domain.com",
+                      dt.datetime(2010, 12, 1, 13, 26, 40, tzinfo=dt.UTC))
+    assert got[1][0].endswith("@no-message-id.crb")
+    assert got[2] == ("msg:0000be042b7b@domain.com",
+                      dt.datetime(2016, 9, 21, 19, 42, 7, tzinfo=dt.UTC))
+    (no_date,) = run_source([corpus / "mbox" / "apache" / "no_date.mbox"], skip_bulk=False)
+    assert isinstance(no_date, Reject) and no_date.where.endswith("no_date.mbox:1")
+
+
+def test_crlf_mailbox_reads_like_the_lf_one_and_own_mail_is_outbound(corpus: Path) -> None:
+    perl = corpus / "mbox" / "perl-mail-box"
+    me = ("markov@atcomputing.nl",)
+    lf = run_source([perl / "mbox.src.mbox"], me=me, skip_bulk=False)
+    crlf = run_source([perl / "mbox.win.mbox"], me=me, skip_bulk=False)
+    assert len(lf) == 46
+    assert [(r.source_key, r.at, r.direction) for r in lf] == [
+        (r.source_key, r.at, r.direction) for r in crlf]
+    assert kinds(lf) == {"in": 31, "out": 15}
+    # No From header at all: Reply-To is the user; its "(MET DST)" date is +0200.
+    (resize,) = [r for r in lf if r.subject == "Resize with Transparency"]
+    assert resize.direction == "out" and resize.with_.value == "magick@wizards.dupont.com"
+    assert resize.at == dt.datetime(1999, 8, 8, 8, 4, 17, tzinfo=dt.UTC)
+    assert kinds(run_source([perl / "mbox.src.mbox"], me=me)) == {
+        "in": 10, "out": 15, "Skip:bulk mail": 21}
+
+
+def test_eml_files(corpus: Path) -> None:
+    legacy = corpus / "eml" / "stalwart-mail-parser" / "legacy"
+    (rec,) = run_source([legacy / "001.eml"])
+    assert (rec.with_.value, rec.name, rec.subject) == (
+        "doug@example.com", "Doug Sauder", "Die Hasen und die Frösche (Microsoft Outlook 00)")
+    assert rec.at == dt.datetime(2000, 5, 17, 23, 18, 39, tzinfo=dt.UTC)
+    malformed = corpus / "eml" / "stalwart-mail-parser" / "malformed"
+    (only_mime,) = run_source([malformed / "000.eml"])
+    assert isinstance(only_mime, Reject) and "no sender" in only_mime.reason
+    (mangled,) = run_source([malformed / "019.eml"])
+    assert isinstance(mangled, Reject) and mangled.where == str(malformed / "019.eml") + ":1"
+
+
+# -- a Google Takeout mailbox -------------------------------------------------------------
+
+THRID = 1790000000000000001
+
+
+def message(n: int, headers: str, body: str = "Hello.\n", *, from_line: bytes | None = None,
+            thrid: int = THRID + 1, labels: str = "Inbox") -> bytes:
+    top = from_line or f"From {THRID + n}@xxx Mon Jan 0{1 + n % 8} 10:00:00 +0000 2026".encode()
+    head = f"X-GM-THRID: {thrid + n}\nX-Gmail-Labels: {labels}\n{headers.strip()}\n"
+    return top + b"\n" + head.encode() + b"\n" + body.encode() + b"\n"
+
+
+def takeout(tmp_path: Path, crlf: bool = False) -> Path:
+    parts = [
+        message(1, """
+From: Alice Smith <alice@example.org>
+To: me@example.com
+Subject: =?UTF-8?Q?Caf=C3=A9_on_Friday=3F?=
+Date: Thu, 01 Jan 2026 09:00:00 +0100
+Message-ID: <alice-1@example.org>""", labels='Inbox,Important,"Quoted, label"'),
+        message(2, """
+From: Me <me@example.com>
+To: Bob <bob@example.net>
+Cc: carol@example.net, me@example.com
+Bcc: dave@example.net
+Subject: Proposal
+Date: Fri, 02 Jan 2026 10:00:00 +0000
+Message-ID: <me-2@example.com>""", labels="Sent", thrid=THRID),
+        message(3, """
+From: Bob <bob@example.net>
+To: me@example.com
+Subject: Re: Proposal
+Date: Sat, 03 Jan 2026 11:00:00 +0000
+In-Reply-To: <me-2@example.com>
+References: <me-2@example.com>
+Message-ID: <bob-3@example.net>""", labels="Inbox,Opened", thrid=THRID - 1),
+        message(4, """
+From: Prince <prince@scam.example>
+To: me@example.com
+Subject: Money
+Date: Sun, 04 Jan 2026 12:00:00 +0000
+Message-ID: <spam-4@scam.example>""", labels="Spam"),
+        message(5, """
+From: Old Friend <old@example.org>
+To: me@example.com
+Subject: deleted
+Date: Mon, 05 Jan 2026 12:00:00 +0000
+Message-ID: <trash-5@example.org>""", labels="Trash,Opened"),
+        message(6, """
+From: Chat Person <chat@example.org>
+Subject: Chat with Chat Person
+Date: Tue, 06 Jan 2026 12:00:00 +0000
+Message-ID: <chat-6@example.org>""", labels="Chat"),
+        message(7, """
+From: Shop News <news@shop.example>
+To: me@example.com
+Subject: 50% off
+Date: Wed, 07 Jan 2026 12:00:00 +0000
+List-Unsubscribe: <mailto:unsubscribe@shop.example>
+Message-ID: <news-7@shop.example>""", labels="Category Promotions"),
+        message(8, """
+From: Erin <erin@example.org>
+To: alice@example.org
+Cc: me@example.com
+Subject: Intro
+Date: Thu, 08 Jan 2026 12:00:00 +0000
+Message-ID: <erin-8@example.org>""",
+                body="Alice, meet Me.\n\n>From the archive, escaped.\nFrom here it goes on.\n\n"
+                     "From Mon to Fri, 9:30 to 17:00 in 2026\n"),
+        message(9, """
+From: No Date <nodate@example.org>
+To: me@example.com
+Subject: undated
+Message-ID: <nodate-9@example.org>""",
+                from_line=b"From 17900000000000000\xe9\xff@xxx Fri Jan 09 08:07:06 +0000 2026"),
+        message(10, """
+From: GitHub <noreply@github.com>
+To: me@example.com
+Subject: [repo] build passed
+Date: Fri, 09 Jan 2026 12:00:00 +0000
+Message-ID: <gh-10@github.com>"""),
+        message(11, """
+From: Auto <frank@example.org>
+To: me@example.com
+Subject: Out of office
+Date: Sat, 10 Jan 2026 12:00:00 +0000
+Auto-Submitted: auto-replied
+Message-ID: <ooo-11@example.org>"""),
+    ]
+    data = b"".join(parts)
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    path = tmp_path / ("takeout-crlf.mbox" if crlf else "All mail Including Spam and Trash.mbox")
+    path.write_bytes(data)
+    return path
+
+
+def test_takeout_mailbox(crb: Crb, tmp_path: Path, db_path: Path) -> None:
+    path = takeout(tmp_path)
+    out = crb.json("import", str(path))["sources"][0]
+    assert out["ok"] and not out["rejected"]
+    assert out["skipped"] == {"label Spam": 1, "label Trash": 1, "label Chat": 1,
+                              "bulk mail": 2, "role address": 1}
+    assert out["imported"] == 1 + 3 + 1 + 1 + 1  # alice, bob+carol+dave, bob, erin, nodate
+    assert out["new_people"] == 3  # only the people the user wrote to
+    got = rows(db_path, "select source_key, direction, at, subject, thread, person_id is not null "
+                        "from interactions order by at, source_key")
+    assert got == [
+        ("msg:alice-1@example.org|alice@example.org", "in", "2026-01-01T08:00:00+00:00",
+         "Café on Friday?", f"gmail:{THRID + 2:x}", 0),
+        ("msg:me-2@example.com|bob@example.net", "out", "2026-01-02T10:00:00+00:00",
+         "Proposal", f"gmail:{THRID + 2:x}", 1),
+        ("msg:me-2@example.com|carol@example.net", "out", "2026-01-02T10:00:00+00:00",
+         "Proposal", f"gmail:{THRID + 2:x}", 1),
+        ("msg:me-2@example.com|dave@example.net", "out", "2026-01-02T10:00:00+00:00",
+         "Proposal", f"gmail:{THRID + 2:x}", 1),
+        ("msg:bob-3@example.net|bob@example.net", "in", "2026-01-03T11:00:00+00:00",
+         "Re: Proposal", f"gmail:{THRID + 2:x}", 1),
+        ("msg:erin-8@example.org|erin@example.org", "in", "2026-01-08T12:00:00+00:00",
+         "Intro", f"gmail:{THRID + 1 + 8:x}", 0),
+        ("msg:nodate-9@example.org|nodate@example.org", "in", "2026-01-09T08:07:06+00:00",
+         "undated", f"gmail:{THRID + 1 + 9:x}", 0),
+    ]
+    assert rows(db_path, "select name from people order by name") == [
+        ("Bob",), ("carol@example.net",), ("dave@example.net",)]
+    # Everyone else waits in triage as an identity with the name their mail gave.
+    assert ("erin@example.org", "Erin") in rows(
+        db_path, "select value, display_name from identities where person_id is null")
+    # Importing the same file again adds nothing.
+    again = crb.json("import", str(path))["sources"][0]
+    assert again["imported"] == 0 and again["unchanged"] == 7 and again["new_people"] == 0
+    assert rows(db_path, "select count(*) from interactions")[0][0] == 7
+
+
+def test_takeout_crlf_and_labels_setting(crb: Crb, tmp_path: Path, config_file: Path) -> None:
+    with open(config_file, "a", encoding="utf-8") as fh:
+        fh.write('\n[sources.mbox]\nskip_labels = ["Spam"]\n')
+    out = crb.json("import", str(takeout(tmp_path, crlf=True)))["sources"][0]
+    assert out["skipped"] == {"label Spam": 1, "bulk mail": 2, "role address": 1}
+    assert out["imported"] == 9
+
+
+def test_dry_run_writes_nothing(crb: Crb, tmp_path: Path, db_path: Path) -> None:
+    path = takeout(tmp_path)
+    dry = crb.json("import", str(path), "--dry-run")
+    assert dry["dry_run"] and dry["sources"][0]["imported"] == 7
+    assert rows(db_path, "select count(*) from interactions")[0][0] == 0
+
+
+def test_split_only_on_real_from_lines(tmp_path: Path) -> None:
+    records = run_source([takeout(tmp_path)])
+    assert len([r for r in records if isinstance(r, Interaction | Skip | Reject)]) == 13
+    assert run_source.progress[-1][1] == takeout(tmp_path).stat().st_size  # type: ignore[attr-defined]
+
+
+def test_unreadable_files_change_nothing(crb: Crb, tmp_path: Path, db_path: Path) -> None:
+    crb("import", str(takeout(tmp_path)))
+    before = rows(db_path, "select count(*) from interactions")
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    garbage = tmp_path / "garbage.mbox"
+    garbage.write_bytes(bytes(range(256)) * 40)
+    for path in (empty, garbage):
+        out = crb.json("import", "--format", "mbox", str(path))["sources"][0]
+        assert out["ok"] and out["imported"] == 0 and len(out["rejected"]) == 1, out
+        assert out["rejected"][0]["where"].startswith(str(path))
+    assert rows(db_path, "select count(*) from interactions") == before
+    assert run_source([tmp_path / "missing.mbox"]) == [
+        Reject("cannot read: No such file or directory", str(tmp_path / "missing.mbox"))]
+
+
+# -- constant memory ----------------------------------------------------------------------
+
+
+def test_streams_in_constant_memory(tmp_path: Path) -> None:
+    path = tmp_path / "big.mbox"
+    body = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 2 + "\n") * 300
+    with open(path, "wb") as fh:
+        for i in range(1000):
+            fh.write(message(i, f"""
+From: Person {i % 50} <p{i % 50}@example.org>
+To: me@example.com
+Subject: Message {i}
+Date: Thu, 01 Jan 2026 09:00:00 +0000
+Message-ID: <m{i}@example.org>""", body=body))
+        # One message with a 8 MB body line that never ends, and a 2 MB header line.
+        fh.write(b"From x@y.z Mon Jan 05 10:00:00 2026\nFrom: huge@example.org\n"
+                 b"X-Junk: " + b"j" * 2_000_000 + b"\nMessage-ID: <huge@x>\n"
+                 b"Date: Mon, 05 Jan 2026 10:00:00 +0000\n\n" + b"b" * 8_000_000 + b"\n")
+    size = path.stat().st_size
+    assert size > 30_000_000
+    tracemalloc.start()
+    try:
+        count = 0
+        for _record in iter_source([path]):
+            count += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 1001
+    assert peak < 6_000_000, f"peak {peak} bytes while streaming a {size} byte file"
+
+
+def test_splitter_reads_lines_in_bounded_pieces() -> None:
+    data = b"From a@b Mon Jan 05 10:00:00 2026\nFrom: a@b.c\n\n" + b"x" * 300_000 + b"\n" + \
+        b"From a@b Mon Jan 05 10:00:01 2026\nFrom: d@e.f\n\nbody\n"
+    got = list(crb_mbox.iter_messages(io.BytesIO(data)))
+    assert [(m.number, m.line, m.header) for m in got] == [
+        (1, 1, b"From: a@b.c\n"), (2, 5, b"From: d@e.f\n")]
+    long_from = b"\xef\xbb\xbfFrom " + b"s" * 200_000 + b" Mon Jan 05 10:00:00 2026\nTo: x@y.z\n\n"
+    (only,) = crb_mbox.iter_messages(io.BytesIO(long_from))
+    assert only.header == b"To: x@y.z\n" and only.from_line.startswith(b"From sss")
+
+
+# -- never a traceback --------------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[FIXTURE])
+@given(data=st.binary(max_size=3000), from_first=st.booleans())
+def test_arbitrary_bytes_give_a_clear_reject_never_a_traceback(
+    tmp_path: Path, data: bytes, from_first: bool
+) -> None:
+    path = tmp_path / "fuzz.mbox"
+    path.write_bytes((b"From x Mon Jan 01 00:00:00 2026\n" if from_first else b"") + data)
+    for record in run_source([path]):
+        assert isinstance(record, Interaction | Skip | Reject)
+        if isinstance(record, Reject):
+            assert record.reason and record.where.startswith(str(path))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[FIXTURE])
+@given(cut=st.floats(min_value=0.0, max_value=1.0), pick=st.integers(min_value=0))
+def test_truncated_corpus_files(corpus: Path, tmp_path: Path, cut: float, pick: int) -> None:
+    files = corpus_files(corpus, "mbox")[:-2] + corpus_files(corpus, "eml")[::5]
+    source = files[pick % len(files)]
+    data = source.read_bytes()
+    path = tmp_path / "truncated.mbox"
+    path.write_bytes(data[: int(len(data) * cut)])
+    for record in run_source([path], skip_bulk=False):
+        assert isinstance(record, Interaction | Skip | Reject)
