@@ -11,6 +11,7 @@ hookimpl = pluggy.HookimplMarker("crb_tui")
 
 from crb_tui.records import (  # noqa: E402
     Commitment,
+    Delete,
     Goal,
     Identity,
     Interaction,
@@ -24,6 +25,7 @@ from crb_tui.sources import Source, SyncContext  # noqa: E402
 
 __all__ = [
     "Commitment",
+    "Delete",
     "Goal",
     "Identity",
     "Interaction",

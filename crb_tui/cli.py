@@ -161,6 +161,9 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
         if s.skipped:
             skipped = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.skipped.items()))
             click.echo(f"  skipped: {skipped}")
+        if s.removed:
+            removed = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.removed.items()))
+            click.echo(f"  removed: {removed}")
         if s.rejected:
             click.echo(f"  rejected {len(s.rejected)}:")
             for item in s.rejected[:20]:

@@ -126,6 +126,17 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Delete:
+    """Remove interactions this source stored before: exactly ``source_key``, or every key
+    starting with ``prefix`` (a mail deleted at the source, a cancelled event). Only rows the
+    same source wrote are removed; each removal is counted by ``reason``."""
+
+    source_key: str | None = None
+    prefix: str | None = None
+    reason: str = "deleted at the source"
+
+
+@dataclass(frozen=True)
 class Skip:
     """Yielded by a source for an item it saw and chose not to import, so it is counted."""
 
@@ -141,4 +152,4 @@ class Reject:
     where: str
 
 
-Record = Person | Interaction | Commitment | ValueMoment | Goal | Note | Skip | Reject
+Record = Person | Interaction | Commitment | ValueMoment | Goal | Note | Delete | Skip | Reject

@@ -69,7 +69,11 @@ class SyncContext:
     me: tuple[str, ...] = ()
     """The user's own e-mail addresses, normalised."""
     options: dict[str, Any] = field(default_factory=dict)
-    """Host-wide settings a source may need (e.g. ``identity`` rules)."""
+    """Options of this run (e.g. ``columns`` from ``crb import --map``)."""
+    dry_run: bool = False
+    """True for ``--dry-run``: everything is rolled back afterwards; keep side files unchanged."""
+    store_path: Path | None = None
+    """The database file, so a source can keep a side file beside it (None when in memory)."""
     _progress: ProgressCallback | None = None
     _secret: Callable[[Any], str | None] | None = None
     _cancelled: Callable[[], bool] | None = None

@@ -33,6 +33,7 @@ class SourceSummary:
     merged: int = 0
     unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
     rejected: list[dict[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     new_people: int = 0
@@ -48,6 +49,8 @@ class SourceSummary:
         self.unchanged += result.unchanged
         for reason, n in result.skipped.items():
             self.skipped[reason] = self.skipped.get(reason, 0) + n
+        for reason, n in result.removed.items():
+            self.removed[reason] = self.removed.get(reason, 0) + n
         self.rejected.extend(result.rejected)
         self.new_people += result.new_people
         self.touched_people |= result.touched_people
@@ -62,6 +65,7 @@ class SourceSummary:
             "merged": self.merged,
             "unchanged": self.unchanged,
             "skipped": dict(sorted(self.skipped.items())),
+            "removed": dict(sorted(self.removed.items())),
             "rejected": self.rejected,
             "errors": self.errors,
             "new_people": self.new_people,
@@ -152,6 +156,8 @@ def _run_one(
             paths=paths,
             me=tuple(sorted(store.noise.me)),
             options=dict(options or {}),
+            dry_run=dry_run,
+            store_path=store.path,
             _progress=progress,
             _secret=resolve_secret,
             _cancelled=cancelled,
@@ -164,6 +170,8 @@ def _run_one(
                 summary.cancelled = True
                 break
         run.flush()
+        if cancelled is not None and cancelled():
+            summary.cancelled = True
     except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
         summary.ok = False
         summary.errors.append(f"{type(exc).__name__}: {exc}")

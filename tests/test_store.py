@@ -279,3 +279,16 @@ def test_waiting_mail_in_the_same_batch_joins_the_new_person(store: Store) -> No
                             ).fetchone()[0] == 0
     again = store.write([mail("m1", "x@y.com", "in"), mail("m2", "x@y.com", "out")], "t")
     assert again.unchanged == 2 and again.updated == 0
+
+
+def test_delete_removes_only_this_sources_rows_and_counts_them(store: Store) -> None:
+    store.write([mail("msg:1|a@x.com", "a@x.com"), mail("msg:1|b@x.com", "b@x.com"),
+                 mail("msg:2|a@x.com", "a@x.com")], "gmail")
+    store.write([mail("msg:3|a@x.com", "a@x.com")], "mbox")
+    result = store.write([r.Delete(prefix="msg:1|", reason="deleted in Gmail"),
+                          r.Delete(source_key="msg:3|a@x.com", reason="not mine")], "gmail")
+    assert result.removed == {"deleted in Gmail": 2, "not mine": 0}
+    keys = [row[0] for row in store.db.execute("select source_key from interactions order by 1")]
+    assert keys == ["msg:2|a@x.com", "msg:3|a@x.com"]
+    assert result.touched_people == {1, 2}
+    assert store.write([r.Delete()], "gmail").rejected[0]["reason"].startswith("a Delete needs")

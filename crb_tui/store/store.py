@@ -50,6 +50,7 @@ class WriteResult:
     merged: int = 0
     unchanged: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    removed: Counter[str] = field(default_factory=Counter)
     rejected: list[dict[str, str]] = field(default_factory=list)
     touched_people: set[int] = field(default_factory=set)
     new_people: int = 0
@@ -61,6 +62,7 @@ class WriteResult:
         self.merged += other.merged
         self.unchanged += other.unchanged
         self.skipped.update(other.skipped)
+        self.removed.update(other.removed)
         self.rejected.extend(other.rejected)
         self.touched_people |= other.touched_people
         self.new_people += other.new_people
@@ -73,6 +75,7 @@ class WriteResult:
             "merged": self.merged,
             "unchanged": self.unchanged,
             "skipped": dict(sorted(self.skipped.items())),
+            "removed": dict(sorted(self.removed.items())),
             "rejected": list(self.rejected),
             "new_people": self.new_people,
         }
@@ -416,6 +419,9 @@ class _BatchWriter:
                 self._person(record)
             elif isinstance(record, r.Skip):
                 self.result.skipped[record.reason] += 1
+            elif isinstance(record, r.Delete):
+                self.flush()  # what was yielded before the delete is stored first
+                self._delete(record)
             elif isinstance(record, r.Reject):
                 self.result.rejected.append({"where": record.where, "reason": record.reason})
             elif isinstance(record, r.Commitment | r.ValueMoment | r.Goal | r.Note):
@@ -636,6 +642,29 @@ class _BatchWriter:
                 "subject = ?, thread = ?, duration_minutes = ? where source_key = ?",
                 updates,
             )
+
+    def _delete(self, rec: r.Delete) -> None:
+        if rec.source_key:
+            where, args = "source_key = ?", [rec.source_key]
+        elif rec.prefix:
+            # A key range rather than LIKE, so the unique index on source_key is used.
+            end = rec.prefix[:-1] + chr(ord(rec.prefix[-1]) + 1)
+            where, args = "source_key >= ? and source_key < ?", [rec.prefix, end]
+        else:
+            raise _Rejected("a Delete needs a source_key or a prefix")
+        people = {
+            row[0]
+            for row in self.db.execute(
+                f"select person_id from interactions where source = ? and {where}",
+                [self.source, *args],
+            )
+            if row[0] is not None
+        }
+        cur = self.db.execute(
+            f"delete from interactions where source = ? and {where}", [self.source, *args]
+        )
+        self.result.removed[rec.reason] += int(cur.rowcount or 0)
+        self.result.touched_people |= people
 
     # commitments, value moments, goals, notes ---------------------------------------------
 

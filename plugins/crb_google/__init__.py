@@ -1,0 +1,73 @@
+"""CRB's Google sources: Gmail (mail headers) and Google Calendar (meetings), with OAuth that
+works over SSH. A plain plugin, written against the public plugin API and the shared mail and
+calendar logic (``crb_tui.mail``, ``crb_tui.calendars``).
+
+Set up::
+
+    crb auth gmail --client-secrets client_secret.json
+    crb auth google-calendar --client-secrets client_secret.json
+    crb sync gmail google_calendar
+
+``[sources.gmail]`` (defaults shown)::
+
+    api_base = "https://gmail.googleapis.com"   # point at a proxy or a local server
+    token_uri = "https://oauth2.googleapis.com/token"
+    auth_uri = "https://accounts.google.com/o/oauth2/auth"
+    token_file = ""            # default: <user data dir>/crb/gmail-token.json (mode 0600)
+    credentials_store = "file" # or "keyring" (needs the keyring package)
+    client_secrets_file = ""   # instead of --client-secrets
+    index_file = ""            # default: beside the database, crb.db -> crb.gmail-index.sqlite
+    concurrency = 8            # messages.get requests in flight
+    page_size = 500
+    quota_per_second = 250.0   # Gmail's per-user quota units; messages.get costs 5 (0: no limit)
+    skip_labels = ["SPAM", "TRASH", "CHAT", "DRAFT", "CATEGORY_PROMOTIONS", "CATEGORY_SOCIAL",
+                   "CATEGORY_FORUMS", "CATEGORY_UPDATES"]
+    skip_bulk = true           # List-Unsubscribe, List-Id, Precedence, Auto-Submitted
+    checkpoint_every = 100     # messages between checkpoints
+    max_retries = 6            # per request: 429/403 rate limits, 5xx, dropped connections
+    backoff_base = 1.0         # seconds; doubles each retry, with jitter, up to backoff_max
+    backoff_max = 32.0
+    max_retry_wait = 120.0     # a longer Retry-After stops the sync (it resumes next time)
+    timeout = 30.0
+
+``[sources.google_calendar]``: the same token, index and retry settings (files
+``google-calendar-token.json`` and ``crb.google-calendar-index.sqlite``), ``api_base =
+"https://www.googleapis.com"``, and ``calendars = ["primary"]``, ``page_size = 250``,
+``quota_per_second = 5.0``, ``past_days = 730``, ``future_days = 60``, ``resync_days = 7``,
+``max_attendees = 25``, ``skip_declined = true``.
+
+Deleted mail and cancelled events remove their interactions (see ``_deletes``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crb_tui import Source, hookimpl
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def register_sources(register: Any) -> None:
+    from crb_google import _calendar, _gmail
+
+    register(Source(
+        name="gmail",
+        sync=_gmail.sync,
+        description="Mail headers from Gmail through the Gmail API (gmail.metadata scope)",
+        config_schema=dict(_gmail.SCHEMA),
+    ))
+    register(Source(
+        name="google_calendar",
+        sync=_calendar.sync,
+        description="Meetings from Google Calendar through the Calendar API (read only)",
+        config_schema=dict(_calendar.SCHEMA),
+    ))
+
+
+@hookimpl
+def register_commands(register: Any) -> None:
+    from crb_google._cli import auth_group
+
+    register(auth_group())

@@ -1,0 +1,360 @@
+"""The Google Calendar API source: events -> meeting interactions, through ``crb_tui.calendars``.
+
+For each calendar in ``calendars`` (default ``primary``):
+
+- full sync: ``events.list`` with ``singleEvents=true`` (recurring events come as instances),
+  ``showDeleted=true``, ``timeMin`` = ``past_days`` ago, page by page with a checkpoint after
+  each page; the last page's ``nextSyncToken`` is stored; events CRB stored that the listing no
+  longer shows are removed. A full sync runs again every ``resync_days`` days, so that instances
+  beyond the ``future_days`` window come in as time moves on.
+- later syncs: ``events.list`` with the ``syncToken``; ``410 fullSyncRequired`` falls back to a
+  full sync.
+
+Each event becomes a :class:`crb_tui.calendars.Meeting` and goes through ``meeting_records``,
+the function the ``.ics`` importer uses: one ``meeting`` interaction (direction ``mutual``) per
+attendee and the organizer, never the user (``self: true``, or one of ``[me] emails``), never
+rooms and resources, never people who declined. Keys are the iCalendar ones,
+``ics:<iCalUID>|<instance>|<attendee>`` with the instance from ``originalStartTime`` (the
+RECURRENCE-ID) or ``start`` in UTC, so the same occurrence from an ``.ics`` file and from Google
+is stored once.
+
+A cancelled event (or instance) removes its meetings; so does an event the user has declined
+since, one that moved (its old instance key), and an attendee who left the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from crb_google._deletes import Delete
+from crb_google._http import ApiError, Stopped
+from crb_google._index import Entry
+from crb_google._session import COMMON_SCHEMA, Session, check_range
+from crb_tui import Interaction, Reject, Skip, SyncContext
+from crb_tui.calendars import Attendee, Meeting, clean_text, instance_key, meeting_records
+from crb_tui.identity import normalise_email
+
+CALENDAR_API = "https://www.googleapis.com"
+
+SCHEMA: dict[str, Any] = {
+    "api_base": CALENDAR_API,
+    **COMMON_SCHEMA,
+    "calendars": ["primary"],
+    "page_size": 250,
+    "quota_per_second": 5.0,
+    "past_days": 730,
+    "future_days": 60,
+    "resync_days": 7,
+    "max_attendees": 25,
+    "skip_declined": True,
+}
+
+SKIP_EVENT_TYPES = frozenset({"birthday", "outOfOffice", "focusTime", "workingLocation"})
+PARTSTAT = {"needsAction": "NEEDS-ACTION", "declined": "DECLINED", "tentative": "TENTATIVE",
+            "accepted": "ACCEPTED"}
+CURSOR_VERSION = 1
+
+
+class SyncTokenExpired(Exception):  # noqa: N818 - a signal, not an error
+    pass
+
+
+def when(value: dict[str, Any] | None) -> tuple[dt.datetime, bool]:
+    """An ``EventDateTime`` as ``(aware UTC datetime, all_day)``; all-day at 00:00 UTC."""
+    if not isinstance(value, dict):
+        raise ValueError("no start time")
+    if value.get("dateTime"):
+        moment = dt.datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            tz: dt.tzinfo = dt.UTC
+            if value.get("timeZone"):
+                try:
+                    tz = zoneinfo.ZoneInfo(str(value["timeZone"]))
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    tz = dt.UTC
+            moment = moment.replace(tzinfo=tz)
+        return moment.astimezone(dt.UTC), False
+    if value.get("date"):
+        day = dt.date.fromisoformat(str(value["date"]))
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC), True
+    raise ValueError("no start time")
+
+
+def instance_of(event: dict[str, Any]) -> tuple[str, str]:
+    """``(uid, instance)``: the event's iCalendar identity, as ``crb_tui.calendars`` keys it."""
+    uid = clean_text(event.get("iCalUID"), 1000) or str(event.get("id") or "")
+    original = event.get("originalStartTime")
+    moment, all_day = when(original if isinstance(original, dict) and original
+                           else event.get("start"))
+    return uid, instance_key(moment.date() if all_day else moment)
+
+
+def to_meeting(event: dict[str, Any]) -> tuple[Meeting, set[str]]:
+    """A Google event as a :class:`Meeting`, and the user's own addresses it reveals."""
+    start, all_day = when(event.get("start"))
+    uid, instance = instance_of(event)
+    duration = None
+    if not all_day and isinstance(event.get("end"), dict):
+        try:
+            end, _ = when(event["end"])
+            delta = end - start
+            if dt.timedelta(0) < delta <= dt.timedelta(days=7):
+                duration = int(delta.total_seconds() // 60)
+        except ValueError:
+            duration = None
+    mine: set[str] = set()
+    attendees: list[Attendee] = []
+    for a in event.get("attendees") or []:
+        if not isinstance(a, dict):
+            continue
+        raw = str(a.get("email") or "")
+        email = normalise_email(raw) if raw else None
+        if a.get("self") and email:
+            mine.add(email)
+        attendees.append(Attendee(
+            email=email, raw=raw, name=clean_text(a.get("displayName"), 200),
+            partstat=PARTSTAT.get(str(a.get("responseStatus") or ""), ""),
+            role="OPT-PARTICIPANT" if a.get("optional") else "REQ-PARTICIPANT",
+            cutype="RESOURCE" if a.get("resource") else "INDIVIDUAL",
+        ))
+    for who in ("organizer", "creator"):
+        person = event.get(who)
+        if isinstance(person, dict) and person.get("self") and person.get("email"):
+            own = normalise_email(str(person["email"]))
+            if own:
+                mine.add(own)
+    organizer = None
+    org = event.get("organizer")
+    if isinstance(org, dict) and org.get("email"):
+        email = normalise_email(str(org["email"]))
+        listed = {a.email for a in attendees}
+        # The organizer's attendee entry (with their answer) wins; a shared calendar as the
+        # organizer is nobody.
+        if email and email not in listed and not email.endswith("calendar.google.com"):
+            organizer = Attendee(email=email, raw=str(org["email"]),
+                                 name=clean_text(org.get("displayName"), 200))
+    meeting = Meeting(
+        uid=uid, instance=instance, start=start, all_day=all_day, duration_minutes=duration,
+        summary=clean_text(event.get("summary")),
+        status=str(event.get("status") or "confirmed").upper(),
+        organizer=organizer, attendees=attendees,
+    )
+    return meeting, mine
+
+
+class GoogleCalendar:
+    def __init__(self, ctx: SyncContext, session: Session) -> None:
+        cfg = ctx.config
+        check_range(ctx.source, cfg, "page_size", 1, 2500)
+        for key in ("past_days", "future_days", "resync_days", "max_attendees"):
+            check_range(ctx.source, cfg, key, 0)
+        self.ctx = ctx
+        self.session = session
+        self.api = session.api
+        self.index = session.index
+        self.root = str(cfg["api_base"]).rstrip("/") + "/calendar/v3/calendars"
+        self.me = {m.lower() for m in ctx.me}
+        self.page_size = int(cfg["page_size"])
+        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.last_day = self.now.date() + dt.timedelta(days=int(cfg["future_days"]))
+        self.max_attendees = int(cfg["max_attendees"])
+        self.skip_declined = bool(cfg["skip_declined"])
+        self.cursor: dict[str, Any] = {}
+        self.seen = 0
+
+    def save(self) -> None:
+        self.index.commit()
+        self.ctx.checkpoint.set({"v": CURSOR_VERSION,
+                                 "calendars": {k: dict(v) for k, v in
+                                               self.cursor["calendars"].items()}})
+
+    def list_events(self, cal: str, params: dict[str, Any]) -> dict[str, Any]:
+        url = f"{self.root}/{quote(cal, safe='@')}/events"
+        try:
+            return self.api.get(url, {"singleEvents": "true", "showDeleted": "true",
+                                      "maxResults": self.page_size, **params},
+                                what=f"events.list {cal}")
+        except ApiError as exc:
+            if exc.status == 410:
+                raise SyncTokenExpired(exc.message) from exc
+            raise
+
+    # -- records --------------------------------------------------------------------------
+
+    def remove(self, cal: str, entry: Entry, reason: str) -> Iterator[Any]:
+        self.index.mark_removed("gcal", cal, entry.id)
+        if self.index.shared("gcal", entry.prefix, cal, entry.id):
+            return
+        yield Delete(prefix=entry.prefix, reason=reason)
+
+    def cancelled(self, cal: str, event: dict[str, Any], where: str) -> Iterator[Any]:
+        event_id = str(event.get("id") or "")
+        entry = self.index.get("gcal", cal, event_id) if event_id else None
+        # A cancelled series: its instances are "<series id>_<start>".
+        entries = [entry] if entry else (
+            self.index.with_id_prefix("gcal", cal, event_id + "_") if event_id else [])
+        for e in entries:
+            if e.live:
+                yield from self.remove(cal, e, "cancelled in Google Calendar")
+        if not entries and event.get("iCalUID") and (event.get("originalStartTime")
+                                                     or event.get("start")):
+            try:
+                uid, instance = instance_of(event)
+            except ValueError:
+                uid = ""
+            if uid:
+                prefix = f"ics:{uid}|{instance}|"
+                if not self.index.shared("gcal", prefix, cal, event_id):
+                    yield Delete(prefix=prefix, reason="cancelled in Google Calendar")
+        yield Skip("cancelled event", where)
+
+    def event(self, cal: str, event: dict[str, Any], gen: int) -> Iterator[Any]:
+        event_id = str(event.get("id") or "")
+        where = f"google calendar {cal} event {event_id}"
+        self.seen += 1
+        if str(event.get("status") or "").lower() == "cancelled":
+            yield from self.cancelled(cal, event, where)
+            return
+        kind = str(event.get("eventType") or "default")
+        try:
+            meeting, mine = to_meeting(event)
+        except (ValueError, TypeError, KeyError) as exc:
+            yield Reject(f"cannot read event: {exc}", where)
+            return
+        records: list[Any]
+        if kind in SKIP_EVENT_TYPES:
+            records = [Skip(f"{kind} event", where)]
+        elif meeting.start.date() > self.last_day:
+            records = [Skip("outside window", where)]
+        else:
+            records = meeting_records(meeting, me=self.me | mine, where=where,
+                                      max_attendees=self.max_attendees,
+                                      skip_declined=self.skip_declined)
+        keys = [r.source_key for r in records if isinstance(r, Interaction)]
+        prefix = f"ics:{meeting.uid}|{meeting.instance}|"
+        old = self.index.get("gcal", cal, event_id) if event_id else None
+        if old is not None and old.live:
+            if old.prefix != prefix:
+                yield from self.remove(cal, old, "event moved")
+            elif not self.index.shared("gcal", prefix, cal, event_id):
+                why = "attendee left the event" if keys else (
+                    f"now {getattr(records[0], 'reason', 'skipped')}" if records else "removed")
+                for key in old.keys:
+                    if key not in keys:
+                        yield Delete(source_key=key, reason=why)
+        if event_id and (keys or old is not None):
+            self.index.put("gcal", cal, event_id, prefix, keys, gen, live=bool(keys))
+        yield from records
+
+    # -- syncs ----------------------------------------------------------------------------
+
+    def full(self, cal: str, state: dict[str, Any]) -> Iterator[Any]:
+        if state.get("mode") != "full":
+            time_min = self.now - dt.timedelta(days=int(self.ctx.config["past_days"]))
+            state = {"mode": "full", "page_token": None,
+                     "gen": self.index.next_gen("gcal", cal),
+                     "time_min": time_min.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "started": self.now.isoformat()}
+            self.cursor["calendars"][cal] = state
+            self.save()
+        else:
+            self.ctx.logger.info("google_calendar: resuming the full sync of %s", cal)
+        gen = int(state["gen"])
+        while True:
+            params: dict[str, Any] = {"timeMin": state["time_min"]}
+            if state.get("page_token"):
+                params["pageToken"] = state["page_token"]
+            page = self.list_events(cal, params)
+            for item in page.get("items") or []:
+                if isinstance(item, dict):
+                    yield from self.event(cal, item, gen)
+                    self.index.touch("gcal", cal, str(item.get("id") or ""), gen)
+            self.ctx.progress(self.seen, None, f"calendar {cal}")
+            if page.get("nextPageToken"):
+                state["page_token"] = page["nextPageToken"]
+                self.save()
+                continue
+            for entry in self.index.stale("gcal", cal, gen):
+                yield from self.remove(cal, entry, "no longer in the calendar")
+            self.cursor["calendars"][cal] = {
+                "mode": "incremental", "sync_token": page.get("nextSyncToken"),
+                "page_token": None, "last_full": state["started"],
+            }
+            self.save()
+            return
+
+    def incremental(self, cal: str, state: dict[str, Any]) -> Iterator[Any]:
+        while True:
+            params: dict[str, Any] = {"syncToken": state["sync_token"]}
+            if state.get("page_token"):
+                params["pageToken"] = state["page_token"]
+            page = self.list_events(cal, params)
+            for item in page.get("items") or []:
+                if isinstance(item, dict):
+                    yield from self.event(cal, item, 0)
+            self.ctx.progress(self.seen, None, f"calendar {cal}")
+            if page.get("nextPageToken"):
+                state["page_token"] = page["nextPageToken"]
+                self.save()
+                continue
+            state["sync_token"] = page.get("nextSyncToken") or state["sync_token"]
+            state["page_token"] = None
+            self.save()
+            return
+
+    def run(self) -> Iterator[Any]:
+        cursor = self.ctx.checkpoint.get() or {}
+        if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
+            cursor = {"v": CURSOR_VERSION, "calendars": {}}
+        self.cursor = cursor
+        resync = dt.timedelta(days=int(self.ctx.config["resync_days"]))
+        for cal in [str(c) for c in self.ctx.config["calendars"]]:
+            if "@" in cal:
+                own = normalise_email(cal)
+                if own:
+                    self.me.add(own)
+            state = dict(cursor["calendars"].get(cal) or {})
+            cursor["calendars"][cal] = state
+            if state.get("mode") == "incremental" and state.get("sync_token"):
+                last_full = _parse(state.get("last_full"))
+                if resync and last_full and self.now - last_full >= resync:
+                    self.ctx.logger.info("google_calendar: %s: periodic full sync", cal)
+                else:
+                    try:
+                        yield from self.incremental(cal, state)
+                        continue
+                    except SyncTokenExpired:
+                        self.ctx.logger.warning("google_calendar: %s: sync token expired; "
+                                                "running a full sync", cal)
+                state = {}
+            try:
+                yield from self.full(cal, state)
+            except SyncTokenExpired:
+                # The page token of an interrupted full sync expired: start that calendar over.
+                self.ctx.logger.warning("google_calendar: %s: full sync restarted", cal)
+                yield from self.full(cal, {})
+
+
+def _parse(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def sync(ctx: SyncContext) -> Iterator[Any]:
+    session = Session(ctx, concurrency=1, quota_per_second=float(ctx.config["quota_per_second"]),
+                      label="google_calendar")
+    try:
+        yield from GoogleCalendar(ctx, session).run()
+    except Stopped:
+        return
+    finally:
+        session.close()

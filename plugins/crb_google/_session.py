@@ -1,0 +1,101 @@
+"""What both Google sources set up for one sync: settings, credentials, the HTTP client with
+its retry rules and rate limit, the id index, and a stop signal for the worker threads."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from crb_google._auth import (
+    GOOGLE_AUTH_URI,
+    GOOGLE_TOKEN_URI,
+    SCOPES,
+    Credentials,
+    auth_hint,
+    token_store,
+)
+from crb_google._http import AuthError, GoogleApi, RateLimiter
+from crb_google._index import Index, default_index_path
+from crb_tui import SyncContext
+from crb_tui.errors import CrbError
+
+COMMON_SCHEMA: dict[str, Any] = {
+    "token_uri": GOOGLE_TOKEN_URI,
+    "auth_uri": GOOGLE_AUTH_URI,
+    "token_file": "",
+    "credentials_store": "file",
+    "client_secrets_file": "",
+    "index_file": "",
+    "max_retries": 6,
+    "backoff_base": 1.0,
+    "backoff_max": 32.0,
+    "max_retry_wait": 120.0,
+    "timeout": 30.0,
+}
+"""Settings both sources share (see the package docstring)."""
+
+
+def check_range(source: str, settings: dict[str, Any], key: str, low: float,
+                high: float | None = None) -> None:
+    value = settings[key]
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise CrbError(f"sources.{source}.{key} should be {bound}, not {value!r}")
+
+
+class Session:
+    def __init__(self, ctx: SyncContext, *, concurrency: int, quota_per_second: float,
+                 label: str) -> None:
+        cfg = ctx.config
+        source = ctx.source
+        for key in ("max_retries", "backoff_base", "backoff_max", "max_retry_wait"):
+            check_range(source, cfg, key, 0)
+        check_range(source, cfg, "timeout", 0.01)
+        self.ctx = ctx
+        self.scope = SCOPES[label]
+        self.store = token_store(label, cfg)
+        data = self.store.load()
+        if data is None:
+            raise AuthError(f"{source} is not authorised yet: run {auth_hint(label)}")
+        granted = data.get("scopes")
+        if isinstance(granted, list) and granted and self.scope not in granted:
+            raise AuthError(f"the {source} token in {self.store.where} was granted "
+                            f"{' '.join(map(str, granted))}, not {self.scope}; run "
+                            f"{auth_hint(label)}")
+        self.stop = threading.Event()
+        timeout = float(cfg["timeout"])
+        self.client: httpx.Client = ctx.http_client(
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            limits=httpx.Limits(max_connections=max(4, concurrency * 2),
+                                max_keepalive_connections=max(4, concurrency)),
+        )
+        self.limiter = RateLimiter(quota_per_second)
+        self.api = GoogleApi(
+            self.client,
+            limiter=self.limiter,
+            max_retries=int(cfg["max_retries"]),
+            backoff_base=float(cfg["backoff_base"]),
+            backoff_max=float(cfg["backoff_max"]),
+            max_retry_wait=float(cfg["max_retry_wait"]),
+            logger=ctx.logger,
+            stop=self.stop,
+            label=source,
+        )
+        self.credentials = Credentials(label, data, self.store, self.api, str(cfg["token_uri"]))
+        self.api.token = self.credentials.access_token
+        self.api.refresh = self.credentials.refresh
+        index_file = str(cfg.get("index_file") or "").strip()
+        self.dry_run = ctx.dry_run
+        self.index = Index(Path(index_file).expanduser() if index_file
+                           else default_index_path(label, ctx.store_path),
+                           keep=not self.dry_run)
+
+    def close(self) -> None:
+        self.stop.set()
+        try:
+            self.client.close()
+        finally:
+            self.index.close()
