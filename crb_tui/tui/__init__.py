@@ -1,0 +1,1 @@
+"""CRB's Textual app: the review, people, person, dashboard and sync screens."""

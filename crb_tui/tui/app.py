@@ -1,0 +1,128 @@
+"""``CrbApp``, the Textual app, and ``run_app``, which ``crb`` calls to open it.
+
+Each top-level view is a mode with its own screen stack (review, people, dashboard, sync);
+a person's page is pushed onto whichever mode it was opened from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.events import DescendantFocus
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from crb_tui.app_context import AppContext
+from crb_tui.errors import CrbError
+from crb_tui.tui.commands import ActionCommands, PeopleCommands
+from crb_tui.tui.data import Gateway
+from crb_tui.tui.problems import describe, report
+from crb_tui.tui.screens.dashboard import DashboardScreen
+from crb_tui.tui.screens.help import HelpScreen
+from crb_tui.tui.screens.people import PeopleScreen
+from crb_tui.tui.screens.person import PersonScreen
+from crb_tui.tui.screens.problem import ProblemScreen
+from crb_tui.tui.screens.review import ReviewScreen
+from crb_tui.tui.screens.sync import SyncScreen
+from crb_tui.tui.undo import UndoStep
+
+SCREENS = ("review", "people", "dashboard", "sync")
+
+
+class CrbApp(App[None]):
+    """CRB: today's review, the people, one person, the dashboard and sync."""
+
+    TITLE = "CRB"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar = {
+        "review": ReviewScreen,
+        "people": PeopleScreen,
+        "dashboard": DashboardScreen,
+        "sync": SyncScreen,
+    }
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
+    COMMANDS: ClassVar = App.COMMANDS | {ActionCommands, PeopleCommands}
+
+    BINDINGS: ClassVar = [
+        Binding("1", "switch_mode('review')", "Review", id="app.review", show=False,
+                tooltip="Today's review"),
+        Binding("2", "switch_mode('people')", "People", id="app.people", show=False,
+                tooltip="Everyone, searchable and sortable"),
+        Binding("3", "switch_mode('dashboard')", "Dashboard", id="app.dashboard", show=False,
+                tooltip="The portfolio at a glance"),
+        Binding("4", "switch_mode('sync')", "Sync", id="app.sync", show=False,
+                tooltip="Sources, their last runs, and running them"),
+        Binding("question_mark", "help", "Keys", id="app.help", key_display="?",
+                tooltip="Every key binding, and how to remap them"),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.commands", show=False,
+                priority=True, tooltip="Search every command, or a person to open"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit CRB"),
+    ]
+
+    def __init__(
+        self, context: AppContext, *, screen: str | None = None, cursor_blink: bool = True
+    ) -> None:
+        super().__init__()
+        self.context = context
+        self.gateway = Gateway(context)
+        self.initial_mode = screen if screen in SCREENS else "review"
+        self.cursor_blink = cursor_blink
+        self.undo_stack: list[UndoStep] = []
+        self.keymap: dict[str, str] = {}
+        self.startup_problem: tuple[str, str] | None = None
+        try:
+            # Reading config.toml is quick, and the keymap must be in place before any screen.
+            self.keymap = dict(context.config.keymap)
+            context.today()
+        except CrbError as exc:
+            self.startup_problem = ("CRB cannot read its configuration", str(exc))
+
+    @property
+    def today(self) -> dt.date:
+        return self.context.today()
+
+    def on_mount(self) -> None:
+        if self.startup_problem is not None:
+            self.push_screen(ProblemScreen(*self.startup_problem))
+            return
+        try:
+            self.set_keymap(self.keymap)
+        except Exception as exc:  # noqa: BLE001 - a bad keymap must not stop the app
+            self.notify(f"[keymap] in config.toml: {exc}", severity="error", markup=False)
+        self._open_store()
+
+    @work(thread=True, exit_on_error=False, name="open-store")
+    def _open_store(self) -> None:
+        # Opening migrates the schema, which can take a moment on a big database.
+        self.gateway.run(lambda ctx: ctx.store)
+        self.call_from_thread(self.switch_mode, self.initial_mode)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "open-store" and event.state is WorkerState.ERROR:
+            error = event.worker.error
+            assert error is not None
+            self.push_screen(ProblemScreen("CRB cannot open its database", describe(error)[1]))
+            return
+        report(self, event.worker, event.state)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if isinstance(event.widget, Input) and not self.cursor_blink:
+            event.widget.cursor_blink = False
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def open_person(self, person_id: int) -> None:
+        self.push_screen(PersonScreen(person_id, mode=self.current_mode))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.keymap))
+
+
+def run_app(app_context: AppContext, screen: str | None = None) -> None:
+    """Open the app on ``app_context``'s database (``crb`` with no command)."""
+    CrbApp(app_context, screen=screen).run()

@@ -1,0 +1,93 @@
+"""The command palette (Ctrl+P): every action of the screen you are on and of the app, and
+"Open <person>" for anyone whose name, organisation, e-mail or notes match what you type."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from crb_tui.queries import list_people
+from crb_tui.tui.display import safe
+from crb_tui.tui.screens.help import bindings_of
+from crb_tui.tui.widgets.nav import MODES
+
+if TYPE_CHECKING:
+    from crb_tui.tui.app import CrbApp
+
+# Movement keys are not commands anyone looks for by name.
+_NOT_COMMANDS = ("cursor(", "page(", "move(", "jump(", "escape", "close")
+
+
+class ActionCommands(Provider):
+    """The screen's and the app's bindings, by their descriptions and tooltips."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        from crb_tui.tui.app import CrbApp
+
+        app = self.app
+        assert isinstance(app, CrbApp)
+        screen = self.screen
+        found: list[tuple[str, str, Callable[[], Any]]] = []
+        for mode, _, label in MODES:
+            found.append((f"Go to {label}", f"Open the {label.lower()} screen",
+                          partial(app.switch_mode, mode)))
+        title = type(screen).__name__.removesuffix("Screen")
+        seen: set[str] = set()
+        for binding in bindings_of(type(screen)):
+            if not binding.id or binding.action.startswith(_NOT_COMMANDS):
+                continue
+            if binding.id in seen:
+                continue
+            seen.add(binding.id)
+            found.append((f"{title}: {binding.description}", binding.tooltip,
+                          partial(screen.run_action, binding.action)))
+        for binding in CrbApp.BINDINGS:
+            if binding.id and binding.id not in seen and not binding.action.startswith(
+                    ("switch_mode", "command_palette")):
+                found.append((binding.description, binding.tooltip,
+                              partial(app.run_action, binding.action)))
+        return found
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = max(matcher.match(name), matcher.match(help_text) * 0.5)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+
+
+class PeopleCommands(Provider):
+    """``Open <person>``: a search of the people list, on a worker thread."""
+
+    async def search(self, query: str) -> AsyncGenerator[Hit, None]:
+        if len(query.strip()) < 2:
+            return
+        app: CrbApp = self.app  # type: ignore[assignment]
+
+        def fetch(ctx: Any) -> list[dict[str, Any]]:
+            return list_people(ctx.store, search=query, sort="-health", limit=8)
+
+        try:
+            rows = await asyncio.to_thread(app.gateway.run, fetch)
+        except Exception:  # noqa: BLE001 - a failed search just offers no people
+            return
+        for rank, row in enumerate(rows):
+            name = safe(row["name"])
+            where = safe(row.get("organization") or "")
+            yield Hit(
+                0.9 - rank * 0.01,
+                Content.assemble("Open ", (name, "bold")),
+                partial(app.open_person, row["id"]),
+                text=f"Open {name}",
+                help=escape(where) if where else None,
+            )

@@ -1,0 +1,170 @@
+"""How values look on screen: dates as "3d ago", gauges as bars, untrusted text made safe.
+
+Everything that reaches the terminal from the database goes through :func:`safe` and into a
+``Content`` built from plain strings, never through markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.cells import cell_len, set_cell_size
+from textual.content import Content
+
+from crb_tui.text import plain
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+FULL = "█"
+EMPTY = "░"
+
+MUTED = "$foreground-muted"
+"""Secondary text (``$text-muted`` works in CSS only: its "auto" colour is not resolved in
+``Content`` styles, where it comes out white)."""
+
+TREND_ARROWS = {"growing": "↑", "steady": "→", "fading": "↓"}
+STAGE_SHORT = {
+    "contact": "contact",
+    "transaction": "transact",
+    "relationship": "relation",
+    "partner": "partner",
+}
+KIND_LABELS = {
+    "commitment": "Your promise",
+    "their_commitment": "Their promise",
+    "meeting": "Meeting today",
+    "past_cadence": "Past cadence",
+    "aftercare": "After-care",
+    "anniversary": "Anniversary",
+    "fading": "Fading",
+    "stale_goal": "Stale goal",
+    "triage": "New person",
+}
+DIRECTION_LABELS = {"in": "from them", "out": "by you", "mutual": "together"}
+
+
+def safe(text: Any, *, one_line: bool = True) -> str:
+    """Untrusted text with every control character made visible."""
+    return plain(text, one_line=one_line)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut or padded to exactly ``width`` cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def ago(value: str | None, today: dt.date) -> str:
+    """A past date relative to today: "today", "3d ago", "5w ago", "4mo ago", "2y ago"."""
+    day = parse_day(value)
+    if day is None:
+        return "never"
+    days = (today - day).days
+    if days < 0:
+        return until(value, today)
+    if days == 0:
+        return "today"
+    if days < 14:
+        return f"{days}d ago"
+    if days < 60:
+        return f"{days // 7}w ago"
+    if days < 730:
+        return f"{days // 30}mo ago"
+    return f"{days // 365}y ago"
+
+
+def until(value: str | None, today: dt.date) -> str:
+    """A due date relative to today: "today", "in 3d", "2d late"."""
+    day = parse_day(value)
+    if day is None:
+        return "—"
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days > 0:
+        return f"in {days}d"
+    return f"{-days}d late"
+
+
+def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
+    """("12d late" | "ok" | "—", level) from a health row's overdue ratio and cadence."""
+    cadence = row.get("effective_cadence", row.get("cadence_days"))
+    overdue = row.get("overdue")
+    if not cadence or overdue is None:
+        return "—", "muted"
+    late = round(overdue * cadence)
+    if late > 0:
+        return f"{late}d late", "bad"
+    return f"ok {-late}d", "good"
+
+
+def level(value: int | None) -> str:
+    """"good", "fair", "bad" or "muted" for a 0-100 gauge value."""
+    if value is None:
+        return "muted"
+    if value >= 65:
+        return "good"
+    if value >= 35:
+        return "fair"
+    return "bad"
+
+
+def bar(value: int | None, width: int) -> tuple[str, str]:
+    """A horizontal bar for a 0-100 value: (filled part, empty part), ``width`` cells in all."""
+    if width <= 0:
+        return "", ""
+    if value is None:
+        return "", EMPTY * width
+    eighths = round(max(0, min(100, value)) * width * 8 / 100)
+    full, part = divmod(eighths, 8)
+    filled = FULL * full + (_EIGHTHS[part] if part else "")
+    return filled, EMPTY * (width - cell_len(filled))
+
+
+LEVEL_STYLES = {
+    "good": "$success",
+    "fair": "$warning",
+    "bad": "$error",
+    "muted": "$foreground-muted",
+}
+
+
+def gauge(label: str, value: int | None, width: int = 10, *, label_width: int = 7) -> Content:
+    """``Trust  ███████░░░  72``"""
+    filled, empty = bar(value, width)
+    style = LEVEL_STYLES[level(value)]
+    number = "  —" if value is None else f"{value:>3}"
+    return Content.assemble(
+        (fit(label, label_width), "bold"),
+        " ",
+        (filled, style),
+        (empty, "$foreground-muted"),
+        " ",
+        (number, style),
+    )
+
+
+def person_line(detail: dict[str, Any], health: dict[str, Any] | None) -> Content:
+    """"Organisation · title · tier · stage" under a person's name."""
+    parts = []
+    if detail.get("organization"):
+        parts.append(safe(detail["organization"]))
+    if detail.get("title"):
+        parts.append(safe(detail["title"]))
+    parts.append(f"tier {detail.get('tier') or 'none'}")
+    stage = detail.get("stage_override") or (health or {}).get("stage")
+    if stage:
+        parts.append(stage + (" (set by you)" if detail.get("stage_override") else ""))
+    return Content(" · ".join(parts))

@@ -1,0 +1,110 @@
+"""Typed messages that carry results from database workers back to the screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from crb_tui.review import ReviewItem
+from crb_tui.tui.undo import UndoStep
+
+
+@dataclass
+class ReviewLoaded(Message):
+    """Today's queue and how far through it the user is."""
+
+    items: list[ReviewItem]
+    done: int
+    total: int
+    focus_person: int | None = None
+
+
+@dataclass
+class CardLoaded(Message):
+    """Everything the review card shows about one person."""
+
+    person_id: int
+    card: dict[str, Any]
+
+
+@dataclass
+class PersonLoaded(Message):
+    """Everything the person screen shows."""
+
+    person_id: int
+    page: dict[str, Any]
+
+
+@dataclass
+class ActionDone(Message):
+    """An action was stored; ``step`` can undo it."""
+
+    step: UndoStep
+    message: str
+
+
+@dataclass
+class Undone(Message):
+    """The last action was undone."""
+
+    step: UndoStep
+
+
+@dataclass
+class Merged(Message):
+    """``merged_id`` now lives on as ``kept_id``."""
+
+    merged_id: int
+    kept_id: int
+
+
+@dataclass
+class PeopleQueried(Message):
+    """A new search or sort: how many match and the first page of rows."""
+
+    generation: int
+    total: int
+    first_page: list[dict[str, Any]]
+
+
+@dataclass
+class PeoplePageLoaded(Message):
+    """One page of the people list."""
+
+    generation: int
+    page: int
+    rows: list[dict[str, Any]]
+
+
+@dataclass
+class DashboardLoaded(Message):
+    """The portfolio at a glance."""
+
+    data: dict[str, Any]
+
+
+@dataclass
+class SyncOverviewLoaded(Message):
+    """Every source with its last run."""
+
+    sources: list[dict[str, Any]]
+
+
+@dataclass
+class SyncProgress(Message):
+    """A source reported progress."""
+
+    source: str
+    done: int
+    total: int | None
+    message: str
+
+
+@dataclass
+class SyncFinished(Message):
+    """A sync run ended (finished, failed or cancelled)."""
+
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None

@@ -1,0 +1,38 @@
+"""Turning what went wrong in a worker into a notification that says what to do."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textual.dom import DOMNode
+from textual.worker import Worker, WorkerState
+
+from crb_tui.errors import CrbError
+from crb_tui.text import plain
+
+
+def describe(error: BaseException) -> tuple[str, str]:
+    """(title, message) for an error, in words the user can act on."""
+    if isinstance(error, CrbError):
+        return "Not done", plain(str(error))
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error)
+        if "locked" in text or "busy" in text:
+            return "Database busy", (
+                "Another program (a `crb sync` from cron?) is writing to the database. "
+                "Try again in a moment."
+            )
+        return "Database problem", plain(f"{text}. Run `crb doctor` to check the database.")
+    if isinstance(error, sqlite3.DatabaseError):
+        return "Database problem", plain(f"{error}. Run `crb doctor` to check the database.")
+    if isinstance(error, OSError):
+        return "File problem", plain(str(error))
+    return "Something went wrong", plain(f"{type(error).__name__}: {error}")
+
+
+def report(node: DOMNode, worker: Worker[object], state: WorkerState) -> None:
+    """Show a failed worker's error as a notification (never a crash)."""
+    if state is not WorkerState.ERROR or worker.error is None:
+        return
+    title, message = describe(worker.error)
+    node.app.notify(message, title=title, severity="error", timeout=8, markup=False)

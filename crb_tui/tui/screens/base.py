@@ -1,0 +1,55 @@
+"""``CrbScreen``: what every screen shares: the nav bar, the gateway, error reporting."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from crb_tui.tui.data import Gateway
+from crb_tui.tui.problems import report
+from crb_tui.tui.widgets.nav import NavBar
+
+if TYPE_CHECKING:
+    from crb_tui.tui.app import CrbApp
+
+
+class CrbScreen(Screen[None]):
+    """A full screen with the nav bar on top and the key footer at the bottom."""
+
+    MODE: ClassVar[str] = ""
+    """Which tab of the nav bar this screen belongs to."""
+
+    @property
+    def crb(self) -> CrbApp:
+        from crb_tui.tui.app import CrbApp
+
+        assert isinstance(self.app, CrbApp)
+        return self.app
+
+    @property
+    def gateway(self) -> Gateway:
+        return self.crb.gateway
+
+    def compose(self) -> ComposeResult:
+        yield NavBar(self.MODE)
+        yield from self.body()
+        yield Footer(show_command_palette=False)
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def set_status(self, status: Content | str) -> None:
+        self.query_one(NavBar).set_status(status)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report(self, event.worker, event.state)
+
+    def say(self, message: str, *, title: str = "", error: bool = False) -> None:
+        """A notification whose text is shown literally (it may hold people's names)."""
+        self.app.notify(message, title=title, severity="error" if error else "information",
+                        markup=False)

@@ -1,0 +1,142 @@
+"""The portfolio at a glance: growing, steady and fading; key relationships going cold;
+commitments due this week; one-sided relationships; touches per week as a chart."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.content import Content
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from crb_tui.records import STAGES
+from crb_tui.tui import data
+from crb_tui.tui.display import ago, fit, safe, until
+from crb_tui.tui.messages import DashboardLoaded
+from crb_tui.tui.screens.base import CrbScreen
+from crb_tui.tui.widgets.bar_chart import BarChart
+
+TRENDS = (("growing", "↑", "$success"), ("steady", "→", "$foreground"),
+          ("fading", "↓", "$error"))
+
+
+def _none(text: str) -> list[Option]:
+    return [Option(Content.styled(text, "$foreground-muted"), disabled=True)]
+
+
+class DashboardScreen(CrbScreen):
+    """Read-only overview; Enter on a name opens that person."""
+
+    MODE = "dashboard"
+
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh",
+                tooltip="Count everything again"),
+    ]
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="dashboard"):
+            yield Static("", id="dash-trends", markup=False)
+            yield Static("", id="dash-stages", markup=False)
+            yield BarChart(caption="touches per week, last {weeks} weeks", id="dash-activity")
+            with Grid(id="dash-panels"):
+                yield OptionList(compact=True, id="dash-cold", classes="dash-panel")
+                yield OptionList(compact=True, id="dash-due", classes="dash-panel")
+                yield OptionList(compact=True, id="dash-one-sided", classes="dash-panel")
+                yield Static("", id="dash-retention", classes="dash-panel", markup=False)
+
+    def on_mount(self) -> None:
+        titles = {
+            "#dash-cold": "Key relationships going cold",
+            "#dash-due": "Commitments due this week",
+            "#dash-one-sided": "One-sided",
+            "#dash-retention": "After the sale",
+        }
+        for selector, title in titles.items():
+            self.query_one(selector).border_title = title
+        self.query_one("#dash-cold").focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exit_on_error=False, group="dashboard-load", exclusive=True)
+    def _load(self) -> None:
+        self.post_message(DashboardLoaded(self.gateway.run(data.dashboard)))
+
+    def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
+        d = message.data
+        today = d["today"]
+        self.set_status(Content.assemble(
+            f"{d['people']:,} people · {d['interactions']:,} touches"))
+        trends = [Content.styled(" Trend ", "bold")]
+        for name, arrow, style in TRENDS:
+            trends.append(Content.assemble(
+                (f" {arrow} {d['trends'].get(name, 0)} ", f"bold {style}"), f"{name}  "))
+        unknown = d["trends"].get("unknown", 0)
+        if unknown:
+            trends.append(Content.styled(f" {unknown} not scored yet", "$foreground-muted"))
+        self.query_one("#dash-trends", Static).update(Content("").join(trends))
+        stages = [Content.styled(" Stage ", "bold")]
+        for stage in STAGES:
+            stages.append(Content.assemble(
+                (f" {d['stages'].get(stage, 0)} ", "bold"), f"{stage} "))
+        self.query_one("#dash-stages", Static).update(Content("").join(stages))
+        self.query_one(BarChart).values = tuple(d["activity"])
+        self._fill("#dash-cold", [
+            Option(Content.assemble(
+                fit(safe(row["name"]), 22), " ",
+                (f"last {ago(row['last_touch'], today)}", "$foreground-muted"),
+                (f" · {round((row['overdue'] or 0) * (row['cadence_days'] or 0))}d late"
+                 if (row["overdue"] or 0) > 0 else f" · {row['trend']}", "$error"),
+            ), id=f"p{row['id']}")
+            for row in d["cold"]
+        ] or _none("none: every key relationship is warm"))
+        self._fill("#dash-due", [
+            Option(Content.assemble(
+                (fit(until(row["due"], today), 10), "$error" if row["due"] < today.isoformat()
+                 else "$warning"),
+                ("You: " if row["direction"] == "out" else "They: ", "bold"),
+                safe(row["text"]), (f" · {safe(row['name'])}", "$foreground-muted"),
+            ), id=f"p{row['person_id']}:{row['id']}")
+            for row in d["due"]
+        ] or _none("nothing due this week"))
+        self._fill("#dash-one-sided", [
+            Option(Content.assemble(
+                fit(safe(row["name"]), 22), " ",
+                (f"trust {row['trust']} · value {row['value']}", "$foreground-muted"),
+            ), id=f"p{row['id']}")
+            for row in d["one_sided"]
+        ] or _none("none"))
+        customers, kept = d["customers"], d["customers_in_touch"]
+        retention = self.query_one("#dash-retention", Static)
+        if customers:
+            share = round(100 * kept / customers)
+            retention.update(Content.assemble(
+                (f"{kept} of {customers}", "bold"),
+                f" customers ({share}%) are in touch within their cadence.\n",
+                ("Keeping customers is worth more than finding new ones.", "$foreground-muted"),
+            ))
+        else:
+            retention.update(Content.styled("No deals logged yet.", "$foreground-muted"))
+
+    def _fill(self, selector: str, options: list[Option]) -> None:
+        box = self.query_one(selector, OptionList)
+        highlighted = box.highlighted
+        box.clear_options()
+        box.add_options(options)
+        if options and not options[0].disabled:
+            box.highlighted = min(highlighted or 0, len(options) - 1)
+
+    @on(OptionList.OptionSelected)
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ""
+        if option_id.startswith("p"):
+            self.crb.open_person(int(option_id[1:].split(":")[0]))
+
+    def action_refresh(self) -> None:
+        self.reload()

@@ -1,0 +1,523 @@
+"""Small modal forms for the actions on a person: each returns a typed result, or ``None``
+when cancelled. Enter moves to the next field and saves from the last; Esc cancels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Key
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+from textual.widgets.option_list import Option
+
+from crb_tui.actions import DEFAULT_DIRECTION
+from crb_tui.clock import parse_date
+from crb_tui.errors import CrbError
+from crb_tui.records import STAGES, TIERS, VALUE_KINDS
+from crb_tui.tui.display import ago, safe, until
+
+R = TypeVar("R")
+
+TOUCH_KINDS = ("call", "meeting", "message", "email", "note")
+TOUCH_DIRECTIONS = (("out", "by you"), ("in", "by them"), ("mutual", "together"))
+
+
+@dataclass(frozen=True)
+class LogTouch:
+    kind: str
+    direction: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class NewPromise:
+    text: str
+    due: dt.date
+    direction: str
+
+
+@dataclass(frozen=True)
+class NewValue:
+    kind: str
+    direction: str
+    note: str | None
+    amount: float | None
+
+
+@dataclass(frozen=True)
+class GoalUpdate:
+    text: str | None
+    """None: the current goals are confirmed as still right."""
+    replace: bool
+
+
+@dataclass(frozen=True)
+class NewNote:
+    text: str
+    their_words: bool
+
+
+@dataclass(frozen=True)
+class Cadence:
+    days: int | None
+    """None: back to the tier's default."""
+
+
+def titled(verb: str, name: str) -> Content:
+    return Content.assemble((verb, "bold"), " ", (safe(name), "bold $accent"))
+
+
+class Dialog(ModalScreen[R | None], Generic[R]):
+    """A centred form; subclasses compose the fields and build the result in ``result()``."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel",
+                tooltip="Close without saving"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save", tooltip="Save and close"),
+    ]
+
+    def __init__(self, title: Content) -> None:
+        super().__init__()
+        self.dialog_title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.dialog_title, classes="dialog-title")
+            yield from self.fields()
+            yield Static("", id="dialog-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", id="save", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+            yield Static(
+                Content("Enter: next / save · Tab: next field · Esc: cancel"),
+                classes="dialog-hint",
+            )
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def result(self) -> R:
+        raise NotImplementedError
+
+    def show_error(self, text: str) -> None:
+        error = self.query_one("#dialog-error", Static)
+        error.update(Content(text))
+        error.display = bool(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        try:
+            value = self.result()
+        except CrbError as exc:
+            self.show_error(str(exc))
+            return
+        self.dismiss(value)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1]:
+            self.action_save()
+        else:
+            inputs[inputs.index(event.input) + 1].focus()
+
+
+class Choices(RadioSet):
+    """A radio set whose choice follows the arrow keys (no Space needed to pick)."""
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self._press()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self._press()
+
+    def on_focus(self) -> None:
+        # Start the arrows from the choice already made, not from the first one.
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index
+
+    def choose(self, name: str) -> None:
+        """Make the button called ``name`` the chosen one, without a Changed message."""
+        with self.prevent(RadioButton.Changed):
+            for index, button in enumerate(self.query(RadioButton)):
+                button.value = button.name == name
+                if button.value:
+                    self._pressed_button = button
+                    self._selected = index
+
+    def _press(self) -> None:
+        # RadioSet moves to its first button when it mounts: that must not pick it.
+        if self.has_focus and self._selected is not None:
+            button = self._nodes[self._selected]
+            if isinstance(button, RadioButton) and not button.value:
+                button.value = True
+
+
+def _radio(name: str, options: list[tuple[str, str]], selected: str, *, id: str) -> ComposeResult:
+    with Horizontal(classes="field"):
+        yield Label(name, classes="field-label")
+        with Choices(id=id, classes="choices", compact=True):
+            for value, label in options:
+                yield RadioButton(label, value=value == selected, name=value, compact=True)
+
+
+def _field(name: str, widget: Any) -> ComposeResult:
+    with Horizontal(classes="field"):
+        yield Label(name, classes="field-label")
+        yield widget
+
+
+def _input(placeholder: str, id: str, **kwargs: Any) -> Input:
+    return Input(placeholder=placeholder, id=id, compact=True, **kwargs)
+
+
+def _chosen(dialog: Dialog[Any], id: str) -> str:
+    button = dialog.query_one(f"#{id}", RadioSet).pressed_button
+    if button is None or button.name is None:
+        raise CrbError("choose one of the options")
+    return button.name
+
+
+def _text(dialog: Dialog[Any], id: str) -> str:
+    return dialog.query_one(f"#{id}", Input).value.strip()
+
+
+class LogTouchDialog(Dialog[LogTouch]):
+    """A call, meeting, message, e-mail or note, who started it, and what was said."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(titled("Log a touch with", name))
+
+    def fields(self) -> ComposeResult:
+        yield from _radio("Kind", [(k, k) for k in TOUCH_KINDS], "call", id="kind")
+        yield from _radio("Direction", list(TOUCH_DIRECTIONS), DEFAULT_DIRECTION["call"],
+                          id="direction")
+        yield from _field("Note", _input("what you talked about (optional)", "note"))
+
+    @on(RadioSet.Changed, "#kind")
+    def _kind_changed(self, event: RadioSet.Changed) -> None:
+        kind = event.pressed.name or "call"
+        self.query_one("#direction", Choices).choose(DEFAULT_DIRECTION.get(kind, "out"))
+
+    def result(self) -> LogTouch:
+        return LogTouch(_chosen(self, "kind"), _chosen(self, "direction"),
+                        _text(self, "note") or None)
+
+
+class PromiseDialog(Dialog[NewPromise]):
+    """A commitment with a due date, made by the user or by them."""
+
+    def __init__(self, name: str, today: dt.date) -> None:
+        super().__init__(titled("A promise with", name))
+        self.today = today
+
+    def fields(self) -> ComposeResult:
+        yield from _field("Promise", _input("send the proposal", "text"))
+        yield from _field("Due", _input("YYYY-MM-DD, tomorrow, +3d, +2w", "due"))
+        yield from _radio("Who", [("out", "I promise"), ("in", "they promised")], "out",
+                          id="direction")
+
+    def result(self) -> NewPromise:
+        text = _text(self, "text")
+        if not text:
+            raise CrbError("say what is promised")
+        due_text = _text(self, "due")
+        if not due_text:
+            raise CrbError("give a due date (a date, tomorrow, +3d, +2w)")
+        due = parse_date(due_text, what="due", base=self.today)
+        if due < self.today:
+            raise CrbError(f"{due} is in the past; a new promise is due today or later")
+        return NewPromise(text, due, _chosen(self, "direction"))
+
+
+class ValueDialog(Dialog[NewValue]):
+    """Value given or received: an intro, advice, a resource, a referral, a deal."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(titled("Value with", name))
+
+    def fields(self) -> ComposeResult:
+        yield from _radio("Kind", [(k, k) for k in VALUE_KINDS], "intro", id="kind")
+        yield from _radio("Direction", [("given", "given"), ("received", "received")], "given",
+                          id="direction")
+        yield from _field("Note", _input("introduced them to …", "note"))
+        yield from _field("Amount", _input("for a deal (optional)", "amount", type="number"))
+
+    def result(self) -> NewValue:
+        amount_text = _text(self, "amount")
+        try:
+            amount = float(amount_text) if amount_text else None
+        except ValueError:
+            raise CrbError(f"amount {amount_text!r} is not a number") from None
+        return NewValue(_chosen(self, "kind"), _chosen(self, "direction"),
+                        _text(self, "note") or None, amount)
+
+
+class GoalDialog(Dialog[GoalUpdate]):
+    """Their current goals: add one, or confirm the ones shown are still right."""
+
+    def __init__(self, name: str, goals: list[dict[str, Any]], today: dt.date) -> None:
+        super().__init__(titled("Goals of", name))
+        self.goals = [g for g in goals if g.get("active", 1)]
+        self.today = today
+
+    def fields(self) -> ComposeResult:
+        if self.goals:
+            lines = [
+                Content.assemble("• ", safe(g["text"]),
+                                 (f"  confirmed {ago(g['confirmed_at'], self.today)}",
+                                  "$foreground-muted"))
+                for g in self.goals
+            ]
+            yield Static(Content("\n").join(lines), classes="dialog-list")
+        else:
+            yield Static(Content("No goals known yet."), classes="dialog-list")
+        yield from _field("New goal", Input(compact=True,
+            placeholder="empty + Enter: the goals above are still right", id="text"))
+        yield Checkbox("replaces the goals above", id="replace", compact=True)
+
+    def result(self) -> GoalUpdate:
+        text = _text(self, "text")
+        if not text and not self.goals:
+            raise CrbError("there are no goals to confirm; type what they are working towards")
+        return GoalUpdate(text or None, self.query_one("#replace", Checkbox).value)
+
+
+class NoteDialog(Dialog[NewNote]):
+    """A note, marked as their own words (a request, feedback, a need) or not."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(titled("A note about", name))
+
+    def fields(self) -> ComposeResult:
+        yield from _field("Note", _input("what they said or what to remember", "text"))
+        yield Checkbox("their own words", id="their-words", compact=True)
+
+    def result(self) -> NewNote:
+        text = _text(self, "text")
+        if not text:
+            raise CrbError("a note needs some text")
+        return NewNote(text, self.query_one("#their-words", Checkbox).value)
+
+
+class MergeDialog(Dialog[str]):
+    """Who this person really is: a name, an e-mail or an id to merge them into."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(titled("Merge", name))
+
+    def fields(self) -> ComposeResult:
+        yield Static(Content(
+            "Everything they have (identities, touches, notes, commitments) moves to the "
+            "person you name here; u undoes it."), classes="dialog-list")
+        yield from _field("Into", _input("name, e-mail or id of the person to keep", "into"))
+
+    def result(self) -> str:
+        text = _text(self, "into")
+        if not text:
+            raise CrbError("name the person to merge into")
+        return text
+
+
+class CadenceDialog(Dialog[Cadence]):
+    """How often to be in touch, in days; empty goes back to the tier's default."""
+
+    def __init__(self, name: str, current: int | None, default: int) -> None:
+        super().__init__(titled("Cadence for", name))
+        self.current = current
+        self.default = default
+
+    def fields(self) -> ComposeResult:
+        default = f"{self.default} days" if self.default else "none"
+        yield from _field("Every", Input(compact=True,
+            value=str(self.current or ""), placeholder=f"days (empty: tier default, {default})",
+            id="days", type="integer"))
+
+    def result(self) -> Cadence:
+        text = _text(self, "days")
+        if not text:
+            return Cadence(None)
+        try:
+            days = int(text)
+        except ValueError:
+            raise CrbError(f"{text!r} is not a whole number of days") from None
+        if days <= 0:
+            raise CrbError("cadence is a positive number of days")
+        return Cadence(days)
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Pick one option with its key (or the arrows and Enter); Esc cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without choosing"),
+    ]
+
+    def __init__(
+        self, title: Content, choices: list[tuple[str, str, str]], *, current: str | None = None,
+        note: str = "",
+    ) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.choices = choices
+        self.current = current
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.dialog_title, classes="dialog-title")
+            if self.note:
+                yield Static(Content(self.note), classes="dialog-list")
+            with Horizontal(classes="dialog-choices"):
+                for key, label, value in self.choices:
+                    mark = " •" if value == self.current else ""
+                    yield Button(Content.assemble((key, "bold underline"), f" {label}{mark}"),
+                                 name=value, compact=True)
+            yield from self.extra()
+            yield Static("", id="dialog-error", classes="dialog-error")
+            yield Static(Content("Press a key, or arrows and Enter · Esc: cancel"),
+                         classes="dialog-hint")
+
+    def extra(self) -> ComposeResult:
+        yield from ()
+
+    def on_key(self, event: Key) -> None:
+        if isinstance(self.focused, Input):
+            return
+        for key, _, value in self.choices:
+            if event.key == key:
+                event.stop()
+                self.choose(value)
+                return
+        if event.key in ("left", "right"):
+            event.stop()
+            self.focus_next() if event.key == "right" else self.focus_previous()
+
+    def choose(self, value: str) -> None:
+        self.dismiss(value)
+
+    def show_error(self, text: str) -> None:
+        error = self.query_one("#dialog-error", Static)
+        error.update(Content(text))
+        error.display = bool(text)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.name:
+            self.choose(event.button.name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def tier_dialog(name: str, current: str | None) -> ChoiceDialog:
+    keys = {"key": "k", "active": "a", "network": "n", "none": "x"}
+    return ChoiceDialog(
+        titled("Tier for", name), [(keys[t], t, t) for t in TIERS], current=current,
+        note="The tier sets the default cadence and how much the review weighs them.",
+    )
+
+
+def stage_dialog(name: str, current: str | None) -> ChoiceDialog:
+    keys = {"contact": "c", "transaction": "t", "relationship": "r", "partner": "p"}
+    choices = [(keys[s], s, s) for s in STAGES] + [("d", "derive from data", "auto")]
+    return ChoiceDialog(titled("Stage of", name), choices, current=current or "auto",
+                        note="Normally derived from reciprocity, history, trust and value.")
+
+
+class SnoozeDialog(ChoiceDialog):
+    """Out of the review for a day, a week, a month, or until a date."""
+
+    def __init__(self, name: str, today: dt.date) -> None:
+        super().__init__(
+            titled("Snooze", name),
+            [("d", "1 day", "+1d"), ("w", "1 week", "+1w"), ("m", "1 month", "+1m")],
+        )
+        self.today = today
+
+    def extra(self) -> ComposeResult:
+        yield from _field("or until", _input("YYYY-MM-DD or +10d", "until"))
+
+    def choose(self, value: str) -> None:
+        try:
+            until_day = parse_date(value, what="snooze until", base=self.today)
+        except CrbError as exc:
+            self.show_error(str(exc))
+            return
+        if until_day <= self.today:
+            self.show_error("pick a date after today")
+            return
+        self.dismiss(until_day.isoformat())
+
+    @on(Input.Submitted, "#until")
+    def _until(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.choose(event.value.strip())
+
+
+class CommitmentPicker(ModalScreen[int | None]):
+    """Which open commitment to close."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without choosing"),
+    ]
+
+    def __init__(self, title: Content, commitments: list[dict[str, Any]], today: dt.date) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.commitments = commitments
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(
+                Content.assemble(
+                    ("You: " if c.get("direction", "out") == "out" else "They: ", "bold"),
+                    safe(c["text"]),
+                    (f"  due {c['due']} ({until(c['due'], self.today)})", "$foreground-muted"),
+                ),
+                id=str(c["id"]),
+            )
+            for c in self.commitments
+        ]
+        with Vertical(classes="dialog"):
+            yield Static(self.dialog_title, classes="dialog-title")
+            yield OptionList(*options, id="commitments", compact=True)
+            yield Static(Content("Enter chooses · Esc: cancel"), classes="dialog-hint")
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

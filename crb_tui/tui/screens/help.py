@@ -1,0 +1,102 @@
+"""The keys screen (``?``): every binding of every screen, with the id to remap it by."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+def bindings_of(node_type: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares, its bases' included, in declaration order."""
+    found: list[Binding] = []
+    for base in reversed(node_type.__mro__):
+        if isinstance(base, type) and issubclass(base, DOMNode) and "BINDINGS" in base.__dict__:
+            for item in base.__dict__["BINDINGS"]:
+                if isinstance(item, Binding):
+                    found.append(item)
+    return found
+
+
+def keys_for(binding: Binding, keymap: dict[str, str]) -> str:
+    keys = keymap.get(binding.id or "", binding.key)
+    return ", ".join(k.strip() for k in keys.split(","))
+
+
+def sections() -> list[tuple[str, list[Binding]]]:
+    from crb_tui.tui.app import CrbApp
+    from crb_tui.tui.screens.dashboard import DashboardScreen
+    from crb_tui.tui.screens.dialogs import Dialog
+    from crb_tui.tui.screens.people import PeopleScreen
+    from crb_tui.tui.screens.person import PersonScreen
+    from crb_tui.tui.screens.review import ReviewScreen
+    from crb_tui.tui.screens.sync import SyncScreen
+    from crb_tui.tui.widgets.people_list import PeopleList
+
+    return [
+        ("Everywhere", [b for b in CrbApp.BINDINGS if isinstance(b, Binding) and b.id]),
+        ("Review and person: actions", _acting()),
+        ("Review", list(ReviewScreen.__dict__["BINDINGS"])),
+        ("Person", list(PersonScreen.__dict__["BINDINGS"])),
+        ("People", list(PeopleScreen.BINDINGS) + list(PeopleList.BINDINGS)),
+        ("Dashboard", list(DashboardScreen.BINDINGS)),
+        ("Sync", list(SyncScreen.BINDINGS)),
+        ("Dialogs", list(Dialog.BINDINGS)),
+    ]
+
+
+def _acting() -> list[Binding]:
+    from crb_tui.tui.screens.acting import ACTION_BINDINGS
+
+    return list(ACTION_BINDINGS)
+
+
+def help_rows(app: App[object], keymap: dict[str, str]) -> Iterable[tuple[Text, ...]]:
+    """(keys, action, id, what it does) for every binding, a heading row per section."""
+    for title, bindings in sections():
+        yield (Text(title, style="bold"), Text(""), Text(""), Text(""))
+        for b in bindings:
+            keys = [k.strip() for k in keys_for(b, keymap).split(",")]
+            shown = ", ".join(app.get_key_display(b.with_key(k)) for k in keys)
+            yield (Text("  " + shown), Text(b.description or b.action), Text(b.id or "",
+                   style="dim"), Text(b.tooltip))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, grouped by screen; remap any of them under [keymap] in config.toml."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close",
+                tooltip="Close the keys screen"),
+    ]
+
+    def __init__(self, keymap: dict[str, str]) -> None:
+        super().__init__()
+        self.keymap = keymap
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help"):
+            yield Static(Content.assemble(
+                ("Keys", "bold"),
+                ("  · remap any of them by id in config.toml, e.g. ", "$foreground-muted"),
+                ('[keymap] "person.log" = "L"', "$accent"),
+                ("  · Ctrl+P: every command", "$foreground-muted"),
+            ), classes="dialog-title")
+            yield DataTable(id="help-keys", cursor_type="row", show_cursor=False)
+            yield Static(Content("Esc or ? closes"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        table.add_columns("Keys", "Action", "Id (for [keymap])", "What it does")
+        table.add_rows(help_rows(self.app, self.keymap))
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,135 @@
+"""Every relationship in one list: type to filter, cycle the sort, Enter opens a person."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from crb_tui.tui.screens.base import CrbScreen
+from crb_tui.tui.widgets.people_list import (
+    SORT_CYCLE,
+    SORT_LABELS,
+    PeopleHeader,
+    PeopleList,
+)
+
+FILTER_DELAY = 0.12
+"""Seconds of quiet typing before the filter runs (one query per pause, not per key)."""
+
+
+class PeopleScreen(CrbScreen):
+    """The filter box on top, the virtual list below."""
+
+    MODE = "people"
+
+    BINDINGS = [
+        Binding("ctrl+s", "cycle_sort", "Sort", id="people.sort",
+                tooltip="Sort by health, last touch, name or overdue"),
+        Binding("slash", "focus_filter", "Filter", id="people.filter",
+                tooltip="Type to filter by name, organisation, e-mail or note text"),
+        Binding("escape", "escape", "List", id="people.list", show=False,
+                tooltip="Leave the filter (Esc again clears it)"),
+        Binding("down", "move(1)", "Down", show=False, id="people.filter_down",
+                tooltip="Move down the list while typing"),
+        Binding("up", "move(-1)", "Up", show=False, id="people.filter_up",
+                tooltip="Move up the list while typing"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="people.filter_page_down",
+                tooltip="Page down the list while typing"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="people.filter_page_up",
+                tooltip="Page up the list while typing"),
+        Binding("ctrl+home", "jump(0)", "First", show=False, id="people.filter_first",
+                tooltip="Go to the first person while typing"),
+        Binding("ctrl+end", "jump(-1)", "Last", show=False, id="people.filter_last",
+                tooltip="Go to the last person while typing"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "health"
+        self._timer: Timer | None = None
+        self._shown: tuple[str, str] | None = None
+
+    def body(self) -> ComposeResult:
+        yield Input(placeholder="type to filter: name, organisation, e-mail, note text",
+                    id="people-filter", compact=True)
+        yield Static("", id="people-summary", markup=False)
+        yield PeopleHeader(id="people-header")
+        yield PeopleList(self.gateway, id="people-list")
+
+    @property
+    def people(self) -> PeopleList:
+        return self.query_one(PeopleList)
+
+    @property
+    def filter_text(self) -> str:
+        return self.query_one("#people-filter", Input).value.strip()
+
+    def on_mount(self) -> None:
+        self.query_one("#people-filter", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a person (who may have changed): read again, keeping the place.
+        self._run(keep_place=True)
+
+    def _run(self, *, keep_place: bool = False) -> None:
+        self._shown = (self.filter_text, self.sort)
+        self.query_one(PeopleHeader).sort = self.sort
+        self.people.show(self.filter_text, self.sort, today=self.crb.today,
+                         keep_place=keep_place)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(FILTER_DELAY, self._filter_now)
+
+    def _filter_now(self) -> None:
+        self._timer = None
+        if self._shown != (self.filter_text, self.sort):
+            self._run()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+            self._filter_now()
+        self.people.action_choose()
+
+    def on_people_list_counted(self, event: PeopleList.Counted) -> None:
+        what = Content.assemble(
+            (f"{event.total:,}", "bold"),
+            " people" if event.total != 1 else " person",
+            f" matching \u201c{self.filter_text}\u201d" if self.filter_text else "",
+            (f" · sorted by {SORT_LABELS[self.sort]} (^s)", "$foreground-muted"),
+        )
+        self.query_one("#people-summary", Static).update(what)
+        self.set_status(Content(f"{event.total:,} shown"))
+
+    def on_people_list_chosen(self, event: PeopleList.Chosen) -> None:
+        self.crb.open_person(event.person_id)
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
+        self._run()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#people-filter", Input).focus()
+
+    def action_escape(self) -> None:
+        box = self.query_one("#people-filter", Input)
+        if box.has_focus:
+            self.people.focus()
+        elif box.value:
+            box.value = ""
+            box.focus()
+
+    def action_move(self, delta: int) -> None:
+        self.people.move(delta)
+
+    def action_page(self, direction: int) -> None:
+        self.people.action_page(direction)
+
+    def action_jump(self, where: int) -> None:
+        self.people.action_jump(where)

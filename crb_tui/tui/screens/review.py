@@ -1,0 +1,198 @@
+"""The daily review: today's queue as cards, one person at a time, each with the reason, the
+history that matters and every action one key away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from crb_tui.review import ReviewItem
+from crb_tui.tui import data
+from crb_tui.tui.display import KIND_LABELS, person_line, safe
+from crb_tui.tui.messages import CardLoaded, ReviewLoaded
+from crb_tui.tui.screens.acting import ActingScreen, Target
+from crb_tui.tui.widgets import history
+from crb_tui.tui.widgets.gauge import Gauge
+
+
+class ReviewScreen(ActingScreen):
+    """Walk today's queue: act on each person, or move on."""
+
+    MODE = "review"
+
+    BINDINGS = [
+        Binding("enter", "open_person", "Open", id="review.open",
+                tooltip="Open this person's page"),
+        Binding("right,j", "step(1)", "Next", id="review.next", key_display="→",
+                tooltip="Next item in the queue"),
+        Binding("left,h", "step(-1)", "Prev", id="review.prev", show=False,
+                tooltip="Previous item in the queue"),
+        Binding("r", "refresh", "Refresh", id="review.refresh", show=False,
+                tooltip="Build today's queue again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[ReviewItem] = []
+        self.index = 0
+        self.done = 0
+        self.total = 0
+        self.card: dict[str, Any] | None = None
+        self.loaded = False
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="review-position", markup=False)
+        with VerticalScroll(id="card", can_focus=True):
+            yield Static("", id="card-name", markup=False)
+            yield Static("", id="card-sub", markup=False)
+            yield Static("", id="card-reason", markup=False)
+            yield Static("", id="card-action", markup=False)
+            yield Static("", id="card-also", markup=False)
+            with Grid(id="card-gauges"):
+                yield Gauge("Health", id="gauge-health")
+                yield Gauge("Trust", id="gauge-trust")
+                yield Gauge("Value", id="gauge-value")
+                yield Gauge("Warmth", id="gauge-warmth")
+            yield Static("", id="card-history", markup=False)
+        yield Static("", id="review-empty", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#card").display = False
+        self.query_one("#review-empty").display = False
+        self.query_one("#card").focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def reload(self, focus_person: int | None = None) -> None:
+        self._load_queue(focus_person)
+
+    @work(thread=True, exit_on_error=False, group="review-load", exclusive=True)
+    def _load_queue(self, focus_person: int | None) -> None:
+        items, done, total = self.gateway.run(data.review_queue)
+        self.post_message(ReviewLoaded(items, done, total, focus_person))
+
+    def on_review_loaded(self, message: ReviewLoaded) -> None:
+        current = self.items[self.index].person_id if self.items and not message.focus_person \
+            and self.index < len(self.items) else None
+        self.items = message.items
+        self.done, self.total = message.done, message.total
+        self.loaded = True
+        wanted = message.focus_person or current
+        ids = [i.person_id for i in self.items]
+        if wanted in ids:
+            self.index = ids.index(wanted)
+        self.index = max(0, min(self.index, len(self.items) - 1))
+        self._show()
+
+    @work(thread=True, exit_on_error=False, group="review-card", exclusive=True)
+    def _load_card(self, person_id: int) -> None:
+        page = self.gateway.run(lambda ctx: data.person_page(ctx, person_id, timeline_limit=4))
+        self.post_message(CardLoaded(person_id, page))
+
+    def on_card_loaded(self, message: CardLoaded) -> None:
+        item = self.current
+        if item is None or item.person_id != message.person_id:
+            return
+        self.card = message.card
+        self._fill_card(item, message.card)
+
+    # -- showing ---------------------------------------------------------------------------
+
+    @property
+    def current(self) -> ReviewItem | None:
+        return self.items[self.index] if 0 <= self.index < len(self.items) else None
+
+    def _show(self) -> None:
+        progress = Content.assemble((f"{self.done} / {self.total}", "bold"), " done")
+        self.set_status(Content.assemble(progress, f" · {self.crb.today:%a %d %b %Y}"))
+        item = self.current
+        card = self.query_one("#card")
+        empty = self.query_one("#review-empty", Static)
+        position = self.query_one("#review-position", Static)
+        if item is None:
+            card.display = False
+            empty.display = True
+            position.update(Content(""))
+            if self.loaded:
+                empty.update(Content.assemble(
+                    ("Nothing else needs you today.\n\n", "bold"),
+                    f"Review done: {self.done} / {self.total}.\n",
+                    ("2 People · 3 Dashboard · 4 Sync · q Quit", "$foreground-muted"),
+                ))
+            return
+        card.display = True
+        empty.display = False
+        position.update(Content.assemble(
+            (f" {KIND_LABELS.get(item.kind, item.kind)} ", "bold reverse"),
+            (f"  item {self.index + 1} of {len(self.items)}", "$foreground-muted"),
+            ("  ←/→ move · Enter opens", "$foreground-muted"),
+        ))
+        self.query_one("#card-name", Static).update(Content.styled(safe(item.person_name), "bold"))
+        self.query_one("#card-reason", Static).update(Content(safe(item.reason)))
+        self.query_one("#card-action", Static).update(
+            Content.assemble(("→ ", "bold $accent"), safe(item.action)))
+        reasons = list(dict.fromkeys(safe(a) for a in item.also))
+        shown = [Content.assemble(("Also: ", "bold"), reason) for reason in reasons[:3]]
+        if len(reasons) > 3:
+            shown.append(Content.styled(f"      and {len(reasons) - 3} more", "$foreground-muted"))
+        also = self.query_one("#card-also", Static)
+        also.update(Content("\n").join(shown))
+        also.display = bool(shown)
+        if self.card is not None and self.card["detail"]["id"] == item.person_id:
+            self._fill_card(item, self.card)
+        else:
+            self.query_one("#card-sub", Static).update(Content(""))
+            self.query_one("#card-history", Static).update(Content.styled("…", "$foreground-muted"))
+        self._load_card(item.person_id)
+
+    def _fill_card(self, item: ReviewItem, page: dict[str, Any]) -> None:
+        detail, health = page["detail"], page["health"] or {}
+        today = page["today"]
+        self.query_one("#card-sub", Static).update(person_line(detail, health))
+        for key in ("health", "trust", "value", "warmth"):
+            self.query_one(f"#gauge-{key}", Gauge).value = health.get(key)
+        sections = [
+            history.block("Last touches", history.touches(detail, today, 3)),
+            history.block("Open commitments", history.commitments(detail, today, open_only=True)),
+            history.block("Their goals", history.goals(detail, today, page["stale_goal_days"])),
+        ]
+        words = history.their_words(detail, today, 2)
+        if words:
+            sections.append(history.block("Their words", words))
+        remember = history.remember(detail)
+        if remember:
+            sections.append(history.block("Remember", remember))
+        self.query_one("#card-history", Static).update(Content("\n").join(sections))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def target(self) -> Target | None:
+        item = self.current
+        if item is None:
+            return None
+        extra = {"item_kind": item.kind, "commitment_id": item.detail.get("commitment_id")}
+        if self.card is not None and self.card["detail"]["id"] == item.person_id:
+            return Target.from_page(self.card, **extra)
+        return Target(item.person_id, item.person_name, **extra)
+
+    def action_step(self, delta: int) -> None:
+        if self.items:
+            self.index = (self.index + delta) % len(self.items)
+            self._show()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_open_person(self) -> None:
+        item = self.current
+        if item is not None:
+            self.crb.open_person(item.person_id)

@@ -1,0 +1,269 @@
+"""Sources and their last runs; start one or all, watch the progress, cancel. The sync runs on
+a worker with its own database connection, so the rest of the app stays responsive."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import DataTable, Label, ProgressBar, Static
+
+from crb_tui.app_context import AppContext
+from crb_tui.tui import data
+from crb_tui.tui.display import ago, safe
+from crb_tui.tui.messages import SyncFinished, SyncOverviewLoaded, SyncProgress
+from crb_tui.tui.problems import describe
+from crb_tui.tui.screens.base import CrbScreen
+
+PROGRESS_EVERY = 0.1
+"""Seconds between progress messages from one source (the last one always gets through)."""
+
+COLUMNS = ("Source", "Last run", "Status", "Seen", "New", "Skipped", "Rejected")
+
+
+class SyncScreen(CrbScreen):
+    """One row per source; the log below keeps what each run did."""
+
+    MODE = "sync"
+
+    BINDINGS = [
+        Binding("s", "sync_one", "Sync", id="sync.one",
+                tooltip="Sync the highlighted source (or Enter on it)"),
+        Binding("a", "sync_all", "Sync all", id="sync.all",
+                tooltip="Sync every source configured in config.toml"),
+        Binding("x", "cancel", "Cancel", id="sync.cancel",
+                tooltip="Stop the running sync after the current batch"),
+        Binding("r", "refresh", "Refresh", id="sync.refresh", show=False,
+                tooltip="Read the sources and their last runs again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[dict[str, Any]] = []
+        self.running = False
+        self._cancel = threading.Event()
+        self._bars: dict[str, ProgressBar] = {}
+        self._log: list[Content] = []
+
+    def body(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(id="sync-sources", cursor_type="row",
+                                                     zebra_stripes=True)
+        yield table
+        with VerticalScroll(id="sync-bottom"):
+            yield Static("", id="sync-detail", markup=False)
+            yield Vertical(id="sync-progress")
+            yield Static("", id="sync-log", markup=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for name in COLUMNS:
+            table.add_column(name, key=name)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exit_on_error=False, group="sync-load", exclusive=True)
+    def _load(self) -> None:
+        self.post_message(SyncOverviewLoaded(self.gateway.run(data.sync_overview)))
+
+    def on_sync_overview_loaded(self, message: SyncOverviewLoaded) -> None:
+        self.sources = message.sources
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        today = self.crb.today
+        for source in self.sources:
+            counts = source["counts"]
+            if source["last_run"] is None:
+                status = Text("never run", style="dim")
+            elif source["last_error"]:
+                status = Text("failed", style="bold red")
+            elif counts.get("cancelled"):
+                status = Text("cancelled", style="yellow")
+            else:
+                status = Text("ok", style="green")
+            skipped = sum((counts.get("skipped") or {}).values())
+            rejected = counts.get("rejected_count", len(counts.get("rejected", [])))
+            table.add_row(
+                Text(safe(source["name"])),
+                Text(ago(source["last_run"], today) if source["last_run"] else "—"),
+                status,
+                Text(str(counts.get("seen", "—"))),
+                Text(str(counts.get("imported", "—"))),
+                Text(str(skipped) if counts else "—"),
+                Text(str(rejected) if counts else "—"),
+                key=source["name"],
+            )
+        if self.sources:
+            table.move_cursor(row=min(row, len(self.sources) - 1))
+        self.set_status(Content(f"{len(self.sources)} sources"))
+        self._show_detail()
+
+    def on_data_table_row_selected(self) -> None:
+        self.action_sync_one()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_detail()
+
+    def _selected(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        if not self.sources or table.cursor_row >= len(self.sources):
+            return None
+        return self.sources[table.cursor_row]
+
+    def _show_detail(self) -> None:
+        source = self._selected()
+        detail = self.query_one("#sync-detail", Static)
+        if source is None:
+            detail.update(Content.assemble(
+                ("No sources yet. ", "bold"),
+                "Install a source plugin or configure one under [sources.NAME] in config.toml; "
+                "files are imported with `crb import PATH`."))
+            return
+        lines = [Content.assemble((safe(source["name"]), "bold $accent"), "  ",
+                                  safe(source["description"]))]
+        if source["file_importer"]:
+            lines.append(Content.styled("A file importer: run `crb import PATH` with a file.",
+                                        "$foreground-muted"))
+        elif not source["configured"]:
+            lines.append(Content.styled(
+                f"Not configured: add [sources.{safe(source['name'])}] to config.toml "
+                "to include it in Sync all.", "$foreground-muted"))
+        if source["last_run"]:
+            lines.append(Content(f"Last run {source['last_run']}; last success "
+                                 f"{source['last_ok'] or 'never'}"))
+        skipped = (source["counts"] or {}).get("skipped") or {}
+        if skipped:
+            lines.append(Content("Skipped: " + ", ".join(
+                f"{safe(reason)} {n}" for reason, n in sorted(skipped.items()))))
+        if source["last_error"]:
+            lines.append(Content.assemble(("Error: ", "bold $error"),
+                                          safe(source["last_error"])))
+        detail.update(Content("\n").join(lines))
+
+    # -- running ---------------------------------------------------------------------------
+
+    def action_sync_one(self) -> None:
+        source = self._selected()
+        if source is None:
+            self.say("There is no source to sync.")
+            return
+        if source["file_importer"]:
+            self.say(f"{safe(source['name'])} imports files: run `crb import PATH`.")
+            return
+        if not source["available"]:
+            self.say(f"No installed plugin offers {safe(source['name'])} any more.", error=True)
+            return
+        self._start([source["name"]])
+
+    def action_sync_all(self) -> None:
+        names = [s["name"] for s in self.sources if s["configured"] and s["available"]]
+        if not names:
+            self.say("No sources are configured: add [sources.NAME] to config.toml.")
+            return
+        self._start(names)
+
+    def _start(self, names: list[str]) -> None:
+        if self.running:
+            self.say("A sync is already running (x cancels it).")
+            return
+        self.running = True
+        self._cancel.clear()
+        box = self.query_one("#sync-progress", Vertical)
+        box.remove_children()
+        self._bars = {}
+        for name in names:
+            bar = ProgressBar(total=None, show_eta=False, id=f"bar-{len(self._bars)}")
+            self._bars[name] = bar
+            box.mount(Label(Content(safe(name)), classes="sync-label"))
+            box.mount(bar)
+        self._sync(names)
+
+    @work(thread=True, exit_on_error=False, group="sync-run")
+    def _sync(self, names: list[str]) -> None:
+        ctx = self.crb.context
+        sent: dict[str, float] = {}
+
+        def progress(source: str, done: int, total: int | None, message: str) -> None:
+            now = time.monotonic()
+            final = message in ("done", "failed")
+            if final or now - sent.get(source, 0.0) >= PROGRESS_EVERY:
+                sent[source] = now
+                self.post_message(SyncProgress(source, done, total, message))
+
+        # Its own connection: the sync writes for minutes while the screens keep reading.
+        own = AppContext(db_path=ctx.db_path, config_path=ctx.config_path, demo=ctx.demo,
+                         _config=ctx.config)
+        try:
+            summaries = own.sync(names, progress=progress, cancelled=self._cancel.is_set)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            title, text = describe(exc)
+            self.post_message(SyncFinished(error=f"{title}: {text}"))
+            return
+        finally:
+            own.close()
+        self.post_message(SyncFinished([s.as_dict() for s in summaries]))
+
+    def on_sync_progress(self, message: SyncProgress) -> None:
+        bar = self._bars.get(message.source)
+        if bar is None:
+            return
+        if message.total:
+            bar.update(total=message.total, progress=message.done)
+        elif message.message in ("done", "failed"):
+            bar.update(total=max(1, message.done), progress=max(1, message.done))
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self.running = False
+        if message.error:
+            self._log.insert(0, Content.assemble(("Sync failed: ", "bold $error"), message.error))
+            self.say(message.error, error=True)
+        for s in message.summaries:
+            if s["ok"] and not s["cancelled"]:
+                head = Content.styled(f"{safe(s['source'])} ok", "bold $success")
+            elif s["cancelled"]:
+                head = Content.styled(f"{safe(s['source'])} cancelled", "bold $warning")
+            else:
+                head = Content.styled(f"{safe(s['source'])} failed", "bold $error")
+            skipped = ", ".join(f"{safe(k)} {v}" for k, v in s["skipped"].items()) or "none"
+            line = Content.assemble(
+                head,
+                f": seen {s['seen']}, new {s['imported']}, updated {s['updated']}, "
+                f"new people {s['new_people']}, skipped {skipped}, "
+                f"rejected {len(s['rejected'])} ({s['seconds']:.1f}s)",
+            )
+            errors = [Content.assemble("   ", ("error: ", "$error"), safe(e)) for e in s["errors"]]
+            errors += [Content.assemble("   rejected ", safe(r.get("where", "")), ": ",
+                                        safe(r.get("reason", ""))) for r in s["rejected"][:5]]
+            self._log[:0] = [line, *errors]
+            bar = self._bars.get(s["source"])
+            if bar is not None and bar.total is None:
+                bar.update(total=1, progress=1)
+        if message.summaries:
+            failed = [s for s in message.summaries if not s["ok"]]
+            self.say(f"Sync finished: {len(message.summaries) - len(failed)} ok, "
+                     f"{len(failed)} failed.", error=bool(failed))
+        del self._log[40:]
+        self.query_one("#sync-log", Static).update(Content("\n").join(self._log))
+        self.reload()
+
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.say("No sync is running.")
+            return
+        self._cancel.set()
+        self.say("Cancelling after the current batch…")
+
+    def action_refresh(self) -> None:
+        self.reload()

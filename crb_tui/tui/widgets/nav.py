@@ -1,0 +1,47 @@
+"""``NavBar``: the top line of every screen: where you are, where you can go, and a status."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+MODES = (("review", "1", "Review"), ("people", "2", "People"), ("dashboard", "3", "Dashboard"),
+         ("sync", "4", "Sync"))
+
+
+def tabs(current: str) -> Content:
+    parts: list[Content] = [Content.styled(" CRB ", "bold $foreground on $primary")]
+    for mode, key, label in MODES:
+        style = "bold reverse" if mode == current else ""
+        parts.append(Content(" "))
+        parts.append(
+            Content.assemble((key, "$accent"), (f" {label} ", style)).stylize(
+                f"@click=app.switch_mode('{mode}')"
+            )
+        )
+    return Content("").join(parts)
+
+
+class NavBar(Horizontal):
+    """Mode tabs on the left, a status (progress, counts) on the right."""
+
+    DEFAULT_CSS = """
+    NavBar { height: 1; dock: top; background: $panel; }
+    NavBar > #nav-tabs { width: auto; }
+    NavBar > #nav-status { width: 1fr; content-align: right middle; color: $text-muted; }
+    """
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        yield Static(tabs(self.current), id="nav-tabs")
+        yield Static("", id="nav-status", markup=False)
+
+    def set_status(self, status: Content | str) -> None:
+        self.query_one("#nav-status", Static).update(
+            status if isinstance(status, Content) else Content(status)
+        )

@@ -1,0 +1,997 @@
+"""The Textual app, driven by keys through Textual's pilot: every screen and every action, with
+assertions on what the database holds afterwards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
+from textual.worker import WorkerFailed
+
+from crb_tui import Identity, Interaction, Person, Source, hookimpl, plugins
+from crb_tui.app_context import AppContext
+from crb_tui.queries import count_people, list_people
+from crb_tui.tui.app import CrbApp, run_app
+from crb_tui.tui.screens.dashboard import DashboardScreen
+from crb_tui.tui.screens.dialogs import CommitmentPicker, LogTouchDialog
+from crb_tui.tui.screens.help import HelpScreen
+from crb_tui.tui.screens.people import PeopleScreen
+from crb_tui.tui.screens.person import PersonScreen
+from crb_tui.tui.screens.problem import ProblemScreen
+from crb_tui.tui.screens.review import ReviewScreen
+from crb_tui.tui.screens.sync import SyncScreen
+from crb_tui.tui.widgets.people_list import CACHED_PAGES, PAGE_SIZE, PeopleList
+
+pytestmark = pytest.mark.anyio
+
+TODAY = dt.date(2026, 11, 23)
+CONFIG = '[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+EVIL = "[bold red]Evil[/]"
+
+
+# -- fixtures and helpers -------------------------------------------------------------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data set (60 people, seed 7, today 2026-11-23), generated once per run."""
+    folder = tmp_path_factory.mktemp("tui-demo")
+    config = folder / "config.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    db = folder / "demo.db"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CRB_TODAY", TODAY.isoformat())
+        ctx = AppContext(db_path=db, config_path=config)
+        ctx.generate_demo(people=60, seed=7)
+        ctx.close()
+    return db
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database, with "today" pinned."""
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    target = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, target)
+    wal = Path(str(demo_template) + "-wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(str(target) + "-wal"))
+    return target
+
+
+@pytest.fixture
+def context(demo_db: Path, config_file: Path) -> Iterator[AppContext]:
+    ctx = AppContext(db_path=demo_db, config_path=config_file)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def make_app(context: AppContext, screen: str | None = None) -> CrbApp:
+    return CrbApp(context, screen=screen, cursor_blink=False)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until every worker (and every worker those start) has finished."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(100):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # the app turns a failed worker into a notification; tests check for it
+        await pilot.pause()
+        if any(not w.is_finished for w in app.workers):
+            quiet = 0
+            continue
+        quiet += 1
+        if quiet >= 2:
+            return
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+    await settle(pilot)
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*["space" if ch == " " else ch for ch in text])
+
+
+def screen_text(app: CrbApp) -> str:
+    """What the terminal shows, as plain text."""
+    return "\n".join(
+        "".join(segment.text for segment in strip)
+        for strip in app.screen._compositor.render_strips()
+    )
+
+
+def rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def one(db: Path, sql: str, *params: object) -> Any:
+    return rows(db, sql, *params)[0][0]
+
+
+def history_today(db: Path) -> list[tuple[Any, ...]]:
+    return rows(db, "select person_id, item_kind, action from review_history where day = ?",
+                TODAY.isoformat())
+
+
+def review(app: CrbApp) -> ReviewScreen:
+    assert isinstance(app.screen, ReviewScreen)
+    return app.screen
+
+
+def notifications(app: CrbApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+# -- opening --------------------------------------------------------------------------------
+
+
+async def test_opens_on_todays_review(context: AppContext) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        assert app.current_mode == "review"
+        first = screen.current
+        assert first is not None
+        text = screen_text(app)
+        assert first.person_name in text
+        assert first.reason[:40] in text
+        assert f"0 / {screen.total} done" in text
+        assert f"item 1 of {len(screen.items)}" in text
+
+
+@pytest.mark.parametrize(("name", "screen_type"), [
+    ("people", PeopleScreen), ("dashboard", DashboardScreen), ("review", ReviewScreen),
+    ("sync", SyncScreen),
+])
+async def test_screen_option_opens_that_screen(
+    context: AppContext, name: str, screen_type: type
+) -> None:
+    app = make_app(context, screen=name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, screen_type)
+
+
+def test_run_app_and_the_cli_open_the_app(
+    context: AppContext, demo_db: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[tuple[str, Path]] = []
+
+    def fake_run(self: CrbApp, *args: Any, **kwargs: Any) -> None:
+        opened.append((self.initial_mode, self.context.db_path))
+
+    monkeypatch.setattr(CrbApp, "run", fake_run)
+    run_app(context, screen="dashboard")
+    from click.testing import CliRunner
+
+    from crb_tui.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["--db", str(demo_db), "--config", str(config_file), "--screen", "people"])
+    assert result.exit_code == 0, result.output
+    assert opened == [("dashboard", demo_db), ("people", demo_db)]
+
+
+async def test_mode_keys_switch_screens(context: AppContext) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        assert isinstance(app.screen, DashboardScreen)
+        await press(pilot, "4")
+        assert isinstance(app.screen, SyncScreen)
+        await press(pilot, "1")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "2")
+        assert isinstance(app.screen, PeopleScreen)
+        # The tabs answer the mouse too.
+        await pilot.click("#nav-tabs", offset=(28, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+
+
+# -- the review: moving and opening -------------------------------------------------------
+
+
+async def test_review_next_previous_and_open(context: AppContext) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        first, second = screen.items[0], screen.items[1]
+        await press(pilot, "right")
+        assert screen.current == second
+        assert second.person_name in screen_text(app)
+        await press(pilot, "left")
+        assert screen.current == first
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PersonScreen)
+        assert app.screen.person_id == first.person_id
+        assert first.person_name in screen_text(app)
+        await press(pilot, "escape")
+        assert app.screen is screen
+
+
+# -- the review: every action, what it stores, and its undo --------------------------------
+
+PERSON_COLUMNS = "tier, triage, cadence_days, archived, snoozed_until, stage_override"
+
+
+def person_state(db: Path, pid: int) -> tuple[Any, ...]:
+    return rows(db, f"select {PERSON_COLUMNS} from people where id = ?", pid)[0]
+
+
+def owned_state(db: Path, pid: int) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        "interactions": rows(db, "select * from interactions where person_id = ?", pid),
+        "commitments": rows(db, "select * from commitments where person_id = ? order by id", pid),
+        "value_moments": rows(db, "select * from value_moments where person_id = ?", pid),
+        "goals": rows(db, "select * from goals where person_id = ? order by id", pid),
+        "notes": rows(db, "select * from notes where person_id = ?", pid),
+        "person": [person_state(db, pid)],
+    }
+
+
+def _check_log(db: Path, pid: int) -> None:
+    assert rows(db, "select kind, direction, subject, source from interactions "
+                    "where person_id = ? and source = 'manual'", pid) == [
+        ("meeting", "mutual", "Tea's on", "manual")]
+
+
+def _check_promise(db: Path, pid: int) -> None:
+    assert rows(db, "select text, due, direction, status from commitments where person_id = ? "
+                    "and source = 'manual'", pid) == [
+        ("Deck", (TODAY + dt.timedelta(days=3)).isoformat(), "out", "open")]
+
+
+def _check_value(db: Path, pid: int) -> None:
+    assert rows(db, "select kind, direction, note from value_moments where person_id = ? "
+                    "and source = 'manual'", pid) == [("advice", "given", "tips")]
+
+
+def _check_goal(db: Path, pid: int) -> None:
+    assert rows(db, "select text, active from goals where person_id = ? and source = 'manual'",
+                pid) == [("Berlin", 1)]
+
+
+def _check_note(db: Path, pid: int) -> None:
+    assert rows(db, "select text, their_words from notes where person_id = ? "
+                    "and source = 'manual'", pid) == [("EU [b]", 1)]
+
+
+def _check_snooze(db: Path, pid: int) -> None:
+    assert person_state(db, pid)[4] == (TODAY + dt.timedelta(days=7)).isoformat()
+
+
+def _check_tier(db: Path, pid: int) -> None:
+    assert person_state(db, pid)[0] == "network"
+
+
+def _check_cadence(db: Path, pid: int) -> None:
+    assert person_state(db, pid)[2] == 21
+
+
+def _check_stage(db: Path, pid: int) -> None:
+    assert person_state(db, pid)[5] == "partner"
+
+
+def _check_archive(db: Path, pid: int) -> None:
+    assert person_state(db, pid)[3] == 1
+
+
+ACTIONS = {
+    # name: (keys, history action, check)
+    "log": (["l", "right", "tab", "tab", "type:Tea's on", "enter"], "log", _check_log),
+    "promise": (["p", "type:Deck", "enter", "type:+3d", "enter"], "promise",
+                _check_promise),
+    "value": (["v", "right", "tab", "tab", "type:tips", "ctrl+s"], "value",
+              _check_value),
+    "goal": (["g", "type:Berlin", "enter"], "goal", _check_goal),
+    "note": (["n", "type:EU [b]", "tab", "space", "ctrl+s"], "note", _check_note),
+    "snooze": (["s", "w"], "snooze", _check_snooze),
+    "tier": (["t", "n"], "tier", _check_tier),
+    "cadence": (["c", "type:21", "enter"], "cadence", _check_cadence),
+    "stage": (["o", "p"], "stage", _check_stage),
+    "archive": (["a"], "archive", _check_archive),
+}
+
+
+async def run_keys(pilot: Pilot[Any], keys: list[str]) -> None:
+    for key in keys:
+        if key.startswith("type:"):
+            await type_text(pilot, key[5:])
+        else:
+            await pilot.press(key)
+    await settle(pilot)
+
+
+async def test_review_actions_store_and_undo_takes_them_back(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Each action in turn on the first card: stored, the queue moves on, undo restores all."""
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        for action, (keys, history_action, check) in ACTIONS.items():
+            item = screen.current
+            assert item is not None
+            pid = item.person_id
+            before = owned_state(demo_db, pid)
+            health_before = rows(demo_db, "select * from health where person_id = ?", pid)
+            await run_keys(pilot, keys)
+            assert isinstance(app.screen, ReviewScreen), f"{action}: {app.screen} still open"
+            check(demo_db, pid)
+            expected_kind = None if action in ("note", "stage") else item.kind
+            assert history_today(demo_db) == [(pid, expected_kind, history_action)], action
+            # The person has been dealt with today: the card moves on, progress counts it.
+            assert screen.current is None or screen.current.person_id != pid, action
+            assert screen.done == 1, action
+            assert f"1 / {screen.total} done" in screen_text(app), action
+            await press(pilot, "u")
+            assert owned_state(demo_db, pid) == before, f"{action}: undo left something behind"
+            assert history_today(demo_db) == [], action
+            assert screen.current is not None and screen.current.person_id == pid, action
+            assert screen.done == 0, action
+            # Health is computed again after the undo, back to what it was.
+            assert rows(demo_db, "select * from health where person_id = ?", pid) == (
+                health_before), action
+
+
+async def test_kept_and_broken_close_the_items_commitment(
+    context: AppContext, demo_db: Path
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        kinds = [i.kind for i in screen.items]
+        assert "commitment" in kinds
+        index = kinds.index("commitment")
+        for _ in range(index):
+            await pilot.press("right")
+        await settle(pilot)
+        item = screen.current
+        assert item is not None and item.kind == "commitment"
+        cid = item.detail["commitment_id"]
+        await press(pilot, "k")
+        assert rows(demo_db, "select status from commitments where id = ?", cid) == [("kept",)]
+        assert history_today(demo_db) == [(item.person_id, "commitment", "done")]
+        await press(pilot, "u")
+        assert rows(demo_db, "select status, closed_at from commitments where id = ?", cid) == [
+            ("open", None)]
+        await settle(pilot)
+        assert screen.current is not None and screen.current.person_id == item.person_id
+        await press(pilot, "x")
+        assert rows(demo_db, "select status from commitments where id = ?", cid) == [("broken",)]
+
+
+async def test_kept_asks_which_when_there_are_several(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        target = None
+        for index, item in enumerate(screen.items):
+            open_ids = [r[0] for r in rows(
+                demo_db, "select id from commitments where person_id = ? and status = 'open' "
+                "order by status = 'open' desc, due", item.person_id)]
+            if item.kind not in ("commitment", "their_commitment") and len(open_ids) > 1:
+                target = (index, item, open_ids)
+                break
+        assert target is not None, "the demo has someone with several open commitments"
+        index, item, open_ids = target
+        for _ in range(index):
+            await pilot.press("right")
+        await settle(pilot)
+        await press(pilot, "k")
+        assert isinstance(app.screen, CommitmentPicker)
+        picker = app.screen.query_one(OptionList)
+        assert picker.option_count == len(open_ids)
+        await press(pilot, "down", "enter")
+        chosen = int(picker.get_option_at_index(1).id or 0)
+        assert rows(demo_db, "select status from commitments where id = ?", chosen) == [("kept",)]
+
+
+async def test_dialog_escape_changes_nothing(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "l")
+        assert isinstance(app.screen, LogTouchDialog)
+        await type_text(pilot, "never saved")
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ReviewScreen)
+        assert history_today(demo_db) == []
+        assert one(demo_db, "select count(*) from interactions where source = 'manual'") == 0
+
+
+async def test_dialog_shows_bad_input_and_keeps_it(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await run_keys(pilot, ["p", "type:Go", "enter", "type:x", "enter"])
+        assert app.screen.__class__.__name__ == "PromiseDialog"
+        assert "not a date" in screen_text(app)
+        await run_keys(pilot, ["backspace", "type:-3d", "enter"])
+        assert "in the past" in screen_text(app)
+        assert one(demo_db, "select count(*) from commitments where source = 'manual'") == 0
+
+
+async def test_log_touch_direction_follows_the_kind(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pid = review(app).items[0].person_id
+        # call -> meeting -> message -> email: e-mail defaults to "by you".
+        await run_keys(pilot, ["l", "right", "right", "right", "ctrl+s"])
+        assert rows(demo_db, "select kind, direction, subject from interactions "
+                             "where source = 'manual' and person_id = ?", pid) == [
+            ("email", "out", None)]
+
+
+async def test_review_shows_when_everything_is_done(
+    tmp_path: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    context = AppContext(db_path=tmp_path / "two.db", config_path=config_file)
+    db = context.store.db
+    for n in (1, 2):
+        db.execute("insert into people (id, name, tier, created, updated) values (?, ?, 'key', "
+                   "'2026-01-01', '2026-01-01')", [n, f"Person {n}"])
+        db.execute("insert into commitments (person_id, text, due, status, direction, created) "
+                   "values (?, 'Call back', '2026-11-20', 'open', 'out', '2026-11-01')", [n])
+    db.conn.commit()
+    context.recompute()
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        assert [i.person_id for i in screen.items] == [1, 2]
+        await press(pilot, "k")
+        await press(pilot, "s", "d")
+        assert screen.current is None
+        text = screen_text(app)
+        assert "Nothing else needs you today" in text
+        assert "2 / 2 done" in text
+    context.close()
+
+
+# -- people ---------------------------------------------------------------------------------
+
+
+async def test_people_list_shows_rows_in_health_order(context: AppContext) -> None:
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        expected = list_people(context.store, sort="health", limit=5)
+        total = count_people(context.store)
+        text = screen_text(app)
+        assert f"{total} people" in text
+        positions = [text.index(row["name"]) for row in expected]
+        assert positions == sorted(positions)
+        people = app.screen.query_one(PeopleList)
+        assert people.highlighted is not None
+        assert people.highlighted["id"] == expected[0]["id"]
+
+
+async def test_people_filter_sort_and_open(context: AppContext) -> None:
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        await type_text(pilot, "glass")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        matching = list_people(context.store, search="glass", sort="health")
+        assert 0 < people.total == len(matching) < count_people(context.store)
+        assert f"{len(matching)} people matching" in screen_text(app)
+        await press(pilot, "ctrl+s")
+        assert people.sort == "last_touch"
+        by_touch = list_people(context.store, search="glass", sort="last_touch")
+        assert people.highlighted is not None and people.highlighted["id"] == by_touch[0]["id"]
+        await press(pilot, "down")
+        assert people.highlighted is not None and people.highlighted["id"] == by_touch[1]["id"]
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PersonScreen)
+        assert app.screen.person_id == by_touch[1]["id"]
+        await press(pilot, "escape")
+        assert isinstance(app.screen, PeopleScreen)
+        # Back from the person, the list is where it was.
+        assert people.highlighted is not None and people.highlighted["id"] == by_touch[1]["id"]
+
+
+async def test_people_filter_finds_by_email_and_note_text(context: AppContext) -> None:
+    store = context.store
+    email = one(Path(str(store.path)), "select value from identities where kind = 'email' "
+                "and person_id is not null order by id limit 1")
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        box = app.screen.query_one("#people-filter", Input)
+        box.value = email
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert people.total == count_people(store, search=email) >= 1
+        box.value = "zzzz-nobody"
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert people.total == 0
+        assert "No one matches" in screen_text(app)
+
+
+@pytest.fixture
+def many_people(tmp_path: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch) -> AppContext:
+    """1,234 people written straight into a fresh store (no history needed for paging)."""
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    ctx = AppContext(db_path=tmp_path / "many.db", config_path=config_file)
+    ctx.store.db.conn.executemany(
+        "insert into people (name, created, updated, details) values (?, ?, ?, '{}')",
+        [(f"Person {n:04d}", "2026-01-01", "2026-01-01") for n in range(1234)],
+    )
+    ctx.store.db.conn.commit()
+    return ctx
+
+
+async def test_people_list_pages_from_sql(many_people: AppContext) -> None:
+    app = make_app(many_people, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        assert people.total == 1234
+        # Only the first page has been read.
+        assert list(people._pages) == [0]
+        await press(pilot, "pagedown")
+        assert people.cursor > 0
+        await press(pilot, "escape", "end")
+        assert people.cursor == 1233
+        last = list_people(many_people.store, sort="health", limit=1, offset=1233)[0]
+        assert people.highlighted is not None and people.highlighted["id"] == last["id"]
+        assert last["name"] in screen_text(app)
+        assert len(people._pages) <= CACHED_PAGES
+        assert len(people._pages) < 1234 // PAGE_SIZE
+        await press(pilot, "home")
+        assert people.cursor == 0
+    many_people.close()
+
+
+# -- person ---------------------------------------------------------------------------------
+
+
+async def open_person(pilot: Pilot[Any], app: CrbApp, name: str) -> PersonScreen:
+    """Open the person called ``name`` (the people list's Enter is tested on its own)."""
+    pid = app.context.store.resolve_person(name)
+    app.open_person(pid)
+    await settle(pilot)
+    assert isinstance(app.screen, PersonScreen)
+    return app.screen
+
+
+async def test_person_screen_shows_everything(context: AppContext, demo_db: Path) -> None:
+    pid = one(demo_db, "select person_id from notes where their_words = 1 order by id limit 1")
+    name = one(demo_db, "select name from people where id = ?", pid)
+    words = one(demo_db, "select text from notes where person_id = ? and their_words = 1 "
+                "order by at desc limit 1", pid)
+    app = make_app(context)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_person(pid)
+        await settle(pilot)
+        text = screen_text(app)
+        for heading in ("Health", "Trust", "Value", "Warmth", "Their goals", "Commitments",
+                        "Identities", "Their words", "Timeline"):
+            assert heading in text, heading
+        assert name in text
+        assert words[:30] in text
+        # Their words come before the timeline.
+        assert text.index("Their words") < text.index("Timeline")
+
+
+async def test_person_screen_actions_and_undo(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        person = await open_person(pilot, app, EVIL)
+        pid = person.person_id
+        await run_keys(pilot, ["l", "tab", "tab", "type:Lunch", "enter"])
+        assert isinstance(app.screen, PersonScreen)
+        assert rows(demo_db, "select kind, subject from interactions where person_id = ? "
+                             "and source = 'manual'", pid) == [("call", "Lunch")]
+        assert person.page is not None
+        assert person.page["detail"]["interactions"][0]["subject"] == "Lunch"
+        assert history_today(demo_db) == [(pid, None, "log")]
+        await run_keys(pilot, ["t", "k"])
+        assert person_state(demo_db, pid)[0] == "key"
+        await press(pilot, "u")
+        assert person_state(demo_db, pid)[0] != "key"
+        await press(pilot, "u")
+        assert rows(demo_db, "select count(*) from interactions where source = 'manual'") == [
+            (0,)]
+        assert history_today(demo_db) == []
+        await press(pilot, "u")
+        assert "Nothing to undo." in notifications(app)
+
+
+async def test_archive_from_person_screen_and_bring_back(
+    context: AppContext, demo_db: Path
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        person = await open_person(pilot, app, EVIL)
+        await press(pilot, "a")
+        assert person_state(demo_db, person.person_id)[3] == 1
+        assert "archived" in screen_text(app)
+        await press(pilot, "a")
+        assert person_state(demo_db, person.person_id)[3] == 0
+
+
+# -- dashboard ------------------------------------------------------------------------------
+
+
+async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context, screen="dashboard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        live = ("from health h join people p on p.id = h.person_id "
+                "where p.archived = 0 and p.merged_into is null and p.triage = 0")
+        for trend in ("growing", "steady", "fading"):
+            n = one(demo_db, f"select count(*) {live} and h.trend = ?", trend)
+            assert f"{n} {trend}" in text
+        for title in ("Key relationships going cold", "Commitments due this week", "One-sided",
+                      "After the sale", "touches per week"):
+            assert title in text
+        cold = app.screen.query_one("#dash-cold", OptionList)
+        first = cold.get_option_at_index(0)
+        assert first.id is not None and first.id.startswith("p")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PersonScreen)
+        assert app.screen.person_id == int(first.id[1:])
+
+
+# -- sync -----------------------------------------------------------------------------------
+
+
+def _fake_sync(ctx: Any) -> Iterator[Any]:
+    for n in range(3):
+        ctx.progress(n, 3)
+        yield Person(name=f"Synced {n}", identities=[Identity("email", f"synced{n}@example.org")])
+    yield Interaction(
+        source_key="tui-fake-1", kind="email", direction="out",
+        at=dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC),
+        with_=Identity("email", "synced0@example.org"), subject="hello")
+
+
+def _broken_sync(ctx: Any) -> Iterator[Any]:
+    yield Person(name="Half", identities=[Identity("email", "half@example.org")])
+    raise RuntimeError("boom: the server said no")
+
+
+def _slow_sync(ctx: Any) -> Iterator[Any]:
+    for n in range(3000):
+        if ctx.cancelled:
+            return
+        time.sleep(0.01)
+        ctx.progress(n, 3000)
+        yield Person(name=f"Slow {n}", identities=[Identity("email", f"slow{n}@example.org")])
+
+
+class FakeSources:
+    @hookimpl
+    def register_sources(self, register: Any) -> None:
+        register(Source(name="tui_fake", sync=_fake_sync, description="A [b]fake[/b] source"))
+        register(Source(name="tui_broken", sync=_broken_sync, description="Always fails"))
+        register(Source(name="tui_slow", sync=_slow_sync, description="Slow"))
+
+
+@pytest.fixture
+def fake_sources() -> Iterator[None]:
+    plugin = FakeSources()
+    plugins.pm.register(plugin, name="tui-fake-sources")
+    try:
+        yield
+    finally:
+        plugins.pm.unregister(plugin)
+
+
+async def start_sync(pilot: Pilot[Any], app: CrbApp, name: str, key: str = "s") -> SyncScreen:
+    screen = app.screen
+    assert isinstance(screen, SyncScreen)
+    names = [s["name"] for s in screen.sources]
+    from textual.widgets import DataTable
+
+    screen.query_one(DataTable).move_cursor(row=names.index(name))
+    await pilot.pause()
+    await pilot.press(key)
+    return screen
+
+
+@pytest.mark.usefixtures("fake_sources")
+async def test_sync_one_source(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "tui_fake" in text and "never run" in text
+        screen = await start_sync(pilot, app, "tui_fake")
+        await settle(pilot)
+        assert not screen.running
+        state = rows(demo_db, "select last_ok, last_error from sync_state where source = ?",
+                     "tui_fake")
+        assert state and state[0][0] is not None and state[0][1] is None
+        assert one(demo_db, "select count(*) from identities where value like 'synced%'") == 3
+        text = screen_text(app)
+        assert "tui_fake ok: seen 4, new" in text
+        assert "Sync finished: 1 ok, 0 failed." in notifications(app)
+
+
+@pytest.mark.usefixtures("fake_sources")
+async def test_sync_failure_is_reported_not_raised(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await start_sync(pilot, app, "tui_broken", key="enter")
+        await settle(pilot)
+        assert "boom" in one(demo_db, "select last_error from sync_state where source = ?",
+                             "tui_broken")
+        text = screen_text(app)
+        assert "tui_broken failed" in text
+        assert "boom: the server said no" in text
+        assert any("1 failed" in n for n in notifications(app))
+        await press(pilot, "1")
+        assert isinstance(app.screen, ReviewScreen)
+
+
+@pytest.mark.usefixtures("fake_sources")
+async def test_sync_can_be_cancelled(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await start_sync(pilot, app, "tui_slow")
+        for _ in range(250):
+            await pilot.pause(0.02)
+            if screen._bars["tui_slow"].progress > 0:
+                break
+        assert screen.running
+        assert screen._bars["tui_slow"].progress > 0
+        # The app stays responsive while the sync runs.
+        await pilot.press("x")
+        await settle(pilot)
+        assert not screen.running
+        assert "tui_slow cancelled" in screen_text(app)
+        assert one(demo_db, "select count(*) from people where name like 'Slow %'") < 3000
+
+
+@pytest.mark.usefixtures("fake_sources")
+async def test_sync_all_runs_the_configured_sources(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "sync.toml"
+    config.write_text(CONFIG + "\n[sources.tui_fake]\n", encoding="utf-8")
+    context = AppContext(db_path=demo_db, config_path=config)
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "a")
+        assert rows(demo_db, "select source from sync_state order by source") == [("tui_fake",)]
+    context.close()
+
+
+async def test_sync_all_without_configured_sources_says_so(context: AppContext) -> None:
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "a")
+        assert any("No sources are configured" in n for n in notifications(app))
+
+
+# -- untrusted text -------------------------------------------------------------------------
+
+
+async def test_markup_and_escape_sequences_show_literally(
+    context: AppContext, demo_db: Path
+) -> None:
+    pid = one(demo_db, "select id from people where name = ?", EVIL)
+    conn = sqlite3.connect(demo_db)
+    conn.execute(
+        "insert into interactions (person_id, kind, direction, at, subject, source, source_key) "
+        "values (?, 'email', 'in', '2026-11-22T10:00:00+00:00', ?, 'test', 'esc-1')",
+        [pid, "\x1b[2J\x1b[31m[b]x"],
+    )
+    conn.commit()
+    conn.close()
+    app = make_app(context)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_person(pilot, app, EVIL)
+        text = screen_text(app)
+        assert EVIL in text
+        assert "^[[2J^[[31m[b]x" in text
+        assert "\x1b" not in text
+        await press(pilot, "escape", "2")
+        app.screen.query_one("#people-filter", Input).value = "evil"
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert EVIL in screen_text(app)
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+async def test_bad_config_shows_what_to_fix(demo_db: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[me]\nbogus = 1\n", encoding="utf-8")
+    app = make_app(AppContext(db_path=demo_db, config_path=bad))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ProblemScreen)
+        assert "unknown setting 'me.bogus'" in screen_text(app)
+
+
+async def test_unusable_database_shows_what_to_do(tmp_path: Path, config_file: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 10)
+    app = make_app(AppContext(db_path=junk, config_path=config_file))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ProblemScreen)
+        assert "not a SQLite database" in app.screen.message
+        assert "cannot open its database" in screen_text(app)
+        await press(pilot, "q")
+    assert junk.read_bytes() == b"this is not sqlite at all" * 10
+
+
+async def test_locked_database_becomes_a_notification(
+    context: AppContext, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crb_tui import actions
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(actions, "log_touch", locked)
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = review(app).current
+        await run_keys(pilot, ["l", "ctrl+s"])
+        assert any("Another program" in n for n in notifications(app))
+        assert review(app).current == before
+        assert history_today(demo_db) == []
+
+
+# -- keys, help, palette --------------------------------------------------------------------
+
+
+def help_cells(app: CrbApp) -> list[str]:
+    from textual.widgets import DataTable
+
+    table = app.screen.query_one(DataTable)
+    return [str(cell) for row in range(table.row_count) for cell in table.get_row_at(row)]
+
+
+def all_binding_classes() -> list[type]:
+    from crb_tui.tui.screens import dialogs
+
+    return [CrbApp, ReviewScreen, PeopleScreen, PersonScreen, DashboardScreen, SyncScreen,
+            PeopleList, HelpScreen, ProblemScreen, dialogs.Dialog, dialogs.ChoiceDialog,
+            dialogs.CommitmentPicker]
+
+
+def test_every_binding_has_an_id_and_a_tooltip() -> None:
+    for cls in all_binding_classes():
+        for base in cls.__mro__:
+            for binding in base.__dict__.get("BINDINGS", []):
+                if base.__module__.startswith("textual."):
+                    continue
+                assert binding.id, f"{cls.__name__}: {binding.key} has no id"
+                assert binding.tooltip, f"{cls.__name__}: {binding.id} has no tooltip"
+
+
+async def test_question_mark_lists_every_key(context: AppContext) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        cells = help_cells(app)
+        for binding_id in ("person.log", "review.next", "app.help", "people.sort", "sync.all"):
+            assert binding_id in cells
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_keymap_from_config_remaps_bindings(demo_db: Path, tmp_path: Path) -> None:
+    config = tmp_path / "keys.toml"
+    config.write_text(CONFIG + '\n[keymap]\n"person.log" = "f6"\n', encoding="utf-8")
+    context = AppContext(db_path=demo_db, config_path=config)
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "l")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "f6")
+        assert isinstance(app.screen, LogTouchDialog)
+        await press(pilot, "escape", "question_mark")
+        assert "  f6" in help_cells(app)
+    context.close()
+
+
+async def test_command_palette_runs_actions_and_opens_people(
+    context: AppContext, demo_db: Path
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "dashb")
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DashboardScreen)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "Evil")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PersonScreen)
+        assert app.screen.person_id == one(demo_db, "select id from people where name = ?", EVIL)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "snooz")
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        assert app.screen.__class__.__name__ == "SnoozeDialog"
+
+
+
+
+async def test_merge_into_someone_and_undo(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        item = screen.current
+        assert item is not None
+        other = one(demo_db, "select id from people where id != ? and merged_into is null "
+                    "and archived = 0 order by id limit 1", item.person_id)
+        touches = one(demo_db, "select count(*) from interactions where person_id in (?, ?)",
+                      item.person_id, other)
+        await run_keys(pilot, ["m", f"type:{other}", "enter"])
+        assert rows(demo_db, "select merged_into from people where id = ?", item.person_id) == [
+            (other,)]
+        assert one(demo_db, "select count(*) from interactions where person_id = ?",
+                   other) == touches
+        assert screen.current is None or screen.current.person_id != item.person_id
+        await press(pilot, "u")
+        assert rows(demo_db, "select merged_into from people where id = ?", item.person_id) == [
+            (None,)]
+        assert screen.current is not None and screen.current.person_id == item.person_id
+        await run_keys(pilot, ["m", "type:nobody-at-all", "enter"])
+        assert any("no person matches" in n for n in notifications(app))
