@@ -81,16 +81,32 @@ class HealthConfig:
     """Weights and decay constants of the health model (see docs/health.md)."""
 
     warmth_grace_cadences: float = 1.0
-    """Warmth stays high for this many cadences after the last two-way touch."""
+    """Warmth stays at 100 for this many cadences after the last two-way touch."""
     warmth_half_life_cadences: float = 1.0
-    """After the grace period, warmth halves every this many cadences."""
+    """After the grace period, Warmth halves every this many cadences."""
     uncadenced_days: int = 180
-    """Cadence assumed for warmth when a person has none."""
+    """Cadence assumed for Warmth when a person has none (tier "none" or cadence 0)."""
     trust_prior: float = 2.0
-    """Pseudo-count that keeps a short commitment history from swinging Trust to 0 or 100."""
+    """Imagined commitments at trust_prior_mean added to every history, so that a short one
+    cannot swing the commitments part of Trust to 0 or 100."""
+    trust_prior_mean: float = 0.5
+    """Credit (0-1) of those imagined commitments."""
+    trust_late_credit: float = 0.5
+    """Credit (0-1) of a commitment kept late; kept on time counts 1, broken 0."""
+    trust_overdue_credit: float = 0.25
+    """Credit (0-1) of an open commitment past its due date, until it is kept or broken. Keep it
+    between 0 and trust_late_credit so keeping never lowers Trust and breaking never raises it."""
+    trust_consistency_windows: int = 6
+    """Consistency counts how many of the last N cadence windows had a touch."""
+    trust_consistency_prior: float = 1.0
+    """Imagined windows at half credit added to consistency, so one touch is not 100%."""
     trust_weight_commitments: float = 0.45
+    """Weight of commitments kept vs broken in Trust."""
     trust_weight_consistency: float = 0.30
+    """Weight of consistency of contact against the cadence in Trust (dropped, and the other
+    weights rescaled, for people without a cadence)."""
     trust_weight_reciprocity: float = 0.25
+    """Weight of reciprocity (they answer and reach out too) in Trust."""
     value_half_life_days: float = 180.0
     """Value moments and time together count half after this many days."""
     value_points: dict[str, float] = field(
@@ -105,13 +121,35 @@ class HealthConfig:
             "call": 4.0,
         }
     )
-    """Points per value moment kind, and per meeting or call (time spent together)."""
+    """Points per value moment kind, and per interaction kind that is time spent together
+    (meeting, call; any interaction kind may be given)."""
     value_scale: float = 60.0
-    """Decayed points at which Value reaches about 63."""
+    """Decayed points at which Value reaches 63: Value = 100 * (1 - exp(-points / scale))."""
+    health_warmth_floor: float = 0.5
+    """Share of Health kept when Warmth is 0:
+    Health = sqrt(Trust * Value) * (floor + (1 - floor) * Warmth / 100)."""
+    relationship_days: int = 90
+    """Stage relationship needs at least this many days between first and last touch..."""
+    relationship_trust: int = 40
+    """...and Trust at least this..."""
+    relationship_value: int = 20
+    """...and Value at least this..."""
+    relationship_reciprocity: float = 0.25
+    """...and reciprocity (0-1) at least this (also needed for partner)."""
+    partner_days: int = 365
+    """Stage partner needs at least this many days of history..."""
+    partner_trust: int = 70
+    """...and Trust at least this..."""
+    partner_value: int = 60
+    """...and Value at least this."""
     one_sided_high: int = 60
+    """One-sided: one of Trust and Value at least this..."""
     one_sided_low: int = 30
+    """...and the other at most this."""
     trend_window_days: int = 30
+    """Trend compares Health now with Health this many days ago (from the data up to then)."""
     trend_threshold: int = 5
+    """Health up by at least this is "growing", down by at least this "fading"."""
 
 
 @dataclass

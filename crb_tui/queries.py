@@ -83,6 +83,41 @@ def list_people(
     return list(store.db.query(sql, params))
 
 
+def people_ids(
+    store: Store, *, search: str | None = None, sort: str = "name",
+    include_archived: bool = False,
+) -> list[int]:
+    """Every matching person's id in list order: one query, then any page is cheap to fetch
+    with :func:`people_rows` (an OFFSET deep into 100,000 rows re-sorts them all each time)."""
+    if sort not in SORTS:
+        raise CrbError(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
+    where, params = _search_clause(search)
+    if not include_archived:
+        where += " and p.archived = 0"
+    join = "left join health h on h.person_id = p.id" if "h." in SORTS[sort] else ""
+    sql = f"select p.id from people p {join} where p.merged_into is null {where} order by {SORTS[sort]}"
+    return [row[0] for row in store.db.execute(sql, params)]
+
+
+def people_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
+    """The list rows of these people, in the order given."""
+    if not ids:
+        return []
+    marks = ",".join("?" for _ in ids)
+    sql = f"""
+        select p.id, p.name, o.name as organization, p.title, p.tier, p.cadence_days,
+          p.triage, p.archived, p.snoozed_until,
+          h.stage, h.health, h.trust, h.value, h.warmth, h.trend, h.one_sided,
+          h.last_touch, h.overdue, h.cadence_days as effective_cadence
+        from people p
+        left join organizations o on o.id = p.org_id
+        left join health h on h.person_id = p.id
+        where p.id in ({marks})
+    """
+    by_id = {row["id"]: row for row in store.db.query(sql, ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def count_people(store: Store, *, search: str | None = None, include_archived: bool = False) -> int:
     where, params = _search_clause(search)
     if not include_archived:

@@ -78,29 +78,33 @@ def build_review(
 ) -> list[ReviewItem]:
     """Today's queue, capped at ``limit`` (default: ``[review] daily_limit``)."""
     items = collect_items(store, config, today)
+    acted = _acted_today(store, today)
     if not include_done:
-        acted = {
-            row[0]
-            for row in store.db.execute(
-                "select distinct person_id from review_history where day = ? "
-                "and person_id is not null",
-                [today.isoformat()],
-            )
-        }
         items = [i for i in items if i.person_id not in acted]
     items = _one_per_person(items)
     items.sort(key=lambda i: (-i.priority, i.person_name.lower(), i.person_id))
-    cap = limit if limit is not None else config.review.daily_limit
-    return items[:cap]
+    if limit is not None:
+        return items[:limit]
+    # The day's size is fixed: what was done today counts against it, so acting on an item
+    # never pulls a new one in.
+    cap = config.review.daily_limit - (0 if include_done else len(acted))
+    return items[: max(cap, 0)]
+
+
+def _acted_today(store: Store, today: dt.date) -> set[int]:
+    return {
+        row[0]
+        for row in store.db.execute(
+            "select distinct person_id from review_history where day = ? "
+            "and person_id is not null",
+            [today.isoformat()],
+        )
+    }
 
 
 def progress(store: Store, config: Config, today: dt.date) -> tuple[int, int]:
     """(done, total) for today's review: people acted on today against today's whole queue."""
-    done = store.db.execute(
-        "select count(distinct person_id) from review_history where day = ? "
-        "and person_id is not null",
-        [today.isoformat()],
-    ).fetchone()[0]
+    done = len(_acted_today(store, today))
     remaining = len(build_review(store, config, today))
     return done, done + remaining
 

@@ -115,7 +115,7 @@ def run_sync(
     ``ctx.checkpoint.set`` is stored only after every record before it, so an interrupted sync
     resumes where it stopped without loss or duplicates.
     """
-    wanted = list(names) if names else list(sources)
+    wanted = list(names) if names is not None else list(sources)
     unknown = [n for n in wanted if n not in sources]
     if unknown:
         known = ", ".join(sorted(sources)) or "none"

@@ -239,3 +239,18 @@ def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
                           text=True, env=env)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "crb: error: no person matches 'ghost'"
+
+
+def test_people_ids_and_rows_page_like_the_list(crb: Crb, db_path: Path, config_file: Path) -> None:
+    from crb_tui.app_context import AppContext
+    from crb_tui.queries import list_people, people_ids, people_rows
+
+    seed(crb)
+    app = AppContext(db_path=db_path, config_path=config_file)
+    for sort in ("name", "health", "last_touch", "overdue"):
+        rows = list_people(app.store, sort=sort)
+        ids = people_ids(app.store, sort=sort)
+        assert ids == [r["id"] for r in rows]
+        assert people_rows(app.store, ids[10:20]) == rows[10:20]
+    assert people_ids(app.store, search="zzzz-nobody") == []
+    app.close()

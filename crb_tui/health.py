@@ -1,0 +1,1056 @@
+"""Relationship health: Warmth, Trust, Value, Health, trend, stage and the one-sided flag.
+
+Scores are computed in bulk from a handful of SQL aggregates grouped by person (``compute_all``,
+which fills the ``health`` cache table) and explained for one person part by part, with the
+events behind every number (``explain``, ``describe``). Both paths run the same statements, so
+they always agree. The model and its defaults: docs/health.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from crb_tui.config import Config, HealthConfig
+from crb_tui.errors import CrbError
+from crb_tui.records import INTERACTION_KINDS, STAGES, TIERS
+from crb_tui.store import Store
+from crb_tui.text import plain
+
+log = logging.getLogger(__name__)
+
+SIGNAL_GAUGES: tuple[str, ...] = ("warmth", "trust", "value")
+EXPLAINED: tuple[str, ...] = ("warmth", "trust", "value", "health", "trend", "stage")
+
+_JD_OFFSET = 1721424.5
+"""``date.toordinal() + _JD_OFFSET`` is SQLite's ``julianday()`` of that date at midnight."""
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """One part of a score: what it adds (``value``), in plain words, and the events behind it."""
+
+    gauge: str
+    label: str
+    value: float | None
+    """Points this part adds to the gauge; for Health a number described in ``detail``."""
+    detail: str
+    events: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Health:
+    """One person's scores, as ``compute_all`` stores them, with their explanation."""
+
+    person_id: int
+    warmth: int
+    trust: int
+    value: int
+    health: int
+    trend: str
+    health_past: int
+    stage: str
+    stage_derived: str
+    one_sided: bool
+    last_touch: str | None
+    last_two_way: str | None
+    cadence_days: int
+    overdue: float | None
+    explanation: dict[str, list[Part]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A stable JSON shape: every field, and the explanation as gauge -> list of parts."""
+        return {
+            "person_id": self.person_id,
+            "warmth": self.warmth,
+            "trust": self.trust,
+            "value": self.value,
+            "health": self.health,
+            "trend": self.trend,
+            "health_past": self.health_past,
+            "stage": self.stage,
+            "stage_derived": self.stage_derived,
+            "one_sided": self.one_sided,
+            "last_touch": self.last_touch,
+            "last_two_way": self.last_two_way,
+            "cadence_days": self.cadence_days,
+            "overdue": self.overdue,
+            "explanation": {
+                gauge: [part.as_dict() for part in self.explanation.get(gauge, [])]
+                for gauge in EXPLAINED
+            },
+        }
+
+
+# -- the model, in SQL ---------------------------------------------------------------------------
+#
+# Four aggregate queries (``_aggregates``) fill temp tables keyed by person; one statement
+# (``_model_sql``) evaluates every formula over them. compute_all inserts its rows into the
+# ``health`` table; explain runs the same statements for one person and also reads the
+# intermediate numbers. The model is written once and evaluated by SQLite in bulk: a Python loop
+# over 100,000 people costs more than the aggregate queries themselves.
+#
+# Columns ending in ``_n`` are as of today, in ``_p`` as of the start of the trend window, from
+# the data that existed then. docs/health.md has every formula in plain words.
+
+_SCOPE = "temp._crb_health_scope"
+
+_TOUCHES = """
+  max(i.at) {f} as last,
+  max(i.at) filter (where {w}(i.kind in ('meeting', 'call')
+    or i.kind in ('email', 'message') and i.direction <> 'out')) as heard,
+  max(i.at) filter (where {w}(i.kind in ('meeting', 'call')
+    or i.kind in ('email', 'message') and i.direction <> 'in')) as spoke,
+  -- counts of messages in, out and of times together, packed into one integer sum
+  -- (in + out << 20 + together << 40): one aggregate instead of three on the largest table
+  sum(case i.kind
+    when 'email' then case i.direction when 'in' then 1 when 'out' then 1048576
+      else 1099511627776 end
+    when 'message' then case i.direction when 'in' then 1 when 'out' then 1048576
+      else 1099511627776 end
+    when 'meeting' then 1099511627776 when 'call' then 1099511627776
+    else 0 end) {f} as packed,
+  sum({points} * exp(:lam * (julianday(i.at) - :cjd))) filter (where {w}i.kind in ({kinds})) as tog
+"""
+"""Per person: the last touch of any kind; when they last spoke to you (a message from them, or
+time together: a meeting, a call, a message marked mutual) and when you last spoke to them
+(likewise); the packed counts; the decayed points of time together (anchored at the end of
+today). Notes and connections are touches, never conversation."""
+
+# The formulas, one per line, for one day ``{x}`` (``n`` today, ``p`` the trend window's start).
+# ``{name}`` inlines another formula, so SQLite evaluates each where it is needed, with no layer
+# of intermediate rows; docs/health.md says the same in words.
+_FORMULAS: dict[str, str] = {
+    # Warmth: days since the last two-way touch, against the cadence.
+    "days": ":day_{x} - julianday(substr(two_{x}, 1, 10))",
+    "warmth0": """case when two_{x} is null then 0.0
+        else 100.0 * pow(2.0, -max(0.0, {days} - :grace * wcad) / (:half * wcad)) end""",
+    # Trust, part 1: commitments kept on time / late / broken / open past due, with a prior
+    # (x / 0 is null in SQL: no prior and no commitments gives the prior's mean).
+    "promises": "kept_{x} + late_{x} + broken_{x} + over_{x}",
+    "commit": """coalesce(
+        (:prior * :prior_mean + kept_{x} + :late * late_{x} + :overdue * over_{x})
+          / (:prior + {promises}), :prior_mean)""",
+    # Trust, part 2: whole cadence windows with a touch, of the last N since the first touch.
+    "hitmask": "(mask >> ({shift})) & :window_bits",
+    "since": """case when first_{x} is not null
+        then min(:windows, max(0, {w} - cast((julianday(first_{x}) + 0.5) / cad as integer)))
+        else 0 end""",
+    "windows": "max({since}, hits_{x})",
+    "cons": "coalesce((hits_{x} + 0.5 * :cons_prior) / ({windows} + :cons_prior), 0.5)",
+    # Trust, part 3: reciprocity from the counts of messages in, out and of times together.
+    "in": "packed_{x} & 1048575",
+    "out": "(packed_{x} >> 20) & 1048575",
+    "mut": "packed_{x} >> 40",
+    "recip": """coalesce(
+        ({mut} + 2.0 * min({in}, {out})) / nullif({in} + {out} + {mut}, 0), 0.0)""",
+    # The three parts of Trust in points: each part's share (0-1) times its weight, the weights
+    # scaled to 100 (without consistency for people who have no cadence).
+    "tc": "case when cad > 0 then :k_commit else :j_commit end * {commit}",
+    "ts": "case when cad > 0 then :k_cons * {cons} else 0.0 end",
+    "tr": "case when cad > 0 then :k_recip else :j_recip end * {recip}",
+    "trust0": """case when cad > 0
+        then :k_commit * {commit} + :k_cons * {cons} + :k_recip * {recip}
+        else :j_commit * {commit} + :j_recip * {recip} end""",
+    # Value: decayed points of value moments and time together, saturating.
+    "value0": "100.0 * (1.0 - exp(-(tog_{x} + mom_{x}) / :scale))",
+    # The gauges, with plugin signals, kept within 0-100.
+    "warmth": "max(0.0, min(100.0, {warmth0} + sig_w))",
+    "trust": "max(0.0, min(100.0, {trust0} + sig_t))",
+    "value": "max(0.0, min(100.0, {value0} + sig_v))",
+    # Stage looks at how long you have known each other.
+    "span": """coalesce(
+        julianday(substr(last_{x}, 1, 10)) - julianday(substr(first_{x}, 1, 10)), 0)""",
+}
+
+_SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n", "span_n")
+"""Computed once per person; everything after works from these."""
+_EXPLAINED = tuple(
+    f"{name}_{x}"
+    for x in ("n", "p")
+    for name in (
+        "days", "warmth0", "promises", "commit", "hitmask", "since", "windows", "cons", "in",
+        "out", "mut", "recip", "tc", "ts", "tr", "trust0", "value0",
+    )
+)
+"""The intermediate numbers explain reads (the same formulas, evaluated for one person)."""
+
+_DAYS = {"n": ("wn", "0"), "p": ("wp", "wn - wp")}
+_REF = re.compile(r"\{(\w+)\}")
+
+
+def _formula(name: str, x: str) -> str:
+    """One formula for day ``x``, with every formula it uses inlined."""
+    w, shift = _DAYS[x]
+
+    def expand(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key == "x":
+            return x
+        if key == "w":
+            return w
+        if key == "shift":
+            return shift
+        return f"({_formula(key, x)})"
+
+    return _REF.sub(expand, _FORMULAS[name])
+
+
+def _columns(names: Iterable[str]) -> str:
+    """``formula as name_x`` for each ``name_x``."""
+    return ",\n    ".join(f"{_formula(n[:-2], n[-1])} as {n}" for n in names)
+
+
+_TEMP = {
+    "old": "last text, heard text, spoke text, packed integer, tog real",
+    "new": "last text, heard text, spoke text, packed integer, tog real, mask integer, "
+    "hits_n integer, hits_p integer",
+    "val": "old real, new real",
+    "com": "kept_n integer, late_n integer, broken_n integer, over_n integer, kept_p integer, "
+    "late_p integer, broken_p integer, over_p integer",
+}
+"""Per-person aggregates, each in its own temp table keyed by person (joined by rowid)."""
+
+
+def _popcount(mask: str, bits: int) -> str:
+    """How many of the low ``bits`` bits of ``mask`` are set."""
+    return "coalesce(" + " + ".join(f"(({mask} >> {b}) & 1)" for b in range(bits)) + ", 0)"
+
+
+def _aggregates(
+    whole: bool, windows: int, together: str, together_kinds: str, moments: str
+) -> dict[str, str]:
+    """The aggregate queries, each filling one of the ``_TEMP`` tables."""
+    # The whole store reads the index once, newest first per person (so each max() is settled
+    # by the first matching row); a few people read their own index ranges.
+    # (cross join: SQLite keeps that order, the people in scope outside.)
+    source, group = "interactions i", "i.person_id"
+    if not whole:
+        source = f"{_SCOPE} s cross join interactions i on i.person_id = s.person_id"
+        group = "s.person_id"
+    old = _TOUCHES.format(f="", w="", points=together, kinds=together_kinds)
+    new = _TOUCHES.format(
+        f="filter (where i.at >= :pcut)", w="i.at >= :pcut and ", points=together,
+        kinds=together_kinds,
+    )
+    # The whole store reads these small tables through once; a few people look theirs up.
+    join = "join" if whole else "cross join"
+    mask = """(sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
+      filter (where s.cad > 0 and i.at < s.wstart))"""
+    return {
+        # interactions before the trend window: the facts as they were then (the big scan)
+        "old": f"""
+  select {group}, {old}
+  from {source}
+  where +i.at < :pcut
+  group by {group}
+  order by {group} desc""",
+        # the trend window, added to the old facts for today; and which cadence windows (on a
+        # calendar grid of `cadence` days) had a touch, as a bit mask: bit b = window wn - 1 - b
+        "new": f"""
+  select s.person_id, {new}, {mask} as mask,
+    {_popcount(mask, windows)} as hits_n,
+    {_popcount(f"({mask} >> (s.wn - s.wp))", windows)} as hits_p
+  from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
+  where i.at >= s.lo and i.at < :cut
+  group by s.person_id""",
+        "val": f"""
+  select s.person_id,
+    sum({moments} * exp(:lam * (julianday(v.at) - :cjd))) filter (where v.at < :pcut),
+    sum({moments} * exp(:lam * (julianday(v.at) - :cjd))) filter (where v.at >= :pcut)
+  from {_SCOPE} s {join} value_moments v on v.person_id = s.person_id
+  where v.at < :cut
+  group by s.person_id""",
+        # commitments; as of the trend window's start each one has the status it had then
+        "com": f"""
+  select person_id,
+    sum(status = 'kept' and closed <= due),
+    sum(status = 'kept' and closed > due),
+    sum(status = 'broken'),
+    sum(status = 'open' and due < :today),
+    sum(made <= :pday and status = 'kept' and closed <= :pday and closed <= due),
+    sum(made <= :pday and status = 'kept' and closed <= :pday and closed > due),
+    sum(made <= :pday and status = 'broken' and closed <= :pday),
+    sum(made <= :pday and (status = 'open' or closed > :pday) and due < :pday)
+  from (
+    select s.person_id, c.status, c.due,
+      coalesce(substr(c.closed_at, 1, 10), c.due) as closed,
+      coalesce(substr(c.created, 1, 10), '') as made
+    from {_SCOPE} s {join} commitments c on c.person_id = s.person_id
+  )
+  group by person_id""",
+    }
+
+
+def _model_sql(*, explain: bool = False) -> str:
+    """The model over the aggregates, as a ``with`` clause ending in ``final``: one row per
+    person in scope, every gauge for today (``_n``) and the trend window's start (``_p``)."""
+    keep = "person_id, cad, override, first_n, last_n, two_n"
+    extra = ""
+    if explain:
+        keep, extra = "*", f",\n    {_columns(_EXPLAINED)}"  # recip_n twice: same value
+    return f"""
+with
+facts as (
+  select s.person_id, s.cad, s.wcad, s.override, s.wn, s.wp, s.sig_w, s.sig_t, s.sig_v,
+    s.first as first_n, case when s.first < :pcut then s.first end as first_p,
+    coalesce(b.last, a.last) as last_n, a.last as last_p,
+    -- the last two-way touch: the earlier of "they last spoke" and "you last spoke", which is
+    -- max(last time together, min(last message in, last message out))
+    min(coalesce(b.heard, a.heard), coalesce(b.spoke, a.spoke)) as two_n,
+    min(a.heard, a.spoke) as two_p,
+    coalesce(a.packed, 0) + coalesce(b.packed, 0) as packed_n,
+    coalesce(a.packed, 0) as packed_p,
+    coalesce(a.tog, 0.0) + coalesce(b.tog, 0.0) as tog_n,
+    coalesce(a.tog, 0.0) * :factor as tog_p,
+    coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as mom_n,
+    coalesce(v.old, 0.0) * :factor as mom_p,
+    coalesce(b.mask, 0) as mask, coalesce(b.hits_n, 0) as hits_n,
+    coalesce(b.hits_p, 0) as hits_p,
+    coalesce(c.kept_n, 0) as kept_n, coalesce(c.late_n, 0) as late_n,
+    coalesce(c.broken_n, 0) as broken_n, coalesce(c.over_n, 0) as over_n,
+    coalesce(c.kept_p, 0) as kept_p, coalesce(c.late_p, 0) as late_p,
+    coalesce(c.broken_p, 0) as broken_p, coalesce(c.over_p, 0) as over_p
+  from {_SCOPE} s
+  left join temp._crb_health_old a on a.person_id = s.person_id
+  left join temp._crb_health_new b on b.person_id = s.person_id
+  left join temp._crb_health_val v on v.person_id = s.person_id
+  left join temp._crb_health_com c on c.person_id = s.person_id
+),
+scored as materialized (
+  select {keep},
+    {_columns(_SCORED)}{extra}
+  from facts
+),
+final as (
+  select *,
+    cast(warmth_n + 0.5 as integer) as w_n, cast(warmth_p + 0.5 as integer) as w_p,
+    cast(trust_n + 0.5 as integer) as t_n, cast(trust_p + 0.5 as integer) as t_p,
+    cast(value_n + 0.5 as integer) as v_n, cast(value_p + 0.5 as integer) as v_p,
+    cast(sqrt(trust_n * value_n) * (:floor + (1.0 - :floor) * warmth_n / 100.0) + 0.5
+      as integer) as h_n,
+    cast(sqrt(trust_p * value_p) * (:floor + (1.0 - :floor) * warmth_p / 100.0) + 0.5
+      as integer) as h_p
+  from scored
+)"""
+
+
+_STAGE = """case when two_n is null then 'contact'
+      when recip_n >= :rel_recip and span_n >= :partner_days and t_n >= :partner_trust
+        and v_n >= :partner_value then 'partner'
+      when recip_n >= :rel_recip and span_n >= :rel_days and t_n >= :rel_trust
+        and v_n >= :rel_value then 'relationship'
+      else 'transaction' end"""
+
+_RESULT = f"""
+select *, {_STAGE} as stage_derived,
+  (t_n >= :sided_high and v_n <= :sided_low) or (v_n >= :sided_high and t_n <= :sided_low)
+    as one_sided,
+  case when h_n - h_p >= :trend_threshold then 'growing'
+    when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
+  case when cad > 0 and last_n is not null
+    then round((:day_n - julianday(substr(last_n, 1, 10)) - cad) * 1.0 / cad, 4) end
+    as overdue
+from final
+"""
+"""Stage, one-sided, trend and how far past the cadence, from the rounded gauges."""
+
+_INSERT = f"""
+insert into health (person_id, warmth, trust, value, health, health_past, trend, stage,
+  one_sided, last_touch, last_two_way, cadence_days, overdue, computed_on)
+select person_id, w_n, t_n, v_n, h_n, h_p, trend,
+  case when override in ('contact', 'transaction', 'relationship', 'partner') then override
+    else stage_derived end,
+  one_sided, last_n, two_n, cad, overdue, :today
+from ({_RESULT})
+"""
+"""Rows of the people in scope are deleted first: a plain insert costs half an upsert."""
+
+
+def _stamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00+00:00"
+
+
+def _jd(day: dt.date) -> float:
+    """SQLite's ``julianday()`` of ``day`` at midnight UTC."""
+    return day.toordinal() + _JD_OFFSET
+
+
+def _points_case(
+    column: str, points: dict[str, float], kinds: Iterable[str], prefix: str,
+    params: dict[str, Any],
+) -> tuple[str, str]:
+    """``case kind when ... then points end`` and the list of those kinds, as bound parameters."""
+    whens, names = [], []
+    for n, kind in enumerate(k for k in kinds if k in points):
+        params[f"{prefix}k{n}"] = kind
+        params[f"{prefix}p{n}"] = float(points[kind])
+        whens.append(f"when :{prefix}k{n} then :{prefix}p{n}")
+        names.append(f":{prefix}k{n}")
+    if not whens:
+        return "0.0", "null"
+    return f"(case {column} {' '.join(whens)} else 0.0 end)", ", ".join(names)
+
+
+class _Run:
+    """One evaluation of the model: the days it looks from, its parameters and its scope."""
+
+    def __init__(self, config: Config, today: dt.date) -> None:
+        hc = config.health
+        self.config = config
+        self.today = today
+        self.past = today - dt.timedelta(days=max(0, hc.trend_window_days))
+        one = dt.timedelta(days=1)
+        self.cut = _stamp(today + one)
+        """Data strictly before this (the end of today, UTC) is what exists today."""
+        self.pcut = _stamp(self.past + one)
+        self.lam = math.log(2) / max(1e-9, hc.value_half_life_days)
+        self.windows = min(24, max(1, hc.trust_consistency_windows))
+        cjd, pjd = _jd(today + one), _jd(self.past + one)
+        self.params: dict[str, Any] = {
+            "cut": self.cut, "pcut": self.pcut, "cjd": cjd, "lam": self.lam,
+            "factor": math.exp(self.lam * (cjd - pjd)),
+            "today": today.isoformat(), "pday": self.past.isoformat(),
+            "day_n": _jd(today), "day_p": _jd(self.past),
+            "windows": self.windows, "window_bits": (1 << self.windows) - 1,
+            "uncadenced": max(1, hc.uncadenced_days),
+            "grace": max(0.0, hc.warmth_grace_cadences),
+            "half": max(1e-9, hc.warmth_half_life_cadences),
+            "prior": max(0.0, hc.trust_prior), "prior_mean": _unit(hc.trust_prior_mean),
+            "late": _unit(hc.trust_late_credit), "overdue": _unit(hc.trust_overdue_credit),
+            "cons_prior": max(0.0, hc.trust_consistency_prior),
+            "scale": max(1e-9, hc.value_scale), "floor": _unit(hc.health_warmth_floor),
+            "rel_recip": hc.relationship_reciprocity, "rel_days": hc.relationship_days,
+            "rel_trust": hc.relationship_trust, "rel_value": hc.relationship_value,
+            "partner_days": hc.partner_days, "partner_trust": hc.partner_trust,
+            "partner_value": hc.partner_value, "sided_high": hc.one_sided_high,
+            "sided_low": hc.one_sided_low, "trend_threshold": hc.trend_threshold,
+        }
+        for tier in TIERS:
+            self.params[f"cad_{tier}"] = max(0, config.cadence_for(tier))
+        self.params.update(_trust_weights(hc))
+        together, kinds = _points_case(
+            "i.kind", hc.value_points, INTERACTION_KINDS, "t", self.params
+        )
+        moments, _ = _points_case(
+            "v.kind", hc.value_points, [k for k in hc.value_points if k not in INTERACTION_KINDS],
+            "v", self.params,
+        )
+        self._parts = (together, kinds, moments)
+
+    def sql(self, *, explain: bool = False) -> str:
+        return _model_sql(explain=explain)
+
+    def fill_scope(self, store: Store, person_ids: Sequence[int] | None) -> None:
+        """The people to score, each with their cadence and the first day the queries need."""
+        params = dict(self.params)
+        only = ""
+        if person_ids is not None:
+            only = " and id in (select value from json_each(:ids))"
+            params["ids"] = json.dumps(list(person_ids))
+        conn = store.db.conn
+        with store.db.atomic():
+            conn.execute(
+                f"create temp table if not exists {_SCOPE[5:]} (person_id integer primary key,"
+                " cad integer not null, wcad integer not null, override text, wn integer,"
+                " wp integer, wstart text, lo text not null, first text,"
+                " sig_w real not null default 0,"
+                " sig_t real not null default 0, sig_v real not null default 0)"
+            )
+            conn.execute(f"delete from {_SCOPE}")
+            # Cadence windows sit on a calendar grid: window w holds the days whose julian day
+            # number (at midnight, + 0.5) divided by the cadence rounds down to w. wn and wp are
+            # the windows holding today and the trend window's start; only whole windows count.
+            conn.execute(
+                f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo, first)
+                select id, cad, case when cad > 0 then cad else :uncadenced end, stage_override,
+                  wn, wp, {_window_start('wn')}, coalesce({_window_start('wp - :windows')}, :pcut),
+                  (select min(i.at) from interactions i where i.person_id = q.id and i.at < :cut)
+                from (select id, stage_override, cad,
+                    case when cad > 0 then cast((:day_n + 0.5) / cad as integer) end as wn,
+                    case when cad > 0 then cast((:day_p + 0.5) / cad as integer) end as wp
+                  from (select id, stage_override,
+                      case when cadence_days is not null then max(cadence_days, 0)
+                        else case tier when 'key' then :cad_key when 'active' then :cad_active
+                          when 'network' then :cad_network else :cad_none end end as cad
+                    from people where merged_into is null{only})) q""",
+                params,
+            )
+            if person_ids is not None:
+                # Tell the planner the scope is small (a temp table has no statistics), or it
+                # builds Bloom filters over whole tables to join a handful of people.
+                conn.execute(f"analyze {_SCOPE}")
+
+    def aggregate(self, store: Store, whole: bool) -> None:
+        """Run the aggregate queries into their temp tables."""
+        conn = store.db.conn
+        with store.db.atomic():
+            for name, query in _aggregates(whole, self.windows, *self._parts).items():
+                conn.execute(
+                    f"create temp table if not exists _crb_health_{name} "
+                    f"(person_id integer primary key, {_TEMP[name]})"
+                )
+                conn.execute(f"delete from temp._crb_health_{name}")
+                conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
+
+    def clear(self, store: Store) -> None:
+        """Drop the temp tables (and with them any statistics about them)."""
+        with store.db.atomic():
+            store.db.conn.execute(f"drop table if exists {_SCOPE}")
+            for name in _TEMP:
+                store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
+
+
+def _trust_weights(hc: HealthConfig) -> dict[str, float]:
+    """The parts of Trust in points per unit of share: ``k_*`` with a cadence (three parts),
+    ``j_*`` without one (consistency dropped, the other two rescaled to 100)."""
+    commit = max(0.0, hc.trust_weight_commitments)
+    cons = max(0.0, hc.trust_weight_consistency)
+    recip = max(0.0, hc.trust_weight_reciprocity)
+    with_cadence = commit + cons + recip
+    without = commit + recip
+    k = 100.0 / with_cadence if with_cadence > 0 else 0.0
+    j = 100.0 / without if without > 0 else 0.0
+    return {
+        "k_commit": commit * k, "k_cons": cons * k, "k_recip": recip * k,
+        "j_commit": commit * j, "j_recip": recip * j,
+    }
+
+
+def _window_start(window: str) -> str:
+    """The first moment of a cadence window, as a stored timestamp."""
+    return (
+        f"case when cad > 0 then strftime('%Y-%m-%dT%H:%M:%S', ({window}) * cad - 0.5)"
+        " || '+00:00' end"
+    )
+
+
+def _unit(x: float) -> float:
+    return min(1.0, max(0.0, float(x)))
+
+
+# -- plugin signals ------------------------------------------------------------------------
+
+
+def _plugins_active() -> bool:
+    from crb_tui.plugins import pm
+
+    return bool(pm.hook.health_signals.get_hookimpls())
+
+
+def _history(store: Store, person_id: int, clock: _Run) -> dict[str, Any]:
+    db = store.db
+    return {
+        "interactions": list(db.query(
+            "select * from interactions where person_id = ? and at < ? order by at, id",
+            [person_id, clock.cut],
+        )),
+        "commitments": list(db.query(
+            "select * from commitments where person_id = ? order by due, id", [person_id]
+        )),
+        "value_moments": list(db.query(
+            "select * from value_moments where person_id = ? and at < ? order by at, id",
+            [person_id, clock.cut],
+        )),
+        "today": clock.today,
+    }
+
+
+def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str, float, str, str]]:
+    """Signals from every plugin implementing ``health_signals``, each plugin isolated: one that
+    raises or returns something malformed is logged and skipped, never stops the others."""
+    from crb_tui.plugins import pm
+
+    found: list[tuple[str, float, str, str]] = []
+    for impl in pm.hook.health_signals.get_hookimpls():
+        name = pm.get_name(impl.plugin) or "plugin"
+        try:
+            result = impl.function(person=dict(person), history=history)
+        except Exception:
+            log.warning("health_signals of plugin %s failed", name, exc_info=True)
+            continue
+        for signal in result or []:
+            points = signal.get("points") if isinstance(signal, dict) else None
+            if (
+                not isinstance(signal, dict)
+                or signal.get("gauge") not in SIGNAL_GAUGES
+                or isinstance(points, bool)
+                or not isinstance(points, int | float)
+                or not math.isfinite(points)
+            ):
+                log.warning("plugin %s returned a malformed health signal: %r", name, signal)
+                continue
+            reason = plain(signal.get("reason") or "no reason given", one_line=True)
+            found.append((signal["gauge"], float(points), reason, name))
+    return found
+
+
+# -- the public API ------------------------------------------------------------------------
+
+
+def _as_date(today: dt.date) -> dt.date:
+    if isinstance(today, dt.datetime):
+        return today.date()
+    if not isinstance(today, dt.date):
+        raise CrbError(f"health: today must be a date, not {today!r}")
+    return today
+
+
+def _ensure_math(conn: Any) -> None:
+    """The model needs exp, pow and sqrt; SQLite built without its math functions gets them
+    from Python (slower, same numbers)."""
+    try:
+        conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0)").fetchone()
+    except Exception:
+        conn.create_function("exp", 1, math.exp, deterministic=True)
+        conn.create_function("pow", 2, math.pow, deterministic=True)
+        conn.create_function("sqrt", 1, math.sqrt, deterministic=True)
+
+
+def _suspend_foreign_keys(conn: Any) -> bool:
+    """Switch foreign key checks off if they are on and can be; True if they were."""
+    if conn.in_transaction or not conn.execute("pragma foreign_keys").fetchone()[0]:
+        return False
+    conn.execute("pragma foreign_keys = off")
+    return True
+
+
+def _set_signals(store: Store, rows: list[tuple[float, float, float, int]]) -> None:
+    with store.db.atomic():
+        store.db.conn.executemany(
+            f"update {_SCOPE} set sig_w = ?, sig_t = ?, sig_v = ? where person_id = ?", rows
+        )
+
+
+def _signal_sums(signals: Sequence[tuple[str, float, str, str]]) -> tuple[float, float, float]:
+    sums = dict.fromkeys(SIGNAL_GAUGES, 0.0)
+    for gauge, points, _reason, _plugin in signals:
+        sums[gauge] += points
+    return sums["warmth"], sums["trust"], sums["value"]
+
+
+def compute_all(
+    store: Store, config: Config, today: dt.date, person_ids: Iterable[int] | None = None
+) -> int:
+    """Recompute and store the scores of every live person, or only of ``person_ids``.
+
+    Bulk: one statement of a few aggregate queries grouped by person, evaluated and upserted by
+    SQLite. Rows of people merged away (or gone) among those asked for are removed. Plugins'
+    ``health_signals`` are asked person by person, and only when a plugin implements the hook.
+    Returns the number of people scored.
+    """
+    today = _as_date(today)
+    ids = None if person_ids is None else sorted({int(i) for i in person_ids})
+    if ids is not None and not ids:
+        return 0
+    run = _Run(config, today)
+    conn = store.db.conn
+    _ensure_math(conn)
+    run.fill_scope(store, ids)
+    try:
+        scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
+        if scope and _plugins_active():
+            sums = []
+            for pid in scope:
+                signals = _signals(store.person(pid), _history(store, pid, run))
+                if signals:
+                    sums.append((*_signal_sums(signals), pid))
+            _set_signals(store, sums)
+        if scope:
+            run.aggregate(store, whole=ids is None)
+        # Every row written belongs to a live person read in this same run, so the foreign key
+        # check (half the cost of the write) is switched off for it when no transaction is
+        # open (the pragma cannot change inside one).
+        checks = _suspend_foreign_keys(conn)
+        try:
+            with store.db.atomic():
+                if ids is None:
+                    conn.execute("delete from health")
+                else:
+                    conn.execute(
+                        "delete from health where person_id in (select value from json_each(?))",
+                        [json.dumps(ids)],
+                    )
+                if scope:
+                    conn.execute(run.sql() + _INSERT, run.params)
+        finally:
+            if checks:
+                conn.execute("pragma foreign_keys = on")
+    finally:
+        run.clear(store)
+    return len(scope)
+
+
+def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Health:
+    """One person's scores, the same numbers ``compute_all`` stores, with every part explained
+    and the events behind it (plugin signals included)."""
+    today = _as_date(today)
+    person = store.person(person_id)
+    if person["merged_into"] is not None:
+        raise CrbError(
+            f"{person['name']} (id {person_id}) was merged into id {person['merged_into']}"
+        )
+    run = _Run(config, today)
+    conn = store.db.conn
+    _ensure_math(conn)
+    history = _history(store, person_id, run)
+    signals = _signals(person, history)
+    run.fill_scope(store, [person_id])
+    try:
+        if signals:
+            _set_signals(store, [(*_signal_sums(signals), person_id)])
+        run.aggregate(store, whole=False)
+        cur = conn.execute(run.sql(explain=True) + _RESULT, run.params)
+        names = [d[0] for d in cur.description]
+        row = dict(zip(names, cur.fetchone(), strict=True))
+    finally:
+        run.clear(store)
+    override = row["override"] if row["override"] in STAGES else None
+    health = Health(
+        person_id=person_id,
+        warmth=row["w_n"],
+        trust=row["t_n"],
+        value=row["v_n"],
+        health=row["h_n"],
+        trend=row["trend"],
+        health_past=row["h_p"],
+        stage=override or row["stage_derived"],
+        stage_derived=row["stage_derived"],
+        one_sided=bool(row["one_sided"]),
+        last_touch=row["last_n"],
+        last_two_way=row["two_n"],
+        cadence_days=row["cad"],
+        overdue=row["overdue"],
+    )
+    health.explanation = _Explainer(run, row, history, signals, override).parts()
+    return health
+
+
+# -- explanations ----------------------------------------------------------------------------
+
+_TOGETHER = ("meeting", "call")
+_MESSAGES = ("email", "message")
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _event(row: dict[str, Any]) -> str:
+    subject = plain(row.get("subject"), one_line=True)
+    subject = f" \u201c{subject}\u201d" if subject else ""
+    way = {"in": "from them", "out": "from you", "mutual": "together"}.get(row["direction"], "")
+    return f"{row['at'][:10]} {row['kind']} {way}{subject}".replace("  ", " ")
+
+
+def _window_dates(window: int, cad: int) -> tuple[dt.date, dt.date]:
+    first = dt.date.fromordinal(window * cad - 1721425)
+    return first, first + dt.timedelta(days=cad - 1)
+
+
+class _Explainer:
+    """Turns the model's intermediate numbers for one person into parts in plain words."""
+
+    def __init__(
+        self, run: _Run, row: dict[str, Any], history: dict[str, Any],
+        signals: Sequence[tuple[str, float, str, str]], override: str | None,
+    ) -> None:
+        self.run = run
+        self.hc = run.config.health
+        self.row = row
+        self.history = history
+        self.signals = signals
+        self.override = override
+
+    def parts(self) -> dict[str, list[Part]]:
+        return {
+            "warmth": self.warmth(),
+            "trust": self.trust(),
+            "value": self.value(),
+            "health": self.health(),
+            "trend": self.trend(),
+            "stage": self.stage(),
+        }
+
+    def _signal_parts(self, gauge: str) -> list[Part]:
+        return [
+            Part(gauge, f"signal from {plugin}", round(points, 2), reason)
+            for g, points, reason, plugin in self.signals
+            if g == gauge
+        ]
+
+    def _clamped(self, gauge: str, before: float, after: float) -> list[Part]:
+        total = before + sum(p for g, p, _r, _n in self.signals if g == gauge)
+        if abs(total - after) > 1e-9:
+            return [Part(gauge, "kept within 0-100", round(after - total, 2),
+                         f"{total:.1f} is outside 0-100, so {gauge} is {after:.1f}")]
+        return []
+
+    def warmth(self) -> list[Part]:
+        r, hc = self.row, self.hc
+        cad, wcad = r["cad"], r["wcad"]
+        grace = hc.warmth_grace_cadences * wcad
+        half = hc.warmth_half_life_cadences * wcad
+        rule = f"full warmth for {grace:g} days, then halving every {half:g} days"
+        cadence = (
+            f"cadence {cad} days" if cad > 0
+            else f"no cadence set, {wcad} days assumed"
+        )
+        touches = self.history["interactions"]
+        if r["two_n"] is None:
+            ins = sum(1 for t in touches if t["kind"] in _MESSAGES and t["direction"] == "in")
+            outs = sum(1 for t in touches if t["kind"] in _MESSAGES and t["direction"] == "out")
+            detail = (
+                "no two-way touch yet (no meeting or call, and no messages both ways): "
+                f"{_n(outs, 'message')} from you, {_n(ins, 'message')} from them"
+            )
+            events = [_event(t) for t in touches[-3:]]
+            parts = [Part("warmth", "no two-way touch", 0.0, detail, events)]
+        else:
+            days = int(round(r["days_n"]))
+            last_together = _last(touches, lambda t: t["kind"] in _TOGETHER or (
+                t["kind"] in _MESSAGES and t["direction"] == "mutual"))
+            last_in = _last(touches, lambda t: t["kind"] in _MESSAGES and t["direction"] == "in")
+            last_out = _last(touches, lambda t: t["kind"] in _MESSAGES and t["direction"] == "out")
+            events = [
+                f"{label}: {_event(t)}"
+                for label, t in (
+                    ("last time together", last_together),
+                    ("their last message", last_in),
+                    ("your last message", last_out),
+                )
+                if t is not None
+            ]
+            detail = (
+                f"{_n(days, 'day')} ago ({r['two_n'][:10]}); {cadence}: {rule}"
+            )
+            parts = [Part("warmth", "last two-way touch", round(r["warmth0_n"], 2), detail, events)]
+        parts += self._signal_parts("warmth")
+        parts += self._clamped("warmth", r["warmth0_n"], r["warmth_n"])
+        return parts
+
+    def trust(self) -> list[Part]:
+        r, hc = self.row, self.hc
+        weights = self.run.params
+        prefix = "k" if r["cad"] > 0 else "j"
+
+        def share(part: str) -> str:
+            return f"weight {weights[f'{prefix}_{part}']:.0f} of 100"
+
+        commitments = self.history["commitments"]
+        kept = [c for c in commitments if c["status"] == "kept"]
+        on_time = [c for c in kept if (c["closed_at"] or c["due"])[:10] <= c["due"]]
+        late = [c for c in kept if (c["closed_at"] or c["due"])[:10] > c["due"]]
+        broken = [c for c in commitments if c["status"] == "broken"]
+        today = self.run.today.isoformat()
+        overdue = [c for c in commitments if c["status"] == "open" and c["due"] < today]
+        events = (
+            [f"broken: {plain(c['text'], one_line=True)} (due {c['due']})" for c in broken]
+            + [f"open past due: {plain(c['text'], one_line=True)} (due {c['due']})"
+               for c in overdue]
+            + [f"kept late: {plain(c['text'], one_line=True)} (due {c['due']}, kept "
+               f"{(c['closed_at'] or '')[:10]})" for c in late]
+            + [f"kept on time: {plain(c['text'], one_line=True)} (due {c['due']})"
+               for c in on_time]
+        )
+        counts = ", ".join(
+            text for n, text in (
+                (r["kept_n"], f"{r['kept_n']} kept on time"),
+                (r["late_n"], f"{r['late_n']} kept late"),
+                (r["broken_n"], f"{r['broken_n']} broken"),
+                (r["over_n"], f"{r['over_n']} open past due"),
+            ) if n
+        ) or "no commitments kept or broken yet"
+        parts = [Part(
+            "trust", "commitments", round(r["tc_n"], 2),
+            f"{counts}; with {hc.trust_prior:g} imagined at {100 * hc.trust_prior_mean:.0f}% "
+            f"(late counts {100 * hc.trust_late_credit:.0f}%, past due "
+            f"{100 * hc.trust_overdue_credit:.0f}%): {100 * r['commit_n']:.0f}%, "
+            f"{share('commit')}",
+            events[:12],
+        )]
+        cad = r["cad"]
+        if cad > 0:
+            wn = r["wn"]
+            events = []
+            for b in range(r["windows_n"]):
+                first, last = _window_dates(wn - 1 - b, cad)
+                mark = "touched" if r["hitmask_n"] >> b & 1 else "no touch"
+                events.append(f"{first} to {last}: {mark}")
+            parts.append(Part(
+                "trust", "consistency", round(r["ts_n"], 2),
+                f"a touch in {r['hits_n']} of the last {_n(r['windows_n'], 'window')} of "
+                f"{cad} days (at most {self.run.windows}, none before the first touch; plus "
+                f"{hc.trust_consistency_prior:g} imagined at half): {100 * r['cons_n']:.0f}%, "
+                f"{share('cons')}",
+                events,
+            ))
+        else:
+            parts.append(Part(
+                "trust", "consistency", 0.0,
+                "no cadence set, so consistency is not counted (its weight goes to the others)",
+            ))
+        parts.append(Part(
+            "trust", "reciprocity", round(r["tr_n"], 2),
+            f"{_n(r['in_n'], 'message')} from them, {r['out_n']} from you, "
+            f"{_n(r['mut_n'], 'time')} together: {100 * r['recip_n']:.0f}% two-way "
+            f"(one-way contact counts as none), {share('recip')}",
+        ))
+        parts += self._signal_parts("trust")
+        parts += self._clamped("trust", r["tc_n"] + r["ts_n"] + r["tr_n"], r["trust_n"])
+        return parts
+
+    def value(self) -> list[Part]:
+        r, hc = self.row, self.hc
+        points = r["tog_n"] + r["mom_n"]
+        scale = hc.value_scale
+        share = (lambda p: r["value0_n"] * p / points) if points > 0 else (lambda p: 0.0)
+        lam, cut = self.run.lam, dt.datetime.fromisoformat(self.run.cut)
+
+        def now_worth(kind: str, at: str) -> float:
+            age = (cut - dt.datetime.fromisoformat(at)).total_seconds() / 86400
+            return hc.value_points.get(kind, 0.0) * math.exp(-lam * age)
+
+        moments = sorted(
+            self.history["value_moments"], key=lambda m: now_worth(m["kind"], m["at"]),
+            reverse=True,
+        )
+        given = sum(1 for m in moments if m["direction"] == "given")
+        events = [
+            f"{m['at'][:10]} {m['kind']} {m['direction']}"
+            + (f" \u201c{plain(m['note'], one_line=True)}\u201d" if m["note"] else "")
+            + f": {now_worth(m['kind'], m['at']):.1f} points now"
+            for m in moments[:8]
+        ]
+        parts = [Part(
+            "value", "value moments", round(share(r["mom_n"]), 2),
+            f"{given} given, {len(moments) - given} received: {r['mom_n']:.1f} points after "
+            f"decay (half-life {hc.value_half_life_days:g} days)",
+            events,
+        )]
+        together = [
+            t for t in self.history["interactions"]
+            if hc.value_points.get(t["kind"]) and t["kind"] in INTERACTION_KINDS
+        ]
+        kinds = ", ".join(
+            _n(sum(1 for t in together if t["kind"] == k), k)
+            for k in sorted({t["kind"] for t in together})
+        ) or "no meetings or calls"
+        parts.append(Part(
+            "value", "time together", round(share(r["tog_n"]), 2),
+            f"{kinds}: {r['tog_n']:.1f} points after decay; Value = 100 \u00d7 "
+            f"(1 \u2212 e^(\u2212{points:.1f} / {scale:g})) = {r['value0_n']:.1f}",
+            [_event(t) for t in together[-5:][::-1]],
+        ))
+        parts += self._signal_parts("value")
+        parts += self._clamped("value", r["value0_n"], r["value_n"])
+        return parts
+
+    def health(self) -> list[Part]:
+        r, hc = self.row, self.hc
+        balance = math.sqrt(r["trust_n"] * r["value_n"])
+        floor = hc.health_warmth_floor
+        factor = floor + (1 - floor) * r["warmth_n"] / 100
+        parts = [
+            Part("health", "trust and value", round(balance, 2),
+                 f"\u221a(trust {r['trust_n']:.1f} \u00d7 value {r['value_n']:.1f}) = "
+                 f"{balance:.1f}: low when either is low"),
+            Part("health", "warmth", round(factor, 4),
+                 f"\u00d7 ({floor:g} + {1 - floor:g} \u00d7 warmth {r['warmth_n']:.1f} / 100) = "
+                 f"\u00d7 {factor:.2f}, health {r['h_n']}"),
+        ]
+        if r["one_sided"]:
+            high, low = ("trust", "value") if r["t_n"] >= r["v_n"] else ("value", "trust")
+            parts.append(Part(
+                "health", "one-sided", None,
+                f"{high} {r[high[0] + '_n']} is high (\u2265 {hc.one_sided_high}) and {low} "
+                f"{r[low[0] + '_n']} low (\u2264 {hc.one_sided_low})",
+            ))
+        return parts
+
+    def trend(self) -> list[Part]:
+        r, hc = self.row, self.hc
+        change = r["h_n"] - r["h_p"]
+        return [Part(
+            "trend", f"health on {self.run.past}", float(r["h_p"]),
+            f"health {r['h_n']} now, {r['h_p']} on {self.run.past} (from the data up to then: "
+            f"warmth {r['w_p']}, trust {r['t_p']}, value {r['v_p']}); change {change:+d}, "
+            f"{r['trend']} (a change of {hc.trend_threshold} or more either way counts)",
+        )]
+
+    def stage(self) -> list[Part]:
+        r, hc = self.row, self.hc
+        derived = r["stage_derived"]
+        span = int(r["span_n"])
+        if r["two_n"] is None:
+            why = "no two-way touch yet: one-way contact is not a relationship"
+        else:
+            facts = (
+                f"reciprocity {100 * r['recip_n']:.0f}%, {_n(span, 'day')} of history, "
+                f"trust {r['t_n']}, value {r['v_n']}"
+            )
+            need = {
+                "relationship": (hc.relationship_days, hc.relationship_trust,
+                                 hc.relationship_value),
+                "partner": (hc.partner_days, hc.partner_trust, hc.partner_value),
+            }
+            nxt = {"transaction": "relationship", "relationship": "partner"}.get(derived)
+            why = f"{facts}"
+            if nxt:
+                days, trust, value = need[nxt]
+                why += (
+                    f"; {nxt} needs reciprocity \u2265 {100 * hc.relationship_reciprocity:.0f}%, "
+                    f"{days} days, trust \u2265 {trust}, value \u2265 {value}"
+                )
+        parts = [Part("stage", f"derived: {derived}", None, why)]
+        if self.override:
+            parts.insert(0, Part("stage", f"set by you: {self.override}", None,
+                                 f"the stage you chose wins over the derived {derived}"))
+        return parts
+
+
+def _last(rows: list[dict[str, Any]], keep: Any) -> dict[str, Any] | None:
+    for row in reversed(rows):
+        if keep(row):
+            return row
+    return None
+
+
+def describe(health: Health) -> str:
+    """The explanation in plain words, for ``crb show PERSON``."""
+    h = health
+    stage = h.stage
+    if h.stage != h.stage_derived:
+        stage = f"{h.stage} (set by you; derived {h.stage_derived})"
+    lines = [
+        f"Health {h.health}, {h.trend} ({h.health_past} thirty days before). Stage: {stage}."
+        + ("  One-sided." if h.one_sided else ""),
+    ]
+    titles = {"warmth": f"Warmth {h.warmth}", "trust": f"Trust {h.trust}",
+              "value": f"Value {h.value}", "health": "Health", "trend": "Trend",
+              "stage": "Stage"}
+    for gauge in EXPLAINED:
+        parts = h.explanation.get(gauge, [])
+        if not parts:
+            continue
+        lines.append(f"{titles[gauge]}:")
+        for part in parts:
+            points = ""
+            if part.value is not None and gauge in SIGNAL_GAUGES:
+                points = f" [{part.value:+.1f}]" if gauge == "trust" else ""
+            lines.append(f"  - {part.label}{points}: {part.detail}")
+            for event in part.events:
+                lines.append(f"      {event}")
+    return "\n".join(lines)

@@ -1,0 +1,580 @@
+"""The health model: DESIGN §4's rules as properties, explain against compute_all, and the
+parts of every score."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crb_tui import Commitment, Identity, Interaction, Person, ValueMoment, hookimpl, plugins
+from crb_tui.config import Config
+from crb_tui.errors import CrbError, NotFound
+from crb_tui.health import Health, compute_all, describe, explain
+from crb_tui.records import DIRECTIONS, INTERACTION_KINDS, TIERS
+from crb_tui.store import Store
+
+TODAY = dt.date(2026, 6, 1)
+PROPERTY = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def stamp(days_ago: float, today: dt.date = TODAY) -> str:
+    moment = dt.datetime.combine(today, dt.time(12, 0), tzinfo=dt.UTC)
+    return (moment - dt.timedelta(days=days_ago)).isoformat()
+
+
+class World:
+    """A small in-memory store that tests fill row by row."""
+
+    def __init__(self) -> None:
+        self.store = Store.open(None)
+        self.db = self.store.db
+        self.keys = 0
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _key(self) -> str:
+        self.keys += 1
+        return f"k{self.keys}"
+
+    def person(self, tier: str = "active", cadence: int | None = None, name: str = "Ada") -> int:
+        cur = self.db.execute(
+            "insert into people (name, tier, cadence_days, created, updated) "
+            "values (?, ?, ?, ?, ?)",
+            [name, tier, cadence, stamp(500), stamp(500)],
+        )
+        return int(cur.lastrowid or 0)
+
+    def touch(self, pid: int, days_ago: float, kind: str = "email", direction: str = "out",
+              subject: str | None = None) -> None:
+        self.db.execute(
+            "insert into interactions (person_id, kind, direction, at, subject, source, "
+            "source_key) values (?, ?, ?, ?, ?, 't', ?)",
+            [pid, kind, direction, stamp(days_ago), subject, self._key()],
+        )
+
+    def promise(self, pid: int, due_in: int, status: str = "open", closed_ago: int | None = None,
+                text: str = "Send the deck", made_ago: int = 200) -> int:
+        due = (TODAY + dt.timedelta(days=due_in)).isoformat()
+        closed = None if closed_ago is None else stamp(closed_ago)
+        cur = self.db.execute(
+            "insert into commitments (person_id, text, due, status, direction, created, closed_at,"
+            " source_key) values (?, ?, ?, ?, 'out', ?, ?, ?)",
+            [pid, text, due, status, stamp(made_ago), closed, self._key()],
+        )
+        return int(cur.lastrowid or 0)
+
+    def value(self, pid: int, days_ago: float, kind: str = "intro", direction: str = "given",
+              note: str | None = None) -> None:
+        self.db.execute(
+            "insert into value_moments (person_id, kind, direction, at, note, source_key) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [pid, kind, direction, stamp(days_ago), note, self._key()],
+        )
+
+    def scores(self, pid: int, today: dt.date = TODAY, config: Config | None = None
+               ) -> dict[str, Any]:
+        compute_all(self.store, config or Config(), today, [pid])
+        rows = list(self.db.query("select * from health where person_id = ?", [pid]))
+        assert len(rows) == 1
+        return rows[0]
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    w = World()
+    try:
+        yield w
+    finally:
+        w.close()
+
+
+@pytest.fixture
+def register_plugin() -> Iterator[Any]:
+    registered: list[object] = []
+
+    def register(obj: object, name: str) -> None:
+        plugins.pm.register(obj, name=name)
+        registered.append(obj)
+
+    try:
+        yield register
+    finally:
+        for obj in registered:
+            plugins.pm.unregister(obj)
+
+
+# -- strategies ------------------------------------------------------------------------------
+
+touches = st.lists(
+    st.tuples(
+        st.floats(min_value=0, max_value=500, allow_nan=False),
+        st.sampled_from(INTERACTION_KINDS),
+        st.sampled_from(DIRECTIONS),
+    ),
+    max_size=12,
+)
+promises = st.lists(
+    st.tuples(
+        st.integers(min_value=-300, max_value=60),  # due, days from today
+        st.sampled_from(["open", "kept", "broken"]),
+        st.integers(min_value=0, max_value=300),  # closed, days ago
+    ),
+    max_size=5,
+)
+cadences = st.tuples(st.sampled_from(TIERS), st.one_of(st.none(), st.integers(1, 120)))
+moments = st.lists(
+    st.tuples(
+        st.floats(min_value=0, max_value=500, allow_nan=False),
+        st.sampled_from(["intro", "advice", "resource", "referral", "deal", "other"]),
+        st.sampled_from(["given", "received"]),
+    ),
+    max_size=4,
+)
+
+
+def build(w: World, cadence: tuple[str, int | None], history: list[Any],
+          commitments: list[Any] = (), values: list[Any] = ()) -> int:  # type: ignore[assignment]
+    pid = w.person(*cadence)
+    for days_ago, kind, direction in history:
+        w.touch(pid, days_ago, kind, direction)
+    for due_in, status, closed_ago in commitments:
+        w.promise(pid, due_in, status, None if status == "open" else closed_ago)
+    for days_ago, kind, direction in values:
+        w.value(pid, days_ago, kind, direction)
+    return pid
+
+
+# -- DESIGN §4: the properties -----------------------------------------------------------------
+
+
+@PROPERTY
+@given(cadences, touches, promises, st.floats(0, 500, allow_nan=False),
+       st.sampled_from(["meeting", "call", "mutual email"]))
+def test_a_new_two_way_touch_never_lowers_warmth(cadence, history, commitments, ago, kind) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history, commitments)
+        before = w.scores(pid)["warmth"]
+        if kind == "mutual email":
+            w.touch(pid, ago, "email", "mutual")
+        else:
+            w.touch(pid, ago, kind, "out")
+        after = w.scores(pid)["warmth"]
+        assert after >= before
+    finally:
+        w.close()
+
+
+@PROPERTY
+@given(cadences, touches, st.integers(1, 400))
+def test_time_passing_with_nothing_new_never_raises_warmth(cadence, history, days) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history)
+        before = w.scores(pid)["warmth"]
+        after = w.scores(pid, TODAY + dt.timedelta(days=days))["warmth"]
+        assert after <= before
+    finally:
+        w.close()
+
+
+@PROPERTY
+@given(cadences, touches, promises, st.integers(-300, 60), st.booleans())
+def test_keeping_a_commitment_never_lowers_trust(cadence, history, commitments, due_in,
+                                                  retroactive) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history, commitments)
+        cid = w.promise(pid, due_in)
+        before = w.scores(pid)["trust"]
+        # Kept today (late if it was already due), or marked kept on its due date.
+        closed = stamp(max(0, -due_in)) if retroactive else stamp(0)
+        w.db.execute("update commitments set status = 'kept', closed_at = ? where id = ?",
+                     [closed, cid])
+        after = w.scores(pid)["trust"]
+        assert after >= before
+    finally:
+        w.close()
+
+
+@PROPERTY
+@given(cadences, touches, promises, st.integers(-300, 60))
+def test_breaking_a_commitment_never_raises_trust(cadence, history, commitments, due_in) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history, commitments)
+        cid = w.promise(pid, due_in)
+        before = w.scores(pid)["trust"]
+        w.db.execute("update commitments set status = 'broken', closed_at = ? where id = ?",
+                     [stamp(0), cid])
+        after = w.scores(pid)["trust"]
+        assert after <= before
+    finally:
+        w.close()
+
+
+one_way = st.tuples(
+    st.sampled_from(["in", "out"]),
+    st.lists(
+        st.tuples(st.floats(0, 800, allow_nan=False), st.sampled_from(["email", "message"])),
+        min_size=1, max_size=15,
+    ),
+    st.lists(  # notes and connections, any direction: touches, never conversation
+        st.tuples(st.floats(0, 800, allow_nan=False), st.sampled_from(["note", "connection"]),
+                  st.sampled_from(DIRECTIONS)),
+        max_size=4,
+    ),
+)
+
+
+@PROPERTY
+@given(cadences, one_way, moments, st.integers(0, 6))
+def test_one_way_contact_alone_is_never_a_relationship(cadence, contact, values, kept) -> None:
+    w = World()
+    try:
+        direction, messages, others = contact
+        history = [(ago, kind, direction) for ago, kind in messages] + list(others)
+        # Everything else as favourable as it gets: value given and promises kept.
+        pid = build(w, cadence, history, [(-10, "kept", 12)] * kept, values * 3)
+        row = w.scores(pid)
+        assert row["stage"] not in ("relationship", "partner")
+        assert row["last_two_way"] is None
+        assert explain(w.store, Config(), pid, TODAY).stage == row["stage"]
+    finally:
+        w.close()
+
+
+@PROPERTY
+@given(cadences, st.lists(st.tuples(st.floats(0, 500, allow_nan=False),
+                                    st.sampled_from(INTERACTION_KINDS),
+                                    st.sampled_from(DIRECTIONS)), max_size=3),
+       st.lists(st.tuples(st.integers(-300, 60), st.sampled_from(["open", "kept", "broken"]),
+                          st.integers(0, 300)), max_size=3))
+def test_a_small_history_never_swings_trust_to_the_ends(cadence, history, commitments) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history, commitments)
+        assert 10 < w.scores(pid)["trust"] < 90
+    finally:
+        w.close()
+
+
+@PROPERTY
+@given(cadences, touches, promises, moments)
+def test_explain_gives_the_numbers_compute_all_stores(cadence, history, commitments,
+                                                      values) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history, commitments, values)
+        other = build(w, ("key", None), [(3, "meeting", "mutual")])
+        compute_all(w.store, Config(), TODAY)
+        stored = next(w.db.query("select * from health where person_id = ?", [pid]))
+        h = explain(w.store, Config(), pid, TODAY)
+        for key in ("warmth", "trust", "value", "health", "health_past", "trend", "stage",
+                    "last_touch", "last_two_way", "cadence_days", "overdue"):
+            assert getattr(h, key) == stored[key], key
+        assert h.one_sided == bool(stored["one_sided"])
+        assert other != pid
+    finally:
+        w.close()
+
+
+# -- compute_all -------------------------------------------------------------------------------
+
+
+def test_explain_matches_compute_all_on_a_varied_network(world: World) -> None:
+    ids = []
+    for n in range(12):
+        pid = world.person(TIERS[n % 4], [None, 7, 30][n % 3], name=f"P{n}")
+        ids.append(pid)
+        for k in range(n * 3):
+            kind = INTERACTION_KINDS[(n + k) % len(INTERACTION_KINDS)]
+            world.touch(pid, (k * 17 + n) % 400, kind, DIRECTIONS[(n * k) % 3])
+        for k in range(n % 4):
+            world.promise(pid, 20 - 40 * k, ["open", "kept", "broken"][(n + k) % 3], 3 + k)
+        for k in range(n % 3):
+            world.value(pid, 10 + 90 * k, ["intro", "deal", "advice"][k], "received")
+    assert compute_all(world.store, Config(), TODAY) == 12
+    stored = {r["person_id"]: r for r in world.db.query("select * from health")}
+    for pid in ids:
+        h = explain(world.store, Config(), pid, TODAY)
+        row = stored[pid]
+        assert (h.warmth, h.trust, h.value, h.health, h.health_past, h.trend, h.stage) == (
+            row["warmth"], row["trust"], row["value"], row["health"], row["health_past"],
+            row["trend"], row["stage"],
+        )
+
+
+def test_recomputing_some_people_touches_only_their_rows(world: World) -> None:
+    a, b, c = (world.person(name=n) for n in "ABC")
+    for pid in (a, b, c):
+        world.touch(pid, 5, "meeting", "mutual")
+    assert compute_all(world.store, Config(), TODAY) == 3
+    later = TODAY + dt.timedelta(days=40)
+    assert compute_all(world.store, Config(), later, [a, b]) == 2
+    rows = {r["person_id"]: r for r in world.db.query("select * from health")}
+    assert rows[a]["computed_on"] == rows[b]["computed_on"] == later.isoformat()
+    assert rows[c]["computed_on"] == TODAY.isoformat()
+    assert rows[a]["warmth"] < rows[c]["warmth"]
+    assert compute_all(world.store, Config(), TODAY, []) == 0
+
+
+def test_people_merged_away_lose_their_row(world: World) -> None:
+    a, b = world.person(name="A"), world.person(name="B")
+    compute_all(world.store, Config(), TODAY)
+    world.db.execute("update people set merged_into = ? where id = ?", [a, b])
+    assert compute_all(world.store, Config(), TODAY, [b]) == 0
+    assert [r["person_id"] for r in world.db.query("select person_id from health")] == [a]
+    with pytest.raises(CrbError, match="merged into"):
+        explain(world.store, Config(), b, TODAY)
+
+
+def test_the_write_path_feeds_the_model(world: World) -> None:
+    s = world.store
+    t = dt.datetime(2026, 5, 20, 10, tzinfo=dt.UTC)
+    ada = Identity("email", "ada@example.com")
+    result = s.write([
+        Person("Ada Lovelace", [ada], tier="key"),
+        Interaction("m1", "email", "out", t - dt.timedelta(days=3), ada),
+        Interaction("m2", "email", "in", t, ada, subject="Re: hi"),
+        Commitment(ada, "Send the deck", dt.date(2026, 5, 25), status="kept", closed_at=t),
+        ValueMoment(ada, "advice", "received", t),
+    ], "test")
+    assert not result.rejected
+    compute_all(s, Config(), TODAY, result.touched_people)
+    (row,) = world.db.query("select * from health")
+    assert row["last_two_way"] == (t - dt.timedelta(days=3)).isoformat()
+    # 15 days since, cadence 14: one day into the decay, 100 * 2 ** (-1 / 14)
+    assert row["cadence_days"] == 14 and row["warmth"] == 95 and row["stage"] == "transaction"
+
+
+# -- the parts of the model ------------------------------------------------------------------
+
+
+def test_warmth_holds_for_a_cadence_then_halves(world: World) -> None:
+    pid = world.person("active")  # 30 days
+    world.touch(pid, 30, "call", "in")
+    assert world.scores(pid)["warmth"] == 100
+    assert world.scores(pid, TODAY + dt.timedelta(days=30))["warmth"] == 50
+    assert world.scores(pid, TODAY + dt.timedelta(days=60))["warmth"] == 25
+
+
+def test_two_way_needs_both_sides_and_takes_the_earlier(world: World) -> None:
+    pid = world.person("active")
+    world.touch(pid, 50, "email", "out")
+    assert world.scores(pid)["last_two_way"] is None
+    world.touch(pid, 40, "email", "in")
+    world.touch(pid, 2, "email", "out")  # unanswered so far
+    assert world.scores(pid)["last_two_way"] == stamp(40)
+    world.touch(pid, 10, "note", "mutual")
+    world.touch(pid, 5, "connection", "mutual")
+    assert world.scores(pid)["last_two_way"] == stamp(40)
+    assert world.scores(pid)["last_touch"] == stamp(2)
+
+
+def test_overdue_is_days_past_cadence_over_cadence(world: World) -> None:
+    pid = world.person("key")  # 14 days
+    world.touch(pid, 28, "email", "out")
+    assert world.scores(pid)["overdue"] == pytest.approx(1.0)
+    none = world.person("none")
+    world.touch(none, 28, "email", "out")
+    row = world.scores(none)
+    assert row["overdue"] is None and row["cadence_days"] == 0
+
+
+def test_consistency_counts_whole_windows_with_a_touch(world: World) -> None:
+    steady, bursty = world.person("active"), world.person("active")
+    for k in range(7):
+        world.touch(steady, 30 * k + 15, "email", "out")
+        world.touch(bursty, k, "email", "out")
+    h_steady = explain(world.store, Config(), steady, TODAY)
+    h_bursty = explain(world.store, Config(), bursty, TODAY)
+    assert h_steady.trust > h_bursty.trust
+    (cons,) = [p for p in h_steady.explanation["trust"] if p.label == "consistency"]
+    assert "a touch in 6 of the last 6 windows of 30 days" in cons.detail
+    assert len(cons.events) == 6 and all(e.endswith("touched") for e in cons.events)
+
+
+def test_value_decays_with_a_half_life(world: World) -> None:
+    fresh, old = world.person(), world.person()
+    world.value(fresh, 0, "referral", "received")
+    world.value(old, 180.5, "referral", "given")  # half a day before today's noon counts too
+    f = explain(world.store, Config(), fresh, TODAY)
+    o = explain(world.store, Config(), old, TODAY)
+    (fp,) = [p for p in f.explanation["value"] if p.label == "value moments"]
+    (op,) = [p for p in o.explanation["value"] if p.label == "value moments"]
+    assert fp.detail.startswith("0 given, 1 received: 25.0 points")
+    assert op.detail.startswith("1 given, 0 received: 12.5 points")
+    assert f.value == 34 and o.value == 19  # 100 * (1 - exp(-points / 60))
+
+
+def test_health_is_low_when_trust_or_value_is_low(world: World) -> None:
+    trusted = world.person("active")
+    for k in range(8):
+        world.touch(trusted, 20 * k + 1, "email", "in")
+        world.touch(trusted, 20 * k, "email", "out")
+        world.promise(trusted, -10 - 20 * k, "kept", 15 + 20 * k)
+    h = explain(world.store, Config(), trusted, TODAY)
+    assert h.trust >= 60 and h.value <= 30
+    assert h.one_sided
+    assert h.health <= h.value
+    assert any(p.label == "one-sided" for p in h.explanation["health"])
+
+
+def test_stage_grows_to_relationship_and_partner(world: World) -> None:
+    pid = world.person("active")
+    for k in range(0, 400, 20):
+        world.touch(pid, k, "meeting", "mutual")
+        world.touch(pid, k + 2, "email", "in")
+        world.touch(pid, k + 3, "email", "out")
+    for k in range(6):
+        world.promise(pid, -30 * k - 5, "kept", 30 * k + 6)
+        world.value(pid, 30 * k + 1, "referral", "received")
+    h = explain(world.store, Config(), pid, TODAY)
+    assert h.stage == "partner", describe(h)
+    config = Config()
+    config.health.partner_days = 1000
+    assert explain(world.store, config, pid, TODAY).stage == "relationship"
+
+
+def test_a_stage_override_wins(world: World) -> None:
+    pid = world.person()
+    world.touch(pid, 3, "email", "out")
+    world.db.execute("update people set stage_override = 'partner' where id = ?", [pid])
+    assert world.scores(pid)["stage"] == "partner"
+    h = explain(world.store, Config(), pid, TODAY)
+    assert (h.stage, h.stage_derived) == ("partner", "contact")
+    assert h.explanation["stage"][0].label == "set by you: partner"
+    assert "set by you" in describe(h)
+
+
+def test_trend_growing(world: World) -> None:
+    pid = world.person("active")
+    for k in range(0, 25, 3):
+        world.touch(pid, k, "meeting", "mutual")
+        world.value(pid, k, "advice", "given")
+    row = world.scores(pid)
+    assert row["trend"] == "growing" and row["health"] > row["health_past"]
+
+
+def test_trend_fading(world: World) -> None:
+    pid = world.person("key")
+    for k in range(35, 300, 7):
+        world.touch(pid, k, "meeting", "mutual")
+        world.value(pid, k, "advice", "given")
+    row = world.scores(pid)
+    assert row["trend"] == "fading" and row["health"] < row["health_past"]
+
+
+def test_the_past_only_sees_what_existed_then(world: World) -> None:
+    pid = world.person("active")
+    world.touch(pid, 60, "meeting", "mutual")
+    cid = world.promise(pid, -40, "broken", 5)  # broken 5 days ago: still open back then
+    world.db.execute("update commitments set created = ? where id = ?", [stamp(100), cid])
+    h = explain(world.store, Config(), pid, TODAY)
+    (past,) = h.explanation["trend"]
+    assert h.health_past >= h.health
+    assert past.label == f"health on {TODAY - dt.timedelta(days=30)}"
+
+
+def test_plugin_signals_change_the_score_and_the_explanation(
+    world: World, register_plugin: Any
+) -> None:
+    pid = world.person("active")
+    world.touch(pid, 3, "meeting", "mutual", subject="Lunch")
+    before = explain(world.store, Config(), pid, TODAY)
+    seen: list[dict[str, Any]] = []
+
+    class Vouched:
+        @hookimpl
+        def health_signals(self, person, history):
+            seen.append(history)
+            if person["id"] != pid:
+                return None
+            return [
+                {"gauge": "trust", "points": 12, "reason": "vouched for by \x1b[31ma friend"},
+                {"gauge": "nonsense", "points": 1, "reason": "ignored"},
+            ]
+
+    class Broken:
+        @hookimpl
+        def health_signals(self, person, history):
+            raise RuntimeError("boom")
+
+    register_plugin(Vouched(), "vouched")
+    register_plugin(Broken(), "broken")
+    after = explain(world.store, Config(), pid, TODAY)
+    assert after.trust == min(100, before.trust + 12)
+    (part,) = [p for p in after.explanation["trust"] if p.label == "signal from vouched"]
+    assert part.value == 12 and "vouched for by ^[[31ma friend" == part.detail
+    assert "\x1b" not in describe(after)
+    assert seen[0]["today"] == TODAY and seen[0]["interactions"][0]["subject"] == "Lunch"
+    assert world.scores(pid)["trust"] == after.trust
+    assert world.scores(pid)["health"] == after.health
+
+
+# -- explain, describe, as_dict ---------------------------------------------------------------
+
+
+def test_explain_shows_the_events_behind_the_numbers(world: World) -> None:
+    pid = world.person("active")
+    world.touch(pid, 45, "meeting", "mutual", subject="Quarterly \x1b[2Jreview")
+    world.touch(pid, 50, "email", "out", subject="Agenda")
+    world.promise(pid, -92, "broken", 80, text="Send proposal")
+    world.promise(pid, -50, "kept", 52, text="Intro to Bob")
+    world.promise(pid, -20, "kept", 10, text="Share the report")
+    world.value(pid, 45, "intro", "given", note="to Bob")
+    h = explain(world.store, Config(), pid, TODAY)
+    warmth = h.explanation["warmth"][0]
+    assert warmth.label == "last two-way touch"
+    assert warmth.detail.startswith("45 days ago") and "cadence 30 days" in warmth.detail
+    assert any("Quarterly ^[[2Jreview" in e for e in warmth.events)
+    commitments = h.explanation["trust"][0]
+    assert commitments.detail.startswith("1 kept on time, 1 kept late, 1 broken")
+    assert f"broken: Send proposal (due {TODAY - dt.timedelta(days=92)})" in commitments.events
+    trust_points = sum(p.value or 0 for p in h.explanation["trust"])
+    assert round(trust_points) == h.trust
+    text = describe(h)
+    assert text.startswith(f"Health {h.health}, {h.trend}")
+    for heading in ("Warmth", "Trust", "Value", "Health:", "Trend:", "Stage:"):
+        assert heading in text
+    assert "\x1b" not in text
+
+
+def test_as_dict_is_stable_json(world: World) -> None:
+    pid = world.person()
+    h = explain(world.store, Config(), pid, TODAY)
+    data = json.loads(json.dumps(h.as_dict()))
+    assert list(data) == [
+        "person_id", "warmth", "trust", "value", "health", "trend", "health_past", "stage",
+        "stage_derived", "one_sided", "last_touch", "last_two_way", "cadence_days", "overdue",
+        "explanation",
+    ]
+    assert list(data["explanation"]) == ["warmth", "trust", "value", "health", "trend", "stage"]
+    assert set(data["explanation"]["trust"][0]) == {"gauge", "label", "value", "detail", "events"}
+    assert isinstance(h, Health) and data["stage"] == "contact" and data["warmth"] == 0
+
+
+def test_bad_input(world: World) -> None:
+    with pytest.raises(NotFound):
+        explain(world.store, Config(), 99, TODAY)
+    with pytest.raises(CrbError, match="must be a date"):
+        compute_all(world.store, Config(), "2026-06-01")  # type: ignore[arg-type]
+
+
+def test_weights_come_from_config(world: World) -> None:
+    pid = world.person("active")
+    world.touch(pid, 3, "meeting", "mutual")
+    config = Config()
+    config.health.value_points = {**config.health.value_points, "meeting": 60.0}
+    assert explain(world.store, config, pid, TODAY).value > explain(
+        world.store, Config(), pid, TODAY).value
