@@ -85,6 +85,20 @@ class CalendarOptions:
     """Skip events the user declined."""
 
 
+def options_from_settings(cfg: dict[str, Any], today: dt.date) -> CalendarOptions:
+    """Options from a calendar source's settings (``past_days``, ``future_days``, ``timezone``,
+    ``max_attendees``, ``skip_declined``), shared by every calendar source."""
+    from crb_tui.clock import user_tz
+
+    return CalendarOptions(
+        window_start=today - dt.timedelta(days=max(0, int(cfg.get("past_days", 730)))),
+        window_end=today + dt.timedelta(days=max(0, int(cfg.get("future_days", 60)))),
+        default_tz=user_tz(str(cfg.get("timezone", ""))),
+        max_attendees=max(0, int(cfg.get("max_attendees", 25))),
+        skip_declined=bool(cfg.get("skip_declined", True)),
+    )
+
+
 def instance_key(value: dt.date | dt.datetime) -> str:
     """``YYYYMMDD`` for a date, ``YYYYMMDDTHHMMSSZ`` (UTC) for an aware datetime."""
     if isinstance(value, dt.datetime):

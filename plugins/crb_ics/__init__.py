@@ -18,15 +18,19 @@ floating times and unknown zones; empty: the system's).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from crb_tui import Reject, Source, SyncContext, hookimpl
-from crb_tui.calendars import CalendarOptions, calendar_records, looks_like_icalendar
-from crb_tui.clock import today, user_tz
+from crb_tui.calendars import (
+    CalendarOptions,
+    calendar_records,
+    looks_like_icalendar,
+    options_from_settings,
+)
+from crb_tui.clock import today
 
 __version__ = "0.1.0"
 
@@ -93,15 +97,7 @@ def read(path: Path) -> bytes | Reject:
 
 
 def options(ctx: SyncContext) -> CalendarOptions:
-    cfg = ctx.config
-    day = today()
-    return CalendarOptions(
-        window_start=day - dt.timedelta(days=max(0, int(cfg.get("past_days", 730)))),
-        window_end=day + dt.timedelta(days=max(0, int(cfg.get("future_days", 60)))),
-        default_tz=user_tz(str(cfg.get("timezone", ""))),
-        max_attendees=max(0, int(cfg.get("max_attendees", 25))),
-        skip_declined=bool(cfg.get("skip_declined", True)),
-    )
+    return options_from_settings(ctx.config, today())
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:
