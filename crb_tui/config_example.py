@@ -19,12 +19,44 @@ HEADER = """\
 # Secrets never go in this file: use { "$env" = "NAME" } or { "$keyring" = "service/user" }.
 """
 
-SOURCES_EXAMPLE = """\
-# Per-source settings, one table per source (`crb plugins` lists the sources).
-# [sources.csv]
-# paths = ["~/exports/contacts.csv"]
-# columns = { email = "Work E-mail", org = "Employer" }
+SOURCES_HEADER = """\
+# Per-source settings, one table per source (`crb plugins` lists the sources). A source runs
+# with `crb sync` once its table is here; file importers also run with `crb import PATH`.
+# Below: CRB's built-in sources with their defaults (uncomment what you change).
 """
+
+
+def _builtin_sources() -> list[Any]:
+    """The sources of CRB's own plugins, read straight from their entry points."""
+    import importlib.metadata
+
+    from crb_tui.plugins import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP
+
+    found: dict[str, Any] = {}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if not ep.dist or ep.dist.name != BUILTIN_DISTRIBUTION:
+            continue
+        module = ep.load()
+        hook = getattr(module, "register_sources", None)
+        if hook is not None:
+            hook(register=lambda source: found.setdefault(source.name, source))
+    return [found[name] for name in sorted(found)]
+
+
+def _sources_example() -> str:
+    out = [SOURCES_HEADER.rstrip()]
+    for source in _builtin_sources():
+        out.append("")
+        title = f" ({source.description})" if source.description else ""
+        out.append(f"# [sources.{source.name}]{title}")
+        for key, value in source.config_schema.items():
+            if isinstance(value, dict):
+                shown = "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+                shown = "{}" if not value else shown
+            else:
+                shown = _toml_value(value)
+            out.append(f"# {key} = {shown}")
+    return "\n".join(out)
 
 KEYMAP_EXAMPLE = """\
 # Remap the app's keys by binding id (see `?` in the app), e.g.:
@@ -81,7 +113,7 @@ def example_toml() -> str:
             else:
                 out.append(f"{sub.name} = {_toml_value(value)}")
     out.append("")
-    out.append(SOURCES_EXAMPLE.rstrip())
+    out.append(_sources_example())
     out.append("")
     out.append(KEYMAP_EXAMPLE.rstrip())
     return "\n".join(out) + "\n"
