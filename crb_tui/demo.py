@@ -988,8 +988,12 @@ class _Generator:
                 elif r < 0.86:
                     status = "broken"
                     closed = self.stamp(max(0, due_d - 3 - int(rng.random() * 20)), 18 * 60)
+                elif due_d <= 30:
+                    status = "open"  # recently overdue: the review puts these first
                 else:
-                    status = "open"  # overdue
+                    # Promises left open for months are, in practice, broken.
+                    status = "broken"
+                    closed = self.stamp(max(0, due_d - 14), 18 * 60)
             cid = self.next_id("commitments")
             rows.append(
                 (

@@ -18,14 +18,16 @@ from crb_tui.store import Store
 
 TIER_WEIGHT = {"key": 3.0, "active": 2.0, "network": 1.0, "none": 0.5}
 
-# Base priorities: commitments first, then the rest in DESIGN §5's order.
+# Base priorities: commitments first (nothing else can outrank them), then what cannot wait
+# (today's meetings, a birthday), then people past cadence (500 + 100 * min(ratio, 5) * tier
+# weight, so at most 2000), after-care, fading, stale goals and new people to triage.
 BASE = {
-    "commitment": 1000,
-    "their_commitment": 800,
-    "meeting": 700,
+    "commitment": 10_000,
+    "their_commitment": 9_000,
+    "meeting": 3_000,
     "past_cadence": 500,
     "aftercare": 450,
-    "anniversary": 420,
+    "anniversary": 2_500,
     "fading": 300,
     "stale_goal": 200,
     "triage": 100,
@@ -268,7 +270,7 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
             when = "today" if d == 0 else f"in {_plural(d, 'day')}"
             items.append(ReviewItem(
                 "anniversary", row["pid"], row["name"], f"Birthday {when}",
-                "Send a personal note", BASE["anniversary"] - d, {"birthday": row["birthday"]},
+                "Send a personal note", BASE["anniversary"] - 500 * d, {"birthday": row["birthday"]},
             ))
 
     # 8. New people from sync, to triage.

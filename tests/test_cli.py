@@ -254,3 +254,14 @@ def test_people_ids_and_rows_page_like_the_list(crb: Crb, db_path: Path, config_
         assert people_rows(app.store, ids[10:20]) == rows[10:20]
     assert people_ids(app.store, search="zzzz-nobody") == []
     app.close()
+
+
+def test_review_puts_commitments_first(crb: Crb, db_path: Path) -> None:
+    crb("import", str(_contacts(db_path.parent)))
+    crb("tier", "bo@beta.io", "key")
+    crb("log", "bo@beta.io", "--kind", "call", "--at", "2025-01-01")
+    crb("promise", "ann@acme.com", "Send the deck", "--due", "today")
+    # Acting today takes a person out of today's queue: look at tomorrow's.
+    items = crb.json("review", "--date", "2026-11-24")["items"]
+    kinds = [i["kind"] for i in items]
+    assert kinds[0] == "commitment" and "past_cadence" in kinds

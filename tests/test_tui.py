@@ -393,6 +393,16 @@ async def test_kept_and_broken_close_the_items_commitment(
 
 
 async def test_kept_asks_which_when_there_are_several(context: AppContext, demo_db: Path) -> None:
+    from crb_tui import actions
+    from crb_tui.review import build_review
+
+    # Give the first person who is not in the queue for a commitment two open promises.
+    first = next(i for i in build_review(context.store, context.config, TODAY)
+                 if i.kind not in ("commitment", "their_commitment"))
+    for text in ("Send the deck", "Book the dinner"):
+        actions.promise(context.store, first.person_id, text,
+                        due=TODAY + dt.timedelta(days=5), today=TODAY)
+    context.store.db.execute("delete from review_history")
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -737,7 +747,7 @@ async def start_sync(pilot: Pilot[Any], app: CrbApp, name: str, key: str = "s") 
 @pytest.mark.usefixtures("fake_sources")
 async def test_sync_one_source(context: AppContext, demo_db: Path) -> None:
     app = make_app(context, screen="sync")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         text = screen_text(app)
         assert "tui_fake" in text and "never run" in text
@@ -756,7 +766,7 @@ async def test_sync_one_source(context: AppContext, demo_db: Path) -> None:
 @pytest.mark.usefixtures("fake_sources")
 async def test_sync_failure_is_reported_not_raised(context: AppContext, demo_db: Path) -> None:
     app = make_app(context, screen="sync")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         await start_sync(pilot, app, "tui_broken", key="enter")
         await settle(pilot)
@@ -773,7 +783,7 @@ async def test_sync_failure_is_reported_not_raised(context: AppContext, demo_db:
 @pytest.mark.usefixtures("fake_sources")
 async def test_sync_can_be_cancelled(context: AppContext, demo_db: Path) -> None:
     app = make_app(context, screen="sync")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         screen = await start_sync(pilot, app, "tui_slow")
         for _ in range(250):
@@ -798,7 +808,7 @@ async def test_sync_all_runs_the_configured_sources(
     config.write_text(CONFIG + "\n[sources.tui_fake]\n", encoding="utf-8")
     context = AppContext(db_path=demo_db, config_path=config)
     app = make_app(context, screen="sync")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "a")
         assert rows(demo_db, "select source from sync_state order by source") == [("tui_fake",)]
@@ -807,7 +817,7 @@ async def test_sync_all_runs_the_configured_sources(
 
 async def test_sync_all_without_configured_sources_says_so(context: AppContext) -> None:
     app = make_app(context, screen="sync")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "a")
         assert any("No sources are configured" in n for n in notifications(app))
