@@ -23,14 +23,24 @@ DEFAULT_DIRECTION = {
 
 
 def _history(
-    store: Store, person_id: int | None, action: str, detail: dict[str, Any], day: dt.date,
+    store: Store,
+    person_id: int | None,
+    action: str,
+    detail: dict[str, Any],
+    day: dt.date,
     item_kind: str | None = None,
 ) -> None:
     store.db.execute(
         "insert into review_history (at, day, person_id, item_kind, action, detail) "
         "values (?, ?, ?, ?, ?, ?)",
-        [iso(now_utc()), day.isoformat(), person_id, item_kind, action,
-         json.dumps(detail, ensure_ascii=False, sort_keys=True)],
+        [
+            iso(now_utc()),
+            day.isoformat(),
+            person_id,
+            item_kind,
+            action,
+            json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        ],
     )
 
 
@@ -64,12 +74,19 @@ def log_touch(
         raise CrbError(f"{at.date()} is in the future; log what has happened")
     with store.db.atomic():
         cur = store.db.execute(
-            "insert into interactions (person_id, kind, direction, at, subject, source, source_key) "
+            "insert into interactions "
+            "(person_id, kind, direction, at, subject, source, source_key) "
             "values (?, ?, ?, ?, ?, 'manual', ?)",
             [person_id, kind, direction, iso(at), note, f"manual:{uuid.uuid4().hex}"],
         )
-        _history(store, person_id, "log", {"kind": kind, "direction": direction, "note": note},
-                 today, item_kind)
+        _history(
+            store,
+            person_id,
+            "log",
+            {"kind": kind, "direction": direction, "note": note},
+            today,
+            item_kind,
+        )
     return int(cur.lastrowid or 0)
 
 
@@ -81,7 +98,8 @@ def add_note(
     _live_person(store, person_id)
     with store.db.atomic():
         cur = store.db.execute(
-            "insert into notes (person_id, at, text, their_words, source) values (?, ?, ?, ?, 'manual')",
+            "insert into notes (person_id, at, text, their_words, source) "
+            "values (?, ?, ?, ?, 'manual')",
             [person_id, iso(now_utc()), text, int(their_words)],
         )
         _history(store, person_id, "note", {"their_words": their_words}, today)
@@ -89,8 +107,14 @@ def add_note(
 
 
 def promise(
-    store: Store, person_id: int, text: str, *, due: dt.date, today: dt.date,
-    direction: str = "out", item_kind: str | None = None,
+    store: Store,
+    person_id: int,
+    text: str,
+    *,
+    due: dt.date,
+    today: dt.date,
+    direction: str = "out",
+    item_kind: str | None = None,
 ) -> int:
     """A commitment, by the user to the person (``out``) or by them to the user (``in``)."""
     if not text.strip():
@@ -106,13 +130,18 @@ def promise(
             "values (?, ?, ?, 'open', ?, ?, 'manual')",
             [person_id, text, due.isoformat(), direction, iso(now_utc())],
         )
-        _history(store, person_id, "promise", {"text": text, "due": due.isoformat()}, today,
-                 item_kind)
+        _history(
+            store, person_id, "promise", {"text": text, "due": due.isoformat()}, today, item_kind
+        )
     return int(cur.lastrowid or 0)
 
 
 def close_commitment(
-    store: Store, commitment_id: int, *, today: dt.date, broken: bool = False,
+    store: Store,
+    commitment_id: int,
+    *,
+    today: dt.date,
+    broken: bool = False,
     item_kind: str | None = None,
 ) -> dict[str, Any]:
     rows = list(store.db.query("select * from commitments where id = ?", [commitment_id]))
@@ -127,15 +156,28 @@ def close_commitment(
             "update commitments set status = ?, closed_at = ? where id = ?",
             [status, iso(now_utc()), commitment_id],
         )
-        _history(store, row["person_id"], "done",
-                 {"commitment": commitment_id, "status": status}, today, item_kind)
+        _history(
+            store,
+            row["person_id"],
+            "done",
+            {"commitment": commitment_id, "status": status},
+            today,
+            item_kind,
+        )
     row.update(status=status)
     return row
 
 
 def log_value(
-    store: Store, person_id: int, *, kind: str, direction: str, today: dt.date,
-    note: str | None = None, amount: float | None = None, at: dt.datetime | None = None,
+    store: Store,
+    person_id: int,
+    *,
+    kind: str,
+    direction: str,
+    today: dt.date,
+    note: str | None = None,
+    amount: float | None = None,
+    at: dt.datetime | None = None,
     item_kind: str | None = None,
 ) -> int:
     if kind not in r.VALUE_KINDS:
@@ -149,13 +191,19 @@ def log_value(
             "values (?, ?, ?, ?, ?, ?, 'manual')",
             [person_id, kind, direction, iso(at or now_utc()), note, amount],
         )
-        _history(store, person_id, "value", {"kind": kind, "direction": direction}, today,
-                 item_kind)
+        _history(
+            store, person_id, "value", {"kind": kind, "direction": direction}, today, item_kind
+        )
     return int(cur.lastrowid or 0)
 
 
 def set_goal(
-    store: Store, person_id: int, text: str | None, *, today: dt.date, replace: bool = False,
+    store: Store,
+    person_id: int,
+    text: str | None,
+    *,
+    today: dt.date,
+    replace: bool = False,
     item_kind: str | None = None,
 ) -> int | None:
     """Add a current goal (``replace`` retires the others), or with no text re-confirm them all."""
@@ -187,7 +235,9 @@ def snooze(
 ) -> None:
     if until <= today:
         raise CrbError(f"snooze until {until}: pick a date after today")
-    _update_person(store, person_id, {"snoozed_until": until.isoformat()}, "snooze", today, item_kind)
+    _update_person(
+        store, person_id, {"snoozed_until": until.isoformat()}, "snooze", today, item_kind
+    )
 
 
 def set_tier(
@@ -207,12 +257,20 @@ def set_cadence(
 
 
 def archive(
-    store: Store, person_id: int, *, today: dt.date, undo: bool = False,
+    store: Store,
+    person_id: int,
+    *,
+    today: dt.date,
+    undo: bool = False,
     item_kind: str | None = None,
 ) -> None:
     _update_person(
-        store, person_id, {"archived": 0 if undo else 1, "triage": 0},
-        "unarchive" if undo else "archive", today, item_kind,
+        store,
+        person_id,
+        {"archived": 0 if undo else 1, "triage": 0},
+        "unarchive" if undo else "archive",
+        today,
+        item_kind,
     )
 
 
@@ -232,7 +290,11 @@ def ignore_identity(store: Store, kind: str, value: str, reason: str = "user") -
 
 
 def _update_person(
-    store: Store, person_id: int, fields: dict[str, Any], action: str, today: dt.date,
+    store: Store,
+    person_id: int,
+    fields: dict[str, Any],
+    action: str,
+    today: dt.date,
     item_kind: str | None,
 ) -> None:
     _live_person(store, person_id)
@@ -240,5 +302,11 @@ def _update_person(
     sets = ", ".join(f"{k} = ?" for k in fields)
     with store.db.atomic():
         store.db.execute(f"update people set {sets} where id = ?", [*fields.values(), person_id])
-        _history(store, person_id, action,
-                 {k: v for k, v in fields.items() if k != "updated"}, today, item_kind)
+        _history(
+            store,
+            person_id,
+            action,
+            {k: v for k, v in fields.items() if k != "updated"},
+            today,
+            item_kind,
+        )

@@ -92,18 +92,32 @@ class CrbGroup(click.Group):
 
 
 @click.group(cls=CrbGroup, invoke_without_command=True)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="CRB_DB", help="Database file (env CRB_DB).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="CRB_CONFIG", help="Config file (env CRB_CONFIG).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CRB_DB",
+    help="Database file (env CRB_DB).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CRB_CONFIG",
+    help="Config file (env CRB_CONFIG).",
+)
 @click.option("--demo", is_flag=True, help="Use the separate demo database (created on first use).")
 @click.option("--screen", type=click.Choice(SCREENS), default=None, help="Screen to open on.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 @click.version_option(__version__, prog_name="crb")
 @click.pass_context
 def cli(
-    ctx: click.Context, db_path: Path | None, config_path: Path | None, demo: bool,
-    screen: str | None, debug: bool,
+    ctx: click.Context,
+    db_path: Path | None,
+    config_path: Path | None,
+    demo: bool,
+    screen: str | None,
+    debug: bool,
 ) -> None:
     """CRB: Customer Relationship Building. With no command, opens the app."""
     ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
@@ -135,7 +149,9 @@ def _open_app(app: AppContext, screen: str | None) -> None:
 def demo(n_people: int, seed: int, replace: bool, as_json: bool) -> None:
     """Fill the database with a realistic synthetic data set (deterministic by --seed)."""
     app = _ctx()
-    counts = app.generate_demo(people=n_people, seed=seed, replace=replace, show_progress=not as_json)
+    counts = app.generate_demo(
+        people=n_people, seed=seed, replace=replace, show_progress=not as_json
+    )
     if as_json:
         emit_json({"database": str(app.db_path), "counts": counts})
     else:
@@ -176,16 +192,35 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
 
 @cli.command(name="import")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", default="auto", show_default=True,
-              help="auto, crb-json, or a format a plugin reads (see `crb plugins`).")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    help="auto, crb-json, or a format a plugin reads (see `crb plugins`).",
+)
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write rejected records to this file (JSON lines).")
-@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
-              help="Column mapping for CSV files, e.g. --map email='Work E-mail' (repeatable).")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write rejected records to this file (JSON lines).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Column mapping for CSV files, e.g. --map email='Work E-mail' (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True)
-def import_(paths: tuple[str, ...], fmt: str, dry_run: bool, rejects: Path | None,
-            mapping: tuple[str, ...], as_json: bool) -> None:
+def import_(
+    paths: tuple[str, ...],
+    fmt: str,
+    dry_run: bool,
+    rejects: Path | None,
+    mapping: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Import files (contacts, mail, calendars, or a CRB JSON export)."""
     from crb_tui.importing import import_paths
 
@@ -196,9 +231,14 @@ def import_(paths: tuple[str, ...], fmt: str, dry_run: bool, rejects: Path | Non
         if not sep or not field_name.strip() or not column.strip():
             raise CrbError(f"--map {item!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
         columns[field_name.strip()] = column.strip()
-    summaries = import_paths(app, list(paths), fmt=fmt, dry_run=dry_run,
-                             progress=None if as_json else _progress_printer(),
-                             options={"columns": columns} if columns else None)
+    summaries = import_paths(
+        app,
+        list(paths),
+        fmt=fmt,
+        dry_run=dry_run,
+        progress=None if as_json else _progress_printer(),
+        options={"columns": columns} if columns else None,
+    )
     _print_summaries(summaries, as_json, dry_run)
     if rejects is not None:
         with open(rejects, "w", encoding="utf-8") as fh:
@@ -216,12 +256,15 @@ def import_(paths: tuple[str, ...], fmt: str, dry_run: bool, rejects: Path | Non
 def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """Run data sources (all configured ones, or those named)."""
     app = _ctx()
-    summaries = app.sync(list(sources) or None, dry_run=dry_run,
-                         progress=None if as_json else _progress_printer())
+    summaries = app.sync(
+        list(sources) or None, dry_run=dry_run, progress=None if as_json else _progress_printer()
+    )
     if not summaries and not as_json:
         available = ", ".join(sorted(app.sources())) or "none"
-        click.echo("No sources configured: add a [sources.NAME] table to "
-                   f"{app.config_path}, or name one (available: {available}).")
+        click.echo(
+            "No sources configured: add a [sources.NAME] table to "
+            f"{app.config_path}, or name one (available: {available})."
+        )
         return
     _print_summaries(summaries, as_json, dry_run)
     if any(not s.ok for s in summaries):
@@ -252,19 +295,25 @@ def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
 
 @cli.command()
 @click.option("--search", "-s", default=None, help="Name, organisation, e-mail or note text.")
-@click.option("--sort", type=click.Choice(["name", "health", "-health", "last_touch", "overdue",
-                                           "created"]), default="name", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["name", "health", "-health", "last_touch", "overdue", "created"]),
+    default="name",
+    show_default=True,
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None)
 @click.option("--all", "include_archived", is_flag=True, help="Include archived people.")
 @click.option("--json", "as_json", is_flag=True)
-def people(search: str | None, sort: str, limit: int | None, include_archived: bool,
-           as_json: bool) -> None:
+def people(
+    search: str | None, sort: str, limit: int | None, include_archived: bool, as_json: bool
+) -> None:
     """List people."""
     from crb_tui.queries import list_people
 
     app = _ctx()
-    rows = list_people(app.store, search=search, sort=sort, limit=limit,
-                       include_archived=include_archived)
+    rows = list_people(
+        app.store, search=search, sort=sort, limit=limit, include_archived=include_archived
+    )
     if as_json:
         emit_json({"count": len(rows), "people": rows})
         return
@@ -339,23 +388,37 @@ def _after_action(app: AppContext, person_id: int) -> None:
 
 @cli.command()
 @click.argument("person")
-@click.option("--kind", type=click.Choice(["call", "meeting", "email", "message", "note"]),
-              required=True)
-@click.option("--direction", type=click.Choice(["in", "out", "mutual"]), default=None,
-              help="Default: mutual for calls and meetings, out otherwise.")
+@click.option(
+    "--kind", type=click.Choice(["call", "meeting", "email", "message", "note"]), required=True
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["in", "out", "mutual"]),
+    default=None,
+    help="Default: mutual for calls and meetings, out otherwise.",
+)
 @click.option("--at", "at_text", default=None, help="When (YYYY-MM-DD[THH:MM]); default now.")
 @click.option("--note", default=None)
 @click.option("--json", "as_json", is_flag=True)
-def log(person: str, kind: str, direction: str | None, at_text: str | None, note: str | None,
-        as_json: bool) -> None:
+def log(
+    person: str,
+    kind: str,
+    direction: str | None,
+    at_text: str | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
     """Log a touch with a person."""
     app = _ctx()
     pid = app.store.resolve_person(person)
     at = parse_datetime(at_text, user_tz(app.config.me.timezone), what="--at") if at_text else None
-    iid = actions.log_touch(app.store, pid, kind=kind, direction=direction, at=at, note=note,
-                            today=app.today())
+    iid = actions.log_touch(
+        app.store, pid, kind=kind, direction=direction, at=at, note=note, today=app.today()
+    )
     _after_action(app, pid)
-    _done(as_json, {"interaction_id": iid, "person_id": pid}, f"Logged {kind} with {_name(app, pid)}.")
+    _done(
+        as_json, {"interaction_id": iid, "person_id": pid}, f"Logged {kind} with {_name(app, pid)}."
+    )
 
 
 @cli.command()
@@ -383,11 +446,15 @@ def promise(person: str, text: str, due: str, theirs: bool, as_json: bool) -> No
     today = app.today()
     due_date = parse_date(due, what="--due", base=today)
     pid = app.store.resolve_person(person)
-    cid = actions.promise(app.store, pid, text, due=due_date, today=today,
-                          direction="in" if theirs else "out")
+    cid = actions.promise(
+        app.store, pid, text, due=due_date, today=today, direction="in" if theirs else "out"
+    )
     _after_action(app, pid)
-    _done(as_json, {"commitment_id": cid, "person_id": pid, "due": due_date.isoformat()},
-          f"Commitment #{cid} to {_name(app, pid)}, due {due_date}.")
+    _done(
+        as_json,
+        {"commitment_id": cid, "person_id": pid, "due": due_date.isoformat()},
+        f"Commitment #{cid} to {_name(app, pid)}, due {due_date}.",
+    )
 
 
 @cli.command()
@@ -399,28 +466,45 @@ def done(commitment: int, broken: bool, as_json: bool) -> None:
     app = _ctx()
     row = actions.close_commitment(app.store, commitment, broken=broken, today=app.today())
     _after_action(app, row["person_id"])
-    _done(as_json, {"commitment_id": commitment, "status": row["status"]},
-          f"Commitment #{commitment} {row['status']}.")
+    _done(
+        as_json,
+        {"commitment_id": commitment, "status": row["status"]},
+        f"Commitment #{commitment} {row['status']}.",
+    )
 
 
 @cli.command()
 @click.argument("person")
-@click.option("--kind", type=click.Choice(["intro", "advice", "resource", "referral", "deal",
-                                           "other"]), required=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["intro", "advice", "resource", "referral", "deal", "other"]),
+    required=True,
+)
 @click.option("--given/--received", "given", required=True)
 @click.option("--note", default=None)
 @click.option("--amount", type=float, default=None)
 @click.option("--json", "as_json", is_flag=True)
-def value(person: str, kind: str, given: bool, note: str | None, amount: float | None,
-          as_json: bool) -> None:
+def value(
+    person: str, kind: str, given: bool, note: str | None, amount: float | None, as_json: bool
+) -> None:
     """Log value given to or received from a person."""
     app = _ctx()
     pid = app.store.resolve_person(person)
-    vid = actions.log_value(app.store, pid, kind=kind, direction="given" if given else "received",
-                            note=note, amount=amount, today=app.today())
+    vid = actions.log_value(
+        app.store,
+        pid,
+        kind=kind,
+        direction="given" if given else "received",
+        note=note,
+        amount=amount,
+        today=app.today(),
+    )
     _after_action(app, pid)
-    _done(as_json, {"value_moment_id": vid, "person_id": pid},
-          f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}.")
+    _done(
+        as_json,
+        {"value_moment_id": vid, "person_id": pid},
+        f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}.",
+    )
 
 
 @cli.command()
@@ -449,13 +533,18 @@ def snooze(person: str, until: str, as_json: bool) -> None:
     day = parse_date(shorthand.get(until, until), what="snooze", base=today)
     pid = app.store.resolve_person(person)
     actions.snooze(app.store, pid, day, today=today)
-    _done(as_json, {"person_id": pid, "snoozed_until": day.isoformat()},
-          f"{_name(app, pid)} snoozed until {day}.")
+    _done(
+        as_json,
+        {"person_id": pid, "snoozed_until": day.isoformat()},
+        f"{_name(app, pid)} snoozed until {day}.",
+    )
 
 
 @cli.command()
 @click.argument("person")
-@click.argument("tier_name", metavar="TIER", type=click.Choice(["key", "active", "network", "none"]))
+@click.argument(
+    "tier_name", metavar="TIER", type=click.Choice(["key", "active", "network", "none"])
+)
 @click.option("--json", "as_json", is_flag=True)
 def tier(person: str, tier_name: str, as_json: bool) -> None:
     """Set a person's tier (key, active, network, none)."""
@@ -476,8 +565,11 @@ def cadence(person: str, days: int, as_json: bool) -> None:
     pid = app.store.resolve_person(person)
     actions.set_cadence(app.store, pid, days, today=app.today())
     _after_action(app, pid)
-    _done(as_json, {"person_id": pid, "cadence_days": days},
-          f"Cadence for {_name(app, pid)}: every {days} days.")
+    _done(
+        as_json,
+        {"person_id": pid, "cadence_days": days},
+        f"Cadence for {_name(app, pid)}: every {days} days.",
+    )
 
 
 @cli.command()
@@ -489,8 +581,11 @@ def archive(person: str, undo: bool, as_json: bool) -> None:
     app = _ctx()
     pid = app.store.resolve_person(person)
     actions.archive(app.store, pid, undo=undo, today=app.today())
-    _done(as_json, {"person_id": pid, "archived": not undo},
-          f"{_name(app, pid)} {'restored' if undo else 'archived'}.")
+    _done(
+        as_json,
+        {"person_id": pid, "archived": not undo},
+        f"{_name(app, pid)} {'restored' if undo else 'archived'}.",
+    )
 
 
 def _name(app: AppContext, pid: int) -> str:
@@ -529,8 +624,10 @@ def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
         other = app.store.resolve_person(people_args[1])
         result = merge_people(app.store, keep, other)
         app.recompute([keep])
-        message = (f"Merged {plain(result['merged']['name'])} into {plain(result['kept']['name'])} "
-                   f"(undo with `crb merge --undo`).")
+        message = (
+            f"Merged {plain(result['merged']['name'])} into {plain(result['kept']['name'])} "
+            f"(undo with `crb merge --undo`)."
+        )
     _done(as_json, result, message)
 
 
@@ -538,10 +635,16 @@ def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here instead of standard output.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of standard output.",
+)
 def export(fmt: str, output: Path | None) -> None:
     """Export everything: JSON is lossless (import it into an empty database); CSV lists people."""
     from crb_tui.export import write_json_export, write_people_csv
@@ -608,7 +711,9 @@ def config_init(as_json: bool) -> None:
 
     app = _ctx()
     path = write_starter(app.config_path)
-    _done(as_json, {"config": str(path)}, f"Wrote {path}. Add your own addresses under [me] emails.")
+    _done(
+        as_json, {"config": str(path)}, f"Wrote {path}. Add your own addresses under [me] emails."
+    )
 
 
 @config.command(name="path")
@@ -648,23 +753,30 @@ def review(date_text: str | None, limit: int | None, as_json: bool) -> None:
     _print_review(app, today=day, limit=limit, as_json=as_json)
 
 
-def _print_review(app: AppContext, *, today: dt.date | None, limit: int | None,
-                  as_json: bool = False) -> None:
+def _print_review(
+    app: AppContext, *, today: dt.date | None, limit: int | None, as_json: bool = False
+) -> None:
     from crb_tui.review import build_review
 
     day = today or app.today()
     items = build_review(app.store, app.config, day, limit=limit)
     if as_json:
-        emit_json({"date": day.isoformat(), "count": len(items),
-                   "items": [item.as_dict() for item in items]})
+        emit_json(
+            {
+                "date": day.isoformat(),
+                "count": len(items),
+                "items": [item.as_dict() for item in items],
+            }
+        )
         return
     if not items:
         click.echo(f"Nothing needs you today ({day}). Enjoy it.")
         return
     click.echo(f"Review for {day}: {len(items)} item{'s' if len(items) != 1 else ''}")
     for n, item in enumerate(items, 1):
-        click.echo(f"{n:>3}. {plain(item.person_name, one_line=True)}: "
-                   f"{plain(item.reason, one_line=True)}")
+        click.echo(
+            f"{n:>3}. {plain(item.person_name, one_line=True)}: {plain(item.reason, one_line=True)}"
+        )
         if item.action:
             click.echo(f"     -> {plain(item.action, one_line=True)}")
 

@@ -39,7 +39,7 @@ _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 
 def parse_date(text: str, *, what: str = "date", base: dt.date | None = None) -> dt.date:
-    """A date as the user types it: ``2026-03-01``, ``today``, ``tomorrow``, ``+3d``, ``+2w``, ``-1m``."""
+    """A date as the user types it: ``2026-03-01``, ``today``, ``tomorrow``, ``+3d``, ``-1m``..."""
     raw = str(text).strip().lower()
     base = base or dt.date.today()
     if raw in _RELATIVE:

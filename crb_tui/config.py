@@ -280,7 +280,12 @@ def _check_no_secrets(sources: dict[str, dict[str, Any]], file: str) -> None:
             raise CrbError(f"{file}: [sources.{name}] should be a table")
         for key, value in table.items():
             secretish = any(word in key.lower() for word in _SECRET_WORDS)
-            if secretish and isinstance(value, str) and value and not key.endswith(("_file", "_uri")):
+            if (
+                secretish
+                and isinstance(value, str)
+                and value
+                and not key.endswith(("_file", "_uri"))
+            ):
                 raise CrbError(
                     f"{file}: sources.{name}.{key} holds a secret in plain text; use "
                     f'{{"$env" = "NAME"}} or {{"$keyring" = "service/user"}} instead'
@@ -288,7 +293,7 @@ def _check_no_secrets(sources: dict[str, dict[str, Any]], file: str) -> None:
 
 
 def resolve_secret(value: Any) -> str | None:
-    """Turn a secret reference into its value: ``{"$env": "NAME"}`` or ``{"$keyring": "svc/user"}``."""
+    """A secret reference's value: ``{"$env": "NAME"}`` or ``{"$keyring": "svc/user"}``."""
     if isinstance(value, dict):
         if "$env" in value:
             return os.environ.get(str(value["$env"]))

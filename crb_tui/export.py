@@ -67,16 +67,18 @@ def is_export_document(head: bytes) -> bool:
 def restore_document(store: Store, document: Any, *, where: str = "export") -> dict[str, int]:
     """Load an export into an empty store, ids and all, in one transaction."""
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-        raise CrbError(f"{where}: not a CRB export (no \"format\": \"{EXPORT_FORMAT}\")")
+        raise CrbError(f'{where}: not a CRB export (no "format": "{EXPORT_FORMAT}")')
     if document.get("version") != EXPORT_VERSION:
         raise CrbError(f"{where}: export version {document.get('version')!r} is not supported")
     tables = document.get("tables")
     if not isinstance(tables, dict):
-        raise CrbError(f"{where}: \"tables\" is missing or not an object")
+        raise CrbError(f'{where}: "tables" is missing or not an object')
     unknown = set(tables) - set(EXPORTED_TABLES)
     if unknown:
         raise CrbError(f"{where}: unknown tables {', '.join(sorted(unknown))}")
-    filled = [t for t in EXPORTED_TABLES if store.db.execute(f"select 1 from [{t}] limit 1").fetchone()]
+    filled = [
+        t for t in EXPORTED_TABLES if store.db.execute(f"select 1 from [{t}] limit 1").fetchone()
+    ]
     if filled:
         raise CrbError(
             f"{where}: a CRB export restores into an empty database only; this one already holds "
@@ -106,7 +108,9 @@ def restore_document(store: Store, document: Any, *, where: str = "export") -> d
                     )
                 counts[table] = len(rows)
     except sqlite3.IntegrityError as exc:
-        raise CrbError(f"{where}: the export is inconsistent ({exc}); nothing was imported") from exc
+        raise CrbError(
+            f"{where}: the export is inconsistent ({exc}); nothing was imported"
+        ) from exc
     return counts
 
 
@@ -114,16 +118,30 @@ def write_people_csv(store: Store, out: Any) -> int:
     """One row per live person with their identities joined: for spreadsheets, not for restore."""
     writer = csv.writer(out)
     writer.writerow(
-        ["id", "name", "organization", "title", "tier", "cadence_days", "emails", "phones",
-         "urls", "last_touch", "health", "stage"]
+        [
+            "id",
+            "name",
+            "organization",
+            "title",
+            "tier",
+            "cadence_days",
+            "emails",
+            "phones",
+            "urls",
+            "last_touch",
+            "health",
+            "stage",
+        ]
     )
     has_health = store.db["health"].exists()
     health_cols = "h.last_touch, h.health, h.stage" if has_health else "null, null, null"
     health_join = "left join health h on h.person_id = p.id" if has_health else ""
     sql = f"""
         select p.id, p.name, o.name as org, p.title, p.tier, p.cadence_days,
-          (select group_concat(value, ' ') from identities where person_id = p.id and kind = 'email'),
-          (select group_concat(value, ' ') from identities where person_id = p.id and kind = 'phone'),
+          (select group_concat(value, ' ') from identities
+             where person_id = p.id and kind = 'email'),
+          (select group_concat(value, ' ') from identities
+             where person_id = p.id and kind = 'phone'),
           (select group_concat(value, ' ') from identities where person_id = p.id and kind = 'url'),
           {health_cols}
         from people p left join organizations o on o.id = p.org_id {health_join}

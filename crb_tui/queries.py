@@ -34,7 +34,11 @@ def _search_clause(search: str | None) -> tuple[str, list[Any]]:
     if not search or not search.strip():
         return "", []
     match = fts_query(search)
-    like = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like = (
+        "%"
+        + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        + "%"
+    )
     parts = ["p.id in (select person_id from identities where value like ? escape '\\')"]
     params: list[Any] = [like]
     if match:
@@ -84,7 +88,10 @@ def list_people(
 
 
 def people_ids(
-    store: Store, *, search: str | None = None, sort: str = "name",
+    store: Store,
+    *,
+    search: str | None = None,
+    sort: str = "name",
     include_archived: bool = False,
 ) -> list[int]:
     """Every matching person's id in list order: one query, then any page is cheap to fetch
@@ -95,7 +102,10 @@ def people_ids(
     if not include_archived:
         where += " and p.archived = 0"
     join = "left join health h on h.person_id = p.id" if "h." in SORTS[sort] else ""
-    sql = f"select p.id from people p {join} where p.merged_into is null {where} order by {SORTS[sort]}"
+    sql = (
+        f"select p.id from people p {join} where p.merged_into is null {where} "
+        f"order by {SORTS[sort]}"
+    )
     return [row[0] for row in store.db.execute(sql, params)]
 
 
@@ -149,31 +159,49 @@ def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> 
         "merged_into": person["merged_into"],
         "details": json.loads(person["details"] or "{}"),
         "identities": list(
-            q("select kind, value, source from identities where person_id = ? order by kind, value",
-              [person_id])
+            q(
+                "select kind, value, source from identities where person_id = ? "
+                "order by kind, value",
+                [person_id],
+            )
         ),
         "interactions": list(
-            q("select id, kind, direction, at, subject, source from interactions "
-              "where person_id = ? order by at desc, id desc limit ?", [person_id, timeline_limit])
+            q(
+                "select id, kind, direction, at, subject, source from interactions "
+                "where person_id = ? order by at desc, id desc limit ?",
+                [person_id, timeline_limit],
+            )
         ),
         "interaction_count": store.db.execute(
             "select count(*) from interactions where person_id = ?", [person_id]
         ).fetchone()[0],
         "commitments": list(
-            q("select id, text, due, status, direction, created, closed_at from commitments "
-              "where person_id = ? order by status = 'open' desc, due", [person_id])
+            q(
+                "select id, text, due, status, direction, created, closed_at from commitments "
+                "where person_id = ? order by status = 'open' desc, due",
+                [person_id],
+            )
         ),
         "value_moments": list(
-            q("select id, kind, direction, at, note, amount from value_moments "
-              "where person_id = ? order by at desc", [person_id])
+            q(
+                "select id, kind, direction, at, note, amount from value_moments "
+                "where person_id = ? order by at desc",
+                [person_id],
+            )
         ),
         "goals": list(
-            q("select id, text, confirmed_at, active from goals where person_id = ? "
-              "order by active desc, confirmed_at desc", [person_id])
+            q(
+                "select id, text, confirmed_at, active from goals where person_id = ? "
+                "order by active desc, confirmed_at desc",
+                [person_id],
+            )
         ),
         "notes": [
             {**n, "their_words": bool(n["their_words"])}
-            for n in q("select id, at, text, their_words from notes where person_id = ? "
-                       "order by their_words desc, at desc", [person_id])
+            for n in q(
+                "select id, at, text, their_words from notes where person_id = ? "
+                "order by their_words desc, at desc",
+                [person_id],
+            )
         ],
     }

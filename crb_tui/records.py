@@ -93,7 +93,7 @@ class Commitment:
 
 @dataclass
 class ValueMoment:
-    """Value given to or received from a person: an intro, advice, a resource, a referral, a deal."""
+    """Value given to or received from a person: an intro, advice, a resource, a deal..."""
 
     who: Identity | int
     kind: str

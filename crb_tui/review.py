@@ -75,7 +75,11 @@ def _plural(n: int, word: str) -> str:
 
 
 def build_review(
-    store: Store, config: Config, today: dt.date, *, limit: int | None = None,
+    store: Store,
+    config: Config,
+    today: dt.date,
+    *,
+    limit: int | None = None,
     include_done: bool = False,
 ) -> list[ReviewItem]:
     """Today's queue, capped at ``limit`` (default: ``[review] daily_limit``)."""
@@ -97,8 +101,7 @@ def _acted_today(store: Store, today: dt.date) -> set[int]:
     return {
         row[0]
         for row in store.db.execute(
-            "select distinct person_id from review_history where day = ? "
-            "and person_id is not null",
+            "select distinct person_id from review_history where day = ? and person_id is not null",
             [today.isoformat()],
         )
     }
@@ -143,25 +146,35 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
         late = _days(today, due)
         when = "due today" if late == 0 else f"{_plural(late, 'day')} overdue"
         if row["direction"] == "out":
-            items.append(ReviewItem(
-                "commitment", row["pid"], row["name"],
-                f"You promised \u201c{row['text']}\u201d, {when}",
-                "Deliver it and mark it kept (or say honestly it will be late)",
-                BASE["commitment"] + min(late, 60) * 5 + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
-                {"commitment_id": row["id"], "due": row["due"]},
-            ))
+            items.append(
+                ReviewItem(
+                    "commitment",
+                    row["pid"],
+                    row["name"],
+                    f"You promised \u201c{row['text']}\u201d, {when}",
+                    "Deliver it and mark it kept (or say honestly it will be late)",
+                    BASE["commitment"] + min(late, 60) * 5 + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
+                    {"commitment_id": row["id"], "due": row["due"]},
+                )
+            )
         else:
-            items.append(ReviewItem(
-                "their_commitment", row["pid"], row["name"],
-                f"They promised \u201c{row['text']}\u201d, {when}",
-                "Check in kindly; mark it kept or broken",
-                BASE["their_commitment"] + min(late, 60) * 2,
-                {"commitment_id": row["id"], "due": row["due"]},
-            ))
+            items.append(
+                ReviewItem(
+                    "their_commitment",
+                    row["pid"],
+                    row["name"],
+                    f"They promised \u201c{row['text']}\u201d, {when}",
+                    "Check in kindly; mark it kept or broken",
+                    BASE["their_commitment"] + min(late, 60) * 2,
+                    {"commitment_id": row["id"], "due": row["due"]},
+                )
+            )
 
     # 2. Today's meetings, each with its brief.
     start = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC).isoformat()
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC).isoformat()
+    end = dt.datetime.combine(
+        today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
+    ).isoformat()
     for row in db.query(
         f"""select i.id, i.subject, i.at, p.id as pid, p.name from interactions i
             join people p on p.id = i.person_id
@@ -170,12 +183,17 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
         [start, end, day],
     ):
         subject = f" \u201c{row['subject']}\u201d" if row["subject"] else ""
-        items.append(ReviewItem(
-            "meeting", row["pid"], row["name"],
-            f"Meeting today at {row['at'][11:16]} UTC{subject}",
-            "Read the brief: last touches, open commitments, their goals and words",
-            BASE["meeting"], {"interaction_id": row["id"], "at": row["at"]},
-        ))
+        items.append(
+            ReviewItem(
+                "meeting",
+                row["pid"],
+                row["name"],
+                f"Meeting today at {row['at'][11:16]} UTC{subject}",
+                "Read the brief: last touches, open commitments, their goals and words",
+                BASE["meeting"],
+                {"interaction_id": row["id"], "at": row["at"]},
+            )
+        )
 
     # 3. Relationships past their cadence, by how far past and by tier.
     for row in db.query(
@@ -186,13 +204,18 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
     ):
         last = _date(row["last_touch"])
         since = f"last touch {_plural(_days(today, last), 'day')} ago" if last else "no touch yet"
-        items.append(ReviewItem(
-            "past_cadence", row["pid"], row["name"],
-            f"{since}; you aim for every {_plural(row['cadence_days'], 'day')}",
-            "Reach out with something useful to them",
-            BASE["past_cadence"] + 100 * min(row["overdue"], 5.0) * TIER_WEIGHT.get(row["tier"], 0.5),
-            {"overdue": round(row["overdue"], 2), "last_touch": row["last_touch"]},
-        ))
+        items.append(
+            ReviewItem(
+                "past_cadence",
+                row["pid"],
+                row["name"],
+                f"{since}; you aim for every {_plural(row['cadence_days'], 'day')}",
+                "Reach out with something useful to them",
+                BASE["past_cadence"]
+                + 100 * min(row["overdue"], 5.0) * TIER_WEIGHT.get(row["tier"], 0.5),
+                {"overdue": round(row["overdue"], 2), "last_touch": row["last_touch"]},
+            )
+        )
 
     # 4. Fading relationships (health falling against 30 days ago).
     for row in db.query(
@@ -202,13 +225,17 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
         [day],
     ):
         drop = (row["health_past"] or 0) - (row["health"] or 0)
-        items.append(ReviewItem(
-            "fading", row["pid"], row["name"],
-            f"Fading: health {row['health']} from {row['health_past']} a month ago",
-            "Plan something together; bring what you know of their goals",
-            BASE["fading"] + drop * TIER_WEIGHT.get(row["tier"], 0.5),
-            {"health": row["health"], "health_past": row["health_past"]},
-        ))
+        items.append(
+            ReviewItem(
+                "fading",
+                row["pid"],
+                row["name"],
+                f"Fading: health {row['health']} from {row['health_past']} a month ago",
+                "Plan something together; bring what you know of their goals",
+                BASE["fading"] + drop * TIER_WEIGHT.get(row["tier"], 0.5),
+                {"health": row["health"], "health_past": row["health_past"]},
+            )
+        )
 
     # 5. Stale goals: ask what has changed.
     stale_before = (today - dt.timedelta(days=config.review.stale_goal_days)).isoformat()
@@ -220,14 +247,18 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
         [stale_before, day],
     ):
         confirmed = _date(row["confirmed_at"]) or today
-        items.append(ReviewItem(
-            "stale_goal", row["pid"], row["name"],
-            f"Their goal \u201c{row['text']}\u201d was last confirmed "
-            f"{_plural(_days(today, confirmed), 'day')} ago",
-            "Ask what has changed before offering ideas",
-            BASE["stale_goal"] + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
-            {"goal_id": row["id"], "confirmed_at": row["confirmed_at"]},
-        ))
+        items.append(
+            ReviewItem(
+                "stale_goal",
+                row["pid"],
+                row["name"],
+                f"Their goal \u201c{row['text']}\u201d was last confirmed "
+                f"{_plural(_days(today, confirmed), 'day')} ago",
+                "Ask what has changed before offering ideas",
+                BASE["stale_goal"] + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
+                {"goal_id": row["id"], "confirmed_at": row["confirmed_at"]},
+            )
+        )
 
     # 6. After-care following a deal, at the configured offsets.
     offsets = sorted(config.review.aftercare_days)
@@ -248,14 +279,23 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
                     continue
                 if last is not None and last >= due:
                     continue
-                items.append(ReviewItem(
-                    "aftercare", row["pid"], row["name"],
-                    f"{offset}-day after-care for the deal of {deal_day}"
-                    + (f" ({row['note']})" if row["note"] else ""),
-                    "Check how it is going for them; the relationship after the sale matters most",
-                    BASE["aftercare"] - offset / 10,
-                    {"value_moment_id": row["id"], "offset_days": offset, "due": due.isoformat()},
-                ))
+                items.append(
+                    ReviewItem(
+                        "aftercare",
+                        row["pid"],
+                        row["name"],
+                        f"{offset}-day after-care for the deal of {deal_day}"
+                        + (f" ({row['note']})" if row["note"] else ""),
+                        "Check how it is going for them; "
+                        "the relationship after the sale matters most",
+                        BASE["aftercare"] - offset / 10,
+                        {
+                            "value_moment_id": row["id"],
+                            "offset_days": offset,
+                            "due": due.isoformat(),
+                        },
+                    )
+                )
 
     # 7. Anniversaries (birthdays) today or in the next 3 days.
     upcoming = {(today + dt.timedelta(days=d)).strftime("%m-%d"): d for d in range(4)}
@@ -268,10 +308,17 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
         if md in upcoming:
             d = upcoming[md]
             when = "today" if d == 0 else f"in {_plural(d, 'day')}"
-            items.append(ReviewItem(
-                "anniversary", row["pid"], row["name"], f"Birthday {when}",
-                "Send a personal note", BASE["anniversary"] - 500 * d, {"birthday": row["birthday"]},
-            ))
+            items.append(
+                ReviewItem(
+                    "anniversary",
+                    row["pid"],
+                    row["name"],
+                    f"Birthday {when}",
+                    "Send a personal note",
+                    BASE["anniversary"] - 500 * d,
+                    {"birthday": row["birthday"]},
+                )
+            )
 
     # 8. New people from sync, to triage.
     since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
@@ -282,12 +329,17 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
         [since, day],
     ):
         who = f" ({row['ident']})" if row["ident"] and row["ident"] != row["name"] else ""
-        items.append(ReviewItem(
-            "triage", row["pid"], row["name"],
-            f"New from sync{who}: keep with a tier, merge with someone, or ignore",
-            "Accept with a tier, merge, or archive",
-            BASE["triage"], {"created": row["created"]},
-        ))
+        items.append(
+            ReviewItem(
+                "triage",
+                row["pid"],
+                row["name"],
+                f"New from sync{who}: keep with a tier, merge with someone, or ignore",
+                "Accept with a tier, merge, or archive",
+                BASE["triage"],
+                {"created": row["created"]},
+            )
+        )
 
     # 9. Plugins' own items.
     if plugins.pm.hook.review_items.get_hookimpls():
@@ -300,9 +352,15 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
                 pid = raw.get("person_id")
                 if pid not in names:
                     continue
-                items.append(ReviewItem(
-                    str(raw.get("kind", "plugin")), pid, names[pid], str(raw.get("reason", "")),
-                    str(raw.get("action", "")), float(raw.get("priority", 0)),
-                    json.loads(json.dumps(raw.get("detail", {}), default=str)),
-                ))
+                items.append(
+                    ReviewItem(
+                        str(raw.get("kind", "plugin")),
+                        pid,
+                        names[pid],
+                        str(raw.get("reason", "")),
+                        str(raw.get("action", "")),
+                        float(raw.get("priority", 0)),
+                        json.loads(json.dumps(raw.get("detail", {}), default=str)),
+                    )
+                )
     return items

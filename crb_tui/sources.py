@@ -1,4 +1,4 @@
-"""The data-source contract: ``Source`` (what a plugin registers) and ``SyncContext`` (what it gets)."""
+"""The data-source contract: ``Source`` (what a plugin registers) and ``SyncContext``."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Source:
 
 
 class Checkpoint:
-    """A source's resumable cursor, stored in ``sync_state`` once the records before it are saved."""
+    """A source's resumable cursor, stored in ``sync_state`` after the records before it."""
 
     def __init__(self, load: Callable[[], Any], save: Callable[[Any], None]) -> None:
         self._load = load

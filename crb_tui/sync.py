@@ -123,7 +123,9 @@ def run_sync(
     summaries = []
     for name in wanted:
         summaries.append(
-            _run_one(store, config, sources[name], progress, paths or [], dry_run, cancelled, options)
+            _run_one(
+                store, config, sources[name], progress, paths or [], dry_run, cancelled, options
+            )
         )
     return summaries
 

@@ -24,7 +24,9 @@ def test_demo_then_people_and_show(crb: Crb) -> None:
     data = crb.json("people")
     assert data["count"] >= 35
     first = data["people"][0]
-    assert {"id", "name", "organization", "stage", "health", "trust", "value", "last_touch"} <= set(first)
+    assert {"id", "name", "organization", "stage", "health", "trust", "value", "last_touch"} <= set(
+        first
+    )
     shown = crb.json("show", str(first["id"]))
     assert shown["id"] == first["id"]
     assert {"warmth", "trust", "value", "health", "trend", "stage"} <= set(shown["health"])
@@ -59,20 +61,33 @@ def test_actions_change_the_store(crb: Crb, db_path: Path) -> None:
     q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
     assert q("select status from commitments") == [("kept",)]
     assert q("select kind, direction, subject from interactions where source = 'manual'") == [
-        ("call", "mutual", "talked pricing")]
+        ("call", "mutual", "talked pricing")
+    ]
     assert q("select kind, direction, note from value_moments") == [("intro", "given", "met Bo")]
     assert q("select text from goals") == [("Hire a CTO",)]
     assert q("select their_words from notes") == [(1,)]
     assert q("select tier, cadence_days, snoozed_until from people where name = 'Ann Lee'") == [
-        ("key", 21, "2026-11-30")]
+        ("key", 21, "2026-11-30")
+    ]
     actions = [row[0] for row in q("select action from review_history order by id")]
-    assert actions == ["promise", "log", "value", "goal", "note", "done", "tier", "cadence", "snooze"]
+    assert actions == [
+        "promise",
+        "log",
+        "value",
+        "goal",
+        "note",
+        "done",
+        "tier",
+        "cadence",
+        "snooze",
+    ]
 
 
 def _contacts(folder: Path) -> Path:
     path = folder / "contacts.csv"
-    path.write_text("Name,Email,Company\nAnn Lee,ann@acme.com,Acme\nBo Chen,bo@beta.io,Beta\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Name,Email,Company\nAnn Lee,ann@acme.com,Acme\nBo Chen,bo@beta.io,Beta\n", encoding="utf-8"
+    )
     return path
 
 
@@ -235,8 +250,9 @@ def test_untrusted_text_is_printed_literally(crb: Crb, tmp_path: Path) -> None:
 
 def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "CRB_DB": str(tmp_path / "x.db"), "XDG_CONFIG_HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "crb_tui", "show", "ghost"], capture_output=True,
-                          text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crb_tui", "show", "ghost"], capture_output=True, text=True, env=env
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip() == "crb: error: no person matches 'ghost'"
 

@@ -12,17 +12,15 @@ from pathlib import Path
 import click
 import pytest
 
-from crb_tui import Identity, Interaction, Source, hookimpl, plugins
+from crb_tui import Identity, Interaction, Source, hookimpl, hookspecs, plugins
 from crb_tui.config import Config
-from crb_tui import hookspecs
 from crb_tui.store import Store
 from crb_tui.sync import run_sync
 
 from .conftest import ROOT
 
 HOOKS = sorted(
-    name for name, obj in vars(hookspecs).items()
-    if callable(obj) and hasattr(obj, "crb_tui_spec")
+    name for name, obj in vars(hookspecs).items() if callable(obj) and hasattr(obj, "crb_tui_spec")
 )
 
 
@@ -74,6 +72,7 @@ def test_hook_register_sources_and_isolation(register_plugin, store: Store) -> N
             def sync(ctx):
                 for i in range(3):
                     yield Interaction(f"g{i}", "email", "out", T0, Identity("email", f"p{i}@x.com"))
+
             register(Source(name="good", sync=sync))
 
     class Bad:
@@ -82,6 +81,7 @@ def test_hook_register_sources_and_isolation(register_plugin, store: Store) -> N
             def sync(ctx):
                 yield Interaction("b0", "email", "out", T0, Identity("email", "b@x.com"))
                 raise RuntimeError("token expired")
+
             register(Source(name="bad", sync=sync))
 
     register_plugin(Bad(), "bad-plugin")
@@ -120,7 +120,9 @@ def test_hook_health_signals(register_plugin) -> None:
     from crb_tui import health
 
     s = Store.open(None)
-    s.write([Interaction("m1", "meeting", "mutual", T0, Identity("email", "a@x.com"), name="A")], "t")
+    s.write(
+        [Interaction("m1", "meeting", "mutual", T0, Identity("email", "a@x.com"), name="A")], "t"
+    )
     today = dt.date(2026, 5, 10)
     before = health.explain(s, Config(), 1, today)
 
@@ -146,8 +148,15 @@ def test_hook_review_items(register_plugin) -> None:
     class P:
         @hookimpl
         def review_items(self, store, today):
-            return [{"person_id": 1, "kind": "board", "reason": "Board pack due",
-                     "action": "Send it", "priority": 5000}]
+            return [
+                {
+                    "person_id": 1,
+                    "kind": "board",
+                    "reason": "Board pack due",
+                    "action": "Send it",
+                    "priority": 5000,
+                }
+            ]
 
     register_plugin(P(), "review-plugin")
     items = build_review(s, Config(), dt.date(2026, 5, 2))
@@ -202,23 +211,38 @@ def test_plugins_dir_and_crb_load_plugins(tmp_path: Path) -> None:
     """Run in a fresh interpreter: entry points load once per process."""
     plugdir = tmp_path / "plugs"
     plugdir.mkdir()
-    (plugdir / "mine.py").write_text(textwrap.dedent("""
+    (plugdir / "mine.py").write_text(
+        textwrap.dedent("""
         from crb_tui import Source, hookimpl
 
         @hookimpl
         def register_sources(register):
             register(Source(name="mine", sync=lambda ctx: []))
-    """))
+    """)
+    )
     config = tmp_path / "c.toml"
     config.write_text(f'[plugins]\nplugins_dir = "{plugdir}"\n')
     env_base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
 
     def plugins_json(**env: str) -> list[dict]:
         import json
+
         out = subprocess.run(
-            [sys.executable, "-m", "crb_tui", "--db", str(tmp_path / "x.db"), "--config",
-             str(config), "plugins", "--json"],
-            capture_output=True, text=True, env={**env_base, **env}, check=True,
+            [
+                sys.executable,
+                "-m",
+                "crb_tui",
+                "--db",
+                str(tmp_path / "x.db"),
+                "--config",
+                str(config),
+                "plugins",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            env={**env_base, **env},
+            check=True,
         )
         return json.loads(out.stdout)
 

@@ -30,7 +30,9 @@ def merge_people(store: Store, keep_id: int, other_id: int) -> dict[str, Any]:
     other = store.person(other_id)
     for row in (keep, other):
         if row["merged_into"] is not None:
-            raise CrbError(f"{row['name']} (id {row['id']}) was already merged into {row['merged_into']}")
+            raise CrbError(
+                f"{row['name']} (id {row['id']}) was already merged into {row['merged_into']}"
+            )
     db = store.db
     moved: dict[str, list[int]] = {}
     with db.atomic():
@@ -40,7 +42,9 @@ def merge_people(store: Store, keep_id: int, other_id: int) -> dict[str, Any]:
                 for row in db.execute(f"select id from [{table}] where person_id = ?", [other_id])
             ]
             moved[table] = ids
-            db.execute(f"update [{table}] set person_id = ? where person_id = ?", [keep_id, other_id])
+            db.execute(
+                f"update [{table}] set person_id = ? where person_id = ?", [keep_id, other_id]
+            )
         updates: dict[str, Any] = {}
         for col in _FILLABLE:
             if keep[col] is None and other[col] is not None:
@@ -58,7 +62,10 @@ def merge_people(store: Store, keep_id: int, other_id: int) -> dict[str, Any]:
         updates["updated"] = stamp
         sets = ", ".join(f"{k} = ?" for k in updates)
         db.execute(f"update people set {sets} where id = ?", [*updates.values(), keep_id])
-        db.execute("update people set merged_into = ?, updated = ? where id = ?", [keep_id, stamp, other_id])
+        db.execute(
+            "update people set merged_into = ?, updated = ? where id = ?",
+            [keep_id, stamp, other_id],
+        )
         db.execute("delete from health where person_id in (?, ?)", [keep_id, other_id])
         snapshot = {"keep": keep, "other": other, "moved": moved}
         cur = db.execute(
@@ -88,7 +95,8 @@ def undo_last_merge(store: Store) -> dict[str, Any]:
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" for _ in chunk)
                 db.execute(
-                    f"update [{table}] set person_id = ? where id in ({marks})", [other["id"], *chunk]
+                    f"update [{table}] set person_id = ? where id in ({marks})",
+                    [other["id"], *chunk],
                 )
         restore = {k: keep[k] for k in (*_FILLABLE, "tier", "details", "triage")}
         sets = ", ".join(f"{k} = ?" for k in restore)

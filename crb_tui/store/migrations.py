@@ -1,4 +1,4 @@
-"""The core schema, as named, append-only migrations. Never edit one that has shipped: add a new one."""
+"""The core schema as named, append-only migrations. Never edit one that shipped: add one."""
 
 from __future__ import annotations
 

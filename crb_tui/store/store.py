@@ -197,13 +197,18 @@ class Store:
             )
         ]
         with self.db.atomic():
-            triggers = list(
-                self.db.execute(
-                    "select name, sql from sqlite_master where type = 'trigger' and tbl_name in "
-                    f"({','.join('?' for _ in fts_tables)})",
-                    fts_tables,
+            triggers = (
+                list(
+                    self.db.execute(
+                        "select name, sql from sqlite_master "
+                        "where type = 'trigger' and tbl_name in "
+                        f"({','.join('?' for _ in fts_tables)})",
+                        fts_tables,
+                    )
                 )
-            ) if fts_tables else []
+                if fts_tables
+                else []
+            )
             for name, _ in triggers:
                 self.db.execute(f"drop trigger [{name}]")
             yield
@@ -220,9 +225,7 @@ class Store:
 
     def find_identity(self, kind: str, value: str) -> dict[str, Any] | None:
         rows = list(
-            self.db.query(
-                "select * from identities where kind = ? and value = ?", [kind, value]
-            )
+            self.db.query("select * from identities where kind = ? and value = ?", [kind, value])
         )
         return rows[0] if rows else None
 
@@ -283,7 +286,8 @@ class Store:
         if rows:
             return rows[0]["id"]
         cur = self.db.execute(
-            "insert into organizations (name, created) values (?, ?)", [name, stamp or iso(now_utc())]
+            "insert into organizations (name, created) values (?, ?)",
+            [name, stamp or iso(now_utc())],
         )
         return cur.lastrowid
 
@@ -321,7 +325,9 @@ class Store:
         if not self.db.conn.in_transaction:
             return
 
-    def record_run(self, source: str, *, ok: bool, counts: dict[str, Any], error: str | None) -> None:
+    def record_run(
+        self, source: str, *, ok: bool, counts: dict[str, Any], error: str | None
+    ) -> None:
         stamp = iso(now_utc())
         with self.db.atomic():
             self.db.execute(
@@ -568,9 +574,12 @@ class _BatchWriter:
         else:
             ident_id, person_id = hit
             if person_id is None and creates:
-                name = rec.name or self.db.execute(
-                    "select display_name from identities where id = ?", [ident_id]
-                ).fetchone()[0]
+                name = (
+                    rec.name
+                    or self.db.execute(
+                        "select display_name from identities where id = ?", [ident_id]
+                    ).fetchone()[0]
+                )
                 person_id = self._new_person(_display_name(name, key), triage=True)
                 self._claim_identity(key, ident_id, person_id)
             elif person_id is not None:
@@ -691,7 +700,9 @@ class _BatchWriter:
                 f"select * from [{table}] where source_key = ?", [rec.source_key]
             ).fetchone()
             if old is not None:
-                cols = [d[0] for d in self.db.execute(f"select * from [{table}] limit 0").description]
+                cols = [
+                    d[0] for d in self.db.execute(f"select * from [{table}] limit 0").description
+                ]
                 current = dict(zip(cols, old, strict=True))
                 # The person may have been merged since: keep where the user put it.
                 row["person_id"] = current["person_id"]
@@ -830,8 +841,7 @@ def _check_foreign(db: Database, path: Path) -> None:
         return
     if "_sqlite_migrations" in names:
         sets = {
-            row[0]
-            for row in db.execute("select distinct migration_set from _sqlite_migrations")
+            row[0] for row in db.execute("select distinct migration_set from _sqlite_migrations")
         }
         if "crb_core" in sets:
             return
