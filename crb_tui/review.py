@@ -273,12 +273,16 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
         ):
             deal_day = _date(row["at"]) or today
             last = _date(row["last_touch"])
-            for offset in offsets:
-                due = deal_day + dt.timedelta(days=offset)
-                if not (today - dt.timedelta(days=14) <= due <= today):
-                    continue
-                if last is not None and last >= due:
-                    continue
+            # The latest follow-up that is due and not yet done: one check-in covers the
+            # earlier ones too.
+            due_now = [
+                (offset, deal_day + dt.timedelta(days=offset))
+                for offset in offsets
+                if today - dt.timedelta(days=14) <= deal_day + dt.timedelta(days=offset) <= today
+                and (last is None or last < deal_day + dt.timedelta(days=offset))
+            ]
+            if due_now:
+                offset, due = due_now[-1]
                 items.append(
                     ReviewItem(
                         "aftercare",
@@ -288,7 +292,7 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
                         + (f" ({row['note']})" if row["note"] else ""),
                         "Check how it is going for them; "
                         "the relationship after the sale matters most",
-                        BASE["aftercare"] - offset / 10,
+                        BASE["aftercare"],
                         {
                             "value_moment_id": row["id"],
                             "offset_days": offset,

@@ -1,0 +1,205 @@
+"""The daily review: what goes in, in which order, what stays out, and what acting does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crb_tui import actions, health
+from crb_tui import records as r
+from crb_tui.config import Config
+from crb_tui.errors import CrbError
+from crb_tui.review import build_review, progress
+from crb_tui.store import Store
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def at(days_ago: int) -> dt.datetime:
+    return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(10), tzinfo=dt.UTC)
+
+
+def person(store: Store, name: str, email: str, tier: str = "active", **kw) -> int:
+    store.write([r.Person(name, [r.Identity("email", email)], tier=tier, **kw)], "t")
+    return store.resolve_person(email)
+
+
+def touch(store: Store, email: str, days_ago: int, kind: str = "meeting", key: str = "") -> None:
+    store.write(
+        [
+            r.Interaction(
+                key or f"{email}-{days_ago}-{kind}",
+                kind,
+                "mutual",
+                at(days_ago),
+                r.Identity("email", email),
+            )
+        ],
+        "t",
+    )
+
+
+def review(store: Store, config: Config | None = None, **kw):
+    config = config or Config()
+    health.compute_all(store, config, TODAY)
+    return build_review(store, config, TODAY, **kw)
+
+
+def kinds(items) -> dict[str, str]:
+    return {i.person_name: i.kind for i in items}
+
+
+def test_every_kind_of_item_with_its_reason(store: Store) -> None:
+    ann = person(store, "Ann", "ann@x.com")
+    actions.promise(store, ann, "Send the deck", due=TODAY, today=TODAY - dt.timedelta(days=3))
+    bo = person(store, "Bo", "bo@x.com", tier="key")
+    touch(store, "bo@x.com", 60)
+    cy = person(store, "Cy", "cy@x.com")
+    touch(store, "cy@x.com", 3)
+    store.write([r.Goal(r.Identity("email", "cy@x.com"), "Raise a seed round", at(200))], "t")
+    di = person(store, "Di", "di@x.com", tier="network")
+    touch(store, "di@x.com", 7)
+    store.write([r.ValueMoment(r.Identity("email", "di@x.com"), "deal", "received", at(30))], "t")
+    ed = person(store, "Ed", "ed@x.com", tier="network", birthday="--11-24")
+    touch(store, "ed@x.com", 5)
+    store.write(
+        [r.Interaction("m-new", "email", "out", at(1), r.Identity("email", "fay@x.com"), name="Fay")],
+        "t",
+    )
+    gus = person(store, "Gus", "gus@x.com", tier="network")
+    touch(store, "gus@x.com", 0)
+    store.db.execute(
+        "update interactions set at = ? where person_id = ?",
+        [f"{TODAY.isoformat()}T15:00:00+00:00", gus],
+    )
+    items = review(store)
+    got = kinds(items)
+    assert got["Ann"] == "commitment"
+    assert got["Bo"] == "past_cadence"
+    assert got["Cy"] == "stale_goal"
+    assert got["Di"] == "aftercare"
+    assert got["Ed"] == "anniversary"
+    assert got["Fay"] == "triage"
+    assert got["Gus"] == "meeting"
+    by = {i.person_name: i for i in items}
+    assert "Send the deck" in by["Ann"].reason and "due today" in by["Ann"].reason
+    assert "aim for every 14 days" in by["Bo"].reason
+    assert "Raise a seed round" in by["Cy"].reason and "ask what has changed" in by[
+        "Cy"
+    ].action.lower()
+    assert "30-day after-care" in by["Di"].reason
+    assert by["Ed"].reason == "Birthday in 1 day"
+    assert items[0].person_name == "Ann"
+    assert [i.priority for i in items] == sorted((i.priority for i in items), reverse=True)
+    assert {ann, bo, cy, di, ed, gus} <= {i.person_id for i in items}
+
+
+def test_past_cadence_priority_grows_with_lateness_and_tier(store: Store) -> None:
+    for name, tier, days in (("Key Late", "key", 40), ("Key Later", "key", 60),
+                             ("Net Later", "network", 400)):
+        email = name.replace(" ", ".").lower() + "@x.com"
+        person(store, name, email, tier=tier)
+        touch(store, email, days)
+    items = review(store)
+    order = [i.person_name for i in items if i.kind == "past_cadence"]
+    assert order.index("Key Later") < order.index("Key Late")
+    prio = {i.person_name: i.priority for i in items}
+    # Network is 3.4 cadences late, key only 3.3 but a key relationship weighs more.
+    assert prio["Key Later"] > prio["Net Later"]
+
+
+def test_snoozed_archived_and_acted_on_stay_out(store: Store) -> None:
+    ids = {}
+    for name in ("Sam", "Ari", "Lou", "Max"):
+        email = f"{name.lower()}@x.com"
+        ids[name] = person(store, name, email, tier="key")
+        touch(store, email, 90)
+    actions.snooze(store, ids["Sam"], TODAY + dt.timedelta(days=7), today=TODAY)
+    actions.archive(store, ids["Ari"], today=TODAY)
+    actions.log_touch(store, ids["Lou"], kind="call", today=TODAY, at=at(0))
+    names = {i.person_name for i in review(store)}
+    assert names == {"Max"}
+    # Snoozed people come back on their date.
+    later = build_review(store, Config(), TODAY + dt.timedelta(days=8))
+    assert "Sam" in {i.person_name for i in later}
+
+
+def test_cap_and_progress_count_what_was_done(store: Store) -> None:
+    config = Config()
+    config.review.daily_limit = 3
+    for n in range(6):
+        email = f"p{n}@x.com"
+        person(store, f"P{n}", email, tier="key")
+        touch(store, email, 40 + n * 10)
+    items = review(store, config)
+    assert len(items) == 3
+    assert progress(store, config, TODAY) == (0, 3)
+    actions.log_touch(store, items[0].person_id, kind="call", today=TODAY)
+    health.compute_all(store, config, TODAY)
+    after = build_review(store, config, TODAY)
+    assert len(after) == 2 and items[0].person_id not in {i.person_id for i in after}
+    assert progress(store, config, TODAY) == (1, 3)
+
+
+def test_one_item_per_person_with_the_rest_folded_in(store: Store) -> None:
+    pid = person(store, "Ann", "ann@x.com", tier="key")
+    touch(store, "ann@x.com", 60)
+    actions.promise(store, pid, "Call back", due=TODAY, today=TODAY - dt.timedelta(days=1))
+    store.db.execute("delete from review_history")
+    items = review(store)
+    assert len(items) == 1 and items[0].kind == "commitment"
+    assert any("aim for every" in reason for reason in items[0].also)
+
+
+def test_a_deal_schedules_aftercare_at_the_configured_offsets(store: Store) -> None:
+    config = Config()
+    config.review.aftercare_days = [3, 10]
+    pid = person(store, "Dee", "dee@x.com", tier="network")
+    touch(store, "dee@x.com", 20)
+    actions.log_value(store, pid, kind="deal", direction="received", today=TODAY, at=at(10))
+    store.db.execute("delete from review_history")
+    item = next(i for i in review(store, config) if i.person_name == "Dee")
+    assert item.kind == "aftercare" and item.detail["offset_days"] == 10
+    # A touch after the follow-up date means it was done.
+    touch(store, "dee@x.com", 0, kind="call")
+    assert "Dee" not in kinds(review(store, config))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s, p: actions.set_cadence(s, p, 0, today=TODAY), "positive number of days"),
+        (lambda s, p: actions.set_cadence(s, p, -3, today=TODAY), "positive number of days"),
+        (lambda s, p: actions.set_tier(s, p, "vip", today=TODAY), "unknown tier"),
+        (lambda s, p: actions.promise(s, p, "x", due=TODAY - dt.timedelta(days=1), today=TODAY),
+         "in the past"),
+        (lambda s, p: actions.snooze(s, p, TODAY, today=TODAY), "after today"),
+        (lambda s, p: actions.log_value(s, p, kind="bribe", direction="given", today=TODAY),
+         "unknown value kind"),
+        (lambda s, p: actions.log_touch(s, p, kind="telepathy", today=TODAY), "unknown kind"),
+    ],
+)
+def test_bad_actions_change_nothing(store: Store, call, message: str) -> None:
+    pid = person(store, "Ann", "ann@x.com")
+    before = {t: list(store.db.query(f"select * from {t}")) for t in
+              ("people", "commitments", "value_moments", "interactions", "review_history")}
+    with pytest.raises(CrbError, match=message):
+        call(store, pid)
+    after = {t: list(store.db.query(f"select * from {t}")) for t in before}
+    assert after == before
+
+
+def test_today_follows_the_users_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crb_tui import clock
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # 23:30 UTC on the 23rd is already the 24th in Tokyo
+            return dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC).astimezone(tz)
+
+    monkeypatch.setattr(clock.dt, "datetime", Frozen)
+    assert clock.today("Asia/Tokyo") == dt.date(2026, 11, 24)
+    assert clock.today("America/New_York") == dt.date(2026, 11, 23)
+    with pytest.raises(CrbError, match="unknown time zone"):
+        clock.today("Mars/Olympus")
