@@ -64,7 +64,11 @@ def test_every_kind_of_item_with_its_reason(store: Store) -> None:
     ed = person(store, "Ed", "ed@x.com", tier="network", birthday="--11-24")
     touch(store, "ed@x.com", 5)
     store.write(
-        [r.Interaction("m-new", "email", "out", at(1), r.Identity("email", "fay@x.com"), name="Fay")],
+        [
+            r.Interaction(
+                "m-new", "email", "out", at(1), r.Identity("email", "fay@x.com"), name="Fay"
+            )
+        ],
         "t",
     )
     gus = person(store, "Gus", "gus@x.com", tier="network")
@@ -85,9 +89,10 @@ def test_every_kind_of_item_with_its_reason(store: Store) -> None:
     by = {i.person_name: i for i in items}
     assert "Send the deck" in by["Ann"].reason and "due today" in by["Ann"].reason
     assert "aim for every 14 days" in by["Bo"].reason
-    assert "Raise a seed round" in by["Cy"].reason and "ask what has changed" in by[
-        "Cy"
-    ].action.lower()
+    assert (
+        "Raise a seed round" in by["Cy"].reason
+        and "ask what has changed" in by["Cy"].action.lower()
+    )
     assert "30-day after-care" in by["Di"].reason
     assert by["Ed"].reason == "Birthday in 1 day"
     assert items[0].person_name == "Ann"
@@ -96,8 +101,11 @@ def test_every_kind_of_item_with_its_reason(store: Store) -> None:
 
 
 def test_past_cadence_priority_grows_with_lateness_and_tier(store: Store) -> None:
-    for name, tier, days in (("Key Late", "key", 40), ("Key Later", "key", 60),
-                             ("Net Later", "network", 400)):
+    for name, tier, days in (
+        ("Key Late", "key", 40),
+        ("Key Later", "key", 60),
+        ("Net Later", "network", 400),
+    ):
         email = name.replace(" ", ".").lower() + "@x.com"
         person(store, name, email, tier=tier)
         touch(store, email, days)
@@ -172,18 +180,24 @@ def test_a_deal_schedules_aftercare_at_the_configured_offsets(store: Store) -> N
         (lambda s, p: actions.set_cadence(s, p, 0, today=TODAY), "positive number of days"),
         (lambda s, p: actions.set_cadence(s, p, -3, today=TODAY), "positive number of days"),
         (lambda s, p: actions.set_tier(s, p, "vip", today=TODAY), "unknown tier"),
-        (lambda s, p: actions.promise(s, p, "x", due=TODAY - dt.timedelta(days=1), today=TODAY),
-         "in the past"),
+        (
+            lambda s, p: actions.promise(s, p, "x", due=TODAY - dt.timedelta(days=1), today=TODAY),
+            "in the past",
+        ),
         (lambda s, p: actions.snooze(s, p, TODAY, today=TODAY), "after today"),
-        (lambda s, p: actions.log_value(s, p, kind="bribe", direction="given", today=TODAY),
-         "unknown value kind"),
+        (
+            lambda s, p: actions.log_value(s, p, kind="bribe", direction="given", today=TODAY),
+            "unknown value kind",
+        ),
         (lambda s, p: actions.log_touch(s, p, kind="telepathy", today=TODAY), "unknown kind"),
     ],
 )
 def test_bad_actions_change_nothing(store: Store, call, message: str) -> None:
     pid = person(store, "Ann", "ann@x.com")
-    before = {t: list(store.db.query(f"select * from {t}")) for t in
-              ("people", "commitments", "value_moments", "interactions", "review_history")}
+    before = {
+        t: list(store.db.query(f"select * from {t}"))
+        for t in ("people", "commitments", "value_moments", "interactions", "review_history")
+    }
     with pytest.raises(CrbError, match=message):
         call(store, pid)
     after = {t: list(store.db.query(f"select * from {t}")) for t in before}
