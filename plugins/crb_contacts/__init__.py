@@ -29,35 +29,25 @@ def _files(reader: Callable[[SyncContext, Path], Iterator[Any]]) -> Callable[...
 
 @hookimpl
 def register_sources(register: Any) -> None:
-    register(Source(
-        name=linkedin.FORMAT,
-        sync=_files(linkedin.read),
-        description="LinkedIn connections (Connections.csv, any era; Excel re-saves too)",
-        config_schema={"paths": [], "date_order": "auto"},
-        formats=(linkedin.FORMAT,),
-        detect=linkedin.detect,
-    ))
-    register(Source(
-        name=google.FORMAT,
-        sync=_files(google.read),
-        description="Google Contacts CSV export (legacy 'Google CSV' and the newer layout)",
-        config_schema={"paths": []},
-        formats=(google.FORMAT,),
-        detect=google.detect,
-    ))
-    register(Source(
-        name=outlook.FORMAT,
-        sync=_files(outlook.read),
-        description="Outlook CSV contacts export (desktop, outlook.com, Google's Outlook CSV)",
-        config_schema={"paths": [], "date_order": "auto"},
-        formats=(outlook.FORMAT,),
-        detect=outlook.detect,
-    ))
-    register(Source(
-        name=vcard.FORMAT,
-        sync=_files(vcard.read),
-        description="vCard 2.1 / 3.0 / 4.0 files (.vcf) from phones and mail clients",
-        config_schema={"paths": []},
-        formats=(vcard.FORMAT,),
-        detect=vcard.detect,
-    ))
+    # Each format's module has its FORMAT, a read(ctx, path) and a detect(path, head).
+    dated = {"date_order": "auto"}  # numeric dates either month-first or day-first
+    for module, description, options in (
+        (linkedin, "LinkedIn connections (Connections.csv, any era; Excel re-saves too)", dated),
+        (google, "Google Contacts CSV export (legacy 'Google CSV' and the newer layout)", {}),
+        (
+            outlook,
+            "Outlook CSV contacts export (desktop, outlook.com, Google's Outlook CSV)",
+            dated,
+        ),
+        (vcard, "vCard 2.1 / 3.0 / 4.0 files (.vcf) from phones and mail clients", {}),
+    ):
+        register(
+            Source(
+                name=module.FORMAT,
+                sync=_files(module.read),
+                description=description,
+                config_schema={"paths": [], **options},
+                formats=(module.FORMAT,),
+                detect=module.detect,
+            )
+        )

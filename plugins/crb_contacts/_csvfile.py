@@ -1,73 +1,16 @@
-"""Reading contact CSV files: delimiter, rows with their line numbers, and the header layouts of
-the exporters this plugin knows (LinkedIn, Google, Outlook)."""
+"""Reading contact CSV files: the header layouts of the exporters this plugin knows (LinkedIn,
+Google, Outlook), cells by column name, and a whole export turned into records (decoding, the
+delimiter and rows with their line numbers come from ``crb_tui.tabular``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from crb_contacts import _dates, _text
-
-DELIMITERS = (",", ";", "\t", "|")
-
-
-def _count_outside_quotes(line: str, ch: str) -> int:
-    count, quoted = 0, False
-    for c in line:
-        if c == '"':
-            quoted = not quoted
-        elif c == ch and not quoted:
-            count += 1
-    return count
-
-
-def delimiter(text: str, lines: int = 20) -> str:
-    """The delimiter of a CSV text: the one that splits some line among the first ``lines``
-    non-empty ones most often (so a ``Notes:`` preamble, or a tab inside a name, never decides).
-    Commas win ties."""
-    sample = [line for line in text.splitlines()[: lines * 4] if line.strip()][:lines]
-    counts = {d: max((_count_outside_quotes(line, d) for line in sample), default=0)
-              for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
-
-
-@dataclass
-class Row:
-    line: int
-    """Line on which the row starts (1-based)."""
-    cells: list[str] | None
-    error: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self.cells is not None and not any(c.strip() for c in self.cells)
-
-
-def rows(text: str, delim: str) -> Iterator[Row]:
-    """Every row with the line it starts on. A row the csv module cannot read comes back with
-    ``cells=None`` and the error, and reading goes on with the next line."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"',
-                        doublequote=True, skipinitialspace=False, strict=False)
-    last = 0
-    while True:
-        start = last + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if reader.line_num <= last:
-                return
-            last = reader.line_num
-            yield Row(start, None, str(exc))
-            continue
-        last = reader.line_num
-        yield Row(start, cells)
+from crb_contacts import _contact, _dates
+from crb_tui import Reject, SyncContext, tabular
 
 
 def header_key(cells: list[str]) -> list[str]:
@@ -80,10 +23,20 @@ _GOOGLE_COLUMN = re.compile(
     r"^(e-mail|phone|address|organization|website|relation|event|custom field|im|external id)"
     r" \d+ - (type|label|value|formatted|name|title|street|city)$"
 )
-_OUTLOOK_MARKERS = frozenset({
-    "e-mail 2 address", "e-mail display name", "e-mail type", "mobile phone", "business phone",
-    "home phone", "business street", "home street", "primary phone", "company main phone",
-})
+_OUTLOOK_MARKERS = frozenset(
+    {
+        "e-mail 2 address",
+        "e-mail display name",
+        "e-mail type",
+        "mobile phone",
+        "business phone",
+        "home phone",
+        "business street",
+        "home street",
+        "primary phone",
+        "company main phone",
+    }
+)
 
 
 def is_linkedin_header(cols: list[str]) -> bool:
@@ -135,8 +88,15 @@ def headerless_linkedin_layout(sample: list[list[str]]) -> list[str] | None:
     if not any(any(c.strip() for c in row[:-1]) for row in data):
         return None
     if 7 in widths:
-        return ["first name", "last name", "url", "email address", "company", "position",
-                "connected on"]
+        return [
+            "first name",
+            "last name",
+            "url",
+            "email address",
+            "company",
+            "position",
+            "connected on",
+        ]
     urls = sum("linkedin.com" in row[2].lower() or "://" in row[2] for row in data)
     mails = sum("@" in row[2] for row in data)
     if urls > mails:
@@ -144,11 +104,10 @@ def headerless_linkedin_layout(sample: list[list[str]]) -> list[str] | None:
     return ["first name", "last name", "email address", "company", "position", "connected on"]
 
 
-def sniff_rows(text: str, limit: int = 30, partial: bool = False) -> list[Row]:
+def sniff_rows(text: str, limit: int = 30, partial: bool = False) -> list[tabular.Row]:
     """The first rows of a file's head (the last one dropped when the head was cut short)."""
-    delim = delimiter(text)
-    out: list[Row] = []
-    for row in rows(text, delim):
+    out: list[tabular.Row] = []
+    for row in tabular.rows(text):
         out.append(row)
         if len(out) > limit:
             break
@@ -203,11 +162,11 @@ class Unreadable(Exception):
 
 def open_table(
     path: Path, recognise: Callable[[list[str]], bool], expected: str
-) -> tuple[Table, list[Row]]:
+) -> tuple[Table, list[tabular.Row]]:
     """Read a CSV file whose first non-empty row is a header ``recognise`` accepts. Raises
     OSError when the file cannot be read and Unreadable when it is not that layout."""
-    text, _encoding = _text.read_text(path)
-    all_rows = list(rows(text, delimiter(text)))
+    text, _encoding = tabular.read_text(path)
+    all_rows = list(tabular.rows(text))
     for i, row in enumerate(all_rows):
         if row.cells is None or not row.cells or row.empty:
             continue
@@ -224,3 +183,44 @@ def head_is_partial(path: Path, head: bytes) -> bool:
         return path.stat().st_size > len(head)
     except OSError:
         return False
+
+
+def date_order(ctx: SyncContext, table: Table, data: list[tabular.Row], *columns: str) -> str:
+    """``mdy`` or ``dmy``: the ``date_order`` setting, or else what the numeric dates in
+    ``columns`` show."""
+    order = ctx.config.get("date_order") or "auto"
+    if order in ("mdy", "dmy"):
+        return order
+    return _dates.numeric_order([table.get(r.cells, *columns) for r in data if r.cells])
+
+
+ContactReader = Callable[[list[str], str], _contact.Contact]
+"""Reads the cells of one data row into a contact named ``where`` (its second argument)."""
+
+
+def read_contacts(
+    ctx: SyncContext,
+    path: Path,
+    recognise: Callable[[list[str]], bool],
+    expected: str,
+    reader: Callable[[SyncContext, Table, list[tabular.Row]], ContactReader],
+) -> Iterator[Any]:
+    """The records of a contacts export whose header ``recognise`` accepts (see
+    :func:`open_table`), each data row read by what ``reader(ctx, table, data)`` returns; a
+    ``Reject`` when the file cannot be read or is not that layout."""
+    try:
+        table, data = open_table(path, recognise, expected)
+    except OSError as exc:
+        yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
+        return
+    except Unreadable as exc:
+        yield Reject(str(exc), f"{path}:1")
+        return
+    contact_from = reader(ctx, table, data)
+    note_at = _contact.file_time(path)
+    yield from tabular.row_records(
+        ctx,
+        path,
+        data,
+        lambda cells, where: _contact.records(contact_from(cells, where), ctx, note_at=note_at),
+    )

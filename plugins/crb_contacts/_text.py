@@ -1,12 +1,10 @@
-"""Text helpers shared by the contact importers: decoding files the way real exporters write
-them, cleaning names, and telling which values are usable identities."""
+"""Text helpers shared by the contact importers: cleaning names, and telling which values are
+usable identities (files are decoded by ``crb_tui.tabular``)."""
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
-from pathlib import Path
 from urllib.parse import urlsplit
 
 # The same shape the store accepts (crb_tui.identity): an address we yield must pass there too,
@@ -14,43 +12,6 @@ from urllib.parse import urlsplit
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
 _WS = re.compile(r"\s+")
 _EXTENSION = re.compile(r"(;\s*ext=|\s*(?:ext\.?|x)\s*\d+$).*$", re.IGNORECASE)
-
-
-def decode_bytes(raw: bytes) -> tuple[str, str]:
-    """Decode an exported file: BOM first (UTF-8, UTF-16 LE/BE, UTF-32), then UTF-16 without a
-    BOM (recognised by its NUL bytes), then UTF-8, then Windows-1252, then Latin-1 (never fails).
-    Returns the text and the name of the encoding used."""
-    for bom, name in (
-        (codecs.BOM_UTF32_LE, "utf-32-le"),
-        (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if raw.startswith(bom):
-            return raw[len(bom) :].decode(name, errors="replace"), name
-    sample = raw[:4096]
-    if len(sample) >= 4 and sample.count(0) >= len(sample) // 4:
-        odd_nuls = sample[1::2].count(0)
-        even_nuls = sample[0::2].count(0)
-        name = "utf-16-le" if odd_nuls >= even_nuls else "utf-16-be"
-        return raw.decode(name, errors="replace"), name
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        # A file cut in the middle of a character is still UTF-8.
-        if exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
-            return raw.decode("utf-8", errors="replace"), "utf-8"
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
-
-
-def read_text(path: Path) -> tuple[str, str]:
-    """Read and decode a whole file (raises OSError)."""
-    text, encoding = decode_bytes(path.read_bytes())
-    return text.replace("\x00", ""), encoding
 
 
 def clean(value: str | None) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _csvfile, _dates, _text
-from crb_tui import Reject, Skip, SyncContext
+from crb_tui import SyncContext, tabular
 
 FORMAT = "google-csv"
 _NUMBERED = re.compile(r"^(e-mail|phone|address|website|relation|event|organization) (\d+) - ")
@@ -25,35 +25,21 @@ _HIDDEN_GROUPS = {"mycontacts", "my contacts"}
 
 
 def read(ctx: SyncContext, path: Path) -> Iterator[Any]:
-    try:
-        table, data = _csvfile.open_table(path, _csvfile.is_google_header, "a Google Contacts CSV")
-    except OSError as exc:
-        yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
-        return
-    except _csvfile.Unreadable as exc:
-        yield Reject(str(exc), f"{path}:1")
-        return
+    return _csvfile.read_contacts(
+        ctx, path, _csvfile.is_google_header, "a Google Contacts CSV", _reader
+    )
+
+
+def _reader(
+    ctx: SyncContext, table: _csvfile.Table, data: list[tabular.Row]
+) -> _csvfile.ContactReader:
+    """Rows read with the numbers of this file's ``Kind N - ...`` columns."""
     numbers: dict[str, list[int]] = {}
     for col in table.columns:
         m = _NUMBERED.match(col)
         if m and int(m.group(2)) not in numbers.setdefault(m.group(1), []):
             numbers[m.group(1)].append(int(m.group(2)))
-    note_at = _contact.file_time(path)
-    total = len(data)
-    for n, row in enumerate(data, 1):
-        if n % 200 == 0:
-            ctx.progress(n, total, path.name)
-        where = f"{path}:{row.line}"
-        if row.cells is None:
-            yield Reject(f"unreadable row: {row.error}", where)
-            continue
-        if not row.cells:
-            continue
-        if row.empty:
-            yield Skip("blank row", where)
-            continue
-        contact = _contact_from(table, row.cells, where, numbers)
-        yield from _contact.records(contact, ctx, note_at=note_at)
+    return lambda cells, where: _contact_from(table, cells, where, numbers)
 
 
 def _contact_from(
@@ -69,8 +55,11 @@ def _contact_from(
             if value:
                 yield get(f"{kind} {i} - label", f"{kind} {i} - type"), value
 
-    parts = [get("given name", "first name"), get("additional name", "middle name"),
-             get("family name", "last name")]
+    parts = [
+        get("given name", "first name"),
+        get("additional name", "middle name"),
+        get("family name", "last name"),
+    ]
     orgs = [v for _, v in numbered("organization", "name")]
     titles = [v for _, v in numbered("organization", "title")]
     org = _first(get("organization name") or (orgs[0] if orgs else ""))
@@ -131,7 +120,7 @@ def _first(value: str) -> str:
 
 
 def detect(path: Path, head: bytes) -> str | None:
-    text, _ = _text.decode_bytes(head)
+    text, _ = tabular.decode(head)
     if _csvfile.find_layout(text, partial=_csvfile.head_is_partial(path, head)) == FORMAT:
         return FORMAT
     return None

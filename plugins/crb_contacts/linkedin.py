@@ -18,19 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _csvfile, _dates, _text
-from crb_tui import Identity, Interaction, Person, Reject, Skip, SyncContext
+from crb_tui import Identity, Interaction, Person, Reject, Skip, SyncContext, tabular
 
 FORMAT = "linkedin"
 
 
 def read(ctx: SyncContext, path: Path) -> Iterator[Any]:
     try:
-        text, _encoding = _text.read_text(path)
+        text, _encoding = tabular.read_text(path)
     except OSError as exc:
         yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
         return
-    delim = _csvfile.delimiter(text)
-    all_rows = list(_csvfile.rows(text, delim))
+    all_rows = list(tabular.rows(text))
     header_at = None
     for i, row in enumerate(all_rows[: _csvfile.LINKEDIN_PREAMBLE_ROWS * 3]):
         if row.cells and _csvfile.is_linkedin_header(_csvfile.header_key(row.cells)):
@@ -51,26 +50,11 @@ def read(ctx: SyncContext, path: Path) -> Iterator[Any]:
             return
         table = _csvfile.Table(layout)
         data = all_rows
-    order = ctx.config.get("date_order") or "auto"
-    if order not in ("mdy", "dmy"):
-        order = _dates.numeric_order(
-            [table.get(r.cells, "connected on") for r in data if r.cells]
-        )
+    order = _csvfile.date_order(ctx, table, data, "connected on")
     note_at = _contact.file_time(path)
-    total = len(data)
-    for n, row in enumerate(data, 1):
-        if n % 200 == 0:
-            ctx.progress(n, total, path.name)
-        where = f"{path}:{row.line}"
-        if row.cells is None:
-            yield Reject(f"unreadable row: {row.error}", where)
-            continue
-        if not row.cells:
-            continue
-        if row.empty:
-            yield Skip("blank row", where)
-            continue
-        yield from _row(ctx, table, row.cells, where, order, note_at)
+    yield from tabular.row_records(
+        ctx, path, data, lambda cells, where: _row(ctx, table, cells, where, order, note_at)
+    )
 
 
 def _row(
@@ -133,7 +117,7 @@ def _row(
 
 
 def detect(path: Path, head: bytes) -> str | None:
-    text, _ = _text.decode_bytes(head)
+    text, _ = tabular.decode(head)
     partial = _csvfile.head_is_partial(path, head)
     layout = _csvfile.find_layout(text, partial=partial)
     if layout != FORMAT:
@@ -149,4 +133,3 @@ def _has_header(text: str, partial: bool) -> bool:
         r.cells and _csvfile.is_linkedin_header(_csvfile.header_key(r.cells))
         for r in _csvfile.sniff_rows(text, partial=partial)
     )
-

@@ -17,49 +17,44 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _csvfile, _dates, _text
-from crb_tui import Reject, Skip, SyncContext
+from crb_tui import SyncContext, tabular
 
 FORMAT = "outlook-csv"
 _IN_PARENS = re.compile(r"\(([^()\s]+@[^()\s]+)\)")
 
 PHONES = (
-    "mobile phone", "primary phone", "home phone", "home phone 2", "business phone",
-    "business phone 2", "company main phone", "other phone", "car phone", "assistant's phone",
-    "callback", "radio phone", "pager", "isdn", "telex", "tty/tdd phone", "business fax",
-    "home fax", "other fax",
+    "mobile phone",
+    "primary phone",
+    "home phone",
+    "home phone 2",
+    "business phone",
+    "business phone 2",
+    "company main phone",
+    "other phone",
+    "car phone",
+    "assistant's phone",
+    "callback",
+    "radio phone",
+    "pager",
+    "isdn",
+    "telex",
+    "tty/tdd phone",
+    "business fax",
+    "home fax",
+    "other fax",
 )
 
 
 def read(ctx: SyncContext, path: Path) -> Iterator[Any]:
-    try:
-        table, data = _csvfile.open_table(path, _csvfile.is_outlook_header, "an Outlook CSV")
-    except OSError as exc:
-        yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
-        return
-    except _csvfile.Unreadable as exc:
-        yield Reject(str(exc), f"{path}:1")
-        return
-    order = ctx.config.get("date_order") or "auto"
-    if order not in ("mdy", "dmy"):
-        order = _dates.numeric_order(
-            [table.get(r.cells, "birthday", "anniversary") for r in data if r.cells]
-        )
-    note_at = _contact.file_time(path)
-    total = len(data)
-    for n, row in enumerate(data, 1):
-        if n % 200 == 0:
-            ctx.progress(n, total, path.name)
-        where = f"{path}:{row.line}"
-        if row.cells is None:
-            yield Reject(f"unreadable row: {row.error}", where)
-            continue
-        if not row.cells:
-            continue
-        if row.empty:
-            yield Skip("blank row", where)
-            continue
-        contact = _contact_from(table, row.cells, where, order)
-        yield from _contact.records(contact, ctx, note_at=note_at)
+    return _csvfile.read_contacts(ctx, path, _csvfile.is_outlook_header, "an Outlook CSV", _reader)
+
+
+def _reader(
+    ctx: SyncContext, table: _csvfile.Table, data: list[tabular.Row]
+) -> _csvfile.ContactReader:
+    """Rows read with the date order of this file's birthdays and anniversaries."""
+    order = _csvfile.date_order(ctx, table, data, "birthday", "anniversary")
+    return lambda cells, where: _contact_from(table, cells, where, order)
 
 
 def _contact_from(
@@ -68,9 +63,11 @@ def _contact_from(
     def get(*names: str) -> str:
         return table.get(cells, *names)
 
-    name = _text.clean(" ".join(
-        get(col) for col in ("first name", "middle name", "last name", "suffix") if get(col)
-    ))
+    name = _text.clean(
+        " ".join(
+            get(col) for col in ("first name", "middle name", "last name", "suffix") if get(col)
+        )
+    )
     contact = _contact.Contact(
         where=where,
         name=name or get("nickname") or get("company"),
@@ -97,9 +94,12 @@ def _contact_from(
     anniversary = get("anniversary")
     contact.add_detail("anniversary", _dates.birthday(anniversary, order))
     for prefix, key in (("home", "address"), ("business", "work address")):
-        parts = [get(f"{prefix} street"), get(f"{prefix} city"),
-                 _text.clean(f"{get(f'{prefix} state')} {get(f'{prefix} postal code')}"),
-                 get(f"{prefix} country/region", f"{prefix} country")]
+        parts = [
+            get(f"{prefix} street"),
+            get(f"{prefix} city"),
+            _text.clean(f"{get(f'{prefix} state')} {get(f'{prefix} postal code')}"),
+            get(f"{prefix} country/region", f"{prefix} country"),
+        ]
         contact.add_detail(key, ", ".join(_text.clean(p) for p in parts if p.strip()))
     groups = [g.strip() for g in re.split(r"[;,]", get("categories")) if g.strip()]
     if groups:
@@ -109,7 +109,7 @@ def _contact_from(
 
 
 def detect(path: Path, head: bytes) -> str | None:
-    text, _ = _text.decode_bytes(head)
+    text, _ = tabular.decode(head)
     if _csvfile.find_layout(text, partial=_csvfile.head_is_partial(path, head)) == FORMAT:
         return FORMAT
     return None

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _dates, _text
-from crb_tui import Reject, Skip, SyncContext
+from crb_tui import Reject, Skip, SyncContext, tabular
 
 FORMAT = "vcard"
 
@@ -213,9 +213,7 @@ def parse(text: str) -> Iterator[Card]:
         value = logical.value
         if name == "BEGIN" and value.strip().upper() == "VCARD":
             if card is not None:
-                card.problem = (
-                    f"no END:VCARD before the next BEGIN:VCARD (line {logical.line})"
-                )
+                card.problem = f"no END:VCARD before the next BEGIN:VCARD (line {logical.line})"
                 yield card
             number += 1
             card = Card(number, logical.line)
@@ -343,8 +341,12 @@ def contact_from(card: Card, where: str, latin1_file: bool) -> tuple[_contact.Co
                 contact.birthday = parsed
             elif not parsed and value:
                 contact.add_detail("birthday", value)
-        elif name in ("ANNIVERSARY", "X-ANNIVERSARY", "X-MS-ANNIVERSARY",
-                      "X-EVOLUTION-ANNIVERSARY"):
+        elif name in (
+            "ANNIVERSARY",
+            "X-ANNIVERSARY",
+            "X-MS-ANNIVERSARY",
+            "X-EVOLUTION-ANNIVERSARY",
+        ):
             value = _unescape(text).strip()
             contact.add_detail("anniversary", _dates.birthday(value[:10]) or value)
         elif name == "X-ABDATE":
@@ -403,7 +405,7 @@ def _revision(text: str | None) -> dt.datetime | None:
 
 def read(ctx: SyncContext, path: Path) -> Iterator[Any]:
     try:
-        text, encoding = _text.read_text(path)
+        text, encoding = tabular.read_text(path)
     except OSError as exc:
         yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
         return
@@ -441,6 +443,6 @@ def read_text(
 def detect(path: Path, head: bytes) -> str | None:
     if path.suffix.lower() in (".vcf", ".vcard"):
         return FORMAT
-    text, _ = _text.decode_bytes(head)
+    text, _ = tabular.decode(head)
     start = text.lstrip("\ufeff \t\r\n")[:11].upper()
     return FORMAT if start == "BEGIN:VCARD" else None

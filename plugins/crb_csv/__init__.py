@@ -12,18 +12,15 @@ those: ``detect`` steps aside for them.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crb_tui import Identity, Note, Person, Reject, Skip, Source, SyncContext, hookimpl
+from crb_tui import Identity, Note, Person, Reject, Skip, Source, SyncContext, hookimpl, tabular
 
 __version__ = "0.2.0"
 
@@ -33,83 +30,50 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "first": ("first name", "given name", "firstname", "first"),
     "middle": ("middle name", "additional name"),
     "last": ("last name", "family name", "surname", "lastname", "last"),
-    "email": ("email", "e-mail", "email address", "e-mail address", "primary email", "mail",
-              "email 1", "work email", "personal email"),
+    "email": (
+        "email",
+        "e-mail",
+        "email address",
+        "e-mail address",
+        "primary email",
+        "mail",
+        "email 1",
+        "work email",
+        "personal email",
+    ),
     "email2": ("secondary email", "email 2", "e-mail 2", "other email"),
-    "phone": ("phone", "mobile", "mobile phone", "mobile number", "cell", "cell phone",
-              "cellular number", "telephone", "phone number"),
+    "phone": (
+        "phone",
+        "mobile",
+        "mobile phone",
+        "mobile number",
+        "cell",
+        "cell phone",
+        "cellular number",
+        "telephone",
+        "phone number",
+    ),
     "org": ("company", "organization", "organisation", "org", "employer", "company name"),
     "title": ("job title", "title", "position", "role"),
-    "url": ("url", "linkedin", "linkedin url", "profile", "profile url", "website", "web page",
-            "web page 1"),
+    "url": (
+        "url",
+        "linkedin",
+        "linkedin url",
+        "profile",
+        "profile url",
+        "website",
+        "web page",
+        "web page 1",
+    ),
     "birthday": ("birthday", "birth date", "date of birth", "bday"),
     "note": ("notes", "note", "comments"),
 }
 FIELDS = tuple(ALIASES)
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
-_DELIMITERS = (",", ";", "\t", "|")
 
 
 # -- reading the file ------------------------------------------------------------------------
-
-
-def decode(raw: bytes) -> str:
-    """UTF-8/16/32 by BOM, UTF-16 by its NUL bytes, then UTF-8, then Windows-1252, then Latin-1."""
-    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-                      (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                      (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if raw.startswith(bom):
-            return raw[len(bom) :].decode(name, errors="replace").replace("\x00", "")
-    sample = raw[:4096]
-    if len(sample) >= 4 and sample.count(0) >= len(sample) // 4:
-        name = "utf-16-le" if sample[1::2].count(0) >= sample[0::2].count(0) else "utf-16-be"
-        return raw.decode(name, errors="replace").replace("\x00", "")
-    for name in ("utf-8", "cp1252"):
-        try:
-            return raw.decode(name).replace("\x00", "")
-        except UnicodeDecodeError as exc:
-            if name == "utf-8" and exc.start >= len(raw) - 3:  # cut inside the last character
-                return raw.decode(name, errors="replace").replace("\x00", "")
-    return raw.decode("latin-1").replace("\x00", "")
-
-
-def delimiter(text: str) -> str:
-    """The delimiter splitting some of the first lines most often (outside quotes)."""
-    lines = [line for line in text.splitlines()[:80] if line.strip()][:20]
-
-    def count(line: str, ch: str) -> int:
-        n, quoted = 0, False
-        for c in line:
-            if c == '"':
-                quoted = not quoted
-            elif c == ch and not quoted:
-                n += 1
-        return n
-
-    counts = {d: max((count(line, d) for line in lines), default=0) for d in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
-
-
-def rows(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
-    """``(line the row starts on, cells, error)``; unreadable rows come back as ``None`` cells."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
-    last = 0
-    while True:
-        start = last + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if reader.line_num <= last:
-                return
-            last = reader.line_num
-            yield start, None, str(exc)
-            continue
-        last = reader.line_num
-        yield start, cells, ""
 
 
 def _key(cells: list[str]) -> list[str]:
@@ -122,16 +86,34 @@ def specific_layout(header: list[str]) -> bool:
     names = set(header)
     if "connected on" in names and ("first name" in names or "last name" in names):
         return True
-    if any(re.match(r"^(e-mail|phone|address|organization|website|relation|event|custom field"
-                    r"|im|external id) \d+ - ", h) for h in header):
+    if any(
+        re.match(
+            r"^(e-mail|phone|address|organization|website|relation|event|custom field"
+            r"|im|external id) \d+ - ",
+            h,
+        )
+        for h in header
+    ):
         return True
     if {"given name", "family name", "group membership"} <= names:
         return True
-    outlook = {"e-mail 2 address", "e-mail display name", "e-mail type", "mobile phone",
-               "business phone", "home phone", "business street", "home street", "primary phone",
-               "company main phone"}
-    return "e-mail address" in names and bool(names & outlook) and bool(
-        names & {"first name", "last name"})
+    outlook = {
+        "e-mail 2 address",
+        "e-mail display name",
+        "e-mail type",
+        "mobile phone",
+        "business phone",
+        "home phone",
+        "business street",
+        "home street",
+        "primary phone",
+        "company main phone",
+    }
+    return (
+        "e-mail address" in names
+        and bool(names & outlook)
+        and bool(names & {"first name", "last name"})
+    )
 
 
 def _mapping(header: list[str], configured: dict[str, Any]) -> dict[str, int]:
@@ -153,14 +135,13 @@ def _mapping(header: list[str], configured: dict[str, Any]) -> dict[str, int]:
 def detect(path: Path, head: bytes) -> str | None:
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None
-    text = decode(head)
+    text = tabular.decode(head)[0].replace("\x00", "")
     header: list[str] | None = None
-    for n, (_line, cells, _err) in enumerate(rows(text)):
-        if cells and any(c.strip() for c in cells):
-            key = _key(cells)
-            if specific_layout(key):
+    for n, row in enumerate(tabular.rows(text)):
+        if row.cells and not row.empty:
+            if specific_layout(_key(row.cells)):
                 return None
-            header = header or cells
+            header = header or row.cells
         if n > 20:
             break
     if header is None:
@@ -202,59 +183,52 @@ def _birthday(text: str) -> str | None:
 
 def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     try:
-        text = decode(path.read_bytes())
+        text, _encoding = tabular.read_text(path)
     except OSError as exc:
         yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
         return
-    all_rows = list(rows(text))
-    start = next((i for i, (_, cells, _) in enumerate(all_rows)
-                  if cells and any(c.strip() for c in cells)), None)
+    all_rows = list(tabular.rows(text))
+    start = next((i for i, row in enumerate(all_rows) if row.cells and not row.empty), None)
     if start is None:
         yield Reject("empty file", str(path))
         return
-    header_line, header, _ = all_rows[start]
+    header_line, header = all_rows[start].line, all_rows[start].cells
     assert header is not None
     configured = {**ctx.config.get("columns", {}), **ctx.options.get("columns", {})}
     unknown = sorted(set(configured) - set(FIELDS))
     if unknown:
-        yield Reject(f"unknown field {', '.join(map(repr, unknown))} in the column mapping "
-                     f"(fields: {', '.join(FIELDS)})", str(path))
+        yield Reject(
+            f"unknown field {', '.join(map(repr, unknown))} in the column mapping "
+            f"(fields: {', '.join(FIELDS)})",
+            str(path),
+        )
         return
     lowered = _key(header)
     missing = {f: c for f, c in configured.items() if str(c).strip().lower() not in lowered}
     if missing:
         shown = ", ".join(f"{f}={c!r}" for f, c in missing.items())
-        yield Reject(f"mapped column not in the header: {shown} (header: {header!r})",
-                     f"{path}:{header_line}")
+        yield Reject(
+            f"mapped column not in the header: {shown} (header: {header!r})",
+            f"{path}:{header_line}",
+        )
         return
     columns = _mapping(header, configured)
     if not {"email", "name", "first", "last"} & set(columns):
         yield Reject(f"no name or e-mail column in header {header!r}", f"{path}:{header_line}")
         return
-    born = {p: lowered.index(f"birth {p}") for p in ("year", "month", "day")
-            if f"birth {p}" in lowered}
+    born = {
+        p: lowered.index(f"birth {p}") for p in ("year", "month", "day") if f"birth {p}" in lowered
+    }
     try:
         note_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(microsecond=0)
     except (OSError, ValueError, OverflowError):
         note_at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     me = {m.lower() for m in ctx.me}
-    body = all_rows[start + 1 :]
-    for n, (line, cells, error) in enumerate(body, 1):
-        if n % 200 == 0:
-            ctx.progress(n, len(body), path.name)
-        where = f"{path}:{line}"
-        if cells is None:
-            yield Reject(f"unreadable row: {error}", where)
-            continue
-        if not cells:
-            continue
-        if not any(cell.strip() for cell in cells):
-            yield Skip("blank row", where)
-            continue
 
-        def get(field: str, _row: list[str] = cells) -> str:
+    def records(cells: list[str], where: str) -> Iterator[Any]:
+        def get(field: str) -> str:
             i = columns.get(field)
-            return _row[i].strip() if i is not None and i < len(_row) else ""
+            return cells[i].strip() if i is not None and i < len(cells) else ""
 
         name = get("name") or " ".join(p for p in (get("first"), get("middle"), get("last")) if p)
         name = re.sub(r"\s+", " ", name).strip()
@@ -284,19 +258,25 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 details["website"] = url
         if own and not identities:
             yield Skip("your own contact card", where)
-            continue
+            return
         if not name and not identities:
-            reason = ("row has neither a name nor an e-mail" if not not_emails else
-                      f"row has no name, and {not_emails[0]!r} is not an e-mail address")
+            reason = (
+                "row has neither a name nor an e-mail"
+                if not not_emails
+                else f"row has no name, and {not_emails[0]!r} is not an e-mail address"
+            )
             yield Reject(reason, where)
-            continue
+            return
         birthday = _birthday(get("birthday"))
         if birthday is None and born.get("month") is not None:
-            y, m, d = (cells[born[p]].strip() if born.get(p) is not None and born[p] < len(cells)
-                       else "" for p in ("year", "month", "day"))
+            y, m, d = (
+                cells[born[p]].strip() if born.get(p) is not None and born[p] < len(cells) else ""
+                for p in ("year", "month", "day")
+            )
             if m.isdigit() and d.isdigit():
-                birthday = _birthday(f"{y}-{m}-{d}" if y.isdigit() and len(y) == 4
-                                     else f"--{m}-{d}")
+                birthday = _birthday(
+                    f"{y}-{m}-{d}" if y.isdigit() and len(y) == 4 else f"--{m}-{d}"
+                )
         note = get("note")
         if note and not identities:
             details["notes"] = note
@@ -311,13 +291,16 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
             # The same key as CRB's other contact importers: a person is known again by name and
             # organisation (a name alone only when there is no e-mail, phone or URL to go by), so
             # importing the file again adds nothing.
-            source_key=(f"contact:{_fold(name)}|{_fold(org)}"
-                        if name and (org or not identities) else None),
+            source_key=(
+                f"contact:{_fold(name)}|{_fold(org)}" if name and (org or not identities) else None
+            ),
         )
         if note and identities:
             who = identities[0]
             digest = hashlib.sha1(f"{who.kind}:{who.value.lower()}\n{note}".encode()).hexdigest()
             yield Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}")
+
+    yield from tabular.row_records(ctx, path, all_rows[start + 1 :], records)
 
 
 def _fold(text: str) -> str:

@@ -1,0 +1,158 @@
+"""Reading CSV-like files the way real exporters write them: the logic every tabular source
+shares (the generic ``csv`` source and the LinkedIn / Google / Outlook contact importers).
+
+- :func:`decode` and :func:`read_text` turn bytes into text whatever the exporter used: a BOM
+  (UTF-8, UTF-16, UTF-32), UTF-16 without a BOM (told by its NUL bytes), UTF-8 (a head cut inside
+  its last character included), Windows-1252, and Latin-1 last, so decoding never fails.
+- :func:`delimiter` tells which of ``,`` ``;`` tab ``|`` separates the columns, counting only
+  outside quotes, so a ``Notes:`` preamble or a tab inside a name never decides.
+- :func:`rows` yields every row as a :class:`Row` with the line it starts on (quoted cells may
+  hold line breaks); a row the csv module cannot read comes back with its error instead of
+  ending the file.
+- :func:`row_records` is the loop over the data rows: progress every 200 rows, a ``Reject`` for
+  an unreadable row, a ``Skip`` for a blank one, and the source's own records for every other
+  row, which is named ``FILE:LINE``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crb_tui.records import Reject, Skip
+from crb_tui.sources import SyncContext
+
+DELIMITERS = (",", ";", "\t", "|")
+"""The delimiters :func:`delimiter` chooses from (a comma when none splits any line)."""
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode an exported file or the head of one: BOM first (UTF-8, UTF-16 LE/BE, UTF-32),
+    then UTF-16 without a BOM (recognised by its NUL bytes), then UTF-8, then Windows-1252, then
+    Latin-1 (never fails). Returns the text and the name of the encoding used."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(name, errors="replace"), name
+    sample = raw[:4096]
+    if len(sample) >= 4 and sample.count(0) >= len(sample) // 4:
+        odd_nuls = sample[1::2].count(0)
+        even_nuls = sample[0::2].count(0)
+        name = "utf-16-le" if odd_nuls >= even_nuls else "utf-16-be"
+        return raw.decode(name, errors="replace"), name
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        # A file cut in the middle of a character is still UTF-8.
+        if exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
+            return raw.decode("utf-8", errors="replace"), "utf-8"
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Read and :func:`decode` a whole file, NUL characters removed: the text and the encoding.
+    Raises OSError when the file cannot be read."""
+    text, encoding = decode(path.read_bytes())
+    return text.replace("\x00", ""), encoding
+
+
+def _count_outside_quotes(line: str, ch: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == ch and not quoted:
+            count += 1
+    return count
+
+
+def delimiter(text: str, lines: int = 20) -> str:
+    """The delimiter of a CSV text: the one that splits some line among the first ``lines``
+    non-empty ones most often (so a ``Notes:`` preamble, or a tab inside a name, never decides).
+    Commas win ties."""
+    sample = [line for line in text.splitlines()[: lines * 4] if line.strip()][:lines]
+    counts = {
+        d: max((_count_outside_quotes(line, d) for line in sample), default=0) for d in DELIMITERS
+    }
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+@dataclass
+class Row:
+    """One row of a CSV text."""
+
+    line: int
+    """Line on which the row starts (1-based)."""
+    cells: list[str] | None
+    """The cells, or None when the csv module could not read the row."""
+    error: str | None = None
+    """Why the row could not be read (when ``cells`` is None)."""
+
+    @property
+    def empty(self) -> bool:
+        """Whether the row was read and every cell is blank."""
+        return self.cells is not None and not any(c.strip() for c in self.cells)
+
+
+def rows(text: str, delim: str | None = None) -> Iterator[Row]:
+    """Every row with the line it starts on, split on ``delim`` (by default the text's
+    :func:`delimiter`). A row the csv module cannot read comes back with ``cells=None`` and the
+    error, and reading goes on with the next line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim or delimiter(text))
+    last = 0
+    while True:
+        start = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if reader.line_num <= last:
+                return
+            last = reader.line_num
+            yield Row(start, None, str(exc))
+            continue
+        last = reader.line_num
+        yield Row(start, cells)
+
+
+def row_records(
+    ctx: SyncContext,
+    path: Path,
+    data: Sequence[Row],
+    records: Callable[[list[str], str], Iterable[Any]],
+) -> Iterator[Any]:
+    """The records of the data rows of ``path`` (the rows after its header): progress every 200
+    rows, a ``Reject`` for a row that cannot be read, a ``Skip`` for a blank one (a row with no
+    cells at all is passed over), and ``records(cells, where)`` for every other row, ``where``
+    being ``FILE:LINE``."""
+    total = len(data)
+    for n, row in enumerate(data, 1):
+        if n % 200 == 0:
+            ctx.progress(n, total, path.name)
+        where = f"{path}:{row.line}"
+        if row.cells is None:
+            yield Reject(f"unreadable row: {row.error}", where)
+            continue
+        if not row.cells:
+            continue
+        if row.empty:
+            yield Skip("blank row", where)
+            continue
+        yield from records(row.cells, where)
