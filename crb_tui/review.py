@@ -107,10 +107,14 @@ def _acted_today(store: Store, today: dt.date) -> set[int]:
     }
 
 
-def progress(store: Store, config: Config, today: dt.date) -> tuple[int, int]:
-    """(done, total) for today's review: people acted on today against today's whole queue."""
+def progress(
+    store: Store, config: Config, today: dt.date, items: list[ReviewItem] | None = None
+) -> tuple[int, int]:
+    """(done, total) for today's review: people acted on today against today's whole queue.
+
+    Pass the queue ``build_review`` just gave to avoid building it twice."""
     done = len(_acted_today(store, today))
-    remaining = len(build_review(store, config, today))
+    remaining = len(items if items is not None else build_review(store, config, today))
     return done, done + remaining
 
 

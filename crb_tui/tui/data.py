@@ -41,7 +41,7 @@ class Gateway:
 def review_queue(ctx: AppContext) -> tuple[list[Any], int, int]:
     today = ctx.today()
     items = build_review(ctx.store, ctx.config, today)
-    done, total = progress(ctx.store, ctx.config, today)
+    done, total = progress(ctx.store, ctx.config, today, items)
     return items, done, total
 
 
