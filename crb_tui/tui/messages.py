@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,20 +63,26 @@ class Merged(Message):
 
 @dataclass
 class PeopleQueried(Message):
-    """A new search or sort: how many match and the first page of rows."""
+    """A new search or sort: how many match and the rows of one page (``page``, the first
+    unless the list keeps its place). ``ids`` are everyone matching in list order (``None``
+    in the quick first look at the whole list, which comes before them); ``order`` is the
+    whole list in this sort, kept for later searches (``None`` if not read)."""
 
     generation: int
     total: int
-    first_page: list[dict[str, Any]]
+    first_page: list[dict[str, Any] | None]
+    ids: Sequence[int] | None = None
+    page: int = 0
+    order: Sequence[int] | None = None
 
 
 @dataclass
 class PeoplePageLoaded(Message):
-    """One page of the people list."""
+    """One page of the people list (``None`` for anyone gone since the list was read)."""
 
     generation: int
     page: int
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any] | None]
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from crb_tui.tui.screens.base import CrbScreen
@@ -15,9 +14,6 @@ from crb_tui.tui.widgets.people_list import (
     PeopleHeader,
     PeopleList,
 )
-
-FILTER_DELAY = 0.12
-"""Seconds of quiet typing before the filter runs (one query per pause, not per key)."""
 
 
 class PeopleScreen(CrbScreen):
@@ -49,7 +45,6 @@ class PeopleScreen(CrbScreen):
     def __init__(self) -> None:
         super().__init__()
         self.sort = "health"
-        self._timer: Timer | None = None
         self._shown: tuple[str, str] | None = None
 
     def body(self) -> ComposeResult:
@@ -69,6 +64,7 @@ class PeopleScreen(CrbScreen):
 
     def on_mount(self) -> None:
         self.query_one("#people-filter", Input).focus()
+        self.watch(self.people, "counted", self._show_count, init=False)
 
     def on_screen_resume(self) -> None:
         # Back from a person (who may have changed): read again, keeping the place.
@@ -81,31 +77,23 @@ class PeopleScreen(CrbScreen):
                          keep_place=keep_place)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(FILTER_DELAY, self._filter_now)
-
-    def _filter_now(self) -> None:
-        self._timer = None
+        # Every keystroke queries at once: the list cancels the query for the one before.
         if self._shown != (self.filter_text, self.sort):
             self._run()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self._timer is not None:
-            self._timer.stop()
-            self._filter_now()
         self.people.action_choose()
 
-    def on_people_list_counted(self, event: PeopleList.Counted) -> None:
+    def _show_count(self, total: int) -> None:
         what = Content.assemble(
-            (f"{event.total:,}", "bold"),
-            " people" if event.total != 1 else " person",
+            (f"{total:,}", "bold"),
+            " people" if total != 1 else " person",
             f" matching \u201c{self.filter_text}\u201d" if self.filter_text else "",
             (f" · sorted by {SORT_LABELS[self.sort]} (^s)", "$foreground-muted"),
         )
         self.query_one("#people-summary", Static).update(what)
-        self.set_status(Content(f"{event.total:,} shown"))
+        self.set_status(Content(f"{total:,} shown"))
 
     def on_people_list_chosen(self, event: PeopleList.Chosen) -> None:
         self.crb.open_person(event.person_id)

@@ -1,0 +1,163 @@
+"""The people list's paging and searching: rows come by id slices (no deep OFFSET), searches are
+kept while the screen is open, a query typed past is cancelled, Enter typed ahead of the rows
+opens the right person."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from crb_tui.app_context import AppContext
+from crb_tui.queries import list_people, people_ids
+from crb_tui.tui.screens.people import PeopleScreen
+from crb_tui.tui.screens.person import PersonScreen
+from crb_tui.tui.widgets import people_list
+from crb_tui.tui.widgets.people_list import PAGE_SIZE, PeopleList, interrupted_unless
+from tests import test_tui
+from tests.test_tui import TODAY, make_app, press, settle, type_text
+
+pytestmark = pytest.mark.anyio
+
+COUNT = 1234
+
+# The 60-person demo data set, as test_tui has it.
+demo_template = test_tui.demo_template
+demo_db = test_tui.demo_db
+context = test_tui.context
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def crowd(
+    tmp_path: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppContext]:
+    """1,234 people (no history: the health sort falls back to their names)."""
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    ctx = AppContext(db_path=tmp_path / "crowd.db", config_path=config_file)
+    ctx.store.db.conn.executemany(
+        "insert into people (name, created, updated, details) values (?, ?, ?, '{}')",
+        [(f"Person {n:04d}", "2026-01-01", "2026-01-01") for n in range(COUNT)],
+    )
+    ctx.store.db.conn.commit()
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """What the list asked of the core: people_ids searches and list_people offsets."""
+    seen: dict[str, list[Any]] = {"ids": [], "offsets": []}
+
+    def ids(store: Any, *, search: str | None = None, sort: str = "name") -> list[int]:
+        seen["ids"].append((search, sort))
+        return people_ids(store, search=search, sort=sort)
+
+    def listed(store: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        seen["offsets"].append(kwargs.get("offset", 0))
+        return list_people(store, **kwargs)
+
+    monkeypatch.setattr(people_list, "people_ids", ids)
+    monkeypatch.setattr(people_list, "list_people", listed)
+    return seen
+
+
+async def test_the_last_page_comes_by_ids_not_offset(
+    crowd: AppContext, calls: dict[str, list[Any]]
+) -> None:
+    app = make_app(crowd, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        assert people.total == COUNT
+        await press(pilot, "escape", "end")
+        expected = people_ids(crowd.store, sort="health")
+        assert people.highlighted is not None
+        assert people.highlighted["id"] == expected[-1]
+        # Only the quick first look read rows by position; the last page came by its ids
+        # (with the one before it, a screen up), and the pages between were never read.
+        assert calls["offsets"] == [0]
+        last = (COUNT - 1) // PAGE_SIZE
+        assert last in people._pages
+        assert set(people._pages) <= {0, last - 1, last}
+        await press(pilot, "pageup")
+        assert people.highlighted is not None
+        assert people.highlighted["id"] == expected[people.cursor]
+
+
+async def test_searches_keep_the_sort_order(context: AppContext) -> None:
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        for sort in ("health", "last_touch", "name", "overdue"):
+            assert isinstance(app.screen, PeopleScreen)
+            while app.screen.sort != sort:
+                await press(pilot, "ctrl+s")
+            for text in ("a", "an", ""):
+                app.screen.query_one("#people-filter", Input).value = text
+                await pilot.pause()
+                await settle(pilot)
+                assert people._ids is not None
+                assert list(people._ids) == people_ids(
+                    context.store, search=text or None, sort=sort), (sort, text)
+
+
+async def test_typing_back_over_a_search_asks_no_query(
+    crowd: AppContext, calls: dict[str, list[Any]]
+) -> None:
+    app = make_app(crowd, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        for key in "0012":
+            await press(pilot, key)
+        await press(pilot, "backspace", "backspace", "backspace", "backspace")
+        searches = [search for search, _ in calls["ids"] if search]
+        assert sorted(searches) == ["0", "00", "001", "0012"]
+        assert people.total == COUNT
+        await press(pilot, "0")
+        assert people.total == 1000  # Person 0000 to Person 0999 (and nothing new asked)
+        assert len([s for s, _ in calls["ids"] if s]) == 4
+
+
+async def test_enter_typed_ahead_of_the_rows_opens_the_match(
+    context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow_ids(store: Any, **kwargs: Any) -> list[int]:
+        time.sleep(0.2)  # a big database: the rows come after the Enter
+        return people_ids(store, **kwargs)
+
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(people_list, "people_ids", slow_ids)
+        await type_text(pilot, "glass")
+        await pilot.press("enter")
+        await settle(pilot)
+        first = list_people(context.store, search="glass", sort="health")[0]
+        assert isinstance(app.screen, PersonScreen)
+        assert app.screen.person_id == first["id"]
+
+
+def test_a_query_no_longer_wanted_stops() -> None:
+    conn = sqlite3.connect(":memory:")
+    endless = (
+        "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    )
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        with interrupted_unless(conn, lambda: False):
+            conn.execute(endless).fetchone()
+    # The check goes with the query: the connection works as before.
+    assert conn.execute("select 1").fetchone() == (1,)
