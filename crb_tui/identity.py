@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-import phonenumbers
-
 IDENTITY_KINDS: tuple[str, ...] = ("email", "phone", "url", "handle")
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
@@ -42,6 +40,8 @@ def normalise_phone(value: str, region: str = "") -> str | None:
         digits = "+" + digits[2:]
     if len(re.sub(r"\D", "", digits)) < 5:
         return None
+    import phonenumbers  # imported on first use: it is slow to load and many runs never need it
+
     try:
         parsed = phonenumbers.parse(digits, region.upper() or None)
         if phonenumbers.is_possible_number(parsed):

@@ -12,8 +12,8 @@ from crb_tui.store import Store
 
 SORTS = {
     "name": "p.name collate nocase asc, p.id",
-    "health": "coalesce(h.health, -1) asc, p.name collate nocase",
-    "-health": "coalesce(h.health, -1) desc, p.name collate nocase",
+    "health": "coalesce(h.health, -1) asc, p.name collate nocase, p.id",
+    "-health": "coalesce(h.health, -1) desc, p.name collate nocase, p.id",
     "last_touch": "coalesce(h.last_touch, '') desc, p.id",
     "overdue": "coalesce(h.overdue, -1e9) desc, p.id",
     "created": "p.id desc",

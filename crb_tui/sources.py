@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from crb_tui.records import Record
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass
@@ -95,6 +96,8 @@ class SyncContext:
 
     def http_client(self, **kwargs: Any) -> httpx.Client:
         """An httpx client with CRB's user agent and sane timeouts; the caller closes it."""
+        import httpx  # imported here: it costs ~100 ms at start-up and most runs never sync
+
         headers = {"User-Agent": "crb-tui"}
         headers.update(kwargs.pop("headers", {}))
         kwargs.setdefault("timeout", httpx.Timeout(30.0, connect=10.0))
