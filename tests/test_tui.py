@@ -533,8 +533,16 @@ async def test_people_filter_sort_and_open(context: AppContext) -> None:
         assert app.screen.person_id == by_touch[1]["id"]
         await press(pilot, "escape")
         assert isinstance(app.screen, PeopleScreen)
-        # Back from the person, the list is where it was.
+        # Back from the person, the list is where it was, and has the focus: screen keys work.
         assert people.highlighted is not None and people.highlighted["id"] == by_touch[1]["id"]
+        assert people.has_focus
+        assert app.screen.filter_text == "glass", app.screen.filter_text
+        await press(pilot, "2")
+        assert isinstance(app.screen, PeopleScreen)
+        assert app.screen.filter_text == "glass"
+        # A letter typed on the list goes to the filter.
+        await press(pilot, "x")
+        assert app.screen.filter_text == "glassx"
 
 
 async def test_people_filter_finds_by_email_and_note_text(context: AppContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -48,7 +49,10 @@ class PeopleScreen(CrbScreen):
         self._shown: tuple[str, str] | None = None
 
     def body(self) -> ComposeResult:
+        # select_on_focus off: a letter typed on the list moves here and must not be replaced
+        # by the next one.
         yield Input(placeholder="type to filter: name, organisation, e-mail, note text",
+                    select_on_focus=False,
                     id="people-filter", compact=True)
         yield Static("", id="people-summary", markup=False)
         yield PeopleHeader(id="people-header")
@@ -67,8 +71,22 @@ class PeopleScreen(CrbScreen):
         self.watch(self.people, "counted", self._show_count, init=False)
 
     def on_screen_resume(self) -> None:
-        # Back from a person (who may have changed): read again, keeping the place.
+        # Back from a person (who may have changed): read again, keeping the place. Then the
+        # list has the focus, so the screen keys (1-4, ?, q) work at once; letters still filter.
         self._run(keep_place=True)
+        if self._opened_person:
+            self._opened_person = False
+            self.people.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        box = self.query_one("#people-filter", Input)
+        if box.has_focus or not event.character or not event.is_printable:
+            return
+        if event.character.isalpha() and event.character != "q":
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
     def _run(self, *, keep_place: bool = False) -> None:
         self._shown = (self.filter_text, self.sort)
@@ -95,7 +113,10 @@ class PeopleScreen(CrbScreen):
         self.query_one("#people-summary", Static).update(what)
         self.set_status(Content(f"{total:,} shown"))
 
+    _opened_person = False
+
     def on_people_list_chosen(self, event: PeopleList.Chosen) -> None:
+        self._opened_person = True
         self.crb.open_person(event.person_id)
 
     def action_cycle_sort(self) -> None:
