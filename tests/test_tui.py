@@ -1013,3 +1013,15 @@ async def test_merge_into_someone_and_undo(context: AppContext, demo_db: Path) -
         assert screen.current is not None and screen.current.person_id == item.person_id
         await run_keys(pilot, ["m", "type:nobody-at-all", "enter"])
         assert any("no person matches" in n for n in notifications(app))
+
+
+async def test_a_new_user_is_told_how_to_bring_people_in(tmp_path: Path, config_file: Path) -> None:
+    ctx = AppContext(db_path=tmp_path / "empty.db", config_path=config_file)
+    try:
+        app = make_app(ctx)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            text = screen_text(app)
+            assert "No one here yet" in text and "crb import" in text and "crb --demo" in text
+    finally:
+        ctx.close()

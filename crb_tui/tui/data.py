@@ -38,11 +38,13 @@ class Gateway:
 # -- review --------------------------------------------------------------------------------
 
 
-def review_queue(ctx: AppContext) -> tuple[list[Any], int, int]:
+def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool]:
+    """Today's queue, (done, total), and whether the store holds no one at all yet."""
     today = ctx.today()
     items = build_review(ctx.store, ctx.config, today)
     done, total = progress(ctx.store, ctx.config, today, items)
-    return items, done, total
+    empty = not items and ctx.store.db.execute("select 1 from people limit 1").fetchone() is None
+    return items, done, total, empty
 
 
 def health_row(ctx: AppContext, person_id: int) -> dict[str, Any] | None:

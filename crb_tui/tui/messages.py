@@ -20,6 +20,8 @@ class ReviewLoaded(Message):
     done: int
     total: int
     focus_person: int | None = None
+    empty_store: bool = False
+    """No people at all yet: the screen says how to bring some in."""
 
 
 @dataclass

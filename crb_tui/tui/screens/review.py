@@ -45,6 +45,7 @@ class ReviewScreen(ActingScreen):
         self.total = 0
         self.card: dict[str, Any] | None = None
         self.loaded = False
+        self.empty_store = False
 
     def body(self) -> ComposeResult:
         yield Static("", id="review-position", markup=False)
@@ -77,14 +78,15 @@ class ReviewScreen(ActingScreen):
 
     @work(thread=True, exit_on_error=False, group="review-load", exclusive=True)
     def _load_queue(self, focus_person: int | None) -> None:
-        items, done, total = self.gateway.run(data.review_queue)
-        self.post_message(ReviewLoaded(items, done, total, focus_person))
+        items, done, total, empty = self.gateway.run(data.review_queue)
+        self.post_message(ReviewLoaded(items, done, total, focus_person, empty_store=empty))
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
         current = self.items[self.index].person_id if self.items and not message.focus_person \
             and self.index < len(self.items) else None
         self.items = message.items
         self.done, self.total = message.done, message.total
+        self.empty_store = message.empty_store
         self.loaded = True
         wanted = message.focus_person or current
         ids = [i.person_id for i in self.items]
@@ -122,7 +124,18 @@ class ReviewScreen(ActingScreen):
             card.display = False
             empty.display = True
             position.update(Content(""))
-            if self.loaded:
+            if self.loaded and self.empty_store:
+                empty.update(Content.assemble(
+                    ("No one here yet.\n\n", "bold"),
+                    "Bring your relationships in from the command line:\n",
+                    ("crb import Connections.csv contacts.vcf mail.mbox calendar.ics\n", "bold"),
+                    "or set up Gmail, Google Calendar or CalDAV and press 4 to sync.\n",
+                    "To look around first: ",
+                    ("crb --demo", "bold"),
+                    ".\n\n",
+                    ("4 Sync · ? Keys · q Quit", "$foreground-muted"),
+                ))
+            elif self.loaded:
                 empty.update(Content.assemble(
                     ("Nothing else needs you today.\n\n", "bold"),
                     f"Review done: {self.done} / {self.total}.\n",
