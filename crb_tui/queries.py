@@ -19,6 +19,16 @@ SORTS = {
     "created": "p.id desc",
 }
 
+# What a row of the people list holds: the same for a page by offset and for a slice of ids.
+_LIST_ROWS = """
+        select p.id, p.name, o.name as organization, p.title, p.tier, p.cadence_days,
+          p.triage, p.archived, p.snoozed_until,
+          h.stage, h.health, h.trust, h.value, h.warmth, h.trend, h.one_sided,
+          h.last_touch, h.overdue, h.cadence_days as effective_cadence
+        from people p
+        left join organizations o on o.id = p.org_id
+        left join health h on h.person_id = p.id"""
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -73,14 +83,7 @@ def list_people(
     if limit is not None:
         paging = " limit ? offset ?"
         params += [limit, offset]
-    sql = f"""
-        select p.id, p.name, o.name as organization, p.title, p.tier, p.cadence_days,
-          p.triage, p.archived, p.snoozed_until,
-          h.stage, h.health, h.trust, h.value, h.warmth, h.trend, h.one_sided,
-          h.last_touch, h.overdue, h.cadence_days as effective_cadence
-        from people p
-        left join organizations o on o.id = p.org_id
-        left join health h on h.person_id = p.id
+    sql = f"""{_LIST_ROWS}
         where p.merged_into is null {where}
         order by {SORTS[sort]}{paging}
     """
@@ -114,16 +117,7 @@ def people_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
     if not ids:
         return []
     marks = ",".join("?" for _ in ids)
-    sql = f"""
-        select p.id, p.name, o.name as organization, p.title, p.tier, p.cadence_days,
-          p.triage, p.archived, p.snoozed_until,
-          h.stage, h.health, h.trust, h.value, h.warmth, h.trend, h.one_sided,
-          h.last_touch, h.overdue, h.cadence_days as effective_cadence
-        from people p
-        left join organizations o on o.id = p.org_id
-        left join health h on h.person_id = p.id
-        where p.id in ({marks})
-    """
+    sql = f"{_LIST_ROWS} where p.id in ({marks})"
     by_id = {row["id"]: row for row in store.db.query(sql, ids)}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -21,52 +21,37 @@ log = logging.getLogger("crb.sync")
 FLUSH_EVERY = 500
 
 
-@dataclass
-class SourceSummary:
-    """What one source did in one run."""
+@dataclass(kw_only=True)
+class SourceSummary(WriteResult):
+    """What one source did in one run: the write path's counts, plus how the run went."""
 
     source: str
     ok: bool = True
-    seen: int = 0
-    imported: int = 0
-    updated: int = 0
-    merged: int = 0
-    unchanged: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    removed: dict[str, int] = field(default_factory=dict)
-    rejected: list[dict[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    new_people: int = 0
     seconds: float = 0.0
     cancelled: bool = False
-    touched_people: set[int] = field(default_factory=set, repr=False)
 
     def absorb(self, result: WriteResult) -> None:
-        self.seen += result.seen
-        self.imported += result.imported
-        self.updated += result.updated
-        self.merged += result.merged
-        self.unchanged += result.unchanged
-        for reason, n in result.skipped.items():
-            self.skipped[reason] = self.skipped.get(reason, 0) + n
-        for reason, n in result.removed.items():
-            self.removed[reason] = self.removed.get(reason, 0) + n
-        self.rejected.extend(result.rejected)
-        self.new_people += result.new_people
-        self.touched_people |= result.touched_people
+        self.add(result)
 
     def as_dict(self) -> dict[str, Any]:
+        counts = super().as_dict()
         return {
             "source": self.source,
             "ok": self.ok,
-            "seen": self.seen,
-            "imported": self.imported,
-            "updated": self.updated,
-            "merged": self.merged,
-            "unchanged": self.unchanged,
-            "skipped": dict(sorted(self.skipped.items())),
-            "removed": dict(sorted(self.removed.items())),
-            "rejected": self.rejected,
+            **{
+                k: counts[k]
+                for k in (
+                    "seen",
+                    "imported",
+                    "updated",
+                    "merged",
+                    "unchanged",
+                    "skipped",
+                    "removed",
+                    "rejected",
+                )
+            },
             "errors": self.errors,
             "new_people": self.new_people,
             "seconds": round(self.seconds, 3),
@@ -140,7 +125,7 @@ def _run_one(
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,
 ) -> SourceSummary:
-    summary = SourceSummary(source.name)
+    summary = SourceSummary(source=source.name)
     started = time.monotonic()
     run = _Run(store, source, summary, dry_run)
     logger = logging.getLogger(f"crb.source.{source.name}")
