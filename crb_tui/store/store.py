@@ -322,8 +322,6 @@ class Store:
             "on conflict(source) do update set cursor = excluded.cursor",
             [source, json.dumps(cursor)],
         )
-        if not self.db.conn.in_transaction:
-            return
 
     def record_run(
         self, source: str, *, ok: bool, counts: dict[str, Any], error: str | None
