@@ -7,7 +7,7 @@ a person's page is pushed onto whichever mode it was opened from.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
@@ -18,17 +18,50 @@ from textual.worker import Worker, WorkerState
 
 from crb_tui.app_context import AppContext
 from crb_tui.errors import CrbError
-from crb_tui.tui.commands import ActionCommands, PeopleCommands
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import describe, report
-from crb_tui.tui.screens.dashboard import DashboardScreen
-from crb_tui.tui.screens.help import HelpScreen
-from crb_tui.tui.screens.people import PeopleScreen
-from crb_tui.tui.screens.person import PersonScreen
-from crb_tui.tui.screens.problem import ProblemScreen
-from crb_tui.tui.screens.review import ReviewScreen
-from crb_tui.tui.screens.sync import SyncScreen
 from crb_tui.tui.undo import UndoStep
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+    from textual.screen import Screen
+
+
+# Screens and command providers load when first shown: start-up only pays for the first one.
+def _review_screen() -> Screen:
+    from crb_tui.tui.screens.review import ReviewScreen
+
+    return ReviewScreen()
+
+
+def _people_screen() -> Screen:
+    from crb_tui.tui.screens.people import PeopleScreen
+
+    return PeopleScreen()
+
+
+def _dashboard_screen() -> Screen:
+    from crb_tui.tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
+def _sync_screen() -> Screen:
+    from crb_tui.tui.screens.sync import SyncScreen
+
+    return SyncScreen()
+
+
+def _action_commands() -> type[Provider]:
+    from crb_tui.tui.commands import ActionCommands
+
+    return ActionCommands
+
+
+def _people_commands() -> type[Provider]:
+    from crb_tui.tui.commands import PeopleCommands
+
+    return PeopleCommands
 
 SCREENS = ("review", "people", "dashboard", "sync")
 
@@ -39,13 +72,13 @@ class CrbApp(App[None]):
     TITLE = "CRB"
     CSS_PATH = "app.tcss"
     MODES: ClassVar = {
-        "review": ReviewScreen,
-        "people": PeopleScreen,
-        "dashboard": DashboardScreen,
-        "sync": SyncScreen,
+        "review": _review_screen,
+        "people": _people_screen,
+        "dashboard": _dashboard_screen,
+        "sync": _sync_screen,
     }
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
-    COMMANDS: ClassVar = App.COMMANDS | {ActionCommands, PeopleCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {_action_commands, _people_commands}
 
     BINDINGS: ClassVar = [
         Binding("1", "switch_mode('review')", "Review", id="app.review", show=False,
@@ -87,6 +120,8 @@ class CrbApp(App[None]):
 
     def on_mount(self) -> None:
         if self.startup_problem is not None:
+            from crb_tui.tui.screens.problem import ProblemScreen
+
             self.push_screen(ProblemScreen(*self.startup_problem))
             return
         try:
@@ -105,6 +140,8 @@ class CrbApp(App[None]):
         if event.worker.name == "open-store" and event.state is WorkerState.ERROR:
             error = event.worker.error
             assert error is not None
+            from crb_tui.tui.screens.problem import ProblemScreen
+
             self.push_screen(ProblemScreen("CRB cannot open its database", describe(error)[1]))
             return
         report(self, event.worker, event.state)
@@ -116,9 +153,13 @@ class CrbApp(App[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def open_person(self, person_id: int) -> None:
+        from crb_tui.tui.screens.person import PersonScreen
+
         self.push_screen(PersonScreen(person_id, mode=self.current_mode))
 
     def action_help(self) -> None:
+        from crb_tui.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.keymap))
 
