@@ -588,6 +588,58 @@ def archive(person: str, undo: bool, as_json: bool) -> None:
     )
 
 
+@cli.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True)
+def ignore(target: str, as_json: bool) -> None:
+    """Never make a person of an address, an @domain, or everyone a person's addresses name.
+
+    A person it matches is archived; later imports and syncs skip the address as "blocklist".
+    """
+    from crb_tui.identity import normalise_email
+
+    app = _ctx()
+    store = app.store
+    today = app.today()
+    archived: list[int] = []
+    if target.startswith("@") and "." in target:
+        entries = [("domain", target[1:].lower())]
+        for row in store.db.query(
+            "select distinct person_id from identities where kind = 'email' and value like ? "
+            "and person_id is not null",
+            ["%@" + target[1:].lower()],
+        ):
+            archived.append(row["person_id"])
+    else:
+        email = normalise_email(target)
+        pid = store.resolve_person(target) if email is None else None
+        if email is not None:
+            entries = [("email", email)]
+            row = store.find_identity("email", email)
+            if row and row["person_id"] is not None:
+                archived.append(row["person_id"])
+        else:
+            assert pid is not None
+            entries = [
+                ("email", r["value"])
+                for r in store.db.query(
+                    "select value from identities where person_id = ? and kind = 'email'", [pid]
+                )
+            ]
+            archived.append(pid)
+    with store.db.atomic():
+        for kind, value in entries:
+            actions.ignore_identity(store, kind, value)
+        for pid in archived:
+            actions.archive(store, pid, today=today)
+    names = ", ".join(v if k == "email" else "@" + v for k, v in entries) or "nothing"
+    _done(
+        as_json,
+        {"ignored": [{"kind": k, "value": v} for k, v in entries], "archived": archived},
+        f"Ignoring {plain(names)}" + (f"; archived {len(archived)}." if archived else "."),
+    )
+
+
 def _name(app: AppContext, pid: int) -> str:
     return plain(app.store.person(pid)["name"], one_line=True)
 

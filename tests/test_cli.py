@@ -281,3 +281,31 @@ def test_review_puts_commitments_first(crb: Crb, db_path: Path) -> None:
     items = crb.json("review", "--date", "2026-11-24")["items"]
     kinds = [i["kind"] for i in items]
     assert kinds[0] == "commitment" and "past_cadence" in kinds
+
+
+def test_ignore_an_address_a_domain_or_a_person(crb: Crb, tmp_path: Path) -> None:
+    mbox = tmp_path / "mail.mbox"
+    msgs = []
+    for n, (frm, to) in enumerate(
+        [
+            ("me@example.com", "pat@shop.biz"),
+            ("me@example.com", "lee@spam.io"),
+            ("me@example.com", "kim@ok.org"),
+        ]
+    ):
+        msgs.append(
+            f"From x Mon Jan  5 10:00:00 2026\nFrom: {frm}\nTo: {to}\nSubject: hi {n}\n"
+            f"Message-ID: <m{n}@x>\nDate: Mon, 5 Jan 2026 10:00:00 +0000\n\nbody\n"
+        )
+    mbox.write_text("\n".join(msgs))
+    crb("import", str(mbox))
+    assert crb.json("people")["count"] == 3
+    crb("ignore", "pat@shop.biz")
+    crb("ignore", "@spam.io")
+    out = crb.json("ignore", "kim@ok.org")
+    assert out["archived"] and out["ignored"] == [{"kind": "email", "value": "kim@ok.org"}]
+    assert crb.json("people")["count"] == 0
+    # New mail from them is skipped and counted, not turned into people again.
+    mbox.write_text(mbox.read_text().replace("<m", "<n"))
+    again = crb.json("import", str(mbox))["sources"][0]
+    assert again["skipped"].get("blocklist") == 3 and again["new_people"] == 0
