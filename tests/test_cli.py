@@ -188,7 +188,9 @@ def test_import_reports_rejected_rows_with_file_and_line(crb: Crb, tmp_path: Pat
     assert out["imported"] == 2
     assert out["skipped"] == {"blank row": 1}
     lines = [json.loads(x) for x in rejects.read_text().splitlines()]
-    assert any(x["where"] == f"{path}:4" for x in lines) or out["rejected"]
+    assert [(x["source"], x["where"]) for x in lines] == [("csv", f"{path}:4")]
+    assert "not-an-email" in lines[0]["reason"]
+    assert out["rejected"] == [{"where": x["where"], "reason": x["reason"]} for x in lines]
 
 
 def test_unreadable_or_unknown_file(crb: Crb, tmp_path: Path) -> None:
