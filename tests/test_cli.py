@@ -311,3 +311,26 @@ def test_ignore_an_address_a_domain_or_a_person(crb: Crb, tmp_path: Path) -> Non
     mbox.write_text(mbox.read_text().replace("<m", "<n"))
     again = crb.json("import", str(mbox))["sources"][0]
     assert again["skipped"].get("blocklist") == 3 and again["new_people"] == 0
+
+
+def test_sync_with_nothing_configured_runs_nothing_and_says_so(crb: Crb) -> None:
+    result = crb("sync")
+    assert "No sources configured" in result.stdout and "gmail" in result.stdout
+    assert crb.json("sync")["sources"] == []
+
+
+def test_demo_flag_uses_its_own_database(tmp_path: Path, config_file: Path, db_path: Path) -> None:
+    from crb_tui.app_context import AppContext
+
+    real = AppContext(db_path=db_path, config_path=config_file)
+    real.store.counts()
+    demo = AppContext(config_path=config_file, demo=True)
+    try:
+        demo.ensure_demo()
+        assert demo.db_path != db_path and demo.store.counts()["people"] == 60
+        assert real.store.counts()["people"] == 0
+        demo.ensure_demo()  # a second start does not add another set
+        assert demo.store.counts()["people"] == 60
+    finally:
+        demo.close()
+        real.close()
