@@ -62,6 +62,7 @@ _WIPE_ORDER: tuple[str, ...] = (
     "value_moments",
     "goals",
     "notes",
+    "health",
     "people",
     "organizations",
     "sync_state",

@@ -685,6 +685,14 @@ def compute_all(
                     )
                 if scope:
                     conn.execute(run.sql() + _INSERT, run.params)
+                # Everyone listed keeps a row, scored or not: the people list sorts from
+                # this table.
+                conn.execute(
+                    "insert or ignore into health (person_id) select id from people "
+                    "where merged_into is null"
+                    + ("" if ids is None else " and id in (select value from json_each(?))"),
+                    [] if ids is None else [json.dumps(ids)],
+                )
         finally:
             if checks:
                 conn.execute("pragma foreign_keys = on")

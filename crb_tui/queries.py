@@ -8,26 +8,50 @@ import re
 from typing import Any
 
 from crb_tui.errors import CrbError
+from crb_tui.search import matching, terms
 from crb_tui.store import Store
 
 SORTS = {
-    "name": "p.name collate nocase asc, p.id",
-    "health": "coalesce(h.health, -1) asc, p.name collate nocase, p.id",
-    "-health": "coalesce(h.health, -1) desc, p.name collate nocase, p.id",
-    "last_touch": "coalesce(h.last_touch, '') desc, p.id",
-    "overdue": "coalesce(h.overdue, -1e9) desc, p.id",
+    # Each order is an index walk (migration m005), ties broken by the index's next column.
+    "name": "p.name collate nocase, p.id",
+    "health": "h.health, h.overdue desc, h.person_id",
+    "-health": "h.health desc, h.overdue, h.person_id desc",
+    "last_touch": "h.last_touch desc, h.person_id desc",
+    "overdue": "h.overdue desc, h.person_id desc",
     "created": "p.id desc",
 }
+_SORT_INDEX = {
+    "name": "idx_people_name_nocase",
+    "health": "idx_health_list_health",
+    "-health": "idx_health_list_health",
+    "last_touch": "idx_health_list_last_touch",
+    "overdue": "idx_health_list_overdue",
+}
+"""The index each sort walks (SQLite's planner, without statistics, would rather sort)."""
 
 # What a row of the people list holds: the same for a page by offset and for a slice of ids.
-_LIST_ROWS = """
+_LIST_COLUMNS = """
         select p.id, p.name, o.name as organization, p.title, p.tier, p.cadence_days,
           p.triage, p.archived, p.snoozed_until,
           h.stage, h.health, h.trust, h.value, h.warmth, h.trend, h.one_sided,
-          h.last_touch, h.overdue, h.cadence_days as effective_cadence
-        from people p
-        left join organizations o on o.id = p.org_id
-        left join health h on h.person_id = p.id"""
+          h.last_touch, h.overdue, h.cadence_days as effective_cadence"""
+_LIST_ROWS = f"""{_LIST_COLUMNS}
+        from health h
+        join people p on p.id = h.person_id
+        left join organizations o on o.id = p.org_id"""
+
+
+def _ordered_from(sort: str) -> str:
+    """The FROM of a list in ``sort`` order, joined so that SQLite walks the sort's index and
+    stops at the page's end instead of sorting everyone first."""
+    index = _SORT_INDEX.get(sort)
+    if sort == "name":
+        return (f"from people p indexed by {index} join health h on h.person_id = p.id "
+                "left join organizations o on o.id = p.org_id")
+    if index:
+        return (f"from health h indexed by {index} cross join people p on p.id = h.person_id "
+                "left join organizations o on o.id = p.org_id")
+    return _LIST_ROWS[len(_LIST_COLUMNS):]
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -70,24 +94,40 @@ def list_people(
     limit: int | None = None,
     offset: int = 0,
     include_archived: bool = False,
-    include_triage: bool = True,
 ) -> list[dict[str, Any]]:
+    """The people list's rows: everyone listed (or matching ``search``, see
+    :mod:`crb_tui.search`) in ``sort`` order, ``limit`` of them from ``offset``."""
     if sort not in SORTS:
         raise CrbError(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
-    where, params = _search_clause(search)
-    if not include_archived:
-        where += " and p.archived = 0"
-    if not include_triage:
-        where += " and p.triage = 0"
+    if search and terms(search):
+        ids = people_ids(store, search=search, sort=sort, include_archived=include_archived)
+        end = None if limit is None else offset + limit
+        chosen = ids[offset:end]
+        return [row for start in range(0, len(chosen), 500)
+                for row in people_rows(store, chosen[start:start + 500])]
+    params: list[Any] = []
     paging = ""
     if limit is not None:
         paging = " limit ? offset ?"
         params += [limit, offset]
-    sql = f"""{_LIST_ROWS}
-        where p.merged_into is null {where}
+    sql = f"""{_LIST_COLUMNS} {_ordered_from(sort)}
+        where {_listed(include_archived)}
         order by {SORTS[sort]}{paging}
     """
     return list(store.db.query(sql, params))
+
+
+def find_people(store: Store, text: str, *, limit: int = 8) -> list[dict[str, Any]]:
+    """A quick look-up for a person to open (the command palette): names, organisations and
+    notes with a word starting with each word of ``text``, or an identity holding ``text``;
+    the strongest relationships first. An index look-up, so quick at any size."""
+    where, params = _search_clause(text)
+    if not where:
+        return []
+    sql = f"""{_LIST_ROWS}
+        where {_listed(False)} {where}
+        order by {SORTS["-health"]} limit ?"""
+    return list(store.db.query(sql, [*params, limit]))
 
 
 def people_ids(
@@ -97,19 +137,27 @@ def people_ids(
     sort: str = "name",
     include_archived: bool = False,
 ) -> list[int]:
-    """Every matching person's id in list order: one query, then any page is cheap to fetch
-    with :func:`people_rows` (an OFFSET deep into 100,000 rows re-sorts them all each time)."""
+    """Every listed person's id in list order (those matching ``search`` only, if given): one
+    query, then any page is cheap to fetch with :func:`people_rows` (an OFFSET deep into
+    100,000 rows re-sorts them all each time)."""
     if sort not in SORTS:
         raise CrbError(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
-    where, params = _search_clause(search)
-    if not include_archived:
-        where += " and p.archived = 0"
-    join = "left join health h on h.person_id = p.id" if "h." in SORTS[sort] else ""
-    sql = (
-        f"select p.id from people p {join} where p.merged_into is null {where} "
-        f"order by {SORTS[sort]}"
-    )
-    return [row[0] for row in store.db.execute(sql, params)]
+    listed = _listed(include_archived)
+    if "h." in SORTS[sort]:
+        # Walk the sort's index over the health cache, checking who is listed against the
+        # small index of people's state (not their wide rows): 3x quicker at 100,000.
+        sql = (
+            f"select h.person_id from health h indexed by {_SORT_INDEX[sort]} where h.person_id "
+            f"in (select p.id from people p where {listed}) order by {SORTS[sort]}"
+        )
+    else:
+        walk = f" indexed by {_SORT_INDEX[sort]}" if sort in _SORT_INDEX else ""
+        sql = f"select p.id from people p{walk} where {listed} order by {SORTS[sort]}"
+    ids = [row[0] for row in store.db.execute(sql)]
+    if search and terms(search):
+        found = matching(store, search, include_archived=include_archived)
+        ids = [pid for pid in ids if pid in found]
+    return ids
 
 
 def people_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
@@ -123,11 +171,15 @@ def people_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
 
 
 def count_people(store: Store, *, search: str | None = None, include_archived: bool = False) -> int:
-    where, params = _search_clause(search)
-    if not include_archived:
-        where += " and p.archived = 0"
-    sql = f"select count(*) from people p where p.merged_into is null {where}"
-    return int(store.db.execute(sql, params).fetchone()[0])
+    if search and terms(search):
+        return len(matching(store, search, include_archived=include_archived))
+    sql = f"select count(*) from people p where {_listed(include_archived)}"
+    return int(store.db.execute(sql).fetchone()[0])
+
+
+def _listed(include_archived: bool) -> str:
+    """Who is in the list at all (the terms of index ``idx_people_listed``)."""
+    return "p.merged_into is null" + ("" if include_archived else " and p.archived = 0")
 
 
 def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def merge_people(store: Store, keep_id: int, other_id: int) -> dict[str, Any]:
             "update people set merged_into = ?, updated = ? where id = ?",
             [keep_id, stamp, other_id],
         )
-        db.execute("delete from health where person_id in (?, ?)", [keep_id, other_id])
+        _forget_health(db, [keep_id, other_id], keep=[keep_id])
         snapshot = {"keep": keep, "other": other, "moved": moved}
         cur = db.execute(
             "insert into merges (at, kept_id, merged_id, snapshot) values (?, ?, ?, ?)",
@@ -102,10 +102,20 @@ def undo_last_merge(store: Store) -> dict[str, Any]:
         sets = ", ".join(f"{k} = ?" for k in restore)
         db.execute(f"update people set {sets} where id = ?", [*restore.values(), keep["id"]])
         db.execute("update people set merged_into = null where id = ?", [other["id"]])
-        db.execute("delete from health where person_id in (?, ?)", [keep["id"], other["id"]])
+        _forget_health(db, [keep["id"], other["id"]], keep=[keep["id"], other["id"]])
         db.execute("update merges set undone_at = ? where id = ?", [iso(now_utc()), merge["id"]])
     return {
         "merge_id": merge["id"],
         "kept": {"id": keep["id"], "name": keep["name"]},
         "restored": {"id": other["id"], "name": other["name"]},
     }
+
+
+def _forget_health(db: Any, person_ids: list[int], *, keep: list[int]) -> None:
+    """Their scores are stale until the health engine runs again; the people still listed
+    (``keep``) get an empty row, as the people list sorts from the health cache."""
+    marks = ",".join("?" for _ in person_ids)
+    db.execute(f"delete from health where person_id in ({marks})", person_ids)
+    db.execute(
+        f"insert into health (person_id) values {','.join('(?)' for _ in keep)}", keep
+    )

@@ -230,3 +230,34 @@ def m004_interactions_covering_index(db: Database) -> None:
         "on interactions (person_id, at, direction, kind)"
     )
     db.execute("drop index if exists idx_interactions_person_id_at")
+
+
+@core()
+def m005_list_order_indexes(db: Database) -> None:
+    """Every sort of the people list walks an index instead of sorting 100,000 rows.
+
+    The list drives from the health cache, so every person gets a row there from the moment
+    they exist (empty until the health engine scores them); the sorts' tie-breaks are columns of
+    the same index, and whether a person is listed at all (not archived, not merged) is read
+    from a small covering index instead of the wide people rows.
+    """
+    db.execute(
+        "create trigger if not exists people_health_row after insert on people "
+        "begin insert or ignore into health (person_id) values (new.id); end"
+    )
+    db.execute("insert or ignore into health (person_id) select id from people")
+    db.execute(
+        "create index if not exists idx_health_list_health on health (health, overdue desc, "
+        "person_id)"
+    )
+    db.execute(
+        "create index if not exists idx_health_list_last_touch on health (last_touch, person_id)"
+    )
+    db.execute("create index if not exists idx_health_list_overdue on health (overdue, person_id)")
+    for old in ("idx_health_health", "idx_health_last_touch", "idx_health_overdue"):
+        db.execute(f"drop index if exists {old}")
+    db.execute(
+        "create index if not exists idx_people_name_nocase on people "
+        "(name collate nocase, archived, merged_into)"
+    )
+    db.execute("create index if not exists idx_people_listed on people (archived, merged_into)")

@@ -147,6 +147,22 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def change_token(self) -> tuple[int, int]:
+        """A value that differs from an earlier one once anything was written since: by this
+        connection, or (committed) by another process."""
+        version = self.db.conn.execute("pragma data_version").fetchone()[0]
+        return self.db.conn.total_changes, version
+
+    def reader(self) -> sqlite3.Connection | None:
+        """A second, read-only connection to the same file, for a long read on another thread
+        that must not hold up this one (``None`` for an in-memory store). Close it after."""
+        if self.path is None:
+            return None
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                               check_same_thread=False)
+        conn.execute("pragma query_only = on")
+        return conn
+
     def _load_ignored(self) -> None:
         for row in self.db.query("select kind, value from ignored"):
             self.noise.block(row["kind"], row["value"])
@@ -214,6 +230,12 @@ class Store:
             yield
             for table in fts_tables:
                 self.db.execute(f"insert into [{table}_fts]([{table}_fts]) values ('rebuild')")
+            # What trigger people_health_row does person by person (it was dropped with the
+            # full-text ones, as it hangs on the people table too).
+            self.db.execute(
+                "insert or ignore into health (person_id) select id from people "
+                "where merged_into is null"
+            )
             for _, sql in triggers:
                 self.db.execute(sql)
 

@@ -7,7 +7,7 @@ a person's page is pushed onto whichever mode it was opened from.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -107,6 +107,9 @@ class CrbApp(App[None]):
         self.undo_stack: list[UndoStep] = []
         self.keymap: dict[str, str] = {}
         self.startup_problem: tuple[str, str] | None = None
+        self.first_looks: dict[str, Any] = {}
+        """What the first screen shows first, read with the store's opening (so that it paints
+        once, whole): by mode, taken by the screen."""
         try:
             # Reading config.toml is quick, and the keymap must be in place before any screen.
             self.keymap = dict(context.config.keymap)
@@ -133,7 +136,15 @@ class CrbApp(App[None]):
     @work(thread=True, exit_on_error=False, name="open-store")
     def _open_store(self) -> None:
         # Opening migrates the schema, which can take a moment on a big database.
-        self.gateway.run(lambda ctx: ctx.store)
+        store = self.gateway.run(lambda ctx: ctx.store)
+        if self.initial_mode == "people":
+            from crb_tui.queries import count_people, list_people
+            from crb_tui.tui.widgets.people_list import PAGE_SIZE
+
+            self.first_looks["people"] = self.gateway.run(
+                lambda ctx: (count_people(store), list_people(store, sort="health",
+                                                              limit=PAGE_SIZE))
+            )
         self.call_from_thread(self.switch_mode, self.initial_mode)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -12,7 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from crb_tui.queries import list_people
+from crb_tui.queries import find_people
 from crb_tui.tui.display import safe
 from crb_tui.tui.screens.help import bindings_of
 from crb_tui.tui.widgets.nav import MODES
@@ -75,7 +75,7 @@ class PeopleCommands(Provider):
         app: CrbApp = self.app  # type: ignore[assignment]
 
         def fetch(ctx: Any) -> list[dict[str, Any]]:
-            return list_people(ctx.store, search=query, sort="-health", limit=8)
+            return find_people(ctx.store, query, limit=8)
 
         try:
             rows = await asyncio.to_thread(app.gateway.run, fetch)

@@ -48,7 +48,9 @@ def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool]:
 
 
 def health_row(ctx: AppContext, person_id: int) -> dict[str, Any] | None:
-    rows = list(ctx.store.db.query("select * from health where person_id = ?", [person_id]))
+    rows = list(ctx.store.db.query(
+        "select * from health where person_id = ? and computed_on is not null", [person_id]
+    ))
     return rows[0] if rows else None
 
 

@@ -69,11 +69,18 @@ class PeopleScreen(CrbScreen):
     def on_mount(self) -> None:
         self.query_one("#people-filter", Input).focus()
         self.watch(self.people, "counted", self._show_count, init=False)
+        self.watch(self.people, "cursor", self._show_place, init=False)
+        first = self.crb.first_looks.pop("people", None)
+        if first is not None:
+            self.people.start_with(*first)
+        self._run()
 
     def on_screen_resume(self) -> None:
         # Back from a person (who may have changed): read again, keeping the place. Then the
         # list has the focus, so the screen keys (1-4, ?, q) work at once; letters still filter.
-        self._run(keep_place=True)
+        if self._resumed:
+            self._run(keep_place=True)
+        self._resumed = True
         if self._opened_person:
             self._opened_person = False
             self.people.focus()
@@ -110,10 +117,16 @@ class PeopleScreen(CrbScreen):
             f" matching \u201c{self.filter_text}\u201d" if self.filter_text else "",
             (f" · sorted by {SORT_LABELS[self.sort]} (^s)", "$foreground-muted"),
         )
-        self.query_one("#people-summary", Static).update(what)
-        self.set_status(Content(f"{total:,} shown"))
+        self.query_one("#people-summary", Static).update(what, layout=False)
+        self._show_place(self.people.cursor)
+
+    def _show_place(self, cursor: int) -> None:
+        """Where the cursor is in the list (it has no scrollbar: see PeopleList)."""
+        total = self.people.total
+        self.set_status(f"{cursor + 1:,} of {total:,}" if total else "")
 
     _opened_person = False
+    _resumed = False
 
     def on_people_list_chosen(self, event: PeopleList.Chosen) -> None:
         self._opened_person = True

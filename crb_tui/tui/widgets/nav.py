@@ -42,6 +42,7 @@ class NavBar(Horizontal):
         yield Static("", id="nav-status", markup=False)
 
     def set_status(self, status: Content | str) -> None:
+        # One line whose size never changes: no layout needed (a layout repaints the screen).
         self.query_one("#nav-status", Static).update(
-            status if isinstance(status, Content) else Content(status)
+            status if isinstance(status, Content) else Content(status), layout=False
         )

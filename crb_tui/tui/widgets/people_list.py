@@ -1,27 +1,29 @@
 """``PeopleList``: every person in one scrolling list that draws only the rows on screen
 (Textual's Line API) and pages them from SQL, so 100,000 people cost no more than 100.
 
-A search or sort reads every matching person's id in list order, once, on a worker thread
-(:func:`crb_tui.queries.people_ids`; a newer keystroke cancels it, even mid-query); the rows of the
-pages on screen, and of a screen either side, then come from a slice of those ids
-(:func:`crb_tui.queries.people_rows`), so a page deep in the list costs what the first one does.
-A row not loaded yet draws as a placeholder until its page arrives.
+The first page of a sort comes from a query that walks the sort's index and stops there; then,
+on a worker thread, everyone's id in that order (:func:`crb_tui.queries.people_ids`, a newer
+keystroke cancels it, even mid-query). The rows of the pages on screen, and of a screen either
+side, come from a slice of those ids (:func:`crb_tui.queries.people_rows`), so a page deep in the
+list costs what the first one does. A row not loaded yet draws as a placeholder until its page
+arrives.
 
-While the screen stays open each sort's whole order is kept: a search then only asks SQL which
-people match and keeps them in that order, and a search typed before (backspacing over it) comes
-back without a query. Nothing is kept once the screen is left, as people may change meanwhile.
+Searching is done in memory (:class:`crb_tui.search.SearchIndex`, read in the background once
+the list is shown): a keystroke scans everyone's text, or only the matches of the search before
+when it narrows it, and a search typed before (backspacing over it) costs nothing. What is kept
+(each sort's order, the index) is read again once anything in the store has changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from rich.segment import Segment
@@ -29,17 +31,17 @@ from rich.style import Style
 from textual import work
 from textual.binding import Binding
 from textual.content import Content
-from textual.events import Click
+from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
 from crb_tui.queries import count_people, list_people, people_ids, people_rows
+from crb_tui.search import SearchIndex
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.display import (
     STAGE_SHORT,
@@ -58,8 +60,6 @@ PAGE_SIZE = 100
 """Rows fetched per query."""
 CACHED_PAGES = 24
 """Pages kept in memory; the least recently drawn page goes first."""
-CACHED_SEARCHES = 12
-"""Searches whose ids are kept while the screen is open (typing back over one costs no query)."""
 CHECK_EVERY = 10_000
 """SQLite steps between two checks that a query is still wanted."""
 
@@ -116,21 +116,6 @@ def page_rows(store: Any, ids: Sequence[int], page: int) -> list[dict[str, Any] 
     return [by_id.get(i) for i in chunk]
 
 
-def ids_of(rows: list[dict[str, Any] | None]) -> list[int | None]:
-    return [row["id"] if row else None for row in rows]
-
-
-def thumb(size: int, virtual: float, window: float, position: float) -> tuple[int, int] | None:
-    """Where a vertical scrollbar ``size`` cells high draws its thumb, in eighths of a cell
-    (the arithmetic of Textual's ``ScrollBarRender.render_bar``)."""
-    virtual, window = ceil(virtual), ceil(window if window < virtual else 0)
-    if not (window and size and virtual and size != virtual):
-        return None
-    thumb_size = max(1, window / (virtual / size))
-    start = int((size - thumb_size) * position / (virtual - window) * 8)
-    return start, start + ceil(thumb_size * 8)
-
-
 @contextmanager
 def interrupted_unless(conn: sqlite3.Connection, wanted: Callable[[], bool]) -> Iterator[None]:
     """Stop the statement running on ``conn`` (``OperationalError``) once it is no longer
@@ -140,6 +125,109 @@ def interrupted_unless(conn: sqlite3.Connection, wanted: Callable[[], bool]) -> 
         yield
     finally:
         conn.set_progress_handler(None, 0)
+
+
+def row_segments(
+    row: dict[str, Any], width: int, palette: dict[str | None, Style], today: dt.date
+) -> list[Segment]:
+    """One person's row, as wide as ``width``: the cells in columns, each gap in the style of
+    the cell after it (so that two cells coloured alike are one run of colour)."""
+    segments: list[Segment] = []
+    for n, col in enumerate(layout(width)):
+        cell = _cell(col, row, palette, today)
+        if n:
+            segments.append(Segment(" ", cell[0].style))
+        segments.extend(cell)
+    return segments
+
+
+def _cell(
+    col: Column, row: dict[str, Any], palette: dict[str | None, Style], today: dt.date
+) -> list[Segment]:
+    plain = palette[None]
+    w = col.width
+    if col.key == "name":
+        return [Segment(fit(safe(row["name"]), w), plain)]
+    if col.key == "org":
+        return [Segment(fit(safe(row.get("organization") or ""), w), plain)]
+    if col.key == "stage":
+        if row.get("triage"):
+            return [Segment(fit("new", w), palette["fair"])]
+        stage = row.get("stage") or ""
+        label = stage if w >= 12 else STAGE_SHORT.get(stage, stage)
+        return [Segment(fit(label, w), plain)]
+    if col.key == "health":
+        # "41↓ ████░░░░": the number and arrow in the gauge's colour, then the bar.
+        value = row.get("health")
+        arrow = TREND_ARROWS.get(row.get("trend") or "", " ")
+        number = "  —" if value is None else f"{value:>3}"
+        filled, empty = bar(value, w - 5)
+        lvl = level(value)
+        return [Segment(f"{number}{arrow} {filled}", palette[lvl]),
+                Segment(empty, palette["muted"])]
+    if col.key in ("trust", "value"):
+        # Coloured only when low: colour marks what needs you.
+        value = row.get(col.key)
+        text = "—" if value is None else str(value)
+        lvl = level(value)
+        return [Segment(text.rjust(w), palette[lvl if lvl != "good" else None])]
+    if col.key == "last":
+        return [Segment(fit(ago(row.get("last_touch"), today), w), plain)]
+    text, lvl = cadence_status(row)
+    return [Segment(fit(text, w), palette[lvl if lvl != "good" else None])]
+
+
+class Kept:
+    """What the list keeps between queries while its screen is open: each sort's whole order
+    and everyone's searchable text, for as long as the store has not changed. Only ever used
+    holding the gateway's lock (the query workers hold it), except :meth:`warm`."""
+
+    def __init__(self) -> None:
+        self.token: tuple[int, int] | None = None
+        self.orders: dict[str, Sequence[int]] = {}
+        self.searchable: SearchIndex | None = None
+        self._lock = threading.Lock()
+        """Held while the search index is read or changed."""
+
+    def check(self, store: Any) -> None:
+        """Forget everything if anything was written since it was read."""
+        token = store.change_token()
+        if token != self.token:
+            self.orders.clear()
+            with self._lock:
+                self.searchable = None
+            self.token = token
+
+    def order(self, store: Any, sort: str) -> Sequence[int]:
+        order = self.orders.get(sort)
+        if order is None:
+            order = self.orders[sort] = array("q", people_ids(store, sort=sort))
+        return order
+
+    def index(self, store: Any, order: Sequence[int]) -> SearchIndex:
+        with self._lock:
+            if self.searchable is None:
+                self.searchable = SearchIndex.build(store.db.conn, order)
+            else:
+                self.searchable.reorder(order)
+            return self.searchable
+
+    def warm(self, gateway: Gateway, sort: str) -> None:
+        """Build the search index on a connection of its own, unless a query needs it first."""
+        def start(ctx: Any) -> tuple[Any, tuple[int, int] | None, Sequence[int] | None]:
+            return ctx.store.reader(), self.token, self.orders.get(sort)
+
+        conn, token, order = gateway.run(start)
+        if conn is None or order is None:
+            return
+        try:
+            with self._lock:
+                if self.searchable is None and token == self.token:
+                    index = SearchIndex.build(conn, order)
+                    if token == self.token:
+                        self.searchable = index
+        finally:
+            conn.close()
 
 
 class PeopleList(ScrollView, can_focus=True):
@@ -173,8 +261,7 @@ class PeopleList(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     PeopleList {
-        width: 1fr; height: 1fr; scrollbar-size-vertical: 1; scrollbar-gutter: stable;
-        overflow-x: hidden;
+        width: 1fr; height: 1fr; overflow: hidden hidden; background: ansi_default;
     }
     PeopleList > .people-list--cursor { background: $block-cursor-blurred-background; }
     PeopleList:focus > .people-list--cursor {
@@ -210,48 +297,45 @@ class PeopleList(ScrollView, can_focus=True):
         """The generation whose count the list shows."""
         self._ids: Sequence[int] | None = None
         """Everyone in the list, in order (``None`` during the first look)."""
-        self._orders: dict[str, Sequence[int]] = {}
-        """Everyone's id in each sort read since the screen was opened."""
-        self._searches: OrderedDict[tuple[str, str], Sequence[int]] = OrderedDict()
-        """The ids matching the latest searches, by (search, sort)."""
+        self._kept = Kept()
         self._pages: OrderedDict[int, list[dict[str, Any] | None]] = OrderedDict()
         self._pending: set[int] = set()
         self._wanted: set[int] = set()
         self._choose_when_shown = -1
-        self._sizes: tuple[Size, Size, Size] | None = None
         self._today = dt.date.today()
         self._keep_place = False
+        self._first_look: tuple[int, list[dict[str, Any]]] | None = None
+        self._palettes: dict[tuple[bool, bool], dict[str | None, Style]] = {}
 
     # -- queries -----------------------------------------------------------------------------
+
+    def start_with(self, count: int, rows: list[dict[str, Any]]) -> None:
+        """The first look at the whole list in its first sort, read before the list was shown
+        (so the screen paints once, with its rows): used by the first ``show``."""
+        self._first_look = (count, rows)
 
     def show(self, search: str, sort: str, *, today: dt.date, keep_place: bool = False) -> None:
         """Start a query for ``search`` in ``sort`` order; rows appear when it returns.
 
         ``keep_place`` (the same query again, e.g. back from a person) keeps the cursor and
-        the scroll where they were instead of going back to the top; it also forgets what was
-        kept from earlier queries, as people may have changed since.
+        the scroll where they were instead of going back to the top.
         """
         self._keep_place = keep_place and (search, sort) == (self.search, self.sort)
-        if keep_place:
-            self._orders.clear()
-            self._searches.clear()
         self.search = search
         self.sort = sort
         self._today = today
         self.generation += 1
-        ids = self._searches.get((search, sort)) if search else self._orders.get(sort)
-        if search and ids is not None:
-            self._searches.move_to_end((search, sort))
         page = round(self.scroll_offset.y) // PAGE_SIZE if self._keep_place else 0
-        self._query(self.generation, search, sort, ids, self._orders.get(sort), page)
+        first, self._first_look = self._first_look, None
+        if first is not None and not search and page == 0:
+            self.on_people_queried(PeopleQueried(self.generation, first[0], first[1]))
+        self._query(self.generation, search, sort, page, first is not None)
 
     @work(thread=True, exit_on_error=False, group="people-query", exclusive=True,
           description="people query")
-    def _query(
-        self, generation: int, search: str, sort: str, ids: Sequence[int] | None,
-        order: Sequence[int] | None, page: int,
-    ) -> None:
+    def _query(self, generation: int, search: str, sort: str, page: int, looked: bool) -> None:
         worker = get_current_worker()
+        kept = self._kept
 
         def wanted() -> bool:
             return not worker.is_cancelled and generation == self.generation
@@ -259,47 +343,38 @@ class PeopleList(ScrollView, can_focus=True):
         def fetch(ctx: Any) -> None:
             store = ctx.store
             with interrupted_unless(store.db.conn, wanted):
-                if ids is None and order is None and not search and page == 0:
+                kept.check(store)
+                if not (looked or search or page or sort in kept.orders):
                     # A quick first look (count and first page) before everyone's id.
                     rows = list_people(store, sort=sort, limit=PAGE_SIZE)
                     self.post_message(PeopleQueried(generation, count_people(store), rows))
-                if ids is not None:
-                    found, whole = ids, order
-                elif order is not None:
-                    # Only which people match; the order is known already.
-                    matching = set(people_ids(store, search=search, sort="created"))
-                    found, whole = array("q", [i for i in order if i in matching]), order
-                elif search:
-                    found, whole = array("q", people_ids(store, search=search, sort=sort)), None
-                else:
-                    found = whole = array("q", people_ids(store, sort=sort))
-                rows = page_rows(store, found, page)
-                self.post_message(
-                    PeopleQueried(generation, len(found), rows, ids=found, page=page, order=whole)
-                )
-                if whole is None and wanted():
-                    # Read the whole order too, for the next keystroke.
-                    whole = array("q", people_ids(store, sort=sort))
-                    self.post_message(PeopleQueried(
-                        generation, len(found), rows, ids=found, page=page, order=whole))
+                order = kept.order(store, sort)
+            ids = kept.index(store, order).find(search) if search else order
+            if not wanted():
+                return
+            with interrupted_unless(store.db.conn, wanted):
+                rows = page_rows(store, ids, page)
+            self.post_message(PeopleQueried(generation, len(ids), rows, ids=ids, page=page))
 
         try:
             self.gateway.run(fetch)
         except sqlite3.OperationalError:
             if wanted():
                 raise
+        if not search and kept.searchable is None and wanted():
+            self._warm(sort)
+
+    @work(thread=True, exit_on_error=False, group="people-warm", exclusive=True,
+          description="people search index")
+    def _warm(self, sort: str) -> None:
+        """Read everyone's searchable text after the list is shown, on a connection of its own
+        (so pages keep loading meanwhile), ready for the first letter typed."""
+        self._kept.warm(self.gateway, sort)
 
     def on_people_queried(self, message: PeopleQueried) -> None:
         message.stop()
         if message.generation != self.generation:
             return
-        if message.order is not None:
-            self._orders[self.sort] = message.order
-        if message.ids is not None and self.search:
-            self._searches[(self.search, self.sort)] = message.ids
-            self._searches.move_to_end((self.search, self.sort))
-            while len(self._searches) > CACHED_SEARCHES:
-                self._searches.popitem(last=False)
         if self._shown == self.generation:
             self._more(message)
             return
@@ -315,7 +390,7 @@ class PeopleList(ScrollView, can_focus=True):
         if self._keep_place and self.total:
             self.cursor = min(self.cursor, self.total - 1)
         else:
-            self.scroll_to(y=0, animate=False, immediate=True)
+            self.scroll_to(y=0, animate=False, immediate=True, force=True)
             self.cursor = 0
         self.counted = self.total
         self.refresh_rows()
@@ -324,19 +399,20 @@ class PeopleList(ScrollView, can_focus=True):
             self.action_choose()
 
     def _more(self, message: PeopleQueried) -> None:
-        """The same query again with more in it: the ids after the first look, or the order."""
-        if message.ids is None or self._ids is not None:
+        """The same query again with everyone's id in it, after the first look (or the same
+        query re-read on coming back, with people changed or not)."""
+        if message.ids is None:
             return
         self._ids = message.ids
         old = self._pages.get(message.page)
-        self._pages[message.page] = message.first_page
+        self._pages = OrderedDict({message.page: message.first_page})
         if message.total != self.total:
             self.total = message.total
             self._set_length()
             self.cursor = min(self.cursor, max(0, self.total - 1))
             self.counted = self.total
             self.refresh_rows()
-        elif old is None or ids_of(old) != ids_of(message.first_page):
+        elif old is None or old != message.first_page:
             self.refresh_rows()
         self._prefetch()
         self._request_pages()
@@ -346,7 +422,7 @@ class PeopleList(ScrollView, can_focus=True):
         finds them loaded."""
         if not self.total:
             return
-        height = max(1, self.scrollable_content_region.height)
+        height = max(1, self.size.height)
         top = round(self.scroll_offset.y)
         first = max(0, top - height) // PAGE_SIZE
         last = min(self.total - 1, top + 2 * height) // PAGE_SIZE
@@ -385,7 +461,7 @@ class PeopleList(ScrollView, can_focus=True):
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
         top = round(self.scroll_offset.y)
-        height = self.scrollable_content_region.height
+        height = self.size.height
         start = message.page * PAGE_SIZE
         if start < top + height and start + PAGE_SIZE > top:
             self.refresh_rows()
@@ -412,152 +488,95 @@ class PeopleList(ScrollView, can_focus=True):
         report(self, event.worker, event.state)
 
     # -- drawing -----------------------------------------------------------------------------
+    #
+    # What a repaint sends matters over SSH: at 160x50 a screen of rows is 45 lines of 160
+    # characters, and each run of colour costs its escape codes on top. So rows are drawn in
+    # the terminal's own colours, with colour only where it means something (the health gauge,
+    # a low score, a late cadence): no background of their own (the list's background is the
+    # terminal's, see DEFAULT_CSS) and no scrollbar beside them (the screen shows the place as
+    # "row N of M").
 
     def on_resize(self) -> None:
         self.virtual_size = Size(0, self.total)
 
     def _set_length(self) -> None:
-        """Make the list ``total`` rows long (the scrollbar learns it first, quietly if its
-        thumb stays where it is)."""
-        self._scrollbar_quietly(window_virtual_size=self.total)
         self.virtual_size = Size(0, self.total)
 
     def refresh_rows(self, y: int = 0, count: int | None = None) -> None:
-        """Repaint ``count`` rows on screen from row ``y`` (all by default), but not the
-        scrollbar beside them, which repaints itself when it changes."""
+        """Repaint ``count`` rows on screen from row ``y`` (all by default)."""
         height = self.size.height if count is None else count
-        self.refresh(Region(0, y, self.scrollable_content_region.width, height))
-
-    # -- the scrollbar: repainted only when it looks different -------------------------------
-    #
-    # Repainting the scrollbar sends 1.5 KB at 160x50, and Textual repaints it on every layout
-    # of the screen (each keystroke in the filter, each new count) and on every scroll, though
-    # at 100,000 rows its one-cell thumb hardly ever moves. These two hooks into ScrollView (a
-    # private method and a watcher; Textual is pinned, see pyproject) let it be repainted only
-    # when the list's sizes change and the thumb would be drawn elsewhere.
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        # ScrollView compares the arranged viewport with the virtual size, which never match
-        # for a Line API list; what matters is whether the list's own sizes changed.
-        sizes = (size, container_size, self.virtual_size)
-        old, self._sizes = self._sizes, sizes
-        if sizes == old:
-            return False
-        if old is not None and old[:2] == sizes[:2] and self._scrollbar_quietly(
-            window_virtual_size=self.virtual_size.height
-        ):
-            self.scroll_y = self.validate_scroll_y(self.scroll_y)
-            return False
-        return super()._size_updated(size, virtual_size, container_size, layout)
+        self.refresh(Region(0, y, self.size.width, height))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
-        if self.show_vertical_scrollbar and not self._scrollbar_quietly(position=new):
-            self.vertical_scrollbar.position = new
         if round(old) != round(new):
             self.refresh_rows()
             self._prefetch()
 
-    def _scrollbar_quietly(self, **values: float) -> bool:
-        """Give the vertical scrollbar these values without a repaint if it would look the
-        same with them (and it is shown before and after); ``False`` if it needs one."""
-        bar = self.vertical_scrollbar
-        window = self.container_size.height
-        now = (bar.window_virtual_size, bar.window_size, bar.position)
-        then = (
-            values.get("window_virtual_size", now[0]),
-            now[1],
-            int(values.get("position", now[2]) * 8) / 8,  # as ScrollBar.validate_position
-        )
-        if not (self.show_vertical_scrollbar and now[0] > window and then[0] > window):
-            return False
-        if thumb(bar.size.height, *now) != thumb(bar.size.height, *then):
-            return False
-        bar.set_reactive(ScrollBar.window_virtual_size, then[0])
-        bar.set_reactive(ScrollBar.position, then[2])
-        return True
+    def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_to(y=self.scroll_y + 3, animate=False, immediate=True, force=True)
+
+    def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_to(y=self.scroll_y - 3, animate=False, immediate=True, force=True)
+
+    def _palette(self, cursor: bool) -> dict[str | None, Style]:
+        """The styles of one row: colours only, on the cursor's background in its row."""
+        key = (cursor, self.has_focus)
+        cached = self._palettes.get(key)
+        if cached is None:
+            back = self.get_component_rich_style("people-list--cursor") if cursor else None
+            cached = {}
+            for name in (None, "good", "fair", "bad", "muted"):
+                color = self.get_component_rich_style(f"people-list--{name}").color if name \
+                    else None
+                if back is not None:
+                    cached[name] = Style(color=color or back.color, bgcolor=back.bgcolor)
+                else:
+                    cached[name] = Style(color=color) if color else Style()
+            self._palettes[key] = cached
+        return cached
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._palettes = {}
+
+    def on_focus(self) -> None:
+        self.refresh_cursor_row()
+
+    def on_blur(self) -> None:
+        self.refresh_cursor_row()
+
+    def refresh_cursor_row(self) -> None:
+        top = round(self.scroll_offset.y)
+        if top <= self.cursor < top + self.size.height:
+            self.refresh_rows(self.cursor - top, 1)
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self.size.width
         index = round(self.scroll_offset.y) + y
         if index >= self.total:
             if index == 0 and self.loaded:
-                style = self.get_component_rich_style("people-list--muted")
                 text = "No one matches." if self.search else "No people yet: try `crb import`."
-                return Strip([Segment(fit(" " + text, width), style)], width)
-            return Strip.blank(width, self.rich_style)
+                return Strip([Segment(fit(" " + text, width), self._palette(False)["muted"])],
+                             width)
+            return Strip([Segment(" " * width)], width)
         row = self.row(index)
-        is_cursor = index == self.cursor
-        cursor = self.get_component_rich_style("people-list--cursor") if is_cursor else None
+        palette = self._palette(index == self.cursor)
         if row is None:
-            segments = [Segment(fit("  …", width), self._style("muted", cursor))]
-            return Strip(segments, width)
-        segments = self._row_segments(row, width, cursor)
-        return Strip(segments, width).simplify()
+            return Strip([Segment(fit("  …", width), palette["muted"])], width)
+        return Strip(row_segments(row, width, palette, self._today), width).simplify()
 
-    def _style(self, name: str | None, cursor: Style | None) -> Style:
-        style = self.get_component_rich_style(f"people-list--{name}") if name else Style()
-        if cursor is not None:
-            style = style + Style(bgcolor=cursor.bgcolor)
-            if name is None:
-                style = cursor
-        return style
-
-    def _row_segments(
-        self, row: dict[str, Any], width: int, cursor: Style | None
-    ) -> list[Segment]:
-        segments: list[Segment] = []
-        gap = Segment(" ", self._style(None, cursor))
-        for n, col in enumerate(layout(width)):
-            if n:
-                segments.append(gap)
-            segments.extend(self._cell(col, row, cursor))
-        return segments
-
-    def _cell(self, col: Column, row: dict[str, Any], cursor: Style | None) -> list[Segment]:
-        plain_style = self._style(None, cursor)
-        w = col.width
-        if col.key == "name":
-            return [Segment(fit(safe(row["name"]), w), plain_style)]
-        if col.key == "org":
-            return [Segment(fit(safe(row.get("organization") or ""), w), plain_style)]
-        if col.key == "stage":
-            if row.get("triage"):
-                return [Segment(fit("new", w), self._style("fair", cursor))]
-            stage = row.get("stage") or ""
-            label = stage if w >= 12 else STAGE_SHORT.get(stage, stage)
-            return [Segment(fit(label, w), plain_style)]
-        if col.key == "health":
-            value = row.get("health")
-            arrow = TREND_ARROWS.get(row.get("trend") or "", " ")
-            number = "  —" if value is None else f"{value:>3}"
-            filled, empty = bar(value, w - 5)
-            lvl = level(value)
-            return [
-                Segment(filled, self._style(lvl, cursor)),
-                Segment(empty, self._style("muted", cursor)),
-                Segment(" " + number, self._style(lvl, cursor)),
-                Segment(arrow, self._style("bad" if arrow == "↓" else None, cursor)),
-            ]
-        if col.key in ("trust", "value"):
-            value = row.get(col.key)
-            text = "—" if value is None else str(value)
-            return [Segment(text.rjust(w), self._style(level(value), cursor))]
-        if col.key == "last":
-            return [Segment(fit(ago(row.get("last_touch"), self._today), w), plain_style)]
-        text, lvl = cadence_status(row)
-        return [Segment(fit(text, w), self._style(lvl if lvl != "good" else None, cursor))]
 
     # -- moving ------------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        height = self.scrollable_content_region.height
+        height = self.size.height
         top = round(self.scroll_offset.y)
         if new < top:
-            self.scroll_to(y=new, animate=False, immediate=True)
+            self.scroll_to(y=new, animate=False, immediate=True, force=True)
         elif height and new >= top + height:
-            self.scroll_to(y=new - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=new - height + 1, animate=False, immediate=True, force=True)
         # Scrolling repaints the whole list; a move within the screen repaints two lines (a
         # whole list is some 15 KB to send at 160x50, two lines well under 1 KB).
         top = round(self.scroll_offset.y)
@@ -573,7 +592,7 @@ class PeopleList(ScrollView, can_focus=True):
         self.move(delta)
 
     def action_page(self, direction: int) -> None:
-        self.move(direction * max(1, self.scrollable_content_region.height - 1))
+        self.move(direction * max(1, self.size.height - 1))
 
     def action_jump(self, where: int) -> None:
         if self.total:
