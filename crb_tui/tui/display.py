@@ -121,16 +121,17 @@ def level(value: int | None) -> str:
     return "bad"
 
 
-def bar(value: int | None, width: int) -> tuple[str, str]:
-    """A horizontal bar for a 0-100 value: (filled part, empty part), ``width`` cells in all."""
+def bar(value: int | None, width: int, track: str = EMPTY) -> tuple[str, str]:
+    """A horizontal bar for a 0-100 value: (filled part, empty part of ``track``), ``width``
+    cells in all."""
     if width <= 0:
         return "", ""
     if value is None:
-        return "", EMPTY * width
+        return "", track * width
     eighths = round(max(0, min(100, value)) * width * 8 / 100)
     full, part = divmod(eighths, 8)
     filled = FULL * full + (_EIGHTHS[part] if part else "")
-    return filled, EMPTY * (width - cell_len(filled))
+    return filled, track * (width - cell_len(filled))
 
 
 LEVEL_STYLES = {

@@ -30,7 +30,8 @@ class NavBar(Horizontal):
     DEFAULT_CSS = """
     NavBar { height: 1; dock: top; background: $panel; }
     NavBar > #nav-tabs { width: auto; }
-    NavBar > #nav-status { width: 1fr; content-align: right middle; color: $text-muted; }
+    NavBar > #nav-gap { width: 1fr; }
+    NavBar > #nav-status { width: 34; content-align: right middle; color: $text-muted; }
     """
 
     def __init__(self, current: str) -> None:
@@ -39,6 +40,9 @@ class NavBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(tabs(self.current), id="nav-tabs")
+        # The status is narrow, so that a change repaints little (it changes with every move
+        # in the people list); the gap between is never repainted.
+        yield Static("", id="nav-gap")
         yield Static("", id="nav-status", markup=False)
 
     def set_status(self, status: Content | str) -> None:

@@ -157,14 +157,14 @@ def _cell(
         label = stage if w >= 12 else STAGE_SHORT.get(stage, stage)
         return [Segment(fit(label, w), plain)]
     if col.key == "health":
-        # "41↓ ████░░░░": the number and arrow in the gauge's colour, then the bar.
+        # "41↓ ████·····": the number, the trend and the bar in the gauge's colour, then the
+        # rest of the scale as dots in plain text (no colour: one run of colour fewer a row).
         value = row.get("health")
         arrow = TREND_ARROWS.get(row.get("trend") or "", " ")
         number = "  —" if value is None else f"{value:>3}"
-        filled, empty = bar(value, w - 5)
+        filled, empty = bar(value, w - 5, track="·")
         lvl = level(value)
-        return [Segment(f"{number}{arrow} {filled}", palette[lvl]),
-                Segment(empty, palette["muted"])]
+        return [Segment(f"{number}{arrow} {filled}", palette[lvl]), Segment(empty, plain)]
     if col.key in ("trust", "value"):
         # Coloured only when low: colour marks what needs you.
         value = row.get(col.key)
