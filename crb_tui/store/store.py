@@ -116,7 +116,7 @@ class Store:
         SQLite at all, raises :class:`CrbError` and is left exactly as it was.
         """
         if path is None:
-            db = Database(memory=True)
+            db = Database(memory=True, execute_plugins=False)
             _configure(db)
             store_path = None
         else:
@@ -129,7 +129,8 @@ class Store:
                 os.close(fd)
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
-                db = Database(conn)
+                # sqlite-utils' own plugins are for its CLI; loading them costs 25 ms.
+                db = Database(conn, execute_plugins=False)
                 _check_foreign(db, store_path)
                 _configure(db)
             except sqlite3.DatabaseError as exc:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.widgets import Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from crb_tui.app_context import AppContext
 from crb_tui.errors import CrbError
@@ -99,23 +98,36 @@ class CrbApp(App[None]):
     def __init__(
         self, context: AppContext, *, screen: str | None = None, cursor_blink: bool = True
     ) -> None:
+        initial = screen if screen in SCREENS else "review"
+        problem: tuple[str, str] | None = None
+        keymap: dict[str, str] = {}
+        first_looks: dict[str, Any] = {}
+        try:
+            # Reading config.toml is quick, and the keymap must be in place before any screen.
+            keymap = dict(context.config.keymap)
+            context.today()
+        except CrbError as exc:
+            problem = ("CRB cannot read its configuration", str(exc))
+        if problem is None:
+            # Before the app starts, not on its message loop: open the store (migrating the
+            # schema, a moment on a big database) and read what the first screen shows
+            # first, so that it paints once, whole, instead of empty first and filled after.
+            try:
+                first_looks = _first_looks(context, initial)
+            except Exception as exc:  # noqa: BLE001 - shown in the app
+                problem = ("CRB cannot open its database", describe(exc)[1])
+        # The app starts on its first screen (no empty default screen to paint and leave).
+        self.DEFAULT_MODE = initial if problem is None else "_default"
         super().__init__()
         self.context = context
         self.gateway = Gateway(context)
-        self.initial_mode = screen if screen in SCREENS else "review"
+        self.initial_mode = initial
         self.cursor_blink = cursor_blink
         self.undo_stack: list[UndoStep] = []
-        self.keymap: dict[str, str] = {}
-        self.startup_problem: tuple[str, str] | None = None
-        self.first_looks: dict[str, Any] = {}
-        """What the first screen shows first, read with the store's opening (so that it paints
-        once, whole): by mode, taken by the screen."""
-        try:
-            # Reading config.toml is quick, and the keymap must be in place before any screen.
-            self.keymap = dict(context.config.keymap)
-            context.today()
-        except CrbError as exc:
-            self.startup_problem = ("CRB cannot read its configuration", str(exc))
+        self.keymap = keymap
+        self.startup_problem = problem
+        self.first_looks = first_looks
+        """What the first screen shows first, by mode (taken by the screen)."""
 
     @property
     def today(self) -> dt.date:
@@ -131,30 +143,8 @@ class CrbApp(App[None]):
             self.set_keymap(self.keymap)
         except Exception as exc:  # noqa: BLE001 - a bad keymap must not stop the app
             self.notify(f"[keymap] in config.toml: {exc}", severity="error", markup=False)
-        self._open_store()
-
-    @work(thread=True, exit_on_error=False, name="open-store")
-    def _open_store(self) -> None:
-        # Opening migrates the schema, which can take a moment on a big database.
-        store = self.gateway.run(lambda ctx: ctx.store)
-        if self.initial_mode == "people":
-            from crb_tui.queries import count_people, list_people
-            from crb_tui.tui.widgets.people_list import PAGE_SIZE
-
-            self.first_looks["people"] = self.gateway.run(
-                lambda ctx: (count_people(store), list_people(store, sort="health",
-                                                              limit=PAGE_SIZE))
-            )
-        self.call_from_thread(self.switch_mode, self.initial_mode)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.name == "open-store" and event.state is WorkerState.ERROR:
-            error = event.worker.error
-            assert error is not None
-            from crb_tui.tui.screens.problem import ProblemScreen
-
-            self.push_screen(ProblemScreen("CRB cannot open its database", describe(error)[1]))
-            return
         report(self, event.worker, event.state)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
@@ -178,3 +168,14 @@ class CrbApp(App[None]):
 def run_app(app_context: AppContext, screen: str | None = None) -> None:
     """Open the app on ``app_context``'s database (``crb`` with no command)."""
     CrbApp(app_context, screen=screen).run()
+
+
+def _first_looks(context: AppContext, mode: str) -> dict[str, Any]:
+    """Open the store; for the people screen, also its count and first page."""
+    store = context.store
+    if mode != "people":
+        return {}
+    from crb_tui.queries import count_people, list_people
+    from crb_tui.tui.widgets.people_list import PAGE_SIZE
+
+    return {"people": (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))}

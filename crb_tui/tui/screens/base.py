@@ -18,6 +18,24 @@ if TYPE_CHECKING:
     from crb_tui.tui.app import CrbApp
 
 
+class KeyFooter(Footer):
+    """Textual's footer, redrawn only when the keys it shows change (Textual redraws it on
+    every change of focus, though the keys shown mostly stay the same: over SSH each redraw
+    is a line to send)."""
+
+    _shown_keys: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        keys = tuple(
+            (binding.key, binding.action, binding.description, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in screen.active_bindings.values()
+            if binding.show
+        )
+        if keys != self._shown_keys or not self._bindings_ready:
+            self._shown_keys = keys
+            super().bindings_changed(screen)
+
+
 class CrbScreen(Screen[None]):
     """A full screen with the nav bar on top and the key footer at the bottom."""
 
@@ -38,7 +56,7 @@ class CrbScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield NavBar(self.MODE)
         yield from self.body()
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     def body(self) -> ComposeResult:
         yield from ()

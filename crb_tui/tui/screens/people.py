@@ -78,9 +78,9 @@ class PeopleScreen(CrbScreen):
     def on_screen_resume(self) -> None:
         # Back from a person (who may have changed): read again, keeping the place. Then the
         # list has the focus, so the screen keys (1-4, ?, q) work at once; letters still filter.
-        if self._resumed:
+        if self._suspended:
+            self._suspended = False
             self._run(keep_place=True)
-        self._resumed = True
         if self._opened_person:
             self._opened_person = False
             self.people.focus()
@@ -126,7 +126,10 @@ class PeopleScreen(CrbScreen):
         self.set_status(f"{cursor + 1:,} of {total:,}" if total else "")
 
     _opened_person = False
-    _resumed = False
+    _suspended = False
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
 
     def on_people_list_chosen(self, event: PeopleList.Chosen) -> None:
         self._opened_person = True
