@@ -69,7 +69,6 @@ class CrbApp(App[None]):
     """CRB: today's review, the people, one person, the dashboard and sync."""
 
     TITLE = "CRB"
-    CSS_PATH = "app.tcss"
     MODES: ClassVar = {
         "review": _review_screen,
         "people": _people_screen,

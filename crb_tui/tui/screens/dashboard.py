@@ -26,8 +26,36 @@ def _none(text: str) -> list[Option]:
     return [Option(Content.styled(text, "$foreground-muted"), disabled=True)]
 
 
+def compact(n: int) -> str:
+    """A count in a few characters: 1,234 / 123,456 / 1.9M."""
+    return f"{n:,}" if n < 1_000_000 else f"{n / 1_000_000:.1f}M"
+
+
 class DashboardScreen(CrbScreen):
     """Read-only overview; Enter on a name opens that person."""
+
+    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS
+    # (the same priority as the app's stylesheet; global selectors, as there).
+    SCOPED_CSS = False
+    CSS = """
+        #dashboard { padding: 0 1; }
+        #dash-trends, #dash-stages { height: 1; }
+        #dash-activity { height: 6; margin-top: 1; }
+        DashboardScreen.-wide #dash-activity { height: 9; }
+        #dash-panels { grid-size: 1; height: auto; grid-gutter: 0 1; }
+        DashboardScreen.-wide #dash-panels { grid-size: 2; }
+        .dash-panel {
+            height: auto;
+            max-height: 12;
+            border: round $primary 50%;
+            border-title-color: $text-secondary;
+            border-title-style: bold;
+            padding: 0 1;
+            background: $background;
+            &:focus { border: round $primary; }
+        }
+        OptionList.dash-panel { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
 
     MODE = "dashboard"
 
@@ -71,8 +99,7 @@ class DashboardScreen(CrbScreen):
     def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
         d = message.data
         today = d["today"]
-        self.set_status(Content.assemble(
-            f"{d['people']:,} people · {d['interactions']:,} touches"))
+        self.set_status(f"{d['people']:,} people · {compact(d['interactions'])} touches")
         trends = [Content.styled(" Trend ", "bold")]
         for name, arrow, style in TRENDS:
             trends.append(Content.assemble(

@@ -31,6 +31,7 @@ from crb_tui.clock import parse_date
 from crb_tui.errors import CrbError
 from crb_tui.records import STAGES, TIERS, VALUE_KINDS
 from crb_tui.tui.display import ago, safe, until
+from crb_tui.tui.screens.dialog_css import DIALOG_CSS
 
 R = TypeVar("R")
 
@@ -85,6 +86,9 @@ def titled(verb: str, name: str) -> Content:
 
 class Dialog(ModalScreen[R | None], Generic[R]):
     """A centred form; subclasses compose the fields and build the result in ``result()``."""
+
+    SCOPED_CSS = False
+    CSS = DIALOG_CSS
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel",
@@ -378,6 +382,9 @@ class CadenceDialog(Dialog[Cadence]):
 class ChoiceDialog(ModalScreen[str | None]):
     """Pick one option with its key (or the arrows and Enter); Esc cancels."""
 
+    SCOPED_CSS = False
+    CSS = DIALOG_CSS
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without choosing"),
     ]
@@ -487,6 +494,9 @@ class SnoozeDialog(ChoiceDialog):
 
 class CommitmentPicker(ModalScreen[int | None]):
     """Which open commitment to close."""
+
+    SCOPED_CSS = False
+    CSS = DIALOG_CSS
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without choosing"),

@@ -13,6 +13,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from crb_tui.tui.screens.dialog_css import DIALOG_CSS
+
 
 def bindings_of(node_type: type[DOMNode]) -> list[Binding]:
     """The bindings a class declares, its bases' included, in declaration order."""
@@ -71,6 +73,9 @@ def help_rows(app: App[object], keymap: dict[str, str]) -> Iterable[tuple[Text, 
 
 class HelpScreen(ModalScreen[None]):
     """Every key, grouped by screen; remap any of them under [keymap] in config.toml."""
+
+    SCOPED_CSS = False
+    CSS = DIALOG_CSS
 
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close", id="help.close",

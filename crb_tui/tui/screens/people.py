@@ -20,6 +20,15 @@ from crb_tui.tui.widgets.people_list import (
 class PeopleScreen(CrbScreen):
     """The filter box on top, the virtual list below."""
 
+    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS
+    # (the same priority as the app's stylesheet; global selectors, as there).
+    SCOPED_CSS = False
+    CSS = """
+        #people-filter { padding: 0 1; width: 64; }
+        #people-summary { height: 1; padding: 0 1; color: $text-muted; }
+        #people-list { height: 1fr; }
+    """
+
     MODE = "people"
 
     BINDINGS = [

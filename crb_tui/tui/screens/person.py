@@ -23,6 +23,30 @@ from crb_tui.tui.widgets.gauge import Gauge
 class PersonScreen(ActingScreen):
     """Everything about one person; Esc goes back."""
 
+    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS
+    # (the same priority as the app's stylesheet; global selectors, as there).
+    SCOPED_CSS = False
+    CSS = """
+        #person {
+            padding: 0 1;
+            border: round $primary 60%;
+            &:focus { border: round $primary; }
+        }
+        #person-name { text-style: bold; }
+        #person-flags { margin-bottom: 1; }
+        #person-columns { grid-size: 1; height: auto; grid-gutter: 1 3; }
+        PersonScreen.-wide #person-columns { grid-size: 2; grid-columns: 1fr 1fr; }
+        #person-left, #person-right { height: auto; }
+        #person-left Gauge { max-width: 60; }
+        #person-trend { margin-bottom: 1; }
+        #person-explain, #person-words { margin-bottom: 1; }
+        #person-explain.-short { text-wrap: nowrap; text-overflow: ellipsis; }
+        #card-history, #person-facts, #person-words, #person-timeline {
+            text-wrap: nowrap;
+            text-overflow: ellipsis;
+        }
+    """
+
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", id="person.back",
                 tooltip="Back to where you came from"),

@@ -10,10 +10,14 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from crb_tui.text import plain
+from crb_tui.tui.screens.dialog_css import DIALOG_CSS
 
 
 class ProblemScreen(Screen[None]):
     """The problem in words, and what to do about it."""
+
+    SCOPED_CSS = False
+    CSS = DIALOG_CSS
 
     BINDINGS = [
         Binding("q,escape", "app.quit", "Quit", id="problem.quit", tooltip="Quit CRB"),

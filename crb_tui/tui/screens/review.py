@@ -24,6 +24,36 @@ from crb_tui.tui.widgets.gauge import Gauge
 class ReviewScreen(ActingScreen):
     """Walk today's queue: act on each person, or move on."""
 
+    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS
+    # (the same priority as the app's stylesheet; global selectors, as there).
+    SCOPED_CSS = False
+    CSS = """
+        #review-position { height: 1; padding: 0 1; }
+        #card {
+            height: 1fr;
+            padding: 0 1;
+            border: round $primary 60%;
+            &:focus { border: round $primary; }
+        }
+        #card-name { text-style: bold; }
+        #card-reason { margin-top: 1; color: $warning; text-style: bold; }
+        #card-also { color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+        #card-gauges {
+            grid-size: 2;
+            grid-columns: 1fr 1fr;
+            grid-gutter: 0 3;
+            height: 2;
+            margin: 1 0;
+        }
+        ReviewScreen.-wide #card-gauges { grid-size: 4; height: 1; }
+        #review-empty {
+            height: 1fr;
+            width: 100%;
+            content-align: center middle;
+            text-align: center;
+        }
+    """
+
     MODE = "review"
 
     BINDINGS = [

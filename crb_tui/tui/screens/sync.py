@@ -31,6 +31,17 @@ COLUMNS = ("Source", "Last run", "Status", "Seen", "New", "Skipped", "Rejected")
 class SyncScreen(CrbScreen):
     """One row per source; the log below keeps what each run did."""
 
+    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS
+    # (the same priority as the app's stylesheet; global selectors, as there).
+    SCOPED_CSS = False
+    CSS = """
+        #sync-sources { height: auto; max-height: 50%; }
+        #sync-bottom { height: 1fr; padding: 0 1; }
+        #sync-detail { margin: 1 0; }
+        #sync-progress { height: auto; }
+        #sync-progress ProgressBar { margin-bottom: 1; }
+    """
+
     MODE = "sync"
 
     BINDINGS = [

@@ -31,7 +31,7 @@ class NavBar(Horizontal):
     NavBar { height: 1; dock: top; background: $panel; }
     NavBar > #nav-tabs { width: auto; }
     NavBar > #nav-gap { width: 1fr; }
-    NavBar > #nav-status { width: 34; content-align: right middle; color: $text-muted; }
+    NavBar > #nav-status { width: 33; content-align: right middle; color: $text-muted; }
     """
 
     def __init__(self, current: str) -> None:
