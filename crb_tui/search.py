@@ -16,7 +16,7 @@ import sqlite3
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -128,14 +128,17 @@ class SearchIndex:
 
     @classmethod
     def build(cls, conn: sqlite3.Connection, order: Sequence[int], *,
-              include_archived: bool = False) -> SearchIndex:
+              include_archived: bool = False, pause: Callable[[], None] | None = None
+              ) -> SearchIndex:
         """Everyone's text from the database on ``conn``, lined up with ``order`` (their ids
-        in list order)."""
+        in list order). ``pause`` is called every thousand people."""
         ids = array("q")
         texts: list[str] = []
         for pid, doc in _person_texts(conn, include_archived):
             ids.append(pid)
             texts.append(doc)
+            if pause is not None and not len(texts) % 1000:
+                pause()
         index = cls(ids, texts)
         index.reorder(order)
         return index

@@ -20,7 +20,7 @@ from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets import people_list
 from crb_tui.tui.widgets.people_list import PAGE_SIZE, PeopleList, interrupted_unless
 from tests import test_tui
-from tests.test_tui import TODAY, make_app, press, settle, type_text
+from tests.test_tui import TODAY, make_app, notifications, press, settle, type_text
 
 pytestmark = pytest.mark.anyio
 
@@ -166,3 +166,22 @@ def test_a_query_no_longer_wanted_stops() -> None:
             conn.execute(endless).fetchone()
     # The check goes with the query: the connection works as before.
     assert conn.execute("select 1").fetchone() == (1,)
+
+
+async def test_the_search_index_is_read_in_the_background_before_any_key(
+    crowd: AppContext, calls: dict[str, list[Any]]
+) -> None:
+    app = make_app(crowd, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        await pilot.pause(people_list.WARM_AFTER + 0.2)
+        await settle(pilot)
+        index = people._kept.searchable
+        assert index is not None and len(index) == COUNT and index.scans == 0
+        assert notifications(app) == []
+        await type_text(pilot, "0012")
+        await settle(pilot)
+        assert people.total == 1 and people.highlighted is not None
+        assert people.highlighted["name"] == "Person 0012"
+        assert people._kept.searchable is index  # the same index answered the search

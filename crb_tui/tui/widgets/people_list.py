@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -60,6 +61,9 @@ PAGE_SIZE = 100
 """Rows fetched per query."""
 CACHED_PAGES = 24
 """Pages kept in memory; the least recently drawn page goes first."""
+WARM_AFTER = 0.3
+"""Seconds after the list is shown before everyone's searchable text is read (in the
+background, yielding to the screen as it goes)."""
 CHECK_EVERY = 10_000
 """SQLite steps between two checks that a query is still wanted."""
 
@@ -177,6 +181,12 @@ def _cell(
     return [Segment(fit(text, w), palette[lvl if lvl != "good" else None])]
 
 
+def _yield() -> None:
+    """Let the screen's thread run (a background read of 100,000 people holds Python's lock
+    for most of a second otherwise, and the screen would answer keys late meanwhile)."""
+    time.sleep(0.0005)
+
+
 class Kept:
     """What the list keeps between queries while its screen is open: each sort's whole order
     and everyone's searchable text, for as long as the store has not changed. Only ever used
@@ -223,7 +233,7 @@ class Kept:
         try:
             with self._lock:
                 if self.searchable is None and token == self.token:
-                    index = SearchIndex.build(conn, order)
+                    index = SearchIndex.build(conn, order, pause=_yield)
                     if token == self.token:
                         self.searchable = index
         finally:
@@ -329,7 +339,10 @@ class PeopleList(ScrollView, can_focus=True):
         first, self._first_look = self._first_look, None
         if first is not None and not search and page == 0:
             self.on_people_queried(PeopleQueried(self.generation, first[0], first[1]))
-        self._query(self.generation, search, sort, page, first is not None)
+            # Everyone's id after the first screen is painted, not while it is.
+            self.call_after_refresh(self._query, self.generation, search, sort, page, True)
+            return
+        self._query(self.generation, search, sort, page, False)
 
     @work(thread=True, exit_on_error=False, group="people-query", exclusive=True,
           description="people query")
@@ -362,7 +375,7 @@ class PeopleList(ScrollView, can_focus=True):
             if wanted():
                 raise
         if not search and kept.searchable is None and wanted():
-            self._warm(sort)
+            self.app.call_from_thread(self.set_timer, WARM_AFTER, lambda: self._warm(sort))
 
     @work(thread=True, exit_on_error=False, group="people-warm", exclusive=True,
           description="people search index")
