@@ -25,13 +25,24 @@ class KeyFooter(Footer):
 
     _shown_keys: tuple[object, ...] | None = None
 
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        keys = tuple(
+    @staticmethod
+    def _keys(screen: Screen[object]) -> tuple[object, ...]:
+        return tuple(
             (binding.key, binding.action, binding.description, enabled, tooltip)
             for (_, binding, enabled, tooltip) in screen.active_bindings.values()
             if binding.show
         )
-        if keys != self._shown_keys or not self._bindings_ready:
+
+    def compose(self) -> ComposeResult:
+        # The keys from the start (Textual's footer waits for a first change of bindings and
+        # then lays out the whole screen again, a second paint of everything).
+        self._bindings_ready = True
+        self._shown_keys = self._keys(self.screen)
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        keys = self._keys(screen)
+        if keys != self._shown_keys:
             self._shown_keys = keys
             super().bindings_changed(screen)
 
