@@ -84,7 +84,8 @@ class DashboardScreen(CrbScreen):
         }
         for selector, title in titles.items():
             self.query_one(selector).border_title = title
-        self.query_one("#dash-cold").focus()
+        # Focused for the keys, but the screen opens at its top (the trends and the chart).
+        self.query_one("#dash-cold").focus(scroll_visible=False)
 
     def on_screen_resume(self) -> None:
         self.reload()
