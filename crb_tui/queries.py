@@ -114,7 +114,7 @@ def list_people(
         where {_listed(include_archived)}
         order by {SORTS[sort]}{paging}
     """
-    return list(store.db.query(sql, params))
+    return store.rows(sql, params)
 
 
 def find_people(store: Store, text: str, *, limit: int = 8) -> list[dict[str, Any]]:
@@ -153,7 +153,7 @@ def people_ids(
     else:
         walk = f" indexed by {_SORT_INDEX[sort]}" if sort in _SORT_INDEX else ""
         sql = f"select p.id from people p{walk} where {listed} order by {SORTS[sort]}"
-    ids = [row[0] for row in store.db.execute(sql)]
+    ids = [row[0] for row in store.conn.execute(sql)]
     if search and terms(search):
         found = matching(store, search, include_archived=include_archived)
         ids = [pid for pid in ids if pid in found]
@@ -166,7 +166,7 @@ def people_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
         return []
     marks = ",".join("?" for _ in ids)
     sql = f"{_LIST_ROWS} where p.id in ({marks})"
-    by_id = {row["id"]: row for row in store.db.query(sql, ids)}
+    by_id = {row["id"]: row for row in store.rows(sql, ids)}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -174,7 +174,7 @@ def count_people(store: Store, *, search: str | None = None, include_archived: b
     if search and terms(search):
         return len(matching(store, search, include_archived=include_archived))
     sql = f"select count(*) from people p where {_listed(include_archived)}"
-    return int(store.db.execute(sql).fetchone()[0])
+    return int(store.conn.execute(sql).fetchone()[0])
 
 
 def _listed(include_archived: bool) -> str:

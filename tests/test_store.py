@@ -391,3 +391,27 @@ def test_delete_removes_only_this_sources_rows_and_counts_them(store: Store) -> 
     assert keys == ["msg:2|a@x.com", "msg:3|a@x.com"]
     assert result.touched_people == {1, 2}
     assert store.write([r.Delete()], "gmail").rejected[0]["reason"].startswith("a Delete needs")
+
+
+def test_the_core_migration_names_are_listed_for_quick_opening() -> None:
+    from crb_tui.store.migrations import core
+    from crb_tui.store.store import CORE_MIGRATIONS
+
+    assert tuple(m.name for m in core._migrations) == CORE_MIGRATIONS
+
+
+def test_opening_an_up_to_date_store_does_not_load_sqlite_utils(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    Store.open(tmp_path / "crb.db").close()
+    code = (
+        "import sys\n"
+        "from crb_tui.store import Store\n"
+        "from crb_tui.queries import count_people, list_people\n"
+        f"s = Store.open({str(tmp_path / 'crb.db')!r})\n"
+        "count_people(s); list_people(s, sort='health', limit=5)\n"
+        "print('sqlite_utils' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

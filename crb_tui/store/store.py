@@ -12,14 +12,25 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database, Migrations
+from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
 from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.identity import NoiseRules, normalise
-from crb_tui.store.migrations import core
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+CORE_MIGRATIONS = (
+    "m001_initial",
+    "m002_fts",
+    "m003_health_cache",
+    "m004_interactions_covering_index",
+    "m005_list_order_indexes",
+)
+"""The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
+store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
+lists the same)."""
 
 BUSY_TIMEOUT_MS = 5000
 BATCH_SIZE = 500
@@ -86,19 +97,38 @@ class Store:
 
     def __init__(
         self,
-        db: Database,
+        conn: sqlite3.Connection,
         path: Path | None,
         *,
+        db: Database | None = None,
         noise: NoiseRules | None = None,
         create_people_from: str = "sent",
         phone_region: str = "",
     ) -> None:
-        self.db = db
+        self.conn = conn
+        self._db = db
         self.path = path
         self.noise = noise or NoiseRules()
         self.create_people_from = create_people_from
         self.phone_region = phone_region
         self._load_ignored()
+
+    @property
+    def db(self) -> Database:
+        """The connection as a sqlite-utils ``Database`` (loaded on first use: reading the
+        first screen of the app needs only the plain connection, and start-up is quicker
+        without loading sqlite-utils)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """The rows of a query, each a dict (what ``db.query`` gives, on the plain connection)."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -116,8 +146,8 @@ class Store:
         SQLite at all, raises :class:`CrbError` and is left exactly as it was.
         """
         if path is None:
-            db = Database(memory=True, execute_plugins=False)
-            _configure(db)
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            _configure(conn, memory=True)
             store_path = None
         else:
             store_path = Path(path).expanduser()
@@ -129,21 +159,26 @@ class Store:
                 os.close(fd)
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
-                # sqlite-utils' own plugins are for its CLI; loading them costs 25 ms.
-                db = Database(conn, execute_plugins=False)
-                _check_foreign(db, store_path)
-                _configure(db)
+                _check_foreign(conn, store_path)
+                _configure(conn, memory=False)
             except sqlite3.DatabaseError as exc:
                 raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
+        db = None
         try:
-            core.apply(db)
-            for migrations in plugin_migrations:
-                migrations.apply(db)
+            if plugin_migrations or not _up_to_date(conn):
+                from sqlite_utils import Database
+
+                from crb_tui.store.migrations import core
+
+                db = Database(conn, execute_plugins=False)
+                core.apply(db)
+                for migrations in plugin_migrations:
+                    migrations.apply(db)
         except sqlite3.OperationalError as exc:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
         if store_path is not None:
             _restrict_permissions(store_path)
-        return cls(db, store_path, **kwargs)
+        return cls(conn, store_path, db=db, **kwargs)
 
     def close(self) -> None:
         self.db.close()
@@ -151,8 +186,8 @@ class Store:
     def change_token(self) -> tuple[int, int]:
         """A value that differs from an earlier one once anything was written since: by this
         connection, or (committed) by another process."""
-        version = self.db.conn.execute("pragma data_version").fetchone()[0]
-        return self.db.conn.total_changes, version
+        version = self.conn.execute("pragma data_version").fetchone()[0]
+        return self.conn.total_changes, version
 
     def reader(self) -> sqlite3.Connection | None:
         """A second, read-only connection to the same file, for a long read on another thread
@@ -165,8 +200,8 @@ class Store:
         return conn
 
     def _load_ignored(self) -> None:
-        for row in self.db.query("select kind, value from ignored"):
-            self.noise.block(row["kind"], row["value"])
+        for kind, value in self.conn.execute("select kind, value from ignored"):
+            self.noise.block(kind, value)
 
     # -- the write path --------------------------------------------------------------------
 
@@ -832,11 +867,22 @@ def _date(value: dt.date) -> str:
     return value.isoformat()
 
 
-def _configure(db: Database) -> None:
-    db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.execute("pragma foreign_keys = on")
-    if db.memory is False and db.execute("pragma journal_mode").fetchone()[0] != "wal":
-        db.enable_wal()
+def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:
+    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("pragma foreign_keys = on")
+    conn.execute("pragma recursive_triggers = on")  # as sqlite-utils sets it
+    if not memory and conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+        conn.execute("pragma journal_mode = wal")
+
+
+def _up_to_date(conn: sqlite3.Connection) -> bool:
+    """Whether every core migration has been applied."""
+    try:
+        applied = {row[0] for row in conn.execute(
+            "select name from _sqlite_migrations where migration_set = 'crb_core'")}
+    except sqlite3.OperationalError:
+        return False
+    return applied.issuperset(CORE_MIGRATIONS)
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -852,17 +898,18 @@ def _check_is_sqlite(path: Path) -> None:
         raise CrbError(f"{path}: not a SQLite database (left untouched)")
 
 
-def _check_foreign(db: Database, path: Path) -> None:
+def _check_foreign(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a SQLite file that holds some other program's tables."""
     try:
-        names = set(db.table_names())
+        names = {row[0] for row in conn.execute(
+            "select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as exc:
         raise CrbError(f"{path}: not a usable SQLite database: {exc}") from exc
     if not names:
         return
     if "_sqlite_migrations" in names:
         sets = {
-            row[0] for row in db.execute("select distinct migration_set from _sqlite_migrations")
+            row[0] for row in conn.execute("select distinct migration_set from _sqlite_migrations")
         }
         if "crb_core" in sets:
             return

@@ -217,7 +217,7 @@ class Kept:
     def index(self, store: Any, order: Sequence[int]) -> SearchIndex:
         with self._lock:
             if self.searchable is None:
-                self.searchable = SearchIndex.build(store.db.conn, order)
+                self.searchable = SearchIndex.build(store.conn, order)
             else:
                 self.searchable.reorder(order)
             return self.searchable
@@ -355,7 +355,7 @@ class PeopleList(ScrollView, can_focus=True):
 
         def fetch(ctx: Any) -> None:
             store = ctx.store
-            with interrupted_unless(store.db.conn, wanted):
+            with interrupted_unless(store.conn, wanted):
                 kept.check(store)
                 if not (looked or search or page or sort in kept.orders):
                     # A quick first look (count and first page) before everyone's id.
@@ -365,7 +365,7 @@ class PeopleList(ScrollView, can_focus=True):
             ids = kept.index(store, order).find(search) if search else order
             if not wanted():
                 return
-            with interrupted_unless(store.db.conn, wanted):
+            with interrupted_unless(store.conn, wanted):
                 rows = page_rows(store, ids, page)
             self.post_message(PeopleQueried(generation, len(ids), rows, ids=ids, page=page))
 
