@@ -20,10 +20,11 @@ from crb_tui.tui.widgets.people_list import (
 class PeopleScreen(CrbScreen):
     """The filter box on top, the virtual list below."""
 
-    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS
-    # (the same priority as the app's stylesheet; global selectors, as there).
+    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS.
+    # As default CSS (ID selectors, which beat the widgets' own rules): a screen's CSS would
+    # have Textual parse every stylesheet again when the screen is first shown.
     SCOPED_CSS = False
-    CSS = """
+    DEFAULT_CSS = """
         #people-filter { padding: 0 1; width: 64; }
         #people-summary { height: 1; padding: 0 1; color: $text-muted; }
         #people-list { height: 1fr; }

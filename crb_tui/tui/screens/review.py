@@ -24,10 +24,11 @@ from crb_tui.tui.widgets.gauge import Gauge
 class ReviewScreen(ActingScreen):
     """Walk today's queue: act on each person, or move on."""
 
-    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS
-    # (the same priority as the app's stylesheet; global selectors, as there).
+    # Loaded with the screen, not with the app: start-up parses only the first screen's CSS.
+    # As default CSS (ID selectors, which beat the widgets' own rules): a screen's CSS would
+    # have Textual parse every stylesheet again when the screen is first shown.
     SCOPED_CSS = False
-    CSS = """
+    DEFAULT_CSS = """
         #review-position { height: 1; padding: 0 1; }
         #card {
             height: 1fr;
