@@ -125,7 +125,8 @@ def queries(db: Path) -> dict[str, Any]:
     from crb_tui import health
     from crb_tui.app_context import open_store
     from crb_tui.config import Config
-    from crb_tui.queries import count_people, list_people
+    from crb_tui.queries import list_people, people_ids
+    from crb_tui.search import SearchIndex
 
     config = Config()
     store = open_store(db, config)
@@ -136,8 +137,15 @@ def queries(db: Path) -> dict[str, Any]:
     some = [row[0] for row in store.db.execute("select id from people order by id limit 100")]
     part_s, _ = timed(lambda: health.compute_all(store, config, today, some), repeat=3)
     page_s, _ = timed(lambda: list_people(store, sort="health", limit=50), repeat=5)
-    search_s, _ = timed(lambda: list_people(store, search="ann", limit=50), repeat=5)
-    count_s, _ = timed(lambda: count_people(store, search="ann"), repeat=5)
+    order_s, order = timed(lambda: people_ids(store, sort="health"), repeat=3)
+    # `crb people --search`: everyone's text read, then matched (the CLI keeps nothing).
+    search_s, _ = timed(lambda: list_people(store, search="ann", limit=50), repeat=3)
+    # The people list: the same text read once into memory, then each keystroke scans it.
+    index_s, index = timed(lambda: SearchIndex.build(store.conn, order), repeat=1)
+    typed = []
+    for text in ("a", "an", "ann", "anna", "ann", "an", "a", "", "c", "co", "cob", "coba"):
+        key_s, _ = timed(lambda t=text: index.find(t), repeat=1)
+        typed.append(round(key_s * 1000, 1))
     pid = some[0]
     explain_s, _ = timed(lambda: health.explain(store, config, pid, today), repeat=5)
     store.close()
@@ -149,8 +157,10 @@ def queries(db: Path) -> dict[str, Any]:
         "health_recompute_100_people_s": round(part_s, 4),
         "health_explain_one_person_s": round(explain_s, 4),
         "people_first_page_by_health_s": round(page_s, 4),
-        "people_search_page_s": round(search_s, 4),
-        "people_search_count_s": round(count_s, 4),
+        "people_whole_order_by_health_s": round(order_s, 4),
+        "people_search_cli_s": round(search_s, 4),
+        "search_index_build_s": round(index_s, 3),
+        "search_keystrokes_ms": typed,
     }
 
 

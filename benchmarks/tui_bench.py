@@ -22,8 +22,8 @@ First paint is ttylat's ``settled_ms``: the last byte of start-up before 1.5 s o
 includes the rows arriving, not just the first frame. A repaint is over after 0.4 s of quiet
 (for the DataTable, which blocks for many seconds, after 40 s per 100,000 people).
 Every app runs with its text cursor not blinking (a blink is a repaint every 0.5 s, so start-up
-would never go quiet): ``crb`` is the real command line, started through ``crb_tui.cli.main`` with
-only the app's ``cursor_blink`` default switched off (``--blink`` leaves it on).
+would never go quiet): ``crb`` is the real command (the ``crb`` script beside this Python) with
+a config of its own holding ``[ui] cursor_blink = false`` (``--blink`` leaves it on).
 """
 
 from __future__ import annotations
@@ -65,25 +65,21 @@ PAGE_KEYS = "pagedown*25"
 DATATABLE_KEYS = "text:em,backspace"
 DATATABLE_QUIET_PER_100K = 40.0
 
-CRB_LAUNCH = (
-    "import sys\n"
-    "from crb_tui.tui import app\n"
-    "app.CrbApp.__init__.__kwdefaults__['cursor_blink'] = {blink}\n"
-    "from crb_tui.cli import main\n"
-    "main(sys.argv[1:])\n"
-)
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def app_env(workdir: Path) -> dict[str, str]:
-    """The apps' environment: a fixed today, no user config, a plain 256-colour terminal (as
-    over SSH, which passes TERM but not COLORTERM)."""
-    env = {**os.environ, "CRB_TODAY": TODAY, "XDG_CONFIG_HOME": str(workdir / "config"),
-           "TERM": "xterm-256color"}
-    for name in ("CRB_CONFIG", "COLORTERM", "TEXTUAL", "TEXTUAL_DEBUG", "TEXTUAL_LOG"):
+def app_env(workdir: Path, *, blink: bool = False) -> dict[str, str]:
+    """The apps' environment: a fixed today, a config of its own (the text cursor not blinking
+    unless ``blink``), a plain 256-colour terminal (as over SSH, which passes TERM but not
+    COLORTERM)."""
+    config = workdir / "config.toml"
+    config.write_text(f"[ui]\ncursor_blink = {'true' if blink else 'false'}\n")
+    env = {**os.environ, "CRB_TODAY": TODAY, "CRB_CONFIG": str(config),
+           "XDG_CONFIG_HOME": str(workdir / "config"), "TERM": "xterm-256color"}
+    for name in ("COLORTERM", "TEXTUAL", "TEXTUAL_DEBUG", "TEXTUAL_LOG"):
         env.pop(name, None)
     return env
 
@@ -229,7 +225,7 @@ def main() -> int:
 
     workdir = Path(tempfile.gettempdir()) / "crb-tui-bench"
     workdir.mkdir(exist_ok=True)
-    env = app_env(workdir)
+    env = app_env(workdir, blink=a.blink)
     db = a.db or workdir / f"people-{a.people}-seed{a.seed}.db"
     began = time.perf_counter()
     report: dict[str, Any] = {"today": TODAY, "size": f"{a.cols}x{a.rows}"}
@@ -237,8 +233,7 @@ def main() -> int:
 
     size = {"cols": a.cols, "rows": a.rows}
     bare_cmd = [sys.executable, str(HERE / "bare_app.py")]
-    crb_cmd = [sys.executable, "-c", CRB_LAUNCH.format(blink=a.blink), "--db", str(db),
-               "--screen", "people"]
+    crb_cmd = [str(Path(sys.executable).with_name("crb")), "--db", str(db), "--screen", "people"]
 
     # Start-ups alternate between the two apps so that drift hits both alike; the three key
     # runs of crb each start it once more, so their start-ups count too.

@@ -304,7 +304,8 @@ def _parse(text: str, where: str) -> _Parsed:
                 raise ValueError("no END:VTIMEZONE")
             out.timezones.append(icalendar.Timezone.from_ical(block.text()))
         except Exception as exc:  # noqa: BLE001
-            tzid = next((ln.split(":", 1)[1].strip() for ln in block.lines
+            # A cut file can end inside the TZID line itself: "TZID" with no value.
+            tzid = next((ln.partition(":")[2].strip() or "?" for ln in block.lines
                          if ln.upper().startswith("TZID")), "?")
             out.problems.append(Reject(
                 f"broken VTIMEZONE {tzid!r}: {_reason(exc)}; its events use the zone's name",

@@ -159,6 +159,15 @@ class PluginsConfig:
 
 
 @dataclass
+class UiConfig:
+    """The terminal app."""
+
+    cursor_blink: bool = True
+    """Blink the text cursor in input boxes (each blink redraws a cell: over a slow SSH link,
+    turn it off)."""
+
+
+@dataclass
 class Config:
     me: MeConfig = field(default_factory=MeConfig)
     cadence: CadenceConfig = field(default_factory=CadenceConfig)
@@ -166,6 +175,7 @@ class Config:
     review: ReviewConfig = field(default_factory=ReviewConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-source settings, ``[sources.NAME]``, checked against each source's schema."""
     keymap: dict[str, str] = field(default_factory=dict)

@@ -481,3 +481,11 @@ def test_truncated_corpus_files(corpus: Path, cut: float, pick: int) -> None:
     for r in calendar_records(data[: int(len(data) * cut)], where="t.ics", me=ME,
                               options=options()):
         assert isinstance(r, Interaction | Skip | Reject)
+
+
+def test_a_file_cut_inside_a_timezone_name_is_rejected_not_a_crash() -> None:
+    # Found by test_truncated_corpus_files: the cut fell right after "TZID" (no colon).
+    data = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID")
+    records = list(calendar_records(data, where="t.ics", me=ME, options=options()))
+    assert [type(r) for r in records] == [Reject]
+    assert "broken VTIMEZONE '?'" in records[0].reason

@@ -1025,3 +1025,19 @@ async def test_a_new_user_is_told_how_to_bring_people_in(tmp_path: Path, config_
             assert "No one here yet" in text and "crb import" in text and "crb --demo" in text
     finally:
         ctx.close()
+
+
+async def test_the_cursor_blinks_unless_the_config_says_not(
+    demo_db: Path, config_file: Path
+) -> None:
+    for setting, blinks in (("", True), ("[ui]\ncursor_blink = false\n", False)):
+        config_file.write_text(config_file.read_text(encoding="utf-8").split("[ui]")[0] + setting,
+                               encoding="utf-8")
+        ctx = AppContext(db_path=demo_db, config_path=config_file)
+        app = CrbApp(ctx, screen="people")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            box = app.screen.query_one("#people-filter", Input)
+            assert box.has_focus
+            assert box.cursor_blink is blinks
+        ctx.close()

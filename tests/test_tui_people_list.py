@@ -185,3 +185,30 @@ async def test_the_search_index_is_read_in_the_background_before_any_key(
         assert people.total == 1 and people.highlighted is not None
         assert people.highlighted["name"] == "Person 0012"
         assert people._kept.searchable is index  # the same index answered the search
+
+
+def test_a_row_is_few_runs_of_colour_on_the_terminals_background() -> None:
+    """What a repaint sends over SSH is mostly each row's colour changes: a row keeps to the
+    terminal's background and colours only the gauge, low scores and a late cadence."""
+    from rich.style import Style
+    from textual.strip import Strip
+
+    from crb_tui.tui.widgets.people_list import row_segments
+
+    palette = {None: Style(), "good": Style(color="green"), "fair": Style(color="yellow"),
+               "bad": Style(color="red"), "muted": Style(color="grey50")}
+    row = {"id": 1, "name": "Ann [bold]Lee[/]", "organization": "Acme", "stage": "contact",
+           "health": 20, "trend": "fading", "trust": 21, "value": 22, "triage": 0,
+           "last_touch": "2026-10-01T09:00:00", "overdue": 0.5, "effective_cadence": 30}
+    strip = Strip(row_segments(row, 160, palette, TODAY), 160).simplify()
+    assert strip.cell_length == 160
+    assert all(seg.style is None or seg.style.bgcolor is None for seg in strip)
+    coloured = [seg for seg in strip if seg.style is not None and seg.style.color is not None]
+    # The gauge's number, arrow and bar; trust and value (one run: both low); the cadence.
+    assert [seg.style.color.name for seg in coloured] == ["red", "red", "red"]
+    assert coloured[0].text.strip().startswith("20↓ █") and "15d late" in coloured[2].text
+    assert "Ann [bold]Lee[/]" in strip.text  # names are text, never markup
+    healthy = dict(row, health=90, trust=80, value=70, overdue=-0.2, trend="growing")
+    strip = Strip(row_segments(healthy, 160, palette, TODAY), 160).simplify()
+    coloured = [seg for seg in strip if seg.style is not None and seg.style.color is not None]
+    assert [seg.style.color.name for seg in coloured] == ["green"]  # the gauge alone

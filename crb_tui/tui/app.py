@@ -96,15 +96,19 @@ class CrbApp(App[None]):
     ]
 
     def __init__(
-        self, context: AppContext, *, screen: str | None = None, cursor_blink: bool = True
+        self, context: AppContext, *, screen: str | None = None,
+        cursor_blink: bool | None = None,
     ) -> None:
+        """``cursor_blink`` overrides ``[ui] cursor_blink`` in the config."""
         initial = screen if screen in SCREENS else "review"
         problem: tuple[str, str] | None = None
         keymap: dict[str, str] = {}
         first_looks: dict[str, Any] = {}
+        blink = True
         try:
             # Reading config.toml is quick, and the keymap must be in place before any screen.
             keymap = dict(context.config.keymap)
+            blink = context.config.ui.cursor_blink
             context.today()
         except CrbError as exc:
             problem = ("CRB cannot read its configuration", str(exc))
@@ -122,7 +126,7 @@ class CrbApp(App[None]):
         self.context = context
         self.gateway = Gateway(context)
         self.initial_mode = initial
-        self.cursor_blink = cursor_blink
+        self.cursor_blink = blink if cursor_blink is None else cursor_blink
         self.undo_stack: list[UndoStep] = []
         self.keymap = keymap
         self.startup_problem = problem
@@ -169,8 +173,10 @@ def run_app(app_context: AppContext, screen: str | None = None) -> None:
     """Open the app on ``app_context``'s database (``crb`` with no command)."""
     app = CrbApp(app_context, screen=screen)
     # Everything loaded so far lives as long as the app: keep the garbage collector from
-    # walking it again and again while the first screen is built (some 10-30 ms of start-up).
+    # walking it again and again while the first screen is built (some 10-30 ms of start-up;
+    # `crb` switches it off while it loads the app, see cli._open_app).
     gc.freeze()
+    gc.enable()
     app.run()
 
 

@@ -637,4 +637,4 @@ class PeopleHeader(Widget):
     sort: reactive[str] = reactive("health")
 
     def render(self) -> Content:
-        return header(max(1, self.size.width - 1), self.sort)
+        return header(max(1, self.size.width), self.sort)
