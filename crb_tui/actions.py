@@ -280,13 +280,31 @@ def set_stage(store: Store, person_id: int, stage: str | None, *, today: dt.date
     _update_person(store, person_id, {"stage_override": stage}, "stage", today, None)
 
 
-def ignore_identity(store: Store, kind: str, value: str, reason: str = "user") -> None:
-    """Never turn this address (or ``@domain``) into a person again."""
-    store.db.execute(
+def ignore_identity(store: Store, kind: str, value: str, reason: str = "user") -> int | None:
+    """Never turn this address (or ``@domain``) into a person again. The new row's id (``None``
+    if it was ignored already)."""
+    cur = store.db.execute(
         "insert or ignore into ignored (kind, value, reason, created) values (?, ?, ?, ?)",
         [kind, value, reason, iso(now_utc())],
     )
     store.noise.block(kind, value)
+    return cur.lastrowid if cur.rowcount else None
+
+
+def ignore_person(
+    store: Store, person_id: int, *, today: dt.date, item_kind: str | None = None
+) -> list[int]:
+    """Never make a person again of any of this person's e-mail addresses, and archive them
+    (the review's "ignore" for someone new from a sync). The ids of the new ``ignored`` rows."""
+    _live_person(store, person_id)
+    emails = [row[0] for row in store.db.execute(
+        "select value from identities where person_id = ? and kind = 'email' order by id",
+        [person_id],
+    )]
+    with store.db.atomic():
+        added = [ignore_identity(store, "email", email) for email in emails]
+        archive(store, person_id, today=today, item_kind=item_kind)
+    return [row_id for row_id in added if row_id is not None]
 
 
 def _update_person(

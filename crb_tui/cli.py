@@ -606,6 +606,7 @@ def ignore(target: str, as_json: bool) -> None:
     store = app.store
     today = app.today()
     archived: list[int] = []
+    person: int | None = None
     if target.startswith("@") and "." in target:
         entries = [("domain", target[1:].lower())]
         for row in store.db.query(
@@ -630,12 +631,16 @@ def ignore(target: str, as_json: bool) -> None:
                     "select value from identities where person_id = ? and kind = 'email'", [pid]
                 )
             ]
+            person = pid
             archived.append(pid)
-    with store.db.atomic():
-        for kind, value in entries:
-            actions.ignore_identity(store, kind, value)
-        for pid in archived:
-            actions.archive(store, pid, today=today)
+    if person is not None:
+        actions.ignore_person(store, person, today=today)
+    else:
+        with store.db.atomic():
+            for kind, value in entries:
+                actions.ignore_identity(store, kind, value)
+            for person_id in archived:
+                actions.archive(store, person_id, today=today)
     names = ", ".join(v if k == "email" else "@" + v for k, v in entries) or "nothing"
     _done(
         as_json,

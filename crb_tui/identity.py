@@ -117,6 +117,12 @@ class NoiseRules:
             elif item:
                 self.blocked_addresses.add(normalise_email(item) or item)
         self.ignore_roles = ignore_roles
+        self._configured = (frozenset(self.blocked_addresses), frozenset(self.blocked_domains))
+
+    def forget_blocks(self) -> None:
+        """Back to the blocklist of the config alone (before reading the store's again)."""
+        self.blocked_addresses = set(self._configured[0])
+        self.blocked_domains = set(self._configured[1])
 
     def block(self, kind: str, value: str) -> None:
         if kind == "domain":

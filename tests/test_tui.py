@@ -1041,3 +1041,26 @@ async def test_the_cursor_blinks_unless_the_config_says_not(
             assert box.has_focus
             assert box.cursor_blink is blinks
         ctx.close()
+
+
+async def test_ignore_someone_new_and_take_it_back(context: AppContext, demo_db: Path) -> None:
+    pid = one(demo_db, "select p.id from people p join identities i on i.person_id = p.id "
+              "where p.triage = 1 and i.kind = 'email' order by p.id limit 1")
+    emails = [r[0] for r in rows(demo_db, "select value from identities where person_id = ? "
+                                          "and kind = 'email' order by id", pid)]
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_person(pid)
+        await settle(pilot)
+        await press(pilot, "i")
+        assert rows(demo_db, "select value, reason from ignored order by id") == [
+            (email, "user") for email in emails]
+        assert person_state(demo_db, pid)[3] == 1  # archived
+        noise = context.store.noise
+        assert all(noise.reason("email", email) == "blocklist" for email in emails)
+        assert any("will not become people again" in n for n in notifications(app))
+        await press(pilot, "u")
+        assert rows(demo_db, "select count(*) from ignored") == [(0,)]
+        assert person_state(demo_db, pid)[3] == 0
+        assert all(noise.reason("email", email) is None for email in emails)

@@ -203,6 +203,11 @@ class Store:
         for kind, value in self.conn.execute("select kind, value from ignored"):
             self.noise.block(kind, value)
 
+    def reload_ignored(self) -> None:
+        """Read the ignored addresses again (after some were taken back)."""
+        self.noise.forget_blocks()
+        self._load_ignored()
+
     # -- the write path --------------------------------------------------------------------
 
     def write(self, records: Iterable[r.Record], source: str) -> WriteResult:

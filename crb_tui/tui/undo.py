@@ -86,6 +86,8 @@ def tracked(
     step = UndoStep(label=label, person_id=person_id, restore=before)
     if creates and isinstance(result, int) and not isinstance(result, bool) and result:
         step.inserted.append((creates, result))
+    elif creates and isinstance(result, list):
+        step.inserted.extend((creates, row_id) for row_id in result)
     step.history_ids = [
         row[0]
         for row in db.execute(
@@ -114,3 +116,5 @@ def undo(store: Store, step: UndoStep) -> None:
             db.execute(f"update [{table}] set {sets} where id = ?", [*values.values(), row_id])
         for history_id in step.history_ids:
             db.execute("delete from review_history where id = ?", [history_id])
+    if any(table == "ignored" for table, _ in step.inserted):
+        store.reload_ignored()

@@ -78,6 +78,8 @@ ACTION_BINDINGS = [
             tooltip="Archive (or bring back) this person"),
     Binding("m", "merge", "Merge", id="person.merge", show=False,
             tooltip="Merge this person into someone else (the same person twice)"),
+    Binding("i", "ignore", "Ignore", id="person.ignore", show=False,
+            tooltip="Never make a person of their e-mail addresses again, and archive them"),
     Binding("u", "undo", "Undo", id="person.undo", tooltip="Undo the last action"),
 ]
 
@@ -404,6 +406,16 @@ class ActingScreen(CrbScreen):
 
     def on_merged(self, message: Merged) -> None:
         """Hook for screens that show the merged-away person."""
+
+    def action_ignore(self) -> None:
+        if (t := self._target()) is None:
+            return
+        self.perform(
+            t, f"Ignored {safe(t.name)}: their addresses will not become people again",
+            lambda ctx: actions.ignore_person(ctx.store, t.person_id, today=ctx.today(),
+                                              item_kind=t.item_kind),
+            creates="ignored", snapshots=(person_snapshot(t.person_id),),
+        )
 
     def action_archive(self) -> None:
         if (t := self._target()) is None:
