@@ -301,9 +301,13 @@ def ignore_person(
         "select value from identities where person_id = ? and kind = 'email' order by id",
         [person_id],
     )]
-    with store.db.atomic():
-        added = [ignore_identity(store, "email", email) for email in emails]
-        archive(store, person_id, today=today, item_kind=item_kind)
+    try:
+        with store.db.atomic():
+            added = [ignore_identity(store, "email", email) for email in emails]
+            archive(store, person_id, today=today, item_kind=item_kind)
+    except BaseException:
+        store.reload_ignored()  # the addresses blocked in memory were not stored after all
+        raise
     return [row_id for row_id in added if row_id is not None]
 
 

@@ -28,10 +28,12 @@ _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20
 
 def fold(text: str) -> str:
     """``text`` as searched: case-folded, accents removed, on one line."""
-    text = text.casefold().replace("\n", " ")
+    text = text.replace("\n", " ")
     if text.isascii():
-        return text
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text))
+        return text.lower()
+    # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
+    # become "J" and "H" there, and must still be folded to "j" and "h".
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def terms(search: str) -> list[str]:

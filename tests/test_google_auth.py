@@ -101,7 +101,7 @@ class Browser:
             assert consent.status_code == 302, consent.text
             landing = self.landing_url = consent.headers["location"]
             if self.mode == "loopback":
-                self.landing = httpx.get(landing, timeout=5)
+                self.landing = httpx.get(landing, timeout=10)
                 return
             if self.mode == "code":
                 text = parse_qs(urlsplit(landing).query)["code"][0]
@@ -126,7 +126,11 @@ def pipe() -> tuple[Any, Any]:
 def auth(crb: Any, monkeypatch: pytest.MonkeyPatch, browser: Browser, *args: str,
          stdin: Any = "", ok: bool = True) -> Any:
     monkeypatch.setattr(_cli, "open_browser", browser)
-    return crb("auth", *args, "--open-browser", "--timeout", "20", input=stdin, ok=ok)
+    result = crb("auth", *args, "--open-browser", "--timeout", "20", input=stdin, ok=ok)
+    # The sign-in can finish before the browser has read the page it landed on: wait for it.
+    if browser.consent_url:
+        browser.done.wait(10)
+    return result
 
 
 def assert_no_secret_in(text: str, token: dict[str, Any]) -> None:

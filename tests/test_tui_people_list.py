@@ -212,3 +212,31 @@ def test_a_row_is_few_runs_of_colour_on_the_terminals_background() -> None:
     strip = Strip(row_segments(healthy, 160, palette, TODAY), 160).simplify()
     coloured = [seg for seg in strip if seg.style is not None and seg.style.color is not None]
     assert [seg.style.color.name for seg in coloured] == ["green"]  # the gauge alone
+
+
+async def test_another_programs_write_is_read_again_in_the_background(
+    crowd: AppContext, calls: dict[str, list[Any]]
+) -> None:
+    app = make_app(crowd, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        await pilot.pause(people_list.WARM_AFTER + 0.2)
+        await settle(pilot)
+        old_index = people._kept.searchable
+        assert old_index is not None
+        # A sync in another process adds someone.
+        other = sqlite3.connect(crowd.db_path)
+        other.execute("insert into people (name, created, updated, details) "
+                      "values ('Zed Outsider', '2026-11-23', '2026-11-23', '{}')")
+        other.commit()
+        other.close()
+        await type_text(pilot, "zed")
+        await settle(pilot)
+        # The keystrokes were answered from what the list had; the re-read in the background
+        # then put the newcomer in and showed the same search again.
+        assert old_index.scans >= 1  # it answered: nobody waited for the re-read
+        assert people._kept.searchable is not old_index
+        assert people.total == 1 and people.highlighted is not None
+        assert people.highlighted["name"] == "Zed Outsider"
+        assert notifications(app) == []

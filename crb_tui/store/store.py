@@ -197,6 +197,7 @@ class Store:
         conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
                                check_same_thread=False)
         conn.execute("pragma query_only = on")
+        conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
 
     def _load_ignored(self) -> None:

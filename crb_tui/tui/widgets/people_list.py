@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import threading
 import time
 from array import array
 from collections import OrderedDict
@@ -189,24 +188,37 @@ def _yield() -> None:
 
 class Kept:
     """What the list keeps between queries while its screen is open: each sort's whole order
-    and everyone's searchable text, for as long as the store has not changed. Only ever used
-    holding the gateway's lock (the query workers hold it), except :meth:`warm`."""
+    and everyone's searchable text.
+
+    Used and changed only holding the gateway's lock (the query workers hold it); the
+    background reads (:meth:`warm`, :meth:`refresh`) read on a connection of their own without
+    it and take it only to put what they read in place. After this app's own writes (an action)
+    everything is read again at the next query; after another program's (a sync, cron) the list
+    keeps answering from what it has while :meth:`refresh` reads it all again in the background,
+    so that typing never waits for a whole re-read.
+    """
+
+    REFRESH_EVERY = 5.0
+    """Seconds at least between two background re-reads while other programs keep writing."""
 
     def __init__(self) -> None:
         self.token: tuple[int, int] | None = None
         self.orders: dict[str, Sequence[int]] = {}
         self.searchable: SearchIndex | None = None
-        self._lock = threading.Lock()
-        """Held while the search index is read or changed."""
+        self.refreshing = False
+        self.refreshed_at = 0.0
 
-    def check(self, store: Any) -> None:
-        """Forget everything if anything was written since it was read."""
-        token = store.change_token()
-        if token != self.token:
+    def check(self, store: Any) -> bool:
+        """Forget everything after this app's own writes; after another program's, say so
+        (``True``: time for a background :meth:`refresh`)."""
+        own, version = store.change_token()
+        if self.token is None or own != self.token[0]:
             self.orders.clear()
-            with self._lock:
-                self.searchable = None
-            self.token = token
+            self.searchable = None
+            self.token = (own, version)
+            return False
+        return (version != self.token[1] and not self.refreshing
+                and time.monotonic() - self.refreshed_at >= self.REFRESH_EVERY)
 
     def order(self, store: Any, sort: str) -> Sequence[int]:
         order = self.orders.get(sort)
@@ -215,15 +227,14 @@ class Kept:
         return order
 
     def index(self, store: Any, order: Sequence[int]) -> SearchIndex:
-        with self._lock:
-            if self.searchable is None:
-                self.searchable = SearchIndex.build(store.conn, order)
-            else:
-                self.searchable.reorder(order)
-            return self.searchable
+        if self.searchable is None:
+            self.searchable = SearchIndex.build(store.conn, order)
+        else:
+            self.searchable.reorder(order)
+        return self.searchable
 
     def warm(self, gateway: Gateway, sort: str) -> None:
-        """Build the search index on a connection of its own, unless a query needs it first."""
+        """Read everyone's searchable text in the background, if no query has needed it yet."""
         def start(ctx: Any) -> tuple[Any, tuple[int, int] | None, Sequence[int] | None]:
             return ctx.store.reader(), self.token, self.orders.get(sort)
 
@@ -231,13 +242,53 @@ class Kept:
         if conn is None or order is None:
             return
         try:
-            with self._lock:
-                if self.searchable is None and token == self.token:
-                    index = SearchIndex.build(conn, order, pause=_yield)
-                    if token == self.token:
-                        self.searchable = index
+            index = SearchIndex.build(conn, order, pause=_yield)
+        except sqlite3.Error:
+            return  # a background nicety: the first search reads it instead
         finally:
             conn.close()
+
+        def publish(ctx: Any) -> None:
+            if self.searchable is None and token == self.token:
+                self.searchable = index
+
+        gateway.run(publish)
+
+    def refresh(self, gateway: Gateway, sort: str) -> bool:
+        """Read the order in ``sort`` and everyone's text again in the background and put
+        them in place (``True`` if they were)."""
+        def start(ctx: Any) -> tuple[Any, tuple[int, int]]:
+            return ctx.store.reader(), ctx.store.change_token()
+
+        conn, token = gateway.run(start)
+        if conn is None:
+            return False
+        try:
+            order = array("q", people_ids(_Reader(conn), sort=sort))
+            index = SearchIndex.build(conn, order, pause=_yield)
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
+            self.refreshing = False
+            self.refreshed_at = time.monotonic()
+
+        def publish(ctx: Any) -> bool:
+            if self.token is None or token[0] != self.token[0]:
+                return False  # this app wrote meanwhile: the next query reads everything
+            self.orders = {sort: order}
+            self.searchable = index
+            self.token = token
+            return True
+
+        return gateway.run(publish)
+
+
+class _Reader:
+    """A plain connection where the queries expect a store (``people_ids`` needs ``conn``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
 
 class PeopleList(ScrollView, can_focus=True):
@@ -353,10 +404,12 @@ class PeopleList(ScrollView, can_focus=True):
         def wanted() -> bool:
             return not worker.is_cancelled and generation == self.generation
 
+        stale = [False]
+
         def fetch(ctx: Any) -> None:
             store = ctx.store
             with interrupted_unless(store.conn, wanted):
-                kept.check(store)
+                stale[0] = kept.check(store)
                 if not (looked or search or page or sort in kept.orders):
                     # A quick first look (count and first page) before everyone's id.
                     rows = list_people(store, sort=sort, limit=PAGE_SIZE)
@@ -374,7 +427,10 @@ class PeopleList(ScrollView, can_focus=True):
         except sqlite3.OperationalError:
             if wanted():
                 raise
-        if not search and kept.searchable is None and wanted():
+        if stale[0] and wanted():
+            kept.refreshing = True
+            self._refresh(sort)
+        elif not search and kept.searchable is None and wanted():
             self.app.call_from_thread(self.set_timer, WARM_AFTER, lambda: self._warm(sort))
 
     @work(thread=True, exit_on_error=False, group="people-warm", exclusive=True,
@@ -383,6 +439,15 @@ class PeopleList(ScrollView, can_focus=True):
         """Read everyone's searchable text after the list is shown, on a connection of its own
         (so pages keep loading meanwhile), ready for the first letter typed."""
         self._kept.warm(self.gateway, sort)
+
+    @work(thread=True, exit_on_error=False, group="people-refresh",
+          description="people list re-read")
+    def _refresh(self, sort: str) -> None:
+        """Another program changed the store: read the list again in the background, then
+        show the same query again from it (keeping the place)."""
+        if self._kept.refresh(self.gateway, sort) and self.is_attached:
+            self.app.call_from_thread(
+                lambda: self.show(self.search, self.sort, today=self._today, keep_place=True))
 
     def on_people_queried(self, message: PeopleQueried) -> None:
         message.stop()
