@@ -168,15 +168,21 @@ def test_a_query_no_longer_wanted_stops() -> None:
     assert conn.execute("select 1").fetchone() == (1,)
 
 
+async def warmed_up(pilot: Any) -> PeopleList:
+    """The people list, once its search index has been read in the background."""
+    await settle(pilot)
+    people = pilot.app.screen.query_one(PeopleList)
+    await pilot.pause(people_list.WARM_AFTER + 0.2)
+    await settle(pilot)
+    return people
+
+
 async def test_the_search_index_is_read_in_the_background_before_any_key(
     crowd: AppContext, calls: dict[str, list[Any]]
 ) -> None:
     app = make_app(crowd, screen="people")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        people = app.screen.query_one(PeopleList)
-        await pilot.pause(people_list.WARM_AFTER + 0.2)
-        await settle(pilot)
+        people = await warmed_up(pilot)
         index = people._kept.searchable
         assert index is not None and len(index) == COUNT and index.scans == 0
         assert notifications(app) == []
@@ -219,10 +225,7 @@ async def test_another_programs_write_is_read_again_in_the_background(
 ) -> None:
     app = make_app(crowd, screen="people")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        people = app.screen.query_one(PeopleList)
-        await pilot.pause(people_list.WARM_AFTER + 0.2)
-        await settle(pilot)
+        people = await warmed_up(pilot)
         old_index = people._kept.searchable
         assert old_index is not None
         # A sync in another process adds someone.
