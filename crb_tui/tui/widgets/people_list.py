@@ -92,7 +92,7 @@ def layout(width: int) -> list[Column]:
         Column("trust", "Trust", 5, right=True),
         Column("value", "Value", 5, right=True),
         Column("last", "Last touch" if wide else "Last", 10 if wide else 7),
-        Column("cadence", "Cadence", 9 if wide else 8),
+        Column("cadence", "Cadence", 9),  # "178d late" whole at any width
     ]
     gaps = 7
     left = max(10, width - sum(c.width for c in fixed) - gaps)
@@ -175,7 +175,10 @@ def _cell(
         lvl = level(value)
         return [Segment(text.rjust(w), palette[lvl if lvl != "good" else None])]
     if col.key == "last":
-        return [Segment(fit(ago(row.get("last_touch"), today), w), plain)]
+        when = ago(row.get("last_touch"), today)
+        if len(when) > w and when.endswith(" ago"):
+            when = when[:-4]  # "14mo", not "14mo a…", in a narrow column
+        return [Segment(fit(when, w), plain)]
     text, lvl = cadence_status(row)
     return [Segment(fit(text, w), palette[lvl if lvl != "good" else None])]
 
