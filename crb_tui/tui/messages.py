@@ -67,15 +67,13 @@ class Merged(Message):
 class PeopleQueried(Message):
     """A new search or sort: how many match and the rows of one page (``page``, the first
     unless the list keeps its place). ``ids`` are everyone matching in list order (``None``
-    in the quick first look at the whole list, which comes before them); ``order`` is the
-    whole list in this sort, kept for later searches (``None`` if not read)."""
+    in the quick first look at the whole list, which comes before them)."""
 
     generation: int
     total: int
     first_page: list[dict[str, Any] | None]
     ids: Sequence[int] | None = None
     page: int = 0
-    order: Sequence[int] | None = None
 
 
 @dataclass

@@ -432,7 +432,7 @@ class PeopleList(ScrollView, can_focus=True):
                 raise
         if stale[0] and wanted():
             kept.refreshing = True
-            self._refresh(sort)
+            self.app.call_from_thread(self._refresh, sort)
         elif not search and kept.searchable is None and wanted():
             self.app.call_from_thread(self.set_timer, WARM_AFTER, lambda: self._warm(sort))
 
