@@ -298,7 +298,9 @@ def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
 
 
 @cli.command()
-@click.option("--search", "-s", default=None, help="Name, organisation, e-mail or note text.")
+@click.option("--search", "-s", default=None,
+              help="Words each found in the name, title, organisation, any e-mail, phone or "
+                   "handle, or a note (case and accents ignored).")
 @click.option(
     "--sort",
     type=click.Choice(["name", "health", "-health", "last_touch", "overdue", "created"]),
