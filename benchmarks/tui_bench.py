@@ -223,6 +223,10 @@ def main() -> int:
     if not TTYLAT.exists():
         ap.error(f"ttylat not found at {TTYLAT} (set CRB_TTYLAT)")
 
+    # CRB's modules compiled as an installed package has them (Textual's are, by pip): with
+    # PYTHONDONTWRITEBYTECODE set, an editable install would compile them at every start.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "crb_tui", "plugins"],
+                   cwd=ROOT, check=True)
     workdir = Path(tempfile.gettempdir()) / "crb-tui-bench"
     workdir.mkdir(exist_ok=True)
     env = app_env(workdir, blink=a.blink)
