@@ -9,6 +9,9 @@ shares (the generic ``csv`` source and the LinkedIn / Google / Outlook contact i
 - :func:`rows` yields every row as a :class:`Row` with the line it starts on (quoted cells may
   hold line breaks); a row the csv module cannot read comes back with its error instead of
   ending the file.
+- :func:`header_key` and :func:`contact_export` read a header row: its column names as compared,
+  and which contact app's export it is (LinkedIn, Google, Outlook), so that the generic ``csv``
+  source leaves those files to the contact importers, which tell them apart the same way.
 - :func:`row_records` is the loop over the data rows: progress every 200 rows, a ``Reject`` for
   an unreadable row, a ``Skip`` for a blank one, and the source's own records for every other
   row, which is named ``FILE:LINE``.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +30,50 @@ from typing import Any
 
 from crb_tui.records import Reject, Skip
 from crb_tui.sources import SyncContext
+
+_GOOGLE_COLUMN = re.compile(
+    r"^(e-mail|phone|address|organization|website|relation|event|custom field|im|external id)"
+    r" \d+ - (type|label|value|formatted|name|title|street|city)$"
+)
+_OUTLOOK_MARKERS = frozenset(
+    {
+        "e-mail 2 address",
+        "e-mail display name",
+        "e-mail type",
+        "mobile phone",
+        "business phone",
+        "home phone",
+        "business street",
+        "home street",
+        "primary phone",
+        "company main phone",
+    }
+)
+
+
+def header_key(cells: list[str]) -> list[str]:
+    """Column names as compared: no BOM, quotes or runs of spaces, lower case."""
+    return [re.sub(r"\s+", " ", c.replace("\ufeff", "")).strip().strip('"').lower() for c in cells]
+
+
+def contact_export(cols: list[str]) -> str | None:
+    """``"linkedin"``, ``"google"`` or ``"outlook"`` when header ``cols`` (see
+    :func:`header_key`) is that app's contacts export, else ``None``."""
+    names = set(cols)
+    if "connected on" in names and ("first name" in names or "last name" in names):
+        return "linkedin"
+    if any(_GOOGLE_COLUMN.match(c) for c in cols) or (
+        {"given name", "family name", "group membership"} <= names
+    ):
+        return "google"
+    if (
+        "e-mail address" in names
+        and ("first name" in names or "last name" in names)
+        and bool(names & _OUTLOOK_MARKERS)
+    ):
+        return "outlook"
+    return None
+
 
 DELIMITERS = (",", ";", "\t", "|")
 """The delimiters :func:`delimiter` chooses from (a comma when none splits any line)."""

@@ -4,7 +4,6 @@ delimiter and rows with their line numbers come from ``crb_tui.tabular``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,54 +11,22 @@ from typing import Any
 from crb_contacts import _contact, _dates
 from crb_tui import Reject, SyncContext, tabular
 
-
-def header_key(cells: list[str]) -> list[str]:
-    return [re.sub(r"\s+", " ", c.replace("\ufeff", "")).strip().strip('"').lower() for c in cells]
+header_key = tabular.header_key
 
 
-# -- layouts ---------------------------------------------------------------------------------
-
-_GOOGLE_COLUMN = re.compile(
-    r"^(e-mail|phone|address|organization|website|relation|event|custom field|im|external id)"
-    r" \d+ - (type|label|value|formatted|name|title|street|city)$"
-)
-_OUTLOOK_MARKERS = frozenset(
-    {
-        "e-mail 2 address",
-        "e-mail display name",
-        "e-mail type",
-        "mobile phone",
-        "business phone",
-        "home phone",
-        "business street",
-        "home street",
-        "primary phone",
-        "company main phone",
-    }
-)
+# -- layouts (told apart in crb_tui.tabular, which the generic csv source shares) -------------
 
 
 def is_linkedin_header(cols: list[str]) -> bool:
-    return "connected on" in cols and ("first name" in cols or "last name" in cols)
+    return tabular.contact_export(cols) == "linkedin"
 
 
 def is_google_header(cols: list[str]) -> bool:
-    if is_linkedin_header(cols):
-        return False
-    if any(_GOOGLE_COLUMN.match(c) for c in cols):
-        return True
-    return {"given name", "family name", "group membership"} <= set(cols)
+    return tabular.contact_export(cols) == "google"
 
 
 def is_outlook_header(cols: list[str]) -> bool:
-    if is_linkedin_header(cols) or is_google_header(cols):
-        return False
-    names = set(cols)
-    return (
-        "e-mail address" in names
-        and ("first name" in names or "last name" in names)
-        and bool(names & _OUTLOOK_MARKERS)
-    )
+    return tabular.contact_export(cols) == "outlook"
 
 
 LINKEDIN_PREAMBLE_ROWS = 20

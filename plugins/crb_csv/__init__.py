@@ -76,44 +76,13 @@ _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"
 # -- reading the file ------------------------------------------------------------------------
 
 
-def _key(cells: list[str]) -> list[str]:
-    return [re.sub(r"\s+", " ", c.replace("\ufeff", "")).strip().lower() for c in cells]
+_key = tabular.header_key
 
 
 def specific_layout(header: list[str]) -> bool:
-    """A header that a dedicated importer reads better: LinkedIn (``Connected On``), Google
-    (``E-mail 1 - Value``...), Outlook (``E-mail Address`` with ``E-mail 2 Address``...)."""
-    names = set(header)
-    if "connected on" in names and ("first name" in names or "last name" in names):
-        return True
-    if any(
-        re.match(
-            r"^(e-mail|phone|address|organization|website|relation|event|custom field"
-            r"|im|external id) \d+ - ",
-            h,
-        )
-        for h in header
-    ):
-        return True
-    if {"given name", "family name", "group membership"} <= names:
-        return True
-    outlook = {
-        "e-mail 2 address",
-        "e-mail display name",
-        "e-mail type",
-        "mobile phone",
-        "business phone",
-        "home phone",
-        "business street",
-        "home street",
-        "primary phone",
-        "company main phone",
-    }
-    return (
-        "e-mail address" in names
-        and bool(names & outlook)
-        and bool(names & {"first name", "last name"})
-    )
+    """A header that a dedicated importer reads better: a LinkedIn, Google or Outlook contacts
+    export (told apart as the contacts plugin does)."""
+    return tabular.contact_export(header) is not None
 
 
 def _mapping(header: list[str], configured: dict[str, Any]) -> dict[str, int]:
