@@ -89,3 +89,20 @@ class Crb:
 @pytest.fixture
 def crb(db_path: Path, config_file: Path) -> Crb:
     return Crb(db_path, config_file)
+
+
+@pytest.fixture
+def google_plugin() -> Iterator[object]:
+    """CRB's Google plugin registered for the test (tests load only what they need)."""
+    import crb_google
+
+    from crb_tui import plugins
+
+    mine = plugins.pm.get_plugin("google") is None and not plugins.pm.is_registered(crb_google)
+    if mine:
+        plugins.pm.register(crb_google, name="google")
+    try:
+        yield crb_google
+    finally:
+        if mine:
+            plugins.pm.unregister(crb_google)

@@ -33,10 +33,7 @@ from tests.google_server import (
 
 ensure_plugin_importable()
 
-import crb_google  # noqa: E402
 from crb_google import _auth, _cli  # noqa: E402
-
-from crb_tui import plugins  # noqa: E402
 
 
 @pytest.fixture
@@ -48,17 +45,6 @@ def google() -> Iterator[FakeGoogle]:
     finally:
         server.stop()
 
-
-@pytest.fixture
-def google_plugin() -> Iterator[object]:
-    mine = plugins.pm.get_plugin("google") is None and not plugins.pm.is_registered(crb_google)
-    if mine:
-        plugins.pm.register(crb_google, name="google")
-    try:
-        yield crb_google
-    finally:
-        if mine:
-            plugins.pm.unregister(crb_google)
 
 
 @pytest.fixture

@@ -398,21 +398,6 @@ def test_an_unauthorised_source_says_how_to_authorise(env: Env) -> None:
     assert env.keys() == []
 
 
-@pytest.fixture
-def google_plugin() -> Iterator[object]:
-    import crb_google
-
-    from crb_tui import plugins
-
-    mine = plugins.pm.get_plugin("google") is None and not plugins.pm.is_registered(crb_google)
-    if mine:
-        plugins.pm.register(crb_google, name="google")
-    try:
-        yield crb_google
-    finally:
-        if mine:
-            plugins.pm.unregister(crb_google)
-
 
 # -- pieces -----------------------------------------------------------------------------------
 
