@@ -46,7 +46,6 @@ def google() -> Iterator[FakeGoogle]:
         server.stop()
 
 
-
 @pytest.fixture
 def env(google: FakeGoogle, tmp_path: Path, crb: Any, google_plugin: object) -> Env:
     env = Env(google, tmp_path)

@@ -398,7 +398,6 @@ def test_an_unauthorised_source_says_how_to_authorise(env: Env) -> None:
     assert env.keys() == []
 
 
-
 # -- pieces -----------------------------------------------------------------------------------
 
 
