@@ -35,23 +35,22 @@ _LIST_COLUMNS = """
           p.triage, p.archived, p.snoozed_until,
           h.stage, h.health, h.trust, h.value, h.warmth, h.trend, h.one_sided,
           h.last_touch, h.overdue, h.cadence_days as effective_cadence"""
-_LIST_ROWS = f"""{_LIST_COLUMNS}
-        from health h
-        join people p on p.id = h.person_id
-        left join organizations o on o.id = p.org_id"""
+_ORGANIZATION = "left join organizations o on o.id = p.org_id"
+_LIST_ROWS = (f"{_LIST_COLUMNS} from health h join people p on p.id = h.person_id "
+              f"{_ORGANIZATION}")
 
 
 def _ordered_from(sort: str) -> str:
     """The FROM of a list in ``sort`` order, joined so that SQLite walks the sort's index and
     stops at the page's end instead of sorting everyone first."""
     index = _SORT_INDEX.get(sort)
+    if index is None:  # by id: the people table's own order
+        return f"from people p join health h on h.person_id = p.id {_ORGANIZATION}"
     if sort == "name":
-        return (f"from people p indexed by {index} join health h on h.person_id = p.id "
-                "left join organizations o on o.id = p.org_id")
-    if index:
-        return (f"from health h indexed by {index} cross join people p on p.id = h.person_id "
-                "left join organizations o on o.id = p.org_id")
-    return _LIST_ROWS[len(_LIST_COLUMNS):]
+        return f"from people p indexed by {index} join health h on h.person_id = p.id {_ORGANIZATION}"
+    return (f"from health h indexed by {index} cross join people p on p.id = h.person_id "
+            f"{_ORGANIZATION}")
+
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 

@@ -181,7 +181,7 @@ class Store:
         return cls(conn, store_path, db=db, **kwargs)
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()  # not self.db: that would load sqlite-utils just to close
 
     def change_token(self) -> tuple[int, int]:
         """A value that differs from an earlier one once anything was written since: by this
