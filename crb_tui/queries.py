@@ -47,7 +47,8 @@ def _ordered_from(sort: str) -> str:
     if index is None:  # by id: the people table's own order
         return f"from people p join health h on h.person_id = p.id {_ORGANIZATION}"
     if sort == "name":
-        return f"from people p indexed by {index} join health h on h.person_id = p.id {_ORGANIZATION}"
+        return (f"from people p indexed by {index} join health h on h.person_id = p.id "
+                f"{_ORGANIZATION}")
     return (f"from health h indexed by {index} cross join people p on p.id = h.person_id "
             f"{_ORGANIZATION}")
 
