@@ -471,7 +471,7 @@ class PeopleList(ScrollView, can_focus=True):
         if self._keep_place and self.total:
             self.cursor = min(self.cursor, self.total - 1)
         else:
-            self.scroll_to(y=0, animate=False, immediate=True, force=True)
+            self._scroll_top(0)
             self.cursor = 0
         self.counted = self.total
         self.refresh_rows()
@@ -578,10 +578,14 @@ class PeopleList(ScrollView, can_focus=True):
     # "row N of M").
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(0, self.total)
+        self._set_length()
 
     def _set_length(self) -> None:
         self.virtual_size = Size(0, self.total)
+
+    def _scroll_top(self, y: float) -> None:
+        # Forced: the list has no scrollbar, which Textual otherwise takes for "not scrollable".
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def refresh_rows(self, y: int = 0, count: int | None = None) -> None:
         """Repaint ``count`` rows on screen from row ``y`` (all by default)."""
@@ -595,11 +599,11 @@ class PeopleList(ScrollView, can_focus=True):
 
     def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
         event.stop()
-        self.scroll_to(y=self.scroll_y + 3, animate=False, immediate=True, force=True)
+        self._scroll_top(self.scroll_y + 3)
 
     def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
         event.stop()
-        self.scroll_to(y=self.scroll_y - 3, animate=False, immediate=True, force=True)
+        self._scroll_top(self.scroll_y - 3)
 
     def _palette(self, cursor: bool) -> dict[str | None, Style]:
         """The styles of one row: colours only, on the cursor's background in its row."""
@@ -623,15 +627,16 @@ class PeopleList(ScrollView, can_focus=True):
         self._palettes = {}
 
     def on_focus(self) -> None:
-        self.refresh_cursor_row()
+        self._refresh_row(self.cursor)
 
     def on_blur(self) -> None:
-        self.refresh_cursor_row()
+        self._refresh_row(self.cursor)
 
-    def refresh_cursor_row(self) -> None:
+    def _refresh_row(self, index: int) -> None:
+        """Repaint the row of person ``index`` if it is on screen."""
         top = round(self.scroll_offset.y)
-        if top <= self.cursor < top + self.size.height:
-            self.refresh_rows(self.cursor - top, 1)
+        if top <= index < top + self.size.height:
+            self.refresh_rows(index - top, 1)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -648,22 +653,19 @@ class PeopleList(ScrollView, can_focus=True):
             return Strip([Segment(fit("  …", width), palette["muted"])], width)
         return Strip(row_segments(row, width, palette, self._today), width).simplify()
 
-
     # -- moving ------------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
         height = self.size.height
         top = round(self.scroll_offset.y)
         if new < top:
-            self.scroll_to(y=new, animate=False, immediate=True, force=True)
+            self._scroll_top(new)
         elif height and new >= top + height:
-            self.scroll_to(y=new - height + 1, animate=False, immediate=True, force=True)
+            self._scroll_top(new - height + 1)
         # Scrolling repaints the whole list; a move within the screen repaints two lines (a
-        # whole list is some 15 KB to send at 160x50, two lines well under 1 KB).
-        top = round(self.scroll_offset.y)
+        # whole list is some 11 KB to send at 160x50, two lines well under 1 KB).
         for index in {old, new}:
-            if top <= index < top + height:
-                self.refresh_rows(index - top, 1)
+            self._refresh_row(index)
 
     def move(self, delta: int) -> None:
         if self.total:
