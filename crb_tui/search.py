@@ -79,16 +79,12 @@ def _person_texts(conn: sqlite3.Connection, include_archived: bool
         yield pid, fold(" ".join(parts))
 
 
-def documents(store: Store, *, include_archived: bool = False) -> dict[int, str]:
-    """Everyone listed, each with their searchable text, folded."""
-    return dict(_person_texts(store.db.conn, include_archived))
-
-
 def matching(store: Store, search: str, *, include_archived: bool = False) -> set[int]:
-    """The ids of everyone listed who matches ``search`` (everyone for an empty one)."""
+    """The ids of everyone listed who matches ``search`` (everyone for an empty one), read as
+    they stream (no one's text is kept)."""
     words = terms(search)
-    docs = documents(store, include_archived=include_archived)
-    return {pid for pid, doc in docs.items() if all(w in doc for w in words)}
+    return {pid for pid, doc in _person_texts(store.conn, include_archived)
+            if all(w in doc for w in words)}
 
 
 class Matches(Sequence[int]):

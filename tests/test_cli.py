@@ -334,3 +334,32 @@ def test_demo_flag_uses_its_own_database(tmp_path: Path, config_file: Path, db_p
     finally:
         demo.close()
         real.close()
+
+
+def test_people_search_finds_every_word_anywhere_ignoring_case_and_accents(
+    crb: Crb, db_path: Path
+) -> None:
+    import datetime as dt
+
+    from crb_tui import records as r
+    from crb_tui.store import Store
+
+    store = Store.open(db_path)
+    store.write([
+        r.Person("José Álvarez", [r.Identity("email", "jalvarez@ACME.example")], org="Acme",
+                 title="Head of Sales"),
+        r.Person("Ann Lee", [r.Identity("email", "ann@globex.example")], org="Globex"),
+        r.Note(r.Identity("email", "ann@globex.example"), "Wants the Zürich offsite",
+               dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
+    ], "test")
+    store.close()
+
+    def names(search: str) -> list[str]:
+        return sorted(p["name"] for p in crb.json("people", "--search", search)["people"])
+
+    assert names("jose") == names("JOSÉ acme") == ["José Álvarez"]  # across name and org
+    assert names("sales alv") == ["José Álvarez"]  # job title; part of a word
+    assert names("acme.exam") == ["José Álvarez"]  # part of an e-mail address
+    assert names("zurich") == names("offsite ann") == ["Ann Lee"]  # a note's text
+    assert names("e") == ["Ann Lee", "José Álvarez"]
+    assert names("jose globex") == []  # every word must be found
