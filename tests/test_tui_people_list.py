@@ -243,3 +243,21 @@ async def test_another_programs_write_is_read_again_in_the_background(
         assert people.total == 1 and people.highlighted is not None
         assert people.highlighted["name"] == "Zed Outsider"
         assert notifications(app) == []
+
+
+async def test_the_mouse_wheel_scrolls_the_list(crowd: AppContext) -> None:
+    from textual.events import MouseScrollDown, MouseScrollUp
+
+    app = make_app(crowd, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        for _ in range(3):
+            await pilot._post_mouse_events([MouseScrollDown], people, offset=(5, 2))
+        await settle(pilot)
+        assert round(people.scroll_offset.y) == 9  # three rows a notch, with no scrollbar
+        await pilot._post_mouse_events([MouseScrollUp], people, offset=(5, 2))
+        await settle(pilot)
+        assert round(people.scroll_offset.y) == 6
+        top = people.row(6)
+        assert top is not None and top["name"] in people.render_line(0).text
