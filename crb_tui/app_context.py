@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crb_tui import plugins
-from crb_tui.clock import today as clock_today
+from crb_tui import clock, plugins
 from crb_tui.config import (
     Config,
     default_config_path,
@@ -51,6 +50,7 @@ class AppContext:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path, must_exist=self._config_must_exist)
+            clock.configure(self._config.me.timezone)
         return self._config
 
     @property
@@ -66,7 +66,7 @@ class AppContext:
             self._store = None
 
     def today(self) -> dt.date:
-        return clock_today(self.config.me.timezone)
+        return clock.today(self.config.me.timezone)
 
     def load_plugins(self) -> None:
         plugins_dir = self.config.plugins.plugins_dir

@@ -33,6 +33,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from crb_tui import clock
 from crb_tui.errors import CrbError
 from crb_tui.store import Store
 
@@ -330,7 +331,7 @@ def generate(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise CrbError(f"demo: seed must be a whole number, not {seed!r}")
     if today is None:
-        today = dt.date.today()
+        today = clock.today()
     elif isinstance(today, dt.datetime):
         today = today.date()
     elif not isinstance(today, dt.date):

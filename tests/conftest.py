@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from crb_tui import clock
 from crb_tui.store import Store
 
 # Installed third-party plugins stay out of the tests unless a test asks for them.
@@ -22,9 +23,12 @@ TODAY = dt.date(2026, 11, 23)
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point every path CRB could touch at the test's own folder."""
-    for var in ("CRB_DB", "CRB_CONFIG", "CRB_LOAD_PLUGINS", "CRB_TODAY"):
+    """Point every path CRB could touch at the test's own folder, and pin the one clock to
+    ``TODAY`` (whatever the real date: the suite passes on any day)."""
+    for var in ("CRB_DB", "CRB_CONFIG", "CRB_LOAD_PLUGINS"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    monkeypatch.setattr(clock, "_configured_tz", "")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from crb_tui import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 ERRORS_FILE = ROOT.parent / "shared" / "corpus" / "google_api" / "errors" / "error_samples.json"
 
@@ -530,7 +532,8 @@ class FakeGoogle:
     def populate_calendar(self, n: int, cal: str = "primary", seed: int = 3) -> None:
         """``n`` single events and a few weekly series around today, deterministic by seed."""
         rng = random.Random(seed)
-        today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+        # around CRB's today (the pinned CRB_TODAY in the tests), not the machine's date
+        today = clock.now_utc().replace(hour=9, minute=0, second=0, microsecond=0)
         for i in range(n):
             people = [contact(rng) for _ in range(rng.randint(0, 3))]
             attendees = [{"email": self.user, "self": True, "responseStatus": "accepted"}]
@@ -567,7 +570,7 @@ class FakeGoogle:
         room, and did not decline; nothing for cancelled, declined-by-me, birthday or far-future
         events."""
         keys = set()
-        last = (dt.datetime.now(dt.UTC) + dt.timedelta(days=future_days)).date()
+        last = (clock.now_utc() + dt.timedelta(days=future_days)).date()
         with self.lock:
             events = list(self.events.get(cal, {}).values())
         for ev in events:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from crb_tui import actions, health
+from crb_tui import actions, clock, health
 from crb_tui import records as r
 from crb_tui.config import Config
 from crb_tui.errors import CrbError
@@ -212,8 +212,27 @@ def test_today_follows_the_users_time_zone(monkeypatch: pytest.MonkeyPatch) -> N
         def now(cls, tz=None):  # 23:30 UTC on the 23rd is already the 24th in Tokyo
             return dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC).astimezone(tz)
 
+    monkeypatch.delenv("CRB_TODAY")
     monkeypatch.setattr(clock.dt, "datetime", Frozen)
     assert clock.today("Asia/Tokyo") == dt.date(2026, 11, 24)
     assert clock.today("America/New_York") == dt.date(2026, 11, 23)
     with pytest.raises(CrbError, match="unknown time zone"):
         clock.today("Mars/Olympus")
+
+
+def test_one_clock_every_stamp_follows_the_pinned_day(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Actions stamp what they write with the one clock: with the day pinned years away from the
+    real date (either way), logging, promising and keeping work and are stamped on that day."""
+    for day in (dt.date(2019, 3, 4), dt.date(2031, 7, 8)):
+        monkeypatch.setenv("CRB_TODAY", day.isoformat())
+        pid = person(store, f"Ann {day.year}", f"ann{day.year}@x.com", tier="key")
+        iid = actions.log_touch(store, pid, kind="call", today=day)
+        cid = actions.promise(store, pid, "Send it", due=day, today=day)
+        actions.close_commitment(store, cid, today=day)
+        at = store.db.execute("select at from interactions where id = ?", [iid]).fetchone()[0]
+        made, closed = store.db.execute(
+            "select created, closed_at from commitments where id = ?", [cid]).fetchone()
+        assert {at[:10], made[:10], closed[:10]} == {day.isoformat()}
+        assert clock.parse_date("+3d") == day + dt.timedelta(days=3)

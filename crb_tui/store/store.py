@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
+from crb_tui.clock import now_utc
 from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.identity import NoiseRules, normalise
 
@@ -34,10 +35,6 @@ lists the same)."""
 
 BUSY_TIMEOUT_MS = 5000
 BATCH_SIZE = 500
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def iso(value: dt.datetime | dt.date | str | None) -> str | None:

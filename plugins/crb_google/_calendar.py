@@ -34,7 +34,7 @@ from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
 from crb_google._index import Entry
 from crb_google._session import COMMON_SCHEMA, Session, check_range
-from crb_tui import Interaction, Reject, Skip, SyncContext
+from crb_tui import Interaction, Reject, Skip, SyncContext, clock
 from crb_tui.calendars import Attendee, Meeting, clean_text, instance_key, meeting_records
 from crb_tui.identity import normalise_email
 
@@ -159,7 +159,7 @@ class GoogleCalendar:
         self.root = str(cfg["api_base"]).rstrip("/") + "/calendar/v3/calendars"
         self.me = {m.lower() for m in ctx.me}
         self.page_size = int(cfg["page_size"])
-        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.now = clock.now_utc()
         self.last_day = self.now.date() + dt.timedelta(days=int(cfg["future_days"]))
         self.max_attendees = int(cfg["max_attendees"])
         self.skip_declined = bool(cfg["skip_declined"])

@@ -40,6 +40,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
+from crb_tui import clock
 from crb_tui.queries import count_people, list_people, people_ids, people_rows
 from crb_tui.search import SearchIndex
 from crb_tui.tui.data import Gateway
@@ -366,7 +367,7 @@ class PeopleList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._wanted: set[int] = set()
         self._choose_when_shown = -1
-        self._today = dt.date.today()
+        self._today = clock.today()
         self._keep_place = False
         self._first_look: tuple[int, list[dict[str, Any]]] | None = None
         self._palettes: dict[tuple[bool, bool], dict[str | None, Style]] = {}
