@@ -19,6 +19,7 @@ from crb_tui.config import (
     demo_db_path,
     load_config,
 )
+from crb_tui.errors import CrbError
 from crb_tui.identity import NoiseRules
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import Store
@@ -53,12 +54,36 @@ class AppContext:
             clock.configure(self._config.me.timezone)
         return self._config
 
+    defer_scores: bool = False
+    """Leave bringing the scores up to today to the caller (the app does it after its first
+    paint when there are many to redo); every command does it when it opens the store."""
+    plugin_problem: str | None = field(default=None, repr=False)
+    """Why the plugins could not all be loaded (shown as a warning; the rest still work)."""
+
     @property
     def store(self) -> Store:
         if self._store is None:
             cfg = self.config
             self._store = open_store(self.db_path, cfg)
+            # Plugins' health signals and review items count everywhere scores are computed
+            # or the review is built, so they load with the store, before any of that.
+            self.load_plugins(strict=False)
+            if not self.defer_scores:
+                self.bring_scores_up_to_date()
         return self._store
+
+    def bring_scores_up_to_date(self) -> int:
+        """Make every stored score as of today (nothing to do when it already is): the first
+        command of a new day, cron's ``crb sync`` included, brings them up to date."""
+        from crb_tui import health
+
+        return health.bring_up_to_date(self.store, self.config, self.today())
+
+    def stale_scores(self) -> int:
+        """How many people's stored scores are not as of today."""
+        from crb_tui import health
+
+        return len(health.stale_people(self.store, self.today())[1])
 
     def close(self) -> None:
         if self._store is not None:
@@ -68,9 +93,18 @@ class AppContext:
     def today(self) -> dt.date:
         return clock.today(self.config.me.timezone)
 
-    def load_plugins(self) -> None:
+    def load_plugins(self, *, strict: bool = True) -> None:
+        """Load the entry-point plugins and ``plugins_dir`` once. Not ``strict``: a plugin
+        that fails to load is reported (``plugin_problem``, a warning) and the rest load."""
         plugins_dir = self.config.plugins.plugins_dir
-        plugins.load(Path(plugins_dir) if plugins_dir else None)
+        try:
+            plugins.load(Path(plugins_dir) if plugins_dir else None)
+        except CrbError as exc:
+            if strict:
+                raise
+            if self.plugin_problem is None:
+                self.plugin_problem = str(exc)
+                log.warning("%s", exc)
 
     def sources(self) -> dict[str, Source]:
         self.load_plugins()

@@ -701,6 +701,33 @@ def compute_all(
     return len(scope)
 
 
+def stale_people(store: Store, today: dt.date) -> tuple[int, list[int]]:
+    """How many people have a stored score, and the ids of those whose score is not as of
+    ``today`` (a new day has come, or a write stored them and was stopped before scoring)."""
+    day = _as_date(today).isoformat()
+    conn = store.conn
+    stale = [row[0] for row in conn.execute(
+        "select person_id from health where computed_on is null or computed_on < ? "
+        "or computed_on > ?", [day, day])]
+    if not stale:
+        return 0, []
+    total = conn.execute("select count(*) from health").fetchone()[0]
+    return total, stale
+
+
+def bring_up_to_date(store: Store, config: Config, today: dt.date) -> int:
+    """Make every stored score as of ``today``: what each command and the app do before they
+    read scores, so that time passing changes Warmth, overdue and trend everywhere the same
+    way ``explain`` does, with nothing written in between. Nothing to do (one index lookup)
+    when the scores are already today's. The number of people scored."""
+    total, stale = stale_people(store, today)
+    if not stale:
+        return 0
+    # The whole store in one pass is cheaper than looking up most of it person by person.
+    ids = None if len(stale) * 4 >= total else stale
+    return compute_all(store, config, today, ids)
+
+
 def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Health:
     """One person's scores, the same numbers ``compute_all`` stores, with every part explained
     and the events behind it (plugin signals included)."""

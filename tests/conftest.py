@@ -68,6 +68,8 @@ class Crb:
     def __init__(self, db: Path, config: Path) -> None:
         self.db = db
         self.config = config
+        self.today = TODAY
+        """The day every command runs on (move it to try the product days later)."""
 
     def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> Result:
         from crb_tui.cli import cli
@@ -75,7 +77,7 @@ class Crb:
         runner = CliRunner()
         result = runner.invoke(
             cli, ["--db", str(self.db), "--config", str(self.config), *args], input=input,
-            env={"CRB_TODAY": TODAY.isoformat()},
+            env={"CRB_TODAY": self.today.isoformat()},
         )
         if ok and result.exit_code != 0:
             raise AssertionError(

@@ -261,3 +261,10 @@ def m005_list_order_indexes(db: Database) -> None:
         "(name collate nocase, archived, merged_into)"
     )
     db.execute("create index if not exists idx_people_listed on people (archived, merged_into)")
+
+
+@core()
+def m006_health_computed_on_index(db: Database) -> None:
+    """Finds the scores that are not as of today (a new day, or people a write left unscored)
+    without reading the whole health table: what every command and the app check first."""
+    db.execute("create index if not exists idx_health_computed_on on health (computed_on)")
