@@ -27,6 +27,10 @@ from crb_tui.store import Store
 log = logging.getLogger("crb")
 
 
+def _to_stderr(line: str) -> None:
+    print(f"crb: {line}", file=sys.stderr)
+
+
 @dataclass
 class AppContext:
     db_path: Path | None = None
@@ -59,6 +63,9 @@ class AppContext:
     paint when there are many to redo); every command does it when it opens the store."""
     plugin_problem: str | None = field(default=None, repr=False)
     """Why the plugins could not all be loaded (shown as a warning; the rest still work)."""
+    warn: Callable[[str], None] | None = field(default=_to_stderr, repr=False)
+    """Where a warning goes as it happens (stderr for commands; the app shows
+    ``plugin_problem`` itself, so it sets this to None)."""
 
     @property
     def store(self) -> Store:
@@ -104,7 +111,8 @@ class AppContext:
                 raise
             if self.plugin_problem is None:
                 self.plugin_problem = str(exc)
-                log.warning("%s", exc)
+                if self.warn is not None:
+                    self.warn(f"warning: {exc} (its hooks and commands are left out)")
 
     def sources(self) -> dict[str, Source]:
         self.load_plugins()

@@ -67,13 +67,19 @@ class CrbGroup(click.Group):
             err.exit_code = 2
             raise err from exc
 
-    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+    def _plugin_commands(
+        self, ctx: click.Context, *, keep: bool = False
+    ) -> dict[str, click.Command]:
+        # Click looks a command up before it runs the group's callback, so the context the
+        # callback would build (and its config's plugins_dir) is built here first; ``keep``
+        # hands it on to the callback (only once every option has been read).
         app = ctx.find_object(AppContext)
+        if app is None:
+            app = _app_from(ctx.params)
+            if keep:
+                ctx.obj = app
         try:
-            if app is not None:
-                app.load_plugins()
-            else:
-                plugins.load()
+            app.load_plugins()
         except CrbError:
             return {}
         found = {}
@@ -89,7 +95,14 @@ class CrbGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
-        return self._plugin_commands(ctx).get(cmd_name)
+        return self._plugin_commands(ctx, keep=True).get(cmd_name)
+
+
+def _app_from(params: dict[str, Any]) -> AppContext:
+    return AppContext(
+        db_path=params.get("db_path"), config_path=params.get("config_path"),
+        demo=bool(params.get("demo")), debug=bool(params.get("debug")),
+    )
 
 
 @click.group(cls=CrbGroup, invoke_without_command=True)
@@ -121,7 +134,8 @@ def cli(
     debug: bool,
 ) -> None:
     """CRB: Customer Relationship Building. With no command, opens the app."""
-    ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
+    if not isinstance(ctx.obj, AppContext):
+        ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         _open_app(ctx.obj, screen)

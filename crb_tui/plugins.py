@@ -76,6 +76,7 @@ def load_plugins_dir(path: Path | None) -> None:
     if not path.is_dir():
         raise CrbError(f"plugins_dir {path} is not a folder")
     allowed = _allowed()
+    problems: list[str] = []
     for file in sorted(path.glob("*.py")):
         name = f"crb_local_{file.stem}"
         if allowed is not None and file.stem not in allowed and name not in allowed:
@@ -90,10 +91,13 @@ def load_plugins_dir(path: Path | None) -> None:
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:
-            raise CrbError(f"plugin {file} failed to load: {exc}") from exc
-        pm.register(module, name=name)
+            pm.register(module, name=name)
+        except Exception as exc:  # noqa: BLE001 - one broken file must not keep out the rest
+            problems.append(f"plugin {file} failed to load: {type(exc).__name__}: {exc}")
+            continue
         _dists[name] = (str(file), "")
+    if problems:
+        raise CrbError("; ".join(problems))
 
 
 def load(plugins_dir: Path | None = None) -> pluggy.PluginManager:

@@ -261,3 +261,85 @@ def test_core_imports_no_textual() -> None:
         "assert 'textual' not in sys.modules, 'core imported textual'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+_THIRD_PARTY = '''
+import click
+from crb_tui import hookimpl
+
+@hookimpl
+def health_signals(person, history):
+    return [{"gauge": "trust", "points": 10, "reason": "vouched for by the guild"}]
+
+@hookimpl
+def review_items(store, today):
+    return [{"person_id": {pid}, "kind": "guild", "reason": "Guild dues are due",
+             "action": "Pay them", "priority": 100000}]
+
+@hookimpl
+def register_commands(register):
+    @click.command(name="{name}")
+    @click.argument("who")
+    def hello(who):
+        click.echo("{name} " + who)
+    register(hello)
+'''
+
+
+def _install_entry_point_plugin(site: Path) -> None:
+    """What ``pip install`` leaves for a third party's plugin: the module and its dist-info."""
+    site.mkdir()
+    code = _THIRD_PARTY.replace("{name}", "guild-hello").replace("{pid}", "2")
+    (site / "crb_guild.py").write_text(code)
+    info = site / "crb_guild-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: crb-guild\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[crb_tui]\nguild = crb_guild\n")
+
+
+def test_plugins_run_in_every_command_of_the_real_crb(tmp_path: Path) -> None:
+    """An installed entry-point plugin and a plugins_dir file, through the real ``crb``: the
+    signal counts in show and after a log, the review item is in the review, both commands
+    run, and a plugins_dir file that fails to load is one warning while the rest works."""
+    site = tmp_path / "site"
+    _install_entry_point_plugin(site)
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    (plugdir / "local.py").write_text(
+        _THIRD_PARTY.replace("{name}", "local-hello").replace("{pid}", "3")
+        .replace("guild", "local guild").replace("Guild", "Local guild")
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+        f'[plugins]\nplugins_dir = "{plugdir}"\n'
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(site),
+           "CRB_TODAY": "2026-11-23", "CRB_DB": str(tmp_path / "x.db"),
+           "CRB_CONFIG": str(config)}
+
+    def crb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crb_tui", *args], capture_output=True,
+                              text=True, env=env, check=True)
+
+    crb("demo", "--people", "8")
+    assert crb("guild-hello", "ann").stdout.strip() == "guild-hello ann"
+    assert crb("local-hello", "bob").stdout.strip() == "local-hello bob"
+    shown = crb("show", "1").stdout
+    assert "vouched for by the guild" in shown and "vouched for by the local guild" in shown
+    review = crb("review").stdout
+    assert "Guild dues are due" in review and "Local guild dues are due" in review
+    import json
+
+    trust = json.loads(crb("show", "1", "--json").stdout)["health"]["trust"]
+    crb("log", "1", "--kind", "note", "--note", "checked in")
+    listed = {p["id"]: p for p in json.loads(crb("people", "--all", "--json").stdout)["people"]}
+    again = json.loads(crb("show", "1", "--json").stdout)["health"]["trust"]
+    # The log recomputed the score with the plugins' signals, as show explains it.
+    assert listed[1]["trust"] == again >= trust
+
+    (plugdir / "broken.py").write_text("raise RuntimeError('half-written plugin')\n")
+    result = crb("review")
+    assert "Guild dues are due" in result.stdout
+    assert result.stderr.count("half-written plugin") == 1
+    assert "broken.py" in result.stderr

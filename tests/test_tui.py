@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
-from textual.worker import WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from crb_tui import Identity, Interaction, Person, Source, hookimpl, plugins
 from crb_tui.app_context import AppContext
@@ -94,6 +94,8 @@ async def settle(pilot: Pilot[Any]) -> None:
             await app.workers.wait_for_complete()
         except WorkerFailed:
             pass  # the app turns a failed worker into a notification; tests check for it
+        except WorkerCancelled:
+            pass  # a screen left behind cancels its loading
         await pilot.pause()
         if any(not w.is_finished for w in app.workers):
             quiet = 0
@@ -1064,3 +1066,57 @@ async def test_ignore_someone_new_and_take_it_back(context: AppContext, demo_db:
         assert rows(demo_db, "select count(*) from ignored") == [(0,)]
         assert person_state(demo_db, pid)[3] == 0
         assert all(noise.reason("email", email) is None for email in emails)
+
+
+# -- days pass ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("before_start", [True, False])
+async def test_a_new_day_shows_todays_scores_everywhere(
+    demo_db: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch, before_start: bool
+) -> None:
+    """75 days after the data with nothing written: the app re-scores everyone before it shows
+    a score, before its first paint when few are stale, after it (saying so) when many are."""
+    from crb_tui.tui import app as app_module
+    from crb_tui.tui import data as data_module
+
+    later = TODAY + dt.timedelta(days=75)
+    monkeypatch.setenv("CRB_TODAY", later.isoformat())
+    if not before_start:
+        monkeypatch.setattr(app_module, "SCORES_BEFORE_START", 0)
+        monkeypatch.setattr(data_module, "SCORES_NOTICE_AT", 1)
+    assert one(demo_db, "select count(*) from health where computed_on = ?",
+               later.isoformat()) == 0
+    context = AppContext(db_path=demo_db, config_path=config_file)
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert one(demo_db, "select count(*) from health where computed_on != ?",
+                   later.isoformat()) == 0
+        expected = list_people(context.store, sort="health", limit=3)
+        people = app.screen.query_one(PeopleList)
+        assert people.highlighted is not None
+        assert people.highlighted["id"] == expected[0]["id"]
+        assert people.highlighted["health"] == expected[0]["health"]
+        said = [n for n in notifications(app) if "scores up to" in n]
+        assert bool(said) is (not before_start), said
+        await app.switch_mode("review")
+        await settle(pilot)
+        kinds = {item.kind for item in review(app).items}
+        assert "past_cadence" in kinds
+    context.close()
+
+
+async def test_left_open_overnight_the_review_moves_to_the_new_day(
+    context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert one(context.db_path, "select max(computed_on) from health") == TODAY.isoformat()
+        later = TODAY + dt.timedelta(days=40)
+        monkeypatch.setenv("CRB_TODAY", later.isoformat())
+        app._check_day()
+        await settle(pilot)
+        assert one(context.db_path, "select max(computed_on) from health") == later.isoformat()
+        assert "past_cadence" in {item.kind for item in review(app).items}

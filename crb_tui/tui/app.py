@@ -102,6 +102,7 @@ class CrbApp(App[None]):
         """``cursor_blink`` overrides ``[ui] cursor_blink`` in the config."""
         initial = screen if screen in SCREENS else "review"
         problem: tuple[str, str] | None = None
+        context.warn = None  # a plugin that fails to load is shown in the app, not on stderr
         keymap: dict[str, str] = {}
         first_looks: dict[str, Any] = {}
         blink = True
@@ -124,7 +125,9 @@ class CrbApp(App[None]):
         self.DEFAULT_MODE = initial if problem is None else "_default"
         super().__init__()
         self.context = context
-        self.gateway = Gateway(context)
+        self.gateway = Gateway(context, notice=self._notice_from_worker)
+        if first_looks.get("scores_day") is not None:
+            self.gateway.scores_are_today(first_looks.pop("scores_day"))
         self.initial_mode = initial
         self.cursor_blink = blink if cursor_blink is None else cursor_blink
         self.undo_stack: list[UndoStep] = []
@@ -137,16 +140,35 @@ class CrbApp(App[None]):
     def today(self) -> dt.date:
         return self.context.today()
 
+    def _notice_from_worker(self, text: str) -> None:
+        self.call_from_thread(self.notify, text, markup=False, timeout=4)
+
     def on_mount(self) -> None:
         if self.startup_problem is not None:
             from crb_tui.tui.screens.problem import ProblemScreen
 
             self.push_screen(ProblemScreen(*self.startup_problem))
             return
+        self._day = self.today
+        # Left open overnight, the app moves to the new day by itself: the next read re-scores
+        # (see Gateway) and the screen on show reads again.
+        self.set_interval(60, self._check_day, name="new-day")
+        if self.context.plugin_problem:
+            self.notify(f"{self.context.plugin_problem} (its hooks are left out)",
+                        severity="warning", markup=False, timeout=10)
         try:
             self.set_keymap(self.keymap)
         except Exception as exc:  # noqa: BLE001 - a bad keymap must not stop the app
             self.notify(f"[keymap] in config.toml: {exc}", severity="error", markup=False)
+
+    def _check_day(self) -> None:
+        today = self.today
+        if today == self._day:
+            return
+        self._day = today
+        reload = getattr(self.screen, "reload", None)
+        if callable(reload):
+            reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report(self, event.worker, event.state)
@@ -180,12 +202,24 @@ def run_app(app_context: AppContext, screen: str | None = None) -> None:
     app.run()
 
 
+SCORES_BEFORE_START = 1_000
+"""Up to this many people whose scores are not as of today are re-scored before the first
+paint (well under 100 ms); more are re-scored on the first worker call, after it."""
+
+
 def _first_looks(context: AppContext, mode: str) -> dict[str, Any]:
-    """Open the store; for the people screen, also its count and first page."""
+    """Open the store and, when few scores are stale, bring them up to today; for the people
+    screen, also its count and first page (only when the scores it sorts by are today's)."""
+    context.defer_scores = True
     store = context.store
-    if mode != "people":
-        return {}
+    looks: dict[str, Any] = {}
+    if context.stale_scores() <= SCORES_BEFORE_START:
+        context.bring_scores_up_to_date()
+        looks["scores_day"] = context.today()
+    if mode != "people" or "scores_day" not in looks:
+        return looks
     from crb_tui.queries import count_people, list_people
     from crb_tui.tui.widgets.people_list import PAGE_SIZE
 
-    return {"people": (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))}
+    looks["people"] = (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))
+    return looks

@@ -22,17 +22,44 @@ ACTIVITY_WEEKS = 52
 _LIVE = "p.merged_into is null and p.archived = 0"
 
 
-class Gateway:
-    """Runs database work on worker threads, one call at a time."""
+SCORES_NOTICE_AT = 2_000
+"""From this many people with scores not as of today, the app says that it is bringing them
+up to date (a second or so at 100,000 people) instead of doing it unannounced."""
 
-    def __init__(self, context: AppContext) -> None:
+
+class Gateway:
+    """Runs database work on worker threads, one call at a time. Before the first call of each
+    day it brings the stored scores up to that day, so every screen reads today's scores
+    (the app's first screen paints before that, showing that it is loading)."""
+
+    def __init__(
+        self, context: AppContext, *, notice: Callable[[str], None] | None = None
+    ) -> None:
         self.context = context
         self._lock = threading.RLock()
+        self._scores_day: dt.date | None = None
+        self.notice = notice
+        """Called (from the worker thread) with a line to show before a long re-scoring."""
+
+    def scores_are_today(self, day: dt.date) -> None:
+        """Say that the scores are known to be as of ``day`` (the app checked before start)."""
+        self._scores_day = day
 
     def run(self, fn: Callable[[AppContext], T]) -> T:
         """Call ``fn(context)`` holding the lock. Only ever from a worker thread."""
         with self._lock:
+            self._bring_scores_up_to_date()
             return fn(self.context)
+
+    def _bring_scores_up_to_date(self) -> None:
+        today = self.context.today()
+        if self._scores_day == today:
+            return
+        stale = self.context.stale_scores()
+        if stale >= SCORES_NOTICE_AT and self.notice is not None:
+            self.notice(f"Bringing {stale:,} people's scores up to {today.isoformat()}…")
+        self.context.bring_scores_up_to_date()
+        self._scores_day = today
 
 
 # -- review --------------------------------------------------------------------------------
