@@ -175,7 +175,8 @@ def _run_one(
             store.record_run(
                 source.name,
                 ok=summary.ok,
-                counts={k: v for k, v in summary.as_dict().items() if k != "rejected"},
+                counts={**{k: v for k, v in summary.as_dict().items() if k != "rejected"},
+                        "rejected_count": len(summary.rejected)},
                 error="; ".join(summary.errors) or None,
             )
         except Exception as exc:  # noqa: BLE001

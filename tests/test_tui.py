@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from crb_tui import Identity, Interaction, Person, Source, hookimpl, plugins
+from crb_tui import Identity, Interaction, Person, Reject, Source, hookimpl, plugins
 from crb_tui.app_context import AppContext
 from crb_tui.queries import count_people, list_people
 from crb_tui.tui.app import CrbApp, run_app
@@ -730,6 +730,12 @@ class FakeSources:
         register(Source(name="tui_fake", sync=_fake_sync, description="A [b]fake[/b] source"))
         register(Source(name="tui_broken", sync=_broken_sync, description="Always fails"))
         register(Source(name="tui_slow", sync=_slow_sync, description="Slow"))
+        register(Source(name="tui_rejecting", sync=_rejecting_sync, description="One bad"))
+
+
+def _rejecting_sync(ctx: Any) -> Iterator[Any]:
+    yield Person(name="Fine", identities=[Identity("email", "fine@example.org")])
+    yield Reject("no name and no address", "export.csv line 3")
 
 
 @pytest.fixture
@@ -771,6 +777,38 @@ async def test_sync_one_source(context: AppContext, demo_db: Path) -> None:
         text = screen_text(app)
         assert "tui_fake ok: seen 4, new" in text
         assert "Sync finished: 1 ok, 0 failed." in notifications(app)
+
+
+@pytest.mark.usefixtures("fake_sources")
+async def test_sync_twice_and_before_the_list_is_read(context: AppContext, demo_db: Path) -> None:
+    """`s` twice in a row (the second as the first finishes) runs twice and the app lives on;
+    `s` pressed before the sources are read syncs once they are; Rejected is counted."""
+    app = make_app(context, screen="review")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "s")  # the list has not been read yet when `s` arrives
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        assert "There is no source to sync." not in notifications(app)
+        first = screen.sources[0]
+        # What `s` on the first row does, done once the rows were there (not "no source").
+        said = notifications(app)
+        assert any(first["name"] in n for n in said) or one(
+            demo_db, "select count(*) from sync_state where source = ?", first["name"]) == 1, said
+        await start_sync(pilot, app, "tui_fake")
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, SyncScreen)
+        assert screen_text(app).count("tui_fake ok: seen 4") >= 2
+        table_text = screen_text(app)
+        assert "tui_rejecting" in table_text
+        await start_sync(pilot, app, "tui_rejecting")
+        await settle(pilot)
+        row = next(s for s in screen.sources if s["name"] == "tui_rejecting")
+        assert row["counts"]["rejected_count"] == 1
 
 
 @pytest.mark.usefixtures("fake_sources")
@@ -1120,3 +1158,33 @@ async def test_left_open_overnight_the_review_moves_to_the_new_day(
         await settle(pilot)
         assert one(context.db_path, "select max(computed_on) from health") == later.isoformat()
         assert "past_cadence" in {item.kind for item in review(app).items}
+
+
+async def test_people_keys_go_where_help_says(context: AppContext) -> None:
+    """1-4 switch screens from People while nothing is typed (digits are text after that);
+    after opening a person and coming back, a typed space is kept; ctrl+u clears."""
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        box = app.screen.query_one("#people-filter", Input)
+        await press(pilot, "3")
+        assert isinstance(app.screen, DashboardScreen)
+        await press(pilot, "2")
+        assert isinstance(app.screen, PeopleScreen) and box.value == ""
+        await type_text(pilot, "jonas")
+        await settle(pilot)
+        await press(pilot, "1")
+        assert isinstance(app.screen, PeopleScreen) and box.value == "jonas1"
+        await press(pilot, "backspace", "enter")
+        assert isinstance(app.screen, PersonScreen)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, PeopleScreen)
+        await type_text(pilot, " ok")
+        await settle(pilot)
+        assert box.value == "jonas ok"
+        await press(pilot, "escape")  # to the list
+        assert not box.has_focus
+        await press(pilot, "ctrl+u")
+        assert box.value == "" and box.has_focus
+        await press(pilot, "4")
+        assert isinstance(app.screen, SyncScreen)

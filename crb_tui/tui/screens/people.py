@@ -17,6 +17,28 @@ from crb_tui.tui.widgets.people_list import (
 )
 
 
+class FilterBox(Input):
+    """The filter. With nothing typed yet, a digit the app binds (1-4: the screens) stays the
+    app's key, as Help says; once something is typed, digits are text (a phone number)."""
+
+    def _leaves_to_app(self, character: str | None) -> bool:
+        return not self.value and character is not None and character.isdigit()
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # Textual leaves out of the binding chain any key the focused widget would consume.
+        if self._leaves_to_app(character):
+            return False
+        return super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._leaves_to_app(event.character) and await self.app._check_bindings(event.key):
+            # The binding ran (Textual would only look for it after the box took the key).
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
 class PeopleScreen(CrbScreen):
     """The filter box on top, the virtual list below."""
 
@@ -37,6 +59,8 @@ class PeopleScreen(CrbScreen):
                 tooltip="Sort by health, last touch, name or overdue"),
         Binding("slash", "focus_filter", "Filter", id="people.filter",
                 tooltip="Type to filter by name, organisation, e-mail or note text"),
+        Binding("ctrl+u", "clear_filter", "Clear", id="people.clear", show=False,
+                tooltip="Clear the filter and show everyone"),
         Binding("escape", "escape", "List", id="people.list", show=False,
                 tooltip="Leave the filter (Esc again clears it)"),
         Binding("down", "move(1)", "Down", show=False, id="people.filter_down",
@@ -61,7 +85,7 @@ class PeopleScreen(CrbScreen):
     def body(self) -> ComposeResult:
         # select_on_focus off: a letter typed on the list moves here and must not be replaced
         # by the next one.
-        yield Input(placeholder="type to filter: name, organisation, e-mail, note text",
+        yield FilterBox(placeholder="type to filter: name, organisation, e-mail, note text",
                     select_on_focus=False,
                     id="people-filter", compact=True)
         yield Static("", id="people-summary", markup=False)
@@ -99,7 +123,10 @@ class PeopleScreen(CrbScreen):
         box = self.query_one("#people-filter", Input)
         if box.has_focus or not event.character or not event.is_printable:
             return
-        if event.character.isalpha() and event.character != "q":
+        # On the list: a letter starts (or goes on with) the filter, and so does a space when
+        # there is something to go on from; digits stay the screen keys and q quits.
+        char = event.character
+        if (char.isalpha() and char != "q") or (char == " " and box.value):
             box.focus()
             box.insert_text_at_cursor(event.character)
             event.stop()
@@ -151,6 +178,11 @@ class PeopleScreen(CrbScreen):
 
     def action_focus_filter(self) -> None:
         self.query_one("#people-filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#people-filter", Input)
+        box.value = ""
+        box.focus()
 
     def action_escape(self) -> None:
         box = self.query_one("#people-filter", Input)

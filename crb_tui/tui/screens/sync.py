@@ -62,6 +62,9 @@ class SyncScreen(CrbScreen):
         self._cancel = threading.Event()
         self._bars: dict[str, ProgressBar] = {}
         self._log: list[Content] = []
+        self.loaded = False
+        self._asked: str | None = None
+        """A key pressed before the sources were read ("one" or "all"), done once they are."""
 
     def body(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(id="sync-sources", cursor_type="row",
@@ -120,6 +123,12 @@ class SyncScreen(CrbScreen):
             table.move_cursor(row=min(row, len(self.sources) - 1))
         self.set_status(Content(f"{len(self.sources)} sources"))
         self._show_detail()
+        self.loaded = True
+        asked, self._asked = self._asked, None
+        if asked == "one":
+            self.action_sync_one()
+        elif asked == "all":
+            self.action_sync_all()
 
     def on_data_table_row_selected(self) -> None:
         self.action_sync_one()
@@ -166,6 +175,9 @@ class SyncScreen(CrbScreen):
     # -- running ---------------------------------------------------------------------------
 
     def action_sync_one(self) -> None:
+        if not self.loaded:
+            self._asked = "one"
+            return
         source = self._selected()
         if source is None:
             self.say("There is no source to sync.")
@@ -179,6 +191,9 @@ class SyncScreen(CrbScreen):
         self._start([source["name"]])
 
     def action_sync_all(self) -> None:
+        if not self.loaded:
+            self._asked = "all"
+            return
         names = [s["name"] for s in self.sources if s["configured"] and s["available"]]
         if not names:
             self.say("No sources are configured: add [sources.NAME] to config.toml.")
@@ -192,10 +207,11 @@ class SyncScreen(CrbScreen):
         self.running = True
         self._cancel.clear()
         box = self.query_one("#sync-progress", Vertical)
+        # Removing is not immediate: the new bars carry no ids that could clash with the old.
         box.remove_children()
         self._bars = {}
         for name in names:
-            bar = ProgressBar(total=None, show_eta=False, id=f"bar-{len(self._bars)}")
+            bar = ProgressBar(total=None, show_eta=False)
             self._bars[name] = bar
             box.mount(Label(Content(safe(name)), classes="sync-label"))
             box.mount(bar)
