@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import zoneinfo
 
 from crb_tui.errors import CrbError
@@ -63,16 +64,59 @@ def now_utc() -> dt.datetime:
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SPANS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "month": 30,
+          "months": 30}
+_OFFSET = re.compile(r"(?:in\s+)?([+-]?)(\d{1,5})\s*([a-z]+)")
+
+
+def _weekday(word: str) -> int | None:
+    """0-6 for a weekday name or its first three letters or more (``fri``, ``thurs``)."""
+    if len(word) < 3:
+        return None
+    for number, name in enumerate(_WEEKDAYS):
+        if name.startswith(word):
+            return number
+    return None
+
+
+def _named_day(raw: str, base: dt.date) -> dt.date | None:
+    """``friday`` (the coming one, today if today is Friday), ``next friday`` (a week after
+    that), ``next week`` (Monday of next week), ``next month`` (the 1st of next month)."""
+    words = raw.split()
+    if words == ["next", "week"]:
+        return base + dt.timedelta(days=7 - base.weekday())
+    if words == ["next", "month"]:
+        return (base.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    later = 0
+    if len(words) == 2 and words[0] in ("next", "this"):
+        later = 7 if words[0] == "next" else 0
+        words = words[1:]
+    if len(words) != 1:
+        return None
+    day = _weekday(words[0])
+    if day is None:
+        return None
+    return base + dt.timedelta(days=(day - base.weekday()) % 7 + later)
+
+
 def parse_date(text: str, *, what: str = "date", base: dt.date | None = None) -> dt.date:
-    """A date as the user types it: ``2026-03-01``, ``today``, ``tomorrow``, ``+3d``, ``-1m``..."""
-    raw = str(text).strip().lower()
+    """A date as the user types it: ``2026-03-01``, ``today``, ``tomorrow``, ``+3d``, ``-1m``,
+    ``3d``/``2w``/``in 2 weeks``, ``friday``, ``next friday``, ``next week``, ``next month``."""
+    raw = " ".join(str(text).strip().lower().split())
     base = base or today()
     if raw in _RELATIVE:
         return base + dt.timedelta(days=_RELATIVE[raw])
-    if len(raw) >= 3 and raw[0] in "+-" and raw[-1] in "dwm" and raw[1:-1].isdigit():
-        n = int(raw[1:-1]) * (-1 if raw[0] == "-" else 1)
-        days = {"d": 1, "w": 7, "m": 30}[raw[-1]] * n
-        return base + dt.timedelta(days=days)
+    offset = _OFFSET.fullmatch(raw)
+    if offset and offset.group(3) in _SPANS:
+        n = int(offset.group(2)) * (-1 if offset.group(1) == "-" else 1)
+        try:
+            return base + dt.timedelta(days=_SPANS[offset.group(3)] * n)
+        except OverflowError:
+            raise CrbError(f"{what}: {text!r} is too far away") from None
+    named = _named_day(raw, base)
+    if named is not None:
+        return named
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
@@ -81,7 +125,8 @@ def parse_date(text: str, *, what: str = "date", base: dt.date | None = None) ->
         return dt.datetime.fromisoformat(raw).date()
     except ValueError:
         raise CrbError(
-            f"{what}: {text!r} is not a date (use YYYY-MM-DD, today, tomorrow or +3d/+2w/+1m)"
+            f"{what}: {text!r} is not a date (use YYYY-MM-DD, today, tomorrow, +3d/+2w/+1m, "
+            "a weekday, next week or next month)"
         ) from None
 
 

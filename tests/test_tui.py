@@ -456,6 +456,31 @@ async def test_dialog_shows_bad_input_and_keeps_it(context: AppContext, demo_db:
         assert one(demo_db, "select count(*) from commitments where source = 'manual'") == 0
 
 
+async def test_dialogs_take_what_people_type_or_say_why_not(
+    context: AppContext, demo_db: Path
+) -> None:
+    """`2w` is a cadence of 14 days, `12k` an amount of 12,000, `friday` a due date; `12k EUR`
+    is refused with the reason, the dialog staying open with the text as typed."""
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pid = review(app).items[0].person_id
+        await run_keys(pilot, ["c", "ctrl+u", "type:2w", "enter"])
+        assert person_state(demo_db, pid)[2] == 14
+        pid = review(app).items[review(app).index].person_id
+        await run_keys(pilot, ["v", "right", "right", "right", "right", "tab", "tab", "type:deal",
+                               "tab", "type:12k EUR", "ctrl+s"])
+        assert app.screen.__class__.__name__ == "ValueDialog"
+        assert "no currency name" in screen_text(app)
+        assert "12k EUR" in screen_text(app)
+        await run_keys(pilot, ["backspace", "backspace", "backspace", "backspace", "ctrl+s"])
+        assert one(demo_db, "select amount from value_moments where source = 'manual' "
+                            "and person_id = ?", pid) == 12000
+        await run_keys(pilot, ["p", "type:Slides", "enter", "type:friday", "enter"])
+        assert one(demo_db, "select due from commitments where source = 'manual' and text = ?",
+                   "Slides") == "2026-11-27"
+
+
 async def test_log_touch_direction_follows_the_kind(context: AppContext, demo_db: Path) -> None:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -657,6 +682,27 @@ async def test_person_screen_actions_and_undo(context: AppContext, demo_db: Path
         assert history_today(demo_db) == []
         await press(pilot, "u")
         assert "Nothing to undo." in notifications(app)
+
+
+async def test_broken_before_the_due_date_asks_first(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        person = await open_person(pilot, app, EVIL)
+        pid = person.person_id
+        # Only one open commitment, due in three days, so `x` has no need to ask which.
+        with sqlite3.connect(demo_db) as conn:
+            conn.execute("update commitments set status = 'kept' where person_id = ?", [pid])
+        await run_keys(pilot, ["p", "type:Deck", "enter", "type:+3d", "enter"])
+        cid = one(demo_db, "select id from commitments where person_id = ? and status = 'open'",
+                  pid)
+        await press(pilot, "x")
+        assert "not due until 2026-11-26" in screen_text(app)
+        await press(pilot, "n")
+        assert isinstance(app.screen, PersonScreen)
+        assert one(demo_db, "select status from commitments where id = ?", cid) == "open"
+        await press(pilot, "x", "y")
+        assert one(demo_db, "select status from commitments where id = ?", cid) == "broken"
 
 
 async def test_archive_from_person_screen_and_bring_back(

@@ -13,6 +13,7 @@ from typing import Any
 
 from textual import work
 from textual.binding import Binding
+from textual.content import Content
 
 from crb_tui import actions
 from crb_tui.app_context import AppContext
@@ -24,6 +25,7 @@ from crb_tui.tui.screens.base import CrbScreen
 from crb_tui.tui.screens.dialogs import (
     Cadence,
     CadenceDialog,
+    ChoiceDialog,
     CommitmentPicker,
     GoalDialog,
     GoalUpdate,
@@ -214,7 +216,23 @@ class ActingScreen(CrbScreen):
         def close(commitment_id: int | None) -> None:
             if commitment_id is None:
                 return
-            text = next((c["text"] for c in t.commitments if c["id"] == commitment_id), "")
+            found = next((c for c in t.commitments if c["id"] == commitment_id), {})
+            text = found.get("text", "")
+            due = str(found.get("due") or "")
+            if broken and due > self.today.isoformat():
+                # Not due yet: broken is a judgement to confirm, not one key away.
+                def confirmed(answer: str | None) -> None:
+                    if answer == "yes":
+                        mark(commitment_id, text)
+
+                self.app.push_screen(ChoiceDialog(
+                    Content.assemble("“", safe(text), f"” is not due until {due}"),
+                    [("y", "yes, mark it broken now", "yes"), ("n", "no", "no")],
+                    note="Marking it broken lowers trust at once."), confirmed)
+                return
+            mark(commitment_id, text)
+
+        def mark(commitment_id: int, text: str) -> None:
             self.perform(
                 t, f"Marked \u201c{safe(text)}\u201d {word}",
                 lambda ctx: actions.close_commitment(

@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 from crb_tui.actions import DEFAULT_DIRECTION
 from crb_tui.clock import parse_date
 from crb_tui.errors import CrbError
+from crb_tui.quantities import parse_amount, parse_days
 from crb_tui.records import STAGES, TIERS, VALUE_KINDS
 from crb_tui.tui.display import ago, safe, until
 from crb_tui.tui.screens.dialog_css import DIALOG_CSS
@@ -246,7 +247,7 @@ class PromiseDialog(Dialog[NewPromise]):
 
     def fields(self) -> ComposeResult:
         yield from _field("Promise", _input("send the proposal", "text"))
-        yield from _field("Due", _input("YYYY-MM-DD, tomorrow, +3d, +2w", "due"))
+        yield from _field("Due", _input("YYYY-MM-DD, tomorrow, friday, next week, +2w", "due"))
         yield from _radio("Who", [("out", "I promise"), ("in", "they promised")], "out",
                           id="direction")
 
@@ -256,7 +257,7 @@ class PromiseDialog(Dialog[NewPromise]):
             raise CrbError("say what is promised")
         due_text = _text(self, "due")
         if not due_text:
-            raise CrbError("give a due date (a date, tomorrow, +3d, +2w)")
+            raise CrbError("give a due date (a date, tomorrow, friday, next week, +3d, +2w)")
         due = parse_date(due_text, what="due", base=self.today)
         if due < self.today:
             raise CrbError(f"{due} is in the past; a new promise is due today or later")
@@ -274,14 +275,11 @@ class ValueDialog(Dialog[NewValue]):
         yield from _radio("Direction", [("given", "given"), ("received", "received")], "given",
                           id="direction")
         yield from _field("Note", _input("introduced them to …", "note"))
-        yield from _field("Amount", _input("for a deal (optional)", "amount", type="number"))
+        yield from _field("Amount", _input("for a deal (optional): 12000, 12k, 1.5k", "amount"))
 
     def result(self) -> NewValue:
         amount_text = _text(self, "amount")
-        try:
-            amount = float(amount_text) if amount_text else None
-        except ValueError:
-            raise CrbError(f"amount {amount_text!r} is not a number") from None
+        amount = parse_amount(amount_text) if amount_text else None
         return NewValue(_chosen(self, "kind"), _chosen(self, "direction"),
                         _text(self, "note") or None, amount)
 
@@ -363,20 +361,14 @@ class CadenceDialog(Dialog[Cadence]):
     def fields(self) -> ComposeResult:
         default = f"{self.default} days" if self.default else "none"
         yield from _field("Every", Input(compact=True,
-            value=str(self.current or ""), placeholder=f"days (empty: tier default, {default})",
-            id="days", type="integer"))
+            value=str(self.current or ""),
+            placeholder=f"14, 2w, 3m (empty: tier default, {default})", id="days"))
 
     def result(self) -> Cadence:
         text = _text(self, "days")
         if not text:
             return Cadence(None)
-        try:
-            days = int(text)
-        except ValueError:
-            raise CrbError(f"{text!r} is not a whole number of days") from None
-        if days <= 0:
-            raise CrbError("cadence is a positive number of days")
-        return Cadence(days)
+        return Cadence(parse_days(text))
 
 
 class ChoiceDialog(ModalScreen[str | None]):
