@@ -1033,6 +1033,34 @@ async def test_question_mark_lists_every_key(context: AppContext) -> None:
         assert isinstance(app.screen, ReviewScreen)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_help_shows_every_word_and_home_goes_to_the_top(
+    context: AppContext, size: tuple[int, int]
+) -> None:
+    from textual.widgets import DataTable
+
+    from crb_tui.tui.screens.help import sections
+
+    app = make_app(context)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        table = app.screen.query_one(DataTable)
+        assert "Id (for [keymap])" in screen_text(app)
+        # Every tooltip is there whole (wrapped in its column, never cut).
+        longest = max((b.tooltip for _, bs in sections() for b in bs), key=len)
+        shown = " ".join(
+            " ".join(str(cell).split()) for row in range(table.row_count)
+            for cell in table.get_row_at(row)[3:])
+        assert longest in shown
+        column = list(table.columns.values())[3]
+        assert column.width >= 24
+        await press(pilot, "end")
+        assert table.scroll_y > 0
+        await press(pilot, "home")
+        assert table.scroll_y == 0
+
+
 async def test_keymap_from_config_remaps_bindings(demo_db: Path, tmp_path: Path) -> None:
     config = tmp_path / "keys.toml"
     config.write_text(CONFIG + '\n[keymap]\n"person.log" = "f6"\n', encoding="utf-8")

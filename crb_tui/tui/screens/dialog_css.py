@@ -32,7 +32,7 @@ ValueDialog #kind { layout: grid; grid-size: 3; }
 .dialog-choices Button { margin-right: 1; }
 .dialog-hint { color: $text-muted; margin-top: 1; }
 .dialog #commitments { height: auto; max-height: 12; }
-.dialog.help { width: 110; height: 90%; }
+.dialog.help { width: 100%; max-width: 150; height: 90%; }
 #help-keys { height: 1fr; }
 .dialog.problem { width: 90; }
 """

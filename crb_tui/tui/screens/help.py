@@ -80,6 +80,11 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close", id="help.close",
                 tooltip="Close the keys screen"),
+        # Priority: the table would take Home and End for its (hidden) cursor's column.
+        Binding("home", "top", "Top", id="help.top", show=False, priority=True,
+                tooltip="Go to the top of the list of keys"),
+        Binding("end", "bottom", "Bottom", id="help.bottom", show=False, priority=True,
+                tooltip="Go to the end of the list of keys"),
     ]
 
     def __init__(self, keymap: dict[str, str]) -> None:
@@ -99,9 +104,31 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
-        table.add_columns("Keys", "Action", "Id (for [keymap])", "What it does")
-        table.add_rows(help_rows(self.app, self.keymap))
         table.focus()
+        # Once the table has its width: the last column takes the rest and wraps in it.
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        rows = list(help_rows(self.app, self.keymap))
+        widths = [min(12, max(len(r[0].plain) for r in rows[1:])),
+                  min(12, max(len(r[1].plain) for r in rows)),
+                  max(len(r[2].plain) for r in rows)]
+        padding = 2 * table.cell_padding * 4 + table.styles.scrollbar_size_vertical + 1
+        rest = max(16, table.size.width - sum(widths) - padding)
+        # Text labels: a plain string would be read as markup ("[keymap]" would vanish).
+        for label, width in zip(
+            ("Keys", "Action", "Id (for [keymap])", "What it does"), [*widths, rest], strict=True
+        ):
+            table.add_column(Text(label), width=width)
+        for row in rows:
+            table.add_row(*row, height=None)
+
+    def action_top(self) -> None:
+        self.query_one(DataTable).scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.query_one(DataTable).scroll_end(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
