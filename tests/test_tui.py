@@ -1102,6 +1102,47 @@ async def test_command_palette_runs_actions_and_opens_people(
         assert app.screen.__class__.__name__ == "SnoozeDialog"
 
 
+async def test_command_palette_puts_people_first_and_names_whom_an_action_acts_on(
+    context: AppContext, demo_db: Path
+) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(context)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        card = review(app).items[0]
+        others = [n for (n,) in rows(demo_db, "select name from people where id != ? "
+                                              "and name not like '[%' order by id", card.person_id)]
+        # A first name whose letters also match a command ("ben": "Review: Broken").
+        from textual.fuzzy import Matcher
+
+        from crb_tui.tui.screens.acting import ACTION_BINDINGS
+
+        labels = [f"Review: {b.description}" for b in ACTION_BINDINGS]
+        other = next(n for n in others
+                     if max(Matcher(n.split()[0].lower()).match(x) for x in labels) > 1)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, other.split()[0].lower())
+        await pilot.pause(0.4)
+        await settle(pilot)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PersonScreen)
+        from crb_tui.queries import find_people
+
+        matching = [p["id"] for p in find_people(context.store, other.split()[0].lower(), limit=8)]
+        assert app.screen.person_id == matching[0]
+        await press(pilot, "escape")
+        await settle(pilot)
+        current = review(app).current
+        assert current is not None
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "snooze")
+        await pilot.pause(0.4)
+        assert f"Snooze \u2192 {current.person_name}" in screen_text(app)
+
+
 
 
 async def test_merge_into_someone_and_undo(context: AppContext, demo_db: Path) -> None:

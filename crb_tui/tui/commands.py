@@ -38,6 +38,10 @@ class ActionCommands(Provider):
             found.append((f"Go to {label}", f"Open the {label.lower()} screen",
                           partial(app.switch_mode, mode)))
         title = type(screen).__name__.removesuffix("Screen")
+        # An action on a person says whom it acts on (the card or page on show).
+        target = getattr(screen, "target", None)
+        who = target() if callable(target) else None
+        acting = {b.id for b in _acting_bindings()}
         seen: set[str] = set()
         for binding in bindings_of(type(screen)):
             if not binding.id or binding.action.startswith(_NOT_COMMANDS):
@@ -45,8 +49,10 @@ class ActionCommands(Provider):
             if binding.id in seen:
                 continue
             seen.add(binding.id)
-            found.append((f"{title}: {binding.description}", binding.tooltip,
-                          partial(screen.run_action, binding.action)))
+            name = f"{title}: {binding.description}"
+            if binding.id in acting and who is not None:
+                name = f"{binding.description} → {who.name}"
+            found.append((name, binding.tooltip, partial(screen.run_action, binding.action)))
         for binding in CrbApp.BINDINGS:
             if binding.id and binding.id not in seen and not binding.action.startswith(
                     ("switch_mode", "command_palette")):
@@ -60,10 +66,33 @@ class ActionCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        wanted = query.strip().lower()
         for name, help_text, callback in self._commands():
             score = max(matcher.match(name), matcher.match(help_text) * 0.5)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+            if score <= 0:
+                continue
+            # Letters scattered through a command's name rank below the people whose names
+            # hold what was typed (see PeopleCommands); a command named by it stays on top.
+            if wanted not in name.lower():
+                score = min(score, 1.0) * 0.5
+            yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+
+
+def _highlight(matcher: Any, text: str) -> Content:
+    """The matched letters of ``text`` highlighted, the text itself taken literally (Textual's
+    ``Matcher.highlight`` reads it as markup: a person named "[b]x[/b]" would lose that)."""
+    content = Content(text)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def _acting_bindings() -> list[Any]:
+    from crb_tui.tui.screens.acting import ACTION_BINDINGS
+
+    return list(ACTION_BINDINGS)
 
 
 class PeopleCommands(Provider):
@@ -85,7 +114,7 @@ class PeopleCommands(Provider):
             name = safe(row["name"])
             where = safe(row.get("organization") or "")
             yield Hit(
-                0.9 - rank * 0.01,
+                0.95 - rank * 0.01,
                 Content.assemble("Open ", (name, "bold")),
                 partial(app.open_person, row["id"]),
                 text=f"Open {name}",
