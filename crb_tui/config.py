@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomli_w
 
 from crb_tui.errors import CrbError
 
@@ -362,10 +361,12 @@ def write_starter(path: Path) -> Path:
     if path.exists():
         raise CrbError(f"{path} already exists; not overwriting it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = starter_config()
-    # tomli-w cannot write empty tables meaningfully; drop them from the starter.
-    data = {k: v for k, v in data.items() if v != {}}
-    with open(path, "xb") as fh:
-        fh.write(tomli_w.dumps(data).encode("utf-8"))
-    os.chmod(path, 0o600)
+    # The commented example (every setting, what it does, its default), as config.example.toml.
+    from crb_tui.config_example import example_toml
+
+    text = example_toml()
+    # Created 0600 from the start (no moment when others could read it), never over a file.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode("utf-8"))
     return path

@@ -193,6 +193,8 @@ MEETING_SUBJECTS: tuple[str, ...] = (
 CALL_SUBJECTS: tuple[str, ...] = (
     "Call with {first}", "Quick call re {topic}", "Phone: {first}", "Catch-up call",
 )
+QUICK_REPLIES = ("Thanks again!", "See you there!")
+"""Answers to a message (two, as many draws as before: the data set stays the same)."""
 MESSAGE_SUBJECTS: tuple[str, ...] = (
     "Running 5 min late", "Thanks again!", "Are you at {event}?", "Sent you the link",
     "Congrats!!", "Call later?", "Got it, thanks", "See you Thursday", "Happy birthday!",
@@ -854,7 +856,7 @@ class _Generator:
                         self.stamp(d, reply, int(rng.random() * 60)),
                         "message",
                         "in" if first == "out" else "out",
-                        rng.choice(MESSAGE_SUBJECTS[1:3]),
+                        rng.choice(QUICK_REPLIES),
                         None,
                         None,
                         ident_id,

@@ -93,6 +93,9 @@ def test_config_init_writes_a_loadable_file_and_never_overwrites(tmp_path: Path)
     loaded = load_config(path)
     assert loaded.review.aftercare_days == [7, 30, 90]
     assert tomllib.loads(path.read_text())["cadence"]["key"] == 14
+    # The comments of config.example.toml come with it: what each setting does.
+    example = (Path(__file__).resolve().parent.parent / "config.example.toml").read_text()
+    assert path.read_text() == example and path.read_text().count("\n# ") > 20
     path.write_text("# mine\n")
     with pytest.raises(CrbError, match="already exists"):
         write_starter(path)

@@ -201,6 +201,13 @@ def test_kinds_and_threads(big: Store) -> None:
     assert connections[0][0] == 0
 
 
+def test_no_template_is_left_unfilled(big: Store) -> None:
+    for table, column in (("interactions", "subject"), ("commitments", "text"),
+                          ("value_moments", "note"), ("notes", "text"), ("goals", "text")):
+        left = rows(big, f"select {column} from {table} where {column} like '%{{%}}%'")
+        assert left == [], (table, left[:3])
+
+
 def test_commitments_cover_every_status_and_both_directions(big: Store) -> None:
     today = TODAY.isoformat()
     week = (TODAY + dt.timedelta(days=7)).isoformat()

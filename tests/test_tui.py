@@ -1178,6 +1178,9 @@ async def test_a_new_user_is_told_how_to_bring_people_in(tmp_path: Path, config_
             await settle(pilot)
             text = screen_text(app)
             assert "No one here yet" in text and "crb import" in text and "crb --demo" in text
+            await press(pilot, "3")
+            text = screen_text(app)
+            assert "no key people yet" in text and "warm" not in text
     finally:
         ctx.close()
 

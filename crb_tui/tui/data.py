@@ -166,7 +166,10 @@ def dashboard(ctx: AppContext) -> dict[str, Any]:
             where {_LIVE} and p.id in (select person_id from value_moments where kind = 'deal')"""
     ).fetchone()
     counts = ctx.store.counts()
+    key_people = db.execute(f"select count(*) from people p where p.tier = 'key' and {live}"
+                            ).fetchone()[0]
     return {
+        "key_people": key_people,
         "today": today,
         "trends": trends,
         "stages": stages,

@@ -123,7 +123,7 @@ class DashboardScreen(CrbScreen):
                  if (row["overdue"] or 0) > 0 else f" · {row['trend']}", "$error"),
             ), id=f"p{row['id']}")
             for row in d["cold"]
-        ] or _none("none: every key relationship is warm"))
+        ] or _none(_warm_words(d["key_people"])))
         self._fill("#dash-due", [
             Option(Content.assemble(
                 (fit(until(row["due"], today), 10), "$error" if row["due"] < today.isoformat()
@@ -168,3 +168,12 @@ class DashboardScreen(CrbScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+
+def _warm_words(key_people: int) -> str:
+    """What the "going cold" panel says when no one is: true of what the store holds."""
+    if key_people == 0:
+        return "no key people yet: mark someone key (t, then k, on their card or page)"
+    if key_people == 1:
+        return "none: your one key relationship is warm"
+    return f"none: all {key_people} key relationships are warm"
