@@ -130,6 +130,36 @@ def find_people(store: Store, text: str, *, limit: int = 8) -> list[dict[str, An
     return list(store.db.query(sql, [*params, limit]))
 
 
+def merge_candidates(
+    store: Store, text: str, exclude: int, *, limit: int = 8
+) -> list[dict[str, Any]]:
+    """Who ``text`` may mean when merging ``exclude`` into someone: the person with that id,
+    then the people :func:`find_people` finds (case and accents aside), each with an identity
+    to tell two of the same name apart."""
+    text = text.strip()
+    if not text:
+        return []
+    found: list[dict[str, Any]] = []
+    if text.isdigit():
+        found += store.db.query(
+            f"select p.id, p.name, o.name as organization from people p {_ORGANIZATION} "
+            "where p.id = ? and p.merged_into is null", [int(text)])
+    found += find_people(store, text, limit=limit + 1)
+    seen: set[int] = set()
+    rows = []
+    for row in found:
+        if row["id"] == exclude or row["id"] in seen:
+            continue
+        seen.add(row["id"])
+        first = store.conn.execute(
+            "select value from identities where person_id = ? order by kind != 'email', id "
+            "limit 1", [row["id"]]).fetchone()
+        rows.append({"id": row["id"], "name": row["name"],
+                     "organization": row.get("organization"),
+                     "identity": first[0] if first else None})
+    return rows[:limit]
+
+
 def people_ids(
     store: Store,
     *,

@@ -1167,7 +1167,32 @@ async def test_merge_into_someone_and_undo(context: AppContext, demo_db: Path) -
             (None,)]
         assert screen.current is not None and screen.current.person_id == item.person_id
         await run_keys(pilot, ["m", "type:nobody-at-all", "enter"])
-        assert any("no person matches" in n for n in notifications(app))
+        # The dialog stays open with what was typed and says why.
+        assert app.screen.__class__.__name__ == "MergeDialog"
+        assert "no one else matches" in screen_text(app) and "nobody-at-all" in screen_text(app)
+        await press(pilot, "escape")
+
+
+async def test_merge_finds_people_as_the_people_list_does(
+    context: AppContext, demo_db: Path
+) -> None:
+    """`garcia` finds José García (accents aside), two of a name are told apart by id and
+    address, and the notice says which went into which."""
+    app = make_app(context)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        item = review(app).current
+        assert item is not None
+        jose = one(demo_db, "select id from people where name = 'José García'")
+        await run_keys(pilot, ["m", "type:jose garcia"])
+        await pilot.pause(0.2)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "José García" in text and f"id {jose}" in text
+        await press(pilot, "enter")
+        assert one(demo_db, "select merged_into from people where id = ?", item.person_id) == jose
+        said = notifications(app)[-1]
+        assert f"(id {item.person_id}) into José García (id {jose})" in said
 
 
 async def test_a_new_user_is_told_how_to_bring_people_in(tmp_path: Path, config_file: Path) -> None:

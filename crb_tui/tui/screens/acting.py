@@ -395,22 +395,22 @@ class ActingScreen(CrbScreen):
         if (t := self._target()) is None:
             return
 
-        def done(query: str | None) -> None:
-            if query:
-                self._merge(t, query)
+        def done(keep: int | None) -> None:
+            if keep is not None:
+                self._merge(t, keep)
 
-        self.app.push_screen(MergeDialog(t.name), done)
+        self.app.push_screen(MergeDialog(t.name, t.person_id), done)
 
     @work(thread=True, exit_on_error=False, group="db-write")
-    def _merge(self, target: Target, query: str) -> None:
+    def _merge(self, target: Target, keep: int) -> None:
         def run(ctx: AppContext) -> UndoStep:
-            keep = ctx.store.resolve_person(query)
             if keep == target.person_id:
                 raise CrbError("that is the same person")
             result = merge_people(ctx.store, keep, target.person_id)
             kept = result["kept"]
             return UndoStep(
-                label=f"Merged {safe(target.name)} into {safe(kept['name'])}",
+                label=(f"Merged {safe(target.name)} (id {target.person_id}) into "
+                       f"{safe(kept['name'])} (id {keep})"),
                 person_id=target.person_id, merge_id=result["merge_id"],
                 also_recompute=[keep],
             )

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -331,23 +331,88 @@ class NoteDialog(Dialog[NewNote]):
         return NewNote(text, self.query_one("#their-words", Checkbox).value)
 
 
-class MergeDialog(Dialog[str]):
-    """Who this person really is: a name, an e-mail or an id to merge them into."""
+class MergeDialog(Dialog[int]):
+    """Who this person really is: type part of a name, an e-mail or an id, pick from the people
+    that match (the same look-up as the command palette: case and accents do not matter)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, person_id: int) -> None:
         super().__init__(titled("Merge", name))
+        self.person_id = person_id
+        self.candidates: list[dict[str, Any]] = []
+        self._looked_up = ""
 
     def fields(self) -> ComposeResult:
         yield Static(Content(
             "Everything they have (identities, touches, notes, commitments) moves to the "
-            "person you name here; u undoes it."), classes="dialog-list")
-        yield from _field("Into", _input("name, e-mail or id of the person to keep", "into"))
+            "person you pick here; u undoes it."), classes="dialog-list")
+        yield from _field("Into", _input("part of a name, an e-mail or an id", "into"))
+        yield OptionList(id="merge-candidates", compact=True)
 
-    def result(self) -> str:
+    def on_mount(self) -> None:
+        self.query_one("#merge-candidates", OptionList).display = False
+
+    @on(Input.Changed, "#into")
+    def _typed(self, event: Input.Changed) -> None:
+        self._look_up(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="merge-look-up", exit_on_error=False)
+    def _look_up(self, text: str) -> None:
+        from crb_tui.queries import merge_candidates
+
+        gateway = self.app.gateway  # type: ignore[attr-defined]
+        found = gateway.run(lambda ctx: merge_candidates(ctx.store, text, self.person_id))
+        self.app.call_from_thread(self._show, text, found)
+
+    def _show(self, text: str, found: list[dict[str, Any]]) -> None:
+        self.candidates, self._looked_up = found, text
+        box = self.query_one("#merge-candidates", OptionList)
+        box.clear_options()
+        box.add_options([
+            Option(Content.assemble(
+                (safe(row["name"]), "bold"), (f"  id {row['id']}", "$foreground-muted"),
+                *((f" · {safe(row['organization'])}", "$foreground-muted"),)
+                if row.get("organization") else (),
+                *((f" · {safe(row['identity'])}", "$foreground-muted"),)
+                if row.get("identity") else (),
+            ), id=str(row["id"])) for row in found])
+        box.display = bool(found)
+        if found:
+            box.highlighted = 0
+        self.show_error("" if found or not text else f"no one else matches \u201c{text}\u201d")
+        if self._save_when_found and text == _text(self, "into"):
+            self._save_when_found = False
+            self.action_save()
+
+    def on_key(self, event: Key) -> None:
+        # Up and down pick among the people found while the cursor stays in the box.
+        box = self.query_one("#merge-candidates", OptionList)
+        if event.key in ("up", "down") and self.candidates and not box.has_focus:
+            event.stop()
+            box.action_cursor_up() if event.key == "up" else box.action_cursor_down()
+
+    _save_when_found = False
+
+    def action_save(self) -> None:
+        # Enter typed faster than the look-up: save as soon as it has answered.
+        if _text(self, "into") and _text(self, "into") != self._looked_up:
+            self._save_when_found = True
+            return
+        super().action_save()
+
+    @on(OptionList.OptionSelected, "#merge-candidates")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_save()
+
+    def result(self) -> int:
         text = _text(self, "into")
         if not text:
             raise CrbError("name the person to merge into")
-        return text
+        if not self.candidates:
+            raise CrbError(f"no one else matches \u201c{text}\u201d: try part of a name, "
+                           "an e-mail or an id")
+        box = self.query_one("#merge-candidates", OptionList)
+        return int(self.candidates[box.highlighted or 0]["id"])
 
 
 class CadenceDialog(Dialog[Cadence]):
