@@ -280,6 +280,44 @@ def set_stage(store: Store, person_id: int, stage: str | None, *, today: dt.date
     _update_person(store, person_id, {"stage_override": stage}, "stage", today, None)
 
 
+def set_birthday(store: Store, person_id: int, text: str | None, *, today: dt.date) -> str | None:
+    """Set (or with ``None`` clear) a birthday as people type it (see ``parse_birthday``); the
+    value stored (``1985-04-12`` or ``--04-12``)."""
+    from crb_tui.quantities import parse_birthday
+
+    value = parse_birthday(text, today=today) if text else None
+    _update_person(store, person_id, {"birthday": value}, "birthday", today, None)
+    return value
+
+
+def set_detail(
+    store: Store, person_id: int, key: str, value: str | None, *, today: dt.date
+) -> dict[str, Any]:
+    """Remember a personal detail (``family``: "two kids, Mia and Leo") or, with ``None``,
+    forget it. Every detail, as stored."""
+    key = " ".join(str(key).split())
+    if not key or len(key) > 60:
+        raise CrbError("a detail needs a short name (up to 60 characters), e.g. family")
+    if value is not None and len(value) > 2000:
+        raise CrbError("a detail is at most 2,000 characters")
+    person = _live_person(store, person_id)
+    try:
+        details = json.loads(person.get("details") or "{}")
+    except ValueError:
+        details = {}
+    if not isinstance(details, dict):
+        details = {}
+    if value is None or not value.strip():
+        if key not in details:
+            raise CrbError(f"{person['name']} has no detail {key!r}")
+        details.pop(key)
+    else:
+        details[key] = value.strip()
+    _update_person(store, person_id, {"details": json.dumps(details, ensure_ascii=False)},
+                   "detail", today, None)
+    return details
+
+
 def ignore_identity(store: Store, kind: str, value: str, reason: str = "user") -> int | None:
     """Never turn this address (or ``@domain``) into a person again. The new row's id (``None``
     if it was ignored already)."""

@@ -374,6 +374,12 @@ def show(person: str, as_json: bool) -> None:
     click.echo(f"{p(detail['name'])}{org}{title}  (id {pid}, tier {detail['tier']})")
     for ident in detail["identities"]:
         click.echo(f"  {ident['kind']}: {p(ident['value'])}")
+    if detail.get("birthday"):
+        from crb_tui.quantities import describe_birthday
+
+        click.echo(f"  birthday: {describe_birthday(p(detail['birthday']))}")
+    for key, value in (detail.get("details") or {}).items():
+        click.echo(f"  {p(key)}: {p(value if isinstance(value, str) else json.dumps(value))}")
     click.echo("")
     click.echo(health.describe(h))
     if detail["goals"]:
@@ -861,3 +867,13 @@ def _print_review(
 def main(argv: list[str] | None = None) -> None:
     """Entry point for the ``crb`` console script."""
     cli.main(args=argv, prog_name="crb")
+
+
+def _register_details() -> None:
+    from crb_tui.cli_details import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register_details()

@@ -4,6 +4,7 @@ be, never taken in part (``2w`` is never 2 days, ``12k EUR`` never 12)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -52,3 +53,61 @@ def parse_amount(text: str, *, what: str = "amount") -> float:
     if not math.isfinite(value) or not 0 < value <= MAX_AMOUNT:
         raise CrbError(f"{what}: {text!r} is out of range (more than 0, at most 1,000 billion)")
     return value
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+
+
+def _month(word: str) -> int | None:
+    if len(word) >= 3:
+        for number, name in enumerate(_MONTHS, start=1):
+            if name.startswith(word):
+                return number
+    return None
+
+
+def parse_birthday(text: str, *, today: dt.date) -> str:
+    """A birthday as stored (vCard's forms): ``1985-04-12``, or ``--04-12`` when the year is not
+    known. Takes ``1985-04-12``, ``04-12``, ``--04-12``, ``12 April``, ``April 12``,
+    ``12 April 1985``."""
+    raw = " ".join(str(text).strip().lower().replace(",", " ").split())
+    year: int | None = None
+    month = day = None
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
+    short = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", raw)
+    words = raw.split()
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif short:
+        month, day = int(short.group(1)), int(short.group(2))
+    elif 2 <= len(words) <= 3:
+        if words[0].isdigit() and _month(words[1]):
+            day, month = int(words[0]), _month(words[1])
+        elif _month(words[0]) and words[1].isdigit():
+            month, day = _month(words[0]), int(words[1])
+        if len(words) == 3 and month:
+            year = int(words[2]) if words[2].isdigit() and len(words[2]) == 4 else None
+            if year is None:
+                month = None
+    if month is None or day is None:
+        raise CrbError(f"birthday: {text!r} is not a date (write 1985-04-12, 12 April or "
+                       "04-12 when the year is not known)")
+    try:
+        born = dt.date(year or 2000, month, day)  # 2000: a leap year, 29 February exists
+    except ValueError:
+        raise CrbError(f"birthday: {text!r} is not a day of the year") from None
+    if year is not None and not (today.year - 130 <= year and born <= today):
+        raise CrbError(f"birthday: {text!r} is not a birth date (in the future, or 130 "
+                       "years ago or more)")
+    return born.isoformat() if year is not None else f"--{month:02d}-{day:02d}"
+
+
+def describe_birthday(value: str) -> str:
+    """``--03-30`` (year unknown) as "30 March", ``1990-03-30`` as "30 March 1990"."""
+    try:
+        if value.startswith("--"):
+            return dt.date(2000, int(value[2:4]), int(value[5:7])).strftime("%-d %B")
+        return dt.date.fromisoformat(value).strftime("%-d %B %Y")
+    except ValueError:
+        return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Crb
+from .conftest import TODAY, Crb
 
 
 def seed(crb: Crb) -> None:
@@ -363,3 +364,34 @@ def test_people_search_finds_every_word_anywhere_ignoring_case_and_accents(
     assert names("zurich") == names("offsite ann") == ["Ann Lee"]  # a note's text
     assert names("e") == ["Ann Lee", "José Álvarez"]
     assert names("jose globex") == []  # every word must be found
+
+
+def test_birthday_detail_and_stage_from_the_cli(crb: Crb, db_path: Path) -> None:
+    """What the app's Details and Stage keys do, the CLI does: shown by show, found by the
+    review on the day, a bad day refused with the reason and nothing changed."""
+    crb("demo", "--people", "12")
+    assert "12 April" in crb("birthday", "1", "April 12").stdout
+    assert crb.json("show", "1")["birthday"] == "--04-12"  # type: ignore[index]
+    result = crb("birthday", "1", "31 February", ok=False)
+    assert result.exit_code != 0 and "not a day of the year" in result.stderr
+    assert crb.json("show", "1")["birthday"] == "--04-12"  # type: ignore[index]
+    crb.today = TODAY - dt.timedelta(days=1)
+    crb("birthday", "2", f"{TODAY.day} {TODAY.strftime('%B')} 1980")
+    crb.today = TODAY
+    review = json.dumps(crb.json("review"))
+    assert "Birthday today" in review
+
+    crb("detail", "1", "family", "two kids, Mia and Leo")
+    crb("detail", "1", "coffee", "flat white")
+    assert crb.json("show", "1")["details"] == {  # type: ignore[index]
+        "family": "two kids, Mia and Leo", "coffee": "flat white"}
+    assert "family: two kids, Mia and Leo" in crb("show", "1").stdout
+    crb("detail", "1", "coffee", "--remove")
+    assert crb.json("show", "1")["details"] == {"family": "two kids, Mia and Leo"}  # type: ignore[index]
+    assert crb("detail", "1", "nothing-here", "--remove", ok=False).exit_code != 0
+
+    crb("stage", "1", "partner")
+    assert crb.json("show", "1")["stage_override"] == "partner"  # type: ignore[index]
+    assert crb.json("show", "1")["health"]["stage"] == "partner"  # type: ignore[index]
+    crb("stage", "1", "auto")
+    assert crb.json("show", "1")["stage_override"] is None  # type: ignore[index]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from crb_tui.clock import parse_date
 from crb_tui.errors import CrbError
-from crb_tui.quantities import parse_amount, parse_days
+from crb_tui.quantities import parse_amount, parse_birthday, parse_days
 
 MONDAY = dt.date(2026, 11, 23)
 
@@ -73,3 +73,19 @@ def test_a_weekday_is_the_coming_one(weekday: int, base: dt.date) -> None:
     day = parse_date(name, base=base)
     assert day.weekday() == weekday and 0 <= (day - base).days < 7
     assert parse_date(f"next {name}", base=base) == day + dt.timedelta(days=7)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    ("1985-04-12", "1985-04-12"), ("04-12", "--04-12"), ("--04-12", "--04-12"),
+    ("12 April", "--04-12"), ("April 12", "--04-12"), ("12 apr 1985", "1985-04-12"),
+    ("Feb 29", "--02-29"), ("April 12, 1985", "1985-04-12"),
+])
+def test_birthday_as_typed(text: str, stored: str) -> None:
+    assert parse_birthday(text, today=MONDAY) == stored
+
+
+@pytest.mark.parametrize("text", ["31 February", "2030-01-01", "1850-01-01", "someday",
+                                  "13-45", "12 April nineteen"])
+def test_birthday_refused_visibly(text: str) -> None:
+    with pytest.raises(CrbError, match="birthday"):
+        parse_birthday(text, today=MONDAY)

@@ -705,6 +705,28 @@ async def test_broken_before_the_due_date_asks_first(context: AppContext, demo_d
         assert one(demo_db, "select status from commitments where id = ?", cid) == "broken"
 
 
+async def test_details_and_birthday_from_the_person_page(
+    context: AppContext, demo_db: Path
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        person = await open_person(pilot, app, EVIL)
+        pid = person.person_id
+        await run_keys(pilot, ["d", "ctrl+u", "type:31 February", "ctrl+s"])
+        assert "not a day of the year" in screen_text(app)
+        await run_keys(pilot, ["ctrl+u", "type:12 April", "tab", "type:family: two kids",
+                               "ctrl+s"])
+        assert isinstance(app.screen, PersonScreen)
+        assert rows(demo_db, "select birthday, details from people where id = ?", pid) == [
+            ("--04-12", '{"family": "two kids"}')]
+        assert person.page is not None
+        assert person.page["detail"]["details"] == {"family": "two kids"}
+        await press(pilot, "u")
+        assert one(demo_db, "select details from people where id = ?", pid) != \
+            '{"family": "two kids"}'
+
+
 async def test_archive_from_person_screen_and_bring_back(
     context: AppContext, demo_db: Path
 ) -> None:

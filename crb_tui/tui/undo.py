@@ -18,7 +18,7 @@ from crb_tui.store.merge import undo_last_merge
 # The columns each kind of action may change, per table (never the whole row: a sync running at
 # the same time may have filled in other columns, which undo must keep).
 PERSON_COLUMNS = ("tier", "triage", "cadence_days", "archived", "snoozed_until", "stage_override",
-                  "updated")
+                  "birthday", "details", "updated")
 GOAL_COLUMNS = ("active", "confirmed_at")
 COMMITMENT_COLUMNS = ("status", "closed_at")
 

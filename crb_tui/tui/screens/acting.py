@@ -27,6 +27,8 @@ from crb_tui.tui.screens.dialogs import (
     CadenceDialog,
     ChoiceDialog,
     CommitmentPicker,
+    DetailsDialog,
+    DetailsUpdate,
     GoalDialog,
     GoalUpdate,
     LogTouch,
@@ -82,6 +84,8 @@ ACTION_BINDINGS = [
             tooltip="Merge this person into someone else (the same person twice)"),
     Binding("i", "ignore", "Ignore", id="person.ignore", show=False,
             tooltip="Never make a person of their e-mail addresses again, and archive them"),
+    Binding("d", "details", "Details", id="person.details", show=False,
+            tooltip="Their birthday and personal details worth remembering (family, tastes)"),
     Binding("u", "undo", "Undo", id="person.undo", tooltip="Undo the last action"),
 ]
 
@@ -101,6 +105,8 @@ class Target:
     default_cadence: int = 0
     stage_override: str | None = None
     archived: bool = False
+    birthday: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_page(cls, page: dict[str, Any], **extra: Any) -> Target:
@@ -115,6 +121,8 @@ class Target:
             default_cadence=page.get("default_cadence", 0),
             stage_override=detail["stage_override"],
             archived=detail["archived"],
+            birthday=detail.get("birthday"),
+            details=detail.get("details") or {},
             **extra,
         )
 
@@ -341,6 +349,28 @@ class ActingScreen(CrbScreen):
             )
 
         self.app.push_screen(SnoozeDialog(t.name, self.today), done)
+
+    def action_details(self) -> None:
+        if (t := self._target()) is None:
+            return
+
+        def done(result: DetailsUpdate | None) -> None:
+            if result is None:
+                return
+
+            def run(ctx: AppContext) -> None:
+                with ctx.store.db.atomic():
+                    if result.birthday is not None:
+                        actions.set_birthday(ctx.store, t.person_id, result.birthday or None,
+                                             today=ctx.today())
+                    if result.detail is not None:
+                        actions.set_detail(ctx.store, t.person_id, *result.detail,
+                                           today=ctx.today())
+
+            self.perform(t, f"Details of {safe(t.name)} saved", run,
+                         snapshots=(person_snapshot(t.person_id),))
+
+        self.app.push_screen(DetailsDialog(t.name, t.birthday, t.details), done)
 
     def action_tier(self) -> None:
         if (t := self._target()) is None:

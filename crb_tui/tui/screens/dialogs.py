@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 from crb_tui.actions import DEFAULT_DIRECTION
 from crb_tui.clock import parse_date
 from crb_tui.errors import CrbError
-from crb_tui.quantities import parse_amount, parse_days
+from crb_tui.quantities import parse_amount, parse_birthday, parse_days
 from crb_tui.records import STAGES, TIERS, VALUE_KINDS
 from crb_tui.tui.display import ago, safe, until
 from crb_tui.tui.screens.dialog_css import DIALOG_CSS
@@ -329,6 +329,57 @@ class NoteDialog(Dialog[NewNote]):
         if not text:
             raise CrbError("a note needs some text")
         return NewNote(text, self.query_one("#their-words", Checkbox).value)
+
+
+@dataclass
+class DetailsUpdate:
+    birthday: str | None
+    """As typed; "" forgets it; None leaves it as it is."""
+    detail: tuple[str, str | None] | None
+    """(name, value) to remember, (name, None) to forget, None for no change."""
+
+
+class DetailsDialog(Dialog[DetailsUpdate]):
+    """Personal details worth remembering: a birthday, and details by name (family, coffee)."""
+
+    def __init__(self, name: str, birthday: str | None, details: dict[str, Any]) -> None:
+        super().__init__(titled("Details of", name))
+        self.birthday = birthday
+        self.details = details
+
+    def fields(self) -> ComposeResult:
+        from crb_tui.quantities import describe_birthday
+
+        shown = describe_birthday(self.birthday) if self.birthday else ""
+        yield from _field("Birthday", Input(
+            value=shown, placeholder="12 April 1985, or 12 April", id="birthday", compact=True))
+        if self.details:
+            yield Static(Content("\n").join(
+                Content.assemble("• ", (safe(k), "bold"), ": ", safe(str(v)))
+                for k, v in self.details.items()), classes="dialog-list")
+        yield from _field("Detail", _input(
+            "family: two kids, Mia and Leo   (name: with nothing after forgets it)", "detail"))
+
+    def result(self) -> DetailsUpdate:
+        from crb_tui.quantities import describe_birthday
+
+        typed = _text(self, "birthday")
+        shown = describe_birthday(self.birthday) if self.birthday else ""
+        birthday = None if typed == shown else typed
+        if birthday:
+            parse_birthday(birthday, today=self.app.context.today())  # type: ignore[attr-defined]
+        line = _text(self, "detail")
+        detail: tuple[str, str | None] | None = None
+        if line:
+            key, colon, value = line.partition(":")
+            if not colon or not key.strip():
+                raise CrbError("write a detail as name: value (family: two kids)")
+            detail = (key.strip(), value.strip() or None)
+            if detail[1] is None and detail[0] not in self.details:
+                raise CrbError(f"there is no detail {detail[0]!r} to forget")
+        if birthday is None and detail is None:
+            raise CrbError("nothing changed (Esc closes)")
+        return DetailsUpdate(birthday, detail)
 
 
 class MergeDialog(Dialog[int]):

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.content import Content
 
+from crb_tui.quantities import describe_birthday as birthday
 from crb_tui.tui.display import DIRECTION_LABELS, MUTED, ago, parse_day, safe, until
 
 
@@ -111,14 +112,6 @@ def remember(detail: dict[str, Any]) -> list[Content]:
     return lines
 
 
-def birthday(value: str) -> str:
-    """``--03-30`` (year unknown) as "30 March", ``1990-03-30`` as "30 March 1990"."""
-    try:
-        if value.startswith("--"):
-            return dt.date(2000, int(value[2:4]), int(value[5:7])).strftime("%-d %B")
-        return dt.date.fromisoformat(value).strftime("%-d %B %Y")
-    except ValueError:
-        return value
 
 
 def value_moments(detail: dict[str, Any], limit: int) -> list[Content]:
