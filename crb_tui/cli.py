@@ -583,10 +583,13 @@ def tier(person: str, tier_name: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("person")
-@click.argument("days", type=int)
+@click.argument("days_text", metavar="DAYS")
 @click.option("--json", "as_json", is_flag=True)
-def cadence(person: str, days: int, as_json: bool) -> None:
-    """Set how often (in days) to be in touch with a person."""
+def cadence(person: str, days_text: str, as_json: bool) -> None:
+    """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y."""
+    from crb_tui.quantities import parse_days
+
+    days = parse_days(days_text)
     app = _ctx()
     pid = app.store.resolve_person(person)
     actions.set_cadence(app.store, pid, days, today=app.today())

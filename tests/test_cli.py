@@ -56,7 +56,7 @@ def test_actions_change_the_store(crb: Crb, db_path: Path) -> None:
     crb("note", "ann@acme.com", "Wants monthly check-ins", "--their-words")
     crb("done", str(cid))
     crb("tier", "ann@acme.com", "key")
-    crb("cadence", "ann@acme.com", "21")
+    crb("cadence", "ann@acme.com", "3w")
     crb("snooze", "ann@acme.com", "1w")
     conn = sqlite3.connect(db_path)
     q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
@@ -98,7 +98,7 @@ def _contacts(folder: Path) -> Path:
         (["show", "nobody-at-all"], "no person matches 'nobody-at-all'"),
         (["promise", "ann@acme.com", "x", "--due", "2020-01-01"], "in the past"),
         (["promise", "ann@acme.com", "x", "--due", "next blursday"], "is not a date"),
-        (["cadence", "ann@acme.com", "0"], "cadence must be a positive"),
+        (["cadence", "ann@acme.com", "0"], "give 1 to 3650 days"),
         (["tier", "ann@acme.com", "vip"], "Invalid value for 'TIER'"),
         (["done", "999"], "no commitment with id 999"),
         (["merge", "ann@acme.com"], "merge needs two people"),
