@@ -116,8 +116,10 @@ def _queue(
         items = [i for i in items if not answered.clears(i.person_id, i.kind)]
     items = _one_per_person(items)
     items.sort(key=lambda i: (-i.priority, i.person_name.lower(), i.person_id))
-    triage_room = config.review.triage_limit - (0 if include_done else answered.triaged())
-    items = _bound_triage(items, triage_room)
+    # People triaged today (and so no longer waiting) used up places of the day's share.
+    waiting_triage = {i.person_id for i in items if i.kind == "triage"}
+    triaged = 0 if include_done else len(answered.triaged() - waiting_triage)
+    items = _bound_triage(items, config.review.triage_limit - triaged)
     waiting = {i.person_id for i in items}
     done = 0 if include_done else len(answered.worked_on() - waiting)
     if limit is not None:
@@ -439,9 +441,9 @@ def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
     if not source:
         return "New person"
     if source in files:
-        return f"New from a {source} file you imported"
+        return f"New from your {source} import"
     if source in syncs:
-        return f"New from {source} sync"
+        return f"New from your {source} sync"
     return f"New from {source}"
 
 

@@ -68,9 +68,9 @@ class Answered:
             if done & counted or self.on_items.get(pid, set()) - BUILTIN_KINDS
         }
 
-    def triaged(self) -> int:
-        """How many people were acted on from a triage card today."""
-        return sum(1 for kinds in self.on_items.values() if "triage" in kinds)
+    def triaged(self) -> set[int]:
+        """The people acted on from a triage card today."""
+        return {pid for pid, kinds in self.on_items.items() if "triage" in kinds}
 
 
 def answered_today(store: Store, today: dt.date) -> Answered:

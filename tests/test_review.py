@@ -290,6 +290,12 @@ def test_triage_is_ranked_by_evidence_and_takes_a_bounded_share(store: Store) ->
     actions.set_tier(store, items[0].person_id, "active", today=TODAY, item_kind="triage")
     left = [i.person_name for i in build_review(store, config, TODAY) if i.kind == "triage"]
     assert left == ["Mia"]
+    # A promise made from Mia's card does not answer the triage question: she stays.
+    mia = store.resolve_person("mia@x.com")
+    actions.promise(store, mia, "Send the notes", due=TODAY + dt.timedelta(days=2), today=TODAY,
+                    item_kind="triage")
+    left = [i.person_name for i in build_review(store, config, TODAY) if i.kind == "triage"]
+    assert left == ["Mia"]
     config.review.triage_limit = 0
     assert not [i for i in build_review(store, config, TODAY) if i.kind == "triage"]
 
