@@ -845,13 +845,17 @@ def _print_review(
     from crb_tui.review import build_review
 
     day = today or app.today()
-    items = build_review(app.store, app.config, day, limit=limit)
+    warnings: list[str] = []
+    items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
+    for warning in warnings:
+        click.echo(f"warning: {plain(warning, one_line=True)}", err=True)
     if as_json:
         emit_json(
             {
                 "date": day.isoformat(),
                 "count": len(items),
                 "items": [item.as_dict() for item in items],
+                "warnings": warnings,
             }
         )
         return
@@ -865,6 +869,8 @@ def _print_review(
         )
         if item.action:
             click.echo(f"     -> {plain(item.action, one_line=True)}")
+        for also in dict.fromkeys(item.also):
+            click.echo(f"     also: {plain(also, one_line=True)}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -72,7 +72,10 @@ class ReviewConfig:
     aftercare_days: list[int] = field(default_factory=lambda: [7, 30, 90])
     """Follow-ups scheduled after a deal, in days."""
     new_people_days: int = 14
-    """People created by sync in the last N days wait in the review for triage."""
+    """People a sync or an import created in the last N days wait in the review for triage."""
+    triage_limit: int = 3
+    """At most this many new people to triage in one day's review (0: none), the best evidence
+    first (two-way touches, meetings, recency); the rest wait for the next days."""
 
 
 @dataclass
@@ -276,8 +279,18 @@ def load_config(path: Path | None, *, must_exist: bool = False) -> Config:
         raise CrbError(f"{path}: cannot read config: {exc}") from exc
     config = _build(Config, data, "", str(path))
     _check_no_secrets(config.sources, str(path))
+    _check_review(config.review, str(path))
     config.path = path
     return config
+
+
+def _check_review(review: ReviewConfig, file: str) -> None:
+    """Numbers that only make sense in a range."""
+    for key, least in (("daily_limit", 1), ("triage_limit", 0), ("stale_goal_days", 1),
+                       ("new_people_days", 0)):
+        value = getattr(review, key)
+        if value < least:
+            raise CrbError(f"{file}: review.{key} should be {least} or more, not {value}")
 
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")

@@ -48,5 +48,7 @@ def review_items(store: Store, today: dt.date) -> list[dict[str, Any]] | None:
     """Return extra items for today's review, or None.
 
     Each item is a dict with ``person_id``, ``kind`` (a short name of the plugin's choosing),
-    ``reason`` (plain words) and ``priority`` (a number; higher comes first).
+    ``reason`` (plain words) and ``priority`` (a number; higher comes first). Each plugin is
+    called on its own: one that raises or returns unusable items is reported, naming it, and
+    the rest of the review stands.
     """

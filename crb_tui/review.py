@@ -1,31 +1,40 @@
 """The daily review: who needs the user today, why, and what to do, in priority order.
 
 Built fresh each day from the store and the health cache. Each item has a kind, a reason in
-plain words, the suggested action and a priority. Items for a person the user already acted on
-today leave the queue; snoozed and archived people stay out until their date.
+plain words, the suggested action and a priority. An item leaves the queue when something done
+today answers its reason (see :mod:`crb_tui.review_answers`); snoozed and archived people stay
+out until their date, except for the brief of a meeting today.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from crb_tui import plugins
 from crb_tui.config import Config
+from crb_tui.review_answers import answered_today
 from crb_tui.store import Store
+
+log = logging.getLogger(__name__)
 
 TIER_WEIGHT = {"key": 3.0, "active": 2.0, "network": 1.0, "none": 0.5}
 
 # Base priorities: commitments first (nothing else can outrank them), then what cannot wait
 # (today's meetings, a birthday), then people past cadence (500 + 100 * min(ratio, 5) * tier
-# weight, so at most 2000), after-care, fading, stale goals and new people to triage.
+# weight, so at most 2000) and key or active people never touched yet (ranked as one cadence
+# late), after-care, fading, stale goals and new people to triage (100 plus their evidence,
+# under 200).
 BASE = {
     "commitment": 10_000,
     "their_commitment": 9_000,
     "meeting": 3_000,
     "past_cadence": 500,
+    "no_touch": 500,
     "aftercare": 450,
     "anniversary": 2_500,
     "fading": 300,
@@ -81,41 +90,73 @@ def build_review(
     *,
     limit: int | None = None,
     include_done: bool = False,
+    warnings: list[str] | None = None,
 ) -> list[ReviewItem]:
-    """Today's queue, capped at ``limit`` (default: ``[review] daily_limit``)."""
-    items = collect_items(store, config, today)
-    acted = _acted_today(store, today)
+    """Today's queue, capped at ``limit`` (default: ``[review] daily_limit``).
+
+    What went wrong with a plugin's items is appended to ``warnings`` (one line per plugin);
+    the rest of the review stands."""
+    return _queue(store, config, today, limit=limit, include_done=include_done,
+                  warnings=warnings)[0]
+
+
+def _queue(
+    store: Store,
+    config: Config,
+    today: dt.date,
+    *,
+    limit: int | None = None,
+    include_done: bool = False,
+    warnings: list[str] | None = None,
+) -> tuple[list[ReviewItem], int]:
+    """(today's queue, how many people were dealt with today)."""
+    items = collect_items(store, config, today, warnings=warnings)
+    answered = answered_today(store, today)
     if not include_done:
-        items = [i for i in items if i.person_id not in acted]
+        items = [i for i in items if not answered.clears(i.person_id, i.kind)]
     items = _one_per_person(items)
     items.sort(key=lambda i: (-i.priority, i.person_name.lower(), i.person_id))
+    # People triaged today (and so no longer waiting) used up places of the day's share.
+    waiting_triage = {i.person_id for i in items if i.kind == "triage"}
+    triaged = 0 if include_done else len(answered.triaged() - waiting_triage)
+    items = _bound_triage(items, config.review.triage_limit - triaged)
+    waiting = {i.person_id for i in items}
+    done = 0 if include_done else len(answered.worked_on() - waiting)
     if limit is not None:
-        return items[:limit]
+        return items[:limit], done
     # The day's size is fixed: what was done today counts against it, so acting on an item
     # never pulls a new one in.
-    cap = config.review.daily_limit - (0 if include_done else len(acted))
-    return items[: max(cap, 0)]
+    return items[: max(config.review.daily_limit - done, 0)], done
 
 
-def _acted_today(store: Store, today: dt.date) -> set[int]:
-    return {
-        row[0]
-        for row in store.db.execute(
-            "select distinct person_id from review_history where day = ? and person_id is not null",
-            [today.isoformat()],
-        )
-    }
+def _bound_triage(items: list[ReviewItem], room: int) -> list[ReviewItem]:
+    """New people to triage take at most ``room`` places (the best evidence first); the rest
+    wait for the next days."""
+    kept: list[ReviewItem] = []
+    for item in items:
+        if item.kind == "triage":
+            if room <= 0:
+                continue
+            room -= 1
+        kept.append(item)
+    return kept
 
 
 def progress(
     store: Store, config: Config, today: dt.date, items: list[ReviewItem] | None = None
 ) -> tuple[int, int]:
-    """(done, total) for today's review: people acted on today against today's whole queue.
+    """(done, total) for today's review: people dealt with today (nothing left to answer for
+    them) against today's whole queue."""
+    queue, done = _queue(store, config, today)
+    return done, done + len(items if items is not None else queue)
 
-    Pass the queue ``build_review`` just gave to avoid building it twice."""
-    done = len(_acted_today(store, today))
-    remaining = len(items if items is not None else build_review(store, config, today))
-    return done, done + remaining
+
+def review_with_progress(
+    store: Store, config: Config, today: dt.date, *, warnings: list[str] | None = None
+) -> tuple[list[ReviewItem], int, int]:
+    """Today's queue with (done, total), built once."""
+    items, done = _queue(store, config, today, warnings=warnings)
+    return items, done, done + len(items)
 
 
 def _one_per_person(items: list[ReviewItem]) -> list[ReviewItem]:
@@ -130,13 +171,13 @@ def _one_per_person(items: list[ReviewItem]) -> list[ReviewItem]:
     return list(best.values())
 
 
-def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewItem]:
+def collect_items(
+    store: Store, config: Config, today: dt.date, *, warnings: list[str] | None = None
+) -> list[ReviewItem]:
     db = store.db
     day = today.isoformat()
-    eligible = (
-        "p.merged_into is null and p.archived = 0 "
-        "and (p.snoozed_until is null or p.snoozed_until <= ?)"
-    )
+    live = "p.merged_into is null and p.archived = 0"
+    eligible = f"{live} and (p.snoozed_until is null or p.snoozed_until <= ?)"
     items: list[ReviewItem] = []
 
     # 1. Commitments due or overdue: the user's first, then theirs to chase.
@@ -174,7 +215,8 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
                 )
             )
 
-    # 2. Today's meetings, each with its brief.
+    # 2. Today's meetings, each with its brief: also for people snoozed (a snooze keeps the
+    # nudges away, not the meeting).
     start = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC).isoformat()
     end = dt.datetime.combine(
         today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
@@ -182,9 +224,9 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
     for row in db.query(
         f"""select i.id, i.subject, i.at, p.id as pid, p.name from interactions i
             join people p on p.id = i.person_id
-            where i.kind = 'meeting' and i.at >= ? and i.at < ? and {eligible}
+            where i.kind = 'meeting' and i.at >= ? and i.at < ? and {live}
             order by i.at""",
-        [start, end, day],
+        [start, end],
     ):
         subject = f" \u201c{row['subject']}\u201d" if row["subject"] else ""
         items.append(
@@ -218,6 +260,28 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
                 BASE["past_cadence"]
                 + 100 * min(row["overdue"], 5.0) * TIER_WEIGHT.get(row["tier"], 0.5),
                 {"overdue": round(row["overdue"], 2), "last_touch": row["last_touch"]},
+            )
+        )
+
+    # 3b. Key and active people never touched yet: nothing overdue to measure, but the
+    # relationship has not started. Ranked as if one cadence late.
+    for row in db.query(
+        f"""select p.id as pid, p.name, p.tier, h.cadence_days
+            from health h join people p on p.id = h.person_id
+            where h.last_touch is null and h.computed_on is not null and h.cadence_days > 0
+            and p.tier in ('key', 'active') and p.triage = 0 and {eligible}""",
+        [day],
+    ):
+        items.append(
+            ReviewItem(
+                "no_touch",
+                row["pid"],
+                row["name"],
+                f"No touch yet: reach out; you aim for every "
+                f"{_plural(row['cadence_days'], 'day')}",
+                "Reach out and start the relationship with something useful to them",
+                BASE["no_touch"] + 100 * TIER_WEIGHT.get(row["tier"], 0.5),
+                {"last_touch": None, "cadence_days": row["cadence_days"]},
             )
         )
 
@@ -328,47 +392,169 @@ def collect_items(store: Store, config: Config, today: dt.date) -> list[ReviewIt
                 )
             )
 
-    # 8. New people from sync, to triage.
+    # 8. New people from a sync or an import, to triage: best evidence first.
+    items.extend(_triage_items(store, config, today, eligible))
+
+    # 9. Plugins' own items, each plugin isolated.
+    items.extend(_plugin_items(store, today, eligible, warnings))
+    return items
+
+
+# -- new people to triage ------------------------------------------------------------------
+
+
+def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
+    """How much says this new person is a relationship (0-99) and that evidence in words:
+    two-way touches count most, then meetings, then how recent the last touch is."""
+    two_way = (row["mutual"] or 0) + min(row["ins"] or 0, row["outs"] or 0)
+    meetings = row["meetings"] or 0
+    last = _date(row["last_at"])
+    since = _days(today, last) if last else None
+    recency = max(0.0, 30 - since) / 3 if since is not None else 0.0
+    score = min(99.0, 12 * min(two_way, 5) + 8 * min(meetings, 4) + recency
+                + min(row["touches"] or 0, 9) / 3)
+    words = []
+    if two_way:
+        words.append(f"{two_way} two-way touch{'' if two_way == 1 else 'es'}")
+    if meetings:
+        words.append(_plural(meetings, "meeting"))
+    if since == 0:
+        words.append("last touch today")
+    elif since is not None:
+        words.append(f"last touch {_plural(since, 'day')} ago")
+    return score, ", ".join(words) or "no touches yet"
+
+
+def _source_kinds() -> tuple[set[str], set[str]]:
+    """(names of file importers, names of sources that sync) among the registered sources."""
+    try:
+        found = plugins.sources()
+    except Exception:  # noqa: BLE001 - a plugin may raise anything; the words fall back
+        log.warning("cannot list the sources for the review's words", exc_info=True)
+        return set(), set()
+    files = {name for name, source in found.items() if source.formats}
+    return files, set(found) - files
+
+
+def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
+    """How a new person arrived, in words that fit the source."""
+    if not source:
+        return "New person"
+    if source in files:
+        return f"New from your {source} import"
+    if source in syncs:
+        return f"New from your {source} sync"
+    return f"New from {source}"
+
+
+def _triage_items(
+    store: Store, config: Config, today: dt.date, eligible: str
+) -> list[ReviewItem]:
     since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
-    for row in db.query(
-        f"""select p.id as pid, p.name, p.created,
-              (select value from identities where person_id = p.id order by id limit 1) as ident
-            from people p where p.triage = 1 and p.created >= ? and {eligible}""",
-        [since, day],
-    ):
+    until = dt.datetime.combine(
+        today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
+    ).isoformat()
+    rows = list(store.db.query(
+        f"""select p.id as pid, p.name, p.created, p.source,
+              (select value from identities where person_id = p.id order by id limit 1)
+                as ident,
+              count(i.id) as touches,
+              sum(i.direction = 'mutual') as mutual, sum(i.direction = 'in') as ins,
+              sum(i.direction = 'out') as outs, sum(i.kind = 'meeting') as meetings,
+              max(i.at) as last_at
+            from people p left join interactions i on i.person_id = p.id and i.at < ?
+            where p.triage = 1 and p.created >= ? and {eligible}
+            group by p.id""",
+        [until, since, today.isoformat()],
+    ))
+    if not rows:
+        return []
+    files, syncs = _source_kinds()
+    items = []
+    for row in rows:
+        score, evidence = _evidence(row, today)
         who = f" ({row['ident']})" if row["ident"] and row["ident"] != row["name"] else ""
         items.append(
             ReviewItem(
                 "triage",
                 row["pid"],
                 row["name"],
-                f"New from sync{who}: keep with a tier, merge with someone, or ignore",
+                f"{_arrival(row['source'], files, syncs)}{who}, {evidence}: "
+                "keep with a tier, merge with someone, or ignore",
                 "Accept with a tier, merge, or archive",
-                BASE["triage"],
-                {"created": row["created"]},
+                BASE["triage"] + score,
+                {"created": row["created"], "source": row["source"],
+                 "evidence": round(score, 2)},
             )
         )
-
-    # 9. Plugins' own items.
-    if plugins.pm.hook.review_items.get_hookimpls():
-        names = {
-            row[0]: row[1]
-            for row in db.execute(f"select p.id, p.name from people p where {eligible}", [day])
-        }
-        for extra in plugins.pm.hook.review_items(store=store, today=today):
-            for raw in extra or []:
-                pid = raw.get("person_id")
-                if pid not in names:
-                    continue
-                items.append(
-                    ReviewItem(
-                        str(raw.get("kind", "plugin")),
-                        pid,
-                        names[pid],
-                        str(raw.get("reason", "")),
-                        str(raw.get("action", "")),
-                        float(raw.get("priority", 0)),
-                        json.loads(json.dumps(raw.get("detail", {}), default=str)),
-                    )
-                )
     return items
+
+
+# -- plugins' items ------------------------------------------------------------------------
+
+
+def _plugin_items(
+    store: Store, today: dt.date, eligible: str, warnings: list[str] | None
+) -> list[ReviewItem]:
+    """Every ``review_items`` plugin in its own try: one that raises, or returns items that
+    are not usable, is reported once (naming it) and skipped; the others' items stand."""
+    impls = plugins.pm.hook.review_items.get_hookimpls()
+    if not impls:
+        return []
+    names = {
+        row[0]: row[1]
+        for row in store.db.execute(f"select p.id, p.name from people p where {eligible}",
+                                    [today.isoformat()])
+    }
+    items: list[ReviewItem] = []
+    for impl in impls:
+        plugin = plugins.pm.get_name(impl.plugin) or "plugin"
+        try:
+            found = list(impl.function(store=store, today=today) or [])
+        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
+            _warn(warnings, f"plugin {plugin}: review_items failed ({type(exc).__name__}: "
+                            f"{exc}); its items are left out", exc)
+            continue
+        bad = 0
+        for raw in found:
+            if _malformed(raw):
+                bad += 1
+            elif raw["person_id"] in names:  # others are snoozed, archived or merged
+                items.append(_plugin_item(raw, names[raw["person_id"]]))
+        if bad:
+            _warn(warnings, f"plugin {plugin}: review_items gave {_plural(bad, 'item')} "
+                            "CRB cannot use (each needs a person_id and a numeric priority)")
+    return items
+
+
+def _malformed(raw: Any) -> bool:
+    if not isinstance(raw, dict):
+        return True
+    pid, priority = raw.get("person_id"), raw.get("priority", 0)
+    return (
+        isinstance(pid, bool) or not isinstance(pid, int)
+        or isinstance(priority, bool) or not isinstance(priority, int | float)
+        or not math.isfinite(priority)
+    )
+
+
+def _plugin_item(raw: dict[str, Any], name: str) -> ReviewItem:
+    try:
+        detail = json.loads(json.dumps(raw.get("detail") or {}, default=str))
+    except (TypeError, ValueError):
+        detail = {}
+    return ReviewItem(
+        str(raw.get("kind") or "plugin"),
+        raw["person_id"],
+        name,
+        str(raw.get("reason", "")),
+        str(raw.get("action", "")),
+        float(raw.get("priority", 0)),
+        detail if isinstance(detail, dict) else {"value": detail},
+    )
+
+
+def _warn(warnings: list[str] | None, message: str, exc: BaseException | None = None) -> None:
+    log.warning("%s", message, exc_info=exc)
+    if warnings is not None and message not in warnings:
+        warnings.append(message)

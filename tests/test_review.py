@@ -10,7 +10,8 @@ from crb_tui import actions, clock, health
 from crb_tui import records as r
 from crb_tui.config import Config
 from crb_tui.errors import CrbError
-from crb_tui.review import build_review, progress
+from crb_tui.review import build_review, collect_items, progress
+from crb_tui.review_answers import answered_today
 from crb_tui.store import Store
 
 TODAY = dt.date(2026, 11, 23)
@@ -236,3 +237,117 @@ def test_one_clock_every_stamp_follows_the_pinned_day(
             "select created, closed_at from commitments where id = ?", [cid]).fetchone()
         assert {at[:10], made[:10], closed[:10]} == {day.isoformat()}
         assert clock.parse_date("+3d") == day + dt.timedelta(days=3)
+
+
+# -- issue #10: no touch yet, triage by evidence, what answers what -------------------------
+
+
+def test_key_and_active_people_with_no_touch_yet_reach_the_review(store: Store) -> None:
+    key = person(store, "Kai", "kai@x.com", tier="key")
+    act = person(store, "Ava", "ava@x.com", tier="active")
+    person(store, "Ned", "ned@x.com", tier="network")
+    due = person(store, "Dot", "dot@x.com", tier="network")
+    touch(store, "dot@x.com", 3)
+    actions.promise(store, due, "Send it", due=TODAY, today=TODAY - dt.timedelta(days=2))
+    store.db.execute("delete from review_history")
+    items = review(store)
+    by = {i.person_name: i for i in items}
+    assert by["Kai"].kind == by["Ava"].kind == "no_touch"
+    assert by["Kai"].reason == "No touch yet: reach out; you aim for every 14 days"
+    assert "Ned" not in by  # a network contact never touched is not a to-do
+    # Ranked below a commitment due today, key above active.
+    assert by["Dot"].priority > by["Kai"].priority > by["Ava"].priority
+    assert [i.person_name for i in items][:3] == ["Dot", "Kai", "Ava"]
+    # A logged touch answers it.
+    actions.log_touch(store, key, kind="call", today=TODAY)
+    assert "Kai" not in kinds(review(store))
+    assert act in {i.person_id for i in review(store)}
+
+
+def email(who: str, days_ago: int, direction: str, n: int, kind: str = "email") -> r.Interaction:
+    return r.Interaction(f"{who}-{n}", kind, direction, at(days_ago), r.Identity("email", who),
+                         name=who.split("@")[0].capitalize() if who[0] != "(" else "(omitted)")
+
+
+def test_triage_is_ranked_by_evidence_and_takes_a_bounded_share(store: Store) -> None:
+    config = Config()
+    config.review.triage_limit = 2
+    store.write([
+        # "(omitted)" sorts first alphabetically but only ever got one mail from the user.
+        email("(omitted)@x.com", 9, "out", 1),
+        # Mia answered: a two-way exchange last week.
+        email("mia@x.com", 8, "out", 1), email("mia@x.com", 7, "in", 2),
+        # Zed: two meetings together, the last one two days ago.
+        email("zed@x.com", 6, "out", 1), email("zed@x.com", 5, "mutual", 2, "meeting"),
+        email("zed@x.com", 2, "mutual", 3, "meeting"),
+        email("amy@x.com", 12, "out", 1),
+    ], "mbox")
+    items = [i for i in review(store, config, limit=50) if i.kind == "triage"]
+    assert [i.person_name for i in items] == ["Zed", "Mia"]  # two places, best evidence first
+    assert all(100 <= i.priority < 200 for i in items)
+    assert "2 two-way touches, 2 meetings, last touch 2 days ago" in items[0].reason
+    # Acting on a triage card uses one of the day's places: no one new is pulled in.
+    actions.set_tier(store, items[0].person_id, "active", today=TODAY, item_kind="triage")
+    left = [i.person_name for i in build_review(store, config, TODAY) if i.kind == "triage"]
+    assert left == ["Mia"]
+    # A promise made from Mia's card does not answer the triage question: she stays.
+    mia = store.resolve_person("mia@x.com")
+    actions.promise(store, mia, "Send the notes", due=TODAY + dt.timedelta(days=2), today=TODAY,
+                    item_kind="triage")
+    left = [i.person_name for i in build_review(store, config, TODAY) if i.kind == "triage"]
+    assert left == ["Mia"]
+    config.review.triage_limit = 0
+    assert not [i for i in build_review(store, config, TODAY) if i.kind == "triage"]
+
+
+def test_an_action_clears_only_the_items_whose_reason_it_answers(store: Store) -> None:
+    ann = person(store, "Ann", "ann@x.com", tier="key")
+    touch(store, "ann@x.com", 60)
+    cid = actions.promise(store, ann, "Send the deck", due=TODAY,
+                          today=TODAY - dt.timedelta(days=2))
+    store.db.execute("delete from review_history")
+
+    def ann_items() -> list[str]:
+        health.compute_all(store, Config(), TODAY)
+        items = collect_items(store, Config(), TODAY)
+        answered = answered_today(store, TODAY)
+        return sorted(i.kind for i in items if i.person_id == ann
+                      and not answered.clears(i.person_id, i.kind))
+
+    assert ann_items() == ["commitment", "fading", "past_cadence"]
+    # A tier, a new promise, a note: none of them answers a promise due today.
+    actions.set_tier(store, ann, "key", today=TODAY, item_kind="commitment")
+    actions.promise(store, ann, "Lunch", due=TODAY + dt.timedelta(days=9), today=TODAY)
+    actions.add_note(store, ann, "Likes tea", today=TODAY)
+    assert ann_items() == ["commitment", "fading", "past_cadence"]
+    assert progress(store, Config(), TODAY)[0] == 0
+    # A touch answers "past cadence" (and "fading"), not the promise.
+    actions.log_touch(store, ann, kind="call", today=TODAY, at=at(0))
+    assert ann_items() == ["commitment"]
+    # Keeping it answers the promise.
+    actions.close_commitment(store, cid, today=TODAY)
+    assert ann_items() == []
+    assert progress(store, Config(), TODAY)[0] == 1
+
+
+def test_snooze_clears_everything_but_the_brief_of_todays_meeting(store: Store) -> None:
+    for name in ("Mo", "Lu"):
+        pid = person(store, name, f"{name.lower()}@x.com", tier="key")
+        touch(store, f"{name.lower()}@x.com", 60)
+        actions.promise(store, pid, "Call back", due=TODAY, today=TODAY - dt.timedelta(days=1))
+        store.write([r.Interaction(f"{name}-today", "meeting", "mutual",
+                                   dt.datetime.combine(TODAY, dt.time(16), tzinfo=dt.UTC),
+                                   r.Identity("email", f"{name.lower()}@x.com"),
+                                   subject="Planning")], "t")
+    mo, lu = (store.resolve_person(f"{n}@x.com") for n in ("mo", "lu"))
+    actions.snooze(store, mo, TODAY + dt.timedelta(days=7), today=TODAY)
+    cid = store.db.execute("select id from commitments where person_id = ?", [lu]).fetchone()[0]
+    actions.close_commitment(store, cid, today=TODAY)
+    actions.log_touch(store, lu, kind="call", today=TODAY, at=at(0))
+    items = review(store)
+    assert {(i.person_name, i.kind) for i in items} == {("Mo", "meeting"), ("Lu", "meeting")}
+    assert all("Meeting today at 16:00 UTC" in i.reason for i in items)
+    assert items[0].also == []  # the snoozed promise and cadence are not folded back in
+    # Archived people are out of the review altogether.
+    actions.archive(store, mo, today=TODAY)
+    assert [i.person_name for i in review(store)] == ["Lu"]

@@ -336,14 +336,16 @@ async def run_keys(pilot: Pilot[Any], keys: list[str]) -> None:
 async def test_review_actions_store_and_undo_takes_them_back(
     context: AppContext, demo_db: Path
 ) -> None:
-    """Each action in turn on the first card: stored, the queue moves on, undo restores all."""
+    """Each action in turn on the first card (a promise due today): stored; only an action that
+    answers it (snooze, archive) takes it off the queue, the others leave the promise there;
+    undo restores all."""
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = review(app)
         for action, (keys, history_action, check) in ACTIONS.items():
             item = screen.current
-            assert item is not None
+            assert item is not None and item.kind == "commitment", action
             pid = item.person_id
             before = owned_state(demo_db, pid)
             health_before = rows(demo_db, "select * from health where person_id = ?", pid)
@@ -352,10 +354,17 @@ async def test_review_actions_store_and_undo_takes_them_back(
             check(demo_db, pid)
             expected_kind = None if action in ("note", "stage") else item.kind
             assert history_today(demo_db) == [(pid, expected_kind, history_action)], action
-            # The person has been dealt with today: the card moves on, progress counts it.
-            assert screen.current is None or screen.current.person_id != pid, action
-            assert screen.done == 1, action
-            assert f"1 / {screen.total} done" in screen_text(app), action
+            left = [i for i in screen.items if i.person_id == pid]
+            if action in ("snooze", "archive"):
+                # Dealt with for today: only the brief of today's meeting may stay.
+                assert all(i.kind == "meeting" for i in left), action
+            else:
+                # Logging, promising, a tier... do not answer a promise due today.
+                assert [i.kind for i in left] == [item.kind], action
+                assert screen.current is not None and screen.current.person_id == pid, action
+            done = 0 if left else 1
+            assert screen.done == done, action
+            assert f"{done} / {screen.total} done" in screen_text(app), action
             await press(pilot, "u")
             assert owned_state(demo_db, pid) == before, f"{action}: undo left something behind"
             assert history_today(demo_db) == [], action
@@ -500,8 +509,8 @@ async def test_review_shows_when_everything_is_done(
     context = AppContext(db_path=tmp_path / "two.db", config_path=config_file)
     db = context.store.db
     for n in (1, 2):
-        db.execute("insert into people (id, name, tier, created, updated) values (?, ?, 'key', "
-                   "'2026-01-01', '2026-01-01')", [n, f"Person {n}"])
+        db.execute("insert into people (id, name, tier, created, updated) values (?, ?, "
+                   "'network', '2026-01-01', '2026-01-01')", [n, f"Person {n}"])
         db.execute("insert into commitments (person_id, text, due, status, direction, created) "
                    "values (?, 'Call back', '2026-11-20', 'open', 'out', '2026-11-01')", [n])
     db.conn.commit()

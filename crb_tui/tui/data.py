@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from crb_tui.app_context import AppContext
 from crb_tui.queries import person_detail
-from crb_tui.review import build_review, progress
+from crb_tui.review import review_with_progress
 
 T = TypeVar("T")
 
@@ -65,13 +65,14 @@ class Gateway:
 # -- review --------------------------------------------------------------------------------
 
 
-def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool]:
-    """Today's queue, (done, total), and whether the store holds no one at all yet."""
-    today = ctx.today()
-    items = build_review(ctx.store, ctx.config, today)
-    done, total = progress(ctx.store, ctx.config, today, items)
+def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool, list[str]]:
+    """Today's queue, (done, total), whether the store holds no one at all yet, and what went
+    wrong with plugins' review items."""
+    warnings: list[str] = []
+    items, done, total = review_with_progress(ctx.store, ctx.config, ctx.today(),
+                                              warnings=warnings)
     empty = not items and ctx.store.db.execute("select 1 from people limit 1").fetchone() is None
-    return items, done, total, empty
+    return items, done, total, empty, warnings
 
 
 def health_row(ctx: AppContext, person_id: int) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ KIND_LABELS = {
     "their_commitment": "Their promise",
     "meeting": "Meeting today",
     "past_cadence": "Past cadence",
+    "no_touch": "No touch yet",
     "aftercare": "After-care",
     "anniversary": "Anniversary",
     "fading": "Fading",

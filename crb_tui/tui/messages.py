@@ -22,6 +22,8 @@ class ReviewLoaded(Message):
     focus_person: int | None = None
     empty_store: bool = False
     """No people at all yet: the screen says how to bring some in."""
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong with plugins' review items (the rest of the review stands)."""
 
 
 @dataclass

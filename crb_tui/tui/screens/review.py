@@ -77,6 +77,8 @@ class ReviewScreen(ActingScreen):
         self.card: dict[str, Any] | None = None
         self.loaded = False
         self.empty_store = False
+        self.warned: set[str] = set()
+        """Plugin problems already shown: each is told once, not on every reload."""
 
     def body(self) -> ComposeResult:
         yield Static("", id="review-position", markup=False)
@@ -109,8 +111,9 @@ class ReviewScreen(ActingScreen):
 
     @work(thread=True, exit_on_error=False, group="review-load", exclusive=True)
     def _load_queue(self, focus_person: int | None) -> None:
-        items, done, total, empty = self.gateway.run(data.review_queue)
-        self.post_message(ReviewLoaded(items, done, total, focus_person, empty_store=empty))
+        items, done, total, empty, warnings = self.gateway.run(data.review_queue)
+        self.post_message(ReviewLoaded(items, done, total, focus_person, empty_store=empty,
+                                       warnings=warnings))
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
         current = self.items[self.index].person_id if self.items and not message.focus_person \
@@ -119,6 +122,11 @@ class ReviewScreen(ActingScreen):
         self.done, self.total = message.done, message.total
         self.empty_store = message.empty_store
         self.loaded = True
+        for warning in message.warnings:
+            if warning not in self.warned:
+                self.warned.add(warning)
+                self.app.notify(safe(warning), title="Review", severity="warning",
+                                markup=False)
         wanted = message.focus_person or current
         ids = [i.person_id for i in self.items]
         if wanted in ids:

@@ -1,0 +1,170 @@
+"""`crb review` end to end through the real command: what reaches the review, what an action
+answers, the `also` lines, meeting briefs, triage wording and plugins that fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crb_tui import hookimpl, plugins
+from tests.conftest import Crb
+
+
+def _mbox(folder: Path, mails: list[tuple[str, str, str]]) -> Path:
+    """An mbox of (from, to, date) mails, the user being me@example.com."""
+    path = folder / "mail.mbox"
+    path.write_text("\n".join(
+        f"From x Mon Nov  2 10:00:00 2026\nFrom: {frm}\nTo: {to}\nSubject: hi {n}\n"
+        f"Message-ID: <m{n}@x>\nDate: {date}\n\nbody\n"
+        for n, (frm, to, date) in enumerate(mails)
+    ), encoding="utf-8")
+    return path
+
+
+def _calendar(folder: Path, *attendees: str) -> Path:
+    """A calendar file with one meeting today (2026-11-23) at 15:00 UTC."""
+    path = folder / "today.ics"
+    people = "".join(f"ATTENDEE:mailto:{a}\r\n" for a in attendees)
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:plan-1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261123T150000Z\r\n"
+        "DTEND:20261123T160000Z\r\nSUMMARY:Plan\r\nORGANIZER:mailto:me@example.com\r\n"
+        f"{people}END:VEVENT\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+    return path
+
+
+def _people(crb: Crb, folder: Path) -> None:
+    path = folder / "contacts.csv"
+    path.write_text("Name,Email\nAnn Lee,ann@acme.com\nBo Chen,bo@beta.io\n", encoding="utf-8")
+    crb("import", str(path))
+
+
+def _review(crb: Crb) -> dict[str, dict]:
+    return {i["person"]["name"]: i for i in crb.json("review")["items"]}
+
+
+def test_a_key_person_never_touched_is_told_to_reach_out(crb: Crb, tmp_path: Path) -> None:
+    _people(crb, tmp_path)
+    crb("tier", "bo@beta.io", "key")
+    crb.today = crb.today.replace(day=24)  # tomorrow: the tier itself was today's action
+    item = _review(crb)["Bo Chen"]
+    assert item["kind"] == "no_touch"
+    assert item["reason"] == "No touch yet: reach out; you aim for every 14 days"
+    assert "Bo Chen: No touch yet: reach out" in crb("review").stdout
+    crb("log", "bo@beta.io", "--kind", "call")
+    assert "Bo Chen" not in _review(crb)
+
+
+def test_tier_and_promise_do_not_hide_a_commitment_due_today(crb: Crb, tmp_path: Path) -> None:
+    _people(crb, tmp_path)
+    crb.today = crb.today.replace(day=20)
+    made = crb.json("promise", "ann@acme.com", "Send the deck", "--due", "2026-11-23")
+    crb.today = crb.today.replace(day=23)
+    crb("tier", "ann@acme.com", "key")
+    crb("promise", "ann@acme.com", "Lunch", "--due", "+7d")
+    crb("log", "ann@acme.com", "--kind", "call")
+    item = _review(crb)["Ann Lee"]
+    assert item["kind"] == "commitment" and "Send the deck" in item["reason"]
+    assert item["also"] == []  # the touch answered "no touch yet"
+    crb("done", str(made["commitment_id"]))
+    assert "Ann Lee" not in _review(crb)
+    # Snooze answers everything.
+    crb("promise", "bo@beta.io", "Intro to Cy", "--due", "today")
+    assert _review(crb)["Bo Chen"]["kind"] == "commitment"
+    crb("snooze", "bo@beta.io", "1w")
+    assert crb.json("review")["items"] == []
+
+
+def test_plain_review_prints_the_also_lines_json_has(crb: Crb, tmp_path: Path) -> None:
+    _people(crb, tmp_path)
+    crb.today = crb.today.replace(day=20)
+    crb("promise", "ann@acme.com", "Send the deck", "--due", "2026-11-23")
+    crb.today = crb.today.replace(day=23)
+    crb("import", str(_calendar(tmp_path, "ann@acme.com")))
+    item = _review(crb)["Ann Lee"]
+    assert item["also"] == ["Meeting today at 15:00 UTC “Plan”"]
+    out = crb("review").stdout
+    assert "Ann Lee: You promised “Send the deck”, due today" in out
+    assert "     also: Meeting today at 15:00 UTC “Plan”" in out
+
+
+def test_meeting_brief_shows_for_people_snoozed_or_acted_on(crb: Crb, tmp_path: Path) -> None:
+    _people(crb, tmp_path)
+    crb.today = crb.today.replace(day=20)
+    for who in ("ann@acme.com", "bo@beta.io"):
+        crb("tier", who, "key")
+    crb.today = crb.today.replace(day=23)
+    crb("import", str(_calendar(tmp_path, "ann@acme.com", "bo@beta.io")))
+    crb("snooze", "ann@acme.com", "1w")
+    crb("log", "bo@beta.io", "--kind", "call")
+    items = _review(crb)
+    assert {n: i["kind"] for n, i in items.items()} == {"Ann Lee": "meeting", "Bo Chen": "meeting"}
+    assert items["Ann Lee"]["reason"] == "Meeting today at 15:00 UTC “Plan”"
+
+
+def test_triage_words_fit_a_file_import(crb: Crb, tmp_path: Path) -> None:
+    crb("import", str(_mbox(tmp_path, [
+        ("me@example.com", "Omitted <x@one.org>", "Mon, 2 Nov 2026 10:00:00 +0000"),
+        ("me@example.com", "Zoe <zoe@two.org>", "Fri, 20 Nov 2026 10:00:00 +0000"),
+        ("Zoe <zoe@two.org>", "me@example.com", "Sat, 21 Nov 2026 10:00:00 +0000"),
+    ])))
+    items = [i for i in crb.json("review")["items"] if i["kind"] == "triage"]
+    assert [i["person"]["name"] for i in items] == ["Zoe", "Omitted"]
+    assert items[0]["reason"].startswith("New from your mbox import (zoe@two.org), "
+                                         "1 two-way touch, last touch 2 days ago")
+    assert all("sync" not in i["reason"] for i in items)
+
+
+@pytest.fixture
+def two_review_plugins():
+    class Broken:
+        @hookimpl
+        def review_items(self, store, today):
+            raise RuntimeError("database of boards unreachable")
+
+    class Fine:
+        @hookimpl
+        def review_items(self, store, today):
+            pid = store.resolve_person("ann@acme.com")
+            return [{"person_id": pid, "kind": "board", "reason": "Board pack due",
+                     "action": "Send it", "priority": 600}, "not an item"]
+
+    mine = [(Broken(), "boards-broken"), (Fine(), "boards-fine")]
+    for obj, name in mine:
+        plugins.pm.register(obj, name=name)
+    try:
+        yield
+    finally:
+        for obj, _ in mine:
+            plugins.pm.unregister(obj)
+
+
+def test_a_failing_review_plugin_is_reported_once_and_the_rest_stands(
+    crb: Crb, tmp_path: Path, two_review_plugins: None
+) -> None:
+    _people(crb, tmp_path)
+    crb.today = crb.today.replace(day=20)
+    crb("promise", "bo@beta.io", "Call back", "--due", "2026-11-23")
+    crb.today = crb.today.replace(day=23)
+    result = crb("review")
+    assert "Bo Chen: You promised “Call back”, due today" in result.stdout
+    assert "Ann Lee: Board pack due" in result.stdout
+    warnings = result.stderr.strip().splitlines()
+    assert warnings == [
+        "warning: plugin boards-broken: review_items failed (RuntimeError: database of boards "
+        "unreachable); its items are left out",
+        "warning: plugin boards-fine: review_items gave 1 item CRB cannot use (each needs a "
+        "person_id and a numeric priority)",
+    ]
+    data = json.loads(crb("review", "--json").stdout)
+    assert [i["kind"] for i in data["items"]] == ["commitment", "board"]
+    assert len(data["warnings"]) == 2 and "boards-broken" in data["warnings"][0]
+
+
+def test_triage_limit_is_validated(crb: Crb) -> None:
+    crb.config.write_text(crb.config.read_text() + "\n[review]\ntriage_limit = -1\n")
+    result = crb("review", ok=False)
+    assert result.exit_code != 0
+    assert f"{crb.config}: review.triage_limit should be 0 or more, not -1" in result.output

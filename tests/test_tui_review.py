@@ -1,0 +1,84 @@
+"""The review screen (Textual pilot): what issue #10 changed on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crb_tui import hookimpl, plugins
+from crb_tui.app_context import AppContext
+from tests.test_tui import TODAY, make_app, notifications, press, review, screen_text, settle
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def broken_plugin() -> Iterator[None]:
+    class Broken:
+        @hookimpl
+        def review_items(self, store, today):
+            raise RuntimeError("boom [b]not markup[/b]")
+
+    obj = Broken()
+    plugins.pm.register(obj, name="flaky-reviews")
+    try:
+        yield
+    finally:
+        plugins.pm.unregister(obj)
+
+
+@pytest.fixture
+def small(tmp_path: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
+        AppContext]:
+    """Two key people never touched, and one with a promise due today."""
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    context = AppContext(db_path=tmp_path / "small.db", config_path=config_file)
+    db = context.store.db
+    for pid, name in ((1, "Kai Key"), (2, "Ann Due"), (3, "Lee Key")):
+        db.execute("insert into people (id, name, tier, created, updated) values (?, ?, 'key', "
+                   "'2026-01-01', '2026-01-01')", [pid, name])
+    db.execute("insert into interactions (person_id, kind, direction, at, source, source_key) "
+               "values (2, 'call', 'mutual', '2026-11-20T10:00:00+00:00', 't', 't1')")
+    db.execute("insert into commitments (person_id, text, due, status, direction, created) "
+               "values (2, 'Send the deck', '2026-11-23', 'open', 'out', '2026-11-01')")
+    db.conn.commit()
+    context.recompute()
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+async def test_review_screen_shows_no_touch_yet_and_a_failing_plugin_once(
+    small: AppContext, broken_plugin: None
+) -> None:
+    app = make_app(small)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review(app)
+        # The failing plugin empties nothing: the promise first, then the people never touched.
+        assert [(i.person_name, i.kind) for i in screen.items] == [
+            ("Ann Due", "commitment"), ("Kai Key", "no_touch"), ("Lee Key", "no_touch")]
+        warned = [n for n in notifications(app) if "flaky-reviews" in n]
+        assert warned == ["plugin flaky-reviews: review_items failed (RuntimeError: boom "
+                          "[b]not markup[/b]); its items are left out"]
+        await press(pilot, "right")
+        text = screen_text(app)
+        assert "No touch yet" in text and "Kai Key" in text
+        assert "No touch yet: reach out; you aim for every 14 days" in text
+        # A tier on Kai does not answer "no touch yet"; a logged touch does.
+        await press(pilot, "t", "k")
+        assert screen.current is not None and screen.current.person_name == "Kai Key"
+        await press(pilot, "r")
+        # Reloading the queue does not tell the same problem again.
+        assert len([n for n in notifications(app) if "flaky-reviews" in n]) == 1
+        await press(pilot, "l", "tab", "tab", "c", "enter")
+        assert "Kai Key" not in [i.person_name for i in screen.items]
+        assert screen.done == 1
