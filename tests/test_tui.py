@@ -1362,3 +1362,38 @@ async def test_people_keys_go_where_help_says(context: AppContext) -> None:
         assert box.value == "" and box.has_focus
         await press(pilot, "4")
         assert isinstance(app.screen, SyncScreen)
+
+
+async def test_layout_uses_the_room_and_cuts_nothing(context: AppContext) -> None:
+    """80x24: the footer keeps Quit, the stage dialog shows every option whole, a long
+    "also" line wraps; 120x40: the card fills its room with more of the history."""
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "q Quit" in text.splitlines()[-1]
+        assert "…" not in "\n".join(line for line in text.splitlines() if "Also:" in line)
+        await press(pilot, "o")
+        text = screen_text(app)
+        for option in ("c contact", "t transaction", "r relationship", "p partner",
+                       "d derive from data"):
+            assert option in text, option
+        await press(pilot, "escape")
+    touches = {}
+    for size in ((80, 24), (120, 40)):
+        app = make_app(context)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await pilot.pause(0.1)
+            lines = screen_text(app).splitlines()
+            start = next(i for i, line in enumerate(lines) if "Last touches" in line)
+            shown = 0
+            for line in lines[start + 1:]:
+                if not line[2:].strip()[:4].isdigit():
+                    break
+                shown += 1
+            touches[size] = (shown, any("earlier" in line for line in lines))
+    # At 80x24 a few touches and "… and N earlier"; at 120x40 all of them (or ten or more).
+    assert touches[(80, 24)][0] >= 2 and touches[(80, 24)][1], touches
+    assert touches[(120, 40)][0] > touches[(80, 24)][0], touches
+    assert touches[(120, 40)][0] >= 10 or not touches[(120, 40)][1], touches

@@ -67,7 +67,7 @@ class CrbScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield NavBar(self.MODE)
         yield from self.body()
-        yield KeyFooter(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False, compact=True)
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -30,6 +30,9 @@ ValueDialog #kind { layout: grid; grid-size: 3; }
 .dialog-buttons Button { margin-right: 2; }
 .dialog-choices { height: auto; margin-bottom: 1; }
 .dialog-choices Button { margin-right: 1; }
+/* Narrow terminals: the options in rows of three rather than cut at the edge. */
+.-narrow .dialog-choices { layout: grid; grid-size: 3; grid-rows: 1; grid-gutter: 0 1; }
+.-narrow .dialog-choices Button { width: 1fr; margin-right: 0; }
 .dialog-hint { color: $text-muted; margin-top: 1; }
 .dialog #commitments { height: auto; max-height: 12; }
 .dialog.help { width: 100%; max-width: 150; height: 90%; }

@@ -21,6 +21,9 @@ from crb_tui.tui.widgets import history
 from crb_tui.tui.widgets.gauge import Gauge
 
 
+CARD_TOUCHES = 30
+"""The most last touches a review card shows (as many as the terminal has room for)."""
+
 class ReviewScreen(ActingScreen):
     """Walk today's queue: act on each person, or move on."""
 
@@ -38,7 +41,7 @@ class ReviewScreen(ActingScreen):
         }
         #card-name { text-style: bold; }
         #card-reason { margin-top: 1; color: $warning; text-style: bold; }
-        #card-also { color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+        #card-also { color: $text-muted; }
         #card-gauges {
             grid-size: 2;
             grid-columns: 1fr 1fr;
@@ -136,7 +139,8 @@ class ReviewScreen(ActingScreen):
 
     @work(thread=True, exit_on_error=False, group="review-card", exclusive=True)
     def _load_card(self, person_id: int) -> None:
-        page = self.gateway.run(lambda ctx: data.person_page(ctx, person_id, timeline_limit=4))
+        page = self.gateway.run(
+            lambda ctx: data.person_page(ctx, person_id, timeline_limit=CARD_TOUCHES))
         self.post_message(CardLoaded(person_id, page))
 
     def on_card_loaded(self, message: CardLoaded) -> None:
@@ -206,24 +210,50 @@ class ReviewScreen(ActingScreen):
             self.query_one("#card-history", Static).update(Content.styled("…", "$foreground-muted"))
         self._load_card(item.person_id)
 
-    def _fill_card(self, item: ReviewItem, page: dict[str, Any]) -> None:
+    def _fill_card(self, item: ReviewItem, page: dict[str, Any], retried: bool = False) -> None:
         detail, health = page["detail"], page["health"] or {}
         today = page["today"]
         self.query_one("#card-sub", Static).update(person_line(detail, health))
         for key in ("health", "trust", "value", "warmth"):
             self.query_one(f"#gauge-{key}", Gauge).value = health.get(key)
-        sections = [
-            history.block("Last touches", history.touches(detail, today, 3)),
+        rest = [
             history.block("Open commitments", history.commitments(detail, today, open_only=True)),
             history.block("Their goals", history.goals(detail, today, page["stale_goal_days"])),
         ]
         words = history.their_words(detail, today, 2)
         if words:
-            sections.append(history.block("Their words", words))
+            rest.append(history.block("Their words", words))
         remember = history.remember(detail)
         if remember:
-            sections.append(history.block("Remember", remember))
-        self.query_one("#card-history", Static).update(Content("\n").join(sections))
+            rest.append(history.block("Remember", remember))
+        # The room the card has left goes to more of the history (3 touches at 80x24, a
+        # dozen or more on a tall terminal), not to blank lines.
+        used = sum(len(block.plain.splitlines()) for block in rest)
+        rows = self._history_rows()
+        if rows <= 0 and not retried:
+            # Before the card's first layout: fill again once it has its size.
+            self.call_after_refresh(self._fill_card, item, page, retried=True)
+        room = rows - used - 2
+        limit = max(3, min(CARD_TOUCHES, room))
+        history_box = self.query_one("#card-history", Static)
+        history_box.update(Content("\n").join(
+            [history.block("Last touches", history.touches(detail, today, limit)), *rest]))
+
+    def on_resize(self) -> None:
+        # A taller or shorter terminal: as many touches as now fit.
+        item = self.current
+        if item is not None and self.card is not None and \
+                self.card["detail"]["id"] == item.person_id:
+            self.call_after_refresh(self._fill_card, item, self.card)
+
+    def _history_rows(self) -> int:
+        """Rows from the top of the card's history to the bottom of the card (0 before the
+        first layout)."""
+        box = self.query_one("#card-history", Static)
+        card = self.query_one("#card")
+        if not card.region.height:
+            return 0
+        return card.region.bottom - box.region.y - 1
 
     # -- actions ---------------------------------------------------------------------------
 

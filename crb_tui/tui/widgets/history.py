@@ -29,7 +29,7 @@ def touches(detail: dict[str, Any], today: dt.date, limit: int) -> list[Content]
         subject = safe(row["subject"]) if row["subject"] else ""
         lines.append(Content.assemble(
             "  ", (_day(row["at"]), MUTED), " ",
-            (f"{row['kind']:<10}", "bold"),
+            (f"{row['kind']:<11}", "bold"),
             (f"{DIRECTION_LABELS.get(row['direction'], row['direction']):<10}", MUTED),
             (f"\u201c{subject}\u201d" if subject else "", ""),
         ))
