@@ -20,7 +20,6 @@ from crb_tui.tui.screens.acting import ActingScreen, Target
 from crb_tui.tui.widgets import history
 from crb_tui.tui.widgets.gauge import Gauge
 
-
 CARD_TOUCHES = 30
 """The most last touches a review card shows (as many as the terminal has room for)."""
 
