@@ -75,7 +75,8 @@ class ReviewConfig:
     """People a sync or an import created in the last N days wait in the review for triage."""
     triage_limit: int = 3
     """At most this many new people to triage in one day's review (0: none), the best evidence
-    first (two-way touches, meetings, recency); the rest wait for the next days."""
+    first (two-way touches, meetings, recency); the rest wait for the next days. They have
+    these places even when late relationships would fill the day."""
 
 
 @dataclass

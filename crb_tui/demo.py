@@ -374,7 +374,45 @@ def generate(
                 counts[table] += len(rows)
             if progress is not None:
                 progress(min(people, start + CHUNK_PEOPLE), people)
+        if people >= 20:
+            _this_morning(conn, today, random.Random(seed * 7919 + 1), counts)
     return counts
+
+
+def _this_morning(
+    conn: sqlite3.Connection, today: dt.date, rng: random.Random, counts: dict[str, int]
+) -> None:
+    """What the first review of the demo shows off, on its own day, beside the new people
+    waiting for triage: a promise of yours due today, a meeting this afternoon (with its
+    brief) and a birthday. Drawn from a random stream of its own, so the rest of the data
+    set is the same with or without it."""
+    live = [row[0] for row in conn.execute(
+        "select id from people where archived = 0 and triage = 0 and tier in ('key', 'active') "
+        "and name not like '[%' order by id limit 40")]
+    if len(live) < 4:
+        return
+    promise_to, meet, born = rng.sample(live, 3)
+    day = today.isoformat()
+    next_id = {t: (conn.execute(f"select coalesce(max(id), 0) from {t}").fetchone()[0] + 1)
+               for t in ("interactions", "commitments")}
+    created = f"{(today - dt.timedelta(days=9)).isoformat()}T10:00:00+00:00"
+    name = conn.execute("select name from people where id = ?", [promise_to]).fetchone()[0]
+    first = name.split()[0]
+    conn.execute(
+        "insert into commitments (id, person_id, text, due, status, direction, created, "
+        "source, source_key) values (?, ?, ?, ?, 'open', 'out', ?, 'demo', ?)",
+        [next_id["commitments"], promise_to, f"Send {first} the revised proposal", day, created,
+         "demo:morning:promise"])
+    conn.execute(
+        "insert into interactions (id, person_id, kind, direction, at, subject, "
+        "duration_minutes, source, source_key) values (?, ?, 'meeting', 'mutual', ?, ?, 45, "
+        "'demo', ?)",
+        [next_id["interactions"], meet, f"{day}T15:00:00+00:00", "Quarterly catch-up",
+         "demo:morning:meeting"])
+    conn.execute("update people set birthday = ? where id = ?",
+                 [f"--{today.month:02d}-{today.day:02d}", born])
+    counts["commitments"] += 1
+    counts["interactions"] += 1
 
 
 _INSERTS: tuple[tuple[str, str], ...] = (

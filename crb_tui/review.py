@@ -123,10 +123,33 @@ def _queue(
     waiting = {i.person_id for i in items}
     done = 0 if include_done else len(answered.worked_on() - waiting)
     if limit is not None:
-        return items[:limit], done
+        return _fit(items, limit), done
     # The day's size is fixed: what was done today counts against it, so acting on an item
     # never pulls a new one in.
-    return items[: max(config.review.daily_limit - done, 0)], done
+    return _fit(items, max(config.review.daily_limit - done, 0)), done
+
+
+_MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
+"""Kinds that give up their place to someone new waiting for triage (a backlog of late
+relationships must not keep new people out for weeks); commitments, meetings, birthdays and
+after-care never do."""
+
+
+def _fit(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
+    """The first ``cap`` items, where the new people to triage that ``_bound_triage`` let in
+    (at most ``triage_limit``) take their places from the lowest late-relationship items."""
+    top = items[:cap]
+    waiting = [i for i in items[cap:] if i.kind == "triage"]
+    if cap <= 0 or not waiting:
+        return top
+    for new in waiting:
+        spare = next((k for k in range(len(top) - 1, -1, -1) if top[k].kind in _MAKES_ROOM),
+                     None)
+        if spare is None:
+            break
+        top[spare] = new
+    top.sort(key=lambda i: (-i.priority, i.person_name.lower(), i.person_id))
+    return top
 
 
 def _bound_triage(items: list[ReviewItem], room: int) -> list[ReviewItem]:

@@ -423,3 +423,23 @@ def test_ascii_slug_folds_names() -> None:
     assert demo.ascii_slug("van der Berg") == "vanderberg"
     assert demo.ascii_slug("Đorđević") == "dordevic"
     assert demo.ascii_slug("Müller & Söhne", "-") == "muller-sohne"
+
+
+def test_the_first_review_shows_what_the_review_can_do() -> None:
+    """On the demo's own day: a promise due today, a meeting with its brief, a birthday and
+    new people to triage, not a dozen "past cadence" cards."""
+    from crb_tui.config import Config
+    from crb_tui.review import build_review
+
+    day = dt.date(2026, 12, 1)
+    s = Store.open(None)
+    demo.generate(s, people=60, seed=7, today=day)
+    from crb_tui import health
+
+    health.compute_all(s, Config(), day)
+    kinds = [item.kind for item in build_review(s, Config(), day)]
+    assert len(kinds) == 12
+    for kind in ("commitment", "meeting", "anniversary", "triage"):
+        assert kind in kinds, kinds
+    assert kinds[0] == "commitment"
+    s.close()

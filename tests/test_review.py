@@ -351,3 +351,33 @@ def test_snooze_clears_everything_but_the_brief_of_todays_meeting(store: Store) 
     # Archived people are out of the review altogether.
     actions.archive(store, mo, today=TODAY)
     assert [i.person_name for i in review(store)] == ["Lu"]
+
+
+def test_new_people_keep_their_share_of_a_day_full_of_late_relationships() -> None:
+    """A backlog of late relationships does not keep new people out of the review for weeks:
+    up to triage_limit of them take the last places; commitments keep theirs."""
+    from crb_tui import Identity, Interaction, Person
+    from crb_tui.config import Config
+    from crb_tui.review import build_review
+
+    s = Store.open(None)
+    old = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
+    s.write([Person(name=f"Late {n:02d}", tier="key", identities=[Identity("email", f"l{n}@x.org")])
+             for n in range(20)], "t")
+    s.write([Interaction(f"l{n}", "meeting", "mutual", old, Identity("email", f"l{n}@x.org"))
+             for n in range(20)], "t")
+    recent = dt.datetime.combine(TODAY - dt.timedelta(days=2), dt.time(9), tzinfo=dt.UTC)
+    s.write([Person(name=f"New {n}", triage=True, identities=[Identity("email", f"n{n}@y.org")])
+             for n in range(5)], "mbox")
+    s.write([Interaction(f"n{n}", "email", d, recent, Identity("email", f"n{n}@y.org"))
+             for n in range(5) for d in ("in", "out")], "mbox")
+    from crb_tui import health
+
+    cfg = Config()
+    health.compute_all(s, cfg, TODAY)
+    items = build_review(s, cfg, TODAY)
+    kinds = [i.kind for i in items]
+    assert len(items) == cfg.review.daily_limit
+    assert kinds.count("triage") == cfg.review.triage_limit
+    assert kinds.count("past_cadence") == cfg.review.daily_limit - cfg.review.triage_limit
+    s.close()
