@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+from crb_tui import limits
 from crb_tui import records as r
 from crb_tui.errors import CrbError, NotFound
 from crb_tui.store import Store, iso, now_utc
@@ -184,6 +185,8 @@ def log_value(
         raise CrbError(f"unknown value kind {kind!r} (use {', '.join(r.VALUE_KINDS)})")
     if direction not in ("given", "received"):
         raise CrbError("value is either given or received")
+    if amount is not None:
+        amount = limits.amount(amount)
     _live_person(store, person_id)
     with store.db.atomic():
         cur = store.db.execute(
@@ -251,8 +254,8 @@ def set_tier(
 def set_cadence(
     store: Store, person_id: int, days: int | None, *, today: dt.date, item_kind: str | None = None
 ) -> None:
-    if days is not None and days <= 0:
-        raise CrbError(f"cadence must be a positive number of days, not {days}")
+    if days is not None:
+        days = limits.cadence_days(days)
     _update_person(store, person_id, {"cadence_days": days}, "cadence", today, item_kind)
 
 

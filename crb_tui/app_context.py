@@ -23,12 +23,13 @@ from crb_tui.errors import CrbError
 from crb_tui.identity import NoiseRules
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import Store
+from crb_tui.text import guard_logging, plain
 
 log = logging.getLogger("crb")
 
 
 def _to_stderr(line: str) -> None:
-    print(f"crb: {line}", file=sys.stderr)
+    print(f"crb: {plain(line)}", file=sys.stderr)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class AppContext:
             self.db_path = Path(self.db_path or default_db_path()).expanduser()
         if self.debug:
             logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+        guard_logging()
 
     @property
     def config(self) -> Config:

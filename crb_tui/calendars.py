@@ -29,11 +29,10 @@ from typing import Any
 
 from crb_tui.identity import normalise_email
 from crb_tui.records import Identity, Interaction, Record, Reject, Skip
+from crb_tui.text import one_line
 
 MAX_SUMMARY = 500
 ROOM_DOMAINS = ("resource.calendar.google.com",)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SPACE = re.compile(r"\s+")
 
 
 # -- meetings -----------------------------------------------------------------------------
@@ -111,10 +110,8 @@ def meeting_key(uid: str, instance: str, email: str) -> str:
 
 
 def clean_text(value: Any, limit: int = MAX_SUMMARY) -> str | None:
-    if value is None:
-        return None
-    text = _SPACE.sub(" ", _CONTROL.sub(" ", str(value))).strip()
-    return text[:limit] or None
+    """One line of text: white space collapsed, control characters removed (crb_tui.text)."""
+    return one_line(value, limit)
 
 
 def meeting_records(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
-import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -15,17 +13,18 @@ from typing import Any
 
 import click
 
-from crb_tui import __version__, actions, plugins
+from crb_tui import __version__, actions, params, plugins
 from crb_tui.app_context import AppContext
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
-from crb_tui.text import plain
+from crb_tui.files import check_target, replace_private
+from crb_tui.text import json_text, plain
 
 SCREENS = ("review", "dashboard", "people")
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str))
+    click.echo(json_text(data, indent=2, sort_keys=False, default=str))
 
 
 def _ctx() -> AppContext:
@@ -47,11 +46,7 @@ class CrbGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            # One line, like every other error, with where to look for help.
-            where = exc.ctx.command_path if exc.ctx else "crb"
-            err = CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
-            err.exit_code = exc.exit_code
-            raise err from exc
+            raise _usage_error(exc) from exc
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except CrbError as exc:
@@ -66,6 +61,12 @@ class CrbGroup(click.Group):
             err = CrbClickError(f"unexpected {type(exc).__name__}: {exc} (run with --debug)")
             err.exit_code = 2
             raise err from exc
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _usage_error(exc) from exc
 
     def _plugin_commands(
         self, ctx: click.Context, *, keep: bool = False
@@ -96,6 +97,19 @@ class CrbGroup(click.Group):
         if command is not None:
             return command
         return self._plugin_commands(ctx, keep=True).get(cmd_name)
+
+
+USAGE_EXIT = 1
+"""Exit status of a usage error (an unknown option, a bad value): 1, as for every error the user
+can fix; 2 is left for the unexpected (docs/cli.md)."""
+
+
+def _usage_error(exc: click.UsageError) -> CrbClickError:
+    """One line, like every other error, with where to look for help."""
+    where = exc.ctx.command_path if exc.ctx else "crb"
+    err = CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
+    err.exit_code = USAGE_EXIT
+    return err
 
 
 def _app_from(params: dict[str, Any]) -> AppContext:
@@ -160,7 +174,7 @@ def _open_app(app: AppContext, screen: str | None) -> None:
 
 
 @cli.command()
-@click.option("--people", "n_people", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--people", "n_people", type=params.COUNT, default=60, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--replace", is_flag=True, help="Replace what the database holds.")
 @click.option("--json", "as_json", is_flag=True)
@@ -186,7 +200,7 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
         return
     for s in summaries:
         status = "ok" if s.ok else "FAILED"
-        head = f"{s.source}: {status}" + (" (dry run: nothing written)" if dry_run else "")
+        head = f"{plain(s.source)}: {status}" + (" (dry run: nothing written)" if dry_run else "")
         click.echo(head)
         click.echo(
             f"  seen {s.seen}, imported {s.imported}, updated {s.updated}, merged {s.merged}, "
@@ -243,6 +257,8 @@ def import_(
     from crb_tui.importing import import_paths
 
     app = _ctx()
+    if rejects is not None:
+        check_target(rejects, "rejects file")  # before anything is imported
     columns: dict[str, str] = {}
     for item in mapping:
         field_name, sep, column = item.partition("=")
@@ -259,10 +275,10 @@ def import_(
     )
     _print_summaries(summaries, as_json, dry_run)
     if rejects is not None:
-        with open(rejects, "w", encoding="utf-8") as fh:
+        with replace_private(rejects, "rejects file") as fh:
             for s in summaries:
                 for item in s.rejected:
-                    fh.write(json.dumps({"source": s.source, **item}, ensure_ascii=False) + "\n")
+                    fh.write(json_text({"source": s.source, **item}) + "\n")
     if any(not s.ok for s in summaries):
         sys.exit(1)
 
@@ -321,7 +337,7 @@ def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
     default="name",
     show_default=True,
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--limit", type=params.COUNT, default=None)
 @click.option("--all", "include_archived", is_flag=True, help="Include archived people.")
 @click.option("--json", "as_json", is_flag=True)
 def people(
@@ -346,10 +362,10 @@ def people(
         org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
         last = (row["last_touch"] or "")[:10]
         flag = " [new]" if row["triage"] else ""
-        click.echo(
-            f"{row['id']:>6}  {plain(row['name'], one_line=True)}{org}{flag}  "
-            f"health {health}  {stage}  {row['tier']}  last {last or 'never'}"
-        )
+        click.echo(plain(
+            f"{row['id']:>6}  {row['name']}{org}{flag}  "
+            f"health {health}  {stage}  {row['tier']}  last {last or 'never'}", one_line=True
+        ))
 
 
 @cli.command()
@@ -371,38 +387,38 @@ def show(person: str, as_json: bool) -> None:
     p = lambda v: plain(v, one_line=True)  # noqa: E731
     org = f", {p(detail['organization'])}" if detail["organization"] else ""
     title = f" - {p(detail['title'])}" if detail["title"] else ""
-    click.echo(f"{p(detail['name'])}{org}{title}  (id {pid}, tier {detail['tier']})")
+    click.echo(p(f"{p(detail['name'])}{org}{title}  (id {pid}, tier {detail['tier']})"))
     for ident in detail["identities"]:
-        click.echo(f"  {ident['kind']}: {p(ident['value'])}")
+        click.echo(p(f"  {ident['kind']}: {ident['value']}"))
     if detail.get("birthday"):
         from crb_tui.quantities import describe_birthday
 
         click.echo(f"  birthday: {describe_birthday(p(detail['birthday']))}")
     for key, value in (detail.get("details") or {}).items():
-        click.echo(f"  {p(key)}: {p(value if isinstance(value, str) else json.dumps(value))}")
+        click.echo(f"  {p(key)}: {p(value if isinstance(value, str) else str(value))}")
     click.echo("")
-    click.echo(health.describe(h))
+    click.echo(plain(health.describe(h)))
     if detail["goals"]:
         click.echo("\nGoals:")
         for g in detail["goals"]:
             mark = "" if g["active"] else " (retired)"
-            click.echo(f"  - {p(g['text'])} (confirmed {g['confirmed_at'][:10]}){mark}")
+            click.echo(p(f"  - {g['text']} (confirmed {g['confirmed_at'][:10]}){mark}"))
     open_c = [c for c in detail["commitments"] if c["status"] == "open"]
     if open_c:
         click.echo("\nOpen commitments:")
         for c in open_c:
             who = "you" if c["direction"] == "out" else "they"
-            click.echo(f"  #{c['id']} {who}: {p(c['text'])} (due {c['due']})")
+            click.echo(p(f"  #{c['id']} {who}: {c['text']} (due {c['due']})"))
     if detail["notes"]:
         click.echo("\nNotes:")
         for n in detail["notes"][:10]:
             mark = "their words: " if n["their_words"] else ""
-            click.echo(f"  {n['at'][:10]} {mark}{p(n['text'])}")
+            click.echo(p(f"  {n['at'][:10]} {mark}{n['text']}"))
     if detail["interactions"]:
         click.echo(f"\nLast touches ({detail['interaction_count']} in all):")
         for i in detail["interactions"][:10]:
             subject = f" {p(i['subject'])}" if i["subject"] else ""
-            click.echo(f"  {i['at'][:10]} {i['kind']} {i['direction']}{subject}")
+            click.echo(p(f"  {i['at'][:10]} {i['kind']} {i['direction']}{subject}"))
 
 
 # -- actions -------------------------------------------------------------------------------
@@ -483,8 +499,8 @@ def promise(person: str, text: str, due: str, theirs: bool, as_json: bool) -> No
     )
 
 
-@cli.command()
-@click.argument("commitment", type=int)
+@cli.command(cls=params.NumbersCommand)
+@click.argument("commitment", type=params.ID)
 @click.option("--broken", is_flag=True, help="Mark it broken instead of kept.")
 @click.option("--json", "as_json", is_flag=True)
 def done(commitment: int, broken: bool, as_json: bool) -> None:
@@ -508,7 +524,7 @@ def done(commitment: int, broken: bool, as_json: bool) -> None:
 )
 @click.option("--given/--received", "given", required=True)
 @click.option("--note", default=None)
-@click.option("--amount", type=float, default=None)
+@click.option("--amount", type=params.AMOUNT, default=None, help="A finite number, 0 or more.")
 @click.option("--json", "as_json", is_flag=True)
 def value(
     person: str, kind: str, given: bool, note: str | None, amount: float | None, as_json: bool
@@ -581,15 +597,12 @@ def tier(person: str, tier_name: str, as_json: bool) -> None:
     _done(as_json, {"person_id": pid, "tier": tier_name}, f"{_name(app, pid)} is now {tier_name}.")
 
 
-@cli.command()
+@cli.command(cls=params.NumbersCommand)
 @click.argument("person")
-@click.argument("days_text", metavar="DAYS")
+@click.argument("days", type=params.CADENCE_DAYS)
 @click.option("--json", "as_json", is_flag=True)
-def cadence(person: str, days_text: str, as_json: bool) -> None:
+def cadence(person: str, days: int, as_json: bool) -> None:
     """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y."""
-    from crb_tui.quantities import parse_days
-
-    days = parse_days(days_text)
     app = _ctx()
     pid = app.store.resolve_person(person)
     actions.set_cadence(app.store, pid, days, today=app.today())
@@ -736,17 +749,25 @@ def export(fmt: str, output: Path | None) -> None:
     from crb_tui.export import write_json_export, write_people_csv
 
     app = _ctx()
-    fh = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-    try:
-        if output:
-            os.chmod(output, 0o600)
+    if output is None:
+        if fmt == "json":
+            write_json_export(app.store, sys.stdout)
+        else:
+            write_people_csv(app.store, sys.stdout, to_terminal=_is_terminal(sys.stdout))
+        return
+    # A new 0600 file renamed over OUTPUT at the end: never written through a symlink.
+    with replace_private(output, "export") as fh:
         if fmt == "json":
             write_json_export(app.store, fh)
         else:
             write_people_csv(app.store, fh)
-    finally:
-        if output:
-            fh.close()
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 @cli.command()
@@ -778,10 +799,10 @@ def plugins_cmd(as_json: bool) -> None:
         click.echo("No plugins loaded.")
     for info in infos:
         version = f" {info.version}" if info.version else ""
-        click.echo(f"{info.name}{version}")
-        click.echo(f"  hooks: {', '.join(info.hooks) or 'none'}")
+        click.echo(plain(f"{info.name}{version}", one_line=True))
+        click.echo(plain(f"  hooks: {', '.join(info.hooks) or 'none'}", one_line=True))
         if info.sources:
-            click.echo(f"  sources: {', '.join(info.sources)}")
+            click.echo(plain(f"  sources: {', '.join(info.sources)}", one_line=True))
 
 
 @cli.group()
@@ -830,7 +851,7 @@ def doctor(as_json: bool) -> None:
 
 @cli.command()
 @click.option("--date", "date_text", default=None, help="Build the review for this day.")
-@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--limit", type=params.COUNT, default=None)
 @click.option("--json", "as_json", is_flag=True)
 def review(date_text: str | None, limit: int | None, as_json: bool) -> None:
     """Today's review: who needs you today, why, and what to do."""

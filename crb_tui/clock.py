@@ -63,11 +63,26 @@ def now_utc() -> dt.datetime:
 
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2200, 12, 31)
+"""Dates a user gives (``--due``, ``--at``, ``--date``, a snooze, ``CRB_TODAY``) lie between
+these: anything else is a typo, and dates near the calendar's ends overflow date arithmetic."""
+
+_HOW = "use YYYY-MM-DD, today, tomorrow, +3d/+2w/+1m, a weekday, next week or next month"
+
+
+def _in_range(day: dt.date, text: str, what: str) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CrbError(
+            f"{what}: {text!r} is out of range (dates from {FIRST_DAY} to {LAST_DAY})"
+        )
+    return day
+
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SPANS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "month": 30,
           "months": 30}
-_OFFSET = re.compile(r"(?:in\s+)?([+-]?)(\d{1,5})\s*([a-z]+)")
+_OFFSET = re.compile(r"(?:in\s+)?([+-]?)(\d+)\s*([a-z]+)")
 
 
 def _weekday(word: str) -> int | None:
@@ -102,39 +117,42 @@ def _named_day(raw: str, base: dt.date) -> dt.date | None:
 
 def parse_date(text: str, *, what: str = "date", base: dt.date | None = None) -> dt.date:
     """A date as the user types it: ``2026-03-01``, ``today``, ``tomorrow``, ``+3d``, ``-1m``,
-    ``3d``/``2w``/``in 2 weeks``, ``friday``, ``next friday``, ``next week``, ``next month``."""
+    ``3d``/``2w``/``in 2 weeks``, ``friday``, ``next friday``, ``next week``, ``next month``;
+    between :data:`FIRST_DAY` and :data:`LAST_DAY`."""
     raw = " ".join(str(text).strip().lower().split())
     base = base or today()
     if raw in _RELATIVE:
-        return base + dt.timedelta(days=_RELATIVE[raw])
+        return _in_range(base + dt.timedelta(days=_RELATIVE[raw]), text, what)
     offset = _OFFSET.fullmatch(raw)
     if offset and offset.group(3) in _SPANS:
-        n = int(offset.group(2)) * (-1 if offset.group(1) == "-" else 1)
-        try:
-            return base + dt.timedelta(days=_SPANS[offset.group(3)] * n)
-        except OverflowError:
-            raise CrbError(f"{what}: {text!r} is too far away") from None
+        digits = offset.group(2)
+        days = int(digits) * _SPANS[offset.group(3)] if len(digits) <= 9 else None
+        if days is None or days > (LAST_DAY - FIRST_DAY).days:
+            raise CrbError(f"{what}: {text!r} is too far off (dates from {FIRST_DAY} to "
+                           f"{LAST_DAY})")
+        days = -days if offset.group(1) == "-" else days
+        return _in_range(base + dt.timedelta(days=days), text, what)
     named = _named_day(raw, base)
     if named is not None:
-        return named
+        return _in_range(named, text, what)
     try:
-        return dt.date.fromisoformat(raw)
+        return _in_range(dt.date.fromisoformat(raw), text, what)
     except ValueError:
         pass
     try:
-        return dt.datetime.fromisoformat(raw).date()
+        return _in_range(dt.datetime.fromisoformat(raw).date(), text, what)
     except ValueError:
-        raise CrbError(
-            f"{what}: {text!r} is not a date (use YYYY-MM-DD, today, tomorrow, +3d/+2w/+1m, "
-            "a weekday, next week or next month)"
-        ) from None
+        raise CrbError(f"{what}: {text!r} is not a date ({_HOW})") from None
 
 
 def parse_datetime(text: str, tz: dt.tzinfo, *, what: str = "date") -> dt.datetime:
+    """A moment as the user types it (``2026-03-01T14:30``, or any date :func:`parse_date` reads,
+    at noon), between :data:`FIRST_DAY` and :data:`LAST_DAY`."""
     raw = str(text).strip()
     try:
         value = dt.datetime.fromisoformat(raw)
-        return value if value.tzinfo else value.replace(tzinfo=tz)
     except ValueError:
         day = parse_date(raw, what=what, base=now(tz_name=None).astimezone(tz).date())
         return dt.datetime.combine(day, dt.time(12, 0), tzinfo=tz)
+    _in_range(value.date(), text, what)
+    return value if value.tzinfo else value.replace(tzinfo=tz)

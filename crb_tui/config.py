@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -279,6 +280,7 @@ def load_config(path: Path | None, *, must_exist: bool = False) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise CrbError(f"{path}: cannot read config: {exc}") from exc
     config = _build(Config, data, "", str(path))
+    _check_values(config, str(path))
     _check_no_secrets(config.sources, str(path))
     _check_review(config.review, str(path))
     config.path = path
@@ -292,6 +294,74 @@ def _check_review(review: ReviewConfig, file: str) -> None:
         value = getattr(review, key)
         if value < least:
             raise CrbError(f"{file}: review.{key} should be {least} or more, not {value}")
+
+
+# The range of every number in the config, by key: a value outside is refused naming the file
+# and the key (a negative daily limit, a zero half-life, NaN and infinities...).
+_DAYS = (1, 36500)
+_SHARE = (0.0, 1.0)
+_GAUGE = (0, 100)
+_RANGES: dict[str, tuple[float, float]] = {
+    "cadence.key": (0, 3650), "cadence.active": (0, 3650), "cadence.network": (0, 3650),
+    "cadence.none": (0, 3650),
+    "review.daily_limit": (1, 1000), "review.stale_goal_days": _DAYS,
+    "review.aftercare_days": (1, 3650), "review.new_people_days": (0, 3650),
+    "health.warmth_grace_cadences": (0.0, 100.0),
+    "health.warmth_half_life_cadences": (0.01, 100.0),
+    "health.uncadenced_days": (1, 3650),
+    "health.trust_prior": (0.0, 1000.0), "health.trust_prior_mean": _SHARE,
+    "health.trust_late_credit": _SHARE, "health.trust_overdue_credit": _SHARE,
+    "health.trust_consistency_windows": (1, 24), "health.trust_consistency_prior": (0.0, 1000.0),
+    "health.trust_weight_commitments": (0.0, 100.0),
+    "health.trust_weight_consistency": (0.0, 100.0),
+    "health.trust_weight_reciprocity": (0.0, 100.0),
+    "health.value_half_life_days": (1.0, 36500.0), "health.value_points": (0.0, 1000.0),
+    "health.value_scale": (0.01, 1e6), "health.health_warmth_floor": _SHARE,
+    "health.relationship_days": _DAYS, "health.relationship_trust": _GAUGE,
+    "health.relationship_value": _GAUGE, "health.relationship_reciprocity": _SHARE,
+    "health.partner_days": _DAYS, "health.partner_trust": _GAUGE, "health.partner_value": _GAUGE,
+    "health.one_sided_high": _GAUGE, "health.one_sided_low": _GAUGE,
+    "health.trend_window_days": (1, 3650), "health.trend_threshold": _GAUGE,
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "identity.create_people_from": ("sent", "any", "never"),
+}
+
+
+def _check_values(config: Config, file: str) -> None:
+    """Every number within its range (``_RANGES``), every choice one of its values, the time
+    zone and phone region real: else one line naming the file and the key."""
+    for key, (lo, hi) in _RANGES.items():
+        section, name = key.split(".")
+        value = getattr(getattr(config, section), name)
+        items = (
+            value.items() if isinstance(value, dict)
+            else ((f"[{i}]", v) for i, v in enumerate(value)) if isinstance(value, list)
+            else [("", value)]
+        )
+        for suffix, item in items:
+            where = f"{key}.{suffix}" if isinstance(value, dict) else f"{key}{suffix}"
+            if not lo <= item <= hi:  # (NaN compares false: refused too)
+                raise CrbError(f"{file}: {where} = {item!r} is out of range (from {lo} to {hi})")
+    for key, allowed in _CHOICES.items():
+        section, name = key.split(".")
+        value = getattr(getattr(config, section), name)
+        if value not in allowed:
+            raise CrbError(
+                f"{file}: {key} = {value!r} is not one of {', '.join(map(repr, allowed))}"
+            )
+    if config.me.timezone:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(config.me.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise CrbError(f"{file}: me.timezone = {config.me.timezone!r} is not a time zone "
+                           '(use an IANA name such as "Europe/Paris")') from None
+    region = config.identity.default_region
+    if region and not (len(region) == 2 and region.isascii() and region.isalpha()):
+        raise CrbError(f"{file}: identity.default_region = {region!r} should be a two-letter "
+                       'region such as "GB"')
 
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
@@ -349,6 +419,8 @@ def source_config(config: Config, name: str, schema: dict[str, Any]) -> dict[str
                 f"{file}: sources.{name}.{key} should be {type(default).__name__}, "
                 f"not {type(value).__name__} {value!r}"
             )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CrbError(f"{file}: sources.{name}.{key} = {value!r} is not a finite number")
         merged[key] = value
     return merged
 
@@ -371,16 +443,13 @@ def starter_config() -> dict[str, Any]:
 
 
 def write_starter(path: Path) -> Path:
+    from crb_tui.files import open_new_private
+
     path = Path(path).expanduser()
-    if path.exists():
-        raise CrbError(f"{path} already exists; not overwriting it")
-    path.parent.mkdir(parents=True, exist_ok=True)
     # The commented example (every setting, what it does, its default), as config.example.toml.
     from crb_tui.config_example import example_toml
 
     text = example_toml()
-    # Created 0600 from the start (no moment when others could read it), never over a file.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
+    with os.fdopen(open_new_private(path, "config"), "wb") as fh:
         fh.write(text.encode("utf-8"))
     return path

@@ -388,7 +388,8 @@ def _this_morning(
     set is the same with or without it."""
     live = [row[0] for row in conn.execute(
         "select id from people where archived = 0 and triage = 0 and tier in ('key', 'active') "
-        "and name not like '[%' order by id limit 40")]
+        "and name not like '[%' and exists (select 1 from identities d where d.person_id = "
+        "people.id) order by id limit 40")]
     if len(live) < 4:
         return
     promise_to, meet, born = rng.sample(live, 3)
@@ -404,10 +405,10 @@ def _this_morning(
         [next_id["commitments"], promise_to, f"Send {first} the revised proposal", day, created,
          "demo:morning:promise"])
     conn.execute(
-        "insert into interactions (id, person_id, kind, direction, at, subject, "
-        "duration_minutes, source, source_key) values (?, ?, 'meeting', 'mutual', ?, ?, 45, "
-        "'demo', ?)",
-        [next_id["interactions"], meet, f"{day}T15:00:00+00:00", "Quarterly catch-up",
+        "insert into interactions (id, person_id, identity_id, kind, direction, at, subject, "
+        "duration_minutes, source, source_key) values (?, ?, (select min(id) from identities "
+        "where person_id = ?), 'meeting', 'mutual', ?, ?, 45, 'demo', ?)",
+        [next_id["interactions"], meet, meet, f"{day}T15:00:00+00:00", "Quarterly catch-up",
          "demo:morning:meeting"])
     conn.execute("update people set birthday = ? where id = ?",
                  [f"--{today.month:02d}-{today.day:02d}", born])

@@ -7,6 +7,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import platformdirs
+
 from crb_tui import plugins
 from crb_tui.config import load_config, source_config
 from crb_tui.errors import CrbError
@@ -24,6 +26,30 @@ def _mode_ok(path: Path) -> tuple[bool, str]:
     if mode & 0o077:
         return False, f"{path} is mode {mode:o}; run `chmod 600 {path}` (it holds private data)"
     return True, f"{path} is mode {mode:o}"
+
+
+def token_files(sources: dict[str, dict[str, Any]]) -> list[Path]:
+    """Token files CRB may hold: ``*-token.json`` in its data folder (where sources keep them by
+    default) and every ``token_file`` a ``[sources.NAME]`` table names."""
+    found: list[Path] = []
+    data_dir = Path(platformdirs.user_data_dir("crb"))
+    if data_dir.is_dir():
+        found.extend(sorted(data_dir.glob("*-token.json")))
+    for table in sources.values():
+        for key, value in table.items() if isinstance(table, dict) else ():
+            if key.endswith("token_file") and isinstance(value, str) and value.strip():
+                found.append(Path(value.strip()).expanduser())
+    return list(dict.fromkeys(found))
+
+
+def _token_check(path: Path) -> dict[str, Any] | None:
+    if path.is_symlink():
+        return _check("token file", False, f"{path} is a symbolic link; CRB refuses to read or "
+                      "write tokens through one: point token_file at the real file")
+    if not path.exists():
+        return None  # not authorised yet
+    ok, detail = _mode_ok(path)
+    return _check("token file", ok, detail)
 
 
 def run_checks(app: AppContext) -> list[dict[str, Any]]:
@@ -64,6 +90,10 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
             checks.append(_check("database permissions", *db_mode))
     except CrbError as exc:
         checks.append(_check("database", False, str(exc)))
+    for path in token_files(config.sources):
+        check = _token_check(path)
+        if check is not None:
+            checks.append(check)
     try:
         app.load_plugins()
         infos = plugins.describe()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from crb_tui.errors import CrbError
+from crb_tui.files import create_private
 from crb_tui.store import Store
+from crb_tui.text import json_text, plain
 
 EXPORT_FORMAT = "crb-export"
 EXPORT_VERSION = 1
@@ -52,7 +52,8 @@ def export_document(store: Store) -> dict[str, Any]:
 
 
 def dump_json(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    # Control, bidi and zero-width characters are escaped (\u202e): the same text once parsed.
+    return json_text(document, indent=1, sort_keys=True) + "\n"
 
 
 def write_json_export(store: Store, out: io.TextIOBase | Any) -> None:
@@ -114,8 +115,9 @@ def restore_document(store: Store, document: Any, *, where: str = "export") -> d
     return counts
 
 
-def write_people_csv(store: Store, out: Any) -> int:
-    """One row per live person with their identities joined: for spreadsheets, not for restore."""
+def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> int:
+    """One row per live person with their identities joined: for spreadsheets, not for restore.
+    ``to_terminal``: the text is shown as ``crb people`` shows it (crb_tui.text.plain)."""
     writer = csv.writer(out)
     writer.writerow(
         [
@@ -149,7 +151,9 @@ def write_people_csv(store: Store, out: Any) -> int:
     """
     n = 0
     for row in store.db.execute(sql):
-        writer.writerow(["" if v is None else v for v in row])
+        cells = ["" if v is None else v for v in row]
+        writer.writerow([plain(v) if isinstance(v, str) else v for v in cells] if to_terminal
+                        else cells)
         n += 1
     return n
 
@@ -157,13 +161,9 @@ def write_people_csv(store: Store, out: Any) -> int:
 def backup(store: Store, target: Path) -> Path:
     """A consistent copy of the live database (SQLite online backup), created with mode 0600."""
     target = Path(target).expanduser()
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise CrbError(f"{target} is a folder; give a file name for the backup")
-    if target.exists():
-        raise CrbError(f"{target} already exists; not overwriting it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
+    create_private(target, "backup")
     dest = sqlite3.connect(str(target))
     try:
         store.db.conn.backup(dest)

@@ -38,6 +38,7 @@ from email.utils import getaddresses, parsedate_tz
 
 from crb_tui.identity import normalise_email
 from crb_tui.records import Identity, Interaction, Record, Reject, Skip
+from crb_tui.text import one_line
 
 DEFAULT_SKIP_LABELS: tuple[str, ...] = ("Spam", "Trash", "Chat", "Chats", "Draft", "Drafts")
 """Gmail labels whose messages are never interactions (Takeout names chats "Chat")."""
@@ -47,9 +48,6 @@ BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 MAX_SUBJECT = 500
 MAX_NAME = 200
 
-# Strings going to the store never carry control characters (shown literally, DESIGN §7).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SPACE = re.compile(r"\s+")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _COMMENT = re.compile(r"\([^()]*\)")
 _NUMERIC_ZONE = re.compile(r"(?<![\d:])[+-]\d{4}\b")
@@ -134,11 +132,8 @@ def decode_words(value: str | None) -> str:
 
 
 def clean_text(value: str | None, limit: int = MAX_SUBJECT) -> str | None:
-    """One line of displayable text: whitespace collapsed, control characters removed."""
-    if not value:
-        return None
-    text = _SPACE.sub(" ", _CONTROL.sub(" ", value)).strip()
-    return text[:limit] or None
+    """One line of text: white space collapsed, control characters removed (crb_tui.text)."""
+    return one_line(value, limit)
 
 
 # -- headers ------------------------------------------------------------------------------

@@ -9,29 +9,26 @@ import math
 import re
 
 from crb_tui.errors import CrbError
-
-MAX_CADENCE_DAYS = 3650
-"""Ten years: more than that is no cadence."""
+from crb_tui.limits import MAX_CADENCE_DAYS
 
 MAX_AMOUNT = 1e12
 
 _UNIT_DAYS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "week": 7, "weeks": 7,
               "m": 30, "mo": 30, "month": 30, "months": 30, "y": 365, "yr": 365, "year": 365,
               "years": 365}
-_DAYS = re.compile(r"(?:every\s+)?(\d{1,6})\s*([a-z]*)")
+_DAYS = re.compile(r"(?:every\s+)?(\d+)\s*([a-z]*)")
 
 
 def parse_days(text: str, *, what: str = "cadence") -> int:
     """Whole days from ``14``, ``14d``, ``2w``, ``3m`` (30 days), ``1y``, ``2 weeks``."""
     raw = str(text).strip().lower()
     found = _DAYS.fullmatch(raw)
-    if not found or found.group(2) not in ("", *_UNIT_DAYS):
-        raise CrbError(f"{what}: {text!r} is not a number of days "
-                       "(write 14, 14d, 2w, 3m or 1y)")
-    days = int(found.group(1)) * _UNIT_DAYS.get(found.group(2), 1)
-    if not 1 <= days <= MAX_CADENCE_DAYS:
-        raise CrbError(f"{what}: {text!r} is {days} days; give 1 to {MAX_CADENCE_DAYS} days")
-    return days
+    if found and found.group(2) in ("", *_UNIT_DAYS) and len(found.group(1)) <= 9:
+        days = int(found.group(1)) * _UNIT_DAYS.get(found.group(2), 1)
+        if 1 <= days <= MAX_CADENCE_DAYS:
+            return days
+    raise CrbError(f"{what} must be a positive number of days up to {MAX_CADENCE_DAYS}, "
+                   f"not {text} (write 14, 14d, 2w, 3m or 1y)")
 
 
 _AMOUNT = re.compile(r"(\d[\d,_ ]*(?:\.\d+)?|\.\d+)\s*([km]?)")

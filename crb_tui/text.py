@@ -1,26 +1,129 @@
-"""Showing untrusted text safely: no terminal control sequences, ever."""
+"""Untrusted text and the terminal: the one place that decides what may reach a screen.
+
+Names, notes, subjects and whatever else came from a file, a server or a plugin may carry
+characters a terminal acts on or that change what is shown without being seen:
+
+- C0 controls (ESC, BEL, BS, CR...) and DEL: shown in caret notation, ``^[`` ``^G`` ``^H``
+  ``^M`` ``^?`` (as ``cat -v`` shows them);
+- C1 controls (U+0080-U+009F, which include the one-byte CSI), bidi overrides, embeddings and
+  isolates (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C), zero-width and other
+  invisible format characters (U+200B-U+200D, U+2060, U+FEFF, Unicode category Cf) and the line
+  and paragraph separators U+2028/U+2029: shown as ``<U+202E>``.
+
+:func:`plain` does that for every line the CLI prints and every string the app shows;
+:func:`json_text` escapes the same characters in JSON as ``\\u202e`` (the same string once
+parsed); :func:`one_line` is what importers use to make a header or summary one line. What is
+stored keeps the original text: only what is shown changes.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 import re
+from typing import Any
 
-# C0 controls except tab/newline, DEL, and C1 controls (which include CSI as one byte).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""C0 controls except tab and newline, DEL, and C1 controls."""
+
+# Unicode's format characters (category Cf: bidi controls, zero-width characters, the BOM,
+# tag characters...) and the line and paragraph separators (Zl, Zp), as of Unicode 14.
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _FORMAT + "]")
+"""Everything :func:`plain` makes visible (tab and newline aside, see ``one_line``)."""
+
+_BREAKS = re.compile(r"[\t\n]")
+_SPACE = re.compile(r"\s+")
 
 
-def _visible(match: re.Match[str]) -> str:
-    ch = match.group(0)
+def visible(ch: str) -> str:
+    """How one unsafe character is shown: ``^[`` for ESC, ``^?`` for DEL, ``<U+202E>`` else."""
     code = ord(ch)
     if code < 0x20:
         return "^" + chr(code + 0x40)
-    return f"\\x{code:02x}"
+    if code == 0x7F:
+        return "^?"
+    return f"<U+{code:04X}>"
+
+
+def _visible(match: re.Match[str]) -> str:
+    return visible(match.group(0))
 
 
 def plain(text: object, *, one_line: bool = False) -> str:
-    """``text`` with control characters made visible (ESC becomes ``^[``), safe to print."""
+    """``text`` safe to print: every unsafe character made visible (see the module's doc);
+    with ``one_line``, tabs and newlines become spaces."""
     if text is None:
         return ""
-    value = _CONTROL.sub(_visible, str(text))
+    value = UNSAFE.sub(_visible, str(text))
     if one_line:
-        value = value.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+        value = _BREAKS.sub(" ", value)
     return value
+
+
+def is_safe(text: str) -> bool:
+    return UNSAFE.search(text) is None
+
+
+def one_line(value: Any, limit: int) -> str | None:
+    """One line of text for the store (a mail subject, an event summary, a display name):
+    control characters and runs of white space become one space, cut to ``limit``; ``None``
+    when nothing is left."""
+    if value is None:
+        return None
+    text = _SPACE.sub(" ", CONTROL.sub(" ", str(value))).strip()
+    return text[:limit] or None
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code > 0xFFFF:
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines as :func:`plain` shows text (a plugin's or a server's words end up in them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return plain(super().format(record))
+
+
+def guard_logging() -> None:
+    """Make the log lines that reach standard error safe: Python's last-resort handler (warnings
+    when logging is not set up) and every handler on the root logger (``--debug``)."""
+    handlers = [logging.lastResort, *logging.getLogger().handlers]
+    for handler in handlers:
+        if handler is not None and not isinstance(handler.formatter, SafeFormatter):
+            fmt = handler.formatter._fmt if handler.formatter else None
+            handler.setFormatter(SafeFormatter(fmt))
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
+
+
+def json_text(data: Any, **kwargs: Any) -> str:
+    """``json.dumps(data, ensure_ascii=False, **kwargs)`` with every unsafe character escaped
+    (``\\u0085``, ``\\u202e``): still valid JSON and the same data once parsed, but nothing in it
+    acts on a terminal. A NaN or an infinity (not JSON) is written as ``null``."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, **kwargs)
+    except ValueError:
+        # A NaN or infinity stored before amounts were checked: null, as it is not a number.
+        text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, **kwargs)
+    # Outside strings JSON is ASCII punctuation, digits and keywords: every match is in a string.
+    return UNSAFE.sub(_json_escape, text)

@@ -98,7 +98,7 @@ def _contacts(folder: Path) -> Path:
         (["show", "nobody-at-all"], "no person matches 'nobody-at-all'"),
         (["promise", "ann@acme.com", "x", "--due", "2020-01-01"], "in the past"),
         (["promise", "ann@acme.com", "x", "--due", "next blursday"], "is not a date"),
-        (["cadence", "ann@acme.com", "0"], "give 1 to 3650 days"),
+        (["cadence", "ann@acme.com", "0"], "days up to 3650, not 0"),
         (["tier", "ann@acme.com", "vip"], "Invalid value for 'TIER'"),
         (["done", "999"], "no commitment with id 999"),
         (["merge", "ann@acme.com"], "merge needs two people"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import re
 import sqlite3
 from collections import Counter
@@ -17,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from crb_tui import records as r
 from crb_tui.clock import now_utc
 from crb_tui.errors import Ambiguous, CrbError, NotFound
+from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, normalise
+from crb_tui.limits import MAX_ID
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -149,12 +150,11 @@ class Store:
             store_path = None
         else:
             store_path = Path(path).expanduser()
+            refuse_symlink(store_path, "database")
             if store_path.exists():
                 _check_is_sqlite(store_path)
             else:
-                store_path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(store_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-                os.close(fd)
+                create_private(store_path, "database")
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 _check_foreign(conn, store_path)
@@ -305,7 +305,7 @@ class Store:
         if not text:
             raise NotFound("no person given")
         live = "" if include_merged else " and merged_into is null"
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID:
             rows = list(self.db.query(f"select id from people where id = ?{live}", [int(text)]))
             if rows:
                 return rows[0]["id"]
@@ -925,8 +925,4 @@ def _check_foreign(conn: sqlite3.Connection, path: Path) -> None:
 
 def _restrict_permissions(path: Path) -> None:
     for candidate in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
-        try:
-            if candidate.exists():
-                os.chmod(candidate, 0o600)
-        except OSError:
-            pass
+        restrict(candidate)

@@ -165,8 +165,8 @@ def person_line(detail: dict[str, Any], health: dict[str, Any] | None) -> Conten
         parts.append(safe(detail["organization"]))
     if detail.get("title"):
         parts.append(safe(detail["title"]))
-    parts.append(f"tier {detail.get('tier') or 'none'}")
+    parts.append(f"tier {safe(detail.get('tier') or 'none')}")
     stage = detail.get("stage_override") or (health or {}).get("stage")
     if stage:
-        parts.append(stage + (" (set by you)" if detail.get("stage_override") else ""))
+        parts.append(safe(stage) + (" (set by you)" if detail.get("stage_override") else ""))
     return Content(" · ".join(parts))

@@ -112,7 +112,16 @@ class FileTokenStore(TokenStore):
         self.path = path
         self.where = str(path)
 
+    def _refuse_link(self) -> None:
+        if self.path.is_symlink():
+            raise AuthError(f"the token file {self.path} is a symbolic link; CRB does not read, "
+                            "write or chmod tokens through one: set token_file to the real file")
+
+    def check(self) -> None:
+        self._refuse_link()
+
     def load(self) -> dict[str, Any] | None:
+        self._refuse_link()
         try:
             mode = self.path.stat().st_mode
         except FileNotFoundError:
@@ -130,6 +139,7 @@ class FileTokenStore(TokenStore):
         return data
 
     def save(self, data: dict[str, Any]) -> None:
+        self._refuse_link()
         write_private(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 

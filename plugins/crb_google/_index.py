@@ -27,6 +27,8 @@ from pathlib import Path
 
 import platformdirs
 
+from crb_tui.errors import CrbError
+
 SCHEMA = """
 create table if not exists items (
     kind text not null,
@@ -71,9 +73,13 @@ class Index:
             self.conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
             path = Path(path).expanduser()
+            if path.is_symlink():
+                raise CrbError(f"{path} is a symbolic link; CRB does not write its sync index "
+                               "through one: give index_file a real path")
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+                os.close(os.open(path, flags, 0o600))
             self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
             # A cache: losing the last commits to a power cut is fine, an fsync per
             # checkpoint is not.
@@ -90,8 +96,10 @@ class Index:
         self.conn.close()
         if self.path is not None:
             for extra in ("-wal", "-shm"):
+                side = str(self.path) + extra
                 try:
-                    os.chmod(str(self.path) + extra, 0o600)
+                    if not os.path.islink(side):  # never chmod through a link
+                        os.chmod(side, 0o600)
                 except OSError:
                     pass
 

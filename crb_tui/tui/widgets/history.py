@@ -17,7 +17,7 @@ def heading(text: str) -> Content:
 
 
 def _day(value: str | None) -> str:
-    return (value or "")[:10] or "          "
+    return safe((value or "")[:10]) or "          "
 
 
 def touches(detail: dict[str, Any], today: dt.date, limit: int) -> list[Content]:
@@ -29,8 +29,8 @@ def touches(detail: dict[str, Any], today: dt.date, limit: int) -> list[Content]
         subject = safe(row["subject"]) if row["subject"] else ""
         lines.append(Content.assemble(
             "  ", (_day(row["at"]), MUTED), " ",
-            (f"{row['kind']:<11}", "bold"),
-            (f"{DIRECTION_LABELS.get(row['direction'], row['direction']):<10}", MUTED),
+            (f"{safe(row['kind']):<11}", "bold"),
+            (f"{DIRECTION_LABELS.get(row['direction'], safe(row['direction'])):<10}", MUTED),
             (f"\u201c{subject}\u201d" if subject else "", ""),
         ))
     more = detail.get("interaction_count", 0) - len(rows)
@@ -49,10 +49,10 @@ def commitments(detail: dict[str, Any], today: dt.date, *, open_only: bool) -> l
         if c["status"] == "open":
             due = until(c["due"], today)
             style = "$error" if due.endswith("late") else ("$warning" if due == "today" else "")
-            status = Content.styled(f"due {c['due']} ({due})", style or MUTED)
+            status = Content.styled(f"due {safe(c['due'])} ({due})", style or MUTED)
         else:
             style = "$success" if c["status"] == "kept" else "$error"
-            status = Content.styled(f"{c['status']} (due {c['due']})", style)
+            status = Content.styled(f"{safe(c['status'])} (due {safe(c['due'])})", style)
         lines.append(Content.assemble("  ", (f"{who}: ", "bold"), safe(c["text"]), "  ", status))
     return lines
 
@@ -120,8 +120,8 @@ def value_moments(detail: dict[str, Any], limit: int) -> list[Content]:
     for v in rows:
         amount = f" ({v['amount']:g})" if v.get("amount") else ""
         lines.append(Content.assemble(
-            "  ", (_day(v["at"]), MUTED), " ", (f"{v['kind']}{amount}", "bold"), " ",
-            (v["direction"], "$success" if v["direction"] == "given" else "$accent"),
+            "  ", (_day(v["at"]), MUTED), " ", (f"{safe(v['kind'])}{amount}", "bold"), " ",
+            (safe(v["direction"]), "$success" if v["direction"] == "given" else "$accent"),
             ("  " + safe(v["note"])) if v.get("note") else "",
         ))
     return lines
@@ -129,7 +129,7 @@ def value_moments(detail: dict[str, Any], limit: int) -> list[Content]:
 
 def identities(detail: dict[str, Any]) -> list[Content]:
     return [
-        Content.assemble("  ", (f"{i['kind']:<7}", MUTED), safe(i["value"]),
+        Content.assemble("  ", (f"{safe(i['kind']):<7}", MUTED), safe(i["value"]),
                          (f"  ({safe(i['source'])})" if i.get("source") else "", MUTED))
         for i in detail["identities"]
     ]
@@ -141,17 +141,17 @@ def timeline(detail: dict[str, Any], today: dt.date, limit: int) -> list[Content
     for row in detail["interactions"]:
         subject = f"\u201c{safe(row['subject'])}\u201d" if row["subject"] else ""
         events.append((row["at"] or "", 0, Content.assemble(
-            (f"{row['kind']} ", "bold"),
-            (f"{DIRECTION_LABELS.get(row['direction'], row['direction'])} ", MUTED),
+            (f"{safe(row['kind'])} ", "bold"),
+            (f"{DIRECTION_LABELS.get(row['direction'], safe(row['direction']))} ", MUTED),
             subject)))
     for c in detail["commitments"]:
         who = "You" if c.get("direction", "out") == "out" else "They"
         events.append((c["created"] or c["due"] or "", 1, Content.assemble(
             ("promise ", "bold"), f"{who}: ", safe(c["text"]),
-            (f"  due {c['due']}, {c['status']}", MUTED))))
+            (f"  due {safe(c['due'])}, {safe(c['status'])}", MUTED))))
     for v in detail["value_moments"]:
         events.append((v["at"] or "", 2, Content.assemble(
-            (f"{v['kind']} ", "bold"), (f"{v['direction']} ", MUTED),
+            (f"{safe(v['kind'])} ", "bold"), (f"{safe(v['direction'])} ", MUTED),
             safe(v["note"] or ""))))
     for n in detail["notes"]:
         label = "their words " if n["their_words"] else "note "
