@@ -17,7 +17,7 @@ from crb_tui import records as r
 from crb_tui.clock import now_utc
 from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink, restrict
-from crb_tui.identity import NoiseRules, normalise
+from crb_tui.identity import NoiseRules, is_placeholder, normalise
 from crb_tui.limits import MAX_ID
 
 if TYPE_CHECKING:
@@ -417,6 +417,8 @@ class _BatchWriter:
         self.result = result
         self._identity_cache: dict[tuple[str, str], tuple[int, int | None]] = {}
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
+        self._named: set[int] = set()
+        """People whose name this batch has already checked (see ``_name_if_bare``)."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -644,9 +646,29 @@ class _BatchWriter:
                 self._claim_identity(key, ident_id, person_id)
             elif person_id is not None:
                 person_id = _live(self.db, person_id)
+                if rec.name:
+                    self._name_if_bare(person_id, rec.name, ident_id)
         self._pending_interactions.append((rec, ident_id, person_id))
         if len(self._pending_interactions) >= BATCH_SIZE:
             self.flush()
+
+    def _name_if_bare(self, person_id: int, name: str, ident_id: int) -> None:
+        """A real name (an attendee's own ``CN``, a sender's display name) names a person known
+        so far only by an address; a name already stored is never replaced."""
+        if person_id in self._named:
+            return
+        self._named.add(person_id)
+        shown = _display_name(name, ("", ""))
+        if not shown or "@" in shown:
+            return
+        (current,) = self.db.execute("select name from people where id = ?", [person_id]).fetchone()
+        if current and "@" not in current:
+            return
+        self.db.execute("update people set name = ?, updated = ? where id = ?",
+                        [shown, self.stamp, person_id])
+        self.db.execute("update identities set display_name = ? where id = ? and "
+                        "display_name is null", [shown, ident_id])
+        self.result.touched_people.add(person_id)
 
     def flush(self) -> None:
         """Upsert the pending interactions in one pass, classifying new / updated / unchanged."""
@@ -809,8 +831,10 @@ def _guess_identity_kind(text: str) -> str | None:
 
 
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
+    """A new person's name: the one given, unless it only stands in for one (``(omitted)``,
+    ``XXX``); else the identity."""
     name = (name or "").strip().strip("'\"").strip()
-    return name or key[1]
+    return key[1] if not name or is_placeholder(name) else name
 
 
 def _owned_row(
