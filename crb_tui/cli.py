@@ -374,7 +374,7 @@ def people(
 def show(person: str, as_json: bool) -> None:
     """Show one person: gauges with their explanation, timeline, goals, commitments."""
     from crb_tui import health
-    from crb_tui.queries import person_detail
+    from crb_tui.queries import describe_meeting, person_detail
 
     app = _ctx()
     pid = app.store.resolve_person(person)
@@ -396,6 +396,8 @@ def show(person: str, as_json: bool) -> None:
         click.echo(f"  birthday: {describe_birthday(p(detail['birthday']))}")
     for key, value in (detail.get("details") or {}).items():
         click.echo(f"  {p(key)}: {p(value if isinstance(value, str) else str(value))}")
+    if detail["next_meeting"]:
+        click.echo(p(f"  Next meeting: {describe_meeting(detail['next_meeting'])}"))
     click.echo("")
     click.echo(plain(health.describe(h)))
     if detail["goals"]:

@@ -383,6 +383,14 @@ def _stamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00+00:00"
 
 
+def _cut(today: dt.date) -> str:
+    """What has happened by ``today`` (``clock.happened_before``): on the clock's own today
+    only what has started by now; a meeting later today or in the weeks ahead is no touch."""
+    from crb_tui.clock import happened_before
+
+    return happened_before(today).isoformat()
+
+
 def _jd(day: dt.date) -> float:
     """SQLite's ``julianday()`` of ``day`` at midnight UTC."""
     return day.toordinal() + _JD_OFFSET
@@ -413,8 +421,8 @@ class _Run:
         self.today = today
         self.past = today - dt.timedelta(days=max(0, hc.trend_window_days))
         one = dt.timedelta(days=1)
-        self.cut = _stamp(today + one)
-        """Data strictly before this (the end of today, UTC) is what exists today."""
+        self.cut = _cut(today)
+        """Data strictly before this is what exists today (see ``_cut``)."""
         self.pcut = _stamp(self.past + one)
         self.lam = math.log(2) / max(1e-9, hc.value_half_life_days)
         self.windows = min(24, max(1, hc.trust_consistency_windows))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crb_tui import plugins
+from crb_tui.clock import happened_before
 from crb_tui.config import Config
 from crb_tui.review_answers import answered_today
 from crb_tui.store import Store
@@ -357,10 +358,11 @@ def collect_items(
         window_start = (today - dt.timedelta(days=max(offsets) + 14)).isoformat()
         for row in db.query(
             f"""select v.id, v.at, v.note, p.id as pid, p.name,
-                  (select max(at) from interactions i where i.person_id = p.id) as last_touch
+                  (select max(at) from interactions i where i.person_id = p.id and i.at < ?)
+                    as last_touch
                 from value_moments v join people p on p.id = v.person_id
                 where v.kind = 'deal' and v.at >= ? and {eligible}""",
-            [window_start, day],
+            [happened_before(today).isoformat(), window_start, day],
         ):
             deal_day = _date(row["at"]) or today
             last = _date(row["last_touch"])
@@ -474,9 +476,7 @@ def _triage_items(
     store: Store, config: Config, today: dt.date, eligible: str
 ) -> list[ReviewItem]:
     since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
-    until = dt.datetime.combine(
-        today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
-    ).isoformat()
+    until = happened_before(today).isoformat()  # a meeting still to come is no evidence yet
     rows = list(store.db.query(
         f"""select p.id as pid, p.name, p.created, p.source,
               (select value from identities where person_id = p.id order by id limit 1)

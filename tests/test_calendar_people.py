@@ -103,8 +103,9 @@ def test_only_people_become_people_from_an_ics_file(crb: Crb, tmp_path: Path,
 
 def test_no_reply_is_nobody_even_when_role_addresses_are_people(
         crb: Crb, tmp_path: Path, config_file: Path, db_path: Path) -> None:
-    config_file.write_text(config_file.read_text() + "\n[identity]\nignore_role_addresses = false\n",
-                           encoding="utf-8")
+    config_file.write_text(
+        config_file.read_text() + "\n[identity]\nignore_role_addresses = false\n",
+        encoding="utf-8")
     path = tmp_path / "c.ics"
     path.write_text(ics(vevent("x", "20261001", "ATTENDEE:mailto:noreply@acme.example",
                                "ATTENDEE:mailto:info@acme.example")), encoding="utf-8")

@@ -18,7 +18,8 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def at(days_ago: int) -> dt.datetime:
-    return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(10), tzinfo=dt.UTC)
+    # 08:00 UTC: on TODAY itself, before "now" (09:00 under CRB_TODAY), so it has happened.
+    return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(8), tzinfo=dt.UTC)
 
 
 def person(store: Store, name: str, email: str, tier: str = "active", **kw) -> int:
