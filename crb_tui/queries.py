@@ -3,6 +3,7 @@ SQL) and everything about one person."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -222,6 +223,21 @@ def next_meeting(store: Store, person_id: int, cut: str | None = None) -> dict[s
         [person_id, cut or iso(happened_before())],
     ))
     return rows[0] if rows else None
+
+
+def meetings_started_since_scored(store: Store, today: dt.date) -> list[int]:
+    """People whose stored score (computed today) was computed before a meeting of theirs
+    started: it counts only what had happened then, so it is brought up to date (an index
+    range over the last two days' meetings, see migration m007)."""
+    start = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+    return [row[0] for row in store.conn.execute(
+        # (cross join: the few meetings first, by their index, then each one's score)
+        "select distinct i.person_id from interactions i "
+        "cross join health h on h.person_id = i.person_id "
+        "where i.kind = 'meeting' and i.at >= ? and i.at < ? and h.computed_on = ? "
+        "and (h.last_touch is null or h.last_touch < i.at)",
+        [start.isoformat(), happened_before(today).isoformat(), today.isoformat()],
+    )]
 
 
 def describe_meeting(meeting: dict[str, Any]) -> str:

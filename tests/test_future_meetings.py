@@ -152,6 +152,35 @@ def test_a_meeting_today_counts_from_the_next_day(imported: Crb) -> None:
     assert "Cleo Cole" not in review(crb)
 
 
+def test_a_meeting_that_starts_later_today_counts_once_it_has_started(
+        imported: Crb, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stored scores of the day were computed this morning: a meeting that has started
+    since brings its person's score up to date, so the list and ``show`` agree."""
+    from crb_tui import clock
+
+    crb = imported
+    cleo = {p["name"]: p for p in crb.json("people")["people"]}["Cleo Cole"]  # type: ignore[index]
+    assert cleo["last_touch"] is None
+    afternoon = dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC)
+    monkeypatch.setattr(clock, "now", lambda tz_name=None: afternoon)
+    listed = {p["name"]: p for p in crb.json("people")["people"]}  # type: ignore[index]
+    shown = show(crb, "Cleo Cole")
+    assert listed["Cleo Cole"]["last_touch"] == "2026-11-23T14:00:00+00:00"
+    assert shown["health"]["last_touch"] == listed["Cleo Cole"]["last_touch"]
+    assert shown["health"]["warmth"] == listed["Cleo Cole"]["warmth"] > 0
+    assert [i["subject"] for i in shown["interactions"]] == ["Standup"]
+    assert shown["next_meeting"] is None
+    # Once brought up to date, there is nothing left to do until the next meeting starts.
+    from crb_tui.queries import meetings_started_since_scored
+    from crb_tui.store import Store
+
+    store = Store.open(crb.db)
+    try:
+        assert meetings_started_since_scored(store, crb.today) == []
+    finally:
+        store.close()
+
+
 pytestmark = pytest.mark.anyio
 
 

@@ -268,3 +268,14 @@ def m006_health_computed_on_index(db: Database) -> None:
     """Finds the scores that are not as of today (a new day, or people a write left unscored)
     without reading the whole health table: what every command and the app check first."""
     db.execute("create index if not exists idx_health_computed_on on health (computed_on)")
+
+
+@core()
+def m007_calendars_meetings_by_time(db: Database) -> None:
+    """Meetings by their start: today's meetings for the review's briefs, and the meetings
+    that have started since the scores were computed (a score counts only what has happened),
+    found without reading every interaction."""
+    db.execute(
+        "create index if not exists idx_interactions_meetings_at on interactions "
+        "(at, person_id) where kind = 'meeting'"
+    )
