@@ -25,7 +25,7 @@ compile: $(STAMP)
 run: compile
 	$(BIN)/crb --demo
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

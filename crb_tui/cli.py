@@ -55,7 +55,7 @@ class CrbGroup(click.Group):
             raise CrbClickError(str(exc)) from exc
         except BrokenPipeError:
             sys.exit(0)
-        except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+        except Exception as exc:
             if debug:
                 traceback.print_exc()
             err = CrbClickError(f"unexpected {type(exc).__name__}: {exc} (run with --debug)")

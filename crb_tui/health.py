@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -621,7 +622,7 @@ def _ensure_math(conn: Any) -> None:
     from Python (slower, same numbers)."""
     try:
         conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0)").fetchone()
-    except Exception:
+    except sqlite3.OperationalError:  # "no such function"
         conn.create_function("exp", 1, math.exp, deterministic=True)
         conn.create_function("pow", 2, math.pow, deterministic=True)
         conn.create_function("sqrt", 1, math.sqrt, deterministic=True)

@@ -70,7 +70,7 @@ SCHEMA: dict[str, Any] = {
 CURSOR_VERSION = 1
 
 
-class HistoryExpired(Exception):  # noqa: N818 - a signal, not an error
+class HistoryExpired(Exception):
     pass
 
 
