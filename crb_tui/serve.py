@@ -4,8 +4,6 @@ plugins of the command that started the server."""
 
 from __future__ import annotations
 
-import ipaddress
-import shlex
 import sys
 from typing import Any
 
@@ -20,6 +18,8 @@ DEFAULT_PORT = 8000
 
 def is_local(host: str) -> bool:
     """Whether ``host`` names this machine's loopback (only this machine can reach it)."""
+    import ipaddress  # here, not at the top: `crb` loads this module on every start
+
     host = host.strip("[]").rstrip(".").lower()
     if host == "localhost":
         return True
@@ -32,6 +32,8 @@ def is_local(host: str) -> bool:
 def app_command(app: AppContext, screen: str | None) -> str:
     """The shell command each browser tab runs: this Python, this database, this config (whose
     ``plugins_dir`` brings the same plugins) and the screen asked for."""
+    import shlex
+
     assert app.db_path is not None and app.config_path is not None
     args = [sys.executable, "-m", "crb_tui", "--db", str(app.db_path.resolve())]
     if app.config_path.is_file():
