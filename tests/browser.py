@@ -119,6 +119,7 @@ async def chromium(profile: Path, size: tuple[int, int] = (1280, 800)) -> AsyncI
     exe = chromium_path()
     assert exe, "chromium is not installed"
     profile.mkdir(parents=True, exist_ok=True)
+    (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a profile used before
     args = [
         exe, "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
         "--remote-debugging-port=0", f"--user-data-dir={profile}",
