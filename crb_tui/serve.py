@@ -45,6 +45,24 @@ def app_command(app: AppContext, screen: str | None) -> str:
     return shlex.join(args)
 
 
+def local_fonts(page: str) -> str:
+    """textual-serve's page takes its font from Google's servers: it would tell Google each time
+    CRB is opened, and stay blank while a network that drops packets times out. The font files
+    come with textual-serve; the page gets them from CRB instead."""
+    import re
+
+    faces = "".join(
+        f'@font-face{{font-family:"Roboto Mono";font-style:{style};font-weight:100 700;'
+        f'src:url("/static/fonts/{name}") format("truetype")}}'
+        for style, name in (
+            ("normal", "RobotoMono-VariableFont_wght.ttf"),
+            ("italic", "RobotoMono-Italic-VariableFont_wght.ttf"),
+        )
+    )
+    google = re.compile(r"<link\b[^>]*https://fonts\.googleapis\.com/[^>]*>")
+    return google.sub(lambda _: f"<style>{faces}</style>", page)
+
+
 def make_server(command: str, host: str, port: int, *, allow_remote: bool = False) -> Any:
     """A textual-serve server that answers only requests addressed to a local name (unless
     ``allow_remote``) and, from a browser, only its own pages: another site open in the same
@@ -71,7 +89,9 @@ def make_server(command: str, host: str, port: int, *, allow_remote: bool = Fals
             # The page's links and websocket use the address the browser used (an SSH tunnel's
             # own port included), not the one the server listens on.
             self.public_url = f"{request.scheme}://{request.host}"
-            return await super().handle_index(request)
+            response = await super().handle_index(request)
+            response.text = local_fonts(response.text)
+            return response
 
     return CrbServer(command, host=host, port=port, title="CRB")
 

@@ -123,6 +123,10 @@ async def chromium(profile: Path, size: tuple[int, int] = (1280, 800)) -> AsyncI
     args = [
         exe, "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
         "--remote-debugging-port=0", f"--user-data-dir={profile}",
+        # This machine's addresses only: no name resolves, and nothing runs in the background.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-default-apps", "--no-pings", "--disable-breakpad",
         f"--window-size={size[0]},{size[1]}", "about:blank",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:

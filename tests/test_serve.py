@@ -146,6 +146,10 @@ def test_the_server_answers_only_its_own_pages_on_localhost(served: str) -> None
     assert page.status_code == 200
     # Through `ssh -L 9000:localhost:PORT` the page must reach the app on the browser's side.
     assert 'data-session-websocket-url="ws://localhost:9000/ws"' in page.text
+    # The page asks nothing of another server: its font comes from CRB.
+    assert "googleapis" not in page.text and "https://" not in page.text
+    font = page.text.split('src:url("', 1)[1].split('"', 1)[0]
+    assert httpx.get(served + font).content[:4] == b"\x00\x01\x00\x00"  # a TrueType font
     # Another name for 127.0.0.1 (a site rebinding its name to attack the app): refused.
     rebound = httpx.get(served + "/", headers={"Host": f"attacker.example:{port}"})
     assert rebound.status_code == 403
