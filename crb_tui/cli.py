@@ -903,8 +903,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _register_details() -> None:
     from crb_tui.cli_details import COMMANDS
+    from crb_tui.serve import serve
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, serve):
         cli.add_command(command)
 
 
