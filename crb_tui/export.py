@@ -87,7 +87,7 @@ def restore_document(store: Store, document: Any, *, where: str = "export") -> d
         )
     counts: dict[str, int] = {}
     try:
-        with store.db.atomic():
+        with store.transaction():
             # people reference each other (merged_into): load without the check, verify after.
             store.db.execute("pragma defer_foreign_keys = on")
             for table in EXPORTED_TABLES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback
@@ -129,48 +130,45 @@ def _run_one(
     started = time.monotonic()
     run = _Run(store, source, summary, dry_run)
     logger = logging.getLogger(f"crb.source.{source.name}")
-    if dry_run:
-        # A dry run writes for real inside one transaction and rolls it back, so its counts
-        # (new, updated, unchanged, skipped) are exactly what a real run would report.
-        store.db.execute("BEGIN")
-    try:
-        settings = source_config(config, source.name, source.config_schema)
-        ctx = SyncContext(
-            source=source.name,
-            config=settings,
-            checkpoint=Checkpoint(lambda: store.get_cursor(source.name), run.save_cursor),
-            logger=logger,
-            paths=paths,
-            me=tuple(sorted(store.noise.me)),
-            options=dict(options or {}),
-            dry_run=dry_run,
-            store_path=store.path,
-            _progress=progress,
-            _secret=resolve_secret,
-            _cancelled=cancelled,
-        )
-        for record in source.sync(ctx):
-            run.buffer.append(record)
-            if len(run.buffer) >= FLUSH_EVERY:
-                run.flush()
+    # A dry run writes for real inside one transaction and rolls it back, so its counts
+    # (new, updated, unchanged, skipped) are exactly what a real run would report.
+    with store.trial() if dry_run else contextlib.nullcontext():
+        try:
+            settings = source_config(config, source.name, source.config_schema)
+            ctx = SyncContext(
+                source=source.name,
+                config=settings,
+                checkpoint=Checkpoint(lambda: store.get_cursor(source.name), run.save_cursor),
+                logger=logger,
+                paths=paths,
+                me=tuple(sorted(store.noise.me)),
+                options=dict(options or {}),
+                dry_run=dry_run,
+                store_path=store.path,
+                _progress=progress,
+                _secret=resolve_secret,
+                _cancelled=cancelled,
+            )
+            for record in source.sync(ctx):
+                run.buffer.append(record)
+                if len(run.buffer) >= FLUSH_EVERY:
+                    run.flush()
+                if cancelled is not None and cancelled():
+                    summary.cancelled = True
+                    break
+            run.flush()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
-                break
-        run.flush()
-        if cancelled is not None and cancelled():
-            summary.cancelled = True
-    except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
-        summary.ok = False
-        summary.errors.append(f"{type(exc).__name__}: {exc}")
-        log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
-        try:
-            run.flush()
-        except Exception as flush_exc:  # noqa: BLE001
-            summary.errors.append(f"while saving: {type(flush_exc).__name__}: {flush_exc}")
+        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
+            summary.ok = False
+            summary.errors.append(f"{type(exc).__name__}: {exc}")
+            log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
+            try:
+                run.flush()
+            except Exception as flush_exc:  # noqa: BLE001
+                summary.errors.append(f"while saving: {type(flush_exc).__name__}: {flush_exc}")
     summary.seconds = time.monotonic() - started
-    if dry_run:
-        store.db.conn.rollback()
-    else:
+    if not dry_run:
         try:
             store.record_run(
                 source.name,
