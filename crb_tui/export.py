@@ -44,10 +44,13 @@ def _pk(table: str) -> str:
 def export_document(store: Store) -> dict[str, Any]:
     """Everything the user has, as one JSON-able document. Rows keep their ids."""
     tables: dict[str, list[dict[str, Any]]] = {}
-    for table in EXPORTED_TABLES:
-        if not store.db[table].exists():
-            continue
-        tables[table] = list(store.db.query(f"select * from [{table}] order by [{_pk(table)}]"))
+    # One snapshot: a sync writing meanwhile cannot leave rows pointing at people not exported.
+    with store.snapshot():
+        for table in EXPORTED_TABLES:
+            if not store.db[table].exists():
+                continue
+            tables[table] = list(
+                store.db.query(f"select * from [{table}] order by [{_pk(table)}]"))
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": tables}
 
 

@@ -79,7 +79,7 @@ def test_imports_and_cli_writes_at_once_never_fail_and_lose_nothing(
 
     def import_loop() -> None:
         for path in files:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline and len(imported) >= 2:
                 break
             out = cli("import", str(path))
             if out is not None:
@@ -88,7 +88,7 @@ def test_imports_and_cli_writes_at_once_never_fail_and_lose_nothing(
     def action_loop(person: str) -> None:
         counts = done.setdefault(person, {"log": 0, "promise": 0, "done": 0})
         n = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline or n < 2:  # a slow machine still writes twice
             n += 1
             if cli("log", person, "--kind", "call", "--note", f"soak {n}") is not None:
                 counts["log"] += 1
@@ -114,7 +114,7 @@ def test_imports_and_cli_writes_at_once_never_fail_and_lose_nothing(
         assert conn.execute("select count(*) from interactions where source = 'mbox'"
                             ).fetchone()[0] == 20 + sum(imported)
         for email, counts in done.items():
-            assert counts["log"] >= 3, "each loop should have written several times"
+            assert counts["log"] >= 2
             pid = conn.execute("select person_id from identities where value = ?", [email]
                                ).fetchone()[0]
             logged = conn.execute(
@@ -209,3 +209,46 @@ def test_a_read_then_write_transaction_waits_instead_of_failing(tmp_path: Path) 
     assert taken.is_set()
     assert store.conn.execute("select name from people").fetchone()[0] == "Ann B"
     store.close()
+
+
+def test_an_export_is_one_snapshot_while_another_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crb_tui import export
+
+    db = tmp_path / "crb.db"
+    store = Store.open(db)
+    store.conn.execute("insert into people (name, created, updated) values ('Ann', '', '')")
+    real_pk = export._pk
+
+    def write_meanwhile(table: str) -> str:
+        if table == "interactions":  # people are read by now: another process adds one
+            other = sqlite3.connect(db, isolation_level=None)
+            other.execute("insert into people (name, created, updated) values ('Bo', '', '')")
+            other.execute("insert into interactions (person_id, kind, direction, at, source, "
+                          "source_key) values (2, 'call', 'mutual', '2026-11-01', 'x', 'x:1')")
+            other.close()
+        return real_pk(table)
+
+    monkeypatch.setattr(export, "_pk", write_meanwhile)
+    tables = export.export_document(store)["tables"]
+    assert [p["name"] for p in tables["people"]] == ["Ann"]
+    assert tables["interactions"] == []
+    assert store.conn.execute("select count(*) from interactions").fetchone()[0] == 1
+    store.close()
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    code = ("import sys; from crb_tui.store import Store; "
+            "Store.open(sys.argv[1]).close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(db)], stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    errors = [(p.wait(timeout=60), p.stderr.read() if p.stderr else "") for p in procs]
+    assert [e for e in errors if e[0] != 0] == []
+    conn = sqlite3.connect(db)
+    names = [r[0] for r in conn.execute("select name from _sqlite_migrations order by id")]
+    conn.close()
+    from crb_tui.store.store import CORE_MIGRATIONS
+
+    assert names == list(CORE_MIGRATIONS)
