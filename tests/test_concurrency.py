@@ -252,3 +252,24 @@ def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> Non
     from crb_tui.store.store import CORE_MIGRATIONS
 
     assert names == list(CORE_MIGRATIONS)
+
+
+def test_sqlite_utils_atomic_and_table_writes_take_the_lock_up_front(tmp_path: Path) -> None:
+    """Plugins, migrations and sqlite-utils itself write through ``db.atomic()``: the same
+    transaction as ``store.transaction()``."""
+    db = tmp_path / "crb.db"
+    store = Store.open(db)
+    other = sqlite3.connect(db, isolation_level=None, timeout=0)
+    with store.db.atomic():
+        store.conn.execute("select count(*) from people").fetchone()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("begin immediate")
+    other.execute("begin immediate")
+    with pytest.raises(Busy):  # waits (here 0.2 s) for the lock, then says so
+        store.conn.execute("pragma busy_timeout = 200")
+        store.db["ignored"].insert({"kind": "email", "value": "a@b.example", "created": ""})
+    other.execute("rollback")
+    store.db["ignored"].insert({"kind": "email", "value": "a@b.example", "created": ""})
+    assert store.conn.execute("select value from ignored").fetchall() == [("a@b.example",)]
+    other.close()
+    store.close()
