@@ -16,6 +16,7 @@ from crb_tui.config import Config, resolve_secret, source_config
 from crb_tui.errors import CrbError
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.store import Store, WriteResult
+from crb_tui.store.locking import run_lock
 
 log = logging.getLogger("crb.sync")
 
@@ -117,6 +118,30 @@ def run_sync(
 
 
 def _run_one(
+    store: Store,
+    config: Config,
+    source: Source,
+    progress: ProgressCallback | None,
+    paths: list[Path],
+    dry_run: bool,
+    cancelled: Callable[[], bool] | None,
+    options: dict[str, Any] | None,
+) -> SourceSummary:
+    """Run one source, once no other process is running it (a sync started by the app and
+    cron's at the same time run one after the other)."""
+
+    def waiting() -> None:
+        log.info("%s: waiting for another process's run of it to end", source.name)
+        if progress is not None:
+            progress(source.name, 0, None, "waiting for another run of it to end")
+
+    with run_lock(store.path, source.name, waiting=waiting, cancelled=cancelled) as ours:
+        if not ours:
+            return SourceSummary(source=source.name, cancelled=True)
+        return _run_locked(store, config, source, progress, paths, dry_run, cancelled, options)
+
+
+def _run_locked(
     store: Store,
     config: Config,
     source: Source,

@@ -273,3 +273,31 @@ def test_sqlite_utils_atomic_and_table_writes_take_the_lock_up_front(tmp_path: P
     assert store.conn.execute("select value from ignored").fetchall() == [("a@b.example",)]
     other.close()
     store.close()
+
+
+def test_a_source_runs_in_one_process_at_a_time(tmp_path: Path, config_file: Path) -> None:
+    """cron's ``crb sync`` while the app syncs the same source: the second waits, then runs."""
+    from crb_tui.store.locking import run_lock
+
+    db = tmp_path / "crb.db"
+    Store.open(db).close()
+    mail = _mbox(tmp_path / "mail.mbox", "w", 50, 5)
+    with run_lock(db, "mbox") as ours:
+        assert ours
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crb_tui", "--db", str(db), "--config", str(config_file),
+             "import", str(mail), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        time.sleep(2.0)
+        assert proc.poll() is None, "the import should wait for the run holding the lock"
+        conn = sqlite3.connect(db)
+        assert conn.execute("select count(*) from interactions").fetchone()[0] == 0
+        conn.close()
+        cancelled = threading.Event()
+        cancelled.set()
+        with run_lock(db, "mbox", cancelled=cancelled.is_set) as second:
+            assert second is False  # a cancelled wait gives up
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["sources"][0]["imported"] == 50
+    assert (tmp_path / "crb.db.sync-mbox.lock").stat().st_mode & 0o777 == 0o600

@@ -10,15 +10,21 @@ imports), so that none of them ever fails on a lock.
   between, SQLite refuses the upgrade at once with "database is locked", whatever the timeout.)
 - Long writers hold the lock briefly: imports and syncs commit every batch (see
   ``crb_tui.sync``), so a waiting process gets in between two batches.
+- One run of a source at a time (:func:`run_lock`): a second ``crb sync gmail`` (cron's, while
+  the app syncs) waits for the first to end instead of racing it for the source's own state.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import re
 import secrets
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crb_tui.errors import CrbError
@@ -121,3 +127,52 @@ def _database_class() -> type[Database]:
                 yield self
 
     return CrbDatabase
+
+
+RUN_LOCK_POLL = 0.1
+
+
+@contextlib.contextmanager
+def run_lock(
+    database: Path | None,
+    source: str,
+    *,
+    waiting: Callable[[], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Iterator[bool]:
+    """Hold the lock of ``source``'s runs on ``database`` for the block; while another process
+    (or connection) holds it, call ``waiting`` once and wait. Yields False if ``cancelled``
+    while waiting (the block must then not run the source). The lock is a file beside the
+    database (``crb.db.sync-gmail.lock``, mode 0600, left in place), released when the block
+    ends or the process dies, however it dies."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): runs are not serialised
+        fcntl = None  # type: ignore[assignment]
+    if database is None or fcntl is None:
+        yield True
+        return
+    safe_name = re.sub(r"[^A-Za-z0-9_-]", "_", source)
+    path = Path(database).with_name(f"{Path(database).name}.sync-{safe_name}.lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise CrbError(f"cannot open the lock file {path}: {exc.strerror or exc} (a symbolic "
+                       "link is refused)") from exc
+    try:
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if cancelled is not None and cancelled():
+                    yield False
+                    return
+                if not told and waiting is not None:
+                    waiting()
+                told = True
+                time.sleep(RUN_LOCK_POLL)
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
