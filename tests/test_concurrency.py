@@ -301,3 +301,26 @@ def test_a_source_runs_in_one_process_at_a_time(tmp_path: Path, config_file: Pat
     assert proc.returncode == 0, err
     assert json.loads(out)["sources"][0]["imported"] == 50
     assert (tmp_path / "crb.db.sync-mbox.lock").stat().st_mode & 0o777 == 0o600
+
+
+def test_reads_never_wait_for_a_writer(tmp_path: Path, config_file: Path) -> None:
+    """WAL: ``crb people`` and ``show`` answer at once, from what is committed, while another
+    process holds the write lock with a write not yet committed."""
+    from tests.conftest import Crb
+
+    crb = Crb(tmp_path / "crb.db", config_file)
+    crb("import", str(_mbox(tmp_path / "seed.mbox", "r", 4, 2)))
+    assert len(crb.json("people")["people"]) == 2  # scores are today's: nothing left to write
+    other = sqlite3.connect(crb.db, isolation_level=None, timeout=0)
+    other.execute("begin immediate")
+    other.execute("insert into people (name, created, updated) values ('Uncommitted', '', '')")
+    try:
+        started = time.monotonic()
+        names = [p["name"] for p in crb.json("people")["people"]]
+        shown = crb.json("show", "r0@soak.example")
+        assert time.monotonic() - started < 5
+    finally:
+        other.execute("rollback")
+        other.close()
+    assert "Uncommitted" not in names and len(names) == 2
+    assert shown["name"] == "Person r0"
