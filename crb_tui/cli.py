@@ -676,7 +676,7 @@ def ignore(target: str, as_json: bool) -> None:
     if person is not None:
         actions.ignore_person(store, person, today=today)
     else:
-        with store.db.atomic():
+        with store.transaction():
             for kind, value in entries:
                 actions.ignore_identity(store, kind, value)
             for person_id in archived:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,13 +109,8 @@ def _restore(app: AppContext, paths: list[str], dry_run: bool) -> list[SourceSum
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CrbError(f"{path}: not a readable CRB export: {exc}") from exc
         store = app.store
-        if dry_run:
-            store.db.execute("BEGIN")
-        try:
+        with store.trial() if dry_run else contextlib.nullcontext():
             counts = restore_document(store, document, where=path)
-        finally:
-            if dry_run:
-                store.db.conn.rollback()
         summary.seen = summary.imported = sum(counts.values())
         out.append(summary)
         if not dry_run:

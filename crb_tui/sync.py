@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback
@@ -15,6 +16,7 @@ from crb_tui.config import Config, resolve_secret, source_config
 from crb_tui.errors import CrbError
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.store import Store, WriteResult
+from crb_tui.store.locking import run_lock
 
 log = logging.getLogger("crb.sync")
 
@@ -125,52 +127,73 @@ def _run_one(
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,
 ) -> SourceSummary:
+    """Run one source, once no other process is running it (a sync started by the app and
+    cron's at the same time run one after the other)."""
+
+    def waiting() -> None:
+        log.info("%s: waiting for another process's run of it to end", source.name)
+        if progress is not None:
+            progress(source.name, 0, None, "waiting for another run of it to end")
+
+    with run_lock(store.path, source.name, waiting=waiting, cancelled=cancelled) as ours:
+        if not ours:
+            return SourceSummary(source=source.name, cancelled=True)
+        return _run_locked(store, config, source, progress, paths, dry_run, cancelled, options)
+
+
+def _run_locked(
+    store: Store,
+    config: Config,
+    source: Source,
+    progress: ProgressCallback | None,
+    paths: list[Path],
+    dry_run: bool,
+    cancelled: Callable[[], bool] | None,
+    options: dict[str, Any] | None,
+) -> SourceSummary:
     summary = SourceSummary(source=source.name)
     started = time.monotonic()
     run = _Run(store, source, summary, dry_run)
     logger = logging.getLogger(f"crb.source.{source.name}")
-    if dry_run:
-        # A dry run writes for real inside one transaction and rolls it back, so its counts
-        # (new, updated, unchanged, skipped) are exactly what a real run would report.
-        store.db.execute("BEGIN")
-    try:
-        settings = source_config(config, source.name, source.config_schema)
-        ctx = SyncContext(
-            source=source.name,
-            config=settings,
-            checkpoint=Checkpoint(lambda: store.get_cursor(source.name), run.save_cursor),
-            logger=logger,
-            paths=paths,
-            me=tuple(sorted(store.noise.me)),
-            options=dict(options or {}),
-            dry_run=dry_run,
-            store_path=store.path,
-            _progress=progress,
-            _secret=resolve_secret,
-            _cancelled=cancelled,
-        )
-        for record in source.sync(ctx):
-            run.buffer.append(record)
-            if len(run.buffer) >= FLUSH_EVERY:
-                run.flush()
+    # A dry run writes for real inside one transaction and rolls it back, so its counts
+    # (new, updated, unchanged, skipped) are exactly what a real run would report.
+    with store.trial() if dry_run else contextlib.nullcontext():
+        try:
+            settings = source_config(config, source.name, source.config_schema)
+            ctx = SyncContext(
+                source=source.name,
+                config=settings,
+                checkpoint=Checkpoint(lambda: store.get_cursor(source.name), run.save_cursor),
+                logger=logger,
+                paths=paths,
+                me=tuple(sorted(store.noise.me)),
+                options=dict(options or {}),
+                dry_run=dry_run,
+                store_path=store.path,
+                _progress=progress,
+                _secret=resolve_secret,
+                _cancelled=cancelled,
+            )
+            for record in source.sync(ctx):
+                run.buffer.append(record)
+                if len(run.buffer) >= FLUSH_EVERY:
+                    run.flush()
+                if cancelled is not None and cancelled():
+                    summary.cancelled = True
+                    break
+            run.flush()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
-                break
-        run.flush()
-        if cancelled is not None and cancelled():
-            summary.cancelled = True
-    except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
-        summary.ok = False
-        summary.errors.append(f"{type(exc).__name__}: {exc}")
-        log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
-        try:
-            run.flush()
-        except Exception as flush_exc:  # noqa: BLE001
-            summary.errors.append(f"while saving: {type(flush_exc).__name__}: {flush_exc}")
+        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
+            summary.ok = False
+            summary.errors.append(f"{type(exc).__name__}: {exc}")
+            log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
+            try:
+                run.flush()
+            except Exception as flush_exc:  # noqa: BLE001
+                summary.errors.append(f"while saving: {type(flush_exc).__name__}: {flush_exc}")
     summary.seconds = time.monotonic() - started
-    if dry_run:
-        store.db.conn.rollback()
-    else:
+    if not dry_run:
         try:
             store.record_run(
                 source.name,
