@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_bench import ME, TODAY, build_mbox  # noqa: E402
+from import_bench import ME, TODAY, build_mbox
 
 
 def command(db: Path, config: Path, *args: str) -> list[str]:
