@@ -279,8 +279,7 @@ def import_(
             for s in summaries:
                 for item in s.rejected:
                     fh.write(json_text({"source": s.source, **item}) + "\n")
-    if any(not s.ok for s in summaries):
-        sys.exit(1)
+    _exit(summaries, importing=True)
 
 
 @cli.command()
@@ -301,8 +300,26 @@ def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
         )
         return
     _print_summaries(summaries, as_json, dry_run)
+    _exit(summaries)
+
+
+INTERRUPTED_EXIT = 130
+REJECTED_EXIT = 3
+
+
+def _exit(summaries: list[Any], *, importing: bool = False) -> None:
+    """Exit with the status docs/cli.md documents, once the summary is printed: 130 after
+    Ctrl-C, 1 when a source failed, 3 when anything was rejected (or an import found nothing to
+    import at all), else 0."""
+    if any(s.interrupted for s in summaries):
+        click.echo("Interrupted: what is counted above is stored.", err=True)
+        sys.exit(INTERRUPTED_EXIT)
     if any(not s.ok for s in summaries):
         sys.exit(1)
+    if any(s.rejected for s in summaries):
+        sys.exit(REJECTED_EXIT)
+    if importing and not any(s.seen for s in summaries):
+        sys.exit(REJECTED_EXIT)
 
 
 def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:

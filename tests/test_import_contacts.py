@@ -53,10 +53,13 @@ def q(crb: Crb, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 def imported(crb: Crb, *args: str) -> dict[str, Any]:
-    out = crb.json("import", *args)
+    result = crb("import", *args, "--json", ok=False)
+    out = json.loads(result.stdout)
     assert isinstance(out, dict) and len(out["sources"]) == 1, out
     summary = out["sources"][0]
     assert summary["ok"] and not summary["errors"], summary
+    # Exit 3 exactly when something was rejected (or nothing at all was read).
+    assert result.exit_code == (3 if summary["rejected"] or not summary["seen"] else 0), result
     return summary
 
 

@@ -114,7 +114,7 @@ def test_every_corpus_mbox_and_eml_file_reads_without_a_traceback(corpus: Path) 
 def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path) -> None:
     mboxes = [str(p) for p in corpus_files(corpus, "mbox")]
     emls = [str(p) for p in corpus_files(corpus, "eml")]
-    out = crb.json("import", *mboxes, *emls)["sources"]
+    out = crb.json("import", *mboxes, *emls, status=3)["sources"]
     assert [s["ok"] for s in out] == [True, True] and not any(s["errors"] for s in out)
     mbox, eml = out
     # Almost all of it is mailing-list mail, dropped as bulk; the archivers' copies (and the
@@ -124,7 +124,7 @@ def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path) -> None:
     assert (eml["seen"], eml["imported"], eml["skipped"], len(eml["rejected"])) == (
         107, 68, {"bulk mail": 1, "duplicate message-id": 1}, 37)
     assert mbox["new_people"] == eml["new_people"] == 0  # nobody the user wrote to
-    again = crb.json("import", *mboxes, *emls)["sources"]
+    again = crb.json("import", *mboxes, *emls, status=3)["sources"]
     assert [s["imported"] for s in again] == [0, 0]
     assert [s["unchanged"] for s in again] == [mbox["imported"], eml["imported"]]
 
@@ -396,7 +396,7 @@ def test_unreadable_files_change_nothing(crb: Crb, tmp_path: Path, db_path: Path
     garbage = tmp_path / "garbage.mbox"
     garbage.write_bytes(bytes(range(256)) * 40)
     for path in (empty, garbage):
-        out = crb.json("import", "--format", "mbox", str(path))["sources"][0]
+        out = crb.json("import", "--format", "mbox", str(path), status=3)["sources"][0]
         assert out["ok"] and out["imported"] == 0 and len(out["rejected"]) == 1, out
         assert out["rejected"][0]["where"].startswith(str(path))
     assert rows(db_path, "select count(*) from interactions") == before

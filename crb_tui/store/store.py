@@ -547,12 +547,10 @@ class _BatchWriter:
                 details=details,
                 source_key=rec.source_key,
             )
-            changed = True
-            self.result.imported += 1
+            created = changed = True
         else:
+            created = False
             changed = self._fill_person(person_id, name, org_id, rec, details)
-            if changed:
-                self.result.merged += 1
         for key in keys:
             hit = self._identity(key)
             if hit is None:
@@ -561,7 +559,13 @@ class _BatchWriter:
             elif hit[1] is None:
                 self._claim_identity(key, hit[0], person_id)
                 changed = True
-        if not changed:
+        # One count per record: a new person, a known one who gained fields or identities
+        # (merged), or a known one the record told nothing new.
+        if created:
+            self.result.imported += 1
+        elif changed:
+            self.result.merged += 1
+        else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
 

@@ -101,6 +101,8 @@ class SyncScreen(CrbScreen):
             counts = source["counts"]
             if source["last_run"] is None:
                 status = Text("never run", style="dim")
+            elif counts.get("status") == "interrupted":
+                status = Text("interrupted", style="yellow")
             elif source["last_error"]:
                 status = Text("failed", style="bold red")
             elif counts.get("cancelled"):

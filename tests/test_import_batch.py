@@ -1,0 +1,139 @@
+"""`crb import` over many inputs: files, folders and globs; one bad input is one rejected record;
+the exit status says whether everything was read; every record lands in exactly one count."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Crb
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def counted(summary: dict[str, Any]) -> int:
+    return (
+        summary["imported"] + summary["updated"] + summary["merged"] + summary["unchanged"]
+        + sum(summary["skipped"].values()) + len(summary["rejected"])
+    )
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_folder_with_an_unknown_file_imports_the_rest(
+    crb: Crb, corpus: Path, tmp_path: Path, db_path: Path
+) -> None:
+    cals = tmp_path / "cals"
+    shutil.copytree(corpus / "ics" / "khal", cals / "khal")
+    shutil.copytree(corpus / "ics" / "biweekly", cals / "deeper" / "biweekly")
+    (cals / "deeper" / "photo.png").write_bytes(PNG)
+    (cals / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: not an input
+    result = crb("import", str(cals), "--json", "--rejects", str(tmp_path / "r.jsonl"), status=3)
+    by_source = {s["source"]: s for s in json.loads(result.stdout)["sources"]}
+    assert by_source["import"]["rejected"] == [{
+        "where": str(cals / "deeper" / "photo.png"),
+        "reason": "cannot tell what format this is; give --format (crb-json, csv, eml, "
+                  "google-csv, ics, linkedin, mbox, outlook-csv, vcard)",
+    }]
+    ics = by_source["ics"]
+    assert ics["ok"] and ics["imported"] > 0 and ics["seen"] == counted(ics)
+    lines = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert {"source": "import", "where": str(cals / "deeper" / "photo.png")}.items() <= lines[
+        0].items()
+    assert rows(db_path, "select count(*) from interactions")[0][0] == ics["imported"]
+    # The same folder named by a quoted glob finds the same files (and nothing new).
+    again = crb("import", f"{cals}/**/*.ics", "--json", status=3)
+    (summary,) = json.loads(again.stdout)["sources"]
+    assert summary["source"] == "ics" and summary["imported"] == 0
+    assert summary["seen"] == ics["seen"]
+
+
+def test_the_text_summary_is_printed_and_the_exit_status_is_3(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    result = crb("import", str(corpus / "ics" / "khal" / "event_dt_simple.ics"),
+                 str(tmp_path / "nope.ics"), f"{tmp_path}/*.vcf", status=3)
+    assert "import: ok\n  seen 2," in result.stdout
+    assert f"    {tmp_path / 'nope.ics'}: no such file or folder" in result.stdout
+    assert f"    {tmp_path}/*.vcf: no file matches this pattern" in result.stdout
+    assert "ics: ok" in result.stdout
+    assert result.stderr == ""
+
+
+def test_everything_read_exits_0(crb: Crb, corpus: Path) -> None:
+    result = crb("import", str(corpus / "vcf" / "ez-vcard" / "John_Doe_GMAIL.vcf"))
+    assert "vcard: ok" in result.stdout
+
+
+@pytest.mark.parametrize("case", ["png as vcard", "unreachable url", "unknown column"])
+def test_nothing_importable_exits_3_with_the_summary(
+    crb: Crb, corpus: Path, tmp_path: Path, db_path: Path, case: str
+) -> None:
+    png = tmp_path / "photo.png"
+    png.write_bytes(PNG)
+    args = {
+        "png as vcard": ["--format", "vcard", str(png)],
+        "unreachable url": ["http://127.0.0.1:9/cal.ics"],
+        "unknown column": ["--map", "email=NoSuchColumn",
+                           str(corpus / "csv" / "thunderbird" / "export.csv")],
+    }[case]
+    result = crb("import", *args, status=3)
+    assert "rejected 1:" in result.stdout
+    assert rows(db_path, "select count(*) from people") == [(0,)]
+
+
+def test_a_mapped_column_missing_is_cut_short_in_the_message(crb: Crb, tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    header = ",".join(f"Column number {i}" for i in range(10_000))
+    wide.write_text(header + "\n" + ",".join("x" for _ in range(10_000)) + "\n")
+    result = crb("import", "--map", "email=NoSuchColumn", str(wide), status=3)
+    assert max(len(line) for line in result.stdout.splitlines()) <= 400
+    assert "'Column number 7', ... 10000 columns" in result.stdout
+
+
+def test_a_vcard_adding_identities_to_a_known_person_is_counted_merged(
+    crb: Crb, corpus: Path
+) -> None:
+    crb("import", str(corpus / "vcf" / "ez-vcard" / "John_Doe_GMAIL.vcf"))
+    (summary,) = crb.json("import", str(corpus / "vcf" / "ez-vcard" / "John_Doe_LOTUS_NOTES.vcf"))[
+        "sources"]
+    # The card shares john.doe@ibm.com with the first one: the person gains identities.
+    assert (summary["seen"], summary["merged"], summary["new_people"]) == (2, 1, 0)
+    assert summary["seen"] == counted(summary)
+
+
+def test_ctrl_c_stores_what_was_read_and_exits_130(
+    crb: Crb, corpus: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crb_tui import sync
+    from crb_tui.store import Store
+
+    monkeypatch.setattr(sync, "FLUSH_EVERY", 10)
+    real = Store.write_batch
+    calls = []
+
+    def interrupted_third_batch(self: Store, batch: Any, source: str) -> Any:
+        calls.append(source)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, batch, source)
+
+    monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
+    files = sorted(str(p) for p in (corpus / "vcf").rglob("*.vcf"))
+    result = crb("import", *files, status=130)
+    assert "vcard: ok" in result.stdout and "  seen 20," in result.stdout
+    assert "Interrupted" in result.stderr
+    monkeypatch.setattr(Store, "write_batch", real)
+    (state,) = rows(db_path, "select counts, last_ok from sync_state where source = 'vcard'")
+    counts = json.loads(state[0])
+    assert counts["status"] == "interrupted" and counts["seen"] == 20 and state[1] is None
+    stored = rows(db_path, "select count(*) from people")[0][0]
+    assert stored == counts["new_people"] > 0
