@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import quopri
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -412,3 +413,18 @@ def test_truncated_corpus_files_are_read_or_rejected(corpus: Path, tmp_path: Pat
     path = tmp_path / "cut.vcf"
     path.write_bytes(data[: int(len(data) * cut)])
     run(path)
+
+
+def test_quoted_printable_soft_break_keeps_the_space_that_starts_the_next_line(
+    crb: Crb, tmp_path: Path
+) -> None:
+    # A phone's encoder broke the line after "the": the space starting the next line is text
+    # (RFC 2045, as the standard library decodes it), not folding.
+    encoded = "A note long enough to be wrapped by the=\r\n encoder, and=\r\n  again=0D=0Aend"
+    text = quopri.decodestring(encoded.replace("\r\n", "\n").encode()).decode()
+    assert text == "A note long enough to be wrapped by the encoder, and  again\r\nend"
+    path = tmp_path / "qp.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Lee;Ann\r\nEMAIL:ann@example.org\r\n"
+                    f"NOTE;ENCODING=QUOTED-PRINTABLE:{encoded}\r\nEND:VCARD\r\n", newline="")
+    crb("import", str(path))
+    assert q(crb, "select text from notes") == [(text.replace("\r\n", "\n"),)]
