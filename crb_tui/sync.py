@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crb_tui import records as r
+from crb_tui.capture import library_output
 from crb_tui.config import Config, resolve_secret, source_config
 from crb_tui.errors import CrbError
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
@@ -33,6 +34,8 @@ class SourceSummary(WriteResult):
     seconds: float = 0.0
     cancelled: bool = False
     interrupted: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """What libraries warned or logged during the run (never printed to the terminal)."""
     """Stopped by Ctrl-C: what is counted was stored, the rest of the run was not done."""
 
     @property
@@ -71,6 +74,7 @@ class SourceSummary(WriteResult):
                 )
             },
             "errors": self.errors,
+            "warnings": self.warnings,
             "new_people": self.new_people,
             "seconds": round(self.seconds, 3),
             "cancelled": self.cancelled,
@@ -148,9 +152,11 @@ def run_sync(
         raise CrbError(f"unknown source {', '.join(unknown)} (available: {known})")
     summaries = []
     for name in wanted:
-        summary = _run_one(
-            store, config, sources[name], progress, paths or [], dry_run, cancelled, options
-        )
+        with library_output() as caught:
+            summary = _run_one(
+                store, config, sources[name], progress, paths or [], dry_run, cancelled, options
+            )
+        summary.warnings.extend(caught)
         summaries.append(summary)
         if summary.interrupted:
             break  # Ctrl-C stops the whole run, not just this source

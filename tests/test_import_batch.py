@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,26 @@ def test_ctrl_c_stores_what_was_read_and_exits_130(
     assert counts["status"] == "interrupted" and counts["seen"] == 20 and state[1] is None
     stored = rows(db_path, "select count(*) from people")[0][0]
     assert stored == counts["new_people"] > 0
+
+
+def lightning_calendar(path: Path) -> Path:
+    """An event in a Mozilla Lightning style globally unique TZID: icalendar guesses the zone
+    and warns (once per TZID per process, so each call makes a new one)."""
+    tzid = f"/mozilla.org/{uuid.uuid4().hex}/America/New_York"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN"
+        f"\r\nBEGIN:VEVENT\r\nUID:a1\r\nDTSTART;TZID={tzid}:20260301T090000\r\n"
+        f"DTEND;TZID={tzid}:20260301T100000\r\n"
+        "SUMMARY:Plan\r\nORGANIZER:mailto:me@example.com\r\nATTENDEE:mailto:ann@example.org\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n", newline="")
+    return path
+
+
+def test_a_library_warning_is_in_the_summary_not_on_stderr(crb: Crb, tmp_path: Path) -> None:
+    path = lightning_calendar(tmp_path / "lightning.ics")
+    result = crb("import", str(path))
+    assert result.stderr == ""
+    assert "  warning: GloballyUniqueTZIDGuessed: Timezone '/mozilla.org/" in result.stdout
+    assert "site-packages" not in result.stdout
+    (summary,) = crb.json("import", str(lightning_calendar(path)))["sources"]
+    assert summary["warnings"][0].startswith("GloballyUniqueTZIDGuessed")
