@@ -473,3 +473,29 @@ def test_truncated_corpus_files(corpus: Path, tmp_path: Path, cut: float, pick: 
     path.write_bytes(data[: int(len(data) * cut)])
     for record in run_source([path], skip_bulk=False):
         assert isinstance(record, Interaction | Skip | Reject)
+
+
+def _mass_mailbox(tmp_path: Path) -> Path:
+    def mail(n: int, count: int) -> str:
+        to = ",\n ".join(f"person{i}@example.org" for i in range(count))
+        return (f"From me@example.com Mon Jan 05 10:00:00 +0000 2026\nFrom: Me <me@example.com>\n"
+                f"To: {to}\nSubject: Note {n}\nDate: Mon, 05 Jan 2026 10:0{n}:00 +0000\n"
+                f"Message-ID: <mass-{n}@example.com>\n\nHello\n\n")
+
+    path = tmp_path / "sent.mbox"
+    path.write_text(mail(1, 60_000) + mail(2, 50))
+    return path
+
+
+def test_a_mass_mail_is_skipped_not_made_into_people(
+    crb: Crb, tmp_path: Path, db_path: Path, config_file: Path
+) -> None:
+    path = _mass_mailbox(tmp_path)
+    (out,) = crb.json("import", str(path))["sources"]
+    assert out["skipped"] == {"too many recipients": 1}
+    assert out["imported"] == 50 and out["new_people"] == 50
+    assert rows(db_path, "select count(*) from people") == [(50,)]
+    # The limit is a setting of the source (0: no limit).
+    config_file.write_text(config_file.read_text() + "\n[sources.mbox]\nmax_recipients = 10\n")
+    (again,) = crb.json("import", str(path))["sources"]
+    assert again["skipped"] == {"too many recipients": 2} and again["imported"] == 0
