@@ -199,7 +199,7 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
         emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
         return
     for s in summaries:
-        status = "ok" if s.ok else "FAILED"
+        status = "FAILED" if not s.ok else s.status  # ok, interrupted or cancelled
         head = f"{plain(s.source)}: {status}" + (" (dry run: nothing written)" if dry_run else "")
         click.echo(head)
         click.echo(

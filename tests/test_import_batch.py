@@ -130,7 +130,7 @@ def test_ctrl_c_stores_what_was_read_and_exits_130(
     monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
     files = sorted(str(p) for p in (corpus / "vcf").rglob("*.vcf"))
     result = crb("import", *files, status=130)
-    assert "vcard: ok" in result.stdout and "  seen 20," in result.stdout
+    assert "vcard: interrupted\n  seen 20," in result.stdout
     assert "Interrupted" in result.stderr
     monkeypatch.setattr(Store, "write_batch", real)
     (state,) = rows(db_path, "select counts, last_ok from sync_state where source = 'vcard'")
