@@ -182,7 +182,7 @@ def test_linkedin_every_era_is_one_set_of_people(crb: Crb, tmp_path: Path) -> No
     first = imported(crb, str(old))
     assert first["new_people"] == 2
     # Bo has neither e-mail nor URL in the old export: a person, but no interaction to hang.
-    assert first["skipped"] == {"connection without e-mail or profile URL": 1}
+    assert first["skipped"] == {"connection not stored: no e-mail or profile URL": 1}
     imported(crb, str(linkedin_modern(tmp_path)))
     out = imported(crb, str(excel))
     assert out["skipped"] == {"hidden profile": 1, "blank row": 1}
@@ -246,7 +246,7 @@ def test_linkedin_rejects_and_skips_are_counted_with_their_line(tmp_path: Path) 
     ], before=LINKEDIN_NOTES)
     records = run("linkedin", path)
     # The preamble takes lines 1-3 and the header line 4.
-    assert Skip("unreadable Connected On date", f"{path}:5") in records
+    assert Skip("connection not stored: unreadable Connected On date", f"{path}:5") in records
     assert Reject("row has no name, e-mail address or profile URL", f"{path}:6") in records
     assert Skip("hidden profile", f"{path}:7") in records
     assert not [r for r in records if isinstance(r, Interaction)]
