@@ -161,3 +161,28 @@ def test_a_library_warning_is_in_the_summary_not_on_stderr(crb: Crb, tmp_path: P
     assert "site-packages" not in result.stdout
     (summary,) = crb.json("import", str(lightning_calendar(path)))["sources"]
     assert summary["warnings"][0].startswith("GloballyUniqueTZIDGuessed")
+
+
+def test_a_record_in_no_count_fails_the_tests_and_warns_otherwise(
+    crb: Crb, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crb_tui.store import Store
+
+    real = Store.write_batch
+
+    def loses_a_count(self: Store, batch: Any, source: str) -> Any:
+        result = real(self, batch, source)
+        result.imported -= 1  # a write path that forgot one record
+        return result
+
+    monkeypatch.setattr(Store, "write_batch", loses_a_count)
+    card = str(corpus / "vcf" / "ez-vcard" / "John_Doe_GMAIL.vcf")
+    # The suite runs with CRB_STRICT_COUNTS: the source fails, naming the bug.
+    result = crb("import", card, ok=False)
+    assert result.exit_code == 1
+    assert "vcard: FAILED" in result.stdout
+    assert "AssertionError: vcard: 2 records seen but 1 counted (a CRB bug)" in result.stderr
+    # A user's run goes on and says so in the summary.
+    monkeypatch.delenv("CRB_STRICT_COUNTS")
+    result = crb("import", card)
+    assert "  warning: vcard: 2 records seen but 1 counted (a CRB bug)" in result.stdout

@@ -183,7 +183,8 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         return
     columns = _mapping(header, configured)
     if not {"email", "name", "first", "last"} & set(columns):
-        yield Reject(f"no name or e-mail column in header {header!r}", f"{path}:{header_line}")
+        yield Reject(f"no name or e-mail column in the header ({_columns(header)})",
+                     f"{path}:{header_line}")
         return
     born = {
         p: lowered.index(f"birth {p}") for p in ("year", "month", "day") if f"birth {p}" in lowered
