@@ -55,6 +55,10 @@ class CrbGroup(click.Group):
             raise CrbClickError(str(exc)) from exc
         except BrokenPipeError:
             sys.exit(0)
+        except KeyboardInterrupt:
+            # Ctrl-C outside a source run (which stops by itself, keeping what it read).
+            click.echo("crb: interrupted", err=True)
+            sys.exit(INTERRUPTED_EXIT)
         except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
             if debug:
                 traceback.print_exc()

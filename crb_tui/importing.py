@@ -134,6 +134,8 @@ def import_paths(
             SourceSummary(source="import", seen=len(rejected), rejected=rejected)
         )
     for chosen, group in plan.items():
+        if any(s.interrupted for s in summaries):
+            break  # Ctrl-C stops the whole import
         if chosen == EXPORT:
             summaries.extend(_restore(app, group, dry_run))
             continue

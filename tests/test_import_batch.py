@@ -129,8 +129,9 @@ def test_ctrl_c_stores_what_was_read_and_exits_130(
 
     monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
     files = sorted(str(p) for p in (corpus / "vcf").rglob("*.vcf"))
-    result = crb("import", *files, status=130)
+    result = crb("import", *files, str(corpus / "ics" / "khal"), status=130)
     assert "vcard: interrupted\n  seen 20," in result.stdout
+    assert "ics" not in result.stdout  # the calendars, next in line, are not begun
     assert "Interrupted" in result.stderr
     monkeypatch.setattr(Store, "write_batch", real)
     (state,) = rows(db_path, "select counts, last_ok from sync_state where source = 'vcard'")
@@ -186,3 +187,16 @@ def test_a_record_in_no_count_fails_the_tests_and_warns_otherwise(
     monkeypatch.delenv("CRB_STRICT_COUNTS")
     result = crb("import", card)
     assert "  warning: vcard: 2 records seen but 1 counted (a CRB bug)" in result.stdout
+
+
+def test_ctrl_c_before_any_source_runs_exits_130(
+    crb: Crb, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crb_tui import importing
+
+    def interrupted(*_args: Any) -> bytes:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importing, "read_head", interrupted)
+    result = crb("import", str(corpus / "ics" / "khal"), status=130)
+    assert result.stderr.strip() == "crb: interrupted"
