@@ -259,7 +259,12 @@ def import_(
     mapping: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Import files (contacts, mail, calendars, or a CRB JSON export)."""
+    """Import files (contacts, mail, calendars, or a CRB JSON export), folders (recursively) and
+    quoted globs ('cals/**/*.ics').
+
+    Exit status: 0 when everything was read, 3 when anything was rejected or nothing was found
+    to import, 1 when a source failed, 130 after Ctrl-C (what the summary counts is stored).
+    """
     from crb_tui.importing import import_paths
 
     app = _ctx()

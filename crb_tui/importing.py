@@ -112,6 +112,10 @@ def import_paths(
     files, rejected = expand_paths(paths)
     plan: dict[str, list[str]] = {}
     for path in files:
+        if not _is_url(path) and os.path.exists(path) and not os.path.isfile(path):
+            # A pipe or a device would block the import or never end.
+            rejected.append({"where": path, "reason": "not a regular file"})
+            continue
         try:
             head = read_head(path)
         except OSError as exc:

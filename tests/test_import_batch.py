@@ -4,6 +4,7 @@ the exit status says whether everything was read; every record lands in exactly 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import uuid
@@ -200,3 +201,30 @@ def test_ctrl_c_before_any_source_runs_exits_130(
     monkeypatch.setattr(importing, "read_head", interrupted)
     result = crb("import", str(corpus / "ics" / "khal"), status=130)
     assert result.stderr.strip() == "crb: interrupted"
+
+
+def test_a_pipe_in_a_folder_is_rejected_not_waited_on(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(corpus / "vcf" / "ez-vcard" / "John_Doe_GMAIL.vcf", folder)
+    os.mkfifo(folder / "pipe.vcf")
+    (summary, cards) = crb.json("import", str(folder), status=3)["sources"]
+    assert summary["rejected"] == [{"where": str(folder / "pipe.vcf"),
+                                    "reason": "not a regular file"}]
+    assert cards["source"] == "vcard" and cards["new_people"] == 1
+
+
+def test_sync_exits_3_when_a_source_rejected_something(
+    crb: Crb, corpus: Path, config_file: Path
+) -> None:
+    unparsable = corpus / "vcf" / "khard" / "unparsable.vcf"
+    good = corpus / "vcf" / "ez-vcard" / "John_Doe_GMAIL.vcf"
+    config_file.write_text(config_file.read_text()
+                           + f'\n[sources.vcard]\npaths = ["{good}"]\n')
+    assert "vcard: ok" in crb("sync").stdout
+    text = config_file.read_text()
+    config_file.write_text(text.replace(f'"{good}"', f'"{good}", "{unparsable}"'))
+    result = crb("sync", status=3)
+    assert f"{unparsable} card 1: the file ends before END:VCARD" in result.stdout
