@@ -6,6 +6,7 @@ import logging
 import os
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,11 @@ class SourceSummary(WriteResult):
             {"where": shorten(x["where"]), "reason": shorten(x["reason"])}
             for x in result.rejected
         ]
+        if any(len(reason) > 120 for reason in result.skipped):
+            skipped: Counter[str] = Counter()
+            for reason, count in result.skipped.items():
+                skipped[shorten(reason, 120)] += count
+            result.skipped = skipped
         self.add(result)
 
     def as_dict(self) -> dict[str, Any]:
@@ -216,12 +222,13 @@ def _run_one(
             pass
     except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
         summary.ok = False
-        summary.errors.append(f"{type(exc).__name__}: {exc}")
+        summary.errors.append(shorten(f"{type(exc).__name__}: {exc}"))
         log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
         try:
             run.flush()
         except Exception as flush_exc:  # noqa: BLE001
-            summary.errors.append(f"while saving: {type(flush_exc).__name__}: {flush_exc}")
+            summary.errors.append(
+                shorten(f"while saving: {type(flush_exc).__name__}: {flush_exc}"))
     summary.seconds = time.monotonic() - started
     if dry_run:
         store.db.conn.rollback()

@@ -228,3 +228,15 @@ def test_sync_exits_3_when_a_source_rejected_something(
     config_file.write_text(text.replace(f'"{good}"', f'"{good}", "{unparsable}"'))
     result = crb("sync", status=3)
     assert f"{unparsable} card 1: the file ends before END:VCARD" in result.stdout
+
+
+def test_a_huge_value_in_a_rejection_is_cut_to_a_line(crb: Crb, tmp_path: Path) -> None:
+    path = tmp_path / "long.ics"
+    path.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{'X' * 20_000}\r\n"
+                    "DTSTART:20260301T090000Z\r\nATTENDEE:mailto:a@example.org\r\nEND:VCALENDAR\r\n")
+    result = crb("import", str(path), status=3)
+    assert max(len(line) for line in result.stdout.splitlines()) < 400
+    (summary,) = json.loads(crb("import", str(path), "--json", status=3).stdout)["sources"]
+    (reject,) = summary["rejected"]
+    assert len(reject["where"]) == 300 and reject["where"].endswith("X…")
+    assert reject["reason"] == "event not closed (no END:VEVENT), line 3"
