@@ -18,7 +18,7 @@ from crb_tui.app_context import AppContext
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.files import check_target, replace_private
-from crb_tui.text import json_text, plain
+from crb_tui.text import json_text, plain, shorten
 
 SCREENS = ("review", "dashboard", "people")
 
@@ -296,10 +296,15 @@ def import_(
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Show each source's last run (ok, failed, interrupted) instead of running.")
 @click.option("--json", "as_json", is_flag=True)
-def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bool) -> None:
     """Run data sources (all configured ones, or those named)."""
     app = _ctx()
+    if show_status:
+        _print_sync_status(app, sources, as_json)
+        return
     summaries = app.sync(
         list(sources) or None, dry_run=dry_run, progress=None if as_json else _progress_printer()
     )
@@ -312,6 +317,36 @@ def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
         return
     _print_summaries(summaries, as_json, dry_run)
     _exit(summaries)
+
+
+def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
+    import json
+
+    runs = []
+    for row in app.store.sync_states():
+        if names and row["source"] not in names:
+            continue
+        counts = json.loads(row["counts"] or "{}")
+        # Runs recorded before the status was: failed when they left an error.
+        status = counts.get("status") or ("failed" if row["last_error"] else "ok")
+        runs.append({"source": row["source"], "last_run": row["last_run"],
+                     "last_ok": row["last_ok"], "status": status, "counts": counts,
+                     "error": row["last_error"]})
+    if as_json:
+        emit_json({"sources": runs})
+        return
+    if not runs:
+        click.echo("No source has run yet.")
+    for run in runs:
+        c = run["counts"]
+        click.echo(f"{plain(run['source'])}: {run['status']}, last run {run['last_run']}"
+                   + (f", last ok {run['last_ok']}" if run["last_ok"] != run["last_run"] else ""))
+        if c:
+            click.echo(f"  seen {c.get('seen', 0)}, imported {c.get('imported', 0)}, updated "
+                       f"{c.get('updated', 0)}, merged {c.get('merged', 0)}, unchanged "
+                       f"{c.get('unchanged', 0)}, rejected {c.get('rejected_count', 0)}")
+        if run["error"]:
+            click.echo(f"  error: {plain(shorten(run['error']))}")
 
 
 INTERRUPTED_EXIT = 130

@@ -140,6 +140,11 @@ def test_ctrl_c_stores_what_was_read_and_exits_130(
     assert counts["status"] == "interrupted" and counts["seen"] == 20 and state[1] is None
     stored = rows(db_path, "select count(*) from people")[0][0]
     assert stored == counts["new_people"] > 0
+    status = crb("sync", "--status").stdout
+    assert status.startswith("vcard: interrupted, last run 2026-")
+    assert "  seen 20, imported " in status
+    (run,) = crb.json("sync", "--status", "vcard")["sources"]
+    assert run["status"] == "interrupted" and run["last_ok"] is None
 
 
 def lightning_calendar(path: Path) -> Path:
