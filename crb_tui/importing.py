@@ -130,21 +130,21 @@ def import_paths(
                 "reason": f"cannot tell what format this is; give --format ({', '.join(known)})",
             })
             continue
-        plan.setdefault(chosen, []).append(path)
+        plan.setdefault(chosen if chosen == EXPORT else by_format[chosen].name, []).append(path)
     summaries: list[SourceSummary] = []
     if rejected:
         # Files that no source could take are rejected records of the import itself.
         summaries.append(
             SourceSummary(source="import", seen=len(rejected), rejected=rejected)
         )
-    for chosen, group in plan.items():
+    for name, group in plan.items():
         if any(s.interrupted for s in summaries):
             break  # Ctrl-C stops the whole import
-        if chosen == EXPORT:
+        if name == EXPORT:
             summaries.extend(_restore(app, group, dry_run))
             continue
-        source = by_format[chosen]
-        # Each format runs as its own source run, handed exactly the files of that format.
+        source = sources[name]
+        # Each source runs once, handed exactly the files it reads (.eml and .mbox alike).
         summaries.extend(
             app.sync(
                 [source.name], dry_run=dry_run, progress=progress,
