@@ -35,9 +35,9 @@ class SourceSummary(WriteResult):
     seconds: float = 0.0
     cancelled: bool = False
     interrupted: bool = False
+    """Stopped by Ctrl-C: what is counted was stored, the rest of the run was not done."""
     warnings: list[str] = field(default_factory=list)
     """What libraries warned or logged during the run (never printed to the terminal)."""
-    """Stopped by Ctrl-C: what is counted was stored, the rest of the run was not done."""
 
     @property
     def status(self) -> str:

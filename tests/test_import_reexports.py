@@ -32,6 +32,8 @@ def linkedin_2021(folder: Path) -> Path:
         ["Ann", "Lee", "", "Acme GmbH", "Designer", "05 May 2018"],
         ["Ann", "Lee", "", "Umbrella", "Nurse", "06 May 2018"],
         ["Sam", "Park", "", "Hooli", "Engineer", "07 Jul 2017"],
+        # Another Sam Park at Hooli, connected another day: someone else.
+        ["Sam", "Park", "", "Hooli", "Designer", "08 Aug 2018"],
     ])
 
 
@@ -57,6 +59,8 @@ def linkedin_2024(folder: Path) -> Path:
          "07 Jul 2017"],
         ["Noor", "Haddad", "https://www.linkedin.com/in/noor-haddad", "", "Initech", "Engineer",
          "01 Feb 2024"],
+        ["Sam", "Park", "https://www.linkedin.com/in/sam-park-design", "", "Hooli", "Designer",
+         "08 Aug 2018"],
     ], before=LINKEDIN_NOTES)
 
 
@@ -88,17 +92,17 @@ def test_linkedin_exports_of_two_eras_make_each_person_once(
         files.reverse()
     first = summary(crb, files[0])
     second = summary(crb, files[1])
-    assert first["new_people"] == (6 if order == "2021 then 2024" else 7)
+    assert first["new_people"] == (7 if order == "2021 then 2024" else 8)
     assert second["new_people"] == (1 if order == "2021 then 2024" else 0)
     names = [p[0] for p in people(db_path)]
     assert names == ["Ann Lee", "Ann Lee", "Jonas Okafor", "Mei Tanaka", "Noor Haddad",
-                     "Sam Park", "Yusuf Adeyemi"]
+                     "Sam Park", "Sam Park", "Yusuf Adeyemi"]
     ids = {p[3] for p in people(db_path)}
     # Every person has the URL of the newer export (the older ones are not left without).
     assert ids == {
         "linkedin.com/in/ann-lee-design", "linkedin.com/in/ann-lee-rn",
         "linkedin.com/in/jonas-okafor", "linkedin.com/in/mei-tanaka mei.tanaka@example.org",
-        "linkedin.com/in/noor-haddad", "linkedin.com/in/sampark",
+        "linkedin.com/in/noor-haddad", "linkedin.com/in/sampark", "linkedin.com/in/sam-park-design",
         "linkedin.com/in/yusufadeyemi",
     }
     # One connection per person, on the day both exports give.
@@ -106,7 +110,7 @@ def test_linkedin_exports_of_two_eras_make_each_person_once(
         per_person = conn.execute(
             "select count(*), count(distinct person_id) from interactions where kind = "
             "'connection'").fetchone()
-    assert per_person == (7, 7)
+    assert per_person == (8, 8)
     # Both files again: nothing new.
     for path in files:
         again = summary(crb, path)
@@ -167,8 +171,8 @@ def test_a_row_without_identity_joins_the_one_person_of_that_name_and_job(
 
 def test_the_skip_says_the_person_was_stored(crb: Crb, tmp_path: Path) -> None:
     out = summary(crb, linkedin_2021(tmp_path))
-    assert out["imported"] == 7  # six people and Mei's connection (she has an address)
-    assert out["skipped"] == {"connection not stored: no e-mail or profile URL": 5}
+    assert out["imported"] == 8  # seven people and Mei's connection (she has an address)
+    assert out["skipped"] == {"connection not stored: no e-mail or profile URL": 6}
     assert json.dumps(out).count("skipped") == 1
 
 

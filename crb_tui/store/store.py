@@ -406,6 +406,10 @@ class Store:
         return list(self.db.query("select * from sync_state order by source"))
 
 
+LINKEDIN_KEY = "linkedin:"
+"""The ``source_key`` of a LinkedIn connection: ``linkedin:<day connected>:<name>``."""
+
+
 class _BatchWriter:
     """Writes one batch of records inside the caller's transaction."""
 
@@ -535,7 +539,7 @@ class _BatchWriter:
                 person_id = _live(self.db, row[0])
         org_id = self.store.org_id(rec.org, self.stamp)
         if person_id is None:
-            person_id = self._same_name(name, org_id, rec.title, keys)
+            person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
         details = json.dumps(rec.details, sort_keys=True) if rec.details else None
         if person_id is None:
             person_id = self._new_person(
@@ -572,25 +576,33 @@ class _BatchWriter:
         self.result.touched_people.add(person_id)
 
     def _same_name(
-        self, name: str, org_id: int | None, title: str | None, keys: list[tuple[str, str]]
+        self,
+        name: str,
+        org_id: int | None,
+        title: str | None,
+        keys: list[tuple[str, str]],
+        source_key: str | None,
     ) -> int | None:
         """The one person a contact with no known identity is, found by name (case ignored)
         and the same organisation or the same job title, when exactly one person fits: a
         re-export whose rows lost or gained e-mail and URL (LinkedIn's older exports have no
         URLs) or whose person changed jobs keeps that person. Someone who has an identity of a
-        kind the contact brings (another LinkedIn URL, another e-mail) is someone else."""
+        kind the contact brings (another LinkedIn URL, another e-mail) is someone else, and so
+        is another LinkedIn connection (made on another day: ``linkedin:<day>:<name>``)."""
         title = (title or "").strip().casefold()
         if not name or not (org_id or title):
             return None
+        linkedin = (source_key or "").startswith(LINKEDIN_KEY)
         fits = [
             pid
-            for pid, their_org, their_title in self.db.execute(
-                "select id, org_id, title from people where name = ? collate nocase "
+            for pid, their_org, their_title, their_key in self.db.execute(
+                "select id, org_id, title, source_key from people where name = ? collate nocase "
                 "and merged_into is null",
                 [name],
             )
-            if (org_id and their_org == org_id)
-            or (title and (their_title or "").strip().casefold() == title)
+            if ((org_id and their_org == org_id)
+                or (title and (their_title or "").strip().casefold() == title))
+            and not (linkedin and (their_key or "").startswith(LINKEDIN_KEY))
         ]
         kinds = sorted({kind for kind, _ in keys})
         if kinds and fits:
