@@ -46,8 +46,9 @@ def library_output() -> Iterator[list[str]]:
         seen[shorten(f"{category.__name__}: {message}")] += 1
 
     try:
+        # The filters stay as they are (deprecations stay silent); entering resets the "once
+        # per place" memory, so each run reports what it met.
         with warnings.catch_warnings():
-            warnings.simplefilter("always")
             warnings.showwarning = show
             yield out
     finally:
