@@ -244,5 +244,6 @@ def _run_one(
         except Exception as exc:  # noqa: BLE001
             summary.errors.append(f"cannot record the run: {exc}")
     if progress is not None:
-        progress(source.name, summary.seen, summary.seen, "failed" if not summary.ok else "done")
+        final = "failed" if not summary.ok else "interrupted" if summary.interrupted else "done"
+        progress(source.name, summary.seen, summary.seen, final)
     return summary
