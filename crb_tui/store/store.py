@@ -425,6 +425,10 @@ class Store:
         return list(self.db.query("select * from sync_state order by source"))
 
 
+LINKEDIN_KEY = "linkedin:"
+"""The ``source_key`` of a LinkedIn connection: ``linkedin:<day connected>:<name>``."""
+
+
 class _BatchWriter:
     """Writes one batch of records inside the caller's transaction."""
 
@@ -555,6 +559,8 @@ class _BatchWriter:
             if row:
                 person_id = _live(self.db, row[0])
         org_id = self.store.org_id(rec.org, self.stamp)
+        if person_id is None:
+            person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
         details = json.dumps(rec.details, sort_keys=True) if rec.details else None
         if person_id is None:
             person_id = self._new_person(
@@ -568,12 +574,10 @@ class _BatchWriter:
                 details=details,
                 source_key=rec.source_key,
             )
-            changed = True
-            self.result.imported += 1
+            created = changed = True
         else:
+            created = False
             changed = self._fill_person(person_id, name, org_id, rec, details)
-            if changed:
-                self.result.merged += 1
         for key in keys:
             hit = self._identity(key)
             if hit is None:
@@ -582,9 +586,58 @@ class _BatchWriter:
             elif hit[1] is None:
                 self._claim_identity(key, hit[0], person_id)
                 changed = True
-        if not changed:
+        # One count per record: a new person, a known one who gained fields or identities
+        # (merged), or a known one the record told nothing new.
+        if created:
+            self.result.imported += 1
+        elif changed:
+            self.result.merged += 1
+        else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
+
+    def _same_name(
+        self,
+        name: str,
+        org_id: int | None,
+        title: str | None,
+        keys: list[tuple[str, str]],
+        source_key: str | None,
+    ) -> int | None:
+        """The one person a contact with no known identity is, found by name (case ignored)
+        and the same organisation or the same job title, when exactly one person fits: a
+        re-export whose rows lost or gained e-mail and URL (LinkedIn's older exports have no
+        URLs) or whose person changed jobs keeps that person. Someone who has an identity of a
+        kind the contact brings (another LinkedIn URL, another e-mail) is someone else, and so
+        is another LinkedIn connection (made on another day: ``linkedin:<day>:<name>``)."""
+        title = (title or "").strip().casefold()
+        if not name or not (org_id or title):
+            return None
+        linkedin = (source_key or "").startswith(LINKEDIN_KEY)
+        fits = [
+            pid
+            for pid, their_org, their_title, their_key in self.db.execute(
+                "select id, org_id, title, source_key from people where name = ? collate nocase "
+                "and merged_into is null",
+                [name],
+            )
+            if ((org_id and their_org == org_id)
+                or (title and (their_title or "").strip().casefold() == title))
+            and not (linkedin and (their_key or "").startswith(LINKEDIN_KEY))
+        ]
+        kinds = sorted({kind for kind, _ in keys})
+        if kinds and fits:
+            marks = ",".join("?" for _ in kinds)
+            taken = {
+                row[0]
+                for row in self.db.execute(
+                    f"select distinct person_id from identities where kind in ({marks}) "
+                    f"and person_id in ({','.join('?' for _ in fits)})",
+                    [*kinds, *fits],
+                )
+            }
+            fits = [pid for pid in fits if pid not in taken]
+        return fits[0] if len(fits) == 1 else None
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
