@@ -19,8 +19,7 @@ from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.files import check_target, replace_private
 from crb_tui.text import json_text, plain, shorten
-
-SCREENS = ("review", "dashboard", "people")
+from crb_tui.tui.screen_list import NAMES as SCREEN_NAMES
 
 
 def emit_json(data: Any) -> None:
@@ -139,7 +138,7 @@ def _app_from(params: dict[str, Any]) -> AppContext:
     help="Config file (env CRB_CONFIG).",
 )
 @click.option("--demo", is_flag=True, help="Use the separate demo database (created on first use).")
-@click.option("--screen", type=click.Choice(SCREENS), default=None, help="Screen to open on.")
+@click.option("--screen", type=click.Choice(SCREEN_NAMES), default=None, help="Screen to open on.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 @click.version_option(__version__, prog_name="crb")
 @click.pass_context

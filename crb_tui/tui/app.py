@@ -21,6 +21,7 @@ from crb_tui.app_context import AppContext
 from crb_tui.errors import CrbError
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import describe, report
+from crb_tui.tui.screen_list import NAMES, SCREENS
 from crb_tui.tui.undo import UndoStep
 
 if TYPE_CHECKING:
@@ -64,7 +65,6 @@ def _people_commands() -> type[Provider]:
 
     return PeopleCommands
 
-SCREENS = ("review", "people", "dashboard", "sync")
 
 
 class CrbApp(App[None]):
@@ -81,14 +81,8 @@ class CrbApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {_action_commands, _people_commands}
 
     BINDINGS: ClassVar = [
-        Binding("1", "switch_mode('review')", "Review", id="app.review", show=False,
-                tooltip="Today's review"),
-        Binding("2", "switch_mode('people')", "People", id="app.people", show=False,
-                tooltip="Everyone, searchable and sortable"),
-        Binding("3", "switch_mode('dashboard')", "Dashboard", id="app.dashboard", show=False,
-                tooltip="The portfolio at a glance"),
-        Binding("4", "switch_mode('sync')", "Sync", id="app.sync", show=False,
-                tooltip="Sources, their last runs, and running them"),
+        *(Binding(entry.key, f"switch_mode('{entry.name}')", entry.title, id=f"app.{entry.name}",
+                  show=False, tooltip=entry.about) for entry in SCREENS),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?",
                 tooltip="Every key binding, and how to remap them"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.commands", show=False,
@@ -101,7 +95,7 @@ class CrbApp(App[None]):
         cursor_blink: bool | None = None,
     ) -> None:
         """``cursor_blink`` overrides ``[ui] cursor_blink`` in the config."""
-        initial = screen if screen in SCREENS else "review"
+        initial = screen if screen in NAMES else "review"
         problem: tuple[str, str] | None = None
         context.warn = None  # a plugin that fails to load is shown in the app, not on stderr
         keymap: dict[str, str] = {}
