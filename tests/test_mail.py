@@ -1,4 +1,4 @@
-"""crb_tui.mail: mail headers -> records, the logic every mail source shares."""
+"""crb_tui.sdk.mail: mail headers -> records, the logic every mail source shares."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crb_tui.mail import (
+from crb_tui.records import Interaction, Reject, Skip
+from crb_tui.sdk.mail import (
     Address,
     MailHeaders,
     SeenIds,
@@ -27,7 +28,6 @@ from crb_tui.mail import (
     source_key,
     thread_of,
 )
-from crb_tui.records import Interaction, Reject, Skip
 
 UTC = dt.UTC
 ME = ("me@example.com", "Me.Alias@Example.org")
