@@ -237,8 +237,12 @@ def _aggregates(
     # The whole store reads the index once, newest first per person (so each max() is settled
     # by the first matching row); a few people read their own index ranges.
     # (cross join: SQLite keeps that order, the people in scope outside.)
-    source, group = "interactions i", "i.person_id"
+    # (A touch nobody is known for, e.g. a message from someone never made a person, would
+    # form a group of its own; in a temp table keyed by person, its null key becomes the next
+    # free id: someone else's.)
+    source, group, known = "interactions i", "i.person_id", " and i.person_id is not null"
     if not whole:
+        known = ""
         source = f"{_SCOPE} s cross join interactions i on i.person_id = s.person_id"
         group = "s.person_id"
     old = _TOUCHES.format(f="", w="", points=together, kinds=together_kinds)
@@ -255,7 +259,7 @@ def _aggregates(
         "old": f"""
   select {group}, {old}
   from {source}
-  where +i.at < :pcut
+  where +i.at < :pcut{known}
   group by {group}
   order by {group} desc""",
         # the trend window, added to the old facts for today; and which cadence windows (on a

@@ -578,3 +578,25 @@ def test_weights_come_from_config(world: World) -> None:
     config.health.value_points = {**config.health.value_points, "meeting": 60.0}
     assert explain(world.store, config, pid, TODAY).value > explain(
         world.store, Config(), pid, TODAY).value
+
+
+def test_a_touch_of_nobody_never_lends_its_history_to_someone(store: Store) -> None:
+    """A stored touch with no person (a message from someone never made a person) must not
+    count for anyone: the whole-store run and one person's explanation agree."""
+    at = lambda days: dt.datetime.combine(TODAY - dt.timedelta(days=days), dt.time(10),  # noqa: E731
+                                          tzinfo=dt.UTC)
+    store.write([Person("Ann", [Identity("email", "ann@x.com")], tier="key"),
+                 Person("Bo", [Identity("email", "bo@x.com")], tier="key")], "t")
+    store.write([Interaction("a-old", "email", "in", at(90), Identity("email", "ann@x.com")),
+                 Interaction("b-new", "email", "out", at(3), Identity("email", "bo@x.com"))], "t")
+    with store.transaction():
+        store.conn.execute(
+            "insert into interactions (person_id, kind, direction, at, source, source_key) "
+            "values (null, 'email', 'in', ?, 't', 'orphan')", [at(80).isoformat()])
+    compute_all(store, Config(), TODAY)
+    for pid in (store.resolve_person("ann@x.com"), store.resolve_person("bo@x.com")):
+        stored = store.conn.execute(
+            "select warmth, trust, value, health from health where person_id = ?", [pid]
+        ).fetchone()
+        shown = explain(store, Config(), pid, TODAY)
+        assert stored == (shown.warmth, shown.trust, shown.value, shown.health), pid
