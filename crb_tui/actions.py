@@ -254,9 +254,11 @@ def set_tier(
 def set_cadence(
     store: Store, person_id: int, days: int | None, *, today: dt.date, item_kind: str | None = None
 ) -> None:
+    changes: dict[str, object] = {"cadence_days": None}
     if days is not None:
-        days = limits.cadence_days(days)
-    _update_person(store, person_id, {"cadence_days": days}, "cadence", today, item_kind)
+        # Choosing how often to be in touch keeps someone new: they leave triage.
+        changes = {"cadence_days": limits.cadence_days(days), "triage": 0}
+    _update_person(store, person_id, changes, "cadence", today, item_kind)
 
 
 def archive(

@@ -665,17 +665,17 @@ def tier(person: str, tier_name: str, as_json: bool) -> None:
 @click.argument("person")
 @click.argument("days", type=params.CADENCE_DAYS)
 @click.option("--json", "as_json", is_flag=True)
-def cadence(person: str, days: int, as_json: bool) -> None:
-    """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y."""
+def cadence(person: str, days: int | None, as_json: bool) -> None:
+    """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y; `default` for their
+    tier's cadence again."""
     app = _ctx()
     pid = app.store.resolve_person(person)
     actions.set_cadence(app.store, pid, days, today=app.today())
     _after_action(app, pid)
-    _done(
-        as_json,
-        {"person_id": pid, "cadence_days": days},
-        f"Cadence for {_name(app, pid)}: every {days} days.",
-    )
+    said = (f"every {days} days" if days is not None
+            else "their tier's again (no cadence of their own)")
+    _done(as_json, {"person_id": pid, "cadence_days": days},
+          f"Cadence for {_name(app, pid)}: {said}.")
 
 
 @cli.command()

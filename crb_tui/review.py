@@ -8,6 +8,7 @@ out until their date, except for the brief of a meeting today.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import logging
@@ -394,6 +395,10 @@ def collect_items(
 
     # 7. Anniversaries (birthdays) today or in the next 3 days.
     upcoming = {(today + dt.timedelta(days=d)).strftime("%m-%d"): d for d in range(4)}
+    for d in range(4):
+        day = today + dt.timedelta(days=d)
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            upcoming["02-29"] = d  # a 29 February birthday is kept on the 28th in other years
     for row in db.query(
         f"""select p.id as pid, p.name, p.birthday from people p
             where p.birthday is not null and {eligible}""",

@@ -397,3 +397,19 @@ def test_birthday_detail_and_stage_from_the_cli(crb: Crb, db_path: Path) -> None
     assert crb.json("show", "1")["health"]["stage"] == "partner"  # type: ignore[index]
     crb("stage", "1", "auto")
     assert crb.json("show", "1")["stage_override"] is None  # type: ignore[index]
+
+
+def test_cadence_keeps_someone_new_and_default_clears_it(crb: Crb) -> None:
+    from crb_tui import Identity, Person
+    from crb_tui.store import Store
+
+    store = Store.open(crb.db)
+    store.write([Person("Nia New", [Identity("email", "nia@x.com")], triage=True)], "t")
+    store.close()
+    assert crb.json("people", "--all")["people"][0]["triage"] in (1, True)  # type: ignore[index]
+    assert crb.json("cadence", "nia@x.com", "2w")["cadence_days"] == 14
+    nia = crb.json("people", "--all")["people"][0]  # type: ignore[index]
+    assert nia["cadence_days"] == 14 and not nia["triage"]
+    assert crb.json("cadence", "nia@x.com", "default")["cadence_days"] is None
+    assert "their tier's again" in crb("cadence", "nia@x.com", "default").stdout
+    assert crb.json("people", "--all")["people"][0]["cadence_days"] is None  # type: ignore[index]

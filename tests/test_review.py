@@ -424,3 +424,17 @@ def test_the_queue_reads_only_the_late_relationships_it_can_show(
         assert [(i.person_id, i.kind, i.also) for i in items] == [
             (i.person_id, i.kind, i.also) for i in full], lim
     assert sum(i.kind == "past_cadence" for i in bounded[60]) > 40
+
+
+@pytest.mark.parametrize(("today", "when"), [
+    (dt.date(2027, 2, 28), "Birthday today"), (dt.date(2027, 2, 26), "Birthday in 2 days"),
+    (dt.date(2028, 2, 29), "Birthday today"), (dt.date(2028, 2, 28), "Birthday in 1 day"),
+])
+def test_a_29_february_birthday_is_remembered_every_year(
+    store: Store, today: dt.date, when: str
+) -> None:
+    person(store, "Leap", "leap@x.com", birthday="--02-29")
+    config = Config()
+    health.compute_all(store, config, today)
+    reasons = [i.reason for i in build_review(store, config, today) if i.kind == "anniversary"]
+    assert reasons == [when]
