@@ -92,7 +92,8 @@ def log_touch(
 
 
 def add_note(
-    store: Store, person_id: int, text: str, *, today: dt.date, their_words: bool = False
+    store: Store, person_id: int, text: str, *, today: dt.date, their_words: bool = False,
+    item_kind: str | None = None,
 ) -> int:
     if not text.strip():
         raise CrbError("a note needs some text")
@@ -103,7 +104,7 @@ def add_note(
             "values (?, ?, ?, ?, 'manual')",
             [person_id, iso(now_utc()), text, int(their_words)],
         )
-        _history(store, person_id, "note", {"their_words": their_words}, today)
+        _history(store, person_id, "note", {"their_words": their_words}, today, item_kind)
     return int(cur.lastrowid or 0)
 
 

@@ -592,7 +592,8 @@ def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str,
         try:
             result = impl.function(person=dict(person), history=history)
         except Exception:
-            log.warning("health_signals of plugin %s failed", name, exc_info=True)
+            log.debug("health_signals of plugin %s failed", name, exc_info=True)
+            log.warning("plugin %s: health_signals failed; its signals are left out", name)
             continue
         for signal in result or []:
             points = signal.get("points") if isinstance(signal, dict) else None

@@ -504,7 +504,7 @@ def _source_kinds() -> tuple[set[str], set[str]]:
     try:
         found = plugins.sources()
     except Exception:
-        log.warning("cannot list the sources for the review's words", exc_info=True)
+        log.debug("cannot list the sources for the review's words", exc_info=True)
         return set(), set()
     files = {name for name, source in found.items() if source.formats}
     return files, set(found) - files
@@ -627,6 +627,9 @@ def _plugin_item(raw: dict[str, Any], name: str) -> ReviewItem:
 
 
 def _warn(warnings: list[str] | None, message: str, exc: BaseException | None = None) -> None:
-    log.warning("%s", message, exc_info=exc)
-    if warnings is not None and message not in warnings:
+    # The traceback is for --debug; the user gets one line (from the caller, or the log).
+    log.debug("%s", message, exc_info=exc)
+    if warnings is None:
+        log.warning("%s", message)
+    elif message not in warnings:
         warnings.append(message)

@@ -343,3 +343,29 @@ def test_plugins_run_in_every_command_of_the_real_crb(tmp_path: Path) -> None:
     assert "Guild dues are due" in result.stdout
     assert result.stderr.count("half-written plugin") == 1
     assert "broken.py" in result.stderr
+
+
+def test_a_failing_review_plugin_is_one_line_in_a_real_terminal(tmp_path: Path) -> None:
+    """Through the real ``crb`` (no test logging capture): a plugin whose review_items raises
+    gives one ``warning:`` line and no traceback, plain and with --json."""
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    (plugdir / "boards.py").write_text(
+        "from crb_tui import hookimpl\n\n"
+        "@hookimpl\ndef review_items(store, today):\n"
+        "    raise RuntimeError('boards unreachable')\n"
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+                      f'[plugins]\nplugins_dir = "{plugdir}"\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CRB_TODAY": "2026-11-23",
+           "CRB_DB": str(tmp_path / "x.db"), "CRB_CONFIG": str(config)}
+    run = [sys.executable, "-m", "crb_tui"]
+    subprocess.run([*run, "demo", "--people", "8"], env=env, check=True, capture_output=True)
+    for extra in ([], ["--json"]):
+        result = subprocess.run([*run, "review", *extra], capture_output=True, text=True,
+                                env=env, check=True)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert "review_items failed (RuntimeError: boards unreachable)" in lines[0]
+        assert "Traceback" not in result.stderr

@@ -327,7 +327,7 @@ class ActingScreen(CrbScreen):
                 t, f"Kept {kind} about {safe(t.name)}",
                 lambda ctx: actions.add_note(
                     ctx.store, t.person_id, result.text, today=ctx.today(),
-                    their_words=result.their_words),
+                    their_words=result.their_words, item_kind=t.item_kind),
                 creates="notes",
             )
 
