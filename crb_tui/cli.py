@@ -156,6 +156,8 @@ def cli(
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         _open_app(ctx.obj, screen)
+    elif ctx.obj.demo and ctx.invoked_subcommand not in ("demo", "config", "serve"):
+        ctx.obj.ensure_demo()  # `crb --demo review` shows the demo, as the app does
 
 
 def _open_app(app: AppContext, screen: str | None) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from .conftest import TODAY, Crb
 
@@ -413,3 +414,14 @@ def test_cadence_keeps_someone_new_and_default_clears_it(crb: Crb) -> None:
     assert crb.json("cadence", "nia@x.com", "default")["cadence_days"] is None
     assert "their tier's again" in crb("cadence", "nia@x.com", "default").stdout
     assert crb.json("people", "--all")["people"][0]["cadence_days"] is None  # type: ignore[index]
+
+
+def test_demo_commands_show_the_demo_data_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    from crb_tui.cli import cli
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--demo", "people", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["count"] >= 20
