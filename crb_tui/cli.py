@@ -561,7 +561,8 @@ def promise(person: str, text: str, due: str, theirs: bool, as_json: bool) -> No
     _done(
         as_json,
         {"commitment_id": cid, "person_id": pid, "due": due_date.isoformat()},
-        f"Commitment #{cid} to {_name(app, pid)}, due {due_date}.",
+        (f"Commitment #{cid} from {_name(app, pid)} (theirs), due {due_date}." if theirs
+         else f"Commitment #{cid} to {_name(app, pid)}, due {due_date}."),
     )
 
 
@@ -790,8 +791,8 @@ def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
         result = merge_people(app.store, keep, other)
         app.recompute([keep])
         message = (
-            f"Merged {plain(result['merged']['name'])} into {plain(result['kept']['name'])} "
-            f"(undo with `crb merge --undo`)."
+            f"Merged {plain(result['merged']['name'])} (id {other}) into "
+            f"{plain(result['kept']['name'])} (id {keep}) (undo with `crb merge --undo`)."
         )
     _done(as_json, result, message)
 

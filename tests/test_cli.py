@@ -425,3 +425,13 @@ def test_demo_commands_show_the_demo_data_set(tmp_path: Path, monkeypatch: pytes
     result = runner.invoke(cli, ["--demo", "people", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["count"] >= 20
+
+
+def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
+    seed(crb)
+    assert "Commitment #" in crb("promise", "1", "Send it", "--due", "+2d").stdout
+    assert " to " in crb("promise", "1", "Send it", "--due", "+2d").stdout
+    theirs = crb("promise", "1", "Reply", "--due", "+2d", "--theirs").stdout
+    assert " from " in theirs and "(theirs)" in theirs
+    merged = crb("merge", "1", "2").stdout
+    assert "(id 2) into" in merged and "(id 1)" in merged
