@@ -934,7 +934,16 @@ def _print_review(
 
     day = today or app.today()
     warnings: list[str] = []
-    items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
+    if day == app.today():
+        items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
+    else:
+        # Another day's review needs that day's scores: computed in a transaction that is
+        # rolled back, so what is stored stays today's.
+        from crb_tui.health import compute_all
+
+        with app.store.trial():
+            compute_all(app.store, app.config, day)
+            items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
     for warning in warnings:
         click.echo(f"warning: {plain(warning, one_line=True)}", err=True)
     if as_json:
