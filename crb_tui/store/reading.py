@@ -32,6 +32,7 @@ class Reader:
         locking.configure(self.conn)
 
     def close(self) -> None:
+        """Close the connection (a read still running on it fails)."""
         self.conn.close()
 
     def interruptible(self, wanted: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:

@@ -77,6 +77,7 @@ def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool, list[str]]
 
 
 def health_row(ctx: AppContext, person_id: int) -> dict[str, Any] | None:
+    """The person's stored scores, once scored (see :func:`crb_tui.queries.scored_health`)."""
     return queries.scored_health(ctx.store, person_id)
 
 
