@@ -705,47 +705,8 @@ def ignore(target: str, as_json: bool) -> None:
 
     A person it matches is archived; later imports and syncs skip the address as "blocklist".
     """
-    from crb_tui.identity import normalise_email
-
     app = _ctx()
-    store = app.store
-    today = app.today()
-    archived: list[int] = []
-    person: int | None = None
-    if target.startswith("@") and "." in target:
-        entries = [("domain", target[1:].lower())]
-        for row in store.db.query(
-            "select distinct person_id from identities where kind = 'email' and value like ? "
-            "and person_id is not null",
-            ["%@" + target[1:].lower()],
-        ):
-            archived.append(row["person_id"])
-    else:
-        email = normalise_email(target)
-        pid = store.resolve_person(target) if email is None else None
-        if email is not None:
-            entries = [("email", email)]
-            row = store.find_identity("email", email)
-            if row and row["person_id"] is not None:
-                archived.append(row["person_id"])
-        else:
-            assert pid is not None
-            entries = [
-                ("email", r["value"])
-                for r in store.db.query(
-                    "select value from identities where person_id = ? and kind = 'email'", [pid]
-                )
-            ]
-            person = pid
-            archived.append(pid)
-    if person is not None:
-        actions.ignore_person(store, person, today=today)
-    else:
-        with store.transaction():
-            for kind, value in entries:
-                actions.ignore_identity(store, kind, value)
-            for person_id in archived:
-                actions.archive(store, person_id, today=today)
+    entries, archived = actions.ignore(app.store, target, today=app.today())
     names = ", ".join(v if k == "email" else "@" + v for k, v in entries) or "nothing"
     _done(
         as_json,

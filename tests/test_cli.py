@@ -317,6 +317,26 @@ def test_ignore_an_address_a_domain_or_a_person(crb: Crb, tmp_path: Path) -> Non
     assert again["skipped"].get("blocklist") == 3 and again["new_people"] == 0
 
 
+def test_ignore_takes_underscore_and_percent_literally(crb: Crb, tmp_path: Path) -> None:
+    mbox = tmp_path / "mail.mbox"
+    msgs = [
+        f"From x Mon Jan  5 10:00:00 2026\nFrom: me@example.com\nTo: {to}\nSubject: hi {n}\n"
+        f"Message-ID: <u{n}@x>\nDate: Mon, 5 Jan 2026 10:00:00 +0000\n\nbody\n"
+        for n, to in enumerate(["axb@x.com", "kim@sxop.biz", "lee@shop.biz"])
+    ]
+    mbox.write_text("\n".join(msgs))
+    crb("import", str(mbox))
+    assert crb.json("ignore", "a_b@x.com")["archived"] == []
+    assert crb.json("ignore", "@s_op.biz")["archived"] == []
+    assert crb.json("ignore", "@%.biz")["archived"] == []
+    assert crb.json("people")["count"] == 3
+    # The real domain still matches its people, and only them.
+    out = crb.json("ignore", "@shop.biz")
+    assert len(out["archived"]) == 1
+    assert out["ignored"] == [{"kind": "domain", "value": "shop.biz"}]
+    assert crb.json("people")["count"] == 2
+
+
 def test_sync_with_nothing_configured_runs_nothing_and_says_so(crb: Crb) -> None:
     result = crb("sync")
     assert "No sources configured" in result.stdout and "gmail" in result.stdout

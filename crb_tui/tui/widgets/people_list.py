@@ -17,12 +17,10 @@ when it narrows it, and a search typed before (backspacing over it) costs nothin
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +39,10 @@ from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
 from crb_tui import clock
+from crb_tui.errors import QueryCancelled, StoreUnavailable
 from crb_tui.queries import count_people, list_people, people_ids, people_rows
 from crb_tui.search import SearchIndex
+from crb_tui.store import store_errors
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.display import (
     STAGE_SHORT,
@@ -64,8 +64,6 @@ CACHED_PAGES = 24
 WARM_AFTER = 0.3
 """Seconds after the list is shown before everyone's searchable text is read (in the
 background, yielding to the screen as it goes)."""
-CHECK_EVERY = 10_000
-"""SQLite steps between two checks that a query is still wanted."""
 
 SORT_LABELS = {
     "health": "health (weakest first)",
@@ -118,17 +116,6 @@ def page_rows(store: Any, ids: Sequence[int], page: int) -> list[dict[str, Any] 
     chunk = list(ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE])
     by_id = {row["id"]: row for row in people_rows(store, chunk)}
     return [by_id.get(i) for i in chunk]
-
-
-@contextmanager
-def interrupted_unless(conn: sqlite3.Connection, wanted: Callable[[], bool]) -> Iterator[None]:
-    """Stop the statement running on ``conn`` (``OperationalError``) once it is no longer
-    ``wanted``: a query for a keystroke the user has typed past."""
-    conn.set_progress_handler(lambda: 0 if wanted() else 1, CHECK_EVERY)
-    try:
-        yield
-    finally:
-        conn.set_progress_handler(None, 0)
 
 
 def row_segments(
@@ -232,7 +219,7 @@ class Kept:
 
     def index(self, store: Any, order: Sequence[int]) -> SearchIndex:
         if self.searchable is None:
-            self.searchable = SearchIndex.build(store.conn, order)
+            self.searchable = SearchIndex.read(store, order)
         else:
             self.searchable.reorder(order)
         return self.searchable
@@ -242,15 +229,16 @@ class Kept:
         def start(ctx: Any) -> tuple[Any, tuple[int, int] | None, Sequence[int] | None]:
             return ctx.store.reader(), self.token, self.orders.get(sort)
 
-        conn, token, order = gateway.run(start)
-        if conn is None or order is None:
+        reader, token, order = gateway.run(start)
+        if reader is None or order is None:
+            if reader is not None:
+                reader.close()
             return
         try:
-            index = SearchIndex.build(conn, order, pause=_yield)
-        except sqlite3.Error:
+            with reader, store_errors():
+                index = SearchIndex.read(reader, order, pause=_yield)
+        except StoreUnavailable:
             return  # a background nicety: the first search reads it instead
-        finally:
-            conn.close()
 
         def publish(ctx: Any) -> None:
             if self.searchable is None and token == self.token:
@@ -264,16 +252,16 @@ class Kept:
         def start(ctx: Any) -> tuple[Any, tuple[int, int]]:
             return ctx.store.reader(), ctx.store.change_token()
 
-        conn, token = gateway.run(start)
-        if conn is None:
+        reader, token = gateway.run(start)
+        if reader is None:
             return False
         try:
-            order = array("q", people_ids(_Reader(conn), sort=sort))
-            index = SearchIndex.build(conn, order, pause=_yield)
-        except sqlite3.Error:
+            with reader, store_errors():
+                order = array("q", people_ids(reader, sort=sort))
+                index = SearchIndex.read(reader, order, pause=_yield)
+        except StoreUnavailable:
             return False
         finally:
-            conn.close()
             self.refreshing = False
             self.refreshed_at = time.monotonic()
 
@@ -286,13 +274,6 @@ class Kept:
             return True
 
         return gateway.run(publish)
-
-
-class _Reader:
-    """A plain connection where the queries expect a store (``people_ids`` needs ``conn``)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
 
 
 class PeopleList(ScrollView, can_focus=True):
@@ -412,7 +393,7 @@ class PeopleList(ScrollView, can_focus=True):
 
         def fetch(ctx: Any) -> None:
             store = ctx.store
-            with interrupted_unless(store.conn, wanted):
+            with store.interruptible(wanted):
                 stale[0] = kept.check(store)
                 if not (looked or search or page or sort in kept.orders):
                     # A quick first look (count and first page) before everyone's id.
@@ -422,13 +403,13 @@ class PeopleList(ScrollView, can_focus=True):
             ids = kept.index(store, order).find(search) if search else order
             if not wanted():
                 return
-            with interrupted_unless(store.conn, wanted):
+            with store.interruptible(wanted):
                 rows = page_rows(store, ids, page)
             self.post_message(PeopleQueried(generation, len(ids), rows, ids=ids, page=page))
 
         try:
             self.gateway.run(fetch)
-        except sqlite3.OperationalError:
+        except (QueryCancelled, StoreUnavailable):
             if wanted():
                 raise
         if stale[0] and wanted():
