@@ -338,7 +338,9 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
     """Everything the dashboard shows on ``today``: live people (not archived, merged or in
     triage) by trend and by stage, key people gone cold, open commitments due within a week,
     one-sided relationships, interactions a week over the last ``weeks`` weeks (oldest first),
-    customers and how many of them are in touch, and the store's counts."""
+    customers and how many of them are in touch, the people listed (as People counts them:
+    not archived or merged), how many of them are new (in triage, so in no trend or stage
+    yet) and the touches stored."""
     db = store.conn
     live = f"{_LIVE} and p.triage = 0"
     trends = dict(db.execute(
@@ -385,6 +387,8 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
     counts = store.counts()
     key_people = db.execute(f"select count(*) from people p where p.tier = 'key' and {live}"
                             ).fetchone()[0]
+    listed, new = db.execute(
+        f"select count(*), coalesce(sum(p.triage), 0) from people p where {_LIVE}").fetchone()
     return {
         "key_people": key_people,
         "today": today,
@@ -397,6 +401,7 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
         "activity_start": start,
         "customers": customers,
         "customers_in_touch": kept,
-        "people": counts["people"],
+        "people": listed,
+        "new_people": new,
         "interactions": counts["interactions"],
     }

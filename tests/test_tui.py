@@ -754,6 +754,8 @@ async def test_archive_from_person_screen_and_bring_back(
 
 
 async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("update people set archived = 1 where id = 5")
     app = make_app(context, screen="dashboard")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -766,6 +768,12 @@ async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: P
         for title in ("Key relationships going cold", "Commitments due this week", "One-sided",
                       "After the sale", "touches per week"):
             assert title in text
+        # The header counts whom People lists; the new ones are said apart (in no trend yet).
+        listed = one(demo_db, "select count(*) from people where archived = 0 and "
+                              "merged_into is null")
+        new = one(demo_db, "select count(*) from people where archived = 0 and "
+                           "merged_into is null and triage = 1")
+        assert f"{listed} people ({new} new)" in text and f"{new} new, waiting" in text
         cold = app.screen.query_one("#dash-cold", OptionList)
         first = cold.get_option_at_index(0)
         assert first.id is not None and first.id.startswith("p")
