@@ -243,7 +243,8 @@ def _popcount(mask: str, bits: int) -> str:
 
 
 def _aggregates(
-    whole: bool, windows: int, together: str, together_kinds: str, moments: str, exchanges: int
+    whole: bool, windows: int, together: str, together_kinds: str, moments: str, exchanges: int,
+    indexed: bool,
 ) -> dict[str, str]:
     """The aggregate queries, each filling one of the ``_TEMP`` tables."""
     # The whole store reads the index once, newest first per person (so each max() is settled
@@ -254,8 +255,6 @@ def _aggregates(
         source = f"{_SCOPE} s cross join interactions i on i.person_id = s.person_id"
         group = "s.person_id"
     week = health_value.week_sql("xweek")
-    series = health_value.SERIES_ARGS.format(
-        points=together, decay="exp(:lam * (julianday(i.at) - :cjd))", old="i.at < :pcut")
 
     def touches(f: str, w: str) -> str:
         exchange = "".join(_EXCHANGE.format(week=week, w=w, n=n) for n in range(exchanges))
@@ -284,14 +283,8 @@ def _aggregates(
   from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
   where i.at >= s.lo and i.at < :cut
   group by s.person_id""",
-        # time together, series by series (health_value.crb_series), today and at the start
-        "ser": f"""
-  select person_id, v ->> 0, v ->> 1 from (
-    select {group} as person_id,
-      crb_series({series}) as v
-    from {source}
-    where i.kind in ({together_kinds}) and i.at < :cut
-    group by {group})""",
+        # time together, series by series: today and at the start of the trend window
+        "ser": health_value.series_sql(source, group, together, together_kinds, indexed),
         "val": f"""
   select s.person_id,
     sum({moments} * exp(:lam * (julianday(v.at) - :cjd))) filter (where v.at < :pcut),
@@ -500,15 +493,16 @@ class _Run:
             unknown=min(100.0, max(0.0, hc.value_unknown)),
         )
         self.weights = health_value.week_weights(today, self.lam, cjd)
-        self._parts = (together, kinds, moments, len(self.exchange))
+        indexed = {k for k in INTERACTION_KINDS if k in hc.value_points} <= set(
+            health_value.SERIES_KINDS)
+        self._parts = (together, kinds, moments, len(self.exchange), indexed)
 
     def sql(self, *, explain: bool = False) -> str:
         return _model_sql(len(self.exchange), explain=explain)
 
     def register(self, conn: Any) -> None:
         """The model's own SQL functions (health_value), for this evaluation."""
-        health_value.register(
-            conn, list(self.exchange.values()), self.weights, self.params["factor"])
+        health_value.register(conn, list(self.exchange.values()), self.weights)
 
     def fill_scope(self, store: Store, person_ids: Sequence[int] | None) -> None:
         """The people to score, each with their cadence and the first day the queries need."""
@@ -669,11 +663,12 @@ def _as_date(today: dt.date) -> dt.date:
 
 
 def _ensure_math(conn: Any) -> None:
-    """The model needs exp, pow and sqrt; SQLite built without its math functions gets them
+    """The model needs exp, pow, sqrt and ln; SQLite built without its math functions gets them
     from Python (slower, same numbers)."""
     try:
-        conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0)").fetchone()
+        conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0), ln(1.0)").fetchone()
     except Exception:
+        conn.create_function("ln", 1, math.log, deterministic=True)
         conn.create_function("exp", 1, math.exp, deterministic=True)
         conn.create_function("pow", 2, math.pow, deterministic=True)
         conn.create_function("sqrt", 1, math.sqrt, deterministic=True)

@@ -1,22 +1,20 @@
-"""The parts of Value that SQL alone cannot sum cheaply: weeks in which both sides wrote, and the
-diminishing returns of a recurring series of meetings.
-
-Both are SQLite functions registered on the connection for one evaluation of the model
-(``register``), so that ``compute_all`` and ``explain`` run the very same statements; the
-helpers at the end list the same facts from one person's history for the explanation.
-docs/health.md describes the rules in words.
+"""The parts of Value beyond value moments: exchange weeks of mail and messages, and the
+diminishing returns of a recurring series of meetings. docs/health.md has the rules in words.
 
 - **Exchange weeks.** The aggregate scans build, per person and per kind in
   ``exchange_points``, two bit masks over the last ``EXCHANGE_WEEKS`` calendar weeks (bit ``b``:
   the week ``b`` weeks before the current one): the weeks with a message from them (``in`` or
   ``mutual``) and those with one from you (``out`` or ``mutual``). A week is an exchange when
   one side wrote in it and the other wrote in it or in the week before (an answer);
-  ``crb_exchange`` weighs each such week by its points and its age, as value moments are.
-- **Series.** Meetings and calls of the same kind and the same title (case and surrounding
-  spaces aside) are one series; ``crb_series`` sums each series' decayed count ``c`` (each
-  occurrence ``2 ** (-age / half_life)``) and counts it ``c`` while ``c <= 1`` and
-  ``1 + ln c`` beyond: one meeting is worth what it always was, 104 weekly stand-ups about as
-  much as five. A meeting without a title is a series of its own.
+  ``crb_exchange``, a SQLite function registered for one evaluation of the model, weighs each
+  such week by its points and its age, as value moments are.
+- **Series.** Meetings and calls of the same kind and the same title are one series
+  (``series_sql``, reading the partial index ``idx_interactions_series``): its decayed count
+  ``c`` (each occurrence ``2 ** (-age / half_life)``) counts ``c`` while ``c <= 1`` and
+  ``1 + ln c`` beyond, so one meeting is worth what it always was and 104 weekly stand-ups about
+  as much as four or five. A meeting without a title is a series of its own.
+
+The helpers at the end list the same facts from one person's history for the explanation.
 """
 
 from __future__ import annotations
@@ -54,48 +52,37 @@ def series(value: float) -> float:
     return value if value <= 1.0 else 1.0 + math.log(value)
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
 def series_key(kind: str, title: str | None, row_id: int) -> tuple[str, str | int]:
-    """Which series a meeting belongs to: its kind and title (as SQLite's ``lower(trim())``
-    sees it); untitled, a series of its own."""
-    text = (title or "").strip(" ").translate(_ASCII_LOWER)
-    return (kind, text or row_id)
+    """Which series a meeting belongs to: its kind and title; untitled, a series of its own."""
+    return (kind, title or row_id)
 
 
-SERIES_ARGS = "i.kind, {points}, nullif(lower(trim(i.subject)), ''), i.id, {decay}, {old}"
-"""The arguments of ``crb_series`` for interaction ``i``: the same key as ``series_key``, the
-kind's points, the decay to the end of today, whether it is before the trend window."""
+SERIES_KINDS = ("meeting", "call")
+"""The kinds ``idx_interactions_series`` (a partial index) holds."""
 
 
-class _Series:
-    """SQLite aggregate ``crb_series(SERIES_ARGS)``: the worth of every series of one person,
-    today and as of the trend window's start, as JSON ``[today, past]`` (points, decayed)."""
-
-    factor = 1.0
-
-    def __init__(self) -> None:
-        self.counts: dict[Any, list[float]] = {}
-
-    def step(self, kind: str, points: float, title: str | None, row_id: int, decay: float,
-             old: int) -> None:
-        count = self.counts.get((kind, title or row_id))
-        if count is None:
-            self.counts[(kind, title or row_id)] = [points, decay, decay if old else 0.0]
-        else:
-            count[1] += decay
-            if old:
-                count[2] += decay
-
-    def finalize(self) -> str:
-        now = past = 0.0
-        for points, n, p in self.counts.values():
-            now += points * (n if n <= 1.0 else 1.0 + math.log(n))
-            if p > 0.0:
-                p *= self.factor
-                past += points * (p if p <= 1.0 else 1.0 + math.log(p))
-        return f"[{now!r}, {past!r}]"
+def series_sql(source: str, group: str, points: str, kinds: str, indexed: bool) -> str:
+    """Per person, the worth of time together today and at the trend window's start: each
+    series' decayed count ``n`` (and ``q``, of the occurrences before the window) grouped by
+    kind and title, worth ``points * series(n)``; untitled ones, each a series of its own, are
+    summed as they are. ``indexed``: the kinds are among ``SERIES_KINDS``, so the query reads
+    the partial index ``idx_interactions_series`` alone (its condition must appear as such)."""
+    wanted = f"i.kind in ({kinds})"
+    if indexed:  # every kind asked for is in the index
+        wanted = f"i.kind in ({', '.join(repr(k) for k in SERIES_KINDS)}) and {wanted}"
+    decay = "exp(:lam * (julianday(i.at) - :cjd))"
+    return f"""
+  select person_id,
+    sum(p * case when untitled or n <= 1.0 then n else 1.0 + ln(n) end),
+    sum(case when untitled or q * :factor <= 1.0 then p * q * :factor
+      else p * (1.0 + ln(q * :factor)) end)
+  from (
+    select {group} as person_id, {points} as p, coalesce(i.subject, '') = '' as untitled,
+      sum({decay}) as n, coalesce(sum({decay}) filter (where i.at < :pcut), 0.0) as q
+    from {source}
+    where {wanted} and i.at < :cut
+    group by {group}, i.kind, i.subject)
+  group by person_id"""
 
 
 def _bit_tables(weights: Sequence[float]) -> list[list[float]]:
@@ -144,12 +131,10 @@ def week_weights(today: dt.date, lam: float, cjd: float) -> list[float]:
     ]
 
 
-def register(conn: Any, points: Sequence[float], weights: Sequence[float], factor: float) -> None:
-    """Register ``crb_exchange`` and ``crb_series`` for one evaluation of the model."""
+def register(conn: Any, points: Sequence[float], weights: Sequence[float]) -> None:
+    """Register ``crb_exchange`` for one evaluation of the model."""
     conn.create_function("crb_exchange", 2 * len(points), exchange_function(points, weights),
                          deterministic=True)
-    aggregate = type("_SeriesRun", (_Series,), {"factor": factor})
-    conn.create_aggregate("crb_series", 6, aggregate)
 
 
 # -- the same facts from one person's history, for the explanation ------------------------

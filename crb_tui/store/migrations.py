@@ -268,3 +268,13 @@ def m006_health_computed_on_index(db: Database) -> None:
     """Finds the scores that are not as of today (a new day, or people a write left unscored)
     without reading the whole health table: what every command and the app check first."""
     db.execute("create index if not exists idx_health_computed_on on health (computed_on)")
+
+
+@core()
+def m007_health_series_index(db: Database) -> None:
+    """Meetings and calls by person, kind and title, in a partial index (only those rows): the
+    health engine sums each recurring series from the index alone, without reading the table."""
+    db.execute(
+        "create index if not exists idx_interactions_series "
+        "on interactions (person_id, kind, subject, at) where kind in ('meeting', 'call')"
+    )

@@ -30,6 +30,7 @@ CORE_MIGRATIONS = (
     "m004_interactions_covering_index",
     "m005_list_order_indexes",
     "m006_health_computed_on_index",
+    "m007_health_series_index",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
