@@ -759,3 +759,17 @@ def test_the_app_shows_unknown_value_as_unknown(world: World) -> None:
     assert "Value ?" in text and "Log a meeting or a value moment" in text
     assert "Value 0" not in text
     assert gauge("Value", data["value"]).plain.endswith("—")
+
+
+def test_series_are_summed_from_the_partial_index(world: World) -> None:
+    from crb_tui import health
+
+    run = health._Run(Config(), TODAY)
+    for whole in (True, False):
+        if not whole:
+            run.fill_scope(world.store, [world.person()])
+        query = health._aggregates(whole, run.windows, *run._parts)["ser"]
+        plan = " ".join(str(r) for r in world.db.execute("explain query plan " + query,
+                                                         run.params).fetchall())
+        assert "COVERING INDEX idx_interactions_series" in plan, plan
+    run.clear(world.store)
