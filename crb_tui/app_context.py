@@ -83,10 +83,17 @@ class AppContext:
 
     def bring_scores_up_to_date(self) -> int:
         """Make every stored score as of today (nothing to do when it already is): the first
-        command of a new day, cron's ``crb sync`` included, brings them up to date."""
+        command of a new day, cron's ``crb sync`` included, brings them up to date, and a
+        meeting that has started since a score was computed brings that one up to date."""
         from crb_tui import health
+        from crb_tui.queries import meetings_started_since_scored
 
-        return health.bring_up_to_date(self.store, self.config, self.today())
+        today = self.today()
+        done = health.bring_up_to_date(self.store, self.config, today)
+        started = meetings_started_since_scored(self.store, today)
+        if started:
+            done += health.compute_all(self.store, self.config, today, started)
+        return done
 
     def stale_scores(self) -> int:
         """How many people's stored scores are not as of today."""

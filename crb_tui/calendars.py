@@ -3,8 +3,10 @@ URLs today, CalDAV and the Google Calendar API later).
 
 - :class:`Meeting` is one occurrence of an event, source-agnostic; :func:`meeting_records`
   turns it into one ``meeting`` interaction (direction ``mutual``) per participant: every
-  attendee and the organizer, never the user (``[me] emails``), never rooms or resources,
-  never people who declined or only received a delegation.
+  attendee and the organizer, never the user (``[me] emails``), never rooms, resources or
+  groups, placeholders (``redacted``, ``XXX``) or invalid addresses (each skipped with its
+  reason), never people who declined or only received a delegation. An organizer listed as an
+  attendee too is one participant, named by their own ``CN``.
 - :func:`calendar_records` reads iCalendar text: recurring events are expanded with
   recurring-ical-events inside a window (EXDATE, RECURRENCE-ID overrides and cancelled
   instances honoured); a broken file is read event by event and each broken event is rejected
@@ -24,15 +26,14 @@ import hashlib
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from crb_tui.identity import normalise_email
+from crb_tui.identity import is_placeholder, normalise_email, not_a_person
 from crb_tui.records import Identity, Interaction, Record, Reject, Skip
 from crb_tui.text import one_line
 
 MAX_SUMMARY = 500
-ROOM_DOMAINS = ("resource.calendar.google.com",)
 
 
 # -- meetings -----------------------------------------------------------------------------
@@ -114,6 +115,50 @@ def clean_text(value: Any, limit: int = MAX_SUMMARY) -> str | None:
     return one_line(value, limit)
 
 
+def person_name(value: Any) -> str | None:
+    """An attendee's or organizer's name (``CN``, ``displayName``) as one line, or None when
+    there is none or it only stands in for one (``(omitted)``, ``XXX``, ``redacted``)."""
+    name = clean_text(value, 200)
+    if name:
+        name = name.strip("'\" ").strip() or None
+    return None if not name or is_placeholder(name) or "@" in name else name
+
+
+def not_a_participant(person: Attendee) -> str | None:
+    """Why an attendee or organizer is nobody to meet, or None: a room, resource or group
+    (``CUTYPE``, or Google Calendar's own addresses), a placeholder, an address that is not
+    one (``laszlo.@com``), none at all."""
+    if person.cutype in ("ROOM", "RESOURCE"):
+        return "room or resource"
+    if person.cutype == "GROUP":
+        return "group calendar"
+    if person.email is None:
+        raw = "".join(person.raw.split())
+        if raw.lower().startswith("mailto:"):
+            raw = raw[7:]
+        if not raw or "@" not in raw:
+            return "placeholder address" if raw and is_placeholder(raw) else (
+                "attendee without e-mail")
+        local = raw.rpartition("@")[0]
+        return "placeholder address" if is_placeholder(local) else "invalid address"
+    return not_a_person(person.email)
+
+
+def _participants(meeting: Meeting) -> list[Attendee]:
+    """The organizer (first) and the attendees, one entry per address: an organizer who is
+    also listed as an attendee keeps the attendee's answer and own name (``CN``), the
+    organizer's name only filling a gap."""
+    people = list(meeting.attendees)
+    org = meeting.organizer
+    if org is None:
+        return people
+    listed = next((a for a in people if org.email and a.email == org.email), None)
+    if listed is None:
+        return [org, *people]
+    people.remove(listed)
+    return [replace(listed, name=listed.name or org.name), *people]
+
+
 def meeting_records(
     meeting: Meeting,
     *,
@@ -123,7 +168,8 @@ def meeting_records(
     skip_declined: bool = True,
 ) -> list[Record]:
     """One ``meeting`` interaction per participant other than the user, or the skips that say
-    why there is none (cancelled, no attendees, too many, declined by the user...)."""
+    why there is none (cancelled, no attendees, too many, declined by the user...) and why a
+    participant is nobody (see :func:`not_a_participant`)."""
     mine = {e for e in (normalise_email(x) for x in me) if e}
     key = f"{where} event {meeting.uid}"
     if meeting.status == "CANCELLED":
@@ -136,28 +182,24 @@ def meeting_records(
         a.email in mine and a.partstat == "DECLINED" for a in meeting.attendees
     ):
         return [Skip("declined by you", key)]
-    people = list(meeting.attendees)
-    if meeting.organizer is not None and meeting.organizer.email:
-        people.insert(0, meeting.organizer)
     out: list[Record] = []
     seen: set[str] = set()
-    for person in people:
+    for person in _participants(meeting):
         email = person.email
-        if email is None:
-            out.append(Skip("attendee without e-mail", key))
+        if email is not None and (email in mine or email in seen):
             continue
-        if email in mine or email in seen:
-            continue
-        seen.add(email)
-        if person.cutype in ("ROOM", "RESOURCE") or email.endswith(ROOM_DOMAINS):
-            out.append(Skip("room or resource", key))
+        if email is not None:
+            seen.add(email)
+        nobody = not_a_participant(person)
+        if nobody is not None:
+            out.append(Skip(nobody, key))
         elif person.role == "NON-PARTICIPANT":
             out.append(Skip("non-participant", key))
         elif person.partstat == "DECLINED":
             out.append(Skip("attendee declined", key))
         elif person.partstat == "DELEGATED":
             out.append(Skip("attendee delegated", key))
-        else:
+        elif email is not None:
             out.append(Interaction(
                 source_key=meeting_key(meeting.uid, meeting.instance, email),
                 kind="meeting", direction="mutual", at=meeting.start,
@@ -413,7 +455,7 @@ def _people(comp: Any) -> tuple[Attendee | None, list[Attendee]]:
             # Addresses hold no spaces: some writers fold lines with two (one is left behind).
             email=normalise_email("".join(raw.split())),
             raw=raw,
-            name=clean_text(str(params.get("CN", "")).strip('"'), 200),
+            name=person_name(str(params.get("CN", ""))),
             partstat=str(params.get("PARTSTAT", "")).upper(),
             role=str(params.get("ROLE", "")).upper(),
             cutype=str(params.get("CUTYPE", "")).upper(),

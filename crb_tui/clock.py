@@ -61,6 +61,16 @@ def now_utc() -> dt.datetime:
     return now().astimezone(dt.UTC)
 
 
+def happened_before(day: dt.date | None = None) -> dt.datetime:
+    """What has happened is what started strictly before this moment (UTC): on the clock's own
+    today (``day`` None or today) the next second after now, so that a meeting later today or
+    next month is not a touch yet; for any other day, the end of that day (UTC), as if it had
+    come."""
+    if day is None or day == today():
+        return now_utc() + dt.timedelta(seconds=1)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
+
+
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 FIRST_DAY = dt.date(1900, 1, 1)

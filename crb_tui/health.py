@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -416,6 +417,14 @@ def _stamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00+00:00"
 
 
+def _cut(today: dt.date) -> str:
+    """What has happened by ``today`` (``clock.happened_before``): on the clock's own today
+    only what has started by now; a meeting later today or in the weeks ahead is no touch."""
+    from crb_tui.clock import happened_before
+
+    return happened_before(today).isoformat()
+
+
 def _jd(day: dt.date) -> float:
     """SQLite's ``julianday()`` of ``day`` at midnight UTC."""
     return day.toordinal() + _JD_OFFSET
@@ -446,8 +455,8 @@ class _Run:
         self.today = today
         self.past = today - dt.timedelta(days=max(0, hc.trend_window_days))
         one = dt.timedelta(days=1)
-        self.cut = _stamp(today + one)
-        """Data strictly before this (the end of today, UTC) is what exists today."""
+        self.cut = _cut(today)
+        """Data strictly before this is what exists today (see ``_cut``)."""
         self.pcut = _stamp(self.past + one)
         self.lam = math.log(2) / max(1e-9, hc.value_half_life_days)
         self.windows = min(24, max(1, hc.trust_consistency_windows))
@@ -512,7 +521,7 @@ class _Run:
             only = " and id in (select value from json_each(:ids))"
             params["ids"] = json.dumps(list(person_ids))
         conn = store.db.conn
-        with store.db.atomic():
+        with store.snapshot():
             conn.execute(
                 f"create temp table if not exists {_SCOPE[5:]} (person_id integer primary key,"
                 " cad integer not null, wcad integer not null, override text, wn integer,"
@@ -547,7 +556,7 @@ class _Run:
     def aggregate(self, store: Store, whole: bool) -> None:
         """Run the aggregate queries into their temp tables."""
         conn = store.db.conn
-        with store.db.atomic():
+        with store.snapshot():
             columns = "".join(
                 f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange))
             )
@@ -561,7 +570,7 @@ class _Run:
 
     def clear(self, store: Store) -> None:
         """Drop the temp tables (and with them any statistics about them)."""
-        with store.db.atomic():
+        with store.snapshot():
             store.db.conn.execute(f"drop table if exists {_SCOPE}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
@@ -667,7 +676,7 @@ def _ensure_math(conn: Any) -> None:
     from Python (slower, same numbers)."""
     try:
         conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0), ln(1.0)").fetchone()
-    except Exception:
+    except sqlite3.OperationalError:  # "no such function"
         conn.create_function("ln", 1, math.log, deterministic=True)
         conn.create_function("exp", 1, math.exp, deterministic=True)
         conn.create_function("pow", 2, math.pow, deterministic=True)
@@ -683,7 +692,7 @@ def _suspend_foreign_keys(conn: Any) -> bool:
 
 
 def _set_signals(store: Store, rows: list[tuple[float, float, float, int]]) -> None:
-    with store.db.atomic():
+    with store.snapshot():
         store.db.conn.executemany(
             f"update {_SCOPE} set sig_w = ?, sig_t = ?, sig_v = ? where person_id = ?", rows
         )
@@ -731,7 +740,7 @@ def compute_all(
         # open (the pragma cannot change inside one).
         checks = _suspend_foreign_keys(conn)
         try:
-            with store.db.atomic():
+            with store.transaction():
                 if ids is None:
                     conn.execute("delete from health")
                 else:

@@ -1,5 +1,6 @@
 """Identity normalisation and noise rules: how e-mails, phones and URLs are compared, and which
-addresses are never people (the user's own, no-reply and role addresses, the blocklist)."""
+addresses are never people (the user's own, no-reply and role addresses, calendars' group, room
+and resource addresses, placeholders such as ``redacted`` or ``XXX``, the blocklist)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,25 @@ from urllib.parse import urlsplit
 IDENTITY_KINDS: tuple[str, ...] = ("email", "phone", "url", "handle")
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+_LABEL = re.compile(r"^[^\W_](?:[\w-]*[^\W_])?$")
+"""One label of a domain name: letters, digits and inner hyphens (any script)."""
+
+# Words that stand in for an address or a name that was left out.
+_PLACEHOLDER_WORDS = frozenset({
+    "omitted", "redacted", "removed", "withheld", "hidden", "unknown", "unknownorganizer",
+    "anonymous", "undisclosed", "undisclosed-recipients", "nobody", "none", "null", "n/a",
+    "placeholder", "unspecified",
+})
+_PLACEHOLDER_DOMAINS = frozenset({"redacted", "omitted", "removed", "withheld", "unknown"})
+_MASKED = re.compile(r"^(x{2,}|\*+|\?+|-+|_+|\.+)$", re.IGNORECASE)
+_NO_REPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-_.+].*)?$", re.IGNORECASE)
+_CALENDAR_DOMAINS = (
+    # (domain suffix, reason): Google Calendar's own addresses are calendars, never people.
+    ("resource.calendar.google.com", "room or resource"),
+    ("group.calendar.google.com", "group calendar"),
+    ("group.v.calendar.google.com", "group calendar"),
+    ("calendar.google.com", "calendar address"),
+)
 
 # Local parts that belong to machines and teams, not to a person.
 _ROLE_LOCAL = re.compile(
@@ -28,7 +48,16 @@ def normalise_email(value: str) -> str | None:
     if value.lower().startswith("mailto:"):
         value = value[7:]
     value = value.strip().lower()
-    return value if _EMAIL.match(value) else None
+    if not _EMAIL.match(value):
+        return None
+    local, _, domain = value.rpartition("@")
+    # laszlo.@gmail.com, a..b@x.com, x@-x.com, x@x..com are typos, never anyone's address.
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return None
+    labels = domain.split(".")
+    if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        return None
+    return value
 
 
 def normalise_phone(value: str, region: str = "") -> str | None:
@@ -93,6 +122,38 @@ def normalise(kind: str, value: str, region: str = "") -> str | None:
     return None
 
 
+def is_placeholder(text: str | None) -> bool:
+    """Whether a name or an address part only stands in for one left out: ``(omitted)``,
+    ``[redacted]``, ``XXX``, ``unknown``, ``***``."""
+    if not text:
+        return False
+    core = text.strip().strip("()[]{}<>\"' ").strip().lower()
+    if not core:
+        return True
+    if _MASKED.match(core) or core in _PLACEHOLDER_WORDS:
+        return True
+    # "XXXXXXXX XXXXX": every word masked.
+    words = core.replace(".", " ").split()
+    return len(words) > 1 and all(_MASKED.match(w) for w in words)
+
+
+def not_a_person(email: str) -> str | None:
+    """Why a (normalised) address can never be a person, whatever the settings, or None: a
+    calendar's own address (group, room, resource, ``unknownorganizer@calendar.google.com``),
+    a placeholder (``redacted@...``, ``XX@XXXXXXX.XXX``) or a no-reply address."""
+    local, _, domain = email.rpartition("@")
+    for suffix, reason in _CALENDAR_DOMAINS:
+        if domain == suffix or domain.endswith("." + suffix):
+            return reason
+    if is_placeholder(local) or all(
+        _MASKED.match(label) or label in _PLACEHOLDER_DOMAINS for label in domain.split(".")[:-1]
+    ):
+        return "placeholder address"
+    if _NO_REPLY.match(local):
+        return "no-reply address"
+    return None
+
+
 def is_role_address(email: str) -> bool:
     local = email.split("@", 1)[0]
     return bool(_ROLE_LOCAL.match(local))
@@ -145,4 +206,4 @@ class NoiseRules:
             return "blocklist"
         if self.ignore_roles and is_role_address(value):
             return "role address"
-        return None
+        return not_a_person(value)

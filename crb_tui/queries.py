@@ -3,13 +3,15 @@ SQL) and everything about one person."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 
+from crb_tui.clock import happened_before
 from crb_tui.errors import CrbError
 from crb_tui.search import matching, terms
-from crb_tui.store import Store
+from crb_tui.store import Store, iso
 
 SORTS = {
     # Each order is an index walk (migration m005), ties broken by the index's next column.
@@ -212,9 +214,44 @@ def _listed(include_archived: bool) -> str:
     return "p.merged_into is null" + ("" if include_archived else " and p.archived = 0")
 
 
+def next_meeting(store: Store, person_id: int, cut: str | None = None) -> dict[str, Any] | None:
+    """The person's first meeting that has not started yet (at or after ``cut``, by default
+    ``clock.happened_before()``), or None."""
+    rows = list(store.db.query(
+        "select id, at, subject, duration_minutes from interactions "
+        "where person_id = ? and kind = 'meeting' and at >= ? order by at, id limit 1",
+        [person_id, cut or iso(happened_before())],
+    ))
+    return rows[0] if rows else None
+
+
+def meetings_started_since_scored(store: Store, today: dt.date) -> list[int]:
+    """People whose stored score (computed today) was computed before a meeting of theirs
+    started: it counts only what had happened then, so it is brought up to date (an index
+    range over the last two days' meetings, see migration m007)."""
+    start = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+    return [row[0] for row in store.conn.execute(
+        # (cross join: the few meetings first, by their index, then each one's score)
+        "select distinct i.person_id from interactions i "
+        "cross join health h on h.person_id = i.person_id "
+        "where i.kind = 'meeting' and i.at >= ? and i.at < ? and h.computed_on = ? "
+        "and (h.last_touch is null or h.last_touch < i.at)",
+        [start.isoformat(), happened_before(today).isoformat(), today.isoformat()],
+    )]
+
+
+def describe_meeting(meeting: dict[str, Any]) -> str:
+    """``2027-01-28 Weekly sync``: a meeting's date and title."""
+    subject = f" {meeting['subject']}" if meeting.get("subject") else ""
+    return f"{str(meeting['at'])[:10]}{subject}"
+
+
 def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> dict[str, Any]:
-    """Everything about one person, their own words first among the notes."""
+    """Everything about one person, their own words first among the notes. ``interactions``
+    are the touches that have happened (newest first); a meeting still to come is
+    ``next_meeting`` (the first one), never a touch."""
     person = store.person(person_id)
+    cut = iso(happened_before())
     org = None
     if person["org_id"]:
         rows = list(store.db.query("select * from organizations where id = ?", [person["org_id"]]))
@@ -244,13 +281,14 @@ def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> 
         "interactions": list(
             q(
                 "select id, kind, direction, at, subject, source from interactions "
-                "where person_id = ? order by at desc, id desc limit ?",
-                [person_id, timeline_limit],
+                "where person_id = ? and at < ? order by at desc, id desc limit ?",
+                [person_id, cut, timeline_limit],
             )
         ),
         "interaction_count": store.db.execute(
-            "select count(*) from interactions where person_id = ?", [person_id]
+            "select count(*) from interactions where person_id = ? and at < ?", [person_id, cut]
         ).fetchone()[0],
+        "next_meeting": next_meeting(store, person_id, cut),
         "commitments": list(
             q(
                 "select id, text, due, status, direction, created, closed_at from commitments "

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crb_tui import plugins
+from crb_tui.clock import happened_before
 from crb_tui.config import Config
 from crb_tui.review_answers import answered_today
 from crb_tui.store import Store
@@ -110,12 +111,16 @@ def _queue(
     warnings: list[str] | None = None,
 ) -> tuple[list[ReviewItem], int]:
     """(today's queue, how many people were dealt with today)."""
-    items = collect_items(store, config, today, warnings=warnings)
     answered = answered_today(store, today)
+    # Late relationships are many (a whole backlog): read only as many as could be shown, plus
+    # those that today's answers clear.
+    room = max(limit or 0, config.review.daily_limit) + len(answered.actions) + 20
+    items = collect_items(store, config, today, warnings=warnings,
+                          room=None if include_done else room)
     if not include_done:
         items = [i for i in items if not answered.clears(i.person_id, i.kind)]
     items = _one_per_person(items)
-    items.sort(key=lambda i: (-i.priority, i.person_name.lower(), i.person_id))
+    items.sort(key=_order)
     # People triaged today (and so no longer waiting) used up places of the day's share.
     waiting_triage = {i.person_id for i in items if i.kind == "triage"}
     triaged = 0 if include_done else len(answered.triaged() - waiting_triage)
@@ -127,6 +132,15 @@ def _queue(
     # The day's size is fixed: what was done today counts against it, so acting on an item
     # never pulls a new one in.
     return _fit(items, max(config.review.daily_limit - done, 0)), done
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _order(item: ReviewItem) -> tuple[float, str, int]:
+    """The queue's order: priority, then name as SQLite's ``lower()`` folds it (ASCII only), so
+    that a query can read the first places of a kind in exactly this order."""
+    return (-item.priority, item.person_name.translate(_ASCII_LOWER), item.person_id)
 
 
 _MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
@@ -148,7 +162,7 @@ def _fit(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
         if spare is None:
             break
         top[spare] = new
-    top.sort(key=lambda i: (-i.priority, i.person_name.lower(), i.person_id))
+    top.sort(key=_order)
     return top
 
 
@@ -195,8 +209,15 @@ def _one_per_person(items: list[ReviewItem]) -> list[ReviewItem]:
 
 
 def collect_items(
-    store: Store, config: Config, today: dt.date, *, warnings: list[str] | None = None
+    store: Store,
+    config: Config,
+    today: dt.date,
+    *,
+    warnings: list[str] | None = None,
+    room: int | None = None,
 ) -> list[ReviewItem]:
+    """Every item for today (``room`` given: enough of the late relationships to fill that
+    many places, whatever else the day holds)."""
     db = store.db
     day = today.isoformat()
     live = "p.merged_into is null and p.archived = 0"
@@ -261,28 +282,6 @@ def collect_items(
                 "Read the brief: last touches, open commitments, their goals and words",
                 BASE["meeting"],
                 {"interaction_id": row["id"], "at": row["at"]},
-            )
-        )
-
-    # 3. Relationships past their cadence, by how far past and by tier.
-    for row in db.query(
-        f"""select p.id as pid, p.name, p.tier, h.overdue, h.last_touch, h.cadence_days
-            from health h join people p on p.id = h.person_id
-            where h.overdue > 0 and h.cadence_days > 0 and p.triage = 0 and {eligible}""",
-        [day],
-    ):
-        last = _date(row["last_touch"])
-        since = f"last touch {_plural(_days(today, last), 'day')} ago" if last else "no touch yet"
-        items.append(
-            ReviewItem(
-                "past_cadence",
-                row["pid"],
-                row["name"],
-                f"{since}; you aim for every {_plural(row['cadence_days'], 'day')}",
-                "Reach out with something useful to them",
-                BASE["past_cadence"]
-                + 100 * min(row["overdue"], 5.0) * TIER_WEIGHT.get(row["tier"], 0.5),
-                {"overdue": round(row["overdue"], 2), "last_touch": row["last_touch"]},
             )
         )
 
@@ -357,10 +356,11 @@ def collect_items(
         window_start = (today - dt.timedelta(days=max(offsets) + 14)).isoformat()
         for row in db.query(
             f"""select v.id, v.at, v.note, p.id as pid, p.name,
-                  (select max(at) from interactions i where i.person_id = p.id) as last_touch
+                  (select max(at) from interactions i where i.person_id = p.id and i.at < ?)
+                    as last_touch
                 from value_moments v join people p on p.id = v.person_id
                 where v.kind = 'deal' and v.at >= ? and {eligible}""",
-            [window_start, day],
+            [happened_before(today).isoformat(), window_start, day],
         ):
             deal_day = _date(row["at"]) or today
             last = _date(row["last_touch"])
@@ -420,6 +420,52 @@ def collect_items(
 
     # 9. Plugins' own items, each plugin isolated.
     items.extend(_plugin_items(store, today, eligible, warnings))
+
+    # 3. Relationships past their cadence, by how far past and by tier (last: with ``room``,
+    # only the ``room`` most pressing are read, plus those of people already in the list).
+    items.extend(_past_cadence(store, today, eligible, room, {i.person_id for i in items}))
+    return items
+
+
+_TIER_CASE = "case p.tier " + " ".join(
+    f"when '{tier}' then {weight}" for tier, weight in TIER_WEIGHT.items()) + " else 0.5 end"
+_PAST_CADENCE_PRIORITY = f"{BASE['past_cadence']} + 100 * min(h.overdue, 5.0) * {_TIER_CASE}"
+
+
+def _past_cadence(
+    store: Store, today: dt.date, eligible: str, room: int | None, others: set[int]
+) -> list[ReviewItem]:
+    """Items for people past their cadence: all of them, or (``room`` given) the ``room`` most
+    pressing and those of the people in ``others`` (whose other items they join as "also")."""
+    query = f"""select p.id as pid, p.name, p.tier, h.overdue, h.last_touch, h.cadence_days
+            from health h join people p on p.id = h.person_id
+            where h.overdue > 0 and h.cadence_days > 0 and p.triage = 0 and {eligible}"""
+    day = today.isoformat()
+    if room is None:
+        rows = list(store.db.execute(query, [day]))
+    else:
+        rows = list(store.db.execute(
+            f"{query} order by {_PAST_CADENCE_PRIORITY} desc, lower(p.name), p.id limit ?",
+            [day, room]))
+        seen = {row[0] for row in rows}
+        rows += [row for row in store.db.execute(
+            f"{query} and p.id in (select value from json_each(?))",
+            [day, json.dumps(sorted(others))]) if row[0] not in seen]
+    items = []
+    for pid, name, tier, overdue, last_touch, cadence_days in rows:
+        last = _date(last_touch)
+        since = f"last touch {_plural(_days(today, last), 'day')} ago" if last else "no touch yet"
+        items.append(
+            ReviewItem(
+                "past_cadence",
+                pid,
+                name,
+                f"{since}; you aim for every {_plural(cadence_days, 'day')}",
+                "Reach out with something useful to them",
+                BASE["past_cadence"] + 100 * min(overdue, 5.0) * TIER_WEIGHT.get(tier, 0.5),
+                {"overdue": round(overdue, 2), "last_touch": last_touch},
+            )
+        )
     return items
 
 
@@ -452,7 +498,7 @@ def _source_kinds() -> tuple[set[str], set[str]]:
     """(names of file importers, names of sources that sync) among the registered sources."""
     try:
         found = plugins.sources()
-    except Exception:  # noqa: BLE001 - a plugin may raise anything; the words fall back
+    except Exception:
         log.warning("cannot list the sources for the review's words", exc_info=True)
         return set(), set()
     files = {name for name, source in found.items() if source.formats}
@@ -474,9 +520,7 @@ def _triage_items(
     store: Store, config: Config, today: dt.date, eligible: str
 ) -> list[ReviewItem]:
     since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
-    until = dt.datetime.combine(
-        today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
-    ).isoformat()
+    until = happened_before(today).isoformat()  # a meeting still to come is no evidence yet
     rows = list(store.db.query(
         f"""select p.id as pid, p.name, p.created, p.source,
               (select value from identities where person_id = p.id order by id limit 1)

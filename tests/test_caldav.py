@@ -535,3 +535,25 @@ def test_crb_sync_command(env: Env, work: Any, monkeypatch: pytest.MonkeyPatch) 
     assert failed.exit_code == 1
     assert "caldav: FAILED" in failed.stdout
     assert "refused the login of user 'alice'" in failed.stderr
+
+
+def test_crb_sync_makes_people_only_of_people(env: Env, server: Radicale) -> None:
+    """The calendar rules every calendar source shares, through CalDAV: rooms, groups,
+    placeholders and invalid addresses are skipped with their reason."""
+    from tests.conftest import Crb
+
+    cal = server.make_calendar("Team", "team")
+    cal.add_event(event("allhands@crb.test", ":20261112T100000Z", people=("erin@example.com",),
+                        extra=(
+        "ATTENDEE;CUTYPE=ROOM;CN=Board room:mailto:board@example.com",
+        "ATTENDEE;CUTYPE=GROUP;CN=Everyone:mailto:everyone@example.com",
+        "ATTENDEE:mailto:c_77@group.calendar.google.com",
+        "ATTENDEE;CN=REDACTED:mailto:REDACTED@REDACTED",
+        "ATTENDEE;CN=(omitted):mailto:frank@example.com",
+        "ATTENDEE;CN=Laszlo:mailto:laszlo.@com")))
+    crb = Crb(env.db, env.config_path())
+    (summary,) = crb.json("sync", SOURCE)["sources"]
+    assert summary["ok"] and summary["imported"] == 2
+    assert summary["skipped"] == {"room or resource": 1, "group calendar": 2,
+                                  "placeholder address": 1, "invalid address": 1}
+    assert sorted(env.query("select name from people")) == [("Erin",), ("frank@example.com",)]

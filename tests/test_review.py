@@ -18,7 +18,8 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def at(days_ago: int) -> dt.datetime:
-    return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(10), tzinfo=dt.UTC)
+    # 08:00 UTC: on TODAY itself, before "now" (09:00 under CRB_TODAY), so it has happened.
+    return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(8), tzinfo=dt.UTC)
 
 
 def person(store: Store, name: str, email: str, tier: str = "active", **kw) -> int:
@@ -381,3 +382,45 @@ def test_new_people_keep_their_share_of_a_day_full_of_late_relationships() -> No
     assert kinds.count("triage") == cfg.review.triage_limit
     assert kinds.count("past_cadence") == cfg.review.daily_limit - cfg.review.triage_limit
     s.close()
+
+
+def test_the_queue_reads_only_the_late_relationships_it_can_show(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog of late relationships (many tied at the 5x cap, names in mixed case and
+    accents) gives the same queue when only the first places are read as when all are."""
+    import random
+
+    from crb_tui import review as review_module
+
+    rng = random.Random(5)
+    names = ["ann", "Ann", "Émile", "émile", "Zoë", "bo", "Bo", "Åsa", "cy", "Cy"]
+    records = []
+    for n in range(1200):
+        name = f"{rng.choice(names)} {n % 7}"
+        records.append(r.Person(name, [r.Identity("email", f"p{n}@x.com")],
+                                tier=rng.choice(["key", "active", "network"]), cadence_days=7))
+    store.write(records, "t")
+    store.write([r.Interaction(f"t{n}", "meeting", "mutual", at(rng.choice([8, 12, 40, 90])),
+                               r.Identity("email", f"p{n}@x.com")) for n in range(1200)], "t")
+    pid = store.resolve_person("p3@x.com")
+    actions.promise(store, pid, "Send it", due=TODAY, today=TODAY - dt.timedelta(days=2))
+    # Touches logged today (of an old call) answer "past cadence" for 40 people who stay late.
+    for n in range(0, 1200, 30):
+        actions.log_touch(store, store.resolve_person(f"p{n}@x.com"), kind="call", today=TODAY,
+                          at=at(60))
+    config = Config()
+    health.compute_all(store, config, TODAY)
+    bounded = {lim: build_review(store, config, TODAY, limit=lim) for lim in (5, 12, 60)}
+    everything = review_module.collect_items
+
+    def unbounded(*args, **kwargs):
+        kwargs["room"] = None
+        return everything(*args, **kwargs)
+
+    monkeypatch.setattr(review_module, "collect_items", unbounded)
+    for lim, items in bounded.items():
+        full = build_review(store, config, TODAY, limit=lim)
+        assert [(i.person_id, i.kind, i.also) for i in items] == [
+            (i.person_id, i.kind, i.also) for i in full], lim
+    assert sum(i.kind == "past_cadence" for i in bounded[60]) > 40

@@ -106,12 +106,12 @@ def test_meeting_brief_shows_for_people_snoozed_or_acted_on(crb: Crb, tmp_path: 
 
 def test_triage_words_fit_a_file_import(crb: Crb, tmp_path: Path) -> None:
     crb("import", str(_mbox(tmp_path, [
-        ("me@example.com", "Omitted <x@one.org>", "Mon, 2 Nov 2026 10:00:00 +0000"),
+        ("me@example.com", "Otto <x@one.org>", "Mon, 2 Nov 2026 10:00:00 +0000"),
         ("me@example.com", "Zoe <zoe@two.org>", "Fri, 20 Nov 2026 10:00:00 +0000"),
         ("Zoe <zoe@two.org>", "me@example.com", "Sat, 21 Nov 2026 10:00:00 +0000"),
     ])))
     items = [i for i in crb.json("review")["items"] if i["kind"] == "triage"]
-    assert [i["person"]["name"] for i in items] == ["Zoe", "Omitted"]
+    assert [i["person"]["name"] for i in items] == ["Zoe", "Otto"]
     assert items[0]["reason"].startswith("New from your mbox import (zoe@two.org), "
                                          "1 two-way touch, last touch 2 days ago")
     assert all("sync" not in i["reason"] for i in items)

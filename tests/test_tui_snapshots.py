@@ -1,4 +1,5 @@
-"""Snapshots of every screen at 80x24 and 120x40, on the demo data set (seed 7) on a fixed day.
+"""Snapshots of every screen and dialog at 80x24, 120x40 and 160x50, on the demo data set
+(seed 7) on a fixed day.
 
 Update them after a deliberate change with ``pytest tests/test_tui_snapshots.py
 --snapshot-update`` and look at the report before committing.
@@ -19,7 +20,7 @@ from crb_tui.sources import Source
 from crb_tui.tui.app import CrbApp
 from tests.test_tui import demo_db, demo_template, settle  # noqa: F401 - fixtures
 
-SIZES = [(80, 24), (120, 40)]
+SIZES = [(80, 24), (120, 40), (160, 50)]
 
 
 def _no_records(ctx: Any) -> list[Any]:
@@ -83,13 +84,29 @@ def test_screen(
     assert snap_compare(app, terminal_size=size, run_before=keys(*pressed))
 
 
-@pytest.mark.parametrize(("name", "pressed"), [
-    ("log_touch", ("l",)),
-    ("value", ("v",)),
-    ("keys", ("question_mark",)),
-], ids=["log_touch", "value", "keys"])
+DIALOGS = {
+    "log_touch": ("l",),
+    "promise": ("p",),
+    "value": ("v",),
+    "goal": ("g",),
+    "note": ("n",),
+    "snooze": ("s",),
+    "tier": ("t",),
+    "cadence": ("c",),
+    "stage": ("o",),
+    "merge": ("m",),
+    "details": ("d",),
+    "ignore": ("i",),
+    "keys": ("question_mark",),
+    "commands": ("ctrl+p", "s", "n", "o", "o", "z", "e"),
+    "explain": ("enter", "e"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", list(DIALOGS))
 def test_dialog(
-    snap_compare: Any, context: AppContext, name: str, pressed: tuple[str, ...]
+    snap_compare: Any, context: AppContext, name: str, size: tuple[int, int]
 ) -> None:
     app = CrbApp(context, cursor_blink=False)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*pressed))
+    assert snap_compare(app, terminal_size=size, run_before=keys(*DIALOGS[name]))

@@ -271,7 +271,18 @@ def m006_health_computed_on_index(db: Database) -> None:
 
 
 @core()
-def m007_health_series_index(db: Database) -> None:
+def m007_calendars_meetings_by_time(db: Database) -> None:
+    """Meetings by their start: today's meetings for the review's briefs, and the meetings
+    that have started since the scores were computed (a score counts only what has happened),
+    found without reading every interaction."""
+    db.execute(
+        "create index if not exists idx_interactions_meetings_at on interactions "
+        "(at, person_id) where kind = 'meeting'"
+    )
+
+
+@core()
+def m008_health_series_index(db: Database) -> None:
     """Meetings and calls by person, kind and title, in a partial index (only those rows): the
     health engine sums each recurring series from the index alone, without reading the table."""
     db.execute(

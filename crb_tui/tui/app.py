@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.binding import Binding
 from textual.events import DescendantFocus
+from textual.screen import ModalScreen
 from textual.widgets import Input
 from textual.worker import Worker
 
@@ -183,6 +184,15 @@ class CrbApp(App[None]):
         from crb_tui.tui.screens.person import PersonScreen
 
         self.push_screen(PersonScreen(person_id, mode=self.current_mode))
+
+    async def action_switch_mode(self, mode: str) -> None:
+        """The screen a mode key names; pressed on that mode already (a person opened from it on
+        top), back to the mode's own screen, as Help says."""
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+            return
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            self.pop_screen()
 
     def action_help(self) -> None:
         from crb_tui.tui.screens.help import HelpScreen

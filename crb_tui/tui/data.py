@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from crb_tui.app_context import AppContext
+from crb_tui.clock import happened_before
 from crb_tui.queries import person_detail
 from crb_tui.review import review_with_progress
 
@@ -157,7 +158,7 @@ def dashboard(ctx: AppContext) -> dict[str, Any]:
     for ago, count in db.execute(
         "select cast((julianday(?) - julianday(substr(at, 1, 10))) / 7 as integer), count(*) "
         "from interactions where at >= ? and at < ? and person_id is not null group by 1",
-        [today.isoformat(), start.isoformat(), (today + dt.timedelta(days=1)).isoformat()],
+        [today.isoformat(), start.isoformat(), happened_before(today).isoformat()],
     ):
         if 0 <= ago < ACTIVITY_WEEKS:
             weeks[ACTIVITY_WEEKS - 1 - ago] = count

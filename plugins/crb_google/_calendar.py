@@ -13,7 +13,8 @@ For each calendar in ``calendars`` (default ``primary``):
 Each event becomes a :class:`crb_tui.calendars.Meeting` and goes through ``meeting_records``,
 the function the ``.ics`` importer uses: one ``meeting`` interaction (direction ``mutual``) per
 attendee and the organizer, never the user (``self: true``, or one of ``[me] emails``), never
-rooms and resources, never people who declined. Keys are the iCalendar ones,
+rooms, resources, group calendars, placeholders or invalid addresses (each counted as skipped with
+its reason), never people who declined. Keys are the iCalendar ones,
 ``ics:<iCalUID>|<instance>|<attendee>`` with the instance from ``originalStartTime`` (the
 RECURRENCE-ID) or ``start`` in UTC, so the same occurrence from an ``.ics`` file and from Google
 is stored once.
@@ -35,7 +36,14 @@ from crb_google._http import ApiError, Stopped
 from crb_google._index import Entry
 from crb_google._session import COMMON_SCHEMA, Session, check_range
 from crb_tui import Interaction, Reject, Skip, SyncContext, clock
-from crb_tui.calendars import Attendee, Meeting, clean_text, instance_key, meeting_records
+from crb_tui.calendars import (
+    Attendee,
+    Meeting,
+    clean_text,
+    instance_key,
+    meeting_records,
+    person_name,
+)
 from crb_tui.identity import normalise_email
 
 CALENDAR_API = "https://www.googleapis.com"
@@ -59,7 +67,7 @@ PARTSTAT = {"needsAction": "NEEDS-ACTION", "declined": "DECLINED", "tentative": 
 CURSOR_VERSION = 1
 
 
-class SyncTokenExpired(Exception):  # noqa: N818 - a signal, not an error
+class SyncTokenExpired(Exception):
     pass
 
 
@@ -116,7 +124,7 @@ def to_meeting(event: dict[str, Any]) -> tuple[Meeting, set[str]]:
         if a.get("self") and email:
             mine.add(email)
         attendees.append(Attendee(
-            email=email, raw=raw, name=clean_text(a.get("displayName"), 200),
+            email=email, raw=raw, name=person_name(a.get("displayName")),
             partstat=PARTSTAT.get(str(a.get("responseStatus") or ""), ""),
             role="OPT-PARTICIPANT" if a.get("optional") else "REQ-PARTICIPANT",
             cutype="RESOURCE" if a.get("resource") else "INDIVIDUAL",
@@ -130,13 +138,12 @@ def to_meeting(event: dict[str, Any]) -> tuple[Meeting, set[str]]:
     organizer = None
     org = event.get("organizer")
     if isinstance(org, dict) and org.get("email"):
-        email = normalise_email(str(org["email"]))
-        listed = {a.email for a in attendees}
-        # The organizer's attendee entry (with their answer) wins; a shared calendar as the
-        # organizer is nobody.
-        if email and email not in listed and not email.endswith("calendar.google.com"):
-            organizer = Attendee(email=email, raw=str(org["email"]),
-                                 name=clean_text(org.get("displayName"), 200))
+        # A shared calendar as the organizer (``...@group.calendar.google.com``) is nobody: it
+        # is skipped and counted like any other calendar address; the organizer's attendee
+        # entry, if any, keeps its answer and its own name.
+        raw = str(org["email"])
+        organizer = Attendee(email=normalise_email(raw), raw=raw,
+                             name=person_name(org.get("displayName")))
     meeting = Meeting(
         uid=uid, instance=instance, start=start, all_day=all_day, duration_minutes=duration,
         summary=clean_text(event.get("summary")),

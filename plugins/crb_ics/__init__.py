@@ -4,8 +4,10 @@ written only against the public plugin API and the shared logic in :mod:`crb_tui
 
 Events with attendees become meetings (kind ``meeting``, direction ``mutual``) with each
 participant other than the user; recurring events are expanded from ``past_days`` ago to
-``future_days`` ahead; cancelled events and instances, events the user declined, rooms and
-events with more than ``max_attendees`` attendees are skipped and counted.
+``future_days`` ahead; cancelled events and instances, events the user declined, events
+with more than ``max_attendees`` attendees, and attendees who are nobody (rooms, resources,
+groups, placeholders such as ``redacted`` or ``XXX``, invalid addresses) are skipped and
+counted, each with its reason.
 
 The user is known by ``[me] emails``: with none configured, the user's own address cannot be
 told apart and is counted as a participant like anyone else. Series recurring more often than

@@ -116,8 +116,9 @@ class PersonScreen(ActingScreen):
         flags.append((f"cadence {cadence} days" if cadence else "no cadence", "$foreground-muted"))
         if health.get("last_touch"):
             flags.append((f"last touch {ago(health['last_touch'], today)}", "$foreground-muted"))
-        self.query_one("#person-flags", Static).update(
-            Content(" · ").join(Content.styled(text, style) for text, style in flags))
+        self.query_one("#person-flags", Static).update(Content(" · ").join(
+            [Content.styled(text, style) for text, style in flags]
+            + history.next_meeting(detail, today)))
         # The live explanation's numbers, so every number shown is the one explained.
         live = (message.page.get("explanation") or {}).get("data") or health
         for key in ("health", "warmth", "trust", "value"):

@@ -227,7 +227,8 @@ class ReviewScreen(ActingScreen):
             rest.append(history.block("Remember", remember))
         # The room the card has left goes to more of the history (3 touches at 80x24, a
         # dozen or more on a tall terminal), not to blank lines.
-        used = sum(len(block.plain.splitlines()) for block in rest)
+        used = sum(len(block.plain.splitlines()) for block in rest) + len(
+            history.next_meeting(detail, today))
         rows = self._history_rows()
         if rows <= 0 and not retried:
             # Before the card's first layout: fill again once it has its size.
@@ -235,8 +236,10 @@ class ReviewScreen(ActingScreen):
         room = rows - used - 2
         limit = max(3, min(CARD_TOUCHES, room))
         history_box = self.query_one("#card-history", Static)
+        # A meeting still to come is the brief's first line, never one of the touches.
         history_box.update(Content("\n").join(
-            [history.block("Last touches", history.touches(detail, today, limit)), *rest]))
+            [*history.next_meeting(detail, today),
+             history.block("Last touches", history.touches(detail, today, limit)), *rest]))
 
     def on_resize(self) -> None:
         # A taller or shorter terminal: as many touches as now fit.

@@ -9,6 +9,7 @@ from typing import Any
 from textual.content import Content
 
 from crb_tui.quantities import describe_birthday as birthday
+from crb_tui.queries import describe_meeting
 from crb_tui.tui.display import DIRECTION_LABELS, MUTED, ago, parse_day, safe, until
 
 
@@ -18,6 +19,15 @@ def heading(text: str) -> Content:
 
 def _day(value: str | None) -> str:
     return safe((value or "")[:10]) or "          "
+
+
+def next_meeting(detail: dict[str, Any], today: dt.date) -> list[Content]:
+    """``Next meeting: 2027-01-28 Weekly sync (in 66d)``, or nothing when none is planned."""
+    meeting = detail.get("next_meeting")
+    if not meeting:
+        return []
+    return [Content.assemble(("Next meeting: ", "bold"), safe(describe_meeting(meeting)),
+                             (f" ({until(meeting['at'], today)})", MUTED))]
 
 
 def touches(detail: dict[str, Any], today: dt.date, limit: int) -> list[Content]:

@@ -1,0 +1,125 @@
+"""Every key listed in Help (``?``) works from every screen it is listed for, at 80x24: the app
+stays alive and lands where the key says (its own screen, the screen a mode key names, a
+person, or a dialog that escape closes again)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.binding import Binding
+from textual.screen import ModalScreen
+
+from crb_tui.app_context import AppContext
+from crb_tui.tui.app import CrbApp
+from crb_tui.tui.screens import help as help_screen
+from crb_tui.tui.screens.dashboard import DashboardScreen
+from crb_tui.tui.screens.people import PeopleScreen
+from crb_tui.tui.screens.person import PersonScreen
+from crb_tui.tui.screens.review import ReviewScreen
+from crb_tui.tui.screens.sync import SyncScreen
+from tests.test_tui import demo_db, demo_template, press, settle  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.anyio
+
+MODE_SCREENS = {"review": ReviewScreen, "people": PeopleScreen, "dashboard": DashboardScreen,
+                "sync": SyncScreen}
+
+# Help's sections, and the screens each is listed for.
+LISTED_FOR = {
+    "Everywhere": ["review", "people", "dashboard", "sync", "person"],
+    "Review and person: actions": ["review", "person"],
+    "Review": ["review"],
+    "Person": ["person"],
+    "People": ["people"],
+    "Dashboard": ["dashboard"],
+    "Sync": ["sync"],
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def context(demo_db: Path, config_file: Path) -> Iterator[AppContext]:  # noqa: F811
+    ctx = AppContext(db_path=demo_db, config_path=config_file)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def _keys(screen: str) -> list[tuple[str, Binding]]:
+    found = []
+    for title, bindings in help_screen.sections():
+        if screen in LISTED_FOR.get(title, []):
+            for binding in bindings:
+                for key in binding.key.split(","):
+                    if binding.action != "quit":  # ends the app: its own test below
+                        found.append((key.strip(), binding))
+    return found
+
+
+def _expected(binding: Binding, screen: str) -> tuple[type, ...]:
+    action = binding.action
+    if action.startswith("switch_mode("):
+        return (MODE_SCREENS[action.split("'")[1]],)
+    if action == "choose":
+        return (PersonScreen,)
+    if action == "open_person":
+        return (PersonScreen, ReviewScreen)  # the review may be done: nothing to open
+    if action == "back":
+        return (ReviewScreen,)
+    start = PersonScreen if screen == "person" else MODE_SCREENS[screen]
+    return (start, ModalScreen)
+
+
+async def _to_start(pilot: Any, app: CrbApp, screen: str) -> None:
+    for _ in range(4):
+        if isinstance(app.screen, ModalScreen) or (
+            isinstance(app.screen, PersonScreen) and screen != "person"
+        ):
+            await press(pilot, "escape")
+    if screen == "person":
+        if not isinstance(app.screen, PersonScreen):
+            await press(pilot, "1")
+            await press(pilot, "enter")
+    elif not isinstance(app.screen, MODE_SCREENS[screen]):
+        await press(pilot, str(list(MODE_SCREENS).index(screen) + 1))
+    if screen == "people":
+        await press(pilot, "ctrl+u")  # an empty filter: keys act as Help says
+
+
+@pytest.mark.parametrize("screen", ["review", "people", "dashboard", "sync", "person"])
+async def test_every_listed_key_works_from_its_screen(context: AppContext, screen: str) -> None:
+    app = CrbApp(context, screen="review" if screen == "person" else screen, cursor_blink=False)
+    walked = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key, binding in _keys(screen):
+            await _to_start(pilot, app, screen)
+            await press(pilot, key)
+            assert app.is_running, (screen, key)
+            assert isinstance(app.screen, _expected(binding, screen)), (
+                screen, key, binding.action, type(app.screen).__name__)
+            walked.append(binding.id)
+        if screen == "person":
+            await _to_start(pilot, app, screen)
+            await press(pilot, "1")  # the mode the person was opened from: back to its screen
+            assert isinstance(app.screen, ReviewScreen)
+    assert len(walked) >= 7 and "app.help" in walked
+
+
+async def test_q_quits_from_every_screen(context: AppContext) -> None:
+    for screen in MODE_SCREENS:
+        app = CrbApp(context, screen=screen, cursor_blink=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            if screen == "people":
+                await press(pilot, "escape")  # from the filter to the list
+            await press(pilot, "q")
+            assert not app.is_running, screen
