@@ -101,23 +101,26 @@ def _bit_tables(weights: Sequence[float]) -> list[list[float]]:
 
 def exchange_function(points: Sequence[float], weights: Sequence[float]) -> Callable[..., float]:
     """``crb_exchange(in_1, out_1, in_2, out_2, ...)``: for each kind's pair of week masks, the
-    weeks in both weighed by the kind's points and the week's decay (``weights[b]`` for bit
-    ``b``)."""
-    tables = _bit_tables(weights)
+    exchange weeks weighed by the kind's points and the week's decay (``weights[b]`` for bit
+    ``b``). Called twice per person by a full recompute, so kept lean: one table lookup per
+    byte of the mask, nothing at all for a kind written one way only."""
+    t0, t1, t2, t3, t4, t5, t6, t7 = _bit_tables(list(weights) + [0.0] * (64 - len(weights)))
+    pairs = [(2 * k, 2 * k + 1, float(p)) for k, p in enumerate(points)]
 
     def exchange(*masks: int | None) -> float:
         total = 0.0
-        for k, pts in enumerate(points):
-            heard, spoke = masks[2 * k] or 0, masks[2 * k + 1] or 0
+        for i, o, pts in pairs:
+            heard, spoke = masks[i], masks[o]
+            if not heard or not spoke:
+                continue
             # bit b is the week b weeks ago, so ``m >> 1`` moves each week on by one: a week
             # counts when one side wrote and the other wrote that week or the week before
             both = heard & (spoke | spoke >> 1) | spoke & (heard >> 1)
-            if both:
-                worth = 0.0
-                for table in tables:
-                    worth += table[both & 255]
-                    both >>= 8
-                total += pts * worth
+            total += pts * (
+                t0[both & 255] + t1[both >> 8 & 255] + t2[both >> 16 & 255]
+                + t3[both >> 24 & 255] + t4[both >> 32 & 255] + t5[both >> 40 & 255]
+                + t6[both >> 48 & 255] + t7[both >> 56 & 255]
+            )
         return total
 
     return exchange
