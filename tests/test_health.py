@@ -773,3 +773,55 @@ def test_series_are_summed_from_the_partial_index(world: World) -> None:
                                                          run.params).fetchall())
         assert "COVERING INDEX idx_interactions_series" in plan, plan
     run.clear(world.store)
+
+
+_CHAT_PLUGIN = '''
+import datetime as dt
+
+from crb_tui import Identity, Interaction, Person, Source, hookimpl
+
+
+def sync(ctx):
+    friend, stranger = Identity("phone", "+441234567890"), Identity("phone", "+441234567891")
+    yield Person("Chat Friend", [friend])
+    yield Person("Chat Stranger", [stranger])
+    start = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    for week in range(5):
+        at = start - dt.timedelta(days=7 * week)
+        yield Interaction(f"chat:{week}:in", "message", "in", at, friend)
+        yield Interaction(f"chat:{week}:out", "message", "out", at + dt.timedelta(hours=2),
+                          friend)
+        yield Interaction(f"chat:{week}:spam", "message", "in", at, stranger)
+
+
+@hookimpl
+def register_sources(register):
+    register(Source(name="chat", sync=sync, config_schema={}))
+'''
+
+
+def test_messages_from_a_plugin_source_through_the_real_crb(tmp_path: Any) -> None:
+    """A plugins_dir source yields chat messages; `crb sync` stores them and the chat friend
+    has a Value and a Health, the one-way stranger an unknown Value."""
+    import subprocess
+    import sys
+
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    (plugdir / "chat.py").write_text(_CHAT_PLUGIN)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+                      f'[plugins]\nplugins_dir = "{plugdir}"\n[sources.chat]\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CRB_TODAY": "2026-11-23",
+           "CRB_DB": str(tmp_path / "x.db"), "CRB_CONFIG": str(config)}
+
+    def crb(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "crb_tui", *args], capture_output=True,
+                              text=True, env=env, check=True).stdout
+
+    crb("sync", "chat")
+    people = {p["name"]: p for p in json.loads(crb("people", "--json"))["people"]}
+    friend, stranger = people["Chat Friend"], people["Chat Stranger"]
+    assert friend["value"] > 0 and friend["health"] > 0
+    assert stranger["value"] is None and 0 < stranger["health"] <= 10
+    assert "5 weeks of message both ways" in crb("show", str(friend["id"]))
