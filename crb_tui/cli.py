@@ -422,13 +422,17 @@ def people(
         return
     for row in rows:
         health = "-" if row["health"] is None else f"{row['health']:>3}"
+        # Value unknown (nothing known about value yet) is "?", never 0: docs/health.md
+        value = "-" if row["health"] is None else (
+            "?" if row["value"] is None else str(row["value"]))
         stage = row["stage"] or ""
         org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
         last = (row["last_touch"] or "")[:10]
         flag = " [new]" if row["triage"] else ""
         click.echo(plain(
             f"{row['id']:>6}  {row['name']}{org}{flag}  "
-            f"health {health}  {stage}  {row['tier']}  last {last or 'never'}", one_line=True
+            f"health {health}  value {value}  {stage}  {row['tier']}  last {last or 'never'}",
+            one_line=True,
         ))
 
 

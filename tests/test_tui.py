@@ -773,7 +773,7 @@ async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: P
                               "merged_into is null")
         new = one(demo_db, "select count(*) from people where archived = 0 and "
                            "merged_into is null and triage = 1")
-        assert f"{listed} people ({new} new)" in text and f"{new} new, waiting" in text
+        assert f"{listed} people ({new} new)" in text and f"fading   {new} new" in text
         cold = app.screen.query_one("#dash-cold", OptionList)
         first = cold.get_option_at_index(0)
         assert first.id is not None and first.id.startswith("p")

@@ -279,3 +279,13 @@ def m007_calendars_meetings_by_time(db: Database) -> None:
         "create index if not exists idx_interactions_meetings_at on interactions "
         "(at, person_id) where kind = 'meeting'"
     )
+
+
+@core()
+def m008_health_series_index(db: Database) -> None:
+    """Meetings and calls by person, kind and title, in a partial index (only those rows): the
+    health engine sums each recurring series from the index alone, without reading the table."""
+    db.execute(
+        "create index if not exists idx_interactions_series "
+        "on interactions (person_id, kind, subject, at) where kind in ('meeting', 'call')"
+    )

@@ -110,7 +110,7 @@ class DashboardScreen(CrbScreen):
         if unknown:
             trends.append(Content.styled(f" {unknown} not scored yet", "$foreground-muted"))
         if d["new_people"]:
-            trends.append(Content.styled(f" {d['new_people']} new, waiting in the review",
+            trends.append(Content.styled(f" {d['new_people']} new",
                                          "$foreground-muted"))
         self.query_one("#dash-trends", Static).update(Content("").join(trends))
         stages = [Content.styled(" Stage ", "bold")]

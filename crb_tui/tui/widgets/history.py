@@ -184,8 +184,10 @@ def explanation(data: dict[str, Any]) -> list[Content]:
     lines: list[Content] = []
     for gauge in EXPLAINED_GAUGES:
         parts = (data.get("explanation") or {}).get(gauge) or []
-        value = data.get(gauge) if gauge in ("warmth", "trust", "value", "health") else None
-        title = gauge.capitalize() + (f" {value}" if value is not None else "")
+        title = gauge.capitalize()
+        if gauge in ("warmth", "trust", "value", "health"):
+            value = data.get(gauge)
+            title += " ?" if value is None else f" {value}"  # "?": nothing known yet
         for n, part in enumerate(parts):
             points = part.get("value")
             added = (f" {points:+.1f}" if gauge == "trust" and isinstance(points, int | float)
