@@ -264,8 +264,8 @@ def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
 
 
 def test_people_ids_and_rows_page_like_the_list(crb: Crb, db_path: Path, config_file: Path) -> None:
-    from crb_tui.app_context import AppContext
-    from crb_tui.queries import list_people, people_ids, people_rows
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.store.queries import list_people, people_ids, people_rows
 
     seed(crb)
     app = AppContext(db_path=db_path, config_path=config_file)
@@ -344,7 +344,7 @@ def test_sync_with_nothing_configured_runs_nothing_and_says_so(crb: Crb) -> None
 
 
 def test_demo_flag_uses_its_own_database(tmp_path: Path, config_file: Path, db_path: Path) -> None:
-    from crb_tui.app_context import AppContext
+    from crb_tui.host.app_context import AppContext
 
     real = AppContext(db_path=db_path, config_path=config_file)
     real.store.counts()
@@ -438,7 +438,7 @@ def test_cadence_keeps_someone_new_and_default_clears_it(crb: Crb) -> None:
 
 def test_demo_commands_show_the_demo_data_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                                ) -> None:
-    from crb_tui.cli import cli
+    from crb_tui.cli.commands import cli
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     runner = CliRunner()

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui import Commitment, Identity, Interaction, Person, ValueMoment, hookimpl, plugins
+from crb_tui import Commitment, Identity, Interaction, Person, ValueMoment, hookimpl
 from crb_tui.config import Config
+from crb_tui.engine.health import Health, compute_all, describe, explain
 from crb_tui.errors import CrbError, NotFound
-from crb_tui.health import Health, compute_all, describe, explain
+from crb_tui.host import plugins
 from crb_tui.records import DIRECTIONS, INTERACTION_KINDS, TIERS
 from crb_tui.store import Store
 
@@ -784,7 +785,7 @@ def test_the_app_shows_unknown_value_as_unknown(world: World) -> None:
 
 
 def test_series_are_summed_from_the_partial_index(world: World) -> None:
-    from crb_tui import health
+    from crb_tui.engine import health
 
     run = health._Run(Config(), TODAY)
     for whole in (True, False):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui import hookimpl, plugins
+from crb_tui import hookimpl
+from crb_tui.host import plugins
 from tests.conftest import Crb
 
 

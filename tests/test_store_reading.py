@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui import actions
 from crb_tui import records as r
 from crb_tui.errors import CrbError, QueryCancelled, StoreBusy, StoreUnavailable
-from crb_tui.queries import people_ids
-from crb_tui.store import Store, as_store_error, escape_like, store_errors
+from crb_tui.store import Store, actions, as_store_error, escape_like, store_errors
 from crb_tui.store import undo as undo_rows
+from crb_tui.store.queries import people_ids
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from crb_tui.app_context import AppContext
 from crb_tui.errors import QueryCancelled
-from crb_tui.queries import list_people, people_ids
+from crb_tui.host.app_context import AppContext
 from crb_tui.store import interruptible
+from crb_tui.store.queries import list_people, people_ids
 from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets import people_list

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui import hookimpl, plugins
-from crb_tui.app_context import AppContext
+from crb_tui import hookimpl
+from crb_tui.host import plugins
+from crb_tui.host.app_context import AppContext
 from tests.test_tui import TODAY, make_app, notifications, press, review, screen_text, settle
 
 pytestmark = pytest.mark.anyio

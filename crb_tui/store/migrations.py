@@ -196,7 +196,7 @@ def m002_fts(db: Database) -> None:
 
 @core()
 def m003_health_cache(db: Database) -> None:
-    """Scores computed by crb_tui.health, kept so lists can sort and page in SQL."""
+    """Scores computed by crb_tui.engine.health, kept so lists can sort and page in SQL."""
     db["health"].create(
         {
             "person_id": int,

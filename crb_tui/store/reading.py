@@ -20,8 +20,8 @@ CHECK_EVERY = 10_000
 
 class Reader:
     """A read-only connection of its own to a store's file, for a long read on another thread
-    that must not hold up the store's connection. The read queries (:mod:`crb_tui.queries`,
-    :class:`crb_tui.search.SearchIndex`) take it where they take a ``Store``. Close it after
+    that must not hold up the store's connection. The read queries (:mod:`crb_tui.store.queries`,
+    :class:`crb_tui.store.search.SearchIndex`) take it where they take a ``Store``. Close it after
     (or use it in a ``with`` block)."""
 
     def __init__(self, path: Path) -> None:

@@ -178,7 +178,14 @@ class Store:
             if store_path.exists():
                 _check_is_sqlite(store_path)
             else:
-                create_private(store_path, "database")
+                try:
+                    create_private(store_path, "database")
+                except CrbError:
+                    # Another process created it a moment ago (several starting at once on a
+                    # new file): theirs is ours; a link that appeared is still refused.
+                    refuse_symlink(store_path, "database")
+                    if not store_path.is_file():
+                        raise
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 locking.configure(conn)

@@ -1,6 +1,6 @@
 """The TUI's door to the database: one lock that serialises every worker on the shared
-connection, and the read-side views the screens show (built on ``crb_tui.queries`` and
-``crb_tui.review``; the aggregates for the dashboard are plain reads of the store)."""
+connection, and the read-side views the screens show (built on ``crb_tui.store.queries`` and
+``crb_tui.engine.review``; the aggregates for the dashboard are plain reads of the store)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from crb_tui import queries
-from crb_tui.app_context import AppContext
-from crb_tui.queries import person_detail
-from crb_tui.review import review_with_progress
-from crb_tui.store import store_errors
+from crb_tui.engine.review import review_with_progress
+from crb_tui.host.app_context import AppContext
+from crb_tui.store import queries, store_errors
+from crb_tui.store.queries import person_detail
 
 T = TypeVar("T")
 
@@ -77,14 +76,14 @@ def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool, list[str]]
 
 
 def health_row(ctx: AppContext, person_id: int) -> dict[str, Any] | None:
-    """The person's stored scores, once scored (see :func:`crb_tui.queries.scored_health`)."""
+    """The person's stored scores, once scored (see :func:`crb_tui.store.queries.scored_health`)."""
     return queries.scored_health(ctx.store, person_id)
 
 
 def explanation(ctx: AppContext, person_id: int) -> dict[str, Any] | None:
     """What made each gauge, from the health model (``None`` if it cannot say)."""
     try:
-        from crb_tui import health
+        from crb_tui.engine import health
     except ImportError:
         return None
     explain = getattr(health, "explain", None)
@@ -115,7 +114,7 @@ def person_page(ctx: AppContext, person_id: int, *, timeline_limit: int = 50) ->
 
 
 def dashboard(ctx: AppContext) -> dict[str, Any]:
-    """What the dashboard shows, as of today (see :func:`crb_tui.queries.dashboard`)."""
+    """What the dashboard shows, as of today (see :func:`crb_tui.store.queries.dashboard`)."""
     return queries.dashboard(ctx.store, ctx.today(), weeks=ACTIVITY_WEEKS)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from textual.content import Content
 
 from crb_tui.quantities import describe_birthday as birthday
-from crb_tui.queries import describe_meeting
+from crb_tui.store.queries import describe_meeting
 from crb_tui.tui.display import DIRECTION_LABELS, MUTED, ago, parse_day, safe, until
 
 

@@ -2,13 +2,13 @@
 (Textual's Line API) and pages them from SQL, so 100,000 people cost no more than 100.
 
 The first page of a sort comes from a query that walks the sort's index and stops there; then,
-on a worker thread, everyone's id in that order (:func:`crb_tui.queries.people_ids`, a newer
+on a worker thread, everyone's id in that order (:func:`crb_tui.store.queries.people_ids`, a newer
 keystroke cancels it, even mid-query). The rows of the pages on screen, and of a screen either
-side, come from a slice of those ids (:func:`crb_tui.queries.people_rows`), so a page deep in the
-list costs what the first one does. A row not loaded yet draws as a placeholder until its page
-arrives.
+side, come from a slice of those ids (:func:`crb_tui.store.queries.people_rows`), so a page
+deep in the list costs what the first one does. A row not loaded yet draws as a placeholder
+until its page arrives.
 
-Searching is done in memory (:class:`crb_tui.search.SearchIndex`, read in the background once
+Searching is done in memory (:class:`crb_tui.store.search.SearchIndex`, read in the background once
 the list is shown): a keystroke scans everyone's text, or only the matches of the search before
 when it narrows it, and a search typed before (backspacing over it) costs nothing. What is kept
 (each sort's order, the index) is read again once anything in the store has changed.
@@ -40,9 +40,9 @@ from textual.worker import Worker, get_current_worker
 
 from crb_tui import clock
 from crb_tui.errors import QueryCancelled, StoreUnavailable
-from crb_tui.queries import count_people, list_people, people_ids, people_rows
-from crb_tui.search import SearchIndex
 from crb_tui.store import store_errors
+from crb_tui.store.queries import count_people, list_people, people_ids, people_rows
+from crb_tui.store.search import SearchIndex
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.display import (
     STAGE_SHORT,

@@ -13,11 +13,14 @@ from typing import Any
 
 import click
 
-from crb_tui import __version__, actions, params, plugins
-from crb_tui.app_context import AppContext
+from crb_tui import __version__
+from crb_tui.cli import params
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.files import check_target, replace_private
+from crb_tui.host import plugins
+from crb_tui.host.app_context import AppContext
+from crb_tui.store import actions
 from crb_tui.text import json_text, plain, shorten
 from crb_tui.tui.screen_list import NAMES as SCREEN_NAMES
 
@@ -266,7 +269,7 @@ def import_(
     Exit status: 0 when everything was read, 3 when anything was rejected or nothing was found
     to import, 1 when a source failed, 130 after Ctrl-C (what the summary counts is stored).
     """
-    from crb_tui.importing import import_paths
+    from crb_tui.host.importing import import_paths
 
     app = _ctx()
     if rejects is not None:
@@ -408,7 +411,7 @@ def people(
     search: str | None, sort: str, limit: int | None, include_archived: bool, as_json: bool
 ) -> None:
     """List people."""
-    from crb_tui.queries import list_people
+    from crb_tui.store.queries import list_people
 
     app = _ctx()
     rows = list_people(
@@ -441,8 +444,8 @@ def people(
 @click.option("--json", "as_json", is_flag=True)
 def show(person: str, as_json: bool) -> None:
     """Show one person: gauges with their explanation, timeline, goals, commitments."""
-    from crb_tui import health
-    from crb_tui.queries import describe_meeting, person_detail
+    from crb_tui.engine import health
+    from crb_tui.store.queries import describe_meeting, person_detail
 
     app = _ctx()
     pid = app.store.resolve_person(person)
@@ -778,7 +781,7 @@ def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
 )
 def export(fmt: str, output: Path | None) -> None:
     """Export everything: JSON is lossless (import it into an empty database); CSV lists people."""
-    from crb_tui.export import write_json_export, write_people_csv
+    from crb_tui.store.export import write_json_export, write_people_csv
 
     app = _ctx()
     if output is None:
@@ -807,7 +810,7 @@ def _is_terminal(stream: Any) -> bool:
 @click.option("--json", "as_json", is_flag=True)
 def backup(path: Path, as_json: bool) -> None:
     """Copy the live database to PATH (SQLite online backup)."""
-    from crb_tui.export import backup as do_backup
+    from crb_tui.store.export import backup as do_backup
 
     app = _ctx()
     target = do_backup(app.store, path)
@@ -865,7 +868,7 @@ def config_path_cmd() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def doctor(as_json: bool) -> None:
     """Check the database, config, plugins and permissions, and say what is wrong."""
-    from crb_tui.doctor import run_checks
+    from crb_tui.host.doctor import run_checks
 
     checks = run_checks(_ctx())
     if as_json:
@@ -895,7 +898,7 @@ def review(date_text: str | None, limit: int | None, as_json: bool) -> None:
 def _print_review(
     app: AppContext, *, today: dt.date | None, limit: int | None, as_json: bool = False
 ) -> None:
-    from crb_tui.review import build_review
+    from crb_tui.engine.review import build_review
 
     day = today or app.today()
     warnings: list[str] = []
@@ -904,7 +907,7 @@ def _print_review(
     else:
         # Another day's review needs that day's scores: computed in a transaction that is
         # rolled back, so what is stored stays today's.
-        from crb_tui.health import compute_all
+        from crb_tui.engine.health import compute_all
 
         with app.store.trial():
             compute_all(app.store, app.config, day)
@@ -941,8 +944,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _register_details() -> None:
-    from crb_tui.cli_details import COMMANDS
-    from crb_tui.serve import serve
+    from crb_tui.cli.details import COMMANDS
+    from crb_tui.cli.serve import serve
 
     for command in (*COMMANDS, serve):
         cli.add_command(command)

@@ -2,8 +2,8 @@
 
 Built fresh each day from the store and the health cache. Each item has a kind, a reason in
 plain words, the suggested action and a priority. An item leaves the queue when something done
-today answers its reason (see :mod:`crb_tui.review_answers`); snoozed and archived people stay
-out until their date, except for the brief of a meeting today.
+today answers its reason (see :mod:`crb_tui.engine.review_answers`); snoozed and archived people
+stay out until their date, except for the brief of a meeting today.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from crb_tui import plugins
 from crb_tui.clock import happened_before
 from crb_tui.config import Config
-from crb_tui.review_answers import answered_today
+from crb_tui.engine.review_answers import answered_today
+from crb_tui.host import plugins
 from crb_tui.store import Store
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from typing import Any
 
 from crb_tui.clock import happened_before
 from crb_tui.errors import CrbError
-from crb_tui.search import matching, terms
 from crb_tui.store import Store, escape_like, iso
+from crb_tui.store.search import matching, terms
 
 SORTS = {
     # Each order is an index walk (migration m005), ties broken by the index's next column.
@@ -94,7 +94,7 @@ def list_people(
     include_archived: bool = False,
 ) -> list[dict[str, Any]]:
     """The people list's rows: everyone listed (or matching ``search``, see
-    :mod:`crb_tui.search`) in ``sort`` order, ``limit`` of them from ``offset``."""
+    :mod:`crb_tui.store.search`) in ``sort`` order, ``limit`` of them from ``offset``."""
     if sort not in SORTS:
         raise CrbError(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
     if search and terms(search):
