@@ -19,7 +19,7 @@ from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, is_placeholder, normalise
 from crb_tui.limits import MAX_ID
-from crb_tui.store import locking
+from crb_tui.store import locking, tables
 from crb_tui.store.reading import Reader, interruptible
 
 if TYPE_CHECKING:
@@ -388,17 +388,8 @@ class Store:
         return cur.lastrowid
 
     def counts(self) -> dict[str, int]:
-        tables = [
-            "people",
-            "organizations",
-            "identities",
-            "interactions",
-            "commitments",
-            "value_moments",
-            "goals",
-            "notes",
-        ]
-        out = {t: self.db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
+        out = {t: self.db.execute(f"select count(*) from [{t}]").fetchone()[0]
+               for t in tables.COUNTED}
         out["people"] = self.db.execute(
             "select count(*) from people where merged_into is null"
         ).fetchone()[0]
