@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from textual import events
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
+from textual.widgets import Input
 
 from crb_tui.app_context import AppContext
 from crb_tui.tui.screens.dialogs import LogTouchDialog, ValueDialog
@@ -139,3 +142,21 @@ async def test_once_something_is_typed_q_and_question_mark_are_text(context: App
         assert isinstance(app.screen, PeopleScreen)
         assert app.is_running
         assert app.screen.filter_text == "aq?"
+
+
+# -- what the dialogs show --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_field_hint_shows_whole(context: AppContext, size: tuple[int, int]) -> None:
+    """A field's placeholder is its hint: cut at the edge, it says something else."""
+    app = make_app(context)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in "lpvgnscmd":
+            await press(pilot, key)
+            assert isinstance(app.screen, ModalScreen), key
+            for field in app.screen.query(Input):
+                shown = field.content_region.width - 1  # the last cell is the cursor's
+                assert cell_len(str(field.placeholder)) <= shown, (key, field.placeholder)
+            await press(pilot, "escape")

@@ -403,8 +403,9 @@ class DetailsDialog(Dialog[DetailsUpdate]):
             yield Static(Content("\n").join(
                 Content.assemble("• ", (safe(k), "bold"), ": ", safe(str(v)))
                 for k, v in self.details.items()), classes="dialog-list")
-        yield from _field("Detail", _input(
-            "family: two kids, Mia and Leo   (name: with nothing after forgets it)", "detail"))
+        yield from _field("Detail", _input("family: two kids, Mia and Leo", "detail"))
+        yield Static(Content("Write name: value; a name with nothing after the colon forgets "
+                             "it."), classes="dialog-list")
 
     def result(self) -> DetailsUpdate:
         from crb_tui.quantities import describe_birthday
