@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from crb_tui.app_context import AppContext
+from crb_tui.tui.screens.base import KeyFooter
 from crb_tui.tui.screens.dialogs import LogTouchDialog, ValueDialog
 from crb_tui.tui.screens.help import HelpScreen
 from crb_tui.tui.screens.people import FilterBox, PeopleScreen
@@ -160,3 +161,21 @@ async def test_every_field_hint_shows_whole(context: AppContext, size: tuple[int
                 shown = field.content_region.width - 1  # the last cell is the cursor's
                 assert cell_len(str(field.placeholder)) <= shown, (key, field.placeholder)
             await press(pilot, "escape")
+
+
+async def test_the_footer_shows_q_and_question_mark_while_they_are_the_app_keys(
+    context: AppContext,
+) -> None:
+    app = make_app(context, "people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        assert "q" in footer_keys(footer)
+        await press(pilot, "a")
+        assert "q" not in footer_keys(footer)
+        await press(pilot, "backspace")
+        assert "q" in footer_keys(footer)
+
+
+def footer_keys(footer: KeyFooter) -> set[str]:
+    return {str(key) for key, *_ in footer._shown_keys or ()}

@@ -145,6 +145,12 @@ class PeopleScreen(CrbScreen):
         # Every keystroke queries at once: the list cancels the query for the one before.
         if self._shown != (self.filter_text, self.sort):
             self._run()
+        if bool(event.value) != self._filter_typed:
+            # ? and q are the app's keys again (or text now): the footer says which.
+            self._filter_typed = bool(event.value)
+            self.refresh_bindings()
+
+    _filter_typed = False
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
