@@ -77,6 +77,25 @@ async def test_text_typed_fast_after_tab_reaches_the_note(
         ("call", "mutual", "fastnote3")]
 
 
+async def test_keys_typed_with_the_one_that_opens_the_dialog_go_to_the_dialog(
+    context: AppContext, demo_db: Path  # noqa: F811
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        first = app.screen.items[0].person_id
+        await burst(pilot, "l", "tab", "tab", *"fastnote4", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        assert manual(demo_db, "interactions", "kind, direction, subject", first) == [
+            ("call", "mutual", "fastnote4")]
+        # A choice dialog too: Snooze, then w (a week) at once.
+        await burst(pilot, "s", "w")
+        assert isinstance(app.screen, ReviewScreen)
+    assert rows(demo_db, "select snoozed_until from people where id = ?", first) == [
+        ("2026-11-30",)]
+
+
 async def test_enter_on_a_radio_group_picks_and_moves_on(
     context: AppContext, demo_db: Path  # noqa: F811
 ) -> None:

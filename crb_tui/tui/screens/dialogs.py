@@ -41,6 +41,7 @@ from crb_tui.quantities import parse_amount, parse_birthday, parse_days
 from crb_tui.records import STAGES, TIERS, VALUE_KINDS
 from crb_tui.tui.display import ago, safe, until
 from crb_tui.tui.screens.dialog_css import DIALOG_CSS
+from crb_tui.tui.screens.type_ahead import TypeAhead
 
 R = TypeVar("R")
 
@@ -100,7 +101,7 @@ def titled(verb: str, name: str) -> Content:
     return Content.assemble((verb, "bold"), " ", (safe(name), "bold $accent"))
 
 
-class Dialog(ModalScreen[R | None], Generic[R]):
+class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
     """A centred form; subclasses compose the fields and build the result in ``result()``."""
 
     SCOPED_CSS = False
@@ -534,7 +535,7 @@ class CadenceDialog(Dialog[Cadence]):
         return Cadence(parse_days(text))
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(TypeAhead, ModalScreen[str | None]):
     """Pick one option with its key (or the arrows and Enter); Esc cancels."""
 
     SCOPED_CSS = False
@@ -648,7 +649,7 @@ class SnoozeDialog(ChoiceDialog):
             self.choose(event.value.strip())
 
 
-class CommitmentPicker(ModalScreen[int | None]):
+class CommitmentPicker(TypeAhead, ModalScreen[int | None]):
     """Which open commitment to close."""
 
     SCOPED_CSS = False
