@@ -51,6 +51,7 @@ async def burst(pilot: Pilot[Any], *keys: str) -> None:
     """The keys all at once, as a paste or tmux send-keys delivers them: each one is queued before
     the ones ahead of it are handled (``pilot.press`` waits for the app between keys)."""
     for key in keys:
+        key = "space" if key == " " else key
         char = " " if key == "space" else key if len(key) == 1 else None
         pilot.app._driver.send_message(events.Key(key, char))  # type: ignore[union-attr]
     await settle(pilot)
@@ -94,6 +95,19 @@ async def test_keys_typed_with_the_one_that_opens_the_dialog_go_to_the_dialog(
         assert isinstance(app.screen, ReviewScreen)
     assert rows(demo_db, "select snoozed_until from people where id = ?", first) == [
         ("2026-11-30",)]
+
+
+async def test_space_typed_fast_ticks_the_box_it_was_typed_on(
+    context: AppContext, demo_db: Path  # noqa: F811
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await burst(pilot, "n", *"EU", "tab", "space", "tab", "ctrl+s")
+        assert isinstance(app.screen, ReviewScreen)
+    assert manual(demo_db, "notes", "text, their_words", pid) == [("EU", 1)]
 
 
 async def test_enter_on_a_radio_group_picks_and_moves_on(

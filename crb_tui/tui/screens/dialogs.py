@@ -115,6 +115,8 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
         Binding("enter", "enter", "Next/save", id="dialog.enter", show=False, priority=True,
                 tooltip="Next field (on a choice: pick it, then the next field); "
                         "saves from the last one"),
+        Binding("space", "tick", "Tick", id="dialog.tick", show=False, priority=True,
+                tooltip="Tick or untick the box with the focus"),
     ]
 
     def __init__(self, title: Content) -> None:
@@ -166,6 +168,12 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()
+
+    def action_tick(self) -> None:
+        # As the key comes: a Tab typed right after it must not take it to the next field.
+        if not isinstance(self.focused, Checkbox):
+            raise SkipAction()  # text, a choice or a button: the space is theirs
+        self.focused.toggle()
 
     def action_enter(self) -> None:
         field = self.focused
