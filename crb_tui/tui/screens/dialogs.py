@@ -4,9 +4,10 @@ when cancelled. Enter moves to the next field and saves from the last; Esc cance
 Keys typed fast (a paste, tmux send-keys) come in before the ones ahead of them are handled.
 Textual hands a key to the widget focused when it arrives, and runs a (non-priority) binding
 only once the key has bubbled back up, for whatever has the focus by then. So the keys that
-move the focus (Tab, Shift+Tab, Enter) are priority bindings here, run in order as the keys
-arrive, and the radio groups take their arrows themselves: each key reaches the field that has
-the focus after the keys before it."""
+move the focus (Tab, Shift+Tab, Enter) and Space on a box are priority bindings here, run in
+order as the keys arrive, and the radio groups take their arrows themselves: each key reaches
+the field that has the focus after the keys before it. Keys typed with the one that opened the
+dialog come to it too (see type_ahead.py)."""
 
 from __future__ import annotations
 
