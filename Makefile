@@ -38,6 +38,7 @@ test: lint browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check crb_tui plugins tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

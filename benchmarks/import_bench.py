@@ -164,7 +164,7 @@ def stdlib_headers(path: Path) -> int:
 def crb_records(path: Path) -> int:
     import crb_mbox
 
-    from crb_tui.sources import Checkpoint, SyncContext
+    from crb_tui.host.sources import Checkpoint, SyncContext
 
     found: list[Any] = []
     crb_mbox.register_sources(found.append)
@@ -176,8 +176,8 @@ def crb_records(path: Path) -> int:
 
 
 def crb_import(path: Path, workdir: Path) -> tuple[float, float, dict[str, Any], dict[str, Any]]:
-    from crb_tui.app_context import AppContext
-    from crb_tui.importing import import_paths
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.host.importing import import_paths
 
     config = workdir / "config.toml"
     config.write_text(f'[me]\nemails = ["{ME}"]\ntimezone = "UTC"\n', encoding="utf-8")

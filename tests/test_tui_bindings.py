@@ -12,7 +12,7 @@ import pytest
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 from crb_tui.tui.app import CrbApp
 from crb_tui.tui.screens import help as help_screen
 from crb_tui.tui.screens.dashboard import DashboardScreen
@@ -133,7 +133,7 @@ async def test_q_quits_from_every_screen(context: AppContext) -> None:
 
 
 def test_one_list_of_screens_feeds_the_cli_the_nav_bar_the_keys_and_the_palette() -> None:
-    from crb_tui.cli import cli
+    from crb_tui.cli.commands import cli
     from crb_tui.tui.screen_list import SCREENS
     from crb_tui.tui.widgets.nav import tabs
 

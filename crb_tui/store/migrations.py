@@ -196,7 +196,7 @@ def m002_fts(db: Database) -> None:
 
 @core()
 def m003_health_cache(db: Database) -> None:
-    """Scores computed by crb_tui.health, kept so lists can sort and page in SQL."""
+    """Scores computed by crb_tui.engine.health, kept so lists can sort and page in SQL."""
     db["health"].create(
         {
             "person_id": int,
@@ -278,4 +278,14 @@ def m007_calendars_meetings_by_time(db: Database) -> None:
     db.execute(
         "create index if not exists idx_interactions_meetings_at on interactions "
         "(at, person_id) where kind = 'meeting'"
+    )
+
+
+@core()
+def m008_health_series_index(db: Database) -> None:
+    """Meetings and calls by person, kind and title, in a partial index (only those rows): the
+    health engine sums each recurring series from the index alone, without reading the table."""
+    db.execute(
+        "create index if not exists idx_interactions_series "
+        "on interactions (person_id, kind, subject, at) where kind in ('meeting', 'call')"
     )

@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 from textual.worker import Worker
 
-from crb_tui.app_context import AppContext
 from crb_tui.errors import CrbError
+from crb_tui.host.app_context import AppContext
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import describe, report
 from crb_tui.tui.screen_list import NAMES, SCREENS
@@ -240,7 +240,7 @@ def _first_looks(context: AppContext, mode: str) -> dict[str, Any]:
         looks["scores_day"] = context.today()
     if mode != "people" or "scores_day" not in looks:
         return looks
-    from crb_tui.queries import count_people, list_people
+    from crb_tui.store.queries import count_people, list_people
     from crb_tui.tui.widgets.people_list import PAGE_SIZE
 
     looks["people"] = (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))

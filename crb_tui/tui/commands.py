@@ -12,7 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from crb_tui.queries import find_people
+from crb_tui.store.queries import find_people
 from crb_tui.tui.display import safe
 from crb_tui.tui.screen_list import SCREENS
 from crb_tui.tui.screens.help import bindings_of

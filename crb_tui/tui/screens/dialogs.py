@@ -35,11 +35,11 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from crb_tui.actions import DEFAULT_DIRECTION
 from crb_tui.clock import parse_date
 from crb_tui.errors import CrbError
 from crb_tui.quantities import parse_amount, parse_birthday, parse_days
 from crb_tui.records import STAGES, TIERS, VALUE_KINDS
+from crb_tui.store.actions import DEFAULT_DIRECTION
 from crb_tui.tui.display import ago, safe, until
 from crb_tui.tui.screens.dialog_css import DIALOG_CSS
 from crb_tui.tui.screens.type_ahead import TypeAhead
@@ -465,7 +465,7 @@ class MergeDialog(Dialog[int]):
 
     @work(thread=True, exclusive=True, group="merge-look-up", exit_on_error=False)
     def _look_up(self, text: str) -> None:
-        from crb_tui.queries import merge_candidates
+        from crb_tui.store.queries import merge_candidates
 
         gateway = self.app.gateway  # type: ignore[attr-defined]
         found = gateway.run(lambda ctx: merge_candidates(ctx.store, text, self.person_id))

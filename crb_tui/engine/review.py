@@ -2,12 +2,13 @@
 
 Built fresh each day from the store and the health cache. Each item has a kind, a reason in
 plain words, the suggested action and a priority. An item leaves the queue when something done
-today answers its reason (see :mod:`crb_tui.review_answers`); snoozed and archived people stay
-out until their date, except for the brief of a meeting today.
+today answers its reason (see :mod:`crb_tui.engine.review_answers`); snoozed and archived people
+stay out until their date, except for the brief of a meeting today.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import logging
@@ -15,10 +16,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from crb_tui import plugins
 from crb_tui.clock import happened_before
 from crb_tui.config import Config
-from crb_tui.review_answers import answered_today
+from crb_tui.engine.review_answers import answered_today
+from crb_tui.host import plugins
 from crb_tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -394,6 +395,10 @@ def collect_items(
 
     # 7. Anniversaries (birthdays) today or in the next 3 days.
     upcoming = {(today + dt.timedelta(days=d)).strftime("%m-%d"): d for d in range(4)}
+    for d in range(4):
+        day = today + dt.timedelta(days=d)
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            upcoming["02-29"] = d  # a 29 February birthday is kept on the 28th in other years
     for row in db.query(
         f"""select p.id as pid, p.name, p.birthday from people p
             where p.birthday is not null and {eligible}""",
@@ -499,7 +504,7 @@ def _source_kinds() -> tuple[set[str], set[str]]:
     try:
         found = plugins.sources()
     except Exception:
-        log.warning("cannot list the sources for the review's words", exc_info=True)
+        log.debug("cannot list the sources for the review's words", exc_info=True)
         return set(), set()
     files = {name for name, source in found.items() if source.formats}
     return files, set(found) - files
@@ -628,6 +633,9 @@ def _plugin_item(raw: dict[str, Any], name: str) -> ReviewItem:
 
 
 def _warn(warnings: list[str] | None, message: str, exc: BaseException | None = None) -> None:
-    log.warning("%s", message, exc_info=exc)
-    if warnings is not None and message not in warnings:
+    # The traceback is for --debug; the user gets one line (from the caller, or the log).
+    log.debug("%s", message, exc_info=exc)
+    if warnings is None:
+        log.warning("%s", message)
+    elif message not in warnings:
         warnings.append(message)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pluggy
 
-from crb_tui import hookspecs
 from crb_tui.errors import CrbError
-from crb_tui.sources import Source
+from crb_tui.host import hookspecs
+from crb_tui.host.sources import Source
 
 ENTRY_POINT_GROUP = "crb_tui"
 BUILTIN_DISTRIBUTION = "crb-tui"
