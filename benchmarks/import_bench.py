@@ -164,7 +164,7 @@ def stdlib_headers(path: Path) -> int:
 def crb_records(path: Path) -> int:
     import crb_mbox
 
-    from crb_tui.host.sources import Checkpoint, SyncContext
+    from crb_tui.sources import Checkpoint, SyncContext
 
     found: list[Any] = []
     crb_mbox.register_sources(found.append)

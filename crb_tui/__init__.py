@@ -9,7 +9,6 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("crb_tui")
 """Marker for plugin hook implementations: ``from crb_tui import hookimpl``."""
 
-from crb_tui.host.sources import Source, SyncContext  # noqa: E402
 from crb_tui.records import (  # noqa: E402
     Commitment,
     Delete,
@@ -22,6 +21,7 @@ from crb_tui.records import (  # noqa: E402
     Skip,
     ValueMoment,
 )
+from crb_tui.sources import Source, SyncContext  # noqa: E402
 
 __all__ = [
     "Commitment",

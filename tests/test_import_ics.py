@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui.host.sources import Checkpoint, SyncContext
 from crb_tui.records import Interaction, Reject, Skip
 from crb_tui.sdk.calendars import (
     Attendee,
@@ -28,6 +27,7 @@ from crb_tui.sdk.calendars import (
     calendar_records,
     meeting_records,
 )
+from crb_tui.sources import Checkpoint, SyncContext
 
 from .conftest import Crb
 

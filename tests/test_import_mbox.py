@@ -16,8 +16,8 @@ import crb_mbox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui.host.sources import Checkpoint, SyncContext
 from crb_tui.records import Interaction, Reject, Skip
+from crb_tui.sources import Checkpoint, SyncContext
 
 from .conftest import Crb
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from crb_tui.host import plugins
 from crb_tui.host.importing import detect_format
-from crb_tui.host.sources import Checkpoint, SyncContext
 from crb_tui.records import Interaction, Note, Person, Reject, Skip
+from crb_tui.sources import Checkpoint, SyncContext
 from tests.conftest import Crb
 
 RECORDS = (Person, Note, Skip, Reject, Interaction)

@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 import pytest
 
-from crb_tui import Identity, Interaction, Source, hookimpl
+from crb_tui import Identity, Interaction, Source, hookimpl, hookspecs
 from crb_tui.config import Config
-from crb_tui.host import hookspecs, plugins
+from crb_tui.host import plugins
 from crb_tui.host.sync import run_sync
 from crb_tui.store import Store
 

@@ -4,7 +4,7 @@ which of today's actions answer which item).
 
 Owns: the health model and its explanations, the review's items, order and caps.
 May import: the kernel (``crb_tui.records``, ``clock``, ``config``, ``errors``, ``text``,
-``identity``), the store (to read rows and write scores), and ``crb_tui.host.plugins`` for the
-``health_signals`` and ``review_items`` hooks. Never the Face (``crb_tui.cli``, ``crb_tui.tui``)
-and never Textual (import-linter holds these lines).
+``identity``), the store (to read rows and write scores), and ``crb_tui.hooks`` for the
+``health_signals`` and ``review_items`` hooks. Never the host, never the Face
+(``crb_tui.cli``, ``crb_tui.tui``) and never Textual (import-linter holds these lines).
 """

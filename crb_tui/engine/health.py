@@ -612,7 +612,7 @@ def _unit(x: float) -> float:
 
 
 def _plugins_active() -> bool:
-    from crb_tui.host.plugins import pm
+    from crb_tui.hooks import pm
 
     return bool(pm.hook.health_signals.get_hookimpls())
 
@@ -638,7 +638,7 @@ def _history(store: Store, person_id: int, clock: _Run) -> dict[str, Any]:
 def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str, float, str, str]]:
     """Signals from every plugin implementing ``health_signals``, each plugin isolated: one that
     raises or returns something malformed is logged and skipped, never stops the others."""
-    from crb_tui.host.plugins import pm
+    from crb_tui.hooks import pm
 
     found: list[tuple[str, float, str, str]] = []
     for impl in pm.hook.health_signals.get_hookimpls():

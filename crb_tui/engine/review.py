@@ -16,10 +16,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from crb_tui import hooks
 from crb_tui.clock import happened_before
 from crb_tui.config import Config
 from crb_tui.engine.review_answers import answered_today
-from crb_tui.host import plugins
 from crb_tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -502,7 +502,7 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
 def _source_kinds() -> tuple[set[str], set[str]]:
     """(names of file importers, names of sources that sync) among the registered sources."""
     try:
-        found = plugins.sources()
+        found = hooks.sources()
     except Exception:
         log.debug("cannot list the sources for the review's words", exc_info=True)
         return set(), set()
@@ -576,7 +576,7 @@ def _plugin_items(
 ) -> list[ReviewItem]:
     """Every ``review_items`` plugin in its own try: one that raises, or returns items that
     are not usable, is reported once (naming it) and skipped; the others' items stand."""
-    impls = plugins.pm.hook.review_items.get_hookimpls()
+    impls = hooks.pm.hook.review_items.get_hookimpls()
     if not impls:
         return []
     names = {
@@ -586,7 +586,7 @@ def _plugin_items(
     }
     items: list[ReviewItem] = []
     for impl in impls:
-        plugin = plugins.pm.get_name(impl.plugin) or "plugin"
+        plugin = hooks.pm.get_name(impl.plugin) or "plugin"
         try:
             found = list(impl.function(store=store, today=today) or [])
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it

@@ -21,8 +21,8 @@ from crb_tui.config import (
 )
 from crb_tui.errors import CrbError
 from crb_tui.host import plugins
-from crb_tui.host.sources import ProgressCallback, Source
 from crb_tui.identity import NoiseRules
+from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import Store
 from crb_tui.text import guard_logging, plain
 

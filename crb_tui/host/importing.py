@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crb_tui.errors import CrbError
-from crb_tui.host.sources import ProgressCallback, Source
 from crb_tui.host.sync import SourceSummary
+from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store.export import is_export_document, restore_document
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crb_tui.host.sources import SyncContext
 from crb_tui.records import Reject, Skip
+from crb_tui.sources import SyncContext
 
 _GOOGLE_COLUMN = re.compile(
     r"^(e-mail|phone|address|organization|website|relation|event|custom field|im|external id)"

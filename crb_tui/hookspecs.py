@@ -11,7 +11,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from crb_tui.host.sources import Source
+    from crb_tui.sources import Source
     from crb_tui.store import Store
 
 hookspec = pluggy.HookspecMarker("crb_tui")
