@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 from crb_tui.tui.screens.base import KeyFooter
 from crb_tui.tui.screens.dialogs import LogTouchDialog, ValueDialog
 from crb_tui.tui.screens.help import HelpScreen

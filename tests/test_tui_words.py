@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets.people_list import header
