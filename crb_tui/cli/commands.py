@@ -531,9 +531,8 @@ def log(
         app.store, pid, kind=kind, direction=direction, at=at, note=note, today=app.today()
     )
     _after_action(app, pid)
-    _done(
-        as_json, {"interaction_id": iid, "person_id": pid}, f"Logged {kind} with {_name(app, pid)}."
-    )
+    _done(as_json, {"interaction_id": iid, "person_id": pid},
+          f"Logged {actions.a_touch(kind)} with {_name(app, pid)}.")
 
 
 @cli.command()

@@ -510,6 +510,12 @@ def _source_kinds() -> tuple[set[str], set[str]]:
     return files, set(found) - files
 
 
+def arrival(source: str | None) -> str:
+    """How a new person arrived ("New from your vcard import"): the triage card's words, for
+    the person screen too."""
+    return _arrival(source, *_source_kinds())
+
+
 def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
     """How a new person arrived, in words that fit the source."""
     if not source:

@@ -24,6 +24,11 @@ DEFAULT_DIRECTION = {
 }
 
 
+def a_touch(kind: str) -> str:
+    """A touch's kind with its article, for messages: "a call", "an email"."""
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+
+
 def _history(
     store: Store,
     person_id: int | None,

@@ -263,6 +263,7 @@ def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> 
         "stage_override": person["stage_override"],
         "archived": bool(person["archived"]),
         "triage": bool(person["triage"]),
+        "source": person["source"],
         "snoozed_until": person["snoozed_until"],
         "birthday": person["birthday"],
         "merged_into": person["merged_into"],

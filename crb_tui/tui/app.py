@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.events import DescendantFocus
@@ -22,6 +23,7 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import describe, report
 from crb_tui.tui.screen_list import NAMES, SCREENS
+from crb_tui.tui.screens.type_ahead import TypeAhead
 from crb_tui.tui.undo import UndoStep
 
 if TYPE_CHECKING:
@@ -171,6 +173,22 @@ class CrbApp(App[None]):
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         if isinstance(event.widget, Input) and not self.cursor_blink:
             event.widget.cursor_blink = False
+
+    # -- keys typed ahead ------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            event.crb_screen = self.screen  # type: ignore[attr-defined]  # see _on_key
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Back up from the screen it was handed to, a key typed right after the one that
+        # opened a dialog: it is the dialog's (see screens/type_ahead.py). Other keys go on
+        # to Textual's App._on_key (the bindings).
+        screen = self.screen
+        if isinstance(screen, TypeAhead) and getattr(event, "crb_screen", screen) is not screen:
+            event.prevent_default()
+            screen.type_ahead(event)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -207,7 +207,7 @@ class ActingScreen(CrbScreen):
             if result is None:
                 return
             self.perform(
-                t, f"Logged a {result.kind} with {safe(t.name)}",
+                t, f"Logged {actions.a_touch(result.kind)} with {safe(t.name)}",
                 lambda ctx: actions.log_touch(
                     ctx.store, t.person_id, kind=result.kind, direction=result.direction,
                     note=result.note, today=ctx.today(), item_kind=t.item_kind),

@@ -101,11 +101,17 @@ def layout(width: int) -> list[Column]:
 
 
 def header(width: int, sort: str) -> Content:
-    """The column titles, with the sort column marked."""
-    marks = {"health": "health", "last_touch": "last", "name": "name", "overdue": "cadence"}
+    """The column titles, the sort column marked ▲ for smallest first (weakest health, A to Z)
+    or ▼ for largest first (latest touch, most overdue)."""
+    marks = {"health": ("health", " ▲"), "last_touch": ("last", " ▼"), "name": ("name", " ▲"),
+             "overdue": ("cadence", " ▼")}
+    column, arrow = marks.get(sort, ("", ""))
     parts: list[Content] = []
     for col in layout(width):
-        title = col.title + (" ▲" if marks.get(sort) == col.key else "")
+        title = col.title
+        if col.key == column:
+            # The arrow must show: "Last touch ▼" is too wide for its column, "Last ▼" is not.
+            title = (title if len(title + arrow) <= col.width else title.split()[0]) + arrow
         text = fit(title, col.width) if not col.right else fit(title, col.width).rjust(col.width)
         parts.append(Content.styled(text, "bold"))
     return Content(" ").join(parts)
