@@ -18,13 +18,14 @@ from crb_tui.tui.widgets.people_list import (
 
 
 class FilterBox(Input):
-    """The filter. With nothing typed yet, a character the app binds (1-4: the screens, ?: the
-    keys, q: quit) stays the app's key, as Help says ("Everywhere"); once something is typed,
-    they are text (a phone number, "Qu?")."""
+    """The filter. With nothing typed yet, a sign the app binds (1-4: the screens, ?: the keys)
+    stays the app's key, as Help says ("Everywhere"); once something is typed, they are text (a
+    phone number, "Qu?"). A letter is always text here (a name may start with q): from the
+    list below, q quits."""
 
     def _leaves_to_app(self, key: str, character: str | None) -> bool:
         return (not self.value and character is not None and character.isprintable()
-                and key in self.app._bindings.key_to_bindings)
+                and not character.isalpha() and key in self.app._bindings.key_to_bindings)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         # Textual leaves out of the binding chain any key the focused widget would consume.
