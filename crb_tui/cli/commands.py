@@ -7,7 +7,6 @@ import datetime as dt
 import gc
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,38 @@ import click
 
 from crb_tui import __version__
 from crb_tui.cli import params
-from crb_tui.clock import parse_date, parse_datetime, user_tz
+from crb_tui.clock import parse_date
 from crb_tui.errors import CrbError
-from crb_tui.files import check_target, replace_private
+from crb_tui.files import replace_private
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
-from crb_tui.store import actions
-from crb_tui.text import json_text, plain, shorten
+from crb_tui.text import json_text, plain
 from crb_tui.tui.screen_list import NAMES as SCREEN_NAMES
 
 
 def emit_json(data: Any) -> None:
     click.echo(json_text(data, indent=2, sort_keys=False, default=str))
+
+
+INTERRUPTED_EXIT = 130
+"""Exit status after Ctrl-C (what was read so far is kept)."""
+REJECTED_EXIT = 3
+"""Exit status of an import or sync that rejected something, or found nothing to import."""
+
+
+def _after_action(app: AppContext, person_id: int) -> None:
+    app.recompute([person_id])
+
+
+def _name(app: AppContext, pid: int) -> str:
+    return plain(app.store.person(pid)["name"], one_line=True)
+
+
+def _done(as_json: bool, data: dict[str, Any], message: str) -> None:
+    if as_json:
+        emit_json({"ok": True, **data})
+    else:
+        click.echo(message)
 
 
 def _ctx() -> AppContext:
@@ -199,198 +218,6 @@ def demo(n_people: int, seed: int, replace: bool, as_json: bool) -> None:
         click.echo(f"Demo data written to {app.db_path}: {parts}")
 
 
-# -- import and sync -------------------------------------------------------------------------
-
-
-def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False) -> None:
-    if as_json:
-        emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
-        return
-    for s in summaries:
-        status = "FAILED" if not s.ok else s.status  # ok, interrupted or cancelled
-        head = f"{plain(s.source)}: {status}" + (" (dry run: nothing written)" if dry_run else "")
-        click.echo(head)
-        click.echo(
-            f"  seen {s.seen}, imported {s.imported}, updated {s.updated}, merged {s.merged}, "
-            f"unchanged {s.unchanged}, new people {s.new_people}"
-        )
-        if s.skipped:
-            skipped = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.skipped.items()))
-            click.echo(f"  skipped: {skipped}")
-        if s.removed:
-            removed = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.removed.items()))
-            click.echo(f"  removed: {removed}")
-        if s.rejected:
-            click.echo(f"  rejected {len(s.rejected)}:")
-            for item in s.rejected[:20]:
-                click.echo(f"    {plain(item['where'])}: {plain(item['reason'])}")
-            if len(s.rejected) > 20:
-                click.echo(f"    ... and {len(s.rejected) - 20} more (use --json or --rejects)")
-        for warning in s.warnings:
-            click.echo(f"  warning: {plain(warning)}")
-        for err in s.errors:
-            click.echo(f"  error: {plain(err)}", err=True)
-
-
-@cli.command(name="import")
-@click.argument("paths", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    default="auto",
-    show_default=True,
-    help="auto, crb-json, or a format a plugin reads (see `crb plugins`).",
-)
-@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
-@click.option(
-    "--rejects",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write rejected records to this file (JSON lines).",
-)
-@click.option(
-    "--map",
-    "mapping",
-    multiple=True,
-    metavar="FIELD=COLUMN",
-    help="Column mapping for CSV files, e.g. --map email='Work E-mail' (repeatable).",
-)
-@click.option("--json", "as_json", is_flag=True)
-def import_(
-    paths: tuple[str, ...],
-    fmt: str,
-    dry_run: bool,
-    rejects: Path | None,
-    mapping: tuple[str, ...],
-    as_json: bool,
-) -> None:
-    """Import files (contacts, mail, calendars, or a CRB JSON export), folders (recursively) and
-    quoted globs ('cals/**/*.ics').
-
-    Exit status: 0 when everything was read, 3 when anything was rejected or nothing was found
-    to import, 1 when a source failed, 130 after Ctrl-C (what the summary counts is stored).
-    """
-    from crb_tui.host.importing import import_paths
-
-    app = _ctx()
-    if rejects is not None:
-        check_target(rejects, "rejects file")  # before anything is imported
-    columns: dict[str, str] = {}
-    for item in mapping:
-        field_name, sep, column = item.partition("=")
-        if not sep or not field_name.strip() or not column.strip():
-            raise CrbError(f"--map {item!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
-        columns[field_name.strip()] = column.strip()
-    summaries = import_paths(
-        app,
-        list(paths),
-        fmt=fmt,
-        dry_run=dry_run,
-        progress=None if as_json else _progress_printer(),
-        options={"columns": columns} if columns else None,
-    )
-    _print_summaries(summaries, as_json, dry_run)
-    if rejects is not None:
-        with replace_private(rejects, "rejects file") as fh:
-            for s in summaries:
-                for item in s.rejected:
-                    fh.write(json_text({"source": s.source, **item}) + "\n")
-    _exit(summaries, importing=True)
-
-
-@cli.command()
-@click.argument("sources", nargs=-1)
-@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
-@click.option("--status", "show_status", is_flag=True,
-              help="Show each source's last run (ok, failed, interrupted) instead of running.")
-@click.option("--json", "as_json", is_flag=True)
-def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bool) -> None:
-    """Run data sources (all configured ones, or those named)."""
-    app = _ctx()
-    if show_status:
-        _print_sync_status(app, sources, as_json)
-        return
-    summaries = app.sync(
-        list(sources) or None, dry_run=dry_run, progress=None if as_json else _progress_printer()
-    )
-    if not summaries and not as_json:
-        available = ", ".join(sorted(app.sources())) or "none"
-        click.echo(
-            "No sources configured: add a [sources.NAME] table to "
-            f"{app.config_path}, or name one (available: {available})."
-        )
-        return
-    _print_summaries(summaries, as_json, dry_run)
-    _exit(summaries)
-
-
-def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
-    import json
-
-    runs = []
-    for row in app.store.sync_states():
-        if names and row["source"] not in names:
-            continue
-        counts = json.loads(row["counts"] or "{}")
-        # Runs recorded before the status was: failed when they left an error.
-        status = counts.get("status") or ("failed" if row["last_error"] else "ok")
-        runs.append({"source": row["source"], "last_run": row["last_run"],
-                     "last_ok": row["last_ok"], "status": status, "counts": counts,
-                     "error": row["last_error"]})
-    if as_json:
-        emit_json({"sources": runs})
-        return
-    if not runs:
-        click.echo("No source has run yet.")
-    for run in runs:
-        c = run["counts"]
-        click.echo(f"{plain(run['source'])}: {run['status']}, last run {run['last_run']}"
-                   + (f", last ok {run['last_ok']}" if run["last_ok"] != run["last_run"] else ""))
-        if c:
-            click.echo(f"  seen {c.get('seen', 0)}, imported {c.get('imported', 0)}, updated "
-                       f"{c.get('updated', 0)}, merged {c.get('merged', 0)}, unchanged "
-                       f"{c.get('unchanged', 0)}, rejected {c.get('rejected_count', 0)}")
-        if run["error"]:
-            click.echo(f"  error: {plain(shorten(run['error']))}")
-
-
-INTERRUPTED_EXIT = 130
-REJECTED_EXIT = 3
-
-
-def _exit(summaries: list[Any], *, importing: bool = False) -> None:
-    """Exit with the status docs/cli.md documents, once the summary is printed: 130 after
-    Ctrl-C, 1 when a source failed, 3 when anything was rejected (or an import found nothing to
-    import at all), else 0."""
-    if any(s.interrupted for s in summaries):
-        click.echo("Interrupted: what is counted above is stored.", err=True)
-        sys.exit(INTERRUPTED_EXIT)
-    if any(not s.ok for s in summaries):
-        sys.exit(1)
-    if any(s.rejected for s in summaries):
-        sys.exit(REJECTED_EXIT)
-    if importing and not any(s.seen for s in summaries):
-        sys.exit(REJECTED_EXIT)
-
-
-def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
-    if not sys.stderr.isatty():
-        return None
-    width = 30
-
-    def show(source: str, done: int, total: int | None, message: str) -> None:
-        if total:
-            filled = min(width, int(width * done / max(total, 1)))
-            bar = "#" * filled + "-" * (width - filled)
-            line = f"{source:<16} [{bar}] {done}/{total} {plain(message, one_line=True)}"
-        else:
-            line = f"{source:<16} {done} {plain(message, one_line=True)}"
-        end = "\n" if message in ("done", "failed", "interrupted") else ""
-        sys.stderr.write("\r\x1b[2K" + line[:120] + end)
-        sys.stderr.flush()
-
-    return show
-
-
 # -- people --------------------------------------------------------------------------------
 
 
@@ -492,276 +319,6 @@ def show(person: str, as_json: bool) -> None:
         for i in detail["interactions"][:10]:
             subject = f" {p(i['subject'])}" if i["subject"] else ""
             click.echo(p(f"  {i['at'][:10]} {i['kind']} {i['direction']}{subject}"))
-
-
-# -- actions -------------------------------------------------------------------------------
-
-
-def _after_action(app: AppContext, person_id: int) -> None:
-    app.recompute([person_id])
-
-
-@cli.command()
-@click.argument("person")
-@click.option(
-    "--kind", type=click.Choice(["call", "meeting", "email", "message", "note"]), required=True
-)
-@click.option(
-    "--direction",
-    type=click.Choice(["in", "out", "mutual"]),
-    default=None,
-    help="Default: mutual for calls and meetings, out otherwise.",
-)
-@click.option("--at", "at_text", default=None, help="When (YYYY-MM-DD[THH:MM]); default now.")
-@click.option("--note", default=None)
-@click.option("--json", "as_json", is_flag=True)
-def log(
-    person: str,
-    kind: str,
-    direction: str | None,
-    at_text: str | None,
-    note: str | None,
-    as_json: bool,
-) -> None:
-    """Log a touch with a person."""
-    app = _ctx()
-    pid = app.store.resolve_person(person)
-    at = parse_datetime(at_text, user_tz(app.config.me.timezone), what="--at") if at_text else None
-    iid = actions.log_touch(
-        app.store, pid, kind=kind, direction=direction, at=at, note=note, today=app.today()
-    )
-    _after_action(app, pid)
-    _done(as_json, {"interaction_id": iid, "person_id": pid},
-          f"Logged {actions.a_touch(kind)} with {_name(app, pid)}.")
-
-
-@cli.command()
-@click.argument("person")
-@click.argument("text")
-@click.option("--their-words", is_flag=True, help="Their own words (a request, feedback, a need).")
-@click.option("--json", "as_json", is_flag=True)
-def note(person: str, text: str, their_words: bool, as_json: bool) -> None:
-    """Add a note about a person."""
-    app = _ctx()
-    pid = app.store.resolve_person(person)
-    nid = actions.add_note(app.store, pid, text, their_words=their_words, today=app.today())
-    _done(as_json, {"note_id": nid, "person_id": pid}, f"Noted for {_name(app, pid)}.")
-
-
-@cli.command()
-@click.argument("person")
-@click.argument("text")
-@click.option("--due", required=True, help="YYYY-MM-DD, today, tomorrow, +3d, +2w, +1m.")
-@click.option("--theirs", is_flag=True, help="They promised it to you.")
-@click.option("--json", "as_json", is_flag=True)
-def promise(person: str, text: str, due: str, theirs: bool, as_json: bool) -> None:
-    """Record a commitment to (or from) a person."""
-    app = _ctx()
-    today = app.today()
-    due_date = parse_date(due, what="--due", base=today)
-    pid = app.store.resolve_person(person)
-    cid = actions.promise(
-        app.store, pid, text, due=due_date, today=today, direction="in" if theirs else "out"
-    )
-    _after_action(app, pid)
-    _done(
-        as_json,
-        {"commitment_id": cid, "person_id": pid, "due": due_date.isoformat()},
-        (f"Commitment #{cid} from {_name(app, pid)} (theirs), due {due_date}." if theirs
-         else f"Commitment #{cid} to {_name(app, pid)}, due {due_date}."),
-    )
-
-
-@cli.command(cls=params.NumbersCommand)
-@click.argument("commitment", type=params.ID)
-@click.option("--broken", is_flag=True, help="Mark it broken instead of kept.")
-@click.option("--json", "as_json", is_flag=True)
-def done(commitment: int, broken: bool, as_json: bool) -> None:
-    """Close a commitment as kept (or --broken)."""
-    app = _ctx()
-    row = actions.close_commitment(app.store, commitment, broken=broken, today=app.today())
-    _after_action(app, row["person_id"])
-    _done(
-        as_json,
-        {"commitment_id": commitment, "status": row["status"]},
-        f"Commitment #{commitment} {row['status']}.",
-    )
-
-
-@cli.command()
-@click.argument("person")
-@click.option(
-    "--kind",
-    type=click.Choice(["intro", "advice", "resource", "referral", "deal", "other"]),
-    required=True,
-)
-@click.option("--given/--received", "given", required=True)
-@click.option("--note", default=None)
-@click.option("--amount", type=params.AMOUNT, default=None, help="A finite number, 0 or more.")
-@click.option("--json", "as_json", is_flag=True)
-def value(
-    person: str, kind: str, given: bool, note: str | None, amount: float | None, as_json: bool
-) -> None:
-    """Log value given to or received from a person."""
-    app = _ctx()
-    pid = app.store.resolve_person(person)
-    vid = actions.log_value(
-        app.store,
-        pid,
-        kind=kind,
-        direction="given" if given else "received",
-        note=note,
-        amount=amount,
-        today=app.today(),
-    )
-    _after_action(app, pid)
-    _done(
-        as_json,
-        {"value_moment_id": vid, "person_id": pid},
-        f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}.",
-    )
-
-
-@cli.command()
-@click.argument("person")
-@click.argument("text", required=False)
-@click.option("--replace", is_flag=True, help="Retire their other goals.")
-@click.option("--json", "as_json", is_flag=True)
-def goal(person: str, text: str | None, replace: bool, as_json: bool) -> None:
-    """Record a person's current goal, or with no TEXT confirm their goals are still current."""
-    app = _ctx()
-    pid = app.store.resolve_person(person)
-    gid = actions.set_goal(app.store, pid, text, replace=replace, today=app.today())
-    msg = "Goals confirmed" if gid is None else "Goal recorded"
-    _done(as_json, {"goal_id": gid, "person_id": pid}, f"{msg} for {_name(app, pid)}.")
-
-
-@cli.command()
-@click.argument("person")
-@click.argument("until")
-@click.option("--json", "as_json", is_flag=True)
-def snooze(person: str, until: str, as_json: bool) -> None:
-    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE."""
-    app = _ctx()
-    today = app.today()
-    shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
-    day = parse_date(shorthand.get(until, until), what="snooze", base=today)
-    pid = app.store.resolve_person(person)
-    actions.snooze(app.store, pid, day, today=today)
-    _done(
-        as_json,
-        {"person_id": pid, "snoozed_until": day.isoformat()},
-        f"{_name(app, pid)} snoozed until {day}.",
-    )
-
-
-@cli.command()
-@click.argument("person")
-@click.argument(
-    "tier_name", metavar="TIER", type=click.Choice(["key", "active", "network", "none"])
-)
-@click.option("--json", "as_json", is_flag=True)
-def tier(person: str, tier_name: str, as_json: bool) -> None:
-    """Set a person's tier (key, active, network, none)."""
-    app = _ctx()
-    pid = app.store.resolve_person(person)
-    actions.set_tier(app.store, pid, tier_name, today=app.today())
-    _after_action(app, pid)
-    _done(as_json, {"person_id": pid, "tier": tier_name}, f"{_name(app, pid)} is now {tier_name}.")
-
-
-@cli.command(cls=params.NumbersCommand)
-@click.argument("person")
-@click.argument("days", type=params.CADENCE_DAYS)
-@click.option("--json", "as_json", is_flag=True)
-def cadence(person: str, days: int | None, as_json: bool) -> None:
-    """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y; `default` for their
-    tier's cadence again."""
-    app = _ctx()
-    pid = app.store.resolve_person(person)
-    actions.set_cadence(app.store, pid, days, today=app.today())
-    _after_action(app, pid)
-    said = (f"every {days} days" if days is not None
-            else "their tier's again (no cadence of their own)")
-    _done(as_json, {"person_id": pid, "cadence_days": days},
-          f"Cadence for {_name(app, pid)}: {said}.")
-
-
-@cli.command()
-@click.argument("person")
-@click.option("--undo", is_flag=True, help="Bring them back.")
-@click.option("--json", "as_json", is_flag=True)
-def archive(person: str, undo: bool, as_json: bool) -> None:
-    """Archive a person (they leave lists and the review)."""
-    app = _ctx()
-    pid = app.store.resolve_person(person)
-    actions.archive(app.store, pid, undo=undo, today=app.today())
-    _done(
-        as_json,
-        {"person_id": pid, "archived": not undo},
-        f"{_name(app, pid)} {'restored' if undo else 'archived'}.",
-    )
-
-
-@cli.command()
-@click.argument("target")
-@click.option("--json", "as_json", is_flag=True)
-def ignore(target: str, as_json: bool) -> None:
-    """Never make a person of an address, an @domain, or everyone a person's addresses name.
-
-    A person it matches is archived; later imports and syncs skip the address as "blocklist".
-    """
-    app = _ctx()
-    entries, archived = actions.ignore(app.store, target, today=app.today())
-    names = ", ".join(v if k == "email" else "@" + v for k, v in entries) or "nothing"
-    _done(
-        as_json,
-        {"ignored": [{"kind": k, "value": v} for k, v in entries], "archived": archived},
-        f"Ignoring {plain(names)}" + (f"; archived {len(archived)}." if archived else "."),
-    )
-
-
-def _name(app: AppContext, pid: int) -> str:
-    return plain(app.store.person(pid)["name"], one_line=True)
-
-
-def _done(as_json: bool, data: dict[str, Any], message: str) -> None:
-    if as_json:
-        emit_json({"ok": True, **data})
-    else:
-        click.echo(message)
-
-
-# -- merge ---------------------------------------------------------------------------------
-
-
-@cli.command()
-@click.argument("people_args", metavar="KEEP OTHER", nargs=-1)
-@click.option("--undo", is_flag=True, help="Reverse the last merge.")
-@click.option("--json", "as_json", is_flag=True)
-def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
-    """Merge OTHER into KEEP, keeping everything of both; --undo reverses the last merge."""
-    from crb_tui.store.merge import merge_people, undo_last_merge
-
-    app = _ctx()
-    if undo:
-        if people_args:
-            raise CrbError("merge --undo takes no people: it reverses the last merge")
-        result = undo_last_merge(app.store)
-        app.recompute([result["kept"]["id"], result["restored"]["id"]])
-        message = f"Undid merge: {plain(result['restored']['name'])} is separate again."
-    else:
-        if len(people_args) != 2:
-            raise CrbError("merge needs two people: KEEP OTHER (or --undo)")
-        keep = app.store.resolve_person(people_args[0])
-        other = app.store.resolve_person(people_args[1])
-        result = merge_people(app.store, keep, other)
-        app.recompute([keep])
-        message = (
-            f"Merged {plain(result['merged']['name'])} (id {other}) into "
-            f"{plain(result['kept']['name'])} (id {keep}) (undo with `crb merge --undo`)."
-        )
-    _done(as_json, result, message)
 
 
 # -- export, backup ----------------------------------------------------------------------
@@ -943,6 +500,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _register_details() -> None:
+    from crb_tui.cli import acting, sync_commands  # noqa: F401 - their commands register
     from crb_tui.cli.details import COMMANDS
     from crb_tui.cli.serve import serve
 

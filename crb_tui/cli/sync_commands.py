@@ -1,0 +1,204 @@
+"""``crb import`` and ``crb sync``: running sources, their summaries, progress and exit statuses
+(registered on the ``crb`` group by ``crb_tui.cli.commands``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crb_tui.cli.commands import INTERRUPTED_EXIT, REJECTED_EXIT, _ctx, cli, emit_json
+from crb_tui.errors import CrbError
+from crb_tui.files import check_target, replace_private
+from crb_tui.host.app_context import AppContext
+from crb_tui.text import json_text, plain, shorten
+
+# -- import and sync -------------------------------------------------------------------------
+
+
+def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False) -> None:
+    if as_json:
+        emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
+        return
+    for s in summaries:
+        status = "FAILED" if not s.ok else s.status  # ok, interrupted or cancelled
+        head = f"{plain(s.source)}: {status}" + (" (dry run: nothing written)" if dry_run else "")
+        click.echo(head)
+        click.echo(
+            f"  seen {s.seen}, imported {s.imported}, updated {s.updated}, merged {s.merged}, "
+            f"unchanged {s.unchanged}, new people {s.new_people}"
+        )
+        if s.skipped:
+            skipped = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.skipped.items()))
+            click.echo(f"  skipped: {skipped}")
+        if s.removed:
+            removed = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.removed.items()))
+            click.echo(f"  removed: {removed}")
+        if s.rejected:
+            click.echo(f"  rejected {len(s.rejected)}:")
+            for item in s.rejected[:20]:
+                click.echo(f"    {plain(item['where'])}: {plain(item['reason'])}")
+            if len(s.rejected) > 20:
+                click.echo(f"    ... and {len(s.rejected) - 20} more (use --json or --rejects)")
+        for warning in s.warnings:
+            click.echo(f"  warning: {plain(warning)}")
+        for err in s.errors:
+            click.echo(f"  error: {plain(err)}", err=True)
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    help="auto, crb-json, or a format a plugin reads (see `crb plugins`).",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write rejected records to this file (JSON lines).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Column mapping for CSV files, e.g. --map email='Work E-mail' (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True)
+def import_(
+    paths: tuple[str, ...],
+    fmt: str,
+    dry_run: bool,
+    rejects: Path | None,
+    mapping: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Import files (contacts, mail, calendars, or a CRB JSON export), folders (recursively) and
+    quoted globs ('cals/**/*.ics').
+
+    Exit status: 0 when everything was read, 3 when anything was rejected or nothing was found
+    to import, 1 when a source failed, 130 after Ctrl-C (what the summary counts is stored).
+    """
+    from crb_tui.host.importing import import_paths
+
+    app = _ctx()
+    if rejects is not None:
+        check_target(rejects, "rejects file")  # before anything is imported
+    columns: dict[str, str] = {}
+    for item in mapping:
+        field_name, sep, column = item.partition("=")
+        if not sep or not field_name.strip() or not column.strip():
+            raise CrbError(f"--map {item!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
+        columns[field_name.strip()] = column.strip()
+    summaries = import_paths(
+        app,
+        list(paths),
+        fmt=fmt,
+        dry_run=dry_run,
+        progress=None if as_json else _progress_printer(),
+        options={"columns": columns} if columns else None,
+    )
+    _print_summaries(summaries, as_json, dry_run)
+    if rejects is not None:
+        with replace_private(rejects, "rejects file") as fh:
+            for s in summaries:
+                for item in s.rejected:
+                    fh.write(json_text({"source": s.source, **item}) + "\n")
+    _exit(summaries, importing=True)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Show each source's last run (ok, failed, interrupted) instead of running.")
+@click.option("--json", "as_json", is_flag=True)
+def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bool) -> None:
+    """Run data sources (all configured ones, or those named)."""
+    app = _ctx()
+    if show_status:
+        _print_sync_status(app, sources, as_json)
+        return
+    summaries = app.sync(
+        list(sources) or None, dry_run=dry_run, progress=None if as_json else _progress_printer()
+    )
+    if not summaries and not as_json:
+        available = ", ".join(sorted(app.sources())) or "none"
+        click.echo(
+            "No sources configured: add a [sources.NAME] table to "
+            f"{app.config_path}, or name one (available: {available})."
+        )
+        return
+    _print_summaries(summaries, as_json, dry_run)
+    _exit(summaries)
+
+
+def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
+    import json
+
+    runs = []
+    for row in app.store.sync_states():
+        if names and row["source"] not in names:
+            continue
+        counts = json.loads(row["counts"] or "{}")
+        # Runs recorded before the status was: failed when they left an error.
+        status = counts.get("status") or ("failed" if row["last_error"] else "ok")
+        runs.append({"source": row["source"], "last_run": row["last_run"],
+                     "last_ok": row["last_ok"], "status": status, "counts": counts,
+                     "error": row["last_error"]})
+    if as_json:
+        emit_json({"sources": runs})
+        return
+    if not runs:
+        click.echo("No source has run yet.")
+    for run in runs:
+        c = run["counts"]
+        click.echo(f"{plain(run['source'])}: {run['status']}, last run {run['last_run']}"
+                   + (f", last ok {run['last_ok']}" if run["last_ok"] != run["last_run"] else ""))
+        if c:
+            click.echo(f"  seen {c.get('seen', 0)}, imported {c.get('imported', 0)}, updated "
+                       f"{c.get('updated', 0)}, merged {c.get('merged', 0)}, unchanged "
+                       f"{c.get('unchanged', 0)}, rejected {c.get('rejected_count', 0)}")
+        if run["error"]:
+            click.echo(f"  error: {plain(shorten(run['error']))}")
+
+
+def _exit(summaries: list[Any], *, importing: bool = False) -> None:
+    """Exit with the status docs/cli.md documents, once the summary is printed: 130 after
+    Ctrl-C, 1 when a source failed, 3 when anything was rejected (or an import found nothing to
+    import at all), else 0."""
+    if any(s.interrupted for s in summaries):
+        click.echo("Interrupted: what is counted above is stored.", err=True)
+        sys.exit(INTERRUPTED_EXIT)
+    if any(not s.ok for s in summaries):
+        sys.exit(1)
+    if any(s.rejected for s in summaries):
+        sys.exit(REJECTED_EXIT)
+    if importing and not any(s.seen for s in summaries):
+        sys.exit(REJECTED_EXIT)
+
+
+def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    width = 30
+
+    def show(source: str, done: int, total: int | None, message: str) -> None:
+        if total:
+            filled = min(width, int(width * done / max(total, 1)))
+            bar = "#" * filled + "-" * (width - filled)
+            line = f"{source:<16} [{bar}] {done}/{total} {plain(message, one_line=True)}"
+        else:
+            line = f"{source:<16} {done} {plain(message, one_line=True)}"
+        end = "\n" if message in ("done", "failed", "interrupted") else ""
+        sys.stderr.write("\r\x1b[2K" + line[:120] + end)
+        sys.stderr.flush()
+
+    return show
