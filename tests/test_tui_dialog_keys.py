@@ -171,14 +171,17 @@ async def test_q_and_question_mark_are_the_app_keys_on_people(
             assert app.is_running and app.screen.filter_text == "q"
 
 
-async def test_once_something_is_typed_q_and_question_mark_are_text(context: AppContext) -> None:
+async def test_in_the_filter_q_is_text_and_question_mark_is_help(context: AppContext) -> None:
+    """Letters are text in the filter (q too); ? opens Help even with something typed, so the
+    footer's keys never change while typing."""
     app = make_app(context, "people")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press(pilot, "a", "q", "question_mark")
-        assert isinstance(app.screen, PeopleScreen)
-        assert app.is_running
-        assert app.screen.filter_text == "aq?"
+        await press(pilot, "a", "q", "1")
+        assert isinstance(app.screen, PeopleScreen) and app.is_running
+        assert app.screen.filter_text == "aq1"
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
 
 
 # -- what the dialogs show --------------------------------------------------------------------
@@ -199,20 +202,20 @@ async def test_every_field_hint_shows_whole(context: AppContext, size: tuple[int
             await press(pilot, "escape")
 
 
-async def test_the_footer_shows_q_and_question_mark_while_they_are_the_app_keys(
+async def test_the_footer_keys_stay_the_same_while_typing(
     context: AppContext,
 ) -> None:
     app = make_app(context, "people")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         footer = app.screen.query_one(KeyFooter)
-        # In the empty filter, ? is the app's key and q a letter; on the list both are keys.
-        assert "question_mark" in footer_keys(footer) and "q" not in footer_keys(footer)
+        # In the filter, ? is the app's key and q a letter, typed or not (the footer stays
+        # the same while typing); on the list both are keys.
+        shown = footer_keys(footer)
+        assert "question_mark" in shown and "q" not in shown
         await press(pilot, "a")
-        assert "question_mark" not in footer_keys(footer)
-        await press(pilot, "backspace")
-        assert "question_mark" in footer_keys(footer)
-        await press(pilot, "escape")
+        assert footer_keys(footer) == shown
+        await press(pilot, "backspace", "escape")
         assert "q" in footer_keys(footer)
 
 
