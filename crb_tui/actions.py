@@ -69,11 +69,11 @@ def log_touch(
     direction = direction or DEFAULT_DIRECTION[kind]
     if direction not in r.DIRECTIONS:
         raise CrbError(f"unknown direction {direction!r} (use in, out or mutual)")
-    _live_person(store, person_id)
     at = at or now_utc()
     if at.date() > today + dt.timedelta(days=1):
         raise CrbError(f"{at.date()} is in the future; log what has happened")
-    with store.db.atomic():
+    with store.transaction():
+        _live_person(store, person_id)
         cur = store.db.execute(
             "insert into interactions "
             "(person_id, kind, direction, at, subject, source, source_key) "
@@ -96,8 +96,8 @@ def add_note(
 ) -> int:
     if not text.strip():
         raise CrbError("a note needs some text")
-    _live_person(store, person_id)
-    with store.db.atomic():
+    with store.transaction():
+        _live_person(store, person_id)
         cur = store.db.execute(
             "insert into notes (person_id, at, text, their_words, source) "
             "values (?, ?, ?, ?, 'manual')",
@@ -124,8 +124,8 @@ def promise(
         raise CrbError(f"due date {due} is in the past; a new promise must be due today or later")
     if direction not in ("out", "in"):
         raise CrbError("direction must be out (you promised) or in (they promised)")
-    _live_person(store, person_id)
-    with store.db.atomic():
+    with store.transaction():
+        _live_person(store, person_id)
         cur = store.db.execute(
             "insert into commitments (person_id, text, due, status, direction, created, source) "
             "values (?, ?, ?, 'open', ?, ?, 'manual')",
@@ -145,14 +145,14 @@ def close_commitment(
     broken: bool = False,
     item_kind: str | None = None,
 ) -> dict[str, Any]:
-    rows = list(store.db.query("select * from commitments where id = ?", [commitment_id]))
-    if not rows:
-        raise NotFound(f"no commitment with id {commitment_id}")
-    row = rows[0]
-    if row["status"] != "open":
-        raise CrbError(f"commitment {commitment_id} is already {row['status']}")
     status = "broken" if broken else "kept"
-    with store.db.atomic():
+    with store.transaction():
+        rows = list(store.db.query("select * from commitments where id = ?", [commitment_id]))
+        if not rows:
+            raise NotFound(f"no commitment with id {commitment_id}")
+        row = rows[0]
+        if row["status"] != "open":
+            raise CrbError(f"commitment {commitment_id} is already {row['status']}")
         store.db.execute(
             "update commitments set status = ?, closed_at = ? where id = ?",
             [status, iso(now_utc()), commitment_id],
@@ -187,8 +187,8 @@ def log_value(
         raise CrbError("value is either given or received")
     if amount is not None:
         amount = limits.amount(amount)
-    _live_person(store, person_id)
-    with store.db.atomic():
+    with store.transaction():
+        _live_person(store, person_id)
         cur = store.db.execute(
             "insert into value_moments (person_id, kind, direction, at, note, amount, source) "
             "values (?, ?, ?, ?, ?, ?, 'manual')",
@@ -210,9 +210,9 @@ def set_goal(
     item_kind: str | None = None,
 ) -> int | None:
     """Add a current goal (``replace`` retires the others), or with no text re-confirm them all."""
-    _live_person(store, person_id)
     stamp = iso(now_utc())
-    with store.db.atomic():
+    with store.transaction():
+        _live_person(store, person_id)
         if text is None or not text.strip():
             n = store.db.execute(
                 "update goals set confirmed_at = ? where person_id = ? and active = 1",
@@ -303,21 +303,22 @@ def set_detail(
         raise CrbError("a detail needs a short name (up to 60 characters), e.g. family")
     if value is not None and len(value) > 2000:
         raise CrbError("a detail is at most 2,000 characters")
-    person = _live_person(store, person_id)
-    try:
-        details = json.loads(person.get("details") or "{}")
-    except ValueError:
-        details = {}
-    if not isinstance(details, dict):
-        details = {}
-    if value is None or not value.strip():
-        if key not in details:
-            raise CrbError(f"{person['name']} has no detail {key!r}")
-        details.pop(key)
-    else:
-        details[key] = value.strip()
-    _update_person(store, person_id, {"details": json.dumps(details, ensure_ascii=False)},
-                   "detail", today, None)
+    with store.transaction():  # read, change and write back the details as one
+        person = _live_person(store, person_id)
+        try:
+            details = json.loads(person.get("details") or "{}")
+        except ValueError:
+            details = {}
+        if not isinstance(details, dict):
+            details = {}
+        if value is None or not value.strip():
+            if key not in details:
+                raise CrbError(f"{person['name']} has no detail {key!r}")
+            details.pop(key)
+        else:
+            details[key] = value.strip()
+        _update_person(store, person_id, {"details": json.dumps(details, ensure_ascii=False)},
+                       "detail", today, None)
     return details
 
 
@@ -337,13 +338,13 @@ def ignore_person(
 ) -> list[int]:
     """Never make a person again of any of this person's e-mail addresses, and archive them
     (the review's "ignore" for someone new from a sync). The ids of the new ``ignored`` rows."""
-    _live_person(store, person_id)
-    emails = [row[0] for row in store.db.execute(
-        "select value from identities where person_id = ? and kind = 'email' order by id",
-        [person_id],
-    )]
     try:
-        with store.db.atomic():
+        with store.transaction():
+            _live_person(store, person_id)
+            emails = [row[0] for row in store.db.execute(
+                "select value from identities where person_id = ? and kind = 'email' order by id",
+                [person_id],
+            )]
             added = [ignore_identity(store, "email", email) for email in emails]
             archive(store, person_id, today=today, item_kind=item_kind)
     except BaseException:
@@ -360,10 +361,10 @@ def _update_person(
     today: dt.date,
     item_kind: str | None,
 ) -> None:
-    _live_person(store, person_id)
     fields = {**fields, "updated": iso(now_utc())}
     sets = ", ".join(f"{k} = ?" for k in fields)
-    with store.db.atomic():
+    with store.transaction():
+        _live_person(store, person_id)
         store.db.execute(f"update people set {sets} where id = ?", [*fields.values(), person_id])
         _history(
             store,

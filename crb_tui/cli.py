@@ -18,7 +18,7 @@ from crb_tui.app_context import AppContext
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.files import check_target, replace_private
-from crb_tui.text import json_text, plain
+from crb_tui.text import json_text, plain, shorten
 
 SCREENS = ("review", "dashboard", "people")
 
@@ -55,7 +55,11 @@ class CrbGroup(click.Group):
             raise CrbClickError(str(exc)) from exc
         except BrokenPipeError:
             sys.exit(0)
-        except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+        except KeyboardInterrupt:
+            # Ctrl-C outside a source run (which stops by itself, keeping what it read).
+            click.echo("crb: interrupted", err=True)
+            sys.exit(INTERRUPTED_EXIT)
+        except Exception as exc:
             if debug:
                 traceback.print_exc()
             err = CrbClickError(f"unexpected {type(exc).__name__}: {exc} (run with --debug)")
@@ -199,7 +203,7 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
         emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
         return
     for s in summaries:
-        status = "ok" if s.ok else "FAILED"
+        status = "FAILED" if not s.ok else s.status  # ok, interrupted or cancelled
         head = f"{plain(s.source)}: {status}" + (" (dry run: nothing written)" if dry_run else "")
         click.echo(head)
         click.echo(
@@ -218,6 +222,8 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
                 click.echo(f"    {plain(item['where'])}: {plain(item['reason'])}")
             if len(s.rejected) > 20:
                 click.echo(f"    ... and {len(s.rejected) - 20} more (use --json or --rejects)")
+        for warning in s.warnings:
+            click.echo(f"  warning: {plain(warning)}")
         for err in s.errors:
             click.echo(f"  error: {plain(err)}", err=True)
 
@@ -253,7 +259,12 @@ def import_(
     mapping: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Import files (contacts, mail, calendars, or a CRB JSON export)."""
+    """Import files (contacts, mail, calendars, or a CRB JSON export), folders (recursively) and
+    quoted globs ('cals/**/*.ics').
+
+    Exit status: 0 when everything was read, 3 when anything was rejected or nothing was found
+    to import, 1 when a source failed, 130 after Ctrl-C (what the summary counts is stored).
+    """
     from crb_tui.importing import import_paths
 
     app = _ctx()
@@ -279,17 +290,21 @@ def import_(
             for s in summaries:
                 for item in s.rejected:
                     fh.write(json_text({"source": s.source, **item}) + "\n")
-    if any(not s.ok for s in summaries):
-        sys.exit(1)
+    _exit(summaries, importing=True)
 
 
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Show each source's last run (ok, failed, interrupted) instead of running.")
 @click.option("--json", "as_json", is_flag=True)
-def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bool) -> None:
     """Run data sources (all configured ones, or those named)."""
     app = _ctx()
+    if show_status:
+        _print_sync_status(app, sources, as_json)
+        return
     summaries = app.sync(
         list(sources) or None, dry_run=dry_run, progress=None if as_json else _progress_printer()
     )
@@ -301,8 +316,56 @@ def sync(sources: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
         )
         return
     _print_summaries(summaries, as_json, dry_run)
+    _exit(summaries)
+
+
+def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
+    import json
+
+    runs = []
+    for row in app.store.sync_states():
+        if names and row["source"] not in names:
+            continue
+        counts = json.loads(row["counts"] or "{}")
+        # Runs recorded before the status was: failed when they left an error.
+        status = counts.get("status") or ("failed" if row["last_error"] else "ok")
+        runs.append({"source": row["source"], "last_run": row["last_run"],
+                     "last_ok": row["last_ok"], "status": status, "counts": counts,
+                     "error": row["last_error"]})
+    if as_json:
+        emit_json({"sources": runs})
+        return
+    if not runs:
+        click.echo("No source has run yet.")
+    for run in runs:
+        c = run["counts"]
+        click.echo(f"{plain(run['source'])}: {run['status']}, last run {run['last_run']}"
+                   + (f", last ok {run['last_ok']}" if run["last_ok"] != run["last_run"] else ""))
+        if c:
+            click.echo(f"  seen {c.get('seen', 0)}, imported {c.get('imported', 0)}, updated "
+                       f"{c.get('updated', 0)}, merged {c.get('merged', 0)}, unchanged "
+                       f"{c.get('unchanged', 0)}, rejected {c.get('rejected_count', 0)}")
+        if run["error"]:
+            click.echo(f"  error: {plain(shorten(run['error']))}")
+
+
+INTERRUPTED_EXIT = 130
+REJECTED_EXIT = 3
+
+
+def _exit(summaries: list[Any], *, importing: bool = False) -> None:
+    """Exit with the status docs/cli.md documents, once the summary is printed: 130 after
+    Ctrl-C, 1 when a source failed, 3 when anything was rejected (or an import found nothing to
+    import at all), else 0."""
+    if any(s.interrupted for s in summaries):
+        click.echo("Interrupted: what is counted above is stored.", err=True)
+        sys.exit(INTERRUPTED_EXIT)
     if any(not s.ok for s in summaries):
         sys.exit(1)
+    if any(s.rejected for s in summaries):
+        sys.exit(REJECTED_EXIT)
+    if importing and not any(s.seen for s in summaries):
+        sys.exit(REJECTED_EXIT)
 
 
 def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
@@ -317,7 +380,7 @@ def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
             line = f"{source:<16} [{bar}] {done}/{total} {plain(message, one_line=True)}"
         else:
             line = f"{source:<16} {done} {plain(message, one_line=True)}"
-        end = "\n" if message in ("done", "failed") else ""
+        end = "\n" if message in ("done", "failed", "interrupted") else ""
         sys.stderr.write("\r\x1b[2K" + line[:120] + end)
         sys.stderr.flush()
 
@@ -676,7 +739,7 @@ def ignore(target: str, as_json: bool) -> None:
     if person is not None:
         actions.ignore_person(store, person, today=today)
     else:
-        with store.db.atomic():
+        with store.transaction():
             for kind, value in entries:
                 actions.ignore_identity(store, kind, value)
             for person_id in archived:
@@ -903,8 +966,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _register_details() -> None:
     from crb_tui.cli_details import COMMANDS
+    from crb_tui.serve import serve
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, serve):
         cli.add_command(command)
 
 

@@ -350,7 +350,7 @@ def generate(
                 "into it. Use another --db, or replace=True (--replace) to delete it first."
             )
         try:
-            with db.atomic():
+            with store.transaction():
                 for table in _WIPE_ORDER:
                     db.execute(f"delete from [{table}]")
         except sqlite3.DatabaseError as exc:  # e.g. a plugin's table still points at people

@@ -44,10 +44,13 @@ def _pk(table: str) -> str:
 def export_document(store: Store) -> dict[str, Any]:
     """Everything the user has, as one JSON-able document. Rows keep their ids."""
     tables: dict[str, list[dict[str, Any]]] = {}
-    for table in EXPORTED_TABLES:
-        if not store.db[table].exists():
-            continue
-        tables[table] = list(store.db.query(f"select * from [{table}] order by [{_pk(table)}]"))
+    # One snapshot: a sync writing meanwhile cannot leave rows pointing at people not exported.
+    with store.snapshot():
+        for table in EXPORTED_TABLES:
+            if not store.db[table].exists():
+                continue
+            tables[table] = list(
+                store.db.query(f"select * from [{table}] order by [{_pk(table)}]"))
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": tables}
 
 
@@ -87,7 +90,7 @@ def restore_document(store: Store, document: Any, *, where: str = "export") -> d
         )
     counts: dict[str, int] = {}
     try:
-        with store.db.atomic():
+        with store.transaction():
             # people reference each other (merged_into): load without the check, verify after.
             store.db.execute("pragma defer_foreign_keys = on")
             for table in EXPORTED_TABLES:

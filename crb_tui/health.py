@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -469,7 +470,7 @@ class _Run:
             only = " and id in (select value from json_each(:ids))"
             params["ids"] = json.dumps(list(person_ids))
         conn = store.db.conn
-        with store.db.atomic():
+        with store.snapshot():
             conn.execute(
                 f"create temp table if not exists {_SCOPE[5:]} (person_id integer primary key,"
                 " cad integer not null, wcad integer not null, override text, wn integer,"
@@ -504,7 +505,7 @@ class _Run:
     def aggregate(self, store: Store, whole: bool) -> None:
         """Run the aggregate queries into their temp tables."""
         conn = store.db.conn
-        with store.db.atomic():
+        with store.snapshot():
             for name, query in _aggregates(whole, self.windows, *self._parts).items():
                 conn.execute(
                     f"create temp table if not exists _crb_health_{name} "
@@ -515,7 +516,7 @@ class _Run:
 
     def clear(self, store: Store) -> None:
         """Drop the temp tables (and with them any statistics about them)."""
-        with store.db.atomic():
+        with store.snapshot():
             store.db.conn.execute(f"drop table if exists {_SCOPE}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
@@ -621,7 +622,7 @@ def _ensure_math(conn: Any) -> None:
     from Python (slower, same numbers)."""
     try:
         conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0)").fetchone()
-    except Exception:
+    except sqlite3.OperationalError:  # "no such function"
         conn.create_function("exp", 1, math.exp, deterministic=True)
         conn.create_function("pow", 2, math.pow, deterministic=True)
         conn.create_function("sqrt", 1, math.sqrt, deterministic=True)
@@ -636,7 +637,7 @@ def _suspend_foreign_keys(conn: Any) -> bool:
 
 
 def _set_signals(store: Store, rows: list[tuple[float, float, float, int]]) -> None:
-    with store.db.atomic():
+    with store.snapshot():
         store.db.conn.executemany(
             f"update {_SCOPE} set sig_w = ?, sig_t = ?, sig_v = ? where person_id = ?", rows
         )
@@ -683,7 +684,7 @@ def compute_all(
         # open (the pragma cannot change inside one).
         checks = _suspend_foreign_keys(conn)
         try:
-            with store.db.atomic():
+            with store.transaction():
                 if ids is None:
                     conn.execute("delete from health")
                 else:

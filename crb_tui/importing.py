@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +26,50 @@ def _is_url(text: str) -> bool:
 
 
 def read_head(path: str) -> bytes:
+    """The first bytes of a file (raises OSError when it cannot be read)."""
     if _is_url(path):
         return b""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(HEAD_BYTES)
-    except OSError as exc:
-        raise CrbError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with open(path, "rb") as fh:
+        return fh.read(HEAD_BYTES)
+
+
+def _walk(folder: str) -> list[str]:
+    """Every file under ``folder``, recursively, in name order; hidden files and folders (a
+    leading dot: ``.DS_Store``, ``.git``) are left out."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+    return found
+
+
+def expand_paths(paths: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """The files (and URLs) that ``paths`` name: files as given, folders recursively, globs
+    (``'cals/**/*.ics'``, quoted so the shell leaves them to CRB) expanded. Returns them in
+    order without repeats, and a rejection for each path that names nothing."""
+    files: list[str] = []
+    rejected: list[dict[str, str]] = []
+    for arg in paths:
+        if _is_url(arg):
+            files.append(arg)
+            continue
+        path = os.path.expanduser(arg)
+        if os.path.isdir(path):
+            found = _walk(path)
+            if not found:
+                rejected.append({"where": arg, "reason": "the folder has no files"})
+            files.extend(found)
+        elif os.path.lexists(path):
+            files.append(path)
+        elif glob.has_magic(path):
+            matches = sorted(glob.glob(path, recursive=True))
+            if not matches:
+                rejected.append({"where": arg, "reason": "no file matches this pattern"})
+            for match in matches:
+                files.extend(_walk(match) if os.path.isdir(match) else [match])
+        else:
+            rejected.append({"where": arg, "reason": "no such file or folder"})
+    return list(dict.fromkeys(files)), rejected
 
 
 def formats(sources: dict[str, Source]) -> dict[str, Source]:
@@ -70,24 +110,42 @@ def import_paths(
     known = [EXPORT, *sorted(by_format)]
     if fmt != "auto" and fmt not in known:
         raise CrbError(f"unknown format {fmt!r} (known: auto, {', '.join(known)})")
+    files, rejected = expand_paths(paths)
     plan: dict[str, list[str]] = {}
-    for path in paths:
-        head = read_head(path)
+    for path in files:
+        if not _is_url(path) and os.path.exists(path) and not os.path.isfile(path):
+            # A pipe or a device would block the import or never end.
+            rejected.append({"where": path, "reason": "not a regular file"})
+            continue
+        try:
+            head = read_head(path)
+        except OSError as exc:
+            rejected.append({"where": path, "reason": f"cannot read: {exc.strerror or exc}"})
+            continue
         chosen = fmt if fmt != "auto" else detect_format(path, head, sources)
         if chosen is None and options and options.get("columns") and "csv" in by_format:
             chosen = "csv"  # a column mapping says what the file is
         if chosen is None:
-            raise CrbError(
-                f"{path}: cannot tell what format this is; give --format ({', '.join(known)})"
-            )
-        plan.setdefault(chosen, []).append(path)
+            rejected.append({
+                "where": path,
+                "reason": f"cannot tell what format this is; give --format ({', '.join(known)})",
+            })
+            continue
+        plan.setdefault(chosen if chosen == EXPORT else by_format[chosen].name, []).append(path)
     summaries: list[SourceSummary] = []
-    for chosen, group in plan.items():
-        if chosen == EXPORT:
+    if rejected:
+        # Files that no source could take are rejected records of the import itself.
+        summaries.append(
+            SourceSummary(source="import", seen=len(rejected), rejected=rejected)
+        )
+    for name, group in plan.items():
+        if any(s.interrupted for s in summaries):
+            break  # Ctrl-C stops the whole import
+        if name == EXPORT:
             summaries.extend(_restore(app, group, dry_run))
             continue
-        source = by_format[chosen]
-        # Each format runs as its own source run, handed exactly the files of that format.
+        source = sources[name]
+        # Each source runs once, handed exactly the files it reads (.eml and .mbox alike).
         summaries.extend(
             app.sync(
                 [source.name], dry_run=dry_run, progress=progress,
@@ -106,15 +164,13 @@ def _restore(app: AppContext, paths: list[str], dry_run: bool) -> list[SourceSum
             with open(path, encoding="utf-8") as fh:
                 document: Any = json.load(fh)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CrbError(f"{path}: not a readable CRB export: {exc}") from exc
+            summary.seen = 1
+            summary.rejected.append({"where": path, "reason": f"not a readable CRB export: {exc}"})
+            out.append(summary)
+            continue
         store = app.store
-        if dry_run:
-            store.db.execute("BEGIN")
-        try:
+        with store.trial() if dry_run else contextlib.nullcontext():
             counts = restore_document(store, document, where=path)
-        finally:
-            if dry_run:
-                store.db.conn.rollback()
         summary.seen = summary.imported = sum(counts.values())
         out.append(summary)
         if not dry_run:

@@ -524,6 +524,10 @@ def parse_mail(
     )
 
 
+MAX_RECIPIENTS = 50
+"""Default of the mail sources' ``max_recipients``: more counterparts make a mass mail."""
+
+
 def source_key(message_id: str, email: str) -> str:
     """The interaction key every mail source uses: the same mail from two sources is one."""
     return f"msg:{message_id}|{email}"
@@ -536,12 +540,16 @@ def mail_records(
     where: str,
     skip_labels: Iterable[str] = DEFAULT_SKIP_LABELS,
     skip_bulk: bool = True,
+    max_recipients: int = MAX_RECIPIENTS,
 ) -> list[Record]:
     """The records for one message: ``Interaction`` per counterpart, or one ``Skip`` (label,
-    bulk mail, no counterpart) or ``Reject`` (no sender, no date) saying why there are none.
+    bulk mail, too many recipients, no counterpart) or ``Reject`` (no sender, no date) saying
+    why there are none.
 
     Outbound (from one of ``me``): one ``out`` record per To/Cc/Bcc address that is not the
-    user's. Anything else is inbound: one ``in`` record with the sender.
+    user's. Anything else is inbound: one ``in`` record with the sender. A message to more than
+    ``max_recipients`` addresses besides the user's (0: no limit) is a mass mail, not a touch
+    with each of them: skipped as ``too many recipients``.
     """
     mine = {e for e in (normalise_email(x) for x in me) if e}
     skipped = {label.lower() for label in skip_labels}
@@ -554,6 +562,10 @@ def mail_records(
         return [Reject("no sender address (no From, Sender or Reply-To header)", where)]
     if mail.date is None:
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
+    if max_recipients > 0 and len(mail.recipients) > max_recipients:
+        others = {normalise_email(a.email) for a in mail.recipients} - mine - {None}
+        if len(others) > max_recipients:
+            return [Skip("too many recipients", f"{where} ({len(others)} recipients)")]
     sender_email = normalise_email(mail.sender.email) if mail.sender else None
     common = {"kind": "email", "at": mail.date, "subject": mail.subject, "thread": mail.thread}
     if sender_email is not None and sender_email in mine:

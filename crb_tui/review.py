@@ -498,7 +498,7 @@ def _source_kinds() -> tuple[set[str], set[str]]:
     """(names of file importers, names of sources that sync) among the registered sources."""
     try:
         found = plugins.sources()
-    except Exception:  # noqa: BLE001 - a plugin may raise anything; the words fall back
+    except Exception:
         log.warning("cannot list the sources for the review's words", exc_info=True)
         return set(), set()
     files = {name for name, source in found.items() if source.formats}

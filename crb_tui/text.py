@@ -81,6 +81,12 @@ def one_line(value: Any, limit: int) -> str | None:
     return text[:limit] or None
 
 
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters, ending in ``…`` when it was cut (a reason that
+    quotes a 10,000-column header must not print a 100 KB line)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _json_escape(match: re.Match[str]) -> str:
     code = ord(match.group(0))
     if code > 0xFFFF:

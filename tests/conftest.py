@@ -28,6 +28,8 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("CRB_DB", "CRB_CONFIG", "CRB_LOAD_PLUGINS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    # A record that lands in no count (or two) fails the run instead of warning.
+    monkeypatch.setenv("CRB_STRICT_COUNTS", "1")
     monkeypatch.setattr(clock, "_configured_tz", "")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
@@ -71,7 +73,10 @@ class Crb:
         self.today = TODAY
         """The day every command runs on (move it to try the product days later)."""
 
-    def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> Result:
+    def __call__(
+        self, *args: str, ok: bool = True, input: str | None = None, status: int | None = None
+    ) -> Result:
+        """Run ``crb ARGS``; it must exit 0 (or ``status`` when given) unless ``ok=False``."""
         from crb_tui.cli import cli
 
         runner = CliRunner()
@@ -79,17 +84,19 @@ class Crb:
             cli, ["--db", str(self.db), "--config", str(self.config), *args], input=input,
             env={"CRB_TODAY": self.today.isoformat()},
         )
-        if ok and result.exit_code != 0:
+        expected = 0 if status is None else status
+        if (ok or status is not None) and result.exit_code != expected:
             raise AssertionError(
-                f"crb {' '.join(args)} exited {result.exit_code}\nstdout: {result.stdout}\n"
+                f"crb {' '.join(args)} exited {result.exit_code}, not {expected}\n"
+                f"stdout: {result.stdout}\n"
                 f"stderr: {result.stderr}\n{result.exception!r}"
             )
         return result
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str, status: int | None = None) -> object:
         import json
 
-        return json.loads(self(*args, "--json").stdout)
+        return json.loads(self(*args, "--json", status=status).stdout)
 
 
 @pytest.fixture

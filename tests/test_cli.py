@@ -185,7 +185,7 @@ def test_import_reports_rejected_rows_with_file_and_line(crb: Crb, tmp_path: Pat
     path = tmp_path / "c.csv"
     path.write_text("Name,Email\nAnn,ann@x.com\n,\n,not-an-email\nBo,bo@x.com\n")
     rejects = tmp_path / "rejects.jsonl"
-    out = crb.json("import", str(path), "--rejects", str(rejects))["sources"][0]
+    out = crb.json("import", str(path), "--rejects", str(rejects), status=3)["sources"][0]
     assert out["imported"] == 2
     assert out["skipped"] == {"blank row": 1}
     lines = [json.loads(x) for x in rejects.read_text().splitlines()]
@@ -194,11 +194,13 @@ def test_import_reports_rejected_rows_with_file_and_line(crb: Crb, tmp_path: Pat
     assert out["rejected"] == [{"where": x["where"], "reason": x["reason"]} for x in lines]
 
 
-def test_unreadable_or_unknown_file(crb: Crb, tmp_path: Path) -> None:
-    assert "cannot read" in crb("import", str(tmp_path / "missing.csv"), ok=False).stderr
+def test_unreadable_or_unknown_file_is_a_rejected_record(crb: Crb, tmp_path: Path) -> None:
+    out = crb("import", str(tmp_path / "missing.csv"), status=3).stdout
+    assert f"{tmp_path / 'missing.csv'}: no such file or folder" in out
     weird = tmp_path / "blob.bin"
     weird.write_bytes(b"\x00\x01\x02")
-    assert "cannot tell what format" in crb("import", str(weird), ok=False).stderr
+    out = crb("import", str(weird), status=3).stdout
+    assert f"{weird}: cannot tell what format this is; give --format" in out
 
 
 def test_corrupt_database_is_a_clear_error(tmp_path: Path, config_file: Path) -> None:

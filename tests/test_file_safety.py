@@ -57,7 +57,7 @@ def _refused(crb: Crb, *args: str) -> str:
 
 
 def test_new_files_are_born_0600(crb: Crb, people: Path, tmp_path: Path, no_chmod: None) -> None:
-    crb("import", str(people), "--rejects", str(tmp_path / "rejects.jsonl"))
+    crb("import", str(people), "--rejects", str(tmp_path / "rejects.jsonl"), status=3)
     crb("export", "-o", str(tmp_path / "export.json"))
     crb("export", "--format", "csv", "-o", str(tmp_path / "people.out.csv"))
     crb("backup", str(tmp_path / "backup.db"))

@@ -235,7 +235,7 @@ def test_429_and_403_rate_limits_back_off_honouring_retry_after(env: Env,
                  times=2)
     google.fault("/users/me/messages/", status=403, reason="userRateLimitExceeded", after=120)
     google.fault("/users/me/messages$", status=429, reason="rateLimitExceeded", after=1)
-    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.6)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5)
     google.fault("/users/me/profile", status=429, reason="rateLimitExceeded",
                  message="User-rate limit exceeded.  Retry after "
                          + soon.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")

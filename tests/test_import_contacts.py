@@ -53,10 +53,13 @@ def q(crb: Crb, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 def imported(crb: Crb, *args: str) -> dict[str, Any]:
-    out = crb.json("import", *args)
+    result = crb("import", *args, "--json", ok=False)
+    out = json.loads(result.stdout)
     assert isinstance(out, dict) and len(out["sources"]) == 1, out
     summary = out["sources"][0]
     assert summary["ok"] and not summary["errors"], summary
+    # Exit 3 exactly when something was rejected (or nothing at all was read).
+    assert result.exit_code == (3 if summary["rejected"] or not summary["seen"] else 0), result
     return summary
 
 
@@ -179,7 +182,7 @@ def test_linkedin_every_era_is_one_set_of_people(crb: Crb, tmp_path: Path) -> No
     first = imported(crb, str(old))
     assert first["new_people"] == 2
     # Bo has neither e-mail nor URL in the old export: a person, but no interaction to hang.
-    assert first["skipped"] == {"connection without e-mail or profile URL": 1}
+    assert first["skipped"] == {"connection not stored: no e-mail or profile URL": 1}
     imported(crb, str(linkedin_modern(tmp_path)))
     out = imported(crb, str(excel))
     assert out["skipped"] == {"hidden profile": 1, "blank row": 1}
@@ -243,7 +246,7 @@ def test_linkedin_rejects_and_skips_are_counted_with_their_line(tmp_path: Path) 
     ], before=LINKEDIN_NOTES)
     records = run("linkedin", path)
     # The preamble takes lines 1-3 and the header line 4.
-    assert Skip("unreadable Connected On date", f"{path}:5") in records
+    assert Skip("connection not stored: unreadable Connected On date", f"{path}:5") in records
     assert Reject("row has no name, e-mail address or profile URL", f"{path}:6") in records
     assert Skip("hidden profile", f"{path}:7") in records
     assert not [r for r in records if isinstance(r, Interaction)]

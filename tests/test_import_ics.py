@@ -133,7 +133,7 @@ def test_every_corpus_file_reads_without_a_traceback(corpus: Path) -> None:
 
 def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path, db_path: Path) -> None:
     files = [str(p) for p in corpus_files(corpus, "ics")]
-    (out,) = crb.json("import", *files)["sources"]
+    (out,) = crb.json("import", *files, status=3)["sources"]
     assert out["ok"] and not out["errors"]
     # 15 meetings; 11 more are the same events again in other files (radicale's event1 in
     # several versions), stored once. The masked series (XX@XXXXXXX.XXX, 27 weeks of four
@@ -148,7 +148,7 @@ def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path, db_path: Path) -> 
     assert sorted(r["reason"].split(":")[0] for r in out["rejected"]) == [
         "broken VTIMEZONE 'Europe/Berlin'", "event not closed (no END"]
     assert all(r["where"].startswith("/") for r in out["rejected"])
-    again = crb.json("import", *files)["sources"][0]
+    again = crb.json("import", *files, status=3)["sources"][0]
     # Nothing new. (Three files hold differing versions of one event: the last read wins.)
     assert again["imported"] == 0 and again["unchanged"] + again["updated"] == 26
     assert rows(db_path, "select count(*) from interactions") == [(15,)]
@@ -414,7 +414,7 @@ def test_unreadable_input_changes_nothing(crb: Crb, tmp_path: Path, db_path: Pat
     before = rows(db_path, "select * from interactions")
     bad = tmp_path / "bad.ics"
     bad.write_bytes(b"\x00\xff" * 500)
-    out = crb.json("import", "--format", "ics", str(bad))["sources"][0]
+    out = crb.json("import", "--format", "ics", str(bad), status=3)["sources"][0]
     assert out["ok"] and out["rejected"] == [
         {"where": str(bad), "reason": "not an iCalendar file (no BEGIN:VCALENDAR)"}]
     assert rows(db_path, "select * from interactions") == before
@@ -451,7 +451,8 @@ def test_calendar_url(crb: Crb, served: tuple[str, Path], db_path: Path) -> None
     url = f"{base}/private-s3cret/basic.ics"
     out = crb.json("import", url)["sources"][0]
     assert out["ok"] and out["imported"] == 2
-    missing = crb.json("import", f"{base}/private-s3cret/other.ics")["sources"][0]
+    missing = crb.json(
+        "import", f"{base}/private-s3cret/other.ics", status=3)["sources"][0]
     assert missing["ok"] and missing["imported"] == 0
     (reject,) = missing["rejected"]
     assert reject["reason"] == "cannot fetch: HTTP 404"

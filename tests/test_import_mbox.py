@@ -114,19 +114,17 @@ def test_every_corpus_mbox_and_eml_file_reads_without_a_traceback(corpus: Path) 
 def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path) -> None:
     mboxes = [str(p) for p in corpus_files(corpus, "mbox")]
     emls = [str(p) for p in corpus_files(corpus, "eml")]
-    out = crb.json("import", *mboxes, *emls)["sources"]
-    assert [s["ok"] for s in out] == [True, True] and not any(s["errors"] for s in out)
-    mbox, eml = out
+    # One run of the mbox source reads the mailboxes and the single messages alike.
+    (out,) = crb.json("import", *mboxes, *emls, status=3)["sources"]
+    assert out["ok"] and not out["errors"]
     # Almost all of it is mailing-list mail, dropped as bulk; the archivers' copies (and the
     # CRLF copy of the perl mailbox) are duplicates; what is left is personal mail.
-    assert (mbox["seen"], mbox["imported"], mbox["skipped"], mbox["rejected"]) == (
-        1045, 37, {"bulk mail": 373, "duplicate message-id": 635}, [])
-    assert (eml["seen"], eml["imported"], eml["skipped"], len(eml["rejected"])) == (
-        107, 68, {"bulk mail": 1, "duplicate message-id": 1}, 37)
-    assert mbox["new_people"] == eml["new_people"] == 0  # nobody the user wrote to
-    again = crb.json("import", *mboxes, *emls)["sources"]
-    assert [s["imported"] for s in again] == [0, 0]
-    assert [s["unchanged"] for s in again] == [mbox["imported"], eml["imported"]]
+    assert (out["seen"], out["imported"], out["skipped"], len(out["rejected"])) == (
+        1045 + 107, 37 + 68, {"bulk mail": 373 + 1, "duplicate message-id": 635 + 1}, 37)
+    assert all("/eml/" in r["where"] for r in out["rejected"])
+    assert out["new_people"] == 0  # nobody the user wrote to
+    (again,) = crb.json("import", *mboxes, *emls, status=3)["sources"]
+    assert (again["imported"], again["unchanged"]) == (0, out["imported"])
 
 
 def test_three_archivers_of_one_month_import_as_one_set(
@@ -396,7 +394,7 @@ def test_unreadable_files_change_nothing(crb: Crb, tmp_path: Path, db_path: Path
     garbage = tmp_path / "garbage.mbox"
     garbage.write_bytes(bytes(range(256)) * 40)
     for path in (empty, garbage):
-        out = crb.json("import", "--format", "mbox", str(path))["sources"][0]
+        out = crb.json("import", "--format", "mbox", str(path), status=3)["sources"][0]
         assert out["ok"] and out["imported"] == 0 and len(out["rejected"]) == 1, out
         assert out["rejected"][0]["where"].startswith(str(path))
     assert rows(db_path, "select count(*) from interactions") == before
@@ -473,3 +471,29 @@ def test_truncated_corpus_files(corpus: Path, tmp_path: Path, cut: float, pick: 
     path.write_bytes(data[: int(len(data) * cut)])
     for record in run_source([path], skip_bulk=False):
         assert isinstance(record, Interaction | Skip | Reject)
+
+
+def _mass_mailbox(tmp_path: Path) -> Path:
+    def mail(n: int, count: int) -> str:
+        to = ",\n ".join(f"person{i}@example.org" for i in range(count))
+        return (f"From me@example.com Mon Jan 05 10:00:00 +0000 2026\nFrom: Me <me@example.com>\n"
+                f"To: {to}\nSubject: Note {n}\nDate: Mon, 05 Jan 2026 10:0{n}:00 +0000\n"
+                f"Message-ID: <mass-{n}@example.com>\n\nHello\n\n")
+
+    path = tmp_path / "sent.mbox"
+    path.write_text(mail(1, 60_000) + mail(2, 50))
+    return path
+
+
+def test_a_mass_mail_is_skipped_not_made_into_people(
+    crb: Crb, tmp_path: Path, db_path: Path, config_file: Path
+) -> None:
+    path = _mass_mailbox(tmp_path)
+    (out,) = crb.json("import", str(path))["sources"]
+    assert out["skipped"] == {"too many recipients": 1}
+    assert out["imported"] == 50 and out["new_people"] == 50
+    assert rows(db_path, "select count(*) from people") == [(50,)]
+    # The limit is a setting of the source (0: no limit).
+    config_file.write_text(config_file.read_text() + "\n[sources.mbox]\nmax_recipients = 10\n")
+    (again,) = crb.json("import", str(path))["sources"]
+    assert again["skipped"] == {"too many recipients": 2} and again["imported"] == 0

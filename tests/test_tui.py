@@ -1397,3 +1397,15 @@ async def test_layout_uses_the_room_and_cuts_nothing(context: AppContext) -> Non
     assert touches[(80, 24)][0] >= 2 and touches[(80, 24)][1], touches
     assert touches[(120, 40)][0] > touches[(80, 24)][0], touches
     assert touches[(120, 40)][0] >= 10 or not touches[(120, 40)][1], touches
+
+
+async def test_sync_screen_shows_an_interrupted_run(context: AppContext) -> None:
+    # What the runner records after Ctrl-C (crb import / crb sync).
+    context.store.record_run(
+        "vcard", ok=False, error=None,
+        counts={"seen": 20, "imported": 12, "status": "interrupted", "interrupted": True})
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "vcard" in text and "interrupted" in text

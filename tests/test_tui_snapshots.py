@@ -98,7 +98,7 @@ DIALOGS = {
     "details": ("d",),
     "ignore": ("i",),
     "keys": ("question_mark",),
-    "commands": ("ctrl+p",),
+    "commands": ("ctrl+p", "s", "n", "o", "o", "z", "e"),
     "explain": ("enter", "e"),
 }
 

@@ -19,6 +19,7 @@ from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, is_placeholder, normalise
 from crb_tui.limits import MAX_ID
+from crb_tui.store import locking
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -36,7 +37,6 @@ CORE_MIGRATIONS = (
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
 lists the same)."""
 
-BUSY_TIMEOUT_MS = 5000
 BATCH_SIZE = 500
 
 
@@ -119,10 +119,24 @@ class Store:
         first screen of the app needs only the plain connection, and start-up is quicker
         without loading sqlite-utils)."""
         if self._db is None:
-            from sqlite_utils import Database
-
-            self._db = Database(self.conn, execute_plugins=False)
+            self._db = locking.database(self.conn)
         return self._db
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Every write goes through this: one transaction that takes the write lock before it
+        reads anything, waiting while another process holds it, and commits at the end of the
+        block (or rolls back if it raises). Nested, it is a savepoint of the outer one."""
+        return locking.transaction(self.conn)
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """A read transaction: one consistent view of the database, no lock taken; it may
+        write ``temp`` tables only."""
+        return locking.transaction(self.conn, write=False)
+
+    def trial(self) -> contextlib.AbstractContextManager[None]:
+        """A write transaction that is always rolled back (a dry run: real writes, real
+        counts, nothing kept). It holds the write lock until the block ends."""
+        return locking.transaction(self.conn, keep=False)
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """The rows of a query, each a dict (what ``db.query`` gives, on the plain connection)."""
@@ -147,6 +161,7 @@ class Store:
         """
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
+            locking.configure(conn)
             _configure(conn, memory=True)
             store_path = None
         else:
@@ -158,6 +173,7 @@ class Store:
                 create_private(store_path, "database")
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
+                locking.configure(conn)
                 _check_foreign(conn, store_path)
                 _configure(conn, memory=False)
             except sqlite3.DatabaseError as exc:
@@ -165,14 +181,16 @@ class Store:
         db = None
         try:
             if plugin_migrations or not _up_to_date(conn):
-                from sqlite_utils import Database
-
                 from crb_tui.store.migrations import core
 
-                db = Database(conn, execute_plugins=False)
-                core.apply(db)
-                for migrations in plugin_migrations:
-                    migrations.apply(db)
+                db = locking.database(conn)
+                sets = [core, *plugin_migrations]
+                if any(m.pending(db) for m in sets):
+                    # Under the write lock, so that two processes opening a new file at once
+                    # do not both apply the same migration (each set looks again inside).
+                    with locking.transaction(conn):
+                        for migrations in sets:
+                            migrations.apply(db)
         except sqlite3.OperationalError as exc:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
         if store_path is not None:
@@ -196,7 +214,7 @@ class Store:
         conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
                                check_same_thread=False)
         conn.execute("pragma query_only = on")
-        conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+        locking.configure(conn)
         return conn
 
     def _load_ignored(self) -> None:
@@ -230,7 +248,7 @@ class Store:
     def write_batch(self, batch: Sequence[r.Record], source: str) -> WriteResult:
         result = WriteResult()
         stamp = iso(now_utc())
-        with self.db.atomic():
+        with self.transaction():
             writer = _BatchWriter(self, source, stamp, result)
             for record in batch:
                 result.seen += 1
@@ -253,7 +271,7 @@ class Store:
                 "escape '\\' and sql like '%fts5%'"
             )
         ]
-        with self.db.atomic():
+        with self.transaction():
             triggers = (
                 list(
                     self.db.execute(
@@ -390,7 +408,7 @@ class Store:
         self, source: str, *, ok: bool, counts: dict[str, Any], error: str | None
     ) -> None:
         stamp = iso(now_utc())
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute(
                 "insert into sync_state (source, last_run) values (?, ?) "
                 "on conflict(source) do update set last_run = excluded.last_run",
@@ -405,6 +423,10 @@ class Store:
 
     def sync_states(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from sync_state order by source"))
+
+
+LINKEDIN_KEY = "linkedin:"
+"""The ``source_key`` of a LinkedIn connection: ``linkedin:<day connected>:<name>``."""
 
 
 class _BatchWriter:
@@ -537,6 +559,8 @@ class _BatchWriter:
             if row:
                 person_id = _live(self.db, row[0])
         org_id = self.store.org_id(rec.org, self.stamp)
+        if person_id is None:
+            person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
         details = json.dumps(rec.details, sort_keys=True) if rec.details else None
         if person_id is None:
             person_id = self._new_person(
@@ -550,12 +574,10 @@ class _BatchWriter:
                 details=details,
                 source_key=rec.source_key,
             )
-            changed = True
-            self.result.imported += 1
+            created = changed = True
         else:
+            created = False
             changed = self._fill_person(person_id, name, org_id, rec, details)
-            if changed:
-                self.result.merged += 1
         for key in keys:
             hit = self._identity(key)
             if hit is None:
@@ -564,9 +586,58 @@ class _BatchWriter:
             elif hit[1] is None:
                 self._claim_identity(key, hit[0], person_id)
                 changed = True
-        if not changed:
+        # One count per record: a new person, a known one who gained fields or identities
+        # (merged), or a known one the record told nothing new.
+        if created:
+            self.result.imported += 1
+        elif changed:
+            self.result.merged += 1
+        else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
+
+    def _same_name(
+        self,
+        name: str,
+        org_id: int | None,
+        title: str | None,
+        keys: list[tuple[str, str]],
+        source_key: str | None,
+    ) -> int | None:
+        """The one person a contact with no known identity is, found by name (case ignored)
+        and the same organisation or the same job title, when exactly one person fits: a
+        re-export whose rows lost or gained e-mail and URL (LinkedIn's older exports have no
+        URLs) or whose person changed jobs keeps that person. Someone who has an identity of a
+        kind the contact brings (another LinkedIn URL, another e-mail) is someone else, and so
+        is another LinkedIn connection (made on another day: ``linkedin:<day>:<name>``)."""
+        title = (title or "").strip().casefold()
+        if not name or not (org_id or title):
+            return None
+        linkedin = (source_key or "").startswith(LINKEDIN_KEY)
+        fits = [
+            pid
+            for pid, their_org, their_title, their_key in self.db.execute(
+                "select id, org_id, title, source_key from people where name = ? collate nocase "
+                "and merged_into is null",
+                [name],
+            )
+            if ((org_id and their_org == org_id)
+                or (title and (their_title or "").strip().casefold() == title))
+            and not (linkedin and (their_key or "").startswith(LINKEDIN_KEY))
+        ]
+        kinds = sorted({kind for kind, _ in keys})
+        if kinds and fits:
+            marks = ",".join("?" for _ in kinds)
+            taken = {
+                row[0]
+                for row in self.db.execute(
+                    f"select distinct person_id from identities where kind in ({marks}) "
+                    f"and person_id in ({','.join('?' for _ in fits)})",
+                    [*kinds, *fits],
+                )
+            }
+            fits = [pid for pid in fits if pid not in taken]
+        return fits[0] if len(fits) == 1 else None
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
@@ -897,7 +968,6 @@ def _date(value: dt.date) -> str:
 
 
 def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:
-    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("pragma foreign_keys = on")
     conn.execute("pragma recursive_triggers = on")  # as sqlite-utils sets it
     if not memory and conn.execute("pragma journal_mode").fetchone()[0] != "wal":

@@ -71,44 +71,46 @@ def tracked(
     """Run ``call`` (one core action) and return its result with the step that undoes it.
 
     ``creates`` names the table the action inserts into (it returns the new row's id).
-    The caller holds the database lock, so nothing else writes between the reads and the call.
+    The reads and the call are one transaction, so nothing writes between them.
     """
     db = store.db
-    last_history = db.execute("select coalesce(max(id), 0) from review_history").fetchone()[0]
-    before: list[tuple[str, int, dict[str, Any]]] = []
-    for snap in snapshots:
-        cols = ", ".join(snap.columns)
-        for row in db.execute(
-            f"select id, {cols} from [{snap.table}] where {snap.where}", snap.params
-        ):
-            before.append((snap.table, row[0], dict(zip(snap.columns, row[1:], strict=True))))
-    result = call()
-    step = UndoStep(label=label, person_id=person_id, restore=before)
-    if creates and isinstance(result, int) and not isinstance(result, bool) and result:
-        step.inserted.append((creates, result))
-    elif creates and isinstance(result, list):
-        step.inserted.extend((creates, row_id) for row_id in result)
-    step.history_ids = [
-        row[0]
-        for row in db.execute(
-            "select id from review_history where id > ? and person_id = ?",
-            [last_history, person_id],
-        )
-    ]
+    with store.transaction():  # no other process writes between the snapshot and the action
+        last_history = db.execute(
+            "select coalesce(max(id), 0) from review_history").fetchone()[0]
+        before: list[tuple[str, int, dict[str, Any]]] = []
+        for snap in snapshots:
+            cols = ", ".join(snap.columns)
+            for row in db.execute(
+                f"select id, {cols} from [{snap.table}] where {snap.where}", snap.params
+            ):
+                before.append((snap.table, row[0], dict(zip(snap.columns, row[1:], strict=True))))
+        result = call()
+        step = UndoStep(label=label, person_id=person_id, restore=before)
+        if creates and isinstance(result, int) and not isinstance(result, bool) and result:
+            step.inserted.append((creates, result))
+        elif creates and isinstance(result, list):
+            step.inserted.extend((creates, row_id) for row_id in result)
+        step.history_ids = [
+            row[0]
+            for row in db.execute(
+                "select id from review_history where id > ? and person_id = ?",
+                [last_history, person_id],
+            )
+        ]
     return result, step
 
 
 def undo(store: Store, step: UndoStep) -> None:
     """Take back ``step`` in one transaction."""
     db = store.db
-    if step.merge_id is not None:
-        last = db.execute(
-            "select max(id) from merges where undone_at is null").fetchone()[0]
-        if last != step.merge_id:
-            raise CrbError("a later merge must be undone first (crb merge --undo)")
-        undo_last_merge(store)
-        return
-    with db.atomic():
+    with store.transaction():
+        if step.merge_id is not None:
+            last = db.execute(
+                "select max(id) from merges where undone_at is null").fetchone()[0]
+            if last != step.merge_id:
+                raise CrbError("a later merge must be undone first (crb merge --undo)")
+            undo_last_merge(store)
+            return
         for table, row_id in step.inserted:
             db.execute(f"delete from [{table}] where id = ?", [row_id])
         for table, row_id, values in step.restore:

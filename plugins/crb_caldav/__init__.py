@@ -509,7 +509,7 @@ def fetch(client: Any, calendar: Any, cal: Calendar, paths: list[str]
     out: dict[str, tuple[str | bytes, str | None]] = {}
     try:
         objects = calendar.multiget([URL.objectify(url_of(cal.url, p)) for p in paths])
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if _is_network(exc) or isinstance(exc, error.AuthorizationError):
             raise
         objects = []

@@ -82,27 +82,34 @@ def _row(
         else:
             yield Reject("row has no name, e-mail address or profile URL", where)
         return
+    date = _dates.parse_date(connected, order)
     person = None
     for record in _contact.records(contact, ctx, note_at=note_at):
         if isinstance(record, Person):
             person = record
+            if date is not None and _text.loose_key(record.name):
+                # The day of the connection and the name (loosely: an Excel re-save loses emoji
+                # and accents) are the same in every era's export, whatever the row's e-mail,
+                # URL, company or position: the key that finds the person again.
+                record.source_key = f"linkedin:{date.isoformat()}:{_text.loose_key(record.name)}"
         yield record
     if person is None:
         return
-    date = _dates.parse_date(connected, order)
     if date is None:
         reason = "unreadable Connected On date" if connected else "no Connected On date"
-        yield Skip(reason, where)
+        yield Skip(f"connection not stored: {reason}", where)
         return
     emails = [i for i in person.identities if i.kind == "email"]
     urls = [i for i in person.identities if i.kind == "url"]
     with_: Identity | None = (emails or urls or [None])[0]
     if with_ is None:
-        yield Skip("connection without e-mail or profile URL", where)
+        # The person is stored (found again by name and date); the connection waits for an
+        # export that gives an e-mail or a URL to hang it on.
+        yield Skip("connection not stored: no e-mail or profile URL", where)
         return
-    # Keyed on the day and the name (loosely: an Excel re-save loses emoji and accents), not on
-    # the e-mail or URL: older exports have no URL column and newer ones hide many addresses,
-    # and the same connection must stay one interaction across every era of the export.
+    # Keyed on the day and the name, not on the e-mail or URL: older exports have no URL
+    # column and newer ones hide many addresses, and the same connection must stay one
+    # interaction across every era of the export.
     who = _text.loose_key(person.name) or with_.value.lower()
     yield Interaction(
         source_key=f"linkedin:connection:{date.isoformat()}:{who}",

@@ -125,11 +125,12 @@ def logical_lines(text: str) -> Iterator[_Logical]:
                 cur = None
             continue
         if cur is not None and cur.qp and cur.value.endswith("="):
-            # A quoted-printable soft line break: the next line goes on with the value, indented
-            # or not, unless it starts or ends a card.
+            # A quoted-printable soft line break: the next line goes on with the value, unless it
+            # starts or ends a card. Its leading white space is text (an encoder that breaks
+            # "wrapped by the encoder" after "the" starts the next line with the space).
             cur.value = cur.value[:-1]
             if raw.strip().upper() not in ("BEGIN:VCARD", "END:VCARD"):
-                cur.value += raw.lstrip(" \t")
+                cur.value += raw
                 continue
         if raw[0] in " \t" and cur is not None:
             cur.value += raw.strip() if cur.b64 else raw[1:]

@@ -177,13 +177,14 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     if missing:
         shown = ", ".join(f"{f}={c!r}" for f, c in missing.items())
         yield Reject(
-            f"mapped column not in the header: {shown} (header: {header!r})",
+            f"mapped column not in the header: {shown} (header: {_columns(header)})",
             f"{path}:{header_line}",
         )
         return
     columns = _mapping(header, configured)
     if not {"email", "name", "first", "last"} & set(columns):
-        yield Reject(f"no name or e-mail column in header {header!r}", f"{path}:{header_line}")
+        yield Reject(f"no name or e-mail column in the header ({_columns(header)})",
+                     f"{path}:{header_line}")
         return
     born = {
         p: lowered.index(f"birth {p}") for p in ("year", "month", "day") if f"birth {p}" in lowered
@@ -294,3 +295,9 @@ def register_sources(register: Any) -> None:
             detect=detect,
         )
     )
+
+
+def _columns(header: list[str], limit: int = 8) -> str:
+    """The first columns of a header, for a message (a header may have thousands)."""
+    shown = ", ".join(repr(c[:40]) for c in header[:limit])
+    return f"{shown}, ... {len(header)} columns" if len(header) > limit else shown

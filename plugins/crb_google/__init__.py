@@ -23,6 +23,7 @@ Set up::
     skip_labels = ["SPAM", "TRASH", "CHAT", "DRAFT", "CATEGORY_PROMOTIONS", "CATEGORY_SOCIAL",
                    "CATEGORY_FORUMS", "CATEGORY_UPDATES"]
     skip_bulk = true           # List-Unsubscribe, List-Id, Precedence, Auto-Submitted
+    max_recipients = 50        # more addresses: a mass mail, skipped (0: no limit)
     checkpoint_every = 100     # messages between checkpoints
     max_retries = 6            # per request: 429/403 rate limits, 5xx, dropped connections
     backoff_base = 1.0         # seconds; doubles each retry, with jitter, up to backoff_max

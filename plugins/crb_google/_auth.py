@@ -383,7 +383,7 @@ class LoopbackListener:
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
                 if "code" not in params and "error" not in params:
                     self.send_response(404)

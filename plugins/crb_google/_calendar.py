@@ -67,7 +67,7 @@ PARTSTAT = {"needsAction": "NEEDS-ACTION", "declined": "DECLINED", "tentative": 
 CURSOR_VERSION = 1
 
 
-class SyncTokenExpired(Exception):  # noqa: N818 - a signal, not an error
+class SyncTokenExpired(Exception):
     pass
 
 

@@ -35,7 +35,7 @@ from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
 from crb_google._session import COMMON_SCHEMA, Session, check_range
 from crb_tui import Interaction, Reject, Skip, SyncContext
-from crb_tui.mail import MailHeaders, mail_records, parse_mail
+from crb_tui.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 GMAIL_API = "https://gmail.googleapis.com"
 
@@ -64,13 +64,14 @@ SCHEMA: dict[str, Any] = {
     "quota_per_second": 250.0,
     "skip_labels": list(DEFAULT_SKIP_LABELS),
     "skip_bulk": True,
+    "max_recipients": MAX_RECIPIENTS,
     "checkpoint_every": 100,
 }
 
 CURSOR_VERSION = 1
 
 
-class HistoryExpired(Exception):  # noqa: N818 - a signal, not an error
+class HistoryExpired(Exception):
     pass
 
 
@@ -95,7 +96,8 @@ def tally_text(t: dict[str, Any]) -> str:
 
 
 def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str],
-                    skip_bulk: bool) -> tuple[str | None, list[Any]]:
+                    skip_bulk: bool, max_recipients: int = MAX_RECIPIENTS,
+                    ) -> tuple[str | None, list[Any]]:
     """One ``messages.get?format=metadata`` answer -> ``(normalised Message-ID, records)``.
 
     The single call that turns Gmail's headers into CRB records (``crb_tui.mail`` does the work,
@@ -122,7 +124,8 @@ def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str]
             thread = f"gmail:{thread_id[:100]}"
     mail = parse_mail(headers, envelope_date=envelope, labels=list(msg.get("labelIds") or []),
                       thread=thread)
-    records = mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk)
+    records = mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk,
+                           max_recipients=max_recipients)
     return mail.message_id, records
 
 
@@ -141,6 +144,7 @@ class Gmail:
         self.skip_labels = [str(label) for label in cfg["skip_labels"]]
         self.skip_set = {label.upper() for label in self.skip_labels}
         self.skip_bulk = bool(cfg["skip_bulk"])
+        self.max_recipients = max(0, int(cfg["max_recipients"]))
         self.checkpoint_every = int(cfg["checkpoint_every"])
         self.me = {m.lower() for m in ctx.me}
         self.account = ""
@@ -232,7 +236,8 @@ class Gmail:
             return
         try:
             mid, records = message_records(result, me=self.me, skip_labels=self.skip_labels,
-                                           skip_bulk=self.skip_bulk)
+                                           skip_bulk=self.skip_bulk,
+                                           max_recipients=self.max_recipients)
         except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
             tally["rejected"] += 1
             yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)

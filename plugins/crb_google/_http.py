@@ -56,7 +56,7 @@ class AuthError(CrbError):
     """No usable authorisation: never given, revoked, or refused by Google."""
 
 
-class Stopped(Exception):  # noqa: N818 - a signal, not an error
+class Stopped(Exception):
     """The sync was cancelled while a request waited."""
 
 

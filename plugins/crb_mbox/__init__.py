@@ -12,7 +12,9 @@ Settings (``[sources.mbox]``):
 - ``paths``: files read by ``crb sync mbox`` (``crb import`` hands its own);
 - ``skip_labels``: Gmail labels (``X-Gmail-Labels``) whose messages are skipped;
 - ``skip_bulk``: drop bulk mail (``List-Unsubscribe``, ``List-Id``, ``Precedence: bulk|list|
-  junk``, ``Auto-Submitted`` other than ``no``); set to false to import mailing-list archives.
+  junk``, ``Auto-Submitted`` other than ``no``); set to false to import mailing-list archives;
+- ``max_recipients`` (default 50, 0: no limit): a message to more addresses than this is a mass
+  mail, skipped as ``too many recipients`` (a mail to 60,000 must not make 60,000 people).
 
 Direction comes from ``[me] emails``: with none configured every message counts as inbound.
 """
@@ -28,6 +30,7 @@ from typing import Any, BinaryIO
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
 from crb_tui.mail import (
     DEFAULT_SKIP_LABELS,
+    MAX_RECIPIENTS,
     SeenIds,
     headers_from_bytes,
     mail_records,
@@ -212,6 +215,7 @@ def read_mailbox(
     """Every record of one mailbox or message file."""
     skip_labels = list(ctx.config.get("skip_labels", DEFAULT_SKIP_LABELS))
     skip_bulk = bool(ctx.config.get("skip_bulk", True))
+    limit = max(0, int(ctx.config.get("max_recipients", MAX_RECIPIENTS)))
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, the generator may stop early
     except OSError as exc:
@@ -224,7 +228,8 @@ def read_mailbox(
                 count += 1
                 where = f"{path}:{raw.line}"
                 try:
-                    yield from _message_records(raw, where, ctx.me, seen, skip_labels, skip_bulk)
+                    yield from _message_records(
+                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit)
                 except Exception as exc:  # noqa: BLE001 - one bad message never stops a file
                     yield Reject(f"cannot read message {raw.number}: "
                                  f"{type(exc).__name__}: {exc}", where)
@@ -242,7 +247,7 @@ def read_mailbox(
 
 def _message_records(
     raw: RawMessage, where: str, me: tuple[str, ...], seen: SeenIds,
-    skip_labels: list[str], skip_bulk: bool,
+    skip_labels: list[str], skip_bulk: bool, max_recipients: int = MAX_RECIPIENTS,
 ) -> list[Record]:
     if not raw.header.strip():
         return [Reject(f"message {raw.number} has no header fields", where)]
@@ -258,7 +263,8 @@ def _message_records(
     countable = not mail.synthetic_id or (mail.sender is not None and mail.date is not None)
     if countable and not seen.add(mail.message_id):
         return [Skip("duplicate message-id", where)]
-    return mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk)
+    return mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk,
+                        max_recipients=max_recipients)
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:
@@ -290,6 +296,7 @@ def register_sources(register: Any) -> None:
                 "paths": [],
                 "skip_labels": list(DEFAULT_SKIP_LABELS),
                 "skip_bulk": True,
+                "max_recipients": MAX_RECIPIENTS,
             },
             formats=("mbox", "eml"),
             detect=detect,

@@ -359,7 +359,7 @@ class ActingScreen(CrbScreen):
                 return
 
             def run(ctx: AppContext) -> None:
-                with ctx.store.db.atomic():
+                with ctx.store.transaction():
                     if result.birthday is not None:
                         actions.set_birthday(ctx.store, t.person_id, result.birthday or None,
                                              today=ctx.today())

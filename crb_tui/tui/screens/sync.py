@@ -101,6 +101,8 @@ class SyncScreen(CrbScreen):
             counts = source["counts"]
             if source["last_run"] is None:
                 status = Text("never run", style="dim")
+            elif counts.get("status") == "interrupted":
+                status = Text("interrupted", style="yellow")
             elif source["last_error"]:
                 status = Text("failed", style="bold red")
             elif counts.get("cancelled"):
@@ -273,6 +275,8 @@ class SyncScreen(CrbScreen):
             errors = [Content.assemble("   ", ("error: ", "$error"), safe(e)) for e in s["errors"]]
             errors += [Content.assemble("   rejected ", safe(r.get("where", "")), ": ",
                                         safe(r.get("reason", ""))) for r in s["rejected"][:5]]
+            errors += [Content.assemble("   ", ("warning: ", "$warning"), safe(w))
+                       for w in s.get("warnings", [])[:5]]
             self._log[:0] = [line, *errors]
             bar = self._bars.get(s["source"])
             if bar is not None and bar.total is None:
