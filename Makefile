@@ -50,6 +50,7 @@ test-dates: lint browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check crb_tui plugins tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -176,8 +176,8 @@ def crb_records(path: Path) -> int:
 
 
 def crb_import(path: Path, workdir: Path) -> tuple[float, float, dict[str, Any], dict[str, Any]]:
-    from crb_tui.app_context import AppContext
-    from crb_tui.importing import import_paths
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.host.importing import import_paths
 
     config = workdir / "config.toml"
     config.write_text(f'[me]\nemails = ["{ME}"]\ntimezone = "UTC"\n', encoding="utf-8")

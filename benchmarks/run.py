@@ -122,11 +122,11 @@ def write_rate(n: int, seed: int, workdir: Path) -> dict[str, Any]:
 
 
 def queries(db: Path) -> dict[str, Any]:
-    from crb_tui import health
-    from crb_tui.app_context import open_store
     from crb_tui.config import Config
-    from crb_tui.queries import list_people, people_ids
-    from crb_tui.search import SearchIndex
+    from crb_tui.engine import health
+    from crb_tui.host.app_context import open_store
+    from crb_tui.store.queries import list_people, people_ids
+    from crb_tui.store.search import SearchIndex
 
     config = Config()
     store = open_store(db, config)

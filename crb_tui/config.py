@@ -129,6 +129,17 @@ class HealthConfig:
     (meeting, call; any interaction kind may be given)."""
     value_scale: float = 60.0
     """Decayed points at which Value reaches 63: Value = 100 * (1 - exp(-points / scale))."""
+    exchange_points: dict[str, float] = field(
+        default_factory=lambda: {"email": 3.0, "message": 2.0}
+    )
+    """Points per exchange week, by kind (email, message; any interaction kind may be given): a
+    week in which one of you wrote and the other wrote that week or the week before."""
+    exchange_cap: float = 30.0
+    """At most this many decayed points from exchange weeks, so that mail alone stays below
+    what meetings and value moments reach (30 points: Value 39 at most)."""
+    value_unknown: float = 5.0
+    """Value assumed for Health when nothing at all is known about value (no value moment, no
+    time together, no exchange week): Value itself is shown as unknown."""
     health_warmth_floor: float = 0.5
     """Share of Health kept when Warmth is 0:
     Health = sqrt(Trust * Value) * (floor + (1 - floor) * Warmth / 100)."""
@@ -317,6 +328,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "health.trust_weight_reciprocity": (0.0, 100.0),
     "health.value_half_life_days": (1.0, 36500.0), "health.value_points": (0.0, 1000.0),
     "health.value_scale": (0.01, 1e6), "health.health_warmth_floor": _SHARE,
+    "health.exchange_points": (0.0, 1000.0), "health.exchange_cap": (0.0, 1e6),
+    "health.value_unknown": _GAUGE,
     "health.relationship_days": _DAYS, "health.relationship_trust": _GAUGE,
     "health.relationship_value": _GAUGE, "health.relationship_reciprocity": _SHARE,
     "health.partner_days": _DAYS, "health.partner_trust": _GAUGE, "health.partner_value": _GAUGE,

@@ -30,7 +30,7 @@ def _builtin_sources() -> list[Any]:
     """The sources of CRB's own plugins, read straight from their entry points."""
     import importlib.metadata
 
-    from crb_tui.plugins import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP
+    from crb_tui.hooks import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP
 
     found: dict[str, Any] = {}
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):

@@ -11,3 +11,19 @@ class NotFound(CrbError):
 
 class Ambiguous(CrbError):
     """A name that matches several people."""
+
+
+class StoreUnavailable(CrbError):
+    """The database could not do what was asked of it (damaged, unreadable, or it refused a
+    statement): the message is SQLite's own. The store raises it in place of SQLite's errors
+    (:func:`crb_tui.store.store_errors`), so that the CLI and the TUI need not know SQLite."""
+
+
+class StoreBusy(StoreUnavailable):
+    """Another program (a ``crb sync`` from cron?) held the database locked for longer than a
+    write waits."""
+
+
+class QueryCancelled(Exception):
+    """A read stopped because nobody wants its answer any more (a search typed past): not a
+    problem to report (see :func:`crb_tui.store.interruptible`)."""

@@ -37,8 +37,11 @@ _ROLE_LOCAL = re.compile(
     r"notifications?|notify|alerts?|newsletters?|news|updates|marketing|mailer|daemon|"
     r"automated|auto[-_.]?confirm|info|support|help|billing|invoices?|receipts?|orders?|"
     r"hello|team|admin|root|webmaster|calendar[-_.]notification|digest|announce|sales|contact|"
-    r"office|enquiries|inquiries|careers|jobs|press|privacy|security|feedback|service|accounts)"
-    r"([-_.+].*)?$",
+    r"office|enquiries|inquiries|careers|jobs|press|privacy|security|feedback|service|accounts|"
+    # mailing-list software and its addresses (owner-list, list-request, majordomo)
+    r"majordomo|listserv|listproc|mailman|ezmlm|sympa|owner)"
+    r"([-_.+].*)?$"
+    r"|^.+-(request|owner|bounces?|subscribe|unsubscribe|admin)$",
     re.IGNORECASE,
 )
 

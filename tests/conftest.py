@@ -77,7 +77,7 @@ class Crb:
         self, *args: str, ok: bool = True, input: str | None = None, status: int | None = None
     ) -> Result:
         """Run ``crb ARGS``; it must exit 0 (or ``status`` when given) unless ``ok=False``."""
-        from crb_tui.cli import cli
+        from crb_tui.cli.commands import cli
 
         runner = CliRunner()
         result = runner.invoke(
@@ -109,7 +109,7 @@ def google_plugin() -> Iterator[object]:
     """CRB's Google plugin registered for the test (tests load only what they need)."""
     import crb_google
 
-    from crb_tui import plugins
+    from crb_tui.host import plugins
 
     mine = plugins.pm.get_plugin("google") is None and not plugins.pm.is_registered(crb_google)
     if mine:

@@ -970,8 +970,8 @@ class Env:
         return found
 
     def run(self, *names: str, cancelled: Any = None, dry_run: bool = False) -> list[Any]:
+        from crb_tui.host.sync import run_sync
         from crb_tui.store import Store
-        from crb_tui.sync import run_sync
 
         store = Store.open(self.db)
         try:

@@ -129,7 +129,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def plugin() -> Iterator[Any]:
-    from crb_tui.plugins import pm
+    from crb_tui.host.plugins import pm
 
     registered = pm.get_plugin("caldav") is None
     if registered:
@@ -187,7 +187,7 @@ class Env:
 
     def run(self, *names: str, ok: bool = True, extra_sources: dict[str, Any] | None = None,
             cancelled: Any = None) -> list[Any]:
-        from crb_tui.app_context import AppContext
+        from crb_tui.host.app_context import AppContext
 
         app = AppContext(db_path=self.db, config_path=self.config_path(extra_sources))
         try:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from .conftest import TODAY, Crb
 
@@ -263,8 +264,8 @@ def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
 
 
 def test_people_ids_and_rows_page_like_the_list(crb: Crb, db_path: Path, config_file: Path) -> None:
-    from crb_tui.app_context import AppContext
-    from crb_tui.queries import list_people, people_ids, people_rows
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.store.queries import list_people, people_ids, people_rows
 
     seed(crb)
     app = AppContext(db_path=db_path, config_path=config_file)
@@ -316,6 +317,26 @@ def test_ignore_an_address_a_domain_or_a_person(crb: Crb, tmp_path: Path) -> Non
     assert again["skipped"].get("blocklist") == 3 and again["new_people"] == 0
 
 
+def test_ignore_takes_underscore_and_percent_literally(crb: Crb, tmp_path: Path) -> None:
+    mbox = tmp_path / "mail.mbox"
+    msgs = [
+        f"From x Mon Jan  5 10:00:00 2026\nFrom: me@example.com\nTo: {to}\nSubject: hi {n}\n"
+        f"Message-ID: <u{n}@x>\nDate: Mon, 5 Jan 2026 10:00:00 +0000\n\nbody\n"
+        for n, to in enumerate(["axb@x.com", "kim@sxop.biz", "lee@shop.biz"])
+    ]
+    mbox.write_text("\n".join(msgs))
+    crb("import", str(mbox))
+    assert crb.json("ignore", "a_b@x.com")["archived"] == []
+    assert crb.json("ignore", "@s_op.biz")["archived"] == []
+    assert crb.json("ignore", "@%.biz")["archived"] == []
+    assert crb.json("people")["count"] == 3
+    # The real domain still matches its people, and only them.
+    out = crb.json("ignore", "@shop.biz")
+    assert len(out["archived"]) == 1
+    assert out["ignored"] == [{"kind": "domain", "value": "shop.biz"}]
+    assert crb.json("people")["count"] == 2
+
+
 def test_sync_with_nothing_configured_runs_nothing_and_says_so(crb: Crb) -> None:
     result = crb("sync")
     assert "No sources configured" in result.stdout and "gmail" in result.stdout
@@ -323,7 +344,7 @@ def test_sync_with_nothing_configured_runs_nothing_and_says_so(crb: Crb) -> None
 
 
 def test_demo_flag_uses_its_own_database(tmp_path: Path, config_file: Path, db_path: Path) -> None:
-    from crb_tui.app_context import AppContext
+    from crb_tui.host.app_context import AppContext
 
     real = AppContext(db_path=db_path, config_path=config_file)
     real.store.counts()
@@ -397,3 +418,40 @@ def test_birthday_detail_and_stage_from_the_cli(crb: Crb, db_path: Path) -> None
     assert crb.json("show", "1")["health"]["stage"] == "partner"  # type: ignore[index]
     crb("stage", "1", "auto")
     assert crb.json("show", "1")["stage_override"] is None  # type: ignore[index]
+
+
+def test_cadence_keeps_someone_new_and_default_clears_it(crb: Crb) -> None:
+    from crb_tui import Identity, Person
+    from crb_tui.store import Store
+
+    store = Store.open(crb.db)
+    store.write([Person("Nia New", [Identity("email", "nia@x.com")], triage=True)], "t")
+    store.close()
+    assert crb.json("people", "--all")["people"][0]["triage"] in (1, True)  # type: ignore[index]
+    assert crb.json("cadence", "nia@x.com", "2w")["cadence_days"] == 14
+    nia = crb.json("people", "--all")["people"][0]  # type: ignore[index]
+    assert nia["cadence_days"] == 14 and not nia["triage"]
+    assert crb.json("cadence", "nia@x.com", "default")["cadence_days"] is None
+    assert "their tier's again" in crb("cadence", "nia@x.com", "default").stdout
+    assert crb.json("people", "--all")["people"][0]["cadence_days"] is None  # type: ignore[index]
+
+
+def test_demo_commands_show_the_demo_data_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    from crb_tui.cli.commands import cli
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--demo", "people", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["count"] >= 20
+
+
+def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
+    seed(crb)
+    assert "Commitment #" in crb("promise", "1", "Send it", "--due", "+2d").stdout
+    assert " to " in crb("promise", "1", "Send it", "--due", "+2d").stdout
+    theirs = crb("promise", "1", "Reply", "--due", "+2d", "--theirs").stdout
+    assert " from " in theirs and "(theirs)" in theirs
+    merged = crb("merge", "1", "2").stdout
+    assert "(id 2) into" in merged and "(id 1)" in merged

@@ -143,8 +143,8 @@ def _hold_write_lock(path: Path, seconds: float, taken: threading.Event) -> None
 def test_app_gateway_write_waits_for_another_process_write_lock(
     tmp_path: Path, config_file: Path
 ) -> None:
-    from crb_tui import actions
-    from crb_tui.app_context import AppContext
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.store import actions
     from crb_tui.tui.data import Gateway
 
     db = tmp_path / "crb.db"
@@ -172,8 +172,8 @@ def test_app_gateway_write_waits_for_another_process_write_lock(
 
 
 def test_a_lock_held_past_the_timeout_is_one_clear_error(tmp_path: Path) -> None:
-    from crb_tui import actions
     from crb_tui.clock import today
+    from crb_tui.store import actions
 
     db = tmp_path / "crb.db"
     store = Store.open(db)
@@ -214,7 +214,7 @@ def test_a_read_then_write_transaction_waits_instead_of_failing(tmp_path: Path) 
 def test_an_export_is_one_snapshot_while_another_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crb_tui import export
+    from crb_tui.store import export
 
     db = tmp_path / "crb.db"
     store = Store.open(db)

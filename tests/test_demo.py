@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from crb_tui import demo
 from crb_tui.errors import CrbError
 from crb_tui.identity import normalise
-from crb_tui.store import Store
+from crb_tui.store import Store, demo
 
 TODAY = dt.date(2025, 6, 18)
 END_OF_TODAY = f"{TODAY.isoformat()}T23:59:59+00:00"
@@ -432,12 +431,12 @@ def test_the_first_review_shows_what_the_review_can_do() -> None:
     """On the demo's own day: a promise due today, a meeting with its brief, a birthday and
     new people to triage, not a dozen "past cadence" cards."""
     from crb_tui.config import Config
-    from crb_tui.review import build_review
+    from crb_tui.engine.review import build_review
 
     day = dt.date(2026, 12, 1)
     s = Store.open(None)
     demo.generate(s, people=60, seed=7, today=day)
-    from crb_tui import health
+    from crb_tui.engine import health
 
     health.compute_all(s, Config(), day)
     kinds = [item.kind for item in build_review(s, Config(), day)]

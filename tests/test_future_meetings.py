@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 
 from .conftest import Crb
 from .test_tui import make_app, screen_text, settle
@@ -171,8 +171,8 @@ def test_a_meeting_that_starts_later_today_counts_once_it_has_started(
     assert [i["subject"] for i in shown["interactions"]] == ["Standup"]
     assert shown["next_meeting"] is None
     # Once brought up to date, there is nothing left to do until the next meeting starts.
-    from crb_tui.queries import meetings_started_since_scored
     from crb_tui.store import Store
+    from crb_tui.store.queries import meetings_started_since_scored
 
     store = Store.open(crb.db)
     try:

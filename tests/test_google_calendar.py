@@ -206,10 +206,10 @@ def test_a_periodic_full_sync_runs_after_resync_days(env: Env, google: FakeGoogl
 
 def test_the_same_occurrence_from_an_ics_file_and_from_google_is_one_meeting(
         env: Env, google: FakeGoogle) -> None:
-    """Keys are crb_tui.calendars' own: an .ics export of the same event dedupes."""
+    """Keys are crb_tui.sdk.calendars' own: an .ics export of the same event dedupes."""
     from crb_google._calendar import to_meeting
 
-    from crb_tui.calendars import CalendarOptions, calendar_records, meeting_records
+    from crb_tui.sdk.calendars import CalendarOptions, calendar_records, meeting_records
 
     start = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
     series_start = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)

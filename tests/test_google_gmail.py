@@ -449,10 +449,10 @@ def test_retry_after_is_read_from_the_header_or_the_message() -> None:
 
 def test_the_same_mail_from_gmail_and_from_an_mbox_is_one_interaction(env: Env,
                                                                       google: FakeGoogle) -> None:
-    """Gmail's headers go through crb_tui.mail exactly as an mbox message's do."""
+    """Gmail's headers go through crb_tui.sdk.mail exactly as an mbox message's do."""
     from crb_google._gmail import message_records
 
-    from crb_tui.mail import headers_from_bytes, mail_records, parse_mail
+    from crb_tui.sdk.mail import headers_from_bytes, mail_records, parse_mail
 
     msg = next(m for m in google.messages.values() if m["labelIds"][:1] == ["INBOX"]
                and m["counterparts"] and not any(h[0] in ("Precedence", "List-Unsubscribe")

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui import Commitment, Identity, Interaction, Person, ValueMoment, hookimpl, plugins
+from crb_tui import Commitment, Identity, Interaction, Person, ValueMoment, hookimpl
 from crb_tui.config import Config
+from crb_tui.engine.health import Health, compute_all, describe, explain
 from crb_tui.errors import CrbError, NotFound
-from crb_tui.health import Health, compute_all, describe, explain
+from crb_tui.host import plugins
 from crb_tui.records import DIRECTIONS, INTERACTION_KINDS, TIERS
 from crb_tui.store import Store
 
@@ -423,10 +424,13 @@ def test_health_is_low_when_trust_or_value_is_low(world: World) -> None:
         world.touch(trusted, 20 * k + 1, "email", "in")
         world.touch(trusted, 20 * k, "email", "out")
         world.promise(trusted, -10 - 20 * k, "kept", 15 + 20 * k)
-    h = explain(world.store, Config(), trusted, TODAY)
-    assert h.trust >= 60 and h.value <= 30
+    world.touch(trusted, 400, "meeting", "mutual")  # long ago: Value known, and low
+    config = Config()
+    config.health.exchange_points = {}  # mail earns no Value here
+    h = explain(world.store, config, trusted, TODAY)
+    assert h.trust >= 60 and h.value is not None and h.value <= 5
     assert h.one_sided
-    assert h.health <= h.value
+    assert h.health <= 20
     assert any(p.label == "one-sided" for p in h.explanation["health"])
 
 
@@ -578,3 +582,269 @@ def test_weights_come_from_config(world: World) -> None:
     config.health.value_points = {**config.health.value_points, "meeting": 60.0}
     assert explain(world.store, config, pid, TODAY).value > explain(
         world.store, Config(), pid, TODAY).value
+
+
+def test_a_touch_of_nobody_never_lends_its_history_to_someone(store: Store) -> None:
+    """A stored touch with no person (a message from someone never made a person) must not
+    count for anyone: the whole-store run and one person's explanation agree."""
+    at = lambda days: dt.datetime.combine(TODAY - dt.timedelta(days=days), dt.time(10),  # noqa: E731
+                                          tzinfo=dt.UTC)
+    store.write([Person("Ann", [Identity("email", "ann@x.com")], tier="key"),
+                 Person("Bo", [Identity("email", "bo@x.com")], tier="key")], "t")
+    store.write([Interaction("a-old", "email", "in", at(90), Identity("email", "ann@x.com")),
+                 Interaction("b-new", "email", "out", at(3), Identity("email", "bo@x.com"))], "t")
+    with store.transaction():
+        store.conn.execute(
+            "insert into interactions (person_id, kind, direction, at, source, source_key) "
+            "values (null, 'email', 'in', ?, 't', 'orphan')", [at(80).isoformat()])
+    compute_all(store, Config(), TODAY)
+    for pid in (store.resolve_person("ann@x.com"), store.resolve_person("bo@x.com")):
+        stored = store.conn.execute(
+            "select warmth, trust, value, health from health where person_id = ?", [pid]
+        ).fetchone()
+        shown = explain(store, Config(), pid, TODAY)
+        assert stored == (shown.warmth, shown.trust, shown.value, shown.health), pid
+
+
+# -- Value from conversation, unknown Value, series (docs/health.md "Value") ----------------
+
+MAIL_ONLY_MAX = 100 * (1 - __import__("math").exp(-30 / 60))
+"""The most Value mail alone can reach with the defaults (exchange_cap 30, value_scale 60)."""
+
+
+def test_mail_both_ways_over_weeks_has_value_and_health(world: World) -> None:
+    mail = world.person("active", name="Mail")
+    for week in range(3):  # six mails both ways in six weeks: they answer, you answer
+        world.touch(mail, 14 * week + 4, "email", "out")
+        world.touch(mail, 14 * week + 3, "email", "in")
+    row = world.scores(mail)
+    assert 0 < row["value"] < MAIL_ONLY_MAX and row["health"] > 0, row
+    met = world.person("active", name="Met")
+    for week in range(3):
+        world.touch(met, 14 * week + 4, "meeting", "mutual", subject=f"Topic {week}")
+    world.value(met, 10, "intro", "given")
+    assert world.scores(met)["value"] > row["value"]
+    h = explain(world.store, Config(), mail, TODAY)
+    (weeks,) = [p for p in h.explanation["value"] if p.label == "exchange weeks"]
+    assert weeks.detail.startswith("3 weeks of email both ways") and len(weeks.events) == 3
+    assert abs(sum(p.value or 0 for p in h.explanation["value"]) - h.value) <= 0.5
+
+
+def test_messages_count_like_mail_also_from_a_plugin_source(world: World) -> None:
+    s = world.store
+    ann = Identity("phone", "+441234567890")
+    t = dt.datetime(2026, 5, 30, 10, tzinfo=dt.UTC)
+    records: list[Any] = [Person("Ann", [ann], tier="active")]
+    for week in range(4):
+        at = t - dt.timedelta(days=7 * week)
+        records += [Interaction(f"chat{week}a", "message", "in", at, ann),
+                    Interaction(f"chat{week}b", "message", "out", at + dt.timedelta(hours=1),
+                                ann)]
+    result = s.write(records, "chatplugin")
+    assert not result.rejected
+    compute_all(s, Config(), TODAY, result.touched_people)
+    (row,) = world.db.query("select * from health")
+    assert row["value"] > 0 and row["health"] > 0
+    config = Config()
+    config.health.exchange_points = {"message": 6.0}
+    assert world.scores(row["person_id"], config=config)["value"] > row["value"]
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.floats(0, 800, allow_nan=False),
+                          st.sampled_from(["email", "message"]),
+                          st.sampled_from(DIRECTIONS)), max_size=60),
+       cadences)
+def test_mail_alone_never_reaches_what_meetings_reach(history, cadence) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history)
+        row = w.scores(pid)
+        assert row["value"] is None or 0 <= row["value"] <= round(MAIL_ONLY_MAX)
+        assert 0 <= row["health"] <= 100
+    finally:
+        w.close()
+
+
+@PROPERTY
+@given(cadences, one_way, promises)
+def test_one_way_contact_has_no_value_and_stays_low(cadence, contact, commitments) -> None:
+    w = World()
+    try:
+        direction, messages, others = contact
+        history = [(ago, kind, direction) for ago, kind in messages] + list(others)
+        pid = build(w, cadence, history, commitments)
+        row = w.scores(pid)
+        assert row["value"] is None
+        assert row["health"] <= 10, row  # docs/health.md: Health 10 at most
+        assert explain(w.store, Config(), pid, TODAY).value is None
+    finally:
+        w.close()
+
+
+@PROPERTY
+@given(cadences, touches, moments, st.floats(0, 500, allow_nan=False),
+       st.sampled_from(INTERACTION_KINDS), st.sampled_from(DIRECTIONS), st.sampled_from(
+           [None, "Weekly stand-up", "Lunch"]))
+def test_a_new_touch_never_lowers_value(cadence, history, values, ago, kind, direction,
+                                        subject) -> None:
+    w = World()
+    try:
+        pid = build(w, cadence, history, (), values)
+        if subject:
+            for k in range(5):
+                w.touch(pid, 7 * k + 1, "meeting", "mutual", subject=subject)
+        before = w.scores(pid)["value"]
+        w.touch(pid, ago, kind, direction, subject=subject)
+        after = w.scores(pid)["value"]
+        assert (after if after is not None else -1) >= (before if before is not None else -1)
+    finally:
+        w.close()
+
+
+def test_unknown_value_is_shown_as_unknown_with_what_would_raise_it(world: World) -> None:
+    pid = world.person("active")
+    world.touch(pid, 5, "email", "out")
+    world.touch(pid, 3, "note", "mutual")
+    row = world.scores(pid)
+    assert row["value"] is None and row["health"] > 0
+    h = explain(world.store, Config(), pid, TODAY)
+    assert (h.value, h.health) == (None, row["health"])
+    assert h.as_dict()["value"] is None
+    (part,) = h.explanation["value"]
+    assert part.label == "unknown" and "log a meeting or a value moment" in part.detail.lower()
+    # Health counts Value as the stand-in: sqrt(trust * 5) * (0.5 + 0.5 * warmth / 100)
+    assert h.health == int((h.trust * 5.0) ** 0.5 * 0.5 + 0.5) and h.warmth == 0
+    text = describe(h)
+    assert "Value ? (unknown)" in text and "counted as 5" in text
+    config = Config()
+    config.health.value_unknown = 0.0
+    assert world.scores(pid, config=config)["health"] == 0
+    world.value(pid, 2, "advice", "received")
+    assert world.scores(pid)["value"] == 15  # known now: 100 * (1 - exp(-10 / 60))
+
+
+def test_a_weekly_series_has_diminishing_returns(world: World) -> None:
+    standup, distinct, once = world.person(name="S"), world.person(name="D"), world.person()
+    for k in range(104):
+        world.touch(standup, 7 * k + 1, "meeting", "mutual", subject="Weekly stand-up")
+        world.touch(distinct, 7 * k + 1, "meeting", "mutual", subject=f"Review {k}")
+    world.touch(once, 1, "meeting", "mutual", subject="Weekly stand-up")
+    s, d, o = (world.scores(p)["value"] for p in (standup, distinct, once))
+    assert o == 9  # one meeting is worth what it always was: 100 * (1 - exp(-6 * 0.994 / 60))
+    assert s * 2 < d, (s, d)
+    assert s > o
+    h = explain(world.store, Config(), standup, TODAY)
+    (together,) = [p for p in h.explanation["value"] if p.label == "time together"]
+    assert together.detail.startswith("104 meetings") and "1 + ln" in together.detail
+    assert together.events[0].startswith("104 meetings \u201cWeekly stand-up\u201d")
+    # One more stand-up adds little; a meeting of another title counts in full.
+    world.touch(standup, 2, "meeting", "mutual", subject="Weekly stand-up")
+    assert world.scores(standup)["value"] - s <= 1
+    world.touch(standup, 2, "meeting", "mutual", subject="Offsite")
+    assert world.scores(standup)["value"] - s >= 4
+
+
+def test_people_and_show_say_value_is_unknown(crb: Any, tmp_path: Any) -> None:
+    box = tmp_path / "mail.mbox"
+    mails = []
+    day = crb.today
+    for k, (sender, to) in enumerate([
+        ("me@example.com", "ann@example.com"), ("ann@example.com", "me@example.com"),
+    ] * 3 + [("me@example.com", "bob@example.com")]):
+        at = day - dt.timedelta(days=40 - 6 * k)  # one mail a week or so, turn by turn
+        mails.append(
+            f"From {sender} {at:%a %b %d} 10:00:00 {at.year}\nFrom: {sender}\nTo: {to}\n"
+            f"Subject: Plan {k}\nMessage-ID: <m{k}@example.com>\n"
+            f"Date: {at:%a, %d %b %Y} 10:00:00 +0000\n\nHello\n\n"
+        )
+    box.write_text("".join(mails), encoding="utf-8")
+    crb("import", str(box))
+    people = {p["name"]: p for p in crb.json("people")["people"]}
+    ann = next(p for n, p in people.items() if "ann" in n.lower())
+    bob = next(p for n, p in people.items() if "bob" in n.lower())
+    assert ann["value"] > 0 and ann["health"] > 0
+    assert bob["value"] is None
+    shown = crb("show", str(bob["id"])).stdout
+    assert "Value ? (unknown)" in shown and "Log a meeting or a value moment" in shown
+    text = crb("people").stdout
+    assert "value ?" in text and f"value {ann['value']}" in text
+
+
+def test_the_app_shows_unknown_value_as_unknown(world: World) -> None:
+    from crb_tui.tui.display import gauge
+    from crb_tui.tui.widgets.history import explanation
+
+    pid = world.person("active")
+    world.touch(pid, 5, "email", "out")
+    data = explain(world.store, Config(), pid, TODAY).as_dict()
+    text = "\n".join(line.plain for line in explanation(data))
+    assert "Value ?" in text and "Log a meeting or a value moment" in text
+    assert "Value 0" not in text
+    assert gauge("Value", data["value"]).plain.endswith("—")
+
+
+def test_series_are_summed_from_the_partial_index(world: World) -> None:
+    from crb_tui.engine import health
+
+    run = health._Run(Config(), TODAY)
+    for whole in (True, False):
+        if not whole:
+            run.fill_scope(world.store, [world.person()])
+        query = health._aggregates(whole, run.windows, *run._parts)["ser"]
+        plan = " ".join(str(r) for r in world.db.execute("explain query plan " + query,
+                                                         run.params).fetchall())
+        assert "COVERING INDEX idx_interactions_series" in plan, plan
+    run.clear(world.store)
+
+
+_CHAT_PLUGIN = '''
+import datetime as dt
+
+from crb_tui import Identity, Interaction, Person, Source, hookimpl
+
+
+def sync(ctx):
+    friend, stranger = Identity("phone", "+441234567890"), Identity("phone", "+441234567891")
+    yield Person("Chat Friend", [friend])
+    yield Person("Chat Stranger", [stranger])
+    start = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    for week in range(5):
+        at = start - dt.timedelta(days=7 * week)
+        yield Interaction(f"chat:{week}:in", "message", "in", at, friend)
+        yield Interaction(f"chat:{week}:out", "message", "out", at + dt.timedelta(hours=2),
+                          friend)
+        yield Interaction(f"chat:{week}:spam", "message", "in", at, stranger)
+
+
+@hookimpl
+def register_sources(register):
+    register(Source(name="chat", sync=sync, config_schema={}))
+'''
+
+
+def test_messages_from_a_plugin_source_through_the_real_crb(tmp_path: Any) -> None:
+    """A plugins_dir source yields chat messages; `crb sync` stores them and the chat friend
+    has a Value and a Health, the one-way stranger an unknown Value."""
+    import subprocess
+    import sys
+
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    (plugdir / "chat.py").write_text(_CHAT_PLUGIN)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+                      f'[plugins]\nplugins_dir = "{plugdir}"\n[sources.chat]\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CRB_TODAY": "2026-11-23",
+           "CRB_DB": str(tmp_path / "x.db"), "CRB_CONFIG": str(config)}
+
+    def crb(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "crb_tui", *args], capture_output=True,
+                              text=True, env=env, check=True).stdout
+
+    crb("sync", "chat")
+    people = {p["name"]: p for p in json.loads(crb("people", "--json"))["people"]}
+    friend, stranger = people["Chat Friend"], people["Chat Stranger"]
+    assert friend["value"] > 0 and friend["health"] > 0
+    assert stranger["value"] is None and 0 < stranger["health"] <= 10
+    assert "5 weeks of message both ways" in crb("show", str(friend["id"]))

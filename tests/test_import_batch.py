@@ -115,7 +115,7 @@ def test_a_vcard_adding_identities_to_a_known_person_is_counted_merged(
 def test_ctrl_c_stores_what_was_read_and_exits_130(
     crb: Crb, corpus: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crb_tui import sync
+    from crb_tui.host import sync
     from crb_tui.store import Store
 
     monkeypatch.setattr(sync, "FLUSH_EVERY", 10)
@@ -198,7 +198,7 @@ def test_a_record_in_no_count_fails_the_tests_and_warns_otherwise(
 def test_ctrl_c_before_any_source_runs_exits_130(
     crb: Crb, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crb_tui import importing
+    from crb_tui.host import importing
 
     def interrupted(*_args: Any) -> bytes:
         raise KeyboardInterrupt

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui import plugins
-from crb_tui.importing import detect_format
+from crb_tui.host import plugins
+from crb_tui.host.importing import detect_format
 from crb_tui.records import Interaction, Note, Person, Reject, Skip
 from crb_tui.sources import Checkpoint, SyncContext
 from tests.conftest import Crb

@@ -1,4 +1,4 @@
-"""The iCalendar importer (plugins/crb_ics and crb_tui.calendars): files and URLs."""
+"""The iCalendar importer (plugins/crb_ics and crb_tui.sdk.calendars): files and URLs."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui.calendars import (
+from crb_tui.records import Interaction, Reject, Skip
+from crb_tui.sdk.calendars import (
     Attendee,
     CalendarOptions,
     Meeting,
     calendar_records,
     meeting_records,
 )
-from crb_tui.records import Interaction, Reject, Skip
 from crb_tui.sources import Checkpoint, SyncContext
 
 from .conftest import Crb

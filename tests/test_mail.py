@@ -1,4 +1,4 @@
-"""crb_tui.mail: mail headers -> records, the logic every mail source shares."""
+"""crb_tui.sdk.mail: mail headers -> records, the logic every mail source shares."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crb_tui.mail import (
+from crb_tui.records import Interaction, Reject, Skip
+from crb_tui.sdk.mail import (
     Address,
     MailHeaders,
     SeenIds,
@@ -27,7 +28,6 @@ from crb_tui.mail import (
     source_key,
     thread_of,
 )
-from crb_tui.records import Interaction, Reject, Skip
 
 UTC = dt.UTC
 ME = ("me@example.com", "Me.Alias@Example.org")
@@ -141,6 +141,11 @@ def test_threads() -> None:
     ({"Auto-Submitted": "no"}, None),
     ({"Precedence": "first-class"}, None),
     ({"List-Id": "  "}, None),
+    ({"Sender": "owner-magick@wizards.dupont.com"}, "Sender: a mailing list"),
+    ({"Sender": "Dev list <dev-request@lists.x.org>"}, "Sender: a mailing list"),
+    ({"Sender": "maven-bounces@apache.org"}, "Sender: a mailing list"),
+    ({"Sender": "Jane Owner <jane.owner@x.com>"}, None),
+    ({"Sender": "owen@x.com"}, None),
     ({}, None),
 ])
 def test_bulk_by_headers(fields: dict[str, str], reason: str | None) -> None:
@@ -333,3 +338,14 @@ def test_fast_address_path_agrees_with_the_stdlib_parser(pairs: list[tuple[str, 
     expected = [(addr, (name.strip("'\" ").strip() or None) if name.lower() != addr else None)
                 for name, addr in getaddresses([value])]
     assert [(a.email, a.name) for a in parse_addresses(value)] == expected
+
+
+@pytest.mark.parametrize(("address", "role"), [
+    ("majordomo@imagemagick.org", True), ("listserv@lists.x.edu", True),
+    ("owner-magick@x.org", True), ("magick-request@x.org", True), ("dev-owner@x.org", True),
+    ("jane.owner@x.com", False), ("owen@x.com", False), ("requester@x.com", False),
+])
+def test_mailing_list_software_addresses_are_roles(address: str, role: bool) -> None:
+    from crb_tui.identity import is_role_address
+
+    assert is_role_address(address) is role

@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 import pytest
 
-from crb_tui import Identity, Interaction, Source, hookimpl, hookspecs, plugins
+from crb_tui import Identity, Interaction, Source, hookimpl, hookspecs
 from crb_tui.config import Config
+from crb_tui.host import plugins
+from crb_tui.host.sync import run_sync
 from crb_tui.store import Store
-from crb_tui.sync import run_sync
 
 from .conftest import ROOT
 
@@ -117,7 +118,7 @@ def test_hook_register_commands(register_plugin, crb) -> None:
 
 
 def test_hook_health_signals(register_plugin) -> None:
-    from crb_tui import health
+    from crb_tui.engine import health
 
     s = Store.open(None)
     s.write(
@@ -140,7 +141,7 @@ def test_hook_health_signals(register_plugin) -> None:
 
 
 def test_hook_review_items(register_plugin) -> None:
-    from crb_tui.review import build_review
+    from crb_tui.engine.review import build_review
 
     s = Store.open(None)
     s.write([Interaction("m1", "email", "out", T0, Identity("email", "a@x.com"), name="Ada")], "t")
@@ -256,8 +257,9 @@ def test_plugins_dir_and_crb_load_plugins(tmp_path: Path) -> None:
 
 def test_core_imports_no_textual() -> None:
     code = (
-        "import sys, crb_tui, crb_tui.cli, crb_tui.store, crb_tui.health, crb_tui.review, "
-        "crb_tui.sync, crb_tui.demo, crb_tui.plugins; "
+        "import sys, crb_tui, crb_tui.cli.commands, crb_tui.store, crb_tui.engine.health, "
+        "crb_tui.engine.review, "
+        "crb_tui.host.sync, crb_tui.store.demo, crb_tui.host.plugins; "
         "assert 'textual' not in sys.modules, 'core imported textual'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -343,3 +345,29 @@ def test_plugins_run_in_every_command_of_the_real_crb(tmp_path: Path) -> None:
     assert "Guild dues are due" in result.stdout
     assert result.stderr.count("half-written plugin") == 1
     assert "broken.py" in result.stderr
+
+
+def test_a_failing_review_plugin_is_one_line_in_a_real_terminal(tmp_path: Path) -> None:
+    """Through the real ``crb`` (no test logging capture): a plugin whose review_items raises
+    gives one ``warning:`` line and no traceback, plain and with --json."""
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    (plugdir / "boards.py").write_text(
+        "from crb_tui import hookimpl\n\n"
+        "@hookimpl\ndef review_items(store, today):\n"
+        "    raise RuntimeError('boards unreachable')\n"
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+                      f'[plugins]\nplugins_dir = "{plugdir}"\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CRB_TODAY": "2026-11-23",
+           "CRB_DB": str(tmp_path / "x.db"), "CRB_CONFIG": str(config)}
+    run = [sys.executable, "-m", "crb_tui"]
+    subprocess.run([*run, "demo", "--people", "8"], env=env, check=True, capture_output=True)
+    for extra in ([], ["--json"]):
+        result = subprocess.run([*run, "review", *extra], capture_output=True, text=True,
+                                env=env, check=True)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert "review_items failed (RuntimeError: boards unreachable)" in lines[0]
+        assert "Traceback" not in result.stderr

@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 
-from crb_tui import actions, clock, health
+from crb_tui import clock
 from crb_tui import records as r
 from crb_tui.config import Config
+from crb_tui.engine import health
+from crb_tui.engine.review import build_review, collect_items, progress
+from crb_tui.engine.review_answers import answered_today
 from crb_tui.errors import CrbError
-from crb_tui.review import build_review, collect_items, progress
-from crb_tui.review_answers import answered_today
-from crb_tui.store import Store
+from crb_tui.store import Store, actions
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -359,7 +360,7 @@ def test_new_people_keep_their_share_of_a_day_full_of_late_relationships() -> No
     up to triage_limit of them take the last places; commitments keep theirs."""
     from crb_tui import Identity, Interaction, Person
     from crb_tui.config import Config
-    from crb_tui.review import build_review
+    from crb_tui.engine.review import build_review
 
     s = Store.open(None)
     old = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
@@ -372,7 +373,7 @@ def test_new_people_keep_their_share_of_a_day_full_of_late_relationships() -> No
              for n in range(5)], "mbox")
     s.write([Interaction(f"n{n}", "email", d, recent, Identity("email", f"n{n}@y.org"))
              for n in range(5) for d in ("in", "out")], "mbox")
-    from crb_tui import health
+    from crb_tui.engine import health
 
     cfg = Config()
     health.compute_all(s, cfg, TODAY)
@@ -391,7 +392,7 @@ def test_the_queue_reads_only_the_late_relationships_it_can_show(
     accents) gives the same queue when only the first places are read as when all are."""
     import random
 
-    from crb_tui import review as review_module
+    from crb_tui.engine import review as review_module
 
     rng = random.Random(5)
     names = ["ann", "Ann", "Émile", "émile", "Zoë", "bo", "Bo", "Åsa", "cy", "Cy"]
@@ -424,3 +425,17 @@ def test_the_queue_reads_only_the_late_relationships_it_can_show(
         assert [(i.person_id, i.kind, i.also) for i in items] == [
             (i.person_id, i.kind, i.also) for i in full], lim
     assert sum(i.kind == "past_cadence" for i in bounded[60]) > 40
+
+
+@pytest.mark.parametrize(("today", "when"), [
+    (dt.date(2027, 2, 28), "Birthday today"), (dt.date(2027, 2, 26), "Birthday in 2 days"),
+    (dt.date(2028, 2, 29), "Birthday today"), (dt.date(2028, 2, 28), "Birthday in 1 day"),
+])
+def test_a_29_february_birthday_is_remembered_every_year(
+    store: Store, today: dt.date, when: str
+) -> None:
+    person(store, "Leap", "leap@x.com", birthday="--02-29")
+    config = Config()
+    health.compute_all(store, config, today)
+    reasons = [i.reason for i in build_review(store, config, today) if i.kind == "anniversary"]
+    assert reasons == [when]

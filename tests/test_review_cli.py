@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui import hookimpl, plugins
+from crb_tui import hookimpl
+from crb_tui.host import plugins
 from tests.conftest import Crb
 
 
@@ -168,3 +169,19 @@ def test_triage_limit_is_validated(crb: Crb) -> None:
     result = crb("review", ok=False)
     assert result.exit_code != 0
     assert f"{crb.config}: review.triage_limit should be 0 or more, not -1" in result.output
+
+
+def test_review_of_another_day_is_that_days_review_and_changes_nothing(
+    crb: Crb, db_path: Path
+) -> None:
+    import datetime as dt
+    import sqlite3
+
+    crb("demo", "--people", "40")
+    later = crb.today + dt.timedelta(days=40)
+    asked = crb.json("review", "--date", later.isoformat(), "--limit", "100")
+    days = sqlite3.connect(db_path).execute(
+        "select distinct computed_on from health where computed_on is not null").fetchall()
+    assert days == [(crb.today.isoformat(),)]  # what is stored stays today's
+    crb.today = later
+    assert crb.json("review", "--limit", "100") == asked

@@ -8,7 +8,7 @@ from array import array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crb_tui.search import SearchIndex, fold, narrows, terms
+from crb_tui.store.search import SearchIndex, fold, narrows, terms
 
 
 def test_fold_ignores_case_accents_and_decorated_letters() -> None:

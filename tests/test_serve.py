@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crb_tui.app_context import AppContext
-from crb_tui.serve import app_command, is_local
+from crb_tui.cli.serve import app_command, is_local
+from crb_tui.host.app_context import AppContext
 from tests.browser import chromium, chromium_path
 from tests.conftest import Crb
 

@@ -408,7 +408,7 @@ def test_opening_an_up_to_date_store_does_not_load_sqlite_utils(tmp_path: Path) 
     code = (
         "import sys\n"
         "from crb_tui.store import Store\n"
-        "from crb_tui.queries import count_people, list_people\n"
+        "from crb_tui.store.queries import count_people, list_people\n"
         f"s = Store.open({str(tmp_path / 'crb.db')!r})\n"
         "count_people(s); list_people(s, sort='health', limit=5)\n"
         "print('sqlite_utils' in sys.modules)\n"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 from crb_tui.text import UNSAFE, json_text, plain
 from tests.conftest import Crb
 from tests.test_tui import make_app, screen_text, settle

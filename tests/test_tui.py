@@ -16,9 +16,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from crb_tui import Identity, Interaction, Person, Reject, Source, hookimpl, plugins
-from crb_tui.app_context import AppContext
-from crb_tui.queries import count_people, list_people
+from crb_tui import Identity, Interaction, Person, Reject, Source, hookimpl
+from crb_tui.host import plugins
+from crb_tui.host.app_context import AppContext
+from crb_tui.store.queries import count_people, list_people
 from crb_tui.tui.app import CrbApp, run_app
 from crb_tui.tui.screens.dashboard import DashboardScreen
 from crb_tui.tui.screens.dialogs import CommitmentPicker, LogTouchDialog
@@ -192,7 +193,7 @@ def test_run_app_and_the_cli_open_the_app(
     run_app(context, screen="dashboard")
     from click.testing import CliRunner
 
-    from crb_tui.cli import cli
+    from crb_tui.cli.commands import cli
 
     result = CliRunner().invoke(
         cli, ["--db", str(demo_db), "--config", str(config_file), "--screen", "people"])
@@ -352,7 +353,8 @@ async def test_review_actions_store_and_undo_takes_them_back(
             await run_keys(pilot, keys)
             assert isinstance(app.screen, ReviewScreen), f"{action}: {app.screen} still open"
             check(demo_db, pid)
-            expected_kind = None if action in ("note", "stage") else item.kind
+            # A stage is about the person; every other action (a note too) names the card.
+            expected_kind = None if action == "stage" else item.kind
             assert history_today(demo_db) == [(pid, expected_kind, history_action)], action
             left = [i for i in screen.items if i.person_id == pid]
             if action in ("snooze", "archive"):
@@ -404,8 +406,8 @@ async def test_kept_and_broken_close_the_items_commitment(
 
 
 async def test_kept_asks_which_when_there_are_several(context: AppContext, demo_db: Path) -> None:
-    from crb_tui import actions
-    from crb_tui.review import build_review
+    from crb_tui.engine.review import build_review
+    from crb_tui.store import actions
 
     # Give the first person who is not in the queue for a commitment two open promises.
     first = next(i for i in build_review(context.store, context.config, TODAY)
@@ -754,6 +756,8 @@ async def test_archive_from_person_screen_and_bring_back(
 
 
 async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("update people set archived = 1 where id = 5")
     app = make_app(context, screen="dashboard")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -766,6 +770,12 @@ async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: P
         for title in ("Key relationships going cold", "Commitments due this week", "One-sided",
                       "After the sale", "touches per week"):
             assert title in text
+        # The header counts whom People lists; the new ones are said apart (in no trend yet).
+        listed = one(demo_db, "select count(*) from people where archived = 0 and "
+                              "merged_into is null")
+        new = one(demo_db, "select count(*) from people where archived = 0 and "
+                           "merged_into is null and triage = 1")
+        assert f"{listed} people ({new} new)" in text and f"fading   {new} new" in text
         cold = app.screen.query_one("#dash-cold", OptionList)
         first = cold.get_option_at_index(0)
         assert first.id is not None and first.id.startswith("p")
@@ -1007,7 +1017,7 @@ async def test_unusable_database_shows_what_to_do(tmp_path: Path, config_file: P
 async def test_locked_database_becomes_a_notification(
     context: AppContext, demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crb_tui import actions
+    from crb_tui.store import actions
 
     def locked(*args: Any, **kwargs: Any) -> None:
         raise sqlite3.OperationalError("database is locked")
@@ -1160,7 +1170,7 @@ async def test_command_palette_puts_people_first_and_names_whom_an_action_acts_o
         assert isinstance(palette, CommandPalette)
         await press(pilot, "enter")
         assert isinstance(app.screen, PersonScreen)
-        from crb_tui.queries import find_people
+        from crb_tui.store.queries import find_people
 
         matching = [p["id"] for p in find_people(context.store, other.split()[0].lower(), limit=8)]
         assert app.screen.person_id == matching[0]

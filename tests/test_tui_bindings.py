@@ -12,7 +12,7 @@ import pytest
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 from crb_tui.tui.app import CrbApp
 from crb_tui.tui.screens import help as help_screen
 from crb_tui.tui.screens.dashboard import DashboardScreen
@@ -74,6 +74,8 @@ def _expected(binding: Binding, screen: str) -> tuple[type, ...]:
         return (PersonScreen, ReviewScreen)  # the review may be done: nothing to open
     if action == "back":
         return (ReviewScreen,)
+    if action == "help":
+        return (help_screen.HelpScreen,)
     start = PersonScreen if screen == "person" else MODE_SCREENS[screen]
     return (start, ModalScreen)
 
@@ -119,7 +121,33 @@ async def test_q_quits_from_every_screen(context: AppContext) -> None:
         app = CrbApp(context, screen=screen, cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            if screen == "people":
-                await press(pilot, "escape")  # from the filter to the list
-            await press(pilot, "q")
+            await press(pilot, "q")  # on People: from the (empty) filter, which has the focus
             assert not app.is_running, screen
+        if screen == "people":
+            app = CrbApp(context, screen=screen, cursor_blink=False)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settle(pilot)
+                await press(pilot, "escape")  # from the filter to the list
+                await press(pilot, "q")
+                assert not app.is_running, screen
+
+
+def test_one_list_of_screens_feeds_the_cli_the_nav_bar_the_keys_and_the_palette() -> None:
+    from crb_tui.cli.commands import cli
+    from crb_tui.tui.screen_list import SCREENS
+    from crb_tui.tui.widgets.nav import tabs
+
+    screen_option = next(p for p in cli.params if p.name == "screen")
+    assert list(screen_option.type.choices) == [s.name for s in SCREENS]  # type: ignore[attr-defined]
+    shown = tabs("review").plain
+    for entry in SCREENS:
+        assert f"{entry.key} {entry.title}" in shown
+        binding = next(b for b in CrbApp.BINDINGS if getattr(b, "id", "") == f"app.{entry.name}")
+        assert binding.key == entry.key and binding.tooltip == entry.about
+
+
+async def test_the_cli_opens_the_sync_screen(context: AppContext) -> None:
+    app = CrbApp(context, screen="sync", cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SyncScreen)

@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from crb_tui.app_context import AppContext
-from crb_tui.queries import list_people, people_ids
+from crb_tui.errors import QueryCancelled
+from crb_tui.host.app_context import AppContext
+from crb_tui.store import interruptible
+from crb_tui.store.queries import list_people, people_ids
 from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets import people_list
-from crb_tui.tui.widgets.people_list import PAGE_SIZE, PeopleList, interrupted_unless
+from crb_tui.tui.widgets.people_list import PAGE_SIZE, PeopleList
 from tests import test_tui
 from tests.test_tui import TODAY, make_app, notifications, press, settle, type_text
 
@@ -161,8 +163,8 @@ def test_a_query_no_longer_wanted_stops() -> None:
     endless = (
         "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
     )
-    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
-        with interrupted_unless(conn, lambda: False):
+    with pytest.raises(QueryCancelled, match="interrupted"):
+        with interruptible(conn, lambda: False):
             conn.execute(endless).fetchone()
     # The check goes with the query: the connection works as before.
     assert conn.execute("select 1").fetchone() == (1,)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui import hookimpl, plugins
-from crb_tui.app_context import AppContext
+from crb_tui import hookimpl
+from crb_tui.host import plugins
+from crb_tui.host.app_context import AppContext
 from tests.test_tui import TODAY, make_app, notifications, press, review, screen_text, settle
 
 pytestmark = pytest.mark.anyio
@@ -82,3 +83,26 @@ async def test_review_screen_shows_no_touch_yet_and_a_failing_plugin_once(
         await press(pilot, "l", "tab", "tab", "c", "enter")
         assert "Kai Key" not in [i.person_name for i in screen.items]
         assert screen.done == 1
+
+
+async def test_a_note_on_a_plugins_card_answers_it(small: AppContext) -> None:
+    class Boards:
+        @hookimpl
+        def review_items(self, store, today):
+            return [{"person_id": 3, "kind": "board", "reason": "Board pack due",
+                     "action": "Send it", "priority": 20_000}]
+
+    obj = Boards()
+    plugins.pm.register(obj, name="boards")
+    try:
+        app = make_app(small)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = review(app)
+            assert screen.current is not None and screen.current.kind == "board"
+            await press(pilot, "n")
+            await pilot.press(*"sent")
+            await press(pilot, "ctrl+s")
+            assert "board" not in [i.kind for i in screen.items]
+    finally:
+        plugins.pm.unregister(obj)

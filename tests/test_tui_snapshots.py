@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 from crb_tui.sources import Source
 from crb_tui.tui.app import CrbApp
 from tests.test_tui import demo_db, demo_template, settle  # noqa: F401 - fixtures

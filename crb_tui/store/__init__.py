@@ -1,5 +1,25 @@
-"""The store: one SQLite file, migrated on open, written through one path."""
+"""The store: one SQLite file, migrated on open (``migrations``), written through one path
+(``store``: the batch writer sources use; ``actions``: what the user does; ``merge``; ``undo``;
+``demo``; ``export``), with transactions that take the write lock up front (``locking``),
+readers of its own for long reads on other threads (``reading``), the read models the Face
+shows (``queries``, ``search``), and SQLite's errors raised as CRB's own.
 
-from crb_tui.store.store import Store, WriteResult, iso, now_utc
+Owns: every SQL statement about CRB's tables. May import: the kernel (``crb_tui.records``,
+``clock``, ``config``, ``errors``, ``identity``, ``text``, ``limits``). Never the engine, the
+host or the Face (import-linter holds this); whoever writes asks the engine to rescore.
+"""
 
-__all__ = ["Store", "WriteResult", "iso", "now_utc"]
+from crb_tui.store.reading import Reader, as_store_error, interruptible, store_errors
+from crb_tui.store.store import Store, WriteResult, escape_like, iso, now_utc
+
+__all__ = [
+    "Reader",
+    "Store",
+    "WriteResult",
+    "as_store_error",
+    "escape_like",
+    "interruptible",
+    "iso",
+    "now_utc",
+    "store_errors",
+]

@@ -9,7 +9,7 @@ imports), so that none of them ever fails on a lock.
   ``BEGIN`` that reads first and writes later cannot wait: when another process wrote in
   between, SQLite refuses the upgrade at once with "database is locked", whatever the timeout.)
 - Long writers hold the lock briefly: imports and syncs commit every batch (see
-  ``crb_tui.sync``), so a waiting process gets in between two batches.
+  ``crb_tui.host.sync``), so a waiting process gets in between two batches.
 - One run of a source at a time (:func:`run_lock`): a second ``crb sync gmail`` (cron's, while
   the app syncs) waits for the first to end instead of racing it for the source's own state.
 """

@@ -6,18 +6,11 @@ import json
 from typing import Any
 
 from crb_tui.errors import CrbError
+from crb_tui.store import tables
 from crb_tui.store.store import Store, iso, now_utc
 
 # Every table whose rows belong to a person and move with a merge.
-OWNED_TABLES = (
-    "identities",
-    "interactions",
-    "commitments",
-    "value_moments",
-    "goals",
-    "notes",
-    "review_history",
-)
+OWNED_TABLES = tables.PERSON_OWNED
 _FILLABLE = ("org_id", "title", "birthday", "cadence_days", "stage_override", "snoozed_until")
 _TIER_RANK = {"key": 3, "active": 2, "network": 1, "none": 0}
 

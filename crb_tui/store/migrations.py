@@ -9,11 +9,11 @@ core = Migrations("crb_core")
 
 @core()
 def m001_initial(db: Database) -> None:
-    db["organizations"].create(
+    db.table("organizations").create(
         {"id": int, "name": str, "domain": str, "created": str}, pk="id", not_null={"name"}
     )
-    db["organizations"].create_index(["name"], unique=True)
-    db["people"].create(
+    db.table("organizations").create_index(["name"], unique=True)
+    db.table("people").create(
         {
             "id": int,
             "name": str,
@@ -38,9 +38,9 @@ def m001_initial(db: Database) -> None:
         defaults={"tier": "none", "archived": 0, "triage": 0, "details": "{}"},
         foreign_keys=[("org_id", "organizations", "id"), ("merged_into", "people", "id")],
     )
-    db["people"].create_index(["source_key"], unique=True)
-    db["people"].create_index(["org_id"])
-    db["identities"].create(
+    db.table("people").create_index(["source_key"], unique=True)
+    db.table("people").create_index(["org_id"])
+    db.table("identities").create(
         {
             "id": int,
             "person_id": int,
@@ -54,9 +54,9 @@ def m001_initial(db: Database) -> None:
         not_null={"kind", "value"},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["identities"].create_index(["kind", "value"], unique=True)
-    db["identities"].create_index(["person_id"])
-    db["interactions"].create(
+    db.table("identities").create_index(["kind", "value"], unique=True)
+    db.table("identities").create_index(["person_id"])
+    db.table("interactions").create(
         {
             "id": int,
             "person_id": int,
@@ -74,10 +74,10 @@ def m001_initial(db: Database) -> None:
         not_null={"kind", "direction", "at", "source_key"},
         foreign_keys=[("person_id", "people", "id"), ("identity_id", "identities", "id")],
     )
-    db["interactions"].create_index(["source_key"], unique=True)
-    db["interactions"].create_index(["person_id", "at"])
-    db["interactions"].create_index(["identity_id"])
-    db["commitments"].create(
+    db.table("interactions").create_index(["source_key"], unique=True)
+    db.table("interactions").create_index(["person_id", "at"])
+    db.table("interactions").create_index(["identity_id"])
+    db.table("commitments").create(
         {
             "id": int,
             "person_id": int,
@@ -95,10 +95,10 @@ def m001_initial(db: Database) -> None:
         defaults={"status": "open", "direction": "out"},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["commitments"].create_index(["source_key"], unique=True)
-    db["commitments"].create_index(["person_id"])
-    db["commitments"].create_index(["status", "due"])
-    db["value_moments"].create(
+    db.table("commitments").create_index(["source_key"], unique=True)
+    db.table("commitments").create_index(["person_id"])
+    db.table("commitments").create_index(["status", "due"])
+    db.table("value_moments").create(
         {
             "id": int,
             "person_id": int,
@@ -114,9 +114,9 @@ def m001_initial(db: Database) -> None:
         not_null={"person_id", "kind", "direction", "at"},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["value_moments"].create_index(["source_key"], unique=True)
-    db["value_moments"].create_index(["person_id", "at"])
-    db["goals"].create(
+    db.table("value_moments").create_index(["source_key"], unique=True)
+    db.table("value_moments").create_index(["person_id", "at"])
+    db.table("goals").create(
         {
             "id": int,
             "person_id": int,
@@ -132,9 +132,9 @@ def m001_initial(db: Database) -> None:
         defaults={"active": 1},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["goals"].create_index(["source_key"], unique=True)
-    db["goals"].create_index(["person_id"])
-    db["notes"].create(
+    db.table("goals").create_index(["source_key"], unique=True)
+    db.table("goals").create_index(["person_id"])
+    db.table("notes").create(
         {
             "id": int,
             "person_id": int,
@@ -149,9 +149,9 @@ def m001_initial(db: Database) -> None:
         defaults={"their_words": 0},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["notes"].create_index(["source_key"], unique=True)
-    db["notes"].create_index(["person_id"])
-    db["sync_state"].create(
+    db.table("notes").create_index(["source_key"], unique=True)
+    db.table("notes").create_index(["person_id"])
+    db.table("sync_state").create(
         {
             "source": str,
             "cursor": str,
@@ -162,15 +162,15 @@ def m001_initial(db: Database) -> None:
         },
         pk="source",
     )
-    db["ignored"].create(
+    db.table("ignored").create(
         {"id": int, "kind": str, "value": str, "reason": str, "created": str}, pk="id"
     )
-    db["ignored"].create_index(["kind", "value"], unique=True)
-    db["merges"].create(
+    db.table("ignored").create_index(["kind", "value"], unique=True)
+    db.table("merges").create(
         {"id": int, "at": str, "kept_id": int, "merged_id": int, "snapshot": str, "undone_at": str},
         pk="id",
     )
-    db["review_history"].create(
+    db.table("review_history").create(
         {
             "id": int,
             "at": str,
@@ -183,21 +183,21 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["review_history"].create_index(["day"])
+    db.table("review_history").create_index(["day"])
 
 
 @core()
 def m002_fts(db: Database) -> None:
-    db["people"].enable_fts(["name"], fts_version="FTS5", create_triggers=True)
-    db["organizations"].enable_fts(["name"], fts_version="FTS5", create_triggers=True)
-    db["notes"].enable_fts(["text"], fts_version="FTS5", create_triggers=True)
-    db["interactions"].enable_fts(["subject"], fts_version="FTS5", create_triggers=True)
+    db.table("people").enable_fts(["name"], fts_version="FTS5", create_triggers=True)
+    db.table("organizations").enable_fts(["name"], fts_version="FTS5", create_triggers=True)
+    db.table("notes").enable_fts(["text"], fts_version="FTS5", create_triggers=True)
+    db.table("interactions").enable_fts(["subject"], fts_version="FTS5", create_triggers=True)
 
 
 @core()
 def m003_health_cache(db: Database) -> None:
-    """Scores computed by crb_tui.health, kept so lists can sort and page in SQL."""
-    db["health"].create(
+    """Scores computed by crb_tui.engine.health, kept so lists can sort and page in SQL."""
+    db.table("health").create(
         {
             "person_id": int,
             "warmth": int,
@@ -217,9 +217,9 @@ def m003_health_cache(db: Database) -> None:
         pk="person_id",
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["health"].create_index(["health"])
-    db["health"].create_index(["last_touch"])
-    db["health"].create_index(["overdue"])
+    db.table("health").create_index(["health"])
+    db.table("health").create_index(["last_touch"])
+    db.table("health").create_index(["overdue"])
 
 
 @core()
@@ -278,4 +278,14 @@ def m007_calendars_meetings_by_time(db: Database) -> None:
     db.execute(
         "create index if not exists idx_interactions_meetings_at on interactions "
         "(at, person_id) where kind = 'meeting'"
+    )
+
+
+@core()
+def m008_health_series_index(db: Database) -> None:
+    """Meetings and calls by person, kind and title, in a partial index (only those rows): the
+    health engine sums each recurring series from the index alone, without reading the table."""
+    db.execute(
+        "create index if not exists idx_interactions_series "
+        "on interactions (person_id, kind, subject, at) where kind in ('meeting', 'call')"
     )

@@ -8,7 +8,7 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,8 @@ from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, is_placeholder, normalise
 from crb_tui.limits import MAX_ID
-from crb_tui.store import locking
+from crb_tui.store import locking, tables
+from crb_tui.store.reading import Reader, interruptible
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -32,6 +33,7 @@ CORE_MIGRATIONS = (
     "m005_list_order_indexes",
     "m006_health_computed_on_index",
     "m007_calendars_meetings_by_time",
+    "m008_health_series_index",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -49,6 +51,12 @@ def iso(value: dt.datetime | dt.date | str | None) -> str | None:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
     return value.isoformat()
+
+
+def escape_like(text: str) -> str:
+    """``text`` for a ``LIKE ? ESCAPE '\\'`` pattern, its ``%``, ``_`` and ``\\`` matching
+    only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass
@@ -170,7 +178,14 @@ class Store:
             if store_path.exists():
                 _check_is_sqlite(store_path)
             else:
-                create_private(store_path, "database")
+                try:
+                    create_private(store_path, "database")
+                except CrbError:
+                    # Another process created it a moment ago (several starting at once on a
+                    # new file): theirs is ours; a link that appeared is still refused.
+                    refuse_symlink(store_path, "database")
+                    if not store_path.is_file():
+                        raise
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 locking.configure(conn)
@@ -206,16 +221,16 @@ class Store:
         version = self.conn.execute("pragma data_version").fetchone()[0]
         return self.conn.total_changes, version
 
-    def reader(self) -> sqlite3.Connection | None:
-        """A second, read-only connection to the same file, for a long read on another thread
-        that must not hold up this one (``None`` for an in-memory store). Close it after."""
-        if self.path is None:
-            return None
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                               check_same_thread=False)
-        conn.execute("pragma query_only = on")
-        locking.configure(conn)
-        return conn
+    def reader(self) -> Reader | None:
+        """A :class:`~crb_tui.store.reading.Reader` of the same file: a read-only connection of
+        its own, for a long read on another thread that must not hold up this one (``None`` for
+        an in-memory store). Close it after."""
+        return None if self.path is None else Reader(self.path)
+
+    def interruptible(self, wanted: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:
+        """Reads in the block stop (raising :class:`~crb_tui.errors.QueryCancelled`) once
+        ``wanted()`` is false: see :func:`crb_tui.store.reading.interruptible`."""
+        return interruptible(self.conn, wanted)
 
     def _load_ignored(self) -> None:
         for kind, value in self.conn.execute("select kind, value from ignored"):
@@ -348,7 +363,7 @@ class Store:
             self.db.query(
                 f"select id, name from people where name like ? escape '\\'{live} "
                 "order by name limit 11",
-                ["%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+                ["%" + escape_like(text) + "%"],
             )
         )
         if len(candidates) == 1:
@@ -373,17 +388,8 @@ class Store:
         return cur.lastrowid
 
     def counts(self) -> dict[str, int]:
-        tables = [
-            "people",
-            "organizations",
-            "identities",
-            "interactions",
-            "commitments",
-            "value_moments",
-            "goals",
-            "notes",
-        ]
-        out = {t: self.db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
+        out = {t: self.db.execute(f"select count(*) from [{t}]").fetchone()[0]
+               for t in tables.COUNTED}
         out["people"] = self.db.execute(
             "select count(*) from people where merged_into is null"
         ).fetchone()[0]

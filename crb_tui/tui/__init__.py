@@ -1,1 +1,7 @@
-"""CRB's Textual app: the review, people, person, dashboard and sync screens."""
+"""CRB's Textual app (part of the Face): the review, people, person, dashboard and sync screens,
+their dialogs and widgets, and the one list of screens (``screen_list``).
+
+May import: Textual, the kernel, the host (``app_context``), the engine and the store's API
+(through ``data.Gateway`` on a worker thread). Never ``sqlite3`` or ``sqlite_utils``
+(import-linter and tests/test_shape.py hold this).
+"""

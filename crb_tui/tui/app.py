@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.events import DescendantFocus
@@ -17,10 +18,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 from textual.worker import Worker
 
-from crb_tui.app_context import AppContext
 from crb_tui.errors import CrbError
+from crb_tui.host.app_context import AppContext
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import describe, report
+from crb_tui.tui.screen_list import NAMES, SCREENS
+from crb_tui.tui.screens.type_ahead import TypeAhead
 from crb_tui.tui.undo import UndoStep
 
 if TYPE_CHECKING:
@@ -64,7 +67,6 @@ def _people_commands() -> type[Provider]:
 
     return PeopleCommands
 
-SCREENS = ("review", "people", "dashboard", "sync")
 
 
 class CrbApp(App[None]):
@@ -81,14 +83,8 @@ class CrbApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {_action_commands, _people_commands}
 
     BINDINGS: ClassVar = [
-        Binding("1", "switch_mode('review')", "Review", id="app.review", show=False,
-                tooltip="Today's review"),
-        Binding("2", "switch_mode('people')", "People", id="app.people", show=False,
-                tooltip="Everyone, searchable and sortable"),
-        Binding("3", "switch_mode('dashboard')", "Dashboard", id="app.dashboard", show=False,
-                tooltip="The portfolio at a glance"),
-        Binding("4", "switch_mode('sync')", "Sync", id="app.sync", show=False,
-                tooltip="Sources, their last runs, and running them"),
+        *(Binding(entry.key, f"switch_mode('{entry.name}')", entry.title, id=f"app.{entry.name}",
+                  show=False, tooltip=entry.about) for entry in SCREENS),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?",
                 tooltip="Every key binding, and how to remap them"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.commands", show=False,
@@ -101,7 +97,7 @@ class CrbApp(App[None]):
         cursor_blink: bool | None = None,
     ) -> None:
         """``cursor_blink`` overrides ``[ui] cursor_blink`` in the config."""
-        initial = screen if screen in SCREENS else "review"
+        initial = screen if screen in NAMES else "review"
         problem: tuple[str, str] | None = None
         context.warn = None  # a plugin that fails to load is shown in the app, not on stderr
         keymap: dict[str, str] = {}
@@ -178,6 +174,22 @@ class CrbApp(App[None]):
         if isinstance(event.widget, Input) and not self.cursor_blink:
             event.widget.cursor_blink = False
 
+    # -- keys typed ahead ------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            event.crb_screen = self.screen  # type: ignore[attr-defined]  # see _on_key
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Back up from the screen it was handed to, a key typed right after the one that
+        # opened a dialog: it is the dialog's (see screens/type_ahead.py). Other keys go on
+        # to Textual's App._on_key (the bindings).
+        screen = self.screen
+        if isinstance(screen, TypeAhead) and getattr(event, "crb_screen", screen) is not screen:
+            event.prevent_default()
+            screen.type_ahead(event)
+
     # -- actions ---------------------------------------------------------------------------
 
     def open_person(self, person_id: int) -> None:
@@ -228,7 +240,7 @@ def _first_looks(context: AppContext, mode: str) -> dict[str, Any]:
         looks["scores_day"] = context.today()
     if mode != "people" or "scores_day" not in looks:
         return looks
-    from crb_tui.queries import count_people, list_people
+    from crb_tui.store.queries import count_people, list_people
     from crb_tui.tui.widgets.people_list import PAGE_SIZE
 
     looks["people"] = (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))

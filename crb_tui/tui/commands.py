@@ -12,10 +12,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from crb_tui.queries import find_people
+from crb_tui.store.queries import find_people
 from crb_tui.tui.display import safe
+from crb_tui.tui.screen_list import SCREENS
 from crb_tui.tui.screens.help import bindings_of
-from crb_tui.tui.widgets.nav import MODES
 
 if TYPE_CHECKING:
     from crb_tui.tui.app import CrbApp
@@ -34,8 +34,8 @@ class ActionCommands(Provider):
         assert isinstance(app, CrbApp)
         screen = self.screen
         found: list[tuple[str, str, Callable[[], Any]]] = []
-        for mode, _, label in MODES:
-            found.append((f"Go to {label}", f"Open the {label.lower()} screen",
+        for mode, _, label, about in SCREENS:
+            found.append((f"Go to {label}", about,
                           partial(app.switch_mode, mode)))
         title = type(screen).__name__.removesuffix("Screen")
         # An action on a person says whom it acts on (the card or page on show).

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, StoreBusy, StoreUnavailable
+from crb_tui.store import as_store_error
 from crb_tui.text import plain
 
 
 def describe(error: BaseException) -> tuple[str, str]:
     """(title, message) for an error, in words the user can act on."""
+    error = as_store_error(error)  # in case one of SQLite's came past the gateway
+    if isinstance(error, StoreBusy):
+        return "Database busy", (
+            "Another program (a `crb sync` from cron?) is writing to the database. "
+            "Try again in a moment."
+        )
+    if isinstance(error, StoreUnavailable):
+        return "Database problem", plain(f"{error}. Run `crb doctor` to check the database.")
     if isinstance(error, CrbError):
         return "Not done", plain(str(error))
-    if isinstance(error, sqlite3.OperationalError):
-        text = str(error)
-        if "locked" in text or "busy" in text:
-            return "Database busy", (
-                "Another program (a `crb sync` from cron?) is writing to the database. "
-                "Try again in a moment."
-            )
-        return "Database problem", plain(f"{text}. Run `crb doctor` to check the database.")
-    if isinstance(error, sqlite3.DatabaseError):
-        return "Database problem", plain(f"{error}. Run `crb doctor` to check the database.")
     if isinstance(error, OSError):
         return "File problem", plain(str(error))
     return "Something went wrong", plain(f"{type(error).__name__}: {error}")

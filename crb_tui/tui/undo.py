@@ -13,24 +13,18 @@ from typing import Any
 
 from crb_tui.errors import CrbError
 from crb_tui.store import Store
+from crb_tui.store import undo as rows
 from crb_tui.store.merge import undo_last_merge
-
-# The columns each kind of action may change, per table (never the whole row: a sync running at
-# the same time may have filled in other columns, which undo must keep).
-PERSON_COLUMNS = ("tier", "triage", "cadence_days", "archived", "snoozed_until", "stage_override",
-                  "birthday", "details", "updated")
-GOAL_COLUMNS = ("active", "confirmed_at")
-COMMITMENT_COLUMNS = ("status", "closed_at")
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Rows of ``table`` matching ``where`` whose ``columns`` are kept to be put back."""
+    """The rows of ``table`` whose ``key`` column is ``value``: their columns an action may
+    change (:data:`crb_tui.store.undo.UNDOABLE_COLUMNS`) are kept to be put back."""
 
     table: str
-    columns: tuple[str, ...]
-    where: str
-    params: tuple[Any, ...]
+    key: str
+    value: int
 
 
 @dataclass
@@ -48,15 +42,15 @@ class UndoStep:
 
 
 def person_snapshot(person_id: int) -> Snapshot:
-    return Snapshot("people", PERSON_COLUMNS, "id = ?", (person_id,))
+    return Snapshot("people", "id", person_id)
 
 
 def goals_snapshot(person_id: int) -> Snapshot:
-    return Snapshot("goals", GOAL_COLUMNS, "person_id = ?", (person_id,))
+    return Snapshot("goals", "person_id", person_id)
 
 
 def commitment_snapshot(commitment_id: int) -> Snapshot:
-    return Snapshot("commitments", COMMITMENT_COLUMNS, "id = ?", (commitment_id,))
+    return Snapshot("commitments", "id", commitment_id)
 
 
 def tracked(
@@ -73,50 +67,29 @@ def tracked(
     ``creates`` names the table the action inserts into (it returns the new row's id).
     The reads and the call are one transaction, so nothing writes between them.
     """
-    db = store.db
     with store.transaction():  # no other process writes between the snapshot and the action
-        last_history = db.execute(
-            "select coalesce(max(id), 0) from review_history").fetchone()[0]
+        last_history = rows.last_history_id(store)
         before: list[tuple[str, int, dict[str, Any]]] = []
         for snap in snapshots:
-            cols = ", ".join(snap.columns)
-            for row in db.execute(
-                f"select id, {cols} from [{snap.table}] where {snap.where}", snap.params
-            ):
-                before.append((snap.table, row[0], dict(zip(snap.columns, row[1:], strict=True))))
+            before.extend(rows.snapshot(store, snap.table, snap.key, snap.value))
         result = call()
         step = UndoStep(label=label, person_id=person_id, restore=before)
         if creates and isinstance(result, int) and not isinstance(result, bool) and result:
             step.inserted.append((creates, result))
         elif creates and isinstance(result, list):
             step.inserted.extend((creates, row_id) for row_id in result)
-        step.history_ids = [
-            row[0]
-            for row in db.execute(
-                "select id from review_history where id > ? and person_id = ?",
-                [last_history, person_id],
-            )
-        ]
+        step.history_ids = rows.history_since(store, last_history, person_id)
     return result, step
 
 
 def undo(store: Store, step: UndoStep) -> None:
     """Take back ``step`` in one transaction."""
-    db = store.db
-    with store.transaction():
-        if step.merge_id is not None:
-            last = db.execute(
-                "select max(id) from merges where undone_at is null").fetchone()[0]
-            if last != step.merge_id:
+    if step.merge_id is not None:
+        with store.transaction():
+            if rows.last_open_merge(store) != step.merge_id:
                 raise CrbError("a later merge must be undone first (crb merge --undo)")
             undo_last_merge(store)
-            return
-        for table, row_id in step.inserted:
-            db.execute(f"delete from [{table}] where id = ?", [row_id])
-        for table, row_id, values in step.restore:
-            sets = ", ".join(f"{col} = ?" for col in values)
-            db.execute(f"update [{table}] set {sets} where id = ?", [*values.values(), row_id])
-        for history_id in step.history_ids:
-            db.execute("delete from review_history where id = ?", [history_id])
+        return
+    rows.take_back(store, step.inserted, step.restore, step.history_ids)
     if any(table == "ignored" for table, _ in step.inserted):
         store.reload_ignored()

@@ -1,7 +1,7 @@
 """CRB's built-in CalDAV source: meetings from any CalDAV server (Nextcloud, Fastmail, iCloud,
 Radicale, ...) through the ``caldav`` library, synced incrementally. A plain plugin, written only
 against the public plugin API and the calendar logic it shares with the ``.ics`` importer
-(:mod:`crb_tui.calendars`): the same event read from a file, a URL or
+(:mod:`crb_tui.sdk.calendars`): the same event read from a file, a URL or
 a CalDAV server is the same meeting (``ics:<UID>|<instance>|<attendee>``), stored once.
 
 How a sync goes, per calendar:
@@ -18,7 +18,7 @@ How a sync goes, per calendar:
    one PROPFIND lists every object's ETag, compared with the stored ETags.
 3. Only the objects that changed are fetched, ``batch_size`` at a time with one
    ``calendar-multiget`` REPORT each, and turned into meetings by
-   :func:`crb_tui.calendars.calendar_records` (recurrences expanded from ``past_days`` ago to
+   :func:`crb_tui.sdk.calendars.calendar_records` (recurrences expanded from ``past_days`` ago to
    ``future_days`` ahead, EXDATE / overrides / cancelled instances honoured, Windows time zone
    names understood).
 4. Removal: an object deleted on the server takes its meetings with it; an object that changed
@@ -51,10 +51,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from crb_tui import Delete, Interaction, Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.calendars import CalendarOptions, calendar_records, options_from_settings
-from crb_tui.clock import today
-from crb_tui.errors import CrbError
-from crb_tui.identity import normalise_email
+from crb_tui.sdk import CrbError, normalise_email, today
+from crb_tui.sdk.calendars import CalendarOptions, calendar_records, options_from_settings
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,6 @@
 """Reading contact CSV files: the header layouts of the exporters this plugin knows (LinkedIn,
 Google, Outlook), cells by column name, and a whole export turned into records (decoding, the
-delimiter and rows with their line numbers come from ``crb_tui.tabular``)."""
+delimiter and rows with their line numbers come from ``crb_tui.sdk.tabular``)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _dates
-from crb_tui import Reject, SyncContext, tabular
+from crb_tui import Reject, SyncContext
+from crb_tui.sdk import tabular
 
 header_key = tabular.header_key
 
 
-# -- layouts (told apart in crb_tui.tabular, which the generic csv source shares) -------------
+# -- layouts (told apart in crb_tui.sdk.tabular, which the generic csv source shares) -------------
 
 
 def is_linkedin_header(cols: list[str]) -> bool:

@@ -1,5 +1,5 @@
 """Text helpers shared by the contact importers: cleaning names, and telling which values are
-usable identities (files are decoded by ``crb_tui.tabular``)."""
+usable identities (files are decoded by ``crb_tui.sdk.tabular``)."""
 
 from __future__ import annotations
 

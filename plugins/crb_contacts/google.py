@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _csvfile, _dates, _text
-from crb_tui import SyncContext, tabular
+from crb_tui import SyncContext
+from crb_tui.sdk import tabular
 
 FORMAT = "google-csv"
 _NUMBERED = re.compile(r"^(e-mail|phone|address|website|relation|event|organization) (\d+) - ")

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _csvfile, _dates, _text
-from crb_tui import Identity, Interaction, Person, Reject, Skip, SyncContext, tabular
+from crb_tui import Identity, Interaction, Person, Reject, Skip, SyncContext
+from crb_tui.sdk import tabular
 
 FORMAT = "linkedin"
 

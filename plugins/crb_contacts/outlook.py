@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _csvfile, _dates, _text
-from crb_tui import SyncContext, tabular
+from crb_tui import SyncContext
+from crb_tui.sdk import tabular
 
 FORMAT = "outlook-csv"
 _IN_PARENS = re.compile(r"\(([^()\s]+@[^()\s]+)\)")

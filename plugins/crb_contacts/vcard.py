@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _dates, _text
-from crb_tui import Reject, Skip, SyncContext, tabular
+from crb_tui import Reject, Skip, SyncContext
+from crb_tui.sdk import tabular
 
 FORMAT = "vcard"
 

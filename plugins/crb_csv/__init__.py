@@ -20,18 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crb_tui import (
-    Identity,
-    Note,
-    Person,
-    Reject,
-    Skip,
-    Source,
-    SyncContext,
-    clock,
-    hookimpl,
-    tabular,
-)
+from crb_tui import Identity, Note, Person, Reject, Skip, Source, SyncContext, clock, hookimpl
+from crb_tui.sdk import tabular
 
 __version__ = "0.2.0"
 

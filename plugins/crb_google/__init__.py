@@ -1,6 +1,6 @@
 """CRB's Google sources: Gmail (mail headers) and Google Calendar (meetings), with OAuth that
 works over SSH. A plain plugin, written against the public plugin API and the shared mail and
-calendar logic (``crb_tui.mail``, ``crb_tui.calendars``).
+calendar logic (``crb_tui.sdk.mail``, ``crb_tui.sdk.calendars``).
 
 Set up::
 

@@ -42,7 +42,7 @@ import httpx
 import platformdirs
 
 from crb_google._http import ApiError, AuthError, GoogleApi
-from crb_tui.errors import CrbError
+from crb_tui.sdk import CrbError
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"

@@ -1,4 +1,4 @@
-"""The Google Calendar API source: events -> meeting interactions, through ``crb_tui.calendars``.
+"""The Google Calendar API source: events -> meeting interactions (``crb_tui.sdk.calendars``).
 
 For each calendar in ``calendars`` (default ``primary``):
 
@@ -10,7 +10,7 @@ For each calendar in ``calendars`` (default ``primary``):
 - later syncs: ``events.list`` with the ``syncToken``; ``410 fullSyncRequired`` falls back to a
   full sync.
 
-Each event becomes a :class:`crb_tui.calendars.Meeting` and goes through ``meeting_records``,
+Each event becomes a :class:`crb_tui.sdk.calendars.Meeting` and goes through ``meeting_records``,
 the function the ``.ics`` importer uses: one ``meeting`` interaction (direction ``mutual``) per
 attendee and the organizer, never the user (``self: true``, or one of ``[me] emails``), never
 rooms, resources, group calendars, placeholders or invalid addresses (each counted as skipped with
@@ -35,8 +35,9 @@ from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
 from crb_google._index import Entry
 from crb_google._session import COMMON_SCHEMA, Session, check_range
-from crb_tui import Interaction, Reject, Skip, SyncContext, clock
-from crb_tui.calendars import (
+from crb_tui import Interaction, Reject, Skip, SyncContext, sdk
+from crb_tui.sdk import normalise_email
+from crb_tui.sdk.calendars import (
     Attendee,
     Meeting,
     clean_text,
@@ -44,7 +45,6 @@ from crb_tui.calendars import (
     meeting_records,
     person_name,
 )
-from crb_tui.identity import normalise_email
 
 CALENDAR_API = "https://www.googleapis.com"
 
@@ -93,7 +93,7 @@ def when(value: dict[str, Any] | None) -> tuple[dt.datetime, bool]:
 
 
 def instance_of(event: dict[str, Any]) -> tuple[str, str]:
-    """``(uid, instance)``: the event's iCalendar identity, as ``crb_tui.calendars`` keys it."""
+    """``(uid, instance)``: the event's iCalendar identity, as ``crb_tui.sdk.calendars`` keys it."""
     uid = clean_text(event.get("iCalUID"), 1000) or str(event.get("id") or "")
     original = event.get("originalStartTime")
     moment, all_day = when(original if isinstance(original, dict) and original
@@ -166,7 +166,7 @@ class GoogleCalendar:
         self.root = str(cfg["api_base"]).rstrip("/") + "/calendar/v3/calendars"
         self.me = {m.lower() for m in ctx.me}
         self.page_size = int(cfg["page_size"])
-        self.now = clock.now_utc()
+        self.now = sdk.now_utc()
         self.last_day = self.now.date() + dt.timedelta(days=int(cfg["future_days"]))
         self.max_attendees = int(cfg["max_attendees"])
         self.skip_declined = bool(cfg["skip_declined"])

@@ -11,8 +11,7 @@ import click
 import httpx
 
 from crb_google import _auth
-from crb_tui.config import load_config, source_config
-from crb_tui.errors import CrbError
+from crb_tui.sdk import CrbError, load_config, source_config
 
 
 def _settings(source: str, schema: dict[str, Any]) -> dict[str, Any]:

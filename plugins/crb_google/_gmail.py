@@ -1,4 +1,4 @@
-"""The Gmail API source: mail headers -> e-mail interactions, through ``crb_tui.mail``.
+"""The Gmail API source: mail headers -> e-mail interactions, through ``crb_tui.sdk.mail``.
 
 First sync (and after an expired history id):
 
@@ -35,7 +35,7 @@ from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
 from crb_google._session import COMMON_SCHEMA, Session, check_range
 from crb_tui import Interaction, Reject, Skip, SyncContext
-from crb_tui.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
+from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 GMAIL_API = "https://gmail.googleapis.com"
 
@@ -48,7 +48,7 @@ METADATA_HEADERS = (
     "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Date", "Subject", "Message-ID",
     "List-Unsubscribe", "List-Id", "Precedence", "Auto-Submitted",
 )
-"""Everything ``crb_tui.mail`` reads; the Message-ID stand-in for mail without one hashes
+"""Everything ``crb_tui.sdk.mail`` reads; the Message-ID stand-in for mail without one hashes
 From, Date, Subject, To and Cc, the same as for an mbox copy."""
 
 FIELDS = "id,threadId,labelIds,internalDate,historyId,payload/headers"
@@ -100,7 +100,7 @@ def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str]
                     ) -> tuple[str | None, list[Any]]:
     """One ``messages.get?format=metadata`` answer -> ``(normalised Message-ID, records)``.
 
-    The single call that turns Gmail's headers into CRB records (``crb_tui.mail`` does the work,
+    The single call that turns Gmail's headers into CRB records (``crb_tui.sdk.mail`` does the work,
     exactly as for an mbox message, so both dedupe on ``msg:<Message-ID>|<counterpart>``).
     """
     where = f"gmail message {msg.get('id', '?')}"

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from crb_tui.errors import CrbError
+from crb_tui.sdk import CrbError
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import platformdirs
 
-from crb_tui.errors import CrbError
+from crb_tui.sdk import CrbError
 
 SCHEMA = """
 create table if not exists items (

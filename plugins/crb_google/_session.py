@@ -20,7 +20,7 @@ from crb_google._auth import (
 from crb_google._http import AuthError, GoogleApi, RateLimiter
 from crb_google._index import Index, default_index_path
 from crb_tui import SyncContext
-from crb_tui.errors import CrbError
+from crb_tui.sdk import CrbError
 
 COMMON_SCHEMA: dict[str, Any] = {
     "token_uri": GOOGLE_TOKEN_URI,

@@ -1,6 +1,6 @@
 """CRB's built-in iCalendar importer: ``.ics`` files and ``https://`` calendar URLs (Google's
 secret address, Outlook's published calendar, any CalDAV server's export). A plain plugin,
-written only against the public plugin API and the shared logic in :mod:`crb_tui.calendars`.
+written only against the public plugin API and the shared logic in :mod:`crb_tui.sdk.calendars`.
 
 Events with attendees become meetings (kind ``meeting``, direction ``mutual``) with each
 participant other than the user; recurring events are expanded from ``past_days`` ago to
@@ -26,13 +26,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crb_tui import Reject, Source, SyncContext, hookimpl
-from crb_tui.calendars import (
+from crb_tui.sdk import today
+from crb_tui.sdk.calendars import (
     CalendarOptions,
     calendar_records,
     looks_like_icalendar,
     options_from_settings,
 )
-from crb_tui.clock import today
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,6 @@
 """CRB's built-in mbox importer: Unix mailboxes, Google Takeout's Gmail export and single
 ``.eml`` messages. A plain plugin, written only against the public plugin API and the shared
-mail logic in :mod:`crb_tui.mail`.
+mail logic in :mod:`crb_tui.sdk.mail`.
 
 The file is streamed in constant memory: a From_-line splitter over bytes keeps only the
 current message's header block (bodies are skipped, never held), and each block is parsed by
@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.mail import (
+from crb_tui.sdk import Record
+from crb_tui.sdk.mail import (
     DEFAULT_SKIP_LABELS,
     MAX_RECIPIENTS,
     SeenIds,
@@ -37,7 +38,6 @@ from crb_tui.mail import (
     parse_from_line_date,
     parse_mail,
 )
-from crb_tui.records import Record
 
 __version__ = "0.1.0"
 

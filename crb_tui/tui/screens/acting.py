@@ -1,6 +1,6 @@
 """``ActingScreen``: the one-key actions on a person, shared by the review and person screens.
 
-Each action opens its dialog, then runs the core action (``crb_tui.actions``) on a worker with
+Each action opens its dialog, then runs the core action (``crb_tui.store.actions``) on a worker with
 the database lock held, refreshes that person's health and keeps a step to undo it.
 """
 
@@ -15,9 +15,9 @@ from textual import work
 from textual.binding import Binding
 from textual.content import Content
 
-from crb_tui import actions
-from crb_tui.app_context import AppContext
 from crb_tui.errors import CrbError
+from crb_tui.host.app_context import AppContext
+from crb_tui.store import actions
 from crb_tui.store.merge import merge_people
 from crb_tui.tui.display import safe
 from crb_tui.tui.messages import ActionDone, Merged, Undone
@@ -207,7 +207,7 @@ class ActingScreen(CrbScreen):
             if result is None:
                 return
             self.perform(
-                t, f"Logged a {result.kind} with {safe(t.name)}",
+                t, f"Logged {actions.a_touch(result.kind)} with {safe(t.name)}",
                 lambda ctx: actions.log_touch(
                     ctx.store, t.person_id, kind=result.kind, direction=result.direction,
                     note=result.note, today=ctx.today(), item_kind=t.item_kind),
@@ -327,7 +327,7 @@ class ActingScreen(CrbScreen):
                 t, f"Kept {kind} about {safe(t.name)}",
                 lambda ctx: actions.add_note(
                     ctx.store, t.person_id, result.text, today=ctx.today(),
-                    their_words=result.their_words),
+                    their_words=result.their_words, item_kind=t.item_kind),
                 creates="notes",
             )
 

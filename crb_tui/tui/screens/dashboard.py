@@ -100,7 +100,8 @@ class DashboardScreen(CrbScreen):
     def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
         d = message.data
         today = d["today"]
-        self.set_status(f"{d['people']:,} people · {compact(d['interactions'])} touches")
+        new = f" ({d['new_people']:,} new)" if d["new_people"] else ""
+        self.set_status(f"{d['people']:,} people{new} · {compact(d['interactions'])} touches")
         trends = [Content.styled(" Trend ", "bold")]
         for name, arrow, style in TRENDS:
             trends.append(Content.assemble(
@@ -108,6 +109,9 @@ class DashboardScreen(CrbScreen):
         unknown = d["trends"].get("unknown", 0)
         if unknown:
             trends.append(Content.styled(f" {unknown} not scored yet", "$foreground-muted"))
+        if d["new_people"]:
+            trends.append(Content.styled(f" {d['new_people']} new",
+                                         "$foreground-muted"))
         self.query_one("#dash-trends", Static).update(Content("").join(trends))
         stages = [Content.styled(" Stage ", "bold")]
         for stage in STAGES:

@@ -1,5 +1,13 @@
 """Small modal forms for the actions on a person: each returns a typed result, or ``None``
-when cancelled. Enter moves to the next field and saves from the last; Esc cancels."""
+when cancelled. Enter moves to the next field and saves from the last; Esc cancels.
+
+Keys typed fast (a paste, tmux send-keys) come in before the ones ahead of them are handled.
+Textual hands a key to the widget focused when it arrives, and runs a (non-priority) binding
+only once the key has bubbled back up, for whatever has the focus by then. So the keys that
+move the focus (Tab, Shift+Tab, Enter) and Space on a box are priority bindings here, run in
+order as the keys arrive, and the radio groups take their arrows themselves: each key reaches
+the field that has the focus after the keys before it. Keys typed with the one that opened the
+dialog come to it too (see type_ahead.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,15 +35,23 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from crb_tui.actions import DEFAULT_DIRECTION
 from crb_tui.clock import parse_date
 from crb_tui.errors import CrbError
 from crb_tui.quantities import parse_amount, parse_birthday, parse_days
 from crb_tui.records import STAGES, TIERS, VALUE_KINDS
+from crb_tui.store.actions import DEFAULT_DIRECTION
 from crb_tui.tui.display import ago, safe, until
 from crb_tui.tui.screens.dialog_css import DIALOG_CSS
+from crb_tui.tui.screens.type_ahead import TypeAhead
 
 R = TypeVar("R")
+
+FIELD_KEYS = [
+    Binding("tab", "app.focus_next", "Next", id="dialog.next", show=False, priority=True,
+            tooltip="Go to the next field (what is typed next goes there)"),
+    Binding("shift+tab", "app.focus_previous", "Back", id="dialog.previous",
+            show=False, priority=True, tooltip="Go back to the previous field"),
+]
 
 TOUCH_KINDS = ("call", "meeting", "message", "email", "note")
 TOUCH_DIRECTIONS = (("out", "by you"), ("in", "by them"), ("mutual", "together"))
@@ -85,7 +102,7 @@ def titled(verb: str, name: str) -> Content:
     return Content.assemble((verb, "bold"), " ", (safe(name), "bold $accent"))
 
 
-class Dialog(ModalScreen[R | None], Generic[R]):
+class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
     """A centred form; subclasses compose the fields and build the result in ``result()``."""
 
     SCOPED_CSS = False
@@ -95,6 +112,12 @@ class Dialog(ModalScreen[R | None], Generic[R]):
         Binding("escape", "cancel", "Cancel", id="dialog.cancel",
                 tooltip="Close without saving"),
         Binding("ctrl+s", "save", "Save", id="dialog.save", tooltip="Save and close"),
+        *FIELD_KEYS,
+        Binding("enter", "enter", "Next/save", id="dialog.enter", show=False, priority=True,
+                tooltip="Next field (on a choice: pick it, then the next field); "
+                        "saves from the last one"),
+        Binding("space", "tick", "Tick", id="dialog.tick", show=False, priority=True,
+                tooltip="Tick or untick the box with the focus"),
     ]
 
     def __init__(self, title: Content) -> None:
@@ -116,6 +139,9 @@ class Dialog(ModalScreen[R | None], Generic[R]):
 
     def fields(self) -> ComposeResult:
         yield from ()
+
+    def picked(self, choices: RadioSet, name: str) -> None:
+        """A choice was made with the keys (or a click) in the radio group ``choices``."""
 
     def result(self) -> R:
         raise NotImplementedError
@@ -144,31 +170,65 @@ class Dialog(ModalScreen[R | None], Generic[R]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(Input))
-        if event.input is inputs[-1]:
-            self.action_save()
+    def action_tick(self) -> None:
+        # As the key comes: a Tab typed right after it must not take it to the next field.
+        if not isinstance(self.focused, Checkbox):
+            raise SkipAction()  # text, a choice or a button: the space is theirs
+        self.focused.toggle()
+
+    def action_enter(self) -> None:
+        field = self.focused
+        if isinstance(field, Input):
+            inputs = list(self.query(Input))
+            following = inputs[inputs.index(field) + 1:]
+        elif isinstance(field, Choices):
+            # Picked after the arrows already sent to it; the focus moves on at once.
+            field.call_later(field.pick)
+            fields = list(self.query("Input, Choices"))
+            following = fields[fields.index(field) + 1:]
+        elif isinstance(field, Checkbox):
+            following = []
         else:
-            inputs[inputs.index(event.input) + 1].focus()
+            raise SkipAction()  # a button or a list: Enter is theirs
+        if following:
+            self.set_focus(following[0])
+        else:
+            # Saved once the keys typed before Enter have reached the field.
+            field.call_later(self.action_save)
 
 
 class Choices(RadioSet):
-    """A radio set whose choice follows the arrow keys (no Space needed to pick)."""
+    """A radio set whose choice follows the arrow keys (no Space needed to pick). It takes the
+    arrows itself, not through bindings, so they reach it even when a Tab typed right after
+    them has already moved the focus on."""
 
-    def action_next_button(self) -> None:
-        super().action_next_button()
-        self._press()
-
-    def action_previous_button(self) -> None:
-        super().action_previous_button()
-        self._press()
+    def on_key(self, event: Key) -> None:
+        step = {"right": 1, "down": 1, "left": -1, "up": -1}.get(event.key)
+        if step is None and event.key != "space":
+            return
+        event.stop()
+        event.prevent_default()
+        if step == 1:
+            self.action_next_button()
+        elif step == -1:
+            self.action_previous_button()
+        self.pick()
 
     def on_focus(self) -> None:
         # Start the arrows from the choice already made, not from the first one.
         if self.pressed_index >= 0:
             self._selected = self.pressed_index
+
+    def pick(self) -> None:
+        """Choose the highlighted option now (not when a message comes back), and say so."""
+        if self._selected is None:
+            return
+        button = self._nodes[self._selected]
+        if isinstance(button, RadioButton) and button.name and button is not self.pressed_button:
+            self.choose(button.name)
+            # At once, not by a message: the next field's keys may already be on their way.
+            if isinstance(self.screen, Dialog):
+                self.screen.picked(self, button.name)
 
     def choose(self, name: str) -> None:
         """Make the button called ``name`` the chosen one, without a Changed message."""
@@ -178,13 +238,6 @@ class Choices(RadioSet):
                 if button.value:
                     self._pressed_button = button
                     self._selected = index
-
-    def _press(self) -> None:
-        # RadioSet moves to its first button when it mounts: that must not pick it.
-        if self.has_focus and self._selected is not None:
-            button = self._nodes[self._selected]
-            if isinstance(button, RadioButton) and not button.value:
-                button.value = True
 
 
 def _radio(name: str, options: list[tuple[str, str]], selected: str, *, id: str) -> ComposeResult:
@@ -228,10 +281,13 @@ class LogTouchDialog(Dialog[LogTouch]):
                           id="direction")
         yield from _field("Note", _input("what you talked about (optional)", "note"))
 
+    def picked(self, choices: RadioSet, name: str) -> None:
+        if choices.id == "kind":
+            self.query_one("#direction", Choices).choose(DEFAULT_DIRECTION.get(name, "out"))
+
     @on(RadioSet.Changed, "#kind")
-    def _kind_changed(self, event: RadioSet.Changed) -> None:
-        kind = event.pressed.name or "call"
-        self.query_one("#direction", Choices).choose(DEFAULT_DIRECTION.get(kind, "out"))
+    def _kind_clicked(self, event: RadioSet.Changed) -> None:
+        self.picked(event.radio_set, event.pressed.name or "call")
 
     def result(self) -> LogTouch:
         return LogTouch(_chosen(self, "kind"), _chosen(self, "direction"),
@@ -357,8 +413,9 @@ class DetailsDialog(Dialog[DetailsUpdate]):
             yield Static(Content("\n").join(
                 Content.assemble("• ", (safe(k), "bold"), ": ", safe(str(v)))
                 for k, v in self.details.items()), classes="dialog-list")
-        yield from _field("Detail", _input(
-            "family: two kids, Mia and Leo   (name: with nothing after forgets it)", "detail"))
+        yield from _field("Detail", _input("family: two kids, Mia and Leo", "detail"))
+        yield Static(Content("Write name: value; a name with nothing after the colon forgets "
+                             "it."), classes="dialog-list")
 
     def result(self) -> DetailsUpdate:
         from crb_tui.quantities import describe_birthday
@@ -408,7 +465,7 @@ class MergeDialog(Dialog[int]):
 
     @work(thread=True, exclusive=True, group="merge-look-up", exit_on_error=False)
     def _look_up(self, text: str) -> None:
-        from crb_tui.queries import merge_candidates
+        from crb_tui.store.queries import merge_candidates
 
         gateway = self.app.gateway  # type: ignore[attr-defined]
         found = gateway.run(lambda ctx: merge_candidates(ctx.store, text, self.person_id))
@@ -487,7 +544,7 @@ class CadenceDialog(Dialog[Cadence]):
         return Cadence(parse_days(text))
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(TypeAhead, ModalScreen[str | None]):
     """Pick one option with its key (or the arrows and Enter); Esc cancels."""
 
     SCOPED_CSS = False
@@ -495,6 +552,7 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without choosing"),
+        *FIELD_KEYS,
     ]
 
     def __init__(
@@ -600,7 +658,7 @@ class SnoozeDialog(ChoiceDialog):
             self.choose(event.value.strip())
 
 
-class CommitmentPicker(ModalScreen[int | None]):
+class CommitmentPicker(TypeAhead, ModalScreen[int | None]):
     """Which open commitment to close."""
 
     SCOPED_CSS = False

@@ -18,20 +18,23 @@ from crb_tui.tui.widgets.people_list import (
 
 
 class FilterBox(Input):
-    """The filter. With nothing typed yet, a digit the app binds (1-4: the screens) stays the
-    app's key, as Help says; once something is typed, digits are text (a phone number)."""
+    """The filter. With nothing typed yet, a character the app binds (1-4: the screens, ?: the
+    keys, q: quit) stays the app's key, as Help says ("Everywhere"); once something is typed,
+    they are text (a phone number, "Qu?")."""
 
-    def _leaves_to_app(self, character: str | None) -> bool:
-        return not self.value and character is not None and character.isdigit()
+    def _leaves_to_app(self, key: str, character: str | None) -> bool:
+        return (not self.value and character is not None and character.isprintable()
+                and key in self.app._bindings.key_to_bindings)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         # Textual leaves out of the binding chain any key the focused widget would consume.
-        if self._leaves_to_app(character):
+        if self._leaves_to_app(key, character):
             return False
         return super().check_consume_key(key, character)
 
     async def _on_key(self, event: events.Key) -> None:
-        if self._leaves_to_app(event.character) and await self.app._check_bindings(event.key):
+        if (self._leaves_to_app(event.key, event.character)
+                and await self.app._check_bindings(event.key)):
             # The binding ran (Textual would only look for it after the box took the key).
             event.stop()
             event.prevent_default()
@@ -142,6 +145,12 @@ class PeopleScreen(CrbScreen):
         # Every keystroke queries at once: the list cancels the query for the one before.
         if self._shown != (self.filter_text, self.sort):
             self._run()
+        if bool(event.value) != self._filter_typed:
+            # ? and q are the app's keys again (or text now): the footer says which.
+            self._filter_typed = bool(event.value)
+            self.refresh_bindings()
+
+    _filter_typed = False
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -12,6 +12,7 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from crb_tui.engine.review import arrival
 from crb_tui.tui import data
 from crb_tui.tui.display import TREND_ARROWS, ago, person_line, safe
 from crb_tui.tui.messages import Merged, PersonLoaded, Undone
@@ -95,6 +96,8 @@ class PersonScreen(ActingScreen):
     @work(thread=True, exit_on_error=False, group="person-load", exclusive=True)
     def _load(self) -> None:
         page = self.gateway.run(lambda ctx: data.person_page(ctx, self.person_id))
+        if page["detail"]["triage"]:
+            page["arrival"] = arrival(page["detail"]["source"])  # the review card's words
         self.post_message(PersonLoaded(self.person_id, page))
 
     def on_person_loaded(self, message: PersonLoaded) -> None:
@@ -109,7 +112,9 @@ class PersonScreen(ActingScreen):
         if detail["archived"]:
             flags.append(("archived (a brings back)", "$warning"))
         if detail["triage"]:
-            flags.append(("new from sync: give a tier (t) or archive (a)", "$warning"))
+            how = message.page.get("arrival") or "New person"
+            flags.append((f"{how[:1].lower()}{how[1:]}: give a tier (t) or archive (a)",
+                          "$warning"))
         if detail["snoozed_until"] and str(detail["snoozed_until"]) > today.isoformat():
             flags.append((f"snoozed until {detail['snoozed_until']}", "$foreground-muted"))
         cadence = detail["cadence_days"] or health.get("cadence_days")

@@ -15,7 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from crb_tui.app_context import AppContext
+from crb_tui.host.app_context import AppContext
 from crb_tui.tui import data
 from crb_tui.tui.display import ago, safe
 from crb_tui.tui.messages import SyncFinished, SyncOverviewLoaded, SyncProgress

@@ -9,7 +9,7 @@ from typing import Any
 from textual.content import Content
 
 from crb_tui.quantities import describe_birthday as birthday
-from crb_tui.queries import describe_meeting
+from crb_tui.store.queries import describe_meeting
 from crb_tui.tui.display import DIRECTION_LABELS, MUTED, ago, parse_day, safe, until
 
 
@@ -184,8 +184,10 @@ def explanation(data: dict[str, Any]) -> list[Content]:
     lines: list[Content] = []
     for gauge in EXPLAINED_GAUGES:
         parts = (data.get("explanation") or {}).get(gauge) or []
-        value = data.get(gauge) if gauge in ("warmth", "trust", "value", "health") else None
-        title = gauge.capitalize() + (f" {value}" if value is not None else "")
+        title = gauge.capitalize()
+        if gauge in ("warmth", "trust", "value", "health"):
+            value = data.get(gauge)
+            title += " ?" if value is None else f" {value}"  # "?": nothing known yet
         for n, part in enumerate(parts):
             points = part.get("value")
             added = (f" {points:+.1f}" if gauge == "trust" and isinstance(points, int | float)

@@ -7,13 +7,12 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-MODES = (("review", "1", "Review"), ("people", "2", "People"), ("dashboard", "3", "Dashboard"),
-         ("sync", "4", "Sync"))
+from crb_tui.tui.screen_list import SCREENS
 
 
 def tabs(current: str) -> Content:
     parts: list[Content] = [Content.styled(" CRB ", "bold $foreground on $primary")]
-    for mode, key, label in MODES:
+    for mode, key, label, _ in SCREENS:
         style = "bold reverse" if mode == current else ""
         parts.append(Content(" "))
         parts.append(

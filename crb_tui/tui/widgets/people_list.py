@@ -2,13 +2,13 @@
 (Textual's Line API) and pages them from SQL, so 100,000 people cost no more than 100.
 
 The first page of a sort comes from a query that walks the sort's index and stops there; then,
-on a worker thread, everyone's id in that order (:func:`crb_tui.queries.people_ids`, a newer
+on a worker thread, everyone's id in that order (:func:`crb_tui.store.queries.people_ids`, a newer
 keystroke cancels it, even mid-query). The rows of the pages on screen, and of a screen either
-side, come from a slice of those ids (:func:`crb_tui.queries.people_rows`), so a page deep in the
-list costs what the first one does. A row not loaded yet draws as a placeholder until its page
-arrives.
+side, come from a slice of those ids (:func:`crb_tui.store.queries.people_rows`), so a page
+deep in the list costs what the first one does. A row not loaded yet draws as a placeholder
+until its page arrives.
 
-Searching is done in memory (:class:`crb_tui.search.SearchIndex`, read in the background once
+Searching is done in memory (:class:`crb_tui.store.search.SearchIndex`, read in the background once
 the list is shown): a keystroke scans everyone's text, or only the matches of the search before
 when it narrows it, and a search typed before (backspacing over it) costs nothing. What is kept
 (each sort's order, the index) is read again once anything in the store has changed.
@@ -17,12 +17,10 @@ when it narrows it, and a search typed before (backspacing over it) costs nothin
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +39,10 @@ from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
 from crb_tui import clock
-from crb_tui.queries import count_people, list_people, people_ids, people_rows
-from crb_tui.search import SearchIndex
+from crb_tui.errors import QueryCancelled, StoreUnavailable
+from crb_tui.store import store_errors
+from crb_tui.store.queries import count_people, list_people, people_ids, people_rows
+from crb_tui.store.search import SearchIndex
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.display import (
     STAGE_SHORT,
@@ -64,8 +64,6 @@ CACHED_PAGES = 24
 WARM_AFTER = 0.3
 """Seconds after the list is shown before everyone's searchable text is read (in the
 background, yielding to the screen as it goes)."""
-CHECK_EVERY = 10_000
-"""SQLite steps between two checks that a query is still wanted."""
 
 SORT_LABELS = {
     "health": "health (weakest first)",
@@ -103,11 +101,17 @@ def layout(width: int) -> list[Column]:
 
 
 def header(width: int, sort: str) -> Content:
-    """The column titles, with the sort column marked."""
-    marks = {"health": "health", "last_touch": "last", "name": "name", "overdue": "cadence"}
+    """The column titles, the sort column marked ▲ for smallest first (weakest health, A to Z)
+    or ▼ for largest first (latest touch, most overdue)."""
+    marks = {"health": ("health", " ▲"), "last_touch": ("last", " ▼"), "name": ("name", " ▲"),
+             "overdue": ("cadence", " ▼")}
+    column, arrow = marks.get(sort, ("", ""))
     parts: list[Content] = []
     for col in layout(width):
-        title = col.title + (" ▲" if marks.get(sort) == col.key else "")
+        title = col.title
+        if col.key == column:
+            # The arrow must show: "Last touch ▼" is too wide for its column, "Last ▼" is not.
+            title = (title if len(title + arrow) <= col.width else title.split()[0]) + arrow
         text = fit(title, col.width) if not col.right else fit(title, col.width).rjust(col.width)
         parts.append(Content.styled(text, "bold"))
     return Content(" ").join(parts)
@@ -118,17 +122,6 @@ def page_rows(store: Any, ids: Sequence[int], page: int) -> list[dict[str, Any] 
     chunk = list(ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE])
     by_id = {row["id"]: row for row in people_rows(store, chunk)}
     return [by_id.get(i) for i in chunk]
-
-
-@contextmanager
-def interrupted_unless(conn: sqlite3.Connection, wanted: Callable[[], bool]) -> Iterator[None]:
-    """Stop the statement running on ``conn`` (``OperationalError``) once it is no longer
-    ``wanted``: a query for a keystroke the user has typed past."""
-    conn.set_progress_handler(lambda: 0 if wanted() else 1, CHECK_EVERY)
-    try:
-        yield
-    finally:
-        conn.set_progress_handler(None, 0)
 
 
 def row_segments(
@@ -232,7 +225,7 @@ class Kept:
 
     def index(self, store: Any, order: Sequence[int]) -> SearchIndex:
         if self.searchable is None:
-            self.searchable = SearchIndex.build(store.conn, order)
+            self.searchable = SearchIndex.read(store, order)
         else:
             self.searchable.reorder(order)
         return self.searchable
@@ -242,15 +235,16 @@ class Kept:
         def start(ctx: Any) -> tuple[Any, tuple[int, int] | None, Sequence[int] | None]:
             return ctx.store.reader(), self.token, self.orders.get(sort)
 
-        conn, token, order = gateway.run(start)
-        if conn is None or order is None:
+        reader, token, order = gateway.run(start)
+        if reader is None or order is None:
+            if reader is not None:
+                reader.close()
             return
         try:
-            index = SearchIndex.build(conn, order, pause=_yield)
-        except sqlite3.Error:
+            with reader, store_errors():
+                index = SearchIndex.read(reader, order, pause=_yield)
+        except StoreUnavailable:
             return  # a background nicety: the first search reads it instead
-        finally:
-            conn.close()
 
         def publish(ctx: Any) -> None:
             if self.searchable is None and token == self.token:
@@ -264,16 +258,16 @@ class Kept:
         def start(ctx: Any) -> tuple[Any, tuple[int, int]]:
             return ctx.store.reader(), ctx.store.change_token()
 
-        conn, token = gateway.run(start)
-        if conn is None:
+        reader, token = gateway.run(start)
+        if reader is None:
             return False
         try:
-            order = array("q", people_ids(_Reader(conn), sort=sort))
-            index = SearchIndex.build(conn, order, pause=_yield)
-        except sqlite3.Error:
+            with reader, store_errors():
+                order = array("q", people_ids(reader, sort=sort))
+                index = SearchIndex.read(reader, order, pause=_yield)
+        except StoreUnavailable:
             return False
         finally:
-            conn.close()
             self.refreshing = False
             self.refreshed_at = time.monotonic()
 
@@ -286,13 +280,6 @@ class Kept:
             return True
 
         return gateway.run(publish)
-
-
-class _Reader:
-    """A plain connection where the queries expect a store (``people_ids`` needs ``conn``)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
 
 
 class PeopleList(ScrollView, can_focus=True):
@@ -412,7 +399,7 @@ class PeopleList(ScrollView, can_focus=True):
 
         def fetch(ctx: Any) -> None:
             store = ctx.store
-            with interrupted_unless(store.conn, wanted):
+            with store.interruptible(wanted):
                 stale[0] = kept.check(store)
                 if not (looked or search or page or sort in kept.orders):
                     # A quick first look (count and first page) before everyone's id.
@@ -422,13 +409,13 @@ class PeopleList(ScrollView, can_focus=True):
             ids = kept.index(store, order).find(search) if search else order
             if not wanted():
                 return
-            with interrupted_unless(store.conn, wanted):
+            with store.interruptible(wanted):
                 rows = page_rows(store, ids, page)
             self.post_message(PeopleQueried(generation, len(ids), rows, ids=ids, page=page))
 
         try:
             self.gateway.run(fetch)
-        except sqlite3.OperationalError:
+        except (QueryCancelled, StoreUnavailable):
             if wanted():
                 raise
         if stale[0] and wanted():

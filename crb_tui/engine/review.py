@@ -2,12 +2,13 @@
 
 Built fresh each day from the store and the health cache. Each item has a kind, a reason in
 plain words, the suggested action and a priority. An item leaves the queue when something done
-today answers its reason (see :mod:`crb_tui.review_answers`); snoozed and archived people stay
-out until their date, except for the brief of a meeting today.
+today answers its reason (see :mod:`crb_tui.engine.review_answers`); snoozed and archived people
+stay out until their date, except for the brief of a meeting today.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import logging
@@ -15,10 +16,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from crb_tui import plugins
+from crb_tui import hooks
 from crb_tui.clock import happened_before
 from crb_tui.config import Config
-from crb_tui.review_answers import answered_today
+from crb_tui.engine.review_answers import answered_today
 from crb_tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -394,6 +395,10 @@ def collect_items(
 
     # 7. Anniversaries (birthdays) today or in the next 3 days.
     upcoming = {(today + dt.timedelta(days=d)).strftime("%m-%d"): d for d in range(4)}
+    for d in range(4):
+        day = today + dt.timedelta(days=d)
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            upcoming["02-29"] = d  # a 29 February birthday is kept on the 28th in other years
     for row in db.query(
         f"""select p.id as pid, p.name, p.birthday from people p
             where p.birthday is not null and {eligible}""",
@@ -497,12 +502,18 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
 def _source_kinds() -> tuple[set[str], set[str]]:
     """(names of file importers, names of sources that sync) among the registered sources."""
     try:
-        found = plugins.sources()
+        found = hooks.sources()
     except Exception:
-        log.warning("cannot list the sources for the review's words", exc_info=True)
+        log.debug("cannot list the sources for the review's words", exc_info=True)
         return set(), set()
     files = {name for name, source in found.items() if source.formats}
     return files, set(found) - files
+
+
+def arrival(source: str | None) -> str:
+    """How a new person arrived ("New from your vcard import"): the triage card's words, for
+    the person screen too."""
+    return _arrival(source, *_source_kinds())
 
 
 def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
@@ -565,7 +576,7 @@ def _plugin_items(
 ) -> list[ReviewItem]:
     """Every ``review_items`` plugin in its own try: one that raises, or returns items that
     are not usable, is reported once (naming it) and skipped; the others' items stand."""
-    impls = plugins.pm.hook.review_items.get_hookimpls()
+    impls = hooks.pm.hook.review_items.get_hookimpls()
     if not impls:
         return []
     names = {
@@ -575,7 +586,7 @@ def _plugin_items(
     }
     items: list[ReviewItem] = []
     for impl in impls:
-        plugin = plugins.pm.get_name(impl.plugin) or "plugin"
+        plugin = hooks.pm.get_name(impl.plugin) or "plugin"
         try:
             found = list(impl.function(store=store, today=today) or [])
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
@@ -622,6 +633,9 @@ def _plugin_item(raw: dict[str, Any], name: str) -> ReviewItem:
 
 
 def _warn(warnings: list[str] | None, message: str, exc: BaseException | None = None) -> None:
-    log.warning("%s", message, exc_info=exc)
-    if warnings is not None and message not in warnings:
+    # The traceback is for --debug; the user gets one line (from the caller, or the log).
+    log.debug("%s", message, exc_info=exc)
+    if warnings is None:
+        log.warning("%s", message)
+    elif message not in warnings:
         warnings.append(message)

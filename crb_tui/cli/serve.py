@@ -1,6 +1,6 @@
-"""``crb serve``: the app in a browser, through textual-serve (registered on the ``crb`` group by
-``crb_tui.cli``). Each browser tab runs its own ``crb`` process, on the database, config and
-plugins of the command that started the server."""
+"""``crb serve``: the app in a browser, through textual-serve (registered on the ``crb``
+group by ``crb_tui.cli.commands``). Each browser tab runs its own ``crb`` process, on the
+database, config and plugins of the command that started the server."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from crb_tui.app_context import AppContext
 from crb_tui.errors import CrbError
+from crb_tui.host.app_context import AppContext
 from crb_tui.text import plain
 
 DEFAULT_PORT = 8000

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crb_tui.errors import CrbError
-from crb_tui.export import is_export_document, restore_document
+from crb_tui.host.sync import SourceSummary
 from crb_tui.sources import ProgressCallback, Source
-from crb_tui.sync import SourceSummary
+from crb_tui.store.export import is_export_document, restore_document
 
 if TYPE_CHECKING:
-    from crb_tui.app_context import AppContext
+    from crb_tui.host.app_context import AppContext
 
 EXPORT = "crb-json"
 HEAD_BYTES = 64 * 1024

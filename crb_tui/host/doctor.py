@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from crb_tui import plugins
 from crb_tui.config import load_config, source_config
 from crb_tui.errors import CrbError
+from crb_tui.host import plugins
 
 if TYPE_CHECKING:
-    from crb_tui.app_context import AppContext
+    from crb_tui.host.app_context import AppContext
 
 
 def _check(name: str, ok: bool, detail: str) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from typing import Any
 from crb_tui import limits
 from crb_tui import records as r
 from crb_tui.errors import CrbError, NotFound
-from crb_tui.store import Store, iso, now_utc
+from crb_tui.identity import normalise_email
+from crb_tui.store import Store, escape_like, iso, now_utc
 
 DEFAULT_DIRECTION = {
     "call": "mutual",
@@ -21,6 +22,11 @@ DEFAULT_DIRECTION = {
     "note": "out",
     "connection": "mutual",
 }
+
+
+def a_touch(kind: str) -> str:
+    """A touch's kind with its article, for messages: "a call", "an email"."""
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
 
 def _history(
@@ -92,7 +98,8 @@ def log_touch(
 
 
 def add_note(
-    store: Store, person_id: int, text: str, *, today: dt.date, their_words: bool = False
+    store: Store, person_id: int, text: str, *, today: dt.date, their_words: bool = False,
+    item_kind: str | None = None,
 ) -> int:
     if not text.strip():
         raise CrbError("a note needs some text")
@@ -103,7 +110,7 @@ def add_note(
             "values (?, ?, ?, ?, 'manual')",
             [person_id, iso(now_utc()), text, int(their_words)],
         )
-        _history(store, person_id, "note", {"their_words": their_words}, today)
+        _history(store, person_id, "note", {"their_words": their_words}, today, item_kind)
     return int(cur.lastrowid or 0)
 
 
@@ -254,9 +261,11 @@ def set_tier(
 def set_cadence(
     store: Store, person_id: int, days: int | None, *, today: dt.date, item_kind: str | None = None
 ) -> None:
+    changes: dict[str, object] = {"cadence_days": None}
     if days is not None:
-        days = limits.cadence_days(days)
-    _update_person(store, person_id, {"cadence_days": days}, "cadence", today, item_kind)
+        # Choosing how often to be in touch keeps someone new: they leave triage.
+        changes = {"cadence_days": limits.cadence_days(days), "triage": 0}
+    _update_person(store, person_id, changes, "cadence", today, item_kind)
 
 
 def archive(
@@ -341,16 +350,61 @@ def ignore_person(
     try:
         with store.transaction():
             _live_person(store, person_id)
-            emails = [row[0] for row in store.db.execute(
-                "select value from identities where person_id = ? and kind = 'email' order by id",
-                [person_id],
-            )]
+            emails = person_emails(store, person_id)
             added = [ignore_identity(store, "email", email) for email in emails]
             archive(store, person_id, today=today, item_kind=item_kind)
     except BaseException:
         store.reload_ignored()  # the addresses blocked in memory were not stored after all
         raise
     return [row_id for row_id in added if row_id is not None]
+
+
+def person_emails(store: Store, person_id: int) -> list[str]:
+    """``person_id``'s e-mail addresses, oldest first."""
+    return [row[0] for row in store.conn.execute(
+        "select value from identities where person_id = ? and kind = 'email' order by id",
+        [person_id],
+    )]
+
+
+def people_at_domain(store: Store, domain: str) -> list[int]:
+    """Everyone with an e-mail address at ``domain`` (exactly: ``_`` and ``%`` in it match only
+    themselves)."""
+    return [row[0] for row in store.conn.execute(
+        "select distinct person_id from identities where kind = 'email' "
+        "and value like ? escape '\\' and person_id is not null order by person_id",
+        ["%@" + escape_like(domain.lower())],
+    )]
+
+
+def ignore(store: Store, target: str, *, today: dt.date) -> tuple[list[tuple[str, str]], list[int]]:
+    """``crb ignore``: never make a person of an address, of an ``@domain``'s addresses, or of
+    any of a person's addresses (``target`` names them), and archive whoever they belong to.
+    What is now ignored, as ``(kind, value)``, and the ids of the people archived."""
+    domain = target[1:].lower() if target.startswith("@") and "." in target else None
+    email = normalise_email(target) if domain is None else None
+    if domain is None and email is None:
+        person_id = store.resolve_person(target)
+        entries = [("email", e) for e in person_emails(store, person_id)]
+        ignore_person(store, person_id, today=today)
+        return entries, [person_id]
+    try:
+        with store.transaction():
+            if domain is not None:
+                entries, archived = [("domain", domain)], people_at_domain(store, domain)
+            else:
+                assert email is not None
+                row = store.find_identity("email", email)
+                entries = [("email", email)]
+                archived = [row["person_id"]] if row and row["person_id"] is not None else []
+            for kind, value in entries:
+                ignore_identity(store, kind, value)
+            for person_id in archived:
+                archive(store, person_id, today=today)
+    except BaseException:
+        store.reload_ignored()  # the addresses blocked in memory were not stored after all
+        raise
+    return entries, archived
 
 
 def _update_person(

@@ -356,7 +356,15 @@ def bulk_reason(headers: MailHeaders) -> str | None:
     auto = (headers.get("auto-submitted") or "").split(";", 1)[0].strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto[:40]}"
+    # Older list software (majordomo, listserv) marks nothing but its own Sender:
+    # owner-list@..., list-owner@..., list-request@... or list-bounces@...
+    for _, address in getaddresses([headers.get("sender") or ""]):
+        if _LIST_SENDER.match(address.split("@", 1)[0]):
+            return "Sender: a mailing list"
     return None
+
+
+_LIST_SENDER = re.compile(r"^(owner-.+|.+-(owner|request|bounces?))$", re.IGNORECASE)
 
 
 # -- dates --------------------------------------------------------------------------------

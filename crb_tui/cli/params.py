@@ -28,13 +28,18 @@ class WholeNumber(click.ParamType):
 
 
 class CadenceDays(click.ParamType):
-    """Days as people write them: ``14``, ``14d``, ``2w``, ``3m``, ``1y``."""
+    """Days as people write them: ``14``, ``14d``, ``2w``, ``3m``, ``1y``; ``default`` for none
+    of the person's own (the tier's cadence applies)."""
 
     name = "days"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | None:
         from crb_tui.quantities import parse_days
 
+        if value is None or str(value).strip().lower() in ("default", "auto", "tier"):
+            return None
         try:
             return value if isinstance(value, int) else parse_days(value)
         except CrbError as exc:

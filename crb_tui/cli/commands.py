@@ -13,14 +13,16 @@ from typing import Any
 
 import click
 
-from crb_tui import __version__, actions, params, plugins
-from crb_tui.app_context import AppContext
+from crb_tui import __version__
+from crb_tui.cli import params
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.files import check_target, replace_private
+from crb_tui.host import plugins
+from crb_tui.host.app_context import AppContext
+from crb_tui.store import actions
 from crb_tui.text import json_text, plain, shorten
-
-SCREENS = ("review", "dashboard", "people")
+from crb_tui.tui.screen_list import NAMES as SCREEN_NAMES
 
 
 def emit_json(data: Any) -> None:
@@ -139,7 +141,7 @@ def _app_from(params: dict[str, Any]) -> AppContext:
     help="Config file (env CRB_CONFIG).",
 )
 @click.option("--demo", is_flag=True, help="Use the separate demo database (created on first use).")
-@click.option("--screen", type=click.Choice(SCREENS), default=None, help="Screen to open on.")
+@click.option("--screen", type=click.Choice(SCREEN_NAMES), default=None, help="Screen to open on.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 @click.version_option(__version__, prog_name="crb")
 @click.pass_context
@@ -157,6 +159,8 @@ def cli(
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         _open_app(ctx.obj, screen)
+    elif ctx.obj.demo and ctx.invoked_subcommand not in ("demo", "config", "serve"):
+        ctx.obj.ensure_demo()  # `crb --demo review` shows the demo, as the app does
 
 
 def _open_app(app: AppContext, screen: str | None) -> None:
@@ -265,7 +269,7 @@ def import_(
     Exit status: 0 when everything was read, 3 when anything was rejected or nothing was found
     to import, 1 when a source failed, 130 after Ctrl-C (what the summary counts is stored).
     """
-    from crb_tui.importing import import_paths
+    from crb_tui.host.importing import import_paths
 
     app = _ctx()
     if rejects is not None:
@@ -407,7 +411,7 @@ def people(
     search: str | None, sort: str, limit: int | None, include_archived: bool, as_json: bool
 ) -> None:
     """List people."""
-    from crb_tui.queries import list_people
+    from crb_tui.store.queries import list_people
 
     app = _ctx()
     rows = list_people(
@@ -421,13 +425,17 @@ def people(
         return
     for row in rows:
         health = "-" if row["health"] is None else f"{row['health']:>3}"
+        # Value unknown (nothing known about value yet) is "?", never 0: docs/health.md
+        value = "-" if row["health"] is None else (
+            "?" if row["value"] is None else str(row["value"]))
         stage = row["stage"] or ""
         org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
         last = (row["last_touch"] or "")[:10]
         flag = " [new]" if row["triage"] else ""
         click.echo(plain(
             f"{row['id']:>6}  {row['name']}{org}{flag}  "
-            f"health {health}  {stage}  {row['tier']}  last {last or 'never'}", one_line=True
+            f"health {health}  value {value}  {stage}  {row['tier']}  last {last or 'never'}",
+            one_line=True,
         ))
 
 
@@ -436,8 +444,8 @@ def people(
 @click.option("--json", "as_json", is_flag=True)
 def show(person: str, as_json: bool) -> None:
     """Show one person: gauges with their explanation, timeline, goals, commitments."""
-    from crb_tui import health
-    from crb_tui.queries import describe_meeting, person_detail
+    from crb_tui.engine import health
+    from crb_tui.store.queries import describe_meeting, person_detail
 
     app = _ctx()
     pid = app.store.resolve_person(person)
@@ -523,9 +531,8 @@ def log(
         app.store, pid, kind=kind, direction=direction, at=at, note=note, today=app.today()
     )
     _after_action(app, pid)
-    _done(
-        as_json, {"interaction_id": iid, "person_id": pid}, f"Logged {kind} with {_name(app, pid)}."
-    )
+    _done(as_json, {"interaction_id": iid, "person_id": pid},
+          f"Logged {actions.a_touch(kind)} with {_name(app, pid)}.")
 
 
 @cli.command()
@@ -560,7 +567,8 @@ def promise(person: str, text: str, due: str, theirs: bool, as_json: bool) -> No
     _done(
         as_json,
         {"commitment_id": cid, "person_id": pid, "due": due_date.isoformat()},
-        f"Commitment #{cid} to {_name(app, pid)}, due {due_date}.",
+        (f"Commitment #{cid} from {_name(app, pid)} (theirs), due {due_date}." if theirs
+         else f"Commitment #{cid} to {_name(app, pid)}, due {due_date}."),
     )
 
 
@@ -666,17 +674,17 @@ def tier(person: str, tier_name: str, as_json: bool) -> None:
 @click.argument("person")
 @click.argument("days", type=params.CADENCE_DAYS)
 @click.option("--json", "as_json", is_flag=True)
-def cadence(person: str, days: int, as_json: bool) -> None:
-    """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y."""
+def cadence(person: str, days: int | None, as_json: bool) -> None:
+    """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y; `default` for their
+    tier's cadence again."""
     app = _ctx()
     pid = app.store.resolve_person(person)
     actions.set_cadence(app.store, pid, days, today=app.today())
     _after_action(app, pid)
-    _done(
-        as_json,
-        {"person_id": pid, "cadence_days": days},
-        f"Cadence for {_name(app, pid)}: every {days} days.",
-    )
+    said = (f"every {days} days" if days is not None
+            else "their tier's again (no cadence of their own)")
+    _done(as_json, {"person_id": pid, "cadence_days": days},
+          f"Cadence for {_name(app, pid)}: {said}.")
 
 
 @cli.command()
@@ -703,47 +711,8 @@ def ignore(target: str, as_json: bool) -> None:
 
     A person it matches is archived; later imports and syncs skip the address as "blocklist".
     """
-    from crb_tui.identity import normalise_email
-
     app = _ctx()
-    store = app.store
-    today = app.today()
-    archived: list[int] = []
-    person: int | None = None
-    if target.startswith("@") and "." in target:
-        entries = [("domain", target[1:].lower())]
-        for row in store.db.query(
-            "select distinct person_id from identities where kind = 'email' and value like ? "
-            "and person_id is not null",
-            ["%@" + target[1:].lower()],
-        ):
-            archived.append(row["person_id"])
-    else:
-        email = normalise_email(target)
-        pid = store.resolve_person(target) if email is None else None
-        if email is not None:
-            entries = [("email", email)]
-            row = store.find_identity("email", email)
-            if row and row["person_id"] is not None:
-                archived.append(row["person_id"])
-        else:
-            assert pid is not None
-            entries = [
-                ("email", r["value"])
-                for r in store.db.query(
-                    "select value from identities where person_id = ? and kind = 'email'", [pid]
-                )
-            ]
-            person = pid
-            archived.append(pid)
-    if person is not None:
-        actions.ignore_person(store, person, today=today)
-    else:
-        with store.transaction():
-            for kind, value in entries:
-                actions.ignore_identity(store, kind, value)
-            for person_id in archived:
-                actions.archive(store, person_id, today=today)
+    entries, archived = actions.ignore(app.store, target, today=app.today())
     names = ", ".join(v if k == "email" else "@" + v for k, v in entries) or "nothing"
     _done(
         as_json,
@@ -789,8 +758,8 @@ def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
         result = merge_people(app.store, keep, other)
         app.recompute([keep])
         message = (
-            f"Merged {plain(result['merged']['name'])} into {plain(result['kept']['name'])} "
-            f"(undo with `crb merge --undo`)."
+            f"Merged {plain(result['merged']['name'])} (id {other}) into "
+            f"{plain(result['kept']['name'])} (id {keep}) (undo with `crb merge --undo`)."
         )
     _done(as_json, result, message)
 
@@ -811,7 +780,7 @@ def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
 )
 def export(fmt: str, output: Path | None) -> None:
     """Export everything: JSON is lossless (import it into an empty database); CSV lists people."""
-    from crb_tui.export import write_json_export, write_people_csv
+    from crb_tui.store.export import write_json_export, write_people_csv
 
     app = _ctx()
     if output is None:
@@ -840,7 +809,7 @@ def _is_terminal(stream: Any) -> bool:
 @click.option("--json", "as_json", is_flag=True)
 def backup(path: Path, as_json: bool) -> None:
     """Copy the live database to PATH (SQLite online backup)."""
-    from crb_tui.export import backup as do_backup
+    from crb_tui.store.export import backup as do_backup
 
     app = _ctx()
     target = do_backup(app.store, path)
@@ -898,7 +867,7 @@ def config_path_cmd() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def doctor(as_json: bool) -> None:
     """Check the database, config, plugins and permissions, and say what is wrong."""
-    from crb_tui.doctor import run_checks
+    from crb_tui.host.doctor import run_checks
 
     checks = run_checks(_ctx())
     if as_json:
@@ -928,11 +897,20 @@ def review(date_text: str | None, limit: int | None, as_json: bool) -> None:
 def _print_review(
     app: AppContext, *, today: dt.date | None, limit: int | None, as_json: bool = False
 ) -> None:
-    from crb_tui.review import build_review
+    from crb_tui.engine.review import build_review
 
     day = today or app.today()
     warnings: list[str] = []
-    items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
+    if day == app.today():
+        items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
+    else:
+        # Another day's review needs that day's scores: computed in a transaction that is
+        # rolled back, so what is stored stays today's.
+        from crb_tui.engine.health import compute_all
+
+        with app.store.trial():
+            compute_all(app.store, app.config, day)
+            items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
     for warning in warnings:
         click.echo(f"warning: {plain(warning, one_line=True)}", err=True)
     if as_json:
@@ -965,8 +943,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _register_details() -> None:
-    from crb_tui.cli_details import COMMANDS
-    from crb_tui.serve import serve
+    from crb_tui.cli.details import COMMANDS
+    from crb_tui.cli.serve import serve
 
     for command in (*COMMANDS, serve):
         cli.add_command(command)

@@ -11,15 +11,10 @@ from typing import Any
 
 import pluggy
 
-from crb_tui import hookspecs
 from crb_tui.errors import CrbError
-from crb_tui.sources import Source
+from crb_tui.hooks import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP, pm, sources
 
-ENTRY_POINT_GROUP = "crb_tui"
-BUILTIN_DISTRIBUTION = "crb-tui"
-
-pm = pluggy.PluginManager("crb_tui")
-pm.add_hookspecs(hookspecs)
+__all__ = ["describe", "load", "pm", "sources"]
 
 _loaded_entry_points = False
 _loaded_dirs: set[Path] = set()
@@ -104,20 +99,6 @@ def load(plugins_dir: Path | None = None) -> pluggy.PluginManager:
     load_entry_points()
     load_plugins_dir(plugins_dir)
     return pm
-
-
-def sources() -> dict[str, Source]:
-    """Every registered source by name (the first plugin to register a name wins)."""
-    found: dict[str, Source] = {}
-    for impl in pm.hook.register_sources.get_hookimpls():
-        plugin_name = pm.get_name(impl.plugin) or ""
-
-        def register(source: Source, _plugin: str = plugin_name) -> None:
-            source.plugin = _plugin
-            found.setdefault(source.name, source)
-
-        impl.function(register=register)
-    return found
 
 
 def commands() -> list[Any]:

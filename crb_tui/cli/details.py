@@ -1,18 +1,18 @@
 """``crb birthday``, ``crb detail`` and ``crb stage``: what the app's Details and Stage keys do,
-from the command line (registered on the ``crb`` group by ``crb_tui.cli``)."""
+from the command line (registered on the ``crb`` group by ``crb_tui.cli.commands``)."""
 
 from __future__ import annotations
 
 import click
 
-from crb_tui import actions
 from crb_tui.quantities import describe_birthday as shown
 from crb_tui.records import STAGES
+from crb_tui.store import actions
 from crb_tui.text import plain
 
 
 def _cli():  # type: ignore[no-untyped-def]
-    from crb_tui import cli
+    from crb_tui.cli import commands as cli
 
     return cli
 

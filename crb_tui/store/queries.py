@@ -10,8 +10,8 @@ from typing import Any
 
 from crb_tui.clock import happened_before
 from crb_tui.errors import CrbError
-from crb_tui.search import matching, terms
-from crb_tui.store import Store, iso
+from crb_tui.store import Store, escape_like, iso
+from crb_tui.store.search import matching, terms
 
 SORTS = {
     # Each order is an index walk (migration m005), ties broken by the index's next column.
@@ -70,11 +70,7 @@ def _search_clause(search: str | None) -> tuple[str, list[Any]]:
     if not search or not search.strip():
         return "", []
     match = fts_query(search)
-    like = (
-        "%"
-        + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        + "%"
-    )
+    like = "%" + escape_like(search.strip().lower()) + "%"
     parts = ["p.id in (select person_id from identities where value like ? escape '\\')"]
     params: list[Any] = [like]
     if match:
@@ -98,7 +94,7 @@ def list_people(
     include_archived: bool = False,
 ) -> list[dict[str, Any]]:
     """The people list's rows: everyone listed (or matching ``search``, see
-    :mod:`crb_tui.search`) in ``sort`` order, ``limit`` of them from ``offset``."""
+    :mod:`crb_tui.store.search`) in ``sort`` order, ``limit`` of them from ``offset``."""
     if sort not in SORTS:
         raise CrbError(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
     if search and terms(search):
@@ -267,6 +263,7 @@ def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> 
         "stage_override": person["stage_override"],
         "archived": bool(person["archived"]),
         "triage": bool(person["triage"]),
+        "source": person["source"],
         "snoozed_until": person["snoozed_until"],
         "birthday": person["birthday"],
         "merged_into": person["merged_into"],
@@ -318,4 +315,94 @@ def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> 
                 [person_id],
             )
         ],
+    }
+
+
+# -- the dashboard ----------------------------------------------------------------------------
+
+_LIVE = "p.merged_into is null and p.archived = 0"
+
+
+def has_people(store: Store) -> bool:
+    """Whether the store holds anyone at all (archived and merged people count)."""
+    return store.conn.execute("select 1 from people limit 1").fetchone() is not None
+
+
+def scored_health(store: Store, person_id: int) -> dict[str, Any] | None:
+    """``person_id``'s row of the ``health`` table, once it has been scored (else ``None``)."""
+    rows = store.rows(
+        "select * from health where person_id = ? and computed_on is not null", [person_id])
+    return rows[0] if rows else None
+
+
+def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any]:
+    """Everything the dashboard shows on ``today``: live people (not archived, merged or in
+    triage) by trend and by stage, key people gone cold, open commitments due within a week,
+    one-sided relationships, interactions a week over the last ``weeks`` weeks (oldest first),
+    customers and how many of them are in touch, the people listed (as People counts them:
+    not archived or merged), how many of them are new (in triage, so in no trend or stage
+    yet) and the touches stored."""
+    db = store.conn
+    live = f"{_LIVE} and p.triage = 0"
+    trends = dict(db.execute(
+        f"select coalesce(h.trend, 'unknown'), count(*) from people p "
+        f"left join health h on h.person_id = p.id where {live} group by 1"
+    ).fetchall())
+    stages = dict(db.execute(
+        f"select coalesce(p.stage_override, h.stage, 'contact'), count(*) from people p "
+        f"left join health h on h.person_id = p.id where {live} group by 1"
+    ).fetchall())
+    cold = store.rows(
+        f"""select p.id, p.name, h.last_touch, h.overdue, h.cadence_days, h.health, h.trend
+            from people p join health h on h.person_id = p.id
+            where p.tier = 'key' and {live} and (h.overdue > 0 or h.trend = 'fading')
+            order by h.overdue desc, p.name limit 10"""
+    )
+    week_end = (today + dt.timedelta(days=7)).isoformat()
+    due = store.rows(
+        f"""select c.id, c.text, c.due, c.direction, p.id as person_id, p.name
+            from commitments c join people p on p.id = c.person_id
+            where c.status = 'open' and c.due <= ? and {_LIVE}
+            order by c.due, p.name limit 12""",
+        [week_end],
+    )
+    one_sided = store.rows(
+        f"""select p.id, p.name, h.trust, h.value, h.health from health h
+            join people p on p.id = h.person_id
+            where h.one_sided = 1 and {live} order by h.health, p.name limit 10"""
+    )
+    start = today - dt.timedelta(days=7 * weeks - 1)
+    activity = [0] * weeks
+    for ago, count in db.execute(
+        "select cast((julianday(?) - julianday(substr(at, 1, 10))) / 7 as integer), count(*) "
+        "from interactions where at >= ? and at < ? and person_id is not null group by 1",
+        [today.isoformat(), start.isoformat(), happened_before(today).isoformat()],
+    ):
+        if 0 <= ago < weeks:
+            activity[weeks - 1 - ago] = count
+    customers, kept = db.execute(
+        f"""select count(*), coalesce(sum(coalesce(h.overdue, 1) <= 0), 0) from people p
+            left join health h on h.person_id = p.id
+            where {_LIVE} and p.id in (select person_id from value_moments where kind = 'deal')"""
+    ).fetchone()
+    counts = store.counts()
+    key_people = db.execute(f"select count(*) from people p where p.tier = 'key' and {live}"
+                            ).fetchone()[0]
+    listed, new = db.execute(
+        f"select count(*), coalesce(sum(p.triage), 0) from people p where {_LIVE}").fetchone()
+    return {
+        "key_people": key_people,
+        "today": today,
+        "trends": trends,
+        "stages": stages,
+        "cold": cold,
+        "due": due,
+        "one_sided": one_sided,
+        "activity": activity,
+        "activity_start": start,
+        "customers": customers,
+        "customers_in_touch": kept,
+        "people": listed,
+        "new_people": new,
+        "interactions": counts["interactions"],
     }

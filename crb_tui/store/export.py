@@ -10,27 +10,14 @@ from typing import Any
 
 from crb_tui.errors import CrbError
 from crb_tui.files import create_private
-from crb_tui.store import Store
+from crb_tui.store import Store, tables
 from crb_tui.text import json_text, plain
 
 EXPORT_FORMAT = "crb-export"
 EXPORT_VERSION = 1
 
 # Tables that hold what the user has; derived ones (FTS, the health cache) are rebuilt.
-EXPORTED_TABLES = (
-    "organizations",
-    "people",
-    "identities",
-    "interactions",
-    "commitments",
-    "value_moments",
-    "goals",
-    "notes",
-    "ignored",
-    "merges",
-    "review_history",
-    "sync_state",
-)
+EXPORTED_TABLES = tables.EXPORTED
 
 
 def _columns(store: Store, table: str) -> list[str]:

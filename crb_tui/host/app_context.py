@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crb_tui import clock, plugins
+from crb_tui import clock
 from crb_tui.config import (
     Config,
     default_config_path,
@@ -20,6 +20,7 @@ from crb_tui.config import (
     load_config,
 )
 from crb_tui.errors import CrbError
+from crb_tui.host import plugins
 from crb_tui.identity import NoiseRules
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import Store
@@ -85,8 +86,8 @@ class AppContext:
         """Make every stored score as of today (nothing to do when it already is): the first
         command of a new day, cron's ``crb sync`` included, brings them up to date, and a
         meeting that has started since a score was computed brings that one up to date."""
-        from crb_tui import health
-        from crb_tui.queries import meetings_started_since_scored
+        from crb_tui.engine import health
+        from crb_tui.store.queries import meetings_started_since_scored
 
         today = self.today()
         done = health.bring_up_to_date(self.store, self.config, today)
@@ -97,7 +98,7 @@ class AppContext:
 
     def stale_scores(self) -> int:
         """How many people's stored scores are not as of today."""
-        from crb_tui import health
+        from crb_tui.engine import health
 
         return len(health.stale_people(self.store, self.today())[1])
 
@@ -138,7 +139,7 @@ class AppContext:
         sources: dict[str, Source] | None = None,
         options: dict[str, Any] | None = None,
     ) -> list[Any]:
-        from crb_tui.sync import run_sync
+        from crb_tui.host.sync import run_sync
 
         found = sources if sources is not None else self.sources()
         if names is None and sources is None:
@@ -159,7 +160,7 @@ class AppContext:
 
     def recompute(self, person_ids: Iterable[int] | None = None) -> int:
         """Refresh the health cache (all people, or just these after a change)."""
-        from crb_tui import health
+        from crb_tui.engine import health
 
         ids = None if person_ids is None else sorted(set(person_ids))
         return health.compute_all(self.store, self.config, self.today(), ids)
@@ -168,7 +169,7 @@ class AppContext:
         self, *, people: int = 60, seed: int = 7, replace: bool = False,
         show_progress: bool = False,
     ) -> dict[str, int]:
-        from crb_tui import demo
+        from crb_tui.store import demo
 
         progress = _demo_progress if show_progress and sys.stderr.isatty() else None
         counts = demo.generate(

@@ -17,7 +17,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crb_tui.store import Store
@@ -140,6 +140,12 @@ class SearchIndex:
         index = cls(ids, texts)
         index.reorder(order)
         return index
+
+    @classmethod
+    def read(cls, store: Any, order: Sequence[int], *,
+             pause: Callable[[], None] | None = None) -> SearchIndex:
+        """:meth:`build` from a ``Store`` or a :class:`~crb_tui.store.Reader` of one."""
+        return cls.build(store.conn, order, pause=pause)
 
     def __len__(self) -> int:
         return len(self.order)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from crb_tui import records as r
-from crb_tui.capture import library_output
 from crb_tui.config import Config, resolve_secret, source_config
 from crb_tui.errors import CrbError
+from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.store import Store, WriteResult
 from crb_tui.store.locking import run_lock

@@ -475,21 +475,20 @@ def _allocate(n: int, shares: dict[str, float], rng: random.Random) -> list[str]
 
 
 class _Person:
-    __slots__ = (
-        "pid",
-        "name",
-        "given",
-        "org",
-        "tier",
-        "arch",
-        "cadence",
-        "email_id",
-        "phone_id",
-        "url_id",
-        "events",
-        "start",
-        "end",
-    )
+    __slots__ = ("pid", "name", "given", "org", "tier", "arch", "cadence", "email_id",
+                 "phone_id", "url_id", "events", "start", "end")
+    pid: int
+    name: str
+    given: str
+    org: tuple[Any, ...] | None
+    tier: str
+    arch: str
+    cadence: int
+    email_id: int
+    phone_id: int | None
+    url_id: int | None
+    start: int
+    end: int
 
     def __init__(self) -> None:
         self.events: list[tuple[Any, ...]] = []

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crb_tui.config import Config, HealthConfig
+from crb_tui.engine import health_value
 from crb_tui.errors import CrbError
 from crb_tui.records import INTERACTION_KINDS, STAGES, TIERS
 from crb_tui.store import Store
@@ -58,7 +59,8 @@ class Health:
     person_id: int
     warmth: int
     trust: int
-    value: int
+    value: int | None
+    """None when nothing is known about value (docs/health.md)."""
     health: int
     trend: str
     health_past: int
@@ -122,13 +124,20 @@ _TOUCHES = """
     when 'message' then case i.direction when 'in' then 1 when 'out' then 1048576
       else 1099511627776 end
     when 'meeting' then 1099511627776 when 'call' then 1099511627776
-    else 0 end) {f} as packed,
-  sum({points} * exp(:lam * (julianday(i.at) - :cjd))) filter (where {w}i.kind in ({kinds})) as tog
+    else 0 end) {f} as packed{exchange}
 """
 """Per person: the last touch of any kind; when they last spoke to you (a message from them, or
 time together: a meeting, a call, a message marked mutual) and when you last spoke to them
-(likewise); the packed counts; the decayed points of time together (anchored at the end of
-today). Notes and connections are touches, never conversation."""
+(likewise); the packed counts; for each kind of ``exchange_points``, the weeks (of the last
+``EXCHANGE_WEEKS``, as bit masks) with a message from them and with one from you. Notes and
+connections are touches, never conversation."""
+
+_EXCHANGE = """,
+  sum(distinct 1 << {week}) filter (where {w}i.kind = :xk{n} and i.direction <> 'out'
+    and i.at >= :xlo) as xi{n},
+  sum(distinct 1 << {week}) filter (where {w}i.kind = :xk{n} and i.direction <> 'in'
+    and i.at >= :xlo) as xo{n}"""
+"""The two week masks of exchange kind ``n`` (sum of distinct powers of two: a bitwise or)."""
 
 # The formulas, one per line, for one day ``{x}`` (``n`` today, ``p`` the trend window's start).
 # ``{name}`` inlines another formula, so SQLite evaluates each where it is needed, with no layer
@@ -165,12 +174,15 @@ _FORMULAS: dict[str, str] = {
     "trust0": """case when cad > 0
         then :k_commit * {commit} + :k_cons * {cons} + :k_recip * {recip}
         else :j_commit * {commit} + :j_recip * {recip} end""",
-    # Value: decayed points of value moments and time together, saturating.
-    "value0": "100.0 * (1.0 - exp(-(tog_{x} + mom_{x}) / :scale))",
+    # Value: decayed points of value moments, time together (series with diminishing returns)
+    # and weeks in which both wrote (capped), saturating; unknown with no evidence at all.
+    "points": "tog_{x} + mom_{x} + exch_{x}",
+    "value0": "100.0 * (1.0 - exp(-({points}) / :scale))",
+    "known": "({points}) > 0.0 or sig_v <> 0.0",
     # The gauges, with plugin signals, kept within 0-100.
     "warmth": "max(0.0, min(100.0, {warmth0} + sig_w))",
     "trust": "max(0.0, min(100.0, {trust0} + sig_t))",
-    "value": "max(0.0, min(100.0, {value0} + sig_v))",
+    "value": "case when {known} then max(0.0, min(100.0, {value0} + sig_v)) end",
     # Stage looks at how long you have known each other.
     "span": """coalesce(
         julianday(substr(last_{x}, 1, 10)) - julianday(substr(first_{x}, 1, 10)), 0)""",
@@ -183,7 +195,7 @@ _EXPLAINED = tuple(
     for x in ("n", "p")
     for name in (
         "days", "warmth0", "promises", "commit", "hitmask", "since", "windows", "cons", "in",
-        "out", "mut", "recip", "tc", "ts", "tr", "trust0", "value0",
+        "out", "mut", "recip", "tc", "ts", "tr", "trust0", "points", "value0",
     )
 )
 """The intermediate numbers explain reads (the same formulas, evaluated for one person)."""
@@ -215,10 +227,11 @@ def _columns(names: Iterable[str]) -> str:
 
 
 _TEMP = {
-    "old": "last text, heard text, spoke text, packed integer, tog real",
-    "new": "last text, heard text, spoke text, packed integer, tog real, mask integer, "
+    "old": "last text, heard text, spoke text, packed integer{exchange}",
+    "new": "last text, heard text, spoke text, packed integer{exchange}, mask integer, "
     "hits_n integer, hits_p integer",
     "val": "old real, new real",
+    "ser": "tog_n real, tog_p real",
     "com": "kept_n integer, late_n integer, broken_n integer, over_n integer, kept_p integer, "
     "late_p integer, broken_p integer, over_p integer",
 }
@@ -231,21 +244,29 @@ def _popcount(mask: str, bits: int) -> str:
 
 
 def _aggregates(
-    whole: bool, windows: int, together: str, together_kinds: str, moments: str
+    whole: bool, windows: int, together: str, together_kinds: str, moments: str, exchanges: int,
+    indexed: bool,
 ) -> dict[str, str]:
     """The aggregate queries, each filling one of the ``_TEMP`` tables."""
     # The whole store reads the index once, newest first per person (so each max() is settled
     # by the first matching row); a few people read their own index ranges.
     # (cross join: SQLite keeps that order, the people in scope outside.)
-    source, group = "interactions i", "i.person_id"
+    # (A touch nobody is known for, e.g. a message from someone never made a person, would
+    # form a group of its own; in a temp table keyed by person, its null key becomes the next
+    # free id: someone else's.)
+    source, group, known = "interactions i", "i.person_id", " and i.person_id is not null"
     if not whole:
+        known = ""
         source = f"{_SCOPE} s cross join interactions i on i.person_id = s.person_id"
         group = "s.person_id"
-    old = _TOUCHES.format(f="", w="", points=together, kinds=together_kinds)
-    new = _TOUCHES.format(
-        f="filter (where i.at >= :pcut)", w="i.at >= :pcut and ", points=together,
-        kinds=together_kinds,
-    )
+    week = health_value.week_sql("xweek")
+
+    def touches(f: str, w: str) -> str:
+        exchange = "".join(_EXCHANGE.format(week=week, w=w, n=n) for n in range(exchanges))
+        return _TOUCHES.format(f=f, w=w, exchange=exchange)
+
+    old = touches("", "")
+    new = touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ")
     # The whole store reads these small tables through once; a few people look theirs up.
     join = "join" if whole else "cross join"
     mask = """(sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
@@ -255,7 +276,7 @@ def _aggregates(
         "old": f"""
   select {group}, {old}
   from {source}
-  where +i.at < :pcut
+  where +i.at < :pcut{known}
   group by {group}
   order by {group} desc""",
         # the trend window, added to the old facts for today; and which cadence windows (on a
@@ -267,6 +288,8 @@ def _aggregates(
   from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
   where i.at >= s.lo and i.at < :cut
   group by s.person_id""",
+        # time together, series by series: today and at the start of the trend window
+        "ser": health_value.series_sql(source, group, together, together_kinds, indexed),
         "val": f"""
   select s.person_id,
     sum({moments} * exp(:lam * (julianday(v.at) - :cjd))) filter (where v.at < :pcut),
@@ -295,13 +318,26 @@ def _aggregates(
     }
 
 
-def _model_sql(*, explain: bool = False) -> str:
+def _exchange_sql(exchanges: int) -> tuple[str, str]:
+    """The decayed points of the weeks in which both wrote, today (the masks of both scans
+    or'ed) and at the trend window's start (the old scan's), via ``crb_exchange``."""
+    if not exchanges:
+        return "0.0", "0.0"
+    now = ", ".join(
+        f"coalesce(a.x{d}{n}, 0) | coalesce(b.x{d}{n}, 0)" for n in range(exchanges) for d in "io"
+    )
+    past = ", ".join(f"a.x{d}{n}" for n in range(exchanges) for d in "io")
+    return f"crb_exchange({now})", f"crb_exchange({past})"
+
+
+def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     """The model over the aggregates, as a ``with`` clause ending in ``final``: one row per
     person in scope, every gauge for today (``_n``) and the trend window's start (``_p``)."""
     keep = "person_id, cad, override, first_n, last_n, two_n"
     extra = ""
     if explain:
         keep, extra = "*", f",\n    {_columns(_EXPLAINED)}"  # recip_n twice: same value
+    exch_n, exch_p = _exchange_sql(exchanges)
     return f"""
 with
 facts as (
@@ -314,8 +350,8 @@ facts as (
     min(a.heard, a.spoke) as two_p,
     coalesce(a.packed, 0) + coalesce(b.packed, 0) as packed_n,
     coalesce(a.packed, 0) as packed_p,
-    coalesce(a.tog, 0.0) + coalesce(b.tog, 0.0) as tog_n,
-    coalesce(a.tog, 0.0) * :factor as tog_p,
+    coalesce(g.tog_n, 0.0) as tog_n, coalesce(g.tog_p, 0.0) as tog_p,
+    min(:xcap, {exch_n}) as exch_n, min(:xcap, :factor * {exch_p}) as exch_p,
     coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as mom_n,
     coalesce(v.old, 0.0) * :factor as mom_p,
     coalesce(b.mask, 0) as mask, coalesce(b.hits_n, 0) as hits_n,
@@ -328,6 +364,7 @@ facts as (
   left join temp._crb_health_old a on a.person_id = s.person_id
   left join temp._crb_health_new b on b.person_id = s.person_id
   left join temp._crb_health_val v on v.person_id = s.person_id
+  left join temp._crb_health_ser g on g.person_id = s.person_id
   left join temp._crb_health_com c on c.person_id = s.person_id
 ),
 scored as materialized (
@@ -340,10 +377,10 @@ final as (
     cast(warmth_n + 0.5 as integer) as w_n, cast(warmth_p + 0.5 as integer) as w_p,
     cast(trust_n + 0.5 as integer) as t_n, cast(trust_p + 0.5 as integer) as t_p,
     cast(value_n + 0.5 as integer) as v_n, cast(value_p + 0.5 as integer) as v_p,
-    cast(sqrt(trust_n * value_n) * (:floor + (1.0 - :floor) * warmth_n / 100.0) + 0.5
-      as integer) as h_n,
-    cast(sqrt(trust_p * value_p) * (:floor + (1.0 - :floor) * warmth_p / 100.0) + 0.5
-      as integer) as h_p
+    cast(sqrt(trust_n * coalesce(value_n, :unknown)) * (:floor + (1.0 - :floor) * warmth_n / 100.0)
+      + 0.5 as integer) as h_n,
+    cast(sqrt(trust_p * coalesce(value_p, :unknown)) * (:floor + (1.0 - :floor) * warmth_p / 100.0)
+      + 0.5 as integer) as h_p
   from scored
 )"""
 
@@ -357,8 +394,8 @@ _STAGE = """case when two_n is null then 'contact'
 
 _RESULT = f"""
 select *, {_STAGE} as stage_derived,
-  (t_n >= :sided_high and v_n <= :sided_low) or (v_n >= :sided_high and t_n <= :sided_low)
-    as one_sided,
+  coalesce((t_n >= :sided_high and v_n <= :sided_low)
+    or (v_n >= :sided_high and t_n <= :sided_low), 0) as one_sided,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null
@@ -457,10 +494,28 @@ class _Run:
             "v.kind", hc.value_points, [k for k in hc.value_points if k not in INTERACTION_KINDS],
             "v", self.params,
         )
-        self._parts = (together, kinds, moments)
+        # weeks in which both wrote: the kinds that earn points, and the weeks the masks hold
+        self.exchange = {
+            k: float(p) for k, p in hc.exchange_points.items() if k in INTERACTION_KINDS and p > 0
+        }
+        week = health_value.week_of(today)
+        oldest = health_value.week_start(week - health_value.EXCHANGE_WEEKS + 1)
+        self.params.update(
+            {f"xk{n}": kind for n, kind in enumerate(self.exchange)},
+            xweek=week, xlo=_stamp(oldest), xcap=max(0.0, hc.exchange_cap),
+            unknown=min(100.0, max(0.0, hc.value_unknown)),
+        )
+        self.weights = health_value.week_weights(today, self.lam, cjd)
+        indexed = {k for k in INTERACTION_KINDS if k in hc.value_points} <= set(
+            health_value.SERIES_KINDS)
+        self._parts = (together, kinds, moments, len(self.exchange), indexed)
 
     def sql(self, *, explain: bool = False) -> str:
-        return _model_sql(explain=explain)
+        return _model_sql(len(self.exchange), explain=explain)
+
+    def register(self, conn: Any) -> None:
+        """The model's own SQL functions (health_value), for this evaluation."""
+        health_value.register(conn, list(self.exchange.values()), self.weights)
 
     def fill_scope(self, store: Store, person_ids: Sequence[int] | None) -> None:
         """The people to score, each with their cadence and the first day the queries need."""
@@ -506,10 +561,13 @@ class _Run:
         """Run the aggregate queries into their temp tables."""
         conn = store.db.conn
         with store.snapshot():
+            columns = "".join(
+                f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange))
+            )
             for name, query in _aggregates(whole, self.windows, *self._parts).items():
                 conn.execute(
                     f"create temp table if not exists _crb_health_{name} "
-                    f"(person_id integer primary key, {_TEMP[name]})"
+                    f"(person_id integer primary key, {_TEMP[name].format(exchange=columns)})"
                 )
                 conn.execute(f"delete from temp._crb_health_{name}")
                 conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
@@ -554,7 +612,7 @@ def _unit(x: float) -> float:
 
 
 def _plugins_active() -> bool:
-    from crb_tui.plugins import pm
+    from crb_tui.hooks import pm
 
     return bool(pm.hook.health_signals.get_hookimpls())
 
@@ -580,7 +638,7 @@ def _history(store: Store, person_id: int, clock: _Run) -> dict[str, Any]:
 def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str, float, str, str]]:
     """Signals from every plugin implementing ``health_signals``, each plugin isolated: one that
     raises or returns something malformed is logged and skipped, never stops the others."""
-    from crb_tui.plugins import pm
+    from crb_tui.hooks import pm
 
     found: list[tuple[str, float, str, str]] = []
     for impl in pm.hook.health_signals.get_hookimpls():
@@ -588,7 +646,8 @@ def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str,
         try:
             result = impl.function(person=dict(person), history=history)
         except Exception:
-            log.warning("health_signals of plugin %s failed", name, exc_info=True)
+            log.debug("health_signals of plugin %s failed", name, exc_info=True)
+            log.warning("plugin %s: health_signals failed; its signals are left out", name)
             continue
         for signal in result or []:
             points = signal.get("points") if isinstance(signal, dict) else None
@@ -618,11 +677,12 @@ def _as_date(today: dt.date) -> dt.date:
 
 
 def _ensure_math(conn: Any) -> None:
-    """The model needs exp, pow and sqrt; SQLite built without its math functions gets them
+    """The model needs exp, pow, sqrt and ln; SQLite built without its math functions gets them
     from Python (slower, same numbers)."""
     try:
-        conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0)").fetchone()
+        conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0), ln(1.0)").fetchone()
     except sqlite3.OperationalError:  # "no such function"
+        conn.create_function("ln", 1, math.log, deterministic=True)
         conn.create_function("exp", 1, math.exp, deterministic=True)
         conn.create_function("pow", 2, math.pow, deterministic=True)
         conn.create_function("sqrt", 1, math.sqrt, deterministic=True)
@@ -667,6 +727,7 @@ def compute_all(
     run = _Run(config, today)
     conn = store.db.conn
     _ensure_math(conn)
+    run.register(conn)
     run.fill_scope(store, ids)
     try:
         scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
@@ -749,6 +810,7 @@ def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Hea
     run = _Run(config, today)
     conn = store.db.conn
     _ensure_math(conn)
+    run.register(conn)
     history = _history(store, person_id, run)
     signals = _signals(person, history)
     run.fill_scope(store, [person_id])
@@ -958,14 +1020,19 @@ class _Explainer:
 
     def value(self) -> list[Part]:
         r, hc = self.row, self.hc
-        points = r["tog_n"] + r["mom_n"]
+        if r["value_n"] is None:
+            return [Part("value", "unknown", None,
+                         health_value.UNKNOWN.format(stand_in=self.run.params["unknown"]))]
+        points = r["points_n"]
         scale = hc.value_scale
         share = (lambda p: r["value0_n"] * p / points) if points > 0 else (lambda p: 0.0)
         lam, cut = self.run.lam, dt.datetime.fromisoformat(self.run.cut)
 
+        def age(at: str) -> float:
+            return (cut - dt.datetime.fromisoformat(at)).total_seconds() / 86400
+
         def now_worth(kind: str, at: str) -> float:
-            age = (cut - dt.datetime.fromisoformat(at)).total_seconds() / 86400
-            return hc.value_points.get(kind, 0.0) * math.exp(-lam * age)
+            return hc.value_points.get(kind, 0.0) * math.exp(-lam * age(at))
 
         moments = sorted(
             self.history["value_moments"], key=lambda m: now_worth(m["kind"], m["at"]),
@@ -984,19 +1051,23 @@ class _Explainer:
             f"decay (half-life {hc.value_half_life_days:g} days)",
             events,
         )]
-        together = [
-            t for t in self.history["interactions"]
-            if hc.value_points.get(t["kind"]) and t["kind"] in INTERACTION_KINDS
-        ]
-        kinds = ", ".join(
-            _n(sum(1 for t in together if t["kind"] == k), k)
-            for k in sorted({t["kind"] for t in together})
-        ) or "no meetings or calls"
+        touches = self.history["interactions"]
+        together = {k: p for k, p in hc.value_points.items() if k in INTERACTION_KINDS and p}
+        kinds, events = health_value.together_detail(touches, together, age, lam)
         parts.append(Part(
             "value", "time together", round(share(r["tog_n"]), 2),
-            f"{kinds}: {r['tog_n']:.1f} points after decay; Value = 100 \u00d7 "
-            f"(1 \u2212 e^(\u2212{points:.1f} / {scale:g})) = {r['value0_n']:.1f}",
-            [_event(t) for t in together[-5:][::-1]],
+            f"{plain(kinds, one_line=True)}: {r['tog_n']:.1f} points after decay",
+            [plain(e, one_line=True) for e in events]
+            + [_event(t) for t in touches if t["kind"] in together][-5:][::-1],
+        ))
+        text, events = health_value.exchange_detail(
+            touches, self.run.exchange, self.run.today, self.run.weights,
+            self.run.params["xcap"])
+        parts.append(Part(
+            "value", "exchange weeks", round(share(r["exch_n"]), 2),
+            f"{text}; Value = 100 \u00d7 (1 \u2212 e^(\u2212{points:.1f} / {scale:g})) = "
+            f"{r['value0_n']:.1f}",
+            events,
         ))
         parts += self._signal_parts("value")
         parts += self._clamped("value", r["value0_n"], r["value_n"])
@@ -1004,12 +1075,18 @@ class _Explainer:
 
     def health(self) -> list[Part]:
         r, hc = self.row, self.hc
-        balance = math.sqrt(r["trust_n"] * r["value_n"])
+        value = r["value_n"]
+        if value is None:
+            value = self.run.params["unknown"]
+            shown = f"unknown, counted as {value:g}"
+        else:
+            shown = f"{value:.1f}"
+        balance = math.sqrt(r["trust_n"] * value)
         floor = hc.health_warmth_floor
         factor = floor + (1 - floor) * r["warmth_n"] / 100
         parts = [
             Part("health", "trust and value", round(balance, 2),
-                 f"\u221a(trust {r['trust_n']:.1f} \u00d7 value {r['value_n']:.1f}) = "
+                 f"\u221a(trust {r['trust_n']:.1f} \u00d7 value {shown}) = "
                  f"{balance:.1f}: low when either is low"),
             Part("health", "warmth", round(factor, 4),
                  f"\u00d7 ({floor:g} + {1 - floor:g} \u00d7 warmth {r['warmth_n']:.1f} / 100) = "
@@ -1030,7 +1107,7 @@ class _Explainer:
         return [Part(
             "trend", f"health on {self.run.past}", float(r["h_p"]),
             f"health {r['h_n']} now, {r['h_p']} on {self.run.past} (from the data up to then: "
-            f"warmth {r['w_p']}, trust {r['t_p']}, value {r['v_p']}); change {change:+d}, "
+            f"warmth {r['w_p']}, trust {r['t_p']}, value {_known(r['v_p'])}); change {change:+d}, "
             f"{r['trend']} (a change of {hc.trend_threshold} or more either way counts)",
         )]
 
@@ -1043,7 +1120,7 @@ class _Explainer:
         else:
             facts = (
                 f"reciprocity {100 * r['recip_n']:.0f}%, {_n(span, 'day')} of history, "
-                f"trust {r['t_n']}, value {r['v_n']}"
+                f"trust {r['t_n']}, value {_known(r['v_n'])}"
             )
             need = {
                 "relationship": (hc.relationship_days, hc.relationship_trust,
@@ -1065,6 +1142,10 @@ class _Explainer:
         return parts
 
 
+def _known(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
+
+
 def _last(rows: list[dict[str, Any]], keep: Any) -> dict[str, Any] | None:
     for row in reversed(rows):
         if keep(row):
@@ -1083,7 +1164,8 @@ def describe(health: Health) -> str:
         + ("  One-sided." if h.one_sided else ""),
     ]
     titles = {"warmth": f"Warmth {h.warmth}", "trust": f"Trust {h.trust}",
-              "value": f"Value {h.value}", "health": "Health", "trend": "Trend",
+              "value": f"Value {'? (unknown)' if h.value is None else h.value}",
+              "health": "Health", "trend": "Trend",
               "stage": "Stage"}
     for gauge in EXPLAINED:
         parts = h.explanation.get(gauge, [])

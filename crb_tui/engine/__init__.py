@@ -1,0 +1,10 @@
+"""The engine: what CRB concludes from what it knows. Health (Warmth, Trust, Value, Health, trend,
+stage: ``health``, ``health_value``) and the daily review (``review``, and ``review_answers``:
+which of today's actions answer which item).
+
+Owns: the health model and its explanations, the review's items, order and caps.
+May import: the kernel (``crb_tui.records``, ``clock``, ``config``, ``errors``, ``text``,
+``identity``), the store (to read rows and write scores), and ``crb_tui.hooks`` for the
+``health_signals`` and ``review_items`` hooks. Never the host, never the Face
+(``crb_tui.cli``, ``crb_tui.tui``) and never Textual (import-linter holds these lines).
+"""

@@ -1,0 +1,54 @@
+"""The source SDK: everything a data-source plugin may use beyond the records and hooks of
+``crb_tui`` itself. A plugin imports ``crb_tui`` and ``crb_tui.sdk`` (and its modules) only; the
+rest of ``crb_tui`` is CRB's own and may change.
+
+- :mod:`crb_tui.sdk.mail`: mail headers to interactions (addresses, directions, threads,
+  mailing lists, mass mail), shared by every mail source so the same message from two sources
+  is one interaction.
+- :mod:`crb_tui.sdk.calendars`: iCalendar events (and events in other shapes, as
+  :class:`~crb_tui.sdk.calendars.Meeting`) to meetings, with recurrence, attendees that are
+  people (no rooms, groups or placeholders) and keys shared by every calendar source.
+- :mod:`crb_tui.sdk.tabular`: CSV and other tables: decoding, header matching, rows to records
+  with per-row rejects.
+- Here: the one clock (:func:`today`, :func:`now_utc`, which honour ``CRB_TODAY``), identity
+  normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
+  (:class:`CrbError`: one line for the user, no traceback) and a source's settings
+  (:func:`source_config`, :func:`load_config`, for plugin commands).
+
+May import: the standard library, third-party libraries, and ``crb_tui``'s records, clock,
+identity, text, config and errors modules; never the store, the engine, the host or the Face.
+"""
+
+from __future__ import annotations
+
+from crb_tui.clock import now_utc, today
+from crb_tui.config import load_config, source_config
+from crb_tui.errors import CrbError
+from crb_tui.identity import (
+    is_placeholder,
+    is_role_address,
+    normalise,
+    normalise_email,
+    normalise_handle,
+    normalise_phone,
+    normalise_url,
+    not_a_person,
+)
+from crb_tui.records import Record
+
+__all__ = [
+    "CrbError",
+    "Record",
+    "is_placeholder",
+    "is_role_address",
+    "load_config",
+    "normalise",
+    "normalise_email",
+    "normalise_handle",
+    "normalise_phone",
+    "normalise_url",
+    "not_a_person",
+    "now_utc",
+    "source_config",
+    "today",
+]

@@ -1,0 +1,93 @@
+"""The shape of the code: the Face (the CLI, the web server and the TUI) holds no SQL and does
+not know SQLite; every statement it needs is a named, documented function of the core (the
+store for rows, ``crb_tui.store.queries`` for what the screens list)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent / "crb_tui"
+FACE = sorted([*ROOT.glob("cli/**/*.py"), *ROOT.glob("tui/**/*.py")])
+
+SQLITE_MODULES = {"sqlite3", "sqlite_utils"}
+SQL = re.compile(
+    r"\bselect\s.*\bfrom\b|\binsert\s+(or\s+\w+\s+)?into\b|\bupdate\s+\S+\s+set\b"
+    r"|\bdelete\s+from\b|\bpragma\s+\w+|\b(create|drop|alter)\s+(table|index|trigger|view)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+DATABASE_HANDLES = {"conn", "db"}
+"""The store's connection and its sqlite-utils ``Database``: the Face uses neither."""
+
+
+def _strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every string constant, f-strings whole (each ``{...}`` as ``{}``)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(
+                v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+                for v in node.values
+            )
+            found.append((node.lineno, text))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.append((node.lineno, node.value))
+    return found
+
+
+def problems(source: str) -> list[str]:
+    """What in ``source`` the Face must not hold: SQL in a string, an import of SQLite (under
+    ``TYPE_CHECKING`` too), or a use of the store's connection."""
+    tree = ast.parse(source)
+    found = [f"{line}: SQL in {text[:60]!r}" for line, text in _strings(tree) if SQL.search(text)]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif isinstance(node, ast.Attribute) and node.attr in DATABASE_HANDLES:
+            found.append(f"{node.lineno}: uses .{node.attr}")
+            continue
+        else:
+            continue
+        found += [f"{node.lineno}: imports {name}" for name in names
+                  if name.split(".")[0] in SQLITE_MODULES]
+    return found
+
+
+def test_the_face_is_found() -> None:
+    names = {p.relative_to(ROOT).as_posix() for p in FACE}
+    assert {"cli/commands.py", "cli/serve.py", "tui/data.py", "tui/widgets/people_list.py"} <= names
+
+
+@pytest.mark.parametrize("path", FACE, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_face_holds_no_sql(path: Path) -> None:
+    assert problems(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("source", [
+    "import sqlite3\n",
+    "from sqlite_utils import Database\n",
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import sqlite_utils.db\n",
+    "q = 'select 1 from people limit 1'\n",
+    "q = f'select id, {cols} from [{table}] where id = ?'\n",
+    "q = ('insert or ignore into ignored (kind) '\n     'values (?)')\n",
+    "q = f'update [{table}] set {sets} where id = ?'\n",
+    "q = 'DELETE FROM review_history WHERE id = ?'\n",
+    "n = store.conn.total_changes\n",
+    "rows = ctx.store.db['people'].rows\n",
+])
+def test_the_scan_finds_sql_and_sqlite(source: str) -> None:
+    assert problems(source)
+
+
+@pytest.mark.parametrize("source", [
+    "'''Select a person, then update their goals.'''\n",
+    "label = 'Update your cadence, or select someone'\n",
+    "items = self.query(Input)\n",
+])
+def test_the_scan_leaves_words_alone(source: str) -> None:
+    assert problems(source) == []

@@ -1,0 +1,214 @@
+"""Keys typed fast in the dialogs: every key reaches the field that has the focus after the keys
+before it, and Enter on a radio group picks and moves on, as each dialog's hint says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+from textual import events
+from textual.pilot import Pilot
+from textual.screen import ModalScreen
+from textual.widgets import Input
+
+from crb_tui.host.app_context import AppContext
+from crb_tui.tui.screens.base import KeyFooter
+from crb_tui.tui.screens.dialogs import LogTouchDialog, ValueDialog
+from crb_tui.tui.screens.help import HelpScreen
+from crb_tui.tui.screens.people import FilterBox, PeopleScreen
+from crb_tui.tui.screens.review import ReviewScreen
+from crb_tui.tui.widgets.people_list import PeopleList
+from tests.test_tui import (  # noqa: F401 - fixtures
+    demo_db,
+    demo_template,
+    make_app,
+    press,
+    rows,
+    settle,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def context(demo_db: Path, config_file: Path) -> Iterator[AppContext]:  # noqa: F811
+    ctx = AppContext(db_path=demo_db, config_path=config_file)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+async def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """The keys all at once, as a paste or tmux send-keys delivers them: each one is queued before
+    the ones ahead of it are handled (``pilot.press`` waits for the app between keys)."""
+    for key in keys:
+        key = "space" if key == " " else key
+        char = " " if key == "space" else key if len(key) == 1 else None
+        pilot.app._driver.send_message(events.Key(key, char))  # type: ignore[union-attr]
+    await settle(pilot)
+
+
+def manual(db: Path, table: str, columns: str, pid: int) -> list[tuple[Any, ...]]:
+    return rows(db, f"select {columns} from {table} where source = 'manual' and person_id = ?",
+                pid)
+
+
+async def test_text_typed_fast_after_tab_reaches_the_note(
+    context: AppContext, demo_db: Path  # noqa: F811
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await press(pilot, "l")
+        assert isinstance(app.screen, LogTouchDialog)
+        await burst(pilot, "tab", "tab", *"fastnote3", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+    assert manual(demo_db, "interactions", "kind, direction, subject", pid) == [
+        ("call", "mutual", "fastnote3")]
+
+
+async def test_keys_typed_with_the_one_that_opens_the_dialog_go_to_the_dialog(
+    context: AppContext, demo_db: Path  # noqa: F811
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        first = app.screen.items[0].person_id
+        await burst(pilot, "l", "tab", "tab", *"fastnote4", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        assert manual(demo_db, "interactions", "kind, direction, subject", first) == [
+            ("call", "mutual", "fastnote4")]
+        # A choice dialog too: Snooze, then w (a week) at once.
+        await burst(pilot, "s", "w")
+        assert isinstance(app.screen, ReviewScreen)
+    assert rows(demo_db, "select snoozed_until from people where id = ?", first) == [
+        ("2026-11-30",)]
+
+
+async def test_space_typed_fast_ticks_the_box_it_was_typed_on(
+    context: AppContext, demo_db: Path  # noqa: F811
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await burst(pilot, "n", *"EU", "tab", "space", "tab", "ctrl+s")
+        assert isinstance(app.screen, ReviewScreen)
+    assert manual(demo_db, "notes", "text, their_words", pid) == [("EU", 1)]
+
+
+async def test_enter_on_a_radio_group_picks_and_moves_on(
+    context: AppContext, demo_db: Path  # noqa: F811
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await press(pilot, "v")
+        assert isinstance(app.screen, ValueDialog)
+        # Kind: advice, Enter; Direction: received, Enter; the note; Enter; the amount; Enter.
+        await burst(pilot, "right", "enter", "right", "enter", *"tips", "enter", *"12k", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+    assert manual(demo_db, "value_moments", "kind, direction, note, amount", pid) == [
+        ("advice", "received", "tips", 12000)]
+
+
+async def test_the_kind_picked_fast_still_sets_the_direction_it_implies(
+    context: AppContext, demo_db: Path  # noqa: F811
+) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await press(pilot, "l")
+        # call -> meeting -> message (by you), then one to the right on Direction: by them.
+        await burst(pilot, "right", "right", "enter", "right", "enter", *"a b", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+    assert manual(demo_db, "interactions", "kind, direction, subject", pid) == [
+        ("message", "in", "a b")]
+
+
+# -- the app's keys on the People screen ------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["filter", "list"])
+async def test_q_and_question_mark_are_the_app_keys_on_people(
+    context: AppContext, where: str
+) -> None:
+    app = make_app(context, "people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, PeopleScreen)
+        if where == "list":
+            await press(pilot, "escape")
+            assert isinstance(app.focused, PeopleList)
+        else:
+            assert isinstance(app.focused, FilterBox)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, PeopleScreen)
+        assert app.screen.filter_text == ""
+        await press(pilot, "q")
+        assert not app.is_running
+
+
+async def test_once_something_is_typed_q_and_question_mark_are_text(context: AppContext) -> None:
+    app = make_app(context, "people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "a", "q", "question_mark")
+        assert isinstance(app.screen, PeopleScreen)
+        assert app.is_running
+        assert app.screen.filter_text == "aq?"
+
+
+# -- what the dialogs show --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_field_hint_shows_whole(context: AppContext, size: tuple[int, int]) -> None:
+    """A field's placeholder is its hint: cut at the edge, it says something else."""
+    app = make_app(context)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in "lpvgnscmd":
+            await press(pilot, key)
+            assert isinstance(app.screen, ModalScreen), key
+            for field in app.screen.query(Input):
+                shown = field.content_region.width - 1  # the last cell is the cursor's
+                assert cell_len(str(field.placeholder)) <= shown, (key, field.placeholder)
+            await press(pilot, "escape")
+
+
+async def test_the_footer_shows_q_and_question_mark_while_they_are_the_app_keys(
+    context: AppContext,
+) -> None:
+    app = make_app(context, "people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        assert "q" in footer_keys(footer)
+        await press(pilot, "a")
+        assert "q" not in footer_keys(footer)
+        await press(pilot, "backspace")
+        assert "q" in footer_keys(footer)
+
+
+def footer_keys(footer: KeyFooter) -> set[str]:
+    return {str(key) for key, *_ in footer._shown_keys or ()}
