@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crb_contacts import _text
-from crb_tui import Identity, Note, Person, Reject, Skip, SyncContext, clock
+from crb_tui import Identity, Note, Person, Reject, Skip, SyncContext, sdk
 
 
 @dataclass
@@ -150,4 +150,4 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
 def file_time(path: Any) -> dt.datetime:
     """When the export was written (its modification time, never after now), for the notes it
     carries."""
-    return clock.file_time(path)
+    return sdk.file_time(path)
