@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
 #   make run    - install into .venv and open CRB on the demo data set
 #   make test   - install into .venv (with test tools) and run the whole test suite
+#   make test-dates - the same suite with the clock 400 days ahead (needs datefudge: apt-get)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install compile run test lint bench clean browser
+.PHONY: install compile run test test-dates lint bench clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +36,17 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest -n 2 -q
+
+# The whole suite on another date (the wall clock shifted by DATE_SHIFT, anything `date -d`
+# reads; `make test-dates DATE_SHIFT='400 days ago'` for the past): nothing may depend on the
+# real date. datefudge shifts only the wall clock; libfaketime 0.9.10 (Debian's faketime) also
+# shifts the monotonic clock, and Python's timed waits (Event.wait) then never return.
+DATE_SHIFT ?= +400 days
+test-dates: lint browser
+	@command -v datefudge >/dev/null || \
+	  { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq datefudge >/dev/null; }
+	datefudge '$(DATE_SHIFT)' $(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check crb_tui plugins tests benchmarks

@@ -5,7 +5,8 @@ the system's). Every "now" and "today" in CRB comes from here.
 that day in the user's time zone, and every stamp CRB writes (a logged call, a kept promise,
 a row's ``created``) is taken at that moment, so nothing written is ever "in the future" of
 the pinned day. Only what must follow the real world (an OAuth token's expiry, a server's
-``Retry-After``) reads the wall clock itself.
+``Retry-After``) reads the wall clock itself; a file's time (the machine's clock) is read
+through :func:`file_time`, which never gives a moment after now.
 """
 
 from __future__ import annotations
@@ -69,6 +70,18 @@ def happened_before(day: dt.date | None = None) -> dt.datetime:
     if day is None or day == today():
         return now_utc() + dt.timedelta(seconds=1)
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def file_time(path: str | os.PathLike[str]) -> dt.datetime:
+    """When a file was last written (UTC, to the second), as the file system says, but never
+    later than :func:`now_utc`: the file system keeps the machine's real clock, so a file
+    written today is in the future of a pinned ``CRB_TODAY``, and a file can carry a skewed time.
+    The epoch when the time cannot be read."""
+    try:
+        at = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.UTC).replace(microsecond=0)
+    except (OSError, ValueError, OverflowError):
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return min(at, now_utc())
 
 
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}

@@ -63,7 +63,11 @@ class Radicale:
         users.write_text("".join(f"{u}:{p}\n" for u, p in self.users.items()), encoding="utf-8")
         cfg = config.load()
         cfg.update({
-            "storage": {"filesystem_folder": str(self.root / "collections")},
+            # Radicale drops sync-tokens whose file is older than this by the wall clock; the
+            # files' times are the real ones, so a suite run under a shifted clock (a date
+            # months away) would see every token as stale. Tokens here live as long as a test.
+            "storage": {"filesystem_folder": str(self.root / "collections"),
+                        "max_sync_token_age": str(100 * 365 * 86400)},
             "auth": {"type": "htpasswd", "htpasswd_filename": str(users),
                      "htpasswd_encryption": "plain", "delay": "0"},
             "rights": {"type": "owner_only"},

@@ -357,11 +357,14 @@ def test_every_timestamp_is_iso_utc_and_not_after_today(big: Store) -> None:
         assert early[0][0] == 0, table
 
 
-def test_default_today_is_the_local_date() -> None:
+@pytest.mark.parametrize("day", ["2026-11-23", "2024-02-29"])
+def test_default_today_is_the_clocks_today(day: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The one clock's today (CRB_TODAY when pinned), whatever the machine's date is.
+    monkeypatch.setenv("CRB_TODAY", day)
     store = Store.open(None)
     demo.generate(store, people=20, seed=3)
     last = one(store, "select max(at) from interactions")
-    assert last <= f"{dt.date.today().isoformat()}T23:59:59+00:00"
+    assert last[:10] == day  # this afternoon's meeting is the latest thing there is
 
 
 # -- search ---------------------------------------------------------------------------------------

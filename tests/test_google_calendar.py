@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crb_tui import clock
 from tests.google_server import ME, Env, FakeGoogle, ensure_plugin_importable
 
 ensure_plugin_importable()
@@ -88,7 +89,7 @@ def test_incremental_sync_follows_changes_and_removes_cancelled_meetings(
         env: Env, google: FakeGoogle) -> None:
     run(env)
     token = env.cursor(SOURCE)["calendars"]["primary"]["sync_token"]
-    soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    soon = clock.now_utc() + dt.timedelta(days=2)  # CRB's now, as the calendar's is
     google.add_event(event_id="newone", start=soon, attendees=[
         {"email": ME, "self": True, "responseStatus": "accepted"},
         {"email": "steve@avengers.example", "displayName": "Steve R",
@@ -146,7 +147,7 @@ def test_410_sync_token_expiry_falls_back_to_a_full_sync(env: Env, google: FakeG
     gone = stored_event(google, env)
     with google.lock:  # deleted outright while the token was dead: only a full sync can tell
         del google.events["primary"][gone["id"]]
-    google.add_event(event_id="after410", start=dt.datetime.now(dt.UTC).replace(microsecond=0),
+    google.add_event(event_id="after410", start=clock.now_utc(),
                      attendees=[{"email": "bucky@avengers.example", "responseStatus": "accepted"}])
     google.expire_sync_tokens()
     summary = run(env)

@@ -7,9 +7,11 @@ Outlook's CSV)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import logging
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -360,6 +362,25 @@ def test_google_newer_layout(crb: Crb, tmp_path: Path) -> None:
     again = imported(crb, str(path))
     assert again["imported"] == 0 and again["new_people"] == 0
     assert len(q(crb, "select * from notes")) == 1
+
+
+@pytest.mark.parametrize(("mtime", "expected"), [
+    ("2026-03-01T12:00:00+00:00", "2026-03-01T12:00:00+00:00"),  # when the file was written
+    ("2030-01-01T00:00:00+00:00", "2026-11-23T09:00:00+00:00"),  # after now: now
+])
+def test_notes_date_from_the_file_but_never_after_now(
+        crb: Crb, tmp_path: Path, mtime: str, expected: str) -> None:
+    # The file system keeps the machine's clock; CRB's now is the pinned CRB_TODAY (09:00 UTC).
+    google = google_new(tmp_path)
+    generic = tmp_path / "crm.csv"
+    generic.write_text("Name,Email,Notes\nCy Diaz,cy@delta.io,Met in Lisbon\n", encoding="utf-8")
+    stamp = dt.datetime.fromisoformat(mtime).timestamp()
+    for path in (google, generic):
+        os.utime(path, (stamp, stamp))
+    imported(crb, str(google))
+    imported(crb, str(generic), "--format", "csv")
+    assert q(crb, "select text, at from notes order by text") == [
+        ("Loves sailing.\nTwo kids.", expected), ("Met in Lisbon", expected)]
 
 
 def test_google_utf16_export(tmp_path: Path) -> None:

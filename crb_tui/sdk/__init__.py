@@ -10,7 +10,8 @@ rest of ``crb_tui`` is CRB's own and may change.
   people (no rooms, groups or placeholders) and keys shared by every calendar source.
 - :mod:`crb_tui.sdk.tabular`: CSV and other tables: decoding, header matching, rows to records
   with per-row rejects.
-- Here: the one clock (:func:`today`, :func:`now_utc`, which honour ``CRB_TODAY``), identity
+- Here: the one clock (:func:`today`, :func:`now_utc`, which honour ``CRB_TODAY``, and
+  :func:`file_time`, a file's time never after now), identity
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
   (:class:`CrbError`: one line for the user, no traceback) and a source's settings
   (:func:`source_config`, :func:`load_config`, for plugin commands).
@@ -21,7 +22,7 @@ identity, text, config and errors modules; never the store, the engine, the host
 
 from __future__ import annotations
 
-from crb_tui.clock import now_utc, today
+from crb_tui.clock import file_time, now_utc, today
 from crb_tui.config import load_config, source_config
 from crb_tui.errors import CrbError
 from crb_tui.identity import (
@@ -39,6 +40,7 @@ from crb_tui.records import Record
 __all__ = [
     "CrbError",
     "Record",
+    "file_time",
     "is_placeholder",
     "is_role_address",
     "load_config",

@@ -322,10 +322,11 @@ def generate(
 ) -> dict[str, int]:
     """Fill ``store`` with a synthetic network of ``people`` and return what it created.
 
-    Deterministic for ``(people, seed, today)``; ``today`` defaults to the local date. Refuses a
-    store that already holds data unless ``replace=True``, which first deletes every person,
-    organisation, identity, interaction, commitment, value moment, goal, note, merge, review
-    history and sync checkpoint (the blocklist of ignored identities is kept).
+    Deterministic for ``(people, seed, today)``; ``today`` defaults to the clock's today
+    (``CRB_TODAY`` when pinned). Refuses a store that already holds data unless
+    ``replace=True``, which first deletes every person, organisation, identity, interaction,
+    commitment, value moment, goal, note, merge, review history and sync checkpoint (the
+    blocklist of ignored identities is kept).
     ``progress(done, total)`` is called after each chunk of people is written.
     """
     if isinstance(people, bool) or not isinstance(people, int) or people < 0:

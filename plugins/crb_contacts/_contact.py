@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crb_contacts import _text
-from crb_tui import Identity, Note, Person, Reject, Skip, SyncContext
+from crb_tui import Identity, Note, Person, Reject, Skip, SyncContext, sdk
 
 
 @dataclass
@@ -148,8 +148,6 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
 
 
 def file_time(path: Any) -> dt.datetime:
-    """When the export was written (its modification time), for the notes it carries."""
-    try:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(microsecond=0)
-    except (OSError, ValueError, OverflowError):
-        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    """When the export was written (its modification time, never after now), for the notes it
+    carries."""
+    return sdk.file_time(path)

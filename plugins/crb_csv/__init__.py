@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from crb_tui import Identity, Note, Person, Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.sdk import tabular
+from crb_tui.sdk import file_time, tabular
 
 __version__ = "0.2.0"
 
@@ -190,10 +190,7 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     born = {
         p: lowered.index(f"birth {p}") for p in ("year", "month", "day") if f"birth {p}" in lowered
     }
-    try:
-        note_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(microsecond=0)
-    except (OSError, ValueError, OverflowError):
-        note_at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    note_at = file_time(path)  # the notes date from when the file was written
     me = {m.lower() for m in ctx.me}
 
     def records(cells: list[str], where: str) -> Iterator[Any]:
