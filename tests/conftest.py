@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from crb_tui import clock
+from crb_tui.host.app_context import AppContext
 from crb_tui.store import Store
 
 # Installed third-party plugins stay out of the tests unless a test asks for them.
@@ -119,3 +121,49 @@ def google_plugin() -> Iterator[object]:
     finally:
         if mine:
             plugins.pm.unregister(crb_google)
+
+
+# -- the app's tests share these ---------------------------------------------------------------
+
+DEMO_CONFIG = '[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data set (60 people, seed 7, today 2026-11-23), generated once per run."""
+    folder = tmp_path_factory.mktemp("tui-demo")
+    config = folder / "config.toml"
+    config.write_text(DEMO_CONFIG, encoding="utf-8")
+    db = folder / "demo.db"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CRB_TODAY", TODAY.isoformat())
+        ctx = AppContext(db_path=db, config_path=config)
+        ctx.generate_demo(people=60, seed=7)
+        ctx.close()
+    return db
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database, with "today" pinned."""
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    target = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, target)
+    wal = Path(str(demo_template) + "-wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(str(target) + "-wal"))
+    return target
+
+
+@pytest.fixture
+def context(demo_db: Path, config_file: Path) -> Iterator[AppContext]:
+    ctx = AppContext(db_path=demo_db, config_path=config_file)
+    try:
+        yield ctx
+    finally:
+        ctx.close()

@@ -184,11 +184,6 @@ def test_a_meeting_that_starts_later_today_counts_once_it_has_started(
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_the_app_shows_the_next_meeting_on_the_person_page_and_the_card(
         imported: Crb, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRB_TODAY", imported.today.isoformat())

@@ -170,11 +170,6 @@ def test_vcard_text_is_shown_safely(crb: Crb, tmp_path: Path) -> None:
     _assert_clean(crb("show", "bo@example.com", "--json").stdout)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.anyio
 async def test_the_app_shows_them_visibly(
     crb: Crb, hostile: None, monkeypatch: pytest.MonkeyPatch

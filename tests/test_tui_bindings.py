@@ -4,8 +4,6 @@ person, or a dialog that escape closes again)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.screens.review import ReviewScreen
 from crb_tui.tui.screens.sync import SyncScreen
-from tests.test_tui import demo_db, demo_template, press, settle  # noqa: F401 - fixtures
+from tests.test_tui import press, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -37,20 +35,6 @@ LISTED_FOR = {
     "Dashboard": ["dashboard"],
     "Sync": ["sync"],
 }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def context(demo_db: Path, config_file: Path) -> Iterator[AppContext]:  # noqa: F811
-    ctx = AppContext(db_path=demo_db, config_path=config_file)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
 
 
 def _keys(screen: str) -> list[tuple[str, Binding]]:

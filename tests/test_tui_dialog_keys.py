@@ -3,7 +3,6 @@ before it, and Enter on a radio group picks and moves on, as each dialog's hint 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,30 +20,9 @@ from crb_tui.tui.screens.help import HelpScreen
 from crb_tui.tui.screens.people import FilterBox, PeopleScreen
 from crb_tui.tui.screens.review import ReviewScreen
 from crb_tui.tui.widgets.people_list import PeopleList
-from tests.test_tui import (  # noqa: F401 - fixtures
-    demo_db,
-    demo_template,
-    make_app,
-    press,
-    rows,
-    settle,
-)
+from tests.test_tui import make_app, press, rows, settle
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def context(demo_db: Path, config_file: Path) -> Iterator[AppContext]:  # noqa: F811
-    ctx = AppContext(db_path=demo_db, config_path=config_file)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
 
 
 async def burst(pilot: Pilot[Any], *keys: str) -> None:
@@ -63,7 +41,7 @@ def manual(db: Path, table: str, columns: str, pid: int) -> list[tuple[Any, ...]
 
 
 async def test_text_typed_fast_after_tab_reaches_the_note(
-    context: AppContext, demo_db: Path  # noqa: F811
+    context: AppContext, demo_db: Path
 ) -> None:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -79,7 +57,7 @@ async def test_text_typed_fast_after_tab_reaches_the_note(
 
 
 async def test_keys_typed_with_the_one_that_opens_the_dialog_go_to_the_dialog(
-    context: AppContext, demo_db: Path  # noqa: F811
+    context: AppContext, demo_db: Path
 ) -> None:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -98,7 +76,7 @@ async def test_keys_typed_with_the_one_that_opens_the_dialog_go_to_the_dialog(
 
 
 async def test_space_typed_fast_ticks_the_box_it_was_typed_on(
-    context: AppContext, demo_db: Path  # noqa: F811
+    context: AppContext, demo_db: Path
 ) -> None:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -111,7 +89,7 @@ async def test_space_typed_fast_ticks_the_box_it_was_typed_on(
 
 
 async def test_enter_on_a_radio_group_picks_and_moves_on(
-    context: AppContext, demo_db: Path  # noqa: F811
+    context: AppContext, demo_db: Path
 ) -> None:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -128,7 +106,7 @@ async def test_enter_on_a_radio_group_picks_and_moves_on(
 
 
 async def test_the_kind_picked_fast_still_sets_the_direction_it_implies(
-    context: AppContext, demo_db: Path  # noqa: F811
+    context: AppContext, demo_db: Path
 ) -> None:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:

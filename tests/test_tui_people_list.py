@@ -21,23 +21,11 @@ from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets import people_list
 from crb_tui.tui.widgets.people_list import PAGE_SIZE, PeopleList
-from tests import test_tui
 from tests.test_tui import TODAY, make_app, notifications, press, settle, type_text
 
 pytestmark = pytest.mark.anyio
 
 COUNT = 1234
-
-# The 60-person demo data set, as test_tui has it.
-demo_template = test_tui.demo_template
-demo_db = test_tui.demo_db
-context = test_tui.context
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 def crowd(

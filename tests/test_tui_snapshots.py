@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from crb_tui.host.app_context import AppContext
 from crb_tui.sources import Source
 from crb_tui.tui.app import CrbApp
-from tests.test_tui import demo_db, demo_template, settle  # noqa: F401 - fixtures
+from tests.test_tui import settle
 
 SIZES = [(80, 24), (120, 40), (160, 50)]
 
@@ -38,7 +38,7 @@ FIXED_SOURCES = {
 
 @pytest.fixture
 def context(
-    demo_db: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    demo_db: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AppContext:
     # The sync screen lists installed plugins; pin them so the snapshot is the same anywhere.
     monkeypatch.setattr(AppContext, "sources", lambda self: dict(FIXED_SOURCES))

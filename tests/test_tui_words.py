@@ -4,7 +4,6 @@ said as the review says it, and the sort arrow pointing the way the list is sort
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,36 +13,13 @@ from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets.people_list import header
 from tests.conftest import Crb
-from tests.test_tui import (  # noqa: F401 - fixtures
-    demo_db,
-    demo_template,
-    make_app,
-    notifications,
-    press,
-    review,
-    screen_text,
-    settle,
-)
+from tests.test_tui import make_app, notifications, press, review, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
 CORPUS = Path("/work/shared/corpus")
 if not CORPUS.exists():
     CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def context(demo_db: Path, config_file: Path) -> Iterator[AppContext]:  # noqa: F811
-    ctx = AppContext(db_path=demo_db, config_path=config_file)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
 
 
 def test_the_cli_says_a_call_and_an_email(crb: Crb, tmp_path: Path) -> None:
