@@ -47,7 +47,12 @@ def open_new_private(path: Path, what: str) -> int:
     refuse_symlink(path, what)
     if path.exists():
         raise CrbError(f"{path} already exists; not overwriting it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, no permission, a read-only disk
+        reason = "a file is in the way" if isinstance(exc, FileExistsError) else (
+            exc.strerror or str(exc))
+        raise CrbError(f"cannot make the folder {path.parent} for the {what}: {reason}") from exc
     try:
         return os.open(path, NEW_FILE, PRIVATE)
     except FileExistsError:  # created meanwhile (or a link appeared): still not ours to write

@@ -181,3 +181,14 @@ def test_the_google_index_is_never_opened_through_a_link(tmp_path: Path) -> None
     with pytest.raises(CrbError, match="is a symbolic link"):
         Index(link)
     assert not (tmp_path / "elsewhere.sqlite").exists()
+
+
+def test_a_database_under_a_file_is_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crb_tui.cli import cli
+
+    (tmp_path / "file").write_text("x")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "file" / "crb.db"), "people"])
+    assert result.exit_code == 1, result.output
+    assert "cannot make the folder" in result.output and "a file is in the way" in result.output
