@@ -785,7 +785,7 @@ def test_the_app_shows_unknown_value_as_unknown(world: World) -> None:
 
 
 def test_series_are_summed_from_the_partial_index(world: World) -> None:
-    from crb_tui.engine import health
+    from crb_tui.engine import health_model as health
 
     run = health._Run(Config(), TODAY)
     for whole in (True, False):
