@@ -18,17 +18,8 @@ from typing import Any
 
 from crb_tui.config import Config
 from crb_tui.engine.health_explain import _Explainer, describe
-from crb_tui.engine.health_model import (
-    _INSERT,
-    _RESULT,
-    _SCOPE,
-    EXPLAINED,
-    SIGNAL_GAUGES,
-    Health,
-    HealthConfig,
-    Part,
-    _Run,
-)
+from crb_tui.engine.health_model import _INSERT, _RESULT, _SCOPE, HealthConfig, _Run
+from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.errors import CrbError
 from crb_tui.records import STAGES
 from crb_tui.store import Store

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from crb_tui.engine import health_value
-from crb_tui.engine.health_model import EXPLAINED, SIGNAL_GAUGES, Health, Part, _Run
+from crb_tui.engine.health_model import _Run
+from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.records import INTERACTION_KINDS
 from crb_tui.text import plain
 
