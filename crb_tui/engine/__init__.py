@@ -1,7 +1,8 @@
 """The engine: what CRB concludes from what it knows. Health (Warmth, Trust, Value, Health,
 trend, stage: ``health`` runs it, ``health_model`` is the model in SQL, ``health_value`` the
 Value rules, ``health_explain`` the explanations) and the daily review (``review``, and
-``review_answers``: which of today's actions answer which item).
+``review_answers``: which of today's actions answer which item; ``review_item``: an item and
+the priorities).
 
 Owns: the health model and its explanations, the review's items, order and caps.
 May import: the kernel (``crb_tui.records``, ``clock``, ``config``, ``errors``, ``text``,

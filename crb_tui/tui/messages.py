@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.message import Message
 
-from crb_tui.engine.review import ReviewItem
+from crb_tui.engine.review_item import ReviewItem
 from crb_tui.tui.undo import UndoStep
 
 

@@ -12,7 +12,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from crb_tui.engine.review import ReviewItem
+from crb_tui.engine.review_item import ReviewItem
 from crb_tui.tui import data
 from crb_tui.tui.display import KIND_LABELS, person_line, safe
 from crb_tui.tui.messages import CardLoaded, ReviewLoaded

@@ -1,0 +1,70 @@
+"""One item of the daily review (``ReviewItem``), the priorities items are ranked by (``BASE``,
+``TIER_WEIGHT``) and the small date helpers the review's builders share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["BASE", "TIER_WEIGHT", "ReviewItem"]
+
+TIER_WEIGHT = {"key": 3.0, "active": 2.0, "network": 1.0, "none": 0.5}
+
+# Base priorities: commitments first (nothing else can outrank them), then what cannot wait
+# (today's meetings, a birthday), then people past cadence (500 + 100 * min(ratio, 5) * tier
+# weight, so at most 2000) and key or active people never touched yet (ranked as one cadence
+# late), after-care, fading, stale goals and new people to triage (100 plus their evidence,
+# under 200).
+BASE = {
+    "commitment": 10_000,
+    "their_commitment": 9_000,
+    "meeting": 3_000,
+    "past_cadence": 500,
+    "no_touch": 500,
+    "aftercare": 450,
+    "anniversary": 2_500,
+    "fading": 300,
+    "stale_goal": 200,
+    "triage": 100,
+}
+
+
+@dataclass
+class ReviewItem:
+    kind: str
+    person_id: int
+    person_name: str
+    reason: str
+    action: str
+    priority: float
+    detail: dict[str, Any] = field(default_factory=dict)
+    also: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "person": {"id": self.person_id, "name": self.person_name},
+            "reason": self.reason,
+            "action": self.action,
+            "priority": round(self.priority, 2),
+            "detail": self.detail,
+            "also": self.also,
+        }
+
+
+def _days(a: dt.date, b: dt.date) -> int:
+    return (a - b).days
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
