@@ -1,0 +1,538 @@
+"""The one write path for what sources yield (``Store.write`` / ``write_batch``): identity
+resolution (who is this address?), new people and their triage, deduplication by source key,
+person-owned rows (commitments, value moments, goals, notes), deletes, and every record counted
+once in the run's ``WriteResult``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from crb_tui import records as r
+from crb_tui.identity import is_placeholder
+
+if TYPE_CHECKING:
+    pass
+
+from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
+
+
+class _BatchWriter:
+    """Writes one batch of records inside the caller's transaction."""
+
+    def __init__(self, store: Store, source: str, stamp: str | None, result: WriteResult) -> None:
+        self.store = store
+        self.db = store.db
+        self.source = source
+        self.stamp = stamp
+        self.result = result
+        self._identity_cache: dict[tuple[str, str], tuple[int, int | None]] = {}
+        self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
+        self._named: set[int] = set()
+        """People whose name this batch has already checked (see ``_name_if_bare``)."""
+
+    # identities ---------------------------------------------------------------------------
+
+    def _identity(self, key: tuple[str, str]) -> tuple[int, int | None] | None:
+        hit = self._identity_cache.get(key)
+        if hit is not None:
+            return hit
+        row = self.db.execute(
+            "select id, person_id from identities where kind = ? and value = ?", key
+        ).fetchone()
+        if row is None:
+            return None
+        self._identity_cache[key] = (row[0], row[1])
+        return self._identity_cache[key]
+
+    def _add_identity(
+        self, key: tuple[str, str], person_id: int | None, display: str | None
+    ) -> int:
+        cur = self.db.execute(
+            "insert into identities (person_id, kind, value, display_name, source, first_seen) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [person_id, key[0], key[1], display, self.source, self.stamp],
+        )
+        ident_id = int(cur.lastrowid or 0)
+        self._identity_cache[key] = (ident_id, person_id)
+        return ident_id
+
+    def _claim_identity(self, key: tuple[str, str], ident_id: int, person_id: int) -> None:
+        """Attach a waiting (person-less) identity and its interactions to a person."""
+        self.db.execute("update identities set person_id = ? where id = ?", [person_id, ident_id])
+        self.db.execute(
+            "update interactions set person_id = ? where identity_id = ? and person_id is null",
+            [person_id, ident_id],
+        )
+        # Interactions of this identity still waiting in this batch belong to the person too.
+        self._pending_interactions = [
+            (rec, i, person_id if i == ident_id and p is None else p)
+            for rec, i, p in self._pending_interactions
+        ]
+        self._identity_cache[key] = (ident_id, person_id)
+
+    def _new_person(self, name: str, *, triage: bool, **fields: Any) -> int:
+        row = {
+            "name": name,
+            "triage": int(triage),
+            "created": self.stamp,
+            "updated": self.stamp,
+            "source": self.source,
+            "details": "{}",
+        }
+        row.update({k: v for k, v in fields.items() if v is not None})
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cur = self.db.execute(f"insert into people ({cols}) values ({marks})", list(row.values()))
+        self.result.new_people += 1
+        return int(cur.lastrowid or 0)
+
+    # dispatch -----------------------------------------------------------------------------
+
+    def write(self, record: r.Record) -> None:
+        try:
+            if isinstance(record, r.Interaction):
+                self._interaction(record)
+            elif isinstance(record, r.Person):
+                self.flush()
+                self._person(record)
+            elif isinstance(record, r.Skip):
+                self.result.skipped[record.reason] += 1
+            elif isinstance(record, r.Delete):
+                self.flush()  # what was yielded before the delete is stored first
+                self._delete(record)
+            elif isinstance(record, r.Reject):
+                self.result.rejected.append({"where": record.where, "reason": record.reason})
+            elif isinstance(record, r.Commitment | r.ValueMoment | r.Goal | r.Note):
+                self.flush()
+                self._owned(record)
+            else:
+                self._reject(record, f"not a CRB record: {type(record).__name__}")
+        except _Rejected as exc:
+            self._reject(record, str(exc))
+
+    def _reject(self, record: Any, reason: str) -> None:
+        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
+        self.result.rejected.append({"where": f"{self.source}:{key}", "reason": reason})
+
+    # people -------------------------------------------------------------------------------
+
+    def _person(self, rec: r.Person) -> None:
+        name = (rec.name or "").strip()
+        keys: list[tuple[str, str]] = []
+        for ident in rec.identities:
+            key = self.store.norm(ident)
+            if key is None:
+                continue
+            # Own, role (info@, sales@) and blocked addresses never identify a person: two cards
+            # sharing a team mailbox must not merge into one.
+            if self.store.noise.reason(*key) is not None:
+                continue
+            if key not in keys:
+                keys.append(key)
+        if rec.tier is not None and rec.tier not in r.TIERS:
+            raise _Rejected(f"unknown tier {rec.tier!r}")
+        if not name and not keys:
+            raise _Rejected("no name and no identity")
+        person_id: int | None = None
+        for key in keys:
+            hit = self._identity(key)
+            if hit and hit[1] is not None:
+                person_id = _live(self.db, hit[1])
+                break
+        if person_id is None and rec.source_key:
+            row = self.db.execute(
+                "select id from people where source_key = ?", [rec.source_key]
+            ).fetchone()
+            if row:
+                person_id = _live(self.db, row[0])
+        org_id = self.store.org_id(rec.org, self.stamp)
+        if person_id is None:
+            person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
+        details = json.dumps(rec.details, sort_keys=True) if rec.details else None
+        if person_id is None:
+            person_id = self._new_person(
+                name or keys[0][1],
+                triage=rec.triage,
+                org_id=org_id,
+                title=rec.title,
+                tier=rec.tier or "none",
+                cadence_days=rec.cadence_days,
+                birthday=rec.birthday,
+                details=details,
+                source_key=rec.source_key,
+            )
+            created = changed = True
+        else:
+            created = False
+            changed = self._fill_person(person_id, name, org_id, rec, details)
+        for key in keys:
+            hit = self._identity(key)
+            if hit is None:
+                self._add_identity(key, person_id, name or None)
+                changed = True
+            elif hit[1] is None:
+                self._claim_identity(key, hit[0], person_id)
+                changed = True
+        # One count per record: a new person, a known one who gained fields or identities
+        # (merged), or a known one the record told nothing new.
+        if created:
+            self.result.imported += 1
+        elif changed:
+            self.result.merged += 1
+        else:
+            self.result.unchanged += 1
+        self.result.touched_people.add(person_id)
+
+    def _same_name(
+        self,
+        name: str,
+        org_id: int | None,
+        title: str | None,
+        keys: list[tuple[str, str]],
+        source_key: str | None,
+    ) -> int | None:
+        """The one person a contact with no known identity is, found by name (case ignored)
+        and the same organisation or the same job title, when exactly one person fits: a
+        re-export whose rows lost or gained e-mail and URL (LinkedIn's older exports have no
+        URLs) or whose person changed jobs keeps that person. Someone who has an identity of a
+        kind the contact brings (another LinkedIn URL, another e-mail) is someone else, and so
+        is another LinkedIn connection (made on another day: ``linkedin:<day>:<name>``)."""
+        title = (title or "").strip().casefold()
+        if not name or not (org_id or title):
+            return None
+        linkedin = (source_key or "").startswith(LINKEDIN_KEY)
+        fits = [
+            pid
+            for pid, their_org, their_title, their_key in self.db.execute(
+                "select id, org_id, title, source_key from people where name = ? collate nocase "
+                "and merged_into is null",
+                [name],
+            )
+            if ((org_id and their_org == org_id)
+                or (title and (their_title or "").strip().casefold() == title))
+            and not (linkedin and (their_key or "").startswith(LINKEDIN_KEY))
+        ]
+        kinds = sorted({kind for kind, _ in keys})
+        if kinds and fits:
+            marks = ",".join("?" for _ in kinds)
+            taken = {
+                row[0]
+                for row in self.db.execute(
+                    f"select distinct person_id from identities where kind in ({marks}) "
+                    f"and person_id in ({','.join('?' for _ in fits)})",
+                    [*kinds, *fits],
+                )
+            }
+            fits = [pid for pid in fits if pid not in taken]
+        return fits[0] if len(fits) == 1 else None
+
+    def _fill_person(
+        self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
+    ) -> bool:
+        """Fill in what the store did not know; never overwrite what is there."""
+        row = self.db.execute(
+            "select name, org_id, title, birthday, details, cadence_days, source_key "
+            "from people where id = ?",
+            [person_id],
+        ).fetchone()
+        updates: dict[str, Any] = {}
+        cur_name, cur_org, cur_title, cur_bday, cur_details, cur_cadence, cur_key = row
+        if name and (not cur_name or ("@" in cur_name and "@" not in name)):
+            updates["name"] = name
+        if org_id and not cur_org:
+            updates["org_id"] = org_id
+        if rec.title and not cur_title:
+            updates["title"] = rec.title
+        if rec.birthday and not cur_bday:
+            updates["birthday"] = rec.birthday
+        if rec.cadence_days and not cur_cadence:
+            updates["cadence_days"] = rec.cadence_days
+        if rec.source_key and not cur_key:
+            clash = self.db.execute(
+                "select 1 from people where source_key = ?", [rec.source_key]
+            ).fetchone()
+            if not clash:
+                updates["source_key"] = rec.source_key
+        if details:
+            merged = json.loads(cur_details or "{}")
+            new = {k: v for k, v in rec.details.items() if k not in merged}
+            if new:
+                merged.update(new)
+                updates["details"] = json.dumps(merged, sort_keys=True)
+        if not updates:
+            return False
+        updates["updated"] = self.stamp
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        self.db.execute(f"update people set {sets} where id = ?", [*updates.values(), person_id])
+        return True
+
+    # interactions -------------------------------------------------------------------------
+
+    def _interaction(self, rec: r.Interaction) -> None:
+        if rec.kind not in r.INTERACTION_KINDS:
+            raise _Rejected(f"unknown interaction kind {rec.kind!r}")
+        if rec.direction not in r.DIRECTIONS:
+            raise _Rejected(f"unknown direction {rec.direction!r}")
+        if not rec.source_key:
+            raise _Rejected("interaction without source_key")
+        if not isinstance(rec.at, dt.datetime | dt.date):
+            raise _Rejected(f"interaction date is not a date: {rec.at!r}")
+        key = self.store.norm(rec.with_)
+        if key is None:
+            raise _Rejected(f"not a valid {rec.with_.kind}: {rec.with_.value!r}")
+        reason = self.store.noise.reason(*key)
+        if reason is not None:
+            self.result.skipped[reason] += 1
+            return
+        hit = self._identity(key)
+        policy = self.store.create_people_from
+        creates = policy == "any" or (policy == "sent" and rec.direction in ("out", "mutual"))
+        if hit is None:
+            person_id = None
+            if creates:
+                person_id = self._new_person(_display_name(rec.name, key), triage=True)
+            ident_id = self._add_identity(key, person_id, rec.name)
+        else:
+            ident_id, person_id = hit
+            if person_id is None and creates:
+                name = (
+                    rec.name
+                    or self.db.execute(
+                        "select display_name from identities where id = ?", [ident_id]
+                    ).fetchone()[0]
+                )
+                person_id = self._new_person(_display_name(name, key), triage=True)
+                self._claim_identity(key, ident_id, person_id)
+            elif person_id is not None:
+                person_id = _live(self.db, person_id)
+                if rec.name:
+                    self._name_if_bare(person_id, rec.name, ident_id)
+        self._pending_interactions.append((rec, ident_id, person_id))
+        if len(self._pending_interactions) >= BATCH_SIZE:
+            self.flush()
+
+    def _name_if_bare(self, person_id: int, name: str, ident_id: int) -> None:
+        """A real name (an attendee's own ``CN``, a sender's display name) names a person known
+        so far only by an address; a name already stored is never replaced."""
+        if person_id in self._named:
+            return
+        self._named.add(person_id)
+        shown = _display_name(name, ("", ""))
+        if not shown or "@" in shown:
+            return
+        (current,) = self.db.execute("select name from people where id = ?", [person_id]).fetchone()
+        if current and "@" not in current:
+            return
+        self.db.execute("update people set name = ?, updated = ? where id = ?",
+                        [shown, self.stamp, person_id])
+        self.db.execute("update identities set display_name = ? where id = ? and "
+                        "display_name is null", [shown, ident_id])
+        self.result.touched_people.add(person_id)
+
+    def flush(self) -> None:
+        """Upsert the pending interactions in one pass, classifying new / updated / unchanged."""
+        pending = self._pending_interactions
+        if not pending:
+            return
+        self._pending_interactions = []
+        keys = [rec.source_key for rec, _, _ in pending]
+        existing: dict[str, tuple[Any, ...]] = {}
+        for chunk_start in range(0, len(keys), 400):
+            chunk = keys[chunk_start : chunk_start + 400]
+            marks = ",".join("?" for _ in chunk)
+            for row in self.db.execute(
+                "select source_key, id, person_id, kind, direction, at, subject, thread, "
+                f"duration_minutes from interactions where source_key in ({marks})",
+                chunk,
+            ):
+                existing[row[0]] = row[1:]
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        # The same key twice in one batch: the last copy wins, as it would across batches.
+        last = {rec.source_key: n for n, (rec, _, _) in enumerate(pending)}
+        for n, (rec, ident_id, person_id) in enumerate(pending):
+            if last[rec.source_key] != n:
+                self.result.unchanged += 1
+                continue
+            values = (
+                person_id,
+                rec.kind,
+                rec.direction,
+                iso(rec.at),
+                rec.subject,
+                rec.thread,
+                rec.duration_minutes,
+            )
+            old = existing.get(rec.source_key)
+            if old is None:
+                inserts.append((*values, ident_id, self.source, rec.source_key))
+                self.result.imported += 1
+            elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
+                self.result.unchanged += 1
+            else:
+                # Keep the person the user merged this interaction into.
+                merged_values = (old[1] if old[1] is not None else person_id, *values[1:])
+                if tuple(old[1:]) == merged_values:
+                    self.result.unchanged += 1
+                    continue
+                updates.append((*merged_values, rec.source_key))
+                self.result.updated += 1
+            if person_id is not None:
+                self.result.touched_people.add(person_id)
+        if inserts:
+            self.db.conn.executemany(
+                "insert into interactions (person_id, kind, direction, at, subject, thread, "
+                "duration_minutes, identity_id, source, source_key) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+        if updates:
+            self.db.conn.executemany(
+                "update interactions set person_id = ?, kind = ?, direction = ?, at = ?, "
+                "subject = ?, thread = ?, duration_minutes = ? where source_key = ?",
+                updates,
+            )
+
+    def _delete(self, rec: r.Delete) -> None:
+        if rec.source_key:
+            where, args = "source_key = ?", [rec.source_key]
+        elif rec.prefix:
+            # A key range rather than LIKE, so the unique index on source_key is used.
+            end = rec.prefix[:-1] + chr(ord(rec.prefix[-1]) + 1)
+            where, args = "source_key >= ? and source_key < ?", [rec.prefix, end]
+        else:
+            raise _Rejected("a Delete needs a source_key or a prefix")
+        people = {
+            row[0]
+            for row in self.db.execute(
+                f"select person_id from interactions where source = ? and {where}",
+                [self.source, *args],
+            )
+            if row[0] is not None
+        }
+        cur = self.db.execute(
+            f"delete from interactions where source = ? and {where}", [self.source, *args]
+        )
+        self.result.removed[rec.reason] += int(cur.rowcount or 0)
+        self.result.touched_people |= people
+
+    # commitments, value moments, goals, notes ---------------------------------------------
+
+    def _who(self, who: r.Identity | int) -> int:
+        if isinstance(who, int) and not isinstance(who, bool):
+            row = self.db.execute("select id from people where id = ?", [who]).fetchone()
+            if row is None:
+                raise _Rejected(f"no person with id {who}")
+            return _live(self.db, who)
+        key = self.store.norm(who)
+        if key is None:
+            raise _Rejected(f"not a valid {who.kind}: {who.value!r}")
+        hit = self._identity(key)
+        if hit is None or hit[1] is None:
+            raise _Rejected(f"no person with {key[0]} {key[1]}")
+        return _live(self.db, hit[1])
+
+    def _owned(self, rec: r.Commitment | r.ValueMoment | r.Goal | r.Note) -> None:
+        person_id = self._who(rec.who)
+        table, row = _owned_row(rec, person_id, self.stamp)
+        row["source"] = self.source
+        if rec.source_key:
+            old = self.db.execute(
+                f"select * from [{table}] where source_key = ?", [rec.source_key]
+            ).fetchone()
+            if old is not None:
+                cols = [
+                    d[0] for d in self.db.execute(f"select * from [{table}] limit 0").description
+                ]
+                current = dict(zip(cols, old, strict=True))
+                # The person may have been merged since: keep where the user put it.
+                row["person_id"] = current["person_id"]
+                diff = {k: v for k, v in row.items() if current.get(k) != v and k != "created"}
+                if not diff:
+                    self.result.unchanged += 1
+                else:
+                    sets = ", ".join(f"{k} = ?" for k in diff)
+                    self.db.execute(
+                        f"update [{table}] set {sets} where id = ?", [*diff.values(), current["id"]]
+                    )
+                    self.result.updated += 1
+                self.result.touched_people.add(row["person_id"])
+                return
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.db.execute(f"insert into [{table}] ({cols}) values ({marks})", list(row.values()))
+        self.result.imported += 1
+        self.result.touched_people.add(person_id)
+
+
+class _Rejected(Exception):
+    pass
+
+
+def _display_name(name: str | None, key: tuple[str, str]) -> str:
+    """A new person's name: the one given, unless it only stands in for one (``(omitted)``,
+    ``XXX``); else the identity."""
+    name = (name or "").strip().strip("'\"").strip()
+    return key[1] if not name or is_placeholder(name) else name
+
+
+def _owned_row(
+    rec: r.Commitment | r.ValueMoment | r.Goal | r.Note, person_id: int, stamp: str | None
+) -> tuple[str, dict[str, Any]]:
+    if isinstance(rec, r.Commitment):
+        if rec.status not in ("open", "kept", "broken"):
+            raise _Rejected(f"unknown commitment status {rec.status!r}")
+        if rec.direction not in ("out", "in"):
+            raise _Rejected(f"commitment direction must be out or in, not {rec.direction!r}")
+        if not isinstance(rec.due, dt.date):
+            raise _Rejected(f"due is not a date: {rec.due!r}")
+        return "commitments", {
+            "person_id": person_id,
+            "text": rec.text,
+            "due": _date(rec.due),
+            "status": rec.status,
+            "direction": rec.direction,
+            "created": iso(rec.created) or stamp,
+            "closed_at": iso(rec.closed_at),
+            "source_key": rec.source_key,
+        }
+    if isinstance(rec, r.ValueMoment):
+        if rec.kind not in r.VALUE_KINDS:
+            raise _Rejected(f"unknown value kind {rec.kind!r}")
+        if rec.direction not in ("given", "received"):
+            raise _Rejected(f"value direction must be given or received, not {rec.direction!r}")
+        return "value_moments", {
+            "person_id": person_id,
+            "kind": rec.kind,
+            "direction": rec.direction,
+            "at": iso(rec.at),
+            "note": rec.note,
+            "amount": rec.amount,
+            "source_key": rec.source_key,
+        }
+    if isinstance(rec, r.Goal):
+        return "goals", {
+            "person_id": person_id,
+            "text": rec.text,
+            "confirmed_at": iso(rec.confirmed_at),
+            "created": stamp,
+            "active": 1,
+            "source_key": rec.source_key,
+        }
+    return "notes", {
+        "person_id": person_id,
+        "at": iso(rec.at),
+        "text": rec.text,
+        "their_words": int(rec.their_words),
+        "source_key": rec.source_key,
+    }
+
+
+def _date(value: dt.date) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.isoformat()
+
+
