@@ -335,8 +335,8 @@ def collect_items(
     # 7. Anniversaries (birthdays) today or in the next 3 days.
     upcoming = {(today + dt.timedelta(days=d)).strftime("%m-%d"): d for d in range(4)}
     for d in range(4):
-        day = today + dt.timedelta(days=d)
-        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        soon = today + dt.timedelta(days=d)
+        if (soon.month, soon.day) == (2, 28) and not calendar.isleap(soon.year):
             upcoming["02-29"] = d  # a 29 February birthday is kept on the 28th in other years
     for row in db.query(
         f"""select p.id as pid, p.name, p.birthday from people p
