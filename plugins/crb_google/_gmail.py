@@ -27,7 +27,7 @@ A 404 (history id expired) falls back to a full sync, which dedupes on ``source_
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -258,7 +258,7 @@ class Gmail:
 
     # -- full sync ------------------------------------------------------------------------
 
-    def full(self, state: dict[str, Any]) -> Iterator[Any]:
+    def full(self, state: dict[str, Any]) -> Generator[Any, None, dict[str, Any]]:
         """Returns (through ``yield from``) the incremental cursor.
 
         Cancelling is the host's: it stops pulling records and closes this generator, whose
@@ -322,7 +322,7 @@ class Gmail:
 
     # -- incremental sync -----------------------------------------------------------------
 
-    def incremental(self, state: dict[str, Any]) -> Iterator[Any]:
+    def incremental(self, state: dict[str, Any]) -> Generator[Any, None, dict[str, Any]]:
         self.account = str(state.get("account") or "")
         if self.account:
             self.me.add(self.account.lower())
