@@ -113,6 +113,10 @@ def google_plugin() -> Iterator[object]:
 
     from crb_tui.host import plugins
 
+    # The built-in plugins as CRB loads them, first: registering the module here before they
+    # load would make the loader skip it, and unregistering it after would leave the rest of
+    # this process (another test's `crb doctor` or `crb sync`) without it.
+    plugins.load_entry_points()
     mine = plugins.pm.get_plugin("google") is None and not plugins.pm.is_registered(crb_google)
     if mine:
         plugins.pm.register(crb_google, name="google")

@@ -14,7 +14,9 @@ rest of ``crb_tui`` is CRB's own and may change.
   :func:`file_time`, a file's time never after now), identity
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
   (:class:`CrbError`: one line for the user, no traceback) and a source's settings
-  (:func:`source_config`, :func:`load_config`, for plugin commands).
+  (:func:`source_config`, :func:`load_config`, for plugin commands), and
+:func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
+link.
 
 May import: the standard library, third-party libraries, and ``crb_tui``'s records, clock,
 identity, text, config and errors modules; never the store, the engine, the host or the Face.
@@ -25,6 +27,7 @@ from __future__ import annotations
 from crb_tui.clock import file_time, now_utc, today
 from crb_tui.config import load_config, source_config
 from crb_tui.errors import CrbError
+from crb_tui.files import replace_private
 from crb_tui.identity import (
     is_placeholder,
     is_role_address,
@@ -51,6 +54,7 @@ __all__ = [
     "normalise_url",
     "not_a_person",
     "now_utc",
+    "replace_private",
     "source_config",
     "today",
 ]

@@ -42,7 +42,7 @@ import httpx
 import platformdirs
 
 from crb_google._http import ApiError, AuthError, GoogleApi
-from crb_tui.sdk import CrbError
+from crb_tui.sdk import CrbError, replace_private
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -72,24 +72,11 @@ def default_token_path(source: str) -> Path:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by the owner only: a new file opened with
-    ``O_CREAT | O_EXCL`` and mode 0600, synced, then renamed over ``path`` (atomic)."""
+    """Write ``text`` to ``path`` readable by the owner only, replacing it whole (the SDK's
+    :func:`~crb_tui.sdk.replace_private`), in a folder of the owner's own."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with replace_private(path, "token file") as fh:
+        fh.write(text)
 
 
 class TokenStore:
