@@ -37,7 +37,7 @@ from collections.abc import Callable
 
 from crb_tui import clock
 from crb_tui.errors import CrbError
-from crb_tui.store import Store
+from crb_tui.store import Store, tables
 from crb_tui.store.demo_build import Generator
 from crb_tui.store.demo_shape import CORE_TABLES, HISTORY_DAYS, ascii_slug
 
@@ -47,21 +47,10 @@ SOURCE = "demo"
 CHUNK_PEOPLE = 2000
 """People generated and written per transaction."""
 
-# Deleted by ``replace=True``, children before parents (foreign keys are on).
+# Deleted by ``replace=True``: the health cache and every table of the user's but the
+# blocklist, children before parents (the reverse of the order that loads; foreign keys are on).
 _WIPE_ORDER: tuple[str, ...] = (
-    "review_history",
-    "merges",
-    "interactions",
-    "identities",
-    "commitments",
-    "value_moments",
-    "goals",
-    "notes",
-    "health",
-    "people",
-    "organizations",
-    "sync_state",
-)
+    "health", *(t for t in reversed(tables.EXPORTED) if t != "ignored"))
 
 
 # -- the public function ------------------------------------------------------------------------

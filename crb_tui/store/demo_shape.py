@@ -13,19 +13,12 @@ from __future__ import annotations
 import random
 import unicodedata
 
-SOURCE = "demo"
+from crb_tui.store import tables
+
 HISTORY_DAYS = 730
 
-CORE_TABLES: tuple[str, ...] = (
-    "people",
-    "organizations",
-    "identities",
-    "interactions",
-    "commitments",
-    "value_moments",
-    "goals",
-    "notes",
-)
+CORE_TABLES: tuple[str, ...] = tables.COUNTED
+"""The tables the demo fills (the ones the store counts), people first."""
 
 TIER_SHARE: dict[str, float] = {"key": 0.08, "active": 0.25, "network": 0.45, "none": 0.22}
 DEFAULT_CADENCE: dict[str, int] = {"key": 14, "active": 30, "network": 90, "none": 180}
