@@ -166,7 +166,7 @@ class Choices(RadioSet):
         """Choose the highlighted option now (not when a message comes back), and say so."""
         if self._selected is None:
             return
-        button = self._nodes[self._selected]
+        button = self.children[self._selected]
         if isinstance(button, RadioButton) and button.name and button is not self.pressed_button:
             self.choose(button.name)
             # At once, not by a message: the next field's keys may already be on their way.
