@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
+from crb_tui.store.search import fold
 
 if TYPE_CHECKING:
     pass
@@ -136,10 +137,18 @@ class _BatchWriter:
         if not name and not keys:
             raise _Rejected("no name and no identity")
         person_id: int | None = None
-        for key in keys:
+        shared: list[str] = []
+        # E-mail addresses, profile URLs and handles are one person's; a phone number is matched
+        # last, and only when nothing contradicts (see ``_phone_fits``): families share a line,
+        # numbers are reassigned and mistyped.
+        for key in sorted(keys, key=lambda k: k[0] == "phone"):
             hit = self._identity(key)
             if hit and hit[1] is not None:
-                person_id = _live(self.db, hit[1])
+                found = _live(self.db, hit[1])
+                if key[0] == "phone" and not self._phone_fits(found, name, keys):
+                    shared.append(key[1])
+                    continue
+                person_id = found
                 break
         if person_id is None and rec.source_key:
             row = self.db.execute(
@@ -150,7 +159,14 @@ class _BatchWriter:
         org_id = self.store.org_id(rec.org, self.stamp)
         if person_id is None:
             person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
-        details = json.dumps(rec.details, sort_keys=True) if rec.details else None
+        extra = dict(rec.details)
+        if person_id is None and shared:
+            # The number stays on the card's person as a detail, never as an identity (which
+            # would make the next call or message from it theirs as well).
+            known = str(extra.get("phones") or "")
+            shown = "; ".join(f"{number} (shared)" for number in shared)
+            extra["phones"] = f"{known}; {shown}" if known else shown
+        details = json.dumps(extra, sort_keys=True) if extra else None
         if person_id is None:
             person_id = self._new_person(
                 name or keys[0][1],
@@ -184,6 +200,22 @@ class _BatchWriter:
         else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
+
+    def _phone_fits(self, person_id: int, name: str, keys: list[tuple[str, str]]) -> bool:
+        """Whether a contact sharing a phone number with a person is that person: never when
+        both have a real name and the names differ (letters and digits compared, case and accents
+        ignored); when one of them has no real name, not when both have e-mail addresses (none
+        shared, or an address would have matched first)."""
+        row = self.db.execute("select name from people where id = ?", [person_id]).fetchone()
+        theirs = (row[0] if row else "") or ""
+        if _real_name(name) and _real_name(theirs):
+            return _name_key(name) == _name_key(theirs)
+        if not any(kind == "email" for kind, _ in keys):
+            return True
+        return self.db.execute(
+            "select 1 from identities where person_id = ? and kind = 'email' limit 1",
+            [person_id],
+        ).fetchone() is None
 
     def _same_name(
         self,
@@ -469,6 +501,16 @@ class _BatchWriter:
 
 class _Rejected(Exception):
     pass
+
+
+def _real_name(name: str) -> bool:
+    """A name that names someone: not empty, not an address or number standing in for one."""
+    return bool(name.strip()) and "@" not in name and any(c.isalpha() for c in name) \
+        and not is_placeholder(name)
+
+
+def _name_key(name: str) -> str:
+    return "".join(c for c in fold(name) if c.isalnum())
 
 
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
