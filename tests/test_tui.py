@@ -542,6 +542,33 @@ async def test_people_filter_sort_and_open(context: AppContext) -> None:
         assert app.screen.filter_text == "glassx"
 
 
+async def test_people_key_goes_to_the_list_not_the_last_person(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Trial finding: 2 after a person page opened from the list and a visit elsewhere showed
+    that page again, where typing a name archived and blocklisted people."""
+    app = make_app(context, screen="people")
+    before = rows(demo_db, "select count(*) from people where archived = 1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PersonScreen)
+        await press(pilot, "3", "4", "2")
+        assert isinstance(app.screen, PeopleScreen)
+        await type_text(pilot, "ravi")
+        await settle(pilot)
+        assert app.screen.filter_text == "ravi"
+        # So does the People tab.
+        await press(pilot, "escape", "enter")
+        assert isinstance(app.screen, PersonScreen)
+        await press(pilot, "1")
+        await pilot.click("#nav-tabs", offset=(18, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, PeopleScreen)
+    assert rows(demo_db, "select count(*) from people where archived = 1") == before
+    assert rows(demo_db, "select count(*) from ignored") == [(0,)]
+
+
 async def test_people_filter_finds_by_email_and_note_text(context: AppContext) -> None:
     store = context.store
     email = one(Path(str(store.path)), "select value from identities where kind = 'email' "
@@ -1236,7 +1263,15 @@ async def test_ignore_someone_new_and_take_it_back(context: AppContext, demo_db:
         await settle(pilot)
         app.open_person(pid)
         await settle(pilot)
+        # Blocklisting asks first: Enter or n leaves everyone as they are.
         await press(pilot, "i")
+        assert "Ignore" in screen_text(app) and "blocklist" in screen_text(app)
+        await press(pilot, "enter")
+        await press(pilot, "i", "n")
+        assert isinstance(app.screen, PersonScreen)
+        assert rows(demo_db, "select count(*) from ignored") == [(0,)]
+        assert person_state(demo_db, pid)[3] == 0
+        await press(pilot, "i", "y")
         assert rows(demo_db, "select value, reason from ignored order by id") == [
             (email, "user") for email in emails]
         assert person_state(demo_db, pid)[3] == 1  # archived

@@ -198,13 +198,13 @@ class CrbApp(App[None]):
         self.push_screen(PersonScreen(person_id, mode=self.current_mode))
 
     async def action_switch_mode(self, mode: str) -> None:
-        """The screen a mode key names; pressed on that mode already (a person opened from it on
-        top), back to the mode's own screen, as Help says."""
-        if mode != self.current_mode:
-            self.switch_mode(mode)
-            return
+        """The screen a mode key (a tab, a "Go to" command) names, itself: a person page opened
+        from the mode being left is closed first, so that coming back (``2``: the People list
+        and its filter) never lands on a page where letters are actions."""
         while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
             self.pop_screen()
+        if mode != self.current_mode:
+            self.switch_mode(mode)
 
     def action_help(self) -> None:
         from crb_tui.tui.screens.help import HelpScreen
