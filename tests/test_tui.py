@@ -270,11 +270,11 @@ def _check_archive(db: Path, pid: int) -> None:
 ACTIONS = {
     # name: (keys, history action, check)
     "log": (["l", "right", "tab", "tab", "type:Tea's on", "enter"], "log", _check_log),
-    "promise": (["p", "type:Deck", "enter", "type:+3d", "enter"], "promise",
+    "promise": (["p", "type:Deck", "enter", "type:+3d", "enter", "enter"], "promise",
                 _check_promise),
     "value": (["v", "right", "tab", "tab", "type:tips", "ctrl+s"], "value",
               _check_value),
-    "goal": (["g", "type:Berlin", "enter"], "goal", _check_goal),
+    "goal": (["g", "type:Berlin", "enter", "enter"], "goal", _check_goal),
     "note": (["n", "type:EU [b]", "tab", "space", "ctrl+s"], "note", _check_note),
     "snooze": (["s", "w"], "snooze", _check_snooze),
     "tier": (["t", "n"], "tier", _check_tier),
@@ -418,10 +418,10 @@ async def test_dialog_shows_bad_input_and_keeps_it(context: AppContext, demo_db:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await run_keys(pilot, ["p", "type:Go", "enter", "type:x", "enter"])
+        await run_keys(pilot, ["p", "type:Go", "enter", "type:x", "enter", "enter"])
         assert app.screen.__class__.__name__ == "PromiseDialog"
         assert "not a date" in screen_text(app)
-        await run_keys(pilot, ["backspace", "type:-3d", "enter"])
+        await run_keys(pilot, ["shift+tab", "backspace", "type:-3d", "enter", "enter"])
         assert "in the past" in screen_text(app)
         assert one(demo_db, "select count(*) from commitments where source = 'manual'") == 0
 
@@ -446,7 +446,7 @@ async def test_dialogs_take_what_people_type_or_say_why_not(
         await run_keys(pilot, ["backspace", "backspace", "backspace", "backspace", "ctrl+s"])
         assert one(demo_db, "select amount from value_moments where source = 'manual' "
                             "and person_id = ?", pid) == 12000
-        await run_keys(pilot, ["p", "type:Slides", "enter", "type:friday", "enter"])
+        await run_keys(pilot, ["p", "type:Slides", "enter", "type:friday", "enter", "enter"])
         assert one(demo_db, "select due from commitments where source = 'manual' and text = ?",
                    "Slides") == "2026-11-27"
 
@@ -690,7 +690,7 @@ async def test_broken_before_the_due_date_asks_first(context: AppContext, demo_d
         # Only one open commitment, due in three days, so `x` has no need to ask which.
         with sqlite3.connect(demo_db) as conn:
             conn.execute("update commitments set status = 'kept' where person_id = ?", [pid])
-        await run_keys(pilot, ["p", "type:Deck", "enter", "type:+3d", "enter"])
+        await run_keys(pilot, ["p", "type:Deck", "enter", "type:+3d", "enter", "enter"])
         cid = one(demo_db, "select id from commitments where person_id = ? and status = 'open'",
                   pid)
         await press(pilot, "x")
