@@ -202,14 +202,16 @@ class _BatchWriter:
         self.result.touched_people.add(person_id)
 
     def _phone_fits(self, person_id: int, name: str, keys: list[tuple[str, str]]) -> bool:
-        """Whether a contact sharing a phone number with a person is that person: never when
-        both have a real name and the names differ (letters and digits compared, case and accents
+        """Whether a contact sharing a phone number with a person is that person: when both
+        have a real name, only when the words of one are all in the other (``Ann``, ``ann lee``,
+        ``Lee, Ann`` are ``Ann Lee``; ``Frank Cell`` is not ``Erin Cell``; case and accents
         ignored); when one of them has no real name, not when both have e-mail addresses (none
         shared, or an address would have matched first)."""
         row = self.db.execute("select name from people where id = ?", [person_id]).fetchone()
         theirs = (row[0] if row else "") or ""
         if _real_name(name) and _real_name(theirs):
-            return _name_key(name) == _name_key(theirs)
+            mine, their_words = _name_words(name), _name_words(theirs)
+            return mine <= their_words or their_words <= mine
         if not any(kind == "email" for kind, _ in keys):
             return True
         return self.db.execute(
@@ -509,8 +511,9 @@ def _real_name(name: str) -> bool:
         and not is_placeholder(name)
 
 
-def _name_key(name: str) -> str:
-    return "".join(c for c in fold(name) if c.isalnum())
+def _name_words(name: str) -> set[str]:
+    """The words of a name, case and accents ignored (``Ann`` is a part of ``Ann Lee``)."""
+    return set("".join(c if c.isalnum() else " " for c in fold(name)).split())
 
 
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
