@@ -254,8 +254,40 @@ def test_untrusted_text_is_printed_literally(crb: Crb, tmp_path: Path) -> None:
     assert "Evil^[[2J" in out
 
 
+@pytest.mark.parametrize("command", [["people"], ["show", "ann"], ["review"], ["export"],
+                                     ["backup", "b.db"]])
+def test_reading_a_database_that_does_not_exist_is_an_error(
+    crb: Crb, tmp_path: Path, command: list[str]
+) -> None:
+    """Trial finding: a mistyped --db made folders and an empty database, and `crb people` said
+    "No people." with exit 0."""
+    for missing in (tmp_path / "typo.db", tmp_path / "no" / "dir" / "x.db"):
+        result = Crb(missing, crb.config)(*command, status=1)
+        assert result.stderr == (
+            f"crb: error: no database at {missing}: check --db / CRB_DB (`crb import FILE` "
+            "starts one with your own data, `crb demo` fills one with example data)\n")
+        assert result.stdout == ""
+        assert not missing.exists() and not (tmp_path / "no").exists()
+
+
+def test_writing_commands_create_the_database_but_never_its_folder(
+    crb: Crb, tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,Email\nAnn Lee,ann@acme.com\n", encoding="utf-8")
+    missing = tmp_path / "no" / "dir" / "x.db"
+    result = Crb(missing, crb.config)("import", str(path), status=1)
+    assert result.stderr.startswith(f"crb: error: {missing.parent} does not exist (for the "
+                                    "database x.db)")
+    assert not (tmp_path / "no").exists()
+    crb("import", str(path))
+    assert stat.S_IMODE(crb.db.stat().st_mode) == 0o600
+    assert "Ann Lee" in crb("people").stdout
+
+
 def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "CRB_DB": str(tmp_path / "x.db"), "XDG_CONFIG_HOME": str(tmp_path)}
+    Crb(tmp_path / "x.db", tmp_path / "config.toml").create_db()
     proc = subprocess.run(
         [sys.executable, "-m", "crb_tui", "show", "ghost"], capture_output=True, text=True, env=env
     )
