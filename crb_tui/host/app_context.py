@@ -89,7 +89,11 @@ class AppContext:
         from crb_tui.engine import health
         from crb_tui.store.queries import meetings_started_since_scored
 
+        from crb_tui.store.actions import settle_triage
+
         today = self.today()
+        settle_triage(self.store,
+                      today - dt.timedelta(days=self.config.review.new_people_days))
         done = health.bring_up_to_date(self.store, self.config, today)
         started = meetings_started_since_scored(self.store, today)
         if started:
