@@ -989,6 +989,16 @@ class Env:
         finally:
             conn.close()
 
+    def query_write(self, sql: str, args: Any = ()) -> None:
+        import sqlite3
+
+        conn = sqlite3.connect(self.db)
+        try:
+            with conn:
+                conn.execute(sql, args)
+        finally:
+            conn.close()
+
     def keys(self, source: str = "gmail") -> list[str]:
         return [r[0] for r in self.query(
             "select source_key from interactions where source = ?", [source])]

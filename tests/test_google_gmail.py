@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -181,21 +182,100 @@ def test_a_dry_run_removes_nothing_and_the_real_run_after_it_does(env: Env,
     key = f"msg:{google.messages[victim]['mid']}|"
     google.delete_message(victim)
     google.add_message(8, sender=("Maria Hill", "maria@shield.example"))
-    before = sorted(env.keys())
+    before, state = sorted(env.keys()), state_rows(env)
     (dry,) = env.run(dry_run=True)
     assert dry.ok and dry.removed.get("deleted in Gmail") == 1 and dry.imported == 1
     assert sorted(env.keys()) == before and env.cursor() == cursor  # nothing written
+    assert state_rows(env) == state  # the id map neither
     (real,) = env.run()
     assert real.removed.get("deleted in Gmail") == 1
     assert not [k for k in env.keys() if k.startswith(key)]
     assert_store_matches(env)
 
 
-def test_the_index_lives_beside_the_database(env: Env, google: FakeGoogle) -> None:
+def state_rows(env: Env, source: str = "gmail") -> list[tuple[str, str, str]]:
+    return [tuple(row) for row in env.query(
+        "select ns, key, value from source_state where source = ? order by ns, key", [source])]
+
+
+def test_the_id_map_lives_in_the_database_not_in_a_file_beside_it(env: Env,
+                                                                   google: FakeGoogle) -> None:
     del env.gmail["index_file"]
+    (summary,) = env.run()
+    assert summary.ok, summary.errors
+    assert sorted(p.name for p in env.tmp.iterdir() if ".sqlite" in p.name) == []
+    items = {key: json.loads(value) for ns, key, value in state_rows(env)
+             if ns == f"items/{ME}"}
+    stored = [i for i in google.listed_ids()
+              if any(k.startswith(f"msg:{google.messages[i]['mid']}|") for k in env.keys())]
+    assert stored and all(items[i]["live"] and items[i]["gen"] == 1 for i in stored)
+    assert dict(env.query("select ns, count(*) from source_state where source = 'gmail' "
+                          "group by ns"))["by-prefix"] == len(stored)
+
+
+def write_old_side_file(path: Path, rows: list[tuple[str, str, str]], kind: str) -> int:
+    """The SQLite file the Google sources kept before ``ctx.state`` (their schema then),
+    holding what ``rows`` of the state say."""
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "create table items (kind text not null, scope text not null, id text not null, "
+        "prefix text not null, keys text not null default '[]', gen integer not null default 0,"
+        " live integer not null default 1, primary key (kind, scope, id));"
+        "create table meta (key text primary key, value text);")
+    n = 0
+    for ns, key, value in rows:
+        if ns.startswith("items/"):
+            entry = json.loads(value)
+            conn.execute("insert into items values (?, ?, ?, ?, ?, ?, ?)",
+                         [kind, ns[len("items/"):], key, entry["prefix"],
+                          json.dumps(entry["keys"]), entry["gen"], int(entry["live"])])
+            n += 1
+        elif ns == "" and key.startswith("gen/"):
+            conn.execute("insert into meta values (?, ?)", [f"gen:{kind}:{key[4:]}", value])
+    conn.commit()
+    conn.close()
+    return n
+
+
+def test_an_old_side_file_is_copied_in_once_so_deletions_still_match(
+        env: Env, google: FakeGoogle, caplog: pytest.LogCaptureFixture) -> None:
+    """A database from before ``ctx.state`` (records and cursor, the id map in a file beside
+    it): the first run copies the file in, and a message deleted in Gmail is removed."""
     env.run()
-    index = env.db.with_name("crb.gmail-index.sqlite")
-    assert index.exists() and stat.S_IMODE(index.stat().st_mode) == 0o600
+    side = Path(env.gmail["index_file"])
+    copied = write_old_side_file(side, state_rows(env), "gmail")
+    env.query_write("delete from source_state")
+    victim = next(i for i in google.listed_ids()
+                  if google.messages[i]["labelIds"][:2] == ["INBOX", "CATEGORY_PERSONAL"]
+                  and not any(h[0] == "Precedence" for h in google.messages[i]["headers"]))
+    key = f"msg:{google.messages[victim]['mid']}|"
+    google.delete_message(victim)
+    with caplog.at_level(logging.INFO):
+        (summary,) = env.run()
+    assert summary.ok, summary.errors
+    assert summary.removed.get("deleted in Gmail") == 1
+    assert not [k for k in env.keys() if k.startswith(key)]
+    assert f"copied {copied} entries of {side}" in caplog.text
+    assert side.exists()  # left where it was
+    # Once: the file is not read again (the removed message stays removed in the map), and a
+    # full sync's sweep finds nothing more to remove.
+    google.expire_history()
+    (again,) = env.run()
+    assert again.ok and not again.removed
+    entry = json.loads(env.query("select value from source_state where ns = ? and key = ?",
+                                 [f"items/{ME}", victim])[0][0])
+    assert entry["live"] is False
+    gen = env.query("select value from source_state where ns = '' and key = ?", [f"gen/{ME}"])
+    assert gen == [("2",)]  # the file's generation counter came over too
+    assert_store_matches(env)
+
+
+def test_an_unreadable_old_side_file_is_one_line_naming_it(env: Env) -> None:
+    side = Path(env.gmail["index_file"])
+    side.write_bytes(b"not a database at all" * 100)
+    (summary,) = env.run()
+    assert not summary.ok and str(side) in summary.errors[0]
+    assert env.keys() == []
 
 
 # -- faults -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from crb_tui.identity import NoiseRules, normalise
 from crb_tui.limits import MAX_ID
 from crb_tui.store import locking, tables
 from crb_tui.store.reading import Reader, interruptible
+from crb_tui.store.state import SourceStateTable
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -34,6 +35,7 @@ CORE_MIGRATIONS = (
     "m006_health_computed_on_index",
     "m007_calendars_meetings_by_time",
     "m008_health_series_index",
+    "m009_state_source_state",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -428,6 +430,11 @@ class Store:
                 + " where source = ?",
                 [json.dumps(counts), error] + ([stamp] if ok else []) + [source],
             )
+
+    def source_state(self, source: str) -> SourceStateTable:
+        """The state ``source`` keeps for itself (``ctx.state``): reads, and the writes the
+        sync runner makes in the transaction of the records they go with."""
+        return SourceStateTable(self.conn, source)
 
     def sync_states(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from sync_state order by source"))
