@@ -59,9 +59,12 @@ class IdMap:
     def __init__(self, state: State) -> None:
         self.state = state
         self.by_prefix = state.namespace("by-prefix")
+        self.scopes: dict[str, State] = {}
 
     def _items(self, scope: str) -> State:
-        return self.state.namespace(f"items/{scope}")
+        if scope not in self.scopes:
+            self.scopes[scope] = self.state.namespace(f"items/{scope}")
+        return self.scopes[scope]
 
     def next_gen(self, scope: str) -> int:
         gen = int(self.state.get(f"gen/{scope}", 0)) + 1
