@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from tests.google_server import (
     FakeGoogle,
     ensure_plugin_importable,
     private_json,
+    write_old_side_file,
 )
 
 ensure_plugin_importable()
@@ -182,20 +182,15 @@ def test_a_dry_run_removes_nothing_and_the_real_run_after_it_does(env: Env,
     key = f"msg:{google.messages[victim]['mid']}|"
     google.delete_message(victim)
     google.add_message(8, sender=("Maria Hill", "maria@shield.example"))
-    before, state = sorted(env.keys()), state_rows(env)
+    before, state = sorted(env.keys()), env.state_rows()
     (dry,) = env.run(dry_run=True)
     assert dry.ok and dry.removed.get("deleted in Gmail") == 1 and dry.imported == 1
     assert sorted(env.keys()) == before and env.cursor() == cursor  # nothing written
-    assert state_rows(env) == state  # the id map neither
+    assert env.state_rows() == state  # the id map neither
     (real,) = env.run()
     assert real.removed.get("deleted in Gmail") == 1
     assert not [k for k in env.keys() if k.startswith(key)]
     assert_store_matches(env)
-
-
-def state_rows(env: Env, source: str = "gmail") -> list[tuple[str, str, str]]:
-    return [tuple(row) for row in env.query(
-        "select ns, key, value from source_state where source = ? order by ns, key", [source])]
 
 
 def test_the_id_map_lives_in_the_database_not_in_a_file_beside_it(env: Env,
@@ -204,7 +199,7 @@ def test_the_id_map_lives_in_the_database_not_in_a_file_beside_it(env: Env,
     (summary,) = env.run()
     assert summary.ok, summary.errors
     assert sorted(p.name for p in env.tmp.iterdir() if ".sqlite" in p.name) == []
-    items = {key: json.loads(value) for ns, key, value in state_rows(env)
+    items = {key: json.loads(value) for ns, key, value in env.state_rows()
              if ns == f"items/{ME}"}
     stored = [i for i in google.listed_ids()
               if any(k.startswith(f"msg:{google.messages[i]['mid']}|") for k in env.keys())]
@@ -213,37 +208,13 @@ def test_the_id_map_lives_in_the_database_not_in_a_file_beside_it(env: Env,
                           "group by ns"))["by-prefix"] == len(stored)
 
 
-def write_old_side_file(path: Path, rows: list[tuple[str, str, str]], kind: str) -> int:
-    """The SQLite file the Google sources kept before ``ctx.state`` (their schema then),
-    holding what ``rows`` of the state say."""
-    conn = sqlite3.connect(path)
-    conn.executescript(
-        "create table items (kind text not null, scope text not null, id text not null, "
-        "prefix text not null, keys text not null default '[]', gen integer not null default 0,"
-        " live integer not null default 1, primary key (kind, scope, id));"
-        "create table meta (key text primary key, value text);")
-    n = 0
-    for ns, key, value in rows:
-        if ns.startswith("items/"):
-            entry = json.loads(value)
-            conn.execute("insert into items values (?, ?, ?, ?, ?, ?, ?)",
-                         [kind, ns[len("items/"):], key, entry["prefix"],
-                          json.dumps(entry["keys"]), entry["gen"], int(entry["live"])])
-            n += 1
-        elif ns == "" and key.startswith("gen/"):
-            conn.execute("insert into meta values (?, ?)", [f"gen:{kind}:{key[4:]}", value])
-    conn.commit()
-    conn.close()
-    return n
-
-
 def test_an_old_side_file_is_copied_in_once_so_deletions_still_match(
         env: Env, google: FakeGoogle, caplog: pytest.LogCaptureFixture) -> None:
     """A database from before ``ctx.state`` (records and cursor, the id map in a file beside
     it): the first run copies the file in, and a message deleted in Gmail is removed."""
     env.run()
     side = Path(env.gmail["index_file"])
-    copied = write_old_side_file(side, state_rows(env), "gmail")
+    copied = write_old_side_file(side, env.state_rows(), "gmail")
     env.query_write("delete from source_state")
     victim = next(i for i in google.listed_ids()
                   if google.messages[i]["labelIds"][:2] == ["INBOX", "CATEGORY_PERSONAL"]
