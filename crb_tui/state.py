@@ -106,22 +106,19 @@ class State:
         after: str | None = None
         while shared.backend is not None:
             rows = shared.backend.scan(self.ns, prefix, high, after, PAGE)
-            for key, text in rows:
+            for key, stored in rows:
                 while i < len(own) and own[i][0] < key:
-                    if own[i][1] is not None:
-                        yield own[i][0], json.loads(str(own[i][1]))
+                    yield from _decoded(*own[i])
                     i += 1
                 if i < len(own) and own[i][0] == key:
                     i += 1
-                current = shared.pending.get((self.ns, key), text)  # changed since read
-                if current is not None:
-                    yield key, json.loads(current)
+                # The change not stored yet wins (it may have come after ``own`` was taken).
+                yield from _decoded(key, shared.pending.get((self.ns, key), stored))
             if len(rows) < PAGE:
                 break
             after = rows[-1][0]
         for key, text in own[i:]:
-            if text is not None:
-                yield key, json.loads(text)
+            yield from _decoded(key, text)
 
     def side_file_rows(self, path: Path, table: str) -> list[dict[str, Any]]:
         """The rows of ``table`` in a SQLite file this source kept by itself before
@@ -144,6 +141,11 @@ class State:
         shared.pending[(self.ns, key)] = text
         if shared.flush is not None and len(shared.pending) >= FLUSH_EVERY:
             shared.flush()
+
+
+def _decoded(key: str, text: str | None) -> Iterator[tuple[str, Any]]:
+    if text is not None:  # None: deleted
+        yield key, json.loads(text)
 
 
 def _text(value: Any, what: str) -> str:
