@@ -87,7 +87,7 @@ class Session:
         self.credentials = Credentials(label, data, self.store, self.api, str(cfg["token_uri"]))
         self.api.token = self.credentials.access_token
         self.api.refresh = self.credentials.refresh
-        self.index: IdMap = open_map(ctx, label, "gmail" if label == "gmail" else "gcal")
+        self.ids: IdMap = open_map(ctx, label, "gmail" if label == "gmail" else "gcal")
 
     def close(self) -> None:
         self.stop.set()
