@@ -43,7 +43,9 @@ class _Shared:
         self.backend = backend
         self.flush = flush
         self.side_file_rows = side_file_rows
-        self.pending: Changes = {}
+        self.pending: dict[str, dict[str, str | None]] = {}
+        """Namespace -> key -> JSON text (None: deleted), not stored yet."""
+        self.count = 0
 
 
 class State:
@@ -70,12 +72,13 @@ class State:
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value stored under ``key``, or ``default``."""
-        slot = (self.ns, _text(key, "key"))
+        key = _text(key, "key")
         shared = self._shared
-        if slot in shared.pending:
-            text = shared.pending[slot]
+        own = shared.pending.get(self.ns)
+        if own is not None and key in own:
+            text = own[key]
         elif shared.backend is not None:
-            text = shared.backend.get(*slot)
+            text = shared.backend.get(self.ns, key)
         else:
             text = None
         return default if text is None else json.loads(text)
@@ -99,8 +102,8 @@ class State:
         iterating is allowed; a key changed ahead of the iteration may show either value."""
         prefix = _text(prefix, "prefix")
         shared = self._shared
-        own = sorted((k, v) for (ns, k), v in shared.pending.items()
-                     if ns == self.ns and k.startswith(prefix))
+        own = sorted((k, v) for k, v in shared.pending.get(self.ns, {}).items()
+                     if k.startswith(prefix))
         i = 0
         high = _after_all_starting_with(prefix)
         after: str | None = None
@@ -113,7 +116,8 @@ class State:
                 if i < len(own) and own[i][0] == key:
                     i += 1
                 # The change not stored yet wins (it may have come after ``own`` was taken).
-                yield from _decoded(key, shared.pending.get((self.ns, key), stored))
+                changed = shared.pending.get(self.ns, {})
+                yield from _decoded(key, changed.get(key, stored))
             if len(rows) < PAGE:
                 break
             after = rows[-1][0]
@@ -133,13 +137,18 @@ class State:
 
     def take_changes(self) -> Changes:
         """The changes not stored yet, handed to the host to store (and forgotten here)."""
-        changes, self._shared.pending = self._shared.pending, {}
+        shared = self._shared
+        changes = {(ns, key): text for ns, keys in shared.pending.items()
+                   for key, text in keys.items()}
+        shared.pending, shared.count = {}, 0
         return changes
 
     def _change(self, key: str, text: str | None) -> None:
         shared = self._shared
-        shared.pending[(self.ns, key)] = text
-        if shared.flush is not None and len(shared.pending) >= FLUSH_EVERY:
+        changed = shared.pending.setdefault(self.ns, {})
+        shared.count += key not in changed
+        changed[key] = text
+        if shared.flush is not None and shared.count >= FLUSH_EVERY:
             shared.flush()
 
 

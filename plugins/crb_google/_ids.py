@@ -177,8 +177,10 @@ def _keys(value: Any) -> list[str]:
 
 
 def _entry(item_id: str, value: Any) -> Entry | None:
-    if not isinstance(value, dict):
+    if value is None:
         return None
-    return Entry(id=item_id, prefix=str(value.get("prefix") or ""),
-                 keys=[str(k) for k in value.get("keys") or []], gen=int(value.get("gen") or 0),
-                 live=bool(value.get("live")))
+    try:
+        return Entry(item_id, str(value["prefix"]), list(value["keys"]), int(value["gen"]),
+                     bool(value["live"]))
+    except (KeyError, TypeError, ValueError):
+        return None  # not written by this module: as if unknown
