@@ -1,7 +1,7 @@
 """The store: one SQLite file, migrated on open (``migrations``), written through one path
 (``store``: the Store, its connection and look-ups; ``writer``: the batch writer sources use;
 ``actions``: what the user does; ``merge``; ``undo``;
-``demo``; ``export``), with transactions that take the write lock up front (``locking``),
+``demo``; ``export``; ``state``: the sources' own key-value state), with transactions that take the write lock up front (``locking``),
 readers of its own for long reads on other threads (``reading``), the read models the Face
 shows (``queries``, ``search``), and SQLite's errors raised as CRB's own.
 
