@@ -1,6 +1,7 @@
 """The shape of the code: the Face (the CLI, the web server and the TUI) holds no SQL and does
 not know SQLite; every statement it needs is a named, documented function of the core (the
-store for rows, ``crb_tui.store.queries`` for what the screens list)."""
+store for rows, ``crb_tui.store.queries`` for what the screens list). And no module grows past
+``MAX_LINES``: one that does is doing several jobs, to be split along them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "crb_tui"
+PLUGINS = ROOT.parent / "plugins"
 FACE = sorted([*ROOT.glob("cli/**/*.py"), *ROOT.glob("tui/**/*.py")])
 
 SQLITE_MODULES = {"sqlite3", "sqlite_utils"}
@@ -93,15 +95,31 @@ def test_the_scan_leaves_words_alone(source: str) -> None:
     assert problems(source) == []
 
 
-PLUGINS = sorted((ROOT.parent / "plugins").glob("crb_*/**/*.py"))
+MAX_LINES = 600
+"""The longest a module of CRB (``crb_tui/``, ``plugins/``) may be."""
+
+
+def test_no_module_is_over_600_lines() -> None:
+    modules = sorted([*ROOT.rglob("*.py"), *PLUGINS.rglob("*.py")])
+    assert len(modules) > 100
+    too_long = {
+        path.relative_to(ROOT.parent).as_posix(): lines
+        for path in modules
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert too_long == {}
+
+
+PLUGIN_MODULES = sorted(PLUGINS.glob("crb_*/**/*.py"))
 
 
 def test_the_plugins_are_found() -> None:
-    names = {p.parent.name for p in PLUGINS}
+    names = {p.parent.name for p in PLUGIN_MODULES}
     assert names == {"crb_caldav", "crb_contacts", "crb_csv", "crb_google", "crb_ics", "crb_mbox"}
 
 
-@pytest.mark.parametrize("path", PLUGINS, ids=lambda p: p.relative_to(ROOT.parent).as_posix())
+@pytest.mark.parametrize("path", PLUGIN_MODULES,
+                         ids=lambda p: p.relative_to(ROOT.parent).as_posix())
 def test_the_built_in_plugins_hold_no_sql(path: Path) -> None:
     """A source keeps what it must remember in ``ctx.state``, never in SQLite of its own."""
     source = path.read_text(encoding="utf-8")
