@@ -404,6 +404,17 @@ def test_a_killed_sync_process_resumes_without_duplicates(tmp_path: Path) -> Non
         assert summary.ok, summary.errors
         assert_store_matches(env)
         assert env.cursor()["mode"] == "incremental"
+        # The id map the killed process stored with its records still finds every message: a
+        # deletion after the restart removes the mail, whichever process stored it.
+        stored = [i for i in google.listed_ids()
+                  if any(k.startswith(f"msg:{google.messages[i]['mid']}|") for k in env.keys())]
+        prefixes = tuple(f"msg:{google.messages[i]['mid']}|" for i in (stored[0], stored[-1]))
+        doomed = [k for k in env.keys() if k.startswith(prefixes)]
+        for victim in (stored[0], stored[-1]):
+            google.delete_message(victim)
+        (after,) = env.run()
+        assert after.ok and after.removed.get("deleted in Gmail") == len(doomed)
+        assert_store_matches(env)
 
 
 # -- secrets ----------------------------------------------------------------------------------
