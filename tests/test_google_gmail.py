@@ -241,6 +241,17 @@ def test_an_old_side_file_is_copied_in_once_so_deletions_still_match(
     assert_store_matches(env)
 
 
+def test_index_file_set_to_the_database_itself_is_refused_without_touching_it(env: Env) -> None:
+    """Opening and closing a second connection to the open database would drop the store's
+    locks: the old side file's path must not be CRB's database."""
+    env.run()
+    before = env.keys()
+    env.gmail["index_file"] = str(env.db)
+    (summary,) = env.run()
+    assert not summary.ok and f"{env.db} is CRB's database" in summary.errors[0]
+    assert env.keys() == before
+
+
 def test_an_unreadable_old_side_file_is_one_line_naming_it(env: Env) -> None:
     side = Path(env.gmail["index_file"])
     side.write_bytes(b"not a database at all" * 100)

@@ -21,7 +21,6 @@ from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
 from crb_tui.store.locking import run_lock
-from crb_tui.store.state import side_file_rows
 from crb_tui.text import shorten
 
 log = logging.getLogger("crb.sync")
@@ -122,7 +121,7 @@ class _Run:
         self.buffer: list[r.Record] = []
         self.pending_cursor: Any = None
         self.state = State(store.source_state(source.name), flush=self.flush,
-                           side_file_rows=side_file_rows)
+                           side_file_rows=store.side_file_rows)
 
     def flush(self) -> None:
         changes = self.state.take_changes()

@@ -22,7 +22,7 @@ from crb_tui.identity import NoiseRules, normalise
 from crb_tui.limits import MAX_ID
 from crb_tui.store import locking, tables
 from crb_tui.store.reading import Reader, interruptible
-from crb_tui.store.state import SourceStateTable
+from crb_tui.store.state import SourceStateTable, side_file_rows
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -452,6 +452,15 @@ class Store:
         """The state ``source`` keeps for itself (``ctx.state``): reads, and the writes the
         sync runner makes in the transaction of the records they go with."""
         return SourceStateTable(self.conn, source)
+
+    def side_file_rows(self, path: Path, table: str) -> list[dict[str, Any]]:
+        """The rows of ``table`` in a SQLite file a source kept by itself before ``ctx.state``
+        (see :func:`crb_tui.store.state.side_file_rows`); never a database a store of this
+        process has open (closing a second connection to it would drop this one's locks)."""
+        path = Path(path).expanduser()
+        if path.is_file() and _file_key(path) in _OPEN_FILES:
+            raise CrbError(f"{path} is CRB's database, not a file a source kept by itself")
+        return side_file_rows(path, table)
 
     def sync_states(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from sync_state order by source"))
