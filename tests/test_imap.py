@@ -318,8 +318,8 @@ def test_a_server_gone_for_good_fails_clearly_and_the_next_sync_resumes(
 
     (summary,) = env.run(ok=False, progress=stop_the_server)
     (error,) = summary.errors
-    assert error.startswith(f"ImapError: imap: lost the connection to 127.0.0.1:{server.port} "
-                            "while reading INBOX") and "resumes" in error
+    assert error.startswith("ImapError: lost the connection to the IMAP server at "
+                            f"127.0.0.1:{server.port} while reading INBOX") and "resumes" in error
     partial = set(env.keys())
     assert partial and partial < mailbox_keys
     assert env.cursor()["folders"]["INBOX"]["last_uid"] == 20
@@ -375,9 +375,10 @@ def test_wrong_password_is_one_clear_line(env: Env, server: Dovecot,
     result = crb("sync", SOURCE, ok=False)
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert errors == [f"  error: ImapError: imap: 127.0.0.1:{server.port} refused the login of "
-                      "user 'alice': wrong user name or password? (Gmail, iCloud, Fastmail and "
-                      "Outlook.com want an app password here)"]
+    assert errors == ["  error: ImapError: the IMAP server at "
+                      f"127.0.0.1:{server.port} refused the login of user 'alice': wrong user "
+                      "name or password? (Gmail, iCloud, Fastmail and Outlook.com want an app "
+                      "password here)"]
     assert "not-the-password" not in result.output
     assert env.keys() == [] and env.cursor() is None
 
@@ -393,6 +394,15 @@ def test_a_folder_that_does_not_exist_is_named_and_the_others_are_synced(
         f"folder 'Archive/2019' does not exist on 127.0.0.1:{server.port} (folders there: "
         f"Drafts, {SENT}, INBOX)")
     assert set(env.cursor()["folders"]) == {"INBOX"}
+
+
+def test_a_server_that_is_down_fails_at_once_and_clearly(env: Env, server: Dovecot) -> None:
+    server.stop()
+    started = time.monotonic()
+    (summary,) = env.run(ok=False)
+    assert summary.errors == [f"ImapError: cannot reach the IMAP server at "
+                              f"127.0.0.1:{server.port}: connection refused"]
+    assert time.monotonic() - started < 5  # no retries before the first connection
 
 
 def test_settings_are_checked_before_anything_is_asked(env: Env,
@@ -449,7 +459,7 @@ def test_tls_on_a_plain_port_says_so(env: Env, server: Dovecot) -> None:
     env.settings["security"] = "tls"
     (summary,) = env.run(ok=False)
     (error,) = summary.errors
-    assert f"127.0.0.1:{server.port} did not answer with TLS" in error
+    assert f"the IMAP server at 127.0.0.1:{server.port} did not answer with TLS" in error
 
 
 def test_crb_sync_shows_the_source(env: Env, server: Dovecot, mailbox_keys: set[str]) -> None:
@@ -458,3 +468,27 @@ def test_crb_sync_shows_the_source(env: Env, server: Dovecot, mailbox_keys: set[
     assert result.stdout.startswith(f"imap: ok\n  seen {len(mailbox_keys) + 25}, imported "
                                     f"{len(mailbox_keys)},")
     assert "skipped: bulk mail 21, role address 4" in result.stdout
+
+
+@pytest.mark.anyio
+async def test_the_apps_sync_screen_runs_it_with_progress(env: Env, server: Dovecot,
+                                                          mailbox_keys: set[str]) -> None:
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.tui.screens.sync import SyncScreen
+    from tests.test_tui import make_app, press, screen_text, settle
+
+    context = AppContext(db_path=env.db, config_path=env.config_path())
+    app = make_app(context, screen="sync")
+    try:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await settle(pilot)
+            assert "imap" in screen_text(app) and "never run" in screen_text(app)
+            await press(pilot, "a")  # every configured source
+            screen = app.screen
+            assert isinstance(screen, SyncScreen)
+            assert f"imap ok: seen {len(mailbox_keys) + 25}" in screen_text(app)
+            bar = screen._bars["imap"]
+            assert bar.total and bar.progress == bar.total
+    finally:
+        context.close()
+    assert_keys(env, mailbox_keys)

@@ -28,11 +28,12 @@ SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent 
 
 
 class ImapError(CrbError):
-    """The IMAP source cannot go on: the message says what, where and as whom."""
+    """The IMAP source cannot go on: the message says what, where and as whom. ``retry``: the
+    server did not answer, worth trying again when a connection was lost mid-sync."""
 
-
-class Unreachable(ImapError):
-    """The server did not answer: worth trying again when a connection was lost mid-sync."""
+    def __init__(self, message: str, *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
 
 
 @dataclass
@@ -101,15 +102,16 @@ def connect(s: Settings) -> IMAPClient:
         client = IMAPClient(s.host, port=s.port, ssl=s.security == "tls", ssl_context=context,
                             timeout=s.timeout)
     except ssl.SSLCertVerificationError as exc:
-        raise ImapError(f"imap: the certificate of {s.shown} is not trusted "
+        raise ImapError(f"the certificate of {s.shown} is not trusted "
                         f"({exc.verify_message}); if the server uses its own certificate "
                         "authority, set sources.imap.ca_file") from exc
     except ssl.SSLError as exc:
-        raise ImapError(f"imap: {s.shown} did not answer with TLS ({exc.reason or exc}): is it "
-                        'the right port? (993 for "tls", 143 for "starttls")') from exc
+        raise ImapError(f"the IMAP server at {s.shown} did not answer with TLS "
+                        f"({exc.reason or exc}): is it the right port? (993 for \"tls\", 143 "
+                        'for "starttls")') from exc
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise Unreachable(f"imap: cannot reach the IMAP server at {s.shown}: "
-                        f"{_reason(exc)}") from exc
+        raise ImapError(f"cannot reach the IMAP server at {s.shown}: {_reason(exc)}",
+                        retry=True) from exc
     try:
         client.normalise_times = False  # INTERNALDATE with its zone, not the machine's
         if s.security == "starttls":
@@ -117,9 +119,9 @@ def connect(s: Settings) -> IMAPClient:
         try:
             client.login(s.user, s.password)
         except LoginError as exc:
-            raise ImapError(f"imap: {s.shown} refused the login of user {s.user!r}: wrong user "
-                            "name or password? (Gmail, iCloud, Fastmail and Outlook.com want an "
-                            "app password here)") from exc
+            raise ImapError(f"the IMAP server at {s.shown} refused the login of user "
+                            f"{s.user!r}: wrong user name or password? (Gmail, iCloud, "
+                            "Fastmail and Outlook.com want an app password here)") from exc
     except BaseException:
         _close(client)
         raise
@@ -128,12 +130,12 @@ def connect(s: Settings) -> IMAPClient:
 
 def _starttls(client: IMAPClient, s: Settings, context: ssl.SSLContext | None) -> None:
     if b"STARTTLS" not in client.capabilities():
-        raise ImapError(f'imap: {s.shown} does not offer STARTTLS: use security = "tls" '
-                        "(port 993), or \"none\" only on a network you trust")
+        raise ImapError(f"the IMAP server at {s.shown} does not offer STARTTLS: use "
+                        'security = "tls" (port 993), or "none" only on a network you trust')
     try:
         client.starttls(context)
     except ssl.SSLCertVerificationError as exc:
-        raise ImapError(f"imap: the certificate of {s.shown} is not trusted "
+        raise ImapError(f"the certificate of {s.shown} is not trusted "
                         f"({exc.verify_message}); if the server uses its own certificate "
                         "authority, set sources.imap.ca_file") from exc
 
@@ -198,5 +200,5 @@ def status(client: IMAPClient, folder: str, condstore: bool) -> dict[str, int]:
             for k, v in raw.items()}
 
 
-__all__ = ["LOST", "Folder", "IMAPClientError", "ImapError", "Settings", "Unreachable", "close",
+__all__ = ["LOST", "Folder", "IMAPClientError", "ImapError", "Settings", "close",
            "connect", "list_folders", "sent_folder", "settings", "status"]

@@ -28,7 +28,6 @@ from crb_imap._connect import (
     IMAPClientError,
     ImapError,
     Settings,
-    Unreachable,
     close,
     connect,
     list_folders,
@@ -126,13 +125,15 @@ class Connection:
         for attempt in range(len(RETRY_WAITS) + 1):
             try:
                 return fn(self.open())
-            except (*LOST, Unreachable) as exc:
+            except (*LOST, ImapError) as exc:
+                if isinstance(exc, ImapError) and not exc.retry:
+                    raise
                 self.drop()
                 if attempt == len(RETRY_WAITS):
                     raise ImapError(
-                        f"imap: lost the connection to {self.s.shown} while {what} and could "
-                        f"not get it back ({type(exc).__name__}: {exc}); the next sync "
-                        "resumes from the last batch read") from exc
+                        f"lost the connection to the IMAP server at {self.s.shown} while "
+                        f"{what} and could not get it back ({type(exc).__name__}: {exc}); "
+                        "the next sync resumes from the last batch read") from exc
                 self.ctx.logger.warning("imap: connection to %s lost while %s (%s); "
                                         "reconnecting", self.s.shown, what, exc)
                 time.sleep(RETRY_WAITS[attempt])
@@ -303,6 +304,7 @@ class ImapSync:
 
     def run(self) -> Iterator[Record]:
         self.load()
+        self.conn.open()  # a server that is not there, or refuses the login, fails at once
         names: list[str] = []
         for item in self.folders():
             if isinstance(item, str):
