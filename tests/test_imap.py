@@ -377,8 +377,8 @@ def test_wrong_password_is_one_clear_line(env: Env, server: Dovecot,
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert errors == ["  error: ImapError: the IMAP server at "
                       f"127.0.0.1:{server.port} refused the login of user 'alice': wrong user "
-                      "name or password? (Gmail, iCloud, Fastmail and Outlook.com want an app "
-                      "password here)"]
+                      "name or password? (Gmail, iCloud and Fastmail want an app password "
+                      "here)"]
     assert "not-the-password" not in result.output
     assert env.keys() == [] and env.cursor() is None
 

@@ -1,5 +1,5 @@
-"""CRB's built-in IMAP source: mail headers from any IMAP server (Fastmail, iCloud, Gmail,
-Outlook.com, a company's Dovecot or Exchange), through the ``imapclient`` library. A plain
+"""CRB's built-in IMAP source: mail headers from any IMAP server (Fastmail, iCloud, Gmail, a
+company's Dovecot or Exchange), through the ``imapclient`` library. A plain
 plugin, written against the public plugin API and the mail logic every mail source shares
 (:mod:`crb_tui.sdk.mail`): the same message read here, from an mbox file or through the Gmail
 API is one interaction (``msg:<Message-ID>|<counterpart>``).

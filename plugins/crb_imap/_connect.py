@@ -120,8 +120,8 @@ def connect(s: Settings) -> IMAPClient:
             client.login(s.user, s.password)
         except LoginError as exc:
             raise ImapError(f"the IMAP server at {s.shown} refused the login of user "
-                            f"{s.user!r}: wrong user name or password? (Gmail, iCloud, "
-                            "Fastmail and Outlook.com want an app password here)") from exc
+                            f"{s.user!r}: wrong user name or password? (Gmail, iCloud and "
+                            "Fastmail want an app password here)") from exc
     except BaseException:
         _close(client)
         raise
