@@ -51,8 +51,10 @@ def free_port() -> int:
 
 class Dovecot:
     def __init__(self, users: dict[str, str] | None = None, *, tls: bool = False,
-                 sent: str = "Sent Items") -> None:
+                 sent: str = "Sent Items", extra: str = "") -> None:
         self.users = dict(users or USERS)
+        self.extra = extra
+        """More configuration lines (e.g. ``imap_capability = ...``: a plainer server)."""
         self.tls = tls
         self.sent = sent
         self.root = Path(tempfile.mkdtemp(prefix="crb-dovecot-"))
@@ -171,6 +173,7 @@ service anvil {{
 service auth {{
   user = {'root' if os.geteuid() == 0 else mail.pw_name}
 }}
+{self.extra}
 """
 
     # -- running --------------------------------------------------------------------------

@@ -273,6 +273,42 @@ def test_incremental_sync_fetches_only_new_mail(env: Env, server: Dovecot,
     assert env.cursor()["last_run"]["listed"] == 0
 
 
+def test_the_sent_folder_is_the_one_flagged_sent_else_a_usual_name() -> None:
+    from crb_imap._connect import Folder, sent_folder
+
+    flagged = [Folder("INBOX", ()), Folder("Sent", ()), Folder("Envoyés", (b"\\Sent",))]
+    assert sent_folder(flagged) == "Envoyés"
+    assert sent_folder([Folder("INBOX", ()), Folder("Sent Messages", ())]) == "Sent Messages"
+    assert sent_folder([Folder("INBOX", ()), Folder("Sent", (b"\\Noselect",))]) is None
+
+
+def test_a_server_without_condstore_is_read_by_uidnext(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = unavailable()
+    if reason:
+        pytest.skip(reason)
+    plain = Dovecot(sent=SENT, extra="imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE "
+                                     "IDLE UIDPLUS SPECIAL-USE LIST-EXTENDED")
+    plain.add("INBOX", [message(n) for n in range(1, 4)])
+    try:
+        started(plain)
+        env = Env(plain, tmp_path, monkeypatch)
+        assert env.sync().imported == 3
+        folder = env.cursor()["folders"]["INBOX"]
+        assert folder["modseq"] is None and folder["uidnext"] == 4
+        client = plain.client()
+        client.select_folder("INBOX")
+        client.add_flags([1], [b"\\Flagged"])  # a change, but nothing new
+        client.append("INBOX", message(4))
+        client.logout()
+        summary = env.sync()
+        assert summary.seen == summary.imported == 1
+        assert env.sync().seen == 0
+        assert [s["hdr_count"] for s in wait_for_sessions(plain, 4)] == [3, 0, 1, 0]
+    finally:
+        plain.cleanup()
+
+
 def test_a_renumbered_folder_is_read_again_without_duplicates(
         env: Env, server: Dovecot, mailbox_keys: set[str]) -> None:
     env.sync()
