@@ -44,7 +44,7 @@ _MESSAGE_ID = re.compile(rb"^Message-ID:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECA
 
 
 def corpus_messages() -> list[bytes]:
-    out = []
+    out: list[bytes] = []
     for path in sorted(CORPUS.rglob("*.mbox")):
         try:
             out.extend(m.as_bytes() for m in mailbox.mbox(str(path)))
@@ -65,16 +65,17 @@ class Commands:
 
     def __init__(self) -> None:
         self.count = 0
-        self._real = imaplib.IMAP4._command
+        self._real = getattr(imaplib.IMAP4, "_command")  # noqa: B009 - private in the stubs
+        real = self._real
 
         def counted(conn: Any, name: str, *args: Any) -> Any:
             self.count += 1
-            return self._real(conn, name, *args)
+            return real(conn, name, *args)
 
-        imaplib.IMAP4._command = counted  # type: ignore[method-assign]
+        setattr(imaplib.IMAP4, "_command", counted)  # noqa: B010
 
     def close(self) -> None:
-        imaplib.IMAP4._command = self._real  # type: ignore[method-assign]
+        setattr(imaplib.IMAP4, "_command", self._real)  # noqa: B010
 
 
 def bare_fetch(server: Dovecot, batch: int) -> tuple[int, float]:
