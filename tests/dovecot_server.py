@@ -10,6 +10,7 @@ the file a client trusts it with."""
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -136,7 +137,7 @@ auth_mechanisms = plain login
 auth_failure_delay = 0
 default_login_user = {self.login_user}
 default_internal_user = {mail.pw_name}
-default_internal_group = {mail.pw_name if os.geteuid() == 0 else ''}
+default_internal_group = {grp.getgrgid(mail.pw_gid).gr_name}
 first_valid_uid = 1
 mail_location = maildir:{r}/mail/%u
 passdb {{
@@ -180,7 +181,7 @@ service auth {{
 
     def start(self) -> Dovecot:
         conf = self.root / "dovecot.conf"
-        conf.write_text(self._config().replace("default_internal_group = \n", ""))
+        conf.write_text(self._config())
         (self.root / "home").mkdir(exist_ok=True)
         self.maildir().mkdir(parents=True, exist_ok=True)
         self._own(self.root / "mail")
