@@ -528,3 +528,30 @@ async def test_the_apps_sync_screen_runs_it_with_progress(env: Env, server: Dove
     finally:
         context.close()
     assert_keys(env, mailbox_keys)
+
+
+def test_an_unencrypted_login_to_another_machine_is_warned_of(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from crb_imap._sync import ImapSync
+
+    from crb_tui.config import resolve_secret
+    from crb_tui.sources import Checkpoint, SyncContext
+
+    monkeypatch.setenv("IMAP_PASSWORD", "x")
+
+    def ctx(host: str) -> SyncContext:
+        return SyncContext(source=SOURCE, logger=logging.getLogger("crb.source.imap"),
+                           checkpoint=Checkpoint(lambda: None, lambda _v: None),
+                           config={"host": host, "security": "none", "user": "alice",
+                                   "password": {"$env": "IMAP_PASSWORD"}},
+                           _secret=resolve_secret)
+
+    with caplog.at_level(logging.WARNING):
+        ImapSync(ctx("127.0.0.1"))
+        assert not caplog.records
+        ImapSync(ctx("mail.example.com"))
+    (record,) = caplog.records
+    assert record.getMessage() == ('imap: security = "none": the password goes to '
+                                   "mail.example.com unencrypted")

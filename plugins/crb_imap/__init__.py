@@ -60,7 +60,7 @@ def register_sources(register: Any) -> None:
     register(Source(
         name="imap",
         sync=sync,
-        description="Mail headers from any IMAP server (Fastmail, iCloud, Gmail, a company's): "
-                    "log in with an app password",
+        description="Mail headers from any IMAP server (imap.fastmail.com, imap.mail.me.com, "
+                    "imap.gmail.com, a company's): log in with an app password",
         config_schema=dict(SCHEMA),
     ))

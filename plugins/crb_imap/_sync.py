@@ -158,6 +158,9 @@ class ImapSync:
         user = normalise_email(self.s.user)
         if user:
             self.me.add(user)
+        if self.s.security == "none" and self.s.host not in ("127.0.0.1", "::1", "localhost"):
+            ctx.logger.warning('imap: security = "none": the password goes to %s unencrypted',
+                               self.s.host)
         self.conn = Connection(ctx, self.s)
         self.seen = SeenIds()
         self.state: dict[str, Any] = {}
