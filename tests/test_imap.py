@@ -314,22 +314,47 @@ def test_a_renumbered_folder_is_read_again_without_duplicates(
     env.sync()
     before = env.cursor()["folders"][SENT]["uidvalidity"]
     # The server rebuilt the folder: same messages, new UIDs, new UIDVALIDITY; one more.
-    client = server.client()
-    client.select_folder(SENT, readonly=True)
-    kept = [data[b"BODY[]"] for data in client.fetch(client.search(["ALL"]),
-                                                       ["BODY.PEEK[]"]).values()]
-    client.unselect_folder()
-    client.delete_folder(SENT)
-    client.create_folder(SENT)
-    for raw in [*kept, message(3, sender=ME, to="third@example.net")]:
-        client.append(SENT, raw)
-    client.logout()
+    kept = recreate(server, SENT, [message(3, sender=ME, to="third@example.net")])
     summary = env.sync()
     assert_keys(env, mailbox_keys | {"msg:new-3@example.org|third@example.net"})
     assert summary.imported == 1 and summary.updated == 0
     assert summary.unchanged + summary.skipped["role address"] == summary.seen - 1
     folder = env.cursor()["folders"][SENT]
-    assert folder["uidvalidity"] != before and folder["last_uid"] == len(kept) + 1
+    assert folder["uidvalidity"] != before and folder["last_uid"] == kept + 1
+
+
+def recreate(server: Dovecot, folder: str, extra: list[bytes]) -> int:
+    """The server rebuilds ``folder``: the same messages (and ``extra``) under new UIDs and a
+    new UIDVALIDITY. How many it held before."""
+    client = server.client()
+    client.select_folder(folder, readonly=True)
+    kept = [data[b"BODY[]"] for data in client.fetch(client.search(["ALL"]),
+                                                       ["BODY.PEEK[]"]).values()]
+    client.unselect_folder()
+    client.delete_folder(folder)
+    client.create_folder(folder)
+    for raw in [*kept, *extra]:
+        client.append(folder, raw)
+    client.logout()
+    return len(kept)
+
+
+def test_a_folder_renumbered_while_it_is_read_is_read_again_whole(
+        env: Env, server: Dovecot, mailbox_keys: set[str]) -> None:
+    renumbered: list[int] = []
+
+    def renumber(_source: str, _done: int, _total: int | None, message: str) -> None:
+        if message.startswith(f"{SENT}: 5 of") and not renumbered:  # one batch read
+            renumbered.append(recreate(server, SENT, [message_from_me]))
+
+    message_from_me = message(5, sender=ME, to="fifth@example.net")
+    summary = env.sync(progress=renumber)
+    assert_keys(env, mailbox_keys | {"msg:new-5@example.org|fifth@example.net"})
+    assert renumbered == [14] and summary.imported == len(mailbox_keys) + 1
+    tally = env.cursor()["last_run"]
+    assert tally["listed"] == 31 + 5 + 15 == (tally["stored"] + sum(tally["skipped"].values())
+                                          + tally["rejected"] + tally["gone"])
+    assert env.cursor()["folders"][SENT]["last_uid"] == 15
 
 
 def test_a_connection_cut_in_the_middle_of_a_fetch_is_resumed(
@@ -430,6 +455,10 @@ def test_a_folder_that_does_not_exist_is_named_and_the_others_are_synced(
         f"folder 'Archive/2019' does not exist on 127.0.0.1:{server.port} (folders there: "
         f"Drafts, {SENT}, INBOX)")
     assert set(env.cursor()["folders"]) == {"INBOX"}
+    tally = env.cursor()["last_run"]
+    assert tally["listed"] == 31 == (tally["stored"] + sum(tally["skipped"].values())
+                                     + tally["rejected"] + tally["gone"])
+    assert tally["folders_not_read"] == 1
 
 
 def test_a_server_that_is_down_fails_at_once_and_clearly(env: Env, server: Dovecot) -> None:

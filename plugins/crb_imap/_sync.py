@@ -49,6 +49,7 @@ text); the Message-ID stand-in hashes From, Date, Subject, To and Cc, as for an 
 PEEK = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 
 STATE_VERSION = 1
+RENUMBERED_TRIES = 3
 RETRY_WAITS: tuple[float, ...] = (1.0, 4.0, 15.0)
 """Seconds before each new attempt after a dropped connection; then the sync stops (and
 resumes from its last batch next time)."""
@@ -61,7 +62,9 @@ class UidValidityChanged(Exception):
 
 
 def new_tally() -> dict[str, Any]:
-    return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0}
+    """Messages listed = stored + skipped + rejected + gone; ``folders_not_read`` apart."""
+    return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0, "not_read": 0,
+            "folders_not_read": 0}
 
 
 def tally_text(t: dict[str, Any]) -> str:
@@ -69,7 +72,9 @@ def tally_text(t: dict[str, Any]) -> str:
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
     return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
             + (f" ({reasons})" if reasons else "")
-            + f" + rejected {t['rejected']} + gone before read {t['gone']}")
+            + f" + rejected {t['rejected']} + gone before read {t['gone']}"
+            + (f" + not read (folder error) {t['not_read']}" if t["not_read"] else "")
+            + (f"; folders not read: {t['folders_not_read']}" if t["folders_not_read"] else ""))
 
 
 @dataclass
@@ -81,6 +86,8 @@ class Work:
     uids: list[int]
     uidnext: int | None
     modseq: int | None
+    done: int = 0
+    """Messages handled so far."""
 
 
 class Connection:
@@ -165,6 +172,7 @@ class ImapSync:
         self.seen = SeenIds()
         self.state: dict[str, Any] = {}
         self.tally = new_tally()
+        self.current: Work | None = None
 
     # -- state ----------------------------------------------------------------------------
 
@@ -206,7 +214,7 @@ class ImapSync:
             folder = names.get(name) or (lower.get("inbox") if name.upper() == "INBOX" else None)
             if folder is None or not folder.selectable:
                 there = ", ".join(sorted(f.name for f in found if f.selectable)[:20])
-                self.tally["rejected"] += 1
+                self.tally["folders_not_read"] += 1
                 yield Reject(f"folder {name!r} does not exist on {self.s.shown} (folders "
                              f"there: {there or 'none'}); the other folders were synced",
                              f"imap folder {name}")
@@ -281,6 +289,7 @@ class ImapSync:
             answer = self.conn.call(f"reading {work.folder}",
                                     functools.partial(self.fetch, work=work, uids=chunk))
             for uid in chunk:
+                work.done += 1
                 data = answer.get(uid)
                 if data is None:
                     self.tally["gone"] += 1
@@ -320,7 +329,7 @@ class ImapSync:
                 work = self.conn.call(f"listing {name}",
                                       functools.partial(self.listing, name=name))
             except IMAPClientError as exc:
-                self.tally["rejected"] += 1
+                self.tally["folders_not_read"] += 1
                 yield Reject(f"cannot open the folder on {self.s.shown}: {exc}",
                              f"imap folder {name}")
                 continue
@@ -333,12 +342,11 @@ class ImapSync:
         self.ctx.progress(0, total, f"{total} new messages in {len(names)} folders")
         done = 0
         for work in plan:
+            self.current = work
             try:
-                yield from self.read(work, done, total)
-            except UidValidityChanged:
-                yield from self.reread(work.folder, done, total)
+                yield from self.read_folder(work, done, total)
             except IMAPClientError as exc:
-                self.tally["rejected"] += 1
+                self.not_read(self.current or work)
                 yield Reject(f"cannot read the folder on {self.s.shown}: {exc}",
                              f"imap folder {work.folder}")
             done += len(work.uids)
@@ -349,14 +357,31 @@ class ImapSync:
         self.ctx.logger.info("imap: %s: %s", self.s.account, tally_text(self.tally))
         self.ctx.progress(total, total, tally_text(self.tally))
 
-    def reread(self, folder: str, done: int, total: int) -> Iterator[Record]:
-        """The folder was renumbered mid-read: list it again and read it whole."""
-        self.ctx.logger.warning("imap: %s was renumbered (UIDVALIDITY) while being read: "
-                                "reading it again", folder)
-        work = self.conn.call(f"listing {folder}", functools.partial(self.listing, name=folder))
-        if work is not None:
-            self.tally["listed"] += len(work.uids)
-            yield from self.read(work, done, total + len(work.uids))
+    def read_folder(self, work: Work, done: int, total: int) -> Iterator[Record]:
+        """Read one folder. Renumbered while being read (its UIDVALIDITY changed), it is
+        listed again and read whole, up to ``RENUMBERED_TRIES`` times."""
+        for _ in range(RENUMBERED_TRIES):
+            try:
+                yield from self.read(work, done, total)
+                return
+            except UidValidityChanged:
+                self.ctx.logger.warning("imap: %s was renumbered (UIDVALIDITY) while being "
+                                        "read: reading it again", work.folder)
+                self.tally["listed"] -= len(work.uids) - work.done  # listed again, whole
+                again = self.conn.call(f"listing {work.folder}",
+                                       functools.partial(self.listing, name=work.folder))
+                if again is None:
+                    return
+                self.tally["listed"] += len(again.uids)
+                done, total = done + work.done, total + len(again.uids)
+                work = self.current = again
+        self.not_read(work)
+        yield Reject(f"renumbered {RENUMBERED_TRIES} times while being read: read again at "
+                     "the next sync", f"imap folder {work.folder}")
+
+    def not_read(self, work: Work) -> None:
+        self.tally["not_read"] += len(work.uids) - work.done
+        self.tally["folders_not_read"] += 1
 
     def close(self) -> None:
         self.conn.close()
