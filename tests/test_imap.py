@@ -527,6 +527,23 @@ def test_tls_on_a_plain_port_says_so(env: Env, server: Dovecot) -> None:
     assert f"the IMAP server at 127.0.0.1:{server.port} did not answer with TLS" in error
 
 
+def test_starttls_on_a_server_without_it_says_so(env: Env, server: Dovecot) -> None:
+    env.settings["security"] = "starttls"
+    (summary,) = env.run(ok=False)
+    assert summary.errors == [f"ImapError: the IMAP server at 127.0.0.1:{server.port} does not "
+                              'offer STARTTLS: use security = "tls" (port 993), or "none" only '
+                              "on a network you trust"]
+
+
+def test_a_folder_named_twice_is_read_once(env: Env, server: Dovecot,
+                                          keys_by_direction: dict[str, set[str]]) -> None:
+    env.settings["folders"] = ["INBOX", "inbox", "INBOX"]
+    summary = env.sync()
+    assert_keys(env, keys_by_direction["in"])
+    assert env.cursor()["last_run"]["listed"] == 31
+    assert "duplicate message-id" not in summary.skipped
+
+
 def test_crb_sync_shows_the_source(env: Env, server: Dovecot, mailbox_keys: set[str]) -> None:
     crb = Crb(env.db, env.config_path())
     result = crb("sync")  # every configured source

@@ -6,7 +6,8 @@ API is one interaction (``msg:<Message-ID>|<counterpart>``).
 
 It reads headers only (``BODY.PEEK[HEADER.FIELDS (...)]`` on folders opened read-only), so it
 never marks anything read; per folder it keeps the ``UIDVALIDITY`` and the last UID read, so a
-later sync fetches only new mail (see :mod:`crb_imap._sync`).
+later sync fetches only new mail (see :mod:`crb_imap._sync`). Mail deleted from a folder, or
+moved out of it, stays in CRB: filing a message away does not undo the conversation.
 
 Settings (``[sources.imap]``)::
 

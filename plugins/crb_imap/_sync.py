@@ -210,7 +210,8 @@ class ImapSync:
                                      "reading INBOX only", self.s.shown)
         names = {f.name: f for f in found}
         lower = {f.name.lower(): f for f in found}
-        for name in wanted:
+        given: set[str] = set()
+        for name in dict.fromkeys(wanted):
             folder = names.get(name) or (lower.get("inbox") if name.upper() == "INBOX" else None)
             if folder is None or not folder.selectable:
                 there = ", ".join(sorted(f.name for f in found if f.selectable)[:20])
@@ -219,7 +220,9 @@ class ImapSync:
                              f"there: {there or 'none'}); the other folders were synced",
                              f"imap folder {name}")
                 continue
-            yield folder.name
+            if folder.name not in given:  # each once ("inbox" is INBOX)
+                given.add(folder.name)
+                yield folder.name
 
     def listing(self, client: IMAPClient, name: str) -> Work | None:
         """What is new in ``name``; None when STATUS shows that nothing is."""
