@@ -16,11 +16,20 @@ import math
 from typing import Any
 
 from crb_tui import hooks
-from crb_tui.clock import happened_before
+from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
 from crb_tui.engine.review_answers import answered_today
 from crb_tui.engine.review_backlog import backlog_items
-from crb_tui.engine.review_item import BASE, TIER_WEIGHT, ReviewItem, _date, _days, _plural
+from crb_tui.engine.review_item import (
+    BASE,
+    TIER_WEIGHT,
+    ReviewItem,
+    _date,
+    _days,
+    _plural,
+    ago,
+)
+from crb_tui.records import all_day
 from crb_tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -201,25 +210,33 @@ def collect_items(
             )
 
     # 2. Today's meetings, each with its brief: also for people snoozed (a snooze keeps the
-    # nudges away, not the meeting).
-    start = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC).isoformat()
-    end = dt.datetime.combine(
-        today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
-    ).isoformat()
+    # nudges away, not the meeting). Today is the user's day in their time zone; an all-day
+    # event is on its date wherever they are.
+    start, end = day_bounds(today)
+    midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
     for row in db.query(
-        f"""select i.id, i.subject, i.at, p.id as pid, p.name from interactions i
-            join people p on p.id = i.person_id
+        f"""select i.id, i.subject, i.at, i.duration_minutes, p.id as pid, p.name
+            from interactions i join people p on p.id = i.person_id
             where i.kind = 'meeting' and i.at >= ? and i.at < ? and {live}
             order by i.at""",
-        [start, end],
+        [min(start, midnight).isoformat(),
+         max(end, midnight + dt.timedelta(days=1)).isoformat()],
     ):
+        if all_day(row["at"], row["duration_minutes"]):
+            if row["at"][:10] != day:
+                continue
+            when = "Meeting today (all day)"
+        elif start.isoformat() <= row["at"] < end.isoformat():
+            when = f"Meeting today at {local_time(row['at']):%H:%M}"
+        else:
+            continue
         subject = f" \u201c{row['subject']}\u201d" if row["subject"] else ""
         items.append(
             ReviewItem(
                 "meeting",
                 row["pid"],
                 row["name"],
-                f"Meeting today at {row['at'][11:16]} UTC{subject}",
+                f"{when}{subject}",
                 "Read the brief: last touches, open commitments, their goals and words",
                 BASE["meeting"],
                 {"interaction_id": row["id"], "at": row["at"]},
@@ -313,7 +330,7 @@ def collect_items(
                     row["name"],
                     f"Birthday {when}",
                     "Send a personal note",
-                    BASE["anniversary"] - 500 * d,
+                    BASE["anniversary"] - 100 * d,
                     {"birthday": row["birthday"]},
                 )
             )
@@ -343,8 +360,11 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
     last = _date(row["last_at"])
     since = _days(today, last) if last else None
     recency = max(0.0, 30 - since) / 3 if since is not None else 0.0
-    score = min(99.0, 12 * min(two_way, 5) + 8 * min(meetings, 4) + recency
-                + min(row["touches"] or 0, 9) / 3)
+    # Evidence fades as relationships do: full for a last touch within three months, then
+    # halving every six (a mailbox from 1999 is history, a chat today is a relationship).
+    fresh = 0.0 if since is None else 2.0 ** (-max(0, since - 90) / 180)
+    score = min(99.0, fresh * (12 * min(two_way, 5) + 8 * min(meetings, 4)) + recency
+                + fresh * min(row["touches"] or 0, 9) / 3)
     words = []
     if two_way:
         words.append(f"{two_way} two-way touch{'' if two_way == 1 else 'es'}")
@@ -353,7 +373,7 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
     if since == 0:
         words.append("last touch today")
     elif since is not None:
-        words.append(f"last touch {_plural(since, 'day')} ago")
+        words.append(f"last touch {ago(since)} ago")
     return score, ", ".join(words) or "no touches yet"
 
 

@@ -289,3 +289,27 @@ def m008_health_series_index(db: Database) -> None:
         "create index if not exists idx_interactions_series "
         "on interactions (person_id, kind, subject, at) where kind in ('meeting', 'call')"
     )
+
+
+@core()
+def m009_state_source_state(db: Database) -> None:
+    """A source's own key-value state (``ctx.state``): what it needs to remember between runs
+    besides its cursor (the Google sources' map from Google ids to CRB records). Written in the
+    same transactions as the records, so a dry run or a failed write keeps neither. Keyed by
+    source, namespace and key; a namespace's keys are read in order by prefix from the key
+    itself (no rowid, no other index)."""
+    db.execute(
+        "create table if not exists source_state (source text not null, ns text not null, "
+        "key text not null, value text not null, primary key (source, ns, key)) without rowid"
+    )
+
+
+@core()
+def m010_health_model_key(db: Database) -> None:
+    """Which model computed the stored scores: a key of the health model's code, its settings
+    and the plugins that add signals. Scores computed by another (CRB upgraded, ``[health]``
+    or ``[cadence]`` edited, a scoring plugin added) are recomputed, not shown until tomorrow."""
+    db.execute(
+        "create table if not exists health_model (id integer primary key check (id = 1), "
+        "key text not null)"
+    )
