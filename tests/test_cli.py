@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import sqlite3
@@ -147,6 +149,36 @@ def test_export_csv(crb: Crb) -> None:
     lines = crb("export", "--format", "csv").stdout.splitlines()
     assert lines[0].startswith("id,name,organization")
     assert len(lines) >= 36
+
+
+def test_export_csv_quotes_formulas_for_spreadsheets_and_reads_back(
+    crb: Crb, tmp_path: Path, config_file: Path
+) -> None:
+    """Trial finding: a name from a LinkedIn export reached the CSV export as `=cmd|...`, which
+    a spreadsheet runs. Every cell a spreadsheet would take for a formula starts with `'`; the
+    JSON export keeps the text as it is, and importing the CSV gives the names back."""
+    path = tmp_path / "Connections.csv"
+    path.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                    "=cmd|' /C calc'!A0,Evil,https://www.linkedin.com/in/evil,,+Corp,-Boss,"
+                    "01 Jan 2020\n@SUM(1),Tab,,,X,Plain,02 Jan 2020\n", encoding="utf-8")
+    crb("import", str(path))
+    out = tmp_path / "people.csv"
+    crb("export", "--format", "csv", "-o", str(out))
+    for target in (out.read_text(encoding="utf-8"), crb("export", "--format", "csv").stdout):
+        rows = list(csv.reader(io.StringIO(target)))
+        assert [row[1:4] for row in rows[1:]] == [
+            ["'=cmd|' /C calc'!A0 Evil", "'+Corp", "'-Boss"], ["'@SUM(1) Tab", "X", "Plain"]]
+    tables = json.loads(crb("export").stdout)["tables"]
+    assert {p["name"] for p in tables["people"]} == {"=cmd|' /C calc'!A0 Evil", "@SUM(1) Tab"}
+    from crb_tui.store.export import spreadsheet_safe
+
+    assert [spreadsheet_safe(t) for t in ("\tx", "\rx", "x=1", "")] == ["'\tx", "'\rx", "x=1", ""]
+    again = Crb(tmp_path / "again.db", config_file)
+    again("import", str(out))
+    people = again.json("people")
+    assert isinstance(people, dict)
+    assert sorted((p["name"], p["organization"], p["title"]) for p in people["people"]) == [
+        ("=cmd|' /C calc'!A0 Evil", "+Corp", "-Boss"), ("@SUM(1) Tab", "X", "Plain")]
 
 
 def test_backup_is_a_working_copy(crb: Crb, tmp_path: Path, config_file: Path) -> None:
