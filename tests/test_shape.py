@@ -108,3 +108,21 @@ def test_no_module_is_over_600_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert too_long == {}
+
+
+def test_no_import_cycle_in_the_app() -> None:
+    """No module of the app (``crb_tui.tui``) imports, however indirectly and even only for a
+    type or inside a function, one that imports it back: the screens know the app through
+    ``app_base``, and only ``app`` loads the screens."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("crb_tui")
+    app = sorted(m for m in graph.modules if m.startswith("crb_tui.tui."))
+    assert "crb_tui.tui.app" in app
+    cycles = [
+        (importer, imported)
+        for importer in app
+        for imported in sorted(graph.find_modules_directly_imported_by(importer))
+        if imported.startswith("crb_tui.tui.")
+        and graph.chain_exists(importer=imported, imported=importer)
+    ]
+    assert cycles == []

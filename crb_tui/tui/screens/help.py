@@ -13,6 +13,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.screens.dialog_css import DIALOG_CSS
 
 
@@ -33,7 +34,6 @@ def keys_for(binding: Binding, keymap: dict[str, str]) -> str:
 
 
 def sections() -> list[tuple[str, list[Binding]]]:
-    from crb_tui.tui.app import CrbApp
     from crb_tui.tui.screens.dashboard import DashboardScreen
     from crb_tui.tui.screens.dialogs import Dialog
     from crb_tui.tui.screens.people import PeopleScreen
@@ -43,7 +43,7 @@ def sections() -> list[tuple[str, list[Binding]]]:
     from crb_tui.tui.widgets.people_list import PeopleList
 
     return [
-        ("Everywhere", [b for b in CrbApp.BINDINGS if isinstance(b, Binding) and b.id]),
+        ("Everywhere", [b for b in CrbAppBase.BINDINGS if isinstance(b, Binding) and b.id]),
         ("Review and person: actions", _acting()),
         ("Review", list(ReviewScreen.__dict__["BINDINGS"])),
         ("Person", list(PersonScreen.__dict__["BINDINGS"])),
