@@ -405,7 +405,7 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def config_init(as_json: bool) -> None:
     """Write a starter config.toml (never overwrites an existing one)."""
-    from crb_tui.config import write_starter
+    from crb_tui.config_example import write_starter
 
     app = _ctx()
     path = write_starter(app.config_path)
