@@ -110,7 +110,8 @@ def test_no_module_is_over_600_lines() -> None:
     assert too_long == {}
 
 
-PACKAGES = ("crb_tui", "crb_csv", "crb_contacts", "crb_mbox", "crb_ics", "crb_caldav", "crb_google")
+PACKAGES = ("crb_tui", "crb_csv", "crb_contacts", "crb_mbox", "crb_ics", "crb_caldav", "crb_google",
+            "crb_imap")
 KNOWN_CYCLES = {"crb_tui.store.store", "crb_tui.store.writer"}
 """Modules still in an import cycle, to go (issue 13): ``Store.write`` loads the batch writer,
 which needs the ``Store``."""
@@ -131,3 +132,22 @@ def test_no_import_cycle() -> None:
         and graph.chain_exists(importer=imported, imported=importer)
     }
     assert in_cycles <= KNOWN_CYCLES
+
+
+PLUGIN_MODULES = sorted(PLUGINS.glob("crb_*/**/*.py"))
+
+
+def test_the_plugins_are_found() -> None:
+    names = {p.parent.name for p in PLUGIN_MODULES}
+    assert names == {"crb_caldav", "crb_contacts", "crb_csv", "crb_google", "crb_ics", "crb_mbox"}
+
+
+@pytest.mark.parametrize("path", PLUGIN_MODULES,
+                         ids=lambda p: p.relative_to(ROOT.parent).as_posix())
+def test_the_built_in_plugins_hold_no_sql(path: Path) -> None:
+    """A source keeps what it must remember in ``ctx.state``, never in SQLite of its own."""
+    source = path.read_text(encoding="utf-8")
+    found = problems(source)
+    found += [f"{n}: runs {line.strip()[:60]!r}" for n, line in enumerate(source.splitlines(), 1)
+              if re.search(r"\.(execute|executemany|executescript)\(", line)]
+    assert found == []

@@ -20,7 +20,14 @@ from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
 from crb_tui.engine.review_answers import answered_today
 from crb_tui.engine.review_backlog import backlog_items
-from crb_tui.engine.review_item import BASE, TIER_WEIGHT, ReviewItem, _date, _days, _plural
+from crb_tui.engine.review_item import (
+    BASE,
+    TIER_WEIGHT,
+    ReviewItem,
+    _date,
+    _days,
+    _plural,
+)
 from crb_tui.engine.review_plugins import plugin_items
 from crb_tui.engine.review_triage import triage_items
 from crb_tui.records import all_day

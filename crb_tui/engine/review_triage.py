@@ -11,7 +11,7 @@ from typing import Any
 from crb_tui import hooks
 from crb_tui.clock import happened_before
 from crb_tui.config import Config
-from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural
+from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago
 from crb_tui.store import Store
 
 log = logging.getLogger("crb_tui.engine.review")
@@ -25,8 +25,11 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
     last = _date(row["last_at"])
     since = _days(today, last) if last else None
     recency = max(0.0, 30 - since) / 3 if since is not None else 0.0
-    score = min(99.0, 12 * min(two_way, 5) + 8 * min(meetings, 4) + recency
-                + min(row["touches"] or 0, 9) / 3)
+    # Evidence fades as relationships do: full for a last touch within three months, then
+    # halving every six (a mailbox from 1999 is history, a chat today is a relationship).
+    fresh = 0.0 if since is None else 2.0 ** (-max(0, since - 90) / 180)
+    score = min(99.0, fresh * (12 * min(two_way, 5) + 8 * min(meetings, 4)) + recency
+                + fresh * min(row["touches"] or 0, 9) / 3)
     words = []
     if two_way:
         words.append(f"{two_way} two-way touch{'' if two_way == 1 else 'es'}")
@@ -35,7 +38,7 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
     if since == 0:
         words.append("last touch today")
     elif since is not None:
-        words.append(f"last touch {_plural(since, 'day')} ago")
+        words.append(f"last touch {ago(since)} ago")
     return score, ", ".join(words) or "no touches yet"
 
 
