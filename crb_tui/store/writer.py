@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
-from crb_tui.store.search import fold
 
 if TYPE_CHECKING:
     pass
@@ -513,7 +513,9 @@ def _real_name(name: str) -> bool:
 
 def _name_words(name: str) -> set[str]:
     """The words of a name, case and accents ignored (``Ann`` is a part of ``Ann Lee``)."""
-    return set("".join(c if c.isalnum() else " " for c in fold(name)).split())
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name)
+                     if not unicodedata.combining(c)).casefold()
+    return set("".join(c if c.isalnum() else " " for c in folded).split())
 
 
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
