@@ -40,6 +40,8 @@ store need not load sqlite-utils to learn that there is nothing to do (a test ke
 lists the same)."""
 
 BATCH_SIZE = 500
+NORM_MEMO = 100_000
+"""How many normalised identities a store remembers (then it starts again)."""
 
 
 def iso(value: dt.datetime | dt.date | str | None) -> str | None:
@@ -47,6 +49,8 @@ def iso(value: dt.datetime | dt.date | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dt.datetime):
+        if value.tzinfo is dt.UTC and not value.microsecond:
+            return value.isoformat()  # already as stored (most of what sources yield)
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
@@ -119,6 +123,7 @@ class Store:
         self.noise = noise or NoiseRules()
         self.create_people_from = create_people_from
         self.phone_region = phone_region
+        self._norms: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._load_ignored()
 
     @property
@@ -267,6 +272,7 @@ class Store:
             from crb_tui.store.writer import _BatchWriter
 
             writer = _BatchWriter(self, source, stamp, result)
+            writer.prefetch(batch)
             for record in batch:
                 result.seen += 1
                 writer.write(record)
@@ -318,8 +324,21 @@ class Store:
     # -- identities ------------------------------------------------------------------------
 
     def norm(self, identity: r.Identity) -> tuple[str, str] | None:
+        """``(kind, normalised value)``, or None when the value is not one (remembered: an
+        import names the same few thousand addresses over and over)."""
+        raw = (identity.kind, identity.value)
+        try:
+            return self._norms[raw]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: not an identity at all
+            return None
         value = normalise(identity.kind, identity.value, self.phone_region)
-        return None if value is None else (identity.kind, value)
+        found = None if value is None else (identity.kind, value)
+        if len(self._norms) >= NORM_MEMO:
+            self._norms.clear()
+        self._norms[raw] = found
+        return found
 
     def find_identity(self, kind: str, value: str) -> dict[str, Any] | None:
         rows = list(
