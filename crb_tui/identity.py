@@ -4,6 +4,7 @@ and resource addresses, placeholders such as ``redacted`` or ``XXX``, the blockl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -46,6 +47,7 @@ _ROLE_LOCAL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # imports name the same addresses over and over
 def normalise_email(value: str) -> str | None:
     value = value.strip().strip("<>").strip()
     if value.lower().startswith("mailto:"):

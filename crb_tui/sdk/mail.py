@@ -50,6 +50,7 @@ MAX_NAME = 200
 
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _COMMENT = re.compile(r"\([^()]*\)")
+_BELOW_BANG = re.compile(r"[\x00-\x20]")
 _NUMERIC_ZONE = re.compile(r"(?<![\d:])[+-]\d{4}\b")
 _PIPERMAIL = re.compile(
     r"^\s*([^\s@<>(),;:\"]+)\s+at\s+([^\s@<>(),;:\"]+\.[^\s@<>(),;:\"]+)\s*(?:\((.*)\))?\s*$",
@@ -78,6 +79,13 @@ _ASCTIME = re.compile(
     r"(?:\s+([+-]\d{4}))?",
     re.IGNORECASE,
 )
+_RFC5322_DATE = re.compile(
+    r"\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]\d{3}) "
+    r"(\d\d):(\d\d)(?::(\d\d))? ([+-]\d{4})\s*$"
+)
+"""``Mon, 20 Nov 2023 01:53:20 +0000``: a date :func:`parse_date` reads without the general
+parser (which gives the same for it)."""
 MIN_YEAR = 1971
 MAX_YEAR = 2200
 
@@ -152,16 +160,37 @@ class MailHeaders:
         self._clean: dict[str, list[str]] = {}
         self._charset = charset
 
+    @classmethod
+    def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders:
+        """From names and values that are already ``str`` and names without white space."""
+        headers = cls()
+        raw = headers._raw
+        for name, value in pairs:
+            key = name.lower()
+            found = raw.get(key)
+            if found is None:
+                raw[key] = [value]
+            else:
+                found.append(value)
+        return headers
+
     def _values(self, key: str) -> list[str]:
         values = self._clean.get(key)
         if values is None:
-            raw = self._raw.get(key, [])
-            if raw and self._charset is None:
-                # The body's declared charset is the best guess for undeclared 8-bit bytes.
-                self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
-            values = [_unfold(fix_8bit(v, self._charset or None)) for v in raw]
+            raw = self._raw.get(key)
+            if not raw:
+                return _NONE
+            values = [self._text(v) for v in raw]
             self._clean[key] = values
         return values
+
+    def _text(self, value: str) -> str:
+        if _SURROGATE.search(value):
+            if self._charset is None:
+                # The body's declared charset is the best guess for undeclared 8-bit bytes.
+                self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
+            value = fix_8bit(value, self._charset or None)
+        return _unfold(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         values = self._values(name.lower())
@@ -177,6 +206,9 @@ class MailHeaders:
         return list(self._raw)
 
 
+_NONE: list[str] = []
+
+
 def _unfold(text: str) -> str:
     if "\n" in text or "\r" in text:
         return _FOLD.sub(" ", text).replace("\r", " ").replace("\n", " ")
@@ -188,14 +220,28 @@ _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:|^[ \t]")
 _SPACED_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
 
 
+_PLAIN_BLOCK = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
+"""A header block of nothing but ``Name: value`` fields and their continuation lines."""
+_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+
+
 def headers_from_bytes(raw: bytes) -> MailHeaders:
-    """Parse a raw header block (bytes, LF or CRLF) with the standard library's header parser.
+    """Parse a raw header block (bytes, LF or CRLF) as the standard library's header parser
+    (``compat32``) does.
 
     Lines that are not header fields (a mangled first line, junk before the body) are dropped
     rather than ending the header block early, and ``Name :`` (obsolete syntax) is accepted.
+    A block of well-formed fields only (nearly every message) is split by one regular
+    expression into exactly the names and values the standard library's parser gives; anything
+    else goes through that parser.
     """
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    text = raw.decode("ascii", "surrogateescape")
+    if not text.endswith("\n"):
+        text += "\n"
+    if _PLAIN_BLOCK.fullmatch(text):
+        return MailHeaders._parsed(_FIELD.findall(text))
     msg = _HEADER_PARSER.parsebytes(raw)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         lines = [_SPACED_NAME.sub(rb"\1:", line) for line in raw.split(b"\n")]
@@ -294,7 +340,7 @@ def normalise_message_id(value: str | None) -> str | None:
     m = re.search(r"<([^<>]*)>", value)
     text = m.group(1) if m else _COMMENT.sub(" ", value)
     text = "".join(text.split()).strip("<>")
-    if not text or len(text) > 900 or any(ord(c) < 0x21 for c in text):
+    if not text or len(text) > 900 or _BELOW_BANG.search(text):
         return None
     if "@" in text:
         local, _, domain = text.rpartition("@")
@@ -358,7 +404,8 @@ def bulk_reason(headers: MailHeaders) -> str | None:
         return f"Auto-Submitted: {auto[:40]}"
     # Older list software (majordomo, listserv) marks nothing but its own Sender:
     # owner-list@..., list-owner@..., list-request@... or list-bounces@...
-    for _, address in getaddresses([headers.get("sender") or ""]):
+    sender = headers.get("sender")
+    for _, address in getaddresses([sender]) if sender else ():
         if _LIST_SENDER.match(address.split("@", 1)[0]):
             return "Sender: a mailing list"
     return None
@@ -402,6 +449,14 @@ def parse_date(value: str | None) -> dt.datetime | None:
     """
     if not value or not value.strip():
         return None
+    m = _RFC5322_DATE.match(value)
+    if m:
+        # The form nearly every message has: read directly, as the general path below would.
+        day, month, year, hh, mm, ss, zone = m.groups()
+        found = _aware(int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm),
+                       int(ss or 0), _zone_minutes(zone))
+        if found is not None:
+            return found
     text = _COMMENT.sub(" ", value).strip()
     try:
         parsed = parsedate_tz(text)
