@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -193,7 +194,12 @@ class MailHeaders:
         return _unfold(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = self._values(name.lower())
+        key = name.lower()
+        values = self._clean.get(key)
+        if values is None:
+            if key not in self._raw:
+                return default
+            values = self._values(key)
         return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
@@ -269,6 +275,8 @@ class Address:
 
 
 def _clean_name(name: str, email: str) -> str | None:
+    if not name:
+        return None
     text = clean_text(decode_words(name), MAX_NAME)
     if not text:
         return None
@@ -364,10 +372,13 @@ def parse_labels(value: str | None) -> list[str]:
     if not value:
         return []
     text = decode_words(value)
-    try:
-        row = next(csv.reader([text], skipinitialspace=True), [])
-    except csv.Error:
-        row = text.split(",")
+    if '"' not in text:
+        row = text.split(",")  # what the CSV reader gives when nothing is quoted
+    else:
+        try:
+            row = next(csv.reader([text], skipinitialspace=True), [])
+        except csv.Error:
+            row = text.split(",")
     return [label.strip() for label in row if label.strip()]
 
 
@@ -423,12 +434,17 @@ def _aware(year: int, month: int, day: int, hh: int, mm: int, ss: int,
         year += 2000 if year < 50 else 1900
     if not MIN_YEAR <= year <= MAX_YEAR or abs(offset_minutes) >= 24 * 60:
         return None
+    zone = _ZONES.get(offset_minutes)
+    if zone is None:
+        zone = _ZONES[offset_minutes] = dt.timezone(dt.timedelta(minutes=offset_minutes))
     try:
-        local = dt.datetime(year, month, day, hh, mm, min(ss, 59),
-                            tzinfo=dt.timezone(dt.timedelta(minutes=offset_minutes)))
+        local = dt.datetime(year, month, day, hh, mm, min(ss, 59), tzinfo=zone)
     except ValueError:
         return None
-    return local.astimezone(dt.UTC)
+    return local if zone is dt.UTC else local.astimezone(dt.UTC)
+
+
+_ZONES: dict[int, dt.tzinfo] = {0: dt.UTC}
 
 
 def _zone_minutes(token: str | None) -> int:
@@ -614,7 +630,7 @@ def mail_records(
     ``max_recipients`` addresses besides the user's (0: no limit) is a mass mail, not a touch
     with each of them: skipped as ``too many recipients``.
     """
-    mine = {e for e in (normalise_email(x) for x in me) if e}
+    mine = _own(tuple(me))
     skipped = {label.lower() for label in skip_labels}
     for label in mail.labels:
         if label.lower() in skipped:
@@ -656,6 +672,11 @@ def mail_records(
         source_key=source_key(mail.message_id, sender_email), direction="in",
         with_=Identity("email", sender_email), name=mail.sender.name, **common,
     )]
+
+
+@functools.lru_cache(maxsize=64)
+def _own(me: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(e for e in (normalise_email(x) for x in me) if e)
 
 
 class SeenIds:
