@@ -12,7 +12,7 @@ from crb_mbox import iter_messages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crb_tui.sdk import mail
+from crb_tui.sdk import _mail_dates, _mail_headers
 from crb_tui.sdk.mail import MailHeaders, headers_from_bytes, parse_date
 
 NEVER = re.compile(r"(?!x)x")
@@ -25,7 +25,7 @@ def fields(headers: MailHeaders) -> list[tuple[str, list[str]]]:
 def both_ways(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> tuple[list, list]:
     fast = fields(headers_from_bytes(raw))
     with monkeypatch.context() as m:
-        m.setattr(mail, "_PLAIN_BLOCK", NEVER)  # everything through the standard library
+        m.setattr(_mail_headers, "_PLAIN_BLOCK", NEVER)  # everything through the standard library
         general = fields(headers_from_bytes(raw))
     return fast, general
 
@@ -37,7 +37,7 @@ def test_a_plain_block_is_read_without_the_standard_parser(
         def parsebytes(self, raw: bytes) -> None:
             raise AssertionError("the general parser was used")
 
-    monkeypatch.setattr(mail, "_HEADER_PARSER", Refuses())
+    monkeypatch.setattr(_mail_headers, "_HEADER_PARSER", Refuses())
     headers = headers_from_bytes(
         b"From: Ann <ann@x.com>\r\nSubject: =?utf-8?q?caf=C3=A9?= and\r\n\tmore\r\n"
         b"To: bo@x.com\r\nTo: cy@x.com\r\nX-Empty:\r\n"
@@ -97,5 +97,5 @@ def test_rfc5322_dates_read_directly_as_the_general_parser_reads_them(
     text = f"{weekday}{day} {month} {year} {hh:02d}:{mm:02d}{ss} {zone}{tail}"
     direct = parse_date(text)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(mail, "_RFC5322_DATE", NEVER)
+        monkeypatch.setattr(_mail_dates, "_RFC5322_DATE", NEVER)
         assert parse_date(text) == direct, text
