@@ -47,8 +47,14 @@ _ROLE_LOCAL = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)  # imports name the same addresses over and over
 def normalise_email(value: str) -> str | None:
+    """The canonical form of an e-mail address (lower case, no brackets or ``mailto:``), or
+    None when it is not one."""
+    return _normalise_email(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # imports name the same addresses over and over
+def _normalise_email(value: str) -> str | None:
     value = value.strip().strip("<>").strip()
     if value.lower().startswith("mailto:"):
         value = value[7:]
