@@ -264,7 +264,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
             continue
         tp = hints[name]
         value = data[name]
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
                 raise CrbError(f"{file}: [{prefix}{name}] should be a table")
             kwargs[name] = _build(tp, value, f"{prefix}{name}.", file)
@@ -405,7 +405,7 @@ def resolve_secret(value: Any) -> str | None:
             return os.environ.get(str(value["$env"]))
         if "$keyring" in value:
             try:
-                import keyring  # type: ignore[import-not-found]
+                import keyring
             except ImportError as exc:
                 raise CrbError("the keyring package is not installed") from exc
             service, _, user = str(value["$keyring"]).partition("/")
@@ -455,10 +455,11 @@ def starter_config() -> dict[str, Any]:
     return data
 
 
-def write_starter(path: Path) -> Path:
+def write_starter(path: Path | None) -> Path:
+    """Write the starter config to ``path`` (None: the default place), as load_config reads."""
     from crb_tui.files import open_new_private
 
-    path = Path(path).expanduser()
+    path = Path(path or default_config_path()).expanduser()
     # The commented example (every setting, what it does, its default), as config.example.toml.
     from crb_tui.config_example import example_toml
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import itertools
 import textwrap
 from typing import Any
 
@@ -68,9 +69,10 @@ KEYMAP_EXAMPLE = """\
 def _docstrings(cls: type) -> dict[str, str]:
     """Attribute docstrings: the string literal right after each annotated field."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body  # type: ignore[attr-defined]
+    class_def = tree.body[0]
+    assert isinstance(class_def, ast.ClassDef)  # the source of a class is its definition
     docs: dict[str, str] = {}
-    for node, following in zip(body, body[1:] + [None], strict=True):
+    for node, following in itertools.pairwise(class_def.body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)

@@ -11,12 +11,6 @@ from crb_tui.store import actions
 from crb_tui.text import plain
 
 
-def _cli():  # type: ignore[no-untyped-def]
-    from crb_tui.cli import commands as cli
-
-    return cli
-
-
 @click.command()
 @click.argument("person")
 @click.argument("day", required=False)
@@ -24,7 +18,8 @@ def _cli():  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True)
 def birthday(person: str, day: str | None, clear: bool, as_json: bool) -> None:
     """Set a birthday: 1985-04-12, 12 April, April 12, or 04-12 when the year is not known."""
-    cli = _cli()
+    from crb_tui.cli import commands as cli  # it registers this module's commands
+
     if bool(day) == clear:
         raise click.UsageError("give the day, or --clear")
     app = cli._ctx()
@@ -44,7 +39,8 @@ def birthday(person: str, day: str | None, clear: bool, as_json: bool) -> None:
 def detail(person: str, key: str | None, value: str | None, remove: bool, as_json: bool) -> None:
     """Remember a personal detail (crb detail ann family "two kids, Mia and Leo"); with only
     PERSON, list them; --remove forgets one."""
-    cli = _cli()
+    from crb_tui.cli import commands as cli  # it registers this module's commands
+
     app = cli._ctx()
     pid = app.store.resolve_person(person)
     if key is None:
@@ -72,7 +68,8 @@ def detail(person: str, key: str | None, value: str | None, remove: bool, as_jso
 @click.option("--json", "as_json", is_flag=True)
 def stage(person: str, stage_name: str, as_json: bool) -> None:
     """Override the relationship stage (or `auto`: derive it from the data again)."""
-    cli = _cli()
+    from crb_tui.cli import commands as cli  # it registers this module's commands
+
     app = cli._ctx()
     pid = app.store.resolve_person(person)
     value = None if stage_name == "auto" else stage_name

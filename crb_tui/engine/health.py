@@ -67,7 +67,7 @@ def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str,
     for impl in pm.hook.health_signals.get_hookimpls():
         name = pm.get_name(impl.plugin) or "plugin"
         try:
-            result = impl.function(person=dict(person), history=history)
+            result: Any = impl.function(person=dict(person), history=history)  # checked below
         except Exception:
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
             log.warning("plugin %s: health_signals failed; its signals are left out", name)

@@ -79,7 +79,7 @@ class CrbApp(App[None]):
         "dashboard": _dashboard_screen,
         "sync": _sync_screen,
     }
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     COMMANDS: ClassVar = App.COMMANDS | {_action_commands, _people_commands}
 
     BINDINGS: ClassVar = [
@@ -119,7 +119,8 @@ class CrbApp(App[None]):
             except Exception as exc:  # noqa: BLE001 - shown in the app
                 problem = ("CRB cannot open its database", describe(exc)[1])
         # The app starts on its first screen (no empty default screen to paint and leave).
-        self.DEFAULT_MODE = initial if problem is None else "_default"
+        # Textual types it a ClassVar, yet App.__init__ reads it from the instance: this app's.
+        self.DEFAULT_MODE = initial if problem is None else "_default"  # type: ignore[misc]
         super().__init__()
         self.context = context
         self.gateway = Gateway(context, notice=self._notice_from_worker)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
@@ -16,9 +17,6 @@ from crb_tui.store.queries import find_people
 from crb_tui.tui.display import safe
 from crb_tui.tui.screen_list import SCREENS
 from crb_tui.tui.screens.help import bindings_of
-
-if TYPE_CHECKING:
-    from crb_tui.tui.app import CrbApp
 
 # Movement keys are not commands anyone looks for by name.
 _NOT_COMMANDS = ("cursor(", "page(", "move(", "jump(", "escape", "close")
@@ -53,7 +51,7 @@ class ActionCommands(Provider):
             if binding.id in acting and who is not None:
                 name = f"{binding.description} → {who.name}"
             found.append((name, binding.tooltip, partial(screen.run_action, binding.action)))
-        for binding in CrbApp.BINDINGS:
+        for binding in (b for b in CrbApp.BINDINGS if isinstance(b, Binding)):
             if binding.id and binding.id not in seen and not binding.action.startswith(
                     ("switch_mode", "command_palette")):
                 found.append((binding.description, binding.tooltip,
@@ -89,7 +87,7 @@ def _highlight(matcher: Any, text: str) -> Content:
     return content
 
 
-def _acting_bindings() -> list[Any]:
+def _acting_bindings() -> list[Binding]:
     from crb_tui.tui.screens.acting import ACTION_BINDINGS
 
     return list(ACTION_BINDINGS)
@@ -101,7 +99,10 @@ class PeopleCommands(Provider):
     async def search(self, query: str) -> AsyncGenerator[Hit, None]:
         if len(query.strip()) < 2:
             return
-        app: CrbApp = self.app  # type: ignore[assignment]
+        from crb_tui.tui.app import CrbApp
+
+        app = self.app
+        assert isinstance(app, CrbApp)
 
         def fetch(ctx: Any) -> list[dict[str, Any]]:
             return find_people(ctx.store, query, limit=8)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.content import Content
@@ -50,8 +50,9 @@ class KeyFooter(Footer):
 class CrbScreen(Screen[None]):
     """A full screen with the nav bar on top and the key footer at the bottom."""
 
-    MODE: ClassVar[str] = ""
-    """Which tab of the nav bar this screen belongs to."""
+    MODE: str = ""
+    """Which tab of the nav bar this screen belongs to (a person's page: the tab it was opened
+    from, set per screen)."""
 
     @property
     def crb(self) -> CrbApp:
