@@ -16,9 +16,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from crb_tui.config import Config
+from crb_tui.config import Config, HealthConfig
 from crb_tui.engine.health_explain import _Explainer, describe
-from crb_tui.engine.health_model import _INSERT, _RESULT, _SCOPE, HealthConfig, _Run
+from crb_tui.engine.health_model import _INSERT, _RESULT, _SCOPE, _Run
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.errors import CrbError
 from crb_tui.records import STAGES
