@@ -51,6 +51,7 @@ test-dates: lint browser
 lint: $(STAMP)
 	$(BIN)/ruff check crb_tui plugins tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

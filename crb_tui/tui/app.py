@@ -179,7 +179,7 @@ class CrbApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            event.crb_screen = self.screen  # type: ignore[attr-defined]  # see on_key
+            event.crb_screen = self.screen  # type: ignore[attr-defined]  # our tag: see on_key
         await super().on_event(event)
 
     async def on_key(self, event: events.Key) -> None:
@@ -242,7 +242,7 @@ def _first_looks(context: AppContext, mode: str) -> dict[str, Any]:
     if mode != "people" or "scores_day" not in looks:
         return looks
     from crb_tui.store.queries import count_people, list_people
-    from crb_tui.tui.widgets.people_list import PAGE_SIZE
+    from crb_tui.tui.widgets.people_model import PAGE_SIZE
 
     looks["people"] = (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))
     return looks

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
@@ -16,6 +17,14 @@ from crb_tui.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
     from crb_tui.tui.app import CrbApp
+
+
+def crb_app(node: DOMNode) -> CrbApp:
+    """The app ``node`` runs in, typed as CRB's (its context and gateway)."""
+    from crb_tui.tui.app import CrbApp
+
+    assert isinstance(node.app, CrbApp)
+    return node.app
 
 
 class KeyFooter(Footer):
@@ -56,10 +65,7 @@ class CrbScreen(Screen[None]):
 
     @property
     def crb(self) -> CrbApp:
-        from crb_tui.tui.app import CrbApp
-
-        assert isinstance(self.app, CrbApp)
-        return self.app
+        return crb_app(self)
 
     @property
     def gateway(self) -> Gateway:
