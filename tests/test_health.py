@@ -343,6 +343,32 @@ def test_a_whole_recompute_keeps_the_list_indexes(world: World) -> None:
     assert list(world.db.query("select * from health order by person_id")) == rows
 
 
+def test_a_new_scoring_plugin_or_setting_makes_every_stored_score_stale(
+    world: World, register_plugin: Any
+) -> None:
+    from crb_tui.engine.health import bring_up_to_date, model_key, stale_people
+
+    for n in range(3):
+        world.touch(world.person(name=f"P{n}"), 5 + n, "meeting", "mutual")
+    config = Config()
+    assert bring_up_to_date(world.store, config, TODAY) == 3
+    assert stale_people(world.store, TODAY, model_key(config))[1] == []
+
+    class Signals:
+        @hookimpl
+        def health_signals(self, person: dict[str, Any], history: dict[str, Any]) -> list[Any]:
+            return [{"gauge": "trust", "points": 10, "reason": "vouched for"}]
+
+    register_plugin(Signals(), "vouch")
+    assert stale_people(world.store, TODAY, model_key(config))[1] == sorted(
+        row["person_id"] for row in world.db.query("select person_id from health"))
+    assert bring_up_to_date(world.store, config, TODAY) == 3
+    other = Config()
+    other.health.trust_prior = 5
+    assert len(stale_people(world.store, TODAY, model_key(other))[1]) == 3
+    assert stale_people(world.store, TODAY, model_key(config))[1] == []
+
+
 def test_recomputing_some_people_touches_only_their_rows(world: World) -> None:
     a, b, c = (world.person(name=n) for n in "ABC")
     for pid in (a, b, c):

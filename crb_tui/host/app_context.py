@@ -100,7 +100,8 @@ class AppContext:
         """How many people's stored scores are not as of today."""
         from crb_tui.engine import health
 
-        return len(health.stale_people(self.store, self.today())[1])
+        return len(health.stale_people(self.store, self.today(),
+                                       health.model_key(self.config))[1])
 
     def close(self) -> None:
         if self._store is not None:
