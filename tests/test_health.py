@@ -484,8 +484,23 @@ def test_health_is_low_when_trust_or_value_is_low(world: World) -> None:
     h = explain(world.store, config, trusted, TODAY)
     assert h.trust >= 60 and h.value is not None and h.value <= 5
     assert h.one_sided
-    assert h.health <= 20
+    # low: Value counts as no more than knowing nothing (value_unknown, 5) does
+    assert h.health <= round((h.trust * config.health.value_unknown) ** 0.5) <= 22
     assert any(p.label == "one-sided" for p in h.explanation["health"])
+
+
+def test_evidence_that_decayed_away_never_scores_below_knowing_nothing(world: World) -> None:
+    """Someone met years ago (Value known, decayed to 0) is not below a stranger whose Value
+    is unknown: Health counts Value as at least value_unknown."""
+    met = world.person("network", name="Met")
+    world.touch(met, 3000, "meeting", "mutual")
+    card = world.person("network", name="Card")
+    config = Config()
+    h_met, h_card = explain(world.store, config, met, TODAY), explain(world.store, config, card, TODAY)
+    assert h_met.value == 0 and h_card.value is None
+    assert h_met.trust >= h_card.trust
+    assert h_met.health >= h_card.health
+    assert any("counted as 5" in p.detail for p in h_met.explanation["health"])
 
 
 def test_stage_grows_to_relationship_and_partner(world: World) -> None:
