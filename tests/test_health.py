@@ -496,7 +496,8 @@ def test_evidence_that_decayed_away_never_scores_below_knowing_nothing(world: Wo
     world.touch(met, 3000, "meeting", "mutual")
     card = world.person("network", name="Card")
     config = Config()
-    h_met, h_card = explain(world.store, config, met, TODAY), explain(world.store, config, card, TODAY)
+    h_met = explain(world.store, config, met, TODAY)
+    h_card = explain(world.store, config, card, TODAY)
     assert h_met.value == 0 and h_card.value is None
     assert h_met.trust >= h_card.trust
     assert h_met.health >= h_card.health
