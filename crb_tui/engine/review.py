@@ -322,7 +322,7 @@ def collect_items(
                     row["name"],
                     f"Birthday {when}",
                     "Send a personal note",
-                    BASE["anniversary"] - 500 * d,
+                    BASE["anniversary"] - 100 * d,
                     {"birthday": row["birthday"]},
                 )
             )
