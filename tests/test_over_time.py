@@ -75,3 +75,19 @@ def test_scores_stored_by_another_model_are_recomputed(crb: Crb, db_path: Path) 
     assert sum(p["warmth"] or 0 for p in rows) > 0
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("select key from health_model").fetchone()[0] != "an older model"
+
+
+def test_new_people_stop_being_new_when_their_triage_days_are_over(crb: Crb) -> None:
+    """review.md: new people wait for triage [review] new_people_days (14). Past that, with no
+    decision, they are plain contacts: not "new" in the list or the dashboard forever."""
+    crb("demo")
+    new = [p["id"] for p in crb.json("people", "--all")["people"]  # type: ignore[index]
+           if p["triage"]]
+    assert new
+    crb.today = TODAY + dt.timedelta(days=1)
+    assert all(p["triage"] for p in crb.json("people", "--all")["people"]  # type: ignore[index]
+               if p["id"] in new)
+    crb.today = TODAY + dt.timedelta(days=400)
+    listed = crb.json("people", "--all")["people"]  # type: ignore[index]
+    assert not any(p["triage"] for p in listed)
+    assert "[new]" not in crb("people", "--all").stdout
