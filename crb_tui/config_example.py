@@ -1,5 +1,6 @@
 """Builds the commented ``config.example.toml`` from the typed settings and their docstrings, so
-the example can never drift from what CRB actually reads."""
+the example can never drift from what CRB actually reads; ``crb config init`` writes it as the
+starter config (:func:`write_starter`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import ast
 import dataclasses
 import inspect
 import itertools
+import os
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import tomli_w
@@ -119,6 +122,19 @@ def example_toml() -> str:
     out.append("")
     out.append(KEYMAP_EXAMPLE.rstrip())
     return "\n".join(out) + "\n"
+
+
+def write_starter(path: Path | None) -> Path:
+    """A new config file at ``path`` (None: the default place, as load_config reads; never over
+    an existing one, mode 0600): the commented example, every setting with what it does and its
+    default, as config.example.toml."""
+    from crb_tui.files import open_new_private
+
+    path = Path(path or config_module.default_config_path()).expanduser()
+    text = example_toml()
+    with os.fdopen(open_new_private(path, "config"), "wb") as fh:
+        fh.write(text.encode("utf-8"))
+    return path
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.markup import escape
 
 from crb_tui.store.queries import find_people
+from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.display import safe
 from crb_tui.tui.screen_list import SCREENS
 from crb_tui.tui.screens.help import bindings_of
@@ -26,10 +27,8 @@ class ActionCommands(Provider):
     """The screen's and the app's bindings, by their descriptions and tooltips."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        from crb_tui.tui.app import CrbApp
-
         app = self.app
-        assert isinstance(app, CrbApp)
+        assert isinstance(app, CrbAppBase)
         screen = self.screen
         found: list[tuple[str, str, Callable[[], Any]]] = []
         for mode, _, label, about in SCREENS:
@@ -51,7 +50,7 @@ class ActionCommands(Provider):
             if binding.id in acting and who is not None:
                 name = f"{binding.description} → {who.name}"
             found.append((name, binding.tooltip, partial(screen.run_action, binding.action)))
-        for binding in (b for b in CrbApp.BINDINGS if isinstance(b, Binding)):
+        for binding in (b for b in CrbAppBase.BINDINGS if isinstance(b, Binding)):
             if binding.id and binding.id not in seen and not binding.action.startswith(
                     ("switch_mode", "command_palette")):
                 found.append((binding.description, binding.tooltip,
@@ -99,10 +98,8 @@ class PeopleCommands(Provider):
     async def search(self, query: str) -> AsyncGenerator[Hit, None]:
         if len(query.strip()) < 2:
             return
-        from crb_tui.tui.app import CrbApp
-
         app = self.app
-        assert isinstance(app, CrbApp)
+        assert isinstance(app, CrbAppBase)
 
         def fetch(ctx: Any) -> list[dict[str, Any]]:
             return find_people(ctx.store, query, limit=8)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.dom import DOMNode
@@ -11,19 +9,15 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
+from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import report
 from crb_tui.tui.widgets.nav import NavBar
 
-if TYPE_CHECKING:
-    from crb_tui.tui.app import CrbApp
 
-
-def crb_app(node: DOMNode) -> CrbApp:
+def crb_app(node: DOMNode) -> CrbAppBase:
     """The app ``node`` runs in, typed as CRB's (its context and gateway)."""
-    from crb_tui.tui.app import CrbApp
-
-    assert isinstance(node.app, CrbApp)
+    assert isinstance(node.app, CrbAppBase)
     return node.app
 
 
@@ -64,7 +58,7 @@ class CrbScreen(Screen[None]):
     from, set per screen)."""
 
     @property
-    def crb(self) -> CrbApp:
+    def crb(self) -> CrbAppBase:
         return crb_app(self)
 
     @property
