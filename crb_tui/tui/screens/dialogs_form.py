@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from crb_tui.errors import CrbError
@@ -127,7 +128,7 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
             field.call_later(field.pick)
         elif not isinstance(field, Input | Checkbox):
             raise SkipAction()  # a button or a list: Enter is theirs
-        fields = [f for f in self.query("Input, Choices, Checkbox") if f.focusable]
+        fields: list[Widget] = [f for f in self.query("Input, Choices, Checkbox") if f.focusable]
         following = fields[fields.index(field) + 1:] if field in fields else []
         if following:
             self.set_focus(following[0])
