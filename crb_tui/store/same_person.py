@@ -5,6 +5,7 @@ matches it last, and only when nothing contradicts."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any
 
@@ -29,15 +30,15 @@ def phone_fits(db: Any, person_id: int, name: str, keys: list[tuple[str, str]]) 
     ).fetchone() is None
 
 
-def with_shared_phones(details: dict[str, Any], shared: list[str]) -> dict[str, Any]:
-    """A new person's details with the numbers they share with someone else added to ``phones``
-    (``+44... (shared)``): kept as a detail, never as an identity, which would make the next
-    call or message from the number theirs as well."""
-    if not shared:
-        return dict(details)
-    known = str(details.get("phones") or "")
-    shown = "; ".join(f"{number} (shared)" for number in shared)
-    return {**details, "phones": f"{known}; {shown}" if known else shown}
+def details_json(details: dict[str, Any], shared: list[str]) -> str | None:
+    """A contact's details as stored (JSON, or None when there are none), with the numbers they
+    share with someone else added to ``phones`` (``+44... (shared)``): kept as a detail, never as
+    an identity, which would make the next call or message from the number theirs as well."""
+    if shared:
+        known = str(details.get("phones") or "")
+        shown = "; ".join(f"{number} (shared)" for number in shared)
+        details = {**details, "phones": f"{known}; {shown}" if known else shown}
+    return json.dumps(details, sort_keys=True) if details else None
 
 
 def real_name(name: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
-from crb_tui.store.same_person import phone_fits, with_shared_phones
+from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
 
 PREFETCH_CHUNK = 500
@@ -189,11 +189,10 @@ class _BatchWriter:
             hit = self._identity(key)
             if hit and hit[1] is not None:
                 found = self._live(hit[1])
-                if key[0] == "phone" and not phone_fits(self.db, found, name, keys):
-                    shared.append(key[1])
-                    continue
-                person_id = found
-                break
+                if key[0] != "phone" or phone_fits(self.db, found, name, keys):
+                    person_id = found
+                    break
+                shared.append(key[1])
         if person_id is None and rec.source_key:
             row = self.db.execute(
                 "select id from people where source_key = ?", [rec.source_key]
@@ -203,8 +202,7 @@ class _BatchWriter:
         org_id = self.store.org_id(rec.org, self.stamp)
         if person_id is None:
             person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
-        extra = with_shared_phones(rec.details, shared if person_id is None else [])
-        details = json.dumps(extra, sort_keys=True) if extra else None
+        details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
                 name or keys[0][1],
