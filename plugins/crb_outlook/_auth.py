@@ -39,6 +39,8 @@ GRAPH_BASE = "https://graph.microsoft.com/v1.0"
 SCOPES = ("Mail.ReadBasic", "Calendars.Read", "offline_access")
 """Least privilege: mail headers (never bodies), calendars read-only, and a refresh token."""
 NEEDS = {"outlook_mail": "Mail.ReadBasic", "outlook_calendar": "Calendars.Read"}
+SLOW_DOWN = 5.0
+"""Seconds added to the polling interval for each ``slow_down`` (RFC 8628, 3.5)."""
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 KEYRING_SERVICE = "crb"
 KEYRING_USER = "microsoft-token"
@@ -287,7 +289,7 @@ def device_flow(
             if exc.code == "authorization_pending":
                 continue
             if exc.code == "slow_down":
-                interval += 5
+                interval += SLOW_DOWN
                 continue
             if exc.code == "expired_token":
                 raise AuthError("the code expired before the sign-in was finished; run the "
