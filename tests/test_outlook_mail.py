@@ -325,3 +325,49 @@ def test_message_records_read_graph_recipients_like_headers() -> None:
     _, skipped = message_records({**msg, "inferenceClassification": "other"},
                                  folder_label="Inbox", me={ME}, skip_labels=["Other"])
     assert [s.reason for s in skipped] == ["label Other"]
+
+
+# -- crb sync and the app's Sync screen ---------------------------------------------------------
+
+
+def test_crb_sync_runs_both_outlook_sources_with_progress(env: GraphEnv, graph: FakeGraph,
+                                                          crb: Any, outlook_plugin: object) -> None:
+    graph.populate_calendar(20)
+    assert env.config_toml() == crb.config
+    result = crb("sync")
+    out = result.stdout + result.stderr
+    assert "outlook_mail" in out and "outlook_calendar" in out
+    assert_store_matches(env)
+    assert set(env.keys("outlook_calendar")) == graph.expected_meeting_keys()
+    saved = json.loads(env.token.read_text())
+    assert saved["token"] not in out and saved["refresh_token"] not in out
+
+
+@pytest.mark.anyio
+async def test_the_sync_screen_runs_them_and_shows_the_outcome(
+        env: GraphEnv, graph: FakeGraph, outlook_plugin: object) -> None:
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.tui.screens.sync import SyncScreen
+    from tests.test_tui import make_app, notifications, press, screen_text, settle
+
+    graph.populate_calendar(20)
+    context = AppContext(db_path=env.db, config_path=env.config_toml())
+    app = make_app(context, screen="sync")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, SyncScreen)
+            text = screen_text(app)
+            assert "outlook_mail" in text and "outlook_calendar" in text
+            await press(pilot, "a")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "outlook_mail ok" in text and "outlook_calendar ok" in text, text
+            assert any("2 ok" in n for n in notifications(app))
+            # Each had its progress bar, filled by the progress the sources reported.
+            for name in ("outlook_mail", "outlook_calendar"):
+                assert screen._bars[name].progress > 0
+    finally:
+        context.close()
+    assert_store_matches(env)
