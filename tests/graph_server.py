@@ -114,8 +114,10 @@ def _iso(when: dt.datetime) -> str:
 
 
 class FakeGraph:
-    def __init__(self, *, user: str = ME, token_lifetime: int = 3600) -> None:
+    def __init__(self, *, user: str = ME, token_lifetime: int = 3600,
+                 latency: float = 0.0) -> None:
         self.user = user
+        self.latency = latency
         self.token_lifetime = token_lifetime
         self.lock = threading.RLock()
         self.messages: dict[str, dict[str, Any]] = {}
@@ -639,6 +641,8 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.requests.append(logged)
         fault = fake._take_fault(parts.path)
+        if fake.latency and parts.path.startswith("/v1.0/"):
+            time.sleep(fake.latency)
         if fault is not None:
             logged.fault = fault.kind
             if fault.kind == "slow":

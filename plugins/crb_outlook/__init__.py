@@ -49,14 +49,14 @@ def register_sources(register: Any) -> None:
         name="outlook_mail",
         sync=_mail.sync,
         description="Mail headers from Microsoft 365 / Outlook.com through Microsoft Graph "
-                    "(Mail.ReadBasic)",
+                    "(Mail.ReadBasic; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(_mail.SCHEMA),
     ))
     register(Source(
         name="outlook_calendar",
         sync=_calendar.sync,
         description="Meetings from Microsoft 365 / Outlook.com calendars through Microsoft "
-                    "Graph (Calendars.Read)",
+                    "Graph (Calendars.Read; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(_calendar.SCHEMA),
     ))
 
