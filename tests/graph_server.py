@@ -248,16 +248,16 @@ class FakeGraph:
                     = None, message_id: str | None = None) -> str:
         when = when or clock.now_utc() - dt.timedelta(hours=n)
         mid = graph_id("msg", n)
-        msg = {
+        internet_id = message_id or f"<{n:05d}.{mid[8:16]}@mail.contoso.example>"
+        msg: dict[str, Any] = {
             "@odata.etag": f'W/"CQAAABYAAAD{n:08d}"', "id": mid, "folder": folder,
             "from": recipient(*(sender or ("Me", self.user))),
             "toRecipients": [recipient(*a) for a in (to or [("Me", self.user)])],
             "ccRecipients": [recipient(*a) for a in cc or []],
             "subject": subject or f"Message {n}", "sentDateTime": _iso(when),
-            "internetMessageId": message_id or f"<{n:05d}.{mid[8:16]}@mail.contoso.example>",
+            "internetMessageId": internet_id.replace("/", "_").replace("+", "-"),
             "inferenceClassification": kind, "seq": self._bump(),
         }
-        msg["internetMessageId"] = msg["internetMessageId"].replace("/", "_").replace("+", "-")
         with self.lock:
             self.messages[mid] = msg
             self.left.pop((folder, mid), None)
@@ -310,10 +310,16 @@ class FakeGraph:
             msg = self.messages.pop(mid)
             self.left[(msg["folder"], mid)] = self._bump()
 
-    def classify(self, mid: str, kind: str) -> None:
+    def classify(self, mid: str, kind: str, *, partial: bool = False) -> None:
+        """Move a message between Focused and Other; ``partial``: the delta then names only
+        the changed property (as Graph may for an update)."""
         with self.lock:
-            self.messages[mid]["inferenceClassification"] = kind
-            self.messages[mid]["seq"] = self._bump()
+            msg = self.messages[mid]
+            msg["inferenceClassification"] = kind
+            msg["added"] = msg["seq"]
+            msg["seq"] = self._bump()
+            if partial:
+                msg["changed"] = ["inferenceClassification"]
 
     def expected_mail_keys(self, folders: tuple[str, ...] = ("inbox", "sentitems")) -> set[str]:
         keys: set[str] = set()
@@ -478,7 +484,10 @@ class FakeGraph:
             msg = self.messages.get(unquote(rest.split("/", 1)[1]))
             if msg is None:
                 return _json(404, graph_error(404))
-            return _json(200, {"id": msg["id"], "parentFolderId": folder_id(msg["folder"])})
+            fields = set(q.get("$select", "parentFolderId").split(","))
+            body = {"id": msg["id"], "parentFolderId": folder_id(msg["folder"]),
+                    **{k: v for k, v in msg.items() if k in MESSAGE_FIELDS}}
+            return _json(200, {k: v for k, v in body.items() if k == "id" or k in fields})
         return _json(400, graph_error(400, "BadRequest", f"Resource not found for the segment "
                                       f"'{rest.split('/')[0]}'."))
 
@@ -604,9 +613,12 @@ class FakeGraph:
         fields = set(MESSAGE_FIELDS)
         for mid, msg in sorted(self.messages.items()):
             if msg["folder"] == what and msg["seq"] > since:
+                shown = fields
+                if since and msg.get("changed") and since >= msg.get("added", 0):
+                    shown = set(msg["changed"])  # an update naming only what changed
                 out.append({"@odata.type": "#microsoft.graph.message",
                             "@odata.etag": msg["@odata.etag"], "id": mid,
-                            **{k: v for k, v in msg.items() if k in fields}})
+                            **{k: v for k, v in msg.items() if k in shown}})
         for (folder, mid), seq in sorted(self.left.items()):
             current = self.messages.get(mid)
             if folder == what and seq > since and since and (

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def env(graph: FakeGraph, tmp_path: Path) -> GraphEnv:
     return GraphEnv(graph, tmp_path)
 
 
-def run(env: GraphEnv) -> object:
+def run(env: GraphEnv) -> Any:
     (summary,) = env.run(SOURCE)
     assert summary.ok, summary.errors
     return summary
@@ -46,7 +47,7 @@ def assert_store_matches(env: GraphEnv) -> None:
     assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
 
 
-def views(graph: FakeGraph) -> list:
+def views(graph: FakeGraph) -> list[Any]:
     return graph.calls("/v1.0/me/calendarView/delta")
 
 

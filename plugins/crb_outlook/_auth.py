@@ -122,7 +122,7 @@ class KeyringTokenStore(TokenStore):
     @staticmethod
     def _keyring() -> Any:
         try:
-            import keyring  # type: ignore[import-not-found]
+            import keyring  # type: ignore[import-not-found, unused-ignore]
         except ImportError as exc:
             raise AuthError("credentials_store = \"keyring\" needs the keyring package "
                             "(pip install keyring)") from exc

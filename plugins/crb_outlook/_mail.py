@@ -155,6 +155,17 @@ class OutlookMail:
             raise
         return page if isinstance(page, dict) else {}
 
+    def read(self, graph_id: str) -> dict[str, Any] | None:
+        """One message's header fields (None when it is gone)."""
+        try:
+            found = self.api.get(f"{self.session.graph}/me/messages/{quote(graph_id, safe='')}",
+                                 {"$select": SELECT}, what="message")
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return found if isinstance(found, dict) else None
+
     def where_now(self, graph_id: str) -> str | None:
         """Where a message removed from a folder went: ``None`` (deleted), the well-known name
         of Junk Email or Deleted Items, or ``""`` (another folder)."""
@@ -217,7 +228,13 @@ class OutlookMail:
             kind = str(msg.get("inferenceClassification") or "").lower()
             if kind and kind in self.skip_set:
                 yield from self.forget(folder, graph_id, f"now label {kind.title()}")
-            return
+                return
+            if self.ids.get(f"{folder}/{graph_id}") is not None:
+                return  # stored already: the headers CRB reads do not change
+            full = self.read(graph_id)
+            if full is None:
+                return
+            msg = full
         where = f"outlook {folder} message {graph_id[-24:]}"
         tally["listed"] += 1
         try:
