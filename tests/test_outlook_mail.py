@@ -443,3 +443,32 @@ def test_an_update_naming_only_the_changed_class_is_followed(env: GraphEnv,
     # The message that became Focused again was read once for its headers.
     (read,) = graph.calls("/v1.0/me/messages/")
     assert set(read.query["$select"][0].split(",")) == set(MESSAGE_FIELDS)
+
+
+def test_the_id_map_moves_from_the_cursor_into_the_source_state() -> None:
+    """Where the host offers ``ctx.state``, the map lives there; one kept in the cursor by an
+    earlier run is moved over, so no removal is missed."""
+    from crb_outlook._ids import DictKeyValue, open_map
+
+    class State:
+        def __init__(self) -> None:
+            self.spaces: dict[str, dict[str, Any]] = {}
+
+        def namespace(self, name: str) -> DictKeyValue:
+            return DictKeyValue(self.spaces.setdefault(name, {}))
+
+    class Ctx:
+        state = State()
+
+    cursor: dict[str, Any] = {"v": 1}
+    old = open_map(object(), cursor)
+    gen = old.next_gen("inbox")
+    old.put("inbox/A", "msg:x@y|", ["msg:x@y|a@b.example"], gen)
+    old.put("sentitems/B", "msg:x@y|", ["msg:x@y|a@b.example"], 1)
+    assert "ids" in cursor
+    ids = open_map(Ctx(), cursor)
+    assert "ids" not in cursor and Ctx.state.spaces["ids"]
+    entry, shared = ids.drop("inbox/A")
+    assert entry is not None and entry.prefix == "msg:x@y|" and shared
+    assert ids.stale("sentitems", 2)[0].id == "sentitems/B"
+    assert ids.drop("sentitems/B")[1] is False and ids.holders("msg:x@y|") == []

@@ -60,8 +60,10 @@ def open_map(ctx: Any, cursor: dict[str, Any]) -> IdMap:
     """The map in ``ctx.state`` when the host has one, else in ``cursor["ids"]``."""
     state = getattr(ctx, "state", None)
     if state is not None and hasattr(state, "namespace"):
-        cursor.pop("ids", None)
-        return IdMap(state.namespace("ids"))
+        kv: KeyValue = state.namespace("ids")
+        for key, value in (cursor.pop("ids", None) or {}).items():
+            kv.set(key, value)  # kept in the cursor by an earlier CRB: moved over once
+        return IdMap(kv)
     return IdMap(DictKeyValue(cursor.setdefault("ids", {})))
 
 
