@@ -12,27 +12,23 @@ scopes the least CRB needs: ``Mail.ReadBasic`` (headers, never bodies), ``Calend
 ``offline_access`` (a refresh token). One token serves both sources.
 
 Tokens are kept as JSON (``client_id``, ``tenant``, ``token_uri``, ``refresh_token``, ``token``,
-``expiry``, ``scopes``) in a file created 0600 and replaced whole on every refresh (the SDK's
-:func:`~crb_tui.sdk.replace_private`), or in the system keyring. Never in ``config.toml``, never
-in a log line. Microsoft rotates refresh tokens: the newest one is saved each time.
+``expiry``, ``scopes``) in a file created 0600 and replaced whole on every refresh, or in the
+system keyring, as the SDK keeps every token (:mod:`crb_tui.sdk.tokens`). Never in
+``config.toml``, never in a log line. Microsoft rotates refresh tokens: the newest one is saved
+each time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
-import stat
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from crb_outlook._http import ApiError, AuthError, GraphApi
-from crb_tui.sdk import CrbError, now_utc, replace_private
+from crb_tui.sdk import now_utc, tokens
+from crb_tui.sdk.tokens import TokenStore
 
 LOGIN_BASE = "https://login.microsoftonline.com"
 GRAPH_BASE = "https://graph.microsoft.com/v1.0"
@@ -42,8 +38,6 @@ NEEDS = {"outlook_mail": "Mail.ReadBasic", "outlook_calendar": "Calendars.Read"}
 SLOW_DOWN = 5.0
 """Seconds added to the polling interval for each ``slow_down`` (RFC 8628, 3.5)."""
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-KEYRING_SERVICE = "crb"
-KEYRING_USER = "microsoft-token"
 EXPIRY_MARGIN = dt.timedelta(seconds=60)
 AUTH_HINT = "`crb auth microsoft --client-id ID`"
 
@@ -65,97 +59,10 @@ def granted(scopes: Any) -> set[str]:
 # -- where the token lives -------------------------------------------------------------------
 
 
-class TokenStore:
-    where: str = ""
-
-    def check(self) -> None:
-        """Raise now if a token could not be saved here (before the user signs in)."""
-
-    def load(self) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def save(self, data: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-
-class FileTokenStore(TokenStore):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.where = str(path)
-
-    def check(self) -> None:
-        if self.path.is_symlink():
-            raise AuthError(f"the token file {self.path} is a symbolic link; CRB does not read, "
-                            "write or chmod tokens through one: set token_file to the real file")
-
-    def load(self) -> dict[str, Any] | None:
-        self.check()
-        try:
-            mode = self.path.stat().st_mode
-        except FileNotFoundError:
-            return None
-        if mode & 0o077:
-            log.warning("token file %s was readable by others; setting it to 0600", self.path)
-            os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise AuthError(f"cannot read the token file {self.path}: "
-                            f"{type(exc).__name__}") from exc
-        if not isinstance(data, dict):
-            raise AuthError(f"the token file {self.path} is not a JSON object")
-        return data
-
-    def save(self, data: dict[str, Any]) -> None:
-        self.check()
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with replace_private(self.path, "token file") as fh:
-            fh.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-class KeyringTokenStore(TokenStore):
-    """The token JSON as one password in the system keyring (service ``crb``, user
-    ``microsoft-token``; needs the optional ``keyring`` package)."""
-
-    where = f"the system keyring ({KEYRING_SERVICE}/{KEYRING_USER})"
-
-    @staticmethod
-    def _keyring() -> Any:
-        try:
-            import keyring  # type: ignore[import-not-found, unused-ignore]
-        except ImportError as exc:
-            raise AuthError("credentials_store = \"keyring\" needs the keyring package "
-                            "(pip install keyring)") from exc
-        return keyring
-
-    def check(self) -> None:
-        self._keyring()
-
-    def load(self) -> dict[str, Any] | None:
-        value = self._keyring().get_password(KEYRING_SERVICE, KEYRING_USER)
-        if not value:
-            return None
-        try:
-            data = json.loads(value)
-        except ValueError as exc:
-            raise AuthError(f"the token in {self.where} is not JSON") from exc
-        return data if isinstance(data, dict) else None
-
-    def save(self, data: dict[str, Any]) -> None:
-        self._keyring().set_password(KEYRING_SERVICE, KEYRING_USER,
-                                     json.dumps(data, sort_keys=True))
-
-
 def token_store(source: str, settings: dict[str, Any]) -> TokenStore:
-    kind = str(settings.get("credentials_store") or "file").strip().lower()
-    if kind == "keyring":
-        return KeyringTokenStore()
-    if kind != "file":
-        raise CrbError(f"sources.{source}.credentials_store should be \"file\" or \"keyring\", "
-                       f"not {kind!r}")
-    path = str(settings.get("token_file") or "").strip()
-    return FileTokenStore(Path(path).expanduser() if path else
-                          Path(platformdirs.user_data_dir("crb")) / "microsoft-token.json")
+    """One token for both sources: ``microsoft-token.json`` in CRB's data folder (or
+    ``token_file``), or the keyring's ``crb/microsoft-token``."""
+    return tokens.token_store(source, settings, name="microsoft")
 
 
 # -- access tokens ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import httpx
 from crb_outlook import _auth
 from crb_outlook._http import GraphApi
 from crb_tui.sdk import CrbError, load_config, source_config
+from crb_tui.sdk.tokens import FileTokenStore
 
 
 def settings() -> dict[str, Any]:
@@ -56,7 +57,7 @@ def run_auth(*, client_id: str | None, tenant: str | None, use_keyring: bool,
     except OSError as exc:
         raise CrbError(f"cannot save the token in {store.where}: {exc.strerror or exc}") from exc
     where = store.where + (" (readable by you only)"
-                           if isinstance(store, _auth.FileTokenStore) else "")
+                           if isinstance(store, FileTokenStore) else "")
     click.echo(f"Authorised: CRB can now read your mail headers and calendars "
                f"({' '.join(_auth.SCOPES)}). The token is in {where}.")
     click.echo("Next: `crb sync outlook_mail outlook_calendar` (add [sources.outlook_mail] and "
