@@ -472,3 +472,26 @@ def test_the_id_map_moves_from_the_cursor_into_the_source_state() -> None:
     assert entry is not None and entry.prefix == "msg:x@y|" and shared
     assert ids.stale("sentitems", 2)[0].id == "sentitems/B"
     assert ids.drop("sentitems/B")[1] is False and ids.holders("msg:x@y|") == []
+
+
+def test_graph_and_identity_platform_error_bodies_and_retry_after() -> None:
+    import email.utils
+
+    import httpx
+
+    from crb_outlook._http import parse_error, retry_after
+    from tests.graph_server import graph_error, oauth_error
+
+    throttled = httpx.Response(429, json=graph_error(429), headers={"Retry-After": "7"})
+    assert parse_error(throttled) == ("ApplicationThrottled", "Application is over its "
+                                      "MailboxConcurrency limit.")
+    assert retry_after(throttled) == 7.0
+    when = email.utils.formatdate(1_000_030, usegmt=True)
+    dated = httpx.Response(503, headers={"Retry-After": when}, text="Service Unavailable")
+    assert retry_after(dated, now=1_000_000) == 30.0
+    assert parse_error(dated) == ("", "Service Unavailable")
+    assert retry_after(httpx.Response(503)) is None
+    pending = httpx.Response(400, json=oauth_error("authorization_pending"))
+    code, message = parse_error(pending)
+    assert code == "authorization_pending" and "\n" not in message and message.startswith(
+        "AADSTS70016")

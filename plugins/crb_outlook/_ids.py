@@ -93,11 +93,6 @@ class IdMap:
         if item not in holders:
             self.kv.set(f"r:{prefix}", sorted([*holders, item]))
 
-    def touch(self, item: str, gen: int) -> None:
-        old = self.get(item)
-        if old is not None and old.gen < gen:
-            self.kv.set(f"i:{item}", {"p": old.prefix, "k": old.keys, "g": gen})
-
     def drop(self, item: str) -> tuple[Entry | None, bool]:
         """Forget ``item``: ``(its entry, whether another item still stands behind its
         records)``."""
