@@ -714,12 +714,14 @@ class GraphEnv:
                   "max_retries": 4, "timeout": 5.0}
         self.mail: dict[str, Any] = {**common, "page_size": 25}
         self.calendar: dict[str, Any] = {**common, "page_size": 20}
+        self.me = [ME]
+        """``[me] emails``."""
 
     def config(self) -> Any:
         from crb_tui.config import Config
 
         cfg = Config()
-        cfg.me.emails = [ME]
+        cfg.me.emails = list(self.me)
         cfg.sources = {"outlook_mail": dict(self.mail), "outlook_calendar": dict(self.calendar)}
         return cfg
 
@@ -728,7 +730,7 @@ class GraphEnv:
 
         path = self.tmp / "config.toml"
         path.write_text(tomli_w.dumps({
-            "me": {"emails": [ME], "timezone": "UTC"},
+            "me": {"emails": list(self.me), "timezone": "UTC"},
             "sources": {"outlook_mail": self.mail, "outlook_calendar": self.calendar}}),
             encoding="utf-8")
         return path

@@ -34,6 +34,7 @@ from crb_outlook._http import ApiError, Stopped
 from crb_outlook._ids import IdMap, open_map
 from crb_outlook._session import COMMON_SCHEMA, Session, check_range
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
+from crb_tui.sdk import normalise_email
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"
@@ -194,6 +195,17 @@ class OutlookMail:
 
     # -- records ----------------------------------------------------------------------------
 
+    def learn_me(self, msg: dict[str, Any]) -> None:
+        """Mail in Sent Items is the user's: its sender is one of their addresses (as the
+        Gmail source learns the mailbox's from its profile), kept in the cursor."""
+        sender = normalise_email(str(((msg.get("from") or {}).get("emailAddress") or {})
+                                     .get("address") or ""))
+        if sender and sender not in self.me:
+            self.me.add(sender)
+            self.cursor["me"] = sorted({*self.cursor.get("me", []), sender})
+            self.ctx.logger.info("%s: %s is one of your addresses (it sent mail in Sent Items)",
+                                 self.ctx.source, sender)
+
     def forget(self, folder: str, graph_id: str, reason: str) -> Iterator[Any]:
         entry, shared = self.ids.drop(f"{folder}/{graph_id}")
         if entry is not None and not shared:
@@ -236,6 +248,8 @@ class OutlookMail:
                 return
             msg = full
         where = f"outlook {folder} message {graph_id[-24:]}"
+        if self.label(folder) == "SentItems":
+            self.learn_me(msg)
         tally["listed"] += 1
         try:
             mid, records = message_records(msg, folder_label=self.label(folder), me=self.me,
@@ -310,7 +324,9 @@ class OutlookMail:
             cursor = {"v": CURSOR_VERSION, "folders": {}}
         self.cursor = cursor
         self.ids = open_map(self.ctx, cursor)
-        for folder in self.folders:
+        self.me |= {str(m) for m in cursor.get("me", [])}
+        # Sent Items first: it tells which addresses are the user's before the Inbox is read.
+        for folder in sorted(self.folders, key=lambda f: self.label(f) != "SentItems"):
             st = cursor["folders"].setdefault(folder, {})
             try:
                 yield from self.round(folder, st)
@@ -330,6 +346,8 @@ def _copy(cursor: dict[str, Any]) -> dict[str, Any]:
         out["ids"] = {k: v for k, v in cursor["ids"].items()}
     if "folder_ids" in out:
         out["folder_ids"] = dict(cursor["folder_ids"])
+    if "me" in out:
+        out["me"] = list(cursor["me"])
     return out
 
 
