@@ -155,3 +155,17 @@ def test_a_token_without_calendars_read_says_how_to_sign_in(env: GraphEnv,
     (summary,) = env.run(SOURCE)
     assert not summary.ok
     assert "Calendars.Read" in summary.errors[0] and "crb auth microsoft" in summary.errors[0]
+
+
+def test_without_me_emails_events_i_organised_tell_which_address_is_mine(
+        env: GraphEnv, graph: FakeGraph) -> None:
+    invited = graph.add_event(500, start=clock.now_utc() - dt.timedelta(days=2),
+                              organizer=("Boss", "boss@acme.example"),
+                              attendees=[graph.attendee("Me", ME),
+                                         graph.attendee("Ines Costa", "ines.costa@acme.example")])
+    assert invited
+    env.me = []
+    run(env)
+    assert_store_matches(env)
+    assert env.cursor(SOURCE)["me"] == [ME]
+    assert not [k for k in env.keys(SOURCE) if k.endswith(f"|{ME}")]

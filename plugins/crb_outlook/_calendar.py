@@ -153,8 +153,9 @@ class OutlookCalendar:
 
     def save(self) -> None:
         out = dict(self.cursor)
-        if "ids" in out:
-            out["ids"] = dict(out["ids"])
+        for key in ("ids", "me"):
+            if key in out:
+                out[key] = type(out[key])(out[key])
         self.ctx.checkpoint.set(out)
 
     def page(self, url: str, params: dict[str, str] | None) -> dict[str, Any]:
@@ -229,6 +230,17 @@ class OutlookCalendar:
             self.ids.put(f"{SCOPE}/{event_id}", prefix, keys, gen)
         yield from records
 
+    def learn_me(self, events: list[dict[str, Any]]) -> None:
+        """The organizer of an event the user organised (``isOrganizer``) is the user: known
+        before the page's events are read, and kept in the cursor (Graph marks no attendee as
+        the user, as Google's ``self`` does; ``[me] emails`` says it from the start)."""
+        for event in events:
+            raw, _ = _person(event.get("organizer")) if event.get("isOrganizer") else ("", None)
+            own = normalise_email(raw) if raw else None
+            if own and own not in self.me:
+                self.me.add(own)
+                self.cursor["me"] = sorted({*self.cursor.get("me", []), own})
+
     # -- rounds -----------------------------------------------------------------------------
 
     def round(self) -> Generator[Any, None, None]:
@@ -253,9 +265,10 @@ class OutlookCalendar:
         while True:
             page = self.page(url, params)
             params = None
-            for item in page.get("value") or []:
-                if isinstance(item, dict):
-                    yield from self.event(item, gen)
+            items = [item for item in page.get("value") or [] if isinstance(item, dict)]
+            self.learn_me(items)
+            for item in items:
+                yield from self.event(item, gen)
             self.ctx.progress(self.seen, None, "events")
             next_link = page.get("@odata.nextLink")
             if next_link:
@@ -289,6 +302,7 @@ class OutlookCalendar:
             cursor = {"v": CURSOR_VERSION}
         self.cursor = cursor
         self.ids = open_map(self.ctx, cursor)
+        self.me |= {str(m) for m in cursor.get("me", [])}
         try:
             yield from self.round()
         except SyncReset as exc:
