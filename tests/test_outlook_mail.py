@@ -509,3 +509,20 @@ def test_without_me_emails_sent_items_tell_which_address_is_mine(env: GraphEnv,
     graph.to_self(8000)
     (summary,) = env.run()
     assert_store_matches(env)
+
+
+def test_cancelling_during_a_long_retry_after_ends_the_wait(env: GraphEnv,
+                                                            graph: FakeGraph) -> None:
+    env.mail["max_retry_wait"] = 600
+    throttled = graph.fault("/messages/delta", status=429, retry_after="300", after=1)
+    started = time.monotonic()
+
+    def cancelled() -> bool:  # the user cancels once CRB is waiting out the Retry-After
+        return throttled.hits > 0
+
+    (summary,) = env.run(cancelled=cancelled)
+    assert summary.cancelled and throttled.hits == 1
+    assert time.monotonic() - started < 10
+    (summary,) = env.run()
+    assert summary.ok, summary.errors
+    assert_store_matches(env)

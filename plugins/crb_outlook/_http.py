@@ -106,6 +106,7 @@ class GraphApi:
         headers: dict[str, str] | None = None,
         logger: logging.Logger | None = None,
         stop: threading.Event | None = None,
+        cancelled: Callable[[], bool] | None = None,
         label: str = "microsoft",
     ) -> None:
         self.client = client
@@ -118,16 +119,18 @@ class GraphApi:
         self.headers = dict(headers or {})
         self.log = logger or logging.getLogger("crb.outlook")
         self.stop = stop or threading.Event()
+        self.cancelled = cancelled or (lambda: False)
         self.label = label
         self.requests = 0
         """Every HTTP request sent (retries included): for the benchmark's requests per item."""
         self.retries = 0
 
     def sleep(self, seconds: float) -> None:
-        """Pause, ending within 50 ms when the run is stopped (slices of ``time.sleep``, which
-        keep working where tests shift the clock with libfaketime)."""
+        """Pause, ending within 50 ms when the run is stopped or cancelled (the Sync screen's
+        cancel during a long ``Retry-After``); slices of ``time.sleep``, which keep working
+        where tests shift the clock with libfaketime."""
         end = time.monotonic() + seconds
-        while not self.stop.is_set():
+        while not self.stop.is_set() and not self.cancelled():
             left = end - time.monotonic()
             if left <= 0:
                 return

@@ -79,6 +79,7 @@ class Session:
             headers={"Prefer": ", ".join(preferences)},
             logger=ctx.logger,
             stop=self.stop,
+            cancelled=lambda: ctx.cancelled,
             label=source,
         )
         self.credentials = Credentials(data, self.store, self.api)
