@@ -147,8 +147,12 @@ class OutlookCalendar:
         self.now = now_utc()
         self.max_attendees = int(cfg["max_attendees"])
         self.skip_declined = bool(cfg["skip_declined"])
-        self.cursor: dict[str, Any] = {}
-        self.ids: IdMap = IdMap.__new__(IdMap)
+        cursor = ctx.checkpoint.get() or {}
+        if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
+            cursor = {"v": CURSOR_VERSION}
+        self.cursor: dict[str, Any] = cursor
+        self.ids: IdMap = open_map(ctx, cursor)
+        self.me |= {str(m) for m in cursor.get("me", [])}
         self.seen = 0
 
     def save(self) -> None:
@@ -297,12 +301,7 @@ class OutlookCalendar:
         return self.now.date() + dt.timedelta(days=int(self.ctx.config["future_days"]))
 
     def run(self) -> Iterator[Any]:
-        cursor = self.ctx.checkpoint.get() or {}
-        if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
-            cursor = {"v": CURSOR_VERSION}
-        self.cursor = cursor
-        self.ids = open_map(self.ctx, cursor)
-        self.me |= {str(m) for m in cursor.get("me", [])}
+        cursor = self.cursor
         try:
             yield from self.round()
         except SyncReset as exc:

@@ -135,8 +135,12 @@ class OutlookMail:
         self.skip_labels = [str(x) for x in cfg["skip_labels"]]
         self.skip_set = {x.lower() for x in self.skip_labels}
         self.max_recipients = int(cfg["max_recipients"])
-        self.cursor: dict[str, Any] = {}
-        self.ids: IdMap = IdMap.__new__(IdMap)
+        cursor = ctx.checkpoint.get() or {}
+        if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
+            cursor = {"v": CURSOR_VERSION, "folders": {}}
+        self.cursor: dict[str, Any] = cursor
+        self.ids: IdMap = open_map(ctx, cursor)
+        self.me |= {str(m) for m in cursor.get("me", [])}
         self.seen = 0
 
     def save(self) -> None:
@@ -156,11 +160,11 @@ class OutlookMail:
             raise
         return page if isinstance(page, dict) else {}
 
-    def read(self, graph_id: str) -> dict[str, Any] | None:
-        """One message's header fields (None when it is gone)."""
+    def read(self, graph_id: str, select: str = SELECT) -> dict[str, Any] | None:
+        """One message's ``select``ed fields (None when it is gone)."""
         try:
             found = self.api.get(f"{self.session.graph}/me/messages/{quote(graph_id, safe='')}",
-                                 {"$select": SELECT}, what="message")
+                                 {"$select": select}, what="message")
         except ApiError as exc:
             if exc.status == 404:
                 return None
@@ -170,14 +174,10 @@ class OutlookMail:
     def where_now(self, graph_id: str) -> str | None:
         """Where a message removed from a folder went: ``None`` (deleted), the well-known name
         of Junk Email or Deleted Items, or ``""`` (another folder)."""
-        try:
-            found = self.api.get(f"{self.session.graph}/me/messages/{quote(graph_id, safe='')}",
-                                 {"$select": "parentFolderId"}, what="message location")
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        parent = str((found or {}).get("parentFolderId") or "")
+        found = self.read(graph_id, "parentFolderId")
+        if found is None:
+            return None
+        parent = str(found.get("parentFolderId") or "")
         known = self.cursor.setdefault("folder_ids", {})
         for name in MOVED_TO:
             if name not in known:
@@ -319,12 +319,7 @@ class OutlookMail:
             return
 
     def run(self) -> Iterator[Any]:
-        cursor = self.ctx.checkpoint.get() or {}
-        if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
-            cursor = {"v": CURSOR_VERSION, "folders": {}}
-        self.cursor = cursor
-        self.ids = open_map(self.ctx, cursor)
-        self.me |= {str(m) for m in cursor.get("me", [])}
+        cursor = self.cursor
         # Sent Items first: it tells which addresses are the user's before the Inbox is read.
         for folder in sorted(self.folders, key=lambda f: self.label(f) != "SentItems"):
             st = cursor["folders"].setdefault(folder, {})
