@@ -110,6 +110,17 @@ def test_the_tenant_and_client_id_come_from_options_or_settings(env: GraphEnv, c
     assert graph.calls("/consumers/oauth2/v2.0/devicecode")
 
 
+def test_signing_in_again_reuses_the_stored_client_id(env: GraphEnv, crb: Any,
+                                                      graph: FakeGraph) -> None:
+    graph.device_answers = []
+    crb("auth", "microsoft", "--client-id", CLIENT_ID)
+    first = json.loads(env.token.read_text())
+    crb("auth", "microsoft")
+    second = json.loads(env.token.read_text())
+    assert second["client_id"] == CLIENT_ID and second["token"] != first["token"]
+    assert len(graph.calls("/devicecode")) == 2
+
+
 def test_without_a_client_id_it_says_how_to_register_an_app(env: GraphEnv, crb: Any,
                                                             graph: FakeGraph) -> None:
     result = crb("auth", "microsoft", ok=False)
