@@ -169,3 +169,15 @@ def test_without_me_emails_events_i_organised_tell_which_address_is_mine(
     assert_store_matches(env)
     assert env.cursor(SOURCE)["me"] == [ME]
     assert not [k for k in env.keys(SOURCE) if k.endswith(f"|{ME}")]
+
+
+def test_access_denied_by_graph_names_the_permission_to_grant(env: GraphEnv,
+                                                              graph: FakeGraph) -> None:
+    token = graph.token_json({"Mail.ReadBasic"})
+    token["scopes"] = ["Mail.ReadBasic", "Calendars.Read"]  # as the token claims, not as granted
+    env.token.write_text(json.dumps(token))
+    (summary,) = env.run(SOURCE)
+    assert not summary.ok
+    assert "HTTP 403" not in summary.errors[0]
+    assert "ErrorAccessDenied" in summary.errors[0] and "Calendars.Read" in summary.errors[0]
+    assert "administrator's consent" in summary.errors[0]

@@ -204,6 +204,11 @@ class GraphApi:
             if status == 401 and auth:
                 raise AuthError(f"{what}: Microsoft refused the authorisation ({code or status}: "
                                 f"{message}); run `crb auth microsoft` again")
+            if status == 403 and auth:
+                raise AuthError(f"{what}: Microsoft denied access ({code or status}: {message}); "
+                                "the app registration may lack the Mail.ReadBasic or "
+                                "Calendars.Read permission, or an administrator's consent: "
+                                "grant it, then run `crb auth microsoft` again")
             raise ApiError(status, code, message, what)
 
     def _note_retry(self, what: str, why: str, wait: float, attempt: int) -> None:
