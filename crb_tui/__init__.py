@@ -22,6 +22,7 @@ from crb_tui.records import (  # noqa: E402
     ValueMoment,
 )
 from crb_tui.sources import Source, SyncContext  # noqa: E402
+from crb_tui.state import State  # noqa: E402
 
 __all__ = [
     "Commitment",
@@ -34,6 +35,7 @@ __all__ = [
     "Reject",
     "Skip",
     "Source",
+    "State",
     "SyncContext",
     "ValueMoment",
     "__version__",
