@@ -72,12 +72,13 @@ def test_full_sync_stores_exactly_the_inbox_and_sent_items(env: GraphEnv,
     directions = dict(env.query("select direction, count(*) from interactions group by 1"))
     assert directions["out"] > 0 and directions["in"] > 0
     # Each folder's deltaLink is in the cursor, and the reconciliation adds up; the Graph id
-    # map is in the source's own state where CRB has one, else in the cursor.
+    # map is in the source's own state, in CRB's database.
     cursor = env.cursor()
-    from crb_tui import SyncContext
-
-    has_state = "state" in getattr(SyncContext, "__dataclass_fields__", {})
-    assert ("ids" in cursor) is not has_state
+    assert "ids" not in cursor
+    mapped = env.query("select count(*) from source_state where source = 'outlook_mail' "
+                       "and key like 'i:%'")[0][0]
+    assert mapped == sum(cursor["folders"][f]["last_full"]["stored"]
+                         for f in ("inbox", "sentitems"))
     for folder in ("inbox", "sentitems"):
         st = cursor["folders"][folder]
         assert st["mode"] == "full" and "$deltatoken=" in st["delta"] and not st["next"]
@@ -450,34 +451,20 @@ def test_an_update_naming_only_the_changed_class_is_followed(env: GraphEnv,
     assert set(read.query["$select"][0].split(",")) == set(MESSAGE_FIELDS)
 
 
-def test_the_id_map_moves_from_the_cursor_into_the_source_state() -> None:
-    """Where the host offers ``ctx.state``, the map lives there; one kept in the cursor by an
-    earlier run is moved over, so no removal is missed."""
-    from crb_outlook._ids import DictKeyValue, open_map
+def test_the_id_map_keeps_copies_of_one_message_together() -> None:
+    from crb_outlook._ids import IdMap
 
-    class State:
-        def __init__(self) -> None:
-            self.spaces: dict[str, dict[str, Any]] = {}
+    from crb_tui import State
 
-        def namespace(self, name: str) -> DictKeyValue:
-            return DictKeyValue(self.spaces.setdefault(name, {}))
-
-    class Ctx:
-        state = State()
-
-    cursor: dict[str, Any] = {"v": 1}
-    old = open_map(object(), cursor)
-    gen = old.next_gen("inbox")
-    old.put("inbox/A", "msg:x@y|", ["msg:x@y|a@b.example"], gen)
-    old.put("sentitems/B", "msg:x@y|", ["msg:x@y|a@b.example"], 1)
-    assert "ids" in cursor
-    ids = open_map(Ctx(), cursor)
-    assert "ids" not in cursor and Ctx.state.spaces["ids"]
+    ids = IdMap(State())
+    gen = ids.next_gen("inbox")
+    ids.put("inbox/A", "msg:x@y|", ["msg:x@y|a@b.example"], gen)
+    ids.put("sentitems/B", "msg:x@y|", ["msg:x@y|a@b.example"], 1)
     entry, shared = ids.drop("inbox/A")
     assert entry is not None and entry.prefix == "msg:x@y|" and shared
-    assert ids.stale("sentitems", 2)[0].id == "sentitems/B"
+    assert [e.id for e in ids.stale("sentitems", 2)] == ["sentitems/B"]
     assert ids.drop("sentitems/B")[1] is False and ids.holders("msg:x@y|") == []
-
+    assert ids.next_gen("inbox") == 2
 
 def test_graph_and_identity_platform_error_bodies_and_retry_after() -> None:
     import email.utils

@@ -26,7 +26,7 @@ from collections.abc import Generator, Iterator
 from typing import Any
 
 from crb_outlook._http import ApiError, Stopped
-from crb_outlook._ids import IdMap, open_map
+from crb_outlook._ids import IdMap
 from crb_outlook._mail import SyncReset, is_reset
 from crb_outlook._session import COMMON_SCHEMA, Session, check_range
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
@@ -151,15 +151,14 @@ class OutlookCalendar:
         if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
             cursor = {"v": CURSOR_VERSION}
         self.cursor: dict[str, Any] = cursor
-        self.ids: IdMap = open_map(ctx, cursor)
+        self.ids = IdMap(ctx.state)
         self.me |= {str(m) for m in cursor.get("me", [])}
         self.seen = 0
 
     def save(self) -> None:
         out = dict(self.cursor)
-        for key in ("ids", "me"):
-            if key in out:
-                out[key] = type(out[key])(out[key])
+        if "me" in out:
+            out["me"] = list(out["me"])
         self.ctx.checkpoint.set(out)
 
     def page(self, url: str, params: dict[str, str] | None) -> dict[str, Any]:

@@ -7,45 +7,15 @@ stored once. The map keeps, per ``<scope>/<graph id>``: the key prefix, the full
 generation (the full sync that last saw it), and per key prefix the ids behind it (a message
 in both the Inbox and Sent Items, sent to oneself, keeps its records until both copies go).
 
-It lives in the source's ``ctx.state`` when the host offers one (in CRB's database, in the
-same transaction as the records), else in the cursor itself; never in a file of its own.
+It lives in the source's ``ctx.state`` (namespace ``ids``): in CRB's database, stored in the
+same transaction as the records, rolled back with them by a dry run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
 
-
-class KeyValue(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-
-    def set(self, key: str, value: Any) -> None: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def items(self, prefix: str = "") -> Iterator[tuple[str, Any]]: ...
-
-
-class DictKeyValue:
-    """The map kept in a plain dict (one inside the cursor) when there is no ``ctx.state``."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-    def set(self, key: str, value: Any) -> None:
-        self.data[key] = value
-
-    def delete(self, key: str) -> None:
-        self.data.pop(key, None)
-
-    def items(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        for key in sorted(k for k in self.data if k.startswith(prefix)):
-            yield key, self.data[key]
+from crb_tui import State
 
 
 @dataclass
@@ -56,20 +26,9 @@ class Entry:
     gen: int
 
 
-def open_map(ctx: Any, cursor: dict[str, Any]) -> IdMap:
-    """The map in ``ctx.state`` when the host has one, else in ``cursor["ids"]``."""
-    state = getattr(ctx, "state", None)
-    if state is not None and hasattr(state, "namespace"):
-        kv: KeyValue = state.namespace("ids")
-        for key, value in (cursor.pop("ids", None) or {}).items():
-            kv.set(key, value)  # kept in the cursor by an earlier CRB: moved over once
-        return IdMap(kv)
-    return IdMap(DictKeyValue(cursor.setdefault("ids", {})))
-
-
 class IdMap:
-    def __init__(self, kv: KeyValue) -> None:
-        self.kv = kv
+    def __init__(self, state: State) -> None:
+        self.kv = state.namespace("ids")
 
     def next_gen(self, scope: str) -> int:
         """A new generation for a full sync of ``scope``."""

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from crb_outlook._http import ApiError, Stopped
-from crb_outlook._ids import IdMap, open_map
+from crb_outlook._ids import IdMap
 from crb_outlook._session import COMMON_SCHEMA, Session, check_range
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import normalise_email
@@ -139,7 +139,7 @@ class OutlookMail:
         if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
             cursor = {"v": CURSOR_VERSION, "folders": {}}
         self.cursor: dict[str, Any] = cursor
-        self.ids: IdMap = open_map(ctx, cursor)
+        self.ids = IdMap(ctx.state)
         self.me |= {str(m) for m in cursor.get("me", [])}
         self.seen = 0
 
@@ -337,8 +337,6 @@ def _copy(cursor: dict[str, Any]) -> dict[str, Any]:
     out["folders"] = {k: {**v, "tally": {**v["tally"], "skipped": dict(v["tally"]["skipped"])}}
                       if isinstance(v.get("tally"), dict) else dict(v)
                       for k, v in cursor.get("folders", {}).items()}
-    if "ids" in out:
-        out["ids"] = {k: v for k, v in cursor["ids"].items()}
     if "folder_ids" in out:
         out["folder_ids"] = dict(cursor["folder_ids"])
     if "me" in out:
