@@ -518,3 +518,13 @@ def test_cancelling_during_a_long_retry_after_ends_the_wait(env: GraphEnv,
     (summary,) = env.run()
     assert summary.ok, summary.errors
     assert_store_matches(env)
+
+
+def test_listing_the_sources_loads_no_http_client() -> None:
+    """`crb review` lists the sources: that must not load httpx (only a sync needs it)."""
+    code = ("import sys, crb_outlook; found = []; crb_outlook.register_sources(found.append); "
+            "assert [s.name for s in found] == ['outlook_mail', 'outlook_calendar']; "
+            "print('httpx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")}, check=True)
+    assert out.stdout.strip() == "False"

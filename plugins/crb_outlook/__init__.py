@@ -34,30 +34,43 @@ flows allowed, delegated permissions ``Mail.ReadBasic`` and ``Calendars.Read``):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from crb_tui import Source, hookimpl
+from crb_tui import Source, SyncContext, hookimpl
 
 __version__ = "0.1.0"
 
 
+def _mail_sync(ctx: SyncContext) -> Iterator[Any]:
+    from crb_outlook import _mail  # the HTTP client loads only when a sync runs
+
+    return _mail.sync(ctx)
+
+
+def _calendar_sync(ctx: SyncContext) -> Iterator[Any]:
+    from crb_outlook import _calendar
+
+    return _calendar.sync(ctx)
+
+
 @hookimpl
 def register_sources(register: Any) -> None:
-    from crb_outlook import _calendar, _mail
+    from crb_outlook._schema import CALENDAR_SCHEMA, MAIL_SCHEMA
 
     register(Source(
         name="outlook_mail",
-        sync=_mail.sync,
+        sync=_mail_sync,
         description="Mail headers from Microsoft 365 / Outlook.com through Microsoft Graph "
                     "(Mail.ReadBasic; sign in with `crb auth microsoft --client-id ID`)",
-        config_schema=dict(_mail.SCHEMA),
+        config_schema=dict(MAIL_SCHEMA),
     ))
     register(Source(
         name="outlook_calendar",
-        sync=_calendar.sync,
+        sync=_calendar_sync,
         description="Meetings from Microsoft 365 / Outlook.com calendars through Microsoft "
                     "Graph (Calendars.Read; sign in with `crb auth microsoft --client-id ID`)",
-        config_schema=dict(_calendar.SCHEMA),
+        config_schema=dict(CALENDAR_SCHEMA),
     ))
 
 

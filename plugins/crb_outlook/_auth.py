@@ -30,8 +30,6 @@ from crb_outlook._http import ApiError, AuthError, GraphApi
 from crb_tui.sdk import now_utc, tokens
 from crb_tui.sdk.tokens import TokenStore
 
-LOGIN_BASE = "https://login.microsoftonline.com"
-GRAPH_BASE = "https://graph.microsoft.com/v1.0"
 SCOPES = ("Mail.ReadBasic", "Calendars.Read", "offline_access")
 """Least privilege: mail headers (never bodies), calendars read-only, and a refresh token."""
 NEEDS = {"outlook_mail": "Mail.ReadBasic", "outlook_calendar": "Calendars.Read"}

@@ -28,7 +28,7 @@ from typing import Any
 from crb_outlook._http import ApiError, Stopped
 from crb_outlook._ids import IdMap
 from crb_outlook._mail import SyncReset, is_reset
-from crb_outlook._session import COMMON_SCHEMA, Session, check_range
+from crb_outlook._session import Session, check_range
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import normalise_email, now_utc
 from crb_tui.sdk.calendars import (
@@ -40,14 +40,6 @@ from crb_tui.sdk.calendars import (
     person_name,
 )
 
-SCHEMA: dict[str, Any] = {
-    **COMMON_SCHEMA,
-    "past_days": 730,
-    "future_days": 60,
-    "resync_days": 7,
-    "max_attendees": 25,
-    "skip_declined": True,
-}
 CURSOR_VERSION = 1
 SCOPE = "cal"
 PARTSTAT = {"accepted": "ACCEPTED", "organizer": "ACCEPTED", "declined": "DECLINED",

@@ -9,6 +9,7 @@ import httpx
 
 from crb_outlook import _auth
 from crb_outlook._http import GraphApi
+from crb_outlook._schema import CALENDAR_SCHEMA, MAIL_SCHEMA
 from crb_tui.sdk import CrbError, load_config, source_config
 from crb_tui.sdk.tokens import FileTokenStore
 
@@ -17,9 +18,6 @@ def settings() -> dict[str, Any]:
     """``[sources.outlook_mail]`` (or ``[sources.outlook_calendar]`` when only that one is
     configured) from the config ``crb`` was started with: the token file, tenant, client id
     and login address are the same for both."""
-    from crb_outlook._calendar import SCHEMA as CALENDAR_SCHEMA
-    from crb_outlook._mail import SCHEMA as MAIL_SCHEMA
-
     root = click.get_current_context().find_root().obj
     config = getattr(root, "config", None)
     if config is None:

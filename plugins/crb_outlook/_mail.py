@@ -32,19 +32,13 @@ from urllib.parse import quote
 
 from crb_outlook._http import ApiError, Stopped
 from crb_outlook._ids import IdMap
-from crb_outlook._session import COMMON_SCHEMA, Session, check_range
+from crb_outlook._session import Session, check_range
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import normalise_email
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"
           "inferenceClassification")
-SCHEMA: dict[str, Any] = {
-    **COMMON_SCHEMA,
-    "folders": ["inbox", "sentitems"],
-    "skip_labels": ["Other", "JunkEmail", "DeletedItems"],
-    "max_recipients": MAX_RECIPIENTS,
-}
 CURSOR_VERSION = 1
 RESYNC_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
 WELL_KNOWN = {"inbox": "Inbox", "sentitems": "SentItems", "junkemail": "JunkEmail",

@@ -8,34 +8,10 @@ from typing import Any
 
 import httpx
 
-from crb_outlook._auth import (
-    AUTH_HINT,
-    GRAPH_BASE,
-    LOGIN_BASE,
-    NEEDS,
-    Credentials,
-    granted,
-    token_store,
-)
+from crb_outlook._auth import AUTH_HINT, NEEDS, Credentials, granted, token_store
 from crb_outlook._http import AuthError, GraphApi
 from crb_tui import SyncContext
 from crb_tui.sdk import CrbError
-
-COMMON_SCHEMA: dict[str, Any] = {
-    "graph_base": GRAPH_BASE,
-    "login_base": LOGIN_BASE,
-    "tenant": "common",
-    "client_id": "",
-    "token_file": "",
-    "credentials_store": "file",
-    "page_size": 100,
-    "max_retries": 6,
-    "backoff_base": 1.0,
-    "backoff_max": 32.0,
-    "max_retry_wait": 120.0,
-    "timeout": 30.0,
-}
-"""Settings both sources share (see the package docstring)."""
 
 
 def check_range(source: str, settings: dict[str, Any], key: str, low: float,
