@@ -26,6 +26,10 @@ from crb_tui.text import shorten
 log = logging.getLogger("crb.sync")
 
 FLUSH_EVERY = 500
+WAITING = "waiting for another run of it to end"
+"""The progress message of a source whose run waits for another process's run of it."""
+RUNNING = "running"
+"""The progress message once that other run ended and this one starts."""
 
 
 @dataclass(kw_only=True)
@@ -194,14 +198,20 @@ def _run_one(
     """Run one source, once no other process is running it (a sync started by the app and
     cron's at the same time run one after the other)."""
 
+    waited = False
+
     def waiting() -> None:
+        nonlocal waited
+        waited = True
         log.info("%s: waiting for another process's run of it to end", source.name)
         if progress is not None:
-            progress(source.name, 0, None, "waiting for another run of it to end")
+            progress(source.name, 0, None, WAITING)
 
     with run_lock(store.path, source.name, waiting=waiting, cancelled=cancelled) as ours:
         if not ours:
             return SourceSummary(source=source.name, cancelled=True)
+        if waited and progress is not None:
+            progress(source.name, 0, None, RUNNING)  # no longer waiting
         return _run_locked(store, config, source, progress, paths, dry_run, cancelled, options)
 
 
