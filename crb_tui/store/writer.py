@@ -479,7 +479,9 @@ class _BatchWriter:
     # commitments, value moments, goals, notes ---------------------------------------------
 
     def _who(self, who: r.Identity | int) -> int:
-        if isinstance(who, int) and not isinstance(who, bool):
+        if isinstance(who, bool):
+            raise _Rejected(f"not a person id nor an identity: {who!r}")
+        if isinstance(who, int):
             row = self.db.execute("select id from people where id = ?", [who]).fetchone()
             if row is None:
                 raise _Rejected(f"no person with id {who}")
@@ -501,10 +503,10 @@ class _BatchWriter:
                 f"select * from [{table}] where source_key = ?", [rec.source_key]
             ).fetchone()
             if old is not None:
-                cols = [
+                names = [
                     d[0] for d in self.db.execute(f"select * from [{table}] limit 0").description
                 ]
-                current = dict(zip(cols, old, strict=True))
+                current = dict(zip(names, old, strict=True))
                 # The person may have been merged since: keep where the user put it.
                 row["person_id"] = current["person_id"]
                 diff = {k: v for k, v in row.items() if current.get(k) != v and k != "created"}
