@@ -562,3 +562,29 @@ def test_acting_on_a_plugin_item_never_pushes_someone_out_of_the_day(store: Stor
         assert progress(store, config, TODAY)[1] >= total_before
     finally:
         pm.unregister(plugin)
+
+
+def test_acting_on_someone_outside_the_review_takes_no_place_from_it(store: Store) -> None:
+    """The day's size is fixed by the review shown; a `crb log` of a chance meeting with
+    someone who was not in it must not count as review work and shrink the day."""
+    config = Config()
+    late = [person(store, f"Late {n}", f"late{n}@x.com", tier="key") for n in range(20)]
+    for n in range(20):
+        touch(store, f"late{n}@x.com", 100 + n)
+    health.compute_all(store, config, TODAY)
+    first = build_review(store, config, TODAY)
+    assert len(first) == config.review.daily_limit
+    outside = [pid for pid in late if pid not in {i.person_id for i in first}]
+    assert len(outside) >= 5
+    for pid in outside[:5]:
+        actions.log_touch(store, pid, kind="call", today=TODAY)
+    health.compute_all(store, config, TODAY)
+    again = build_review(store, config, TODAY)
+    assert [i.person_id for i in again] == [i.person_id for i in first]
+    assert progress(store, config, TODAY) == (0, config.review.daily_limit)
+    # acting on someone shown does count, and pulls nobody in
+    actions.log_touch(store, first[0].person_id, kind="call", today=TODAY)
+    health.compute_all(store, config, TODAY)
+    assert [i.person_id for i in build_review(store, config, TODAY)] == [
+        i.person_id for i in first[1:]]
+    assert progress(store, config, TODAY) == (1, config.review.daily_limit)

@@ -32,6 +32,7 @@ from crb_tui.engine.review_plugins import plugin_items
 from crb_tui.engine.review_triage import triage_items
 from crb_tui.records import all_day
 from crb_tui.store import Store
+from crb_tui.store.actions import queued_on, remember_queue
 
 
 def build_review(
@@ -79,12 +80,22 @@ def _queue(
     items = _bound_triage(items, config.review.triage_limit - triaged,
                           set() if include_done else answered.worked_on())
     waiting = {i.person_id for i in items}
-    done = 0 if include_done else len(answered.worked_on() - waiting)
+    if include_done:
+        return _fit(items, config.review.daily_limit if limit is None else limit), 0
+    # Review work done today: on people who were shown in today's review (acting on someone
+    # else, a `crb log` of a chance meeting, takes no place from the day).
+    shown_before = queued_on(store, today)
+    done = len((answered.worked_on() & shown_before) - waiting)
     if limit is not None:
-        return _fit(items, limit), done
-    # The day's size is fixed: what was done today counts against it, so acting on an item
-    # never pulls a new one in.
-    return _fit(items, max(config.review.daily_limit - done, 0)), done
+        queue = _fit(items, limit)
+    else:
+        # The day's size is fixed: what was done today counts against it, so acting on an
+        # item never pulls a new one in.
+        queue = _fit(items, max(config.review.daily_limit - done, 0))
+    shown = {i.person_id for i in queue}
+    if not shown <= shown_before:
+        remember_queue(store, today, shown)
+    return queue, done
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

@@ -258,6 +258,22 @@ def set_tier(
     _update_person(store, person_id, {"tier": tier, "triage": 0}, "tier", today, item_kind)
 
 
+def queued_on(store: Store, day: dt.date) -> set[int]:
+    """The people shown in ``day``'s review so far."""
+    return {row[0] for row in store.conn.execute(
+        "select person_id from review_queue where day = ?", [day.isoformat()])}
+
+
+def remember_queue(store: Store, day: dt.date, person_ids: set[int]) -> None:
+    """Note that these people were shown in ``day``'s review (older days are forgotten)."""
+    with store.transaction():
+        store.conn.execute("delete from review_queue where day < ?",
+                           [(day - dt.timedelta(days=7)).isoformat()])
+        store.conn.executemany(
+            "insert or ignore into review_queue (day, person_id) values (?, ?)",
+            [(day.isoformat(), pid) for pid in sorted(person_ids)])
+
+
 def settle_triage(store: Store, created_before: dt.date) -> int:
     """People who waited for triage since before ``created_before`` (the review's
     ``new_people_days`` are over) with no decision stay as they are, no longer new: plain

@@ -313,3 +313,13 @@ def m010_health_model_key(db: Database) -> None:
         "create table if not exists health_model (id integer primary key check (id = 1), "
         "key text not null)"
     )
+
+
+@core()
+def m011_review_queue(db: Database) -> None:
+    """Who was in each day's review when it was shown: acting on one of them counts as review
+    work done (the day's size stays); acting on anyone else does not take a place from it."""
+    db.execute(
+        "create table if not exists review_queue (day text not null, person_id integer not null,"
+        " primary key (day, person_id)) without rowid"
+    )

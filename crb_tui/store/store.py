@@ -38,6 +38,7 @@ CORE_MIGRATIONS = (
     "m008_health_series_index",
     "m009_state_source_state",
     "m010_health_model_key",
+    "m011_review_queue",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
