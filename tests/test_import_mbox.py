@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 import sqlite3
 import tracemalloc
 from collections import Counter
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crb_tui.records import Interaction, Reject, Skip
-from crb_tui.sources import Checkpoint, SyncContext
+from crb_tui.testing import sync_context
 
 from .conftest import Crb
 
@@ -32,11 +31,9 @@ def iter_source(paths: list[Path], me: tuple[str, ...] = ME, **config: Any) -> I
     (source,) = found
     progress: list[tuple[int, int | None, str]] = []
     run_source.progress = progress  # type: ignore[attr-defined]
-    ctx = SyncContext(
-        source="mbox", config={**source.config_schema, **config},
-        checkpoint=Checkpoint(lambda: None, lambda v: None),
-        logger=logging.getLogger("test"), paths=list(paths), me=me,
-        _progress=lambda _s, done, total, msg: progress.append((done, total, msg)),
+    ctx = sync_context(
+        source, config=config, paths=paths, me=me,
+        progress=lambda _s, done, total, msg: progress.append((done, total, msg)),
     )
     yield from source.sync(ctx)
 
