@@ -485,8 +485,10 @@ def _print_review(
         return
     click.echo(f"Review for {day}: {len(items)} item{'s' if len(items) != 1 else ''}")
     for n, item in enumerate(items, 1):
+        title = f"[{plain(item.label, one_line=True)}] " if item.label else ""
         click.echo(
-            f"{n:>3}. {plain(item.person_name, one_line=True)}: {plain(item.reason, one_line=True)}"
+            f"{n:>3}. {title}{plain(item.person_name, one_line=True)}: "
+            f"{plain(item.reason, one_line=True)}"
         )
         if item.action:
             click.echo(f"     -> {plain(item.action, one_line=True)}")
