@@ -6,9 +6,15 @@ identities to people, dedupes on ``source_key`` and counts what it did with each
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from crb_tui.identity import IDENTITY_KINDS
 
 IdentityKind = Literal["email", "phone", "url", "handle"]
 InteractionKind = Literal["email", "meeting", "call", "message", "note", "connection"]
@@ -153,3 +159,85 @@ class Reject:
 
 
 Record = Person | Interaction | Commitment | ValueMoment | Goal | Note | Delete | Skip | Reject
+
+
+class ShapeError(ValueError):
+    """A record whose field has the wrong type: the message names the field."""
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(arg) for arg in typing.get_args(tp))
+    if typing.get_origin(tp) is list:
+        arg = typing.get_args(tp)[0]
+        return f"a list of {getattr(arg, '__name__', arg)}"
+    if tp is type(None):
+        return "None"
+    return {str: "text", int: "an integer", float: "a number", bool: "True or False",
+            dict: "a dict", dt.datetime: "a datetime", dt.date: "a date",
+            Identity: "an Identity"}.get(
+        tp, getattr(tp, "__name__", str(tp)))
+
+
+def _fits(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(tp))
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, typing.get_args(tp)[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict)
+    if tp is Any:
+        return True
+    if tp is type(None):
+        return value is None
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if tp is dt.datetime:
+        return isinstance(value, dt.date)  # a date is midnight of that day, as before
+    return isinstance(value, tp)
+
+
+def _aware(value: Any, tz: dt.tzinfo) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=tz)
+    return value
+
+
+def _check_identity(ident: Identity, where: str) -> None:
+    if not isinstance(ident.kind, str) or ident.kind not in IDENTITY_KINDS:
+        raise ShapeError(f"{where}: unknown kind {ident.kind!r} (identity kinds: "
+                         f"{', '.join(IDENTITY_KINDS)})")
+    if not isinstance(ident.value, str):
+        raise ShapeError(f"{where}: value must be text, not {type(ident.value).__name__} "
+                         f"{ident.value!r}")
+
+
+def checked(record: Record, tz: dt.tzinfo) -> Record:
+    """``record`` with every field checked against its declared type, or a ``ShapeError``
+    naming the first wrong one (``with_ must be an Identity, not str 'ann@example.com'``).
+    A naive datetime is taken in ``tz`` (the user's time zone) and made aware."""
+    fixes: dict[str, Any] = {}
+    for f in dataclasses.fields(record):  # type: ignore[arg-type]
+        value = getattr(record, f.name)
+        tp = _hints(type(record))[f.name]
+        if not _fits(value, tp):
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ShapeError(f"{f.name} must be {_type_name(tp)}, not "
+                             f"{type(value).__name__} {shown}")
+        if isinstance(value, Identity):
+            _check_identity(value, f.name)
+        elif f.name == "identities":
+            for n, ident in enumerate(value):
+                _check_identity(ident, f"identities[{n}]")
+        aware = _aware(value, tz)
+        if aware is not value:
+            fixes[f.name] = aware
+    return dataclasses.replace(record, **fixes) if fixes else record  # type: ignore[type-var]

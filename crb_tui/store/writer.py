@@ -5,17 +5,22 @@ once in the run's ``WriteResult``."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
+from crb_tui.clock import user_tz
 from crb_tui.identity import is_placeholder
 
 if TYPE_CHECKING:
     pass
 
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
+
+NOBODY_YET = "nobody it belongs to yet (kept until the address is a person)"
+"""Why an interaction with an identity that is no one's is counted as skipped (not imported)."""
 
 
 class _BatchWriter:
@@ -30,6 +35,8 @@ class _BatchWriter:
         self._identity_cache: dict[tuple[str, str], tuple[int, int | None]] = {}
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
         self._named: set[int] = set()
+        self.tz = user_tz()
+        """Where a source's naive datetimes are (the user's time zone)."""
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
 
     # identities ---------------------------------------------------------------------------
@@ -92,6 +99,8 @@ class _BatchWriter:
 
     def write(self, record: r.Record) -> None:
         try:
+            if dataclasses.is_dataclass(record) and not isinstance(record, type):
+                record = r.checked(record, self.tz)
             if isinstance(record, r.Interaction):
                 self._interaction(record)
             elif isinstance(record, r.Person):
@@ -109,7 +118,7 @@ class _BatchWriter:
                 self._owned(record)
             else:
                 self._reject(record, f"not a CRB record: {type(record).__name__}")
-        except _Rejected as exc:
+        except (_Rejected, r.ShapeError) as exc:
             self._reject(record, str(exc))
 
     def _reject(self, record: Any, reason: str) -> None:
@@ -366,19 +375,24 @@ class _BatchWriter:
                 rec.duration_minutes,
             )
             old = existing.get(rec.source_key)
+            # Nobody to belong to (yet): kept, so that the history is there once the identity
+            # becomes a person, but counted as skipped with why, never as imported.
+            held = person_id is None and (old is None or old[1] is None)
+            if held:
+                self.result.skipped[NOBODY_YET] += 1
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
-                self.result.imported += 1
+                self.result.imported += not held
             elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
-                self.result.unchanged += 1
+                self.result.unchanged += not held
             else:
                 # Keep the person the user merged this interaction into.
                 merged_values = (old[1] if old[1] is not None else person_id, *values[1:])
                 if tuple(old[1:]) == merged_values:
-                    self.result.unchanged += 1
+                    self.result.unchanged += not held
                     continue
                 updates.append((*merged_values, rec.source_key))
-                self.result.updated += 1
+                self.result.updated += not held
             if person_id is not None:
                 self.result.touched_people.add(person_id)
         if inserts:
