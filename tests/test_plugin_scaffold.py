@@ -86,6 +86,12 @@ def test_installed_it_is_a_plugin_of_the_real_crb(package: Path, tmp_path: Path)
     assert "they thanked you in a chat" in crb("show", "Ann Lee")
     assert "[Quiet chat] Ann Lee: No message in chat since 2026-05-01" in crb("review")
     assert crb("chat-stats").splitlines() == ["Ann Lee: 2"]
+    # Its own tests pass installed too (registered by its entry point, under its name).
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=package, capture_output=True, text=True, env={**env, "CRB_TODAY": ""}, timeout=300,
+    )
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout + tests.stderr
 
 
 def test_a_wrong_name_or_a_folder_in_use_is_one_line(crb: Crb, package: Path) -> None:
