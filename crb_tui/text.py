@@ -24,7 +24,8 @@ import math
 import re
 from typing import Any
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+CONTROL = re.compile(f"[{_CONTROLS}]")
 """C0 controls except tab and newline, DEL, and C1 controls."""
 
 # Unicode's format characters (category Cf: bidi controls, zero-width characters, the BOM,
@@ -35,7 +36,7 @@ _FORMAT = (
     "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f"
 )
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _FORMAT + "]")
+UNSAFE = re.compile(f"[{_CONTROLS}{_FORMAT}]")
 """Everything :func:`plain` makes visible (tab and newline aside, see ``one_line``)."""
 
 _BREAKS = re.compile(r"[\t\n]")

@@ -427,6 +427,56 @@ def test_the_queue_reads_only_the_late_relationships_it_can_show(
     assert sum(i.kind == "past_cadence" for i in bounded[60]) > 40
 
 
+def test_the_queue_reads_only_the_fading_people_and_stale_goals_it_can_show(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fading relationships and goals unconfirmed for months are backlogs too (thousands at
+    100,000 people): the same queue, "also" lines included, when only the first places of
+    each are read as when all are."""
+    import random
+
+    from crb_tui.engine import review as review_module
+
+    rng = random.Random(11)
+    names = ["ann", "Ann", "Émile", "émile", "Zoë", "bo", "Bo", "Åsa", "cy", "Cy"]
+    n_people = 300
+    store.write([r.Person(f"{rng.choice(names)} {n % 5}", [r.Identity("email", f"q{n}@x.com")],
+                          tier=rng.choice(["key", "active"]), cadence_days=365)
+                 for n in range(n_people)], "t")
+    who = [r.Identity("email", f"q{n}@x.com") for n in range(n_people)]
+    records: list[object] = []
+    for n in range(n_people):
+        records.append(r.Interaction(f"m{n}", "meeting", "mutual", at(45), who[n]))
+        records.append(r.ValueMoment(who[n], "referral", "given", at(60), source_key=f"d{n}"))
+        if n % 4 == 0:  # promises broken this month: their health is falling
+            for k in range(rng.choice([2, 3, 4])):
+                records.append(r.Commitment(
+                    who[n], f"Call back {k}", TODAY - dt.timedelta(days=20), status="broken",
+                    created=at(60), closed_at=at(15), source_key=f"c{n}-{k}"))
+        if n % 3 == 0:  # goals last confirmed months ago, several for some
+            for k in range(n % 4 + 1):
+                records.append(r.Goal(who[n], f"Goal {k}", at(rng.choice([100, 200, 300])),
+                                      source_key=f"g{n}-{k}"))
+    store.write(records, "t")
+    config = Config()
+    health.compute_all(store, config, TODAY)
+    bounded = {lim: build_review(store, config, TODAY, limit=lim) for lim in (5, 12, 60, 100)}
+    everything = review_module.collect_items
+
+    def unbounded(*args, **kwargs):
+        kwargs["room"] = None
+        return everything(*args, **kwargs)
+
+    monkeypatch.setattr(review_module, "collect_items", unbounded)
+    for lim, items in bounded.items():
+        full = build_review(store, config, TODAY, limit=lim)
+        assert [(i.person_id, i.kind, i.reason, i.also) for i in items] == [
+            (i.person_id, i.kind, i.reason, i.also) for i in full], lim
+    kinds = [i.kind for i in bounded[100]]
+    assert kinds.count("fading") == 75 and kinds.count("stale_goal") == 25, kinds
+    assert any(i.kind == "fading" and any("goal" in a for a in i.also) for i in bounded[12])
+
+
 @pytest.mark.parametrize(("today", "when"), [
     (dt.date(2027, 2, 28), "Birthday today"), (dt.date(2027, 2, 26), "Birthday in 2 days"),
     (dt.date(2028, 2, 29), "Birthday today"), (dt.date(2028, 2, 28), "Birthday in 1 day"),

@@ -1,6 +1,7 @@
 """The shape of the code: the Face (the CLI, the web server and the TUI) holds no SQL and does
 not know SQLite; every statement it needs is a named, documented function of the core (the
-store for rows, ``crb_tui.store.queries`` for what the screens list)."""
+store for rows, ``crb_tui.store.queries`` for what the screens list). And no module grows past
+``MAX_LINES``: one that does is doing several jobs, to be split along them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "crb_tui"
+PLUGINS = ROOT.parent / "plugins"
 FACE = sorted([*ROOT.glob("cli/**/*.py"), *ROOT.glob("tui/**/*.py")])
 
 SQLITE_MODULES = {"sqlite3", "sqlite_utils"}
@@ -91,3 +93,18 @@ def test_the_scan_finds_sql_and_sqlite(source: str) -> None:
 ])
 def test_the_scan_leaves_words_alone(source: str) -> None:
     assert problems(source) == []
+
+
+MAX_LINES = 600
+"""The longest a module of CRB (``crb_tui/``, ``plugins/``) may be."""
+
+
+def test_no_module_is_over_600_lines() -> None:
+    modules = sorted([*ROOT.rglob("*.py"), *PLUGINS.rglob("*.py")])
+    assert len(modules) > 100
+    too_long = {
+        path.relative_to(ROOT.parent).as_posix(): lines
+        for path in modules
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert too_long == {}

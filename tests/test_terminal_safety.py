@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from crb_tui.host.app_context import AppContext
-from crb_tui.text import UNSAFE, json_text, plain
+from crb_tui.text import CONTROL, UNSAFE, json_text, one_line, plain
 from tests.conftest import Crb
 from tests.test_tui import make_app, screen_text, settle
 
@@ -63,6 +63,15 @@ def test_plain_shows_every_unsafe_character_visibly() -> None:
     assert plain("a\tb\nc\x7f\ufeff\U000e0041", one_line=True) == "a b c^?<U+FEFF><U+E0041>"
     # Ordinary text, accents, CJK and emoji pass untouched.
     assert plain("Zoë 李 🚀 O'Neil") == "Zoë 李 🚀 O'Neil"
+
+
+def test_one_rule_for_control_characters() -> None:
+    """What importers turn into spaces in a one-line value (``CONTROL``) is what the screen
+    shows visibly (``UNSAFE``), tab and newline aside: one list of control characters."""
+    controls = {chr(c) for c in range(0x100) if CONTROL.match(chr(c))}
+    shown = {chr(c) for c in range(0xA0) if UNSAFE.match(chr(c))}  # (then format characters)
+    assert controls == shown == {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]} - {"\t", "\n"}
+    assert one_line("a\x1bb\x9bc\x00d\te", 20) == "a b c d e"
 
 
 def test_stored_text_keeps_the_original(crb: Crb, hostile: None) -> None:

@@ -130,6 +130,10 @@ def test_one_list_of_screens_feeds_the_cli_the_nav_bar_the_keys_and_the_palette(
         assert f"{entry.key} {entry.title}" in shown
         binding = next(b for b in CrbApp.BINDINGS if getattr(b, "id", "") == f"app.{entry.name}")
         assert binding.key == entry.key and binding.tooltip == entry.about
+    # The app's modes are the listed screens, each screen knowing its own mode by that name.
+    assert list(CrbApp.MODES) == [s.name for s in SCREENS]
+    modes = {name: cls.MODE for name, cls in MODE_SCREENS.items()}
+    assert modes == {s.name: s.name for s in SCREENS}
 
 
 async def test_the_cli_opens_the_sync_screen(context: AppContext) -> None:

@@ -19,7 +19,7 @@ from crb_tui.store import interruptible
 from crb_tui.store.queries import list_people, people_ids
 from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
-from crb_tui.tui.widgets import people_list
+from crb_tui.tui.widgets import people_list, people_model
 from crb_tui.tui.widgets.people_list import PAGE_SIZE, PeopleList
 from tests.test_tui import TODAY, make_app, notifications, press, settle, type_text
 
@@ -58,7 +58,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         seen["offsets"].append(kwargs.get("offset", 0))
         return list_people(store, **kwargs)
 
-    monkeypatch.setattr(people_list, "people_ids", ids)
+    monkeypatch.setattr(people_model, "people_ids", ids)
     monkeypatch.setattr(people_list, "list_people", listed)
     return seen
 
@@ -137,7 +137,7 @@ async def test_enter_typed_ahead_of_the_rows_opens_the_match(
     app = make_app(context, screen="people")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(people_list, "people_ids", slow_ids)
+        monkeypatch.setattr(people_model, "people_ids", slow_ids)
         await type_text(pilot, "glass")
         await pilot.press("enter")
         await settle(pilot)

@@ -19,7 +19,14 @@ from typing import Any
 from crb_tui.config import Config
 from crb_tui.engine import plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
-from crb_tui.engine.health_model import _INSERT, _RESULT, _SCOPE, HealthConfig, _Run
+from crb_tui.engine.health_model import (
+    _RESULT,
+    _ROWS,
+    _SCOPE,
+    HEALTH_COLUMNS,
+    HealthConfig,
+    _Run,
+)
 from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.errors import CrbError
@@ -162,6 +169,10 @@ def compute_all(
             _set_signals(store, sums)
         if scope:
             run.aggregate(store, whole=ids is None)
+            # The model is evaluated before the write lock is taken, so a second process
+            # waits only for the rows to be copied in.
+            with store.snapshot():
+                conn.execute(f"create temp table {_OUT} as {run.sql()} {_ROWS}", run.params)
         # Every row written belongs to a live person read in this same run, so the foreign key
         # check (half the cost of the write) is switched off for it when no transaction is
         # open (the pragma cannot change inside one).
@@ -169,14 +180,15 @@ def compute_all(
         try:
             with store.transaction():
                 if ids is None:
-                    conn.execute("delete from health")
+                    _replace_all(conn, bool(scope))
                 else:
                     conn.execute(
                         "delete from health where person_id in (select value from json_each(?))",
                         [json.dumps(ids)],
                     )
-                if scope:
-                    conn.execute(run.sql() + _INSERT, run.params)
+                    if scope:
+                        conn.execute(
+                            f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
                 # Everyone listed keeps a row, scored or not: the people list sorts from
                 # this table.
                 conn.execute(
@@ -190,7 +202,33 @@ def compute_all(
                 conn.execute("pragma foreign_keys = on")
     finally:
         run.clear(store)
+        with store.snapshot():
+            conn.execute(f"drop table if exists {_OUT}")
     return len(scope)
+
+
+_OUT = "temp._crb_health_out"
+"""The scores of one run, computed before they are written."""
+
+
+def _replace_all(conn: Any, scored: bool) -> None:
+    """Everyone's scores at once: the table's indexes are dropped and built again afterwards
+    (sorting 100,000 rows once costs half of keeping four indexes up to date row by row). The
+    indexes are read back from the schema, so the migrations stay the one place that defines
+    them; inside the transaction, a failure puts them back."""
+    indexes = [sql for (sql,) in conn.execute(
+        "select sql from sqlite_master where type = 'index' and tbl_name = 'health'"
+        " and sql is not null")]
+    names = [name for (name,) in conn.execute(
+        "select name from sqlite_master where type = 'index' and tbl_name = 'health'"
+        " and sql is not null")]
+    for name in names:
+        conn.execute(f'drop index "{name}"')
+    conn.execute("delete from health")
+    if scored:
+        conn.execute(f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
+    for sql in indexes:
+        conn.execute(sql)
 
 
 def stale_people(store: Store, today: dt.date) -> tuple[int, list[int]]:

@@ -332,16 +332,20 @@ from final
 """
 """Stage, one-sided, trend and how far past the cadence, from the rounded gauges."""
 
-_INSERT = f"""
-insert into health (person_id, warmth, trust, value, health, health_past, trend, stage,
-  one_sided, last_touch, last_two_way, cadence_days, overdue, computed_on)
+HEALTH_COLUMNS = (
+    "person_id, warmth, trust, value, health, health_past, trend, stage, one_sided, last_touch,"
+    " last_two_way, cadence_days, overdue, computed_on"
+)
+"""The ``health`` table's columns, in the order ``_ROWS`` gives them."""
+
+_ROWS = f"""
 select person_id, w_n, t_n, v_n, h_n, h_p, trend,
   case when override in ('contact', 'transaction', 'relationship', 'partner') then override
     else stage_derived end,
   one_sided, last_n, two_n, cad, overdue, :today
 from ({_RESULT})
 """
-"""Rows of the people in scope are deleted first: a plain insert costs half an upsert."""
+"""The rows of the ``health`` table, one per person in scope."""
 
 
 def _stamp(day: dt.date) -> str:

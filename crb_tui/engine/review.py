@@ -12,16 +12,16 @@ import calendar
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from crb_tui import hooks
 from crb_tui.clock import happened_before
 from crb_tui.config import Config
-from crb_tui.engine import plugin_calls
-from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.review_answers import answered_today
 from crb_tui.engine.review_item import BASE, TIER_WEIGHT, ReviewItem, _date, _days, _plural
-from crb_tui.results import ReviewItem as PluginItem
+from crb_tui.engine.review_plugins import plugin_items
 from crb_tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -249,49 +249,6 @@ def collect_items(
             )
         )
 
-    # 4. Fading relationships (health falling against 30 days ago).
-    for row in db.query(
-        f"""select p.id as pid, p.name, p.tier, h.health, h.health_past from health h
-            join people p on p.id = h.person_id
-            where h.trend = 'fading' and p.tier != 'none' and p.triage = 0 and {eligible}""",
-        [day],
-    ):
-        drop = (row["health_past"] or 0) - (row["health"] or 0)
-        items.append(
-            ReviewItem(
-                "fading",
-                row["pid"],
-                row["name"],
-                f"Fading: health {row['health']} from {row['health_past']} a month ago",
-                "Plan something together; bring what you know of their goals",
-                BASE["fading"] + drop * TIER_WEIGHT.get(row["tier"], 0.5),
-                {"health": row["health"], "health_past": row["health_past"]},
-            )
-        )
-
-    # 5. Stale goals: ask what has changed.
-    stale_before = (today - dt.timedelta(days=config.review.stale_goal_days)).isoformat()
-    for row in db.query(
-        f"""select g.id, g.text, g.confirmed_at, p.id as pid, p.name, p.tier from goals g
-            join people p on p.id = g.person_id
-            where g.active = 1 and g.confirmed_at < ? and p.tier in ('key', 'active')
-            and {eligible}""",
-        [stale_before, day],
-    ):
-        confirmed = _date(row["confirmed_at"]) or today
-        items.append(
-            ReviewItem(
-                "stale_goal",
-                row["pid"],
-                row["name"],
-                f"Their goal \u201c{row['text']}\u201d was last confirmed "
-                f"{_plural(_days(today, confirmed), 'day')} ago",
-                "Ask what has changed before offering ideas",
-                BASE["stale_goal"] + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
-                {"goal_id": row["id"], "confirmed_at": row["confirmed_at"]},
-            )
-        )
-
     # 6. After-care following a deal, at the configured offsets.
     offsets = sorted(config.review.aftercare_days)
     if offsets:
@@ -342,8 +299,9 @@ def collect_items(
             upcoming["02-29"] = d  # a 29 February birthday is kept on the 28th in other years
     for row in db.query(
         f"""select p.id as pid, p.name, p.birthday from people p
-            where p.birthday is not null and {eligible}""",
-        [day],
+            where p.birthday is not null and {eligible}
+            and substr(p.birthday, -5) in (select value from json_each(?))""",
+        [day, json.dumps(sorted(upcoming))],
     ):
         md = row["birthday"][-5:]
         if md in upcoming:
@@ -365,53 +323,127 @@ def collect_items(
     items.extend(_triage_items(store, config, today, eligible))
 
     # 9. Plugins' own items, each plugin isolated.
-    items.extend(_plugin_items(store, config, today, eligible, warnings))
+    items.extend(plugin_items(store, config, today, eligible, warnings))
 
-    # 3. Relationships past their cadence, by how far past and by tier (last: with ``room``,
-    # only the ``room`` most pressing are read, plus those of people already in the list).
-    items.extend(_past_cadence(store, today, eligible, room, {i.person_id for i in items}))
+    # 3, 4, 5. The kinds that can be a whole backlog (late relationships, fading ones, stale
+    # goals): with ``room``, only the ``room`` most pressing people of each are read, and then
+    # these kinds' items of everyone in the list, so that each person shown has all reasons.
+    items.extend(_backlog(store, config, today, eligible, room, {i.person_id for i in items}))
     return items
 
 
 _TIER_CASE = "case p.tier " + " ".join(
     f"when '{tier}' then {weight}" for tier, weight in TIER_WEIGHT.items()) + " else 0.5 end"
-_PAST_CADENCE_PRIORITY = f"{BASE['past_cadence']} + 100 * min(h.overdue, 5.0) * {_TIER_CASE}"
 
 
-def _past_cadence(
-    store: Store, today: dt.date, eligible: str, room: int | None, others: set[int]
-) -> list[ReviewItem]:
-    """Items for people past their cadence: all of them, or (``room`` given) the ``room`` most
-    pressing and those of the people in ``others`` (whose other items they join as "also")."""
-    query = f"""select p.id as pid, p.name, p.tier, h.overdue, h.last_touch, h.cadence_days
+@dataclass(frozen=True)
+class _Backlog:
+    """A kind of item that can hold thousands of people: its rows (``{eligible}`` and ``:day``
+    to fill in, a ``pid`` and a ``name`` column), its priority in SQL (the same number
+    ``item`` gives, so a query can find the most pressing ones) and the item of one row."""
+
+    query: str
+    priority: str
+    item: Callable[[dict[str, Any], dt.date, Config], ReviewItem]
+
+
+def _past_cadence_item(row: dict[str, Any], today: dt.date, config: Config) -> ReviewItem:
+    last = _date(row["last_touch"])
+    since = f"last touch {_plural(_days(today, last), 'day')} ago" if last else "no touch yet"
+    return ReviewItem(
+        "past_cadence",
+        row["pid"],
+        row["name"],
+        f"{since}; you aim for every {_plural(row['cadence_days'], 'day')}",
+        "Reach out with something useful to them",
+        BASE["past_cadence"] + 100 * min(row["overdue"], 5.0) * TIER_WEIGHT.get(row["tier"], 0.5),
+        {"overdue": round(row["overdue"], 2), "last_touch": row["last_touch"]},
+    )
+
+
+def _fading_item(row: dict[str, Any], today: dt.date, config: Config) -> ReviewItem:
+    drop = (row["health_past"] or 0) - (row["health"] or 0)
+    return ReviewItem(
+        "fading",
+        row["pid"],
+        row["name"],
+        f"Fading: health {row['health']} from {row['health_past']} a month ago",
+        "Plan something together; bring what you know of their goals",
+        BASE["fading"] + drop * TIER_WEIGHT.get(row["tier"], 0.5),
+        {"health": row["health"], "health_past": row["health_past"]},
+    )
+
+
+def _stale_goal_item(row: dict[str, Any], today: dt.date, config: Config) -> ReviewItem:
+    confirmed = _date(row["confirmed_at"]) or today
+    return ReviewItem(
+        "stale_goal",
+        row["pid"],
+        row["name"],
+        f"Their goal \u201c{row['text']}\u201d was last confirmed "
+        f"{_plural(_days(today, confirmed), 'day')} ago",
+        "Ask what has changed before offering ideas",
+        BASE["stale_goal"] + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
+        {"goal_id": row["id"], "confirmed_at": row["confirmed_at"]},
+    )
+
+
+_BACKLOGS = (
+    # Relationships past their cadence, by how far past and by tier.
+    _Backlog(
+        """select p.id as pid, p.name, p.tier, h.overdue, h.last_touch, h.cadence_days
             from health h join people p on p.id = h.person_id
-            where h.overdue > 0 and h.cadence_days > 0 and p.triage = 0 and {eligible}"""
-    day = today.isoformat()
-    if room is None:
-        rows = list(store.db.execute(query, [day]))
-    else:
-        rows = list(store.db.execute(
-            f"{query} order by {_PAST_CADENCE_PRIORITY} desc, lower(p.name), p.id limit ?",
-            [day, room]))
-        seen = {row[0] for row in rows}
-        rows += [row for row in store.db.execute(
-            f"{query} and p.id in (select value from json_each(?))",
-            [day, json.dumps(sorted(others))]) if row[0] not in seen]
+            where h.overdue > 0 and h.cadence_days > 0 and p.triage = 0 and {eligible}""",
+        f"{BASE['past_cadence']} + 100 * min(h.overdue, 5.0) * {_TIER_CASE}",
+        _past_cadence_item,
+    ),
+    # Fading relationships (health falling against 30 days ago).
+    _Backlog(
+        """select p.id as pid, p.name, p.tier, h.health, h.health_past from health h
+            join people p on p.id = h.person_id
+            where h.trend = 'fading' and p.tier != 'none' and p.triage = 0 and {eligible}""",
+        f"{BASE['fading']} + (coalesce(h.health_past, 0) - coalesce(h.health, 0)) * {_TIER_CASE}",
+        _fading_item,
+    ),
+    # Stale goals: ask what has changed.
+    _Backlog(
+        """select g.id, g.text, g.confirmed_at, p.id as pid, p.name, p.tier from goals g
+            join people p on p.id = g.person_id
+            where g.active = 1 and g.confirmed_at < :stale and p.tier in ('key', 'active')
+            and {eligible}""",
+        f"{BASE['stale_goal']} + {_TIER_CASE} * 10",
+        _stale_goal_item,
+    ),
+)
+
+
+def _backlog(
+    store: Store, config: Config, today: dt.date, eligible: str, room: int | None,
+    others: set[int],
+) -> list[ReviewItem]:
+    """The backlog kinds' items: all of them, or (``room`` given) those of the ``room`` most
+    pressing people of each kind and of everyone else in the list (``others``, whose other
+    items they join as "also"). Someone left out of a kind has ``room`` people ahead of them
+    there, each with an item at least as pressing, so could not be shown today anyway."""
+    params = {
+        "day": today.isoformat(),
+        "stale": (today - dt.timedelta(days=config.review.stale_goal_days)).isoformat(),
+    }
+    where = eligible.replace("?", ":day")
+    if room is not None:
+        wanted = set(others)
+        for kind in _BACKLOGS:
+            wanted.update(pid for (pid,) in store.conn.execute(
+                f"""select pid from ({kind.query.format(eligible=where)
+                    .replace("select ", f"select {kind.priority} as priority, ", 1)})
+                group by pid order by max(priority) desc, lower(name), pid limit :room""",
+                {**params, "room": room}))
+        params["ids"] = json.dumps(sorted(wanted))
+        where += " and p.id in (select value from json_each(:ids))"
     items = []
-    for pid, name, tier, overdue, last_touch, cadence_days in rows:
-        last = _date(last_touch)
-        since = f"last touch {_plural(_days(today, last), 'day')} ago" if last else "no touch yet"
-        items.append(
-            ReviewItem(
-                "past_cadence",
-                pid,
-                name,
-                f"{since}; you aim for every {_plural(cadence_days, 'day')}",
-                "Reach out with something useful to them",
-                BASE["past_cadence"] + 100 * min(overdue, 5.0) * TIER_WEIGHT.get(tier, 0.5),
-                {"overdue": round(overdue, 2), "last_touch": last_touch},
-            )
-        )
+    for kind in _BACKLOGS:
+        for row in store.rows(kind.query.format(eligible=where), params):
+            items.append(kind.item(row, today, config))
     return items
 
 
@@ -507,64 +539,3 @@ def _triage_items(
             )
         )
     return items
-
-
-# -- plugins' items ------------------------------------------------------------------------
-
-
-def _plugin_items(
-    store: Store, config: Config, today: dt.date, eligible: str, warnings: list[str] | None
-) -> list[ReviewItem]:
-    """Every ``review_items`` plugin in its own try: one that raises, or returns items that
-    are not usable, is reported once (naming it) and skipped; the others' items stand."""
-    impls = hooks.pm.hook.review_items.get_hookimpls()
-    if not impls:
-        return []
-    names = {
-        row[0]: row[1]
-        for row in store.db.execute(f"select p.id, p.name from people p where {eligible}",
-                                    [today.isoformat()])
-    }
-    calls = PluginCalls(store, config, today)
-    items: list[ReviewItem] = []
-    for impl in impls:
-        plugin = hooks.pm.get_name(impl.plugin) or "plugin"
-        try:
-            found, bad = plugin_calls.review_items(calls.call(impl, plugin, today=today), plugin)
-        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
-            _warn(warnings, f"plugin {plugin}: review_items failed ({type(exc).__name__}: "
-                            f"{exc}); its items are left out", exc)
-            continue
-        for given in found:
-            if given.person_id in names:  # others are snoozed, archived or merged
-                items.append(_plugin_item(given, names[given.person_id]))
-        if bad:
-            _warn(warnings, f"plugin {plugin}: review_items gave {_plural(bad, 'item')} "
-                            "CRB cannot use (each needs a person_id and a numeric priority)")
-    return items
-
-
-def _plugin_item(given: PluginItem, name: str) -> ReviewItem:
-    try:
-        detail = json.loads(json.dumps(given.detail, default=str))
-    except (TypeError, ValueError):
-        detail = {}
-    return ReviewItem(
-        given.kind or "plugin",
-        given.person_id,
-        name,
-        given.reason,
-        given.action,
-        given.priority,
-        detail if isinstance(detail, dict) else {"value": detail},
-        label=given.label or given.kind or "plugin",
-    )
-
-
-def _warn(warnings: list[str] | None, message: str, exc: BaseException | None = None) -> None:
-    # The traceback is for --debug; the user gets one line (from the caller, or the log).
-    log.debug("%s", message, exc_info=exc)
-    if warnings is None:
-        log.warning("%s", message)
-    elif message not in warnings:
-        warnings.append(message)

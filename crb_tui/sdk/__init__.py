@@ -10,6 +10,9 @@ rest of ``crb_tui`` is CRB's own and may change.
   people (no rooms, groups or placeholders) and keys shared by every calendar source.
 - :mod:`crb_tui.sdk.tabular`: CSV and other tables: decoding, header matching, rows to records
   with per-row rejects.
+- The modules whose names start with ``_`` are parts of those (``_mail_headers`` and
+  ``_mail_dates`` of ``mail``; ``_meetings`` and ``_ical`` of ``calendars``): import their
+  names from the public module, which lists them in its ``__all__``.
 - Here: the one clock (:func:`today`, :func:`now_utc`, which honour ``CRB_TODAY``, and
   :func:`file_time`, a file's time never after now), identity
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type

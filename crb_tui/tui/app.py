@@ -178,13 +178,13 @@ class CrbApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            event.crb_screen = self.screen  # type: ignore[attr-defined]  # see _on_key
+            event.crb_screen = self.screen  # type: ignore[attr-defined]  # see on_key
         await super().on_event(event)
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         # Back up from the screen it was handed to, a key typed right after the one that
         # opened a dialog: it is the dialog's (see screens/type_ahead.py). Other keys go on
-        # to Textual's App._on_key (the bindings).
+        # to Textual's own key handler (the bindings), which runs after this one.
         screen = self.screen
         if isinstance(screen, TypeAhead) and getattr(event, "crb_screen", screen) is not screen:
             event.prevent_default()

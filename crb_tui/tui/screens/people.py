@@ -35,14 +35,14 @@ class FilterBox(Input):
             return False
         return super().check_consume_key(key, character)
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        # Runs before the box's own key handler, which the key goes on to unless it was the
+        # app's.
         if (self._leaves_to_app(event.key, event.character)
                 and await self.app._check_bindings(event.key)):
             # The binding ran (Textual would only look for it after the box took the key).
             event.stop()
             event.prevent_default()
-            return
-        await super()._on_key(event)
 
 
 class PeopleScreen(CrbScreen):

@@ -3,7 +3,7 @@
 Keys that come together (a paste, a fast typist, tmux send-keys) are all handed out before the
 first one is handled: the key that opens a dialog (``l``) and the keys after it (Tab, a note,
 Enter) all go to the screen below, whose bindings run only as each key comes back up to the
-app. By then the dialog is on top: the app hands those keys to the dialog (``CrbApp._on_key``),
+app. By then the dialog is on top: the app hands those keys to the dialog (``CrbApp.on_key``),
 which takes them once it has a field with the focus."""
 
 from __future__ import annotations

@@ -12,16 +12,16 @@ Searching is done in memory (:class:`crb_tui.store.search.SearchIndex`, read in 
 the list is shown): a keystroke scans everyone's text, or only the matches of the search before
 when it narrows it, and a search typed before (backspacing over it) costs nothing. What is kept
 (each sort's order, the index) is read again once anything in the store has changed.
+
+The widget is this module; what it keeps and how it pages is ``people_model``; what a row
+looks like is ``people_columns``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
@@ -40,30 +40,19 @@ from textual.worker import Worker, get_current_worker
 
 from crb_tui import clock
 from crb_tui.errors import QueryCancelled, StoreUnavailable
-from crb_tui.store import store_errors
-from crb_tui.store.queries import count_people, list_people, people_ids, people_rows
-from crb_tui.store.search import SearchIndex
+from crb_tui.store.queries import count_people, list_people
 from crb_tui.tui.data import Gateway
-from crb_tui.tui.display import (
-    STAGE_SHORT,
-    TREND_ARROWS,
-    ago,
-    bar,
-    cadence_status,
-    fit,
-    level,
-    safe,
-)
+from crb_tui.tui.display import fit
 from crb_tui.tui.messages import PeoplePageLoaded, PeopleQueried
 from crb_tui.tui.problems import report
-
-PAGE_SIZE = 100
-"""Rows fetched per query."""
-CACHED_PAGES = 24
-"""Pages kept in memory; the least recently drawn page goes first."""
-WARM_AFTER = 0.3
-"""Seconds after the list is shown before everyone's searchable text is read (in the
-background, yielding to the screen as it goes)."""
+from crb_tui.tui.widgets.people_columns import header, row_segments
+from crb_tui.tui.widgets.people_model import (
+    CACHED_PAGES,
+    PAGE_SIZE,
+    WARM_AFTER,
+    Kept,
+    page_rows,
+)
 
 SORT_LABELS = {
     "health": "health (weakest first)",
@@ -72,214 +61,6 @@ SORT_LABELS = {
     "overdue": "overdue (most first)",
 }
 SORT_CYCLE = ("health", "last_touch", "name", "overdue")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    width: int
-    right: bool = False
-
-
-def layout(width: int) -> list[Column]:
-    """Columns for a list ``width`` cells wide: the fixed ones first, the rest to name and org."""
-    wide = width >= 110
-    fixed = [
-        Column("stage", "Stage", 12 if wide else 8),
-        Column("health", "Health", 14 if wide else 10),
-        Column("trust", "Trust", 5, right=True),
-        Column("value", "Value", 5, right=True),
-        Column("last", "Last touch" if wide else "Last", 10 if wide else 7),
-        Column("cadence", "Cadence", 9),  # "178d late" whole at any width
-    ]
-    gaps = 7
-    left = max(10, width - sum(c.width for c in fixed) - gaps)
-    name_width = max(6, (left * 3 + 4) // 5)
-    org_width = max(4, left - name_width)
-    return [Column("name", "Name", name_width), Column("org", "Organisation", org_width), *fixed]
-
-
-def header(width: int, sort: str) -> Content:
-    """The column titles, the sort column marked ▲ for smallest first (weakest health, A to Z)
-    or ▼ for largest first (latest touch, most overdue)."""
-    marks = {"health": ("health", " ▲"), "last_touch": ("last", " ▼"), "name": ("name", " ▲"),
-             "overdue": ("cadence", " ▼")}
-    column, arrow = marks.get(sort, ("", ""))
-    parts: list[Content] = []
-    for col in layout(width):
-        title = col.title
-        if col.key == column:
-            # The arrow must show: "Last touch ▼" is too wide for its column, "Last ▼" is not.
-            title = (title if len(title + arrow) <= col.width else title.split()[0]) + arrow
-        text = fit(title, col.width) if not col.right else fit(title, col.width).rjust(col.width)
-        parts.append(Content.styled(text, "bold"))
-    return Content(" ").join(parts)
-
-
-def page_rows(store: Any, ids: Sequence[int], page: int) -> list[dict[str, Any] | None]:
-    """The rows of page ``page`` of ``ids``, in order (``None`` for anyone gone since)."""
-    chunk = list(ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE])
-    by_id = {row["id"]: row for row in people_rows(store, chunk)}
-    return [by_id.get(i) for i in chunk]
-
-
-def row_segments(
-    row: dict[str, Any], width: int, palette: dict[str | None, Style], today: dt.date
-) -> list[Segment]:
-    """One person's row, as wide as ``width``: the cells in columns, each gap in the style of
-    the cell after it (so that two cells coloured alike are one run of colour)."""
-    segments: list[Segment] = []
-    for n, col in enumerate(layout(width)):
-        cell = _cell(col, row, palette, today)
-        if n:
-            segments.append(Segment(" ", cell[0].style))
-        segments.extend(cell)
-    return segments
-
-
-def _cell(
-    col: Column, row: dict[str, Any], palette: dict[str | None, Style], today: dt.date
-) -> list[Segment]:
-    plain = palette[None]
-    w = col.width
-    if col.key == "name":
-        return [Segment(fit(safe(row["name"]), w), plain)]
-    if col.key == "org":
-        return [Segment(fit(safe(row.get("organization") or ""), w), plain)]
-    if col.key == "stage":
-        if row.get("triage"):
-            return [Segment(fit("new", w), palette["fair"])]
-        stage = row.get("stage") or ""
-        label = stage if w >= 12 else STAGE_SHORT.get(stage, stage)
-        return [Segment(fit(label, w), plain)]
-    if col.key == "health":
-        # "41↓ ████·····": the number, the trend and the bar in the gauge's colour, then the
-        # rest of the scale as dots in plain text (no colour: one run of colour fewer a row).
-        value = row.get("health")
-        arrow = TREND_ARROWS.get(row.get("trend") or "", " ")
-        number = "  —" if value is None else f"{value:>3}"
-        filled, empty = bar(value, w - 5, track="·")
-        lvl = level(value)
-        return [Segment(f"{number}{arrow} {filled}", palette[lvl]), Segment(empty, plain)]
-    if col.key in ("trust", "value"):
-        # Coloured only when low: colour marks what needs you.
-        value = row.get(col.key)
-        text = "—" if value is None else str(value)
-        lvl = level(value)
-        return [Segment(text.rjust(w), palette[lvl if lvl != "good" else None])]
-    if col.key == "last":
-        when = ago(row.get("last_touch"), today)
-        if len(when) > w and when.endswith(" ago"):
-            when = when[:-4]  # "14mo", not "14mo a…", in a narrow column
-        return [Segment(fit(when, w), plain)]
-    text, lvl = cadence_status(row)
-    return [Segment(fit(text, w), palette[lvl if lvl != "good" else None])]
-
-
-def _yield() -> None:
-    """Let the screen's thread run (a background read of 100,000 people holds Python's lock
-    for most of a second otherwise, and the screen would answer keys late meanwhile)."""
-    time.sleep(0.0005)
-
-
-class Kept:
-    """What the list keeps between queries while its screen is open: each sort's whole order
-    and everyone's searchable text.
-
-    Used and changed only holding the gateway's lock (the query workers hold it); the
-    background reads (:meth:`warm`, :meth:`refresh`) read on a connection of their own without
-    it and take it only to put what they read in place. After this app's own writes (an action)
-    everything is read again at the next query; after another program's (a sync, cron) the list
-    keeps answering from what it has while :meth:`refresh` reads it all again in the background,
-    so that typing never waits for a whole re-read.
-    """
-
-    REFRESH_EVERY = 5.0
-    """Seconds at least between two background re-reads while other programs keep writing."""
-
-    def __init__(self) -> None:
-        self.token: tuple[int, int] | None = None
-        self.orders: dict[str, Sequence[int]] = {}
-        self.searchable: SearchIndex | None = None
-        self.refreshing = False
-        self.refreshed_at = 0.0
-
-    def check(self, store: Any) -> bool:
-        """Forget everything after this app's own writes; after another program's, say so
-        (``True``: time for a background :meth:`refresh`)."""
-        own, version = store.change_token()
-        if self.token is None or own != self.token[0]:
-            self.orders.clear()
-            self.searchable = None
-            self.token = (own, version)
-            return False
-        return (version != self.token[1] and not self.refreshing
-                and time.monotonic() - self.refreshed_at >= self.REFRESH_EVERY)
-
-    def order(self, store: Any, sort: str) -> Sequence[int]:
-        order = self.orders.get(sort)
-        if order is None:
-            order = self.orders[sort] = array("q", people_ids(store, sort=sort))
-        return order
-
-    def index(self, store: Any, order: Sequence[int]) -> SearchIndex:
-        if self.searchable is None:
-            self.searchable = SearchIndex.read(store, order)
-        else:
-            self.searchable.reorder(order)
-        return self.searchable
-
-    def warm(self, gateway: Gateway, sort: str) -> None:
-        """Read everyone's searchable text in the background, if no query has needed it yet."""
-        def start(ctx: Any) -> tuple[Any, tuple[int, int] | None, Sequence[int] | None]:
-            return ctx.store.reader(), self.token, self.orders.get(sort)
-
-        reader, token, order = gateway.run(start)
-        if reader is None or order is None:
-            if reader is not None:
-                reader.close()
-            return
-        try:
-            with reader, store_errors():
-                index = SearchIndex.read(reader, order, pause=_yield)
-        except StoreUnavailable:
-            return  # a background nicety: the first search reads it instead
-
-        def publish(ctx: Any) -> None:
-            if self.searchable is None and token == self.token:
-                self.searchable = index
-
-        gateway.run(publish)
-
-    def refresh(self, gateway: Gateway, sort: str) -> bool:
-        """Read the order in ``sort`` and everyone's text again in the background and put
-        them in place (``True`` if they were)."""
-        def start(ctx: Any) -> tuple[Any, tuple[int, int]]:
-            return ctx.store.reader(), ctx.store.change_token()
-
-        reader, token = gateway.run(start)
-        if reader is None:
-            return False
-        try:
-            with reader, store_errors():
-                order = array("q", people_ids(reader, sort=sort))
-                index = SearchIndex.read(reader, order, pause=_yield)
-        except StoreUnavailable:
-            return False
-        finally:
-            self.refreshing = False
-            self.refreshed_at = time.monotonic()
-
-        def publish(ctx: Any) -> bool:
-            if self.token is None or token[0] != self.token[0]:
-                return False  # this app wrote meanwhile: the next query reads everything
-            self.orders = {sort: order}
-            self.searchable = index
-            self.token = token
-            return True
-
-        return gateway.run(publish)
 
 
 class PeopleList(ScrollView, can_focus=True):

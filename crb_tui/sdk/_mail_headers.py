@@ -1,0 +1,290 @@
+"""Reading a message's header block: raw values made text (undeclared 8-bit bytes, RFC 2047
+encoded words, folding), :class:`MailHeaders`, addresses (:func:`parse_addresses`, pipermail's
+``user at domain (Name)`` too), ``Message-ID`` normalisation and a stable stand-in for a message
+without one, Gmail labels and thread keys.
+
+Part of :mod:`crb_tui.sdk.mail`, which plugins import it from."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.errors import MissingHeaderBodySeparatorDefect
+from email.header import decode_header
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
+
+from crb_tui.text import one_line
+
+MAX_SUBJECT = 500
+MAX_NAME = 200
+
+_FOLD = re.compile(r"\r?\n[ \t]*")
+COMMENT = re.compile(r"\([^()]*\)")
+_PIPERMAIL = re.compile(
+    r"^\s*([^\s@<>(),;:\"]+)\s+at\s+([^\s@<>(),;:\"]+\.[^\s@<>(),;:\"]+)\s*(?:\((.*)\))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+# -- text ---------------------------------------------------------------------------------
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def fix_8bit(value: str, charset: str | None = None) -> str:
+    """A header value as read by :mod:`email` (undeclared 8-bit bytes kept as surrogate escapes)
+    turned into real text: UTF-8 if it is, else the message's declared charset, else cp1252."""
+    if not _SURROGATE.search(value):
+        return value
+    raw = value.encode("utf-8", "surrogateescape")
+    for codec in ("utf-8", charset):
+        if not codec:
+            continue
+        try:
+            return raw.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return raw.decode("cp1252", "replace")
+
+
+def _decode_chunk(chunk: bytes, charset: str | None) -> str:
+    codec = (charset or "ascii").split("*", 1)[0].strip() or "ascii"
+    # Declared charsets lie often (Latin-1 bytes labelled UTF-8): strict first, then fall back.
+    for attempt in (codec, "utf-8"):
+        try:
+            return chunk.decode(attempt)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return chunk.decode("cp1252", "replace")
+
+
+def decode_words(value: str | None) -> str:
+    """RFC 2047 encoded words decoded (``=?utf-8?Q?...?=``), tolerant of broken ones."""
+    if not value:
+        return ""
+    if "=?" not in value:
+        return value
+    try:
+        parts = decode_header(value)
+    except Exception:  # noqa: BLE001 - a malformed encoded word stays as written
+        return value
+    out = []
+    for chunk, charset in parts:
+        out.append(_decode_chunk(chunk, charset) if isinstance(chunk, bytes) else chunk)
+    return "".join(out)
+
+
+def clean_text(value: str | None, limit: int = MAX_SUBJECT) -> str | None:
+    """One line of text: white space collapsed, control characters removed (crb_tui.text)."""
+    return one_line(value, limit)
+
+
+# -- headers ------------------------------------------------------------------------------
+
+
+class MailHeaders:
+    """Header fields by lower-cased name, in order, values as text (unfolded, 8-bit fixed).
+
+    Values are cleaned when first asked for: a message carries dozens of fields (Received,
+    DKIM...) and CRB reads a handful."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = (), charset: str | None = None):
+        self._raw: dict[str, list[str]] = {}
+        for name, value in pairs:
+            self._raw.setdefault(str(name).strip().lower(), []).append(str(value))
+        self._clean: dict[str, list[str]] = {}
+        self._charset = charset
+
+    def _values(self, key: str) -> list[str]:
+        values = self._clean.get(key)
+        if values is None:
+            raw = self._raw.get(key, [])
+            if raw and self._charset is None:
+                # The body's declared charset is the best guess for undeclared 8-bit bytes.
+                self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
+            values = [_unfold(fix_8bit(v, self._charset or None)) for v in raw]
+            self._clean[key] = values
+        return values
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        values = self._values(name.lower())
+        return values[0] if values else default
+
+    def get_all(self, name: str) -> list[str]:
+        return list(self._values(name.lower()))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._raw
+
+    def names(self) -> list[str]:
+        return list(self._raw)
+
+
+def _unfold(text: str) -> str:
+    if "\n" in text or "\r" in text:
+        return _FOLD.sub(" ", text).replace("\r", " ").replace("\n", " ")
+    return text
+
+
+_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+_HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:|^[ \t]")
+_SPACED_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
+
+
+def headers_from_bytes(raw: bytes) -> MailHeaders:
+    """Parse a raw header block (bytes, LF or CRLF) with the standard library's header parser.
+
+    Lines that are not header fields (a mangled first line, junk before the body) are dropped
+    rather than ending the header block early, and ``Name :`` (obsolete syntax) is accepted.
+    """
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    msg = _HEADER_PARSER.parsebytes(raw)
+    if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
+        lines = [_SPACED_NAME.sub(rb"\1:", line) for line in raw.split(b"\n")]
+        kept = b"\n".join(line for line in lines if _HEADER_LINE.match(line))
+        msg = _HEADER_PARSER.parsebytes(kept + b"\n\n")
+    return MailHeaders(msg.raw_items())
+
+
+def _charset_of(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    m = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_.:+-]+)", content_type, re.IGNORECASE)
+    return m.group(1) if m else None
+
+
+# -- addresses ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Address:
+    """One mailbox from a header: ``email`` as written (check it with ``normalise_email``)."""
+
+    email: str
+    name: str | None = None
+
+
+def _clean_name(name: str, email: str) -> str | None:
+    text = clean_text(decode_words(name), MAX_NAME)
+    if not text:
+        return None
+    text = text.strip("'\" ").strip()
+    if not text or text.lower() == email.lower() or text.lower() == f"<{email.lower()}>":
+        return None
+    return text
+
+
+_NEEDS_FULL_PARSER = re.compile(r'["()\\;:]')
+_SIMPLE_ADDRESS = re.compile(
+    r"^\s*(?:(?P<name>[^<>@,]*?)\s*<\s*(?P<angle>[^<>@\s,]+@[^<>@\s,]+)\s*>"
+    r"|(?P<bare>[^<>@\s,]+@[^<>@\s,]+))\s*$"
+)
+
+
+def parse_addresses(value: str | None) -> list[Address]:
+    """Every mailbox in an address header, display names decoded (RFC 2047), in order.
+
+    Pipermail archives write senders as ``user at domain (Name)``; that form is read too.
+    Group syntax (``undisclosed-recipients:;``) yields nothing. Entries that are not e-mail
+    addresses are kept as written so the caller can report them.
+    """
+    if not value or not value.strip():
+        return []
+    if not _NEEDS_FULL_PARSER.search(value):
+        # Fast path for the common shapes (``a@b``, ``Name <a@b>``, lists of them): with no
+        # quotes, comments, groups or escapes a comma can only separate mailboxes.
+        fast = [_SIMPLE_ADDRESS.match(part) for part in value.split(",") if part.strip()]
+        if fast and all(fast):
+            found = []
+            for m in fast:
+                assert m is not None
+                email = m.group("angle") or m.group("bare")
+                found.append(Address(email, _clean_name(m.group("name") or "", email)))
+            return found
+    m = _PIPERMAIL.match(value)
+    if m:
+        email = f"{m.group(1)}@{m.group(2)}"
+        return [Address(email, _clean_name(m.group(3) or "", email))]
+    try:
+        pairs = getaddresses([value])
+    except Exception:  # noqa: BLE001 - the stdlib parser has raised on odd input before
+        pairs = []
+    out = []
+    for name, addr in pairs:
+        addr = (addr or "").strip()
+        if not addr:
+            continue
+        at = _PIPERMAIL.match(addr)
+        if at and "@" not in addr:
+            addr = f"{at.group(1)}@{at.group(2)}"
+        out.append(Address(addr, _clean_name(name or "", addr)))
+    if not out and "@" in value:
+        # A header the parser gave up on: take what looks like addresses.
+        for found in re.findall(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+", value):
+            out.append(Address(found, None))
+    return out
+
+
+# -- message ids, labels, threads ---------------------------------------------------------
+
+
+def normalise_message_id(value: str | None) -> str | None:
+    """``<Local@Domain.EXAMPLE>`` -> ``Local@domain.example``: brackets, folding and comments
+    removed, the domain lower-cased (local parts are case-sensitive). None when empty."""
+    if not value:
+        return None
+    m = re.search(r"<([^<>]*)>", value)
+    text = m.group(1) if m else COMMENT.sub(" ", value)
+    text = "".join(text.split()).strip("<>")
+    if not text or len(text) > 900 or any(ord(c) < 0x21 for c in text):
+        return None
+    if "@" in text:
+        local, _, domain = text.rpartition("@")
+        text = f"{local}@{domain.lower()}"
+    return text
+
+
+def message_id_of(headers: MailHeaders, extra: str = "") -> tuple[str, bool]:
+    """The message's normalised Message-ID, or a stable stand-in made from its From, Date,
+    Subject and To (and ``extra``, e.g. the From_ line) when it has none: ``(id, synthetic)``."""
+    mid = normalise_message_id(headers.get("message-id"))
+    if mid:
+        return mid, False
+    parts = [headers.get(n) or "" for n in ("from", "date", "subject", "to", "cc")]
+    digest = hashlib.sha1("\0".join([*parts, extra]).encode("utf-8", "replace")).hexdigest()
+    return f"{digest[:32]}@no-message-id.crb", True
+
+
+def parse_labels(value: str | None) -> list[str]:
+    """Gmail's ``X-Gmail-Labels: Inbox,Important,"Quoted, label"`` as a list of labels."""
+    if not value:
+        return []
+    text = decode_words(value)
+    try:
+        row = next(csv.reader([text], skipinitialspace=True), [])
+    except csv.Error:
+        row = text.split(",")
+    return [label.strip() for label in row if label.strip()]
+
+
+def thread_of(headers: MailHeaders, message_id: str | None = None) -> str | None:
+    """``gmail:<thread id in hex>`` from ``X-GM-THRID`` (the Gmail API's threadId), else the
+    root of ``References`` (or ``In-Reply-To``), else the message's own id."""
+    thrid = (headers.get("x-gm-thrid") or "").strip()
+    if thrid:
+        return f"gmail:{int(thrid):x}" if thrid.isdigit() else f"gmail:{thrid[:100]}"
+    for name in ("references", "in-reply-to"):
+        value = headers.get(name)
+        if value:
+            ids = re.findall(r"<[^<>]+>", value) or value.split()
+            root = normalise_message_id(ids[0]) if ids else None
+            if root:
+                return root
+    return message_id
