@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from crb_tui.records import Identity, Person
 from crb_tui.store import Store
 from crb_tui.store.locking import Busy
 
@@ -324,3 +325,24 @@ def test_reads_never_wait_for_a_writer(tmp_path: Path, config_file: Path) -> Non
         other.close()
     assert "Uncommitted" not in names and len(names) == 2
     assert shown["name"] == "Person r0"
+
+
+def test_a_second_store_in_one_process_keeps_the_first_ones_locks(tmp_path: Path) -> None:
+    """The app opens a second store for a sync on a worker thread. Opening or closing it must
+    not drop the first connection's locks (POSIX locks go with any descriptor of the file
+    that is closed), or the next crb process takes the database for unused, deletes its
+    write-ahead log, and what the app writes afterwards is seen by nobody else."""
+    path = tmp_path / "crb.db"
+    Store.open(path).close()
+    app = Store.open(path)
+    worker = Store.open(path)
+    worker.close()
+    other = [sys.executable, "-c",
+             "import sys; from crb_tui.store import Store; s = Store.open(sys.argv[1]); "
+             "print(s.conn.execute('select count(*) from people').fetchone()[0]); s.close()",
+             str(path)]
+    assert subprocess.run(other, capture_output=True, text=True, check=True).stdout == "0\n"
+    assert path.with_name("crb.db-wal").exists()
+    app.write([Person("Ann Lee", [Identity("email", "ann@example.com")])], "t")
+    assert subprocess.run(other, capture_output=True, text=True, check=True).stdout == "1\n"
+    app.close()

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -175,7 +176,11 @@ class Store:
         else:
             store_path = Path(path).expanduser()
             refuse_symlink(store_path, "database")
-            if store_path.exists():
+            if store_path.exists() and _file_key(store_path) not in _OPEN_FILES:
+                # Only while no connection of this process has the file open: closing any
+                # descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+                # included, and another process would then take the database for unused and
+                # delete its write-ahead log from under us.
                 _check_is_sqlite(store_path)
             else:
                 try:
@@ -208,12 +213,24 @@ class Store:
                             migrations.apply(db)
         except sqlite3.OperationalError as exc:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
+        store = cls(conn, store_path, db=db, **kwargs)
         if store_path is not None:
             _restrict_permissions(store_path)
-        return cls(conn, store_path, db=db, **kwargs)
+            store._file = _file_key(store_path)
+            with _OPEN_LOCK:
+                _OPEN_FILES[store._file] += 1
+        return store
+
+    _file: tuple[int, int] | None = None
 
     def close(self) -> None:
         self.conn.close()  # not self.db: that would load sqlite-utils just to close
+        if self._file is not None:
+            with _OPEN_LOCK:
+                _OPEN_FILES[self._file] -= 1
+                if _OPEN_FILES[self._file] <= 0:
+                    del _OPEN_FILES[self._file]
+            self._file = None
 
     def change_token(self) -> tuple[int, int]:
         """A value that differs from an earlier one once anything was written since: by this
@@ -475,6 +492,16 @@ def _up_to_date(conn: sqlite3.Connection) -> bool:
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+_OPEN_FILES: Counter[tuple[int, int]] = Counter()
+"""How many stores of this process have each database file (device, inode) open."""
+_OPEN_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
 
 
 def _check_is_sqlite(path: Path) -> None:
