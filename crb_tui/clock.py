@@ -72,6 +72,20 @@ def happened_before(day: dt.date | None = None) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
 
 
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of ``day`` and of the day after, in the user's time zone, in UTC: the
+    stamps of what happens on that day as the user lives it."""
+    tz = user_tz()
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def local_time(stamp: str) -> dt.datetime:
+    """A stored stamp (ISO 8601 with its offset) in the user's time zone."""
+    return dt.datetime.fromisoformat(stamp).astimezone(user_tz())
+
+
 def file_time(path: str | os.PathLike[str]) -> dt.datetime:
     """When a file was last written (UTC, to the second), as the file system says, but never
     later than :func:`now_utc`: the file system keeps the machine's real clock, so a file

@@ -244,3 +244,9 @@ def checked(record: Record, tz: dt.tzinfo) -> Record:
         if aware is not value:
             fixes[f.name] = aware
     return dataclasses.replace(record, **fixes) if fixes else record  # type: ignore[type-var]
+
+
+def all_day(at: str, duration_minutes: int | None) -> bool:
+    """Whether a stored meeting is an all-day event: calendars store those at 00:00 UTC of their
+    date, with no duration (a date, the same wherever the user is, not a moment)."""
+    return duration_minutes is None and at.endswith("T00:00:00+00:00")

@@ -343,6 +343,32 @@ def test_a_whole_recompute_keeps_the_list_indexes(world: World) -> None:
     assert list(world.db.query("select * from health order by person_id")) == rows
 
 
+def test_a_new_scoring_plugin_or_setting_makes_every_stored_score_stale(
+    world: World, register_plugin: Any
+) -> None:
+    from crb_tui.engine.health import bring_up_to_date, model_key, stale_people
+
+    for n in range(3):
+        world.touch(world.person(name=f"P{n}"), 5 + n, "meeting", "mutual")
+    config = Config()
+    assert bring_up_to_date(world.store, config, TODAY) == 3
+    assert stale_people(world.store, TODAY, model_key(config))[1] == []
+
+    class Signals:
+        @hookimpl
+        def health_signals(self, person: dict[str, Any], history: dict[str, Any]) -> list[Any]:
+            return [{"gauge": "trust", "points": 10, "reason": "vouched for"}]
+
+    register_plugin(Signals(), "vouch")
+    assert stale_people(world.store, TODAY, model_key(config))[1] == sorted(
+        row["person_id"] for row in world.db.query("select person_id from health"))
+    assert bring_up_to_date(world.store, config, TODAY) == 3
+    other = Config()
+    other.health.trust_prior = 5
+    assert len(stale_people(world.store, TODAY, model_key(other))[1]) == 3
+    assert stale_people(world.store, TODAY, model_key(config))[1] == []
+
+
 def test_recomputing_some_people_touches_only_their_rows(world: World) -> None:
     a, b, c = (world.person(name=n) for n in "ABC")
     for pid in (a, b, c):
@@ -458,8 +484,24 @@ def test_health_is_low_when_trust_or_value_is_low(world: World) -> None:
     h = explain(world.store, config, trusted, TODAY)
     assert h.trust >= 60 and h.value is not None and h.value <= 5
     assert h.one_sided
-    assert h.health <= 20
+    # low: Value counts as no more than knowing nothing (value_unknown, 5) does
+    assert h.health <= round((h.trust * config.health.value_unknown) ** 0.5) <= 22
     assert any(p.label == "one-sided" for p in h.explanation["health"])
+
+
+def test_evidence_that_decayed_away_never_scores_below_knowing_nothing(world: World) -> None:
+    """Someone met years ago (Value known, decayed to 0) is not below a stranger whose Value
+    is unknown: Health counts Value as at least value_unknown."""
+    met = world.person("network", name="Met")
+    world.touch(met, 3000, "meeting", "mutual")
+    card = world.person("network", name="Card")
+    config = Config()
+    h_met = explain(world.store, config, met, TODAY)
+    h_card = explain(world.store, config, card, TODAY)
+    assert h_met.value == 0 and h_card.value is None
+    assert h_met.trust >= h_card.trust
+    assert h_met.health >= h_card.health
+    assert any("counted as 5" in p.detail for p in h_met.explanation["health"])
 
 
 def test_stage_grows_to_relationship_and_partner(world: World) -> None:

@@ -46,3 +46,48 @@ def test_people_a_stopped_write_left_unscored_are_scored_by_the_next_command(
         assert conn.execute("select count(*) from health where computed_on is null "
                             "or computed_on != ?", [TODAY.isoformat()]).fetchone()[0] == 0
     assert all(p["warmth"] is not None for p in rows)
+
+
+def test_scores_follow_an_edit_of_the_health_settings_the_same_day(
+    crb: Crb, config_file: Path
+) -> None:
+    """The list shows what `crb show` explains: editing [health] mid-day, or upgrading to a
+    CRB whose model changed, recomputes the scores stored earlier that day."""
+    crb("demo")
+    first = crb.json("people", "--all")["people"]  # type: ignore[index]
+    pid = next(p["id"] for p in first if p["value"] is None)
+    assert next(p["health"] for p in first if p["id"] == pid) is not None
+    config_file.write_text(config_file.read_text(encoding="utf-8")
+                           + "\n[health]\nvalue_unknown = 60\n", encoding="utf-8")
+    listed = {p["id"]: p for p in crb.json("people", "--all")["people"]}  # type: ignore[index]
+    shown = crb.json("show", str(pid))["health"]  # type: ignore[index]
+    assert listed[pid]["health"] == shown["health"]
+    assert listed[pid]["health"] > next(p["health"] for p in first if p["id"] == pid)
+
+
+def test_scores_stored_by_another_model_are_recomputed(crb: Crb, db_path: Path) -> None:
+    crb("demo")
+    with sqlite3.connect(db_path) as conn:
+        # as an older CRB left them: computed today, by another model, with other numbers
+        conn.execute("update health_model set key = 'an older model'")
+        conn.execute("update health set health = 0, warmth = 0")
+    rows = crb.json("people", "--all")["people"]  # type: ignore[index]
+    assert sum(p["warmth"] or 0 for p in rows) > 0
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select key from health_model").fetchone()[0] != "an older model"
+
+
+def test_new_people_stop_being_new_when_their_triage_days_are_over(crb: Crb) -> None:
+    """review.md: new people wait for triage [review] new_people_days (14). Past that, with no
+    decision, they are plain contacts: not "new" in the list or the dashboard forever."""
+    crb("demo")
+    new = [p["id"] for p in crb.json("people", "--all")["people"]  # type: ignore[index]
+           if p["triage"]]
+    assert new
+    crb.today = TODAY + dt.timedelta(days=1)
+    assert all(p["triage"] for p in crb.json("people", "--all")["people"]  # type: ignore[index]
+               if p["id"] in new)
+    crb.today = TODAY + dt.timedelta(days=400)
+    listed = crb.json("people", "--all")["people"]  # type: ignore[index]
+    assert not any(p["triage"] for p in listed)
+    assert "[new]" not in crb("people", "--all").stdout

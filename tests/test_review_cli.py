@@ -85,10 +85,10 @@ def test_plain_review_prints_the_also_lines_json_has(crb: Crb, tmp_path: Path) -
     crb.today = crb.today.replace(day=23)
     crb("import", str(_calendar(tmp_path, "ann@acme.com")))
     item = _review(crb)["Ann Lee"]
-    assert item["also"] == ["Meeting today at 15:00 UTC “Plan”"]
+    assert item["also"] == ["Meeting today at 15:00 “Plan”"]
     out = crb("review").stdout
     assert "Ann Lee: You promised “Send the deck”, due today" in out
-    assert "     also: Meeting today at 15:00 UTC “Plan”" in out
+    assert "     also: Meeting today at 15:00 “Plan”" in out
 
 
 def test_meeting_brief_shows_for_people_snoozed_or_acted_on(crb: Crb, tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_meeting_brief_shows_for_people_snoozed_or_acted_on(crb: Crb, tmp_path: 
     crb("log", "bo@beta.io", "--kind", "call")
     items = _review(crb)
     assert {n: i["kind"] for n, i in items.items()} == {"Ann Lee": "meeting", "Bo Chen": "meeting"}
-    assert items["Ann Lee"]["reason"] == "Meeting today at 15:00 UTC “Plan”"
+    assert items["Ann Lee"]["reason"] == "Meeting today at 15:00 “Plan”"
 
 
 def test_triage_words_fit_a_file_import(crb: Crb, tmp_path: Path) -> None:
@@ -185,3 +185,48 @@ def test_review_of_another_day_is_that_days_review_and_changes_nothing(
     assert days == [(crb.today.isoformat(),)]  # what is stored stays today's
     crb.today = later
     assert crb.json("review", "--limit", "100") == asked
+
+
+@pytest.mark.parametrize(("zone", "expected"), [
+    # 21:00 in Los Angeles on the 23rd is 05:00 UTC on the 24th: tonight's dinner is today's
+    ("America/Los_Angeles", {"Dinner Guest": "Meeting today at 21:00 “Dinner”",
+                             "Bo Chen": "Meeting today at 07:00 “Plan”",
+                             "Ann Lee": "Meeting today (all day) “Offsite”"}),
+    # in Tokyo, 15:00 UTC on the 23rd is already the 24th: not today
+    ("Asia/Tokyo", {"Ann Lee": "Meeting today (all day) “Offsite”"}),
+    ("UTC", {"Bo Chen": "Meeting today at 15:00 “Plan”",
+             "Ann Lee": "Meeting today (all day) “Offsite”"}),
+])
+def test_todays_meetings_are_those_of_the_users_day(
+    crb: Crb, config_file: Path, tmp_path: Path, zone: str, expected: dict[str, str]
+) -> None:
+    config_file.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "{zone}"\n',
+                           encoding="utf-8")
+    events = [
+        ("plan", "DTSTART:20261123T150000Z\r\nDTEND:20261123T160000Z", "Plan", "bo@beta.io"),
+        ("dinner", "DTSTART;TZID=America/Los_Angeles:20261123T210000\r\n"
+         "DTEND;TZID=America/Los_Angeles:20261123T230000", "Dinner", "eve@night.example"),
+        ("offsite", "DTSTART;VALUE=DATE:20261123\r\nDTEND;VALUE=DATE:20261124", "Offsite",
+         "ann@acme.com"),
+        ("tomorrow", "DTSTART;VALUE=DATE:20261124\r\nDTEND;VALUE=DATE:20261125", "Later",
+         "cy@gamma.example"),
+    ]
+    body = "".join(
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\n{when}\r\nSUMMARY:{title}\r\n"
+        f"ORGANIZER:mailto:me@example.com\r\nATTENDEE;CN={title} Guest:mailto:{who}\r\n"
+        "END:VEVENT\r\n" for uid, when, title, who in events)
+    path = tmp_path / "week.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + body
+                    + "END:VCALENDAR\r\n", encoding="utf-8")
+    _people(crb, tmp_path)
+    crb("import", str(path))
+    crb("tier", "eve@night.example", "active")
+    crb("tier", "cy@gamma.example", "active")
+    items = crb.json("review", "--limit", "50")["items"]  # type: ignore[index]
+    meetings = {
+        i["person"]["name"]: reason
+        for i in items
+        for reason in [i["reason"], *i["also"]]
+        if reason.startswith("Meeting today")
+    }
+    assert meetings == expected

@@ -35,7 +35,7 @@ from crb_tui.store import Store
 from crb_tui.text import plain
 
 __all__ = ["EXPLAINED", "SIGNAL_GAUGES", "Health", "HealthConfig", "Part", "bring_up_to_date",
-           "compute_all", "describe", "explain", "stale_people"]
+           "compute_all", "describe", "explain", "model_key", "stale_people"]
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,8 @@ def compute_all(
             with store.transaction():
                 if ids is None:
                     _replace_all(conn, bool(scope))
+                    conn.execute("insert or replace into health_model (id, key) values (1, ?)",
+                                 [model_key(config)])
                 else:
                     conn.execute(
                         "delete from health where person_id in (select value from json_each(?))",
@@ -231,11 +233,54 @@ def _replace_all(conn: Any, scored: bool) -> None:
         conn.execute(sql)
 
 
-def stale_people(store: Store, today: dt.date) -> tuple[int, list[int]]:
+_DAY_PARAMS = frozenset(
+    {"cut", "pcut", "cjd", "today", "pday", "day_n", "day_p", "xweek", "xlo"})
+"""The model's parameters that name the day it looks from (the rest are its settings)."""
+
+
+def model_key(config: Config) -> str:
+    """A key of the model that computes the scores: its code (the engine's health modules),
+    its settings (``[health]``, ``[cadence]``) and the plugins that add signals (each one's
+    name and hook code). Scores stored under another key are out of date, whatever their day."""
+    import hashlib
+    import inspect
+    from pathlib import Path
+
+    from crb_tui.engine import health_explain, health_model, health_value
+    from crb_tui.hooks import pm
+
+    run = _Run(config, dt.date(2000, 1, 3))
+    parts: list[Any] = [
+        {k: v for k, v in sorted(run.params.items()) if k not in _DAY_PARAMS},
+        sorted(run.exchange.items()),
+    ]
+    for module in (health_model, health_value, health_explain):
+        parts.append(Path(module.__file__ or "").read_text(encoding="utf-8"))
+    parts.append(Path(__file__).read_text(encoding="utf-8"))
+    for impl in pm.hook.health_signals.get_hookimpls():
+        try:
+            code = inspect.getsource(impl.function)
+        except (OSError, TypeError):
+            code = repr(impl.function)
+        parts.append([pm.get_name(impl.plugin), code])
+    text = json.dumps(parts, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _stored_key(store: Store) -> str | None:
+    row = store.conn.execute("select key from health_model where id = 1").fetchone()
+    return None if row is None else str(row[0])
+
+
+def stale_people(store: Store, today: dt.date, key: str | None = None) -> tuple[int, list[int]]:
     """How many people have a stored score, and the ids of those whose score is not as of
-    ``today`` (a new day has come, or a write stored them and was stopped before scoring)."""
+    ``today`` (a new day has come, or a write stored them and was stopped before scoring), or,
+    ``key`` given, was computed by another model (``model_key``): then everyone's is."""
     day = _as_date(today).isoformat()
     conn = store.conn
+    if key is not None and _stored_key(store) != key:
+        every = [row[0] for row in conn.execute("select person_id from health")]
+        return len(every), every
     stale = [row[0] for row in conn.execute(
         "select person_id from health where computed_on is null or computed_on < ? "
         "or computed_on > ?", [day, day])]
@@ -250,7 +295,7 @@ def bring_up_to_date(store: Store, config: Config, today: dt.date) -> int:
     read scores, so that time passing changes Warmth, overdue and trend everywhere the same
     way ``explain`` does, with nothing written in between. Nothing to do (one index lookup)
     when the scores are already today's. The number of people scored."""
-    total, stale = stale_people(store, today)
+    total, stale = stale_people(store, today, model_key(config))
     if not stale:
         return 0
     # The whole store in one pass is cheaper than looking up most of it person by person.

@@ -250,9 +250,14 @@ class _Explainer:
     def health(self) -> list[Part]:
         r, hc = self.row, self.hc
         value = r["value_n"]
+        stand_in = self.run.params["unknown"]
         if value is None:
-            value = self.run.params["unknown"]
+            value = stand_in
             shown = f"unknown, counted as {value:g}"
+        elif value < stand_in:
+            shown = (f"{value:.1f}, counted as {stand_in:g} (as much as knowing nothing: "
+                     "old evidence never counts for less)")
+            value = stand_in
         else:
             shown = f"{value:.1f}"
         balance = math.sqrt(r["trust_n"] * value)

@@ -304,10 +304,12 @@ final as (
     cast(warmth_n + 0.5 as integer) as w_n, cast(warmth_p + 0.5 as integer) as w_p,
     cast(trust_n + 0.5 as integer) as t_n, cast(trust_p + 0.5 as integer) as t_p,
     cast(value_n + 0.5 as integer) as v_n, cast(value_p + 0.5 as integer) as v_p,
-    cast(sqrt(trust_n * coalesce(value_n, :unknown)) * (:floor + (1.0 - :floor) * warmth_n / 100.0)
-      + 0.5 as integer) as h_n,
-    cast(sqrt(trust_p * coalesce(value_p, :unknown)) * (:floor + (1.0 - :floor) * warmth_p / 100.0)
-      + 0.5 as integer) as h_p
+    -- Value counts at least what knowing nothing counts: evidence that has decayed away
+    -- (a meeting years ago) never scores below none at all
+    cast(sqrt(trust_n * max(coalesce(value_n, 0.0), :unknown))
+      * (:floor + (1.0 - :floor) * warmth_n / 100.0) + 0.5 as integer) as h_n,
+    cast(sqrt(trust_p * max(coalesce(value_p, 0.0), :unknown))
+      * (:floor + (1.0 - :floor) * warmth_p / 100.0) + 0.5 as integer) as h_p
   from scored
 )"""
 

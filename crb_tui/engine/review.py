@@ -15,12 +15,13 @@ import logging
 from typing import Any
 
 from crb_tui import hooks
-from crb_tui.clock import happened_before
+from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
 from crb_tui.engine.review_answers import answered_today
 from crb_tui.engine.review_backlog import backlog_items
 from crb_tui.engine.review_item import BASE, TIER_WEIGHT, ReviewItem, _date, _days, _plural
 from crb_tui.engine.review_plugins import plugin_items
+from crb_tui.records import all_day
 from crb_tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -201,25 +202,33 @@ def collect_items(
             )
 
     # 2. Today's meetings, each with its brief: also for people snoozed (a snooze keeps the
-    # nudges away, not the meeting).
-    start = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC).isoformat()
-    end = dt.datetime.combine(
-        today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
-    ).isoformat()
+    # nudges away, not the meeting). Today is the user's day in their time zone; an all-day
+    # event is on its date wherever they are.
+    start, end = day_bounds(today)
+    midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
     for row in db.query(
-        f"""select i.id, i.subject, i.at, p.id as pid, p.name from interactions i
-            join people p on p.id = i.person_id
+        f"""select i.id, i.subject, i.at, i.duration_minutes, p.id as pid, p.name
+            from interactions i join people p on p.id = i.person_id
             where i.kind = 'meeting' and i.at >= ? and i.at < ? and {live}
             order by i.at""",
-        [start, end],
+        [min(start, midnight).isoformat(),
+         max(end, midnight + dt.timedelta(days=1)).isoformat()],
     ):
+        if all_day(row["at"], row["duration_minutes"]):
+            if row["at"][:10] != day:
+                continue
+            when = "Meeting today (all day)"
+        elif start.isoformat() <= row["at"] < end.isoformat():
+            when = f"Meeting today at {local_time(row['at']):%H:%M}"
+        else:
+            continue
         subject = f" \u201c{row['subject']}\u201d" if row["subject"] else ""
         items.append(
             ReviewItem(
                 "meeting",
                 row["pid"],
                 row["name"],
-                f"Meeting today at {row['at'][11:16]} UTC{subject}",
+                f"{when}{subject}",
                 "Read the brief: last touches, open commitments, their goals and words",
                 BASE["meeting"],
                 {"interaction_id": row["id"], "at": row["at"]},
@@ -313,7 +322,7 @@ def collect_items(
                     row["name"],
                     f"Birthday {when}",
                     "Send a personal note",
-                    BASE["anniversary"] - 500 * d,
+                    BASE["anniversary"] - 100 * d,
                     {"birthday": row["birthday"]},
                 )
             )

@@ -87,9 +87,12 @@ class AppContext:
         command of a new day, cron's ``crb sync`` included, brings them up to date, and a
         meeting that has started since a score was computed brings that one up to date."""
         from crb_tui.engine import health
+        from crb_tui.store.actions import settle_triage
         from crb_tui.store.queries import meetings_started_since_scored
 
         today = self.today()
+        settle_triage(self.store,
+                      today - dt.timedelta(days=self.config.review.new_people_days))
         done = health.bring_up_to_date(self.store, self.config, today)
         started = meetings_started_since_scored(self.store, today)
         if started:
@@ -100,7 +103,8 @@ class AppContext:
         """How many people's stored scores are not as of today."""
         from crb_tui.engine import health
 
-        return len(health.stale_people(self.store, self.today())[1])
+        return len(health.stale_people(self.store, self.today(),
+                                       health.model_key(self.config))[1])
 
     def close(self) -> None:
         if self._store is not None:

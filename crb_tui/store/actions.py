@@ -258,6 +258,22 @@ def set_tier(
     _update_person(store, person_id, {"tier": tier, "triage": 0}, "tier", today, item_kind)
 
 
+def settle_triage(store: Store, created_before: dt.date) -> int:
+    """People who waited for triage since before ``created_before`` (the review's
+    ``new_people_days`` are over) with no decision stay as they are, no longer new: plain
+    contacts of their tier, counted in the dashboard's stages like everyone else. The number
+    settled."""
+    day = created_before.isoformat()
+    if store.conn.execute(
+            "select 1 from people where triage = 1 and created < ? limit 1", [day]
+    ).fetchone() is None:
+        return 0
+    with store.transaction():
+        cur = store.conn.execute(
+            "update people set triage = 0 where triage = 1 and created < ?", [day])
+    return cur.rowcount
+
+
 def set_cadence(
     store: Store, person_id: int, days: int | None, *, today: dt.date, item_kind: str | None = None
 ) -> None:

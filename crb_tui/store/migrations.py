@@ -289,3 +289,14 @@ def m008_health_series_index(db: Database) -> None:
         "create index if not exists idx_interactions_series "
         "on interactions (person_id, kind, subject, at) where kind in ('meeting', 'call')"
     )
+
+
+@core()
+def m010_health_model_key(db: Database) -> None:
+    """Which model computed the stored scores: a key of the health model's code, its settings
+    and the plugins that add signals. Scores computed by another (CRB upgraded, ``[health]``
+    or ``[cadence]`` edited, a scoring plugin added) are recomputed, not shown until tomorrow."""
+    db.execute(
+        "create table if not exists health_model (id integer primary key check (id = 1), "
+        "key text not null)"
+    )

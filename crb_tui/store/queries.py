@@ -237,9 +237,16 @@ def meetings_started_since_scored(store: Store, today: dt.date) -> list[int]:
 
 
 def describe_meeting(meeting: dict[str, Any]) -> str:
-    """``2027-01-28 Weekly sync``: a meeting's date and title."""
+    """``2027-01-28 09:30 Weekly sync``: a meeting's date and time in the user's time zone (an
+    all-day event: its date) and its title."""
+    from crb_tui.clock import local_time
+    from crb_tui.records import all_day
+
     subject = f" {meeting['subject']}" if meeting.get("subject") else ""
-    return f"{str(meeting['at'])[:10]}{subject}"
+    at = str(meeting["at"])
+    if all_day(at, meeting.get("duration_minutes")):
+        return f"{at[:10]} (all day){subject}"
+    return f"{local_time(at):%Y-%m-%d %H:%M}{subject}"
 
 
 def person_detail(store: Store, person_id: int, *, timeline_limit: int = 50) -> dict[str, Any]:

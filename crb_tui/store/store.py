@@ -35,6 +35,7 @@ CORE_MIGRATIONS = (
     "m006_health_computed_on_index",
     "m007_calendars_meetings_by_time",
     "m008_health_series_index",
+    "m010_health_model_key",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
