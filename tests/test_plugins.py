@@ -504,3 +504,23 @@ def test_a_plugin_command_reaches_store_config_clock_and_query(tmp_path: Path) -
     assert crb.json("show", "Ada")["title"] == "counted"
     with pytest.raises(CrbError, match="only inside a crb command"):
         command_context()
+
+
+def test_a_scoring_plugin_s_settings_are_part_of_the_model(register_plugin) -> None:
+    """Scores computed with one setting of a plugin are out of date under another, the same
+    day (the model key holds each scoring plugin's settings)."""
+    from crb_tui.engine.health import model_key
+
+    class P:
+        @hookimpl
+        def register_sources(self, register):
+            register(Source(name="guild2", sync=lambda ctx: [], config_schema={"points": 10}))
+
+        @hookimpl
+        def health_signals(self, person, settings):
+            return [Signal("trust", settings["points"], "vouched for")]
+
+    register_plugin(P(), "guild2-plugin")
+    ten = model_key(Config())
+    assert model_key(Config(sources={"guild2": {"points": 10}})) == ten
+    assert model_key(Config(sources={"guild2": {"points": 20}})) != ten

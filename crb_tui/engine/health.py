@@ -241,20 +241,21 @@ _DAY_PARAMS = frozenset(
 def model_key(config: Config) -> str:
     """A key of the model that computes the scores: its code (the engine's health modules),
     its settings (``[health]``, ``[cadence]``) and the plugins that add signals (each one's
-    name and hook code). Scores stored under another key are out of date, whatever their day."""
+    name, hook code and settings). Scores stored under another key are out of date, whatever
+    their day."""
     import hashlib
     import inspect
     from pathlib import Path
 
     from crb_tui.engine import health_explain, health_model, health_value
-    from crb_tui.hooks import pm
+    from crb_tui.hooks import plugin_settings, pm
 
     run = _Run(config, dt.date(2000, 1, 3))
     parts: list[Any] = [
         {k: v for k, v in sorted(run.params.items()) if k not in _DAY_PARAMS},
         sorted(run.exchange.items()),
     ]
-    for module in (health_model, health_value, health_explain):
+    for module in (health_model, health_value, health_explain, plugin_calls):
         parts.append(Path(module.__file__ or "").read_text(encoding="utf-8"))
     parts.append(Path(__file__).read_text(encoding="utf-8"))
     for impl in pm.hook.health_signals.get_hookimpls():
@@ -262,7 +263,12 @@ def model_key(config: Config) -> str:
             code = inspect.getsource(impl.function)
         except (OSError, TypeError):
             code = repr(impl.function)
-        parts.append([pm.get_name(impl.plugin), code])
+        name = pm.get_name(impl.plugin) or ""
+        try:
+            settings: Any = plugin_settings(config, name) if "settings" in impl.argnames else {}
+        except CrbError as exc:  # wrong settings: the signals' call reports it
+            settings = str(exc)
+        parts.append([name, code, settings])
     text = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
