@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install compile run test test-dates lint bench clean browser
+.PHONY: install compile run test test-dates lint bench clean browser imap-server
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,15 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "make: could not install chromium; the browser test of crb serve will be skipped"
 
-test: lint browser
+# The IMAP source's tests run a real Dovecot server on 127.0.0.1 (Debian's dovecot-imapd,
+# installed here when missing; the tests start and stop their own, never the system's).
+imap-server:
+	@test -x /usr/sbin/dovecot || ! command -v apt-get >/dev/null || \
+	  { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; } || \
+	  echo "make: could not install dovecot-imapd; the IMAP source's tests will be skipped"
+
+test: lint browser imap-server
 	$(BIN)/python -m pytest -n 2 -q
 
 # The whole suite on another date (the wall clock shifted by DATE_SHIFT, anything `date -d`
@@ -42,7 +50,7 @@ test: lint browser
 # real date. datefudge shifts only the wall clock; libfaketime 0.9.10 (Debian's faketime) also
 # shifts the monotonic clock, and Python's timed waits (Event.wait) then never return.
 DATE_SHIFT ?= +400 days
-test-dates: lint browser
+test-dates: lint browser imap-server
 	@command -v datefudge >/dev/null || \
 	  { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq datefudge >/dev/null; }

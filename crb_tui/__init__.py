@@ -24,6 +24,7 @@ from crb_tui.records import (  # noqa: E402
 )
 from crb_tui.results import ReviewItem, Signal  # noqa: E402
 from crb_tui.sources import Source, SyncContext  # noqa: E402
+from crb_tui.state import State  # noqa: E402
 
 __all__ = [
     "Commitment",
@@ -39,6 +40,7 @@ __all__ = [
     "Signal",
     "Skip",
     "Source",
+    "State",
     "SyncContext",
     "ValueMoment",
     "__version__",

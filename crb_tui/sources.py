@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crb_tui.records import Record
+from crb_tui.state import State
 
 if TYPE_CHECKING:
     import httpx
@@ -20,7 +21,8 @@ class Source:
 
     ``sync(ctx)`` yields records (see :mod:`crb_tui.records`). It reads its settings from
     ``ctx.config`` (defaults come from ``config_schema``), keeps its cursor with
-    ``ctx.checkpoint`` and reports progress with ``ctx.progress``. A file importer also lists
+    ``ctx.checkpoint``, anything else it must remember in ``ctx.state``, and reports progress
+    with ``ctx.progress``. A file importer also lists
     the ``formats`` it reads and a ``detect`` function; ``crb import`` then hands it the files
     in ``ctx.paths``.
     """
@@ -72,9 +74,12 @@ class SyncContext:
     options: dict[str, Any] = field(default_factory=dict)
     """Options of this run (e.g. ``columns`` from ``crb import --map``)."""
     dry_run: bool = False
-    """True for ``--dry-run``: everything is rolled back afterwards; keep side files unchanged."""
+    """True for ``--dry-run``: everything is rolled back afterwards (``state`` too)."""
     store_path: Path | None = None
-    """The database file, so a source can keep a side file beside it (None when in memory)."""
+    """The database file (None when in memory): where a source looks for files beside it."""
+    state: State = field(default_factory=State)
+    """The source's own key-value state, kept in the database with its records (see
+    :class:`crb_tui.state.State`); in memory only when the source runs outside the host."""
     _progress: ProgressCallback | None = None
     _secret: Callable[[Any], str | None] | None = None
     _cancelled: Callable[[], bool] | None = None

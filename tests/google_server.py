@@ -989,6 +989,22 @@ class Env:
         finally:
             conn.close()
 
+    def query_write(self, sql: str, args: Any = ()) -> None:
+        import sqlite3
+
+        conn = sqlite3.connect(self.db)
+        try:
+            with conn:
+                conn.execute(sql, args)
+        finally:
+            conn.close()
+
+    def state_rows(self, source: str = "gmail") -> list[tuple[str, str, str]]:
+        """The source's ``ctx.state``: (namespace, key, JSON value) in order."""
+        return [(str(ns), str(key), str(value)) for ns, key, value in self.query(
+            "select ns, key, value from source_state where source = ? order by ns, key",
+            [source])]
+
     def keys(self, source: str = "gmail") -> list[str]:
         return [r[0] for r in self.query(
             "select source_key from interactions where source = ?", [source])]
@@ -996,3 +1012,30 @@ class Env:
     def cursor(self, source: str = "gmail") -> Any:
         rows = self.query("select cursor from sync_state where source = ?", [source])
         return json.loads(rows[0][0]) if rows and rows[0][0] else None
+
+
+def write_old_side_file(path: Path, rows: list[tuple[str, str, str]], kind: str) -> int:
+    """The SQLite file the Google sources kept before ``ctx.state`` (their schema then), holding
+    what ``rows`` of the state (:meth:`Env.state_rows`) say; the number of items written."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "create table items (kind text not null, scope text not null, id text not null, "
+        "prefix text not null, keys text not null default '[]', gen integer not null default 0,"
+        " live integer not null default 1, primary key (kind, scope, id));"
+        "create index items_prefix on items (kind, prefix);"
+        "create table meta (key text primary key, value text);")
+    n = 0
+    for ns, key, value in rows:
+        if ns.startswith("items/"):
+            entry = json.loads(value)
+            conn.execute("insert into items values (?, ?, ?, ?, ?, ?, ?)",
+                         [kind, ns[len("items/"):], key, entry["prefix"],
+                          json.dumps(entry["keys"]), entry["gen"], int(entry["live"])])
+            n += 1
+        elif ns == "" and key.startswith("gen/"):
+            conn.execute("insert into meta values (?, ?)", [f"gen:{kind}:{key[4:]}", value])
+    conn.commit()
+    conn.close()
+    return n

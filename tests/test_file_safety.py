@@ -168,21 +168,6 @@ def test_doctor_checks_token_files(crb: Crb, tmp_path: Path) -> None:
     assert [c["ok"] for c in tokens] == [True]
 
 
-def test_the_google_index_is_never_opened_through_a_link(tmp_path: Path) -> None:
-    from tests.google_server import ensure_plugin_importable
-
-    ensure_plugin_importable()
-    from crb_google._index import Index
-
-    from crb_tui.errors import CrbError
-
-    link = tmp_path / "gmail-index.sqlite"
-    link.symlink_to(tmp_path / "elsewhere.sqlite")
-    with pytest.raises(CrbError, match="is a symbolic link"):
-        Index(link)
-    assert not (tmp_path / "elsewhere.sqlite").exists()
-
-
 def test_a_database_under_a_file_is_one_line(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from crb_tui import clock
-from tests.google_server import ME, Env, FakeGoogle, ensure_plugin_importable
+from tests.google_server import (
+    ME,
+    Env,
+    FakeGoogle,
+    ensure_plugin_importable,
+    write_old_side_file,
+)
 
 ensure_plugin_importable()
 
@@ -128,6 +134,29 @@ def test_incremental_sync_follows_changes_and_removes_cancelled_meetings(
     assert summary.removed["event moved"] >= 1
     assert summary.removed["now declined by you"] >= 1
     assert env.cursor(SOURCE)["calendars"]["primary"]["sync_token"] != token
+
+
+def test_the_map_of_an_old_side_file_is_copied_in_so_changes_still_match(
+        env: Env, google: FakeGoogle) -> None:
+    """A database from before ``ctx.state``: an attendee who left an event is removed only if
+    CRB knows which keys the event gave, which the old side file says."""
+    run(env)
+    side = Path(env.calendar["index_file"])
+    assert write_old_side_file(side, env.state_rows(SOURCE), "gcal") > 0
+    env.query_write("delete from source_state")
+    shrunk = next(ev for ev in google.events["primary"].values()
+                  if ev.get("status") != "cancelled" and not ev.get("recurringEventId")
+                  and ev["eventType"] == "default"
+                  and len([a for a in ev["attendees"] if not a.get("self")
+                           and not a.get("resource")]) >= 2)
+    gone = next(a for a in shrunk["attendees"] if not a.get("self") and not a.get("resource"))
+    google.update_event("primary", shrunk["id"],
+                        attendees=[a for a in shrunk["attendees"] if a is not gone])
+    summary = run(env)
+    assert summary.removed["attendee left the event"] == 1
+    assert_store_matches(env)
+    assert json.loads(dict((k, v) for ns, k, v in env.state_rows(SOURCE) if not ns)[
+        "side file imported"]) == str(side)
 
 
 def test_a_cancelled_series_removes_all_its_instances(env: Env, google: FakeGoogle) -> None:

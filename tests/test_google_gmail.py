@@ -27,6 +27,7 @@ from tests.google_server import (
     FakeGoogle,
     ensure_plugin_importable,
     private_json,
+    write_old_side_file,
 )
 
 ensure_plugin_importable()
@@ -182,22 +183,83 @@ def test_a_dry_run_removes_nothing_and_the_real_run_after_it_does(env: Env,
     key = f"msg:{google.messages[victim]['mid']}|"
     google.delete_message(victim)
     google.add_message(8, sender=("Maria Hill", "maria@shield.example"))
-    before = sorted(env.keys())
+    before, state = sorted(env.keys()), env.state_rows()
     (dry,) = env.run(dry_run=True)
     assert dry.ok and dry.removed.get("deleted in Gmail") == 1
     assert dry.imported == 0 and dry.skipped[NOBODY_YET] == 1  # Maria: nobody written to yet
     assert sorted(env.keys()) == before and env.cursor() == cursor  # nothing written
+    assert env.state_rows() == state  # the id map neither
     (real,) = env.run()
     assert real.removed.get("deleted in Gmail") == 1
     assert not [k for k in env.keys() if k.startswith(key)]
     assert_store_matches(env)
 
 
-def test_the_index_lives_beside_the_database(env: Env, google: FakeGoogle) -> None:
+def test_the_id_map_lives_in_the_database_not_in_a_file_beside_it(env: Env,
+                                                                   google: FakeGoogle) -> None:
     del env.gmail["index_file"]
+    (summary,) = env.run()
+    assert summary.ok, summary.errors
+    assert sorted(p.name for p in env.tmp.iterdir() if ".sqlite" in p.name) == []
+    items = {key: json.loads(value) for ns, key, value in env.state_rows()
+             if ns == f"items/{ME}"}
+    stored = [i for i in google.listed_ids()
+              if any(k.startswith(f"msg:{google.messages[i]['mid']}|") for k in env.keys())]
+    assert stored and all(items[i]["live"] and items[i]["gen"] == 1 for i in stored)
+    assert dict(env.query("select ns, count(*) from source_state where source = 'gmail' "
+                          "group by ns"))["by-prefix"] == len(stored)
+
+
+def test_an_old_side_file_is_copied_in_once_so_deletions_still_match(
+        env: Env, google: FakeGoogle, caplog: pytest.LogCaptureFixture) -> None:
+    """A database from before ``ctx.state`` (records and cursor, the id map in a file beside
+    it): the first run copies the file in, and a message deleted in Gmail is removed."""
     env.run()
-    index = env.db.with_name("crb.gmail-index.sqlite")
-    assert index.exists() and stat.S_IMODE(index.stat().st_mode) == 0o600
+    side = Path(env.gmail["index_file"])
+    copied = write_old_side_file(side, env.state_rows(), "gmail")
+    env.query_write("delete from source_state")
+    victim = next(i for i in google.listed_ids()
+                  if google.messages[i]["labelIds"][:2] == ["INBOX", "CATEGORY_PERSONAL"]
+                  and not any(h[0] == "Precedence" for h in google.messages[i]["headers"]))
+    key = f"msg:{google.messages[victim]['mid']}|"
+    google.delete_message(victim)
+    with caplog.at_level(logging.INFO):
+        (summary,) = env.run()
+    assert summary.ok, summary.errors
+    assert summary.removed.get("deleted in Gmail") == 1
+    assert not [k for k in env.keys() if k.startswith(key)]
+    assert f"copied {copied} entries of {side}" in caplog.text
+    assert side.exists()  # left where it was
+    # Once: the file is not read again (the removed message stays removed in the map), and a
+    # full sync's sweep finds nothing more to remove.
+    google.expire_history()
+    (again,) = env.run()
+    assert again.ok and not again.removed
+    entry = json.loads(env.query("select value from source_state where ns = ? and key = ?",
+                                 [f"items/{ME}", victim])[0][0])
+    assert entry["live"] is False
+    gen = env.query("select value from source_state where ns = '' and key = ?", [f"gen/{ME}"])
+    assert gen == [("2",)]  # the file's generation counter came over too
+    assert_store_matches(env)
+
+
+def test_index_file_set_to_the_database_itself_is_refused_without_touching_it(env: Env) -> None:
+    """Opening and closing a second connection to the open database would drop the store's
+    locks: the old side file's path must not be CRB's database."""
+    env.run()
+    before = env.keys()
+    env.gmail["index_file"] = str(env.db)
+    (summary,) = env.run()
+    assert not summary.ok and f"{env.db} is CRB's database" in summary.errors[0]
+    assert env.keys() == before
+
+
+def test_an_unreadable_old_side_file_is_one_line_naming_it(env: Env) -> None:
+    side = Path(env.gmail["index_file"])
+    side.write_bytes(b"not a database at all" * 100)
+    (summary,) = env.run()
+    assert not summary.ok and str(side) in summary.errors[0]
+    assert env.keys() == []
 
 
 # -- faults -----------------------------------------------------------------------------------
@@ -355,6 +417,17 @@ def test_a_killed_sync_process_resumes_without_duplicates(tmp_path: Path) -> Non
         assert summary.ok, summary.errors
         assert_store_matches(env)
         assert env.cursor()["mode"] == "incremental"
+        # The id map the killed process stored with its records still finds every message: a
+        # deletion after the restart removes the mail, whichever process stored it.
+        stored = [i for i in google.listed_ids()
+                  if any(k.startswith(f"msg:{google.messages[i]['mid']}|") for k in env.keys())]
+        prefixes = tuple(f"msg:{google.messages[i]['mid']}|" for i in (stored[0], stored[-1]))
+        doomed = [k for k in env.keys() if k.startswith(prefixes)]
+        for victim in (stored[0], stored[-1]):
+            google.delete_message(victim)
+        (after,) = env.run()
+        assert after.ok and after.removed.get("deleted in Gmail") == len(doomed)
+        assert_store_matches(env)
 
 
 # -- secrets ----------------------------------------------------------------------------------

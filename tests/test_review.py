@@ -504,3 +504,24 @@ def test_a_birthday_heads_up_is_not_hidden_by_a_busy_day(store: Store) -> None:
     items = build_review(store, config, TODAY)
     assert len(items) == config.review.daily_limit
     assert [i.reason for i in items if i.kind == "anniversary"] == ["Birthday in 3 days"]
+
+
+def test_new_people_rank_by_fresh_evidence_and_ages_read_as_people_say_them(
+    store: Store,
+) -> None:
+    """A mailbox from 1999 with four exchanges is history; a chat today with two is a
+    relationship: triage ranks the fresh one first, and says "26 years ago", not 9,500 days."""
+    old = person(store, "Cristy", "cristy@x.com", tier="none", triage=True)
+    new = person(store, "Bo", "bo@x.com", tier="none", triage=True)
+    for k in range(4):
+        for direction in ("in", "out"):
+            store.write([r.Interaction(f"o{k}{direction}", "email", direction, at(9500 + k),
+                                       r.Identity("email", "cristy@x.com"))], "t")
+    for k in range(2):
+        store.write([r.Interaction(f"b{k}", "message", "mutual", at(0),
+                                   r.Identity("email", "bo@x.com"))], "t")
+    config = Config()
+    health.compute_all(store, config, TODAY)
+    triage = [i for i in build_review(store, config, TODAY) if i.kind == "triage"]
+    assert [i.person_id for i in triage] == [new, old]
+    assert "last touch 26 years ago" in triage[1].reason

@@ -108,3 +108,22 @@ def test_no_module_is_over_600_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert too_long == {}
+
+
+PLUGIN_MODULES = sorted(PLUGINS.glob("crb_*/**/*.py"))
+
+
+def test_the_plugins_are_found() -> None:
+    names = {p.parent.name for p in PLUGIN_MODULES}
+    assert names == {"crb_caldav", "crb_contacts", "crb_csv", "crb_google", "crb_ics", "crb_mbox"}
+
+
+@pytest.mark.parametrize("path", PLUGIN_MODULES,
+                         ids=lambda p: p.relative_to(ROOT.parent).as_posix())
+def test_the_built_in_plugins_hold_no_sql(path: Path) -> None:
+    """A source keeps what it must remember in ``ctx.state``, never in SQLite of its own."""
+    source = path.read_text(encoding="utf-8")
+    found = problems(source)
+    found += [f"{n}: runs {line.strip()[:60]!r}" for n, line in enumerate(source.splitlines(), 1)
+              if re.search(r"\.(execute|executemany|executescript)\(", line)]
+    assert found == []

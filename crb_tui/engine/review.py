@@ -19,7 +19,15 @@ from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
 from crb_tui.engine.review_answers import answered_today
 from crb_tui.engine.review_backlog import backlog_items
-from crb_tui.engine.review_item import BASE, TIER_WEIGHT, ReviewItem, _date, _days, _plural
+from crb_tui.engine.review_item import (
+    BASE,
+    TIER_WEIGHT,
+    ReviewItem,
+    _date,
+    _days,
+    _plural,
+    ago,
+)
 from crb_tui.engine.review_plugins import plugin_items
 from crb_tui.records import all_day
 from crb_tui.store import Store
@@ -352,8 +360,11 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
     last = _date(row["last_at"])
     since = _days(today, last) if last else None
     recency = max(0.0, 30 - since) / 3 if since is not None else 0.0
-    score = min(99.0, 12 * min(two_way, 5) + 8 * min(meetings, 4) + recency
-                + min(row["touches"] or 0, 9) / 3)
+    # Evidence fades as relationships do: full for a last touch within three months, then
+    # halving every six (a mailbox from 1999 is history, a chat today is a relationship).
+    fresh = 0.0 if since is None else 2.0 ** (-max(0, since - 90) / 180)
+    score = min(99.0, fresh * (12 * min(two_way, 5) + 8 * min(meetings, 4)) + recency
+                + fresh * min(row["touches"] or 0, 9) / 3)
     words = []
     if two_way:
         words.append(f"{two_way} two-way touch{'' if two_way == 1 else 'es'}")
@@ -362,7 +373,7 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
     if since == 0:
         words.append("last touch today")
     elif since is not None:
-        words.append(f"last touch {_plural(since, 'day')} ago")
+        words.append(f"last touch {ago(since)} ago")
     return score, ", ".join(words) or "no touches yet"
 
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from crb_tui.config import Config
-from crb_tui.engine.review_item import BASE, TIER_WEIGHT, ReviewItem, _date, _days, _plural
+from crb_tui.engine.review_item import (
+    BASE,
+    TIER_WEIGHT,
+    ReviewItem,
+    _date,
+    _days,
+    _plural,
+    ago,
+)
 from crb_tui.store import Store
 
 __all__ = ["backlog_items"]
@@ -33,7 +41,7 @@ class _Backlog:
 
 def _past_cadence_item(row: dict[str, Any], today: dt.date, config: Config) -> ReviewItem:
     last = _date(row["last_touch"])
-    since = f"last touch {_plural(_days(today, last), 'day')} ago" if last else "no touch yet"
+    since = f"last touch {ago(_days(today, last))} ago" if last else "no touch yet"
     return ReviewItem(
         "past_cadence",
         row["pid"],
@@ -65,7 +73,7 @@ def _stale_goal_item(row: dict[str, Any], today: dt.date, config: Config) -> Rev
         row["pid"],
         row["name"],
         f"Their goal \u201c{row['text']}\u201d was last confirmed "
-        f"{_plural(_days(today, confirmed), 'day')} ago",
+        f"{ago(_days(today, confirmed))} ago",
         "Ask what has changed before offering ideas",
         BASE["stale_goal"] + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
         {"goal_id": row["id"], "confirmed_at": row["confirmed_at"]},

@@ -71,3 +71,13 @@ def _date(text: str | None) -> dt.date | None:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def ago(days: int) -> str:
+    """How long ago, in the unit a person would say: days up to two months, then months, then
+    years ("45 days", "7 months", "26 years")."""
+    if days < 60:
+        return _plural(days, "day")
+    if days < 730:
+        return _plural(round(days / 30.44), "month")
+    return _plural(round(days / 365.25), "year")

@@ -18,6 +18,7 @@ from crb_tui.config import Config, resolve_secret, source_config
 from crb_tui.errors import CrbError
 from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
+from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
 from crb_tui.store.locking import run_lock
 from crb_tui.text import shorten
@@ -109,7 +110,8 @@ def check_counts(result: WriteResult, source: str) -> None:
 
 
 class _Run:
-    """One source's run: buffers records and flushes them before every checkpoint."""
+    """One source's run: buffers records and the source's state changes, and stores them
+    together, in one transaction, every ``FLUSH_EVERY`` records and before every checkpoint."""
 
     def __init__(self, store: Store, source: Source, summary: SourceSummary, dry_run: bool):
         self.store = store
@@ -118,12 +120,20 @@ class _Run:
         self.dry_run = dry_run
         self.buffer: list[r.Record] = []
         self.pending_cursor: Any = None
+        self.state = State(store.source_state(source.name), flush=self.flush,
+                           side_file_rows=store.side_file_rows)
 
     def flush(self) -> None:
-        if not self.buffer:
+        changes = self.state.take_changes()
+        if not self.buffer and not changes:
             return
         batch, self.buffer = self.buffer, []
-        result = self.store.write_batch(batch, self.source.name)
+        with self.store.transaction():
+            if changes:
+                self.store.source_state(self.source.name).apply(changes)
+            if not batch:
+                return
+            result = self.store.write_batch(batch, self.source.name)
         # A Delete is an instruction, not a record: what it removes is counted in ``removed``.
         result.seen -= sum(isinstance(rec, r.Delete) for rec in batch)
         check_counts(result, self.source.name)
@@ -224,6 +234,7 @@ def _run_locked(
                 options=dict(options or {}),
                 dry_run=dry_run,
                 store_path=store.path,
+                state=run.state,
                 _progress=progress,
                 _secret=resolve_secret,
                 _cancelled=cancelled,

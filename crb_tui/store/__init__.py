@@ -2,9 +2,10 @@
 (``store``: the Store, its connection and look-ups; ``writer``: the batch writer sources use;
 ``actions``: what the user does; ``merge``; ``undo``; ``demo``: the demo data set, built by
 ``demo_build``, ``demo_history`` and ``demo_facts`` on ``demo_draws`` from ``demo_shape`` and
-``demo_words``; ``export``), with transactions that take the write lock up front
-(``locking``), readers of its own for long reads on other threads (``reading``), the read
-models the Face shows (``queries``, ``search``), and SQLite's errors raised as CRB's own.
+``demo_words``; ``export``; ``state``: the sources' own key-value state), with transactions
+that take the write lock up front (``locking``), readers of its own for long reads on other
+threads (``reading``), the read models the Face shows (``queries``, ``search``), and SQLite's
+errors raised as CRB's own.
 
 Owns: every SQL statement about CRB's tables. May import: the kernel (``crb_tui.records``,
 ``clock``, ``config``, ``errors``, ``identity``, ``text``, ``limits``). Never the engine, the

@@ -292,6 +292,19 @@ def m008_health_series_index(db: Database) -> None:
 
 
 @core()
+def m009_state_source_state(db: Database) -> None:
+    """A source's own key-value state (``ctx.state``): what it needs to remember between runs
+    besides its cursor (the Google sources' map from Google ids to CRB records). Written in the
+    same transactions as the records, so a dry run or a failed write keeps neither. Keyed by
+    source, namespace and key; a namespace's keys are read in order by prefix from the key
+    itself (no rowid, no other index)."""
+    db.execute(
+        "create table if not exists source_state (source text not null, ns text not null, "
+        "key text not null, value text not null, primary key (source, ns, key)) without rowid"
+    )
+
+
+@core()
 def m010_health_model_key(db: Database) -> None:
     """Which model computed the stored scores: a key of the health model's code, its settings
     and the plugins that add signals. Scores computed by another (CRB upgraded, ``[health]``

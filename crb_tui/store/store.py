@@ -22,6 +22,7 @@ from crb_tui.identity import NoiseRules, normalise
 from crb_tui.limits import MAX_ID
 from crb_tui.store import locking, tables
 from crb_tui.store.reading import Reader, interruptible
+from crb_tui.store.state import SourceStateTable, side_file_rows
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -35,6 +36,7 @@ CORE_MIGRATIONS = (
     "m006_health_computed_on_index",
     "m007_calendars_meetings_by_time",
     "m008_health_series_index",
+    "m009_state_source_state",
     "m010_health_model_key",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
@@ -446,6 +448,20 @@ class Store:
                 + " where source = ?",
                 [json.dumps(counts), error] + ([stamp] if ok else []) + [source],
             )
+
+    def source_state(self, source: str) -> SourceStateTable:
+        """The state ``source`` keeps for itself (``ctx.state``): reads, and the writes the
+        sync runner makes in the transaction of the records they go with."""
+        return SourceStateTable(self.conn, source)
+
+    def side_file_rows(self, path: Path, table: str) -> list[dict[str, Any]]:
+        """The rows of ``table`` in a SQLite file a source kept by itself before ``ctx.state``
+        (see :func:`crb_tui.store.state.side_file_rows`); never a database a store of this
+        process has open (closing a second connection to it would drop this one's locks)."""
+        path = Path(path).expanduser()
+        if path.is_file() and _file_key(path) in _OPEN_FILES:
+            raise CrbError(f"{path} is CRB's database, not a file a source kept by itself")
+        return side_file_rows(path, table)
 
     def sync_states(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from sync_state order by source"))

@@ -29,7 +29,8 @@ TABLES = (
     Table("sync_state", person_owned=False, counted=False),
 )
 """Every table that holds what the user has, in an order that loads (a row's references come
-first). Derived tables (full-text index, health cache, source state) are rebuilt, not listed."""
+first). Derived tables (full-text index, health cache) are rebuilt, not listed, nor is the
+sources' own state (``source_state``: what they know of their accounts, not the user's data)."""
 
 EXPORTED = tuple(t.name for t in TABLES)
 PERSON_OWNED = tuple(t.name for t in TABLES if t.person_owned)

@@ -16,7 +16,8 @@ Set up::
     token_file = ""            # default: <user data dir>/crb/gmail-token.json (mode 0600)
     credentials_store = "file" # or "keyring" (needs the keyring package)
     client_secrets_file = ""   # instead of --client-secrets
-    index_file = ""            # default: beside the database, crb.db -> crb.gmail-index.sqlite
+    index_file = ""            # the id index of earlier versions, copied into CRB's database
+                               # once (default: beside it, crb.db -> crb.gmail-index.sqlite)
     concurrency = 8            # messages.get requests in flight
     page_size = 500
     quota_per_second = 250.0   # Gmail's per-user quota units; messages.get costs 5 (0: no limit)
@@ -37,7 +38,8 @@ Set up::
 ``quota_per_second = 5.0``, ``past_days = 730``, ``future_days = 60``, ``resync_days = 7``,
 ``max_attendees = 25``, ``skip_declined = true``.
 
-Deleted mail and cancelled events remove their interactions (see ``_deletes``).
+Deleted mail and cancelled events remove their interactions (see ``_deletes``), found through
+the map of Google ids to records that each source keeps in its ``ctx.state`` (``_ids``).
 """
 
 from __future__ import annotations

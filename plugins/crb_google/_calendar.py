@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
-from crb_google._index import Entry
+from crb_google._ids import Entry
 from crb_google._session import COMMON_SCHEMA, Session, check_range
 from crb_tui import Interaction, Reject, Skip, SyncContext, sdk
 from crb_tui.sdk import normalise_email
@@ -162,7 +162,7 @@ class GoogleCalendar:
         self.ctx = ctx
         self.session = session
         self.api = session.api
-        self.index = session.index
+        self.ids = session.ids
         self.root = str(cfg["api_base"]).rstrip("/") + "/calendar/v3/calendars"
         self.me = {m.lower() for m in ctx.me}
         self.page_size = int(cfg["page_size"])
@@ -174,7 +174,6 @@ class GoogleCalendar:
         self.seen = 0
 
     def save(self) -> None:
-        self.index.commit()
         self.ctx.checkpoint.set({"v": CURSOR_VERSION,
                                  "calendars": {k: dict(v) for k, v in
                                                self.cursor["calendars"].items()}})
@@ -193,17 +192,17 @@ class GoogleCalendar:
     # -- records --------------------------------------------------------------------------
 
     def remove(self, cal: str, entry: Entry, reason: str) -> Iterator[Any]:
-        self.index.mark_removed("gcal", cal, entry.id)
-        if self.index.shared("gcal", entry.prefix, cal, entry.id):
+        self.ids.mark_removed(cal, entry.id)
+        if self.ids.shared(entry.prefix, cal, entry.id):
             return
         yield Delete(prefix=entry.prefix, reason=reason)
 
     def cancelled(self, cal: str, event: dict[str, Any], where: str) -> Iterator[Any]:
         event_id = str(event.get("id") or "")
-        entry = self.index.get("gcal", cal, event_id) if event_id else None
+        entry = self.ids.get(cal, event_id) if event_id else None
         # A cancelled series: its instances are "<series id>_<start>".
         entries = [entry] if entry else (
-            self.index.with_id_prefix("gcal", cal, event_id + "_") if event_id else [])
+            self.ids.with_id_prefix(cal, event_id + "_") if event_id else [])
         for e in entries:
             if e.live:
                 yield from self.remove(cal, e, "cancelled in Google Calendar")
@@ -215,7 +214,7 @@ class GoogleCalendar:
                 uid = ""
             if uid:
                 prefix = f"ics:{uid}|{instance}|"
-                if not self.index.shared("gcal", prefix, cal, event_id):
+                if not self.ids.shared(prefix, cal, event_id):
                     yield Delete(prefix=prefix, reason="cancelled in Google Calendar")
         yield Skip("cancelled event", where)
 
@@ -243,18 +242,18 @@ class GoogleCalendar:
                                       skip_declined=self.skip_declined)
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         prefix = f"ics:{meeting.uid}|{meeting.instance}|"
-        old = self.index.get("gcal", cal, event_id) if event_id else None
+        old = self.ids.get(cal, event_id) if event_id else None
         if old is not None and old.live:
             if old.prefix != prefix:
                 yield from self.remove(cal, old, "event moved")
-            elif not self.index.shared("gcal", prefix, cal, event_id):
+            elif not self.ids.shared(prefix, cal, event_id):
                 why = "attendee left the event" if keys else (
                     f"now {getattr(records[0], 'reason', 'skipped')}" if records else "removed")
                 for key in old.keys:
                     if key not in keys:
                         yield Delete(source_key=key, reason=why)
         if event_id and (keys or old is not None):
-            self.index.put("gcal", cal, event_id, prefix, keys, gen, live=bool(keys))
+            self.ids.put(cal, event_id, prefix, keys, gen, live=bool(keys))
         yield from records
 
     # -- syncs ----------------------------------------------------------------------------
@@ -263,7 +262,7 @@ class GoogleCalendar:
         if state.get("mode") != "full":
             time_min = self.now - dt.timedelta(days=int(self.ctx.config["past_days"]))
             state = {"mode": "full", "page_token": None,
-                     "gen": self.index.next_gen("gcal", cal),
+                     "gen": self.ids.next_gen(cal),
                      "time_min": time_min.strftime("%Y-%m-%dT%H:%M:%SZ"),
                      "started": self.now.isoformat()}
             self.cursor["calendars"][cal] = state
@@ -279,13 +278,13 @@ class GoogleCalendar:
             for item in page.get("items") or []:
                 if isinstance(item, dict):
                     yield from self.event(cal, item, gen)
-                    self.index.touch("gcal", cal, str(item.get("id") or ""), gen)
+                    self.ids.touch(cal, str(item.get("id") or ""), gen)
             self.ctx.progress(self.seen, None, f"calendar {cal}")
             if page.get("nextPageToken"):
                 state["page_token"] = page["nextPageToken"]
                 self.save()
                 continue
-            for entry in self.index.stale("gcal", cal, gen):
+            for entry in self.ids.stale(cal, gen):
                 yield from self.remove(cal, entry, "no longer in the calendar")
             self.cursor["calendars"][cal] = {
                 "mode": "incremental", "sync_token": page.get("nextSyncToken"),

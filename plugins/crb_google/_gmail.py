@@ -138,7 +138,7 @@ class Gmail:
         self.ctx = ctx
         self.session = session
         self.api = session.api
-        self.index = session.index
+        self.ids = session.ids
         self.base = str(cfg["api_base"]).rstrip("/") + "/gmail/v1/users/me"
         self.page_size = int(cfg["page_size"])
         self.skip_labels = [str(label) for label in cfg["skip_labels"]]
@@ -212,22 +212,21 @@ class Gmail:
     # -- records --------------------------------------------------------------------------
 
     def save(self, state: dict[str, Any]) -> None:
-        self.index.commit()
         self.ctx.checkpoint.set(_copy(state))
 
     def forget(self, message_id: str, reason: str) -> Iterator[Any]:
         """Remove what CRB stored for this Gmail message (deleted, or now skipped)."""
-        entry = self.index.get("gmail", self.account, message_id)
+        entry = self.ids.get(self.account, message_id)
         if entry is None or not entry.live:
             return
-        self.index.mark_removed("gmail", self.account, message_id)
-        if self.index.shared("gmail", entry.prefix, self.account, message_id):
+        self.ids.mark_removed(self.account, message_id)
+        if self.ids.shared(entry.prefix, self.account, message_id):
             return  # another copy of the same mail is still in the mailbox
         yield Delete(prefix=entry.prefix, reason=reason)
 
     def handle(self, message_id: str, result: dict[str, Any] | _Gone, tally: dict[str, Any],
                gen: int) -> Iterator[Any]:
-        """The records for one fetched message, the tally updated and the index kept."""
+        """The records for one fetched message, the tally updated and the id map kept."""
         where = f"gmail message {message_id}"
         if isinstance(result, _Gone):
             tally["gone"] += 1
@@ -245,7 +244,7 @@ class Gmail:
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         if keys and mid:
             tally["stored"] += 1
-            self.index.put("gmail", self.account, message_id, f"msg:{mid}|", [], gen)
+            self.ids.put(self.account, message_id, f"msg:{mid}|", [], gen)
         else:
             first = records[0] if records else Skip("no records", where)
             if isinstance(first, Reject):
@@ -274,7 +273,7 @@ class Gmail:
             state = {
                 "v": CURSOR_VERSION, "mode": "full", "account": self.account,
                 "history_id": str(profile["historyId"]), "page_token": None, "done": [],
-                "gen": self.index.next_gen("gmail", self.account), "tally": new_tally(),
+                "gen": self.ids.next_gen(self.account), "tally": new_tally(),
             }
             self.save(state)
         if self.account:
@@ -292,11 +291,11 @@ class Gmail:
             todo = [i for i in ids if i not in done]
             for i in ids:
                 if i in done:
-                    self.index.touch("gmail", self.account, i, gen)
+                    self.ids.touch(self.account, i, gen)
             tally["listed"] += len(todo)
             for message_id, result in self.fetch(todo):
                 yield from self.handle(message_id, result, tally, gen)
-                self.index.touch("gmail", self.account, message_id, gen)
+                self.ids.touch(self.account, message_id, gen)
                 state["done"].append(message_id)
                 if len(state["done"]) % self.checkpoint_every == 0:
                     self.save(state)
@@ -309,7 +308,7 @@ class Gmail:
             self.ctx.progress(_done(tally), total, "messages")
         # Stored before, not listed now: deleted, or moved to spam or trash, while the cursor
         # had expired.
-        for entry in self.index.stale("gmail", self.account, gen):
+        for entry in self.ids.stale(self.account, gen):
             yield from self.forget(entry.id, "no longer in the mailbox")
             tally["removed"] += 1
         self.ctx.logger.info("gmail: full sync of %s: %s", self.account or "the mailbox",

@@ -1,10 +1,10 @@
 """What both Google sources set up for one sync: settings, credentials, the HTTP client with
-its retry rules and rate limit, the id index, and a stop signal for the worker threads."""
+its retry rules and rate limit, the id map (in ``ctx.state``), and a stop signal for the worker
+threads."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ from crb_google._auth import (
     token_store,
 )
 from crb_google._http import AuthError, GoogleApi, RateLimiter
-from crb_google._index import Index, default_index_path
+from crb_google._ids import IdMap, open_map
 from crb_tui import SyncContext
 from crb_tui.sdk import CrbError
 
@@ -87,15 +87,8 @@ class Session:
         self.credentials = Credentials(label, data, self.store, self.api, str(cfg["token_uri"]))
         self.api.token = self.credentials.access_token
         self.api.refresh = self.credentials.refresh
-        index_file = str(cfg.get("index_file") or "").strip()
-        self.dry_run = ctx.dry_run
-        self.index = Index(Path(index_file).expanduser() if index_file
-                           else default_index_path(label, ctx.store_path),
-                           keep=not self.dry_run)
+        self.ids: IdMap = open_map(ctx, label, "gmail" if label == "gmail" else "gcal")
 
     def close(self) -> None:
         self.stop.set()
-        try:
-            self.client.close()
-        finally:
-            self.index.close()
+        self.client.close()
