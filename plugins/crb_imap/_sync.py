@@ -168,7 +168,7 @@ class ImapSync:
         if self.s.security == "none" and self.s.host not in ("127.0.0.1", "::1", "localhost"):
             ctx.logger.warning('imap: security = "none": the password goes to %s unencrypted',
                                self.s.host)
-        self.conn = Connection(ctx, self.s)
+        self.link = Connection(ctx, self.s)
         self.seen = SeenIds()
         self.state: dict[str, Any] = {}
         self.tally = new_tally()
@@ -198,7 +198,7 @@ class ImapSync:
 
     def folders(self) -> Iterator[Record | str]:
         """The folders to read (as ``str``), and a Reject for each that does not exist."""
-        found = self.conn.call("listing the folders", list_folders)
+        found = self.link.call("listing the folders", list_folders)
         wanted = list(self.s.folders)
         if not wanted:
             wanted = ["INBOX"]
@@ -226,14 +226,14 @@ class ImapSync:
 
     def listing(self, client: IMAPClient, name: str) -> Work | None:
         """What is new in ``name``; None when STATUS shows that nothing is."""
-        st = status(client, name, self.conn.condstore)
+        st = status(client, name, self.link.condstore)
         saved = self.folder_state(name)
         modseq = st.get("HIGHESTMODSEQ")
         if saved["uidvalidity"] == st["UIDVALIDITY"] and saved.get("uidnext"):
             if st["UIDNEXT"] == saved["uidnext"] or (
                     modseq is not None and modseq == saved.get("modseq")):
                 return None
-        uidvalidity = self.conn.select(client, name)
+        uidvalidity = self.link.select(client, name)
         if uidvalidity != st["UIDVALIDITY"]:  # renumbered between the two commands
             modseq, st["UIDNEXT"] = None, 0
         last = int(saved["last_uid"]) if saved["uidvalidity"] == uidvalidity else 0
@@ -248,10 +248,10 @@ class ImapSync:
     # -- reading --------------------------------------------------------------------------
 
     def fetch(self, client: IMAPClient, work: Work, uids: list[int]) -> dict[int, Any]:
-        if self.conn.selected != work.folder:
-            if self.conn.select(client, work.folder) != work.uidvalidity:
+        if self.link.selected != work.folder:
+            if self.link.select(client, work.folder) != work.uidvalidity:
                 raise UidValidityChanged(work.folder)
-        items = [PEEK, "INTERNALDATE"] + (["X-GM-THRID"] if self.conn.gmail else [])
+        items = [PEEK, "INTERNALDATE"] + (["X-GM-THRID"] if self.link.gmail else [])
         answer: dict[int, Any] = client.fetch(uids, items)
         return answer
 
@@ -289,7 +289,7 @@ class ImapSync:
             saved.update(uidvalidity=work.uidvalidity, last_uid=0, uidnext=None, modseq=None)
         for start in range(0, len(work.uids), self.batch):
             chunk = work.uids[start:start + self.batch]
-            answer = self.conn.call(f"reading {work.folder}",
+            answer = self.link.call(f"reading {work.folder}",
                                     functools.partial(self.fetch, work=work, uids=chunk))
             for uid in chunk:
                 work.done += 1
@@ -319,7 +319,7 @@ class ImapSync:
 
     def run(self) -> Iterator[Record]:
         self.load()
-        self.conn.open()  # a server that is not there, or refuses the login, fails at once
+        self.link.open()  # a server that is not there, or refuses the login, fails at once
         names: list[str] = []
         for item in self.folders():
             if isinstance(item, str):
@@ -329,7 +329,7 @@ class ImapSync:
         plan: list[Work] = []
         for name in names:
             try:
-                work = self.conn.call(f"listing {name}",
+                work = self.link.call(f"listing {name}",
                                       functools.partial(self.listing, name=name))
             except IMAPClientError as exc:
                 self.tally["folders_not_read"] += 1
@@ -371,7 +371,7 @@ class ImapSync:
                 self.ctx.logger.warning("imap: %s was renumbered (UIDVALIDITY) while being "
                                         "read: reading it again", work.folder)
                 self.tally["listed"] -= len(work.uids) - work.done  # listed again, whole
-                again = self.conn.call(f"listing {work.folder}",
+                again = self.link.call(f"listing {work.folder}",
                                        functools.partial(self.listing, name=work.folder))
                 if again is None:
                     return
@@ -387,7 +387,7 @@ class ImapSync:
         self.tally["folders_not_read"] += 1
 
     def close(self) -> None:
-        self.conn.close()
+        self.link.close()
 
 
 def sync(ctx: SyncContext) -> Iterator[Record]:
