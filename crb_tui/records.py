@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -164,15 +165,6 @@ class ShapeError(ValueError):
     """A record whose field has the wrong type: the message names the field."""
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
-
-
 def _type_name(tp: Any) -> str:
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         return " or ".join(_type_name(arg) for arg in typing.get_args(tp))
@@ -187,31 +179,52 @@ def _type_name(tp: Any) -> str:
         tp, getattr(tp, "__name__", str(tp)))
 
 
-def _fits(value: Any, tp: Any) -> bool:
+Fits = Callable[[Any], bool]
+
+
+def _fits(tp: Any) -> Fits:
+    """A test of whether a value is of type ``tp`` (made once per record class: checking every
+    record a source yields must cost next to nothing)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, arg) for arg in typing.get_args(tp))
+        args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        tests = [_fits(arg) for arg in args]
+        if len(tests) == 1 and len(args) < len(typing.get_args(tp)):  # X | None, the usual
+            (test,) = tests
+            return lambda v: v is None or test(v)
+        if len(args) < len(typing.get_args(tp)):
+            tests.append(lambda v: v is None)
+        return lambda v: any(test(v) for test in tests)
+    if tp is str:
+        return lambda v: type(v) is str or isinstance(v, str)
     if origin is list:
-        return isinstance(value, list) and all(_fits(v, typing.get_args(tp)[0]) for v in value)
+        item = _fits(typing.get_args(tp)[0])
+        return lambda v: isinstance(v, list) and all(item(x) for x in v)
     if origin is dict:
-        return isinstance(value, dict)
+        return lambda v: isinstance(v, dict)
     if tp is Any:
-        return True
+        return lambda v: True
     if tp is type(None):
-        return value is None
+        return lambda v: v is None
     if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda v: isinstance(v, int) and not isinstance(v, bool)
     if tp is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return lambda v: isinstance(v, int | float) and not isinstance(v, bool)
     if tp is dt.datetime:
-        return isinstance(value, dt.date)  # a date is midnight of that day, as before
-    return isinstance(value, tp)
+        return lambda v: isinstance(v, dt.date)  # a date is midnight of that day, as before
+    return lambda v: isinstance(v, tp)
 
 
-def _aware(value: Any, tz: dt.tzinfo) -> Any:
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=tz)
-    return value
+_SHAPES: dict[type, list[tuple[str, Fits, Any]]] = {}
+
+
+def _shape(cls: type) -> list[tuple[str, Fits, Any]]:
+    """Each field of a record class: its name, the test of its type, the type."""
+    if cls not in _SHAPES:
+        hints = typing.get_type_hints(cls)
+        _SHAPES[cls] = [(f.name, _fits(hints[f.name]), hints[f.name])
+                        for f in dataclasses.fields(cls)]
+    return _SHAPES[cls]
 
 
 def _check_identity(ident: Identity, where: str) -> None:
@@ -228,21 +241,19 @@ def checked(record: Record, tz: dt.tzinfo) -> Record:
     naming the first wrong one (``with_ must be an Identity, not str 'ann@example.com'``).
     A naive datetime is taken in ``tz`` (the user's time zone) and made aware."""
     fixes: dict[str, Any] = {}
-    for f in dataclasses.fields(record):  # type: ignore[arg-type]
-        value = getattr(record, f.name)
-        tp = _hints(type(record))[f.name]
-        if not _fits(value, tp):
+    for name, fits, tp in _shape(type(record)):
+        value = getattr(record, name)
+        if not fits(value):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            raise ShapeError(f"{f.name} must be {_type_name(tp)}, not "
+            raise ShapeError(f"{name} must be {_type_name(tp)}, not "
                              f"{type(value).__name__} {shown}")
         if isinstance(value, Identity):
-            _check_identity(value, f.name)
-        elif f.name == "identities":
+            _check_identity(value, name)
+        elif name == "identities":
             for n, ident in enumerate(value):
                 _check_identity(ident, f"identities[{n}]")
-        aware = _aware(value, tz)
-        if aware is not value:
-            fixes[f.name] = aware
+        elif isinstance(value, dt.datetime) and value.tzinfo is None:
+            fixes[name] = value.replace(tzinfo=tz)
     return dataclasses.replace(record, **fixes) if fixes else record  # type: ignore[type-var]
 
 
