@@ -150,6 +150,11 @@ class Skip:
     key: str | None = None
 
 
+NOBODY_YET = "nobody it belongs to yet (kept until the address is a person)"
+"""The skip reason of an interaction with an identity that is nobody's yet: the store keeps it,
+so that it is that person's once they are one, and counts it as skipped, never as imported."""
+
+
 @dataclass(frozen=True)
 class Reject:
     """Yielded by a source for an item it could not read: ``where`` names file and line/record."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui.store.writer import NOBODY_YET
+from crb_tui.records import NOBODY_YET
 from tests.google_server import (
     GMAIL_SCOPE,
     ME,

@@ -15,8 +15,7 @@ import crb_mbox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui.records import Interaction, Reject, Skip
-from crb_tui.store.writer import NOBODY_YET
+from crb_tui.records import NOBODY_YET, Interaction, Reject, Skip
 from crb_tui.testing import sync_context
 
 from .conftest import Crb

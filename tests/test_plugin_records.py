@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from crb_tui import Commitment, Identity, Interaction, Note, Person, Source, SyncContext, clock
-from crb_tui.records import Record
-from crb_tui.store.writer import NOBODY_YET
+from crb_tui.records import NOBODY_YET, Record
 from crb_tui.testing import run_source, temporary_store
 
 ANN = Identity("email", "ann@example.com")

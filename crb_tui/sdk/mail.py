@@ -29,6 +29,7 @@ inbound or outbound, to whom) and makes its records.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -115,7 +116,8 @@ def bulk_reason(headers: MailHeaders) -> str | None:
         return f"Auto-Submitted: {auto[:40]}"
     # Older list software (majordomo, listserv) marks nothing but its own Sender:
     # owner-list@..., list-owner@..., list-request@... or list-bounces@...
-    for _, address in getaddresses([headers.get("sender") or ""]):
+    sender = headers.get("sender")
+    for _, address in getaddresses([sender]) if sender else ():
         if _LIST_SENDER.match(address.split("@", 1)[0]):
             return "Sender: a mailing list"
     return None
@@ -222,7 +224,7 @@ def mail_records(
     ``max_recipients`` addresses besides the user's (0: no limit) is a mass mail, not a touch
     with each of them: skipped as ``too many recipients``.
     """
-    mine = {e for e in (normalise_email(x) for x in me) if e}
+    mine = _own(tuple(me))
     skipped = {label.lower() for label in skip_labels}
     for label in mail.labels:
         if label.lower() in skipped:
@@ -264,6 +266,11 @@ def mail_records(
         source_key=source_key(mail.message_id, sender_email), direction="in",
         with_=Identity("email", sender_email), name=mail.sender.name, **common,
     )]
+
+
+@functools.lru_cache(maxsize=64)
+def _own(me: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(e for e in (normalise_email(x) for x in me) if e)
 
 
 class SeenIds:
