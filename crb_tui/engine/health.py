@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from crb_tui.config import Config
+from crb_tui.config import Config, HealthConfig
 from crb_tui.engine import plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
 from crb_tui.engine.health_model import (
@@ -24,7 +24,6 @@ from crb_tui.engine.health_model import (
     _ROWS,
     _SCOPE,
     HEALTH_COLUMNS,
-    HealthConfig,
     _Run,
 )
 from crb_tui.engine.plugin_calls import PluginCalls
@@ -78,7 +77,7 @@ def _signals(
     for impl in pm.hook.health_signals.get_hookimpls():
         name = pm.get_name(impl.plugin) or "plugin"
         try:
-            result = calls.call(impl, name, person=dict(person), history=history)
+            result: Any = calls.call(impl, name, person=dict(person), history=history)
         except Exception:
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
             log.warning("plugin %s: health_signals failed; its signals are left out", name)

@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
+from functools import partial
 
 from crb_tui.identity import normalise_email
 from crb_tui.records import Identity, Interaction, Record, Reject, Skip
@@ -240,7 +241,8 @@ def mail_records(
         if len(others) > max_recipients:
             return [Skip("too many recipients", f"{where} ({len(others)} recipients)")]
     sender_email = normalise_email(mail.sender.email) if mail.sender else None
-    common = {"kind": "email", "at": mail.date, "subject": mail.subject, "thread": mail.thread}
+    touch = partial(Interaction, kind="email", at=mail.date, subject=mail.subject,
+                    thread=mail.thread)
     if sender_email is not None and sender_email in mine:
         out: list[Record] = []
         seen: set[str] = set()
@@ -252,9 +254,9 @@ def mail_records(
             if email in mine or email in seen:
                 continue
             seen.add(email)
-            out.append(Interaction(
+            out.append(touch(
                 source_key=source_key(mail.message_id, email), direction="out",
-                with_=Identity("email", email), name=addr.name, **common,
+                with_=Identity("email", email), name=addr.name,
             ))
         if not seen:
             out.append(Skip("no counterpart", where))
@@ -262,9 +264,9 @@ def mail_records(
     if sender_email is None:
         shown = clean_text(mail.sender.email, 80)
         return [Reject(f"sender is not an e-mail address: {shown!r}", where)]
-    return [Interaction(
+    return [touch(
         source_key=source_key(mail.message_id, sender_email), direction="in",
-        with_=Identity("email", sender_email), name=mail.sender.name, **common,
+        with_=Identity("email", sender_email), name=mail.sender.name,
     )]
 
 

@@ -310,7 +310,7 @@ class Store:
         state is whole, so a long load can commit in chunks that other processes write between.
         Only for adding rows: a row changed in the block is not indexed again.
         """
-        fts_tables = {
+        fts_tables: dict[str, list[str]] = {
             row[0][: -len("_fts")]: []
             for row in self.conn.execute(
                 "select name from sqlite_master where type = 'table' and name like '%\\_fts' "

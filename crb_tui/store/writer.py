@@ -424,10 +424,8 @@ class _BatchWriter:
                 rec.duration_minutes,
             )
             old = existing.get(rec.source_key)
-            # Nobody's yet: kept for when they are someone, but counted as skipped, not imported.
-            held = person_id is None and (old is None or old[1] is None)
-            if held:
-                self.result.skipped[r.NOBODY_YET] += 1
+            if held := person_id is None and (old is None or old[1] is None):
+                self.result.skipped[r.NOBODY_YET] += 1  # kept for them, counted, not imported
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
                 self.result.imported += not held
@@ -483,7 +481,9 @@ class _BatchWriter:
     # commitments, value moments, goals, notes ---------------------------------------------
 
     def _who(self, who: r.Identity | int) -> int:
-        if isinstance(who, int) and not isinstance(who, bool):
+        if isinstance(who, bool):
+            raise _Rejected(f"not a person id nor an identity: {who!r}")
+        if isinstance(who, int):
             row = self.db.execute("select id from people where id = ?", [who]).fetchone()
             if row is None:
                 raise _Rejected(f"no person with id {who}")
@@ -505,10 +505,10 @@ class _BatchWriter:
                 f"select * from [{table}] where source_key = ?", [rec.source_key]
             ).fetchone()
             if old is not None:
-                cols = [
+                names = [
                     d[0] for d in self.db.execute(f"select * from [{table}] limit 0").description
                 ]
-                current = dict(zip(cols, old, strict=True))
+                current = dict(zip(names, old, strict=True))
                 # The person may have been merged since: keep where the user put it.
                 row["person_id"] = current["person_id"]
                 diff = {k: v for k, v in row.items() if current.get(k) != v and k != "created"}
