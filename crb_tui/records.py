@@ -259,7 +259,7 @@ def checked(record: Record, tz: dt.tzinfo) -> Record:
                 _check_identity(ident, f"identities[{n}]")
         elif isinstance(value, dt.datetime) and value.tzinfo is None:
             fixes[name] = value.replace(tzinfo=tz)
-    return dataclasses.replace(record, **fixes) if fixes else record  # type: ignore[type-var]
+    return dataclasses.replace(record, **fixes) if fixes else record
 
 
 def all_day(at: str, duration_minutes: int | None) -> bool:

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from crb_tui.config import Config
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
@@ -87,9 +87,9 @@ def sync_context(
     )
 
 
-def _as_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def _as_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path | str]:
     """Files as paths; URLs stay text, as ``crb import`` hands them over."""
-    return cast(list[Path], [p if isinstance(p, str) and "://" in p else Path(p) for p in paths])
+    return [p if isinstance(p, str) and "://" in p else Path(p) for p in paths]
 
 
 @contextlib.contextmanager
@@ -239,7 +239,8 @@ class CrbRunner:
         """Run ``crb ARGS``; unless ``ok=False``, a non-zero exit raises with its output."""
         from click.testing import CliRunner
 
-        from crb_tui.cli.commands import cli
+        import crb_tui.cli.commands  # noqa: F401 - every command registers on the group
+        from crb_tui.cli.group import cli
 
         env = {"CRB_TODAY": self.today} if self.today else {}
         with contextlib.ExitStack() as stack:
