@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("crb_tui")
 """Marker for plugin hook implementations: ``from crb_tui import hookimpl``."""
 
+from crb_tui.query import Query  # noqa: E402
 from crb_tui.records import (  # noqa: E402
     Commitment,
     Delete,
@@ -21,6 +22,7 @@ from crb_tui.records import (  # noqa: E402
     Skip,
     ValueMoment,
 )
+from crb_tui.results import ReviewItem, Signal  # noqa: E402
 from crb_tui.sources import Source, SyncContext  # noqa: E402
 from crb_tui.state import State  # noqa: E402
 
@@ -32,7 +34,10 @@ __all__ = [
     "Interaction",
     "Note",
     "Person",
+    "Query",
     "Reject",
+    "ReviewItem",
+    "Signal",
     "Skip",
     "Source",
     "State",

@@ -5,10 +5,15 @@ nothing of the host to call a hook."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pluggy
 
 from crb_tui import hookspecs
 from crb_tui.sources import Source
+
+if TYPE_CHECKING:
+    from crb_tui.config import Config
 
 ENTRY_POINT_GROUP = "crb_tui"
 """The entry-point group plugins register under (``[project.entry-points.crb_tui]``)."""
@@ -31,3 +36,16 @@ def sources() -> dict[str, Source]:
 
         impl.function(register=register)
     return found
+
+
+def plugin_settings(config: Config, plugin: str) -> dict[str, Any]:
+    """A plugin's own settings, as its ``health_signals`` and ``review_items`` get them: the
+    settings of every source it registers (``[sources.NAME]`` over the schema's defaults), in
+    one dict (sources in name order, a later one's key winning)."""
+    from crb_tui.config import source_config
+
+    merged: dict[str, Any] = {}
+    for name, source in sorted(sources().items()):
+        if source.plugin == plugin:
+            merged.update(source_config(config, name, source.config_schema))
+    return merged

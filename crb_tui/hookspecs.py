@@ -11,6 +11,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from crb_tui.query import Query
+    from crb_tui.results import ReviewItem, Signal
     from crb_tui.sources import Source
     from crb_tui.store import Store
 
@@ -33,22 +35,34 @@ def register_commands(register: Callable[[click.Command], None]) -> None:
 
 
 @hookspec
-def health_signals(person: dict[str, Any], history: dict[str, Any]) -> list[dict[str, Any]] | None:
+def health_signals(
+    person: dict[str, Any], history: dict[str, Any], query: Query, settings: dict[str, Any]
+) -> list[Signal] | None:
     """Return extra signals for the health model of one person, or None.
 
     ``person`` is the person's row; ``history`` holds their ``interactions``, ``commitments``,
-    ``value_moments`` and ``today``. Each signal is a dict with ``gauge`` (``"trust"``,
-    ``"value"`` or ``"warmth"``), ``points`` (added to the gauge, negative to lower it) and
-    ``reason`` (plain words shown in the explanation).
+    ``value_moments`` (row dicts, timestamps as UTC ISO text) and ``today`` (a ``date``);
+    ``query`` reads anything else (read-only, see :class:`crb_tui.Query`); ``settings`` are the
+    plugin's own (its sources' ``[sources.NAME]``). Each signal is a :class:`crb_tui.Signal`
+    (``gauge``: ``"trust"``, ``"value"`` or ``"warmth"``; ``points``, added to the gauge, negative
+    to lower it; ``reason``, plain words shown in the explanation). A dict with those keys is
+    still accepted (deprecated). Take only the arguments you need: a function naming fewer is
+    called with those.
     """
 
 
 @hookspec
-def review_items(store: Store, today: dt.date) -> list[dict[str, Any]] | None:
+def review_items(
+    query: Query, today: dt.date, settings: dict[str, Any], store: Store
+) -> list[ReviewItem] | None:
     """Return extra items for today's review, or None.
 
-    Each item is a dict with ``person_id``, ``kind`` (a short name of the plugin's choosing),
-    ``reason`` (plain words) and ``priority`` (a number; higher comes first). Each plugin is
-    called on its own: one that raises or returns unusable items is reported, naming it, and
-    the rest of the review stands.
+    ``query`` reads CRB's data (read-only, see :class:`crb_tui.Query`); ``today`` is the day of
+    the review; ``settings`` are the plugin's own; ``store`` is the raw store, deprecated (its
+    schema is private and may change). Each item is a :class:`crb_tui.ReviewItem` with
+    ``person_id``, ``reason`` (plain words), ``action`` (what to do), ``priority`` (a number;
+    higher comes first), ``kind`` (a short name of the plugin's choosing), ``label`` (the item's
+    title on screen) and ``detail``. A dict with those keys is still accepted (deprecated). Each
+    plugin is called on its own: one that raises or returns unusable items is reported, naming
+    it, and the rest of the review stands.
     """

@@ -6,9 +6,15 @@ identities to people, dedupes on ``source_key`` and counts what it did with each
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import types
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from crb_tui.identity import IDENTITY_KINDS
 
 IdentityKind = Literal["email", "phone", "url", "handle"]
 InteractionKind = Literal["email", "meeting", "call", "message", "note", "connection"]
@@ -144,6 +150,11 @@ class Skip:
     key: str | None = None
 
 
+NOBODY_YET = "nobody it belongs to yet (kept until the address is a person)"
+"""The skip reason of an interaction with an identity that is nobody's yet: the store keeps it,
+so that it is that person's once they are one, and counts it as skipped, never as imported."""
+
+
 @dataclass(frozen=True)
 class Reject:
     """Yielded by a source for an item it could not read: ``where`` names file and line/record."""
@@ -153,6 +164,102 @@ class Reject:
 
 
 Record = Person | Interaction | Commitment | ValueMoment | Goal | Note | Delete | Skip | Reject
+
+
+class ShapeError(ValueError):
+    """A record whose field has the wrong type: the message names the field."""
+
+
+def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(arg) for arg in typing.get_args(tp))
+    if typing.get_origin(tp) is list:
+        arg = typing.get_args(tp)[0]
+        return f"a list of {getattr(arg, '__name__', arg)}"
+    if tp is type(None):
+        return "None"
+    return {str: "text", int: "an integer", float: "a number", bool: "True or False",
+            dict: "a dict", dt.datetime: "a datetime", dt.date: "a date",
+            Identity: "an Identity"}.get(
+        tp, getattr(tp, "__name__", str(tp)))
+
+
+Fits = Callable[[Any], bool]
+
+
+def _fits(tp: Any) -> Fits:
+    """A test of whether a value is of type ``tp`` (made once per record class: checking every
+    record a source yields must cost next to nothing)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        tests = [_fits(arg) for arg in args]
+        if len(tests) == 1 and len(args) < len(typing.get_args(tp)):  # X | None, the usual
+            (test,) = tests
+            return lambda v: v is None or test(v)
+        if len(args) < len(typing.get_args(tp)):
+            tests.append(lambda v: v is None)
+        return lambda v: any(test(v) for test in tests)
+    if tp is str:
+        return lambda v: type(v) is str or isinstance(v, str)
+    if origin is list:
+        item = _fits(typing.get_args(tp)[0])
+        return lambda v: isinstance(v, list) and all(item(x) for x in v)
+    if origin is dict:
+        return lambda v: isinstance(v, dict)
+    if tp is Any:
+        return lambda v: True
+    if tp is type(None):
+        return lambda v: v is None
+    if tp is int:
+        return lambda v: isinstance(v, int) and not isinstance(v, bool)
+    if tp is float:
+        return lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+    if tp is dt.datetime:
+        return lambda v: isinstance(v, dt.date)  # a date is midnight of that day, as before
+    return lambda v: isinstance(v, tp)
+
+
+_SHAPES: dict[type, list[tuple[str, Fits, Any]]] = {}
+
+
+def _shape(cls: type) -> list[tuple[str, Fits, Any]]:
+    """Each field of a record class: its name, the test of its type, the type."""
+    if cls not in _SHAPES:
+        hints = typing.get_type_hints(cls)
+        _SHAPES[cls] = [(f.name, _fits(hints[f.name]), hints[f.name])
+                        for f in dataclasses.fields(cls)]
+    return _SHAPES[cls]
+
+
+def _check_identity(ident: Identity, where: str) -> None:
+    if not isinstance(ident.kind, str) or ident.kind not in IDENTITY_KINDS:
+        raise ShapeError(f"{where}: unknown kind {ident.kind!r} (identity kinds: "
+                         f"{', '.join(IDENTITY_KINDS)})")
+    if not isinstance(ident.value, str):
+        raise ShapeError(f"{where}: value must be text, not {type(ident.value).__name__} "
+                         f"{ident.value!r}")
+
+
+def checked(record: Record, tz: dt.tzinfo) -> Record:
+    """``record`` with every field checked against its declared type, or a ``ShapeError``
+    naming the first wrong one (``with_ must be an Identity, not str 'ann@example.com'``).
+    A naive datetime is taken in ``tz`` (the user's time zone) and made aware."""
+    fixes: dict[str, Any] = {}
+    for name, fits, tp in _shape(type(record)):
+        value = getattr(record, name)
+        if not fits(value):
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ShapeError(f"{name} must be {_type_name(tp)}, not "
+                             f"{type(value).__name__} {shown}")
+        if isinstance(value, Identity):
+            _check_identity(value, name)
+        elif name == "identities":
+            for n, ident in enumerate(value):
+                _check_identity(ident, f"identities[{n}]")
+        elif isinstance(value, dt.datetime) and value.tzinfo is None:
+            fixes[name] = value.replace(tzinfo=tz)
+    return dataclasses.replace(record, **fixes) if fixes else record
 
 
 def all_day(at: str, duration_minutes: int | None) -> bool:

@@ -118,20 +118,13 @@ def google_plugin() -> Iterator[object]:
     """CRB's Google plugin registered for the test (tests load only what they need)."""
     import crb_google
 
-    from crb_tui.host import plugins
+    from crb_tui.testing import registered
 
-    # The built-in plugins as CRB loads them, first: registering the module here before they
-    # load would make the loader skip it, and unregistering it after would leave the rest of
+    # The built-in plugins load first (registered does that), so that registering the module
+    # here never makes the loader skip it, and unregistering it after never leaves the rest of
     # this process (another test's `crb doctor` or `crb sync`) without it.
-    plugins.load_entry_points()
-    mine = plugins.pm.get_plugin("google") is None and not plugins.pm.is_registered(crb_google)
-    if mine:
-        plugins.pm.register(crb_google, name="google")
-    try:
+    with registered(crb_google, "google"):
         yield crb_google
-    finally:
-        if mine:
-            plugins.pm.unregister(crb_google)
 
 
 @pytest.fixture

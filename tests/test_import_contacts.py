@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import json
-import logging
 import os
 import sqlite3
 from contextlib import closing
@@ -24,7 +23,7 @@ from hypothesis import strategies as st
 from crb_tui.host import plugins
 from crb_tui.host.importing import detect_format
 from crb_tui.records import Interaction, Note, Person, Reject, Skip
-from crb_tui.sources import Checkpoint, SyncContext
+from crb_tui.testing import sync_context
 from tests.conftest import Crb
 
 MINE = ("csv", "linkedin", "google-csv", "outlook-csv", "vcard")
@@ -40,12 +39,7 @@ def run(name: str, path: Path, *, config: dict[str, Any] | None = None,
         options: dict[str, Any] | None = None) -> list[Any]:
     """Call a source's sync directly, as the host does, and collect what it yields."""
     source = all_sources()[name]
-    ctx = SyncContext(
-        source=name, config={**source.config_schema, **(config or {})},
-        checkpoint=Checkpoint(lambda: None, lambda value: None),
-        logger=logging.getLogger("test"), paths=[path], me=("me@example.com",),
-        options=options or {},
-    )
+    ctx = sync_context(source, config=config, paths=[path], options=options)
     return list(source.sync(ctx))
 
 
@@ -260,10 +254,8 @@ def test_linkedin_progress_is_reported(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "Connections.csv", [LINKEDIN_HEADER, *rows])
     seen: list[tuple[int, int | None]] = []
     source = all_sources()["linkedin"]
-    ctx = SyncContext(source="linkedin", config=dict(source.config_schema),
-                      checkpoint=Checkpoint(lambda: None, lambda v: None),
-                      logger=logging.getLogger("t"), paths=[path],
-                      _progress=lambda _s, done, total, _m: seen.append((done, total)))
+    ctx = sync_context(source, paths=[path],
+                       progress=lambda _s, done, total, _m: seen.append((done, total)))
     records = list(source.sync(ctx))
     assert len([r for r in records if isinstance(r, Person)]) == 450
     assert seen == [(200, 450), (400, 450)]

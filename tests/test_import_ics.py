@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
-import logging
 import re
 import sqlite3
 import threading
@@ -27,7 +26,7 @@ from crb_tui.sdk.calendars import (
     calendar_records,
     meeting_records,
 )
-from crb_tui.sources import Checkpoint, SyncContext
+from crb_tui.testing import sync_context
 
 from .conftest import Crb
 
@@ -44,11 +43,7 @@ def run_source(paths: list[Any], me: tuple[str, ...] = ME, **config: Any) -> lis
     found: list[Any] = []
     crb_ics.register_sources(found.append)
     (source,) = found
-    ctx = SyncContext(
-        source="ics", config={**source.config_schema, **config},
-        checkpoint=Checkpoint(lambda: None, lambda v: None), logger=logging.getLogger("test"),
-        paths=list(paths), me=me,
-    )
+    ctx = sync_context(source, config=config, paths=paths, me=me)
     return list(source.sync(ctx))
 
 

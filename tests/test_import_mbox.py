@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 import sqlite3
 import tracemalloc
 from collections import Counter
@@ -16,8 +15,8 @@ import crb_mbox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crb_tui.records import Interaction, Reject, Skip
-from crb_tui.sources import Checkpoint, SyncContext
+from crb_tui.records import NOBODY_YET, Interaction, Reject, Skip
+from crb_tui.testing import sync_context
 
 from .conftest import Crb
 
@@ -32,11 +31,9 @@ def iter_source(paths: list[Path], me: tuple[str, ...] = ME, **config: Any) -> I
     (source,) = found
     progress: list[tuple[int, int | None, str]] = []
     run_source.progress = progress  # type: ignore[attr-defined]
-    ctx = SyncContext(
-        source="mbox", config={**source.config_schema, **config},
-        checkpoint=Checkpoint(lambda: None, lambda v: None),
-        logger=logging.getLogger("test"), paths=list(paths), me=me,
-        _progress=lambda _s, done, total, msg: progress.append((done, total, msg)),
+    ctx = sync_context(
+        source, config=config, paths=paths, me=me,
+        progress=lambda _s, done, total, msg: progress.append((done, total, msg)),
     )
     yield from source.sync(ctx)
 
@@ -119,20 +116,27 @@ def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path) -> None:
     assert out["ok"] and not out["errors"]
     # Almost all of it is mailing-list mail, dropped as bulk; the archivers' copies (and the
     # CRLF copy of the perl mailbox) are duplicates; what is left is personal mail.
+    # The personal mail is from people the user never wrote to: kept for when they become
+    # people, and counted as skipped with that reason (never as imported while nobody sees it).
     assert (out["seen"], out["imported"], out["skipped"], len(out["rejected"])) == (
-        1045 + 107, 37 + 68 - 2,
+        1045 + 107, 0,
         # (two from mailing-list software: majordomo@, a list's -request address)
-        {"bulk mail": 373 + 1, "duplicate message-id": 635 + 1, "role address": 2}, 37)
+        {"bulk mail": 373 + 1, "duplicate message-id": 635 + 1, "role address": 2,
+         NOBODY_YET: 37 + 68 - 2}, 37)
     assert all("/eml/" in r["where"] for r in out["rejected"])
     assert out["new_people"] == 0  # nobody the user wrote to
     (again,) = crb.json("import", *mboxes, *emls, status=3)["sources"]
-    assert (again["imported"], again["unchanged"]) == (0, out["imported"])
+    assert (again["imported"], again["unchanged"]) == (0, 0)
+    assert again["skipped"][NOBODY_YET] == 37 + 68 - 2
 
 
 def test_three_archivers_of_one_month_import_as_one_set(
     crb: Crb, corpus: Path, config_file: Path, db_path: Path
 ) -> None:
     keep_bulk(config_file)
+    # Every sender becomes a person (to triage), so that each message is counted as stored.
+    with open(config_file, "a", encoding="utf-8") as fh:
+        fh.write('\n[identity]\ncreate_people_from = "any"\n')
     apache = corpus / "mbox" / "apache"
     files = [str(apache / f"maven-dev-2017-12-{a}.mbox")
              for a in ("listsao", "mailarchivesao", "mboxvm")]
@@ -334,9 +338,10 @@ def test_takeout_mailbox(crb: Crb, tmp_path: Path, db_path: Path) -> None:
     path = takeout(tmp_path)
     out = crb.json("import", str(path))["sources"][0]
     assert out["ok"] and not out["rejected"]
+    # alice, erin and nodate are nobody the user wrote to: kept, counted as skipped.
     assert out["skipped"] == {"label Spam": 1, "label Trash": 1, "label Chat": 1,
-                              "bulk mail": 2, "role address": 1}
-    assert out["imported"] == 1 + 3 + 1 + 1 + 1  # alice, bob+carol+dave, bob, erin, nodate
+                              "bulk mail": 2, "role address": 1, NOBODY_YET: 3}
+    assert out["imported"] == 3 + 1  # bob+carol+dave, bob
     assert out["new_people"] == 3  # only the people the user wrote to
     got = rows(db_path, "select source_key, direction, at, subject, thread, person_id is not null "
                         "from interactions order by at, source_key")
@@ -363,7 +368,8 @@ def test_takeout_mailbox(crb: Crb, tmp_path: Path, db_path: Path) -> None:
         db_path, "select value, display_name from identities where person_id is null")
     # Importing the same file again adds nothing.
     again = crb.json("import", str(path))["sources"][0]
-    assert again["imported"] == 0 and again["unchanged"] == 7 and again["new_people"] == 0
+    assert again["imported"] == 0 and again["unchanged"] == 4 and again["new_people"] == 0
+    assert again["skipped"][NOBODY_YET] == 3
     assert rows(db_path, "select count(*) from interactions")[0][0] == 7
 
 
@@ -371,14 +377,15 @@ def test_takeout_crlf_and_labels_setting(crb: Crb, tmp_path: Path, config_file: 
     with open(config_file, "a", encoding="utf-8") as fh:
         fh.write('\n[sources.mbox]\nskip_labels = ["Spam"]\n')
     out = crb.json("import", str(takeout(tmp_path, crlf=True)))["sources"][0]
-    assert out["skipped"] == {"label Spam": 1, "bulk mail": 2, "role address": 1}
-    assert out["imported"] == 9
+    assert out["skipped"] == {"label Spam": 1, "bulk mail": 2, "role address": 1, NOBODY_YET: 5}
+    assert out["imported"] == 4
 
 
 def test_dry_run_writes_nothing(crb: Crb, tmp_path: Path, db_path: Path) -> None:
     path = takeout(tmp_path)
     dry = crb.json("import", str(path), "--dry-run")
-    assert dry["dry_run"] and dry["sources"][0]["imported"] == 7
+    assert dry["dry_run"] and dry["sources"][0]["imported"] == 4
+    assert dry["sources"][0]["skipped"][NOBODY_YET] == 3
     assert rows(db_path, "select count(*) from interactions")[0][0] == 0
 
 

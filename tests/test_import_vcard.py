@@ -4,7 +4,6 @@ cover what phones and mail clients write that the corpus lacks."""
 from __future__ import annotations
 
 import json
-import logging
 import quopri
 import sqlite3
 from contextlib import closing
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from crb_tui.host import plugins
 from crb_tui.host.importing import detect_format
 from crb_tui.records import Interaction, Note, Person, Reject, Skip
-from crb_tui.sources import Checkpoint, SyncContext
+from crb_tui.testing import sync_context
 from tests.conftest import Crb
 
 RECORDS = (Person, Note, Skip, Reject, Interaction)
@@ -32,9 +31,7 @@ def sources() -> dict[str, Any]:
 
 def run(path: Path) -> list[Any]:
     source = sources()["vcard"]
-    ctx = SyncContext(source="vcard", config=dict(source.config_schema),
-                      checkpoint=Checkpoint(lambda: None, lambda value: None),
-                      logger=logging.getLogger("test"), paths=[path], me=("me@example.com",))
+    ctx = sync_context(source, paths=[path])
     records = list(source.sync(ctx))
     for record in records:
         assert isinstance(record, RECORDS), record

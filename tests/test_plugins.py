@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from crb_tui import Identity, Interaction, Source, hookimpl, hookspecs
+from crb_tui import Identity, Interaction, ReviewItem, Signal, Source, hookimpl, hookspecs
 from crb_tui.config import Config
 from crb_tui.host import plugins
 from crb_tui.host.sync import run_sync
@@ -118,6 +118,7 @@ def test_hook_register_commands(register_plugin, crb) -> None:
 
 
 def test_hook_health_signals(register_plugin) -> None:
+    """A typed plugin: it reads through the query and its own settings, returns Signals."""
     from crb_tui.engine import health
 
     s = Store.open(None)
@@ -126,44 +127,103 @@ def test_hook_health_signals(register_plugin) -> None:
     )
     today = dt.date(2026, 5, 10)
     before = health.explain(s, Config(), 1, today)
+    given: dict[str, object] = {}
 
     class P:
         @hookimpl
-        def health_signals(self, person, history):
+        def register_sources(self, register):
+            register(Source(name="guild", sync=lambda ctx: [], config_schema={"points": 10}))
+
+        @hookimpl
+        def health_signals(self, person, history, query, settings):
+            given.update(settings=settings, today=history["today"])
             assert person["id"] == 1 and history["interactions"]
-            return [{"gauge": "trust", "points": 10, "reason": "vouched for by a friend"}]
+            assert query.identities(1)[0]["value"] == "a@x.com"
+            return [Signal("trust", settings["points"], "vouched for by a friend")]
 
     register_plugin(P(), "signal-plugin")
-    after = health.explain(s, Config(), 1, today)
+    after = health.explain(s, Config(sources={"guild": {"points": 20}}), 1, today)
     assert after.trust > before.trust
     assert "vouched for by a friend" in health.describe(after)
+    assert given == {"settings": {"points": 20}, "today": today}
     s.close()
 
 
-def test_hook_review_items(register_plugin) -> None:
+def test_hook_review_items(register_plugin, crb) -> None:
+    """A typed plugin through the real ``crb review``: its label is shown, its settings and the
+    query are what it reads."""
+
+    class P:
+        @hookimpl
+        def register_sources(self, register):
+            register(Source(name="boards", sync=lambda ctx: [],
+                            config_schema={"title": "CEO", "priority": 5000}))
+
+        @hookimpl
+        def review_items(self, query, today, settings):
+            return [
+                ReviewItem(person_id=p["id"], kind="board", label="Board meeting",
+                           reason=f"Board pack due {today}", action="Send it",
+                           priority=settings["priority"], detail={"when": today})
+                for p in query.people() if settings["title"] in (p["title"] or "")
+            ]
+
+    crb.config.write_text(crb.config.read_text() + '[sources.boards]\ntitle = "Chair"\n')
+    people = crb.db.parent / "people.csv"
+    people.write_text("name,email,title\nAda Chair,ada@x.com,Chair of the board\n"
+                      "Bob Clerk,bob@x.com,Clerk\n")
+    crb("import", str(people))
+    register_plugin(P(), "review-plugin")
+    out = crb("review").stdout
+    assert "[Board meeting] Ada Chair: Board pack due 2026-11-23" in out and "Bob" not in out
+    (item,) = [i for i in crb.json("review")["items"] if i["kind"] == "board"]
+    assert item["label"] == "Board meeting" and item["detail"] == {"when": "2026-11-23"}
+    assert item["priority"] == 5000
+
+
+def test_old_style_plugins_written_against_the_earlier_docs_keep_working(register_plugin) -> None:
+    """Dicts and the raw store, as docs/plugins.md showed them before typed results: still
+    used, with a DeprecationWarning naming the plugin and what to return instead."""
+    from crb_tui.engine import health
     from crb_tui.engine.review import build_review
 
     s = Store.open(None)
     s.write([Interaction("m1", "email", "out", T0, Identity("email", "a@x.com"), name="Ada")], "t")
 
-    class P:
+    class Old:
         @hookimpl
         def review_items(self, store, today):
-            return [
-                {
-                    "person_id": 1,
-                    "kind": "board",
-                    "reason": "Board pack due",
-                    "action": "Send it",
-                    "priority": 5000,
-                }
-            ]
+            rows = store.db.query("select id from people where name = 'Ada'")
+            return [{"person_id": r["id"], "kind": "board", "reason": "Board pack due",
+                     "action": "Send it", "priority": 5000, "colour": "red"} for r in rows]
 
-    register_plugin(P(), "review-plugin")
-    items = build_review(s, Config(), dt.date(2026, 5, 2))
+        @hookimpl
+        def health_signals(self, person, history):
+            return [{"gauge": "trust", "points": 10, "reason": "vouched for by a friend"}]
+
+    register_plugin(Old(), "old-plugin")
+    with pytest.warns(DeprecationWarning, match="plugin old-plugin: review_items returned a dict"
+                      ".*unknown keys ignored: colour"):
+        items = build_review(s, Config(), dt.date(2026, 5, 2))
     assert items[0].kind == "board" and items[0].reason == "Board pack due"
-    assert items[0].person_name == "Ada"
+    assert items[0].person_name == "Ada" and items[0].label == "board"
+    with pytest.warns(DeprecationWarning, match="return crb_tui.Signal"):
+        explained = health.explain(s, Config(), 1, dt.date(2026, 5, 10))
+    assert "vouched for by a friend" in health.describe(explained)
     s.close()
+
+
+def test_typed_results_refuse_a_wrong_field_where_the_plugin_makes_them() -> None:
+    with pytest.raises(ValueError, match="gauge must be one of warmth, trust, value"):
+        Signal("mood", 5, "x")
+    with pytest.raises(TypeError, match="points must be a number"):
+        Signal("trust", "5", "x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="person_id must be an integer"):
+        ReviewItem(person_id="1", reason="x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="priority must be a finite number"):
+        ReviewItem(person_id=1, reason="x", priority=float("nan"))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        ReviewItem(person_id=1, reason="x", colour="red")  # type: ignore[call-arg]
 
 
 def test_checkpoint_is_saved_only_after_the_records_before_it(store: Store) -> None:
@@ -371,3 +431,96 @@ def test_a_failing_review_plugin_is_one_line_in_a_real_terminal(tmp_path: Path) 
         assert len(lines) == 1, lines
         assert "review_items failed (RuntimeError: boards unreachable)" in lines[0]
         assert "Traceback" not in result.stderr
+
+
+def test_query_reads_what_hooks_need_and_changes_nothing() -> None:
+    from crb_tui import Commitment, Goal, Note, Person, Query, ValueMoment
+    from crb_tui.testing import temporary_store
+
+    ann = Identity("email", "Ann@X.com")
+    records = [
+        Person("Ann", [ann], org="Acme", title="CTO", tier="key"),
+        Person("Bob", [Identity("phone", "+44 20 7946 0000")]),
+        Interaction("i1", "call", "mutual", T0, ann, duration_minutes=30),
+        Interaction("i2", "meeting", "mutual", dt.datetime(2026, 12, 1, tzinfo=dt.UTC), ann),
+        Commitment(ann, "send the deck", dt.date(2026, 5, 3)),
+        ValueMoment(ann, "intro", "given", T0, note="to Bob"),
+        Goal(ann, "hire a team", T0),
+        Note(ann, "likes tea", T0, their_words=True),
+    ]
+    with temporary_store() as store:
+        store.write(records, "t")
+        q = Query(store, dt.date(2026, 5, 10))
+        assert [p["name"] for p in q.people()] == ["Ann", "Bob"]
+        assert [p["name"] for p in q.people(tier="key")] == ["Ann"]
+        ann_row = q.person(1)
+        assert ann_row is not None and ann_row["org"] == "Acme" and ann_row["title"] == "CTO"
+        assert q.person(99) is None
+        assert q.find_person("email", "ANN@x.com") == 1
+        assert q.find_person("phone", "+442079460000") == 2 and q.find_person("url", "x") is None
+        assert [i["value"] for i in q.identities(1)] == ["ann@x.com"]
+        # The meeting in December has not happened on 10 May.
+        (call,) = q.interactions(1)
+        assert call["kind"] == "call" and call["at"] == "2026-05-01T00:00:00+00:00"
+        assert call["duration_minutes"] == 30 and call["source"] == "t"
+        assert q.interactions(1, since=dt.date(2026, 5, 2)) == []
+        assert [c["text"] for c in q.commitments(1, status="open")] == ["send the deck"]
+        assert q.value_moments(1)[0]["note"] == "to Bob"
+        assert q.goals(1)[0]["text"] == "hire a team"
+        assert q.notes(1)[0]["their_words"] == 1
+        q.people()[0]["name"] = "changed"
+        assert q.person(1)["name"] == "Ann"  # type: ignore[index]
+
+
+def test_a_plugin_command_reaches_store_config_clock_and_query(tmp_path: Path) -> None:
+    from crb_tui.sdk import CrbError, command_context
+    from crb_tui.testing import CrbRunner
+
+    @click.command(name="census")
+    def census() -> None:
+        app = command_context()
+        names = [p["name"] for p in app.query.people()]
+        click.echo(f"{app.today()} {app.config.me.emails[0]} {names} "
+                   f"{app.settings('census')['greeting']}")
+        with app.store.transaction():
+            app.store.db.execute("update people set title = 'counted'")
+
+    class P:
+        @hookimpl
+        def register_sources(self, register):
+            register(Source(name="census", sync=lambda ctx: [], config_schema={"greeting": "hi"}))
+
+        @hookimpl
+        def register_commands(self, register):
+            register(census)
+
+    crb = CrbRunner(tmp_path, plugins=[P()], today="2026-11-23",
+                    config='[me]\nemails = ["me@example.com"]\n[sources.census]\ngreeting = "yo"\n')
+    people = tmp_path / "p.csv"
+    people.write_text("name,email\nAda,ada@x.com\n")
+    crb("import", people)
+    out = crb("census").stdout.strip()
+    assert out == "2026-11-23 me@example.com ['Ada'] yo"
+    assert crb.json("show", "Ada")["title"] == "counted"
+    with pytest.raises(CrbError, match="only inside a crb command"):
+        command_context()
+
+
+def test_a_scoring_plugin_s_settings_are_part_of_the_model(register_plugin) -> None:
+    """Scores computed with one setting of a plugin are out of date under another, the same
+    day (the model key holds each scoring plugin's settings)."""
+    from crb_tui.engine.health import model_key
+
+    class P:
+        @hookimpl
+        def register_sources(self, register):
+            register(Source(name="guild2", sync=lambda ctx: [], config_schema={"points": 10}))
+
+        @hookimpl
+        def health_signals(self, person, settings):
+            return [Signal("trust", settings["points"], "vouched for")]
+
+    register_plugin(P(), "guild2-plugin")
+    ten = model_key(Config())
+    assert model_key(Config(sources={"guild2": {"points": 10}})) == ten
+    assert model_key(Config(sources={"guild2": {"points": 20}})) != ten

@@ -41,7 +41,7 @@ def sync(ctx):
         if i == ctx.config["kill_at"]:
             os.kill(os.getpid(), signal.SIGKILL)
         seen.set(f"{i:05}", {"run": runs})
-        yield Interaction(source_key=f"tally:{i}", kind="message", direction="in",
+        yield Interaction(source_key=f"tally:{i}", kind="message", direction="out",
                           at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
                           with_=Identity("email", f"p{i % 7}@example.com"))
 

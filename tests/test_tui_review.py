@@ -101,3 +101,23 @@ async def test_a_note_on_a_plugins_card_answers_it(small: AppContext) -> None:
             assert "board" not in [i.kind for i in screen.items]
     finally:
         plugins.pm.unregister(obj)
+
+
+async def test_a_plugins_card_is_titled_by_its_label(small: AppContext) -> None:
+    from crb_tui import ReviewItem
+    from crb_tui.testing import registered
+
+    class Boards:
+        @hookimpl
+        def review_items(self, query, today):
+            return [ReviewItem(person_id=3, kind="board", label="Board meeting",
+                               reason="Board pack due", action="Send it", priority=20_000)]
+
+    with registered(Boards(), "boards-labelled"):
+        app = make_app(small)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = review(app)
+            assert screen.current is not None and screen.current.kind == "board"
+            title = str(screen.query_one("#review-position").render())
+            assert "Board meeting" in title and "board " not in title

@@ -202,10 +202,14 @@ def backup(path: Path, as_json: bool) -> None:
 # -- plugins, config, doctor -------------------------------------------------------------
 
 
-@cli.command(name="plugins")
+@cli.group(name="plugins", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True)
-def plugins_cmd(as_json: bool) -> None:
-    """List installed plugins with their version, hooks and sources."""
+@click.pass_context
+def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List installed plugins with their version, hooks and sources (`crb plugins new NAME`
+    starts a new one)."""
+    if ctx.invoked_subcommand is not None:
+        return
     app = _ctx()
     app.load_plugins()
     infos = plugins.describe()
@@ -220,6 +224,21 @@ def plugins_cmd(as_json: bool) -> None:
         click.echo(plain(f"  hooks: {', '.join(info.hooks) or 'none'}", one_line=True))
         if info.sources:
             click.echo(plain(f"  sources: {', '.join(info.sources)}", one_line=True))
+
+
+@plugins_cmd.command(name="new")
+@click.argument("name")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Where to create the package's folder, crb-NAME.")
+def plugins_new(name: str, folder: Path) -> None:
+    """Start a new plugin: an installable package crb-NAME with a source, a command, a health
+    signal, a review item, a README and tests that pass (see docs/plugins.md)."""
+    from crb_tui.host.scaffold import write_plugin
+
+    target = write_plugin(name, folder)
+    click.echo(plain(f"Created {target}", one_line=True))
+    click.echo("Next: pip install -e that folder into CRB's environment, then `crb plugins`; "
+               "`pytest` in it runs its tests.")
 
 
 @cli.group()
@@ -311,8 +330,10 @@ def _print_review(
         return
     click.echo(f"Review for {day}: {len(items)} item{'s' if len(items) != 1 else ''}")
     for n, item in enumerate(items, 1):
+        title = f"[{plain(item.label, one_line=True)}] " if item.label else ""
         click.echo(
-            f"{n:>3}. {plain(item.person_name, one_line=True)}: {plain(item.reason, one_line=True)}"
+            f"{n:>3}. {title}{plain(item.person_name, one_line=True)}: "
+            f"{plain(item.reason, one_line=True)}"
         )
         if item.action:
             click.echo(f"     -> {plain(item.action, one_line=True)}")

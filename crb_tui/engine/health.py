@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crb_tui.config import Config, HealthConfig
+from crb_tui.engine import plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
 from crb_tui.engine.health_model import (
     _RESULT,
@@ -25,6 +26,7 @@ from crb_tui.engine.health_model import (
     HEALTH_COLUMNS,
     _Run,
 )
+from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.errors import CrbError
 from crb_tui.records import STAGES
@@ -64,7 +66,9 @@ def _history(store: Store, person_id: int, clock: _Run) -> dict[str, Any]:
     }
 
 
-def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str, float, str, str]]:
+def _signals(
+    calls: PluginCalls, person: dict[str, Any], history: dict[str, Any]
+) -> list[tuple[str, float, str, str]]:
     """Signals from every plugin implementing ``health_signals``, each plugin isolated: one that
     raises or returns something malformed is logged and skipped, never stops the others."""
     from crb_tui.hooks import pm
@@ -73,24 +77,17 @@ def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str,
     for impl in pm.hook.health_signals.get_hookimpls():
         name = pm.get_name(impl.plugin) or "plugin"
         try:
-            result: Any = impl.function(person=dict(person), history=history)  # checked below
+            result: Any = calls.call(impl, name, person=dict(person), history=history)
         except Exception:
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
             log.warning("plugin %s: health_signals failed; its signals are left out", name)
             continue
-        for signal in result or []:
-            points = signal.get("points") if isinstance(signal, dict) else None
-            if (
-                not isinstance(signal, dict)
-                or signal.get("gauge") not in SIGNAL_GAUGES
-                or isinstance(points, bool)
-                or not isinstance(points, int | float)
-                or not math.isfinite(points)
-            ):
-                log.warning("plugin %s returned a malformed health signal: %r", name, signal)
-                continue
-            reason = plain(signal.get("reason") or "no reason given", one_line=True)
-            found.append((signal["gauge"], float(points), reason, name))
+        good, problems = plugin_calls.signals(result, name)
+        for problem in problems:
+            log.warning("plugin %s returned a malformed health signal: %s", name, problem)
+        for signal in good:
+            reason = plain(signal.reason or "no reason given", one_line=True)
+            found.append((signal.gauge, signal.points, reason, name))
     return found
 
 
@@ -162,9 +159,10 @@ def compute_all(
     try:
         scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
         if scope and _plugins_active():
+            calls = PluginCalls(store, config, today)
             sums = []
             for pid in scope:
-                signals = _signals(store.person(pid), _history(store, pid, run))
+                signals = _signals(calls, store.person(pid), _history(store, pid, run))
                 if signals:
                     sums.append((*_signal_sums(signals), pid))
             _set_signals(store, sums)
@@ -242,20 +240,21 @@ _DAY_PARAMS = frozenset(
 def model_key(config: Config) -> str:
     """A key of the model that computes the scores: its code (the engine's health modules),
     its settings (``[health]``, ``[cadence]``) and the plugins that add signals (each one's
-    name and hook code). Scores stored under another key are out of date, whatever their day."""
+    name, hook code and settings). Scores stored under another key are out of date, whatever
+    their day."""
     import hashlib
     import inspect
     from pathlib import Path
 
     from crb_tui.engine import health_explain, health_model, health_value
-    from crb_tui.hooks import pm
+    from crb_tui.hooks import plugin_settings, pm
 
     run = _Run(config, dt.date(2000, 1, 3))
     parts: list[Any] = [
         {k: v for k, v in sorted(run.params.items()) if k not in _DAY_PARAMS},
         sorted(run.exchange.items()),
     ]
-    for module in (health_model, health_value, health_explain):
+    for module in (health_model, health_value, health_explain, plugin_calls):
         parts.append(Path(module.__file__ or "").read_text(encoding="utf-8"))
     parts.append(Path(__file__).read_text(encoding="utf-8"))
     for impl in pm.hook.health_signals.get_hookimpls():
@@ -263,7 +262,12 @@ def model_key(config: Config) -> str:
             code = inspect.getsource(impl.function)
         except (OSError, TypeError):
             code = repr(impl.function)
-        parts.append([pm.get_name(impl.plugin), code])
+        name = pm.get_name(impl.plugin) or ""
+        try:
+            settings: Any = plugin_settings(config, name) if "settings" in impl.argnames else {}
+        except CrbError as exc:  # wrong settings: the signals' call reports it
+            settings = str(exc)
+        parts.append([name, code, settings])
     text = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
@@ -318,7 +322,7 @@ def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Hea
     _ensure_math(conn)
     run.register(conn)
     history = _history(store, person_id, run)
-    signals = _signals(person, history)
+    signals = _signals(PluginCalls(store, config, today), person, history)
     run.fill_scope(store, [person_id])
     try:
         if signals:

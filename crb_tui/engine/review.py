@@ -355,7 +355,7 @@ def collect_items(
     items.extend(triage_items(store, config, today, eligible))
 
     # 9. Plugins' own items, each plugin isolated.
-    items.extend(plugin_items(store, today, eligible, warnings))
+    items.extend(plugin_items(store, config, today, eligible, warnings))
 
     # 3, 4, 5. The kinds that can be a whole backlog (late relationships, fading ones, stale
     # goals): with ``room``, only the ``room`` most pressing people of each are read, and then

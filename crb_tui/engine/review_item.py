@@ -40,6 +40,8 @@ class ReviewItem:
     priority: float
     detail: dict[str, Any] = field(default_factory=dict)
     also: list[str] = field(default_factory=list)
+    label: str = ""
+    """A plugin's title for its item; CRB's own items are titled by their kind."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class ReviewItem:
             "priority": round(self.priority, 2),
             "detail": self.detail,
             "also": self.also,
+            **({"label": self.label} if self.label else {}),
         }
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SIGNAL_GAUGES: tuple[str, ...] = ("warmth", "trust", "value")
-"""The gauges a plugin's ``health_signals`` may move."""
+from crb_tui.results import GAUGES
+
+SIGNAL_GAUGES: tuple[str, ...] = GAUGES
+"""The gauges a plugin's ``health_signals`` may move (``crb_tui.results.GAUGES``)."""
 EXPLAINED: tuple[str, ...] = ("warmth", "trust", "value", "health", "trend", "stage")
 """What an explanation has parts for, in order."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import logging
 import os
 import time
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crb_tui import records as r
+from crb_tui.clock import user_tz
 from crb_tui.config import Config, resolve_secret, source_config
 from crb_tui.errors import CrbError
 from crb_tui.host.capture import library_output
@@ -93,6 +96,18 @@ class SourceSummary(WriteResult):
             "cancelled": self.cancelled,
             "interrupted": self.interrupted,
         }
+
+
+def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
+    """A record with a field of the wrong type becomes a ``Reject`` naming the field (the rest
+    of the run goes on); naive datetimes are taken in the user's time zone (``tz``)."""
+    if not dataclasses.is_dataclass(record) or isinstance(record, type):
+        return record  # not a record at all: the write path rejects it
+    try:
+        return r.checked(record, tz)  # type: ignore[arg-type]
+    except r.ShapeError as exc:
+        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
+        return r.Reject(reason=str(exc), where=f"{source}:{key}")
 
 
 STRICT_COUNTS = "CRB_STRICT_COUNTS"
@@ -249,8 +264,9 @@ def _run_locked(
                 _secret=resolve_secret,
                 _cancelled=cancelled,
             )
+            tz = user_tz()
             for record in source.sync(ctx):
-                run.buffer.append(record)
+                run.buffer.append(_shaped(record, source.name, tz))
                 if len(run.buffer) >= FLUSH_EVERY:
                     run.flush()
                 if cancelled is not None and cancelled():

@@ -17,7 +17,8 @@ rest of ``crb_tui`` is CRB's own and may change.
   :func:`file_time`, a file's time never after now), identity
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
   (:class:`CrbError`: one line for the user, no traceback) and a source's settings
-  (:func:`source_config`, :func:`load_config`, for plugin commands), and
+  (:func:`source_config`, :func:`load_config`), :func:`command_context` (a plugin command's way
+  to the store, the config, the clock and a read-only query), and
 :func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
 link.
 
@@ -42,11 +43,14 @@ from crb_tui.identity import (
     not_a_person,
 )
 from crb_tui.records import Record
+from crb_tui.sdk.command import CommandContext, command_context
 
 __all__ = [
+    "CommandContext",
     "CrbError",
     "Record",
     "file_time",
+    "command_context",
     "is_placeholder",
     "is_role_address",
     "load_config",

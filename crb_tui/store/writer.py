@@ -425,19 +425,21 @@ class _BatchWriter:
                 rec.duration_minutes,
             )
             old = existing.get(rec.source_key)
+            if held := person_id is None and (old is None or old[1] is None):
+                self.result.skipped[r.NOBODY_YET] += 1  # kept for them, counted, not imported
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
-                self.result.imported += 1
+                self.result.imported += not held
             elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
-                self.result.unchanged += 1
+                self.result.unchanged += not held
             else:
                 # Keep the person the user merged this interaction into.
                 merged_values = (old[1] if old[1] is not None else person_id, *values[1:])
                 if tuple(old[1:]) == merged_values:
-                    self.result.unchanged += 1
+                    self.result.unchanged += not held
                     continue
                 updates.append((*merged_values, rec.source_key))
-                self.result.updated += 1
+                self.result.updated += not held
             if person_id is not None:
                 self.result.touched_people.add(person_id)
         if inserts:

@@ -187,7 +187,7 @@ class ReviewScreen(ActingScreen):
         card.display = True
         empty.display = False
         position.update(Content.assemble(
-            (f" {KIND_LABELS.get(item.kind, item.kind)} ", "bold reverse"),
+            (f" {safe(item.label or KIND_LABELS.get(item.kind, item.kind))} ", "bold reverse"),
             (f"  item {self.index + 1} of {len(self.items)}", "$foreground-muted"),
             ("  ←/→ move · Enter opens", "$foreground-muted"),
         ))

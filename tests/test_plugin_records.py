@@ -1,0 +1,100 @@
+"""What a third-party source may get wrong in a record: each mistake is a reject of that record
+naming the field, the rest of the run stands; and nothing stored goes uncounted or unseen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from crb_tui import Commitment, Identity, Interaction, Note, Person, Source, SyncContext, clock
+from crb_tui.records import NOBODY_YET, Record
+from crb_tui.testing import run_source, temporary_store
+
+ANN = Identity("email", "ann@example.com")
+T0 = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def source(*records: Any) -> Source:
+    def sync(ctx: SyncContext) -> Iterable[Record]:
+        yield from records
+
+    return Source(name="chat", sync=sync)
+
+
+def test_a_string_where_an_identity_goes_is_one_reject_naming_the_field() -> None:
+    run = run_source(source(
+        Person("Ann", [ANN]),
+        Interaction("chat:1", "message", "out", T0, "ann@example.com"),  # type: ignore[arg-type]
+        Interaction("chat:2", "message", "out", T0, ANN),
+    ))
+    assert run.summary.ok and run.summary.imported == 2
+    (reject,) = run.summary.rejected
+    assert reject == {"where": "chat:chat:1",
+                      "reason": "with_ must be an Identity, not str 'ann@example.com'"}
+    assert [i["source_key"] for i in run.interactions] == ["chat:2"]
+
+
+@pytest.mark.parametrize(("record", "reason"), [
+    (Interaction("k", "message", "in", T0, Identity("whatsapp", "+447700900123")),
+     "with_: unknown kind 'whatsapp' (identity kinds: email, phone, url, handle)"),
+    (Person("Bo", [Identity("phone", 447700900123)]),  # type: ignore[arg-type]
+     "identities[0]: value must be text, not int 447700900123"),
+    (Person("Bo", ANN),  # type: ignore[arg-type]
+     "identities must be a list of Identity, not Identity "
+     "Identity(kind='email', value='ann@example.com')"),
+    (Interaction("k", "message", "in", "2026-05-01", ANN),  # type: ignore[arg-type]
+     "at must be a datetime, not str '2026-05-01'"),
+    (Commitment("ann", "send the deck", dt.date(2026, 5, 3)),  # type: ignore[arg-type]
+     "who must be an Identity or an integer, not str 'ann'"),
+    (Interaction("k", "call", "out", T0, ANN, duration_minutes="30"),  # type: ignore[arg-type]
+     "duration_minutes must be an integer or None, not str '30'"),
+    (Person("Bo", tier=1),  # type: ignore[arg-type]
+     "tier must be text or None, not int 1"),
+])
+def test_each_wrong_shape_is_rejected_with_its_field(record: Record, reason: str) -> None:
+    run = run_source(source(Person("Ann", [ANN]), record))
+    assert run.summary.ok and run.summary.imported == 1
+    assert [r["reason"] for r in run.summary.rejected] == [reason]
+
+
+def test_a_naive_datetime_is_in_the_user_s_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "_configured_tz", "Europe/Paris")
+    naive = dt.datetime(2026, 5, 1, 10, 0)
+    run = run_source(source(
+        Person("Ann", [ANN]),
+        Interaction("chat:1", "message", "out", naive, ANN),
+        Note(ANN, "met at the fair", naive),
+    ))
+    assert run.summary.ok and not run.summary.rejected
+    # 10:00 in Paris (summer time) is 08:00 UTC.
+    assert run.interactions[0]["at"] == "2026-05-01T08:00:00+00:00"
+    assert run.notes[0]["at"] == "2026-05-01T08:00:00+00:00"
+
+
+def test_a_message_from_nobody_yet_is_counted_as_skipped_and_found_once_they_are_someone(
+) -> None:
+    message = Interaction("chat:9", "message", "in", T0, Identity("phone", "+447700900123"),
+                          name="Bo")
+    with temporary_store() as store:
+        first = run_source(source(message), store=store)
+        assert first.summary.imported == 0 and first.summary.new_people == 0
+        assert first.summary.skipped == {NOBODY_YET: 1}
+        assert first.interactions[0]["person_id"] is None  # kept for when Bo is someone
+        # Bo's contact card arrives: the message is Bo's.
+        second = run_source(source(Person("Bo", [Identity("phone", "+44 7700 900123")])),
+                            store=store)
+        (bo,) = second.people
+        assert second.interactions[0]["person_id"] == bo["id"]
+
+
+def test_with_create_people_from_any_a_message_makes_a_person_to_triage() -> None:
+    message = Interaction("chat:9", "message", "in", T0, Identity("phone", "+447700900123"),
+                          name="Bo")
+    run = run_source(source(message), create_people_from="any")
+    assert run.summary.imported == 1 and run.summary.new_people == 1 and not run.summary.skipped
+    (bo,) = run.people
+    assert bo["name"] == "Bo" and bo["triage"] == 1
+    assert run.interactions[0]["person_id"] == bo["id"]
