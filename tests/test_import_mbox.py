@@ -240,7 +240,9 @@ THRID = 1790000000000000001
 
 def message(n: int, headers: str, body: str = "Hello.\n", *, from_line: bytes | None = None,
             thrid: int = THRID + 1, labels: str = "Inbox") -> bytes:
-    top = from_line or f"From {THRID + n}@xxx Mon Jan 0{1 + n % 8} 10:00:00 +0000 2026".encode()
+    # Delivered (the From_ line) a day after the Date, as a real mailbox has it.
+    day = min(n + 1, 28)
+    top = from_line or f"From {THRID + n}@xxx Mon Jan {day:02d} 10:00:00 +0000 2026".encode()
     head = f"X-GM-THRID: {thrid + n}\nX-Gmail-Labels: {labels}\n{headers.strip()}\n"
     return top + b"\n" + head.encode() + b"\n" + body.encode() + b"\n"
 
@@ -499,3 +501,43 @@ def test_a_mass_mail_is_skipped_not_made_into_people(
     config_file.write_text(config_file.read_text() + "\n[sources.mbox]\nmax_recipients = 10\n")
     (again,) = crb.json("import", str(path))["sources"]
     assert again["skipped"] == {"too many recipients": 2} and again["imported"] == 0
+
+
+def test_a_date_after_delivery_or_today_is_a_wrong_clock(
+    crb: Crb, tmp_path: Path, db_path: Path
+) -> None:
+    """A Date header from a wrong clock (2099, or years after the From_ line) is not believed:
+    the From_ line's date is used; a single message with no other date is rejected, saying why."""
+    box = tmp_path / "clocks.mbox"
+    box.write_bytes(
+        message(1, """
+From: Ann <ann@example.org>
+To: me@example.com
+Subject: from the future
+Date: Mon, 2 Nov 2099 16:00:00 +0000
+Message-ID: <future-1@example.org>""", from_line=b"From ann@example.org Tue Mar 03 10:00:00 2026")
+        + message(2, """
+From: Ben <ben@example.org>
+To: me@example.com
+Subject: skewed
+Date: Fri, 5 Jun 2015 16:00:00 +0000
+Message-ID: <skew-2@example.org>""", from_line=b"From ben@example.org Wed Jun 02 10:00:00 2010")
+        + message(3, """
+From: Cy <cy@example.org>
+To: me@example.com
+Subject: a few hours late is fine
+Date: Wed, 2 Jun 2010 20:00:00 +0000
+Message-ID: <late-3@example.org>""", from_line=b"From cy@example.org Wed Jun 02 10:00:00 2010"))
+    out = crb.json("import", str(box))["sources"][0]
+    assert out["imported"] == 3 and not out["rejected"]
+    assert rows(db_path, "select subject, at from interactions order by subject") == [
+        ("a few hours late is fine", "2010-06-02T20:00:00+00:00"),
+        ("from the future", "2026-03-03T10:00:00+00:00"),
+        ("skewed", "2010-06-02T10:00:00+00:00"),
+    ]
+    eml = tmp_path / "future.eml"
+    eml.write_text("From: Dee <dee@example.org>\nTo: me@example.com\nSubject: later\n"
+                   "Date: Mon, 2 Nov 2099 16:00:00 +0000\nMessage-ID: <dee@example.org>\n\nHi\n")
+    result = crb("import", str(eml), status=3)
+    assert "Date header 2099-11-02 is more than a day after" in result.output
+    assert rows(db_path, "select count(*) from interactions where subject = 'later'") == [(0,)]

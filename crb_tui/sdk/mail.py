@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 
+from crb_tui import clock
 from crb_tui.identity import normalise_email
 from crb_tui.records import Identity, Interaction, Record, Reject, Skip
 from crb_tui.sdk._mail_dates import (
@@ -143,6 +144,8 @@ class ParsedMail:
     thread: str | None
     labels: list[str] = field(default_factory=list)
     bulk: str | None = None
+    date_problem: str | None = None
+    """Why there is no date when the headers had one that cannot be true (in the future)."""
 
 
 def parse_mail(
@@ -153,11 +156,14 @@ def parse_mail(
     labels: Sequence[str] | None = None,
     thread: str | None = None,
     id_salt: str = "",
+    not_after: dt.datetime | None = None,
 ) -> ParsedMail:
     """Read one message's headers. ``envelope_*`` come from outside the headers (the mbox
     From_ line, the Gmail API's internalDate; ``envelope_date`` may be a function, called only
     when the Date header is unusable); ``labels`` and ``thread`` override the
-    ``X-Gmail-Labels`` / ``X-GM-THRID`` headers when the source knows them better."""
+    ``X-Gmail-Labels`` / ``X-GM-THRID`` headers when the source knows them better;
+    ``not_after`` is when the message existed at the latest, when the source knows it (a
+    single message file's time). See :func:`_pick_date` for the dates that are not believed."""
     message_id, synthetic = message_id_of(headers, id_salt)
     sender = None
     for name in ("from", "sender", "reply-to"):
@@ -173,14 +179,7 @@ def parse_mail(
     for name in ("to", "cc", "bcc"):
         for value in headers.get_all(name):
             recipients.extend(parse_addresses(value))
-    date, date_from = parse_date(headers.get("date")), "Date"
-    if date is None:
-        date = envelope_date() if callable(envelope_date) else envelope_date
-        date_from = "envelope"
-    if date is None:
-        date, date_from = received_date(headers), "Received"
-    if date is None:
-        date_from = ""
+    date, date_from, date_problem = _pick_date(headers, envelope_date, not_after)
     return ParsedMail(
         message_id=message_id,
         synthetic_id=synthetic,
@@ -188,11 +187,53 @@ def parse_mail(
         recipients=recipients,
         date=date,
         date_from=date_from,
+        date_problem=date_problem,
         subject=clean_text(decode_words(headers.get("subject"))),
         thread=thread or thread_of(headers, None if synthetic else message_id),
         labels=list(labels) if labels is not None else parse_labels(headers.get("x-gmail-labels")),
         bulk=bulk_reason(headers),
     )
+
+
+SLACK = dt.timedelta(days=1)
+"""How far a ``Date`` header may lie after the moment the message is known to have existed
+(its delivery, a file's time, now): clocks are wrong by hours, not by days."""
+
+
+def _pick_date(
+    headers: MailHeaders,
+    envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None,
+    not_after: dt.datetime | None,
+) -> tuple[dt.datetime | None, str, str | None]:
+    """The message's date, where it came from, and why there is none when a date was there.
+
+    The ``Date`` header is the sender's clock; a date more than a day after the message was
+    delivered (the envelope: the mbox From_ line, the Gmail API's internalDate, IMAP's
+    INTERNALDATE), after ``not_after`` or after now is a wrong clock (``Date: ... 2099``), and
+    the envelope date (then the ``Received`` chain) is used instead. With no believable date
+    left the message has none, and ``date_problem`` says why."""
+    latest = clock.now_utc() + SLACK
+    envelope = envelope_date() if callable(envelope_date) else envelope_date
+    if envelope is not None and envelope > latest:
+        envelope = None
+    bounds = [(latest, "today")]
+    if not_after is not None:
+        bounds.append((not_after + SLACK, "the file's time"))
+    if envelope is not None:
+        bounds.append((envelope + SLACK, "its delivery date"))
+    bound, after = min(bounds, key=lambda b: b[0])
+    problem = None
+    date = parse_date(headers.get("date"))
+    if date is not None and date <= bound:
+        return date, "Date", None
+    if date is not None:
+        problem = f"Date header {date:%Y-%m-%d} is more than a day after {after} (a wrong clock)"
+    if envelope is not None:
+        return envelope, "envelope", None
+    received = received_date(headers)
+    if received is not None and received <= bound:
+        return received, "Received", None
+    return None, "", problem
 
 
 MAX_RECIPIENTS = 50
@@ -231,6 +272,8 @@ def mail_records(
         return [Skip("bulk mail", f"{where} ({mail.bulk})")]
     if mail.sender is None:
         return [Reject("no sender address (no From, Sender or Reply-To header)", where)]
+    if mail.date is None and mail.date_problem:
+        return [Reject(f"{mail.date_problem}, and no other date to use", where)]
     if mail.date is None:
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
     if max_recipients > 0 and len(mail.recipients) > max_recipients:

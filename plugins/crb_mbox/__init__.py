@@ -21,6 +21,7 @@ Direction comes from ``[me] emails``: with none configured every message counts 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.sdk import Record
+from crb_tui.sdk import Record, file_time
 from crb_tui.sdk.mail import (
     DEFAULT_SKIP_LABELS,
     MAX_RECIPIENTS,
@@ -222,6 +223,7 @@ def read_mailbox(
         yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
         return
     with fh:
+        written = file_time(path)  # no message in the file is later than the file
         count = 0
         try:
             for raw in iter_messages(fh):
@@ -229,7 +231,7 @@ def read_mailbox(
                 where = f"{path}:{raw.line}"
                 try:
                     yield from _message_records(
-                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit)
+                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit, written)
                 except Exception as exc:  # noqa: BLE001 - one bad message never stops a file
                     yield Reject(f"cannot read message {raw.number}: "
                                  f"{type(exc).__name__}: {exc}", where)
@@ -248,6 +250,7 @@ def read_mailbox(
 def _message_records(
     raw: RawMessage, where: str, me: tuple[str, ...], seen: SeenIds,
     skip_labels: list[str], skip_bulk: bool, max_recipients: int = MAX_RECIPIENTS,
+    written: dt.datetime | None = None,
 ) -> list[Record]:
     if not raw.header.strip():
         return [Reject(f"message {raw.number} has no header fields", where)]
@@ -258,6 +261,7 @@ def _message_records(
         headers,
         envelope_date=lambda: parse_from_line_date(raw.from_line),
         envelope_sender=_envelope_sender(raw.from_line),
+        not_after=written,
     )
     # A stand-in id only dedupes messages that have a sender and a date to tell them apart.
     countable = not mail.synthetic_id or (mail.sender is not None and mail.date is not None)
