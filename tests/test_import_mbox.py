@@ -541,3 +541,36 @@ Message-ID: <late-3@example.org>""", from_line=b"From cy@example.org Wed Jun 02 
     result = crb("import", str(eml), status=3)
     assert "Date header 2099-11-02 is more than a day after" in result.output
     assert rows(db_path, "select count(*) from interactions where subject = 'later'") == [(0,)]
+
+
+def test_spellings_of_one_gmail_mailbox_are_one_person(
+    crb: Crb, tmp_path: Path, db_path: Path
+) -> None:
+    """Gmail ignores dots and +tags (and answers at googlemail.com); Fastmail, Outlook, iCloud
+    deliver +tags to the plain address; elsewhere a + may be another mailbox and is kept."""
+    def mail(n: int, sender: str, to: str) -> bytes:
+        return message(n, f"From: {sender}\nTo: {to}\nSubject: m{n}\n"
+                          f"Date: Thu, 0{n} Jan 2026 09:00:00 +0000\nMessage-ID: <m{n}@x.example>")
+    box = tmp_path / "spellings.mbox"
+    box.write_bytes(
+        mail(1, "Ann Example <Ann.Example@Gmail.com>", "me@example.com")
+        + mail(2, "me@example.com", "ann.example+crm@gmail.com")
+        + mail(3, "me@example.com", "annexample@googlemail.com")
+        + mail(4, "me@example.com", "bo+work@fastmail.com")
+        + mail(5, "Bo <bo@fastmail.com>", "me@example.com")
+        + mail(6, "me@example.com", "cy+x@example.org, cy@example.org"))
+    out = crb.json("import", str(box))["sources"][0]
+    assert out["imported"] == 7 and not out["rejected"]
+    people = rows(db_path, "select p.name, group_concat(i.value, ' ') from people p "
+                           "join identities i on i.person_id = p.id group by p.id order by p.name")
+    assert people == [
+        ("Ann Example",
+         "ann.example@gmail.com ann.example+crm@gmail.com annexample@googlemail.com"),
+        ("Bo", "bo+work@fastmail.com bo@fastmail.com"),
+        ("cy+x@example.org", "cy+x@example.org"),
+        ("cy@example.org", "cy@example.org"),
+    ]
+    # Every message, Ann's own included, is a touch with its person.
+    assert rows(db_path, "select count(*) from interactions where person_id is null") == [(0,)]
+    shown = crb("show", "Ann Example").output
+    assert "ann.example+crm@gmail.com" in shown and "Ann Example" in shown

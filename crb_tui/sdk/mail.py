@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from email.utils import getaddresses
 
 from crb_tui import clock
-from crb_tui.identity import normalise_email
+from crb_tui.identity import mailbox_key, normalise_email
 from crb_tui.records import Identity, Interaction, Record, Reject, Skip
 from crb_tui.sdk._mail_dates import (
     MAX_YEAR,
@@ -263,7 +263,7 @@ def mail_records(
     ``max_recipients`` addresses besides the user's (0: no limit) is a mass mail, not a touch
     with each of them: skipped as ``too many recipients``.
     """
-    mine = {e for e in (normalise_email(x) for x in me) if e}
+    mine = {mailbox_key(e) for e in (normalise_email(x) for x in me) if e}
     skipped = {label.lower() for label in skip_labels}
     for label in mail.labels:
         if label.lower() in skipped:
@@ -277,12 +277,13 @@ def mail_records(
     if mail.date is None:
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
     if max_recipients > 0 and len(mail.recipients) > max_recipients:
-        others = {normalise_email(a.email) for a in mail.recipients} - mine - {None}
+        others = {mailbox_key(e) for e in (normalise_email(a.email) for a in mail.recipients)
+                  if e} - mine
         if len(others) > max_recipients:
             return [Skip("too many recipients", f"{where} ({len(others)} recipients)")]
     sender_email = normalise_email(mail.sender.email) if mail.sender else None
     common = {"kind": "email", "at": mail.date, "subject": mail.subject, "thread": mail.thread}
-    if sender_email is not None and sender_email in mine:
+    if sender_email is not None and mailbox_key(sender_email) in mine:
         out: list[Record] = []
         seen: set[str] = set()
         for addr in mail.recipients:
@@ -290,7 +291,7 @@ def mail_records(
             if email is None:
                 out.append(Skip("invalid address", f"{where} ({clean_text(addr.email, 80)})"))
                 continue
-            if email in mine or email in seen:
+            if mailbox_key(email) in mine or email in seen:
                 continue
             seen.add(email)
             out.append(Interaction(

@@ -10,7 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
-from crb_tui.identity import is_placeholder
+from crb_tui.identity import PLUS_DOMAINS, is_placeholder, mailbox_key
 
 if TYPE_CHECKING:
     pass
@@ -31,6 +31,9 @@ class _BatchWriter:
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
+        self._mailboxes: dict[str, tuple[str, str]] | None = None
+        """Mailbox (:func:`mailbox_key`) -> the stored spelling, for the providers where two
+        spellings reach one mailbox; read at the first need (see ``_twin``)."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -46,6 +49,25 @@ class _BatchWriter:
         self._identity_cache[key] = (row[0], row[1])
         return self._identity_cache[key]
 
+    def _twin(self, key: tuple[str, str]) -> tuple[str, str] | None:
+        """Another stored spelling of this address's mailbox (``Ann.Example+crm@gmail.com``
+        for ``annexample@gmail.com``), preferring one that belongs to a person; None when
+        there is none or the address has no other spelling."""
+        kind, value = key
+        if kind != "email" or value.rpartition("@")[2] not in PLUS_DOMAINS:
+            return None
+        if self._mailboxes is None:
+            self._mailboxes = {}
+            likes = " or ".join("value like ?" for _ in PLUS_DOMAINS)
+            for (stored,) in self.db.execute(
+                f"select value from identities where kind = 'email' and ({likes}) "
+                "order by person_id is null, id",
+                [f"%@{d}" for d in PLUS_DOMAINS],
+            ):
+                self._mailboxes.setdefault(mailbox_key(stored), ("email", stored))
+        twin = self._mailboxes.get(mailbox_key(value))
+        return twin if twin != key else None
+
     def _add_identity(
         self, key: tuple[str, str], person_id: int | None, display: str | None
     ) -> int:
@@ -56,6 +78,10 @@ class _BatchWriter:
         )
         ident_id = int(cur.lastrowid or 0)
         self._identity_cache[key] = (ident_id, person_id)
+        if self._mailboxes is not None and key[0] == "email":
+            mailbox = mailbox_key(key[1])
+            if person_id is not None or mailbox not in self._mailboxes:
+                self._mailboxes[mailbox] = key
         return ident_id
 
     def _claim_identity(self, key: tuple[str, str], ident_id: int, person_id: int) -> None:
@@ -71,6 +97,8 @@ class _BatchWriter:
             for rec, i, p in self._pending_interactions
         ]
         self._identity_cache[key] = (ident_id, person_id)
+        if self._mailboxes is not None and key[0] == "email":
+            self._mailboxes[mailbox_key(key[1])] = key
 
     def _new_person(self, name: str, *, triage: bool, **fields: Any) -> int:
         row = {
@@ -137,7 +165,7 @@ class _BatchWriter:
             raise _Rejected("no name and no identity")
         person_id: int | None = None
         for key in keys:
-            hit = self._identity(key)
+            hit = self._identity(key) or self._identity(self._twin(key) or key)
             if hit and hit[1] is not None:
                 person_id = _live(self.db, hit[1])
                 break
@@ -167,6 +195,7 @@ class _BatchWriter:
         else:
             created = False
             changed = self._fill_person(person_id, name, org_id, rec, details)
+        twins = [t for t in (self._twin(key) for key in keys) if t is not None]
         for key in keys:
             hit = self._identity(key)
             if hit is None:
@@ -174,6 +203,11 @@ class _BatchWriter:
                 changed = True
             elif hit[1] is None:
                 self._claim_identity(key, hit[0], person_id)
+                changed = True
+        for twin in twins:  # other spellings of their mailboxes, waiting for a person
+            twin_hit = self._identity(twin)
+            if twin_hit and twin_hit[1] is None:
+                self._claim_identity(twin, twin_hit[0], person_id)
                 changed = True
         # One count per record: a new person, a known one who gained fields or identities
         # (merged), or a known one the record told nothing new.
@@ -287,6 +321,12 @@ class _BatchWriter:
             self.result.skipped[reason] += 1
             return
         hit = self._identity(key)
+        spelling = None
+        if hit is None:
+            twin = self._twin(key)
+            if twin is not None:
+                spelling, key = key, twin
+                hit = self._identity(key)
         policy = self.store.create_people_from
         creates = policy == "any" or (policy == "sent" and rec.direction in ("out", "mutual"))
         if hit is None:
@@ -309,6 +349,9 @@ class _BatchWriter:
                 person_id = _live(self.db, person_id)
                 if rec.name:
                     self._name_if_bare(person_id, rec.name, ident_id)
+        if spelling is not None and person_id is not None:
+            # The address as written is kept, shown among the person's addresses.
+            self._add_identity(spelling, person_id, rec.name)
         self._pending_interactions.append((rec, ident_id, person_id))
         if len(self._pending_interactions) >= BATCH_SIZE:
             self.flush()
