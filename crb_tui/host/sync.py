@@ -41,6 +41,8 @@ class SourceSummary(WriteResult):
     """Stopped by Ctrl-C: what is counted was stored, the rest of the run was not done."""
     warnings: list[str] = field(default_factory=list)
     """What libraries warned or logged during the run (never printed to the terminal)."""
+    formats: list[str] = field(default_factory=list)
+    """The formats of the files an import handed the source (``eml`` for the mbox source)."""
 
     @property
     def status(self) -> str:
