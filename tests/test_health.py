@@ -918,3 +918,17 @@ def test_messages_from_a_plugin_source_through_the_real_crb(tmp_path: Any) -> No
     assert friend["value"] > 0 and friend["health"] > 0
     assert stranger["value"] is None and 0 < stranger["health"] <= 10
     assert "5 weeks of message both ways" in crb("show", str(friend["id"]))
+
+
+def test_unknown_value_says_when_exchanges_are_older_than_the_window(world: World) -> None:
+    """Trust counts every message both ways; Value reads the last 60 weeks: the explanation
+    must not say there was no exchange when there was one, long ago."""
+    pid = world.person("network")
+    for k in range(4):
+        world.touch(pid, 600 + 7 * k, "email", "in")
+        world.touch(pid, 601 + 7 * k, "email", "out")
+    h = explain(world.store, Config(), pid, TODAY)
+    assert h.value is None
+    (part,) = h.explanation["value"]
+    assert "no exchange of messages in the last 60 weeks (older ones no longer count" in (
+        part.detail)

@@ -525,3 +525,40 @@ def test_new_people_rank_by_fresh_evidence_and_ages_read_as_people_say_them(
     triage = [i for i in build_review(store, config, TODAY) if i.kind == "triage"]
     assert [i.person_id for i in triage] == [new, old]
     assert "last touch 26 years ago" in triage[1].reason
+
+
+def test_acting_on_a_plugin_item_never_pushes_someone_out_of_the_day(store: Store) -> None:
+    """A plugin's item and a triage item for the same new person: acting on the plugin's item
+    answers it, the triage item comes up, and it takes no place of another new person's (the
+    day's total stays, nobody drops out)."""
+    from crb_tui import hookimpl
+    from crb_tui.hooks import pm
+
+    config = Config()
+    bo = person(store, "Bo", "bo@x.com", tier="none", triage=True)
+    others = [person(store, f"New {n}", f"new{n}@x.com", tier="none", triage=True)
+              for n in range(config.review.triage_limit)]
+    for n in range(config.review.triage_limit):
+        touch(store, f"new{n}@x.com", 3 + n)
+
+    class Chat:
+        @hookimpl
+        def review_items(self, store: Store, today: dt.date) -> list[dict[str, object]]:
+            return [{"person_id": bo, "kind": "chat_followup", "priority": 2600,
+                     "reason": "Bo asked a question in chat"}]
+
+    plugin = Chat()
+    pm.register(plugin, name="chat")
+    try:
+        health.compute_all(store, config, TODAY)
+        before = build_review(store, config, TODAY)
+        assert [i.person_id for i in before][:1] == [bo]
+        assert {i.person_id for i in before} >= set(others)
+        done_before, total_before = progress(store, config, TODAY)
+        actions.log_touch(store, bo, kind="message", today=TODAY, item_kind="chat_followup")
+        after = build_review(store, config, TODAY)
+        assert {i.person_id for i in after} >= set(others)
+        assert next(i.kind for i in after if i.person_id == bo) == "triage"
+        assert progress(store, config, TODAY)[1] >= total_before
+    finally:
+        pm.unregister(plugin)

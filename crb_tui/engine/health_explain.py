@@ -196,8 +196,14 @@ class _Explainer:
     def value(self) -> list[Part]:
         r, hc = self.row, self.hc
         if r["value_n"] is None:
-            return [Part("value", "unknown", None,
-                         health_value.UNKNOWN.format(stand_in=self.run.params["unknown"]))]
+            text = health_value.UNKNOWN.format(stand_in=self.run.params["unknown"])
+            if min(r["in_n"], r["out_n"]) > 0:
+                # they did write both ways (Trust counts it), but not in the weeks Value reads
+                text = text.replace(
+                    "and no exchange of messages",
+                    f"and no exchange of messages in the last {health_value.EXCHANGE_WEEKS} "
+                    "weeks (older ones no longer count for Value)")
+            return [Part("value", "unknown", None, text)]
         points = r["points_n"]
         scale = hc.value_scale
         share = (lambda p: r["value0_n"] * p / points) if points > 0 else (lambda p: 0.0)

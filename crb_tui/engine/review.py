@@ -74,7 +74,10 @@ def _queue(
     # People triaged today (and so no longer waiting) used up places of the day's share.
     waiting_triage = {i.person_id for i in items if i.kind == "triage"}
     triaged = 0 if include_done else len(answered.triaged() - waiting_triage)
-    items = _bound_triage(items, config.review.triage_limit - triaged)
+    # Someone worked on today already has their place: a triage item of theirs that comes up
+    # once the item acted on is answered takes no new place (it would push someone out).
+    items = _bound_triage(items, config.review.triage_limit - triaged,
+                          set() if include_done else answered.worked_on())
     waiting = {i.person_id for i in items}
     done = 0 if include_done else len(answered.worked_on() - waiting)
     if limit is not None:
@@ -116,12 +119,14 @@ def _fit(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
     return top
 
 
-def _bound_triage(items: list[ReviewItem], room: int) -> list[ReviewItem]:
+def _bound_triage(
+    items: list[ReviewItem], room: int, placed: set[int] | None = None
+) -> list[ReviewItem]:
     """New people to triage take at most ``room`` places (the best evidence first); the rest
-    wait for the next days."""
+    wait for the next days. People in ``placed`` already hold a place today."""
     kept: list[ReviewItem] = []
     for item in items:
-        if item.kind == "triage":
+        if item.kind == "triage" and item.person_id not in (placed or set()):
             if room <= 0:
                 continue
             room -= 1

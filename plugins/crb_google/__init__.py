@@ -44,28 +44,41 @@ the map of Google ids to records that each source keeps in its ``ctx.state`` (``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from crb_tui import Source, hookimpl
+from crb_tui import Source, SyncContext, hookimpl
 
 __version__ = "0.1.0"
 
 
+def _gmail_sync(ctx: SyncContext) -> Iterator[Any]:
+    from crb_google import _gmail  # the HTTP client loads only when Gmail is synced
+
+    return _gmail.sync(ctx)
+
+
+def _calendar_sync(ctx: SyncContext) -> Iterator[Any]:
+    from crb_google import _calendar
+
+    return _calendar.sync(ctx)
+
+
 @hookimpl
 def register_sources(register: Any) -> None:
-    from crb_google import _calendar, _gmail
+    from crb_google._schema import CALENDAR_SCHEMA, GMAIL_SCHEMA
 
     register(Source(
         name="gmail",
-        sync=_gmail.sync,
+        sync=_gmail_sync,
         description="Mail headers from Gmail through the Gmail API (gmail.metadata scope)",
-        config_schema=dict(_gmail.SCHEMA),
+        config_schema=dict(GMAIL_SCHEMA),
     ))
     register(Source(
         name="google_calendar",
-        sync=_calendar.sync,
+        sync=_calendar_sync,
         description="Meetings from Google Calendar through the Calendar API (read only)",
-        config_schema=dict(_calendar.SCHEMA),
+        config_schema=dict(CALENDAR_SCHEMA),
     ))
 
 

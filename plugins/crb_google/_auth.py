@@ -44,9 +44,6 @@ import platformdirs
 from crb_google._http import ApiError, AuthError, GoogleApi
 from crb_tui.sdk import CrbError, replace_private
 
-GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
-GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
-
 SCOPES = {
     "gmail": "https://www.googleapis.com/auth/gmail.metadata",
     "google_calendar": "https://www.googleapis.com/auth/calendar.readonly",

@@ -34,7 +34,8 @@ from urllib.parse import quote
 from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
 from crb_google._ids import Entry
-from crb_google._session import COMMON_SCHEMA, Session, check_range
+from crb_google._schema import CALENDAR_SCHEMA
+from crb_google._session import Session, check_range
 from crb_tui import Interaction, Reject, Skip, SyncContext, sdk
 from crb_tui.sdk import normalise_email
 from crb_tui.sdk.calendars import (
@@ -46,20 +47,7 @@ from crb_tui.sdk.calendars import (
     person_name,
 )
 
-CALENDAR_API = "https://www.googleapis.com"
-
-SCHEMA: dict[str, Any] = {
-    "api_base": CALENDAR_API,
-    **COMMON_SCHEMA,
-    "calendars": ["primary"],
-    "page_size": 250,
-    "quota_per_second": 5.0,
-    "past_days": 730,
-    "future_days": 60,
-    "resync_days": 7,
-    "max_attendees": 25,
-    "skip_declined": True,
-}
+SCHEMA = CALENDAR_SCHEMA
 
 SKIP_EVENT_TYPES = frozenset({"birthday", "outOfOffice", "focusTime", "workingLocation"})
 PARTSTAT = {"needsAction": "NEEDS-ACTION", "declined": "DECLINED", "tentative": "TENTATIVE",

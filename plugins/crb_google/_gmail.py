@@ -33,16 +33,10 @@ from typing import Any
 
 from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
-from crb_google._session import COMMON_SCHEMA, Session, check_range
+from crb_google._schema import GMAIL_SCHEMA
+from crb_google._session import Session, check_range
 from crb_tui import Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
-
-GMAIL_API = "https://gmail.googleapis.com"
-
-DEFAULT_SKIP_LABELS = [
-    "SPAM", "TRASH", "CHAT", "DRAFT",
-    "CATEGORY_PROMOTIONS", "CATEGORY_SOCIAL", "CATEGORY_FORUMS", "CATEGORY_UPDATES",
-]
 
 METADATA_HEADERS = (
     "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Date", "Subject", "Message-ID",
@@ -56,17 +50,7 @@ HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
 COST = {"get": 5, "list": 5, "history": 2, "profile": 1}
 """Gmail's quota units per call."""
 
-SCHEMA: dict[str, Any] = {
-    "api_base": GMAIL_API,
-    **COMMON_SCHEMA,
-    "concurrency": 8,
-    "page_size": 500,
-    "quota_per_second": 250.0,
-    "skip_labels": list(DEFAULT_SKIP_LABELS),
-    "skip_bulk": True,
-    "max_recipients": MAX_RECIPIENTS,
-    "checkpoint_every": 100,
-}
+SCHEMA = GMAIL_SCHEMA
 
 CURSOR_VERSION = 1
 

@@ -10,8 +10,6 @@ from typing import Any
 import httpx
 
 from crb_google._auth import (
-    GOOGLE_AUTH_URI,
-    GOOGLE_TOKEN_URI,
     SCOPES,
     Credentials,
     auth_hint,
@@ -21,21 +19,6 @@ from crb_google._http import AuthError, GoogleApi, RateLimiter
 from crb_google._ids import IdMap, open_map
 from crb_tui import SyncContext
 from crb_tui.sdk import CrbError
-
-COMMON_SCHEMA: dict[str, Any] = {
-    "token_uri": GOOGLE_TOKEN_URI,
-    "auth_uri": GOOGLE_AUTH_URI,
-    "token_file": "",
-    "credentials_store": "file",
-    "client_secrets_file": "",
-    "index_file": "",
-    "max_retries": 6,
-    "backoff_base": 1.0,
-    "backoff_max": 32.0,
-    "max_retry_wait": 120.0,
-    "timeout": 30.0,
-}
-"""Settings both sources share (see the package docstring)."""
 
 
 def check_range(source: str, settings: dict[str, Any], key: str, low: float,
