@@ -574,3 +574,25 @@ def test_spellings_of_one_gmail_mailbox_are_one_person(
     assert rows(db_path, "select count(*) from interactions where person_id is null") == [(0,)]
     shown = crb("show", "Ann Example").output
     assert "ann.example+crm@gmail.com" in shown and "Ann Example" in shown
+
+
+def test_the_summary_says_why_mail_made_no_one(
+    crb: Crb, corpus: Path, config_file: Path, db_path: Path
+) -> None:
+    """Mail from people the user never wrote to is kept for no one: the summary says how many
+    and which setting decides (and that an empty [me] emails means nothing is ever sent)."""
+    perceval = str(corpus / "mbox" / "perceval")
+    out = crb("import", perceval).stdout
+    kept = rows(db_path, "select count(*) from interactions where person_id is null")[0][0]
+    assert kept > 0
+    assert (f'  note: {kept} touches kept for addresses that are not people yet: [identity] '
+            'create_people_from = "sent" makes people only of those you wrote to') in out
+    config_file.write_text("[me]\nemails = []\n", encoding="utf-8")
+    db_path.unlink()
+    out = crb("import", perceval).stdout
+    assert f"  note: {kept} touches kept for addresses that are not people: [me] emails is " \
+           "empty, so no message counts as sent by you" in out
+    # Everyone made a person: no note.
+    config_file.write_text('[identity]\ncreate_people_from = "any"\n', encoding="utf-8")
+    db_path.unlink()
+    assert "note:" not in crb("import", perceval).stdout

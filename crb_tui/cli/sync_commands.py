@@ -42,6 +42,8 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
                 click.echo(f"    {plain(item['where'])}: {plain(item['reason'])}")
             if len(s.rejected) > 20:
                 click.echo(f"    ... and {len(s.rejected) - 20} more (use --json or --rejects)")
+        for note in getattr(s, "notes", []):
+            click.echo(f"  note: {plain(note)}")
         for warning in s.warnings:
             click.echo(f"  warning: {plain(warning)}")
         for err in s.errors:

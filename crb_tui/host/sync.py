@@ -41,6 +41,8 @@ class SourceSummary(WriteResult):
     """Stopped by Ctrl-C: what is counted was stored, the rest of the run was not done."""
     warnings: list[str] = field(default_factory=list)
     """What libraries warned or logged during the run (never printed to the terminal)."""
+    notes: list[str] = field(default_factory=list)
+    """What the user may not expect from the counts (touches kept for no one, and why)."""
     formats: list[str] = field(default_factory=list)
     """The formats of the files an import handed the source (``eml`` for the mbox source)."""
 
@@ -268,6 +270,9 @@ def _run_locked(
                 summary.errors.append(
                     shorten(f"while saving: {type(flush_exc).__name__}: {flush_exc}"))
     summary.seconds = time.monotonic() - started
+    if summary.waiting:
+        summary.notes.append(waiting_note(summary.waiting, store.create_people_from,
+                                          bool(store.noise.me)))
     if not dry_run:
         try:
             store.record_run(
@@ -283,3 +288,16 @@ def _run_locked(
         final = "failed" if not summary.ok else "interrupted" if summary.interrupted else "done"
         progress(source.name, summary.seen, summary.seen, final)
     return summary
+
+
+def waiting_note(count: int, policy: str, has_me: bool) -> str:
+    """One line on the touches kept for addresses that are no one's, and the setting why."""
+    kept = f"{count} touch{'es' if count != 1 else ''} kept for addresses that are not people"
+    if policy == "never":
+        return f'{kept}: [identity] create_people_from = "never" makes no one from mail'
+    if not has_me:
+        return (f"{kept}: [me] emails is empty, so no message counts as sent by you and "
+                f'[identity] create_people_from = "{policy}" makes people only of those you '
+                "wrote to; add your addresses to [me] emails and import again")
+    return (f'{kept} yet: [identity] create_people_from = "{policy}" makes people only of '
+            'those you wrote to ("any" makes everyone a person)')

@@ -87,10 +87,11 @@ class _BatchWriter:
     def _claim_identity(self, key: tuple[str, str], ident_id: int, person_id: int) -> None:
         """Attach a waiting (person-less) identity and its interactions to a person."""
         self.db.execute("update identities set person_id = ? where id = ?", [person_id, ident_id])
-        self.db.execute(
+        claimed = self.db.execute(
             "update interactions set person_id = ? where identity_id = ? and person_id is null",
             [person_id, ident_id],
-        )
+        ).rowcount
+        self.result.waiting = max(0, self.result.waiting - max(0, claimed))
         # Interactions of this identity still waiting in this batch belong to the person too.
         self._pending_interactions = [
             (rec, i, person_id if i == ident_id and p is None else p)
@@ -412,6 +413,7 @@ class _BatchWriter:
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
                 self.result.imported += 1
+                self.result.waiting += person_id is None
             elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
                 self.result.unchanged += 1
             else:
