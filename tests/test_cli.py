@@ -455,3 +455,12 @@ def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
     assert " from " in theirs and "(theirs)" in theirs
     merged = crb("merge", "1", "2").stdout
     assert "(id 2) into" in merged and "(id 1)" in merged
+
+
+def test_a_source_error_names_no_exception_class(crb: Crb, db_path: Path) -> None:
+    result = crb("sync", "caldav", status=1)
+    assert "  error: sources.caldav.url is not set" in result.output
+    assert "CalDAVError" not in result.output
+    (last_error,) = sqlite3.connect(db_path).execute(
+        "select last_error from sync_state where source = 'caldav'").fetchone()
+    assert last_error.startswith("sources.caldav.url is not set")

@@ -379,7 +379,7 @@ def test_a_server_gone_for_good_fails_clearly_and_the_next_sync_resumes(
 
     (summary,) = env.run(ok=False, progress=stop_the_server)
     (error,) = summary.errors
-    assert error.startswith("ImapError: lost the connection to the IMAP server at "
+    assert error.startswith("lost the connection to the IMAP server at "
                             f"127.0.0.1:{server.port} while reading INBOX") and "resumes" in error
     partial = set(env.keys())
     assert partial and partial < mailbox_keys
@@ -436,7 +436,7 @@ def test_wrong_password_is_one_clear_line(env: Env, server: Dovecot,
     result = crb("sync", SOURCE, ok=False)
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert errors == ["  error: ImapError: the IMAP server at "
+    assert errors == ["  error: the IMAP server at "
                       f"127.0.0.1:{server.port} refused the login of user 'alice': wrong user "
                       "name or password? (Gmail, iCloud and Fastmail want an app password "
                       "here)"]
@@ -465,7 +465,7 @@ def test_a_server_that_is_down_fails_at_once_and_clearly(env: Env, server: Dovec
     server.stop()
     started = time.monotonic()
     (summary,) = env.run(ok=False)
-    assert summary.errors == [f"ImapError: cannot reach the IMAP server at "
+    assert summary.errors == [f"cannot reach the IMAP server at "
                               f"127.0.0.1:{server.port}: connection refused"]
     assert time.monotonic() - started < 5  # no retries before the first connection
 
@@ -530,7 +530,7 @@ def test_tls_on_a_plain_port_says_so(env: Env, server: Dovecot) -> None:
 def test_starttls_on_a_server_without_it_says_so(env: Env, server: Dovecot) -> None:
     env.settings["security"] = "starttls"
     (summary,) = env.run(ok=False)
-    assert summary.errors == [f"ImapError: the IMAP server at 127.0.0.1:{server.port} does not "
+    assert summary.errors == [f"the IMAP server at 127.0.0.1:{server.port} does not "
                               'offer STARTTLS: use security = "tls" (port 993), or "none" only '
                               "on a network you trust"]
 

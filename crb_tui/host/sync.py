@@ -15,7 +15,7 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.config import Config, resolve_secret, source_config
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
@@ -262,13 +262,13 @@ def _run_locked(
                 pass
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
             summary.ok = False
-            summary.errors.append(shorten(f"{type(exc).__name__}: {exc}"))
+            summary.errors.append(shorten(user_message(exc)))
             log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
             try:
                 run.flush()
             except Exception as flush_exc:  # noqa: BLE001
                 summary.errors.append(
-                    shorten(f"while saving: {type(flush_exc).__name__}: {flush_exc}"))
+                    shorten(f"while saving: {user_message(flush_exc)}"))
     summary.seconds = time.monotonic() - started
     if summary.waiting:
         summary.notes.append(waiting_note(summary.waiting, store.create_people_from,
