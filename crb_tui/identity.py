@@ -181,9 +181,16 @@ def not_a_person(email: str) -> str | None:
     return None
 
 
+_LIST_LOCAL = re.compile(r"^.+-(bugs|list|users|devel|announce|discuss|digest)$", re.IGNORECASE)
+"""Mailing lists and bug trackers by name (``magick-bugs@``, ``perl-users@``); old lists
+without these names are learned from their own mail (``crb_tui.sdk.mail.MailingLists``)."""
+_LIST_HOSTS = ("lists.", "listserv.", "lists-")
+
+
 def is_role_address(email: str) -> bool:
-    local = email.split("@", 1)[0]
-    return bool(_ROLE_LOCAL.match(local))
+    local, _, domain = email.partition("@")
+    return bool(_ROLE_LOCAL.match(local) or _LIST_LOCAL.match(local)
+                or domain.startswith(_LIST_HOSTS))
 
 
 class NoiseRules:

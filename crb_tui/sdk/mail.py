@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 
@@ -61,6 +60,7 @@ from crb_tui.sdk._mail_headers import (
     parse_labels,
     thread_of,
 )
+from crb_tui.sdk._mail_lists import LIST_SENDER, MailingLists, list_addresses
 
 __all__ = [
     "BULK_PRECEDENCE",
@@ -73,6 +73,7 @@ __all__ = [
     "ZONES",
     "Address",
     "MailHeaders",
+    "MailingLists",
     "ParsedMail",
     "SeenIds",
     "bulk_reason",
@@ -80,6 +81,7 @@ __all__ = [
     "decode_words",
     "fix_8bit",
     "headers_from_bytes",
+    "list_addresses",
     "mail_records",
     "message_id_of",
     "normalise_message_id",
@@ -117,12 +119,13 @@ def bulk_reason(headers: MailHeaders) -> str | None:
     # Older list software (majordomo, listserv) marks nothing but its own Sender:
     # owner-list@..., list-owner@..., list-request@... or list-bounces@...
     for _, address in getaddresses([headers.get("sender") or ""]):
-        if _LIST_SENDER.match(address.split("@", 1)[0]):
+        if LIST_SENDER.match(address.split("@", 1)[0]):
             return "Sender: a mailing list"
+    # ... or Errors-To, X-Mailing-List, Mailing-List, X-BeenThere, List-Post, or an X-Loop
+    # naming the sender itself (a bug tracker's robot).
+    if list_addresses(headers):
+        return "a mailing list's headers"
     return None
-
-
-_LIST_SENDER = re.compile(r"^(owner-.+|.+-(owner|request|bounces?))$", re.IGNORECASE)
 
 
 # -- headers -> records -------------------------------------------------------------------
@@ -253,6 +256,7 @@ def mail_records(
     skip_labels: Iterable[str] = DEFAULT_SKIP_LABELS,
     skip_bulk: bool = True,
     max_recipients: int = MAX_RECIPIENTS,
+    lists: Container[str] = (),
 ) -> list[Record]:
     """The records for one message: ``Interaction`` per counterpart, or one ``Skip`` (label,
     bulk mail, too many recipients, no counterpart) or ``Reject`` (no sender, no date) saying
@@ -261,7 +265,8 @@ def mail_records(
     Outbound (from one of ``me``): one ``out`` record per To/Cc/Bcc address that is not the
     user's. Anything else is inbound: one ``in`` record with the sender. A message to more than
     ``max_recipients`` addresses besides the user's (0: no limit) is a mass mail, not a touch
-    with each of them: skipped as ``too many recipients``.
+    with each of them: skipped as ``too many recipients``. An address in ``lists`` (a mailing
+    list's, see :class:`MailingLists`) is never a counterpart: ``mailing list address``.
     """
     mine = {mailbox_key(e) for e in (normalise_email(x) for x in me) if e}
     skipped = {label.lower() for label in skip_labels}
@@ -294,6 +299,9 @@ def mail_records(
             if mailbox_key(email) in mine or email in seen:
                 continue
             seen.add(email)
+            if email in lists:
+                out.append(Skip("mailing list address", f"{where} ({email})"))
+                continue
             out.append(Interaction(
                 source_key=source_key(mail.message_id, email), direction="out",
                 with_=Identity("email", email), name=addr.name, **common,
@@ -304,6 +312,8 @@ def mail_records(
     if sender_email is None:
         shown = clean_text(mail.sender.email, 80)
         return [Reject(f"sender is not an e-mail address: {shown!r}", where)]
+    if sender_email in lists:
+        return [Skip("mailing list address", f"{where} ({sender_email})")]
     return [Interaction(
         source_key=source_key(mail.message_id, sender_email), direction="in",
         with_=Identity("email", sender_email), name=mail.sender.name, **common,

@@ -33,6 +33,7 @@ from crb_tui.sdk import Record, file_time
 from crb_tui.sdk.mail import (
     DEFAULT_SKIP_LABELS,
     MAX_RECIPIENTS,
+    MailingLists,
     SeenIds,
     headers_from_bytes,
     mail_records,
@@ -211,12 +212,15 @@ def _envelope_sender(from_line: bytes | None) -> str | None:
 
 
 def read_mailbox(
-    ctx: SyncContext, path: Path, seen: SeenIds, done_before: int = 0, total: int | None = None
+    ctx: SyncContext, path: Path, seen: SeenIds, done_before: int = 0, total: int | None = None,
+    lists: MailingLists | None = None,
 ) -> Iterator[Record]:
     """Every record of one mailbox or message file."""
     skip_labels = list(ctx.config.get("skip_labels", DEFAULT_SKIP_LABELS))
     skip_bulk = bool(ctx.config.get("skip_bulk", True))
     limit = max(0, int(ctx.config.get("max_recipients", MAX_RECIPIENTS)))
+    if lists is None:
+        lists = MailingLists.from_state(ctx.state)
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, the generator may stop early
     except OSError as exc:
@@ -231,7 +235,7 @@ def read_mailbox(
                 where = f"{path}:{raw.line}"
                 try:
                     yield from _message_records(
-                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit, written)
+                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit, written, lists)
                 except Exception as exc:  # noqa: BLE001 - one bad message never stops a file
                     yield Reject(f"cannot read message {raw.number}: "
                                  f"{type(exc).__name__}: {exc}", where)
@@ -251,12 +255,15 @@ def _message_records(
     raw: RawMessage, where: str, me: tuple[str, ...], seen: SeenIds,
     skip_labels: list[str], skip_bulk: bool, max_recipients: int = MAX_RECIPIENTS,
     written: dt.datetime | None = None,
+    lists: MailingLists | None = None,
 ) -> list[Record]:
     if not raw.header.strip():
         return [Reject(f"message {raw.number} has no header fields", where)]
     headers = headers_from_bytes(raw.header)
     if not headers.names():
         return [Reject(f"message {raw.number} has no header fields", where)]
+    if lists is not None:
+        lists.learn(headers)
     mail = parse_mail(
         headers,
         envelope_date=lambda: parse_from_line_date(raw.from_line),
@@ -268,7 +275,7 @@ def _message_records(
     if countable and not seen.add(mail.message_id):
         return [Skip("duplicate message-id", where)]
     return mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk,
-                        max_recipients=max_recipients)
+                        max_recipients=max_recipients, lists=lists if lists is not None else ())
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:
@@ -282,9 +289,10 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
             sizes.append(0)
     total = sum(sizes) or None
     seen = SeenIds()
+    lists = MailingLists.from_state(ctx.state)
     done = 0
     for path, size in zip(paths, sizes, strict=True):
-        yield from read_mailbox(ctx, path, seen, done, total)
+        yield from read_mailbox(ctx, path, seen, done, total, lists)
         done += size
 
 
