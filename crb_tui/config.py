@@ -453,16 +453,3 @@ def starter_config() -> dict[str, Any]:
     data["sources"] = {}
     data["keymap"] = {}
     return data
-
-
-def write_starter(path: Path) -> Path:
-    from crb_tui.files import open_new_private
-
-    path = Path(path).expanduser()
-    # The commented example (every setting, what it does, its default), as config.example.toml.
-    from crb_tui.config_example import example_toml
-
-    text = example_toml()
-    with os.fdopen(open_new_private(path, "config"), "wb") as fh:
-        fh.write(text.encode("utf-8"))
-    return path

@@ -1,12 +1,15 @@
 """Builds the commented ``config.example.toml`` from the typed settings and their docstrings, so
-the example can never drift from what CRB actually reads."""
+the example can never drift from what CRB actually reads; ``crb config init`` writes it as the
+starter config (:func:`write_starter`)."""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
 import inspect
+import os
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import tomli_w
@@ -117,6 +120,18 @@ def example_toml() -> str:
     out.append("")
     out.append(KEYMAP_EXAMPLE.rstrip())
     return "\n".join(out) + "\n"
+
+
+def write_starter(path: Path) -> Path:
+    """A new config file at ``path`` (never over an existing one, mode 0600): the commented
+    example, every setting with what it does and its default, as config.example.toml."""
+    from crb_tui.files import open_new_private
+
+    path = Path(path).expanduser()
+    text = example_toml()
+    with os.fdopen(open_new_private(path, "config"), "wb") as fh:
+        fh.write(text.encode("utf-8"))
+    return path
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from crb_tui.config import (
     resolve_secret,
     source_config,
     starter_config,
-    write_starter,
 )
+from crb_tui.config_example import write_starter
 from crb_tui.errors import CrbError
 
 

@@ -131,7 +131,8 @@ def test_config_values_are_checked_naming_file_and_key(
 
 
 def test_the_starter_and_example_configs_pass_the_checks(tmp_path: Path) -> None:
-    from crb_tui.config import load_config, write_starter
+    from crb_tui.config import load_config
+    from crb_tui.config_example import write_starter
 
     load_config(Path(__file__).resolve().parent.parent / "config.example.toml")
     starter = write_starter(tmp_path / "starter.toml")

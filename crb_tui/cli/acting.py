@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from crb_tui.cli import params
-from crb_tui.cli.commands import _after_action, _ctx, _done, _name, cli
+from crb_tui.cli.group import _after_action, _ctx, _done, _name, cli
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.store import actions

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import click
 
+from crb_tui.cli.group import _after_action, _ctx, _done, _name, emit_json
 from crb_tui.quantities import describe_birthday as shown
 from crb_tui.records import STAGES
 from crb_tui.store import actions
 from crb_tui.text import plain
-
-
-def _cli():  # type: ignore[no-untyped-def]
-    from crb_tui.cli import commands as cli
-
-    return cli
 
 
 @click.command()
@@ -24,15 +19,14 @@ def _cli():  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True)
 def birthday(person: str, day: str | None, clear: bool, as_json: bool) -> None:
     """Set a birthday: 1985-04-12, 12 April, April 12, or 04-12 when the year is not known."""
-    cli = _cli()
     if bool(day) == clear:
         raise click.UsageError("give the day, or --clear")
-    app = cli._ctx()
+    app = _ctx()
     pid = app.store.resolve_person(person)
     value = actions.set_birthday(app.store, pid, None if clear else day, today=app.today())
-    cli._done(as_json, {"person_id": pid, "birthday": value},
-              f"Birthday of {cli._name(app, pid)}: {shown(value)}." if value
-              else f"Birthday of {cli._name(app, pid)} forgotten.")
+    _done(as_json, {"person_id": pid, "birthday": value},
+              f"Birthday of {_name(app, pid)}: {shown(value)}." if value
+              else f"Birthday of {_name(app, pid)} forgotten.")
 
 
 @click.command()
@@ -44,8 +38,7 @@ def birthday(person: str, day: str | None, clear: bool, as_json: bool) -> None:
 def detail(person: str, key: str | None, value: str | None, remove: bool, as_json: bool) -> None:
     """Remember a personal detail (crb detail ann family "two kids, Mia and Leo"); with only
     PERSON, list them; --remove forgets one."""
-    cli = _cli()
-    app = cli._ctx()
+    app = _ctx()
     pid = app.store.resolve_person(person)
     if key is None:
         import json
@@ -57,11 +50,11 @@ def detail(person: str, key: str | None, value: str | None, remove: bool, as_jso
         details = actions.set_detail(app.store, pid, key, None if remove else value,
                                      today=app.today())
     if as_json:
-        cli.emit_json({"ok": True, "person_id": pid, "details": details})
+        emit_json({"ok": True, "person_id": pid, "details": details})
         return
     if key is not None:
         click.echo(f"{'Forgot' if remove else 'Remembered'} {plain(key)} for "
-                   f"{cli._name(app, pid)}.")
+                   f"{_name(app, pid)}.")
     for k, v in details.items():
         click.echo(f"  {plain(k)}: {plain(str(v))}")
 
@@ -72,15 +65,14 @@ def detail(person: str, key: str | None, value: str | None, remove: bool, as_jso
 @click.option("--json", "as_json", is_flag=True)
 def stage(person: str, stage_name: str, as_json: bool) -> None:
     """Override the relationship stage (or `auto`: derive it from the data again)."""
-    cli = _cli()
-    app = cli._ctx()
+    app = _ctx()
     pid = app.store.resolve_person(person)
     value = None if stage_name == "auto" else stage_name
     actions.set_stage(app.store, pid, value, today=app.today())
-    cli._after_action(app, pid)
+    _after_action(app, pid)
     shown = value or "derived from the data"
-    cli._done(as_json, {"person_id": pid, "stage_override": value},
-              f"Stage of {cli._name(app, pid)}: {shown}.")
+    _done(as_json, {"person_id": pid, "stage_override": value},
+              f"Stage of {_name(app, pid)}: {shown}.")
 
 
 COMMANDS = (birthday, detail, stage)

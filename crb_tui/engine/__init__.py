@@ -2,7 +2,8 @@
 trend, stage: ``health`` runs it, ``health_model`` is the model in SQL, ``health_value`` the
 Value rules, ``health_explain`` the explanations) and the daily review (``review``, and
 ``review_answers``: which of today's actions answer which item; ``review_item``: an item and
-the priorities).
+the priorities; ``review_backlog``: the late, fading and stale-goal backlogs;
+``review_triage``: the new people to triage; ``review_plugins``: the plugins' items).
 
 Owns: the health model and its explanations, the review's items, order and caps.
 May import: the kernel (``crb_tui.records``, ``clock``, ``config``, ``errors``, ``text``,

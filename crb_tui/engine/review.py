@@ -4,6 +4,10 @@ Built fresh each day from the store and the health cache. Each item has a kind, 
 plain words, the suggested action and a priority. An item leaves the queue when something done
 today answers its reason (see :mod:`crb_tui.engine.review_answers`); snoozed and archived people
 stay out until their date, except for the brief of a meeting today.
+
+This module collects, orders and caps the items; the backlogs (late, fading, stale goals) are
+``review_backlog``'s, the new people to triage ``review_triage``'s, the plugins' items
+``review_plugins``'.
 """
 
 from __future__ import annotations
@@ -11,11 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
-import logging
-import math
-from typing import Any
 
-from crb_tui import hooks
 from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
 from crb_tui.engine.review_answers import answered_today
@@ -27,12 +27,12 @@ from crb_tui.engine.review_item import (
     _date,
     _days,
     _plural,
-    ago,
 )
+from crb_tui.engine.review_plugins import plugin_items
+from crb_tui.engine.review_triage import triage_items
 from crb_tui.records import all_day
 from crb_tui.store import Store
 
-log = logging.getLogger(__name__)
 
 def build_review(
     store: Store,
@@ -341,10 +341,10 @@ def collect_items(
             )
 
     # 8. New people from a sync or an import, to triage: best evidence first.
-    items.extend(_triage_items(store, config, today, eligible))
+    items.extend(triage_items(store, config, today, eligible))
 
     # 9. Plugins' own items, each plugin isolated.
-    items.extend(_plugin_items(store, today, eligible, warnings))
+    items.extend(plugin_items(store, today, eligible, warnings))
 
     # 3, 4, 5. The kinds that can be a whole backlog (late relationships, fading ones, stale
     # goals): with ``room``, only the ``room`` most pressing people of each are read, and then
@@ -352,173 +352,3 @@ def collect_items(
     items.extend(backlog_items(store, config, today, eligible, room,
                                {i.person_id for i in items}))
     return items
-
-
-# -- new people to triage ------------------------------------------------------------------
-
-
-def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
-    """How much says this new person is a relationship (0-99) and that evidence in words:
-    two-way touches count most, then meetings, then how recent the last touch is."""
-    two_way = (row["mutual"] or 0) + min(row["ins"] or 0, row["outs"] or 0)
-    meetings = row["meetings"] or 0
-    last = _date(row["last_at"])
-    since = _days(today, last) if last else None
-    recency = max(0.0, 30 - since) / 3 if since is not None else 0.0
-    # Evidence fades as relationships do: full for a last touch within three months, then
-    # halving every six (a mailbox from 1999 is history, a chat today is a relationship).
-    fresh = 0.0 if since is None else 2.0 ** (-max(0, since - 90) / 180)
-    score = min(99.0, fresh * (12 * min(two_way, 5) + 8 * min(meetings, 4)) + recency
-                + fresh * min(row["touches"] or 0, 9) / 3)
-    words = []
-    if two_way:
-        words.append(f"{two_way} two-way touch{'' if two_way == 1 else 'es'}")
-    if meetings:
-        words.append(_plural(meetings, "meeting"))
-    if since == 0:
-        words.append("last touch today")
-    elif since is not None:
-        words.append(f"last touch {ago(since)} ago")
-    return score, ", ".join(words) or "no touches yet"
-
-
-def _source_kinds() -> tuple[set[str], set[str]]:
-    """(names of file importers, names of sources that sync) among the registered sources."""
-    try:
-        found = hooks.sources()
-    except Exception:
-        log.debug("cannot list the sources for the review's words", exc_info=True)
-        return set(), set()
-    files = {name for name, source in found.items() if source.formats}
-    return files, set(found) - files
-
-
-def arrival(source: str | None) -> str:
-    """How a new person arrived ("New from your vcard import"): the triage card's words, for
-    the person screen too."""
-    return _arrival(source, *_source_kinds())
-
-
-def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
-    """How a new person arrived, in words that fit the source."""
-    if not source:
-        return "New person"
-    if source in files:
-        return f"New from your {source} import"
-    if source in syncs:
-        return f"New from your {source} sync"
-    return f"New from {source}"
-
-
-def _triage_items(
-    store: Store, config: Config, today: dt.date, eligible: str
-) -> list[ReviewItem]:
-    since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
-    until = happened_before(today).isoformat()  # a meeting still to come is no evidence yet
-    rows = list(store.db.query(
-        f"""select p.id as pid, p.name, p.created, p.source,
-              (select value from identities where person_id = p.id order by id limit 1)
-                as ident,
-              count(i.id) as touches,
-              sum(i.direction = 'mutual') as mutual, sum(i.direction = 'in') as ins,
-              sum(i.direction = 'out') as outs, sum(i.kind = 'meeting') as meetings,
-              max(i.at) as last_at
-            from people p left join interactions i on i.person_id = p.id and i.at < ?
-            where p.triage = 1 and p.created >= ? and {eligible}
-            group by p.id""",
-        [until, since, today.isoformat()],
-    ))
-    if not rows:
-        return []
-    files, syncs = _source_kinds()
-    items = []
-    for row in rows:
-        score, evidence = _evidence(row, today)
-        who = f" ({row['ident']})" if row["ident"] and row["ident"] != row["name"] else ""
-        items.append(
-            ReviewItem(
-                "triage",
-                row["pid"],
-                row["name"],
-                f"{_arrival(row['source'], files, syncs)}{who}, {evidence}: "
-                "keep with a tier, merge with someone, or ignore",
-                "Accept with a tier, merge, or archive",
-                BASE["triage"] + score,
-                {"created": row["created"], "source": row["source"],
-                 "evidence": round(score, 2)},
-            )
-        )
-    return items
-
-
-# -- plugins' items ------------------------------------------------------------------------
-
-
-def _plugin_items(
-    store: Store, today: dt.date, eligible: str, warnings: list[str] | None
-) -> list[ReviewItem]:
-    """Every ``review_items`` plugin in its own try: one that raises, or returns items that
-    are not usable, is reported once (naming it) and skipped; the others' items stand."""
-    impls = hooks.pm.hook.review_items.get_hookimpls()
-    if not impls:
-        return []
-    names = {
-        row[0]: row[1]
-        for row in store.db.execute(f"select p.id, p.name from people p where {eligible}",
-                                    [today.isoformat()])
-    }
-    items: list[ReviewItem] = []
-    for impl in impls:
-        plugin = hooks.pm.get_name(impl.plugin) or "plugin"
-        try:
-            found = list(impl.function(store=store, today=today) or [])
-        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
-            _warn(warnings, f"plugin {plugin}: review_items failed ({type(exc).__name__}: "
-                            f"{exc}); its items are left out", exc)
-            continue
-        bad = 0
-        for raw in found:
-            if _malformed(raw):
-                bad += 1
-            elif raw["person_id"] in names:  # others are snoozed, archived or merged
-                items.append(_plugin_item(raw, names[raw["person_id"]]))
-        if bad:
-            _warn(warnings, f"plugin {plugin}: review_items gave {_plural(bad, 'item')} "
-                            "CRB cannot use (each needs a person_id and a numeric priority)")
-    return items
-
-
-def _malformed(raw: Any) -> bool:
-    if not isinstance(raw, dict):
-        return True
-    pid, priority = raw.get("person_id"), raw.get("priority", 0)
-    return (
-        isinstance(pid, bool) or not isinstance(pid, int)
-        or isinstance(priority, bool) or not isinstance(priority, int | float)
-        or not math.isfinite(priority)
-    )
-
-
-def _plugin_item(raw: dict[str, Any], name: str) -> ReviewItem:
-    try:
-        detail = json.loads(json.dumps(raw.get("detail") or {}, default=str))
-    except (TypeError, ValueError):
-        detail = {}
-    return ReviewItem(
-        str(raw.get("kind") or "plugin"),
-        raw["person_id"],
-        name,
-        str(raw.get("reason", "")),
-        str(raw.get("action", "")),
-        float(raw.get("priority", 0)),
-        detail if isinstance(detail, dict) else {"value": detail},
-    )
-
-
-def _warn(warnings: list[str] | None, message: str, exc: BaseException | None = None) -> None:
-    # The traceback is for --debug; the user gets one line (from the caller, or the log).
-    log.debug("%s", message, exc_info=exc)
-    if warnings is None:
-        log.warning("%s", message)
-    elif message not in warnings:
-        warnings.append(message)

@@ -1,5 +1,7 @@
 """CRB's Textual app (part of the Face): the review, people, person, dashboard and sync screens,
-their dialogs and widgets, and the one list of screens (``screen_list``).
+their dialogs and widgets, and the one list of screens (``screen_list``). ``app`` is the app,
+which loads the screens; they know it through ``app_base``, so no import goes round in a circle
+(tests/test_shape.py holds this).
 
 May import: Textual, the kernel, the host (``app_context``), the engine and the store's API
 (through ``data.Gateway`` on a worker thread). Never ``sqlite3`` or ``sqlite_utils``

@@ -6,13 +6,11 @@ a person's page is pushed onto whichever mode it was opened from.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.screen import ModalScreen
 from textual.widgets import Input
@@ -20,9 +18,10 @@ from textual.worker import Worker
 
 from crb_tui.errors import CrbError
 from crb_tui.host.app_context import AppContext
+from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import describe, report
-from crb_tui.tui.screen_list import NAMES, SCREENS
+from crb_tui.tui.screen_list import NAMES
 from crb_tui.tui.screens.type_ahead import TypeAhead
 from crb_tui.tui.undo import UndoStep
 
@@ -69,7 +68,7 @@ def _people_commands() -> type[Provider]:
 
 
 
-class CrbApp(App[None]):
+class CrbApp(CrbAppBase):
     """CRB: today's review, the people, one person, the dashboard and sync."""
 
     TITLE = "CRB"
@@ -81,16 +80,6 @@ class CrbApp(App[None]):
     }
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
     COMMANDS: ClassVar = App.COMMANDS | {_action_commands, _people_commands}
-
-    BINDINGS: ClassVar = [
-        *(Binding(entry.key, f"switch_mode('{entry.name}')", entry.title, id=f"app.{entry.name}",
-                  show=False, tooltip=entry.about) for entry in SCREENS),
-        Binding("question_mark", "help", "Keys", id="app.help", key_display="?",
-                tooltip="Every key binding, and how to remap them"),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.commands", show=False,
-                priority=True, tooltip="Search every command, or a person to open"),
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit CRB"),
-    ]
 
     def __init__(
         self, context: AppContext, *, screen: str | None = None,
@@ -131,11 +120,6 @@ class CrbApp(App[None]):
         self.keymap = keymap
         self.startup_problem = problem
         self.first_looks = first_looks
-        """What the first screen shows first, by mode (taken by the screen)."""
-
-    @property
-    def today(self) -> dt.date:
-        return self.context.today()
 
     def _notice_from_worker(self, text: str) -> None:
         self.call_from_thread(self.notify, text, markup=False, timeout=4)

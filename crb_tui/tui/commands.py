@@ -6,19 +6,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
 from crb_tui.store.queries import find_people
+from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.display import safe
 from crb_tui.tui.screen_list import SCREENS
 from crb_tui.tui.screens.help import bindings_of
-
-if TYPE_CHECKING:
-    from crb_tui.tui.app import CrbApp
 
 # Movement keys are not commands anyone looks for by name.
 _NOT_COMMANDS = ("cursor(", "page(", "move(", "jump(", "escape", "close")
@@ -28,10 +26,8 @@ class ActionCommands(Provider):
     """The screen's and the app's bindings, by their descriptions and tooltips."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        from crb_tui.tui.app import CrbApp
-
         app = self.app
-        assert isinstance(app, CrbApp)
+        assert isinstance(app, CrbAppBase)
         screen = self.screen
         found: list[tuple[str, str, Callable[[], Any]]] = []
         for mode, _, label, about in SCREENS:
@@ -53,7 +49,7 @@ class ActionCommands(Provider):
             if binding.id in acting and who is not None:
                 name = f"{binding.description} → {who.name}"
             found.append((name, binding.tooltip, partial(screen.run_action, binding.action)))
-        for binding in CrbApp.BINDINGS:
+        for binding in CrbAppBase.BINDINGS:
             if binding.id and binding.id not in seen and not binding.action.startswith(
                     ("switch_mode", "command_palette")):
                 found.append((binding.description, binding.tooltip,
@@ -101,7 +97,7 @@ class PeopleCommands(Provider):
     async def search(self, query: str) -> AsyncGenerator[Hit, None]:
         if len(query.strip()) < 2:
             return
-        app: CrbApp = self.app  # type: ignore[assignment]
+        app: CrbAppBase = self.app  # type: ignore[assignment]
 
         def fetch(ctx: Any) -> list[dict[str, Any]]:
             return find_people(ctx.store, query, limit=8)

@@ -96,7 +96,7 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
     s = settings(ctx)
     opts = options_from_settings(ctx.config, today())
     state = State(ctx.checkpoint.get(), shown(s.url))
-    client = connect(s)
+    client = connect(s, f"crb-tui/{__version__} (caldav)")
     try:
         calendars, own = discover(client, s)
         me = tuple(sorted(set(ctx.me) | own))

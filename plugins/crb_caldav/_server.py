@@ -179,10 +179,8 @@ class Calendar:
     ctag: str | None = None
 
 
-def connect(s: Settings) -> Any:
+def connect(s: Settings, user_agent: str) -> Any:
     import caldav
-
-    from crb_caldav import __version__
 
     try:
         return caldav.DAVClient(
@@ -190,7 +188,7 @@ def connect(s: Settings) -> Any:
             ssl_verify_cert=s.verify,
             # Discovery by DNS (RFC 6764) only for a bare domain or address, never for a URL.
             enable_rfc6764="://" not in s.url,
-            headers={"User-Agent": f"crb-tui/{__version__} (caldav)"},
+            headers={"User-Agent": user_agent},
         )
     except Exception as exc:  # noqa: BLE001
         raise translate(exc, s, "connecting", login=True) from None

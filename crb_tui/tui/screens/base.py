@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.content import Content
@@ -10,12 +10,10 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
+from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import report
 from crb_tui.tui.widgets.nav import NavBar
-
-if TYPE_CHECKING:
-    from crb_tui.tui.app import CrbApp
 
 
 class KeyFooter(Footer):
@@ -54,10 +52,8 @@ class CrbScreen(Screen[None]):
     """Which tab of the nav bar this screen belongs to."""
 
     @property
-    def crb(self) -> CrbApp:
-        from crb_tui.tui.app import CrbApp
-
-        assert isinstance(self.app, CrbApp)
+    def crb(self) -> CrbAppBase:
+        assert isinstance(self.app, CrbAppBase)
         return self.app
 
     @property

@@ -13,6 +13,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from crb_tui.tui.app_base import CrbAppBase
+from crb_tui.tui.screen_list import SCREENS
 from crb_tui.tui.screens.dialog_css import DIALOG_CSS
 
 
@@ -33,7 +35,6 @@ def keys_for(binding: Binding, keymap: dict[str, str]) -> str:
 
 
 def sections() -> list[tuple[str, list[Binding]]]:
-    from crb_tui.tui.app import CrbApp
     from crb_tui.tui.screens.dashboard import DashboardScreen
     from crb_tui.tui.screens.dialogs import Dialog
     from crb_tui.tui.screens.people import PeopleScreen
@@ -42,14 +43,15 @@ def sections() -> list[tuple[str, list[Binding]]]:
     from crb_tui.tui.screens.sync import SyncScreen
     from crb_tui.tui.widgets.people_list import PeopleList
 
+    title = {entry.name: entry.title for entry in SCREENS}  # the screens' names, as listed
     return [
-        ("Everywhere", [b for b in CrbApp.BINDINGS if isinstance(b, Binding) and b.id]),
+        ("Everywhere", [b for b in CrbAppBase.BINDINGS if isinstance(b, Binding) and b.id]),
         ("Review and person: actions", _acting()),
-        ("Review", list(ReviewScreen.__dict__["BINDINGS"])),
+        (title[ReviewScreen.MODE], list(ReviewScreen.__dict__["BINDINGS"])),
         ("Person", list(PersonScreen.__dict__["BINDINGS"])),
-        ("People", list(PeopleScreen.BINDINGS) + list(PeopleList.BINDINGS)),
-        ("Dashboard", list(DashboardScreen.BINDINGS)),
-        ("Sync", list(SyncScreen.BINDINGS)),
+        (title[PeopleScreen.MODE], list(PeopleScreen.BINDINGS) + list(PeopleList.BINDINGS)),
+        (title[DashboardScreen.MODE], list(DashboardScreen.BINDINGS)),
+        (title[SyncScreen.MODE], list(SyncScreen.BINDINGS)),
         ("Dialogs", list(Dialog.BINDINGS)),
     ]
 

@@ -12,7 +12,7 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from crb_tui.engine.review import arrival
+from crb_tui.engine.review_triage import arrival
 from crb_tui.tui import data
 from crb_tui.tui.display import TREND_ARROWS, ago, person_line, safe
 from crb_tui.tui.messages import Merged, PersonLoaded, Undone

@@ -1,0 +1,199 @@
+"""The ``crb`` group and what every command shares: the root command with its options (and,
+with no command, the app), plugin commands found on demand, errors as one line with the exit
+statuses of docs/cli.md, and the small helpers the commands print and act through
+(``_ctx``, ``_done``, ``_name``, ``_after_action``, ``emit_json``).
+
+The commands register on ``cli`` from their modules (``commands``, ``acting``,
+``sync_commands``, ``details``, ``serve``), which import this one; ``commands`` gathers them.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crb_tui import __version__
+from crb_tui.errors import CrbError
+from crb_tui.host import plugins
+from crb_tui.host.app_context import AppContext
+from crb_tui.text import json_text, plain
+from crb_tui.tui.screen_list import NAMES as SCREEN_NAMES
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json_text(data, indent=2, sort_keys=False, default=str))
+
+
+INTERRUPTED_EXIT = 130
+"""Exit status after Ctrl-C (what was read so far is kept)."""
+REJECTED_EXIT = 3
+"""Exit status of an import or sync that rejected something, or found nothing to import."""
+
+
+def _after_action(app: AppContext, person_id: int) -> None:
+    app.recompute([person_id])
+
+
+def _name(app: AppContext, pid: int) -> str:
+    return plain(app.store.person(pid)["name"], one_line=True)
+
+
+def _done(as_json: bool, data: dict[str, Any], message: str) -> None:
+    if as_json:
+        emit_json({"ok": True, **data})
+    else:
+        click.echo(message)
+
+
+def _ctx() -> AppContext:
+    return click.get_current_context().find_object(AppContext)  # type: ignore[return-value]
+
+
+class CrbClickError(click.ClickException):
+    """A CrbError shown the click way: one line on stderr, exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"crb: error: {plain(self.message)}", err=True)
+
+
+class CrbGroup(click.Group):
+    """Adds plugin commands, and turns errors into one clear line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _usage_error(exc) from exc
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except CrbError as exc:
+            if debug:
+                traceback.print_exc()
+            raise CrbClickError(str(exc)) from exc
+        except BrokenPipeError:
+            sys.exit(0)
+        except KeyboardInterrupt:
+            # Ctrl-C outside a source run (which stops by itself, keeping what it read).
+            click.echo("crb: interrupted", err=True)
+            sys.exit(INTERRUPTED_EXIT)
+        except Exception as exc:
+            if debug:
+                traceback.print_exc()
+            err = CrbClickError(f"unexpected {type(exc).__name__}: {exc} (run with --debug)")
+            err.exit_code = 2
+            raise err from exc
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _usage_error(exc) from exc
+
+    def _plugin_commands(
+        self, ctx: click.Context, *, keep: bool = False
+    ) -> dict[str, click.Command]:
+        # Click looks a command up before it runs the group's callback, so the context the
+        # callback would build (and its config's plugins_dir) is built here first; ``keep``
+        # hands it on to the callback (only once every option has been read).
+        app = ctx.find_object(AppContext)
+        if app is None:
+            app = _app_from(ctx.params)
+            if keep:
+                ctx.obj = app
+        try:
+            app.load_plugins()
+        except CrbError:
+            return {}
+        found = {}
+        for command in plugins.commands():
+            if command.name and command.name not in self.commands:
+                found[command.name] = command
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        return self._plugin_commands(ctx, keep=True).get(cmd_name)
+
+
+USAGE_EXIT = 1
+"""Exit status of a usage error (an unknown option, a bad value): 1, as for every error the user
+can fix; 2 is left for the unexpected (docs/cli.md)."""
+
+
+def _usage_error(exc: click.UsageError) -> CrbClickError:
+    """One line, like every other error, with where to look for help."""
+    where = exc.ctx.command_path if exc.ctx else "crb"
+    err = CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
+    err.exit_code = USAGE_EXIT
+    return err
+
+
+def _app_from(params: dict[str, Any]) -> AppContext:
+    return AppContext(
+        db_path=params.get("db_path"), config_path=params.get("config_path"),
+        demo=bool(params.get("demo")), debug=bool(params.get("debug")),
+    )
+
+
+@click.group(cls=CrbGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CRB_DB",
+    help="Database file (env CRB_DB).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CRB_CONFIG",
+    help="Config file (env CRB_CONFIG).",
+)
+@click.option("--demo", is_flag=True, help="Use the separate demo database (created on first use).")
+@click.option("--screen", type=click.Choice(SCREEN_NAMES), default=None, help="Screen to open on.")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(__version__, prog_name="crb")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    db_path: Path | None,
+    config_path: Path | None,
+    demo: bool,
+    screen: str | None,
+    debug: bool,
+) -> None:
+    """CRB: Customer Relationship Building. With no command, opens the app."""
+    if not isinstance(ctx.obj, AppContext):
+        ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        _open_app(ctx.obj, screen)
+    elif ctx.obj.demo and ctx.invoked_subcommand not in ("demo", "config", "serve"):
+        ctx.obj.ensure_demo()  # `crb --demo review` shows the demo, as the app does
+
+
+def _open_app(app: AppContext, screen: str | None) -> None:
+    if app.demo:
+        app.ensure_demo()
+    # Loading Textual and building the app allocate a great deal and free little: the garbage
+    # collector's passes over it all cost 30-40 ms of start-up. run_app switches it back on
+    # (with everything loaded so far frozen) just before the app runs.
+    gc.disable()
+    try:
+        from crb_tui.tui.app import run_app
+
+        run_app(app, screen=screen)
+    finally:
+        gc.enable()

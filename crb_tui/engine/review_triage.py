@@ -1,0 +1,111 @@
+"""The review's new people to triage: how much says each one is a relationship (two-way
+touches, meetings, how recent: :func:`triage_items` ranks them by it) and how they arrived, in
+words that fit the source (:func:`arrival`: "New from your vcard import")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from crb_tui import hooks
+from crb_tui.clock import happened_before
+from crb_tui.config import Config
+from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago
+from crb_tui.store import Store
+
+log = logging.getLogger("crb_tui.engine.review")
+
+
+def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
+    """How much says this new person is a relationship (0-99) and that evidence in words:
+    two-way touches count most, then meetings, then how recent the last touch is."""
+    two_way = (row["mutual"] or 0) + min(row["ins"] or 0, row["outs"] or 0)
+    meetings = row["meetings"] or 0
+    last = _date(row["last_at"])
+    since = _days(today, last) if last else None
+    recency = max(0.0, 30 - since) / 3 if since is not None else 0.0
+    # Evidence fades as relationships do: full for a last touch within three months, then
+    # halving every six (a mailbox from 1999 is history, a chat today is a relationship).
+    fresh = 0.0 if since is None else 2.0 ** (-max(0, since - 90) / 180)
+    score = min(99.0, fresh * (12 * min(two_way, 5) + 8 * min(meetings, 4)) + recency
+                + fresh * min(row["touches"] or 0, 9) / 3)
+    words = []
+    if two_way:
+        words.append(f"{two_way} two-way touch{'' if two_way == 1 else 'es'}")
+    if meetings:
+        words.append(_plural(meetings, "meeting"))
+    if since == 0:
+        words.append("last touch today")
+    elif since is not None:
+        words.append(f"last touch {ago(since)} ago")
+    return score, ", ".join(words) or "no touches yet"
+
+
+def _source_kinds() -> tuple[set[str], set[str]]:
+    """(names of file importers, names of sources that sync) among the registered sources."""
+    try:
+        found = hooks.sources()
+    except Exception:
+        log.debug("cannot list the sources for the review's words", exc_info=True)
+        return set(), set()
+    files = {name for name, source in found.items() if source.formats}
+    return files, set(found) - files
+
+
+def arrival(source: str | None) -> str:
+    """How a new person arrived ("New from your vcard import"): the triage card's words, for
+    the person screen too."""
+    return _arrival(source, *_source_kinds())
+
+
+def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
+    """How a new person arrived, in words that fit the source."""
+    if not source:
+        return "New person"
+    if source in files:
+        return f"New from your {source} import"
+    if source in syncs:
+        return f"New from your {source} sync"
+    return f"New from {source}"
+
+
+def triage_items(
+    store: Store, config: Config, today: dt.date, eligible: str
+) -> list[ReviewItem]:
+    since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
+    until = happened_before(today).isoformat()  # a meeting still to come is no evidence yet
+    rows = list(store.db.query(
+        f"""select p.id as pid, p.name, p.created, p.source,
+              (select value from identities where person_id = p.id order by id limit 1)
+                as ident,
+              count(i.id) as touches,
+              sum(i.direction = 'mutual') as mutual, sum(i.direction = 'in') as ins,
+              sum(i.direction = 'out') as outs, sum(i.kind = 'meeting') as meetings,
+              max(i.at) as last_at
+            from people p left join interactions i on i.person_id = p.id and i.at < ?
+            where p.triage = 1 and p.created >= ? and {eligible}
+            group by p.id""",
+        [until, since, today.isoformat()],
+    ))
+    if not rows:
+        return []
+    files, syncs = _source_kinds()
+    items = []
+    for row in rows:
+        score, evidence = _evidence(row, today)
+        who = f" ({row['ident']})" if row["ident"] and row["ident"] != row["name"] else ""
+        items.append(
+            ReviewItem(
+                "triage",
+                row["pid"],
+                row["name"],
+                f"{_arrival(row['source'], files, syncs)}{who}, {evidence}: "
+                "keep with a tier, merge with someone, or ignore",
+                "Accept with a tier, merge, or archive",
+                BASE["triage"] + score,
+                {"created": row["created"], "source": row["source"],
+                 "evidence": round(score, 2)},
+            )
+        )
+    return items
