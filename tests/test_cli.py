@@ -134,7 +134,11 @@ def test_export_import_roundtrip_is_lossless(crb: Crb, tmp_path: Path, config_fi
     export_file = tmp_path / "export.json"
     export_file.write_text(first, encoding="utf-8")
     other = Crb(tmp_path / "fresh.db", config_file)
-    other("import", str(export_file))
+    live = sum(1 for p in doc["tables"]["people"] if p["merged_into"] is None)
+    dry = other.json("import", str(export_file), "--dry-run")["sources"][0]
+    assert dry["new_people"] == live > 0
+    restored = other("import", str(export_file)).stdout
+    assert f"new people {live}\n" in restored  # (it said "new people 0")
     assert other("export").stdout == first
     # Restoring into a database that already holds data is refused and changes nothing.
     result = other("import", str(export_file), ok=False)

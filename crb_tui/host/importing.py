@@ -179,6 +179,9 @@ def _restore(app: AppContext, paths: list[str], dry_run: bool) -> list[SourceSum
         store = app.store
         with store.trial() if dry_run else contextlib.nullcontext():
             counts = restore_document(store, document, where=path)
+            # (merged-away people are rows of the export too, not people of the user's)
+            summary.new_people = store.db.execute(
+                "select count(*) from people where merged_into is null").fetchone()[0]
         summary.seen = summary.imported = sum(counts.values())
         out.append(summary)
         if not dry_run:
