@@ -468,3 +468,12 @@ def test_a_source_error_names_no_exception_class(crb: Crb, db_path: Path) -> Non
     (last_error,) = sqlite3.connect(db_path).execute(
         "select last_error from sync_state where source = 'caldav'").fetchone()
     assert last_error.startswith("sources.caldav.url is not set")
+
+
+def test_doctor_on_a_fresh_setup_only_warns_about_me(crb: Crb, config_file: Path) -> None:
+    """The quick start's first `crb doctor` (no [me] emails yet) passes, with a warning."""
+    config_file.write_text("", encoding="utf-8")
+    os.chmod(config_file, 0o600)
+    result = crb("doctor")  # exit 0
+    assert "[warn] me: no [me] emails" in result.stdout
+    assert "FAIL" not in result.stdout

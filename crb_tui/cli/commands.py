@@ -257,7 +257,7 @@ def doctor(as_json: bool) -> None:
         emit_json({"ok": all(c["ok"] for c in checks), "checks": checks})
     else:
         for c in checks:
-            mark = "ok  " if c["ok"] else "FAIL"
+            mark = "FAIL" if not c["ok"] else "warn" if c.get("warning") else "ok  "
             click.echo(f"[{mark}] {c['check']}: {plain(c['detail'])}")
     if not all(c["ok"] for c in checks):
         sys.exit(1)
