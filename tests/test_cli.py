@@ -477,3 +477,13 @@ def test_doctor_on_a_fresh_setup_only_warns_about_me(crb: Crb, config_file: Path
     result = crb("doctor")  # exit 0
     assert "[warn] me: no [me] emails" in result.stdout
     assert "FAIL" not in result.stdout
+
+
+def test_people_all_marks_the_archived(crb: Crb, db_path: Path) -> None:
+    seed(crb)
+    first = crb.json("people")["people"][0]
+    crb("archive", str(first["id"]))
+    assert f"{first['id']:>6}  " not in crb("people").stdout
+    (line,) = [x for x in crb("people", "--all").stdout.splitlines()
+               if x.startswith(f"{first['id']:>6}  ")]
+    assert "[archived]" in line

@@ -84,7 +84,7 @@ def people(
         stage = row["stage"] or ""
         org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
         last = (row["last_touch"] or "")[:10]
-        flag = " [new]" if row["triage"] else ""
+        flag = " [archived]" if row.get("archived") else " [new]" if row["triage"] else ""
         click.echo(plain(
             f"{row['id']:>6}  {row['name']}{org}{flag}  "
             f"health {health}  value {value}  {stage}  {row['tier']}  last {last or 'never'}",
