@@ -487,3 +487,20 @@ def test_people_all_marks_the_archived(crb: Crb, db_path: Path) -> None:
     (line,) = [x for x in crb("people", "--all").stdout.splitlines()
                if x.startswith(f"{first['id']:>6}  ")]
     assert "[archived]" in line
+
+
+def test_notes_and_connections_have_no_direction_in_last_touches(
+    crb: Crb, tmp_path: Path
+) -> None:
+    connections = tmp_path / "Connections.csv"
+    connections.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Nia,Okoro,https://www.linkedin.com/in/nia-okoro,nia@example.org,Acme,CTO,01 Jan 2025\n",
+        encoding="utf-8")
+    crb("import", str(connections))
+    crb("log", "Nia Okoro", "--kind", "note", "--note", "likes sailing")
+    crb("log", "Nia Okoro", "--kind", "call")
+    touches = crb("show", "Nia Okoro").stdout.split("Last touches", 1)[1]
+    assert " note likes sailing" in touches and " connection" in touches
+    assert " call mutual" in touches
+    assert "note mutual" not in touches and "connection mutual" not in touches

@@ -21,7 +21,7 @@ from crb_tui.clock import parse_date
 from crb_tui.files import replace_private
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
-from crb_tui.text import plain
+from crb_tui.text import direction_word, plain
 
 # -- demo ----------------------------------------------------------------------------------
 
@@ -144,7 +144,8 @@ def show(person: str, as_json: bool) -> None:
         click.echo(f"\nLast touches ({detail['interaction_count']} in all):")
         for i in detail["interactions"][:10]:
             subject = f" {p(i['subject'])}" if i["subject"] else ""
-            click.echo(p(f"  {i['at'][:10]} {i['kind']} {i['direction']}{subject}"))
+            way = direction_word(i["kind"], i["direction"])
+            click.echo(p(f"  {i['at'][:10]} {i['kind']}{' ' + way if way else ''}{subject}"))
 
 
 # -- export, backup ----------------------------------------------------------------------
