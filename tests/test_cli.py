@@ -462,12 +462,12 @@ def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
 
 
 def test_a_source_error_names_no_exception_class(crb: Crb, db_path: Path) -> None:
-    result = crb("sync", "caldav", status=1)
-    assert "  error: sources.caldav.url is not set" in result.output
-    assert "CalDAVError" not in result.output
+    result = crb("sync", "imap", status=1)
+    assert "  error: sources.imap.host is not set" in result.stderr
+    assert "ImapError" not in result.output
     (last_error,) = sqlite3.connect(db_path).execute(
-        "select last_error from sync_state where source = 'caldav'").fetchone()
-    assert last_error.startswith("sources.caldav.url is not set")
+        "select last_error from sync_state where source = 'imap'").fetchone()
+    assert last_error.startswith("sources.imap.host is not set")
 
 
 def test_doctor_on_a_fresh_setup_only_warns_about_me(crb: Crb, config_file: Path) -> None:
