@@ -264,7 +264,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
             continue
         tp = hints[name]
         value = data[name]
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
                 raise CrbError(f"{file}: [{prefix}{name}] should be a table")
             kwargs[name] = _build(tp, value, f"{prefix}{name}.", file)
@@ -405,7 +405,7 @@ def resolve_secret(value: Any) -> str | None:
             return os.environ.get(str(value["$env"]))
         if "$keyring" in value:
             try:
-                import keyring  # type: ignore[import-not-found]
+                import keyring
             except ImportError as exc:
                 raise CrbError("the keyring package is not installed") from exc
             service, _, user = str(value["$keyring"]).partition("/")

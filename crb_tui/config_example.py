@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import itertools
 import os
 import textwrap
 from pathlib import Path
@@ -71,9 +72,10 @@ KEYMAP_EXAMPLE = """\
 def _docstrings(cls: type) -> dict[str, str]:
     """Attribute docstrings: the string literal right after each annotated field."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body  # type: ignore[attr-defined]
+    class_def = tree.body[0]
+    assert isinstance(class_def, ast.ClassDef)  # the source of a class is its definition
     docs: dict[str, str] = {}
-    for node, following in zip(body, body[1:] + [None], strict=True):
+    for node, following in itertools.pairwise(class_def.body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)
@@ -122,12 +124,13 @@ def example_toml() -> str:
     return "\n".join(out) + "\n"
 
 
-def write_starter(path: Path) -> Path:
-    """A new config file at ``path`` (never over an existing one, mode 0600): the commented
-    example, every setting with what it does and its default, as config.example.toml."""
+def write_starter(path: Path | None) -> Path:
+    """A new config file at ``path`` (None: the default place, as load_config reads; never over
+    an existing one, mode 0600): the commented example, every setting with what it does and its
+    default, as config.example.toml."""
     from crb_tui.files import open_new_private
 
-    path = Path(path).expanduser()
+    path = Path(path or config_module.default_config_path()).expanduser()
     text = example_toml()
     with os.fdopen(open_new_private(path, "config"), "wb") as fh:
         fh.write(text.encode("utf-8"))

@@ -4,6 +4,7 @@ and resource addresses, placeholders such as ``redacted`` or ``XXX``, the blockl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -47,6 +48,13 @@ _ROLE_LOCAL = re.compile(
 
 
 def normalise_email(value: str) -> str | None:
+    """The canonical form of an e-mail address (lower case, no brackets or ``mailto:``), or
+    None when it is not one."""
+    return _normalise_email(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # imports name the same addresses over and over
+def _normalise_email(value: str) -> str | None:
     value = value.strip().strip("<>").strip()
     if value.lower().startswith("mailto:"):
         value = value[7:]
@@ -193,6 +201,9 @@ def is_role_address(email: str) -> bool:
                 or domain.startswith(_LIST_HOSTS))
 
 
+REASONS_MEMO = 100_000
+
+
 class NoiseRules:
     """Decides which identities are never people."""
 
@@ -214,20 +225,37 @@ class NoiseRules:
                 self.blocked_addresses.add(normalise_email(item) or item)
         self.ignore_roles = ignore_roles
         self._configured = (frozenset(self.blocked_addresses), frozenset(self.blocked_domains))
+        self._reasons: dict[tuple[str, str], str | None] = {}
+        """Answers already given (an import asks about the same addresses over and over);
+        forgotten whenever the rules change."""
 
     def forget_blocks(self) -> None:
         """Back to the blocklist of the config alone (before reading the store's again)."""
         self.blocked_addresses = set(self._configured[0])
         self.blocked_domains = set(self._configured[1])
+        self._reasons.clear()
 
     def block(self, kind: str, value: str) -> None:
         if kind == "domain":
             self.blocked_domains.add(value.lstrip("@").lower())
         else:
             self.blocked_addresses.add(value)
+        self._reasons.clear()
 
     def reason(self, kind: str, value: str) -> str | None:
         """Why this (normalised) identity is not a person, or None when it may be one."""
+        key = (kind, value)
+        try:
+            return self._reasons[key]
+        except KeyError:
+            pass
+        found = self._reason(kind, value)
+        if len(self._reasons) >= REASONS_MEMO:
+            self._reasons.clear()
+        self._reasons[key] = found
+        return found
+
+    def _reason(self, kind: str, value: str) -> str | None:
         if kind != "email":
             return "blocklist" if value in self.blocked_addresses else None
         if value in self.me or mailbox_key(value) in self._my_mailboxes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import SupportsFloat, SupportsIndex
 
 from crb_tui.errors import CrbError
 
@@ -49,13 +50,17 @@ def cadence_days(value: object) -> int:
         ) from None
 
 
+_FLOATABLE = str | SupportsFloat | SupportsIndex
+"""What ``float()`` takes (a text to parse, or anything with ``__float__`` or ``__index__``)."""
+
+
 def amount(value: object, what: str = "amount") -> float:
     """A finite amount from 0 to :data:`MAX_AMOUNT` (``inf`` and ``nan`` are not amounts)."""
     where = f"{what}: " if what else ""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, _FLOATABLE):
         raise CrbError(f"{where}{value!r} is not a number")
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         raise CrbError(f"{where}{value!r} is not a number") from None
     if not math.isfinite(number):

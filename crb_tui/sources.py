@@ -67,7 +67,7 @@ class SyncContext:
     config: dict[str, Any]
     checkpoint: Checkpoint
     logger: logging.Logger
-    paths: list[Path] = field(default_factory=list)
+    paths: list[Path | str] = field(default_factory=list)
     """Files or URLs handed over by ``crb import``; empty for a scheduled sync."""
     me: tuple[str, ...] = ()
     """The user's own e-mail addresses, normalised."""

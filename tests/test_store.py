@@ -199,6 +199,16 @@ def test_bad_records_are_rejected_with_reason_and_the_rest_stored(store: Store) 
     assert any("no person" in x for x in reasons)
 
 
+def test_a_record_for_true_instead_of_a_person_is_rejected_not_taken_for_id_1(store: Store) -> None:
+    store.write([mail("ok", "a@x.com")], "src")
+    result = store.write(
+        [r.Commitment(True, "thing", dt.date(2026, 3, 2)), mail("ok2", "a@x.com")], "src"
+    )
+    assert [x["reason"] for x in result.rejected] == ["not a person id nor an identity: True"]
+    assert result.imported == 1
+    assert store.db.execute("select count(*) from commitments").fetchone()[0] == 0
+
+
 def test_a_failing_batch_changes_nothing(store: Store) -> None:
     store.write([mail("m1", "a@x.com")], "t")
     before = store.counts()

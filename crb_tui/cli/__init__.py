@@ -7,6 +7,7 @@ May import: the kernel, the host (``app_context``), the engine and the store's A
 ``sqlite3`` or ``sqlite_utils``: every statement is the store's (import-linter holds this).
 """
 
-from crb_tui.cli.commands import cli, main
+from crb_tui.cli.commands import main  # registers every command on the group
+from crb_tui.cli.group import cli
 
 __all__ = ["cli", "main"]

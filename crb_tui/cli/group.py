@@ -51,14 +51,24 @@ def _done(as_json: bool, data: dict[str, Any], message: str) -> None:
 
 
 def _ctx() -> AppContext:
-    return click.get_current_context().find_object(AppContext)  # type: ignore[return-value]
+    app = click.get_current_context().find_object(AppContext)
+    assert app is not None, "the crb group puts the AppContext on the context"
+    return app
 
 
 class CrbClickError(click.ClickException):
-    """A CrbError shown the click way: one line on stderr, exit status 1."""
+    """A CrbError shown the click way: one line on stderr, exit status 1, as for every error
+    the user can fix, a usage error (an unknown option, a bad value) included; 2 is left for the
+    unexpected (docs/cli.md)."""
 
     def show(self, file: Any = None) -> None:
         click.echo(f"crb: error: {plain(self.message)}", err=True)
+
+
+class CrbInternalError(CrbClickError):
+    """An unexpected exception, shown the same way: exit status 2."""
+
+    exit_code = 2
 
 
 class CrbGroup(click.Group):
@@ -85,9 +95,9 @@ class CrbGroup(click.Group):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
-            err = CrbClickError(f"unexpected {type(exc).__name__}: {exc} (run with --debug)")
-            err.exit_code = 2
-            raise err from exc
+            raise CrbInternalError(
+                f"unexpected {type(exc).__name__}: {exc} (run with --debug)"
+            ) from exc
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -126,17 +136,10 @@ class CrbGroup(click.Group):
         return self._plugin_commands(ctx, keep=True).get(cmd_name)
 
 
-USAGE_EXIT = 1
-"""Exit status of a usage error (an unknown option, a bad value): 1, as for every error the user
-can fix; 2 is left for the unexpected (docs/cli.md)."""
-
-
 def _usage_error(exc: click.UsageError) -> CrbClickError:
     """One line, like every other error, with where to look for help."""
     where = exc.ctx.command_path if exc.ctx else "crb"
-    err = CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
-    err.exit_code = USAGE_EXIT
-    return err
+    return CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
 
 
 def _app_from(params: dict[str, Any]) -> AppContext:

@@ -90,7 +90,9 @@ def make_server(command: str, host: str, port: int, *, allow_remote: bool = Fals
             # own port included), not the one the server listens on.
             self.public_url = f"{request.scheme}://{request.host}"
             response = await super().handle_index(request)
-            response.text = local_fonts(response.text)
+            # aiohttp-jinja2 types it a StreamResponse; the page it renders is a Response.
+            if isinstance(response, web.Response) and response.text is not None:
+                response.text = local_fonts(response.text)
             return response
 
     return CrbServer(command, host=host, port=port, title="CRB")

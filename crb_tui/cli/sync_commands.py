@@ -113,10 +113,10 @@ def import_(
     if rejects is not None:
         check_target(rejects, "rejects file")  # before anything is imported
     columns: dict[str, str] = {}
-    for item in mapping:
-        field_name, sep, column = item.partition("=")
+    for pair in mapping:
+        field_name, sep, column = pair.partition("=")
         if not sep or not field_name.strip() or not column.strip():
-            raise CrbError(f"--map {item!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
+            raise CrbError(f"--map {pair!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
         columns[field_name.strip()] = column.strip()
     summaries = import_paths(
         app,

@@ -16,14 +16,13 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from crb_tui.config import Config
+from crb_tui.config import Config, HealthConfig
 from crb_tui.engine.health_explain import _Explainer, describe
 from crb_tui.engine.health_model import (
     _RESULT,
     _ROWS,
     _SCOPE,
     HEALTH_COLUMNS,
-    HealthConfig,
     _Run,
 )
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
@@ -74,7 +73,7 @@ def _signals(person: dict[str, Any], history: dict[str, Any]) -> list[tuple[str,
     for impl in pm.hook.health_signals.get_hookimpls():
         name = pm.get_name(impl.plugin) or "plugin"
         try:
-            result = impl.function(person=dict(person), history=history)
+            result: Any = impl.function(person=dict(person), history=history)  # checked below
         except Exception:
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
             log.warning("plugin %s: health_signals failed; its signals are left out", name)

@@ -175,9 +175,10 @@ def exchange_weeks(
 
 def series_of(
     interactions: Iterable[dict[str, Any]], points: dict[str, float]
-) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    """The series of time together: (kind, title, occurrences oldest first), largest first."""
-    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+) -> list[tuple[str, str | int, list[dict[str, Any]]]]:
+    """The series of time together: (kind, title, occurrences oldest first), largest first; an
+    untitled one is keyed by its row's id (``series_key``)."""
+    found: dict[tuple[str, str | int], list[dict[str, Any]]] = {}
     for row in interactions:
         if points.get(row["kind"]):
             found.setdefault(series_key(row["kind"], row.get("subject"), row["id"]), []).append(row)

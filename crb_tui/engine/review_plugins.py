@@ -33,7 +33,8 @@ def plugin_items(
     for impl in impls:
         plugin = hooks.pm.get_name(impl.plugin) or "plugin"
         try:
-            found = list(impl.function(store=store, today=today) or [])
+            returned: Any = impl.function(store=store, today=today)  # checked item by item
+            found = list(returned or [])
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
             _warn(warnings, f"plugin {plugin}: review_items failed ({type(exc).__name__}: "
                             f"{exc}); its items are left out", exc)

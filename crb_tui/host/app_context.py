@@ -138,7 +138,7 @@ class AppContext:
         *,
         dry_run: bool = False,
         progress: ProgressCallback | None = None,
-        paths: list[Path] | None = None,
+        paths: list[Path | str] | None = None,
         cancelled: Callable[[], bool] | None = None,
         sources: dict[str, Source] | None = None,
         options: dict[str, Any] | None = None,

@@ -36,7 +36,7 @@ def read_head(path: str) -> bytes:
 def _walk(folder: str) -> list[str]:
     """Every file under ``folder``, recursively, in name order; hidden files and folders (a
     leading dot: ``.DS_Store``, ``.git``) are left out."""
-    found = []
+    found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
@@ -155,7 +155,7 @@ def import_paths(
         # Each source runs once, handed exactly the files it reads (.eml and .mbox alike).
         ran = app.sync(
             [source.name], dry_run=dry_run, progress=progress,
-            paths=[Path(p) if not _is_url(p) else p for p in group],  # type: ignore[misc]
+            paths=[Path(p) if not _is_url(p) else p for p in group],
             sources={source.name: source}, options=options,
         )
         for summary in ran:

@@ -26,6 +26,10 @@ from crb_tui.text import shorten
 log = logging.getLogger("crb.sync")
 
 FLUSH_EVERY = 500
+WAITING = "waiting for another run of it to end"
+"""The progress message of a source whose run waits for another process's run of it."""
+RUNNING = "running"
+"""The progress message once that other run ended and this one starts."""
 
 
 @dataclass(kw_only=True)
@@ -155,7 +159,7 @@ def run_sync(
     names: Iterable[str] | None = None,
     *,
     progress: ProgressCallback | None = None,
-    paths: list[Path] | None = None,
+    paths: list[Path | str] | None = None,
     dry_run: bool = False,
     cancelled: Callable[[], bool] | None = None,
     options: dict[str, Any] | None = None,
@@ -190,7 +194,7 @@ def _run_one(
     config: Config,
     source: Source,
     progress: ProgressCallback | None,
-    paths: list[Path],
+    paths: list[Path | str],
     dry_run: bool,
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,
@@ -198,14 +202,20 @@ def _run_one(
     """Run one source, once no other process is running it (a sync started by the app and
     cron's at the same time run one after the other)."""
 
+    waited = False
+
     def waiting() -> None:
+        nonlocal waited
+        waited = True
         log.info("%s: waiting for another process's run of it to end", source.name)
         if progress is not None:
-            progress(source.name, 0, None, "waiting for another run of it to end")
+            progress(source.name, 0, None, WAITING)
 
     with run_lock(store.path, source.name, waiting=waiting, cancelled=cancelled) as ours:
         if not ours:
             return SourceSummary(source=source.name, cancelled=True)
+        if waited and progress is not None:
+            progress(source.name, 0, None, RUNNING)  # no longer waiting
         return _run_locked(store, config, source, progress, paths, dry_run, cancelled, options)
 
 
@@ -214,7 +224,7 @@ def _run_locked(
     config: Config,
     source: Source,
     progress: ProgressCallback | None,
-    paths: list[Path],
+    paths: list[Path | str],
     dry_run: bool,
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,

@@ -138,7 +138,7 @@ def parse_icalendar(text: str, where: str) -> _Parsed:
             if str(cal.get("METHOD", "")).strip().upper() == "CANCEL":
                 out.cancel_all = True
             for comp in cal.subcomponents:
-                name = comp.name.upper()
+                name = (comp.name or "").upper()  # a parsed component always has its name
                 if name == "VEVENT":
                     out.events.append((comp, where))
                 elif name == "VTIMEZONE":
@@ -182,7 +182,7 @@ def parse_icalendar(text: str, where: str) -> _Parsed:
             cal = icalendar.Calendar.from_ical(
                 "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + tz_text + block.text() + "END:VCALENDAR\r\n"
             )
-            found = [c for c in cal.subcomponents if c.name.upper() == "VEVENT"]
+            found = [c for c in cal.subcomponents if (c.name or "").upper() == "VEVENT"]
             if not found:
                 raise ValueError("no event in it")
             out.events.extend((c, place) for c in found)

@@ -36,6 +36,13 @@ _ASCTIME = re.compile(
     r"(?:\s+([+-]\d{4}))?",
     re.IGNORECASE,
 )
+_RFC5322_DATE = re.compile(
+    r"\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]\d{3}) "
+    r"(\d\d):(\d\d)(?::(\d\d))? ([+-]\d{4})\s*$"
+)
+"""``Mon, 20 Nov 2023 01:53:20 +0000``: a date :func:`parse_date` reads without the general
+parser (which gives the same for it)."""
 MIN_YEAR = 1971
 MAX_YEAR = 2200
 
@@ -46,12 +53,17 @@ def _aware(year: int, month: int, day: int, hh: int, mm: int, ss: int,
         year += 2000 if year < 50 else 1900
     if not MIN_YEAR <= year <= MAX_YEAR or abs(offset_minutes) >= 24 * 60:
         return None
+    zone = _ZONES.get(offset_minutes)
+    if zone is None:
+        zone = _ZONES[offset_minutes] = dt.timezone(dt.timedelta(minutes=offset_minutes))
     try:
-        local = dt.datetime(year, month, day, hh, mm, min(ss, 59),
-                            tzinfo=dt.timezone(dt.timedelta(minutes=offset_minutes)))
+        local = dt.datetime(year, month, day, hh, mm, min(ss, 59), tzinfo=zone)
     except ValueError:
         return None
-    return local.astimezone(dt.UTC)
+    return local if zone is dt.UTC else local.astimezone(dt.UTC)
+
+
+_ZONES: dict[int, dt.tzinfo] = {0: dt.UTC}
 
 
 def _zone_minutes(token: str | None) -> int:
@@ -72,6 +84,14 @@ def parse_date(value: str | None) -> dt.datetime | None:
     """
     if not value or not value.strip():
         return None
+    m = _RFC5322_DATE.match(value)
+    if m:
+        # The form nearly every message has: read directly, as the general path below would.
+        day, month, year, hh, mm, ss, zone = m.groups()
+        found = _aware(int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm),
+                       int(ss or 0), _zone_minutes(zone))
+        if found is not None:
+            return found
     text = COMMENT.sub(" ", value).strip()
     try:
         parsed = parsedate_tz(text)

@@ -25,6 +25,7 @@ MAX_NAME = 200
 
 _FOLD = re.compile(r"\r?\n[ \t]*")
 COMMENT = re.compile(r"\([^()]*\)")
+_BELOW_BANG = re.compile(r"[\x00-\x20]")
 _PIPERMAIL = re.compile(
     r"^\s*([^\s@<>(),;:\"]+)\s+at\s+([^\s@<>(),;:\"]+\.[^\s@<>(),;:\"]+)\s*(?:\((.*)\))?\s*$",
     re.IGNORECASE | re.DOTALL,
@@ -101,19 +102,45 @@ class MailHeaders:
         self._clean: dict[str, list[str]] = {}
         self._charset = charset
 
+    @classmethod
+    def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders:
+        """From names and values that are already ``str`` and names without white space."""
+        headers = cls()
+        raw = headers._raw
+        for name, value in pairs:
+            key = name.lower()
+            found = raw.get(key)
+            if found is None:
+                raw[key] = [value]
+            else:
+                found.append(value)
+        return headers
+
     def _values(self, key: str) -> list[str]:
         values = self._clean.get(key)
         if values is None:
-            raw = self._raw.get(key, [])
-            if raw and self._charset is None:
-                # The body's declared charset is the best guess for undeclared 8-bit bytes.
-                self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
-            values = [_unfold(fix_8bit(v, self._charset or None)) for v in raw]
+            raw = self._raw.get(key)
+            if not raw:
+                return _NONE
+            values = [self._text(v) for v in raw]
             self._clean[key] = values
         return values
 
+    def _text(self, value: str) -> str:
+        if _SURROGATE.search(value):
+            if self._charset is None:
+                # The body's declared charset is the best guess for undeclared 8-bit bytes.
+                self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
+            value = fix_8bit(value, self._charset or None)
+        return _unfold(value)
+
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = self._values(name.lower())
+        key = name.lower()
+        values = self._clean.get(key)
+        if values is None:
+            if key not in self._raw:
+                return default
+            values = self._values(key)
         return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
@@ -124,6 +151,9 @@ class MailHeaders:
 
     def names(self) -> list[str]:
         return list(self._raw)
+
+
+_NONE: list[str] = []
 
 
 def _unfold(text: str) -> str:
@@ -137,14 +167,28 @@ _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:|^[ \t]")
 _SPACED_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
 
 
+_PLAIN_BLOCK = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
+"""A header block of nothing but ``Name: value`` fields and their continuation lines."""
+_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+
+
 def headers_from_bytes(raw: bytes) -> MailHeaders:
-    """Parse a raw header block (bytes, LF or CRLF) with the standard library's header parser.
+    """Parse a raw header block (bytes, LF or CRLF) as the standard library's header parser
+    (``compat32``) does.
 
     Lines that are not header fields (a mangled first line, junk before the body) are dropped
     rather than ending the header block early, and ``Name :`` (obsolete syntax) is accepted.
+    A block of well-formed fields only (nearly every message) is split by one regular
+    expression into exactly the names and values the standard library's parser gives; anything
+    else goes through that parser.
     """
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    text = raw.decode("ascii", "surrogateescape")
+    if not text.endswith("\n"):
+        text += "\n"
+    if _PLAIN_BLOCK.fullmatch(text):
+        return MailHeaders._parsed(_FIELD.findall(text))
     msg = _HEADER_PARSER.parsebytes(raw)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         lines = [_SPACED_NAME.sub(rb"\1:", line) for line in raw.split(b"\n")]
@@ -172,6 +216,8 @@ class Address:
 
 
 def _clean_name(name: str, email: str) -> str | None:
+    if not name:
+        return None
     text = clean_text(decode_words(name), MAX_NAME)
     if not text:
         return None
@@ -243,7 +289,7 @@ def normalise_message_id(value: str | None) -> str | None:
     m = re.search(r"<([^<>]*)>", value)
     text = m.group(1) if m else COMMENT.sub(" ", value)
     text = "".join(text.split()).strip("<>")
-    if not text or len(text) > 900 or any(ord(c) < 0x21 for c in text):
+    if not text or len(text) > 900 or _BELOW_BANG.search(text):
         return None
     if "@" in text:
         local, _, domain = text.rpartition("@")
@@ -267,10 +313,13 @@ def parse_labels(value: str | None) -> list[str]:
     if not value:
         return []
     text = decode_words(value)
-    try:
-        row = next(csv.reader([text], skipinitialspace=True), [])
-    except csv.Error:
-        row = text.split(",")
+    if '"' not in text:
+        row = text.split(",")  # what the CSV reader gives when nothing is quoted
+    else:
+        try:
+            row = next(csv.reader([text], skipinitialspace=True), [])
+        except csv.Error:
+            row = text.split(",")
     return [label.strip() for label in row if label.strip()]
 
 

@@ -29,10 +29,12 @@ inbound or outbound, to whom) and makes its records.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
+from functools import partial
 
 from crb_tui import clock
 from crb_tui.identity import mailbox_key, normalise_email
@@ -118,7 +120,8 @@ def bulk_reason(headers: MailHeaders) -> str | None:
         return f"Auto-Submitted: {auto[:40]}"
     # Older list software (majordomo, listserv) marks nothing but its own Sender:
     # owner-list@..., list-owner@..., list-request@... or list-bounces@...
-    for _, address in getaddresses([headers.get("sender") or ""]):
+    sender = headers.get("sender")
+    for _, address in getaddresses([sender]) if sender else ():
         if LIST_SENDER.match(address.split("@", 1)[0]):
             return "Sender: a mailing list"
     # ... or Errors-To, X-Mailing-List, Mailing-List, X-BeenThere, List-Post, or an X-Loop
@@ -268,7 +271,7 @@ def mail_records(
     with each of them: skipped as ``too many recipients``. An address in ``lists`` (a mailing
     list's, see :class:`MailingLists`) is never a counterpart: ``mailing list address``.
     """
-    mine = {mailbox_key(e) for e in (normalise_email(x) for x in me) if e}
+    mine = _own(tuple(me))
     skipped = {label.lower() for label in skip_labels}
     for label in mail.labels:
         if label.lower() in skipped:
@@ -287,7 +290,8 @@ def mail_records(
         if len(others) > max_recipients:
             return [Skip("too many recipients", f"{where} ({len(others)} recipients)")]
     sender_email = normalise_email(mail.sender.email) if mail.sender else None
-    common = {"kind": "email", "at": mail.date, "subject": mail.subject, "thread": mail.thread}
+    touch = partial(Interaction, kind="email", at=mail.date, subject=mail.subject,
+                    thread=mail.thread)
     if sender_email is not None and mailbox_key(sender_email) in mine:
         out: list[Record] = []
         seen: set[str] = set()
@@ -302,9 +306,9 @@ def mail_records(
             if email in lists:
                 out.append(Skip("mailing list address", f"{where} ({email})"))
                 continue
-            out.append(Interaction(
+            out.append(touch(
                 source_key=source_key(mail.message_id, email), direction="out",
-                with_=Identity("email", email), name=addr.name, **common,
+                with_=Identity("email", email), name=addr.name,
             ))
         if not seen:
             out.append(Skip("no counterpart", where))
@@ -314,10 +318,16 @@ def mail_records(
         return [Reject(f"sender is not an e-mail address: {shown!r}", where)]
     if sender_email in lists:
         return [Skip("mailing list address", f"{where} ({sender_email})")]
-    return [Interaction(
+    return [touch(
         source_key=source_key(mail.message_id, sender_email), direction="in",
-        with_=Identity("email", sender_email), name=mail.sender.name, **common,
+        with_=Identity("email", sender_email), name=mail.sender.name,
     )]
+
+
+@functools.lru_cache(maxsize=64)
+def _own(me: tuple[str, ...]) -> frozenset[str]:
+    """The user's mailboxes (:func:`mailbox_key`: every spelling of their Gmail address)."""
+    return frozenset(mailbox_key(e) for e in (normalise_email(x) for x in me) if e)
 
 
 class SeenIds:

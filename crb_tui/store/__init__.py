@@ -12,8 +12,9 @@ Owns: every SQL statement about CRB's tables. May import: the kernel (``crb_tui.
 host or the Face (import-linter holds this); whoever writes asks the engine to rescore.
 """
 
+from crb_tui.clock import now_utc
 from crb_tui.store.reading import Reader, as_store_error, interruptible, store_errors
-from crb_tui.store.store import Store, WriteResult, escape_like, iso, now_utc
+from crb_tui.store.store import Store, WriteResult, escape_like, iso
 
 __all__ = [
     "Reader",

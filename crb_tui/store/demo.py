@@ -19,8 +19,9 @@ Relationships follow archetypes so the review has something to say about each:
 
 The same ``(people, seed, today)`` always gives the same database, byte for byte, including the
 ``created`` / ``updated`` stamps, which are derived from ``today`` and never from the clock.
-Rows are written straight into the tables in chunks (one transaction per chunk) so that
-``people=100_000`` (about two million interactions) loads in minutes and in bounded memory.
+Rows are written straight into the tables in chunks (one transaction per chunk of
+``CHUNK_PEOPLE``, a second or so) so that ``people=100_000`` (about two million interactions)
+loads in bounded memory while other processes can still write between two chunks.
 
 This module writes; what it writes is described in ``demo_shape`` (sizes, shares, tables) and
 ``demo_words`` (the vocabulary), and built by ``demo_build`` (organisations and people, with
@@ -105,24 +106,36 @@ def generate(
     counts = dict.fromkeys(CORE_TABLES, 0)
     conn = db.conn
     orgs = gen.organizations()
-    # One transaction with the full-text index rebuilt once at the end: all or nothing.
+    # A transaction per chunk of people, each indexed for full-text search as it commits:
+    # another process (the app, `crb log`) waits at most one chunk for the write lock.
     with store.bulk_load():
         conn.executemany(
             "insert into organizations (id, name, domain, created) values (?, ?, ?, ?)", orgs
         )
         counts["organizations"] = len(orgs)
-        for start in range(0, people, CHUNK_PEOPLE):
+    for start in range(0, people, CHUNK_PEOPLE):
+        with store.bulk_load():
+            _after_others(conn, gen.ids)
             chunk = gen.people_chunk(start, min(people, start + CHUNK_PEOPLE))
             for table, sql in _INSERTS:
                 rows = chunk[table]
                 if rows:
                     conn.executemany(sql, rows)
                 counts[table] += len(rows)
-            if progress is not None:
-                progress(min(people, start + CHUNK_PEOPLE), people)
-        if people >= 20:
+        if progress is not None:
+            progress(min(people, start + CHUNK_PEOPLE), people)
+    if people >= 20:
+        with store.bulk_load():
             _this_morning(conn, today, random.Random(seed * 7919 + 1), counts)
     return counts
+
+
+def _after_others(conn: sqlite3.Connection, ids: dict[str, int]) -> None:
+    """Number the next chunk's rows after any another process added since the last chunk
+    (alone, the numbers go on exactly as they would have)."""
+    for table in ids:
+        stored = conn.execute(f"select coalesce(max(id), 0) from [{table}]").fetchone()[0]
+        ids[table] = max(ids[table], stored)
 
 
 def _this_morning(

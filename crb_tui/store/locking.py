@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -122,7 +123,7 @@ def _database_class() -> type[Database]:
 
     class CrbDatabase(Database):
         @contextlib.contextmanager
-        def atomic(self) -> Iterator[Database]:  # type: ignore[override]
+        def atomic(self) -> Iterator[Database]:
             with transaction(self.conn):
                 yield self
 
@@ -145,13 +146,11 @@ def run_lock(
     while waiting (the block must then not run the source). The lock is a file beside the
     database (``crb.db.sync-gmail.lock``, mode 0600, left in place), released when the block
     ends or the process dies, however it dies."""
-    try:
-        import fcntl
-    except ImportError:  # no flock (Windows): runs are not serialised
-        fcntl = None  # type: ignore[assignment]
-    if database is None or fcntl is None:
+    if database is None or sys.platform == "win32":  # no flock on Windows: runs not serialised
         yield True
         return
+    import fcntl
+
     safe_name = re.sub(r"[^A-Za-z0-9_-]", "_", source)
     path = Path(database).with_name(f"{Path(database).name}.sync-{safe_name}.lock")
     try:

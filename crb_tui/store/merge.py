@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crb_tui.clock import now_utc
 from crb_tui.errors import CrbError
 from crb_tui.store import tables
-from crb_tui.store.store import Store, iso, now_utc
+from crb_tui.store.store import Store, iso
 
 # Every table whose rows belong to a person and move with a merge.
 OWNED_TABLES = tables.PERSON_OWNED

@@ -44,6 +44,8 @@ store need not load sqlite-utils to learn that there is nothing to do (a test ke
 lists the same)."""
 
 BATCH_SIZE = 500
+NORM_MEMO = 100_000
+"""How many normalised identities a store remembers (then it starts again)."""
 
 
 def iso(value: dt.datetime | dt.date | str | None) -> str | None:
@@ -51,6 +53,8 @@ def iso(value: dt.datetime | dt.date | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dt.datetime):
+        if value.tzinfo is dt.UTC and not value.microsecond:
+            return value.isoformat()  # already as stored (most of what sources yield)
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
@@ -127,6 +131,7 @@ class Store:
         self.noise = noise or NoiseRules()
         self.create_people_from = create_people_from
         self.phone_region = phone_region
+        self._norms: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._load_ignored()
 
     @property
@@ -291,6 +296,7 @@ class Store:
             from crb_tui.store.writer import _BatchWriter
 
             writer = _BatchWriter(self, source, stamp, result)
+            writer.prefetch(batch)
             for record in batch:
                 result.seen += 1
                 writer.write(record)
@@ -299,51 +305,80 @@ class Store:
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """One transaction for a large load into a (nearly) empty store.
+        """One transaction that adds many rows at once (a chunk of the demo data set).
 
-        The full-text triggers are dropped for the load and the indexes rebuilt once at the end,
-        which is several times faster than updating them row by row. Everything, the rebuild
-        included, commits together or not at all.
+        The full-text triggers (and the others on the same tables) are dropped for the block;
+        at its end the rows added in it (a rowid above every one before) are indexed with one
+        statement per table, their health rows made, and the triggers restored, all before the
+        commit: several times faster than updating the indexes row by row, and every committed
+        state is whole, so a long load can commit in chunks that other processes write between.
+        Only for adding rows: a row changed in the block is not indexed again.
         """
-        fts_tables = [
-            row[0][: -len("_fts")]
-            for row in self.db.execute(
+        fts_tables: dict[str, list[str]] = {
+            row[0][: -len("_fts")]: []
+            for row in self.conn.execute(
                 "select name from sqlite_master where type = 'table' and name like '%\\_fts' "
                 "escape '\\' and sql like '%fts5%'"
             )
-        ]
+        }
+        for table, columns in fts_tables.items():
+            columns.extend(
+                d[0] for d in self.conn.execute(f"select * from [{table}_fts] limit 0").description
+            )
         with self.transaction():
+            before = {
+                table: self.conn.execute(f"select coalesce(max(rowid), 0) from [{table}]")
+                .fetchone()[0]
+                for table in {*fts_tables, "people"}
+            }
             triggers = (
-                list(
-                    self.db.execute(
-                        "select name, sql from sqlite_master "
-                        "where type = 'trigger' and tbl_name in "
-                        f"({','.join('?' for _ in fts_tables)})",
-                        fts_tables,
-                    )
-                )
+                self.conn.execute(
+                    "select name, sql from sqlite_master "
+                    "where type = 'trigger' and tbl_name in "
+                    f"({','.join('?' for _ in fts_tables)})",
+                    list(fts_tables),
+                ).fetchall()
                 if fts_tables
                 else []
             )
             for name, _ in triggers:
-                self.db.execute(f"drop trigger [{name}]")
+                self.conn.execute(f"drop trigger [{name}]")
             yield
-            for table in fts_tables:
-                self.db.execute(f"insert into [{table}_fts]([{table}_fts]) values ('rebuild')")
+            for table, columns in fts_tables.items():
+                cols = ", ".join(f"[{c}]" for c in columns)
+                self.conn.execute(
+                    f"insert into [{table}_fts] (rowid, {cols}) "
+                    f"select rowid, {cols} from [{table}] where rowid > ?",
+                    [before[table]],
+                )
             # What trigger people_health_row does person by person (it was dropped with the
             # full-text ones, as it hangs on the people table too).
-            self.db.execute(
+            self.conn.execute(
                 "insert or ignore into health (person_id) select id from people "
-                "where merged_into is null"
+                "where merged_into is null and id > ?",
+                [before["people"]],
             )
             for _, sql in triggers:
-                self.db.execute(sql)
+                self.conn.execute(sql)
 
     # -- identities ------------------------------------------------------------------------
 
     def norm(self, identity: r.Identity) -> tuple[str, str] | None:
+        """``(kind, normalised value)``, or None when the value is not one (remembered: an
+        import names the same few thousand addresses over and over)."""
+        raw = (identity.kind, identity.value)
+        try:
+            return self._norms[raw]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: not an identity at all
+            return None
         value = normalise(identity.kind, identity.value, self.phone_region)
-        return None if value is None else (identity.kind, value)
+        found = None if value is None else (identity.kind, value)
+        if len(self._norms) >= NORM_MEMO:
+            self._norms.clear()
+        self._norms[raw] = found
+        return found
 
     def find_identity(self, kind: str, value: str) -> dict[str, Any] | None:
         rows = list(

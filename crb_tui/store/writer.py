@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
 
+PREFETCH_CHUNK = 500
+
 
 class _BatchWriter:
     """Writes one batch of records inside the caller's transaction."""
@@ -24,10 +27,17 @@ class _BatchWriter:
     def __init__(self, store: Store, source: str, stamp: str | None, result: WriteResult) -> None:
         self.store = store
         self.db = store.db
+        self.conn = store.conn
         self.source = source
         self.stamp = stamp
         self.result = result
         self._identity_cache: dict[tuple[str, str], tuple[int, int | None]] = {}
+        self._absent: set[tuple[str, str]] = set()
+        """Identities looked up (see ``prefetch``) and not in the store: no query needed."""
+        self._live_ids: dict[int, int] = {}
+        """Person -> the person that holds everything now (merges never happen in a batch)."""
+        self._names: dict[int, str] = {}
+        """Stored names of people read by ``prefetch``, for ``_name_if_bare``."""
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
@@ -37,11 +47,48 @@ class _BatchWriter:
 
     # identities ---------------------------------------------------------------------------
 
+    def prefetch(self, batch: Sequence[r.Record]) -> None:
+        """Look up every identity the batch's interactions name in one query per kind (and
+        their people's merges and names), instead of one query per record."""
+        keys: set[tuple[str, str]] = set()
+        for record in batch:
+            if isinstance(record, r.Interaction) and isinstance(record.with_, r.Identity):
+                key = self.store.norm(record.with_)
+                if key is not None:
+                    keys.add(key)
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in keys:
+            by_kind.setdefault(kind, []).append(value)
+        cache = self._identity_cache
+        for kind, values in by_kind.items():
+            for start in range(0, len(values), PREFETCH_CHUNK):
+                chunk = values[start : start + PREFETCH_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for value, ident_id, person_id, merged_into, name in self.conn.execute(
+                    "select i.value, i.id, i.person_id, p.merged_into, p.name "
+                    "from identities i left join people p on p.id = i.person_id "
+                    f"where i.kind = ? and i.value in ({marks})",
+                    [kind, *chunk],
+                ):
+                    cache[(kind, value)] = (ident_id, person_id)
+                    if person_id is not None and merged_into is None:
+                        self._live_ids[person_id] = person_id
+                        self._names[person_id] = name
+        self._absent = keys.difference(cache)
+
+    def _live(self, person_id: int) -> int:
+        found = self._live_ids.get(person_id)
+        if found is None:
+            found = self._live_ids[person_id] = _live(self.db, person_id)
+        return found
+
     def _identity(self, key: tuple[str, str]) -> tuple[int, int | None] | None:
         hit = self._identity_cache.get(key)
         if hit is not None:
             return hit
-        row = self.db.execute(
+        if key in self._absent:
+            return None
+        row = self.conn.execute(
             "select id, person_id from identities where kind = ? and value = ?", key
         ).fetchone()
         if row is None:
@@ -71,13 +118,14 @@ class _BatchWriter:
     def _add_identity(
         self, key: tuple[str, str], person_id: int | None, display: str | None
     ) -> int:
-        cur = self.db.execute(
+        cur = self.conn.execute(
             "insert into identities (person_id, kind, value, display_name, source, first_seen) "
             "values (?, ?, ?, ?, ?, ?)",
             [person_id, key[0], key[1], display, self.source, self.stamp],
         )
         ident_id = int(cur.lastrowid or 0)
         self._identity_cache[key] = (ident_id, person_id)
+        self._absent.discard(key)
         if self._mailboxes is not None and key[0] == "email":
             mailbox = mailbox_key(key[1])
             if person_id is not None or mailbox not in self._mailboxes:
@@ -113,9 +161,12 @@ class _BatchWriter:
         row.update({k: v for k, v in fields.items() if v is not None})
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        cur = self.db.execute(f"insert into people ({cols}) values ({marks})", list(row.values()))
+        cur = self.conn.execute(f"insert into people ({cols}) values ({marks})", list(row.values()))
         self.result.new_people += 1
-        return int(cur.lastrowid or 0)
+        person_id = int(cur.lastrowid or 0)
+        self._live_ids[person_id] = person_id
+        self._names[person_id] = name
+        return person_id
 
     # dispatch -----------------------------------------------------------------------------
 
@@ -168,14 +219,14 @@ class _BatchWriter:
         for key in keys:
             hit = self._identity(key) or self._identity(self._twin(key) or key)
             if hit and hit[1] is not None:
-                person_id = _live(self.db, hit[1])
+                person_id = self._live(hit[1])
                 break
         if person_id is None and rec.source_key:
             row = self.db.execute(
                 "select id from people where source_key = ?", [rec.source_key]
             ).fetchone()
             if row:
-                person_id = _live(self.db, row[0])
+                person_id = self._live(row[0])
         org_id = self.store.org_id(rec.org, self.stamp)
         if person_id is None:
             person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
@@ -195,6 +246,7 @@ class _BatchWriter:
             created = changed = True
         else:
             created = False
+            self._names.pop(person_id, None)  # its name may change: read it again when needed
             changed = self._fill_person(person_id, name, org_id, rec, details)
         twins = [t for t in (self._twin(key) for key in keys) if t is not None]
         for key in keys:
@@ -347,7 +399,7 @@ class _BatchWriter:
                 person_id = self._new_person(_display_name(name, key), triage=True)
                 self._claim_identity(key, ident_id, person_id)
             elif person_id is not None:
-                person_id = _live(self.db, person_id)
+                person_id = self._live(person_id)
                 if rec.name:
                     self._name_if_bare(person_id, rec.name, ident_id)
         if spelling is not None and person_id is not None:
@@ -363,15 +415,21 @@ class _BatchWriter:
         if person_id in self._named:
             return
         self._named.add(person_id)
+        current = self._names.get(person_id)
+        if current and "@" not in current:
+            return  # named already (known without a query)
         shown = _display_name(name, ("", ""))
         if not shown or "@" in shown:
             return
-        (current,) = self.db.execute("select name from people where id = ?", [person_id]).fetchone()
+        if current is None:
+            (current,) = self.conn.execute(
+                "select name from people where id = ?", [person_id]).fetchone()
         if current and "@" not in current:
             return
-        self.db.execute("update people set name = ?, updated = ? where id = ?",
-                        [shown, self.stamp, person_id])
-        self.db.execute("update identities set display_name = ? where id = ? and "
+        self._names[person_id] = shown
+        self.conn.execute("update people set name = ?, updated = ? where id = ?",
+                          [shown, self.stamp, person_id])
+        self.conn.execute("update identities set display_name = ? where id = ? and "
                         "display_name is null", [shown, ident_id])
         self.result.touched_people.add(person_id)
 
@@ -466,18 +524,20 @@ class _BatchWriter:
     # commitments, value moments, goals, notes ---------------------------------------------
 
     def _who(self, who: r.Identity | int) -> int:
-        if isinstance(who, int) and not isinstance(who, bool):
+        if isinstance(who, bool):
+            raise _Rejected(f"not a person id nor an identity: {who!r}")
+        if isinstance(who, int):
             row = self.db.execute("select id from people where id = ?", [who]).fetchone()
             if row is None:
                 raise _Rejected(f"no person with id {who}")
-            return _live(self.db, who)
+            return self._live(who)
         key = self.store.norm(who)
         if key is None:
             raise _Rejected(f"not a valid {who.kind}: {who.value!r}")
         hit = self._identity(key)
         if hit is None or hit[1] is None:
             raise _Rejected(f"no person with {key[0]} {key[1]}")
-        return _live(self.db, hit[1])
+        return self._live(hit[1])
 
     def _owned(self, rec: r.Commitment | r.ValueMoment | r.Goal | r.Note) -> None:
         person_id = self._who(rec.who)
@@ -488,10 +548,10 @@ class _BatchWriter:
                 f"select * from [{table}] where source_key = ?", [rec.source_key]
             ).fetchone()
             if old is not None:
-                cols = [
+                names = [
                     d[0] for d in self.db.execute(f"select * from [{table}] limit 0").description
                 ]
-                current = dict(zip(cols, old, strict=True))
+                current = dict(zip(names, old, strict=True))
                 # The person may have been merged since: keep where the user put it.
                 row["person_id"] = current["person_id"]
                 diff = {k: v for k, v in row.items() if current.get(k) != v and k != "created"}

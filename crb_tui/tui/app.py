@@ -78,7 +78,7 @@ class CrbApp(CrbAppBase):
         "dashboard": _dashboard_screen,
         "sync": _sync_screen,
     }
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     COMMANDS: ClassVar = App.COMMANDS | {_action_commands, _people_commands}
 
     def __init__(
@@ -108,7 +108,8 @@ class CrbApp(CrbAppBase):
             except Exception as exc:  # noqa: BLE001 - shown in the app
                 problem = ("CRB cannot open its database", describe(exc)[1])
         # The app starts on its first screen (no empty default screen to paint and leave).
-        self.DEFAULT_MODE = initial if problem is None else "_default"
+        # Textual types it a ClassVar, yet App.__init__ reads it from the instance: this app's.
+        self.DEFAULT_MODE = initial if problem is None else "_default"  # type: ignore[misc]
         super().__init__()
         self.context = context
         self.gateway = Gateway(context, notice=self._notice_from_worker)
@@ -162,7 +163,7 @@ class CrbApp(CrbAppBase):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            event.crb_screen = self.screen  # type: ignore[attr-defined]  # see on_key
+            event.crb_screen = self.screen  # type: ignore[attr-defined]  # our tag: see on_key
         await super().on_event(event)
 
     async def on_key(self, event: events.Key) -> None:
@@ -225,7 +226,7 @@ def _first_looks(context: AppContext, mode: str) -> dict[str, Any]:
     if mode != "people" or "scores_day" not in looks:
         return looks
     from crb_tui.store.queries import count_people, list_people
-    from crb_tui.tui.widgets.people_list import PAGE_SIZE
+    from crb_tui.tui.widgets.people_model import PAGE_SIZE
 
     looks["people"] = (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))
     return looks

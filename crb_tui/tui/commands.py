@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import Any
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
@@ -49,7 +50,7 @@ class ActionCommands(Provider):
             if binding.id in acting and who is not None:
                 name = f"{binding.description} → {who.name}"
             found.append((name, binding.tooltip, partial(screen.run_action, binding.action)))
-        for binding in CrbAppBase.BINDINGS:
+        for binding in (b for b in CrbAppBase.BINDINGS if isinstance(b, Binding)):
             if binding.id and binding.id not in seen and not binding.action.startswith(
                     ("switch_mode", "command_palette")):
                 found.append((binding.description, binding.tooltip,
@@ -85,7 +86,7 @@ def _highlight(matcher: Any, text: str) -> Content:
     return content
 
 
-def _acting_bindings() -> list[Any]:
+def _acting_bindings() -> list[Binding]:
     from crb_tui.tui.screens.acting import ACTION_BINDINGS
 
     return list(ACTION_BINDINGS)
@@ -97,7 +98,8 @@ class PeopleCommands(Provider):
     async def search(self, query: str) -> AsyncGenerator[Hit, None]:
         if len(query.strip()) < 2:
             return
-        app: CrbAppBase = self.app  # type: ignore[assignment]
+        app = self.app
+        assert isinstance(app, CrbAppBase)
 
         def fetch(ctx: Any) -> list[dict[str, Any]]:
             return find_people(ctx.store, query, limit=8)

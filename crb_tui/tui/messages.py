@@ -73,7 +73,7 @@ class PeopleQueried(Message):
 
     generation: int
     total: int
-    first_page: list[dict[str, Any] | None]
+    first_page: Sequence[dict[str, Any] | None]
     ids: Sequence[int] | None = None
     page: int = 0
 

@@ -126,7 +126,7 @@ def why(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def translate(exc: BaseException, s: Settings, what: str, *, login: bool = False) -> Exception:
+def translate(exc: Exception, s: Settings, what: str, *, login: bool = False) -> Exception:
     """A library or network error as one clear :class:`CalDAVError` (or the error itself when it
     is neither: a bug should show as one)."""
     from caldav.lib import error
@@ -180,11 +180,14 @@ class Calendar:
 
 
 def connect(s: Settings, user_agent: str) -> Any:
-    import caldav
+    # From its module: caldav's lazy top-level names are typed as plain objects.
+    from caldav.davclient import DAVClient
 
     try:
-        return caldav.DAVClient(
-            url=s.url, username=s.username, password=s.password, timeout=s.timeout,
+        return DAVClient(
+            url=s.url, username=s.username, password=s.password,
+            # caldav types it int; it hands it to niquests, which takes seconds as a float.
+            timeout=s.timeout,  # type: ignore[arg-type]
             ssl_verify_cert=s.verify,
             # Discovery by DNS (RFC 6764) only for a bare domain or address, never for a URL.
             enable_rfc6764="://" not in s.url,
@@ -264,7 +267,7 @@ def discover(client: Any, s: Settings) -> tuple[list[Calendar | Skip | Reject], 
         return list(found), me
     chosen: list[Calendar | Skip | Reject] = []
     for want in wanted:
-        match = _match(want, [c for c in found if isinstance(c, Calendar)])
+        match: Calendar | Skip | None = _match(want, [c for c in found if isinstance(c, Calendar)])
         if match is None and "://" in want:
             try:
                 response = client.propfind(want, props=CALENDAR_PROPS, depth=0)
@@ -360,7 +363,7 @@ def fetch(client: Any, calendar: Any, cal: Calendar, paths: list[str]
           ) -> dict[str, tuple[str | bytes, str | None]]:
     """The data and ETag of each object, in one calendar-multiget REPORT; objects the REPORT
     did not bring are fetched one by one, and those the server says are gone are left out."""
-    import caldav
+    from caldav.calendarobjectresource import CalendarObjectResource
     from caldav.lib import error
     from caldav.lib.url import URL
 
@@ -378,7 +381,7 @@ def fetch(client: Any, calendar: Any, cal: Calendar, paths: list[str]
     for path in paths:
         if path in out:
             continue
-        obj = caldav.CalendarObjectResource(client=client, url=url_of(cal.url, path),
+        obj = CalendarObjectResource(client=client, url=url_of(cal.url, path),
                                             parent=calendar)
         try:
             obj.load()

@@ -125,9 +125,9 @@ class CalendarSync:
         self.requests = {"listing": 0, "fetched": 0}
 
     def run(self) -> Iterator[Any]:
-        import caldav
+        from caldav.collection import Calendar as DAVCalendar
 
-        calendar = caldav.Calendar(client=self.client, url=self.cal.url)
+        calendar = DAVCalendar(client=self.client, url=self.cal.url)
         changed, gone, token, listed = self.what_changed(calendar)
         due = [p for p, item in self.items.items()
                if p not in changed and p not in gone and self._refresh_due(item)]

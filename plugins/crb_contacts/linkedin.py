@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crb_contacts import _contact, _csvfile, _dates, _text
-from crb_tui import Identity, Interaction, Person, Reject, Skip, SyncContext
+from crb_tui import Interaction, Person, Reject, Skip, SyncContext
 from crb_tui.sdk import tabular
 
 FORMAT = "linkedin"
@@ -102,7 +102,7 @@ def _row(
         return
     emails = [i for i in person.identities if i.kind == "email"]
     urls = [i for i in person.identities if i.kind == "url"]
-    with_: Identity | None = (emails or urls or [None])[0]
+    with_ = next(iter(emails or urls), None)
     if with_ is None:
         # The person is stored (found again by name and date); the connection waits for an
         # export that gives an e-mail or a URL to hang it on.

@@ -138,7 +138,7 @@ class KeyringTokenStore(TokenStore):
     @staticmethod
     def _keyring() -> Any:
         try:
-            import keyring  # type: ignore[import-not-found]
+            import keyring
         except ImportError as exc:
             raise AuthError("credentials_store = \"keyring\" needs the keyring package "
                             "(pip install keyring)") from exc

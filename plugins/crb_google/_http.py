@@ -23,7 +23,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -35,7 +35,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RETRY_AFTER_TEXT = re.compile(r"retry after\s+(\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)",
                                re.IGNORECASE)
 
-Params = dict[str, Any] | Sequence[tuple[str, Any]] | None
+Params = dict[str, Any] | list[tuple[str, Any]] | None
 
 
 class ApiError(CrbError):

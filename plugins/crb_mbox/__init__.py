@@ -77,7 +77,7 @@ def _lines(head: bytes, n: int = 60) -> list[bytes]:
 
 def _header_block(lines: list[bytes]) -> list[bytes] | None:
     """The header lines before the first blank line, or None if any is not a header line."""
-    block = []
+    block: list[bytes] = []
     for i, line in enumerate(lines):
         if not line.strip():
             break
@@ -279,8 +279,8 @@ def _message_records(
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:
-    paths = list(ctx.paths) or [Path(p).expanduser() for p in ctx.config.get("paths", [])]
-    paths = [Path(p) for p in paths]
+    given = list(ctx.paths) or [Path(p).expanduser() for p in ctx.config.get("paths", [])]
+    paths = [Path(p) for p in given]
     sizes = []
     for p in paths:
         try:

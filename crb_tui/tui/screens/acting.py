@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.content import Content
 
 from crb_tui.errors import CrbError
@@ -133,7 +133,7 @@ Call = Callable[[AppContext], Any]
 class ActingScreen(CrbScreen):
     """A screen showing one person at a time, with every action on them one key away."""
 
-    BINDINGS = ACTION_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*ACTION_BINDINGS]
 
     def target(self) -> Target | None:
         """The person the actions apply to now (None: nothing to act on)."""

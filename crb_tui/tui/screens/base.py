@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
@@ -14,6 +13,12 @@ from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import report
 from crb_tui.tui.widgets.nav import NavBar
+
+
+def crb_app(node: DOMNode) -> CrbAppBase:
+    """The app ``node`` runs in, typed as CRB's (its context and gateway)."""
+    assert isinstance(node.app, CrbAppBase)
+    return node.app
 
 
 class KeyFooter(Footer):
@@ -48,13 +53,13 @@ class KeyFooter(Footer):
 class CrbScreen(Screen[None]):
     """A full screen with the nav bar on top and the key footer at the bottom."""
 
-    MODE: ClassVar[str] = ""
-    """Which tab of the nav bar this screen belongs to."""
+    MODE: str = ""
+    """Which tab of the nav bar this screen belongs to (a person's page: the tab it was opened
+    from, set per screen)."""
 
     @property
     def crb(self) -> CrbAppBase:
-        assert isinstance(self.app, CrbAppBase)
-        return self.app
+        return crb_app(self)
 
     @property
     def gateway(self) -> Gateway:

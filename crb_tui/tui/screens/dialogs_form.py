@@ -14,6 +14,7 @@ dialog come to it too (see type_ahead.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from textual import on
@@ -24,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from crb_tui.errors import CrbError
@@ -121,6 +123,7 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
 
     def action_enter(self) -> None:
         field = self.focused
+        following: Sequence[Widget]
         if isinstance(field, Input):
             inputs = list(self.query(Input))
             following = inputs[inputs.index(field) + 1:]

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from crb_tui.errors import CrbError
 from crb_tui.quantities import parse_birthday, parse_days
 from crb_tui.tui.display import safe
+from crb_tui.tui.screens.base import crb_app
 from crb_tui.tui.screens.dialogs_form import Dialog, field, text_input, text_of, titled
 
 
@@ -63,7 +64,7 @@ class DetailsDialog(Dialog[DetailsUpdate]):
         shown = describe_birthday(self.birthday) if self.birthday else ""
         birthday = None if typed == shown else typed
         if birthday:
-            parse_birthday(birthday, today=self.app.context.today())  # type: ignore[attr-defined]
+            parse_birthday(birthday, today=crb_app(self).context.today())
         line = text_of(self, "detail")
         detail: tuple[str, str | None] | None = None
         if line:
@@ -106,7 +107,7 @@ class MergeDialog(Dialog[int]):
     def _look_up(self, text: str) -> None:
         from crb_tui.store.queries import merge_candidates
 
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = crb_app(self).gateway
         found = gateway.run(lambda ctx: merge_candidates(ctx.store, text, self.person_id))
         self.app.call_from_thread(self._show, text, found)
 

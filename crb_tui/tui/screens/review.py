@@ -263,10 +263,11 @@ class ReviewScreen(ActingScreen):
         item = self.current
         if item is None:
             return None
-        extra = {"item_kind": item.kind, "commitment_id": item.detail.get("commitment_id")}
+        kind, commitment_id = item.kind, item.detail.get("commitment_id")
         if self.card is not None and self.card["detail"]["id"] == item.person_id:
-            return Target.from_page(self.card, **extra)
-        return Target(item.person_id, item.person_name, **extra)
+            return Target.from_page(self.card, item_kind=kind, commitment_id=commitment_id)
+        return Target(item.person_id, item.person_name, item_kind=kind,
+                      commitment_id=commitment_id)
 
     def action_step(self, delta: int) -> None:
         if self.items:

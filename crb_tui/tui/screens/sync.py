@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from crb_tui.host.app_context import AppContext
+from crb_tui.host.sync import RUNNING, WAITING
 from crb_tui.tui import data
 from crb_tui.tui.display import ago, safe
 from crb_tui.tui.messages import SyncFinished, SyncOverviewLoaded, SyncProgress
@@ -61,6 +62,9 @@ class SyncScreen(CrbScreen):
         self.running = False
         self._cancel = threading.Event()
         self._bars: dict[str, ProgressBar] = {}
+        self._labels: dict[str, Label] = {}
+        self._waiting: set[str] = set()
+        """Sources whose run waits for another process's run of them to end."""
         self._log: list[Content] = []
         self.loaded = False
         self._asked: str | None = None
@@ -217,10 +221,13 @@ class SyncScreen(CrbScreen):
         # Removing is not immediate: the new bars carry no ids that could clash with the old.
         box.remove_children()
         self._bars = {}
+        self._labels = {}
+        self._waiting = set()
         for name in names:
             bar = ProgressBar(total=None, show_eta=False)
             self._bars[name] = bar
-            box.mount(Label(Content(safe(name)), classes="sync-label"))
+            self._labels[name] = Label(Content(safe(name)), classes="sync-label")
+            box.mount(self._labels[name])
             box.mount(bar)
         self._sync(names)
 
@@ -231,7 +238,7 @@ class SyncScreen(CrbScreen):
 
         def progress(source: str, done: int, total: int | None, message: str) -> None:
             now = time.monotonic()
-            final = message in ("done", "failed")
+            final = message in ("done", "failed", WAITING, RUNNING)
             if final or now - sent.get(source, 0.0) >= PROGRESS_EVERY:
                 sent[source] = now
                 self.post_message(SyncProgress(source, done, total, message))
@@ -253,13 +260,30 @@ class SyncScreen(CrbScreen):
         bar = self._bars.get(message.source)
         if bar is None:
             return
+        self._show_waiting(message.source, message.message == WAITING)
         if message.total:
             bar.update(total=message.total, progress=message.done)
         elif message.message in ("done", "failed"):
             bar.update(total=max(1, message.done), progress=max(1, message.done))
 
+    def _show_waiting(self, source: str, waiting: bool) -> None:
+        """The source's label says so while its run waits for another process's run (cron's
+        `crb sync`, a `crb import`) to end; back to its name once it runs."""
+        label = self._labels.get(source)
+        if label is None or waiting == (source in self._waiting):
+            return
+        if waiting:
+            self._waiting.add(source)
+            label.update(Content.assemble(
+                safe(source), (f"  {WAITING} (x cancels)", "$warning")))
+        else:
+            self._waiting.discard(source)
+            label.update(Content(safe(source)))
+
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.running = False
+        for source in list(self._waiting):
+            self._show_waiting(source, False)
         if message.error:
             self._log.insert(0, Content.assemble(("Sync failed: ", "bold $error"), message.error))
             self.say(message.error, error=True)

@@ -131,7 +131,7 @@ class PeopleList(ScrollView, can_focus=True):
         self._ids: Sequence[int] | None = None
         """Everyone in the list, in order (``None`` during the first look)."""
         self._kept = Kept()
-        self._pages: OrderedDict[int, list[dict[str, Any] | None]] = OrderedDict()
+        self._pages: OrderedDict[int, Sequence[dict[str, Any] | None]] = OrderedDict()
         self._pending: set[int] = set()
         self._wanted: set[int] = set()
         self._choose_when_shown = -1
@@ -191,8 +191,8 @@ class PeopleList(ScrollView, can_focus=True):
             if not wanted():
                 return
             with store.interruptible(wanted):
-                rows = page_rows(store, ids, page)
-            self.post_message(PeopleQueried(generation, len(ids), rows, ids=ids, page=page))
+                shown = page_rows(store, ids, page)
+            self.post_message(PeopleQueried(generation, len(ids), shown, ids=ids, page=page))
 
         try:
             self.gateway.run(fetch)

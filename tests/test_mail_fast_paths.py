@@ -1,0 +1,101 @@
+"""The mail reader's shortcuts give exactly what the general code gives: header blocks of
+well-formed fields split without the standard library's parser, and RFC 5322 dates read
+directly. Each is checked against the general path on the corpus and on generated input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from crb_mbox import iter_messages
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crb_tui.sdk import _mail_dates, _mail_headers
+from crb_tui.sdk.mail import MailHeaders, headers_from_bytes, parse_date
+
+NEVER = re.compile(r"(?!x)x")
+
+
+def fields(headers: MailHeaders) -> list[tuple[str, list[str]]]:
+    return [(name, headers.get_all(name)) for name in headers.names()]
+
+
+def both_ways(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> tuple[list, list]:
+    fast = fields(headers_from_bytes(raw))
+    with monkeypatch.context() as m:
+        m.setattr(_mail_headers, "_PLAIN_BLOCK", NEVER)  # everything through the standard library
+        general = fields(headers_from_bytes(raw))
+    return fast, general
+
+
+def test_a_plain_block_is_read_without_the_standard_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Refuses:
+        def parsebytes(self, raw: bytes) -> None:
+            raise AssertionError("the general parser was used")
+
+    monkeypatch.setattr(_mail_headers, "_HEADER_PARSER", Refuses())
+    headers = headers_from_bytes(
+        b"From: Ann <ann@x.com>\r\nSubject: =?utf-8?q?caf=C3=A9?= and\r\n\tmore\r\n"
+        b"To: bo@x.com\r\nTo: cy@x.com\r\nX-Empty:\r\n"
+    )
+    assert headers.get("subject") == "=?utf-8?q?caf=C3=A9?= and more"
+    assert headers.get_all("to") == ["bo@x.com", "cy@x.com"]
+    assert headers.get("x-empty") == ""
+    assert headers.names() == ["from", "subject", "to", "x-empty"]
+
+
+def test_every_corpus_message_reads_the_same_both_ways(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(p for d in ("mbox", "eml") for p in (corpus / d).rglob("*") if p.is_file())
+    assert files
+    count = 0
+    for path in files:
+        with open(path, "rb") as fh:
+            for raw in iter_messages(fh):
+                fast, general = both_ways(monkeypatch, raw.header)
+                assert fast == general, f"{path}:{raw.line}"
+                count += 1
+    assert count > 500
+
+
+PIECES = [
+    b"From: a@b.c", b"To:", b"Subject", b"X", b":", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\n\n",
+    b"\n ", b"\n\t", b"\x0b", b"\x0c", b"\x00", b"\x7f", b"\x85", b"\xc3\xa9", b"From ",
+    b"=?utf-8?q?x?=", b"a b", b"Name :", b"Date: x\n",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=14))
+def test_generated_header_blocks_read_the_same_both_ways(pieces: list[bytes]) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, general = both_ways(monkeypatch, b"".join(pieces))
+    assert fast == general
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["", "Mon, ", "Sun, ", "Foo, ", "  Tue, "]),
+    st.integers(0, 40),
+    st.sampled_from(["Jan", "Feb", "Nov", "nov", "Xyz"]),
+    st.sampled_from([1000, 1899, 1970, 1971, 2023, 2200, 2201, 9999]),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.sampled_from(["", ":00", ":59", ":60", ":99"]),
+    st.sampled_from(["+0000", "-0000", "+0130", "-0530", "+2359", "+2400", "-9999", "GMT"]),
+    st.sampled_from(["", " ", "\t"]),
+)
+def test_rfc5322_dates_read_directly_as_the_general_parser_reads_them(
+    weekday: str, day: int, month: str, year: int, hh: int, mm: int, ss: str, zone: str,
+    tail: str,
+) -> None:
+    text = f"{weekday}{day} {month} {year} {hh:02d}:{mm:02d}{ss} {zone}{tail}"
+    direct = parse_date(text)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(_mail_dates, "_RFC5322_DATE", NEVER)
+        assert parse_date(text) == direct, text
