@@ -629,3 +629,39 @@ Date: Thu, 01 Jan 2026 09:00:00 +0000
 Message-ID: <later-1@atcomputing.nl>"""))
     again = crb.json("import", str(box))["sources"][0]
     assert again["skipped"] == {"mailing list address": 1} and again["new_people"] == 0
+
+
+def test_an_interrupted_import_shows_where_it_stopped(
+    tmp_path: Path, db_path: Path, config_file: Path, monkeypatch: Any
+) -> None:
+    """Ctrl-C leaves the progress bar where the reading got to (bytes of the file), not full."""
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.store import Store
+
+    path = tmp_path / "big.mbox"
+    path.write_bytes(b"".join(message(i, f"""
+From: P{i} <p{i}@example.org>
+To: me@example.com
+Subject: m{i}
+Date: Thu, 01 Jan 2026 09:00:00 +0000
+Message-ID: <big{i}@example.org>""") for i in range(3000)))
+    real, calls = Store.write_batch, []
+
+    def interrupted_third_batch(self: Store, batch: Any, source: str) -> Any:
+        calls.append(source)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, batch, source)
+
+    monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
+    shown: list[tuple[int, int | None, str]] = []
+    ctx = AppContext(db_path=db_path, config_path=config_file)
+    try:
+        (summary,) = ctx.sync(
+            ["mbox"], paths=[path],
+            progress=lambda _s, done, total, msg: shown.append((done, total, msg)))
+    finally:
+        ctx.close()
+    assert summary.interrupted
+    done, total, msg = shown[-1]
+    assert msg == "interrupted" and total == path.stat().st_size and 0 < done < total

@@ -218,7 +218,7 @@ def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
             line = f"{source:<16} [{bar}] {done}/{total} {plain(message, one_line=True)}"
         else:
             line = f"{source:<16} {done} {plain(message, one_line=True)}"
-        end = "\n" if message in ("done", "failed", "interrupted") else ""
+        end = "\n" if message in ("done", "failed", "interrupted", "cancelled") else ""
         sys.stderr.write("\r\x1b[2K" + line[:120] + end)
         sys.stderr.flush()
 

@@ -232,6 +232,12 @@ def _run_locked(
     summary = SourceSummary(source=source.name)
     started = time.monotonic()
     run = _Run(store, source, summary, dry_run)
+    reached: list[Any] = [0, None]  # the source's last (done, total): where a stop left it
+
+    def tracked(name: str, done: int, total: int | None, message: str) -> None:
+        reached[:] = [done, total]
+        if progress is not None:
+            progress(name, done, total, message)
     logger = logging.getLogger(f"crb.source.{source.name}")
     # A dry run writes for real inside one transaction and rolls it back, so its counts
     # (new, updated, unchanged, skipped) are exactly what a real run would report.
@@ -249,7 +255,7 @@ def _run_locked(
                 dry_run=dry_run,
                 store_path=store.path,
                 state=run.state,
-                _progress=progress,
+                _progress=tracked if progress is not None else None,
                 _secret=resolve_secret,
                 _cancelled=cancelled,
             )
@@ -296,7 +302,11 @@ def _run_locked(
             summary.errors.append(f"cannot record the run: {exc}")
     if progress is not None:
         final = "failed" if not summary.ok else "interrupted" if summary.interrupted else "done"
-        progress(source.name, summary.seen, summary.seen, final)
+        if final == "done" and not summary.cancelled:
+            progress(source.name, summary.seen, summary.seen, final)
+        else:  # a stopped run's bar stays where the source got to (not a full bar)
+            progress(source.name, reached[0], reached[1],
+                     "cancelled" if final == "done" else final)
     return summary
 
 
