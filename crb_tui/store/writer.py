@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
-from crb_tui.identity import PLUS_DOMAINS, is_placeholder, mailbox_key
+from crb_tui.identity import is_placeholder
+from crb_tui.store.matching import Mailboxes, same_name
 
 if TYPE_CHECKING:
     pass
@@ -41,9 +42,8 @@ class _BatchWriter:
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
-        self._mailboxes: dict[str, tuple[str, str]] | None = None
-        """Mailbox (:func:`mailbox_key`) -> the stored spelling, for the providers where two
-        spellings reach one mailbox; read at the first need (see ``_twin``)."""
+        self._mailboxes = Mailboxes()
+        """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -97,23 +97,7 @@ class _BatchWriter:
         return self._identity_cache[key]
 
     def _twin(self, key: tuple[str, str]) -> tuple[str, str] | None:
-        """Another stored spelling of this address's mailbox (``Ann.Example+crm@gmail.com``
-        for ``annexample@gmail.com``), preferring one that belongs to a person; None when
-        there is none or the address has no other spelling."""
-        kind, value = key
-        if kind != "email" or value.rpartition("@")[2] not in PLUS_DOMAINS:
-            return None
-        if self._mailboxes is None:
-            self._mailboxes = {}
-            likes = " or ".join("value like ?" for _ in PLUS_DOMAINS)
-            for (stored,) in self.db.execute(
-                f"select value from identities where kind = 'email' and ({likes}) "
-                "order by person_id is null, id",
-                [f"%@{d}" for d in PLUS_DOMAINS],
-            ):
-                self._mailboxes.setdefault(mailbox_key(stored), ("email", stored))
-        twin = self._mailboxes.get(mailbox_key(value))
-        return twin if twin != key else None
+        return self._mailboxes.twin(self.db, key)
 
     def _add_identity(
         self, key: tuple[str, str], person_id: int | None, display: str | None
@@ -126,10 +110,7 @@ class _BatchWriter:
         ident_id = int(cur.lastrowid or 0)
         self._identity_cache[key] = (ident_id, person_id)
         self._absent.discard(key)
-        if self._mailboxes is not None and key[0] == "email":
-            mailbox = mailbox_key(key[1])
-            if person_id is not None or mailbox not in self._mailboxes:
-                self._mailboxes[mailbox] = key
+        self._mailboxes.stored(key, person_id is not None)
         return ident_id
 
     def _claim_identity(self, key: tuple[str, str], ident_id: int, person_id: int) -> None:
@@ -146,8 +127,7 @@ class _BatchWriter:
             for rec, i, p in self._pending_interactions
         ]
         self._identity_cache[key] = (ident_id, person_id)
-        if self._mailboxes is not None and key[0] == "email":
-            self._mailboxes[mailbox_key(key[1])] = key
+        self._mailboxes.stored(key, True)
 
     def _new_person(self, name: str, *, triage: bool, **fields: Any) -> int:
         row = {
@@ -229,7 +209,8 @@ class _BatchWriter:
                 person_id = self._live(row[0])
         org_id = self.store.org_id(rec.org, self.stamp)
         if person_id is None:
-            person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
+            person_id = same_name(self.db, name, org_id, rec.title, keys, rec.source_key,
+                                  LINKEDIN_KEY)
         details = json.dumps(rec.details, sort_keys=True) if rec.details else None
         if person_id is None:
             person_id = self._new_person(
@@ -271,49 +252,6 @@ class _BatchWriter:
         else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
-
-    def _same_name(
-        self,
-        name: str,
-        org_id: int | None,
-        title: str | None,
-        keys: list[tuple[str, str]],
-        source_key: str | None,
-    ) -> int | None:
-        """The one person a contact with no known identity is, found by name (case ignored)
-        and the same organisation or the same job title, when exactly one person fits: a
-        re-export whose rows lost or gained e-mail and URL (LinkedIn's older exports have no
-        URLs) or whose person changed jobs keeps that person. Someone who has an identity of a
-        kind the contact brings (another LinkedIn URL, another e-mail) is someone else, and so
-        is another LinkedIn connection (made on another day: ``linkedin:<day>:<name>``)."""
-        title = (title or "").strip().casefold()
-        if not name or not (org_id or title):
-            return None
-        linkedin = (source_key or "").startswith(LINKEDIN_KEY)
-        fits = [
-            pid
-            for pid, their_org, their_title, their_key in self.db.execute(
-                "select id, org_id, title, source_key from people where name = ? collate nocase "
-                "and merged_into is null",
-                [name],
-            )
-            if ((org_id and their_org == org_id)
-                or (title and (their_title or "").strip().casefold() == title))
-            and not (linkedin and (their_key or "").startswith(LINKEDIN_KEY))
-        ]
-        kinds = sorted({kind for kind, _ in keys})
-        if kinds and fits:
-            marks = ",".join("?" for _ in kinds)
-            taken = {
-                row[0]
-                for row in self.db.execute(
-                    f"select distinct person_id from identities where kind in ({marks}) "
-                    f"and person_id in ({','.join('?' for _ in fits)})",
-                    [*kinds, *fits],
-                )
-            }
-            fits = [pid for pid in fits if pid not in taken]
-        return fits[0] if len(fits) == 1 else None
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
