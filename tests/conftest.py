@@ -127,6 +127,24 @@ def google_plugin() -> Iterator[object]:
             plugins.pm.unregister(crb_google)
 
 
+@pytest.fixture
+def outlook_plugin() -> Iterator[object]:
+    """CRB's Microsoft 365 / Outlook plugin registered for the test (as ``google_plugin``)."""
+    import crb_outlook
+
+    from crb_tui.host import plugins
+
+    plugins.load_entry_points()
+    mine = plugins.pm.get_plugin("outlook") is None and not plugins.pm.is_registered(crb_outlook)
+    if mine:
+        plugins.pm.register(crb_outlook, name="outlook")
+    try:
+        yield crb_outlook
+    finally:
+        if mine:
+            plugins.pm.unregister(crb_outlook)
+
+
 # -- the app's tests share these ---------------------------------------------------------------
 
 DEMO_CONFIG = '[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'

@@ -35,6 +35,8 @@ ensure_plugin_importable()
 
 from crb_google import _auth, _cli  # noqa: E402
 
+from crb_tui.sdk.tokens import FileTokenStore  # noqa: E402
+
 
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
@@ -261,10 +263,10 @@ def test_token_files_are_0600_and_replaced_atomically(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "gmail-token.json"
     old_umask = os.umask(0)
     try:
-        _auth.FileTokenStore(path).save({"token": "a"})
+        FileTokenStore(path).save({"token": "a"})
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         first = path.stat().st_ino
-        _auth.FileTokenStore(path).save({"token": "b"})
+        FileTokenStore(path).save({"token": "b"})
         assert path.stat().st_ino != first  # a new file renamed over the old one
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     finally:
@@ -272,7 +274,7 @@ def test_token_files_are_0600_and_replaced_atomically(tmp_path: Path) -> None:
     assert json.loads(path.read_text()) == {"token": "b"}
     assert [p.name for p in path.parent.iterdir()] == ["gmail-token.json"]
     os.chmod(path, 0o644)
-    assert _auth.FileTokenStore(path).load() == {"token": "b"}
+    assert FileTokenStore(path).load() == {"token": "b"}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 

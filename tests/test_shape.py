@@ -140,7 +140,7 @@ PLUGIN_MODULES = sorted(PLUGINS.glob("crb_*/**/*.py"))
 def test_the_plugins_are_found() -> None:
     names = {p.parent.name for p in PLUGIN_MODULES}
     assert names == {"crb_caldav", "crb_contacts", "crb_csv", "crb_google", "crb_ics", "crb_imap",
-                     "crb_mbox"}
+                     "crb_mbox", "crb_outlook"}
 
 
 @pytest.mark.parametrize("path", PLUGIN_MODULES,

@@ -120,10 +120,16 @@ class CrbGroup(click.Group):
             app.load_plugins()
         except CrbError:
             return {}
-        found = {}
+        found: dict[str, click.Command] = {}
         for command in plugins.commands():
-            if command.name and command.name not in self.commands:
-                found[command.name] = command
+            name = command.name
+            if not name or name in self.commands:
+                continue
+            have = found.get(name)
+            if have is None:
+                found[name] = command
+            elif isinstance(have, click.Group) and isinstance(command, click.Group):
+                found[name] = _merged(have, command)
         return found
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -134,6 +140,14 @@ class CrbGroup(click.Group):
         if command is not None:
             return command
         return self._plugin_commands(ctx, keep=True).get(cmd_name)
+
+
+def _merged(first: click.Group, second: click.Group) -> click.Group:
+    """Two plugins' groups of the same name (``crb auth gmail``, ``crb auth microsoft``) as one:
+    the subcommands of both (the first plugin's keeps a name both use), both helps."""
+    helps = list(dict.fromkeys(g.help for g in (first, second) if g.help))
+    return click.Group(name=first.name, commands={**second.commands, **first.commands},
+                       help="\n\n".join(helps) or None)
 
 
 def _usage_error(exc: click.UsageError) -> CrbClickError:

@@ -12,9 +12,9 @@ The ``state`` is checked on both paths; the code is exchanged with the PKCE veri
 
 Tokens are kept in Google's "authorized user" JSON (``client_id``, ``client_secret``,
 ``refresh_token``, ``token``, ``token_uri``, ``expiry``, ``scopes``), in a file created 0600
-and replaced atomically on every refresh (:class:`FileTokenStore`), or in the system keyring
-(:class:`KeyringTokenStore`, with the optional ``keyring`` package). Never in ``config.toml``,
-never in a log line.
+and replaced atomically on every refresh, or in the system keyring (with the optional
+``keyring`` package), as the SDK keeps every token (:mod:`crb_tui.sdk.tokens`). Never in
+``config.toml``, never in a log line.
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ import hashlib
 import html
 import json
 import logging
-import os
 import queue
 import secrets
-import stat
 import threading
 import time
 from collections.abc import Callable
@@ -39,10 +37,10 @@ from typing import Any, TextIO
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
-import platformdirs
 
 from crb_google._http import ApiError, AuthError, GoogleApi
-from crb_tui.sdk import CrbError, replace_private
+from crb_tui.sdk import CrbError, tokens
+from crb_tui.sdk.tokens import TokenStore
 
 SCOPES = {
     "gmail": "https://www.googleapis.com/auth/gmail.metadata",
@@ -51,7 +49,6 @@ SCOPES = {
 """Least privilege: headers and labels of mail, never bodies; calendars read-only."""
 
 COMMANDS = {"gmail": "gmail", "google_calendar": "google-calendar"}
-KEYRING_SERVICE = "crb"
 EXPIRY_MARGIN = dt.timedelta(seconds=60)
 
 log = logging.getLogger("crb.google.auth")
@@ -65,111 +62,15 @@ def auth_hint(source: str) -> str:
 
 
 def default_token_path(source: str) -> Path:
-    return Path(platformdirs.user_data_dir("crb")) / f"{COMMANDS.get(source, source)}-token.json"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by the owner only, replacing it whole (the SDK's
-    :func:`~crb_tui.sdk.replace_private`), in a folder of the owner's own."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with replace_private(path, "token file") as fh:
-        fh.write(text)
-
-
-class TokenStore:
-    """Where one source's token lives."""
-
-    where: str = ""
-
-    def check(self) -> None:
-        """Raise now if a token could not be saved here (before the user goes to consent)."""
-
-    def load(self) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def save(self, data: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-
-class FileTokenStore(TokenStore):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.where = str(path)
-
-    def _refuse_link(self) -> None:
-        if self.path.is_symlink():
-            raise AuthError(f"the token file {self.path} is a symbolic link; CRB does not read, "
-                            "write or chmod tokens through one: set token_file to the real file")
-
-    def check(self) -> None:
-        self._refuse_link()
-
-    def load(self) -> dict[str, Any] | None:
-        self._refuse_link()
-        try:
-            mode = self.path.stat().st_mode
-        except FileNotFoundError:
-            return None
-        if mode & 0o077:
-            log.warning("token file %s was readable by others; setting it to 0600", self.path)
-            os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise AuthError(f"cannot read the token file {self.path}: "
-                            f"{type(exc).__name__}") from exc
-        if not isinstance(data, dict):
-            raise AuthError(f"the token file {self.path} is not an authorized-user JSON object")
-        return data
-
-    def save(self, data: dict[str, Any]) -> None:
-        self._refuse_link()
-        write_private(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-class KeyringTokenStore(TokenStore):
-    """The token JSON as one password in the system keyring: service ``crb``, user
-    ``<source>-token`` (needs the optional ``keyring`` package)."""
-
-    def __init__(self, source: str) -> None:
-        self.user = f"{source}-token"
-        self.where = f"the system keyring ({KEYRING_SERVICE}/{self.user})"
-
-    @staticmethod
-    def _keyring() -> Any:
-        try:
-            import keyring
-        except ImportError as exc:
-            raise AuthError("credentials_store = \"keyring\" needs the keyring package "
-                            "(pip install keyring)") from exc
-        return keyring
-
-    def check(self) -> None:
-        self._keyring()
-
-    def load(self) -> dict[str, Any] | None:
-        value = self._keyring().get_password(KEYRING_SERVICE, self.user)
-        if not value:
-            return None
-        try:
-            data = json.loads(value)
-        except ValueError as exc:
-            raise AuthError(f"the token in {self.where} is not JSON") from exc
-        return data if isinstance(data, dict) else None
-
-    def save(self, data: dict[str, Any]) -> None:
-        self._keyring().set_password(KEYRING_SERVICE, self.user, json.dumps(data, sort_keys=True))
+    return tokens.default_token_path(COMMANDS.get(source, source))
 
 
 def token_store(source: str, settings: dict[str, Any]) -> TokenStore:
-    kind = str(settings.get("credentials_store") or "file").strip().lower()
-    if kind == "keyring":
-        return KeyringTokenStore(source)
-    if kind != "file":
-        raise CrbError(f"sources.{source}.credentials_store should be \"file\" or \"keyring\", "
-                       f"not {kind!r}")
-    path = str(settings.get("token_file") or "").strip()
-    return FileTokenStore(Path(path).expanduser() if path else default_token_path(source))
+    """The SDK's token store (:mod:`crb_tui.sdk.tokens`): ``gmail-token.json`` or
+    ``google-calendar-token.json`` in CRB's data folder (or ``token_file``), or the keyring's
+    ``crb/<source>-token``."""
+    return tokens.token_store(source, settings, name=COMMANDS.get(source, source),
+                              keyring_user=f"{source}-token")
 
 
 # -- access tokens --------------------------------------------------------------------------

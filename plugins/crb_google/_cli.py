@@ -12,6 +12,7 @@ import httpx
 
 from crb_google import _auth
 from crb_tui.sdk import CrbError, load_config, source_config
+from crb_tui.sdk.tokens import FileTokenStore
 
 
 def _settings(source: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +63,7 @@ def run_auth(source: str, schema: dict[str, Any], *, client_secrets: Path | None
         store.save(data)
     except OSError as exc:
         raise CrbError(f"cannot save the token in {store.where}: {exc.strerror or exc}") from exc
-    where = store.where + (" (readable by you only)" if isinstance(store, _auth.FileTokenStore)
+    where = store.where + (" (readable by you only)" if isinstance(store, FileTokenStore)
                            else "")
     click.echo(f"Authorised: CRB can now read {_auth.SCOPES[source].rsplit('/', 1)[-1]} for "
                f"{source}. The token is in {where}.")

@@ -1,0 +1,348 @@
+"""The Outlook mail source: message headers from Microsoft Graph -> e-mail interactions, through
+``crb_tui.sdk.mail`` (the same records as an mbox or Gmail copy of the same message).
+
+Per folder in ``folders`` (default the Inbox and Sent Items), the delta query
+``/me/mailFolders/{folder}/messages/delta`` with ``$select`` of the header fields CRB needs
+(``from``, ``toRecipients``, ``ccRecipients``, ``subject``, ``sentDateTime``,
+``internetMessageId``, ``inferenceClassification``) and immutable ids:
+
+- the first round lists the whole folder, page by page through ``@odata.nextLink``, a
+  checkpoint after each page (a sync killed at any point resumes at the page it was on);
+  its last page's ``@odata.deltaLink`` is kept in the cursor, one per folder;
+- later syncs start from that link and see only what changed;
+- ``410 Gone`` / ``syncStateNotFound`` / ``resyncRequired`` (the link expired) start the folder
+  over with a full round, which stores nothing twice (records are keyed by Message-ID) and at
+  its end removes what CRB had stored that the folder no longer holds.
+
+Each message is labelled with its folder and its Focused Inbox class (``Focused`` / ``Other``);
+``skip_labels`` (default ``Other``, ``JunkEmail``, ``DeletedItems``) says which are no
+interactions, as Gmail's categories are. A message whose class changes to a skipped one loses
+its interactions. ``@removed`` (deleted, or moved out of the folder): CRB asks where the
+message went; deleted, or moved to Junk Email or Deleted Items (while skipped), its interactions
+go; moved to another folder (archived), they stay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from collections.abc import Generator, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from crb_outlook._http import ApiError, Stopped
+from crb_outlook._ids import IdMap
+from crb_outlook._session import Session, check_range
+from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
+from crb_tui.sdk import normalise_email
+from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
+
+SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"
+          "inferenceClassification")
+CURSOR_VERSION = 1
+RESYNC_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
+WELL_KNOWN = {"inbox": "Inbox", "sentitems": "SentItems", "junkemail": "JunkEmail",
+              "deleteditems": "DeletedItems", "archive": "Archive", "drafts": "Drafts"}
+MOVED_TO = ("junkemail", "deleteditems")
+"""Folders whose id is looked up to tell where a removed message went."""
+
+
+class SyncReset(Exception):
+    """The delta link expired: start the folder over."""
+
+
+def is_reset(exc: ApiError) -> bool:
+    return exc.status == 410 or exc.code.lower() in RESYNC_CODES
+
+
+def _address(value: Any) -> str:
+    """A Graph ``recipient`` as an address header value (``"Name" <a@b>``)."""
+    if not isinstance(value, dict):
+        return ""
+    inner = value.get("emailAddress")
+    if not isinstance(inner, dict):
+        return ""
+    address = str(inner.get("address") or "").strip()
+    if not address:
+        return ""
+    return email.utils.formataddr((str(inner.get("name") or "").strip(), address))
+
+
+def new_tally() -> dict[str, Any]:
+    return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "removed": 0}
+
+
+def tally_text(t: dict[str, Any]) -> str:
+    skipped = sum(t["skipped"].values())
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
+    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
+            + (f" ({reasons})" if reasons else "") + f" + rejected {t['rejected']}"
+            + (f"; removed {t['removed']}" if t.get("removed") else ""))
+
+
+def message_records(msg: dict[str, Any], *, folder_label: str, me: set[str],
+                    skip_labels: list[str], max_recipients: int = MAX_RECIPIENTS,
+                    ) -> tuple[str | None, list[Any]]:
+    """One Graph ``message`` -> ``(normalised Message-ID, records)``, through the SDK's mail
+    logic, exactly as an mbox or Gmail copy of the same message."""
+    where = f"outlook message {str(msg.get('id') or '?')[-24:]}"
+    pairs: list[tuple[str, str]] = []
+    sender = _address(msg.get("from"))
+    if sender:
+        pairs.append(("From", sender))
+    for header, field in (("To", "toRecipients"), ("Cc", "ccRecipients")):
+        values = [a for a in (_address(r) for r in msg.get(field) or []) if a]
+        if values:
+            pairs.append((header, ", ".join(values)))
+    sent = None
+    if msg.get("sentDateTime"):
+        try:
+            sent = dt.datetime.fromisoformat(str(msg["sentDateTime"]).replace("Z", "+00:00"))
+            if sent.tzinfo is None:
+                sent = sent.replace(tzinfo=dt.UTC)
+            pairs.append(("Date", email.utils.format_datetime(sent.astimezone(dt.UTC))))
+        except ValueError:
+            sent = None
+    if msg.get("subject"):
+        pairs.append(("Subject", str(msg["subject"])))
+    if msg.get("internetMessageId"):
+        pairs.append(("Message-ID", str(msg["internetMessageId"])))
+    labels = [folder_label]
+    kind = str(msg.get("inferenceClassification") or "").strip()
+    if kind:
+        labels.append(kind[:1].upper() + kind[1:].lower())
+    mail = parse_mail(MailHeaders(pairs), envelope_date=sent, labels=labels)
+    records = mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=False,
+                           max_recipients=max_recipients)
+    return mail.message_id, records
+
+
+class OutlookMail:
+    def __init__(self, ctx: SyncContext, session: Session) -> None:
+        cfg = ctx.config
+        check_range(ctx.source, cfg, "max_recipients", 0)
+        self.ctx = ctx
+        self.session = session
+        self.api = session.api
+        self.me = {m.lower() for m in ctx.me}
+        self.folders = [str(f).strip() for f in cfg["folders"] if str(f).strip()]
+        self.skip_labels = [str(x) for x in cfg["skip_labels"]]
+        self.skip_set = {x.lower() for x in self.skip_labels}
+        self.max_recipients = int(cfg["max_recipients"])
+        cursor = ctx.checkpoint.get() or {}
+        if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
+            cursor = {"v": CURSOR_VERSION, "folders": {}}
+        self.cursor: dict[str, Any] = cursor
+        self.ids = IdMap(ctx.state)
+        self.me |= {str(m) for m in cursor.get("me", [])}
+        self.seen = 0
+
+    def save(self) -> None:
+        self.ctx.checkpoint.set(_copy(self.cursor))
+
+    def label(self, folder: str) -> str:
+        return WELL_KNOWN.get(folder.lower(), folder)
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def page(self, url: str, params: dict[str, str] | None, folder: str) -> dict[str, Any]:
+        try:
+            page = self.api.get(url, params, what=f"messages delta {folder}")
+        except ApiError as exc:
+            if is_reset(exc):
+                raise SyncReset(f"{exc.code or exc.status}: {exc.message}") from exc
+            raise
+        return page if isinstance(page, dict) else {}
+
+    def read(self, graph_id: str, select: str = SELECT) -> dict[str, Any] | None:
+        """One message's ``select``ed fields (None when it is gone)."""
+        try:
+            found = self.api.get(f"{self.session.graph}/me/messages/{quote(graph_id, safe='')}",
+                                 {"$select": select}, what="message")
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return found if isinstance(found, dict) else None
+
+    def where_now(self, graph_id: str) -> str | None:
+        """Where a message removed from a folder went: ``None`` (deleted), the well-known name
+        of Junk Email or Deleted Items, or ``""`` (another folder)."""
+        found = self.read(graph_id, "parentFolderId")
+        if found is None:
+            return None
+        parent = str(found.get("parentFolderId") or "")
+        known = self.cursor.setdefault("folder_ids", {})
+        for name in MOVED_TO:
+            if name not in known:
+                try:
+                    folder = self.api.get(f"{self.session.graph}/me/mailFolders/{name}",
+                                          {"$select": "id"}, what=f"folder {name}")
+                    known[name] = str((folder or {}).get("id") or "")
+                except ApiError as exc:
+                    if exc.status != 404:
+                        raise
+                    known[name] = ""
+            if parent and parent == known[name]:
+                return name
+        return ""
+
+    # -- records ----------------------------------------------------------------------------
+
+    def learn_me(self, msg: dict[str, Any]) -> None:
+        """Mail in Sent Items is the user's: its sender is one of their addresses (as the
+        Gmail source learns the mailbox's from its profile), kept in the cursor."""
+        sender = normalise_email(str(((msg.get("from") or {}).get("emailAddress") or {})
+                                     .get("address") or ""))
+        if sender and sender not in self.me:
+            self.me.add(sender)
+            self.cursor["me"] = sorted({*self.cursor.get("me", []), sender})
+            self.ctx.logger.info("%s: %s is one of your addresses (it sent mail in Sent Items)",
+                                 self.ctx.source, sender)
+
+    def forget(self, folder: str, graph_id: str, reason: str) -> Iterator[Any]:
+        entry, shared = self.ids.drop(f"{folder}/{graph_id}")
+        if entry is not None and not shared:
+            yield Delete(prefix=entry.prefix, reason=reason)
+
+    def removed(self, folder: str, graph_id: str, tally: dict[str, Any]) -> Iterator[Any]:
+        if self.ids.get(f"{folder}/{graph_id}") is None:
+            return  # nothing stored for it (skipped, or never seen)
+        went = self.where_now(graph_id)
+        if went is None:
+            reason = "deleted in Outlook"
+        elif went and self.label(went).lower() in self.skip_set:
+            reason = f"moved to {self.label(went)}"
+        else:
+            # Archived (or moved to a folder CRB does not read): the mail happened; keep it.
+            self.ids.drop(f"{folder}/{graph_id}")
+            return
+        tally["removed"] += 1
+        yield from self.forget(folder, graph_id, reason)
+
+    def item(self, folder: str, msg: dict[str, Any], gen: int,
+             tally: dict[str, Any]) -> Iterator[Any]:
+        graph_id = str(msg.get("id") or "")
+        if not graph_id:
+            return
+        self.seen += 1
+        if "@removed" in msg:
+            yield from self.removed(folder, graph_id, tally)
+            return
+        if not any(msg.get(k) for k in ("from", "sentDateTime", "internetMessageId")):
+            # An update that names only what changed (e.g. the Focused Inbox class).
+            kind = str(msg.get("inferenceClassification") or "").lower()
+            if kind and kind in self.skip_set:
+                yield from self.forget(folder, graph_id, f"now label {kind.title()}")
+                return
+            if self.ids.get(f"{folder}/{graph_id}") is not None:
+                return  # stored already: the headers CRB reads do not change
+            full = self.read(graph_id)
+            if full is None:
+                return
+            msg = full
+        where = f"outlook {folder} message {graph_id[-24:]}"
+        if self.label(folder) == "SentItems":
+            self.learn_me(msg)
+        tally["listed"] += 1
+        try:
+            mid, records = message_records(msg, folder_label=self.label(folder), me=self.me,
+                                           skip_labels=self.skip_labels,
+                                           max_recipients=self.max_recipients)
+        except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
+            tally["rejected"] += 1
+            yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)
+            return
+        keys = [r.source_key for r in records if isinstance(r, Interaction)]
+        if keys and mid:
+            tally["stored"] += 1
+            self.ids.put(f"{folder}/{graph_id}", f"msg:{mid}|", keys, gen)
+        else:
+            first = records[0] if records else Skip("no records", where)
+            if isinstance(first, Reject):
+                tally["rejected"] += 1
+            else:
+                reason = getattr(first, "reason", "skipped")
+                tally["skipped"][reason] = tally["skipped"].get(reason, 0) + 1
+                yield from self.forget(folder, graph_id, f"now {reason}")
+        yield from records
+
+    # -- rounds -----------------------------------------------------------------------------
+
+    def round(self, folder: str, st: dict[str, Any]) -> Generator[Any, None, None]:
+        params: dict[str, str] | None = None
+        if st.get("next"):
+            url = str(st["next"])
+            self.ctx.logger.info("%s: %s: resuming a %s round", self.ctx.source, folder,
+                                 st.get("mode"))
+        elif st.get("delta"):
+            url = str(st["delta"])
+            st.update(mode="delta", gen=int(st.get("gen") or 0), tally=new_tally())
+        else:
+            url = f"{self.session.graph}/me/mailFolders/{quote(folder, safe='')}/messages/delta"
+            params = {"$select": SELECT}
+            st.clear()
+            st.update(mode="full", gen=self.ids.next_gen(folder), tally=new_tally())
+            self.save()
+        gen, tally = int(st["gen"]), st["tally"]
+        while True:
+            page = self.page(url, params, folder)
+            params = None
+            for msg in page.get("value") or []:
+                if isinstance(msg, dict):
+                    yield from self.item(folder, msg, gen, tally)
+            self.ctx.progress(self.seen, None, f"{folder}: {tally['listed']} messages")
+            next_link = page.get("@odata.nextLink")
+            if next_link:
+                st["next"] = str(next_link)
+                url = str(next_link)
+                self.save()
+                continue
+            if st["mode"] == "full":
+                # Stored before, not in the folder now: gone while the delta link had expired.
+                for entry in self.ids.stale(folder, gen):
+                    tally["removed"] += 1
+                    yield from self.forget(folder, entry.id.split("/", 1)[1],
+                                           "no longer in the folder")
+                st["last_full"] = dict(tally)
+            st["next"] = None
+            st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
+            self.save()
+            self.ctx.logger.info("%s: %s (%s round): %s", self.ctx.source, folder, st["mode"],
+                                 tally_text(tally))
+            return
+
+    def run(self) -> Iterator[Any]:
+        cursor = self.cursor
+        # Sent Items first: it tells which addresses are the user's before the Inbox is read.
+        for folder in sorted(self.folders, key=lambda f: self.label(f) != "SentItems"):
+            st = cursor["folders"].setdefault(folder, {})
+            try:
+                yield from self.round(folder, st)
+            except SyncReset as exc:
+                self.ctx.logger.warning("%s: %s: the delta link is no longer valid (%s); "
+                                        "reading the folder again", self.ctx.source, folder, exc)
+                st.clear()
+                yield from self.round(folder, st)
+
+
+def _copy(cursor: dict[str, Any]) -> dict[str, Any]:
+    out = dict(cursor)
+    out["folders"] = {k: {**v, "tally": {**v["tally"], "skipped": dict(v["tally"]["skipped"])}}
+                      if isinstance(v.get("tally"), dict) else dict(v)
+                      for k, v in cursor.get("folders", {}).items()}
+    if "folder_ids" in out:
+        out["folder_ids"] = dict(cursor["folder_ids"])
+    if "me" in out:
+        out["me"] = list(cursor["me"])
+    return out
+
+
+def sync(ctx: SyncContext) -> Iterator[Any]:
+    session = Session(ctx, prefer='IdType="ImmutableId"')
+    try:
+        yield from OutlookMail(ctx, session).run()
+    except Stopped:
+        return
+    finally:
+        session.close()

@@ -1,0 +1,68 @@
+"""What both Outlook sources set up for one sync: settings, the token, the HTTP client with its
+retry rules, and a stop signal."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+
+from crb_outlook._auth import AUTH_HINT, NEEDS, Credentials, granted, token_store
+from crb_outlook._http import AuthError, GraphApi
+from crb_tui import SyncContext
+from crb_tui.sdk import CrbError
+
+
+def check_range(source: str, settings: dict[str, Any], key: str, low: float,
+                high: float | None = None) -> None:
+    value = settings[key]
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise CrbError(f"sources.{source}.{key} should be {bound}, not {value!r}")
+
+
+class Session:
+    def __init__(self, ctx: SyncContext, *, prefer: str = "") -> None:
+        cfg = ctx.config
+        source = ctx.source
+        for key in ("max_retries", "backoff_base", "backoff_max", "max_retry_wait"):
+            check_range(source, cfg, key, 0)
+        check_range(source, cfg, "timeout", 0.01)
+        check_range(source, cfg, "page_size", 1, 1000)
+        self.ctx = ctx
+        self.store = token_store(source, cfg)
+        data = self.store.load()
+        if data is None:
+            raise AuthError(f"{source} is not authorised yet: run {AUTH_HINT}")
+        need = NEEDS.get(source, "")
+        if need and data.get("scopes") and need.lower() not in granted(data["scopes"]):
+            raise AuthError(f"the Microsoft token in {self.store.where} was not granted {need}; "
+                            f"run {AUTH_HINT} and accept every permission")
+        self.stop = threading.Event()
+        timeout = float(cfg["timeout"])
+        self.client: httpx.Client = ctx.http_client(
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
+        preferences = [f"odata.maxpagesize={int(cfg['page_size'])}"]
+        if prefer:
+            preferences.append(prefer)
+        self.api = GraphApi(
+            self.client,
+            max_retries=int(cfg["max_retries"]),
+            backoff_base=float(cfg["backoff_base"]),
+            backoff_max=float(cfg["backoff_max"]),
+            max_retry_wait=float(cfg["max_retry_wait"]),
+            headers={"Prefer": ", ".join(preferences)},
+            logger=ctx.logger,
+            stop=self.stop,
+            cancelled=lambda: ctx.cancelled,
+            label=source,
+        )
+        self.credentials = Credentials(data, self.store, self.api)
+        self.api.token = self.credentials.access_token
+        self.api.refresh = self.credentials.refresh
+        self.graph = str(cfg["graph_base"]).rstrip("/")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.client.close()
