@@ -95,6 +95,13 @@ class Crb:
             )
         return result
 
+    def create_db(self) -> None:
+        """An empty database at ``db`` (reading commands refuse a database that does not
+        exist; every writing one creates it)."""
+        from crb_tui.store import Store
+
+        Store.open(self.db).close()
+
     def json(self, *args: str, status: int | None = None) -> object:
         import json
 

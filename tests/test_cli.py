@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import sqlite3
@@ -153,6 +155,36 @@ def test_export_csv(crb: Crb) -> None:
     assert len(lines) >= 36
 
 
+def test_export_csv_quotes_formulas_for_spreadsheets_and_reads_back(
+    crb: Crb, tmp_path: Path, config_file: Path
+) -> None:
+    """Trial finding: a name from a LinkedIn export reached the CSV export as `=cmd|...`, which
+    a spreadsheet runs. Every cell a spreadsheet would take for a formula starts with `'`; the
+    JSON export keeps the text as it is, and importing the CSV gives the names back."""
+    path = tmp_path / "Connections.csv"
+    path.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                    "=cmd|' /C calc'!A0,Evil,https://www.linkedin.com/in/evil,,+Corp,-Boss,"
+                    "01 Jan 2020\n@SUM(1),Tab,,,X,Plain,02 Jan 2020\n", encoding="utf-8")
+    crb("import", str(path))
+    out = tmp_path / "people.csv"
+    crb("export", "--format", "csv", "-o", str(out))
+    for target in (out.read_text(encoding="utf-8"), crb("export", "--format", "csv").stdout):
+        rows = list(csv.reader(io.StringIO(target)))
+        assert [row[1:4] for row in rows[1:]] == [
+            ["'=cmd|' /C calc'!A0 Evil", "'+Corp", "'-Boss"], ["'@SUM(1) Tab", "X", "Plain"]]
+    tables = json.loads(crb("export").stdout)["tables"]
+    assert {p["name"] for p in tables["people"]} == {"=cmd|' /C calc'!A0 Evil", "@SUM(1) Tab"}
+    from crb_tui.store.export import spreadsheet_safe
+
+    assert [spreadsheet_safe(t) for t in ("\tx", "\rx", "x=1", "")] == ["'\tx", "'\rx", "x=1", ""]
+    again = Crb(tmp_path / "again.db", config_file)
+    again("import", str(out))
+    people = again.json("people")
+    assert isinstance(people, dict)
+    assert sorted((p["name"], p["organization"], p["title"]) for p in people["people"]) == [
+        ("=cmd|' /C calc'!A0 Evil", "+Corp", "-Boss"), ("@SUM(1) Tab", "X", "Plain")]
+
+
 def test_backup_is_a_working_copy(crb: Crb, tmp_path: Path, config_file: Path) -> None:
     seed(crb)
     target = tmp_path / "backup.db"
@@ -258,8 +290,40 @@ def test_untrusted_text_is_printed_literally(crb: Crb, tmp_path: Path) -> None:
     assert "Evil^[[2J" in out
 
 
+@pytest.mark.parametrize("command", [["people"], ["show", "ann"], ["review"], ["export"],
+                                     ["backup", "b.db"]])
+def test_reading_a_database_that_does_not_exist_is_an_error(
+    crb: Crb, tmp_path: Path, command: list[str]
+) -> None:
+    """Trial finding: a mistyped --db made folders and an empty database, and `crb people` said
+    "No people." with exit 0."""
+    for missing in (tmp_path / "typo.db", tmp_path / "no" / "dir" / "x.db"):
+        result = Crb(missing, crb.config)(*command, status=1)
+        assert result.stderr == (
+            f"crb: error: no database at {missing}: check --db / CRB_DB (`crb import FILE` "
+            "starts one with your own data, `crb demo` fills one with example data)\n")
+        assert result.stdout == ""
+        assert not missing.exists() and not (tmp_path / "no").exists()
+
+
+def test_writing_commands_create_the_database_but_never_its_folder(
+    crb: Crb, tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,Email\nAnn Lee,ann@acme.com\n", encoding="utf-8")
+    missing = tmp_path / "no" / "dir" / "x.db"
+    result = Crb(missing, crb.config)("import", str(path), status=1)
+    assert result.stderr.startswith(f"crb: error: {missing.parent} does not exist (for the "
+                                    "database x.db)")
+    assert not (tmp_path / "no").exists()
+    crb("import", str(path))
+    assert stat.S_IMODE(crb.db.stat().st_mode) == 0o600
+    assert "Ann Lee" in crb("people").stdout
+
+
 def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "CRB_DB": str(tmp_path / "x.db"), "XDG_CONFIG_HOME": str(tmp_path)}
+    Crb(tmp_path / "x.db", tmp_path / "config.toml").create_db()
     proc = subprocess.run(
         [sys.executable, "-m", "crb_tui", "show", "ghost"], capture_output=True, text=True, env=env
     )

@@ -72,6 +72,7 @@ def test_export_replaces_a_file_whole_and_refuses_a_link(crb: Crb, tmp_path: Pat
     out = tmp_path / "export.json"
     out.write_text("old", encoding="utf-8")
     os.chmod(out, 0o644)
+    crb.create_db()
     crb("export", "-o", str(out))
     assert json.loads(out.read_text())["format"] == "crb-export" and _mode(out) == 0o600
     victim = _victim(tmp_path)
@@ -93,7 +94,7 @@ def test_rejects_through_a_link_is_refused_before_importing(
     link.symlink_to(victim)
     assert "is a symbolic link" in _refused(crb, "import", str(people), "--rejects", str(link))
     assert victim.read_text() == "do not touch\n"
-    assert crb("people").stdout.strip() == "No people."
+    assert crb("people", ok=False).stderr.startswith("crb: error: no database at ")
 
 
 def test_a_database_link_is_refused_dangling_or_not(crb: Crb, tmp_path: Path) -> None:
@@ -103,7 +104,8 @@ def test_a_database_link_is_refused_dangling_or_not(crb: Crb, tmp_path: Path) ->
     line = _refused(other, "people")
     assert f"{dangling} is a symbolic link (it points to {tmp_path / 'nowhere' / 'crb.db'})" in line
     assert not (tmp_path / "nowhere").exists()
-    crb("people")  # creates the real database
+    crb("tier", "nobody", "key", status=1)  # a writing command creates the real database
+    assert crb.db.is_file()
     real_mode = _mode(crb.db)
     os.chmod(crb.db, 0o644)
     link = tmp_path / "link.db"
@@ -115,6 +117,7 @@ def test_a_database_link_is_refused_dangling_or_not(crb: Crb, tmp_path: Path) ->
 def test_backup_and_config_init_refuse_links(crb: Crb, tmp_path: Path) -> None:
     dangling = tmp_path / "backup.db"
     dangling.symlink_to(tmp_path / "elsewhere.db")
+    crb.create_db()
     assert "is a symbolic link" in _refused(crb, "backup", str(dangling))
     assert not (tmp_path / "elsewhere.db").exists()
     config = tmp_path / "cfg.toml"
@@ -176,4 +179,12 @@ def test_a_database_under_a_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "file" / "crb.db"), "people"])
     assert result.exit_code == 1, result.output
-    assert "cannot make the folder" in result.output and "a file is in the way" in result.output
+    assert result.output == f"crb: error: no database at {tmp_path / 'file' / 'crb.db'}: " \
+        "check --db / CRB_DB (`crb import FILE` starts one with your own data, `crb demo` " \
+        "fills one with example data)\n"
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "file" / "crb.db"), "tier", "x",
+                                      "key"])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"crb: error: {tmp_path / 'file'} is not a folder (for the "
+                                    "database crb.db)")
+    assert (tmp_path / "file").read_text() == "x"

@@ -201,8 +201,9 @@ def test_whole_corpus_through_the_cli_and_again(crb: Crb, corpus: Path) -> None:
         "reason": "the file ends before END:VCARD (cut short?); the card starts at line 1"}]
     assert summary["skipped"] == {"org card, not a person": 1}
     count = q(crb, "select count(*) from people where merged_into is null")[0][0]
-    assert count == summary["new_people"] == 49
-    # The six John Doe cards that share john.doe@ibm.com are one person.
+    assert count == summary["new_people"] == 50
+    # The six John Doe cards that share john.doe@ibm.com are one person; cards that only share
+    # a phone number with someone of another name are not (see the shared-mobile tests).
     (row,) = q(crb, "select p.name, p.birthday from people p join identities i on "
                     "i.person_id = p.id where i.value = 'john.doe@ibm.com'")
     assert row == ("Mr. John Richter, James Doe Sr.", "1980-03-22")
@@ -210,7 +211,7 @@ def test_whole_corpus_through_the_cli_and_again(crb: Crb, corpus: Path) -> None:
     assert isinstance(again, dict)
     (summary,) = again["sources"]
     assert (summary["imported"], summary["new_people"], summary["merged"]) == (0, 0, 0)
-    assert q(crb, "select count(*) from people where merged_into is null")[0][0] == 49
+    assert q(crb, "select count(*) from people where merged_into is null")[0][0] == 50
 
 
 # -- cards built from the specifications -------------------------------------------------------
@@ -328,6 +329,50 @@ def test_shared_company_url_and_home_phone_do_not_merge_people(crb: Crb, tmp_pat
     assert q(crb, "select count(*) from identities") == [(0,)]
     details = [json.loads(d) for (d,) in q(crb, "select details from people order by name")]
     assert details[0] == {"phones": "+1 905 666 1234 (home)", "website": "http://www.ibm.com/"}
+
+
+def test_a_shared_mobile_does_not_fuse_two_people(crb: Crb, corpus: Path) -> None:
+    # gmail-single2.vcf ("VCard Test") shares its mobile 555 555 1111 with gmail-single.vcf
+    # ("Greg Dartmouth"): two people, each with their own name, addresses and birthday.
+    folder = corpus / "vcf/ez-vcard"
+    crb("import", str(folder / "gmail-single.vcf"), str(folder / "gmail-single2.vcf"))
+    people = q(crb, "select id, name, birthday from people where merged_into is null "
+                    "order by name")
+    assert [(name, bday) for _, name, bday in people] == [
+        ("Greg Dartmouth", "1960-09-10"), ("VCard Test", "1912-06-23")]
+    test_id = people[1][0]
+    assert "VCard Test" in crb("people", "--search", "vcard test").stdout
+    emails = q(crb, "select count(*) from identities where person_id = ? and kind = 'email'",
+               (test_id,))
+    assert emails == [(5,)]
+    # The number stays with the person who had it first; the other keeps it as a detail.
+    assert q(crb, "select p.name from identities i join people p on p.id = i.person_id "
+                  "where i.kind = 'phone' and i.value like '%5555551111'") == [("Greg Dartmouth",)]
+    (details,) = q(crb, "select details from people where id = ?", (test_id,))[0]
+    assert "(shared)" in json.loads(details)["phones"]
+
+
+def test_a_shared_mobile_joins_cards_only_when_nothing_contradicts(
+    crb: Crb, tmp_path: Path
+) -> None:
+    def card(name: str, email: str) -> str:
+        lines = [f"FN:{name}"] if name else []
+        lines += [f"EMAIL:{email}"] if email else []
+        return "BEGIN:VCARD\nVERSION:3.0\n" + "\n".join(
+            [*lines, "TEL;TYPE=CELL:+44 7700 900123", "END:VCARD\n"])
+
+    path = vcf(tmp_path, card("Erin Cell", "erin@x.example") + card("Frank Cell", "frank@y.example")
+               + card("ERIN  cell", "erin@work.example") + card("", "")
+               + card("Erin", "e.cell@home.example"))
+    out = crb.json("import", str(path))
+    assert isinstance(out, dict) and out["sources"][0]["new_people"] == 2
+    rows = q(crb, "select p.name, i.value from people p join identities i on i.person_id = p.id "
+                  "where i.kind = 'email' order by i.value")
+    # Frank is his own person with his own address; Erin's other cards (the same name or a part
+    # of it, another address) and the nameless card with only the number are Erin.
+    assert rows == [("Erin Cell", "e.cell@home.example"), ("Erin Cell", "erin@work.example"),
+                    ("Erin Cell", "erin@x.example"), ("Frank Cell", "frank@y.example")]
+    assert "Frank Cell" in crb("show", "frank@y.example").stdout
 
 
 def test_reimport_and_dry_run(crb: Crb, tmp_path: Path) -> None:

@@ -215,6 +215,7 @@ def test_warnings_and_log_lines_on_stderr_are_safe(
     crb.config.write_text(
         crb.config.read_text() + f'\n[plugins]\nplugins_dir = "{folder}"\n', encoding="utf-8"
     )
+    crb.create_db()
     err = crb("people").stderr
     _assert_clean(err)
     assert "bad^[[2J.py" in err and "boom ^[]0;x^G <U+202E>" in err

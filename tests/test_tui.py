@@ -270,11 +270,11 @@ def _check_archive(db: Path, pid: int) -> None:
 ACTIONS = {
     # name: (keys, history action, check)
     "log": (["l", "right", "tab", "tab", "type:Tea's on", "enter"], "log", _check_log),
-    "promise": (["p", "type:Deck", "enter", "type:+3d", "enter"], "promise",
+    "promise": (["p", "type:Deck", "enter", "type:+3d", "enter", "enter"], "promise",
                 _check_promise),
     "value": (["v", "right", "tab", "tab", "type:tips", "ctrl+s"], "value",
               _check_value),
-    "goal": (["g", "type:Berlin", "enter"], "goal", _check_goal),
+    "goal": (["g", "type:Berlin", "enter", "enter"], "goal", _check_goal),
     "note": (["n", "type:EU [b]", "tab", "space", "ctrl+s"], "note", _check_note),
     "snooze": (["s", "w"], "snooze", _check_snooze),
     "tier": (["t", "n"], "tier", _check_tier),
@@ -418,10 +418,10 @@ async def test_dialog_shows_bad_input_and_keeps_it(context: AppContext, demo_db:
     app = make_app(context)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await run_keys(pilot, ["p", "type:Go", "enter", "type:x", "enter"])
+        await run_keys(pilot, ["p", "type:Go", "enter", "type:x", "enter", "enter"])
         assert app.screen.__class__.__name__ == "PromiseDialog"
         assert "not a date" in screen_text(app)
-        await run_keys(pilot, ["backspace", "type:-3d", "enter"])
+        await run_keys(pilot, ["shift+tab", "backspace", "type:-3d", "enter", "enter"])
         assert "in the past" in screen_text(app)
         assert one(demo_db, "select count(*) from commitments where source = 'manual'") == 0
 
@@ -446,7 +446,7 @@ async def test_dialogs_take_what_people_type_or_say_why_not(
         await run_keys(pilot, ["backspace", "backspace", "backspace", "backspace", "ctrl+s"])
         assert one(demo_db, "select amount from value_moments where source = 'manual' "
                             "and person_id = ?", pid) == 12000
-        await run_keys(pilot, ["p", "type:Slides", "enter", "type:friday", "enter"])
+        await run_keys(pilot, ["p", "type:Slides", "enter", "type:friday", "enter", "enter"])
         assert one(demo_db, "select due from commitments where source = 'manual' and text = ?",
                    "Slides") == "2026-11-27"
 
@@ -540,6 +540,33 @@ async def test_people_filter_sort_and_open(context: AppContext) -> None:
         # A letter typed on the list goes to the filter.
         await press(pilot, "x")
         assert app.screen.filter_text == "glassx"
+
+
+async def test_people_key_goes_to_the_list_not_the_last_person(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Trial finding: 2 after a person page opened from the list and a visit elsewhere showed
+    that page again, where typing a name archived and blocklisted people."""
+    app = make_app(context, screen="people")
+    before = rows(demo_db, "select count(*) from people where archived = 1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PersonScreen)
+        await press(pilot, "3", "4", "2")
+        assert isinstance(app.screen, PeopleScreen)
+        await type_text(pilot, "ravi")
+        await settle(pilot)
+        assert app.screen.filter_text == "ravi"
+        # So does the People tab.
+        await press(pilot, "escape", "enter")
+        assert isinstance(app.screen, PersonScreen)
+        await press(pilot, "1")
+        await pilot.click("#nav-tabs", offset=(18, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, PeopleScreen)
+    assert rows(demo_db, "select count(*) from people where archived = 1") == before
+    assert rows(demo_db, "select count(*) from ignored") == [(0,)]
 
 
 async def test_people_filter_finds_by_email_and_note_text(context: AppContext) -> None:
@@ -663,7 +690,7 @@ async def test_broken_before_the_due_date_asks_first(context: AppContext, demo_d
         # Only one open commitment, due in three days, so `x` has no need to ask which.
         with sqlite3.connect(demo_db) as conn:
             conn.execute("update commitments set status = 'kept' where person_id = ?", [pid])
-        await run_keys(pilot, ["p", "type:Deck", "enter", "type:+3d", "enter"])
+        await run_keys(pilot, ["p", "type:Deck", "enter", "type:+3d", "enter", "enter"])
         cid = one(demo_db, "select id from commitments where person_id = ? and status = 'open'",
                   pid)
         await press(pilot, "x")
@@ -1236,7 +1263,15 @@ async def test_ignore_someone_new_and_take_it_back(context: AppContext, demo_db:
         await settle(pilot)
         app.open_person(pid)
         await settle(pilot)
+        # Blocklisting asks first: Enter or n leaves everyone as they are.
         await press(pilot, "i")
+        assert "Ignore" in screen_text(app) and "blocklist" in screen_text(app)
+        await press(pilot, "enter")
+        await press(pilot, "i", "n")
+        assert isinstance(app.screen, PersonScreen)
+        assert rows(demo_db, "select count(*) from ignored") == [(0,)]
+        assert person_state(demo_db, pid)[3] == 0
+        await press(pilot, "i", "y")
         assert rows(demo_db, "select value, reason from ignored order by id") == [
             (email, "user") for email in emails]
         assert person_state(demo_db, pid)[3] == 1  # archived

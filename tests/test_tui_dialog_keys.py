@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 from textual import events
+from textual.command import CommandInput
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Input
@@ -105,6 +106,30 @@ async def test_enter_on_a_radio_group_picks_and_moves_on(
         ("advice", "received", "tips", 12000)]
 
 
+@pytest.mark.parametrize("fast", [False, True])
+async def test_enter_in_the_last_text_box_goes_on_to_the_choice_and_the_box_after_it(
+    context: AppContext, demo_db: Path, fast: bool
+) -> None:
+    """Trial finding: Enter in the promise's Due saved at once as "I promise", and Enter in a
+    note saved before "their own words"; Enter goes to the next field of any kind."""
+    keys = burst if fast else press
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await press(pilot, "p")
+        await keys(pilot, *"Test two", "enter", *"+3d", "enter")
+        assert isinstance(app.screen, ModalScreen), "Enter in Due must not save yet"
+        await keys(pilot, "right", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "n")
+        await keys(pilot, *"EU", "enter", "space", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+    assert manual(demo_db, "commitments", "text, direction", pid) == [("Test two", "in")]
+    assert manual(demo_db, "notes", "text, their_words", pid) == [("EU", 1)]
+
+
 async def test_the_kind_picked_fast_still_sets_the_direction_it_implies(
     context: AppContext, demo_db: Path
 ) -> None:
@@ -119,6 +144,30 @@ async def test_the_kind_picked_fast_still_sets_the_direction_it_implies(
         assert isinstance(app.screen, ReviewScreen)
     assert manual(demo_db, "interactions", "kind, direction, subject", pid) == [
         ("message", "in", "a b")]
+
+
+@pytest.mark.parametrize("where", ["palette", "people filter"])
+async def test_backspaces_and_letters_typed_fast_stay_in_order(
+    context: AppContext, where: str
+) -> None:
+    """Trial finding: in the command palette, "fatima", then six Backspaces and "[bold" typed
+    fast showed "fat[b": a text box ran its Backspace only once the key had come back up to the
+    app, after the letters typed later."""
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        if where == "palette":
+            await press(pilot, "ctrl+p")
+            box = app.screen.query_one(CommandInput)
+        else:
+            box = app.screen.query_one("#people-filter", Input)
+        for _ in range(2):
+            await burst(pilot, *"fatima")
+            await pilot.pause(0.3)  # the matches are on show
+            await burst(pilot, *["backspace"] * 6, *"[bold", "left", "left", "delete", "x")
+            assert box.value == "[boxd"
+            await burst(pilot, *["backspace"] * 4, "end", *["backspace"] * 8)
+            assert box.value == ""
 
 
 # -- the app's keys on the People screen ------------------------------------------------------

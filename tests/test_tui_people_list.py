@@ -271,3 +271,32 @@ def test_the_last_column_says_ages_one_way_at_any_width() -> None:
     assert " 4mo " in shown(four, 80) and " 14mo " in shown(fourteen, 80)
     assert "ago" not in shown(four, 80)
     assert "4mo ago" in shown(four, 160) and "14mo ago" in shown(fourteen, 160)
+
+
+def test_narrow_columns_leave_the_name_readable_and_fit_the_width() -> None:
+    """Trial finding: at 60 columns names were cut to 5 characters and the row was wider than
+    the list, cutting "242d late" to "242d lae". Columns are left out instead (organisation,
+    value, trust...), and a row is never wider than the list."""
+    from crb_tui.tui.widgets.people_columns import NAME_AT_LEAST, layout
+
+    for width in range(30, 200):
+        columns = layout(width)
+        assert sum(c.width for c in columns) + len(columns) - 1 == width, width
+        assert columns[0].key == "name" and columns[0].width >= NAME_AT_LEAST, width
+        assert columns[-1].key == "cadence" and columns[-1].width == 9
+    assert [c.key for c in layout(60)] == ["name", "stage", "health", "trust", "last", "cadence"]
+    assert [c.key for c in layout(80)][:2] == ["name", "org"]
+
+
+async def test_the_people_list_at_60_columns(context: AppContext) -> None:
+    from tests.test_tui import screen_text
+
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(60, 24)) as pilot:
+        await settle(pilot)
+        rows = list_people(context.store, sort="health", limit=12)
+        text = screen_text(app)
+        late = [line for line in text.splitlines() if "d lat" in line or "d la" in line]
+        assert late and all(line.rstrip().endswith("d late") for line in late), late
+        shown = [row["name"] for row in rows if len(row["name"]) <= 16]
+        assert shown and all(name in text for name in shown)

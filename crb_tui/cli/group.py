@@ -156,6 +156,11 @@ def _usage_error(exc: click.UsageError) -> CrbClickError:
     return CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
 
 
+READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup"})
+"""Commands that only read: on a database that does not exist they say so (exit 1) instead of
+creating an empty one; every other command (import, sync, log, demo, the app...) creates it."""
+
+
 def _app_from(params: dict[str, Any]) -> AppContext:
     return AppContext(
         db_path=params.get("db_path"), config_path=params.get("config_path"),
@@ -194,6 +199,7 @@ def cli(
     """CRB: Customer Relationship Building. With no command, opens the app."""
     if not isinstance(ctx.obj, AppContext):
         ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
+    ctx.obj.reading = ctx.invoked_subcommand in READING_COMMANDS and not ctx.obj.demo
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         _open_app(ctx.obj, screen)

@@ -70,10 +70,15 @@ class AppContext:
     """Where a warning goes as it happens (stderr for commands; the app shows
     ``plugin_problem`` itself, so it sets this to None)."""
 
+    reading: bool = False
+    """The command only reads: a database that does not exist is an error, not a new one (a
+    mistyped ``--db`` or ``CRB_DB`` must not read as "No people.")."""
+
     @property
     def store(self) -> Store:
         if self._store is None:
             cfg = self.config
+            self._check_db_path()
             self._store = open_store(self.db_path, cfg)
             # Plugins' health signals and review items count everywhere scores are computed
             # or the review is built, so they load with the store, before any of that.
@@ -81,6 +86,21 @@ class AppContext:
             if not self.defer_scores:
                 self.bring_scores_up_to_date()
         return self._store
+
+    def _check_db_path(self) -> None:
+        path = Path(self.db_path or "")
+        if path.exists() or path.is_symlink():
+            return
+        if self.reading:
+            raise CrbError(
+                f"no database at {path}: check --db / CRB_DB (`crb import FILE` starts one "
+                "with your own data, `crb demo` fills one with example data)")
+        # CRB's own data folder is made on first use; any other folder must be there already
+        # (a typo in --db would otherwise make folders and a database nobody looks at).
+        if not path.parent.is_dir() and path.parent != default_db_path().parent:
+            why = "is not a folder" if path.parent.exists() else "does not exist"
+            raise CrbError(f"{path.parent} {why} (for the database {path.name}): check --db / "
+                           "CRB_DB, or create the folder first")
 
     def bring_scores_up_to_date(self) -> int:
         """Make every stored score as of today (nothing to do when it already is): the first

@@ -105,26 +105,25 @@ def restore_document(store: Store, document: Any, *, where: str = "export") -> d
     return counts
 
 
+CSV_COLUMNS = ("id", "name", "organization", "title", "tier", "cadence_days", "emails", "phones",
+               "urls", "last_touch", "health", "stage")
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP's CSV injection list)."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a ``'`` in front when a spreadsheet would take it for a formula
+    (``=cmd|' /C calc'!A0``, ``+44 ...``, ``@SUM(...)``): shown as text, never evaluated."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> int:
     """One row per live person with their identities joined: for spreadsheets, not for restore.
+    Text that starts like a formula is quoted for spreadsheets (:func:`spreadsheet_safe`);
     ``to_terminal``: the text is shown as ``crb people`` shows it (crb_tui.text.plain)."""
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "id",
-            "name",
-            "organization",
-            "title",
-            "tier",
-            "cadence_days",
-            "emails",
-            "phones",
-            "urls",
-            "last_touch",
-            "health",
-            "stage",
-        ]
-    )
+    writer.writerow(CSV_COLUMNS)
     has_health = store.db["health"].exists()
     health_cols = "h.last_touch, h.health, h.stage" if has_health else "null, null, null"
     health_join = "left join health h on h.person_id = p.id" if has_health else ""
@@ -142,8 +141,8 @@ def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> in
     n = 0
     for row in store.db.execute(sql):
         cells = ["" if v is None else v for v in row]
-        writer.writerow([plain(v) if isinstance(v, str) else v for v in cells] if to_terminal
-                        else cells)
+        show = plain if to_terminal else spreadsheet_safe
+        writer.writerow([show(v) if isinstance(v, str) else v for v in cells])
         n += 1
     return n
 

@@ -8,15 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
 from crb_tui.store.matching import Mailboxes, same_name
-
-if TYPE_CHECKING:
-    pass
-
+from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
 
 PREFETCH_CHUNK = 500
@@ -196,11 +193,15 @@ class _BatchWriter:
         if not name and not keys:
             raise _Rejected("no name and no identity")
         person_id: int | None = None
-        for key in keys:
+        shared: list[str] = []  # phone numbers of someone else (see same_person)
+        for key in sorted(keys, key=lambda k: k[0] == "phone"):
             hit = self._identity(key) or self._identity(self._twin(key) or key)
             if hit and hit[1] is not None:
-                person_id = self._live(hit[1])
-                break
+                found = self._live(hit[1])
+                if key[0] != "phone" or phone_fits(self.db, found, name, keys):
+                    person_id = found
+                    break
+                shared.append(key[1])
         if person_id is None and rec.source_key:
             row = self.db.execute(
                 "select id from people where source_key = ?", [rec.source_key]
@@ -211,7 +212,7 @@ class _BatchWriter:
         if person_id is None:
             person_id = same_name(self.db, name, org_id, rec.title, keys, rec.source_key,
                                   LINKEDIN_KEY)
-        details = json.dumps(rec.details, sort_keys=True) if rec.details else None
+        details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
                 name or keys[0][1],

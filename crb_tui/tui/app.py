@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.screen import ModalScreen
 from textual.widgets import Input
@@ -66,6 +67,13 @@ def _people_commands() -> type[Provider]:
 
     return PeopleCommands
 
+
+
+_EDITING_KEYS = frozenset(
+    key.strip() for binding in Input.BINDINGS if isinstance(binding, Binding)
+    for key in binding.key.split(","))
+"""The keys a text box binds itself (not the scrolling every widget has: those fall through
+to the screen's own, Down moving the People list)."""
 
 
 class CrbApp(CrbAppBase):
@@ -164,7 +172,25 @@ class CrbApp(CrbAppBase):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             event.crb_screen = self.screen  # type: ignore[attr-defined]  # our tag: see on_key
+            if self._edit_in_order(event):
+                return
         await super().on_event(event)
+
+    def _edit_in_order(self, event: events.Key) -> bool:
+        """Run an editing key of the text box with the focus (Backspace, Delete, the arrows,
+        Enter) in the box's own queue, behind the keys typed before it, and say so. Textual runs
+        a box's own binding only once the key has come back up to the app, after letters typed
+        later have reached the box: Backspaces and letters typed fast came out of order (the
+        command palette showed "fat[b" for "fatima", six Backspaces and "[bold")."""
+        field = self.focused
+        if not isinstance(field, Input) or event.key not in _EDITING_KEYS:
+            return False
+        active = self.screen.active_bindings.get(event.key)
+        if (active is None or active.node is not field or active.binding.priority
+                or not active.enabled):
+            return False  # a key of the screen or the app, or none: as Textual does
+        field.call_later(self.run_action, active.binding.action, field)
+        return True
 
     async def on_key(self, event: events.Key) -> None:
         # Back up from the screen it was handed to, a key typed right after the one that
@@ -183,13 +209,13 @@ class CrbApp(CrbAppBase):
         self.push_screen(PersonScreen(person_id, mode=self.current_mode))
 
     async def action_switch_mode(self, mode: str) -> None:
-        """The screen a mode key names; pressed on that mode already (a person opened from it on
-        top), back to the mode's own screen, as Help says."""
-        if mode != self.current_mode:
-            self.switch_mode(mode)
-            return
+        """The screen a mode key (a tab, a "Go to" command) names, itself: a person page opened
+        from the mode being left is closed first, so that coming back (``2``: the People list
+        and its filter) never lands on a page where letters are actions."""
         while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
             self.pop_screen()
+        if mode != self.current_mode:
+            self.switch_mode(mode)
 
     def action_help(self) -> None:
         from crb_tui.tui.screens.help import HelpScreen

@@ -33,7 +33,7 @@ class ActionCommands(Provider):
         found: list[tuple[str, str, Callable[[], Any]]] = []
         for mode, _, label, about in SCREENS:
             found.append((f"Go to {label}", about,
-                          partial(app.switch_mode, mode)))
+                          partial(app.run_action, f"switch_mode('{mode}')")))
         title = type(screen).__name__.removesuffix("Screen")
         # An action on a person says whom it acts on (the card or page on show).
         target = getattr(screen, "target", None)

@@ -70,6 +70,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "note": ("notes", "note", "comments"),
 }
 FIELDS = tuple(ALIASES)
+CRB_EXPORT = ("id", "name", "organization", "title", "tier", "cadence_days", "emails")
+"""The first columns of CRB's own CSV export."""
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
 
@@ -183,6 +186,9 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         )
         return
     columns = _mapping(header, configured)
+    # CRB's own `crb export --format csv` quotes text that a spreadsheet would run as a formula
+    # (`'=cmd...`, `'+44 ...`); read back, the text is as it was.
+    unquote = lowered[:len(CRB_EXPORT)] == list(CRB_EXPORT)
     if not {"email", "name", "first", "last"} & set(columns):
         yield Reject(f"no name or e-mail column in the header ({_columns(header)})",
                      f"{path}:{header_line}")
@@ -196,7 +202,10 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     def records(cells: list[str], where: str) -> Iterator[Any]:
         def get(field: str) -> str:
             i = columns.get(field)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
+            cell = cells[i] if i is not None and i < len(cells) else ""
+            if unquote and cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS:
+                cell = cell[1:]
+            return cell.strip()
 
         name = get("name") or " ".join(p for p in (get("first"), get("middle"), get("last")) if p)
         name = re.sub(r"\s+", " ", name).strip()

@@ -458,12 +458,24 @@ class ActingScreen(CrbScreen):
     def action_ignore(self) -> None:
         if (t := self._target()) is None:
             return
-        self.perform(
-            t, f"Ignored {safe(t.name)}: their addresses will not become people again",
-            lambda ctx: actions.ignore_person(ctx.store, t.person_id, today=ctx.today(),
-                                              item_kind=t.item_kind),
-            creates="ignored", snapshots=(person_snapshot(t.person_id),),
-        )
+
+        # Blocklisting every address is not one stray key away: it asks first (Enter and any
+        # other key but y leave everyone as they are).
+        def confirmed(answer: str | None) -> None:
+            if answer != "yes":
+                return
+            self.perform(
+                t, f"Ignored {safe(t.name)}: their addresses will not become people again",
+                lambda ctx: actions.ignore_person(ctx.store, t.person_id, today=ctx.today(),
+                                                  item_kind=t.item_kind),
+                creates="ignored", snapshots=(person_snapshot(t.person_id),),
+            )
+
+        self.app.push_screen(ChoiceDialog(
+            titled("Ignore", t.name),
+            [("n", "no, keep them", "no"), ("y", "yes, ignore", "yes")],
+            note="Their e-mail addresses go on the blocklist (imports and syncs skip them) "
+                 "and they are archived. u undoes it."), confirmed)
 
     def action_archive(self) -> None:
         if (t := self._target()) is None:

@@ -14,7 +14,6 @@ dialog come to it too (see type_ahead.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from textual import on
@@ -122,20 +121,15 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
         self.focused.toggle()
 
     def action_enter(self) -> None:
+        """To the next field of any kind (text, choice, tick box); saves from the last one."""
         field = self.focused
-        following: Sequence[Widget]
-        if isinstance(field, Input):
-            inputs = list(self.query(Input))
-            following = inputs[inputs.index(field) + 1:]
-        elif isinstance(field, Choices):
+        if isinstance(field, Choices):
             # Picked after the arrows already sent to it; the focus moves on at once.
             field.call_later(field.pick)
-            fields = list(self.query("Input, Choices"))
-            following = fields[fields.index(field) + 1:]
-        elif isinstance(field, Checkbox):
-            following = []
-        else:
+        elif not isinstance(field, Input | Checkbox):
             raise SkipAction()  # a button or a list: Enter is theirs
+        fields: list[Widget] = [f for f in self.query("Input, Choices, Checkbox") if f.focusable]
+        following = fields[fields.index(field) + 1:] if field in fields else []
         if following:
             self.set_focus(following[0])
         else:

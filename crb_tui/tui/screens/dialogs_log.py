@@ -164,6 +164,23 @@ class GoalDialog(Dialog[GoalUpdate]):
             placeholder="empty + Enter: the goals above are still right", id="text"))
         yield Checkbox("replaces the goals above", id="replace", compact=True)
 
+    def action_enter(self) -> None:
+        box = self.query_one("#text", Input)
+        if self.focused is not box:
+            super().action_enter()
+            return
+
+        # As the box says: Enter on an empty goal confirms the goals shown (there is nothing
+        # to replace them with); on a goal, it goes on to "replaces". Read once the keys typed
+        # before Enter have reached the box.
+        def go_on() -> None:
+            if text_of(self, "text"):
+                self.set_focus(self.query_one("#replace", Checkbox))
+            else:
+                self.action_save()
+
+        box.call_later(go_on)
+
     def result(self) -> GoalUpdate:
         text = text_of(self, "text")
         if not text and not self.goals:

@@ -32,8 +32,19 @@ class Column:
     right: bool = False
 
 
+NAME_AT_LEAST = 16
+"""Cells the name keeps on a narrow terminal before it is shortened: columns are left out first
+(see ``_LEFT_OUT_FIRST``)."""
+
+_LEFT_OUT_FIRST = ("org", "value", "trust", "stage", "health", "last")
+"""On a narrow terminal, the columns left out (in this order) so that names stay readable: the
+organisation, then value and trust (the health gauge sums them up), then the stage..."""
+
+
 def layout(width: int) -> list[Column]:
-    """Columns for a list ``width`` cells wide: the fixed ones first, the rest to name and org."""
+    """Columns for a list ``width`` cells wide: the fixed ones first, the rest to name and org;
+    on a narrow terminal, columns are left out so that the name keeps ``NAME_AT_LEAST`` cells,
+    and the row is never wider than ``width``."""
     wide = width >= 110
     fixed = [
         Column("stage", "Stage", 12 if wide else 8),
@@ -43,11 +54,21 @@ def layout(width: int) -> list[Column]:
         Column("last", "Last touch" if wide else "Last", 10 if wide else 7),
         Column("cadence", "Cadence", 9),  # "178d late" whole at any width
     ]
-    gaps = 7
-    left = max(10, width - sum(c.width for c in fixed) - gaps)
-    name_width = max(6, (left * 3 + 4) // 5)
-    org_width = max(4, left - name_width)
-    return [Column("name", "Name", name_width), Column("org", "Organisation", org_width), *fixed]
+    gone: set[str] = set()
+    for leave_out in (None, *_LEFT_OUT_FIRST):
+        if leave_out:
+            gone.add(leave_out)
+        kept = [c for c in fixed if c.key not in gone]
+        with_org = "org" not in gone
+        left = width - sum(c.width for c in kept) - len(kept) - int(with_org)
+        name_width = (left * 3 + 4) // 5 if with_org else left
+        if name_width >= NAME_AT_LEAST and (not with_org or left - name_width >= 6):
+            break
+    name_width = max(1, name_width)
+    names = [Column("name", "Name", name_width)]
+    if with_org:
+        names.append(Column("org", "Organisation", max(1, left - name_width)))
+    return [*names, *kept]
 
 
 def header(width: int, sort: str) -> Content:
