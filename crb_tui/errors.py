@@ -5,6 +5,20 @@ class CrbError(Exception):
     """A problem the user can fix: the message says what and where."""
 
 
+def user_message(error: BaseException) -> str:
+    """An error in words for the user, never an exception's class name: a :class:`CrbError`'s
+    own message, a file problem as the system words it, anything else by its message."""
+    if isinstance(error, CrbError):
+        return str(error)
+    if isinstance(error, OSError):
+        what = error.strerror or str(error) or "input/output error"
+        return f"{error.filename}: {what}" if error.filename else what
+    text = str(error).strip()
+    if isinstance(error, KeyError):
+        return f"missing {text or 'key'}"
+    return text or "an unexpected error with no message (--debug shows where)"
+
+
 class NotFound(CrbError):
     """A person, commitment or record that matches nothing."""
 

@@ -71,6 +71,30 @@ def _normalise_email(value: str) -> str | None:
     return value
 
 
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+"""Gmail ignores dots in the local part and answers to both domains."""
+
+PLUS_DOMAINS = GMAIL_DOMAINS | frozenset({
+    "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
+    "fastmail.com", "fastmail.fm", "protonmail.com", "protonmail.ch", "proton.me", "pm.me",
+})
+"""Providers that deliver ``name+anything@`` to ``name@`` (sub-addressing). Elsewhere a ``+``
+may be part of a distinct mailbox (the server decides), so it is kept."""
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox a (normalised) address reaches, for matching only: ``Ann.Example+crm@
+    googlemail.com`` and ``annexample@gmail.com`` are one Gmail mailbox. ``+tags`` are dropped
+    at the providers of :data:`PLUS_DOMAINS`, dots at Gmail; any other address is itself."""
+    local, _, domain = email.rpartition("@")
+    if domain not in PLUS_DOMAINS:
+        return email
+    local = local.split("+", 1)[0] or local
+    if domain in GMAIL_DOMAINS:
+        return f"{local.replace('.', '')}@gmail.com"
+    return f"{local}@{domain}"
+
+
 def normalise_phone(value: str, region: str = "") -> str | None:
     raw = value.strip()
     if raw.lower().startswith("tel:"):
@@ -165,9 +189,16 @@ def not_a_person(email: str) -> str | None:
     return None
 
 
+_LIST_LOCAL = re.compile(r"^.+-(bugs|list|users|devel|announce|discuss|digest)$", re.IGNORECASE)
+"""Mailing lists and bug trackers by name (``magick-bugs@``, ``perl-users@``); old lists
+without these names are learned from their own mail (``crb_tui.sdk.mail.MailingLists``)."""
+_LIST_HOSTS = ("lists.", "listserv.", "lists-")
+
+
 def is_role_address(email: str) -> bool:
-    local = email.split("@", 1)[0]
-    return bool(_ROLE_LOCAL.match(local))
+    local, _, domain = email.partition("@")
+    return bool(_ROLE_LOCAL.match(local) or _LIST_LOCAL.match(local)
+                or domain.startswith(_LIST_HOSTS))
 
 
 REASONS_MEMO = 100_000
@@ -183,6 +214,7 @@ class NoiseRules:
         ignore_roles: bool = True,
     ) -> None:
         self.me = {e for e in (normalise_email(x) for x in me) if e}
+        self._my_mailboxes = {mailbox_key(e) for e in self.me}
         self.blocked_addresses: set[str] = set()
         self.blocked_domains: set[str] = set()
         for item in blocklist:
@@ -226,7 +258,7 @@ class NoiseRules:
     def _reason(self, kind: str, value: str) -> str | None:
         if kind != "email":
             return "blocklist" if value in self.blocked_addresses else None
-        if value in self.me:
+        if value in self.me or mailbox_key(value) in self._my_mailboxes:
             return "own address"
         if value in self.blocked_addresses:
             return "blocklist"

@@ -72,6 +72,18 @@ def is_safe(text: str) -> bool:
     return UNSAFE.search(text) is None
 
 
+UNDIRECTED_KINDS = frozenset({"note", "connection"})
+"""Touches with no one acting first: a note is the user's own, a connection is made by two."""
+
+
+def direction_word(kind: str, direction: str, labels: dict[str, str] | None = None) -> str:
+    """How a touch's direction is shown (``labels`` maps ``in``/``out``/``mutual`` to words):
+    nothing for a note or a connection ("note together" said nothing true)."""
+    if kind in UNDIRECTED_KINDS:
+        return ""
+    return (labels or {}).get(direction, direction)
+
+
 def one_line(value: Any, limit: int) -> str | None:
     """One line of text for the store (a mail subject, an event summary, a display name):
     control characters and runs of white space become one space, cut to ``limit``; ``None``

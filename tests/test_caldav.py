@@ -502,7 +502,7 @@ def test_server_down_fails_clearly(env: Env, server: Radicale) -> None:
     server.stop()
     (summary,) = env.run(ok=False)
     assert not summary.ok
-    assert summary.errors == [f"CalDAVError: cannot reach the CalDAV server at {url}: "
+    assert summary.errors == [f"cannot reach the CalDAV server at {url}: "
                               "connection refused"]
 
 

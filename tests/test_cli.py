@@ -136,7 +136,11 @@ def test_export_import_roundtrip_is_lossless(crb: Crb, tmp_path: Path, config_fi
     export_file = tmp_path / "export.json"
     export_file.write_text(first, encoding="utf-8")
     other = Crb(tmp_path / "fresh.db", config_file)
-    other("import", str(export_file))
+    live = sum(1 for p in doc["tables"]["people"] if p["merged_into"] is None)
+    dry = other.json("import", str(export_file), "--dry-run")["sources"][0]
+    assert dry["new_people"] == live > 0
+    restored = other("import", str(export_file)).stdout
+    assert f"new people {live}\n" in restored  # (it said "new people 0")
     assert other("export").stdout == first
     # Restoring into a database that already holds data is refused and changes nothing.
     result = other("import", str(export_file), ok=False)
@@ -519,3 +523,48 @@ def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
     assert " from " in theirs and "(theirs)" in theirs
     merged = crb("merge", "1", "2").stdout
     assert "(id 2) into" in merged and "(id 1)" in merged
+
+
+def test_a_source_error_names_no_exception_class(crb: Crb, db_path: Path) -> None:
+    result = crb("sync", "imap", status=1)
+    assert "  error: sources.imap.host is not set" in result.stderr
+    assert "ImapError" not in result.output
+    (last_error,) = sqlite3.connect(db_path).execute(
+        "select last_error from sync_state where source = 'imap'").fetchone()
+    assert last_error.startswith("sources.imap.host is not set")
+
+
+def test_doctor_on_a_fresh_setup_only_warns_about_me(crb: Crb, config_file: Path) -> None:
+    """The quick start's first `crb doctor` (no [me] emails yet) passes, with a warning."""
+    config_file.write_text("", encoding="utf-8")
+    os.chmod(config_file, 0o600)
+    result = crb("doctor")  # exit 0
+    assert "[warn] me: no [me] emails" in result.stdout
+    assert "FAIL" not in result.stdout
+
+
+def test_people_all_marks_the_archived(crb: Crb, db_path: Path) -> None:
+    seed(crb)
+    first = crb.json("people")["people"][0]
+    crb("archive", str(first["id"]))
+    assert f"{first['id']:>6}  " not in crb("people").stdout
+    (line,) = [x for x in crb("people", "--all").stdout.splitlines()
+               if x.startswith(f"{first['id']:>6}  ")]
+    assert "[archived]" in line
+
+
+def test_notes_and_connections_have_no_direction_in_last_touches(
+    crb: Crb, tmp_path: Path
+) -> None:
+    connections = tmp_path / "Connections.csv"
+    connections.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Nia,Okoro,https://www.linkedin.com/in/nia-okoro,nia@example.org,Acme,CTO,01 Jan 2025\n",
+        encoding="utf-8")
+    crb("import", str(connections))
+    crb("log", "Nia Okoro", "--kind", "note", "--note", "likes sailing")
+    crb("log", "Nia Okoro", "--kind", "call")
+    touches = crb("show", "Nia Okoro").stdout.split("Last touches", 1)[1]
+    assert " note likes sailing" in touches and " connection" in touches
+    assert " call mutual" in touches
+    assert "note mutual" not in touches and "connection mutual" not in touches

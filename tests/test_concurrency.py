@@ -285,6 +285,7 @@ def test_a_source_runs_in_one_process_at_a_time(tmp_path: Path, config_file: Pat
     mail = _mbox(tmp_path / "mail.mbox", "w", 50, 5)
     with run_lock(db, "mbox") as ours:
         assert ours
+        assert (tmp_path / "crb.db.sync-mbox.lock").stat().st_mode & 0o777 == 0o600
         proc = subprocess.Popen(
             [sys.executable, "-m", "crb_tui", "--db", str(db), "--config", str(config_file),
              "import", str(mail), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -301,7 +302,35 @@ def test_a_source_runs_in_one_process_at_a_time(tmp_path: Path, config_file: Pat
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert json.loads(out)["sources"][0]["imported"] == 50
-    assert (tmp_path / "crb.db.sync-mbox.lock").stat().st_mode & 0o777 == 0o600
+    assert not list(tmp_path.glob("*.lock")), "a released run lock leaves no file behind"
+
+
+def test_run_locks_removed_on_release_still_exclude(tmp_path: Path) -> None:
+    """The lock file goes when its run ends; a waiter that took the lock on the removed file
+    opens it again, so two runs never hold the lock at once."""
+    from crb_tui.store.locking import run_lock
+
+    db = tmp_path / "crb.db"
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def worker() -> None:
+        for _ in range(30):
+            with run_lock(db, "mbox") as ok:
+                assert ok
+                inside.append(1)
+                if len(inside) > 1:
+                    overlaps.append(1)
+                time.sleep(0.001)
+                inside.pop()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not overlaps
+    assert not list(tmp_path.glob("*.lock"))
 
 
 def test_reads_never_wait_for_a_writer(tmp_path: Path, config_file: Path) -> None:

@@ -63,11 +63,28 @@ def test_the_text_summary_is_printed_and_the_exit_status_is_3(
 ) -> None:
     result = crb("import", str(corpus / "ics" / "khal" / "event_dt_simple.ics"),
                  str(tmp_path / "nope.ics"), f"{tmp_path}/*.vcf", status=3)
-    assert "import: ok\n  seen 2," in result.stdout
+    # Never "ok" beside a rejected file.
+    assert "import: nothing imported, 2 rejected\n  seen 2," in result.stdout
     assert f"    {tmp_path / 'nope.ics'}: no such file or folder" in result.stdout
     assert f"    {tmp_path}/*.vcf: no file matches this pattern" in result.stdout
     assert "ics: ok" in result.stdout
     assert result.stderr == ""
+
+
+def test_headers_say_what_was_rejected_and_which_files_were_read(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    out = crb("import", str(empty), str(tmp_path / "nonexistent.mbox"), status=3).stdout
+    assert out.startswith("import: nothing imported, 2 rejected\n")
+    assert f"{empty}: empty file: nothing to import" in out
+    assert "cannot tell what format" not in out
+    # .eml files are read by the mbox source, and the header says so.
+    out = crb("import", str(corpus / "eml"), status=3).stdout
+    assert out.startswith("mbox (eml): ok, 37 rejected\n")
+    out = crb("import", str(corpus / "mbox" / "perceval")).stdout
+    assert out.startswith("mbox: ok\n")
 
 
 def test_everything_read_exits_0(crb: Crb, corpus: Path) -> None:
@@ -188,7 +205,7 @@ def test_a_record_in_no_count_fails_the_tests_and_warns_otherwise(
     result = crb("import", card, ok=False)
     assert result.exit_code == 1
     assert "vcard: FAILED" in result.stdout
-    assert "AssertionError: vcard: 2 records seen but 1 counted (a CRB bug)" in result.stderr
+    assert "  error: vcard: 2 records seen but 1 counted (a CRB bug)" in result.stderr
     # A user's run goes on and says so in the summary.
     monkeypatch.delenv("CRB_STRICT_COUNTS")
     result = crb("import", card)

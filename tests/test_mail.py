@@ -349,3 +349,24 @@ def test_mailing_list_software_addresses_are_roles(address: str, role: bool) -> 
     from crb_tui.identity import is_role_address
 
     assert is_role_address(address) is role
+
+
+def test_list_addresses_by_name_and_by_their_own_headers() -> None:
+    from crb_tui.identity import is_role_address
+    from crb_tui.sdk.mail import headers_from_bytes, list_addresses
+
+    for address in ("magick-bugs@simple.dallas.tx.us", "perl-users@x.org", "gnome-list@y.org",
+                    "anyone@lists.sourceforge.net", "x@listserv.uga.edu"):
+        assert is_role_address(address), address
+    for address in ("jean-luc@example.org", "anne-marie@example.fr", "listo@example.com",
+                    "bugsy@example.com", "mary-l@example.com"):
+        assert not is_role_address(address), address
+    headers = headers_from_bytes(
+        b"From: Ann <ann@example.org>\nSender: owner-magick@wizards.dupont.com\n"
+        b"Errors-To: gtk-list-request@gnome.org\nX-Mailing-List: <debian-user@lists.debian.org>"
+        b"\nMailing-List: list qmail@list.cr.yp.to; contact qmail-help@list.cr.yp.to\n"
+        b"List-Post: <mailto:dev@apache.org>\nX-Loop: someone@else.org\n\n")
+    assert list_addresses(headers) == {
+        "magick@wizards.dupont.com", "gtk-list@gnome.org", "debian-user@lists.debian.org",
+        "qmail@list.cr.yp.to", "dev@apache.org"}
+    assert list_addresses(headers_from_bytes(b"From: Ann <ann@example.org>\n\n")) == set()

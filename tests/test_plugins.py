@@ -92,11 +92,11 @@ def test_hook_register_sources_and_isolation(register_plugin, store: Store) -> N
     assert found["good"].plugin == "good-plugin"
     summaries = run_sync(store, Config(), found, ["bad", "good"])
     bad, good = summaries
-    assert not bad.ok and bad.errors == ["RuntimeError: token expired"]
+    assert not bad.ok and bad.errors == ["token expired"]
     assert bad.imported == 1  # what it yielded before failing is kept
     assert good.ok and good.imported == 3
     states = {s["source"]: s for s in store.sync_states()}
-    assert states["bad"]["last_error"] == "RuntimeError: token expired"
+    assert states["bad"]["last_error"] == "token expired"
     assert states["good"]["last_ok"] is not None
 
 

@@ -4,6 +4,7 @@ answers, the `also` lines, meeting briefs, triage wording and plugins that fail.
 from __future__ import annotations
 
 import json
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,10 @@ from tests.conftest import Crb
 def _mbox(folder: Path, mails: list[tuple[str, str, str]]) -> Path:
     """An mbox of (from, to, date) mails, the user being me@example.com."""
     path = folder / "mail.mbox"
+    # Each From_ line is the delivery, as in a real mailbox (a Date days after it is not true).
     path.write_text("\n".join(
-        f"From x Mon Nov  2 10:00:00 2026\nFrom: {frm}\nTo: {to}\nSubject: hi {n}\n"
-        f"Message-ID: <m{n}@x>\nDate: {date}\n\nbody\n"
+        f"From x {parsedate_to_datetime(date):%a %b %d %H:%M:%S %Y}\nFrom: {frm}\nTo: {to}\n"
+        f"Subject: hi {n}\nMessage-ID: <m{n}@x>\nDate: {date}\n\nbody\n"
         for n, (frm, to, date) in enumerate(mails)
     ), encoding="utf-8")
     return path

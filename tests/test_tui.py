@@ -1413,3 +1413,20 @@ async def test_sync_screen_shows_an_interrupted_run(context: AppContext) -> None
         await settle(pilot)
         text = screen_text(app)
         assert "vcard" in text and "interrupted" in text
+
+
+async def test_an_unconfigured_source_is_not_run_and_errors_name_no_class(
+    context: AppContext, demo_db: Path
+) -> None:
+    """`s` on a source that needs settings it was not given (CalDAV's server address) says
+    what to add and runs nothing: no failed run recorded."""
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await start_sync(pilot, app, "caldav")
+        await settle(pilot)
+        assert rows(demo_db, "select * from sync_state where source = 'caldav'") == []
+        said = notifications(app)
+        assert any("caldav is not configured: add [sources.caldav] to config.toml" in n
+                   for n in said), said
+        assert "Error" not in screen_text(app)

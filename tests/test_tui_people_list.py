@@ -253,6 +253,26 @@ async def test_the_mouse_wheel_scrolls_the_list(crowd: AppContext) -> None:
         assert top is not None and top["name"] in people.render_line(0).text
 
 
+def test_the_last_column_says_ages_one_way_at_any_width() -> None:
+    from rich.style import Style
+    from textual.strip import Strip
+
+    from crb_tui.tui.widgets.people_list import row_segments
+
+    palette = {None: Style(), "good": Style(), "fair": Style(), "bad": Style(), "muted": Style()}
+
+    def shown(last: str, width: int) -> str:
+        row = {"id": 1, "name": "Ann", "organization": "", "stage": "contact", "health": 50,
+               "trend": "", "trust": 50, "value": 50, "triage": 0, "last_touch": last,
+               "overdue": 0, "effective_cadence": 30}
+        return Strip(row_segments(row, width, palette, TODAY), width).text
+
+    four, fourteen = "2026-07-20T09:00:00", "2025-09-01T09:00:00"
+    assert " 4mo " in shown(four, 80) and " 14mo " in shown(fourteen, 80)
+    assert "ago" not in shown(four, 80)
+    assert "4mo ago" in shown(four, 160) and "14mo ago" in shown(fourteen, 160)
+
+
 def test_narrow_columns_leave_the_name_readable_and_fit_the_width() -> None:
     """Trial finding: at 60 columns names were cut to 5 characters and the row was wider than
     the list, cutting "242d late" to "242d lae". Columns are left out instead (organisation,

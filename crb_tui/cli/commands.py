@@ -21,7 +21,7 @@ from crb_tui.clock import parse_date
 from crb_tui.files import replace_private
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
-from crb_tui.text import plain
+from crb_tui.text import direction_word, plain
 
 # -- demo ----------------------------------------------------------------------------------
 
@@ -84,7 +84,7 @@ def people(
         stage = row["stage"] or ""
         org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
         last = (row["last_touch"] or "")[:10]
-        flag = " [new]" if row["triage"] else ""
+        flag = " [archived]" if row.get("archived") else " [new]" if row["triage"] else ""
         click.echo(plain(
             f"{row['id']:>6}  {row['name']}{org}{flag}  "
             f"health {health}  value {value}  {stage}  {row['tier']}  last {last or 'never'}",
@@ -144,7 +144,8 @@ def show(person: str, as_json: bool) -> None:
         click.echo(f"\nLast touches ({detail['interaction_count']} in all):")
         for i in detail["interactions"][:10]:
             subject = f" {p(i['subject'])}" if i["subject"] else ""
-            click.echo(p(f"  {i['at'][:10]} {i['kind']} {i['direction']}{subject}"))
+            way = direction_word(i["kind"], i["direction"])
+            click.echo(p(f"  {i['at'][:10]} {i['kind']}{' ' + way if way else ''}{subject}"))
 
 
 # -- export, backup ----------------------------------------------------------------------
@@ -276,7 +277,7 @@ def doctor(as_json: bool) -> None:
         emit_json({"ok": all(c["ok"] for c in checks), "checks": checks})
     else:
         for c in checks:
-            mark = "ok  " if c["ok"] else "FAIL"
+            mark = "FAIL" if not c["ok"] else "warn" if c.get("warning") else "ok  "
             click.echo(f"[{mark}] {c['check']}: {plain(c['detail'])}")
     if not all(c["ok"] for c in checks):
         sys.exit(1)

@@ -24,8 +24,7 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
         emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
         return
     for s in summaries:
-        status = "FAILED" if not s.ok else s.status  # ok, interrupted or cancelled
-        head = f"{plain(s.source)}: {status}" + (" (dry run: nothing written)" if dry_run else "")
+        head = f"{_title(s)}: {_outcome(s)}" + (" (dry run: nothing written)" if dry_run else "")
         click.echo(head)
         click.echo(
             f"  seen {s.seen}, imported {s.imported}, updated {s.updated}, merged {s.merged}, "
@@ -43,10 +42,32 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
                 click.echo(f"    {plain(item['where'])}: {plain(item['reason'])}")
             if len(s.rejected) > 20:
                 click.echo(f"    ... and {len(s.rejected) - 20} more (use --json or --rejects)")
+        for note in getattr(s, "notes", []):
+            click.echo(f"  note: {plain(note)}")
         for warning in s.warnings:
             click.echo(f"  warning: {plain(warning)}")
         for err in s.errors:
             click.echo(f"  error: {plain(err)}", err=True)
+
+
+def _title(s: Any) -> str:
+    """The source, and the formats of the files it read when they are not its name (the mbox
+    source reading .eml files: ``mbox (eml)``)."""
+    formats = [f for f in getattr(s, "formats", []) if f != s.source]
+    return plain(s.source) + (f" ({', '.join(formats)})" if formats else "")
+
+
+def _outcome(s: Any) -> str:
+    """``ok`` only when nothing was rejected: ``FAILED``, ``interrupted``, ``cancelled``, ``ok,
+    2 rejected``, or ``nothing imported, 1 rejected`` when every record was."""
+    if not s.ok:
+        return "FAILED"
+    status = s.status  # ok, interrupted or cancelled
+    if not s.rejected:
+        return status
+    if len(s.rejected) >= s.seen:
+        return f"nothing imported, {len(s.rejected)} rejected"
+    return f"{status}, {len(s.rejected)} rejected"
 
 
 @cli.command(name="import")
@@ -197,7 +218,7 @@ def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
             line = f"{source:<16} [{bar}] {done}/{total} {plain(message, one_line=True)}"
         else:
             line = f"{source:<16} {done} {plain(message, one_line=True)}"
-        end = "\n" if message in ("done", "failed", "interrupted") else ""
+        end = "\n" if message in ("done", "failed", "interrupted", "cancelled") else ""
         sys.stderr.write("\r\x1b[2K" + line[:120] + end)
         sys.stderr.flush()
 

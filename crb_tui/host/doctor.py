@@ -60,8 +60,11 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         where = f"{config_path}" if config_path.exists() else f"{config_path} (absent: defaults)"
         checks.append(_check("config", True, f"read {where}"))
         if not config.me.emails:
-            checks.append(_check("me", False, "no [me] emails: your own addresses may become "
-                                 "people and mail direction cannot be told"))
+            # A warning, not a failure: a first run of the quick start has none yet.
+            checks.append({**_check("me", True, "no [me] emails: your own addresses may become "
+                                    "people and mail direction cannot be told (every message "
+                                    "counts as received); add them in [me] emails"),
+                           "warning": True})
         if config_path.exists():
             mode = stat.S_IMODE(os.stat(config_path).st_mode)
             # The config names a plugins folder (code CRB runs): others must not write it.

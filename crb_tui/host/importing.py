@@ -112,6 +112,7 @@ def import_paths(
         raise CrbError(f"unknown format {fmt!r} (known: auto, {', '.join(known)})")
     files, rejected = expand_paths(paths)
     plan: dict[str, list[str]] = {}
+    found_formats: dict[str, list[str]] = {}
     for path in files:
         if not _is_url(path) and os.path.exists(path) and not os.path.isfile(path):
             # A pipe or a device would block the import or never end.
@@ -122,6 +123,9 @@ def import_paths(
         except OSError as exc:
             rejected.append({"where": path, "reason": f"cannot read: {exc.strerror or exc}"})
             continue
+        if not head and not _is_url(path) and os.path.getsize(path) == 0:
+            rejected.append({"where": path, "reason": "empty file: nothing to import"})
+            continue
         chosen = fmt if fmt != "auto" else detect_format(path, head, sources)
         if chosen is None and options and options.get("columns") and "csv" in by_format:
             chosen = "csv"  # a column mapping says what the file is
@@ -131,7 +135,10 @@ def import_paths(
                 "reason": f"cannot tell what format this is; give --format ({', '.join(known)})",
             })
             continue
-        plan.setdefault(chosen if chosen == EXPORT else by_format[chosen].name, []).append(path)
+        name = chosen if chosen == EXPORT else by_format[chosen].name
+        plan.setdefault(name, []).append(path)
+        if chosen not in found_formats.setdefault(name, []):
+            found_formats[name].append(chosen)
     summaries: list[SourceSummary] = []
     if rejected:
         # Files that no source could take are rejected records of the import itself.
@@ -146,13 +153,14 @@ def import_paths(
             continue
         source = sources[name]
         # Each source runs once, handed exactly the files it reads (.eml and .mbox alike).
-        summaries.extend(
-            app.sync(
-                [source.name], dry_run=dry_run, progress=progress,
-                paths=[Path(p) if not _is_url(p) else p for p in group],
-                sources={source.name: source}, options=options,
-            )
+        ran = app.sync(
+            [source.name], dry_run=dry_run, progress=progress,
+            paths=[Path(p) if not _is_url(p) else p for p in group],
+            sources={source.name: source}, options=options,
         )
+        for summary in ran:
+            summary.formats = found_formats.get(name, [])
+        summaries.extend(ran)
     return summaries
 
 
@@ -171,6 +179,9 @@ def _restore(app: AppContext, paths: list[str], dry_run: bool) -> list[SourceSum
         store = app.store
         with store.trial() if dry_run else contextlib.nullcontext():
             counts = restore_document(store, document, where=path)
+            # (merged-away people are rows of the export too, not people of the user's)
+            summary.new_people = store.db.execute(
+                "select count(*) from people where merged_into is null").fetchone()[0]
         summary.seen = summary.imported = sum(counts.values())
         out.append(summary)
         if not dry_run:

@@ -18,7 +18,7 @@ from typing import Any
 from crb_tui import records as r
 from crb_tui.clock import user_tz
 from crb_tui.config import Config, resolve_secret, source_config
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
@@ -48,6 +48,10 @@ class SourceSummary(WriteResult):
     """Stopped by Ctrl-C: what is counted was stored, the rest of the run was not done."""
     warnings: list[str] = field(default_factory=list)
     """What libraries warned or logged during the run (never printed to the terminal)."""
+    notes: list[str] = field(default_factory=list)
+    """What the user may not expect from the counts (touches kept for no one, and why)."""
+    formats: list[str] = field(default_factory=list)
+    """The formats of the files an import handed the source (``eml`` for the mbox source)."""
 
     @property
     def status(self) -> str:
@@ -243,6 +247,12 @@ def _run_locked(
     summary = SourceSummary(source=source.name)
     started = time.monotonic()
     run = _Run(store, source, summary, dry_run)
+    reached: list[Any] = [0, None]  # the source's last (done, total): where a stop left it
+
+    def tracked(name: str, done: int, total: int | None, message: str) -> None:
+        reached[:] = [done, total]
+        if progress is not None:
+            progress(name, done, total, message)
     logger = logging.getLogger(f"crb.source.{source.name}")
     # A dry run writes for real inside one transaction and rolls it back, so its counts
     # (new, updated, unchanged, skipped) are exactly what a real run would report.
@@ -260,7 +270,7 @@ def _run_locked(
                 dry_run=dry_run,
                 store_path=store.path,
                 state=run.state,
-                _progress=progress,
+                _progress=tracked if progress is not None else None,
                 _secret=resolve_secret,
                 _cancelled=cancelled,
             )
@@ -284,14 +294,17 @@ def _run_locked(
                 pass
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
             summary.ok = False
-            summary.errors.append(shorten(f"{type(exc).__name__}: {exc}"))
+            summary.errors.append(shorten(user_message(exc)))
             log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
             try:
                 run.flush()
             except Exception as flush_exc:  # noqa: BLE001
                 summary.errors.append(
-                    shorten(f"while saving: {type(flush_exc).__name__}: {flush_exc}"))
+                    shorten(f"while saving: {user_message(flush_exc)}"))
     summary.seconds = time.monotonic() - started
+    if summary.waiting:
+        summary.notes.append(waiting_note(summary.waiting, store.create_people_from,
+                                          bool(store.noise.me)))
     if not dry_run:
         try:
             store.record_run(
@@ -305,5 +318,22 @@ def _run_locked(
             summary.errors.append(f"cannot record the run: {exc}")
     if progress is not None:
         final = "failed" if not summary.ok else "interrupted" if summary.interrupted else "done"
-        progress(source.name, summary.seen, summary.seen, final)
+        if final == "done" and not summary.cancelled:
+            progress(source.name, summary.seen, summary.seen, final)
+        else:  # a stopped run's bar stays where the source got to (not a full bar)
+            progress(source.name, reached[0], reached[1],
+                     "cancelled" if final == "done" else final)
     return summary
+
+
+def waiting_note(count: int, policy: str, has_me: bool) -> str:
+    """One line on the touches kept for addresses that are no one's, and the setting why."""
+    kept = f"{count} touch{'es' if count != 1 else ''} kept for addresses that are not people"
+    if policy == "never":
+        return f'{kept}: [identity] create_people_from = "never" makes no one from mail'
+    if not has_me:
+        return (f"{kept}: [me] emails is empty, so no message counts as sent by you and "
+                f'[identity] create_people_from = "{policy}" makes people only of those you '
+                "wrote to; add your addresses to [me] emails and import again")
+    return (f'{kept} yet: [identity] create_people_from = "{policy}" makes people only of '
+            'those you wrote to ("any" makes everyone a person)')

@@ -31,13 +31,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 from functools import partial
 
-from crb_tui.identity import normalise_email
+from crb_tui import clock
+from crb_tui.identity import mailbox_key, normalise_email
 from crb_tui.records import Identity, Interaction, Record, Reject, Skip
 from crb_tui.sdk._mail_dates import (
     MAX_YEAR,
@@ -62,6 +62,7 @@ from crb_tui.sdk._mail_headers import (
     parse_labels,
     thread_of,
 )
+from crb_tui.sdk._mail_lists import LIST_SENDER, MailingLists, list_addresses
 
 __all__ = [
     "BULK_PRECEDENCE",
@@ -74,6 +75,7 @@ __all__ = [
     "ZONES",
     "Address",
     "MailHeaders",
+    "MailingLists",
     "ParsedMail",
     "SeenIds",
     "bulk_reason",
@@ -81,6 +83,7 @@ __all__ = [
     "decode_words",
     "fix_8bit",
     "headers_from_bytes",
+    "list_addresses",
     "mail_records",
     "message_id_of",
     "normalise_message_id",
@@ -119,12 +122,13 @@ def bulk_reason(headers: MailHeaders) -> str | None:
     # owner-list@..., list-owner@..., list-request@... or list-bounces@...
     sender = headers.get("sender")
     for _, address in getaddresses([sender]) if sender else ():
-        if _LIST_SENDER.match(address.split("@", 1)[0]):
+        if LIST_SENDER.match(address.split("@", 1)[0]):
             return "Sender: a mailing list"
+    # ... or Errors-To, X-Mailing-List, Mailing-List, X-BeenThere, List-Post, or an X-Loop
+    # naming the sender itself (a bug tracker's robot).
+    if list_addresses(headers):
+        return "a mailing list's headers"
     return None
-
-
-_LIST_SENDER = re.compile(r"^(owner-.+|.+-(owner|request|bounces?))$", re.IGNORECASE)
 
 
 # -- headers -> records -------------------------------------------------------------------
@@ -146,6 +150,8 @@ class ParsedMail:
     thread: str | None
     labels: list[str] = field(default_factory=list)
     bulk: str | None = None
+    date_problem: str | None = None
+    """Why there is no date when the headers had one that cannot be true (in the future)."""
 
 
 def parse_mail(
@@ -156,11 +162,14 @@ def parse_mail(
     labels: Sequence[str] | None = None,
     thread: str | None = None,
     id_salt: str = "",
+    not_after: dt.datetime | None = None,
 ) -> ParsedMail:
     """Read one message's headers. ``envelope_*`` come from outside the headers (the mbox
     From_ line, the Gmail API's internalDate; ``envelope_date`` may be a function, called only
     when the Date header is unusable); ``labels`` and ``thread`` override the
-    ``X-Gmail-Labels`` / ``X-GM-THRID`` headers when the source knows them better."""
+    ``X-Gmail-Labels`` / ``X-GM-THRID`` headers when the source knows them better;
+    ``not_after`` is when the message existed at the latest, when the source knows it (a
+    single message file's time). See :func:`_pick_date` for the dates that are not believed."""
     message_id, synthetic = message_id_of(headers, id_salt)
     sender = None
     for name in ("from", "sender", "reply-to"):
@@ -176,14 +185,7 @@ def parse_mail(
     for name in ("to", "cc", "bcc"):
         for value in headers.get_all(name):
             recipients.extend(parse_addresses(value))
-    date, date_from = parse_date(headers.get("date")), "Date"
-    if date is None:
-        date = envelope_date() if callable(envelope_date) else envelope_date
-        date_from = "envelope"
-    if date is None:
-        date, date_from = received_date(headers), "Received"
-    if date is None:
-        date_from = ""
+    date, date_from, date_problem = _pick_date(headers, envelope_date, not_after)
     return ParsedMail(
         message_id=message_id,
         synthetic_id=synthetic,
@@ -191,11 +193,53 @@ def parse_mail(
         recipients=recipients,
         date=date,
         date_from=date_from,
+        date_problem=date_problem,
         subject=clean_text(decode_words(headers.get("subject"))),
         thread=thread or thread_of(headers, None if synthetic else message_id),
         labels=list(labels) if labels is not None else parse_labels(headers.get("x-gmail-labels")),
         bulk=bulk_reason(headers),
     )
+
+
+SLACK = dt.timedelta(days=1)
+"""How far a ``Date`` header may lie after the moment the message is known to have existed
+(its delivery, a file's time, now): clocks are wrong by hours, not by days."""
+
+
+def _pick_date(
+    headers: MailHeaders,
+    envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None,
+    not_after: dt.datetime | None,
+) -> tuple[dt.datetime | None, str, str | None]:
+    """The message's date, where it came from, and why there is none when a date was there.
+
+    The ``Date`` header is the sender's clock; a date more than a day after the message was
+    delivered (the envelope: the mbox From_ line, the Gmail API's internalDate, IMAP's
+    INTERNALDATE), after ``not_after`` or after now is a wrong clock (``Date: ... 2099``), and
+    the envelope date (then the ``Received`` chain) is used instead. With no believable date
+    left the message has none, and ``date_problem`` says why."""
+    latest = clock.now_utc() + SLACK
+    envelope = envelope_date() if callable(envelope_date) else envelope_date
+    if envelope is not None and envelope > latest:
+        envelope = None
+    bounds = [(latest, "today")]
+    if not_after is not None:
+        bounds.append((not_after + SLACK, "the file's time"))
+    if envelope is not None:
+        bounds.append((envelope + SLACK, "its delivery date"))
+    bound, after = min(bounds, key=lambda b: b[0])
+    problem = None
+    date = parse_date(headers.get("date"))
+    if date is not None and date <= bound:
+        return date, "Date", None
+    if date is not None:
+        problem = f"Date header {date:%Y-%m-%d} is more than a day after {after} (a wrong clock)"
+    if envelope is not None:
+        return envelope, "envelope", None
+    received = received_date(headers)
+    if received is not None and received <= bound:
+        return received, "Received", None
+    return None, "", problem
 
 
 MAX_RECIPIENTS = 50
@@ -215,6 +259,7 @@ def mail_records(
     skip_labels: Iterable[str] = DEFAULT_SKIP_LABELS,
     skip_bulk: bool = True,
     max_recipients: int = MAX_RECIPIENTS,
+    lists: Container[str] = (),
 ) -> list[Record]:
     """The records for one message: ``Interaction`` per counterpart, or one ``Skip`` (label,
     bulk mail, too many recipients, no counterpart) or ``Reject`` (no sender, no date) saying
@@ -223,7 +268,8 @@ def mail_records(
     Outbound (from one of ``me``): one ``out`` record per To/Cc/Bcc address that is not the
     user's. Anything else is inbound: one ``in`` record with the sender. A message to more than
     ``max_recipients`` addresses besides the user's (0: no limit) is a mass mail, not a touch
-    with each of them: skipped as ``too many recipients``.
+    with each of them: skipped as ``too many recipients``. An address in ``lists`` (a mailing
+    list's, see :class:`MailingLists`) is never a counterpart: ``mailing list address``.
     """
     mine = _own(tuple(me))
     skipped = {label.lower() for label in skip_labels}
@@ -234,16 +280,19 @@ def mail_records(
         return [Skip("bulk mail", f"{where} ({mail.bulk})")]
     if mail.sender is None:
         return [Reject("no sender address (no From, Sender or Reply-To header)", where)]
+    if mail.date is None and mail.date_problem:
+        return [Reject(f"{mail.date_problem}, and no other date to use", where)]
     if mail.date is None:
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
     if max_recipients > 0 and len(mail.recipients) > max_recipients:
-        others = {normalise_email(a.email) for a in mail.recipients} - mine - {None}
+        others = {mailbox_key(e) for e in (normalise_email(a.email) for a in mail.recipients)
+                  if e} - mine
         if len(others) > max_recipients:
             return [Skip("too many recipients", f"{where} ({len(others)} recipients)")]
     sender_email = normalise_email(mail.sender.email) if mail.sender else None
     touch = partial(Interaction, kind="email", at=mail.date, subject=mail.subject,
                     thread=mail.thread)
-    if sender_email is not None and sender_email in mine:
+    if sender_email is not None and mailbox_key(sender_email) in mine:
         out: list[Record] = []
         seen: set[str] = set()
         for addr in mail.recipients:
@@ -251,9 +300,12 @@ def mail_records(
             if email is None:
                 out.append(Skip("invalid address", f"{where} ({clean_text(addr.email, 80)})"))
                 continue
-            if email in mine or email in seen:
+            if mailbox_key(email) in mine or email in seen:
                 continue
             seen.add(email)
+            if email in lists:
+                out.append(Skip("mailing list address", f"{where} ({email})"))
+                continue
             out.append(touch(
                 source_key=source_key(mail.message_id, email), direction="out",
                 with_=Identity("email", email), name=addr.name,
@@ -264,6 +316,8 @@ def mail_records(
     if sender_email is None:
         shown = clean_text(mail.sender.email, 80)
         return [Reject(f"sender is not an e-mail address: {shown!r}", where)]
+    if sender_email in lists:
+        return [Skip("mailing list address", f"{where} ({sender_email})")]
     return [touch(
         source_key=source_key(mail.message_id, sender_email), direction="in",
         with_=Identity("email", sender_email), name=mail.sender.name,
@@ -272,7 +326,8 @@ def mail_records(
 
 @functools.lru_cache(maxsize=64)
 def _own(me: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(e for e in (normalise_email(x) for x in me) if e)
+    """The user's mailboxes (:func:`mailbox_key`: every spelling of their Gmail address)."""
+    return frozenset(mailbox_key(e) for e in (normalise_email(x) for x in me) if e)
 
 
 class SeenIds:

@@ -144,8 +144,8 @@ def run_lock(
     """Hold the lock of ``source``'s runs on ``database`` for the block; while another process
     (or connection) holds it, call ``waiting`` once and wait. Yields False if ``cancelled``
     while waiting (the block must then not run the source). The lock is a file beside the
-    database (``crb.db.sync-gmail.lock``, mode 0600, left in place), released when the block
-    ends or the process dies, however it dies."""
+    database (``crb.db.sync-gmail.lock``, mode 0600), removed when the block ends and released
+    when the process dies, however it dies (a file left by a killed run is reused)."""
     if database is None or sys.platform == "win32":  # no flock on Windows: runs not serialised
         yield True
         return
@@ -153,25 +153,48 @@ def run_lock(
 
     safe_name = re.sub(r"[^A-Za-z0-9_-]", "_", source)
     path = Path(database).with_name(f"{Path(database).name}.sync-{safe_name}.lock")
+    told = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            raise CrbError(f"cannot open the lock file {path}: {exc.strerror or exc} (a "
+                           "symbolic link is refused)") from exc
+        try:
+            got = False
+            while not got:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    got = True
+                except BlockingIOError:
+                    if cancelled is not None and cancelled():
+                        break
+                    if not told and waiting is not None:
+                        waiting()
+                    told = True
+                    time.sleep(RUN_LOCK_POLL)
+            if got:
+                # The holder before us removes the file as it releases it: a lock taken on a
+                # file no longer at the path (or replaced there) locks nothing; open it again.
+                try:
+                    mine, there = os.fstat(fd), os.stat(path)
+                    current = (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+                except FileNotFoundError:
+                    current = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if got and current:
+            break
+        os.close(fd)
+        if not got:  # cancelled while waiting
+            yield False
+            return
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError as exc:
-        raise CrbError(f"cannot open the lock file {path}: {exc.strerror or exc} (a symbolic "
-                       "link is refused)") from exc
-    try:
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if cancelled is not None and cancelled():
-                    yield False
-                    return
-                if not told and waiting is not None:
-                    waiting()
-                told = True
-                time.sleep(RUN_LOCK_POLL)
         yield True
     finally:
+        # Removed while still held (no one can take a lock on it and think it theirs: see
+        # above), so no empty lock file is left behind per source.
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         os.close(fd)  # closing releases the lock

@@ -82,6 +82,9 @@ class WriteResult:
     rejected: list[dict[str, str]] = field(default_factory=list)
     touched_people: set[int] = field(default_factory=set)
     new_people: int = 0
+    waiting: int = 0
+    """New interactions stored for an address that is no one's (yet): see
+    ``identity.create_people_from``. Not a count of its own: they are among ``imported``."""
 
     def add(self, other: WriteResult) -> None:
         self.seen += other.seen
@@ -94,6 +97,7 @@ class WriteResult:
         self.rejected.extend(other.rejected)
         self.touched_people |= other.touched_people
         self.new_people += other.new_people
+        self.waiting += other.waiting
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
+from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
 
@@ -38,6 +39,8 @@ class _BatchWriter:
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
+        self._mailboxes = Mailboxes()
+        """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -90,6 +93,9 @@ class _BatchWriter:
         self._identity_cache[key] = (row[0], row[1])
         return self._identity_cache[key]
 
+    def _twin(self, key: tuple[str, str]) -> tuple[str, str] | None:
+        return self._mailboxes.twin(self.db, key)
+
     def _add_identity(
         self, key: tuple[str, str], person_id: int | None, display: str | None
     ) -> int:
@@ -101,21 +107,24 @@ class _BatchWriter:
         ident_id = int(cur.lastrowid or 0)
         self._identity_cache[key] = (ident_id, person_id)
         self._absent.discard(key)
+        self._mailboxes.stored(key, person_id is not None)
         return ident_id
 
     def _claim_identity(self, key: tuple[str, str], ident_id: int, person_id: int) -> None:
         """Attach a waiting (person-less) identity and its interactions to a person."""
         self.db.execute("update identities set person_id = ? where id = ?", [person_id, ident_id])
-        self.db.execute(
+        claimed = self.db.execute(
             "update interactions set person_id = ? where identity_id = ? and person_id is null",
             [person_id, ident_id],
-        )
+        ).rowcount
+        self.result.waiting = max(0, self.result.waiting - max(0, claimed))
         # Interactions of this identity still waiting in this batch belong to the person too.
         self._pending_interactions = [
             (rec, i, person_id if i == ident_id and p is None else p)
             for rec, i, p in self._pending_interactions
         ]
         self._identity_cache[key] = (ident_id, person_id)
+        self._mailboxes.stored(key, True)
 
     def _new_person(self, name: str, *, triage: bool, **fields: Any) -> int:
         row = {
@@ -186,7 +195,7 @@ class _BatchWriter:
         person_id: int | None = None
         shared: list[str] = []  # phone numbers of someone else (see same_person)
         for key in sorted(keys, key=lambda k: k[0] == "phone"):
-            hit = self._identity(key)
+            hit = self._identity(key) or self._identity(self._twin(key) or key)
             if hit and hit[1] is not None:
                 found = self._live(hit[1])
                 if key[0] != "phone" or phone_fits(self.db, found, name, keys):
@@ -201,7 +210,8 @@ class _BatchWriter:
                 person_id = self._live(row[0])
         org_id = self.store.org_id(rec.org, self.stamp)
         if person_id is None:
-            person_id = self._same_name(name, org_id, rec.title, keys, rec.source_key)
+            person_id = same_name(self.db, name, org_id, rec.title, keys, rec.source_key,
+                                  LINKEDIN_KEY)
         details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
@@ -220,6 +230,7 @@ class _BatchWriter:
             created = False
             self._names.pop(person_id, None)  # its name may change: read it again when needed
             changed = self._fill_person(person_id, name, org_id, rec, details)
+        twins = [t for t in (self._twin(key) for key in keys) if t is not None]
         for key in keys:
             hit = self._identity(key)
             if hit is None:
@@ -227,6 +238,11 @@ class _BatchWriter:
                 changed = True
             elif hit[1] is None:
                 self._claim_identity(key, hit[0], person_id)
+                changed = True
+        for twin in twins:  # other spellings of their mailboxes, waiting for a person
+            twin_hit = self._identity(twin)
+            if twin_hit and twin_hit[1] is None:
+                self._claim_identity(twin, twin_hit[0], person_id)
                 changed = True
         # One count per record: a new person, a known one who gained fields or identities
         # (merged), or a known one the record told nothing new.
@@ -237,49 +253,6 @@ class _BatchWriter:
         else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
-
-    def _same_name(
-        self,
-        name: str,
-        org_id: int | None,
-        title: str | None,
-        keys: list[tuple[str, str]],
-        source_key: str | None,
-    ) -> int | None:
-        """The one person a contact with no known identity is, found by name (case ignored)
-        and the same organisation or the same job title, when exactly one person fits: a
-        re-export whose rows lost or gained e-mail and URL (LinkedIn's older exports have no
-        URLs) or whose person changed jobs keeps that person. Someone who has an identity of a
-        kind the contact brings (another LinkedIn URL, another e-mail) is someone else, and so
-        is another LinkedIn connection (made on another day: ``linkedin:<day>:<name>``)."""
-        title = (title or "").strip().casefold()
-        if not name or not (org_id or title):
-            return None
-        linkedin = (source_key or "").startswith(LINKEDIN_KEY)
-        fits = [
-            pid
-            for pid, their_org, their_title, their_key in self.db.execute(
-                "select id, org_id, title, source_key from people where name = ? collate nocase "
-                "and merged_into is null",
-                [name],
-            )
-            if ((org_id and their_org == org_id)
-                or (title and (their_title or "").strip().casefold() == title))
-            and not (linkedin and (their_key or "").startswith(LINKEDIN_KEY))
-        ]
-        kinds = sorted({kind for kind, _ in keys})
-        if kinds and fits:
-            marks = ",".join("?" for _ in kinds)
-            taken = {
-                row[0]
-                for row in self.db.execute(
-                    f"select distinct person_id from identities where kind in ({marks}) "
-                    f"and person_id in ({','.join('?' for _ in fits)})",
-                    [*kinds, *fits],
-                )
-            }
-            fits = [pid for pid in fits if pid not in taken]
-        return fits[0] if len(fits) == 1 else None
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
@@ -340,6 +313,12 @@ class _BatchWriter:
             self.result.skipped[reason] += 1
             return
         hit = self._identity(key)
+        spelling = None
+        if hit is None:
+            twin = self._twin(key)
+            if twin is not None:
+                spelling, key = key, twin
+                hit = self._identity(key)
         policy = self.store.create_people_from
         creates = policy == "any" or (policy == "sent" and rec.direction in ("out", "mutual"))
         if hit is None:
@@ -362,6 +341,9 @@ class _BatchWriter:
                 person_id = self._live(person_id)
                 if rec.name:
                     self._name_if_bare(person_id, rec.name, ident_id)
+        if spelling is not None and person_id is not None:
+            # The address as written is kept, shown among the person's addresses.
+            self._add_identity(spelling, person_id, rec.name)
         self._pending_interactions.append((rec, ident_id, person_id))
         if len(self._pending_interactions) >= BATCH_SIZE:
             self.flush()
@@ -430,6 +412,7 @@ class _BatchWriter:
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
                 self.result.imported += not held
+                self.result.waiting += person_id is None
             elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
                 self.result.unchanged += not held
             else:

@@ -139,6 +139,7 @@ def sync_overview(ctx: AppContext) -> list[dict[str, Any]]:
             "available": source is not None,
             "file_importer": bool(source and source.formats),
             "configured": name in ctx.config.sources,
+            "needs_config": bool(source and source.config_schema),
             "last_run": state.get("last_run"),
             "last_ok": state.get("last_ok"),
             "last_error": state.get("last_error"),

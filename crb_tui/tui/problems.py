@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
-from crb_tui.errors import CrbError, StoreBusy, StoreUnavailable
+from crb_tui.errors import CrbError, StoreBusy, StoreUnavailable, user_message
 from crb_tui.store import as_store_error
 from crb_tui.text import plain
 
@@ -24,7 +24,7 @@ def describe(error: BaseException) -> tuple[str, str]:
         return "Not done", plain(str(error))
     if isinstance(error, OSError):
         return "File problem", plain(str(error))
-    return "Something went wrong", plain(f"{type(error).__name__}: {error}")
+    return "Something went wrong", plain(user_message(error))
 
 
 def report(node: DOMNode, worker: Worker[object], state: WorkerState) -> None:

@@ -37,12 +37,20 @@ from crb_imap._connect import (
 )
 from crb_tui import Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import Record, normalise_email
-from crb_tui.sdk.mail import SeenIds, headers_from_bytes, mail_records, parse_mail
+from crb_tui.sdk.mail import (
+    MailingLists,
+    SeenIds,
+    headers_from_bytes,
+    mail_records,
+    parse_mail,
+)
 
 HEADER_FIELDS = (
     "FROM", "SENDER", "REPLY-TO", "TO", "CC", "BCC", "DATE", "SUBJECT", "MESSAGE-ID",
     "IN-REPLY-TO", "REFERENCES", "LIST-UNSUBSCRIBE", "LIST-ID", "PRECEDENCE", "AUTO-SUBMITTED",
     "CONTENT-TYPE", "X-GM-THRID",
+    # mailing lists that predate List-Id (see crb_tui.sdk.mail.MailingLists)
+    "ERRORS-TO", "X-MAILING-LIST", "MAILING-LIST", "X-BEENTHERE", "LIST-POST", "X-LOOP",
 )
 """Everything ``crb_tui.sdk.mail`` reads (Content-Type for the charset of undeclared 8-bit
 text); the Message-ID stand-in hashes From, Date, Subject, To and Cc, as for an mbox copy."""
@@ -170,6 +178,7 @@ class ImapSync:
                                self.s.host)
         self.link = Connection(ctx, self.s)
         self.seen = SeenIds()
+        self.lists = MailingLists.from_state(ctx.state)
         self.state: dict[str, Any] = {}
         self.tally = new_tally()
         self.current: Work | None = None
@@ -259,6 +268,7 @@ class ImapSync:
         where = f"imap {folder} uid {uid}"
         raw = next((v for k, v in data.items() if k.upper().startswith(b"BODY[HEADER")), b"")
         headers = headers_from_bytes(bytes(raw or b""))
+        self.lists.learn(headers)
         envelope = data.get(b"INTERNALDATE")
         if isinstance(envelope, dt.datetime):
             envelope = (envelope if envelope.tzinfo else envelope.replace(tzinfo=dt.UTC)
@@ -272,7 +282,8 @@ class ImapSync:
         if countable and not self.seen.add(mail.message_id):
             return [Skip("duplicate message-id", where)]
         return mail_records(mail, me=self.me, where=where, skip_labels=(),
-                            skip_bulk=self.skip_bulk, max_recipients=self.max_recipients)
+                            skip_bulk=self.skip_bulk, max_recipients=self.max_recipients,
+                            lists=self.lists)
 
     def count(self, records: list[Record]) -> None:
         if any(isinstance(r, Interaction) for r in records):

@@ -21,6 +21,7 @@ Direction comes from ``[me] emails``: with none configured every message counts 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,10 +29,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.sdk import Record
+from crb_tui.sdk import Record, file_time
 from crb_tui.sdk.mail import (
     DEFAULT_SKIP_LABELS,
     MAX_RECIPIENTS,
+    MailingLists,
     SeenIds,
     headers_from_bytes,
     mail_records,
@@ -210,18 +212,22 @@ def _envelope_sender(from_line: bytes | None) -> str | None:
 
 
 def read_mailbox(
-    ctx: SyncContext, path: Path, seen: SeenIds, done_before: int = 0, total: int | None = None
+    ctx: SyncContext, path: Path, seen: SeenIds, done_before: int = 0, total: int | None = None,
+    lists: MailingLists | None = None,
 ) -> Iterator[Record]:
     """Every record of one mailbox or message file."""
     skip_labels = list(ctx.config.get("skip_labels", DEFAULT_SKIP_LABELS))
     skip_bulk = bool(ctx.config.get("skip_bulk", True))
     limit = max(0, int(ctx.config.get("max_recipients", MAX_RECIPIENTS)))
+    if lists is None:
+        lists = MailingLists.from_state(ctx.state)
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, the generator may stop early
     except OSError as exc:
         yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
         return
     with fh:
+        written = file_time(path)  # no message in the file is later than the file
         count = 0
         try:
             for raw in iter_messages(fh):
@@ -229,7 +235,7 @@ def read_mailbox(
                 where = f"{path}:{raw.line}"
                 try:
                     yield from _message_records(
-                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit)
+                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit, written, lists)
                 except Exception as exc:  # noqa: BLE001 - one bad message never stops a file
                     yield Reject(f"cannot read message {raw.number}: "
                                  f"{type(exc).__name__}: {exc}", where)
@@ -248,23 +254,28 @@ def read_mailbox(
 def _message_records(
     raw: RawMessage, where: str, me: tuple[str, ...], seen: SeenIds,
     skip_labels: list[str], skip_bulk: bool, max_recipients: int = MAX_RECIPIENTS,
+    written: dt.datetime | None = None,
+    lists: MailingLists | None = None,
 ) -> list[Record]:
     if not raw.header.strip():
         return [Reject(f"message {raw.number} has no header fields", where)]
     headers = headers_from_bytes(raw.header)
     if not headers.names():
         return [Reject(f"message {raw.number} has no header fields", where)]
+    if lists is not None:
+        lists.learn(headers)
     mail = parse_mail(
         headers,
         envelope_date=lambda: parse_from_line_date(raw.from_line),
         envelope_sender=_envelope_sender(raw.from_line),
+        not_after=written,
     )
     # A stand-in id only dedupes messages that have a sender and a date to tell them apart.
     countable = not mail.synthetic_id or (mail.sender is not None and mail.date is not None)
     if countable and not seen.add(mail.message_id):
         return [Skip("duplicate message-id", where)]
     return mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk,
-                        max_recipients=max_recipients)
+                        max_recipients=max_recipients, lists=lists if lists is not None else ())
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:
@@ -278,9 +289,10 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
             sizes.append(0)
     total = sum(sizes) or None
     seen = SeenIds()
+    lists = MailingLists.from_state(ctx.state)
     done = 0
     for path, size in zip(paths, sizes, strict=True):
-        yield from read_mailbox(ctx, path, seen, done, total)
+        yield from read_mailbox(ctx, path, seen, done, total, lists)
         done += size
 
 

@@ -194,6 +194,11 @@ class SyncScreen(CrbScreen):
         if not source["available"]:
             self.say(f"No installed plugin offers {safe(source['name'])} any more.", error=True)
             return
+        if not source["configured"] and source.get("needs_config"):
+            # Run, it could only fail (a CalDAV source without its server's address).
+            self.say(f"{safe(source['name'])} is not configured: add [sources."
+                     f"{safe(source['name'])}] to config.toml, then sync it.", error=True)
+            return
         self._start([source["name"]])
 
     def action_sync_all(self) -> None:

@@ -10,6 +10,7 @@ from textual.content import Content
 
 from crb_tui.quantities import describe_birthday as birthday
 from crb_tui.store.queries import describe_meeting
+from crb_tui.text import direction_word
 from crb_tui.tui.display import DIRECTION_LABELS, MUTED, ago, parse_day, safe, until
 
 
@@ -40,7 +41,8 @@ def touches(detail: dict[str, Any], today: dt.date, limit: int) -> list[Content]
         lines.append(Content.assemble(
             "  ", (_day(row["at"]), MUTED), " ",
             (f"{safe(row['kind']):<11}", "bold"),
-            (f"{DIRECTION_LABELS.get(row['direction'], safe(row['direction'])):<10}", MUTED),
+            (f"{safe(direction_word(row['kind'], row['direction'], DIRECTION_LABELS)):<10}",
+             MUTED),
             (f"\u201c{subject}\u201d" if subject else "", ""),
         ))
     more = detail.get("interaction_count", 0) - len(rows)
@@ -152,7 +154,8 @@ def timeline(detail: dict[str, Any], today: dt.date, limit: int) -> list[Content
         subject = f"\u201c{safe(row['subject'])}\u201d" if row["subject"] else ""
         events.append((row["at"] or "", 0, Content.assemble(
             (f"{safe(row['kind'])} ", "bold"),
-            (f"{DIRECTION_LABELS.get(row['direction'], safe(row['direction']))} ", MUTED),
+            (f"{safe(direction_word(row['kind'], row['direction'], DIRECTION_LABELS))} "
+             .lstrip(), MUTED),
             subject)))
     for c in detail["commitments"]:
         who = "You" if c.get("direction", "out") == "out" else "They"

@@ -135,8 +135,9 @@ def _cell(
         return [Segment(text.rjust(w), palette[lvl if lvl != "good" else None])]
     if col.key == "last":
         when = ago(row.get("last_touch"), today)
-        if len(when) > w and when.endswith(" ago"):
-            when = when[:-4]  # "14mo", not "14mo a…", in a narrow column
+        if w < len("14mo ago") and when.endswith(" ago"):
+            # A narrow column says "4mo" and "14mo" alike ("4mo ago" beside "14mo" misread).
+            when = when[:-4]
         return [Segment(fit(when, w), plain)]
     text, lvl = cadence_status(row)
     return [Segment(fit(text, w), palette[lvl if lvl != "good" else None])]
