@@ -642,3 +642,22 @@ def test_unreadable_file_is_one_rejection(tmp_path: Path) -> None:
     for name in CSV_SOURCES:
         (record,) = run(name, missing)
         assert isinstance(record, Reject) and "cannot read" in record.reason
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_an_unclosed_quote_is_one_rejected_row_not_the_rest_of_the_file(
+    crb: Crb, tmp_path: Path, sep: str
+) -> None:
+    path = tmp_path / "unclosed.csv"
+    path.write_text(
+        sep.join(["First Name", "Last Name", "E-mail Address"]) + "\n"
+        + sep.join(["Ann", "Quote", "ann@q.example"]) + "\n"
+        # a cell with a line break, quoted properly, is still one cell
+        + sep.join(["Dee", '"Multi\nLine"', "dee@q.example"]) + "\n"
+        + '"' + sep.join(["Bob", "Unclosed", "bob@q.example"]) + "\n"
+        + sep.join(["Carl", "After", "carl@q.example"]) + "\n",
+        encoding="utf-8")
+    out = crb.json("import", str(path), status=3)["sources"][0]
+    assert [r["where"] for r in out["rejected"]] == [f"{path}:5"]
+    assert "never closed" in out["rejected"][0]["reason"]
+    assert set(people(crb)) == {"Ann Quote", "Carl After", "Dee Multi Line"}

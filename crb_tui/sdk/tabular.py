@@ -158,11 +158,14 @@ class Row:
         return self.cells is not None and not any(c.strip() for c in self.cells)
 
 
-def rows(text: str, delim: str | None = None) -> Iterator[Row]:
+def rows(text: str, delim: str | None = None, *, first_line: int = 1) -> Iterator[Row]:
     """Every row with the line it starts on, split on ``delim`` (by default the text's
     :func:`delimiter`). A row the csv module cannot read comes back with ``cells=None`` and the
-    error, and reading goes on with the next line."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim or delimiter(text))
+    error, and reading goes on with the next line. A quote that is never closed would make the
+    rest of the file one cell: that row is refused and reading goes on with the line after the
+    one it started on."""
+    sep = delim or delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     last = 0
     while True:
         start = last + 1
@@ -174,10 +177,27 @@ def rows(text: str, delim: str | None = None) -> Iterator[Row]:
             if reader.line_num <= last:
                 return
             last = reader.line_num
-            yield Row(start, None, str(exc))
+            yield Row(start + first_line - 1, None, str(exc))
             continue
+        if reader.line_num > start and any("\n" in c or "\r" in c for c in cells):
+            lines = text.splitlines(keepends=True)
+            if _unclosed("".join(lines[start - 1:reader.line_num]), sep):
+                yield Row(start + first_line - 1, None,
+                          "a quote is opened and never closed (the rest of the file would be "
+                          "one cell)")
+                yield from rows("".join(lines[start:]), sep, first_line=start + first_line)
+                return
         last = reader.line_num
-        yield Row(start, cells)
+        yield Row(start + first_line - 1, cells)
+
+
+def _unclosed(record: str, sep: str) -> bool:
+    """Whether a record's text ends inside a quoted cell (read strictly, it runs out)."""
+    try:
+        list(csv.reader(io.StringIO(record, newline=""), delimiter=sep, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def row_records(
