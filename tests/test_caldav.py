@@ -129,8 +129,11 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def plugin() -> Iterator[Any]:
-    from crb_tui.host.plugins import pm
+    from crb_tui.host.plugins import load_entry_points, pm
 
+    # The built-in plugins first: registering CalDAV here before they load would make the
+    # loader skip it, and unregistering it after would leave later tests without it.
+    load_entry_points()
     registered = pm.get_plugin("caldav") is None
     if registered:
         pm.register(crb_caldav, name="caldav")

@@ -1415,6 +1415,23 @@ async def test_sync_screen_shows_an_interrupted_run(context: AppContext) -> None
         assert "vcard" in text and "interrupted" in text
 
 
+@pytest.fixture
+def caldav_plugin() -> Iterator[None]:
+    """The built-in CalDAV plugin, registered whatever earlier tests in this process did."""
+    import crb_caldav
+
+    plugins.load_entry_points()
+    added = not plugins.pm.is_registered(crb_caldav)
+    if added:
+        plugins.pm.register(crb_caldav, name="caldav")
+    try:
+        yield
+    finally:
+        if added:
+            plugins.pm.unregister(crb_caldav)
+
+
+@pytest.mark.usefixtures("caldav_plugin")
 async def test_an_unconfigured_source_is_not_run_and_errors_name_no_class(
     context: AppContext, demo_db: Path
 ) -> None:
