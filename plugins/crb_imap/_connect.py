@@ -117,7 +117,11 @@ def connect(s: Settings) -> IMAPClient:
         if s.security == "starttls":
             _starttls(client, s, context)
         try:
-            client.login(s.user, s.password)
+            if (s.user + s.password).isascii():
+                client.login(s.user, s.password)
+            else:
+                # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8 (RFC 4616)
+                client.plain_login(s.user, s.password)
         except LoginError as exc:
             raise ImapError(f"the IMAP server at {s.shown} refused the login of user "
                             f"{s.user!r}: wrong user name or password? (Gmail, iCloud and "
