@@ -588,3 +588,13 @@ def test_acting_on_someone_outside_the_review_takes_no_place_from_it(store: Stor
     assert [i.person_id for i in build_review(store, config, TODAY)] == [
         i.person_id for i in first[1:]]
     assert progress(store, config, TODAY) == (1, config.review.daily_limit)
+
+
+def test_a_meeting_logged_after_the_fact_is_no_meeting_brief(store: Store) -> None:
+    """`crb log --kind meeting` records what happened: it is not today's meeting to prepare."""
+    config = Config()
+    pid = person(store, "Ann", "ann@x.com", tier="key")
+    touch(store, "ann@x.com", 3)
+    actions.log_touch(store, pid, kind="meeting", today=TODAY)
+    health.compute_all(store, config, TODAY)
+    assert not [i for i in collect_items(store, config, TODAY) if i.kind == "meeting"]

@@ -227,13 +227,15 @@ def collect_items(
 
     # 2. Today's meetings, each with its brief: also for people snoozed (a snooze keeps the
     # nudges away, not the meeting). Today is the user's day in their time zone; an all-day
-    # event is on its date wherever they are.
+    # event is on its date wherever they are. A meeting the user logged after it happened
+    # needs no brief.
     start, end = day_bounds(today)
     midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
     for row in db.query(
         f"""select i.id, i.subject, i.at, i.duration_minutes, p.id as pid, p.name
             from interactions i join people p on p.id = i.person_id
             where i.kind = 'meeting' and i.at >= ? and i.at < ? and {live}
+            and coalesce(i.source, '') <> 'manual'
             order by i.at""",
         [min(start, midnight).isoformat(),
          max(end, midnight + dt.timedelta(days=1)).isoformat()],
