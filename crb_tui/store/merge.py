@@ -100,6 +100,12 @@ def _undo_last_merge(store: Store) -> dict[str, Any]:
                 f"update [{table}] set person_id = ? where id in ({marks})",
                 [other["id"], *chunk],
             )
+    # What arrived for their addresses while the two were one goes back with the addresses.
+    db.execute(
+        "update interactions set person_id = ? where person_id = ? and identity_id in "
+        "(select id from identities where person_id = ?)",
+        [other["id"], keep["id"], other["id"]],
+    )
     restore = {k: keep[k] for k in (*_FILLABLE, "tier", "details", "triage")}
     sets = ", ".join(f"{k} = ?" for k in restore)
     db.execute(f"update people set {sets} where id = ?", [*restore.values(), keep["id"]])
