@@ -83,6 +83,13 @@ class SyncContext:
     _progress: ProgressCallback | None = None
     _secret: Callable[[Any], str | None] | None = None
     _cancelled: Callable[[], bool] | None = None
+    notes: list[str] = field(default_factory=list)
+    """Lines for the run's summary, added with :meth:`note`."""
+
+    def note(self, text: str) -> None:
+        """Add one line to the run's summary (``crb sync``/``crb import`` print it as
+        ``note:``), e.g. how the messages listed add up."""
+        self.notes.append(str(text))
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
         if self._progress is not None:

@@ -612,3 +612,10 @@ def test_an_unencrypted_login_to_another_machine_is_warned_of(
     (record,) = caplog.records
     assert record.getMessage() == ('imap: security = "none": the password goes to '
                                    "mail.example.com unencrypted")
+
+
+def test_the_summary_reconciles_the_messages_listed(env: Env, server: Dovecot) -> None:
+    crb = Crb(env.db, env.config_path())
+    out = crb("sync", SOURCE).stdout
+    (line,) = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("note: messages")]
+    assert line.startswith("note: messages listed 45 = stored 21 + skipped 24 (")

@@ -256,6 +256,7 @@ def _run_locked(
     logger = logging.getLogger(f"crb.source.{source.name}")
     # A dry run writes for real inside one transaction and rolls it back, so its counts
     # (new, updated, unchanged, skipped) are exactly what a real run would report.
+    ctx: SyncContext | None = None
     with store.trial() if dry_run else contextlib.nullcontext():
         try:
             settings = source_config(config, source.name, source.config_schema)
@@ -302,6 +303,8 @@ def _run_locked(
                 summary.errors.append(
                     shorten(f"while saving: {user_message(flush_exc)}"))
     summary.seconds = time.monotonic() - started
+    if ctx is not None:
+        summary.notes.extend(ctx.notes)
     if summary.waiting:
         summary.notes.append(waiting_note(summary.waiting, store.create_people_from,
                                           bool(store.noise.me)))

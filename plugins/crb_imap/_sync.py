@@ -370,6 +370,7 @@ class ImapSync:
         self.save()
         self.ctx.logger.info("imap: %s: %s", self.s.account, tally_text(self.tally))
         self.ctx.progress(total, total, tally_text(self.tally))
+        self.ctx.note(f"messages {tally_text(self.tally)}")
 
     def read_folder(self, work: Work, done: int, total: int) -> Iterator[Record]:
         """Read one folder. Renumbered while being read (its UIDVALIDITY changed), it is
