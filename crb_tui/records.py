@@ -263,6 +263,7 @@ def checked(record: Record, tz: dt.tzinfo) -> Record:
 
 
 def all_day(at: str, duration_minutes: int | None) -> bool:
-    """Whether a stored meeting is an all-day event: calendars store those at 00:00 UTC of their
-    date, with no duration (a date, the same wherever the user is, not a moment)."""
-    return duration_minutes is None and at.endswith("T00:00:00+00:00")
+    """Whether a stored meeting is an all-day event: calendars store those at noon UTC of their
+    date (00:00 UTC before 2026-12), with no duration (a date, the same wherever the user is,
+    not a moment)."""
+    return duration_minutes is None and at.endswith(("T12:00:00+00:00", "T00:00:00+00:00"))

@@ -298,7 +298,9 @@ END:VTIMEZONE""",
     assert recs["odd"].at == utc(2026, 7, 1, 15)
     assert recs["foo"].at == recs["floating"].at == utc(2026, 3, 10, 9)
     allday = recs["allday"]
-    assert allday.at == utc(2026, 3, 10) and allday.duration_minutes is None
+    # an all-day event touches at noon UTC of its date: on that date in every zone but the
+    # farthest east (at 00:00 UTC it was the evening before west of Greenwich)
+    assert allday.at == utc(2026, 3, 10, 12) and allday.duration_minutes is None
     assert allday.source_key == "ics:allday|20260310|ann@example.org"
 
 

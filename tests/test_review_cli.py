@@ -4,6 +4,7 @@ answers, the `also` lines, meeting briefs, triage wording and plugins that fail.
 from __future__ import annotations
 
 import json
+import sqlite3
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -232,3 +233,32 @@ def test_todays_meetings_are_those_of_the_users_day(
         if reason.startswith("Meeting today")
     }
     assert meetings == expected
+
+
+def test_an_all_day_event_is_no_touch_the_evening_before_west_of_utc(
+    crb: Crb, config_file: Path, tmp_path: Path
+) -> None:
+    """At 20:00 in Los Angeles on the 22nd (04:00 UTC on the 23rd), tomorrow's all-day event
+    has not happened: no "last touch -1 days ago", no last touch dated tomorrow."""
+    config_file.write_text('[me]\nemails = ["me@example.com"]\ntimezone = "America/Los_Angeles"\n',
+                           encoding="utf-8")
+    path = tmp_path / "offsite.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:offsite\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20261123\r\n"
+        "DTEND;VALUE=DATE:20261124\r\nSUMMARY:Offsite\r\nORGANIZER:mailto:me@example.com\r\n"
+        "ATTENDEE;CN=Eve Day:mailto:eve@day.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        encoding="utf-8")
+    crb("import", str(path))
+    with sqlite3.connect(crb.db) as conn:
+        (at,) = conn.execute("select at from interactions").fetchone()
+    assert at == "2026-11-23T12:00:00+00:00"
+    # 2026-11-23T04:00 UTC is the evening of the 22nd in Los Angeles
+    import datetime as dt
+
+    crb.today = dt.date(2026, 11, 22)
+    show = crb.json("show", "eve@day.example")
+    assert show["health"]["last_touch"] is None  # type: ignore[index]
+    crb.today = dt.date(2026, 11, 23)
+    show = crb.json("show", "eve@day.example")
+    assert show["health"]["last_touch"] == at  # type: ignore[index]

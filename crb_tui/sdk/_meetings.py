@@ -42,7 +42,7 @@ class Meeting:
     instance: str
     """The occurrence's key: see :func:`instance_key`."""
     start: dt.datetime
-    """Aware; all-day events at 00:00 UTC of their date."""
+    """Aware; all-day events at 00:00 UTC of their date (stored as touches at noon UTC)."""
     all_day: bool = False
     duration_minutes: int | None = None
     summary: str | None = None
@@ -184,10 +184,19 @@ def meeting_records(
         elif email is not None:
             out.append(Interaction(
                 source_key=meeting_key(meeting.uid, meeting.instance, email),
-                kind="meeting", direction="mutual", at=meeting.start,
+                kind="meeting", direction="mutual", at=_touch_time(meeting),
                 with_=Identity("email", email), name=person.name, subject=meeting.summary,
                 thread=f"ics:{meeting.uid}", duration_minutes=meeting.duration_minutes,
             ))
     if not any(isinstance(r, Interaction) for r in out):
         out.append(Skip("no counterpart", key))
     return out
+
+
+def _touch_time(meeting: Meeting) -> dt.datetime:
+    """When a meeting counts as a touch: its start; an all-day event at noon UTC of its date,
+    which falls on that date for everyone from UTC-12 to UTC+11 (at 00:00 UTC it would be the
+    evening before west of Greenwich, a touch "-1 days ago")."""
+    if meeting.all_day:
+        return meeting.start.replace(hour=12, minute=0, second=0, microsecond=0)
+    return meeting.start

@@ -13,7 +13,8 @@ URLs today, CalDAV and the Google Calendar API later).
   with its UID and line.
 - Times: Windows zone names ("W. Europe Standard Time") and IANA names resolve without a
   VTIMEZONE; an unknown zone or a floating time uses the configured time zone. An all-day
-  event is stored at 00:00 UTC of its date, with no duration.
+  event starts at 00:00 UTC of its date and is stored as a touch at noon UTC of that date
+  (on that date in nearly every zone), with no duration.
 - Keys: ``ics:<UID>|<instance>|<attendee e-mail>``, the instance being the RECURRENCE-ID (or
   DTSTART) in UTC as ``YYYYMMDDTHHMMSSZ``, or ``YYYYMMDD`` for an all-day event, so that the
   same occurrence from any calendar source is stored once.
