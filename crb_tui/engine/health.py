@@ -9,6 +9,7 @@ they always agree. The model and its defaults: docs/health.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import math
@@ -244,19 +245,15 @@ def model_key(config: Config) -> str:
     their day."""
     import hashlib
     import inspect
-    from pathlib import Path
 
-    from crb_tui.engine import health_explain, health_model, health_value
     from crb_tui.hooks import plugin_settings, pm
 
     run = _Run(config, dt.date(2000, 1, 3))
     parts: list[Any] = [
         {k: v for k, v in sorted(run.params.items()) if k not in _DAY_PARAMS},
         sorted(run.exchange.items()),
+        _engine_code(),
     ]
-    for module in (health_model, health_value, health_explain, plugin_calls):
-        parts.append(Path(module.__file__ or "").read_text(encoding="utf-8"))
-    parts.append(Path(__file__).read_text(encoding="utf-8"))
     for impl in pm.hook.health_signals.get_hookimpls():
         try:
             code = inspect.getsource(impl.function)
@@ -270,6 +267,22 @@ def model_key(config: Config) -> str:
         parts.append([name, code, settings])
     text = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+@functools.cache
+def _engine_code() -> str:
+    """A digest of the health engine's own code (the model, its parts, its explanation and the
+    plugin calls), read once per process: it cannot change while the process runs."""
+    import hashlib
+    from pathlib import Path
+
+    from crb_tui.engine import health_explain, health_model, health_value
+
+    digest = hashlib.sha256()
+    for module in (health_model, health_value, health_explain, plugin_calls):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
 
 
 def _stored_key(store: Store) -> str | None:

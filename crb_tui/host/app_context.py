@@ -111,9 +111,12 @@ class AppContext:
         from crb_tui.store.queries import meetings_started_since_scored
 
         today = self.today()
-        settle_triage(self.store,
-                      today - dt.timedelta(days=self.config.review.new_people_days))
         done = health.bring_up_to_date(self.store, self.config, today)
+        if done:
+            # Triage ends with the day that ends it, so it is looked at when the day's scores
+            # are (a scan of everyone: not on every command of the day).
+            settle_triage(self.store,
+                          today - dt.timedelta(days=self.config.review.new_people_days))
         started = meetings_started_since_scored(self.store, today)
         if started:
             done += health.compute_all(self.store, self.config, today, started)
