@@ -29,6 +29,11 @@ PROGRESS_EVERY = 0.1
 COLUMNS = ("Source", "Last run", "Status", "Seen", "New", "Skipped", "Rejected")
 
 
+def _number(value: Any) -> str:
+    """A count as the table shows it: "12,201", or "—" for none."""
+    return f"{value:,}" if isinstance(value, int) else "—"
+
+
 class SyncScreen(CrbScreen):
     """One row per source; the log below keeps what each run did."""
 
@@ -80,10 +85,7 @@ class SyncScreen(CrbScreen):
             yield Static("", id="sync-log", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name)
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -99,32 +101,15 @@ class SyncScreen(CrbScreen):
         self.sources = message.sources
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
-        today = self.crb.today
-        for source in self.sources:
-            counts = source["counts"]
-            if source["last_run"] is None:
-                status = Text("never run", style="dim")
-            elif counts.get("status") == "interrupted":
-                status = Text("interrupted", style="yellow")
-            elif source["last_error"]:
-                status = Text("failed", style="bold red")
-            elif counts.get("cancelled"):
-                status = Text("cancelled", style="yellow")
-            else:
-                status = Text("ok", style="green")
-            skipped = sum((counts.get("skipped") or {}).values())
-            rejected = counts.get("rejected_count", len(counts.get("rejected", [])))
-            table.add_row(
-                Text(safe(source["name"])),
-                Text(ago(source["last_run"], today) if source["last_run"] else "—"),
-                status,
-                Text(str(counts.get("seen", "—"))),
-                Text(str(counts.get("imported", "—"))),
-                Text(str(skipped) if counts else "—"),
-                Text(str(rejected) if counts else "—"),
-                key=source["name"],
-            )
+        rows = [self._row(source) for source in self.sources]
+        # Each column as wide as its widest cell, measured now: the table's own measuring
+        # waits for it to be idle, and until then a longer count was cut ("1220" for 12201).
+        table.clear(columns=True)
+        for n, name in enumerate(COLUMNS):
+            table.add_column(name, key=name,
+                             width=max([len(name)] + [r[n].cell_len for r in rows]))
+        for source, cells in zip(self.sources, rows, strict=True):
+            table.add_row(*cells, key=source["name"])
         if self.sources:
             table.move_cursor(row=min(row, len(self.sources) - 1))
         self.set_status(Content(f"{len(self.sources)} sources"))
@@ -135,6 +120,30 @@ class SyncScreen(CrbScreen):
             self.action_sync_one()
         elif asked == "all":
             self.action_sync_all()
+
+    def _row(self, source: dict[str, Any]) -> list[Text]:
+        counts = source["counts"]
+        if source["last_run"] is None:
+            status = Text("never run", style="dim")
+        elif counts.get("status") == "interrupted":
+            status = Text("interrupted", style="yellow")
+        elif source["last_error"]:
+            status = Text("failed", style="bold red")
+        elif counts.get("cancelled"):
+            status = Text("cancelled", style="yellow")
+        else:
+            status = Text("ok", style="green")
+        skipped = sum((counts.get("skipped") or {}).values())
+        rejected = counts.get("rejected_count", len(counts.get("rejected", [])))
+        return [
+            Text(safe(source["name"])),
+            Text(ago(source["last_run"], self.crb.today) if source["last_run"] else "—"),
+            status,
+            Text(_number(counts.get("seen"))),
+            Text(_number(counts.get("imported"))),
+            Text(_number(skipped if counts else None)),
+            Text(_number(rejected if counts else None)),
+        ]
 
     def on_data_table_row_selected(self) -> None:
         self.action_sync_one()
@@ -162,6 +171,10 @@ class SyncScreen(CrbScreen):
         if source["file_importer"]:
             lines.append(Content.styled("A file importer: run `crb import PATH` with a file.",
                                         "$foreground-muted"))
+        elif source["paths"]:
+            lines.append(Content.styled(
+                "Syncs the files in its paths: " + ", ".join(safe(p) for p in source["paths"]),
+                "$foreground-muted"))
         elif not source["configured"]:
             lines.append(Content.styled(
                 f"Not configured: add [sources.{safe(source['name'])}] to config.toml "
