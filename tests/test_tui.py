@@ -909,10 +909,10 @@ async def test_sync_can_be_cancelled(context: AppContext, demo_db: Path) -> None
         screen = await start_sync(pilot, app, "tui_slow")
         for _ in range(250):
             await pilot.pause(0.02)
-            if screen._bars["tui_slow"].progress > 0:
+            if screen._runs["tui_slow"].bar.progress > 0:
                 break
         assert screen.running
-        assert screen._bars["tui_slow"].progress > 0
+        assert screen._runs["tui_slow"].bar.progress > 0
         # The app stays responsive while the sync runs.
         await pilot.press("x")
         await settle(pilot)
