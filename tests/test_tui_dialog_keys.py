@@ -287,3 +287,16 @@ async def test_enter_in_the_log_note_still_saves_at_now(context: AppContext,
         assert isinstance(app.screen, ReviewScreen)
     assert manual(demo_db, "interactions", "subject, at", pid) == [
         ("now", "2026-11-23T09:00:00+00:00")]
+
+
+async def test_keys_screen_has_its_rows_from_its_first_paint(context: AppContext) -> None:
+    """The keys screen was drawn empty first (its rows came after a refresh: a second on a
+    large database)."""
+    from textual.widgets import DataTable
+
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.query_one(DataTable).row_count > 40

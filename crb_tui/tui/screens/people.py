@@ -79,10 +79,12 @@ class PeopleScreen(CrbScreen):
                 tooltip="Page down the list while typing"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="people.filter_page_up",
                 tooltip="Page up the list while typing"),
-        Binding("ctrl+home", "jump(0)", "First", show=False, id="people.filter_first",
-                tooltip="Go to the first person while typing"),
-        Binding("ctrl+end", "jump(-1)", "Last", show=False, id="people.filter_last",
-                tooltip="Go to the last person while typing"),
+        # Priority: the filter box would take Home and End for its text cursor (Ctrl+A and
+        # Ctrl+E still move that).
+        Binding("home,ctrl+home", "jump(0)", "First", show=False, id="people.filter_first",
+                priority=True, tooltip="Go to the first person (also while typing)"),
+        Binding("end,ctrl+end", "jump(-1)", "Last", show=False, id="people.filter_last",
+                priority=True, tooltip="Go to the last person (also while typing)"),
     ]
 
     def __init__(self) -> None:
