@@ -170,6 +170,7 @@ def run_source(
     (with ``me`` as the user's addresses and the ``create_people_from`` rule).
     """
     from crb_tui.host.sync import run_sync
+    from crb_tui.store.export import table_rows
 
     settings = Config(sources={source.name: dict(config or {})} if config else {})
     settings.me.emails = list(me)
@@ -181,12 +182,8 @@ def run_source(
             store, settings, {source.name: source}, [source.name],
             paths=_as_paths(paths), dry_run=dry_run, options=options,
         )
-        rows = {table: _rows(store, table) for table in TABLES}
+        rows = {table: table_rows(store, table) for table in TABLES}
     return SourceRun(summary=summary, rows=rows)
-
-
-def _rows(store: Any, table: str) -> list[dict[str, Any]]:
-    return [dict(row) for row in store.db.query(f"select * from [{table}] order by id")]
 
 
 @contextlib.contextmanager
