@@ -21,6 +21,7 @@ from typing import Any
 
 from crb_tui.config import Config
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
+from crb_tui.store.tables import PEOPLES_OWN
 
 __all__ = [
     "CrbRunner",
@@ -35,9 +36,7 @@ __all__ = [
 ME = ("me@example.com",)
 """The user's own address in every helper unless a test gives others."""
 
-TABLES = (
-    "people", "identities", "interactions", "commitments", "value_moments", "goals", "notes",
-)
+TABLES = PEOPLES_OWN
 """The tables ``run_source`` returns, each as a list of row dicts."""
 
 

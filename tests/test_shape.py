@@ -203,3 +203,24 @@ def test_the_built_in_plugins_hold_no_sql(path: Path) -> None:
     found += [f"{n}: runs {line.strip()[:60]!r}" for n, line in enumerate(source.splitlines(), 1)
               if re.search(r"\.(execute|executemany|executescript)\(", line)]
     assert found == []
+
+
+def test_every_table_is_listed_once() -> None:
+    """``crb_tui.store.tables`` is the one list of tables: each table of a new database is in
+    ``TABLES`` or (derived, or not the user's data) in ``NOT_LISTED``, never both; the others
+    are SQLite's and the full-text indexes'."""
+    from crb_tui.store import Store, tables
+
+    store = Store.open(None)
+    try:
+        schema = {name for (name,) in store.conn.execute(
+            "select name from sqlite_master where type = 'table'")}
+    finally:
+        store.close()
+    own = {name for name in schema
+           if not name.startswith(("sqlite_", "_sqlite_")) and "_fts" not in name}
+    listed = {t.name for t in tables.TABLES}
+    assert not listed & set(tables.NOT_LISTED)
+    assert own == listed | set(tables.NOT_LISTED)
+    assert set(tables.PEOPLES_OWN) <= listed and set(tables.COUNTED) <= listed
+
