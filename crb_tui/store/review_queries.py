@@ -165,8 +165,9 @@ def backlog_rows(
     given) those of the ``room`` most pressing people of each kind and of ``others``.
 
     How pressing a row is: the priority the review gives it, ``base[kind]`` and the person's
-    ``tier_weight`` (0.5 for a tier not listed) in the formula of its kind (a test holds the
-    two the same), ties broken by name as SQLite's ``lower()`` folds it, then id."""
+    ``tier_weight`` (0.5 for a tier not listed) in the formula of its kind, ties broken by
+    name as SQLite's ``lower()`` folds it, then id (tests/test_review.py holds the queue so
+    read the same as the queue of every row)."""
     tier = ("case p.tier " + " ".join(f"when '{t}' then {w}" for t, w in tier_weight.items())
             + " else 0.5 end")
     params: dict[str, Any] = {"day": day, "stale": stale}
