@@ -273,9 +273,9 @@ class SyncScreen(CrbScreen):
         if message.error:
             self._log.insert(0, Content.assemble(
                 stamp, ("Sync failed: ", "bold $error"), message.error))
-            for run in self._runs.values():
-                if run.status is None:
-                    run.finished("failed", 0)
+            for unfinished in self._runs.values():
+                if unfinished.status is None:
+                    unfinished.finished("failed", 0)
             self.say(message.error, error=True)
         for s in message.summaries:
             if s["ok"] and not s["cancelled"]:
