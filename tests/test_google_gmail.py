@@ -477,7 +477,7 @@ def test_an_unauthorised_source_says_how_to_authorise(env: Env) -> None:
 
 
 def test_rate_limiter_keeps_gmail_under_its_quota() -> None:
-    from crb_google._http import RateLimiter
+    from crb_tui.sdk.http import RateLimiter
 
     clock = {"t": 0.0}
     slept: list[float] = []

@@ -472,8 +472,8 @@ def test_graph_and_identity_platform_error_bodies_and_retry_after() -> None:
     import email.utils
 
     import httpx
-    from crb_outlook._http import parse_error, retry_after
 
+    from crb_tui.sdk.http import parse_error, retry_after
     from tests.graph_server import graph_error, oauth_error
 
     throttled = httpx.Response(429, json=graph_error(429), headers={"Retry-After": "7"})

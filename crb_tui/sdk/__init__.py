@@ -10,6 +10,9 @@ rest of ``crb_tui`` is CRB's own and may change.
   people (no rooms, groups or placeholders) and keys shared by every calendar source.
 - :mod:`crb_tui.sdk.tabular`: CSV and other tables: decoding, header matching, rows to records
   with per-row rejects.
+- :mod:`crb_tui.sdk.tokens`: where a source that signs in keeps its OAuth token.
+- :mod:`crb_tui.sdk.http`: JSON web APIs: retries, back-off, ``Retry-After``, token refresh,
+  rate limits and cancelling, with one-line errors.
 - The modules whose names start with ``_`` are parts of those (``_mail_headers`` and
   ``_mail_dates`` of ``mail``; ``_meetings`` and ``_ical`` of ``calendars``): import their
   names from the public module, which lists them in its ``__all__``.

@@ -38,8 +38,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from crb_google._http import ApiError, AuthError, GoogleApi
+from crb_google._http import GoogleApi
 from crb_tui.sdk import CrbError, tokens
+from crb_tui.sdk.http import ApiError, AuthError
 from crb_tui.sdk.tokens import TokenStore
 
 SCOPES = {
@@ -161,7 +162,7 @@ class Credentials:
         except ApiError as exc:
             if exc.status in (400, 401):
                 raise AuthError(f"Google refused to refresh the {self.source} authorisation "
-                                f"({exc.reason or exc.status}: {exc.message}); it may have been "
+                                f"({exc.code or exc.status}: {exc.message}); it may have been "
                                 f"revoked: run {auth_hint(self.source)}") from exc
             raise
         if not isinstance(response, dict) or not response.get("access_token"):
@@ -389,7 +390,7 @@ def authorize(
             },
         )
     except ApiError as exc:
-        raise AuthError(f"Google refused the code ({exc.reason or exc.status}: {exc.message}); "
+        raise AuthError(f"Google refused the code ({exc.code or exc.status}: {exc.message}); "
                         "run the command again and use the newest address") from exc
     if not isinstance(response, dict) or not response.get("access_token"):
         raise AuthError("the token endpoint answered without an access token")

@@ -32,7 +32,6 @@ from typing import Any
 from urllib.parse import quote
 
 from crb_google._deletes import Delete
-from crb_google._http import ApiError, Stopped
 from crb_google._ids import Entry
 from crb_google._schema import CALENDAR_SCHEMA
 from crb_google._session import Session, check_range
@@ -46,6 +45,7 @@ from crb_tui.sdk.calendars import (
     meeting_records,
     person_name,
 )
+from crb_tui.sdk.http import ApiError, Stopped
 
 SCHEMA = CALENDAR_SCHEMA
 

@@ -15,10 +15,11 @@ from crb_google._auth import (
     auth_hint,
     token_store,
 )
-from crb_google._http import AuthError, GoogleApi, RateLimiter
+from crb_google._http import GoogleApi
 from crb_google._ids import IdMap, open_map
 from crb_tui import SyncContext
 from crb_tui.sdk import CrbError
+from crb_tui.sdk.http import AuthError, RateLimiter
 
 
 def check_range(source: str, settings: dict[str, Any], key: str, low: float,

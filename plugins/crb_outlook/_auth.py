@@ -26,8 +26,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from crb_outlook._http import ApiError, AuthError, GraphApi
+from crb_outlook._http import GraphApi
 from crb_tui.sdk import now_utc, tokens
+from crb_tui.sdk.http import ApiError, AuthError
 from crb_tui.sdk.tokens import TokenStore
 
 SCOPES = ("Mail.ReadBasic", "Calendars.Read", "offline_access")

@@ -25,7 +25,6 @@ import zoneinfo
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from crb_outlook._http import ApiError, Stopped
 from crb_outlook._ids import IdMap
 from crb_outlook._mail import SyncReset, is_reset
 from crb_outlook._session import Session, check_range
@@ -39,6 +38,7 @@ from crb_tui.sdk.calendars import (
     meeting_records,
     person_name,
 )
+from crb_tui.sdk.http import ApiError, Stopped
 
 CURSOR_VERSION = 1
 SCOPE = "cal"

@@ -30,11 +30,11 @@ from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from crb_outlook._http import ApiError, Stopped
 from crb_outlook._ids import IdMap
 from crb_outlook._session import Session, check_range
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import normalise_email
+from crb_tui.sdk.http import ApiError, Stopped
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"

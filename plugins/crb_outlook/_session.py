@@ -9,9 +9,10 @@ from typing import Any
 import httpx
 
 from crb_outlook._auth import AUTH_HINT, NEEDS, Credentials, granted, token_store
-from crb_outlook._http import AuthError, GraphApi
+from crb_outlook._http import GraphApi
 from crb_tui import SyncContext
 from crb_tui.sdk import CrbError
+from crb_tui.sdk.http import AuthError
 
 
 def check_range(source: str, settings: dict[str, Any], key: str, low: float,
