@@ -262,6 +262,19 @@ def test_an_unreadable_old_side_file_is_one_line_naming_it(env: Env) -> None:
     assert env.keys() == []
 
 
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("backoff_base", -1.0, "at least 0, not -1.0"),
+    ("timeout", 0.0, "at least 0.01, not 0.0"),
+    ("page_size", 501, "between 1 and 500, not 501"),
+])
+def test_a_setting_out_of_range_is_one_line_naming_it_before_any_request(
+        env: Env, google: FakeGoogle, key: str, value: float, says: str) -> None:
+    env.gmail[key] = value
+    (summary,) = env.run()
+    assert not summary.ok and summary.errors == [f"sources.gmail.{key} should be {says}"]
+    assert google.requests == [] and env.keys() == []
+
+
 # -- faults -----------------------------------------------------------------------------------
 
 

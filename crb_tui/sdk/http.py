@@ -22,6 +22,7 @@ turn a failure into one line for the user.
   ``{"error": "invalid_grant", "error_description": ...}``, or ``{"error": {"code": ...,
   "message": ...}}`` (Microsoft Graph's, and many others'), or the text.
 - :func:`retry_after`: the seconds a ``Retry-After`` header asks for.
+- :func:`retry_settings`: a source's retry settings, checked, for :class:`JsonApi`.
 
 Access tokens only ever travel in the ``Authorization`` header; nothing here logs a header or a
 query string, and a network error's text is cleared of tokens and codes before it is shown.
@@ -41,6 +42,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from crb_tui.config import check_range
 from crb_tui.errors import CrbError
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "error_body",
     "parse_error",
     "retry_after",
+    "retry_settings",
     "seconds_until",
 ]
 
@@ -137,6 +140,19 @@ def seconds_until(when: dt.datetime, now: float | None = None) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def retry_settings(source: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """A source's ``max_retries``, ``backoff_base``, ``backoff_max`` and ``max_retry_wait``
+    settings as :class:`JsonApi` takes them, after checking them and ``timeout`` (a
+    :class:`CrbError` naming a setting out of range)."""
+    for key in ("max_retries", "backoff_base", "backoff_max", "max_retry_wait"):
+        check_range(source, settings, key, 0)
+    check_range(source, settings, "timeout", 0.01)
+    return {"max_retries": int(settings["max_retries"]),
+            "backoff_base": float(settings["backoff_base"]),
+            "backoff_max": float(settings["backoff_max"]),
+            "max_retry_wait": float(settings["max_retry_wait"])}
 
 
 class RateLimiter:

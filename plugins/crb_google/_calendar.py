@@ -34,9 +34,9 @@ from urllib.parse import quote
 from crb_google._deletes import Delete
 from crb_google._ids import Entry
 from crb_google._schema import CALENDAR_SCHEMA
-from crb_google._session import Session, check_range
+from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext, sdk
-from crb_tui.sdk import normalise_email
+from crb_tui.sdk import check_range, normalise_email
 from crb_tui.sdk.calendars import (
     Attendee,
     Meeting,

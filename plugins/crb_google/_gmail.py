@@ -33,8 +33,9 @@ from typing import Any
 
 from crb_google._deletes import Delete
 from crb_google._schema import GMAIL_SCHEMA
-from crb_google._session import Session, check_range
+from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext
+from crb_tui.sdk import check_range
 from crb_tui.sdk.http import ApiError, Stopped
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 

@@ -25,11 +25,11 @@ import zoneinfo
 from collections.abc import Generator, Iterator
 from typing import Any
 
+from crb_outlook._http import SyncReset
 from crb_outlook._ids import IdMap
-from crb_outlook._mail import SyncReset, is_reset
-from crb_outlook._session import Session, check_range
+from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import normalise_email, now_utc
+from crb_tui.sdk import check_range, normalise_email, now_utc
 from crb_tui.sdk.calendars import (
     Attendee,
     Meeting,
@@ -38,7 +38,7 @@ from crb_tui.sdk.calendars import (
     meeting_records,
     person_name,
 )
-from crb_tui.sdk.http import ApiError, Stopped
+from crb_tui.sdk.http import Stopped
 
 CURSOR_VERSION = 1
 SCOPE = "cal"
@@ -153,15 +153,6 @@ class OutlookCalendar:
             out["me"] = list(out["me"])
         self.ctx.checkpoint.set(out)
 
-    def page(self, url: str, params: dict[str, str] | None) -> dict[str, Any]:
-        try:
-            page = self.api.get(url, params, what="calendarView delta")
-        except ApiError as exc:
-            if is_reset(exc):
-                raise SyncReset(f"{exc.code or exc.status}: {exc.message}") from exc
-            raise
-        return page if isinstance(page, dict) else {}
-
     # -- records ----------------------------------------------------------------------------
 
     def forget(self, event_id: str, reason: str) -> Iterator[Any]:
@@ -258,7 +249,7 @@ class OutlookCalendar:
             self.save()
         gen = int(st.get("gen") or 0)
         while True:
-            page = self.page(url, params)
+            page = self.api.delta_page(url, params, "calendarView delta")
             params = None
             items = [item for item in page.get("value") or [] if isinstance(item, dict)]
             self.learn_me(items)

@@ -12,7 +12,15 @@ never credentials, but stay out of logs and messages too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from crb_tui.sdk import http
+
+RESYNC_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
+
+
+class SyncReset(Exception):
+    """The delta link expired: start the folder or calendar over."""
 
 
 class GraphApi(http.JsonApi):
@@ -31,3 +39,14 @@ class GraphApi(http.JsonApi):
                                   "or Calendars.Read permission, or an administrator's consent: "
                                   "grant it, then run `crb auth microsoft` again")
         return super().failure(status, code, message, what, auth)
+
+    def delta_page(self, url: str, params: dict[str, str] | None, what: str) -> dict[str, Any]:
+        """One page of a delta query (a dict, even when Graph sent something else); raises
+        :class:`SyncReset` when Graph says the delta link is no longer valid."""
+        try:
+            page = self.get(url, params, what=what)
+        except http.ApiError as exc:
+            if exc.status == 410 or exc.code.lower() in RESYNC_CODES:
+                raise SyncReset(f"{exc.code or exc.status}: {exc.message}") from exc
+            raise
+        return page if isinstance(page, dict) else {}

@@ -30,29 +30,21 @@ from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import quote
 
+from crb_outlook._http import SyncReset
 from crb_outlook._ids import IdMap
-from crb_outlook._session import Session, check_range
+from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import normalise_email
+from crb_tui.sdk import check_range, normalise_email
 from crb_tui.sdk.http import ApiError, Stopped
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"
           "inferenceClassification")
 CURSOR_VERSION = 1
-RESYNC_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
 WELL_KNOWN = {"inbox": "Inbox", "sentitems": "SentItems", "junkemail": "JunkEmail",
               "deleteditems": "DeletedItems", "archive": "Archive", "drafts": "Drafts"}
 MOVED_TO = ("junkemail", "deleteditems")
 """Folders whose id is looked up to tell where a removed message went."""
-
-
-class SyncReset(Exception):
-    """The delta link expired: start the folder over."""
-
-
-def is_reset(exc: ApiError) -> bool:
-    return exc.status == 410 or exc.code.lower() in RESYNC_CODES
 
 
 def _address(value: Any) -> str:
@@ -144,15 +136,6 @@ class OutlookMail:
         return WELL_KNOWN.get(folder.lower(), folder)
 
     # -- calls ------------------------------------------------------------------------------
-
-    def page(self, url: str, params: dict[str, str] | None, folder: str) -> dict[str, Any]:
-        try:
-            page = self.api.get(url, params, what=f"messages delta {folder}")
-        except ApiError as exc:
-            if is_reset(exc):
-                raise SyncReset(f"{exc.code or exc.status}: {exc.message}") from exc
-            raise
-        return page if isinstance(page, dict) else {}
 
     def read(self, graph_id: str, select: str = SELECT) -> dict[str, Any] | None:
         """One message's ``select``ed fields (None when it is gone)."""
@@ -286,7 +269,7 @@ class OutlookMail:
             self.save()
         gen, tally = int(st["gen"]), st["tally"]
         while True:
-            page = self.page(url, params, folder)
+            page = self.api.delta_page(url, params, f"messages delta {folder}")
             params = None
             for msg in page.get("value") or []:
                 if isinstance(msg, dict):
