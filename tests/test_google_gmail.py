@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from crb_tui.records import NOBODY_YET
+from tests.fake_http import private_json
 from tests.google_server import (
     GMAIL_SCOPE,
     ME,
@@ -26,7 +27,6 @@ from tests.google_server import (
     Env,
     FakeGoogle,
     ensure_plugin_importable,
-    private_json,
     write_old_side_file,
 )
 
