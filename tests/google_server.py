@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlencode
 from crb_tui import clock
 from tests.fake_http import FakeApi, private_json
 from tests.fake_http import json_answer as _json
-from tests.stored_sync import StoredSync
+from tests.source_env import SourceEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 ERRORS_FILE = ROOT.parent / "shared" / "corpus" / "google_api" / "errors" / "error_samples.json"
@@ -707,7 +707,7 @@ def _end(event: dict[str, Any]) -> dt.datetime | None:
 # -- running the sources against it ---------------------------------------------------------
 
 
-class Env(StoredSync):
+class Env(SourceEnv):
     """A CRB database, a config and tokens wired to a :class:`FakeGoogle`."""
 
     def __init__(self, google: FakeGoogle, tmp: Path) -> None:
@@ -716,6 +716,8 @@ class Env(StoredSync):
         self.tmp = tmp
         self.db = tmp / "crb.db"
         self.source = "gmail"
+        self.plugin = "crb_google"
+        self.me = [ME]
         self.gmail_token = tmp / "tokens" / "gmail-token.json"
         self.calendar_token = tmp / "tokens" / "google-calendar-token.json"
         private_json(self.gmail_token, google.token_json(GMAIL_SCOPE))
@@ -735,41 +737,8 @@ class Env(StoredSync):
             "page_size": 20,
         }
 
-    def config(self) -> Any:
-        from crb_tui.config import Config
-
-        cfg = Config()
-        cfg.me.emails = [ME]
-        cfg.sources = {"gmail": dict(self.gmail), "google_calendar": dict(self.calendar)}
-        return cfg
-
-    def config_toml(self, path: Path | None = None) -> Path:
-        import tomli_w
-
-        path = path or self.tmp / "config.toml"
-        data = {"me": {"emails": [ME], "timezone": "UTC"},
-                "sources": {"gmail": self.gmail, "google_calendar": self.calendar}}
-        path.write_text(tomli_w.dumps(data), encoding="utf-8")
-        return path
-
-    @staticmethod
-    def sources() -> dict[str, Any]:
-        import crb_google
-
-        found: dict[str, Any] = {}
-        crb_google.register_sources(lambda s: found.setdefault(s.name, s))
-        return found
-
-    def run(self, *names: str, cancelled: Any = None, dry_run: bool = False) -> list[Any]:
-        from crb_tui.host.sync import run_sync
-        from crb_tui.store import Store
-
-        store = Store.open(self.db)
-        try:
-            return run_sync(store, self.config(), self.sources(), list(names) or ["gmail"],
-                            cancelled=cancelled, dry_run=dry_run)
-        finally:
-            store.close()
+    def settings(self) -> dict[str, dict[str, Any]]:
+        return {"gmail": self.gmail, "google_calendar": self.calendar}
 
     def query_write(self, sql: str, args: Any = ()) -> None:
         import sqlite3

@@ -36,7 +36,7 @@ from urllib.parse import quote, unquote
 from crb_tui import clock
 from tests.fake_http import Answer, FakeApi, json_answer, private_json
 from tests.google_server import DOMAINS, FIRST, LAST
-from tests.stored_sync import StoredSync
+from tests.source_env import SourceEnv
 
 CLIENT_ID = "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 ME = "me@contoso.example"
@@ -569,7 +569,7 @@ class FakeGraph(FakeApi):
 # -- running the sources against it ---------------------------------------------------------
 
 
-class GraphEnv(StoredSync):
+class GraphEnv(SourceEnv):
     """A CRB database, a config and a token wired to a :class:`FakeGraph`."""
 
     def __init__(self, graph: FakeGraph, tmp: Path) -> None:
@@ -577,6 +577,7 @@ class GraphEnv(StoredSync):
         self.tmp = tmp
         self.db = tmp / "crb.db"
         self.source = "outlook_mail"
+        self.plugin = "crb_outlook"
         self.token = tmp / "tokens" / "microsoft-token.json"
         private_json(self.token, graph.token_json())
         common = {"graph_base": f"{graph.url}/v1.0", "login_base": graph.url,
@@ -587,41 +588,5 @@ class GraphEnv(StoredSync):
         self.me = [ME]
         """``[me] emails``."""
 
-    def config(self) -> Any:
-        from crb_tui.config import Config
-
-        cfg = Config()
-        cfg.me.emails = list(self.me)
-        cfg.sources = {"outlook_mail": dict(self.mail), "outlook_calendar": dict(self.calendar)}
-        return cfg
-
-    def config_toml(self) -> Path:
-        import tomli_w
-
-        path = self.tmp / "config.toml"
-        path.write_text(tomli_w.dumps({
-            "me": {"emails": list(self.me), "timezone": "UTC"},
-            "sources": {"outlook_mail": self.mail, "outlook_calendar": self.calendar}}),
-            encoding="utf-8")
-        return path
-
-    @staticmethod
-    def sources() -> dict[str, Any]:
-        import crb_outlook
-
-        found: dict[str, Any] = {}
-        crb_outlook.register_sources(lambda s: found.setdefault(s.name, s))
-        return found
-
-    def run(self, *names: str, cancelled: Any = None, dry_run: bool = False) -> list[Any]:
-        from crb_tui.host.app_context import open_store
-        from crb_tui.host.sync import run_sync
-
-        config = self.config()
-        store = open_store(self.db, config)
-        try:
-            return run_sync(store, config, self.sources(),
-                            list(names) or ["outlook_mail"], cancelled=cancelled,
-                            dry_run=dry_run)
-        finally:
-            store.close()
+    def settings(self) -> dict[str, dict[str, Any]]:
+        return {"outlook_mail": self.mail, "outlook_calendar": self.calendar}

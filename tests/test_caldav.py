@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.radicale_server import USERS, Radicale
-from tests.stored_sync import StoredSync
+from tests.source_env import StoredSync
 
 pytest.importorskip("caldav")
 pytest.importorskip("radicale")

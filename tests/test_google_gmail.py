@@ -37,12 +37,9 @@ N = 200
 
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
-    server = FakeGoogle().start()
-    server.populate_mailbox(N)
-    try:
+    with FakeGoogle() as server:
+        server.populate_mailbox(N)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -51,11 +48,7 @@ def env(google: FakeGoogle, tmp_path: Path) -> Env:
 
 
 def assert_store_matches(env: Env) -> None:
-    keys = env.keys()
-    assert len(keys) == len(set(keys)), "duplicate interactions"
-    expected = env.google.expected_mail_keys()
-    missing, extra = expected - set(keys), set(keys) - expected
-    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    env.assert_keys(env.google.expected_mail_keys())
 
 
 def gets(google: FakeGoogle) -> list[str]:

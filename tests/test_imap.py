@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import CORPUS, Crb
 from tests.dovecot_server import USERS, CuttingProxy, Dovecot, unavailable
-from tests.stored_sync import StoredSync
+from tests.source_env import StoredSync
 
 pytest.importorskip("imapclient")
 

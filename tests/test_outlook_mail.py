@@ -28,12 +28,9 @@ N = 120
 
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    server = FakeGraph().start()
-    server.populate_mailbox(N)
-    try:
+    with FakeGraph() as server:
+        server.populate_mailbox(N)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -42,11 +39,7 @@ def env(graph: FakeGraph, tmp_path: Path) -> GraphEnv:
 
 
 def assert_store_matches(env: GraphEnv) -> None:
-    keys = env.keys()
-    assert len(keys) == len(set(keys)), "duplicate interactions"
-    expected = env.graph.expected_mail_keys()
-    missing, extra = expected - set(keys), set(keys) - expected
-    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    env.assert_keys(env.graph.expected_mail_keys())
 
 
 def deltas(graph: FakeGraph, folder: str = "") -> list[Any]:
