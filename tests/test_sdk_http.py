@@ -92,3 +92,18 @@ def test_a_long_wait_ends_soon_after_the_run_is_stopped(how: str) -> None:
         api.get("https://acme.test/v1/items")
     assert time.monotonic() - started < 2
     assert len(seen) == 1
+
+
+def test_times_and_waits_as_apis_write_them() -> None:
+    import datetime as dt
+
+    from crb_tui.sdk.http import parse_time, retry_after, seconds_until
+
+    utc = dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC)
+    assert parse_time("2026-05-01T09:30:00Z") == utc
+    assert parse_time("2026-05-01T11:30:00+02:00") == utc
+    assert parse_time("2026-05-01T09:30:00") == utc  # no zone: UTC
+    assert [parse_time(v) for v in ("", "soon", None, 17)] == [None] * 4
+    assert seconds_until(utc, now=utc.timestamp() - 12) == 12
+    assert seconds_until(utc, now=utc.timestamp() + 12) == 0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None

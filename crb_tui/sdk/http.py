@@ -21,7 +21,8 @@ turn a failure into one line for the user.
 - :func:`parse_error`: ``(code, message)`` from an error body: the OAuth 2.0 token endpoint's
   ``{"error": "invalid_grant", "error_description": ...}``, or ``{"error": {"code": ...,
   "message": ...}}`` (Microsoft Graph's, and many others'), or the text.
-- :func:`retry_after`: the seconds a ``Retry-After`` header asks for.
+- :func:`retry_after`: the seconds a ``Retry-After`` header asks for; :func:`seconds_until` a
+  time; :func:`parse_time` reads a time as JSON APIs write it.
 - :func:`retry_settings`: a source's retry settings, checked, for :class:`JsonApi`.
 
 Access tokens only ever travel in the ``Authorization`` header; nothing here logs a header or a
@@ -55,6 +56,7 @@ __all__ = [
     "Stopped",
     "error_body",
     "parse_error",
+    "parse_time",
     "retry_after",
     "retry_settings",
     "seconds_until",
@@ -132,6 +134,18 @@ def retry_after(response: httpx.Response, now: float | None = None) -> float | N
     except (TypeError, ValueError):
         return None
     return seconds_until(when, now)
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """An RFC 3339 time as JSON APIs write it (``2026-05-01T09:30:00.123Z``, an offset, or no
+    zone: then UTC), aware; None for anything else (not a string, empty, not a time)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def seconds_until(when: dt.datetime, now: float | None = None) -> float:

@@ -40,7 +40,7 @@ import httpx
 
 from crb_google._http import GoogleApi
 from crb_tui.sdk import CrbError, tokens
-from crb_tui.sdk.http import ApiError, AuthError
+from crb_tui.sdk.http import ApiError, AuthError, parse_time
 from crb_tui.sdk.tokens import TokenStore
 
 SCOPES = {
@@ -75,16 +75,6 @@ def token_store(source: str, settings: dict[str, Any]) -> TokenStore:
 
 
 # -- access tokens --------------------------------------------------------------------------
-
-
-def _parse_expiry(value: Any) -> dt.datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def _format_expiry(when: dt.datetime) -> str:
@@ -131,7 +121,7 @@ class Credentials:
 
     def _valid(self) -> bool:
         token = self.data.get("token")
-        expiry = _parse_expiry(self.data.get("expiry"))
+        expiry = parse_time(self.data.get("expiry"))
         if not token:
             return False
         return expiry is None or expiry - EXPIRY_MARGIN > dt.datetime.now(dt.UTC)

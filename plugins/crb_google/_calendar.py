@@ -45,7 +45,7 @@ from crb_tui.sdk.calendars import (
     meeting_records,
     person_name,
 )
-from crb_tui.sdk.http import ApiError, Stopped
+from crb_tui.sdk.http import ApiError, Stopped, parse_time
 
 SCHEMA = CALENDAR_SCHEMA
 
@@ -314,7 +314,7 @@ class GoogleCalendar:
             state = dict(cursor["calendars"].get(cal) or {})
             cursor["calendars"][cal] = state
             if state.get("mode") == "incremental" and state.get("sync_token"):
-                last_full = _parse(state.get("last_full"))
+                last_full = parse_time(state.get("last_full"))
                 if resync and last_full and self.now - last_full >= resync:
                     self.ctx.logger.info("google_calendar: %s: periodic full sync", cal)
                 else:
@@ -331,16 +331,6 @@ class GoogleCalendar:
                 # The page token of an interrupted full sync expired: start that calendar over.
                 self.ctx.logger.warning("google_calendar: %s: full sync restarted", cal)
                 yield from self.full(cal, {})
-
-
-def _parse(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:

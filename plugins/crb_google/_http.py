@@ -16,7 +16,6 @@ One :class:`GoogleApi` per sync, shared by the worker threads:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import httpx
@@ -55,13 +54,8 @@ def retry_after(response: httpx.Response, message: str, now: float | None = None
     if asked is not None:
         return asked
     m = _RETRY_AFTER_TEXT.search(message or "")
-    if not m:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(m.group(1).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return http.seconds_until(when, now)
+    when = http.parse_time(m.group(1)) if m else None
+    return None if when is None else http.seconds_until(when, now)
 
 
 class GoogleApi(http.JsonApi):
