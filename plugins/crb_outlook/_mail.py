@@ -36,7 +36,7 @@ from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import check_range, normalise_email
 from crb_tui.sdk.http import ApiError, Stopped
-from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
+from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail, tally_text
 
 SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"
           "inferenceClassification")
@@ -62,14 +62,6 @@ def _address(value: Any) -> str:
 
 def new_tally() -> dict[str, Any]:
     return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "removed": 0}
-
-
-def tally_text(t: dict[str, Any]) -> str:
-    skipped = sum(t["skipped"].values())
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
-    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
-            + (f" ({reasons})" if reasons else "") + f" + rejected {t['rejected']}"
-            + (f"; removed {t['removed']}" if t.get("removed") else ""))
 
 
 def message_records(msg: dict[str, Any], *, folder_label: str, me: set[str],
