@@ -248,27 +248,20 @@ class OutlookCalendar:
                       delta=None, next=None)
             self.save()
         gen = int(st.get("gen") or 0)
-        while True:
-            page = self.api.delta_page(url, params, "calendarView delta")
-            params = None
+        page: dict[str, Any] = {}
+        for page in self.api.delta_pages(url, params, "calendarView delta", st, self.save):
             items = [item for item in page.get("value") or [] if isinstance(item, dict)]
             self.learn_me(items)
             for item in items:
                 yield from self.event(item, gen)
             self.ctx.progress(self.seen, None, "events")
-            next_link = page.get("@odata.nextLink")
-            if next_link:
-                st["next"] = url = str(next_link)
-                self.save()
-                continue
-            if st.get("mode") == "full":
-                for entry in self.ids.stale(SCOPE, gen):
-                    yield from self.forget(entry.id.split("/", 1)[1], "no longer in the calendar")
-                st["last_full"] = st.get("started")
-            st["next"] = None
-            st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
-            self.save()
-            return
+        if st.get("mode") == "full":
+            for entry in self.ids.stale(SCOPE, gen):
+                yield from self.forget(entry.id.split("/", 1)[1], "no longer in the calendar")
+            st["last_full"] = st.get("started")
+        st["next"] = None
+        st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
+        self.save()
 
     def resync_due(self) -> bool:
         days = int(self.ctx.config["resync_days"])

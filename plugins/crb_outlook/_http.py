@@ -12,6 +12,7 @@ never credentials, but stay out of logs and messages too.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crb_tui.sdk import http
@@ -50,3 +51,19 @@ class GraphApi(http.JsonApi):
                 raise SyncReset(f"{exc.code or exc.status}: {exc.message}") from exc
             raise
         return page if isinstance(page, dict) else {}
+
+    def delta_pages(self, url: str, params: dict[str, str] | None, what: str,
+                    cursor: dict[str, Any], save: Callable[[], None]
+                    ) -> Iterator[dict[str, Any]]:
+        """The pages of a delta query from ``url`` on, following ``@odata.nextLink``: after
+        each page the caller has handled, the next link is kept in ``cursor["next"]`` and
+        ``save()`` is called (a checkpoint). The last page holds the ``@odata.deltaLink``."""
+        while True:
+            page = self.delta_page(url, params, what)
+            yield page
+            next_link = page.get("@odata.nextLink")
+            if not next_link:
+                return
+            cursor["next"] = url = str(next_link)
+            params = None
+            save()

@@ -260,32 +260,24 @@ class OutlookMail:
             st.update(mode="full", gen=self.ids.next_gen(folder), tally=new_tally())
             self.save()
         gen, tally = int(st["gen"]), st["tally"]
-        while True:
-            page = self.api.delta_page(url, params, f"messages delta {folder}")
-            params = None
+        page: dict[str, Any] = {}
+        for page in self.api.delta_pages(url, params, f"messages delta {folder}", st, self.save):
             for msg in page.get("value") or []:
                 if isinstance(msg, dict):
                     yield from self.item(folder, msg, gen, tally)
             self.ctx.progress(self.seen, None, f"{folder}: {tally['listed']} messages")
-            next_link = page.get("@odata.nextLink")
-            if next_link:
-                st["next"] = str(next_link)
-                url = str(next_link)
-                self.save()
-                continue
-            if st["mode"] == "full":
-                # Stored before, not in the folder now: gone while the delta link had expired.
-                for entry in self.ids.stale(folder, gen):
-                    tally["removed"] += 1
-                    yield from self.forget(folder, entry.id.split("/", 1)[1],
-                                           "no longer in the folder")
-                st["last_full"] = dict(tally)
-            st["next"] = None
-            st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
-            self.save()
-            self.ctx.logger.info("%s: %s (%s round): %s", self.ctx.source, folder, st["mode"],
-                                 tally_text(tally))
-            return
+        if st["mode"] == "full":
+            # Stored before, not in the folder now: gone while the delta link had expired.
+            for entry in self.ids.stale(folder, gen):
+                tally["removed"] += 1
+                yield from self.forget(folder, entry.id.split("/", 1)[1],
+                                       "no longer in the folder")
+            st["last_full"] = dict(tally)
+        st["next"] = None
+        st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
+        self.save()
+        self.ctx.logger.info("%s: %s (%s round): %s", self.ctx.source, folder, st["mode"],
+                             tally_text(tally))
 
     def run(self) -> Iterator[Any]:
         cursor = self.cursor
