@@ -8,8 +8,8 @@ turn a failure into one line for the user.
   - ``429`` (and whatever :meth:`JsonApi.rate_limited` says), ``500``, ``502``, ``503`` and
     ``504`` wait as long as the server asks (:meth:`JsonApi.asked_wait`, by default the
     ``Retry-After`` header), else back off exponentially with jitter; a rate limit also pauses
-    the shared :class:`RateLimiter`, so every thread waits; a wait over ``max_retry_wait``
-    fails at once (the next sync resumes);
+    the shared :class:`RateLimiter` where there is one, so every thread waits; a wait over
+    ``max_retry_wait`` fails at once (the next sync resumes);
   - time-outs, dropped connections and bodies cut short back off too;
   - anything else raises what :meth:`JsonApi.failure` returns: :class:`ApiError` by default, an
     :class:`AuthError` where an API says the authorisation is at fault;
