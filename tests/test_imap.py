@@ -567,7 +567,7 @@ async def test_the_apps_sync_screen_runs_it_with_progress(env: Env, server: Dove
             screen = app.screen
             assert isinstance(screen, SyncScreen)
             assert f"imap ok: seen {len(mailbox_keys) + 29}" in screen_text(app)
-            bar = screen._bars["imap"]
+            bar = screen._runs["imap"].bar
             assert bar.total and bar.progress == bar.total
     finally:
         context.close()

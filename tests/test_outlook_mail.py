@@ -418,7 +418,7 @@ async def test_the_sync_screen_runs_them_and_shows_the_outcome(
             assert any("2 ok" in n for n in notifications(app))
             # Each had its progress bar, filled by the progress the sources reported.
             for name in ("outlook_mail", "outlook_calendar"):
-                assert screen._bars[name].progress > 0
+                assert screen._runs[name].bar.progress > 0
     finally:
         context.close()
     assert_store_matches(env)
