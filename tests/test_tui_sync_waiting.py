@@ -69,3 +69,6 @@ async def test_sync_screen_shows_a_run_waiting_for_another_process(
         assert not screen.running
         assert WAITING not in text
         assert "tui_waits ok: seen 1, new 1" in text
+        # Trial 6: after the wait, a run that found nothing read as "nothing new", although the
+        # other run had just stored it all.
+        assert "it ran after another run of it" in text

@@ -292,12 +292,16 @@ class SyncScreen(CrbScreen):
                 f"rejected {len(s['rejected'])} ({s['seconds']:.1f}s)",
             )
             errors = [Content.assemble("   ", ("error: ", "$error"), safe(e)) for e in s["errors"]]
+            shown = self._runs.get(s["source"])
+            if shown is not None and shown.waited:
+                errors.insert(0, Content.styled(
+                    "   it ran after another run of it (cron, another crb) had ended: that run "
+                    "stored what it found, these counts are what came after", MUTED))
             errors += [Content.assemble("   rejected ", safe(r.get("where", "")), ": ",
                                         safe(r.get("reason", ""))) for r in s["rejected"][:5]]
             errors += [Content.assemble("   ", ("warning: ", "$warning"), safe(w))
                        for w in s.get("warnings", [])[:5]]
             self._log[:0] = [line, *errors]
-            shown = self._runs.get(s["source"])
             if shown is not None:
                 status = ("failed" if not s["ok"] else "interrupted" if s["interrupted"]
                           else "cancelled" if s["cancelled"] else "ok")
