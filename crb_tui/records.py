@@ -81,6 +81,11 @@ class Interaction:
     subject: str | None = None
     thread: str | None = None
     duration_minutes: int | None = None
+    replaces: str | None = None
+    """A key prefix of earlier versions of this same touch stored under other keys (a single
+    calendar event moved to another time: ``ics:<UID>|``). When given, the stored row of that
+    prefix with the same counterpart is re-keyed and updated instead of a second one being
+    added, and further copies are removed."""
 
 
 @dataclass

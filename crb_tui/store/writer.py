@@ -14,6 +14,7 @@ from crb_tui import records as r
 from crb_tui.identity import is_placeholder
 from crb_tui.store import tables
 from crb_tui.store.matching import Mailboxes, same_name
+from crb_tui.store.rekey import take_over
 from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
 
@@ -379,6 +380,9 @@ class _BatchWriter:
         if not pending:
             return
         self._pending_interactions = []
+        if any(rec.replaces for rec, _, _ in pending):  # a moved event: its stored row first
+            self.result.touched_people |= take_over(self.db, self.source, pending,
+                                                    self.result.removed)
         keys = [rec.source_key for rec, _, _ in pending]
         existing: dict[str, tuple[Any, ...]] = {}
         for chunk_start in range(0, len(keys), 400):
@@ -460,7 +464,8 @@ class _BatchWriter:
         cur = self.db.execute(
             f"delete from interactions where source = ? and {where}", [self.source, *args]
         )
-        self.result.removed[rec.reason] += int(cur.rowcount or 0)
+        if cur.rowcount:  # nothing there (never stored, removed already): nothing to say
+            self.result.removed[rec.reason] += int(cur.rowcount)
         self.result.touched_people |= people
 
     # commitments, value moments, goals, notes ---------------------------------------------
