@@ -13,6 +13,7 @@ from typing import Any
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
 from crb_tui.store import tables
+from crb_tui.store.contact_keys import identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.rekey import take_over
 from crb_tui.store.same_person import details_json, phone_fits
@@ -42,6 +43,8 @@ class _BatchWriter:
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
+        self._card_keys: dict[tuple[str, str], int] = {}
+        """Addresses of this batch's contacts that identify no one (``contact_keys``)."""
         """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
 
     # identities ---------------------------------------------------------------------------
@@ -179,17 +182,9 @@ class _BatchWriter:
 
     def _person(self, rec: r.Person) -> None:
         name = (rec.name or "").strip()
-        keys: list[tuple[str, str]] = []
-        for ident in rec.identities:
-            key = self.store.norm(ident)
-            if key is None:
-                continue
-            # Own, role (info@, sales@) and blocked addresses never identify a person: two cards
-            # sharing a team mailbox must not merge into one.
-            if self.store.noise.reason(*key) is not None:
-                continue
-            if key not in keys:
-                keys.append(key)
+        # Own, blocked and placeholder addresses never identify a person; a role address
+        # (sales@) only when the card has no personal one (see contact_keys).
+        keys, dropped, weak = person_keys(self.store, rec)
         if rec.tier is not None and rec.tier not in r.TIERS:
             raise _Rejected(f"unknown tier {rec.tier!r}")
         if not name and not keys:
@@ -214,6 +209,8 @@ class _BatchWriter:
         if person_id is None:
             person_id = same_name(self.db, name, org_id, rec.title, keys, rec.source_key,
                                   LINKEDIN_KEY)
+        if person_id is None and weak:
+            person_id = identityless_namesake(self.db, name, org_id)
         details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
@@ -232,6 +229,8 @@ class _BatchWriter:
             created = False
             self._names.pop(person_id, None)  # its name may change: read it again when needed
             changed = self._fill_person(person_id, name, org_id, rec, details)
+        for key in dropped:  # the card's notes name it by these: they are its person's
+            self._card_keys[key] = person_id
         twins = [t for t in (self._twin(key) for key in keys) if t is not None]
         for key in keys:
             hit = self._identity(key)
@@ -483,6 +482,8 @@ class _BatchWriter:
             raise _Rejected(f"not a valid {who.kind}: {who.value!r}")
         hit = self._identity(key)
         if hit is None or hit[1] is None:
+            if key in self._card_keys:
+                return self._live(self._card_keys[key])
             raise _Rejected(f"no person with {key[0]} {key[1]}")
         return self._live(hit[1])
 

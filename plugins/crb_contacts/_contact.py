@@ -108,7 +108,7 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
         + [Identity("url", u) for u in contact.urls]
     )
     name = _text.clean(contact.name)
-    if own and not identities:
+    if own:  # the user's own card (a phone's "My Card"): never a contact
         yield Skip("your own contact card", contact.where)
         return
     if not name and not identities:

@@ -233,7 +233,7 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 identities.append(Identity("url", url))
             else:
                 details["website"] = url
-        if own and not identities:
+        if own:  # the user's own card (a phone's "My Card"): never a contact
             yield Skip("your own contact card", where)
             return
         if not name and not identities:
