@@ -23,6 +23,7 @@ from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
+from crb_tui.store.held import settle
 from crb_tui.store.locking import run_lock
 from crb_tui.text import shorten
 
@@ -286,11 +287,13 @@ def _run_locked(
             run.flush()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
+            settle(store.conn, summary)
         except KeyboardInterrupt:
             # Ctrl-C: keep what was read so far (a second Ctrl-C while saving gives up on it).
             summary.interrupted = summary.cancelled = True
             try:
                 run.flush()
+                settle(store.conn, summary)
             except KeyboardInterrupt:
                 pass
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it

@@ -413,20 +413,21 @@ class _BatchWriter:
             old = existing.get(rec.source_key)
             if held := person_id is None and (old is None or old[1] is None):
                 self.result.skipped[r.NOBODY_YET] += 1  # kept for them, counted, not imported
+            count = self.result.count_held(ident_id) if held else self.result.count
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
-                self.result.imported += not held
+                count("imported")
                 self.result.waiting += person_id is None
             elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
-                self.result.unchanged += not held
+                count("unchanged")
             else:
                 # Keep the person the user merged this interaction into.
                 merged_values = (old[1] if old[1] is not None else person_id, *values[1:])
                 if tuple(old[1:]) == merged_values:
-                    self.result.unchanged += not held
+                    count("unchanged")
                     continue
                 updates.append((*merged_values, rec.source_key))
-                self.result.updated += not held
+                count("updated")
             if person_id is not None:
                 self.result.touched_people.add(person_id)
         if inserts:
