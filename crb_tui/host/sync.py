@@ -103,6 +103,14 @@ class SourceSummary(WriteResult):
         }
 
 
+def _label(record: Any) -> str:
+    """A record named in a summary line: its key, else the start of its name or text."""
+    key = getattr(record, "source_key", None)
+    if key:
+        return shorten(str(key), 60)
+    return repr(shorten(str(getattr(record, "name", None) or getattr(record, "text", "")), 40))
+
+
 def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
     """A record with a field of the wrong type becomes a ``Reject`` naming the field (the rest
     of the run goes on); naive datetimes are taken in the user's time zone (``tz``)."""
@@ -278,7 +286,10 @@ def _run_locked(
             )
             tz = user_tz()
             for record in source.sync(ctx):
-                run.buffer.append(_shaped(record, source.name, tz))
+                record = _shaped(record, source.name, tz)
+                for cut in r.bounded(record):  # a source that did not cut it itself
+                    summary.notes.append(f"{source.name} {_label(record)}: {cut}")
+                run.buffer.append(record)
                 if len(run.buffer) >= FLUSH_EVERY:
                     run.flush()
                 if cancelled is not None and cancelled():

@@ -85,19 +85,7 @@ class WriteResult:
     waiting: int = 0
     """New interactions stored for an address that is no one's (yet): see
     ``identity.create_people_from``. Not a count of its own: they are among ``imported``."""
-    held: Counter[tuple[int, str]] = field(default_factory=Counter)
-    """Interactions counted as skipped (``NOBODY_YET``) by identity, with the count they would
-    be in had the address been someone's (``imported``, ``updated``, ``unchanged``): when the
-    address becomes a person later in the same run, :func:`crb_tui.store.held.settle` moves
-    them there."""
-
-    def count(self, name: str) -> None:
-        setattr(self, name, getattr(self, name) + 1)
-
-    def count_held(self, ident_id: int) -> Callable[[str], None]:
-        def count(name: str) -> None:
-            self.held[(ident_id, name)] += 1
-        return count
+    held: Counter[tuple[int, str]] = field(default_factory=Counter)  # see store/held.py
 
     def add(self, other: WriteResult) -> None:
         self.seen += other.seen
@@ -302,9 +290,6 @@ class Store:
                 batch = []
         if batch:
             total.add(self.write_batch(batch, source))
-        from crb_tui.store.held import settle
-
-        settle(self.conn, total)
         return total
 
     def write_batch(self, batch: Sequence[r.Record], source: str) -> WriteResult:

@@ -413,21 +413,20 @@ class _BatchWriter:
             old = existing.get(rec.source_key)
             if held := person_id is None and (old is None or old[1] is None):
                 self.result.skipped[r.NOBODY_YET] += 1  # kept for them, counted, not imported
-            count = self.result.count_held(ident_id) if held else self.result.count
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
-                count("imported")
+                self._count("imported", held, ident_id)
                 self.result.waiting += person_id is None
             elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
-                count("unchanged")
+                self._count("unchanged", held, ident_id)
             else:
                 # Keep the person the user merged this interaction into.
                 merged_values = (old[1] if old[1] is not None else person_id, *values[1:])
                 if tuple(old[1:]) == merged_values:
-                    count("unchanged")
+                    self._count("unchanged", held, ident_id)
                     continue
                 updates.append((*merged_values, rec.source_key))
-                count("updated")
+                self._count("updated", held, ident_id)
             if person_id is not None:
                 self.result.touched_people.add(person_id)
         if inserts:
@@ -443,6 +442,14 @@ class _BatchWriter:
                 "subject = ?, thread = ?, duration_minutes = ? where source_key = ?",
                 updates,
             )
+
+    def _count(self, name: str, held: bool, ident_id: int) -> None:
+        """One more ``imported`` / ``updated`` / ``unchanged``; a held touch (skipped as
+        ``NOBODY_YET``) is noted by identity instead, for ``held.settle`` at the run's end."""
+        if held:
+            self.result.held[(ident_id, name)] += 1
+        else:
+            setattr(self.result, name, getattr(self.result, name) + 1)
 
     def _delete(self, rec: r.Delete) -> None:
         if rec.source_key:
