@@ -96,3 +96,19 @@ def test_copies_made_before_are_not_added_to(crb: Crb, tmp_path: Path) -> None:
     with sqlite3.connect(crb.db) as conn:
         assert conn.execute("select person_id from identities where value = "
                             "'sales@acme.example'").fetchall() == [(1,)]
+
+
+def test_google_contacts_csv_from_the_corpus_with_role_addresses(
+    crb: Crb, tmp_path: Path, corpus: Path
+) -> None:
+    """The corpus's Google export with two of its addresses made role ones."""
+    text = (corpus / "csv" / "google" / "mtrazzi_google_contacts_legacy.csv").read_text(
+        encoding="utf-8")
+    path = tmp_path / "google.csv"
+    path.write_text(text.replace("elon.musk@tesla.com", "press@tesla.com")
+                    .replace("rich@caltech.edu", "info@caltech.edu"), encoding="utf-8")
+    crb("import", str(path))
+    again = crb("import", str(path)).stdout
+    assert "imported 0" in again and "new people 0" in again
+    assert sorted(value for _, value in people(crb.db)) == [
+        "iforgotthisguysnamebutihavehisemail@gmail.com", "info@caltech.edu", "press@tesla.com"]
