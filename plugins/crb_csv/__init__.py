@@ -254,6 +254,10 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 birthday = _birthday(
                     f"{y}-{m}-{d}" if y.isdigit() and len(y) == 4 else f"--{m}-{d}"
                 )
+        written = get("birthday")
+        if birthday is None and written.strip("0/.- "):
+            details["birthday"] = written
+            ctx.logger.warning("%s: birthday %s is not a date: kept as a detail", where, written)
         note = get("note")
         if note and not identities:
             details["notes"] = note
