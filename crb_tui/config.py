@@ -236,10 +236,28 @@ def _check(value: Any, tp: Any, key: str, file: str) -> Any:
     else:
         ok = isinstance(value, tp)
     if not ok:
-        raise CrbError(
-            f"{file}: {key} should be {_type_name(tp)}, not {type(value).__name__} {value!r}"
-        )
+        expected = _type_name(tp)
+        raise CrbError(f"{file}: {key} should be {expected}, not {_as_written(value, expected)}")
     return value
+
+
+def _toml(value: Any) -> str:
+    """A value as it is written in config.toml (``"INBOX"``, ``true``, ``[1, 2]``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value)
+
+
+def _as_written(value: Any, expected: str) -> str:
+    """What was given, as a TOML file writes it, and for one value where a list is due the
+    list to write instead (``folders = "INBOX"`` -> ``["INBOX"]``)."""
+    if expected == "a list" and not isinstance(value, list | dict):
+        return f"{_toml(value)}: write [{_toml(value)}]"
+    return _toml(value)
 
 
 def _matches(value: Any, tp: Any) -> bool:
@@ -428,10 +446,9 @@ def source_config(config: Config, name: str, schema: dict[str, Any]) -> dict[str
             merged[key] = value
             continue
         if default is not None and not _matches_default(value, default):
-            raise CrbError(
-                f"{file}: sources.{name}.{key} should be {type(default).__name__}, "
-                f"not {type(value).__name__} {value!r}"
-            )
+            expected = _type_name(type(default)) if not isinstance(default, list) else "a list"
+            raise CrbError(f"{file}: sources.{name}.{key} should be {expected}, "
+                           f"not {_as_written(value, expected)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise CrbError(f"{file}: sources.{name}.{key} = {value!r} is not a finite number")
         merged[key] = value

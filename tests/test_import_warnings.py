@@ -3,6 +3,7 @@ the one line that says what was wrong (third trial's T5, T6, T7, T8)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,45 @@ def test_a_date_from_a_wrong_clock_is_replaced_and_said(
     assert (f"warning: {path}:1: Date header 2099-11-02 is more than a day after its delivery "
             "date (a wrong clock): dated 2010-12-01, the delivery date, instead") in out
     assert rows(crb.db, "select at from interactions") == [("2010-12-01T08:26:40+00:00",)]
+
+
+CLASS_NAME = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Property|Warning)\b")
+"""An exception's class name (``ValueError``, ``BrokenCalendarProperty``) in a line for users."""
+
+
+def test_reasons_are_in_the_files_words_never_a_parsers_class_name(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    event = (corpus / "ics/biweekly/rfc5545-example1.ics").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.ics"
+    event = event.replace("ORGANIZER:mailto:jsmith@example.com",
+                          "ORGANIZER:mailto:me@example.com\nATTENDEE:mailto:jsmith@example.com")
+    bad.write_text(re.sub(r"DTSTART[^\r\n]*", "DTSTART:2026-13-45T99", event, count=1),
+                   encoding="utf-8")
+    out = crb("import", str(bad), str(corpus / "ics"), status=3).stdout
+    assert re.search(r"bad\.ics event \S+: broken event: DTSTART 2026-13-45T99 is not a date\n",
+                     out), out
+    assert "invalid_tzoffset.ics:3: broken VTIMEZONE 'Europe/Berlin': Offset must be" in out
+    assert not CLASS_NAME.search(out), out
+
+    # Random bytes named .csv: said in a few words, not printed whole.
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(bytes(range(256)) * 2)
+    out = crb("import", "--format", "google-csv", str(binary), status=3).stdout
+    assert f"{binary}:1: not a Google Contacts CSV: the first row is not text (a binary " \
+        "file?)" in out
+    # Another program's CSV: its header cut to 40 characters.
+    other = corpus / "csv/thunderbird/export.csv"
+    out = crb("import", "--format", "google-csv", str(other), status=3).stdout
+    assert (f"{other}:1: not a Google Contacts CSV: the header row is 'First Name,Last Name,"
+            "Display Name,Nickna...'") in out
+
+
+def test_a_setting_that_should_be_a_list_says_how_to_write_it(crb: Crb) -> None:
+    with crb.config.open("a", encoding="utf-8") as fh:
+        fh.write('[sources.imap]\nhost = "127.0.0.1"\nuser = "a"\nfolders = "INBOX"\n')
+    result = crb("sync", "imap", ok=False)
+    assert result.exit_code == 1
+    assert (f'error: {crb.config}: sources.imap.folders should be a list, not "INBOX": write '
+            '["INBOX"]') in result.stderr
+    assert not CLASS_NAME.search(result.output)

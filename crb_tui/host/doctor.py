@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from crb_tui.config import load_config, source_config
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
 
 if TYPE_CHECKING:
@@ -114,5 +114,5 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
             except CrbError as exc:
                 checks.append(_check(f"source {name}", False, str(exc)))
     except Exception as exc:  # noqa: BLE001 - report any plugin failure as a failed check
-        checks.append(_check("plugins", False, f"{type(exc).__name__}: {exc}"))
+        checks.append(_check("plugins", False, user_message(exc)))
     return checks

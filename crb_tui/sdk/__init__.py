@@ -16,7 +16,8 @@ rest of ``crb_tui`` is CRB's own and may change.
 - Here: the one clock (:func:`today`, :func:`now_utc`, which honour ``CRB_TODAY``, and
   :func:`file_time`, a file's time never after now), identity
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
-  (:class:`CrbError`: one line for the user, no traceback) and a source's settings
+  (:class:`CrbError`: one line for the user, no traceback; :func:`user_message`: any
+  exception in words, never its class name) and a source's settings
   (:func:`source_config`, :func:`load_config`), :func:`command_context` (a plugin command's way
   to the store, the config, the clock and a read-only query), and
 :func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from crb_tui.clock import file_time, now_utc, today
 from crb_tui.config import load_config, source_config
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.files import replace_private
 from crb_tui.identity import (
     is_placeholder,
@@ -64,4 +65,5 @@ __all__ = [
     "replace_private",
     "source_config",
     "today",
+    "user_message",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from crb_tui import Reject, Skip, SyncContext
-from crb_tui.sdk import CrbError, normalise_email
+from crb_tui.sdk import CrbError, normalise_email, user_message
 
 NAME = "caldav"
 
@@ -99,7 +99,7 @@ def _network_reason(exc: BaseException) -> str:
                           ("RemoteDisconnected", "connection closed by the server")):
         if needle in text:
             return plain
-    return type(exc).__name__
+    return user_message(exc)
 
 
 def _status(exc: BaseException) -> str:
@@ -108,7 +108,7 @@ def _status(exc: BaseException) -> str:
     text = reason[0][:80] if reason and reason[0] != "no reason" else ""
     if isinstance(status, int):
         return f"HTTP {status}" + (f" {text}" if text else "")
-    return text or type(exc).__name__
+    return text or "no reason given"
 
 
 def why(exc: BaseException) -> str:
@@ -120,10 +120,10 @@ def why(exc: BaseException) -> str:
     if isinstance(exc, error.NotFoundError):
         return "not found"
     if isinstance(exc, error.DAVError):
-        return f"{type(exc).__name__} ({_status(exc)})"
+        return f"the server refused it ({_status(exc)})"
     if isinstance(exc, OSError):
         return _network_reason(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return user_message(exc)
 
 
 def translate(exc: Exception, s: Settings, what: str, *, login: bool = False) -> Exception:

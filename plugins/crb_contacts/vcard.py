@@ -33,7 +33,7 @@ from typing import Any
 
 from crb_contacts import _contact, _dates, _text
 from crb_tui import Reject, Skip, SyncContext
-from crb_tui.sdk import tabular
+from crb_tui.sdk import tabular, user_message
 
 FORMAT = "vcard"
 
@@ -426,7 +426,7 @@ def read_text(
         try:
             contact, facts = contact_from(card, where, latin1_file)
         except Exception as exc:  # noqa: BLE001 - one odd card must never stop the file
-            yield Reject(f"unreadable card ({type(exc).__name__}: {exc})", where)
+            yield Reject(f"unreadable card ({user_message(exc)})", where)
             continue
         if facts.get("kind") in _ORG_KINDS or facts.get("show_as") == "company":
             yield Skip(f"{facts.get('kind') or 'organisation'} card, not a person", where)

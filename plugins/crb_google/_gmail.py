@@ -36,6 +36,7 @@ from crb_google._http import ApiError, Stopped
 from crb_google._schema import GMAIL_SCHEMA
 from crb_google._session import Session, check_range
 from crb_tui import Interaction, Reject, Skip, SyncContext
+from crb_tui.sdk import user_message
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 METADATA_HEADERS = (
@@ -223,7 +224,7 @@ class Gmail:
                                            max_recipients=self.max_recipients)
         except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
             tally["rejected"] += 1
-            yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)
+            yield Reject(f"cannot read message: {user_message(exc)}", where)
             return
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         if keys and mid:

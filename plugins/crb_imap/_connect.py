@@ -13,7 +13,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from crb_tui import SyncContext
-from crb_tui.sdk import CrbError
+from crb_tui.sdk import CrbError, user_message
 
 SECURITY = ("tls", "starttls", "none")
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "none": 143}
@@ -153,7 +153,7 @@ def _reason(exc: BaseException) -> str:
         return "no answer (timed out)"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return str(exc) or type(exc).__name__
+    return user_message(exc)
 
 
 def _close(client: IMAPClient) -> None:

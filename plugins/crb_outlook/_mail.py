@@ -34,7 +34,7 @@ from crb_outlook._http import ApiError, Stopped
 from crb_outlook._ids import IdMap
 from crb_outlook._session import Session, check_range
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import normalise_email
+from crb_tui.sdk import normalise_email, user_message
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
 
 SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"
@@ -251,7 +251,7 @@ class OutlookMail:
                                            max_recipients=self.max_recipients)
         except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
             tally["rejected"] += 1
-            yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)
+            yield Reject(f"cannot read message: {user_message(exc)}", where)
             return
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         if keys and mid:
