@@ -8,6 +8,7 @@ import os
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -453,6 +454,34 @@ def source_config(config: Config, name: str, schema: dict[str, Any]) -> dict[str
             raise CrbError(f"{file}: sources.{name}.{key} = {value!r} is not a finite number")
         merged[key] = value
     return merged
+
+
+def checked_settings(config: Config, name: str, schema: dict[str, Any],
+                     check: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+    """:func:`source_config`, then the source's own ``check`` of the values: what ``crb sync``
+    runs a source with and what ``crb doctor`` judges."""
+    settings = source_config(config, name, schema)
+    if check is not None:
+        check(settings)
+    return settings
+
+
+def check_range(source: str, settings: dict[str, Any], key: str, low: float,
+                high: float | None = None) -> None:
+    """A number setting within bounds, or a :class:`CrbError` naming it (for ``Source.check``)."""
+    value = settings[key]
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise CrbError(f"sources.{source}.{key} should be {bound}, not {value!r}")
+
+
+def check_choice(source: str, settings: dict[str, Any], key: str,
+                 choices: tuple[str, ...]) -> None:
+    """A text setting that is one of ``choices``, or a :class:`CrbError` listing them."""
+    value = settings[key]
+    if str(value).strip().lower() not in choices:
+        shown = ", ".join(f'"{c}"' for c in choices)
+        raise CrbError(f"sources.{source}.{key} = {_toml(value)}: use {shown}")
 
 
 def _matches_default(value: Any, default: Any) -> bool:

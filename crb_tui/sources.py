@@ -37,6 +37,11 @@ class Source:
     """Given a path and its first bytes, return the format name it reads, or None."""
     plugin: str = ""
     """Filled in by the host: the plugin that registered this source."""
+    check: Callable[[dict[str, Any]], None] | None = None
+    """Checks the settings (``[sources.NAME]`` over the schema's defaults, types already
+    checked) without reaching anything: raises :class:`~crb_tui.errors.CrbError` naming the
+    setting (``sources.imap.port = 70000 is not a port number``). ``crb sync`` calls it before
+    the source runs and ``crb doctor`` to say "settings valid", so both judge alike."""
 
 
 class Checkpoint:

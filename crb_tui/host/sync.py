@@ -17,7 +17,7 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.clock import user_tz
-from crb_tui.config import Config, resolve_secret, source_config
+from crb_tui.config import Config, checked_settings, resolve_secret
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
@@ -259,7 +259,7 @@ def _run_locked(
     ctx: SyncContext | None = None
     with store.trial() if dry_run else contextlib.nullcontext():
         try:
-            settings = source_config(config, source.name, source.config_schema)
+            settings = checked_settings(config, source.name, source.config_schema, source.check)
             ctx = SyncContext(
                 source=source.name,
                 config=settings,

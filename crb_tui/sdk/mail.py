@@ -292,9 +292,9 @@ def mail_records(
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
     if mail.wrong_date:
         # Said once per message (the run's summary lists these as warnings, with a count).
-        shown = "the delivery date" if mail.date_from == "envelope" else "the Received header"
+        used = "the delivery date" if mail.date_from == "envelope" else "the Received header"
         log.warning("%s: %s: dated %s, %s, instead", where, mail.wrong_date,
-                    f"{mail.date:%Y-%m-%d}", shown)
+                    f"{mail.date:%Y-%m-%d}", used)
     if max_recipients > 0 and len(mail.recipients) > max_recipients:
         others = {mailbox_key(e) for e in (normalise_email(a.email) for a in mail.recipients)
                   if e} - mine

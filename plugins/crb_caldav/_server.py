@@ -61,14 +61,22 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{host}{parts.path or '/'}"
 
 
-def settings(ctx: SyncContext) -> Settings:
-    cfg = ctx.config
+def check_url(cfg: dict[str, Any]) -> str:
+    """``url``: set, and an http(s) address."""
     url = str(cfg.get("url") or "").strip()
     if not url:
         raise CalDAVError(
             "sources.caldav.url is not set: give the address of your CalDAV server "
             "(e.g. https://cloud.example.com/remote.php/dav)"
         )
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise CalDAVError(f"sources.caldav.url = {url!r} is not an http:// or https:// address")
+    return url
+
+
+def settings(ctx: SyncContext) -> Settings:
+    cfg = ctx.config
+    url = check_url(cfg)
     password = ctx.secret("password")
     reference = cfg.get("password")
     if isinstance(reference, dict) and password is None:

@@ -34,7 +34,7 @@ from typing import Any
 from crb_google._deletes import Delete
 from crb_google._http import ApiError, Stopped
 from crb_google._schema import GMAIL_SCHEMA
-from crb_google._session import Session, check_range
+from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import user_message
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
@@ -117,9 +117,6 @@ def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str]
 class Gmail:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "concurrency", 1, 64)
-        check_range(ctx.source, cfg, "page_size", 1, 500)
-        check_range(ctx.source, cfg, "checkpoint_every", 1)
         self.ctx = ctx
         self.session = session
         self.api = session.api

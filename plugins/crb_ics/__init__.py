@@ -30,6 +30,7 @@ from crb_tui.sdk import today, user_message
 from crb_tui.sdk.calendars import (
     CalendarOptions,
     calendar_records,
+    check_calendar_settings,
     looks_like_icalendar,
     options_from_settings,
 )
@@ -138,5 +139,6 @@ def register_sources(register: Any) -> None:
             },
             formats=("ics",),
             detect=detect,
+            check=lambda cfg: check_calendar_settings("ics", cfg),
         )
     )

@@ -12,11 +12,9 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from crb_imap import account
 from crb_tui import SyncContext
 from crb_tui.sdk import CrbError, user_message
-
-SECURITY = ("tls", "starttls", "none")
-DEFAULT_PORTS = {"tls": 993, "starttls": 143, "none": 143}
 
 LOST = (imaplib.IMAP4.abort, OSError, EOFError)
 """What a dropped connection raises (imapclient's abort is imaplib's; TLS and socket errors are
@@ -58,29 +56,12 @@ class Settings:
 
 def settings(ctx: SyncContext) -> Settings:
     cfg = ctx.config
-    host = str(cfg.get("host") or "").strip()
-    if not host:
-        raise ImapError("sources.imap.host is not set: give your mail server's IMAP address "
-                        "(e.g. imap.fastmail.com)")
-    security = str(cfg.get("security") or "tls").strip().lower()
-    if security not in SECURITY:
-        raise ImapError(f"sources.imap.security = {security!r}: use \"tls\" (port 993), "
-                        "\"starttls\" (port 143) or \"none\" (no encryption)")
-    port = int(cfg.get("port") or 0) or DEFAULT_PORTS[security]
-    if not 0 < port < 65536:
-        raise ImapError(f"sources.imap.port = {port} is not a port number")
-    user = str(cfg.get("user") or "").strip()
-    if not user:
-        raise ImapError("sources.imap.user is not set: give the user name you log in with "
-                        "(usually your e-mail address)")
+    host, security, port, user = account(cfg)
     reference = cfg.get("password")
     password = ctx.secret("password")
     if not password:
-        if isinstance(reference, dict):
-            raise ImapError(f"sources.imap.password: the secret reference {reference!r} gives "
-                            "no value (is the variable set, or the keyring entry there?)")
-        raise ImapError('sources.imap.password is not set: give { "$env" = "IMAP_PASSWORD" } '
-                        'or { "$keyring" = "service/user" } (an app password, not your own)')
+        raise ImapError(f"sources.imap.password: the secret reference {reference!r} gives "
+                        "no value (is the variable set, or the keyring entry there?)")
     folders = [str(f) for f in cfg.get("folders") or [] if str(f).strip()]
     timeout = float(cfg.get("timeout") or 30.0)
     return Settings(host, port, security, user, password, folders,

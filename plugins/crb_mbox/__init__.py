@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.sdk import Record, file_time, user_message
+from crb_tui.sdk import Record, check_range, file_time, user_message
 from crb_tui.sdk.mail import (
     DEFAULT_SKIP_LABELS,
     MAX_RECIPIENTS,
@@ -312,5 +312,6 @@ def register_sources(register: Any) -> None:
             },
             formats=("mbox", "eml"),
             detect=detect,
+            check=lambda cfg: check_range("mbox", cfg, "max_recipients", 0),
         )
     )

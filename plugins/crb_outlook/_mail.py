@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 from crb_outlook._http import ApiError, Stopped
 from crb_outlook._ids import IdMap
-from crb_outlook._session import Session, check_range
+from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import normalise_email, user_message
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
@@ -120,7 +120,6 @@ def message_records(msg: dict[str, Any], *, folder_label: str, me: set[str],
 class OutlookMail:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "max_recipients", 0)
         self.ctx = ctx
         self.session = session
         self.api = session.api
