@@ -4,6 +4,7 @@ that names the server and the user (never the password)."""
 from __future__ import annotations
 
 import imaplib
+import re
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -76,6 +77,10 @@ def _tls_context(s: Settings) -> ssl.SSLContext:
                         f"({getattr(exc, 'strerror', None) or exc})") from exc
 
 
+_NOT_IMAP = re.compile(r"^unexpected response: b['\"](.*)['\"]$", re.DOTALL)
+"""imaplib's words for a greeting that is not ``* OK``/``* PREAUTH`` (the bytes' repr)."""
+
+
 def connect(s: Settings) -> IMAPClient:
     """A logged-in client; :class:`ImapError` with one clear line when that cannot be."""
     context = _tls_context(s) if s.security != "none" else None
@@ -90,7 +95,16 @@ def connect(s: Settings) -> IMAPClient:
         raise ImapError(f"the IMAP server at {s.shown} did not answer with TLS "
                         f"({exc.reason or exc}): is it the right port? (993 for \"tls\", 143 "
                         'for "starttls")') from exc
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except imaplib.IMAP4.error as exc:
+        greeting = _NOT_IMAP.search(str(exc))
+        if greeting:  # something answered, but not with an IMAP greeting (SSH, HTTP, SMTP)
+            said = greeting.group(1).encode("latin-1", "replace").decode("unicode_escape",
+                                                                          "replace")
+            raise ImapError(f"{s.shown} is not an IMAP server (it greets with "
+                            f"{said.strip()[:40]!r}): is it the right host and port?") from exc
+        raise ImapError(f"cannot reach the IMAP server at {s.shown}: {_reason(exc)}",
+                        retry=True) from exc
+    except OSError as exc:
         raise ImapError(f"cannot reach the IMAP server at {s.shown}: {_reason(exc)}",
                         retry=True) from exc
     try:
