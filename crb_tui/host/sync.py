@@ -217,11 +217,10 @@ def _run_one(
     """Run one source, once no other process is running it (a sync started by the app and
     cron's at the same time run one after the other)."""
 
-    waited = False
+    waited: list[int | None] = []  # the process waited for, once there was one
 
-    def waiting() -> None:
-        nonlocal waited
-        waited = True
+    def waiting(pid: int | None) -> None:
+        waited.append(pid)
         log.info("%s: waiting for another process's run of it to end", source.name)
         if progress is not None:
             progress(source.name, 0, None, WAITING)
@@ -231,7 +230,19 @@ def _run_one(
             return SourceSummary(source=source.name, cancelled=True)
         if waited and progress is not None:
             progress(source.name, 0, None, RUNNING)  # no longer waiting
-        return _run_locked(store, config, source, progress, paths, dry_run, cancelled, options)
+        summary = _run_locked(store, config, source, progress, paths, dry_run, cancelled,
+                              options)
+    if waited:
+        summary.notes.insert(0, ran_after(source.name, waited[0]))
+    return summary
+
+
+def ran_after(source: str, pid: int | None) -> str:
+    """The note of a run that waited for another process's run of the same source: the counts
+    are what was left after it (often nothing new), not what that run stored."""
+    other = f"another run of {source}" + (f" (pid {pid})" if pid else "")
+    return (f"ran after {other} had ended: what that run stored is not counted here "
+            "(`crb sync --status` shows it)")
 
 
 def _run_locked(
