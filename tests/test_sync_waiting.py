@@ -7,6 +7,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from crb_tui import hookimpl
 
 from .conftest import ROOT, Crb
 
@@ -37,3 +40,40 @@ def test_a_second_run_says_whose_run_it_waits_for(crb: Crb, corpus: Path) -> Non
     # With nothing to wait for, nothing of the kind.
     result = crb("import", str(corpus / "mbox/perceval/mbox_single.mbox"))
     assert result.stderr == "" and "ran after" not in result.stdout
+
+
+class CallLog:
+    """A plugin source that knows each direction itself (a phone's call log): incoming calls
+    from numbers that are no one's yet."""
+
+    @staticmethod
+    def sync(_ctx: object) -> list[object]:
+        import datetime as dt
+
+        from crb_tui import Identity, Interaction
+
+        at = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+        return [Interaction(source_key=f"call:{n}", kind="call", direction="in", at=at,
+                            with_=Identity("phone", f"+44 7700 90012{n}")) for n in range(3)]
+
+    @hookimpl
+    def register_sources(self, register: Any) -> None:
+        from crb_tui import Source
+
+        register(Source(name="calllog", sync=self.sync))
+
+
+def test_an_empty_me_is_named_only_where_directions_come_from_it(
+    crb: Crb, corpus: Path
+) -> None:
+    from crb_tui.testing import registered
+
+    crb.config.write_text("[me]\nemails = []\n", encoding="utf-8")
+    with registered(CallLog(), "calllog"):
+        out = crb("sync", "calllog").stdout
+    assert ('note: 3 touches kept for addresses that are not people yet: [identity] '
+            'create_people_from = "sent" makes people only of those you wrote to') in out
+    assert "[me] emails is empty" not in out
+    # Mail: who wrote to whom comes from [me], so its emptiness is the reason.
+    out = crb("import", str(corpus / "mbox/perceval/mbox_single.mbox")).stdout
+    assert "note: 1 touch kept for addresses that are not people: [me] emails is empty" in out

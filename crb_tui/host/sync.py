@@ -318,7 +318,7 @@ def _run_locked(
         summary.notes.extend(ctx.notes)
     if summary.waiting:
         summary.notes.append(waiting_note(summary.waiting, store.create_people_from,
-                                          bool(store.noise.me)))
+                                          bool(store.noise.me) or not source.direction_from_me))
     if not dry_run:
         try:
             store.record_run(
@@ -341,7 +341,8 @@ def _run_locked(
 
 
 def waiting_note(count: int, policy: str, has_me: bool) -> str:
-    """One line on the touches kept for addresses that are no one's, and the setting why."""
+    """One line on the touches kept for addresses that are no one's, and the setting why
+    (``has_me`` False: the directions came from an empty ``[me] emails``)."""
     kept = f"{count} touch{'es' if count != 1 else ''} kept for addresses that are not people"
     if policy == "never":
         return f'{kept}: [identity] create_people_from = "never" makes no one from mail'

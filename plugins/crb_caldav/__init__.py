@@ -142,5 +142,6 @@ def register_sources(register: Any) -> None:
             description="Meetings from a CalDAV server (Nextcloud, Fastmail, iCloud, Radicale)",
             config_schema=dict(CONFIG_SCHEMA),
             check=check,
+            direction_from_me=True,
         )
     )

@@ -74,6 +74,7 @@ def register_sources(register: Any) -> None:
         description="Mail headers from Gmail through the Gmail API (gmail.metadata scope)",
         config_schema=dict(GMAIL_SCHEMA),
         check=check_gmail,
+        direction_from_me=True,
     ))
     register(Source(
         name="google_calendar",
@@ -81,6 +82,7 @@ def register_sources(register: Any) -> None:
         description="Meetings from Google Calendar through the Calendar API (read only)",
         config_schema=dict(CALENDAR_SCHEMA),
         check=check_calendar,
+        direction_from_me=True,
     ))
 
 

@@ -138,6 +138,7 @@ def register_sources(register: Any) -> None:
                 "timezone": "",
             },
             formats=("ics",),
+            direction_from_me=True,
             detect=detect,
             check=lambda cfg: check_calendar_settings("ics", cfg),
         )

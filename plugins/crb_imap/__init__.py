@@ -97,4 +97,5 @@ def register_sources(register: Any) -> None:
                     "imap.gmail.com, a company's): log in with an app password",
         config_schema=dict(SCHEMA),
         check=check,
+        direction_from_me=True,
     ))

@@ -311,6 +311,7 @@ def register_sources(register: Any) -> None:
                 "max_recipients": MAX_RECIPIENTS,
             },
             formats=("mbox", "eml"),
+            direction_from_me=True,
             detect=detect,
             check=lambda cfg: check_range("mbox", cfg, "max_recipients", 0),
         )

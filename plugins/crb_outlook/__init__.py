@@ -65,6 +65,7 @@ def register_sources(register: Any) -> None:
                     "(Mail.ReadBasic; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(MAIL_SCHEMA),
         check=check_mail,
+        direction_from_me=True,
     ))
     register(Source(
         name="outlook_calendar",
@@ -73,6 +74,7 @@ def register_sources(register: Any) -> None:
                     "Graph (Calendars.Read; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(CALENDAR_SCHEMA),
         check=check_calendar,
+        direction_from_me=True,
     ))
 
 
