@@ -1,7 +1,10 @@
 """``crb doctor`` judges a source's settings as ``crb sync`` does (``Source.check``): a setting
-the sync would refuse is a failed check, not "settings valid"."""
+the sync would refuse is a failed check, not "settings valid". And the words of other checks
+and explanations (a touch today is "today")."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from .conftest import Crb
 
@@ -57,3 +60,11 @@ def test_a_port_out_of_range_fails_the_doctor_too(crb: Crb) -> None:
     crb.create_db()
     result = crb("doctor", status=1)
     assert "[FAIL] source imap: sources.imap.port = 70000 is not a port number" in result.stdout
+
+
+def test_a_touch_today_is_today_not_zero_days_ago(crb: Crb, corpus: Path) -> None:
+    crb("import", str(corpus / "vcf/ez-vcard/gmail-single.vcf"))
+    crb("log", "gdartmouth@hotmail.com", "--kind", "call")
+    out = crb("show", "gdartmouth@hotmail.com").stdout
+    assert f"last two-way touch: today ({crb.today.isoformat()});" in out
+    assert "0 days ago" not in out
