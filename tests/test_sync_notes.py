@@ -1,5 +1,6 @@
-"""A run that waits for another process's run of the same source says so at once (stderr), and
-its summary says it ran after it (third trial's T11: 23 s of silence, then "seen 0")."""
+"""What a run's summary says beside its counts: that it waited for another process's run of
+the same source (said at once on stderr; third trial's T11: 23 s of silence, then "seen 0"),
+why touches were kept for no one, what a library warned of."""
 
 from __future__ import annotations
 
@@ -49,9 +50,11 @@ class CallLog:
     @staticmethod
     def sync(_ctx: object) -> list[object]:
         import datetime as dt
+        import warnings
 
         from crb_tui import Identity, Interaction
 
+        warnings.warn("the call log has 2 calls without a number", stacklevel=1)
         at = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
         return [Interaction(source_key=f"call:{n}", kind="call", direction="in", at=at,
                             with_=Identity("phone", f"+44 7700 90012{n}")) for n in range(3)]
@@ -74,6 +77,8 @@ def test_an_empty_me_is_named_only_where_directions_come_from_it(
     assert ('note: 3 touches kept for addresses that are not people yet: [identity] '
             'create_people_from = "sent" makes people only of those you wrote to') in out
     assert "[me] emails is empty" not in out
+    # A library's (or the plugin's) warning: its words, not its class name.
+    assert "  warning: the call log has 2 calls without a number\n" in out
     # Mail: who wrote to whom comes from [me], so its emptiness is the reason.
     out = crb("import", str(corpus / "mbox/perceval/mbox_single.mbox")).stdout
     assert "note: 1 touch kept for addresses that are not people: [me] emails is empty" in out
