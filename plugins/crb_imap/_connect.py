@@ -13,7 +13,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from crb_imap import account
+from crb_imap._settings import account
 from crb_tui import SyncContext
 from crb_tui.sdk import CrbError, user_message
 
