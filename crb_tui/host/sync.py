@@ -95,6 +95,7 @@ class SourceSummary(WriteResult):
             },
             "errors": self.errors,
             "warnings": self.warnings,
+            "notes": self.notes,
             "new_people": self.new_people,
             "seconds": round(self.seconds, 3),
             "cancelled": self.cancelled,

@@ -306,6 +306,7 @@ class SyncScreen(CrbScreen):
                                         safe(r.get("reason", ""))) for r in s["rejected"][:5]]
             errors += [Content.assemble("   ", ("warning: ", "$warning"), safe(w))
                        for w in s.get("warnings", [])[:5]]
+            errors += [Content.assemble("   note: ", safe(n)) for n in s.get("notes", [])[:3]]
             self._log[:0] = [line, *errors]
             bar = self._bars.get(s["source"])
             if bar is not None and bar.total is None:
