@@ -126,6 +126,8 @@ def test_reasons_are_in_the_files_words_never_a_parsers_class_name(
     out = crb("import", "--format", "google-csv", str(binary), status=3).stdout
     assert f"{binary}:1: not a Google Contacts CSV: the first row is not text (a binary " \
         "file?)" in out
+    out = crb("import", "--format", "csv", str(binary), status=3).stdout
+    assert f"{binary}:1: the first row is not text (a binary file?)" in out
     # Another program's CSV: its header cut to 40 characters.
     other = corpus / "csv/thunderbird/export.csv"
     out = crb("import", "--format", "google-csv", str(other), status=3).stdout

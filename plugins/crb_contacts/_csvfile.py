@@ -132,8 +132,7 @@ def _first_row(cells: list[str]) -> str:
     """The row that should have been the header, as a reason can show it: 40 characters, or
     what it is when it is not text at all (random bytes read as Latin-1)."""
     text = ",".join(cells[:6])
-    odd = sum(1 for ch in text if not ch.isprintable() or "\x80" <= ch <= "\xff")
-    if text and odd * 4 > len(text):
+    if tabular.not_text(text):
         return "the first row is not text (a binary file?)"
     shown = text[:40] + ("..." if len(text) > 40 else "")
     return f"the header row is {shown!r}"

@@ -190,8 +190,9 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     # (`'=cmd...`, `'+44 ...`); read back, the text is as it was.
     unquote = lowered[:len(CRB_EXPORT)] == list(CRB_EXPORT)
     if not {"email", "name", "first", "last"} & set(columns):
-        yield Reject(f"no name or e-mail column in the header ({_columns(header)})",
-                     f"{path}:{header_line}")
+        reason = ("the first row is not text (a binary file?)" if tabular.not_text(
+            ",".join(header)) else f"no name or e-mail column in the header ({_columns(header)})")
+        yield Reject(reason, f"{path}:{header_line}")
         return
     born = {
         p: lowered.index(f"birth {p}") for p in ("year", "month", "day") if f"birth {p}" in lowered
