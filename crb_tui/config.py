@@ -468,7 +468,8 @@ def checked_settings(config: Config, name: str, schema: dict[str, Any],
 
 def check_range(source: str, settings: dict[str, Any], key: str, low: float,
                 high: float | None = None) -> None:
-    """A number setting within bounds, or a :class:`CrbError` naming it (for ``Source.check``)."""
+    """Raise a :class:`CrbError` naming ``sources.<source>.<key>`` when that number of a
+    source's settings is below ``low`` or above ``high`` (for a ``Source.check``)."""
     value = settings[key]
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"

@@ -26,9 +26,12 @@ up to date (a second or so at 100,000 people) instead of doing it unannounced.""
 
 
 class Gateway:
-    """Runs database work on worker threads, one call at a time. Before the first call of each
-    day it brings the stored scores up to that day, so every screen reads today's scores
-    (the app's first screen paints before that, showing that it is loading)."""
+    """Runs database work on worker threads, one call at a time: the store's writer connection
+    is used by one thread at a time (the store's concurrency model, ``crb_tui.store``); a long
+    read takes a reader of its own (``Store.reader()``) instead of holding the others up.
+    Before the first call of each day it brings the stored scores up to that day, so every
+    screen reads today's scores (the app's first screen paints before that, showing that it
+    is loading)."""
 
     def __init__(
         self, context: AppContext, *, notice: Callable[[str], None] | None = None
@@ -133,12 +136,16 @@ def sync_overview(ctx: AppContext) -> list[dict[str, Any]]:
             counts = json.loads(state.get("counts") or "{}")
         except ValueError:
             counts = {}
+        paths = (ctx.config.sources.get(name) or {}).get("paths") or []
+        paths = [str(p) for p in paths] if isinstance(paths, list) else [str(paths)]
         rows.append({
             "name": name,
             "description": source.description if source else "(no plugin offers it now)",
             "available": source is not None,
-            "file_importer": bool(source and source.formats),
+            # A file importer with ``paths`` configured syncs those files, as `crb sync` does.
+            "file_importer": bool(source and source.formats) and not paths,
             "configured": name in ctx.config.sources,
+            "paths": paths,
             "needs_config": bool(source and source.config_schema),
             "last_run": state.get("last_run"),
             "last_ok": state.get("last_ok"),

@@ -14,9 +14,10 @@ from crb_google._auth import (
     auth_hint,
     token_store,
 )
-from crb_google._http import AuthError, GoogleApi, RateLimiter
+from crb_google._http import GoogleApi
 from crb_google._ids import IdMap, open_map
 from crb_tui import SyncContext
+from crb_tui.sdk.http import AuthError, RateLimiter, retry_settings
 
 
 class Session:
@@ -24,7 +25,7 @@ class Session:
                  label: str) -> None:
         cfg = ctx.config
         source = ctx.source
-        # (the settings' ranges are checked before the sync: _schema's Source.check)
+        retries = retry_settings(source, cfg)
         self.ctx = ctx
         self.scope = SCOPES[label]
         self.store = token_store(label, cfg)
@@ -47,10 +48,7 @@ class Session:
         self.api = GoogleApi(
             self.client,
             limiter=self.limiter,
-            max_retries=int(cfg["max_retries"]),
-            backoff_base=float(cfg["backoff_base"]),
-            backoff_max=float(cfg["backoff_max"]),
-            max_retry_wait=float(cfg["max_retry_wait"]),
+            **retries,
             logger=ctx.logger,
             stop=self.stop,
             label=source,

@@ -8,15 +8,18 @@ import threading
 import httpx
 
 from crb_outlook._auth import AUTH_HINT, NEEDS, Credentials, granted, token_store
-from crb_outlook._http import AuthError, GraphApi
+from crb_outlook._http import GraphApi
 from crb_tui import SyncContext
+from crb_tui.sdk import check_range
+from crb_tui.sdk.http import AuthError, retry_settings
 
 
 class Session:
     def __init__(self, ctx: SyncContext, *, prefer: str = "") -> None:
         cfg = ctx.config
         source = ctx.source
-        # (the settings' ranges are checked before the sync: _schema's Source.check)
+        retries = retry_settings(source, cfg)
+        check_range(source, cfg, "page_size", 1, 1000)
         self.ctx = ctx
         self.store = token_store(source, cfg)
         data = self.store.load()
@@ -35,10 +38,7 @@ class Session:
             preferences.append(prefer)
         self.api = GraphApi(
             self.client,
-            max_retries=int(cfg["max_retries"]),
-            backoff_base=float(cfg["backoff_base"]),
-            backoff_max=float(cfg["backoff_max"]),
-            max_retry_wait=float(cfg["max_retry_wait"]),
+            **retries,
             headers={"Prefer": ", ".join(preferences)},
             logger=ctx.logger,
             stop=self.stop,
