@@ -298,11 +298,11 @@ class SyncScreen(CrbScreen):
                        for w in s.get("warnings", [])[:5]]
             errors += [Content.assemble("   note: ", safe(n)) for n in s.get("notes", [])[:3]]
             self._log[:0] = [line, *errors]
-            run = self._runs.get(s["source"])
-            if run is not None:
+            shown = self._runs.get(s["source"])
+            if shown is not None:
                 status = ("failed" if not s["ok"] else "interrupted" if s["interrupted"]
                           else "cancelled" if s["cancelled"] else "ok")
-                run.finished(status, s["seen"])
+                shown.finished(status, s["seen"])
         if message.summaries:
             failed = sum(1 for s in message.summaries if not s["ok"])
             stopped = sum(1 for s in message.summaries if s["ok"] and s["cancelled"])
