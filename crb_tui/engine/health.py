@@ -153,6 +153,7 @@ def compute_all(
     if ids is not None and not ids:
         return 0
     run = _Run(config, today)
+    key = model_key(config)
     conn = store.db.conn
     _ensure_math(conn)
     run.register(conn)
@@ -168,7 +169,7 @@ def compute_all(
                     sums.append((*_signal_sums(signals), pid))
             _set_signals(store, sums)
         if scope:
-            run.aggregate(store, whole=ids is None)
+            run.aggregate(store, whole=ids is None, carry=key)
             # The model is evaluated before the write lock is taken, so a second process
             # waits only for the rows to be copied in.
             with store.snapshot():
@@ -182,7 +183,7 @@ def compute_all(
                 if ids is None:
                     _replace_all(conn, bool(scope))
                     conn.execute("insert or replace into health_model (id, key) values (1, ?)",
-                                 [model_key(config)])
+                                 [key])
                 else:
                     conn.execute(
                         "delete from health where person_id in (select value from json_each(?))",

@@ -15,7 +15,7 @@ from typing import Any
 from crb_tui.config import Config, HealthConfig
 from crb_tui.engine import health_value
 from crb_tui.records import INTERACTION_KINDS, TIERS
-from crb_tui.store import Store
+from crb_tui.store import Store, health_basis
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,9 @@ connections are touches, never conversation."""
 
 _EXCHANGE = """,
   sum(distinct 1 << {week}) filter (where {w}i.kind = :xk{n} and i.direction <> 'out'
-    and i.at >= :xlo) as xi{n},
+    and i.at >= :{lo}) as xi{n},
   sum(distinct 1 << {week}) filter (where {w}i.kind = :xk{n} and i.direction <> 'in'
-    and i.at >= :xlo) as xo{n}"""
+    and i.at >= :{lo}) as xo{n}"""
 """The two week masks of exchange kind ``n`` (sum of distinct powers of two: a bitwise or)."""
 
 # The formulas, one per line, for one day ``{x}`` (``n`` today, ``p`` the trend window's start).
@@ -154,9 +154,9 @@ def _columns(names: Iterable[str]) -> str:
 
 
 _TEMP = {
-    "old": "last text, heard text, spoke text, packed integer{exchange}",
+    "old": "last text, heard text, spoke text, packed integer{exchange}, first text",
     "new": "last text, heard text, spoke text, packed integer{exchange}, mask integer, "
-    "hits_n integer, hits_p integer",
+    "hits_n integer, hits_p integer, first text",
     "val": "old real, new real",
     "ser": "tog_n real, tog_p real",
     "com": "kept_n integer, late_n integer, broken_n integer, over_n integer, kept_p integer, "
@@ -168,6 +168,20 @@ _TEMP = {
 def _popcount(mask: str, bits: int) -> str:
     """How many of the low ``bits`` bits of ``mask`` are set."""
     return "coalesce(" + " + ".join(f"(({mask} >> {b}) & 1)" for b in range(bits)) + ", 0)"
+
+
+def _touches(f: str, w: str, exchanges: int, week: str = "xweek", lo: str = "xlo") -> str:
+    """The aggregates of ``_TOUCHES`` over the interactions ``i`` (``f``: a filter clause for
+    each, ``w``: the same condition as a prefix), with the exchange masks of ``exchanges``
+    kinds relative to the week ``:week``, counting the weeks from ``:lo`` on."""
+    bit = health_value.week_sql(week)
+    exchange = "".join(_EXCHANGE.format(week=bit, w=w, n=n, lo=lo) for n in range(exchanges))
+    return _TOUCHES.format(f=f, w=w, exchange=exchange)
+
+
+_STAGE_SCAN = "temp._crb_health_day"
+"""The day's scan of a carried recompute: the trend window, and what came before it since the
+basis was last carried (``adv``)."""
 
 
 def _aggregates(
@@ -186,14 +200,8 @@ def _aggregates(
         known = ""
         source = f"{_SCOPE} s cross join interactions i on i.person_id = s.person_id"
         group = "s.person_id"
-    week = health_value.week_sql("xweek")
-
-    def touches(f: str, w: str) -> str:
-        exchange = "".join(_EXCHANGE.format(week=week, w=w, n=n) for n in range(exchanges))
-        return _TOUCHES.format(f=f, w=w, exchange=exchange)
-
-    old = touches("", "")
-    new = touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ")
+    old = _touches("", "", exchanges)
+    new = _touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ", exchanges)
     # The whole store reads these small tables through once; a few people look theirs up.
     join = "join" if whole else "cross join"
     mask = """(sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
@@ -201,7 +209,7 @@ def _aggregates(
     return {
         # interactions before the trend window: the facts as they were then (the big scan)
         "old": f"""
-  select {group}, {old}
+  select {group}, {old}, min(i.at) filter (where i.at < :cut) as first
   from {source}
   where +i.at < :pcut{known}
   group by {group}
@@ -211,7 +219,8 @@ def _aggregates(
         "new": f"""
   select s.person_id, {new}, {mask} as mask,
     {_popcount(mask, windows)} as hits_n,
-    {_popcount(f"({mask} >> (s.wn - s.wp))", windows)} as hits_p
+    {_popcount(f"({mask} >> (s.wn - s.wp))", windows)} as hits_p,
+    min(i.at) filter (where i.at >= :pcut) as first
   from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
   where i.at >= s.lo and i.at < :cut
   group by s.person_id""",
@@ -245,6 +254,23 @@ def _aggregates(
     }
 
 
+def _day_scan(exchanges: int) -> str:
+    """A carried recompute's one scan of the interactions, from the basis' cut-off
+    (``:scanlo``) to now: the trend window's facts (as the ``new`` aggregate has them), the
+    cadence windows it touched before today's (``nmask``; the basis has the earlier ones), and
+    how many interactions fell between the old cut-off and the new one (``adv``: the basis of
+    those people is built again)."""
+    new = _touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ", exchanges)
+    return f"""
+  select s.person_id, {new}, min(i.at) filter (where i.at >= :pcut),
+    sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
+      filter (where s.cad > 0 and i.at >= :pcut and i.at < s.wstart),
+    count(*) filter (where i.at < :pcut)
+  from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
+  where i.at >= :scanlo and i.at < :cut
+  group by s.person_id"""
+
+
 def _exchange_sql(exchanges: int) -> tuple[str, str]:
     """The decayed points of the weeks in which both wrote, today (the masks of both scans
     or'ed) and at the trend window's start (the old scan's), via ``crb_exchange``."""
@@ -269,7 +295,7 @@ def _model_sql(exchanges: int, *, explain: bool = False) -> str:
 with
 facts as (
   select s.person_id, s.cad, s.wcad, s.override, s.wn, s.wp, s.sig_w, s.sig_t, s.sig_v,
-    s.first as first_n, case when s.first < :pcut then s.first end as first_p,
+    coalesce(a.first, b.first) as first_n, a.first as first_p,
     coalesce(b.last, a.last) as last_n, a.last as last_p,
     -- the last two-way touch: the earlier of "they last spoke" and "you last spoke", which is
     -- max(last time together, min(last message in, last message out))
@@ -462,7 +488,7 @@ class _Run:
             conn.execute(
                 f"create temp table if not exists {_SCOPE[5:]} (person_id integer primary key,"
                 " cad integer not null, wcad integer not null, override text, wn integer,"
-                " wp integer, wstart text, lo text not null, first text,"
+                " wp integer, wstart text, lo text not null,"
                 " sig_w real not null default 0,"
                 " sig_t real not null default 0, sig_v real not null default 0)"
             )
@@ -471,10 +497,9 @@ class _Run:
             # number (at midnight, + 0.5) divided by the cadence rounds down to w. wn and wp are
             # the windows holding today and the trend window's start; only whole windows count.
             conn.execute(
-                f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo, first)
+                f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo)
                 select id, cad, case when cad > 0 then cad else :uncadenced end, stage_override,
-                  wn, wp, {_window_start('wn')}, coalesce({_window_start('wp - :windows')}, :pcut),
-                  (select min(i.at) from interactions i where i.person_id = q.id and i.at < :cut)
+                  wn, wp, {_window_start('wn')}, coalesce({_window_start('wp - :windows')}, :pcut)
                 from (select id, stage_override, cad,
                     case when cad > 0 then cast((:day_n + 0.5) / cad as integer) end as wn,
                     case when cad > 0 then cast((:day_p + 0.5) / cad as integer) end as wp
@@ -490,9 +515,14 @@ class _Run:
                 # builds Bloom filters over whole tables to join a handful of people.
                 conn.execute(f"analyze {_SCOPE}")
 
-    def aggregate(self, store: Store, whole: bool) -> None:
-        """Run the aggregate queries into their temp tables."""
+    def aggregate(self, store: Store, whole: bool, carry: str | None = None) -> None:
+        """Run the aggregate queries into their temp tables. ``carry`` (a model key; the whole
+        store only): read the facts before the trend window from the carried basis
+        (``crb_tui.store.health_basis``), bringing it up to date first, instead of scanning
+        every interaction."""
         conn = store.db.conn
+        # Carrying needs the trend window to start before now (it does unless it is 0 days).
+        carried = whole and carry is not None and self.pcut <= self.cut
         with store.snapshot():
             columns = "".join(
                 f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange))
@@ -503,12 +533,53 @@ class _Run:
                     f"(person_id integer primary key, {_TEMP[name].format(exchange=columns)})"
                 )
                 conn.execute(f"delete from temp._crb_health_{name}")
+                if carried and name in ("old", "new"):
+                    continue
                 conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
+        if carried and carry is not None:
+            self._carry(store, carry, columns)
+
+    def _carry(self, store: Store, key: str, columns: str) -> None:
+        """The facts before and in the trend window from the carried basis and one scan of
+        the interactions since the basis' cut-off. In one write transaction: the rows built
+        are of the interactions as they are while they are stored."""
+        conn = store.db.conn
+        exchanges = len(self.exchange)
+        start = self.past + dt.timedelta(days=1)
+        week = health_value.week_of(start)
+        params = dict(self.params)
+        params.update(
+            bcut=self.pcut, bjd=_jd(start), bweek=week,
+            xbits=(1 << health_value.EXCHANGE_WEEKS) - 1,
+            bxlo=_stamp(health_value.week_start(week - health_value.EXCHANGE_WEEKS + 1)),
+        )
+        with store.transaction():
+            found = health_basis.state(conn)
+            if found is None or found[0] != key or found[1] > self.pcut:
+                health_basis.forget(conn)  # another model, or an earlier day: from scratch
+                params["scanlo"] = self.pcut
+            else:
+                params["scanlo"] = found[1]
+            conn.execute(
+                f"create temp table if not exists {_STAGE_SCAN[5:]} (person_id integer primary"
+                f" key, last text, heard text, spoke text, packed integer{columns}, first text,"
+                " nmask integer, adv integer)")
+            conn.execute(f"delete from {_STAGE_SCAN}")
+            conn.execute(f"insert into {_STAGE_SCAN} {_day_scan(exchanges)}", params)
+            health_basis.mark_stale(conn, _SCOPE, _STAGE_SCAN)
+            health_basis.build_missing(
+                conn, _SCOPE, _touches("", "", exchanges, "bweek", "bxlo"), exchanges, params)
+            health_basis.set_state(conn, key, self.pcut)
+            health_basis.read_old(conn, "temp._crb_health_old", _SCOPE, exchanges, params)
+            health_basis.read_new(
+                conn, "temp._crb_health_new", _SCOPE, _STAGE_SCAN, exchanges,
+                lambda mask, shift: _popcount(f"({mask} >> {shift})", self.windows), params)
 
     def clear(self, store: Store) -> None:
         """Drop the temp tables (and with them any statistics about them)."""
         with store.snapshot():
             store.db.conn.execute(f"drop table if exists {_SCOPE}")
+            store.db.conn.execute(f"drop table if exists {_STAGE_SCAN}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
 
