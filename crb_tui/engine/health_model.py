@@ -9,13 +9,13 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from crb_tui.config import Config, HealthConfig
 from crb_tui.engine import health_value
 from crb_tui.records import INTERACTION_KINDS, TIERS
-from crb_tui.store import Store, health_basis
+from crb_tui.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +179,6 @@ def _touches(f: str, w: str, exchanges: int, week: str = "xweek", lo: str = "xlo
     return _TOUCHES.format(f=f, w=w, exchange=exchange)
 
 
-_STAGE_SCAN = "temp._crb_health_day"
-"""The day's scan of a carried recompute: the trend window, and what came before it since the
-basis was last carried (``adv``)."""
-
-
 def _aggregates(
     whole: bool, windows: int, together: str, together_kinds: str, moments: str, exchanges: int,
     indexed: bool,
@@ -254,33 +249,26 @@ def _aggregates(
     }
 
 
-def _day_scan(exchanges: int) -> str:
-    """A carried recompute's one scan of the interactions, from the basis' cut-off
-    (``:scanlo``) to now: the trend window's facts (as the ``new`` aggregate has them), the
-    cadence windows it touched before today's (``nmask``; the basis has the earlier ones), and
-    how many interactions fell between the old cut-off and the new one (``adv``: the basis of
-    those people is built again)."""
-    new = _touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ", exchanges)
+_EXCH = "temp._crb_health_exch"
+"""The raw exchange points of the people who have any, today (``n``) and at the trend
+window's start (``p``): ``crb_exchange`` is called once per person and day, and only for those."""
+
+
+def _exchange_sql(exchanges: int) -> str:
+    """Fill ``_EXCH``: the decayed points of the weeks in which both wrote, today (the masks of
+    both scans or'ed) and at the trend window's start (the old scan's), via ``crb_exchange``,
+    for the people with a kind written both ways (for anyone else it is 0)."""
+    pairs = [(f"(coalesce(a.xi{n}, 0) | coalesce(b.xi{n}, 0))",
+              f"(coalesce(a.xo{n}, 0) | coalesce(b.xo{n}, 0))") for n in range(exchanges)]
+    now = ", ".join(f"{heard}, {spoke}" for heard, spoke in pairs)
+    past = ", ".join(f"a.xi{n}, a.xo{n}" for n in range(exchanges))
+    both = " or ".join(f"({heard} <> 0 and {spoke} <> 0)" for heard, spoke in pairs)
     return f"""
-  select s.person_id, {new}, min(i.at) filter (where i.at >= :pcut),
-    sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
-      filter (where s.cad > 0 and i.at >= :pcut and i.at < s.wstart),
-    count(*) filter (where i.at < :pcut)
-  from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
-  where i.at >= :scanlo and i.at < :cut
-  group by s.person_id"""
-
-
-def _exchange_sql(exchanges: int) -> tuple[str, str]:
-    """The decayed points of the weeks in which both wrote, today (the masks of both scans
-    or'ed) and at the trend window's start (the old scan's), via ``crb_exchange``."""
-    if not exchanges:
-        return "0.0", "0.0"
-    now = ", ".join(
-        f"coalesce(a.x{d}{n}, 0) | coalesce(b.x{d}{n}, 0)" for n in range(exchanges) for d in "io"
-    )
-    past = ", ".join(f"a.x{d}{n}" for n in range(exchanges) for d in "io")
-    return f"crb_exchange({now})", f"crb_exchange({past})"
+  select s.person_id, crb_exchange({now}), crb_exchange({past})
+  from {_SCOPE} s
+  left join temp._crb_health_old a on a.person_id = s.person_id
+  left join temp._crb_health_new b on b.person_id = s.person_id
+  where {both}"""
 
 
 def _model_sql(exchanges: int, *, explain: bool = False) -> str:
@@ -290,7 +278,6 @@ def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     extra = ""
     if explain:
         keep, extra = "*", f",\n    {_columns(_EXPLAINED)}"  # recip_n twice: same value
-    exch_n, exch_p = _exchange_sql(exchanges)
     return f"""
 with
 facts as (
@@ -304,7 +291,8 @@ facts as (
     coalesce(a.packed, 0) + coalesce(b.packed, 0) as packed_n,
     coalesce(a.packed, 0) as packed_p,
     coalesce(g.tog_n, 0.0) as tog_n, coalesce(g.tog_p, 0.0) as tog_p,
-    min(:xcap, {exch_n}) as exch_n, min(:xcap, :factor * {exch_p}) as exch_p,
+    min(:xcap, coalesce(e.n, 0.0)) as exch_n,
+    min(:xcap, :factor * coalesce(e.p, 0.0)) as exch_p,
     coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as mom_n,
     coalesce(v.old, 0.0) * :factor as mom_p,
     coalesce(b.mask, 0) as mask, coalesce(b.hits_n, 0) as hits_n,
@@ -319,6 +307,7 @@ facts as (
   left join temp._crb_health_val v on v.person_id = s.person_id
   left join temp._crb_health_ser g on g.person_id = s.person_id
   left join temp._crb_health_com c on c.person_id = s.person_id
+  left join {_EXCH} e on e.person_id = s.person_id
 ),
 scored as materialized (
   select {keep},
@@ -515,18 +504,24 @@ class _Run:
                 # builds Bloom filters over whole tables to join a handful of people.
                 conn.execute(f"analyze {_SCOPE}")
 
-    def aggregate(self, store: Store, whole: bool, carry: str | None = None) -> None:
-        """Run the aggregate queries into their temp tables. ``carry`` (a model key; the whole
-        store only): read the facts before the trend window from the carried basis
-        (``crb_tui.store.health_basis``), bringing it up to date first, instead of scanning
-        every interaction."""
+    @property
+    def can_carry(self) -> bool:
+        """Whether the facts before the trend window may come from the carried basis: only
+        when the trend window starts before now (it does unless it is 0 days long)."""
+        return self.pcut <= self.cut
+
+    def columns(self) -> str:
+        """The exchange-mask columns of the aggregates' temp tables."""
+        return "".join(f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange)))
+
+    def aggregate(self, store: Store, whole: bool,
+                  carry: Callable[[], None] | None = None) -> None:
+        """Run the aggregate queries into their temp tables. ``carry`` (the whole store only):
+        fills the ``old`` and ``new`` ones instead of their scans (``health_carry``)."""
         conn = store.db.conn
-        # Carrying needs the trend window to start before now (it does unless it is 0 days).
-        carried = whole and carry is not None and self.pcut <= self.cut
+        carried = whole and carry is not None
         with store.snapshot():
-            columns = "".join(
-                f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange))
-            )
+            columns = self.columns()
             for name, query in _aggregates(whole, self.windows, *self._parts).items():
                 conn.execute(
                     f"create temp table if not exists _crb_health_{name} "
@@ -536,50 +531,21 @@ class _Run:
                 if carried and name in ("old", "new"):
                     continue
                 conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
-        if carried and carry is not None:
-            self._carry(store, carry, columns)
-
-    def _carry(self, store: Store, key: str, columns: str) -> None:
-        """The facts before and in the trend window from the carried basis and one scan of
-        the interactions since the basis' cut-off. In one write transaction: the rows built
-        are of the interactions as they are while they are stored."""
-        conn = store.db.conn
-        exchanges = len(self.exchange)
-        start = self.past + dt.timedelta(days=1)
-        week = health_value.week_of(start)
-        params = dict(self.params)
-        params.update(
-            bcut=self.pcut, bjd=_jd(start), bweek=week,
-            xbits=(1 << health_value.EXCHANGE_WEEKS) - 1,
-            bxlo=_stamp(health_value.week_start(week - health_value.EXCHANGE_WEEKS + 1)),
-        )
-        with store.transaction():
-            found = health_basis.state(conn)
-            if found is None or found[0] != key or found[1] > self.pcut:
-                health_basis.forget(conn)  # another model, or an earlier day: from scratch
-                params["scanlo"] = self.pcut
-            else:
-                params["scanlo"] = found[1]
-            conn.execute(
-                f"create temp table if not exists {_STAGE_SCAN[5:]} (person_id integer primary"
-                f" key, last text, heard text, spoke text, packed integer{columns}, first text,"
-                " nmask integer, adv integer)")
-            conn.execute(f"delete from {_STAGE_SCAN}")
-            conn.execute(f"insert into {_STAGE_SCAN} {_day_scan(exchanges)}", params)
-            health_basis.mark_stale(conn, _SCOPE, _STAGE_SCAN)
-            health_basis.build_missing(
-                conn, _SCOPE, _touches("", "", exchanges, "bweek", "bxlo"), exchanges, params)
-            health_basis.set_state(conn, key, self.pcut)
-            health_basis.read_old(conn, "temp._crb_health_old", _SCOPE, exchanges, params)
-            health_basis.read_new(
-                conn, "temp._crb_health_new", _SCOPE, _STAGE_SCAN, exchanges,
-                lambda mask, shift: _popcount(f"({mask} >> {shift})", self.windows), params)
+        if carry is not None and carried:
+            carry()
+        with store.snapshot():
+            conn.execute(f"create temp table if not exists {_EXCH[5:]} (person_id integer"
+                         " primary key, n real, p real)")
+            conn.execute(f"delete from {_EXCH}")
+            if self.exchange:
+                conn.execute(f"insert into {_EXCH} {_exchange_sql(len(self.exchange))}",
+                             self.params)
 
     def clear(self, store: Store) -> None:
         """Drop the temp tables (and with them any statistics about them)."""
         with store.snapshot():
             store.db.conn.execute(f"drop table if exists {_SCOPE}")
-            store.db.conn.execute(f"drop table if exists {_STAGE_SCAN}")
+            store.db.conn.execute(f"drop table if exists {_EXCH}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
 

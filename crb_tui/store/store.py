@@ -360,8 +360,7 @@ class Store:
                 "where merged_into is null and id > ?",
                 [before["people"]],
             )
-            if "interactions" in before:
-                # What the health_basis triggers do row by row (dropped with the others).
+            if "interactions" in before:  # (the health_basis triggers were dropped too)
                 health_basis.forget_people_of_new_interactions(self.conn, before["interactions"])
             for _, sql in triggers:
                 self.conn.execute(sql)
