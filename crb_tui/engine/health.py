@@ -157,7 +157,8 @@ def compute_all(
     conn = store.db.conn
     _ensure_math(conn)
     run.register(conn)
-    run.fill_scope(store, ids)
+    carried = ids is None and run.can_carry
+    run.fill_scope(store, ids, scans=not carried)
     try:
         scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
         if scope and _plugins_active():
@@ -170,7 +171,7 @@ def compute_all(
             _set_signals(store, sums)
         if scope:
             run.aggregate(store, whole=ids is None, carry=(
-                (lambda: health_carry.carry(run, store, key)) if run.can_carry else None))
+                (lambda: health_carry.carry(run, store, key)) if carried else None))
             # The model is evaluated before the write lock is taken, so a second process
             # waits only for the rows to be copied in.
             with store.snapshot():

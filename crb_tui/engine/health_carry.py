@@ -26,7 +26,8 @@ def _day_scan(exchanges: int) -> str:
     return f"""
   select s.person_id, {new}, min(i.at) filter (where i.at >= :pcut),
     sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
-      filter (where s.cad > 0 and i.at >= :pcut and i.at < s.wstart),
+      filter (where s.cad > 0 and i.at >= :pcut
+        and cast((julianday(i.at) + 0.5) / s.cad as integer) < s.wn),
     count(*) filter (where i.at < :pcut)
   from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
   where i.at >= :scanlo and i.at < :cut

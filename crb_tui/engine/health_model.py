@@ -465,8 +465,10 @@ class _Run:
         """The model's own SQL functions (health_value), for this evaluation."""
         health_value.register(conn, list(self.exchange.values()), self.weights)
 
-    def fill_scope(self, store: Store, person_ids: Sequence[int] | None) -> None:
-        """The people to score, each with their cadence and the first day the queries need."""
+    def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
+                   scans: bool = True) -> None:
+        """The people to score, each with their cadence and, for the scans of the interactions
+        (``scans``; a carried recompute has its own), where they start and today's window."""
         params = dict(self.params)
         only = ""
         if person_ids is not None:
@@ -488,7 +490,8 @@ class _Run:
             conn.execute(
                 f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo)
                 select id, cad, case when cad > 0 then cad else :uncadenced end, stage_override,
-                  wn, wp, {_window_start('wn')}, coalesce({_window_start('wp - :windows')}, :pcut)
+                  wn, wp, {_window_start('wn') if scans else 'null'},
+                  {f"coalesce({_window_start('wp - :windows')}, :pcut)" if scans else ':pcut'}
                 from (select id, stage_override, cad,
                     case when cad > 0 then cast((:day_n + 0.5) / cad as integer) end as wn,
                     case when cad > 0 then cast((:day_p + 0.5) / cad as integer) end as wp
