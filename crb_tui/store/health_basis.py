@@ -22,7 +22,8 @@ this module owns the table and the statements that read and write it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from crb_tui.records import INTERACTION_KINDS
 
@@ -130,7 +131,8 @@ def read_old(conn: Any, table: str, scope: str, exchanges: int, params: dict[str
     )
 
 
-def read_new(conn: Any, table: str, scope: str, stage: str, exchanges: int, popcount: Any,
+def read_new(conn: Any, table: str, scope: str, stage: str, exchanges: int,
+             popcount: Callable[[str, str], str],
              params: dict[str, Any]) -> None:
     """Fill ``table`` with the facts of the trend window (from the day's scan, ``stage``) and
     the cadence windows touched: the rows' masks moved to today's window (bit ``b`` is window
@@ -153,3 +155,68 @@ def read_new(conn: Any, table: str, scope: str, stage: str, exchanges: int, popc
         from joined where last is not null or mask <> 0""",
         params,
     )
+
+
+class Model(NamedTuple):
+    """What the health model's SQL gives the statements here (``crb_tui.engine.health_carry``
+    builds it): its aggregates over the interactions ``i`` of the trend window and before the
+    cut-off, the number of exchange kinds, and a count of bits in SQL."""
+
+    window: str
+    """The trend window's aggregates (each filtered to ``i.at >= :pcut``), exchange masks last."""
+    before: str
+    """The same, unfiltered, the masks relative to the week ``:bweek``, from ``:bxlo`` on."""
+    exchanges: int
+    popcount: Callable[[str, str], str]
+    """``popcount(mask, shift)``: SQL counting the consistency windows' bits of
+    ``mask >> shift``."""
+
+
+_DAY = "temp._crb_health_day"
+"""The day's scan: the trend window, and what came before it since the cut-off."""
+
+
+def _day_scan(scope: str, window: str) -> str:
+    """One scan of each person's interactions from the cut-off (``:scanlo``) to now: the trend
+    window's facts, the cadence windows it touched before today's (``nmask``; the rows have the
+    earlier ones), and how many interactions fell between the old cut-off and the new one
+    (``adv``: those people's rows are built again)."""
+    return f"""
+  select s.person_id, {window}, min(i.at) filter (where i.at >= :pcut),
+    sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
+      filter (where s.cad > 0 and i.at >= :pcut
+        and cast((julianday(i.at) + 0.5) / s.cad as integer) < s.wn),
+    count(*) filter (where i.at < :pcut)
+  from {scope} s cross join interactions i on i.person_id = s.person_id
+  where i.at >= :scanlo and i.at < :cut
+  group by s.person_id"""
+
+
+def carry(store: Any, key: str, scope: str, old: str, new: str, model: Model,
+          params: dict[str, Any]) -> None:
+    """Fill the model's ``old`` and ``new`` aggregate tables for everyone in ``scope`` from the
+    rows, brought up to date first for the cut-off ``:bcut`` (``key``: the model's; another
+    one, or a cut-off earlier than the rows', starts them again). In one write transaction of
+    ``store``: the rows built are of the interactions as they are while they are stored."""
+    conn = store.conn
+    params = dict(params)
+    masks = "".join(f", xi{n} integer, xo{n} integer" for n in range(model.exchanges))
+    with store.transaction():
+        found = state(conn)
+        if found is None or found[0] != key or found[1] > params["bcut"]:
+            forget(conn)
+            params["scanlo"] = params["bcut"]
+        else:
+            params["scanlo"] = found[1]
+        conn.execute(
+            f"create temp table if not exists {_DAY[5:]} (person_id integer primary key,"
+            f" last text, heard text, spoke text, packed integer{masks}, first text,"
+            " nmask integer, adv integer)")
+        conn.execute(f"delete from {_DAY}")
+        conn.execute(f"insert into {_DAY} {_day_scan(scope, model.window)}", params)
+        mark_stale(conn, scope, _DAY)
+        build_missing(conn, scope, model.before, model.exchanges, params)
+        set_state(conn, key, params["bcut"])
+        read_old(conn, old, scope, model.exchanges, params)
+        read_new(conn, new, scope, _DAY, model.exchanges, model.popcount, params)
+        conn.execute(f"drop table {_DAY}")
