@@ -5,6 +5,7 @@ written, merged, undone or moved in between, on any sequence of days."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from crb_tui.store import Store
 from crb_tui.store.merge import merge_people, undo_last_merge
 
 START = dt.date(2026, 3, 2)
+_KEYS = itertools.count()
 COLUMNS = ("person_id, warmth, trust, value, health, health_past, trend, stage, one_sided, "
            "last_touch, last_two_way, cadence_days, overdue, computed_on")
 
@@ -79,7 +81,7 @@ def _apply(store: Store, op: tuple[Any, ...], people: list[int]) -> int:
                 "insert into interactions (person_id, kind, direction, at, subject, source,"
                 " source_key) values (?, ?, ?, ?, ?, 't', ?)",
                 [people[who], what, way, _at(day, hour), f"Topic {day % 3}",
-                 f"k{conn.execute('select count(*) from interactions').fetchone()[0]}-{day}"])
+                 f"k{next(_KEYS)}"])
         elif kind == "move" and newest:
             conn.execute("update interactions set at = ? where id = ?", [_at(op[2], 9), newest[0]])
         elif kind == "reassign" and newest:
