@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from crb_tui.cli import params
-from crb_tui.cli.group import _ctx, _done, cli, emit_json
+from crb_tui.cli.group import _ctx, _done, cli, emit_json, person_arg
 from crb_tui.clock import parse_date
 from crb_tui.files import replace_private
 from crb_tui.host import plugins
@@ -101,7 +101,7 @@ def show(person: str, as_json: bool) -> None:
     from crb_tui.store.queries import describe_meeting, person_detail
 
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     detail = person_detail(app.store, pid)
     h = health.explain(app.store, app.config, pid, app.today())
     detail["health"] = h.as_dict()
