@@ -169,9 +169,10 @@ def _usage_error(exc: click.UsageError) -> CrbClickError:
     return CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
 
 
-READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup"})
-"""Commands that only read: on a database that does not exist they say so (exit 1) instead of
-creating an empty one; every other command (import, sync, log, demo, the app...) creates it."""
+READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup", "doctor"})
+"""Commands that only read: on a database that does not exist they say so (exit 1; ``doctor`` as
+a failed check) instead of creating an empty one; every other command (import, sync, log, demo,
+the app...) creates it."""
 
 
 def _app_from(params: dict[str, Any]) -> AppContext:
