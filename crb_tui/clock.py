@@ -86,6 +86,32 @@ def local_time(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp).astimezone(user_tz())
 
 
+DATE_STAMPS = ("T00:00:00+00:00", "T12:00:00+00:00")
+"""How a date with no time of day is stored as a stamp (an all-day event, a LinkedIn connection's
+day, a vCard's date): at noon UTC of that date (midnight UTC before 2026-12)."""
+
+
+def local_date(value: str) -> dt.date:
+    """The user's date of a stored value: a stamp (ISO 8601 with its offset) on the day it was
+    in ``[me] timezone`` (a call at 02:30 UTC was the evening before in New York); a bare date
+    (a due date) or a date stored as a stamp (:data:`DATE_STAMPS`) as it is, wherever the user
+    is. ``ValueError`` for what is neither."""
+    text = str(value)
+    if len(text) <= 10 or text.endswith(DATE_STAMPS):
+        return dt.date.fromisoformat(text[:10])
+    at = dt.datetime.fromisoformat(text)
+    return at.date() if at.tzinfo is None else at.astimezone(user_tz()).date()
+
+
+def local_day(value: str) -> str:
+    """:func:`local_date` as ``YYYY-MM-DD`` for showing (what is not a date: its first ten
+    characters, as stored)."""
+    try:
+        return local_date(value).isoformat()
+    except ValueError:
+        return str(value)[:10]
+
+
 def file_time(path: str | os.PathLike[str]) -> dt.datetime:
     """When a file was last written (UTC, to the second), as the file system says, but never
     later than :func:`now_utc`: the file system keeps the machine's real clock, so a file
