@@ -4,9 +4,10 @@ the system's). Every "now" and "today" in CRB comes from here.
 ``CRB_TODAY=YYYY-MM-DD`` pins the date (for demos, tests and snapshots): "now" is then 09:00 of
 that day in the user's time zone, and every stamp CRB writes (a logged call, a kept promise,
 a row's ``created``) is taken at that moment, so nothing written is ever "in the future" of
-the pinned day. Only what must follow the real world (an OAuth token's expiry, a server's
-``Retry-After``) reads the wall clock itself; a file's time (the machine's clock) is read
-through :func:`file_time`, which never gives a moment after now.
+the pinned day; so are OAuth tokens' expiry times (written and checked on this clock). Only
+what must follow the real world (a server's ``Retry-After``) reads the wall clock itself; a
+file's time (the machine's clock) is read through :func:`file_time`, which never gives a moment
+after now.
 """
 
 from __future__ import annotations
