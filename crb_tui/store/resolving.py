@@ -93,15 +93,16 @@ def _by_identity(store: Store, kind: str, text: str) -> int | None:
 
 def _by_name(store: Store, text: str, *, include_merged: bool) -> int:
     wanted = fold(text).strip()
-    live = "" if include_merged else " where merged_into is null"
+    live = "" if include_merged else " and merged_into is null"
     exact: list[tuple[int, str]] = []
     partial: list[tuple[int, str]] = []
-    for pid, name in store.conn.execute(f"select id, name from people{live} order by id"):
-        folded = fold(name or "")
-        if folded == wanted:
-            exact.append((pid, name))
-        elif wanted in folded:
-            partial.append((pid, name))
+    # Folded in SQLite (by search's own fold): only the names that hold the text come back.
+    store.conn.create_function("crb_fold", 1, fold, deterministic=True)
+    for pid, name, folded in store.conn.execute(
+        f"select id, name, crb_fold(coalesce(name, '')) as folded from people "
+        f"where instr(folded, ?) > 0{live} order by id", [wanted]
+    ):
+        (exact if folded == wanted else partial).append((pid, name))
     if len(exact) == 1:
         return exact[0][0]
     candidates = exact or sorted(partial, key=lambda c: (c[1], c[0]))
