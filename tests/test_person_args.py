@@ -44,6 +44,8 @@ def test_a_merged_away_id_is_never_read_as_a_name(crb: Crb, tmp_path: Path) -> N
     result = crb("merge", "2", "3", ok=False)
     assert result.exit_code == 1
     assert "id 3 was merged into Frank Dawson (id 1)" in result.stderr
+    result = crb("ignore", "3", ok=False)  # blocklisting Frank's addresses needs his own id
+    assert "id 3 was merged into Frank Dawson (id 1)" in result.stderr
     # An id no one ever had is not a name search either ("Person 13 Bulk" holds "13").
     result = crb("show", "13", ok=False)
     assert result.exit_code == 1 and "no person with id 13" in result.stderr
