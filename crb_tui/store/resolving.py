@@ -11,15 +11,23 @@ case and accents do not matter (``zoe`` finds ``Zoë``), and it must match exact
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from crb_tui.errors import Ambiguous, NotFound
 from crb_tui.identity import normalise
 from crb_tui.limits import MAX_ID
-from crb_tui.store.search import fold
+from crb_tui.text import fold
 
-if TYPE_CHECKING:
-    from crb_tui.store import Store
+
+class Store(Protocol):
+    """What of a ``Store`` the look-up uses (this module is below the store: it imports
+    nothing of it)."""
+
+    conn: Any
+    phone_region: str
+
+    def find_identity(self, kind: str, value: str) -> dict[str, Any] | None: ...
+    def person(self, person_id: int) -> dict[str, Any]: ...
 
 SHOWN = 10
 """People named in the "matches several people" message."""
@@ -59,9 +67,17 @@ def merged_into(store: Store, query: str | int) -> tuple[int, int] | None:
 
 def live_id(store: Store, person_id: int) -> int:
     """Follow merges to the person that holds everything now."""
-    from crb_tui.store.store import _live
+    return follow_merges(store.conn, person_id)
 
-    return _live(store.db, person_id)
+
+def follow_merges(db: Any, person_id: int) -> int:
+    """:func:`live_id` on a connection (anything with ``execute(sql, params)``)."""
+    for _ in range(50):
+        row = db.execute("select merged_into from people where id = ?", [person_id]).fetchone()
+        if row is None or row[0] is None:
+            return person_id
+        person_id = row[0]
+    return person_id
 
 
 def _by_id(store: Store, text: str, *, include_merged: bool, follow_merges: bool) -> int:

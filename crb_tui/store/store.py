@@ -20,6 +20,7 @@ from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, normalise
 from crb_tui.store import locking, tables
 from crb_tui.store.reading import Reader, interruptible
+from crb_tui.store.resolving import follow_merges, resolve_person
 from crb_tui.store.state import SourceStateTable, side_file_rows
 
 if TYPE_CHECKING:
@@ -397,8 +398,6 @@ class Store:
                        follow_merges: bool = True) -> int:
         """Find one person by id, any identity (e-mail, phone, URL) or an unambiguous name
         (:mod:`crb_tui.store.resolving`)."""
-        from crb_tui.store.resolving import resolve_person
-
         return resolve_person(self, query, include_merged=include_merged,
                               follow_merges=follow_merges)
 
@@ -479,12 +478,7 @@ LINKEDIN_KEY = "linkedin:"
 
 def _live(db: Database, person_id: int) -> int:
     """Follow merges to the person that holds everything now."""
-    for _ in range(50):
-        row = db.execute("select merged_into from people where id = ?", [person_id]).fetchone()
-        if row is None or row[0] is None:
-            return person_id
-        person_id = row[0]
-    return person_id
+    return follow_merges(db, person_id)
 
 
 def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:
