@@ -1262,6 +1262,7 @@ async def test_merge_into_an_id_is_that_id_only_and_asks_first(
         await settle(pilot)
         text = screen_text(app)
         assert kept_name in text and f"Person {gone}1 Bulk" not in text
+        assert f"{kept_name}  id {kept} (id {gone} merged into them)" in text
         await run_keys(pilot, ["enter"])
         assert f"into {kept_name} (id {kept})?" in screen_text(app)
         await run_keys(pilot, ["n"])

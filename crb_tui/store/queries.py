@@ -142,6 +142,7 @@ def merge_candidates(
     if not text:
         return []
     found: list[dict[str, Any]] = []
+    merged = None
     if text.isascii() and text.isdigit():
         merged = merged_into(store, text)
         small = len(text) <= 19 and int(text) <= MAX_ID
@@ -162,7 +163,8 @@ def merge_candidates(
             "limit 1", [row["id"]]).fetchone()
         rows.append({"id": row["id"], "name": row["name"],
                      "organization": row.get("organization"),
-                     "identity": first[0] if first else None})
+                     "identity": first[0] if first else None,
+                     "merged_from": merged[0] if merged and merged[1] == row["id"] else None})
     return rows[:limit]
 
 

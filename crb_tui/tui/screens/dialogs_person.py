@@ -127,10 +127,13 @@ class MergeDialog(Dialog[MergeInto]):
         box.add_options([
             Option(Content.assemble(
                 (safe(row["name"]), "bold"), (f"  id {row['id']}", "$foreground-muted"),
+                *((f" (id {row['merged_from']} merged into them)", "$foreground-muted"),)
+                if row.get("merged_from") else (),
                 *((f" · {safe(row['organization'])}", "$foreground-muted"),)
                 if row.get("organization") else (),
                 *((f" · {safe(row['identity'])}", "$foreground-muted"),)
                 if row.get("identity") else (),
+
             ), id=str(row["id"])) for row in found])
         box.display = bool(found)
         if found:
