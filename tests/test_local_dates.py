@@ -65,6 +65,9 @@ def test_review_reasons_count_days_on_the_users_calendar(new_york: Crb) -> None:
 async def test_app_dates_an_evening_call_on_its_evening(new_york: Crb) -> None:
     crb = new_york
     crb("cadence", "frank@x.com", "10")
+    crb("log", "tim@x.com", "--kind", "call", "--at", "2026-11-01 21:00")  # 02:00 UTC Nov 2
+    crb("cadence", "tim@x.com", "14")
+    crb("tier", "tim@x.com", "key")
     context = AppContext(db_path=crb.db, config_path=crb.config)
     try:
         app = make_app(context, screen="people")
@@ -76,5 +79,9 @@ async def test_app_dates_an_evening_call_on_its_evening(new_york: Crb) -> None:
             await settle(pilot)
             text = screen_text(app)
             assert "last touch 1d ago" in text and f"{EVENING} " in text, text
+            await pilot.press("3")  # the dashboard: Tim is going cold, 22 - 14 days late
+            await settle(pilot)
+            line = next(x for x in screen_text(app).splitlines() if "Tim Ode" in x)
+            assert "last 3w ago · 8d late" in line, line
     finally:
         context.close()

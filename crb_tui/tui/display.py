@@ -114,14 +114,22 @@ def until(value: str | None, today: dt.date) -> str:
     return f"{-days}d late"
 
 
-def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
-    """("12d late" | "ok 3d" | "—", level) from a health row's overdue ratio and cadence, the
-    days counted from the last touch's date on the user's calendar (``[me] timezone``)."""
+def days_late(row: dict[str, Any]) -> int | None:
+    """Days past the cadence (negative: days left) from a health row's overdue ratio and
+    cadence, counted from the last touch's date on the user's calendar (``[me] timezone``);
+    None without a cadence."""
     cadence = row.get("effective_cadence", row.get("cadence_days"))
     overdue = row.get("overdue")
     if not cadence or overdue is None:
+        return None
+    return round(overdue * cadence) + _calendar_shift(row.get("last_touch"))
+
+
+def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
+    """("12d late" | "ok 3d" | "—", level): :func:`days_late` as the People list shows it."""
+    late = days_late(row)
+    if late is None:
         return "—", "muted"
-    late = round(overdue * cadence) + _calendar_shift(row.get("last_touch"))
     if late > 0:
         return f"{late}d late", "bad"
     return f"ok {-late}d", "good"
