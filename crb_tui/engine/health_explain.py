@@ -12,7 +12,7 @@ from typing import Any
 from crb_tui.clock import local_date, local_day
 from crb_tui.engine import health_value
 from crb_tui.engine.health_model import _Run
-from crb_tui.engine.review_item import ago
+from crb_tui.engine.review_item import ago_or_today
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.records import INTERACTION_KINDS
 from crb_tui.text import plain
@@ -118,7 +118,7 @@ class _Explainer:
                 if t is not None
             ]
             detail = (
-                f"{ago(days)} ago ({local_day(r['two_n'])}); {cadence}: {rule}"
+                f"{ago_or_today(days)} ({local_day(r['two_n'])}); {cadence}: {rule}"
             )
             parts = [Part("warmth", "last two-way touch", round(r["warmth0_n"], 2), detail, events)]
         parts += self._signal_parts("warmth")
