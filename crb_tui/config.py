@@ -438,6 +438,16 @@ def source_config(config: Config, name: str, schema: dict[str, Any]) -> dict[str
     return merged
 
 
+def check_range(source: str, settings: dict[str, Any], key: str, low: float,
+                high: float | None = None) -> None:
+    """Raise a :class:`CrbError` naming ``sources.<source>.<key>`` when that number of a
+    source's settings is below ``low`` or above ``high``."""
+    value = settings[key]
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise CrbError(f"sources.{source}.{key} should be {bound}, not {value!r}")
+
+
 def _matches_default(value: Any, default: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)

@@ -187,3 +187,37 @@ def test_many_worker_threads_leave_no_connection_behind(
     # the file closes, so as not to drop that one's locks: counted once everything is closed.)
     context.close()
     assert _open_descriptors(db) == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("slow_source")
+async def test_the_people_list_shows_what_the_apps_own_sync_brought(
+    context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's sync writes on the app's writer, not on a connection of its own: the screens
+    still see its batches as someone else's writes and read again."""
+    import asyncio
+
+    from crb_tui.tui.screens import base
+    from crb_tui.tui.screens.people import PeopleScreen
+    from crb_tui.tui.widgets.people_model import Kept
+    from tests.test_tui import make_app, screen_text, settle, type_text
+
+    monkeypatch.setattr(base, "WATCH_EVERY", 0.1)
+    monkeypatch.setattr(Kept, "REFRESH_EVERY", 0.0)
+    app = make_app(context, screen="people")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PeopleScreen)
+        await type_text(pilot, "synced")
+        await settle(pilot)
+        assert screen.people.total == 0
+        (summary,) = await asyncio.to_thread(app.gateway.sync, ["one_writer_slow"])
+        assert summary.ok and summary.imported == SYNCED
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.people.total == SYNCED:
+                break
+        assert screen.people.total == SYNCED
+        assert "Synced 0" in screen_text(app)

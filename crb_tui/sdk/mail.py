@@ -11,7 +11,8 @@ What lives here:
 - bulk mail by headers (:func:`bulk_reason`): ``List-Unsubscribe``, ``List-Id``,
   ``Precedence: bulk|list|junk``, ``Auto-Submitted`` other than ``no``;
 - Gmail labels (:func:`parse_labels`) and thread keys (``X-GM-THRID`` or the References root);
-- :func:`parse_mail` (headers -> :class:`ParsedMail`) and :func:`mail_records` (-> records).
+- :func:`parse_mail` (headers -> :class:`ParsedMail`) and :func:`mail_records` (-> records);
+- :func:`tally_text`: a mail source's count of one run (listed = stored + skipped + ...).
 
 Direction comes from the user's own addresses (``[me] emails``, ``ctx.me``): a message from one
 of them is ``out`` and gives one record per To/Cc/Bcc counterpart; any other message is ``in``
@@ -35,6 +36,7 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 from functools import partial
+from typing import Any
 
 from crb_tui import clock
 from crb_tui.identity import mailbox_key, normalise_email
@@ -94,6 +96,7 @@ __all__ = [
     "parse_mail",
     "received_date",
     "source_key",
+    "tally_text",
     "thread_of",
 ]
 
@@ -352,3 +355,20 @@ class SeenIds:
             self._old, self._new = self._new, set()
         self._new.add(key)
         return True
+
+
+def tally_text(tally: dict[str, Any]) -> str:
+    """A mail source's reconciliation of one run, for its log and ``ctx.note``: ``listed N =
+    stored N + skipped N (reason N, ...) + rejected N``, then ``+ gone before read N`` where the
+    tally counts ``gone`` (a source that reads messages after listing them) and ``+ not read
+    (folder error) N``, ``; removed N`` and ``; folders not read: N`` where those are not 0."""
+    t = tally
+    skipped = sum(t["skipped"].values())
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
+    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
+            + (f" ({reasons})" if reasons else "") + f" + rejected {t['rejected']}"
+            + (f" + gone before read {t['gone']}" if "gone" in t else "")
+            + (f" + not read (folder error) {t['not_read']}" if t.get("not_read") else "")
+            + (f"; removed {t['removed']}" if t.get("removed") else "")
+            + (f"; folders not read: {t['folders_not_read']}" if t.get("folders_not_read")
+               else ""))

@@ -133,10 +133,15 @@ class Gateway:
 
     def change_token(self) -> Token:
         """``(own, others)``: ``own`` changes once the app's own calls (:meth:`run`) wrote;
-        ``others`` once anything was written since, by the app's sync or another process (see
-        :meth:`crb_tui.store.Store.change_token`)."""
+        ``others`` once anything else was written since: the app's sync (or a re-scoring for
+        a new day) on the writer, or another process (see
+        :meth:`crb_tui.store.Store.change_token`). Read without the writer's turn, so never
+        waiting for a sync's batch (whose changes may count before its commit: the next batch,
+        the sync's end or its health refresh changes it again)."""
         with store_errors():
-            return self._own, self._writer().change_token()
+            changes, version = self._writer().change_token()
+            own = self._own
+            return own, (changes - own, version)
 
     @property
     def readers_open(self) -> int:
@@ -246,12 +251,16 @@ def sync_overview(ctx: Context) -> list[dict[str, Any]]:
             counts = json.loads(state.get("counts") or "{}")
         except ValueError:
             counts = {}
+        paths = (ctx.config.sources.get(name) or {}).get("paths") or []
+        paths = [str(p) for p in paths] if isinstance(paths, list) else [str(paths)]
         rows.append({
             "name": name,
             "description": source.description if source else "(no plugin offers it now)",
             "available": source is not None,
-            "file_importer": bool(source and source.formats),
+            # A file importer with ``paths`` configured syncs those files, as `crb sync` does.
+            "file_importer": bool(source and source.formats) and not paths,
             "configured": name in ctx.config.sources,
+            "paths": paths,
             "needs_config": bool(source and source.config_schema),
             "last_run": state.get("last_run"),
             "last_ok": state.get("last_ok"),

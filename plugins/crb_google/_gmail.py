@@ -32,11 +32,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from crb_google._deletes import Delete
-from crb_google._http import ApiError, Stopped
 from crb_google._schema import GMAIL_SCHEMA
-from crb_google._session import Session, check_range
+from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
+from crb_tui.sdk import check_range
+from crb_tui.sdk.http import ApiError, Stopped
+from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail, tally_text
 
 METADATA_HEADERS = (
     "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Date", "Subject", "Message-ID",
@@ -68,15 +69,6 @@ GONE = _Gone()
 
 def new_tally() -> dict[str, Any]:
     return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0, "removed": 0}
-
-
-def tally_text(t: dict[str, Any]) -> str:
-    skipped = sum(t["skipped"].values())
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
-    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
-            + (f" ({reasons})" if reasons else "")
-            + f" + rejected {t['rejected']} + gone before read {t['gone']}"
-            + (f"; removed {t['removed']}" if t.get("removed") else ""))
 
 
 def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str],

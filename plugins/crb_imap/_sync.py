@@ -43,6 +43,7 @@ from crb_tui.sdk.mail import (
     headers_from_bytes,
     mail_records,
     parse_mail,
+    tally_text,
 )
 
 HEADER_FIELDS = (
@@ -73,16 +74,6 @@ def new_tally() -> dict[str, Any]:
     """Messages listed = stored + skipped + rejected + gone; ``folders_not_read`` apart."""
     return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0, "not_read": 0,
             "folders_not_read": 0}
-
-
-def tally_text(t: dict[str, Any]) -> str:
-    skipped = sum(t["skipped"].values())
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
-    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
-            + (f" ({reasons})" if reasons else "")
-            + f" + rejected {t['rejected']} + gone before read {t['gone']}"
-            + (f" + not read (folder error) {t['not_read']}" if t["not_read"] else "")
-            + (f"; folders not read: {t['folders_not_read']}" if t["folders_not_read"] else ""))
 
 
 @dataclass
