@@ -5,10 +5,11 @@ read-side views the screens show (built on ``crb_tui.store.queries`` and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -82,6 +83,7 @@ class Gateway:
         self._pool: ReadPool | None = None
         self._own = 0
         """Changes the app's own calls to :meth:`run` made (see :meth:`change_token`)."""
+        self._token: Token | None = None
         self.notice = notice
         """Called (from the worker thread) with a line to show before a long re-scoring."""
 
@@ -96,13 +98,9 @@ class Gateway:
         :class:`crb_tui.errors.StoreUnavailable`)."""
         with store_errors():
             store = self._writer()
-            with store.turn:
+            with self._own_turn(store):
                 self._bring_scores_up_to_date()
-                before = store.change_token()[0]
-                try:
-                    return fn(self.context)
-                finally:
-                    self._own += store.change_token()[0] - before
+                return fn(self.context)
 
     def read(self, fn: Callable[[Reading], T]) -> T:
         """Call ``fn(context)`` with a reader of the pool for ``context.store``, in one read
@@ -112,7 +110,7 @@ class Gateway:
         with store_errors():
             store = self._writer()
             if self._scores_day != self.context.today():
-                with store.turn:
+                with self._own_turn(store):
                     self._bring_scores_up_to_date()
             token = self.change_token()
             pool = self._readers(store.path)
@@ -135,13 +133,19 @@ class Gateway:
         """``(own, others)``: ``own`` changes once the app's own calls (:meth:`run`) wrote;
         ``others`` once anything else was written since: the app's sync (or a re-scoring for
         a new day) on the writer, or another process (see
-        :meth:`crb_tui.store.Store.change_token`). Read without the writer's turn, so never
-        waiting for a sync's batch (whose changes may count before its commit: the next batch,
-        the sync's end or its health refresh changes it again)."""
+        :meth:`crb_tui.store.Store.change_token`). It never waits for a write: while the
+        writer is busy (a sync's batch, an action), it is what it was before that write began
+        (the write is then seen by the next one)."""
         with store_errors():
-            changes, version = self._writer().change_token()
-            own = self._own
-            return own, (changes - own, version)
+            store = self._writer()
+            if not store.turn.acquire(blocking=self._token is None):
+                return self._token  # type: ignore[return-value]  # (not None: see blocking)
+            try:
+                changes, version = store.change_token()
+                self._token = (self._own, (changes - self._own, version))
+            finally:
+                store.turn.release()
+            return self._token
 
     @property
     def readers_open(self) -> int:
@@ -155,6 +159,19 @@ class Gateway:
             if self._pool is None:
                 self._pool = ReadPool(Path(), size=1)
             self._pool.close()
+
+    @contextlib.contextmanager
+    def _own_turn(self, store: Store) -> Iterator[None]:
+        """The writer's turn, for the app's own writes: what they change counts as ``own``
+        in :meth:`change_token` (the screens that wrote read again by themselves)."""
+        with store.turn:
+            before = store.change_token()[0]
+            try:
+                yield
+            finally:
+                changes, version = store.change_token()
+                self._own += changes - before
+                self._token = (self._own, (changes - self._own, version))
 
     def _writer(self) -> Store:
         with self._opening:  # the first call opens it (the app has, before it starts)

@@ -210,8 +210,8 @@ class PeopleList(ScrollView, can_focus=True):
     @work(thread=True, exit_on_error=False, group="people-warm", exclusive=True,
           description="people search index")
     def _warm(self, sort: str) -> None:
-        """Read everyone's searchable text after the list is shown, on a connection of its own
-        (so pages keep loading meanwhile), ready for the first letter typed."""
+        """Read everyone's searchable text after the list is shown, on a reader of its own
+        (pages keep loading meanwhile, on the others), ready for the first letter typed."""
         self._kept.warm(self.gateway, sort)
 
     def reread(self, *, now: bool = False) -> bool:
