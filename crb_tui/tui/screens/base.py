@@ -98,8 +98,8 @@ class CrbScreen(Screen[None]):
         """While this screen is shown, call :meth:`store_changed` whenever anything but the
         app's own actions has written to the store since: another program (cron's `crb sync`,
         a `crb log`) or the app's own sync (see ``Gateway.change_token``). (The app's own
-        actions read their screen again themselves.) A look costs one read of the database's
-        data version."""
+        actions read their screen again themselves.) A look reads the database's data
+        version."""
         self._watching = True
         self.set_interval(WATCH_EVERY, self._look_at_store, name="store-watch")
         self._look_at_store()

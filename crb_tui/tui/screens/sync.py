@@ -293,6 +293,7 @@ class SyncScreen(CrbScreen):
                                         safe(r.get("reason", ""))) for r in s["rejected"][:5]]
             errors += [Content.assemble("   ", ("warning: ", "$warning"), safe(w))
                        for w in s.get("warnings", [])[:5]]
+            errors += [Content.assemble("   note: ", safe(n)) for n in s.get("notes", [])[:3]]
             self._log[:0] = [line, *errors]
             shown = self._runs.get(s["source"])
             if shown is not None:
