@@ -323,3 +323,16 @@ def m011_review_queue(db: Database) -> None:
         "create table if not exists review_queue (day text not null, person_id integer not null,"
         " primary key (day, person_id)) without rowid"
     )
+
+
+@core()
+def m012_recompute_health_basis(db: Database) -> None:
+    """A carried basis for the daily full health recompute: per person, the aggregates of their
+    interactions before a cut-off (``health_basis``, see ``crb_tui.store.health_basis``), so a
+    new day reads one row per person instead of every interaction. Any insert, move or
+    deletion of an interaction drops its person's row in the same transaction (triggers), and
+    the next recompute rebuilds it from the interactions themselves."""
+    from crb_tui.store import health_basis
+
+    for statement in health_basis.SCHEMA:
+        db.execute(statement)
