@@ -21,6 +21,7 @@ from typing import Any
 
 from crb_tui.config import Config
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
+from crb_tui.store.tables import PEOPLES_OWN
 
 __all__ = [
     "CrbRunner",
@@ -35,9 +36,7 @@ __all__ = [
 ME = ("me@example.com",)
 """The user's own address in every helper unless a test gives others."""
 
-TABLES = (
-    "people", "identities", "interactions", "commitments", "value_moments", "goals", "notes",
-)
+TABLES = PEOPLES_OWN
 """The tables ``run_source`` returns, each as a list of row dicts."""
 
 
@@ -170,6 +169,7 @@ def run_source(
     (with ``me`` as the user's addresses and the ``create_people_from`` rule).
     """
     from crb_tui.host.sync import run_sync
+    from crb_tui.store.export import table_rows
 
     settings = Config(sources={source.name: dict(config or {})} if config else {})
     settings.me.emails = list(me)
@@ -181,12 +181,8 @@ def run_source(
             store, settings, {source.name: source}, [source.name],
             paths=_as_paths(paths), dry_run=dry_run, options=options,
         )
-        rows = {table: _rows(store, table) for table in TABLES}
+        rows = {table: table_rows(store, table) for table in TABLES}
     return SourceRun(summary=summary, rows=rows)
-
-
-def _rows(store: Any, table: str) -> list[dict[str, Any]]:
-    return [dict(row) for row in store.db.query(f"select * from [{table}] order by id")]
 
 
 @contextlib.contextmanager

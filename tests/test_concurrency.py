@@ -375,3 +375,69 @@ def test_a_second_store_in_one_process_keeps_the_first_ones_locks(tmp_path: Path
     app.write([Person("Ann Lee", [Identity("email", "ann@example.com")])], "t")
     assert subprocess.run(other, capture_output=True, text=True, check=True).stdout == "1\n"
     app.close()
+
+
+def test_readers_on_several_threads_while_one_writes(tmp_path: Path) -> None:
+    """The store's one model in a process (crb_tui/store/__init__.py): the writer's connection
+    used by one thread at a time, every write transaction taking SQLite's write lock first,
+    and each thread that reads beside it on a read-only connection of its own (``Reader``),
+    opened and closed while the writer is in the middle of a transaction. The readers never
+    wait nor fail, each read sees whole batches only (a person and their identity are written
+    in one transaction) and never goes back in time; a second writer in the process (the
+    app's sync runner has one) waits its turn; nothing is lost, and the file's locks hold
+    (another process still reads what was written)."""
+    path = tmp_path / "crb.db"
+    writer, second = Store.open(path), Store.open(path)
+    batches, per_batch = 40, 25
+    done = threading.Event()
+    errors: list[BaseException] = []
+    seen: dict[int, list[int]] = {}
+
+    def write(store: Store, prefix: str) -> None:
+        try:
+            for b in range(batches):
+                store.write([Person(f"{prefix} {b}-{i}",
+                                    [Identity("email", f"{prefix}{b}.{i}@example.com")])
+                             for i in range(per_batch)], prefix)
+        except BaseException as exc:  # noqa: BLE001 - collected, asserted below
+            errors.append(exc)
+
+    def read(n: int) -> None:
+        counts = seen.setdefault(n, [])
+        try:
+            while not done.is_set() or len(counts) < 3:
+                reader = writer.reader()
+                assert reader is not None
+                with reader:
+                    people, identities = reader.conn.execute(
+                        "select (select count(*) from people), "
+                        "(select count(*) from identities)").fetchone()
+                assert people == identities  # never half a batch
+                counts.append(people)
+        except BaseException as exc:  # noqa: BLE001 - collected, asserted below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    writers = [threading.Thread(target=write, args=(writer, "app")),
+               threading.Thread(target=write, args=(second, "sync"))]
+    for thread in [*readers, *writers]:
+        thread.start()
+    for thread in writers:
+        thread.join(timeout=120)
+    done.set()
+    for thread in readers:
+        thread.join(timeout=60)
+    second.close()
+    assert errors == []
+    total = 2 * batches * per_batch
+    for counts in seen.values():
+        assert counts == sorted(counts) and counts[-1] <= total
+    assert any(0 < c < total for counts in seen.values() for c in counts)  # read while written
+    other = [sys.executable, "-c",
+             "import sys; from crb_tui.store import Store; s = Store.open(sys.argv[1]); "
+             "print(s.counts()['people']); s.close()", str(path)]
+    assert subprocess.run(other, capture_output=True, text=True, check=True).stdout == f"{total}\n"
+    writer.write([Person("Last One", [Identity("email", "last@example.com")])], "app")
+    assert subprocess.run(other, capture_output=True, text=True,
+                          check=True).stdout == f"{total + 1}\n"
+    writer.close()

@@ -1,6 +1,8 @@
-"""The shape of the code: the Face (the CLI, the web server and the TUI) holds no SQL and does
-not know SQLite; every statement it needs is a named, documented function of the core (the
-store for rows, ``crb_tui.store.queries`` for what the screens list). And no module grows past
+"""The shape of the code: only the store (``crb_tui/store/``) holds SQL and knows SQLite; every
+statement the rest needs is a named, documented function of it (``crb_tui.store.queries`` for
+what the screens list, ``review_queries`` for the review, ``person_rows`` for the plugins'
+``Query``). The Face (the CLI, the web server and the TUI) does not even touch the store's
+connection. And no module grows past
 ``MAX_LINES``: one that does is doing several jobs, to be split along them."""
 
 from __future__ import annotations
@@ -95,6 +97,55 @@ def test_the_scan_leaves_words_alone(source: str) -> None:
     assert problems(source) == []
 
 
+CORE = sorted(p for p in ROOT.rglob("*.py") if p.relative_to(ROOT).parts[0] != "store")
+SQL_EXCEPTIONS = frozenset({
+    "engine/health.py", "engine/health_model.py", "engine/health_value.py",
+})
+"""Modules outside the store that still hold SQL: the health engine's recompute and the
+explanation's runs, whose statements move into the store with its redesign (issue 13).
+Temporary: this list only shrinks (pyproject.toml's import-linter contract has the same)."""
+
+
+def _runs_or_imports_sql(source: str) -> list[str]:
+    """SQL in a string, an import of SQLite, or a statement run (``.execute(``...)."""
+    found = [p for p in problems(source) if not p.endswith(("uses .db", "uses .conn"))]
+    return found + [f"{n}: runs {line.strip()[:60]!r}"
+                    for n, line in enumerate(source.splitlines(), 1)
+                    if re.search(r"\.(execute|executemany|executescript)\(", line)]
+
+
+def test_the_core_is_found() -> None:
+    names = {p.relative_to(ROOT).as_posix() for p in CORE}
+    assert {"query.py", "testing.py", "engine/review.py", "host/doctor.py",
+            "cli/commands.py"} <= names
+    assert not any(name.startswith("store/") for name in names)
+    assert SQL_EXCEPTIONS <= names
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in CORE if p.relative_to(ROOT).as_posix() not in SQL_EXCEPTIONS],
+    ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_only_the_store_holds_sql(path: Path) -> None:
+    """Every SQL statement is a named function of ``crb_tui.store`` (the engine, the host, the
+    plugins' ``Query`` and ``crb_tui.testing`` call them): none is written, nor SQLite
+    imported, anywhere else."""
+    assert _runs_or_imports_sql(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_sql_exceptions_still_hold_sql() -> None:
+    """A module that no longer holds SQL leaves the list of exceptions."""
+    for name in SQL_EXCEPTIONS:
+        assert _runs_or_imports_sql((ROOT / name).read_text(encoding="utf-8")), name
+
+
+@pytest.mark.parametrize("source", [
+    "rows = store.conn.execute(sql)\n",
+    "store.db.executemany(statement, rows)\n",
+])
+def test_the_core_scan_finds_statements_run(source: str) -> None:
+    assert _runs_or_imports_sql(source)
+
+
 MAX_LINES = 600
 """The longest a module of CRB (``crb_tui/``, ``plugins/``) may be."""
 
@@ -152,3 +203,24 @@ def test_the_built_in_plugins_hold_no_sql(path: Path) -> None:
     found += [f"{n}: runs {line.strip()[:60]!r}" for n, line in enumerate(source.splitlines(), 1)
               if re.search(r"\.(execute|executemany|executescript)\(", line)]
     assert found == []
+
+
+def test_every_table_is_listed_once() -> None:
+    """``crb_tui.store.tables`` is the one list of tables: each table of a new database is in
+    ``TABLES`` or (derived, or not the user's data) in ``NOT_LISTED``, never both; the others
+    are SQLite's and the full-text indexes'."""
+    from crb_tui.store import Store, tables
+
+    store = Store.open(None)
+    try:
+        schema = {name for (name,) in store.conn.execute(
+            "select name from sqlite_master where type = 'table'")}
+    finally:
+        store.close()
+    own = {name for name in schema
+           if not name.startswith(("sqlite_", "_sqlite_")) and "_fts" not in name}
+    listed = {t.name for t in tables.TABLES}
+    assert not listed & set(tables.NOT_LISTED)
+    assert own == listed | set(tables.NOT_LISTED)
+    assert set(tables.PEOPLES_OWN) <= listed and set(tables.COUNTED) <= listed
+

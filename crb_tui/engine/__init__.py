@@ -9,7 +9,9 @@ results checked).
 
 Owns: the health model and its explanations, the review's items, order and caps.
 May import: the kernel (``crb_tui.records``, ``clock``, ``config``, ``errors``, ``text``,
-``identity``), the store (to read rows and write scores), and ``crb_tui.hooks`` for the
-``health_signals`` and ``review_items`` hooks. Never the host, never the Face
+``identity``), the store's functions (``store.review_queries`` for the review's rows,
+``store.person_rows`` for a person's history; it writes no SQL of its own, but for the health
+recompute's statements, which move into the store with its redesign), and ``crb_tui.hooks``
+for the ``health_signals`` and ``review_items`` hooks. Never the host, never the Face
 (``crb_tui.cli``, ``crb_tui.tui``) and never Textual (import-linter holds these lines).
 """

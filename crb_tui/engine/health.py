@@ -31,7 +31,8 @@ from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.errors import CrbError
 from crb_tui.records import STAGES
-from crb_tui.store import Store
+from crb_tui.store import Store, person_rows
+from crb_tui.store.signals import set_signal_sums
 from crb_tui.text import plain
 
 __all__ = ["EXPLAINED", "SIGNAL_GAUGES", "Health", "HealthConfig", "Part", "bring_up_to_date",
@@ -50,21 +51,7 @@ def _plugins_active() -> bool:
 
 
 def _history(store: Store, person_id: int, clock: _Run) -> dict[str, Any]:
-    db = store.db
-    return {
-        "interactions": list(db.query(
-            "select * from interactions where person_id = ? and at < ? order by at, id",
-            [person_id, clock.cut],
-        )),
-        "commitments": list(db.query(
-            "select * from commitments where person_id = ? order by due, id", [person_id]
-        )),
-        "value_moments": list(db.query(
-            "select * from value_moments where person_id = ? and at < ? order by at, id",
-            [person_id, clock.cut],
-        )),
-        "today": clock.today,
-    }
+    return {**person_rows.history(store, person_id, clock.cut), "today": clock.today}
 
 
 def _signals(
@@ -125,10 +112,7 @@ def _suspend_foreign_keys(conn: Any) -> bool:
 
 
 def _set_signals(store: Store, rows: list[tuple[float, float, float, int]]) -> None:
-    with store.snapshot():
-        store.db.conn.executemany(
-            f"update {_SCOPE} set sig_w = ?, sig_t = ?, sig_v = ? where person_id = ?", rows
-        )
+    set_signal_sums(store, _SCOPE, rows)
 
 
 def _signal_sums(signals: Sequence[tuple[str, float, str, str]]) -> tuple[float, float, float]:

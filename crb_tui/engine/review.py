@@ -5,7 +5,8 @@ plain words, the suggested action and a priority. An item leaves the queue when 
 today answers its reason (see :mod:`crb_tui.engine.review_answers`); snoozed and archived people
 stay out until their date, except for the brief of a meeting today.
 
-This module collects, orders and caps the items; the backlogs (late, fading, stale goals) are
+This module collects, orders and caps the items (the rows behind them are the store's reads,
+``crb_tui.store.review_queries``); the backlogs (late, fading, stale goals) are
 ``review_backlog``'s, the new people to triage ``review_triage``'s, the plugins' items
 ``review_plugins``'.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 
 from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
@@ -32,6 +32,7 @@ from crb_tui.engine.review_plugins import plugin_items
 from crb_tui.engine.review_triage import triage_items
 from crb_tui.records import all_day
 from crb_tui.store import Store
+from crb_tui.store import review_queries as rq
 from crb_tui.store.actions import queued_on, remember_queue
 
 
@@ -184,19 +185,11 @@ def collect_items(
 ) -> list[ReviewItem]:
     """Every item for today (``room`` given: enough of the late relationships to fill that
     many places, whatever else the day holds)."""
-    db = store.db
     day = today.isoformat()
-    live = "p.merged_into is null and p.archived = 0"
-    eligible = f"{live} and (p.snoozed_until is null or p.snoozed_until <= ?)"
     items: list[ReviewItem] = []
 
     # 1. Commitments due or overdue: the user's first, then theirs to chase.
-    for row in db.query(
-        f"""select c.id, c.text, c.due, c.direction, p.id as pid, p.name, p.tier
-            from commitments c join people p on p.id = c.person_id
-            where c.status = 'open' and c.due <= ? and {eligible}""",
-        [day, day],
-    ):
+    for row in rq.due_commitments(store, day):
         due = _date(row["due"]) or today
         late = _days(today, due)
         when = "due today" if late == 0 else f"{_plural(late, 'day')} overdue"
@@ -231,15 +224,8 @@ def collect_items(
     # needs no brief.
     start, end = day_bounds(today)
     midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
-    for row in db.query(
-        f"""select i.id, i.subject, i.at, i.duration_minutes, p.id as pid, p.name
-            from interactions i join people p on p.id = i.person_id
-            where i.kind = 'meeting' and i.at >= ? and i.at < ? and {live}
-            and coalesce(i.source, '') <> 'manual'
-            order by i.at""",
-        [min(start, midnight).isoformat(),
-         max(end, midnight + dt.timedelta(days=1)).isoformat()],
-    ):
+    for row in rq.meetings_between(store, min(start, midnight).isoformat(),
+                                   max(end, midnight + dt.timedelta(days=1)).isoformat()):
         if all_day(row["at"], row["duration_minutes"]):
             if row["at"][:10] != day:
                 continue
@@ -263,13 +249,7 @@ def collect_items(
 
     # 3b. Key and active people never touched yet: nothing overdue to measure, but the
     # relationship has not started. Ranked as if one cadence late.
-    for row in db.query(
-        f"""select p.id as pid, p.name, p.tier, h.cadence_days
-            from health h join people p on p.id = h.person_id
-            where h.last_touch is null and h.computed_on is not null and h.cadence_days > 0
-            and p.tier in ('key', 'active') and p.triage = 0 and {eligible}""",
-        [day],
-    ):
+    for row in rq.untouched(store, day):
         items.append(
             ReviewItem(
                 "no_touch",
@@ -287,14 +267,8 @@ def collect_items(
     offsets = sorted(config.review.aftercare_days)
     if offsets:
         window_start = (today - dt.timedelta(days=max(offsets) + 14)).isoformat()
-        for row in db.query(
-            f"""select v.id, v.at, v.note, p.id as pid, p.name,
-                  (select max(at) from interactions i where i.person_id = p.id and i.at < ?)
-                    as last_touch
-                from value_moments v join people p on p.id = v.person_id
-                where v.kind = 'deal' and v.at >= ? and {eligible}""",
-            [happened_before(today).isoformat(), window_start, day],
-        ):
+        for row in rq.recent_deals(store, day, window_start,
+                                   happened_before(today).isoformat()):
             deal_day = _date(row["at"]) or today
             last = _date(row["last_touch"])
             # The latest follow-up that is due and not yet done: one check-in covers the
@@ -331,12 +305,7 @@ def collect_items(
         soon = today + dt.timedelta(days=d)
         if (soon.month, soon.day) == (2, 28) and not calendar.isleap(soon.year):
             upcoming["02-29"] = d  # a 29 February birthday is kept on the 28th in other years
-    for row in db.query(
-        f"""select p.id as pid, p.name, p.birthday from people p
-            where p.birthday is not null and {eligible}
-            and substr(p.birthday, -5) in (select value from json_each(?))""",
-        [day, json.dumps(sorted(upcoming))],
-    ):
+    for row in rq.birthdays(store, day, upcoming):
         md = row["birthday"][-5:]
         if md in upcoming:
             d = upcoming[md]
@@ -354,14 +323,13 @@ def collect_items(
             )
 
     # 8. New people from a sync or an import, to triage: best evidence first.
-    items.extend(triage_items(store, config, today, eligible))
+    items.extend(triage_items(store, config, today))
 
     # 9. Plugins' own items, each plugin isolated.
-    items.extend(plugin_items(store, config, today, eligible, warnings))
+    items.extend(plugin_items(store, config, today, warnings))
 
     # 3, 4, 5. The kinds that can be a whole backlog (late relationships, fading ones, stale
     # goals): with ``room``, only the ``room`` most pressing people of each are read, and then
     # these kinds' items of everyone in the list, so that each person shown has all reasons.
-    items.extend(backlog_items(store, config, today, eligible, room,
-                               {i.person_id for i in items}))
+    items.extend(backlog_items(store, config, today, room, {i.person_id for i in items}))
     return items

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from crb_tui.store import Store
+from crb_tui.store.review_queries import actions_on
 
 BUILTIN_KINDS = frozenset({
     "commitment", "their_commitment", "meeting", "past_cadence", "no_touch", "aftercare",
@@ -75,11 +76,7 @@ class Answered:
 
 def answered_today(store: Store, today: dt.date) -> Answered:
     result = Answered()
-    for pid, action, kind in store.db.execute(
-        "select person_id, action, item_kind from review_history "
-        "where day = ? and person_id is not null",
-        [today.isoformat()],
-    ):
+    for pid, action, kind in actions_on(store, today.isoformat()):
         result.actions.setdefault(pid, set()).add(action)
         if kind:
             result.on_items.setdefault(pid, set()).add(kind)

@@ -14,6 +14,7 @@ from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.review_item import ReviewItem, _plural
 from crb_tui.results import ReviewItem as PluginItem
 from crb_tui.store import Store
+from crb_tui.store.review_queries import eligible_names
 
 __all__ = ["plugin_items"]
 
@@ -21,18 +22,14 @@ log = logging.getLogger("crb_tui.engine.review")
 
 
 def plugin_items(
-    store: Store, config: Config, today: dt.date, eligible: str, warnings: list[str] | None
+    store: Store, config: Config, today: dt.date, warnings: list[str] | None
 ) -> list[ReviewItem]:
     """Every ``review_items`` plugin in its own try: one that raises, or returns items that
     are not usable, is reported once (naming it) and skipped; the others' items stand."""
     impls = hooks.pm.hook.review_items.get_hookimpls()
     if not impls:
         return []
-    names = {
-        row[0]: row[1]
-        for row in store.db.execute(f"select p.id, p.name from people p where {eligible}",
-                                    [today.isoformat()])
-    }
+    names = eligible_names(store, today.isoformat())
     calls = PluginCalls(store, config, today)
     items: list[ReviewItem] = []
     for impl in impls:

@@ -13,6 +13,7 @@ from crb_tui.clock import happened_before
 from crb_tui.config import Config
 from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago
 from crb_tui.store import Store
+from crb_tui.store.review_queries import triage_candidates
 
 log = logging.getLogger("crb_tui.engine.review")
 
@@ -70,24 +71,10 @@ def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
     return f"New from {source}"
 
 
-def triage_items(
-    store: Store, config: Config, today: dt.date, eligible: str
-) -> list[ReviewItem]:
+def triage_items(store: Store, config: Config, today: dt.date) -> list[ReviewItem]:
     since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
     until = happened_before(today).isoformat()  # a meeting still to come is no evidence yet
-    rows = list(store.db.query(
-        f"""select p.id as pid, p.name, p.created, p.source,
-              (select value from identities where person_id = p.id order by id limit 1)
-                as ident,
-              count(i.id) as touches,
-              sum(i.direction = 'mutual') as mutual, sum(i.direction = 'in') as ins,
-              sum(i.direction = 'out') as outs, sum(i.kind = 'meeting') as meetings,
-              max(i.at) as last_at
-            from people p left join interactions i on i.person_id = p.id and i.at < ?
-            where p.triage = 1 and p.created >= ? and {eligible}
-            group by p.id""",
-        [until, since, today.isoformat()],
-    ))
+    rows = triage_candidates(store, today.isoformat(), since, until)
     if not rows:
         return []
     files, syncs = _source_kinds()

@@ -12,6 +12,7 @@ import platformdirs
 from crb_tui.config import load_config, source_config
 from crb_tui.errors import CrbError
 from crb_tui.host import plugins
+from crb_tui.store.integrity import broken_references, integrity, journal_mode
 
 if TYPE_CHECKING:
     from crb_tui.host.app_context import AppContext
@@ -79,15 +80,15 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
     db_mode = _mode_ok(db_path) if db_path.exists() else None
     try:
         store = app.store
-        result = store.db.execute("pragma quick_check").fetchone()[0]
+        result = integrity(store)
         counts = store.counts()
         checks.append(_check("database", result == "ok",
                              f"{db_path}: integrity {result}; {counts['people']} people, "
                              f"{counts['interactions']} interactions"))
-        mode = store.db.execute("pragma journal_mode").fetchone()[0]
-        checks.append(_check("journal", mode == "wal", f"journal mode {mode}"))
-        fk = store.db.execute("pragma foreign_key_check").fetchall()
-        checks.append(_check("foreign keys", not fk, f"{len(fk)} broken references" if fk
+        journal = journal_mode(store)
+        checks.append(_check("journal", journal == "wal", f"journal mode {journal}"))
+        broken = broken_references(store)
+        checks.append(_check("foreign keys", not broken, f"{broken} broken references" if broken
                              else "all references hold"))
         if db_mode is not None:
             checks.append(_check("database permissions", *db_mode))

@@ -13,6 +13,7 @@ from crb_tui.errors import CrbError
 from crb_tui.host.sync import SourceSummary
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store.export import is_export_document, restore_document
+from crb_tui.store.queries import count_people
 
 if TYPE_CHECKING:
     from crb_tui.host.app_context import AppContext
@@ -180,8 +181,7 @@ def _restore(app: AppContext, paths: list[str], dry_run: bool) -> list[SourceSum
         with store.trial() if dry_run else contextlib.nullcontext():
             counts = restore_document(store, document, where=path)
             # (merged-away people are rows of the export too, not people of the user's)
-            summary.new_people = store.db.execute(
-                "select count(*) from people where merged_into is null").fetchone()[0]
+            summary.new_people = count_people(store, include_archived=True)
         summary.seen = summary.imported = sum(counts.values())
         out.append(summary)
         if not dry_run:

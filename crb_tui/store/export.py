@@ -28,6 +28,11 @@ def _pk(table: str) -> str:
     return "source" if table == "sync_state" else "id"
 
 
+def table_rows(store: Store, table: str) -> list[dict[str, Any]]:
+    """Every row of one of CRB's tables (``tables.TABLES``), by its key, each a dict."""
+    return store.rows(f"select * from [{table}] order by [{_pk(table)}]")
+
+
 def export_document(store: Store) -> dict[str, Any]:
     """Everything the user has, as one JSON-able document. Rows keep their ids."""
     tables: dict[str, list[dict[str, Any]]] = {}
@@ -36,8 +41,7 @@ def export_document(store: Store) -> dict[str, Any]:
         for table in EXPORTED_TABLES:
             if not store.db[table].exists():
                 continue
-            tables[table] = list(
-                store.db.query(f"select * from [{table}] order by [{_pk(table)}]"))
+            tables[table] = table_rows(store, table)
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": tables}
 
 

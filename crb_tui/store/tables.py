@@ -1,9 +1,33 @@
-"""CRB's tables, listed once: what each holds for the parts that go over several of them
-(export, merge, the counts, undo). The schema itself is ``migrations``."""
+"""CRB's tables, listed once: each name (what every part that names a table uses: the writer,
+undo, the app's undo steps, export, merge, the counts) and what each holds for the parts that go
+over several of them. The schema itself is ``migrations``."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+ORGANIZATIONS = "organizations"
+PEOPLE = "people"
+IDENTITIES = "identities"
+INTERACTIONS = "interactions"
+COMMITMENTS = "commitments"
+VALUE_MOMENTS = "value_moments"
+GOALS = "goals"
+NOTES = "notes"
+IGNORED = "ignored"
+"""Addresses and domains the user ignores (``crb ignore``): never made people again."""
+MERGES = "merges"
+REVIEW_HISTORY = "review_history"
+"""What the user did in the review, day by day."""
+REVIEW_QUEUE = "review_queue"
+"""Who each of the last days' review showed (kept a week)."""
+SYNC_STATE = "sync_state"
+SOURCE_STATE = "source_state"
+"""The sources' own key-value state (``ctx.state``)."""
+HEALTH = "health"
+"""The scores, a cache of the health engine's."""
+HEALTH_MODEL = "health_model"
+"""Which model (settings and code) the cached scores were computed with."""
 
 
 class Table(NamedTuple):
@@ -15,18 +39,18 @@ class Table(NamedTuple):
 
 
 TABLES = (
-    Table("organizations", person_owned=False, counted=True),
-    Table("people", person_owned=False, counted=True),
-    Table("identities", person_owned=True, counted=True),
-    Table("interactions", person_owned=True, counted=True),
-    Table("commitments", person_owned=True, counted=True),
-    Table("value_moments", person_owned=True, counted=True),
-    Table("goals", person_owned=True, counted=True),
-    Table("notes", person_owned=True, counted=True),
-    Table("ignored", person_owned=False, counted=False),
-    Table("merges", person_owned=False, counted=False),
-    Table("review_history", person_owned=True, counted=False),
-    Table("sync_state", person_owned=False, counted=False),
+    Table(ORGANIZATIONS, person_owned=False, counted=True),
+    Table(PEOPLE, person_owned=False, counted=True),
+    Table(IDENTITIES, person_owned=True, counted=True),
+    Table(INTERACTIONS, person_owned=True, counted=True),
+    Table(COMMITMENTS, person_owned=True, counted=True),
+    Table(VALUE_MOMENTS, person_owned=True, counted=True),
+    Table(GOALS, person_owned=True, counted=True),
+    Table(NOTES, person_owned=True, counted=True),
+    Table(IGNORED, person_owned=False, counted=False),
+    Table(MERGES, person_owned=False, counted=False),
+    Table(REVIEW_HISTORY, person_owned=True, counted=False),
+    Table(SYNC_STATE, person_owned=False, counted=False),
 )
 """Every table that holds what the user has, in an order that loads (a row's references come
 first). Derived tables (full-text index, health cache) are rebuilt, not listed, nor is the
@@ -34,5 +58,17 @@ sources' own state (``source_state``: what they know of their accounts, not the 
 
 EXPORTED = tuple(t.name for t in TABLES)
 PERSON_OWNED = tuple(t.name for t in TABLES if t.person_owned)
-COUNTED = ("people", *(t.name for t in TABLES if t.counted and t.name != "people"))
+COUNTED = (PEOPLE, *(t.name for t in TABLES if t.counted and t.name != PEOPLE))
 """Counted tables, people first (as summaries say them)."""
+NOT_LISTED = {
+    HEALTH: "derived: rebuilt by the health engine",
+    HEALTH_MODEL: "derived: says which model the health cache is of",
+    REVIEW_QUEUE: "derived: the review's queue of the last days, shown again",
+    SOURCE_STATE: "the sources' own state of their accounts, not the user's data",
+}
+"""The other tables of the schema (besides the full-text indexes, ``<table>_fts``), and why
+they are not in :data:`TABLES`: a table added to the schema goes in one or the other (a test
+holds this)."""
+PEOPLES_OWN = (PEOPLE, *(t for t in PERSON_OWNED if t != REVIEW_HISTORY))
+"""People and what the user has of them, as sources write it: the rows ``crb_tui.testing``'s
+``run_source`` returns."""

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from crb_tui.store import tables
 from crb_tui.store.store import Store
 
 UNDOABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     # Never the whole row: a sync running at the same time may have filled in other columns,
     # which undo must keep.
-    "people": ("tier", "triage", "cadence_days", "archived", "snoozed_until", "stage_override",
+    tables.PEOPLE: ("tier", "triage", "cadence_days", "archived", "snoozed_until", "stage_override",
                "birthday", "details", "updated"),
-    "goals": ("active", "confirmed_at"),
-    "commitments": ("status", "closed_at"),
+    tables.GOALS: ("active", "confirmed_at"),
+    tables.COMMITMENTS: ("status", "closed_at"),
 }
 """The columns each kind of action may change, per table: what undo captures and puts back."""
 
-UNDOABLE_INSERTS = ("interactions", "commitments", "value_moments", "goals", "notes", "ignored")
+UNDOABLE_INSERTS = (tables.INTERACTIONS, tables.COMMITMENTS, tables.VALUE_MOMENTS, tables.GOALS,
+                    tables.NOTES, tables.IGNORED)
 """The tables an action may insert a row into (undo deletes it)."""
 
 SNAPSHOT_KEYS = ("id", "person_id")

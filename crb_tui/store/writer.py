@@ -12,6 +12,7 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
+from crb_tui.store import tables
 from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
@@ -555,7 +556,7 @@ def _owned_row(
             raise _Rejected(f"commitment direction must be out or in, not {rec.direction!r}")
         if not isinstance(rec.due, dt.date):
             raise _Rejected(f"due is not a date: {rec.due!r}")
-        return "commitments", {
+        return tables.COMMITMENTS, {
             "person_id": person_id,
             "text": rec.text,
             "due": _date(rec.due),
@@ -570,7 +571,7 @@ def _owned_row(
             raise _Rejected(f"unknown value kind {rec.kind!r}")
         if rec.direction not in ("given", "received"):
             raise _Rejected(f"value direction must be given or received, not {rec.direction!r}")
-        return "value_moments", {
+        return tables.VALUE_MOMENTS, {
             "person_id": person_id,
             "kind": rec.kind,
             "direction": rec.direction,
@@ -580,7 +581,7 @@ def _owned_row(
             "source_key": rec.source_key,
         }
     if isinstance(rec, r.Goal):
-        return "goals", {
+        return tables.GOALS, {
             "person_id": person_id,
             "text": rec.text,
             "confirmed_at": iso(rec.confirmed_at),
@@ -588,7 +589,7 @@ def _owned_row(
             "active": 1,
             "source_key": rec.source_key,
         }
-    return "notes", {
+    return tables.NOTES, {
         "person_id": person_id,
         "at": iso(rec.at),
         "text": rec.text,

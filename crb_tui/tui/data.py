@@ -26,9 +26,12 @@ up to date (a second or so at 100,000 people) instead of doing it unannounced.""
 
 
 class Gateway:
-    """Runs database work on worker threads, one call at a time. Before the first call of each
-    day it brings the stored scores up to that day, so every screen reads today's scores
-    (the app's first screen paints before that, showing that it is loading)."""
+    """Runs database work on worker threads, one call at a time: the store's writer connection
+    is used by one thread at a time (the store's concurrency model, ``crb_tui.store``); a long
+    read takes a reader of its own (``Store.reader()``) instead of holding the others up.
+    Before the first call of each day it brings the stored scores up to that day, so every
+    screen reads today's scores (the app's first screen paints before that, showing that it
+    is loading)."""
 
     def __init__(
         self, context: AppContext, *, notice: Callable[[str], None] | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crb_tui.errors import CrbError
-from crb_tui.store import Store
+from crb_tui.store import Store, tables
 from crb_tui.store import undo as rows
 from crb_tui.store.merge import undo_last_merge
 
@@ -42,15 +42,15 @@ class UndoStep:
 
 
 def person_snapshot(person_id: int) -> Snapshot:
-    return Snapshot("people", "id", person_id)
+    return Snapshot(tables.PEOPLE, "id", person_id)
 
 
 def goals_snapshot(person_id: int) -> Snapshot:
-    return Snapshot("goals", "person_id", person_id)
+    return Snapshot(tables.GOALS, "person_id", person_id)
 
 
 def commitment_snapshot(commitment_id: int) -> Snapshot:
-    return Snapshot("commitments", "id", commitment_id)
+    return Snapshot(tables.COMMITMENTS, "id", commitment_id)
 
 
 def tracked(
@@ -91,5 +91,5 @@ def undo(store: Store, step: UndoStep) -> None:
             undo_last_merge(store)
         return
     rows.take_back(store, step.inserted, step.restore, step.history_ids)
-    if any(table == "ignored" for table, _ in step.inserted):
+    if any(table == tables.IGNORED for table, _ in step.inserted):
         store.reload_ignored()

@@ -17,7 +17,7 @@ from textual.content import Content
 
 from crb_tui.errors import CrbError
 from crb_tui.host.app_context import AppContext
-from crb_tui.store import actions
+from crb_tui.store import actions, tables
 from crb_tui.store.merge import merge_people
 from crb_tui.tui.display import safe
 from crb_tui.tui.messages import ActionDone, Merged, Undone
@@ -211,7 +211,7 @@ class ActingScreen(CrbScreen):
                 lambda ctx: actions.log_touch(
                     ctx.store, t.person_id, kind=result.kind, direction=result.direction,
                     note=result.note, today=ctx.today(), item_kind=t.item_kind),
-                creates="interactions",
+                creates=tables.INTERACTIONS,
             )
 
         self.app.push_screen(LogTouchDialog(t.name), done)
@@ -272,7 +272,7 @@ class ActingScreen(CrbScreen):
                 lambda ctx: actions.promise(
                     ctx.store, t.person_id, result.text, due=result.due, today=ctx.today(),
                     direction=result.direction, item_kind=t.item_kind),
-                creates="commitments",
+                creates=tables.COMMITMENTS,
             )
 
         self.app.push_screen(PromiseDialog(t.name, self.today), done)
@@ -290,7 +290,7 @@ class ActingScreen(CrbScreen):
                     ctx.store, t.person_id, kind=result.kind, direction=result.direction,
                     note=result.note, amount=result.amount, today=ctx.today(),
                     item_kind=t.item_kind),
-                creates="value_moments",
+                creates=tables.VALUE_MOMENTS,
             )
 
         self.app.push_screen(ValueDialog(t.name), done)
@@ -309,7 +309,7 @@ class ActingScreen(CrbScreen):
                 lambda ctx: actions.set_goal(
                     ctx.store, t.person_id, result.text, today=ctx.today(),
                     replace=result.replace, item_kind=t.item_kind),
-                creates="goals" if result.text else None,
+                creates=tables.GOALS if result.text else None,
                 snapshots=(goals_snapshot(t.person_id),),
             )
 
@@ -328,7 +328,7 @@ class ActingScreen(CrbScreen):
                 lambda ctx: actions.add_note(
                     ctx.store, t.person_id, result.text, today=ctx.today(),
                     their_words=result.their_words, item_kind=t.item_kind),
-                creates="notes",
+                creates=tables.NOTES,
             )
 
         self.app.push_screen(NoteDialog(t.name), done)
@@ -468,7 +468,7 @@ class ActingScreen(CrbScreen):
                 t, f"Ignored {safe(t.name)}: their addresses will not become people again",
                 lambda ctx: actions.ignore_person(ctx.store, t.person_id, today=ctx.today(),
                                                   item_kind=t.item_kind),
-                creates="ignored", snapshots=(person_snapshot(t.person_id),),
+                creates=tables.IGNORED, snapshots=(person_snapshot(t.person_id),),
             )
 
         self.app.push_screen(ChoiceDialog(
