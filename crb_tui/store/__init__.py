@@ -1,5 +1,6 @@
 """The store: one SQLite file, migrated on open (``migrations``), written through one path
-(``store``: the Store, its connection and look-ups; ``writer``: the batch writer sources use;
+(``store``: the Store, its connection and look-ups; ``writer``: the batch writer sources use,
+which stores new interactions and indexes their subjects a batch at a time, ``subject_index``;
 ``actions``: what the user does; ``merge``; ``undo``; ``demo``: the demo data set, built by
 ``demo_build``, ``demo_history`` and ``demo_facts`` on ``demo_draws`` from ``demo_shape`` and
 ``demo_words``; ``export``; ``state``: the sources' own key-value state; ``signals``: the

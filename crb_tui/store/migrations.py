@@ -328,11 +328,9 @@ def m011_review_queue(db: Database) -> None:
 @core()
 def m012_writespeed_subject_index_batches(db: Database) -> None:
     """The write path indexes the subjects of a batch's new interactions with one statement
-    (``writer.SUBJECTS_LATER``): row by row, full-text indexing each row was half of what
-    storing it cost (FTS5 writes what it holds at every statement of a transaction). The
-    insert trigger skips rows while this table has a row, which only the write path's own
-    uncommitted transaction ever sees. A change of person (claim, merge, undo) leaves the index
-    alone: only a change of subject updates it."""
+    (``store.subject_index``): the insert trigger skips rows while ``interactions_fts_later``
+    has a row, which only the write path's own uncommitted transaction ever sees. A change of
+    person (claim, merge, undo) leaves the index alone: only a change of subject updates it."""
     db.execute("create table if not exists interactions_fts_later (paused integer)")
     db.execute("drop trigger if exists interactions_ai")
     db.execute(

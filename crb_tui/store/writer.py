@@ -16,11 +16,9 @@ from crb_tui.store import tables
 from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
+from crb_tui.store.subject_index import insert_interactions
 
 PREFETCH_CHUNK = 500
-SUBJECTS_LATER = "insert into interactions_fts_later values (1)"
-"""Inside the write path's transaction: the interactions inserted until the row is deleted are
-indexed for full-text search by the write path, not by the insert trigger."""
 
 
 class _BatchWriter:
@@ -430,35 +428,12 @@ class _BatchWriter:
             if person_id is not None:
                 self.result.touched_people.add(person_id)
         if inserts:
-            self._insert_interactions(inserts)
+            insert_interactions(self.conn, inserts)
         if updates:
             self.db.conn.executemany(
                 "update interactions set person_id = ?, kind = ?, direction = ?, at = ?, "
                 "subject = ?, thread = ?, duration_minutes = ? where source_key = ?",
                 updates,
-            )
-
-    def _insert_interactions(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert new interactions, then index their subjects with one statement: the insert
-        trigger, which would index them row by row, skips them (see migration
-        ``m012_writespeed_subject_index_batches``)."""
-        conn = self.conn
-        (last,) = conn.execute("select coalesce(max(rowid), 0) from interactions").fetchone()
-        conn.execute(SUBJECTS_LATER)
-        try:
-            conn.executemany(
-                "insert into interactions (person_id, kind, direction, at, subject, thread, "
-                "duration_minutes, identity_id, source, source_key) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        finally:
-            # Whatever was inserted is indexed before anything else can change it.
-            conn.execute("delete from interactions_fts_later")
-            conn.execute(
-                "insert into interactions_fts (rowid, subject) "
-                "select rowid, subject from interactions where rowid > ?",
-                [last],
             )
 
     def _delete(self, rec: r.Delete) -> None:
