@@ -8,6 +8,7 @@ Part of :mod:`crb_tui.sdk.mail`, which plugins import it from."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -108,7 +109,11 @@ class MailHeaders:
         headers = cls()
         raw = headers._raw
         for name, value in pairs:
-            key = name.lower()
+            key = _LOWER.get(name)
+            if key is None:
+                key = name.lower()
+                if len(_LOWER) < 4096:
+                    _LOWER[name] = key
             found = raw.get(key)
             if found is None:
                 raw[key] = [value]
@@ -154,6 +159,8 @@ class MailHeaders:
 
 
 _NONE: list[str] = []
+_LOWER: dict[str, str] = {}
+"""Field names as written -> lower-cased (a mailbox has a few dozen; at most 4096 kept)."""
 
 
 def _unfold(text: str) -> str:
@@ -243,6 +250,22 @@ def parse_addresses(value: str | None) -> list[Address]:
     """
     if not value or not value.strip():
         return []
+    if len(value) <= _REMEMBERED:
+        return list(_remembered_addresses(value))
+    return _addresses(value)
+
+
+_REMEMBERED = 1000
+"""Address headers up to this long are remembered (a mailbox names the same senders and
+recipients over and over)."""
+
+
+@functools.lru_cache(maxsize=8192)
+def _remembered_addresses(value: str) -> tuple[Address, ...]:
+    return tuple(_addresses(value))
+
+
+def _addresses(value: str) -> list[Address]:
     if not _NEEDS_FULL_PARSER.search(value):
         # Fast path for the common shapes (``a@b``, ``Name <a@b>``, lists of them): with no
         # quotes, comments, groups or escapes a comma can only separate mailboxes.
