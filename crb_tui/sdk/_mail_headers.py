@@ -132,7 +132,7 @@ class MailHeaders:
         return values
 
     def _text(self, value: str) -> str:
-        if _SURROGATE.search(value):
+        if not value.isascii() and _SURROGATE.search(value):
             if self._charset is None:
                 # The body's declared charset is the best guess for undeclared 8-bit bytes.
                 self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
@@ -304,12 +304,16 @@ def _addresses(value: str) -> list[Address]:
 # -- message ids, labels, threads ---------------------------------------------------------
 
 
+_BRACKETED = re.compile(r"<([^<>]*)>")
+_MESSAGE_IDS = re.compile(r"<[^<>]+>")
+
+
 def normalise_message_id(value: str | None) -> str | None:
     """``<Local@Domain.EXAMPLE>`` -> ``Local@domain.example``: brackets, folding and comments
     removed, the domain lower-cased (local parts are case-sensitive). None when empty."""
     if not value:
         return None
-    m = re.search(r"<([^<>]*)>", value)
+    m = _BRACKETED.search(value)
     text = m.group(1) if m else COMMENT.sub(" ", value)
     text = "".join(text.split()).strip("<>")
     if not text or len(text) > 900 or _BELOW_BANG.search(text):
@@ -355,7 +359,7 @@ def thread_of(headers: MailHeaders, message_id: str | None = None) -> str | None
     for name in ("references", "in-reply-to"):
         value = headers.get(name)
         if value:
-            ids = re.findall(r"<[^<>]+>", value) or value.split()
+            ids = _MESSAGE_IDS.findall(value) or value.split()
             root = normalise_message_id(ids[0]) if ids else None
             if root:
                 return root
