@@ -16,9 +16,11 @@ Calendar v3, in the shapes of Google's discovery documents
   paging, ``nextSyncToken``; ``syncToken`` older than ``expire_sync_tokens()`` answers 410.
 
 Every API call needs ``Authorization: Bearer`` with a live access token of the right scope:
-``expire_access_tokens()`` makes the next call answer 401. Faults (:class:`Fault`) hit requests
-whose path contains ``match``: an HTTP error with Google's body and an optional ``Retry-After``,
-a slow answer, a connection dropped half-way through the body, or a connection reset.
+``expire_access_tokens()`` makes the next call answer 401. Faults
+(:class:`tests.fake_http.Fault`) hit requests whose path contains ``match``: an HTTP error with
+Google's body and an optional ``Retry-After``, a slow answer, a connection dropped half-way
+through the body, or a connection reset. The server, its log and its faults are
+:class:`tests.fake_http.FakeApi`'s.
 """
 
 from __future__ import annotations
@@ -27,19 +29,16 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import os
 import random
-import socket
 import sys
-import threading
-import time
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
 
 from crb_tui import clock
+from tests.fake_http import FakeApi, private_json
+from tests.fake_http import json_answer as _json
+from tests.source_env import SourceEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 ERRORS_FILE = ROOT.parent / "shared" / "corpus" / "google_api" / "errors" / "error_samples.json"
@@ -137,45 +136,6 @@ def error_body(status: int, reason: str = "", message: str | None = None) -> dic
     return body
 
 
-# -- faults ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Fault:
-    """``match``: a fragment of the path (ending in ``$``: the end of the path).
-
-    ``kind``: ``status`` (HTTP ``status`` with Google's body for ``reason``, optional
-    ``retry_after`` header and ``message``), ``slow`` (wait ``delay`` then answer), ``drop``
-    (send the headers and half the body, then close), ``reset`` (close without answering),
-    ``expire_token`` (every access token dies; the request then gets 401).
-
-    It lets the first ``after`` matching requests through, then hits ``times`` of them (-1:
-    all); when several faults could hit one request, the first one added does (the others
-    still count it)."""
-
-    match: str
-    kind: str = "status"
-    status: int = 500
-    reason: str = ""
-    retry_after: str | None = None
-    message: str | None = None
-    delay: float = 0.0
-    times: int = 1
-    after: int = 0
-    seen: int = 0
-    hits: int = 0
-
-
-@dataclass
-class Logged:
-    at: float
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    status: int = 0
-    fault: str = ""
-
-
 # -- the data -------------------------------------------------------------------------------
 
 FIRST = ["ada", "bob", "carla", "dmitri", "elena", "farid", "grace", "hiro", "ines", "jonas",
@@ -198,13 +158,12 @@ def gmail_id(n: int) -> str:
     return f"{0x18c2a00000000000 + n * 7919:016x}"
 
 
-class FakeGoogle:
+class FakeGoogle(FakeApi):
     def __init__(self, *, user: str = ME, token_lifetime: int = 3600,
                  latency: float = 0.0) -> None:
+        super().__init__(latency=latency)
         self.user = user
         self.token_lifetime = token_lifetime
-        self.latency = latency
-        self.lock = threading.RLock()
         self.messages: dict[str, dict[str, Any]] = {}
         self.history: list[dict[str, Any]] = []
         self.history_id = 5000
@@ -215,50 +174,12 @@ class FakeGoogle:
         self.access_tokens: dict[str, str] = {}
         self.refresh_tokens: dict[str, str] = {}
         self.codes: dict[str, dict[str, str]] = {}
-        self.refreshes = 0
-        self.requests: list[Logged] = []
-        self.faults: list[Fault] = []
-        self._counter = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- life -------------------------------------------------------------------------
+    def error_body(self, status: int, reason: str, message: str | None) -> Any:
+        return error_body(status, reason, message)
 
-    def start(self) -> FakeGoogle:
-        fake = self
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # a client that timed out and left: nothing to report
-
-        class Handler(_Handler):
-            google = fake
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGoogle:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def slowed(self, path: str) -> bool:
+        return not path.startswith(("/token", "/o/"))
 
     @property
     def token_uri(self) -> str:
@@ -269,12 +190,6 @@ class FakeGoogle:
         return f"{self.url}/o/oauth2/auth"
 
     # -- tokens -----------------------------------------------------------------------
-
-    def _next(self, prefix: str) -> str:
-        with self.lock:
-            self._counter += 1
-            noise = hashlib.sha1(str(self._counter).encode()).hexdigest()[:12]
-            return f"{prefix}{self._counter:06d}{noise}"
 
     def issue(self, scope: str) -> tuple[str, str]:
         """A live (access token, refresh token) pair for ``scope``."""
@@ -291,40 +206,6 @@ class FakeGoogle:
         return {"type": "authorized_user", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                 "refresh_token": refresh, "token": access, "token_uri": self.token_uri,
                 "expiry": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "scopes": [scope]}
-
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            self.access_tokens.clear()
-
-    # -- faults -----------------------------------------------------------------------
-
-    def fault(self, match: str, kind: str = "status", **kwargs: Any) -> Fault:
-        f = Fault(match=match, kind=kind, **kwargs)
-        with self.lock:
-            self.faults.append(f)
-        return f
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
-
-    def _take_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            chosen = None
-            for f in self.faults:
-                if not _matches(f.match, path):
-                    continue
-                f.seen += 1
-                if chosen is None and f.seen > f.after and (f.times < 0 or f.hits < f.times):
-                    chosen = f
-            if chosen is not None:
-                chosen.hits += 1
-            return chosen
-
-    def calls(self, fragment: str) -> list[Logged]:
-        """Requests whose path contains ``fragment`` (ending in ``$``: ends with it)."""
-        with self.lock:
-            return [r for r in self.requests if _matches(fragment, r.path)]
 
     # -- mailbox ----------------------------------------------------------------------
 
@@ -813,10 +694,6 @@ class FakeGoogle:
         return _json(200, body)
 
 
-def _matches(fragment: str, path: str) -> bool:
-    return path.endswith(fragment[:-1]) if fragment.endswith("$") else fragment in path
-
-
 def _end(event: dict[str, Any]) -> dt.datetime | None:
     end = event.get("end") or (event.get("_full") or {}).get("end")
     if not end:
@@ -827,97 +704,10 @@ def _end(event: dict[str, Any]) -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None
-          ) -> tuple[int, dict[str, str], bytes]:
-    data = json.dumps(body).encode()
-    return status, {"Content-Type": "application/json; charset=UTF-8", **(headers or {})}, data
-
-
-class _Handler(BaseHTTPRequestHandler):
-    google: FakeGoogle
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as separate writes
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def _serve(self, method: str) -> None:
-        fake = self.google
-        parts = urlsplit(self.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()} if raw else {}
-        logged = Logged(time.monotonic(), method, parts.path, query)
-        with fake.lock:
-            fake.requests.append(logged)
-        fault = fake._take_fault(parts.path)
-        if fake.latency and not parts.path.startswith(("/token", "/o/")):
-            time.sleep(fake.latency)
-        if fault is not None:
-            logged.fault = fault.kind
-            if fault.kind == "slow":
-                time.sleep(fault.delay)
-            elif fault.kind == "expire_token":
-                fake.expire_access_tokens()
-            elif fault.kind == "reset":
-                self._reset()
-                return
-            elif fault.kind == "status":
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                self._send(*_json(fault.status, error_body(fault.status, fault.reason,
-                                                           fault.message), headers), logged)
-                return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, out_headers, body = fake.answer(method, parts.path, query, form, headers)
-        if fault is not None and fault.kind == "drop":
-            self._send(status, out_headers, body, logged, cut=max(1, len(body) // 2))
-            return
-        self._send(status, out_headers, body, logged)
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes, logged: Logged,
-              cut: int | None = None) -> None:
-        logged.status = status
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        if "Content-Length" not in headers:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if cut is None:
-            self.wfile.write(body)
-            return
-        self.wfile.write(body[:cut])
-        self.wfile.flush()
-        self._reset()
-
-    def _reset(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
 # -- running the sources against it ---------------------------------------------------------
 
 
-def private_json(path: Path, data: Any) -> Path:
-    """Write ``data`` as JSON readable by the owner only, as ``crb auth`` does."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-    return path
-
-
-class Env:
+class Env(SourceEnv):
     """A CRB database, a config and tokens wired to a :class:`FakeGoogle`."""
 
     def __init__(self, google: FakeGoogle, tmp: Path) -> None:
@@ -925,6 +715,9 @@ class Env:
         self.google = google
         self.tmp = tmp
         self.db = tmp / "crb.db"
+        self.source = "gmail"
+        self.plugin = "crb_google"
+        self.me = [ME]
         self.gmail_token = tmp / "tokens" / "gmail-token.json"
         self.calendar_token = tmp / "tokens" / "google-calendar-token.json"
         private_json(self.gmail_token, google.token_json(GMAIL_SCOPE))
@@ -944,50 +737,8 @@ class Env:
             "page_size": 20,
         }
 
-    def config(self) -> Any:
-        from crb_tui.config import Config
-
-        cfg = Config()
-        cfg.me.emails = [ME]
-        cfg.sources = {"gmail": dict(self.gmail), "google_calendar": dict(self.calendar)}
-        return cfg
-
-    def config_toml(self, path: Path | None = None) -> Path:
-        import tomli_w
-
-        path = path or self.tmp / "config.toml"
-        data = {"me": {"emails": [ME], "timezone": "UTC"},
-                "sources": {"gmail": self.gmail, "google_calendar": self.calendar}}
-        path.write_text(tomli_w.dumps(data), encoding="utf-8")
-        return path
-
-    @staticmethod
-    def sources() -> dict[str, Any]:
-        import crb_google
-
-        found: dict[str, Any] = {}
-        crb_google.register_sources(lambda s: found.setdefault(s.name, s))
-        return found
-
-    def run(self, *names: str, cancelled: Any = None, dry_run: bool = False) -> list[Any]:
-        from crb_tui.host.sync import run_sync
-        from crb_tui.store import Store
-
-        store = Store.open(self.db)
-        try:
-            return run_sync(store, self.config(), self.sources(), list(names) or ["gmail"],
-                            cancelled=cancelled, dry_run=dry_run)
-        finally:
-            store.close()
-
-    def query(self, sql: str, args: Any = ()) -> list[tuple[Any, ...]]:
-        import sqlite3
-
-        conn = sqlite3.connect(self.db)
-        try:
-            return list(conn.execute(sql, args))
-        finally:
-            conn.close()
+    def settings(self) -> dict[str, dict[str, Any]]:
+        return {"gmail": self.gmail, "google_calendar": self.calendar}
 
     def query_write(self, sql: str, args: Any = ()) -> None:
         import sqlite3
@@ -1005,13 +756,6 @@ class Env:
             "select ns, key, value from source_state where source = ? order by ns, key",
             [source])]
 
-    def keys(self, source: str = "gmail") -> list[str]:
-        return [r[0] for r in self.query(
-            "select source_key from interactions where source = ?", [source])]
-
-    def cursor(self, source: str = "gmail") -> Any:
-        rows = self.query("select cursor from sync_state where source = ?", [source])
-        return json.loads(rows[0][0]) if rows and rows[0][0] else None
 
 
 def write_old_side_file(path: Path, rows: list[tuple[str, str, str]], kind: str) -> int:

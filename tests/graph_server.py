@@ -17,7 +17,7 @@ with ``@odata.nextLink`` / ``@odata.deltaLink`` and ``@removed``, error bodies
   window, the same paging and tokens; deleted events come as ``@removed``.
 
 Every Graph call needs ``Authorization: Bearer`` with a live token holding the scope it needs
-(``Mail.ReadBasic`` / ``Calendars.Read``). Faults are :class:`tests.google_server.Fault`: an
+(``Mail.ReadBasic`` / ``Calendars.Read``). Faults are :class:`tests.fake_http.Fault`: an
 HTTP error with Graph's body (``reason`` is the error code) and an optional ``Retry-After``, a
 slow answer, a connection dropped half-way, a reset, every access token expired.
 """
@@ -27,18 +27,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 import random
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 from crb_tui import clock
-from tests.google_server import DOMAINS, FIRST, LAST, Fault, Logged, _matches, private_json
+from tests.fake_http import Answer, FakeApi, json_answer, private_json
+from tests.google_server import DOMAINS, FIRST, LAST
+from tests.source_env import SourceEnv
 
 CLIENT_ID = "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 ME = "me@contoso.example"
@@ -102,24 +100,22 @@ def recipient(name: str, address: str) -> dict[str, Any]:
     return {"emailAddress": {"name": name, "address": address}}
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None
-          ) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json; odata.metadata=minimal; "
-                    "odata.streaming=true; IEEE754Compatible=false; charset=utf-8",
-                    **(headers or {})}, json.dumps(body).encode()
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Answer:
+    return json_answer(status, body, headers, content_type="application/json; "
+                       "odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; "
+                       "charset=utf-8")
 
 
 def _iso(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FakeGraph:
+class FakeGraph(FakeApi):
     def __init__(self, *, user: str = ME, token_lifetime: int = 3600,
                  latency: float = 0.0) -> None:
+        super().__init__(latency=latency)
         self.user = user
-        self.latency = latency
         self.token_lifetime = token_lifetime
-        self.lock = threading.RLock()
         self.messages: dict[str, dict[str, Any]] = {}
         self.left: dict[tuple[str, str], int] = {}
         """(folder, message id) -> seq of the change that took it out of the folder."""
@@ -136,52 +132,21 @@ class FakeGraph:
         self.device_interval: float = 0.05
         self.device_scopes: set[str] = set()
         self.polls: list[float] = []
-        self.refreshes = 0
-        self.requests: list[Logged] = []
-        self.faults: list[Fault] = []
-        self._counter = 0
-        self._server: ThreadingHTTPServer | None = None
 
-    # -- life ---------------------------------------------------------------------------------
+    def error_body(self, status: int, reason: str, message: str | None) -> Any:
+        return graph_error(status, reason, message)
 
-    def start(self) -> FakeGraph:
-        fake = self
+    def json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> Answer:
+        return _json(status, body, headers)
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass
-
-        class Handler(_Handler):
-            graph = fake
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def slowed(self, path: str) -> bool:
+        return path.startswith("/v1.0/")
 
     @property
     def token_uri(self) -> str:
         return f"{self.url}/common/oauth2/v2.0/token"
 
     # -- tokens and faults --------------------------------------------------------------------
-
-    def _next(self, prefix: str) -> str:
-        with self.lock:
-            self._counter += 1
-            return f"{prefix}{self._counter:06d}{hashlib.sha1(prefix.encode()).hexdigest()[:8]}"
 
     def issue(self, scopes: set[str]) -> tuple[str, str]:
         access, refresh = self._next("eyJ0eXAiOiJKV1Qi.fake-access-"), self._next("0.AXkA-refresh-")
@@ -200,33 +165,6 @@ class FakeGraph:
         return {"client_id": CLIENT_ID, "tenant": "common", "token_uri": self.token_uri,
                 "refresh_token": refresh, "token": access, "expiry": _iso(expiry),
                 "scopes": sorted(scopes) + ["offline_access"]}
-
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            self.access_tokens.clear()
-
-    def fault(self, match: str, kind: str = "status", **kwargs: Any) -> Fault:
-        f = Fault(match=match, kind=kind, **kwargs)
-        with self.lock:
-            self.faults.append(f)
-        return f
-
-    def _take_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            chosen = None
-            for f in self.faults:
-                if not _matches(f.match, path):
-                    continue
-                f.seen += 1
-                if chosen is None and f.seen > f.after and (f.times < 0 or f.hits < f.times):
-                    chosen = f
-            if chosen is not None:
-                chosen.hits += 1
-            return chosen
-
-    def calls(self, fragment: str) -> list[Logged]:
-        with self.lock:
-            return [r for r in self.requests if _matches(fragment, r.path)]
 
     def expire_delta_links(self, code: str = "syncStateNotFound") -> None:
         """Every delta link handed out so far now answers 410 Gone."""
@@ -628,85 +566,18 @@ class FakeGraph:
         return out
 
 
-class _Handler(BaseHTTPRequestHandler):
-    graph: FakeGraph
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def _serve(self, method: str) -> None:
-        fake = self.graph
-        parts = urlsplit(self.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()} if raw else {}
-        logged = Logged(time.monotonic(), method, parts.path, query)
-        with fake.lock:
-            fake.requests.append(logged)
-        fault = fake._take_fault(parts.path)
-        if fake.latency and parts.path.startswith("/v1.0/"):
-            time.sleep(fake.latency)
-        if fault is not None:
-            logged.fault = fault.kind
-            if fault.kind == "slow":
-                time.sleep(fault.delay)
-            elif fault.kind == "expire_token":
-                fake.expire_access_tokens()
-            elif fault.kind == "reset":
-                self._reset()
-                return
-            elif fault.kind == "status":
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                self._send(*_json(fault.status, graph_error(fault.status, fault.reason,
-                                                            fault.message), headers), logged)
-                return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, out_headers, body = fake.answer(method, parts.path, query, form, headers)
-        if fault is not None and fault.kind == "drop":
-            self._send(status, out_headers, body, logged, cut=max(1, len(body) // 2))
-            return
-        self._send(status, out_headers, body, logged)
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes, logged: Logged,
-              cut: int | None = None) -> None:
-        logged.status = status
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body if cut is None else body[:cut])
-        if cut is not None:
-            self.wfile.flush()
-            self._reset()
-
-    def _reset(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
 # -- running the sources against it ---------------------------------------------------------
 
 
-class GraphEnv:
+class GraphEnv(SourceEnv):
     """A CRB database, a config and a token wired to a :class:`FakeGraph`."""
 
     def __init__(self, graph: FakeGraph, tmp: Path) -> None:
         self.graph = graph
         self.tmp = tmp
         self.db = tmp / "crb.db"
+        self.source = "outlook_mail"
+        self.plugin = "crb_outlook"
         self.token = tmp / "tokens" / "microsoft-token.json"
         private_json(self.token, graph.token_json())
         common = {"graph_base": f"{graph.url}/v1.0", "login_base": graph.url,
@@ -717,58 +588,5 @@ class GraphEnv:
         self.me = [ME]
         """``[me] emails``."""
 
-    def config(self) -> Any:
-        from crb_tui.config import Config
-
-        cfg = Config()
-        cfg.me.emails = list(self.me)
-        cfg.sources = {"outlook_mail": dict(self.mail), "outlook_calendar": dict(self.calendar)}
-        return cfg
-
-    def config_toml(self) -> Path:
-        import tomli_w
-
-        path = self.tmp / "config.toml"
-        path.write_text(tomli_w.dumps({
-            "me": {"emails": list(self.me), "timezone": "UTC"},
-            "sources": {"outlook_mail": self.mail, "outlook_calendar": self.calendar}}),
-            encoding="utf-8")
-        return path
-
-    @staticmethod
-    def sources() -> dict[str, Any]:
-        import crb_outlook
-
-        found: dict[str, Any] = {}
-        crb_outlook.register_sources(lambda s: found.setdefault(s.name, s))
-        return found
-
-    def run(self, *names: str, cancelled: Any = None, dry_run: bool = False) -> list[Any]:
-        from crb_tui.host.app_context import open_store
-        from crb_tui.host.sync import run_sync
-
-        config = self.config()
-        store = open_store(self.db, config)
-        try:
-            return run_sync(store, config, self.sources(),
-                            list(names) or ["outlook_mail"], cancelled=cancelled,
-                            dry_run=dry_run)
-        finally:
-            store.close()
-
-    def query(self, sql: str, args: Any = ()) -> list[tuple[Any, ...]]:
-        import sqlite3
-
-        conn = sqlite3.connect(self.db)
-        try:
-            return list(conn.execute(sql, args))
-        finally:
-            conn.close()
-
-    def keys(self, source: str = "outlook_mail") -> list[str]:
-        return [r[0] for r in self.query(
-            "select source_key from interactions where source = ?", [source])]
-
-    def cursor(self, source: str = "outlook_mail") -> Any:
-        rows = self.query("select cursor from sync_state where source = ?", [source])
-        return json.loads(rows[0][0]) if rows and rows[0][0] else None
+    def settings(self) -> dict[str, dict[str, Any]]:
+        return {"outlook_mail": self.mail, "outlook_calendar": self.calendar}

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.radicale_server import USERS, Radicale
+from tests.source_env import StoredSync
 
 pytest.importorskip("caldav")
 pytest.importorskip("radicale")
@@ -161,13 +162,14 @@ def work(server: Radicale) -> Any:
     return cal
 
 
-class Env:
+class Env(StoredSync):
     """A CRB database and config.toml wired to the Radicale server, run like ``crb sync``."""
 
     def __init__(self, server: Radicale, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.server = server
         self.tmp = tmp
         self.db = tmp / "crb.db"
+        self.source = SOURCE
         self.monkeypatch = monkeypatch
         self.settings: dict[str, Any] = {
             "url": server.url, "username": "alice",
@@ -206,20 +208,6 @@ class Env:
         (summary,) = self.run()
         return summary
 
-    def query(self, sql: str, args: Any = ()) -> list[tuple[Any, ...]]:
-        conn = sqlite3.connect(self.db)
-        try:
-            return list(conn.execute(sql, args))
-        finally:
-            conn.close()
-
-    def keys(self) -> list[str]:
-        return [r[0] for r in self.query(
-            "select source_key from interactions where source = ? order by 1", [SOURCE])]
-
-    def cursor(self) -> Any:
-        rows = self.query("select cursor from sync_state where source = ?", [SOURCE])
-        return json.loads(rows[0][0]) if rows and rows[0][0] else None
 
     def calendar_cursor(self, path: str = "/alice/work/") -> dict[str, Any]:
         return self.cursor()["calendars"][path]

@@ -148,11 +148,8 @@ def test_the_shared_corpus_makes_people_only_of_people(crb: Crb, corpus: Path,
 
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
-    server = FakeGoogle().start()
-    try:
+    with FakeGoogle() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_google_calendar_makes_people_only_of_people(

@@ -40,12 +40,9 @@ from crb_tui.sdk.tokens import FileTokenStore  # noqa: E402
 
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
-    server = FakeGoogle().start()
-    server.populate_mailbox(30)
-    try:
+    with FakeGoogle() as server:
+        server.populate_mailbox(30)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

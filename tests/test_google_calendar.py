@@ -27,12 +27,9 @@ SOURCE = "google_calendar"
 
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
-    server = FakeGoogle().start()
-    server.populate_calendar(60)
-    try:
+    with FakeGoogle() as server:
+        server.populate_calendar(60)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -40,18 +37,8 @@ def env(google: FakeGoogle, tmp_path: Path) -> Env:
     return Env(google, tmp_path)
 
 
-def run(env: Env) -> object:
-    (summary,) = env.run(SOURCE)
-    assert summary.ok, summary.errors
-    return summary
-
-
 def assert_store_matches(env: Env) -> None:
-    keys = env.keys(SOURCE)
-    assert len(keys) == len(set(keys)), "duplicate meetings"
-    expected = env.google.expected_meeting_keys()
-    missing, extra = expected - set(keys), set(keys) - expected
-    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    env.assert_keys(env.google.expected_meeting_keys(), SOURCE)
 
 
 def events_calls(google: FakeGoogle) -> list:
@@ -70,7 +57,7 @@ def stored_event(google: FakeGoogle, env: Env, *, recurring: bool = False) -> di
 
 
 def test_full_sync_stores_every_attendee_but_me_and_rooms(env: Env, google: FakeGoogle) -> None:
-    summary = run(env)
+    summary = env.sync(SOURCE)
     assert_store_matches(env)
     rows = env.query("select kind, direction, count(*) from interactions group by 1, 2")
     assert rows == [("meeting", "mutual", len(google.expected_meeting_keys()))]
@@ -93,7 +80,7 @@ def test_full_sync_stores_every_attendee_but_me_and_rooms(env: Env, google: Fake
 
 def test_incremental_sync_follows_changes_and_removes_cancelled_meetings(
         env: Env, google: FakeGoogle) -> None:
-    run(env)
+    env.sync(SOURCE)
     token = env.cursor(SOURCE)["calendars"]["primary"]["sync_token"]
     soon = clock.now_utc() + dt.timedelta(days=2)  # CRB's now, as the calendar's is
     google.add_event(event_id="newone", start=soon, attendees=[
@@ -122,7 +109,7 @@ def test_incremental_sync_follows_changes_and_removes_cancelled_meetings(
         for a in declined["attendees"]])
     before = len(events_calls(google))
 
-    summary = run(env)
+    summary = env.sync(SOURCE)
     assert_store_matches(env)
     new_calls = events_calls(google)[before:]
     assert new_calls and all(c.query.get("syncToken") == [token] for c in new_calls[:1])
@@ -140,7 +127,7 @@ def test_the_map_of_an_old_side_file_is_copied_in_so_changes_still_match(
         env: Env, google: FakeGoogle) -> None:
     """A database from before ``ctx.state``: an attendee who left an event is removed only if
     CRB knows which keys the event gave, which the old side file says."""
-    run(env)
+    env.sync(SOURCE)
     side = Path(env.calendar["index_file"])
     assert write_old_side_file(side, env.state_rows(SOURCE), "gcal") > 0
     env.query_write("delete from source_state")
@@ -152,7 +139,7 @@ def test_the_map_of_an_old_side_file_is_copied_in_so_changes_still_match(
     gone = next(a for a in shrunk["attendees"] if not a.get("self") and not a.get("resource"))
     google.update_event("primary", shrunk["id"],
                         attendees=[a for a in shrunk["attendees"] if a is not gone])
-    summary = run(env)
+    summary = env.sync(SOURCE)
     assert summary.removed["attendee left the event"] == 1
     assert_store_matches(env)
     assert json.loads(dict((k, v) for ns, k, v in env.state_rows(SOURCE) if not ns)[
@@ -160,18 +147,18 @@ def test_the_map_of_an_old_side_file_is_copied_in_so_changes_still_match(
 
 
 def test_a_cancelled_series_removes_all_its_instances(env: Env, google: FakeGoogle) -> None:
-    run(env)
+    env.sync(SOURCE)
     series = stored_event(google, env, recurring=True)["recurringEventId"]
     for ev in list(google.events["primary"].values()):
         if ev.get("recurringEventId") == series:
             google.cancel_event("primary", ev["id"])
-    run(env)
+    env.sync(SOURCE)
     assert_store_matches(env)
     assert not [k for k in env.keys(SOURCE) if k.startswith(f"ics:{series}@google.com|")]
 
 
 def test_410_sync_token_expiry_falls_back_to_a_full_sync(env: Env, google: FakeGoogle) -> None:
-    run(env)
+    env.sync(SOURCE)
     ids_before = dict(env.query("select source_key, id from interactions"))
     gone = stored_event(google, env)
     with google.lock:  # deleted outright while the token was dead: only a full sync can tell
@@ -179,7 +166,7 @@ def test_410_sync_token_expiry_falls_back_to_a_full_sync(env: Env, google: FakeG
     google.add_event(event_id="after410", start=clock.now_utc(),
                      attendees=[{"email": "bucky@avengers.example", "responseStatus": "accepted"}])
     google.expire_sync_tokens()
-    summary = run(env)
+    summary = env.sync(SOURCE)
     assert any(c.status == 410 for c in events_calls(google))
     assert_store_matches(env)
     assert summary.removed.get("no longer in the calendar", 0) >= 1
@@ -197,7 +184,7 @@ def test_faults_during_a_calendar_sync(env: Env, google: FakeGoogle) -> None:
     google.fault(path, status=500, after=3)
     google.fault(path, "drop", after=4)
     google.fault(path, "reset", after=5)
-    run(env)
+    env.sync(SOURCE)
     assert_store_matches(env)
     assert google.refreshes == 1
     assert sum(1 for r in google.requests if r.fault) == 6
@@ -212,14 +199,14 @@ def test_a_calendar_sync_interrupted_between_pages_resumes(env: Env, google: Fak
     assert state["mode"] == "full" and state["page_token"]
     google.clear_faults()
     page_tokens = [c.query.get("pageToken") for c in events_calls(google)]
-    run(env)
+    env.sync(SOURCE)
     assert_store_matches(env)
     resumed = events_calls(google)[len(page_tokens)]
     assert resumed.query.get("pageToken") == [state["page_token"]]
 
 
 def test_a_periodic_full_sync_runs_after_resync_days(env: Env, google: FakeGoogle) -> None:
-    run(env)
+    env.sync(SOURCE)
     from crb_tui.store import Store
 
     store = Store.open(env.db)
@@ -228,7 +215,7 @@ def test_a_periodic_full_sync_runs_after_resync_days(env: Env, google: FakeGoogl
     store.set_cursor(SOURCE, cursor)
     store.close()
     before = len(events_calls(google))
-    run(env)
+    env.sync(SOURCE)
     assert all("timeMin" in c.query for c in events_calls(google)[before:])
     assert_store_matches(env)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from crb_tui.records import NOBODY_YET
+from tests.fake_http import private_json
 from tests.google_server import (
     GMAIL_SCOPE,
     ME,
@@ -26,7 +27,6 @@ from tests.google_server import (
     Env,
     FakeGoogle,
     ensure_plugin_importable,
-    private_json,
     write_old_side_file,
 )
 
@@ -37,12 +37,9 @@ N = 200
 
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
-    server = FakeGoogle().start()
-    server.populate_mailbox(N)
-    try:
+    with FakeGoogle() as server:
+        server.populate_mailbox(N)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -51,11 +48,7 @@ def env(google: FakeGoogle, tmp_path: Path) -> Env:
 
 
 def assert_store_matches(env: Env) -> None:
-    keys = env.keys()
-    assert len(keys) == len(set(keys)), "duplicate interactions"
-    expected = env.google.expected_mail_keys()
-    missing, extra = expected - set(keys), set(keys) - expected
-    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    env.assert_keys(env.google.expected_mail_keys())
 
 
 def gets(google: FakeGoogle) -> list[str]:
@@ -260,6 +253,19 @@ def test_an_unreadable_old_side_file_is_one_line_naming_it(env: Env) -> None:
     (summary,) = env.run()
     assert not summary.ok and str(side) in summary.errors[0]
     assert env.keys() == []
+
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("backoff_base", -1.0, "at least 0, not -1.0"),
+    ("timeout", 0.0, "at least 0.01, not 0.0"),
+    ("page_size", 501, "between 1 and 500, not 501"),
+])
+def test_a_setting_out_of_range_is_one_line_naming_it_before_any_request(
+        env: Env, google: FakeGoogle, key: str, value: float, says: str) -> None:
+    env.gmail[key] = value
+    (summary,) = env.run()
+    assert not summary.ok and summary.errors == [f"sources.gmail.{key} should be {says}"]
+    assert google.requests == [] and env.keys() == []
 
 
 # -- faults -----------------------------------------------------------------------------------
@@ -477,7 +483,7 @@ def test_an_unauthorised_source_says_how_to_authorise(env: Env) -> None:
 
 
 def test_rate_limiter_keeps_gmail_under_its_quota() -> None:
-    from crb_google._http import RateLimiter
+    from crb_tui.sdk.http import RateLimiter
 
     clock = {"t": 0.0}
     slept: list[float] = []

@@ -7,7 +7,6 @@ too (nothing marked read)."""
 
 from __future__ import annotations
 
-import json
 import mailbox
 import os
 import re
@@ -24,6 +23,7 @@ import pytest
 
 from tests.conftest import CORPUS, Crb
 from tests.dovecot_server import USERS, CuttingProxy, Dovecot, unavailable
+from tests.source_env import StoredSync
 
 pytest.importorskip("imapclient")
 
@@ -110,13 +110,14 @@ def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_sync, "RETRY_WAITS", (0.0, 0.1, 0.2))
 
 
-class Env:
+class Env(StoredSync):
     """A CRB database and config.toml wired to the Dovecot server, run like ``crb sync``."""
 
     def __init__(self, server: Dovecot, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.server = server
         self.tmp = tmp
         self.db = tmp / "crb.db"
+        self.source = SOURCE
         self.settings: dict[str, Any] = {
             "host": "127.0.0.1", "port": server.port, "security": "none", "user": "alice",
             "password": {"$env": "IMAP_PASSWORD"}, "batch_size": 5, "timeout": 10.0,
@@ -151,20 +152,6 @@ class Env:
         (summary,) = self.run(**kwargs)
         return summary
 
-    def query(self, sql: str, args: Any = ()) -> list[tuple[Any, ...]]:
-        conn = sqlite3.connect(self.db)
-        try:
-            return list(conn.execute(sql, args))
-        finally:
-            conn.close()
-
-    def keys(self) -> list[str]:
-        return [r[0] for r in self.query(
-            "select source_key from interactions where source = ? order by 1", [SOURCE])]
-
-    def cursor(self) -> Any:
-        rows = self.query("select cursor from sync_state where source = ?", [SOURCE])
-        return json.loads(rows[0][0]) if rows and rows[0][0] else None
 
 
 @pytest.fixture
@@ -580,7 +567,7 @@ async def test_the_apps_sync_screen_runs_it_with_progress(env: Env, server: Dove
             screen = app.screen
             assert isinstance(screen, SyncScreen)
             assert f"imap ok: seen {len(mailbox_keys) + 29}" in screen_text(app)
-            bar = screen._bars["imap"]
+            bar = screen._runs["imap"].bar
             assert bar.total and bar.progress == bar.total
     finally:
         context.close()

@@ -456,7 +456,7 @@ def test_calendar_url(crb: Crb, served: tuple[str, Path], db_path: Path) -> None
     assert "s3cret" not in reject["where"] and reject["where"].endswith("/…/other.ics")
     assert rows(db_path, "select count(*) from interactions") == [(2,)]
     (down,) = run_source(["http://127.0.0.1:9/cal.ics"])
-    assert isinstance(down, Reject) and down.reason.startswith("cannot fetch: ConnectError")
+    assert isinstance(down, Reject) and down.reason == "cannot fetch: Connection refused"
 
 
 # -- never a traceback --------------------------------------------------------------------

@@ -370,3 +370,18 @@ def test_list_addresses_by_name_and_by_their_own_headers() -> None:
         "magick@wizards.dupont.com", "gtk-list@gnome.org", "debian-user@lists.debian.org",
         "qmail@list.cr.yp.to", "dev@apache.org"}
     assert list_addresses(headers_from_bytes(b"From: Ann <ann@example.org>\n\n")) == set()
+
+
+def test_every_mail_source_reconciles_a_run_in_the_same_words() -> None:
+    from crb_tui.sdk.mail import tally_text
+
+    base = {"listed": 9, "stored": 4, "skipped": {"mass mail": 2, "no counterpart": 1},
+            "rejected": 1}
+    graph = {**base, "removed": 0}
+    assert tally_text(graph) == ("listed 9 = stored 4 + skipped 3 (mass mail 2, no counterpart"
+                                 " 1) + rejected 1")
+    gmail = {**base, "gone": 1, "removed": 2}
+    assert tally_text(gmail).endswith("+ rejected 1 + gone before read 1; removed 2")
+    imap = {**base, "skipped": {}, "gone": 0, "not_read": 1, "folders_not_read": 1}
+    assert tally_text(imap) == ("listed 9 = stored 4 + skipped 0 + rejected 1 + gone before read"
+                                " 0 + not read (folder error) 1; folders not read: 1")

@@ -21,13 +21,10 @@ from tests.graph_server import CALENDARS, CLIENT_ID, MAIL, FakeGraph, GraphEnv
 
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    server = FakeGraph().start()
-    server.populate_mailbox(30)
-    server.populate_calendar(10)
-    try:
+    with FakeGraph() as server:
+        server.populate_mailbox(30)
+        server.populate_calendar(10)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

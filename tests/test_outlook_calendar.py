@@ -20,12 +20,9 @@ SOURCE = "outlook_calendar"
 
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    server = FakeGraph().start()
-    server.populate_calendar(60)
-    try:
+    with FakeGraph() as server:
+        server.populate_calendar(60)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -33,18 +30,8 @@ def env(graph: FakeGraph, tmp_path: Path) -> GraphEnv:
     return GraphEnv(graph, tmp_path)
 
 
-def run(env: GraphEnv) -> Any:
-    (summary,) = env.run(SOURCE)
-    assert summary.ok, summary.errors
-    return summary
-
-
 def assert_store_matches(env: GraphEnv) -> None:
-    keys = env.keys(SOURCE)
-    assert len(keys) == len(set(keys)), "duplicate meetings"
-    expected = env.graph.expected_meeting_keys()
-    missing, extra = expected - set(keys), set(keys) - expected
-    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    env.assert_keys(env.graph.expected_meeting_keys(), SOURCE)
 
 
 def views(graph: FakeGraph) -> list[Any]:
@@ -53,7 +40,7 @@ def views(graph: FakeGraph) -> list[Any]:
 
 def test_full_sync_stores_every_attendee_but_me_and_rooms(env: GraphEnv,
                                                           graph: FakeGraph) -> None:
-    summary = run(env)
+    summary = env.sync(SOURCE)
     assert_store_matches(env)
     rows = env.query("select kind, direction, count(*) from interactions group by 1, 2")
     assert rows == [("meeting", "mutual", len(graph.expected_meeting_keys()))]
@@ -76,7 +63,7 @@ def test_full_sync_stores_every_attendee_but_me_and_rooms(env: GraphEnv,
 
 def test_later_syncs_follow_changes_cancellations_and_removals(env: GraphEnv,
                                                               graph: FakeGraph) -> None:
-    run(env)
+    env.sync(SOURCE)
     n = len(views(graph))
     stored = [e for e in graph.events.values() if any(
         k.startswith(f"ics:{e['iCalUId']}|") for k in env.keys(SOURCE))]
@@ -88,7 +75,7 @@ def test_later_syncs_follow_changes_cancellations_and_removals(env: GraphEnv,
     changed["attendees"] = changed["attendees"][1:] + [
         graph.attendee("Nadia Garcia", "nadia.garcia@acme.example")]
     changed["seq"] = graph._bump()
-    summary = run(env)
+    summary = env.sync(SOURCE)
     later = views(graph)[n:]
     assert len(later) == 1 and "$deltatoken" in later[0].query
     assert_store_matches(env)
@@ -101,7 +88,7 @@ def test_later_syncs_follow_changes_cancellations_and_removals(env: GraphEnv,
 
 def test_an_event_moved_to_another_time_keeps_one_meeting(env: GraphEnv,
                                                          graph: FakeGraph) -> None:
-    run(env)
+    env.sync(SOURCE)
     event = next(e for e in graph.events.values() if e["type"] == "singleInstance"
                  and not e["isAllDay"] and any(k.startswith(f"ics:{e['iCalUId']}|")
                                                for k in env.keys(SOURCE)))
@@ -109,7 +96,7 @@ def test_an_event_moved_to_another_time_keeps_one_meeting(env: GraphEnv,
     event["start"]["dateTime"] = "2026-11-20T15:00:00.0000000"
     event["end"]["dateTime"] = "2026-11-20T16:00:00.0000000"
     event["seq"] = graph._bump()
-    summary = run(env)
+    summary = env.sync(SOURCE)
     after = [k for k in env.keys(SOURCE) if k.startswith(f"ics:{event['iCalUId']}|")]
     assert len(after) == len(before) and not set(after) & set(before)
     assert all("|20261120T150000Z|" in k for k in after)
@@ -118,13 +105,13 @@ def test_an_event_moved_to_another_time_keeps_one_meeting(env: GraphEnv,
 
 def test_an_expired_delta_link_falls_back_to_a_full_sync_without_duplicates(
         env: GraphEnv, graph: FakeGraph) -> None:
-    run(env)
+    env.sync(SOURCE)
     gone = next(e["id"] for e in graph.events.values() if any(
         k.startswith(f"ics:{e['iCalUId']}|") for k in env.keys(SOURCE)))
     graph.expire_delta_links()
     with graph.lock:  # deleted while the link had expired: only the full round can tell
         graph.events.pop(gone)
-    summary = run(env)
+    summary = env.sync(SOURCE)
     assert_store_matches(env)
     assert set(summary.removed) == {"no longer in the calendar"}  # counted in meetings
     assert 410 in [r.status for r in graph.requests]
@@ -132,10 +119,10 @@ def test_an_expired_delta_link_falls_back_to_a_full_sync_without_duplicates(
 
 def test_a_full_round_runs_again_after_resync_days(env: GraphEnv, graph: FakeGraph,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    run(env)
+    env.sync(SOURCE)
     n = len(views(graph))
     monkeypatch.setenv("CRB_TODAY", (clock.today() + dt.timedelta(days=8)).isoformat())
-    run(env)
+    env.sync(SOURCE)
     assert "startDateTime" in views(graph)[n].query
 
 
@@ -143,7 +130,7 @@ def test_throttling_and_server_errors_are_retried(env: GraphEnv, graph: FakeGrap
     graph.fault("/calendarView/delta", status=429, retry_after="0", after=1)
     graph.fault("/calendarView/delta", status=503, retry_after="0", after=2)
     graph.fault("/calendarView/delta", kind="drop", after=3)
-    run(env)
+    env.sync(SOURCE)
     assert_store_matches(env)
 
 
@@ -165,7 +152,7 @@ def test_without_me_emails_events_i_organised_tell_which_address_is_mine(
                                          graph.attendee("Ines Costa", "ines.costa@acme.example")])
     assert invited
     env.me = []
-    run(env)
+    env.sync(SOURCE)
     assert_store_matches(env)
     assert env.cursor(SOURCE)["me"] == [ME]
     assert not [k for k in env.keys(SOURCE) if k.endswith(f"|{ME}")]

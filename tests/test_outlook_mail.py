@@ -28,12 +28,9 @@ N = 120
 
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    server = FakeGraph().start()
-    server.populate_mailbox(N)
-    try:
+    with FakeGraph() as server:
+        server.populate_mailbox(N)
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -42,11 +39,7 @@ def env(graph: FakeGraph, tmp_path: Path) -> GraphEnv:
 
 
 def assert_store_matches(env: GraphEnv) -> None:
-    keys = env.keys()
-    assert len(keys) == len(set(keys)), "duplicate interactions"
-    expected = env.graph.expected_mail_keys()
-    missing, extra = expected - set(keys), set(keys) - expected
-    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    env.assert_keys(env.graph.expected_mail_keys())
 
 
 def deltas(graph: FakeGraph, folder: str = "") -> list[Any]:
@@ -425,7 +418,7 @@ async def test_the_sync_screen_runs_them_and_shows_the_outcome(
             assert any("2 ok" in n for n in notifications(app))
             # Each had its progress bar, filled by the progress the sources reported.
             for name in ("outlook_mail", "outlook_calendar"):
-                assert screen._bars[name].progress > 0
+                assert screen._runs[name].bar.progress > 0
     finally:
         context.close()
     assert_store_matches(env)
@@ -472,8 +465,8 @@ def test_graph_and_identity_platform_error_bodies_and_retry_after() -> None:
     import email.utils
 
     import httpx
-    from crb_outlook._http import parse_error, retry_after
 
+    from crb_tui.sdk.http import parse_error, retry_after
     from tests.graph_server import graph_error, oauth_error
 
     throttled = httpx.Response(429, json=graph_error(429), headers={"Retry-After": "7"})

@@ -13,6 +13,7 @@ import pytest
 
 import crb_tui
 import crb_tui.sdk
+import crb_tui.sdk.http
 import crb_tui.testing
 from crb_tui import hookspecs, records
 from crb_tui.host.sync import SourceSummary
@@ -42,7 +43,7 @@ def _public(obj: object) -> list[str]:
     return [n for n in vars(obj) if not n.startswith("_")]
 
 
-@pytest.mark.parametrize("module", [crb_tui, crb_tui.sdk, crb_tui.testing],
+@pytest.mark.parametrize("module", [crb_tui, crb_tui.sdk, crb_tui.sdk.http, crb_tui.testing],
                          ids=lambda m: m.__name__)
 def test_every_public_name_is_documented(module: types.ModuleType) -> None:
     missing = [n for n in module.__all__ if n != "__version__" and f"`{n}" not in DOC

@@ -11,7 +11,7 @@ import crb_tui.sdk
 
 PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 ALLOWED = {"crb_tui", "crb_tui.sdk", "crb_tui.sdk.mail", "crb_tui.sdk.calendars",
-           "crb_tui.sdk.tabular", "crb_tui.sdk.tokens"}
+           "crb_tui.sdk.tabular", "crb_tui.sdk.tokens", "crb_tui.sdk.http"}
 
 
 def _crb_imports(path: Path) -> list[tuple[int, str, list[str]]]:
@@ -39,5 +39,5 @@ def test_plugins_import_only_the_public_api() -> None:
 def test_the_sdk_exports_what_it_lists() -> None:
     for name in crb_tui.sdk.__all__:
         assert getattr(crb_tui.sdk, name) is not None
-    for module in ("mail", "calendars", "tabular", "tokens"):
+    for module in ("mail", "calendars", "tabular", "tokens", "http"):
         __import__(f"crb_tui.sdk.{module}")

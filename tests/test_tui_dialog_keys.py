@@ -21,7 +21,7 @@ from crb_tui.tui.screens.help import HelpScreen
 from crb_tui.tui.screens.people import FilterBox, PeopleScreen
 from crb_tui.tui.screens.review import ReviewScreen
 from crb_tui.tui.widgets.people_list import PeopleList
-from tests.test_tui import make_app, press, rows, settle
+from tests.test_tui import make_app, press, rows, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -166,7 +166,8 @@ async def test_backspaces_and_letters_typed_fast_stay_in_order(
             await pilot.pause(0.3)  # the matches are on show
             await burst(pilot, *["backspace"] * 6, *"[bold", "left", "left", "delete", "x")
             assert box.value == "[boxd"
-            await burst(pilot, *["backspace"] * 4, "end", *["backspace"] * 8)
+            # ctrl+e: the end of the text (End moves the People list, as Home does).
+            await burst(pilot, *["backspace"] * 4, "ctrl+e", *["backspace"] * 8)
             assert box.value == ""
 
 
@@ -248,3 +249,55 @@ async def test_the_footer_keys_stay_the_same_while_typing(
 
 def footer_keys(footer: KeyFooter) -> set[str]:
     return {str(key) for key, *_ in footer._shown_keys or ()}
+
+
+async def test_log_touch_takes_when_it_happened(context: AppContext, demo_db: Path) -> None:
+    """The Log dialog's When (Tab from the note) takes what `crb log --at` takes; a date out
+    of range or later than now is said in the dialog and nothing is stored."""
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await press(pilot, "l")
+        assert isinstance(app.screen, LogTouchDialog)
+        assert "When" in screen_text(app)
+        await press(pilot, "tab", "tab", *"coffee", "tab", *"1800-01-01", "enter")
+        assert isinstance(app.screen, LogTouchDialog)
+        assert "out of range (dates from 1900-01-01" in screen_text(app)
+        await press(pilot, *["backspace"] * 10, *"tomorrow", "enter")
+        assert isinstance(app.screen, LogTouchDialog)
+        assert "later than now" in screen_text(app)
+        await press(pilot, *["backspace"] * 8, *"2026-11-20T14:30", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "l", "tab", "tab", *"lunch", "tab", *"yesterday", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+    # The config's time zone is UTC; a day without a time is at noon.
+    assert manual(demo_db, "interactions", "subject, at", pid) == [
+        ("coffee", "2026-11-20T14:30:00+00:00"), ("lunch", "2026-11-22T12:00:00+00:00")]
+
+
+async def test_enter_in_the_log_note_still_saves_at_now(context: AppContext,
+                                                        demo_db: Path) -> None:
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        pid = app.screen.items[0].person_id
+        await press(pilot, "l", "tab", "tab", *"now", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+    assert manual(demo_db, "interactions", "subject, at", pid) == [
+        ("now", "2026-11-23T09:00:00+00:00")]
+
+
+async def test_keys_screen_has_its_rows_from_its_first_paint(context: AppContext) -> None:
+    """The keys screen was drawn empty first (its rows came after a refresh: a second on a
+    large database)."""
+    from textual.widgets import DataTable
+
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.query_one(DataTable).row_count > 40

@@ -300,3 +300,23 @@ async def test_the_people_list_at_60_columns(context: AppContext) -> None:
         assert late and all(line.rstrip().endswith("d late") for line in late), late
         shown = [row["name"] for row in rows if len(row["name"]) <= 16]
         assert shown and all(name in text for name in shown)
+
+
+async def test_home_and_end_move_the_list_from_the_filter(crowd: AppContext) -> None:
+    """Trial 6 C-f: with the focus in the filter (where the screen opens), End and Home went to
+    the text box's cursor and the list did not move."""
+    app = make_app(crowd, screen="people")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        people = app.screen.query_one(PeopleList)
+        box = app.screen.query_one("#people-filter", Input)
+        assert box.has_focus
+        await press(pilot, "end")
+        assert people.cursor == COUNT - 1 and box.has_focus
+        await press(pilot, "home")
+        assert people.cursor == 0
+        await type_text(pilot, "person 01")
+        await settle(pilot)
+        await press(pilot, "end")
+        assert people.cursor == people.total - 1 > 0
+        assert box.value == "person 01"

@@ -10,17 +10,22 @@ rest of ``crb_tui`` is CRB's own and may change.
   people (no rooms, groups or placeholders) and keys shared by every calendar source.
 - :mod:`crb_tui.sdk.tabular`: CSV and other tables: decoding, header matching, rows to records
   with per-row rejects.
+- :mod:`crb_tui.sdk.tokens`: where a source that signs in keeps its OAuth token.
+- :mod:`crb_tui.sdk.http`: JSON web APIs: retries, back-off, ``Retry-After``, token refresh,
+  rate limits and cancelling, with one-line errors.
 - The modules whose names start with ``_`` are parts of those (``_mail_headers`` and
   ``_mail_dates`` of ``mail``; ``_meetings`` and ``_ical`` of ``calendars``): import their
   names from the public module, which lists them in its ``__all__``.
 - Here: the one clock (:func:`today`, :func:`now_utc`, which honour ``CRB_TODAY``, and
   :func:`file_time`, a file's time never after now), identity
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
-  (:class:`CrbError`: one line for the user, no traceback) and a source's settings
-  (:func:`source_config`, :func:`load_config`), :func:`command_context` (a plugin command's way
+  (:class:`CrbError`: one line for the user, no traceback; :func:`user_message`: any
+  exception in words, never its class name) and a source's settings
+  (:func:`source_config`, :func:`load_config`; :func:`check_range` and :func:`check_choice`
+  for a ``Source.check``), :func:`command_context` (a plugin command's way
   to the store, the config, the clock and a read-only query), and
-:func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
-link.
+  :func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
+  link.
 
 May import: the standard library, third-party libraries, and ``crb_tui``'s records, clock,
 identity, text, config and errors modules; never the store, the engine, the host or the Face.
@@ -29,8 +34,8 @@ identity, text, config and errors modules; never the store, the engine, the host
 from __future__ import annotations
 
 from crb_tui.clock import file_time, now_utc, today
-from crb_tui.config import load_config, source_config
-from crb_tui.errors import CrbError
+from crb_tui.config import check_choice, check_range, load_config, source_config
+from crb_tui.errors import CrbError, user_message
 from crb_tui.files import replace_private
 from crb_tui.identity import (
     is_placeholder,
@@ -49,6 +54,8 @@ __all__ = [
     "CommandContext",
     "CrbError",
     "Record",
+    "check_choice",
+    "check_range",
     "file_time",
     "command_context",
     "is_placeholder",
@@ -64,4 +71,5 @@ __all__ = [
     "replace_private",
     "source_config",
     "today",
+    "user_message",
 ]

@@ -192,9 +192,19 @@ def parse_icalendar(text: str, where: str) -> _Parsed:
     return out
 
 
+_BROKEN = re.compile(r"broken property '([\w-]+)' \(expected '(\w+)'\).*Got: '(.*)'", re.DOTALL)
+
+
 def error_reason(exc: BaseException) -> str:
-    text = clean_text(str(exc), 200) or ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """What was wrong, in the words of the file (never the parser's class names): a property
+    the parser could not read is ``DTSTART 2026-13-45T99 is not a date``."""
+    text = str(exc)
+    broken = _BROKEN.search(text)
+    if broken:
+        name, expected, value = broken.groups()
+        what = "a date" if expected.startswith(("vDDD", "vDate", "vPeriod")) else "valid"
+        return f"{name} {clean_text(value, 40)} is not {what}"
+    return clean_text(text, 200) or "it cannot be read"
 
 
 # -- times --------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from crb_tui.config import check_range
+from crb_tui.errors import CrbError
 from crb_tui.identity import is_placeholder, normalise_email, not_a_person
 from crb_tui.records import Identity, Interaction, Record, Skip
 from crb_tui.text import one_line
@@ -79,6 +81,23 @@ def options_from_settings(cfg: dict[str, Any], today: dt.date) -> CalendarOption
         max_attendees=max(0, int(cfg.get("max_attendees", 25))),
         skip_declined=bool(cfg.get("skip_declined", True)),
     )
+
+
+def check_calendar_settings(source: str, cfg: dict[str, Any]) -> None:
+    """The settings :func:`options_from_settings` reads, checked for a ``Source.check``:
+    counts of days and attendees not below 0, a ``timezone`` that is one."""
+    import zoneinfo
+
+    for key in ("past_days", "future_days", "max_attendees"):
+        if key in cfg:
+            check_range(source, cfg, key, 0)
+    name = str(cfg.get("timezone") or "").strip()
+    if name:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise CrbError(f"sources.{source}.timezone = {name!r} is not a time zone (use a "
+                           "name such as \"Europe/Berlin\")") from None
 
 
 def instance_key(value: dt.date | dt.datetime) -> str:

@@ -46,6 +46,7 @@ from crb_tui.sdk._meetings import (
     Attendee,
     CalendarOptions,
     Meeting,
+    check_calendar_settings,
     clean_text,
     instance_key,
     meeting_key,
@@ -69,6 +70,7 @@ __all__ = [
     "meeting_key",
     "meeting_records",
     "not_a_participant",
+    "check_calendar_settings",
     "options_from_settings",
     "person_name",
 ]

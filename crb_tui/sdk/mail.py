@@ -11,7 +11,8 @@ What lives here:
 - bulk mail by headers (:func:`bulk_reason`): ``List-Unsubscribe``, ``List-Id``,
   ``Precedence: bulk|list|junk``, ``Auto-Submitted`` other than ``no``;
 - Gmail labels (:func:`parse_labels`) and thread keys (``X-GM-THRID`` or the References root);
-- :func:`parse_mail` (headers -> :class:`ParsedMail`) and :func:`mail_records` (-> records).
+- :func:`parse_mail` (headers -> :class:`ParsedMail`) and :func:`mail_records` (-> records);
+- :func:`tally_text`: a mail source's count of one run (listed = stored + skipped + ...).
 
 Direction comes from the user's own addresses (``[me] emails``, ``ctx.me``): a message from one
 of them is ``out`` and gives one record per To/Cc/Bcc counterpart; any other message is ``in``
@@ -30,10 +31,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 from functools import partial
+from typing import Any
 
 from crb_tui import clock
 from crb_tui.identity import mailbox_key, normalise_email
@@ -93,6 +96,7 @@ __all__ = [
     "parse_mail",
     "received_date",
     "source_key",
+    "tally_text",
     "thread_of",
 ]
 
@@ -151,6 +155,8 @@ class ParsedMail:
     bulk: str | None = None
     date_problem: str | None = None
     """Why there is no date when the headers had one that cannot be true (in the future)."""
+    wrong_date: str | None = None
+    """Why the ``Date`` header was not believed when another date (``date_from``) was used."""
 
 
 def parse_mail(
@@ -184,7 +190,7 @@ def parse_mail(
     for name in ("to", "cc", "bcc"):
         for value in headers.get_all(name):
             recipients.extend(parse_addresses(value))
-    date, date_from, date_problem = _pick_date(headers, envelope_date, not_after)
+    date, date_from, problem = _pick_date(headers, envelope_date, not_after)
     return ParsedMail(
         message_id=message_id,
         synthetic_id=synthetic,
@@ -192,7 +198,8 @@ def parse_mail(
         recipients=recipients,
         date=date,
         date_from=date_from,
-        date_problem=date_problem,
+        date_problem=problem if date is None else None,
+        wrong_date=problem if date is not None else None,
         subject=clean_text(decode_words(headers.get("subject"))),
         thread=thread or thread_of(headers, None if synthetic else message_id),
         labels=list(labels) if labels is not None else parse_labels(headers.get("x-gmail-labels")),
@@ -210,7 +217,7 @@ def _pick_date(
     envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None,
     not_after: dt.datetime | None,
 ) -> tuple[dt.datetime | None, str, str | None]:
-    """The message's date, where it came from, and why there is none when a date was there.
+    """The message's date, where it came from, and why the ``Date`` header was not believed.
 
     The ``Date`` header is the sender's clock; a date more than a day after the message was
     delivered (the envelope: the mbox From_ line, the Gmail API's internalDate, IMAP's
@@ -234,12 +241,14 @@ def _pick_date(
     if date is not None:
         problem = f"Date header {date:%Y-%m-%d} is more than a day after {after} (a wrong clock)"
     if envelope is not None:
-        return envelope, "envelope", None
+        return envelope, "envelope", problem
     received = received_date(headers)
     if received is not None and received <= bound:
-        return received, "Received", None
+        return received, "Received", problem
     return None, "", problem
 
+
+log = logging.getLogger("crb.mail")
 
 MAX_RECIPIENTS = 50
 """Default of the mail sources' ``max_recipients``: more counterparts make a mass mail."""
@@ -283,6 +292,11 @@ def mail_records(
         return [Reject(f"{mail.date_problem}, and no other date to use", where)]
     if mail.date is None:
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
+    if mail.wrong_date:
+        # Said once per message (the run's summary lists these as warnings, with a count).
+        used = "the delivery date" if mail.date_from == "envelope" else "the Received header"
+        log.warning("%s: %s: dated %s, %s, instead", where, mail.wrong_date,
+                    f"{mail.date:%Y-%m-%d}", used)
     if max_recipients > 0 and len(mail.recipients) > max_recipients:
         others = {mailbox_key(e) for e in (normalise_email(a.email) for a in mail.recipients)
                   if e} - mine
@@ -349,3 +363,20 @@ class SeenIds:
             self._old, self._new = self._new, set()
         self._new.add(key)
         return True
+
+
+def tally_text(tally: dict[str, Any]) -> str:
+    """A mail source's reconciliation of one run, for its log and ``ctx.note``: ``listed N =
+    stored N + skipped N (reason N, ...) + rejected N``, then ``+ gone before read N`` where the
+    tally counts ``gone`` (a source that reads messages after listing them) and ``+ not read
+    (folder error) N``, ``; removed N`` and ``; folders not read: N`` where those are not 0."""
+    t = tally
+    skipped = sum(t["skipped"].values())
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
+    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
+            + (f" ({reasons})" if reasons else "") + f" + rejected {t['rejected']}"
+            + (f" + gone before read {t['gone']}" if "gone" in t else "")
+            + (f" + not read (folder error) {t['not_read']}" if t.get("not_read") else "")
+            + (f"; removed {t['removed']}" if t.get("removed") else "")
+            + (f"; folders not read: {t['folders_not_read']}" if t.get("folders_not_read")
+               else ""))

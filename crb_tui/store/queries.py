@@ -363,7 +363,7 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
         f"""select p.id, p.name, h.last_touch, h.overdue, h.cadence_days, h.health, h.trend
             from people p join health h on h.person_id = p.id
             where p.tier = 'key' and {live} and (h.overdue > 0 or h.trend = 'fading')
-            order by h.overdue desc, p.name limit 10"""
+            order by h.overdue * h.cadence_days desc, h.overdue desc, p.name limit 10"""
     )
     week_end = (today + dt.timedelta(days=7)).isoformat()
     due = store.rows(

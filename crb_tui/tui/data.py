@@ -136,12 +136,16 @@ def sync_overview(ctx: AppContext) -> list[dict[str, Any]]:
             counts = json.loads(state.get("counts") or "{}")
         except ValueError:
             counts = {}
+        paths = (ctx.config.sources.get(name) or {}).get("paths") or []
+        paths = [str(p) for p in paths] if isinstance(paths, list) else [str(paths)]
         rows.append({
             "name": name,
             "description": source.description if source else "(no plugin offers it now)",
             "available": source is not None,
-            "file_importer": bool(source and source.formats),
+            # A file importer with ``paths`` configured syncs those files, as `crb sync` does.
+            "file_importer": bool(source and source.formats) and not paths,
             "configured": name in ctx.config.sources,
+            "paths": paths,
             "needs_config": bool(source and source.config_schema),
             "last_run": state.get("last_run"),
             "last_ok": state.get("last_ok"),

@@ -12,6 +12,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 
+from crb_tui import clock
 from crb_tui.text import plain
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -84,6 +85,20 @@ def ago(value: str | None, today: dt.date) -> str:
     if days < 730:
         return f"{days // 30}mo ago"
     return f"{days // 365}y ago"
+
+
+def moment(stamp: str | None, today: dt.date) -> str:
+    """A stored stamp in the user's time zone: "today 10:01", "yesterday 23:40",
+    "2026-11-02 08:15" ("never" for none)."""
+    if not stamp:
+        return "never"
+    try:
+        local = clock.local_time(str(stamp))
+    except ValueError:
+        return safe(stamp)
+    days = (today - local.date()).days
+    day = {0: "today", 1: "yesterday"}.get(days, local.date().isoformat())
+    return f"{day} {local:%H:%M}"
 
 
 def until(value: str | None, today: dt.date) -> str:

@@ -190,8 +190,9 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     # (`'=cmd...`, `'+44 ...`); read back, the text is as it was.
     unquote = lowered[:len(CRB_EXPORT)] == list(CRB_EXPORT)
     if not {"email", "name", "first", "last"} & set(columns):
-        yield Reject(f"no name or e-mail column in the header ({_columns(header)})",
-                     f"{path}:{header_line}")
+        reason = ("the first row is not text (a binary file?)" if tabular.not_text(
+            ",".join(header)) else f"no name or e-mail column in the header ({_columns(header)})")
+        yield Reject(reason, f"{path}:{header_line}")
         return
     born = {
         p: lowered.index(f"birth {p}") for p in ("year", "month", "day") if f"birth {p}" in lowered
@@ -254,6 +255,10 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 birthday = _birthday(
                     f"{y}-{m}-{d}" if y.isdigit() and len(y) == 4 else f"--{m}-{d}"
                 )
+        written = get("birthday")
+        if birthday is None and written.strip("0/.- "):
+            details["birthday"] = written
+            ctx.logger.warning("%s: birthday %s is not a date: kept as a detail", where, written)
         note = get("note")
         if note and not identities:
             details["notes"] = note

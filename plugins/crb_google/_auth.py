@@ -38,8 +38,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from crb_google._http import ApiError, AuthError, GoogleApi
+from crb_google._http import GoogleApi
 from crb_tui.sdk import CrbError, tokens
+from crb_tui.sdk.http import ApiError, AuthError, parse_time
 from crb_tui.sdk.tokens import TokenStore
 
 SCOPES = {
@@ -74,16 +75,6 @@ def token_store(source: str, settings: dict[str, Any]) -> TokenStore:
 
 
 # -- access tokens --------------------------------------------------------------------------
-
-
-def _parse_expiry(value: Any) -> dt.datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def _format_expiry(when: dt.datetime) -> str:
@@ -130,7 +121,7 @@ class Credentials:
 
     def _valid(self) -> bool:
         token = self.data.get("token")
-        expiry = _parse_expiry(self.data.get("expiry"))
+        expiry = parse_time(self.data.get("expiry"))
         if not token:
             return False
         return expiry is None or expiry - EXPIRY_MARGIN > dt.datetime.now(dt.UTC)
@@ -161,7 +152,7 @@ class Credentials:
         except ApiError as exc:
             if exc.status in (400, 401):
                 raise AuthError(f"Google refused to refresh the {self.source} authorisation "
-                                f"({exc.reason or exc.status}: {exc.message}); it may have been "
+                                f"({exc.code or exc.status}: {exc.message}); it may have been "
                                 f"revoked: run {auth_hint(self.source)}") from exc
             raise
         if not isinstance(response, dict) or not response.get("access_token"):
@@ -389,7 +380,7 @@ def authorize(
             },
         )
     except ApiError as exc:
-        raise AuthError(f"Google refused the code ({exc.reason or exc.status}: {exc.message}); "
+        raise AuthError(f"Google refused the code ({exc.code or exc.status}: {exc.message}); "
                         "run the command again and use the newest address") from exc
     if not isinstance(response, dict) or not response.get("access_token"):
         raise AuthError("the token endpoint answered without an access token")

@@ -32,10 +32,9 @@ from typing import Any
 from urllib.parse import quote
 
 from crb_google._deletes import Delete
-from crb_google._http import ApiError, Stopped
 from crb_google._ids import Entry
 from crb_google._schema import CALENDAR_SCHEMA
-from crb_google._session import Session, check_range
+from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext, sdk
 from crb_tui.sdk import normalise_email
 from crb_tui.sdk.calendars import (
@@ -46,6 +45,7 @@ from crb_tui.sdk.calendars import (
     meeting_records,
     person_name,
 )
+from crb_tui.sdk.http import ApiError, Stopped, parse_time
 
 SCHEMA = CALENDAR_SCHEMA
 
@@ -144,9 +144,6 @@ def to_meeting(event: dict[str, Any]) -> tuple[Meeting, set[str]]:
 class GoogleCalendar:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "page_size", 1, 2500)
-        for key in ("past_days", "future_days", "resync_days", "max_attendees"):
-            check_range(ctx.source, cfg, key, 0)
         self.ctx = ctx
         self.session = session
         self.api = session.api
@@ -176,6 +173,19 @@ class GoogleCalendar:
             if exc.status == 410:
                 raise SyncTokenExpired(exc.message) from exc
             raise
+
+    def pages(self, cal: str, state: dict[str, Any], params: dict[str, Any]
+              ) -> Iterator[dict[str, Any]]:
+        """The pages of ``events.list`` from the ``page_token`` in ``state`` on: after each page
+        the caller has handled, the next page's token is saved in ``state`` (a checkpoint)."""
+        while True:
+            token = state.get("page_token")
+            page = self.list_events(cal, {**params, "pageToken": token} if token else params)
+            yield page
+            if not page.get("nextPageToken"):
+                return
+            state["page_token"] = page["nextPageToken"]
+            self.save()
 
     # -- records --------------------------------------------------------------------------
 
@@ -258,47 +268,31 @@ class GoogleCalendar:
         else:
             self.ctx.logger.info("google_calendar: resuming the full sync of %s", cal)
         gen = int(state["gen"])
-        while True:
-            params: dict[str, Any] = {"timeMin": state["time_min"]}
-            if state.get("page_token"):
-                params["pageToken"] = state["page_token"]
-            page = self.list_events(cal, params)
+        page: dict[str, Any] = {}
+        for page in self.pages(cal, state, {"timeMin": state["time_min"]}):
             for item in page.get("items") or []:
                 if isinstance(item, dict):
                     yield from self.event(cal, item, gen)
                     self.ids.touch(cal, str(item.get("id") or ""), gen)
             self.ctx.progress(self.seen, None, f"calendar {cal}")
-            if page.get("nextPageToken"):
-                state["page_token"] = page["nextPageToken"]
-                self.save()
-                continue
-            for entry in self.ids.stale(cal, gen):
-                yield from self.remove(cal, entry, "no longer in the calendar")
-            self.cursor["calendars"][cal] = {
-                "mode": "incremental", "sync_token": page.get("nextSyncToken"),
-                "page_token": None, "last_full": state["started"],
-            }
-            self.save()
-            return
+        for entry in self.ids.stale(cal, gen):
+            yield from self.remove(cal, entry, "no longer in the calendar")
+        self.cursor["calendars"][cal] = {
+            "mode": "incremental", "sync_token": page.get("nextSyncToken"),
+            "page_token": None, "last_full": state["started"],
+        }
+        self.save()
 
     def incremental(self, cal: str, state: dict[str, Any]) -> Iterator[Any]:
-        while True:
-            params: dict[str, Any] = {"syncToken": state["sync_token"]}
-            if state.get("page_token"):
-                params["pageToken"] = state["page_token"]
-            page = self.list_events(cal, params)
+        page: dict[str, Any] = {}
+        for page in self.pages(cal, state, {"syncToken": state["sync_token"]}):
             for item in page.get("items") or []:
                 if isinstance(item, dict):
                     yield from self.event(cal, item, 0)
             self.ctx.progress(self.seen, None, f"calendar {cal}")
-            if page.get("nextPageToken"):
-                state["page_token"] = page["nextPageToken"]
-                self.save()
-                continue
-            state["sync_token"] = page.get("nextSyncToken") or state["sync_token"]
-            state["page_token"] = None
-            self.save()
-            return
+        state["sync_token"] = page.get("nextSyncToken") or state["sync_token"]
+        state["page_token"] = None
+        self.save()
 
     def run(self) -> Iterator[Any]:
         cursor = self.ctx.checkpoint.get() or {}
@@ -314,7 +308,7 @@ class GoogleCalendar:
             state = dict(cursor["calendars"].get(cal) or {})
             cursor["calendars"][cal] = state
             if state.get("mode") == "incremental" and state.get("sync_token"):
-                last_full = _parse(state.get("last_full"))
+                last_full = parse_time(state.get("last_full"))
                 if resync and last_full and self.now - last_full >= resync:
                     self.ctx.logger.info("google_calendar: %s: periodic full sync", cal)
                 else:
@@ -331,16 +325,6 @@ class GoogleCalendar:
                 # The page token of an interrupted full sync expired: start that calendar over.
                 self.ctx.logger.warning("google_calendar: %s: full sync restarted", cal)
                 yield from self.full(cal, {})
-
-
-def _parse(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:

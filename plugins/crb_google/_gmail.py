@@ -32,11 +32,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from crb_google._deletes import Delete
-from crb_google._http import ApiError, Stopped
 from crb_google._schema import GMAIL_SCHEMA
-from crb_google._session import Session, check_range
+from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
+from crb_tui.sdk import user_message
+from crb_tui.sdk.http import ApiError, Stopped
+from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail, tally_text
 
 METADATA_HEADERS = (
     "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Date", "Subject", "Message-ID",
@@ -68,15 +69,6 @@ GONE = _Gone()
 
 def new_tally() -> dict[str, Any]:
     return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0, "removed": 0}
-
-
-def tally_text(t: dict[str, Any]) -> str:
-    skipped = sum(t["skipped"].values())
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
-    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
-            + (f" ({reasons})" if reasons else "")
-            + f" + rejected {t['rejected']} + gone before read {t['gone']}"
-            + (f"; removed {t['removed']}" if t.get("removed") else ""))
 
 
 def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str],
@@ -116,9 +108,6 @@ def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str]
 class Gmail:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "concurrency", 1, 64)
-        check_range(ctx.source, cfg, "page_size", 1, 500)
-        check_range(ctx.source, cfg, "checkpoint_every", 1)
         self.ctx = ctx
         self.session = session
         self.api = session.api
@@ -223,7 +212,7 @@ class Gmail:
                                            max_recipients=self.max_recipients)
         except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
             tally["rejected"] += 1
-            yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)
+            yield Reject(f"cannot read message: {user_message(exc)}", where)
             return
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         if keys and mid:

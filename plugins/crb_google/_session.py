@@ -5,7 +5,6 @@ threads."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import httpx
 
@@ -15,18 +14,10 @@ from crb_google._auth import (
     auth_hint,
     token_store,
 )
-from crb_google._http import AuthError, GoogleApi, RateLimiter
+from crb_google._http import GoogleApi
 from crb_google._ids import IdMap, open_map
 from crb_tui import SyncContext
-from crb_tui.sdk import CrbError
-
-
-def check_range(source: str, settings: dict[str, Any], key: str, low: float,
-                high: float | None = None) -> None:
-    value = settings[key]
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise CrbError(f"sources.{source}.{key} should be {bound}, not {value!r}")
+from crb_tui.sdk.http import AuthError, RateLimiter, retry_settings
 
 
 class Session:
@@ -34,9 +25,7 @@ class Session:
                  label: str) -> None:
         cfg = ctx.config
         source = ctx.source
-        for key in ("max_retries", "backoff_base", "backoff_max", "max_retry_wait"):
-            check_range(source, cfg, key, 0)
-        check_range(source, cfg, "timeout", 0.01)
+        retries = retry_settings(source, cfg)
         self.ctx = ctx
         self.scope = SCOPES[label]
         self.store = token_store(label, cfg)
@@ -59,10 +48,7 @@ class Session:
         self.api = GoogleApi(
             self.client,
             limiter=self.limiter,
-            max_retries=int(cfg["max_retries"]),
-            backoff_base=float(cfg["backoff_base"]),
-            backoff_max=float(cfg["backoff_max"]),
-            max_retry_wait=float(cfg["max_retry_wait"]),
+            **retries,
             logger=ctx.logger,
             stop=self.stop,
             label=source,

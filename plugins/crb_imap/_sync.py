@@ -36,13 +36,14 @@ from crb_imap._connect import (
     status,
 )
 from crb_tui import Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import Record, normalise_email
+from crb_tui.sdk import Record, normalise_email, user_message
 from crb_tui.sdk.mail import (
     MailingLists,
     SeenIds,
     headers_from_bytes,
     mail_records,
     parse_mail,
+    tally_text,
 )
 
 HEADER_FIELDS = (
@@ -73,16 +74,6 @@ def new_tally() -> dict[str, Any]:
     """Messages listed = stored + skipped + rejected + gone; ``folders_not_read`` apart."""
     return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0, "not_read": 0,
             "folders_not_read": 0}
-
-
-def tally_text(t: dict[str, Any]) -> str:
-    skipped = sum(t["skipped"].values())
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
-    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
-            + (f" ({reasons})" if reasons else "")
-            + f" + rejected {t['rejected']} + gone before read {t['gone']}"
-            + (f" + not read (folder error) {t['not_read']}" if t["not_read"] else "")
-            + (f"; folders not read: {t['folders_not_read']}" if t["folders_not_read"] else ""))
 
 
 @dataclass
@@ -147,7 +138,7 @@ class Connection:
                 if attempt == len(RETRY_WAITS):
                     raise ImapError(
                         f"lost the connection to the IMAP server at {self.s.shown} while "
-                        f"{what} and could not get it back ({type(exc).__name__}: {exc}); "
+                        f"{what} and could not get it back ({user_message(exc)}); "
                         "the next sync resumes from the last batch read") from exc
                 self.ctx.logger.warning("imap: connection to %s lost while %s (%s); "
                                         "reconnecting", self.s.shown, what, exc)
@@ -312,7 +303,7 @@ class ImapSync:
                 try:
                     records = self.message(work.folder, uid, data)
                 except Exception as exc:  # noqa: BLE001 - one odd message never stops a sync
-                    records = [Reject(f"cannot read message: {type(exc).__name__}: {exc}",
+                    records = [Reject(f"cannot read message: {user_message(exc)}",
                                       f"imap {work.folder} uid {uid}")]
                 self.count(records)
                 yield from records

@@ -26,8 +26,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from crb_outlook._http import ApiError, AuthError, GraphApi
+from crb_outlook._http import GraphApi
 from crb_tui.sdk import now_utc, tokens
+from crb_tui.sdk.http import ApiError, AuthError, parse_time
 from crb_tui.sdk.tokens import TokenStore
 
 SCOPES = ("Mail.ReadBasic", "Calendars.Read", "offline_access")
@@ -66,16 +67,6 @@ def token_store(source: str, settings: dict[str, Any]) -> TokenStore:
 # -- access tokens ---------------------------------------------------------------------------
 
 
-def _parse_expiry(value: Any) -> dt.datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 def token_record(response: dict[str, Any], *, client_id: str, tenant: str, token_uri: str,
                  old: dict[str, Any] | None = None) -> dict[str, Any]:
     """The stored token from a token endpoint answer (keeping what the answer leaves out)."""
@@ -110,7 +101,7 @@ class Credentials:
         self.refreshes = 0
 
     def _valid(self) -> bool:
-        expiry = _parse_expiry(self.data.get("expiry"))
+        expiry = parse_time(self.data.get("expiry"))
         return bool(self.data.get("token")) and (
             expiry is None or expiry - EXPIRY_MARGIN > now_utc())
 

@@ -25,10 +25,9 @@ import zoneinfo
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from crb_outlook._http import ApiError, Stopped
+from crb_outlook._http import SyncReset
 from crb_outlook._ids import IdMap
-from crb_outlook._mail import SyncReset, is_reset
-from crb_outlook._session import Session, check_range
+from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
 from crb_tui.sdk import normalise_email, now_utc
 from crb_tui.sdk.calendars import (
@@ -39,6 +38,7 @@ from crb_tui.sdk.calendars import (
     meeting_records,
     person_name,
 )
+from crb_tui.sdk.http import Stopped
 
 CURSOR_VERSION = 1
 SCOPE = "cal"
@@ -130,8 +130,6 @@ def to_meeting(event: dict[str, Any]) -> tuple[Meeting, set[str]]:
 class OutlookCalendar:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        for key in ("past_days", "future_days", "resync_days", "max_attendees"):
-            check_range(ctx.source, cfg, key, 0)
         self.ctx = ctx
         self.session = session
         self.api = session.api
@@ -152,15 +150,6 @@ class OutlookCalendar:
         if "me" in out:
             out["me"] = list(out["me"])
         self.ctx.checkpoint.set(out)
-
-    def page(self, url: str, params: dict[str, str] | None) -> dict[str, Any]:
-        try:
-            page = self.api.get(url, params, what="calendarView delta")
-        except ApiError as exc:
-            if is_reset(exc):
-                raise SyncReset(f"{exc.code or exc.status}: {exc.message}") from exc
-            raise
-        return page if isinstance(page, dict) else {}
 
     # -- records ----------------------------------------------------------------------------
 
@@ -257,27 +246,20 @@ class OutlookCalendar:
                       delta=None, next=None)
             self.save()
         gen = int(st.get("gen") or 0)
-        while True:
-            page = self.page(url, params)
-            params = None
+        page: dict[str, Any] = {}
+        for page in self.api.delta_pages(url, params, "calendarView delta", st, self.save):
             items = [item for item in page.get("value") or [] if isinstance(item, dict)]
             self.learn_me(items)
             for item in items:
                 yield from self.event(item, gen)
             self.ctx.progress(self.seen, None, "events")
-            next_link = page.get("@odata.nextLink")
-            if next_link:
-                st["next"] = url = str(next_link)
-                self.save()
-                continue
-            if st.get("mode") == "full":
-                for entry in self.ids.stale(SCOPE, gen):
-                    yield from self.forget(entry.id.split("/", 1)[1], "no longer in the calendar")
-                st["last_full"] = st.get("started")
-            st["next"] = None
-            st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
-            self.save()
-            return
+        if st.get("mode") == "full":
+            for entry in self.ids.stale(SCOPE, gen):
+                yield from self.forget(entry.id.split("/", 1)[1], "no longer in the calendar")
+            st["last_full"] = st.get("started")
+        st["next"] = None
+        st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
+        self.save()
 
     def resync_due(self) -> bool:
         days = int(self.ctx.config["resync_days"])

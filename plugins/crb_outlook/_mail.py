@@ -30,29 +30,21 @@ from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from crb_outlook._http import ApiError, Stopped
+from crb_outlook._http import SyncReset
 from crb_outlook._ids import IdMap
-from crb_outlook._session import Session, check_range
+from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import normalise_email
-from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail
+from crb_tui.sdk import normalise_email, user_message
+from crb_tui.sdk.http import ApiError, Stopped
+from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail, tally_text
 
 SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId,"
           "inferenceClassification")
 CURSOR_VERSION = 1
-RESYNC_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
 WELL_KNOWN = {"inbox": "Inbox", "sentitems": "SentItems", "junkemail": "JunkEmail",
               "deleteditems": "DeletedItems", "archive": "Archive", "drafts": "Drafts"}
 MOVED_TO = ("junkemail", "deleteditems")
 """Folders whose id is looked up to tell where a removed message went."""
-
-
-class SyncReset(Exception):
-    """The delta link expired: start the folder over."""
-
-
-def is_reset(exc: ApiError) -> bool:
-    return exc.status == 410 or exc.code.lower() in RESYNC_CODES
 
 
 def _address(value: Any) -> str:
@@ -70,14 +62,6 @@ def _address(value: Any) -> str:
 
 def new_tally() -> dict[str, Any]:
     return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "removed": 0}
-
-
-def tally_text(t: dict[str, Any]) -> str:
-    skipped = sum(t["skipped"].values())
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
-    return (f"listed {t['listed']} = stored {t['stored']} + skipped {skipped}"
-            + (f" ({reasons})" if reasons else "") + f" + rejected {t['rejected']}"
-            + (f"; removed {t['removed']}" if t.get("removed") else ""))
 
 
 def message_records(msg: dict[str, Any], *, folder_label: str, me: set[str],
@@ -120,7 +104,6 @@ def message_records(msg: dict[str, Any], *, folder_label: str, me: set[str],
 class OutlookMail:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "max_recipients", 0)
         self.ctx = ctx
         self.session = session
         self.api = session.api
@@ -144,15 +127,6 @@ class OutlookMail:
         return WELL_KNOWN.get(folder.lower(), folder)
 
     # -- calls ------------------------------------------------------------------------------
-
-    def page(self, url: str, params: dict[str, str] | None, folder: str) -> dict[str, Any]:
-        try:
-            page = self.api.get(url, params, what=f"messages delta {folder}")
-        except ApiError as exc:
-            if is_reset(exc):
-                raise SyncReset(f"{exc.code or exc.status}: {exc.message}") from exc
-            raise
-        return page if isinstance(page, dict) else {}
 
     def read(self, graph_id: str, select: str = SELECT) -> dict[str, Any] | None:
         """One message's ``select``ed fields (None when it is gone)."""
@@ -251,7 +225,7 @@ class OutlookMail:
                                            max_recipients=self.max_recipients)
         except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
             tally["rejected"] += 1
-            yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)
+            yield Reject(f"cannot read message: {user_message(exc)}", where)
             return
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         if keys and mid:
@@ -285,32 +259,24 @@ class OutlookMail:
             st.update(mode="full", gen=self.ids.next_gen(folder), tally=new_tally())
             self.save()
         gen, tally = int(st["gen"]), st["tally"]
-        while True:
-            page = self.page(url, params, folder)
-            params = None
+        page: dict[str, Any] = {}
+        for page in self.api.delta_pages(url, params, f"messages delta {folder}", st, self.save):
             for msg in page.get("value") or []:
                 if isinstance(msg, dict):
                     yield from self.item(folder, msg, gen, tally)
             self.ctx.progress(self.seen, None, f"{folder}: {tally['listed']} messages")
-            next_link = page.get("@odata.nextLink")
-            if next_link:
-                st["next"] = str(next_link)
-                url = str(next_link)
-                self.save()
-                continue
-            if st["mode"] == "full":
-                # Stored before, not in the folder now: gone while the delta link had expired.
-                for entry in self.ids.stale(folder, gen):
-                    tally["removed"] += 1
-                    yield from self.forget(folder, entry.id.split("/", 1)[1],
-                                           "no longer in the folder")
-                st["last_full"] = dict(tally)
-            st["next"] = None
-            st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
-            self.save()
-            self.ctx.logger.info("%s: %s (%s round): %s", self.ctx.source, folder, st["mode"],
-                                 tally_text(tally))
-            return
+        if st["mode"] == "full":
+            # Stored before, not in the folder now: gone while the delta link had expired.
+            for entry in self.ids.stale(folder, gen):
+                tally["removed"] += 1
+                yield from self.forget(folder, entry.id.split("/", 1)[1],
+                                       "no longer in the folder")
+            st["last_full"] = dict(tally)
+        st["next"] = None
+        st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
+        self.save()
+        self.ctx.logger.info("%s: %s (%s round): %s", self.ctx.source, folder, st["mode"],
+                             tally_text(tally))
 
     def run(self) -> Iterator[Any]:
         cursor = self.cursor

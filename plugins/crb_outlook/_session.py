@@ -4,31 +4,21 @@ retry rules, and a stop signal."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import httpx
 
 from crb_outlook._auth import AUTH_HINT, NEEDS, Credentials, granted, token_store
-from crb_outlook._http import AuthError, GraphApi
+from crb_outlook._http import GraphApi
 from crb_tui import SyncContext
-from crb_tui.sdk import CrbError
-
-
-def check_range(source: str, settings: dict[str, Any], key: str, low: float,
-                high: float | None = None) -> None:
-    value = settings[key]
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise CrbError(f"sources.{source}.{key} should be {bound}, not {value!r}")
+from crb_tui.sdk import check_range
+from crb_tui.sdk.http import AuthError, retry_settings
 
 
 class Session:
     def __init__(self, ctx: SyncContext, *, prefer: str = "") -> None:
         cfg = ctx.config
         source = ctx.source
-        for key in ("max_retries", "backoff_base", "backoff_max", "max_retry_wait"):
-            check_range(source, cfg, key, 0)
-        check_range(source, cfg, "timeout", 0.01)
+        retries = retry_settings(source, cfg)
         check_range(source, cfg, "page_size", 1, 1000)
         self.ctx = ctx
         self.store = token_store(source, cfg)
@@ -48,10 +38,7 @@ class Session:
             preferences.append(prefer)
         self.api = GraphApi(
             self.client,
-            max_retries=int(cfg["max_retries"]),
-            backoff_base=float(cfg["backoff_base"]),
-            backoff_max=float(cfg["backoff_max"]),
-            max_retry_wait=float(cfg["max_retry_wait"]),
+            **retries,
             headers={"Prefer": ", ".join(preferences)},
             logger=ctx.logger,
             stop=self.stop,

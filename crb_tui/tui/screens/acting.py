@@ -210,11 +210,11 @@ class ActingScreen(CrbScreen):
                 t, f"Logged {actions.a_touch(result.kind)} with {safe(t.name)}",
                 lambda ctx: actions.log_touch(
                     ctx.store, t.person_id, kind=result.kind, direction=result.direction,
-                    note=result.note, today=ctx.today(), item_kind=t.item_kind),
+                    note=result.note, at=result.at, today=ctx.today(), item_kind=t.item_kind),
                 creates=tables.INTERACTIONS,
             )
 
-        self.app.push_screen(LogTouchDialog(t.name), done)
+        self.app.push_screen(LogTouchDialog(t.name, self.crb.today), done)
 
     def action_close_commitment(self, broken: bool = False) -> None:
         if (t := self._target()) is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.dom import DOMNode
@@ -50,6 +51,10 @@ class KeyFooter(Footer):
             super().bindings_changed(screen)
 
 
+WATCH_EVERY = 2.0
+"""Seconds between two looks at whether another connection wrote to the store."""
+
+
 class CrbScreen(Screen[None]):
     """A full screen with the nav bar on top and the key footer at the bottom."""
 
@@ -83,3 +88,47 @@ class CrbScreen(Screen[None]):
         """A notification whose text is shown literally (it may hold people's names)."""
         self.app.notify(message, title=title, severity="error" if error else "information",
                         markup=False)
+
+    # -- other programs' writes -------------------------------------------------------------
+
+    _store_version: int | None = None
+    _watching = False
+
+    def watch_store(self) -> None:
+        """While this screen is shown, call :meth:`store_changed` whenever another connection
+        has written to the store since: another program (cron's `crb sync`, a `crb log`) or
+        the app's own sync, which writes on a connection of its own. (The app's own actions
+        read their screen again themselves.) A look reads the database's data version."""
+        self._watching = True
+        self.set_interval(WATCH_EVERY, self._look_at_store, name="store-watch")
+        self._look_at_store()
+
+    def _look_at_store(self) -> None:
+        if self.is_current:
+            self._read_store_version()
+
+    def on_screen_resume(self) -> None:
+        # Coming back reads the screen again (each screen does): what was written while it
+        # was away is in it, so the watch starts from now.
+        self._store_version = None
+        if self._watching and self.is_current:
+            self._read_store_version()
+
+    @work(thread=True, exit_on_error=False, group="store-watch", exclusive=True)
+    def _read_store_version(self) -> None:
+        try:
+            version = self.gateway.run(lambda ctx: ctx.store.change_token()[1])
+        except Exception:  # noqa: BLE001 - a busy or missing store: the next look tries again
+            return
+        self.app.call_from_thread(self._store_version_read, version)
+
+    def _store_version_read(self, version: int) -> None:
+        if self._store_version is None:
+            self._store_version = version
+        elif version != self._store_version and self.store_changed():
+            self._store_version = version
+
+    def store_changed(self) -> bool:
+        """Another connection wrote to the store: read the screen again (``True``), or not
+        yet (``False``: asked again at the next look)."""
+        return True

@@ -17,6 +17,7 @@ from crb_tui.tui.display import ago, fit, safe, until
 from crb_tui.tui.messages import DashboardLoaded
 from crb_tui.tui.screens.base import CrbScreen
 from crb_tui.tui.widgets.bar_chart import BarChart
+from crb_tui.tui.widgets.nav import STATUS_WIDTH
 
 TRENDS = (("growing", "↑", "$success"), ("steady", "→", "$foreground"),
           ("fading", "↓", "$error"))
@@ -29,6 +30,17 @@ def _none(text: str) -> list[Option]:
 def compact(n: int) -> str:
     """A count in a few characters: 1,234 / 123,456 / 1.9M."""
     return f"{n:,}" if n < 1_000_000 else f"{n / 1_000_000:.1f}M"
+
+
+def status_line(people: int, new: int, touches: int) -> str:
+    """The top line's counts, as many words as fit in its width (never a word cut off: the
+    trends line says how many are new)."""
+    new_words = f" ({new:,} new)" if new else ""
+    for line in (f"{people:,} people{new_words} · {compact(touches)} touches",
+                 f"{people:,} people · {compact(touches)} touches"):
+        if len(line) <= STATUS_WIDTH:
+            return line
+    return f"{people:,} people"
 
 
 class DashboardScreen(CrbScreen):
@@ -100,8 +112,7 @@ class DashboardScreen(CrbScreen):
     def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
         d = message.data
         today = d["today"]
-        new = f" ({d['new_people']:,} new)" if d["new_people"] else ""
-        self.set_status(f"{d['people']:,} people{new} · {compact(d['interactions'])} touches")
+        self.set_status(status_line(d["people"], d["new_people"], d["interactions"]))
         trends = [Content.styled(" Trend ", "bold")]
         for name, arrow, style in TRENDS:
             trends.append(Content.assemble(

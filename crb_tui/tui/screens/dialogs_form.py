@@ -64,6 +64,10 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
                 tooltip="Tick or untick the box with the focus"),
     ]
 
+    SAVES_FROM: str | None = None
+    """The id of a text box from which Enter saves, though optional fields follow it (they
+    are reached with Tab)."""
+
     def __init__(self, title: Content) -> None:
         super().__init__()
         self.dialog_title = title
@@ -130,6 +134,8 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
             raise SkipAction()  # a button or a list: Enter is theirs
         fields: list[Widget] = [f for f in self.query("Input, Choices, Checkbox") if f.focusable]
         following = fields[fields.index(field) + 1:] if field in fields else []
+        if self.SAVES_FROM is not None and field.id == self.SAVES_FROM:
+            following = []
         if following:
             self.set_focus(following[0])
         else:

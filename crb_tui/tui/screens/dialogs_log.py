@@ -14,7 +14,8 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Checkbox, Input, RadioSet, Static
 
-from crb_tui.clock import parse_date
+from crb_tui import clock
+from crb_tui.clock import parse_date, parse_datetime
 from crb_tui.errors import CrbError
 from crb_tui.quantities import parse_amount
 from crb_tui.records import VALUE_KINDS
@@ -40,6 +41,25 @@ class LogTouch:
     kind: str
     direction: str
     note: str | None
+    at: dt.datetime | None = None
+    """When it happened; None: now."""
+
+
+def when_it_happened(text: str, today: dt.date) -> dt.datetime | None:
+    """A touch's moment as `crb log --at` takes it (``2026-12-01``, ``2026-12-01T14:30``,
+    ``yesterday``, ``-3d``, ``monday``...: a day without a time is at noon), ``None`` (now) for
+    nothing or today; never later than now."""
+    raw = text.strip()
+    if not raw:
+        return None
+    at = parse_datetime(raw, clock.user_tz(), what="when")
+    timed = ":" in raw
+    if at.astimezone(clock.user_tz()).date() == today and not timed:
+        return None
+    if at > clock.now():
+        raise CrbError(f"when: {raw!r} is {at:%Y-%m-%d %H:%M}, later than now; "
+                       "log what has happened")
+    return at
 
 
 @dataclass(frozen=True)
@@ -71,16 +91,22 @@ class NewNote:
 
 
 class LogTouchDialog(Dialog[LogTouch]):
-    """A call, meeting, message, e-mail or note, who started it, and what was said."""
+    """A call, meeting, message, e-mail or note, who started it, what was said and when
+    (now unless told: Enter saves from the note, Tab goes on to When)."""
 
-    def __init__(self, name: str) -> None:
+    SAVES_FROM = "note"
+
+    def __init__(self, name: str, today: dt.date | None = None) -> None:
         super().__init__(titled("Log a touch with", name))
+        self.today = today or clock.today()
 
     def fields(self) -> ComposeResult:
         yield from radio("Kind", [(k, k) for k in TOUCH_KINDS], "call", id="kind")
         yield from radio("Direction", list(TOUCH_DIRECTIONS), DEFAULT_DIRECTION["call"],
                           id="direction")
         yield from field("Note", text_input("what you talked about (optional)", "note"))
+        yield from field("When", text_input(
+            "now, or: yesterday, -3d, 2026-12-01, 2026-12-01T14:30", "at"))
 
     def picked(self, choices: RadioSet, name: str) -> None:
         if choices.id == "kind":
@@ -92,7 +118,8 @@ class LogTouchDialog(Dialog[LogTouch]):
 
     def result(self) -> LogTouch:
         return LogTouch(chosen(self, "kind"), chosen(self, "direction"),
-                        text_of(self, "note") or None)
+                        text_of(self, "note") or None,
+                        when_it_happened(text_of(self, "at"), self.today))
 
 
 class PromiseDialog(Dialog[NewPromise]):

@@ -73,6 +73,15 @@ def help_rows(app: App[object], keymap: dict[str, str]) -> Iterable[tuple[Text, 
                    style="dim"), Text(b.tooltip))
 
 
+HELP_MAX_WIDTH = 150
+"""The keys dialog's widest (``.dialog.help`` max-width in dialog_css)."""
+HELP_FRAME = 4
+"""Its border and padding, both sides."""
+NARROW = 100
+"""Below this many cells of table, the ids leave their column for the line below it."""
+CLOSING = "Esc or ? closes"
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key, grouped by screen; remap any of them under [keymap] in config.toml."""
 
@@ -92,6 +101,9 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, keymap: dict[str, str]) -> None:
         super().__init__()
         self.keymap = keymap
+        self.ids: list[str] = []
+        """Each row's binding id (empty for a section's heading)."""
+        self.narrow = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
@@ -102,35 +114,60 @@ class HelpScreen(ModalScreen[None]):
                 ("  · Ctrl+P: every command", "$foreground-muted"),
             ), classes="dialog-title")
             yield DataTable(id="help-keys", cursor_type="row", show_cursor=False)
-            yield Static(Content("Esc or ? closes"), classes="dialog-hint")
+            yield Static(Content(CLOSING), classes="dialog-hint", id="help-hint")
 
     def on_mount(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
         table.focus()
-        # Once the table has its width: the last column takes the rest and wraps in it.
-        self.call_after_refresh(self._fill)
+        # Filled before the first paint (no empty frame first), to the width the dialog will
+        # have: the screen's, up to its CSS max-width, less its border and padding.
+        self._fill(min(self.app.size.width, HELP_MAX_WIDTH) - HELP_FRAME)
 
-    def _fill(self) -> None:
+    def _fill(self, width: int) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
         rows = list(help_rows(self.app, self.keymap))
+        self.ids = [r[2].plain for r in rows]
         widths = [min(12, max(len(r[0].plain) for r in rows[1:])),
                   min(12, max(len(r[1].plain) for r in rows)),
                   max(len(r[2].plain) for r in rows)]
-        padding = 2 * table.cell_padding * 4 + table.styles.scrollbar_size_vertical + 1
-        rest = max(16, table.size.width - sum(widths) - padding)
+        labels = ["Keys", "Action", "Id (for [keymap])", "What it does"]
+        self.narrow = width < NARROW
+        if self.narrow:
+            # No room for the ids beside the words (the words would wrap into three lines):
+            # the highlighted row's id is said below the table instead.
+            del widths[2], labels[2]
+            rows = [(r[0], r[1], r[3]) for r in rows]
+            table.show_cursor = True
+        padding = 2 * table.cell_padding * len(labels) + table.styles.scrollbar_size_vertical + 1
+        rest = max(16, width - sum(widths) - padding)
         # Text labels: a plain string would be read as markup ("[keymap]" would vanish).
-        for label, width in zip(
-            ("Keys", "Action", "Id (for [keymap])", "What it does"), [*widths, rest], strict=True
-        ):
-            table.add_column(Text(label), width=width)
+        for label, column_width in zip(labels, [*widths, rest], strict=True):
+            table.add_column(Text(label), width=column_width)
         for row in rows:
+            if not row[-1].plain:  # a section's title: where it has room for one line
+                row = (*(Text("") for _ in row[:-1]), row[0])
             table.add_row(*row, height=None)
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if not self.narrow:
+            return
+        binding_id = self.ids[event.cursor_row] if event.cursor_row < len(self.ids) else ""
+        self.query_one("#help-hint", Static).update(
+            Content.assemble(("Id (for [keymap]): ", "$foreground-muted"), (binding_id, "bold"),
+                             ("  ·  ", "$foreground-muted"), CLOSING) if binding_id
+            else Content(CLOSING))
+
     def action_top(self) -> None:
-        self.query_one(DataTable).scroll_home(animate=False)
+        table = self.query_one(DataTable)
+        table.scroll_home(animate=False)
+        if self.narrow:
+            table.move_cursor(row=0, scroll=False)
 
     def action_bottom(self) -> None:
-        self.query_one(DataTable).scroll_end(animate=False)
+        table = self.query_one(DataTable)
+        table.scroll_end(animate=False)
+        if self.narrow:
+            table.move_cursor(row=table.row_count - 1, scroll=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -67,6 +67,8 @@ class PeopleScreen(CrbScreen):
                 tooltip="Type to filter by name, organisation, e-mail or note text"),
         Binding("ctrl+u", "clear_filter", "Clear", id="people.clear", show=False,
                 tooltip="Clear the filter and show everyone"),
+        Binding("ctrl+r", "refresh", "Refresh", id="people.refresh",
+                tooltip="Read the list again (it also does by itself when the data changes)"),
         Binding("escape", "escape", "List", id="people.list", show=False,
                 tooltip="Leave the filter (Esc again clears it)"),
         Binding("down", "move(1)", "Down", show=False, id="people.filter_down",
@@ -77,10 +79,12 @@ class PeopleScreen(CrbScreen):
                 tooltip="Page down the list while typing"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="people.filter_page_up",
                 tooltip="Page up the list while typing"),
-        Binding("ctrl+home", "jump(0)", "First", show=False, id="people.filter_first",
-                tooltip="Go to the first person while typing"),
-        Binding("ctrl+end", "jump(-1)", "Last", show=False, id="people.filter_last",
-                tooltip="Go to the last person while typing"),
+        # Priority: the filter box would take Home and End for its text cursor (Ctrl+A and
+        # Ctrl+E still move that).
+        Binding("home,ctrl+home", "jump(0)", "First", show=False, id="people.filter_first",
+                priority=True, tooltip="Go to the first person (also while typing)"),
+        Binding("end,ctrl+end", "jump(-1)", "Last", show=False, id="people.filter_last",
+                priority=True, tooltip="Go to the last person (also while typing)"),
     ]
 
     def __init__(self) -> None:
@@ -114,6 +118,15 @@ class PeopleScreen(CrbScreen):
         if first is not None:
             self.people.start_with(*first)
         self._run()
+        self.watch_store()
+
+    def store_changed(self) -> bool:
+        """Another program or the app's sync wrote: the list is read again in the background
+        and shown again where it was (not more often than the list allows)."""
+        return self.people.reread()
+
+    def action_refresh(self) -> None:
+        self.people.reread(now=True)
 
     def on_screen_resume(self) -> None:
         # Back from a person (who may have changed): read again, keeping the place. Then the

@@ -85,6 +85,11 @@ class PersonScreen(ActingScreen):
     def on_mount(self) -> None:
         self.query_one("#person").focus()
         self.reload()
+        self.watch_store()
+
+    def store_changed(self) -> bool:
+        self.reload()
+        return True
 
     def on_screen_resume(self) -> None:
         if self.page is not None:

@@ -13,20 +13,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Label, ProgressBar, Static
+from textual.widgets import DataTable, Static
 
+from crb_tui import clock
 from crb_tui.host.app_context import AppContext
 from crb_tui.host.sync import RUNNING, WAITING
 from crb_tui.tui import data
-from crb_tui.tui.display import ago, safe
+from crb_tui.tui.display import MUTED, ago, moment, safe
 from crb_tui.tui.messages import SyncFinished, SyncOverviewLoaded, SyncProgress
 from crb_tui.tui.problems import describe
 from crb_tui.tui.screens.base import CrbScreen
+from crb_tui.tui.widgets.sync_run import FINAL, SyncRun
 
 PROGRESS_EVERY = 0.1
 """Seconds between progress messages from one source (the last one always gets through)."""
 
 COLUMNS = ("Source", "Last run", "Status", "Seen", "New", "Skipped", "Rejected")
+
+
+def _number(value: Any) -> str:
+    """A count as the table shows it: "12,201", or "—" for none."""
+    return f"{value:,}" if isinstance(value, int) else "—"
 
 
 class SyncScreen(CrbScreen):
@@ -40,7 +47,6 @@ class SyncScreen(CrbScreen):
         #sync-bottom { height: 1fr; padding: 0 1; }
         #sync-detail { margin: 1 0; }
         #sync-progress { height: auto; }
-        #sync-progress ProgressBar { margin-bottom: 1; }
     """
 
     MODE = "sync"
@@ -61,10 +67,7 @@ class SyncScreen(CrbScreen):
         self.sources: list[dict[str, Any]] = []
         self.running = False
         self._cancel = threading.Event()
-        self._bars: dict[str, ProgressBar] = {}
-        self._labels: dict[str, Label] = {}
-        self._waiting: set[str] = set()
-        """Sources whose run waits for another process's run of them to end."""
+        self._runs: dict[str, SyncRun] = {}
         self._log: list[Content] = []
         self.loaded = False
         self._asked: str | None = None
@@ -80,10 +83,7 @@ class SyncScreen(CrbScreen):
             yield Static("", id="sync-log", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name)
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -99,32 +99,15 @@ class SyncScreen(CrbScreen):
         self.sources = message.sources
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
-        today = self.crb.today
-        for source in self.sources:
-            counts = source["counts"]
-            if source["last_run"] is None:
-                status = Text("never run", style="dim")
-            elif counts.get("status") == "interrupted":
-                status = Text("interrupted", style="yellow")
-            elif source["last_error"]:
-                status = Text("failed", style="bold red")
-            elif counts.get("cancelled"):
-                status = Text("cancelled", style="yellow")
-            else:
-                status = Text("ok", style="green")
-            skipped = sum((counts.get("skipped") or {}).values())
-            rejected = counts.get("rejected_count", len(counts.get("rejected", [])))
-            table.add_row(
-                Text(safe(source["name"])),
-                Text(ago(source["last_run"], today) if source["last_run"] else "—"),
-                status,
-                Text(str(counts.get("seen", "—"))),
-                Text(str(counts.get("imported", "—"))),
-                Text(str(skipped) if counts else "—"),
-                Text(str(rejected) if counts else "—"),
-                key=source["name"],
-            )
+        rows = [self._row(source) for source in self.sources]
+        # Each column as wide as its widest cell, measured now: the table's own measuring
+        # waits for it to be idle, and until then a longer count was cut ("1220" for 12201).
+        table.clear(columns=True)
+        for n, name in enumerate(COLUMNS):
+            table.add_column(name, key=name,
+                             width=max([len(name)] + [r[n].cell_len for r in rows]))
+        for source, cells in zip(self.sources, rows, strict=True):
+            table.add_row(*cells, key=source["name"])
         if self.sources:
             table.move_cursor(row=min(row, len(self.sources) - 1))
         self.set_status(Content(f"{len(self.sources)} sources"))
@@ -135,6 +118,30 @@ class SyncScreen(CrbScreen):
             self.action_sync_one()
         elif asked == "all":
             self.action_sync_all()
+
+    def _row(self, source: dict[str, Any]) -> list[Text]:
+        counts = source["counts"]
+        if source["last_run"] is None:
+            status = Text("never run", style="dim")
+        elif counts.get("status") == "interrupted":
+            status = Text("interrupted", style="yellow")
+        elif source["last_error"]:
+            status = Text("failed", style="bold red")
+        elif counts.get("cancelled"):
+            status = Text("cancelled", style="yellow")
+        else:
+            status = Text("ok", style="green")
+        skipped = sum((counts.get("skipped") or {}).values())
+        rejected = counts.get("rejected_count", len(counts.get("rejected", [])))
+        return [
+            Text(safe(source["name"])),
+            Text(ago(source["last_run"], self.crb.today) if source["last_run"] else "—"),
+            status,
+            Text(_number(counts.get("seen"))),
+            Text(_number(counts.get("imported"))),
+            Text(_number(skipped if counts else None)),
+            Text(_number(rejected if counts else None)),
+        ]
 
     def on_data_table_row_selected(self) -> None:
         self.action_sync_one()
@@ -162,13 +169,18 @@ class SyncScreen(CrbScreen):
         if source["file_importer"]:
             lines.append(Content.styled("A file importer: run `crb import PATH` with a file.",
                                         "$foreground-muted"))
+        elif source["paths"]:
+            lines.append(Content.styled(
+                "Syncs the files in its paths: " + ", ".join(safe(p) for p in source["paths"]),
+                "$foreground-muted"))
         elif not source["configured"]:
             lines.append(Content.styled(
                 f"Not configured: add [sources.{safe(source['name'])}] to config.toml "
                 "to include it in Sync all.", "$foreground-muted"))
         if source["last_run"]:
-            lines.append(Content(f"Last run {source['last_run']}; last success "
-                                 f"{source['last_ok'] or 'never'}"))
+            today = self.crb.today
+            lines.append(Content(f"Last run {moment(source['last_run'], today)}; last success "
+                                 f"{moment(source['last_ok'], today)}"))
         skipped = (source["counts"] or {}).get("skipped") or {}
         if skipped:
             lines.append(Content("Skipped: " + ", ".join(
@@ -220,15 +232,9 @@ class SyncScreen(CrbScreen):
         box = self.query_one("#sync-progress", Vertical)
         # Removing is not immediate: the new bars carry no ids that could clash with the old.
         box.remove_children()
-        self._bars = {}
-        self._labels = {}
-        self._waiting = set()
-        for name in names:
-            bar = ProgressBar(total=None, show_eta=False)
-            self._bars[name] = bar
-            self._labels[name] = Label(Content(safe(name)), classes="sync-label")
-            box.mount(self._labels[name])
-            box.mount(bar)
+        self._runs = {name: SyncRun(name) for name in names}
+        box.mount_all(self._runs.values())
+        self._show_log()
         self._sync(names)
 
     @work(thread=True, exit_on_error=False, group="sync-run")
@@ -238,7 +244,7 @@ class SyncScreen(CrbScreen):
 
         def progress(source: str, done: int, total: int | None, message: str) -> None:
             now = time.monotonic()
-            final = message in ("done", "failed", WAITING, RUNNING)
+            final = message in (*FINAL, WAITING, RUNNING)
             if final or now - sent.get(source, 0.0) >= PROGRESS_EVERY:
                 sent[source] = now
                 self.post_message(SyncProgress(source, done, total, message))
@@ -257,35 +263,19 @@ class SyncScreen(CrbScreen):
         self.post_message(SyncFinished([s.as_dict() for s in summaries]))
 
     def on_sync_progress(self, message: SyncProgress) -> None:
-        bar = self._bars.get(message.source)
-        if bar is None:
-            return
-        self._show_waiting(message.source, message.message == WAITING)
-        if message.total:
-            bar.update(total=message.total, progress=message.done)
-        elif message.message in ("done", "failed"):
-            bar.update(total=max(1, message.done), progress=max(1, message.done))
-
-    def _show_waiting(self, source: str, waiting: bool) -> None:
-        """The source's label says so while its run waits for another process's run (cron's
-        `crb sync`, a `crb import`) to end; back to its name once it runs."""
-        label = self._labels.get(source)
-        if label is None or waiting == (source in self._waiting):
-            return
-        if waiting:
-            self._waiting.add(source)
-            label.update(Content.assemble(
-                safe(source), (f"  {WAITING} (x cancels)", "$warning")))
-        else:
-            self._waiting.discard(source)
-            label.update(Content(safe(source)))
+        run = self._runs.get(message.source)
+        if run is not None:
+            run.progress(message.done, message.total, message.message)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.running = False
-        for source in list(self._waiting):
-            self._show_waiting(source, False)
+        stamp = Content.styled(f"{clock.now():%H:%M} ", MUTED)
         if message.error:
-            self._log.insert(0, Content.assemble(("Sync failed: ", "bold $error"), message.error))
+            self._log.insert(0, Content.assemble(
+                stamp, ("Sync failed: ", "bold $error"), message.error))
+            for run in self._runs.values():
+                if run.status is None:
+                    run.finished("failed", 0)
             self.say(message.error, error=True)
         for s in message.summaries:
             if s["ok"] and not s["cancelled"]:
@@ -296,7 +286,7 @@ class SyncScreen(CrbScreen):
                 head = Content.styled(f"{safe(s['source'])} failed", "bold $error")
             skipped = ", ".join(f"{safe(k)} {v}" for k, v in s["skipped"].items()) or "none"
             line = Content.assemble(
-                head,
+                stamp, head,
                 f": seen {s['seen']}, new {s['imported']}, updated {s['updated']}, "
                 f"new people {s['new_people']}, skipped {skipped}, "
                 f"rejected {len(s['rejected'])} ({s['seconds']:.1f}s)",
@@ -306,17 +296,32 @@ class SyncScreen(CrbScreen):
                                         safe(r.get("reason", ""))) for r in s["rejected"][:5]]
             errors += [Content.assemble("   ", ("warning: ", "$warning"), safe(w))
                        for w in s.get("warnings", [])[:5]]
+            errors += [Content.assemble("   note: ", safe(n)) for n in s.get("notes", [])[:3]]
             self._log[:0] = [line, *errors]
-            bar = self._bars.get(s["source"])
-            if bar is not None and bar.total is None:
-                bar.update(total=1, progress=1)
+            shown = self._runs.get(s["source"])
+            if shown is not None:
+                status = ("failed" if not s["ok"] else "interrupted" if s["interrupted"]
+                          else "cancelled" if s["cancelled"] else "ok")
+                shown.finished(status, s["seen"])
         if message.summaries:
-            failed = [s for s in message.summaries if not s["ok"]]
-            self.say(f"Sync finished: {len(message.summaries) - len(failed)} ok, "
-                     f"{len(failed)} failed.", error=bool(failed))
+            failed = sum(1 for s in message.summaries if not s["ok"])
+            stopped = sum(1 for s in message.summaries if s["ok"] and s["cancelled"])
+            self.say(f"Sync finished: {len(message.summaries) - failed - stopped} ok, "
+                     f"{failed} failed" + (f", {stopped} cancelled." if stopped else "."),
+                     error=bool(failed))
         del self._log[40:]
-        self.query_one("#sync-log", Static).update(Content("\n").join(self._log))
+        self._show_log()
         self.reload()
+
+    def _show_log(self) -> None:
+        """What each run did, newest first, each with its time: while a run goes, these are
+        the earlier ones."""
+        log = self.query_one("#sync-log", Static)
+        if not self._log:
+            log.update(Content(""))
+            return
+        head = "Earlier runs (newest first)" if self.running else "Runs (newest first)"
+        log.update(Content("\n").join([Content.styled(head, "bold"), *self._log]))
 
     def action_cancel(self) -> None:
         if not self.running:

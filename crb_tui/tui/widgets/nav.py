@@ -23,6 +23,10 @@ def tabs(current: str) -> Content:
     return Content("").join(parts)
 
 
+STATUS_WIDTH = 33
+"""Cells of the status on the right of the top line (what fits beside the tabs at 80)."""
+
+
 class NavBar(Horizontal):
     """Mode tabs on the left, a status (progress, counts) on the right."""
 
@@ -30,7 +34,8 @@ class NavBar(Horizontal):
     NavBar { height: 1; dock: top; background: $panel; }
     NavBar > #nav-tabs { width: auto; }
     NavBar > #nav-gap { width: 1fr; }
-    NavBar > #nav-status { width: 33; content-align: right middle; color: $text-muted; }
+    NavBar > #nav-status { width: """ + str(STATUS_WIDTH) + """; content-align: right middle;
+        color: $text-muted; }
     """
 
     def __init__(self, current: str) -> None:

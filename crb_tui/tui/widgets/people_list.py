@@ -20,6 +20,7 @@ looks like is ``people_columns``.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -211,6 +212,18 @@ class PeopleList(ScrollView, can_focus=True):
         """Read everyone's searchable text after the list is shown, on a connection of its own
         (so pages keep loading meanwhile), ready for the first letter typed."""
         self._kept.warm(self.gateway, sort)
+
+    def reread(self, *, now: bool = False) -> bool:
+        """Read the list again in the background and show it again keeping the place (after
+        another program's writes); ``False`` when one such re-read is running or ran less than
+        ``Kept.REFRESH_EVERY`` seconds ago (unless ``now``)."""
+        kept = self._kept
+        if kept.refreshing or (not now and time.monotonic() - kept.refreshed_at
+                                < kept.REFRESH_EVERY):
+            return False
+        kept.refreshing = True
+        self._refresh(self.sort)
+        return True
 
     @work(thread=True, exit_on_error=False, group="people-refresh",
           description="people list re-read")

@@ -1,0 +1,109 @@
+"""crb_tui.sdk.http as a plugin author uses it: a JsonApi subclass for a made-up API, driven by
+httpx's MockTransport (the Google and Microsoft sources test it against their fake servers)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from crb_tui.sdk.http import ApiError, AuthError, JsonApi, Stopped
+
+
+class AcmeApi(JsonApi):
+    service = "Acme"
+
+    def failure(self, status: int, code: str, message: str, what: str, auth: bool) -> Exception:
+        if status == 403:
+            return AuthError(f"{what}: Acme said no ({code})")
+        return super().failure(status, code, message, what, auth)
+
+
+def acme(answers: list[httpx.Response | Exception], seen: list[httpx.Request],
+         **options: Any) -> AcmeApi:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    client = httpx.Client(transport=httpx.MockTransport(handle))
+    return AcmeApi(client, backoff_base=0.01, backoff_max=0.02, **options)
+
+
+def test_a_503_is_retried_as_retry_after_says_and_a_401_refreshes_the_token() -> None:
+    seen: list[httpx.Request] = []
+    tokens = ["old"]
+    refused: list[str] = []
+
+    def refresh(token: str) -> None:
+        refused.append(token)
+        tokens.append("new")
+
+    api = acme([httpx.Response(503, headers={"Retry-After": "0"}),
+                httpx.Response(401, json={"error": {"code": "expired", "message": "Expired"}}),
+                httpx.Response(200, json={"items": [1]})],
+               seen, token=lambda: tokens[-1], refresh=refresh, headers={"Prefer": "x"})
+    assert api.get("https://acme.test/v1/items", {"q": "a"}) == {"items": [1]}
+    assert (api.requests, api.retries, refused) == (3, 1, ["old"])
+    assert [r.headers["Authorization"] for r in seen] == ["Bearer old"] * 2 + ["Bearer new"]
+    assert all(r.headers["Prefer"] == "x" for r in seen)
+
+
+def test_what_is_not_retried_raises_one_line_without_secrets() -> None:
+    seen: list[httpx.Request] = []
+    api = acme([httpx.Response(404, json={"error": {"code": "notFound", "message": "No such"}}),
+                httpx.Response(403, json={"error": {"code": "forbidden"}}),
+                httpx.Response(429, headers={"Retry-After": "3600"}),
+                httpx.ConnectError("refused: https://acme.test/token?code=SECRET&x=1")],
+               seen, max_retries=0)
+    with pytest.raises(ApiError, match="^items: HTTP 404 notFound: No such$") as found:
+        api.get("https://acme.test/v1/items")
+    assert (found.value.status, found.value.code) == (404, "notFound")
+    with pytest.raises(AuthError, match="Acme said no"):
+        api.get("https://acme.test/v1/items")
+    api.max_retries = 1
+    with pytest.raises(ApiError, match="Acme asks to wait 3600 s, more than max_retry_wait=120"):
+        api.get("https://acme.test/v1/items")
+    api.max_retries = 0
+    with pytest.raises(ApiError) as lost:
+        api.request("POST", "https://acme.test/token", data={"code": "SECRET"}, auth=False)
+    assert lost.value.status == 0 and "SECRET" not in str(lost.value)
+    assert "code=..." in str(lost.value)
+    assert len(seen) == 4
+
+
+@pytest.mark.parametrize("how", ["stop", "cancel"])
+def test_a_long_wait_ends_soon_after_the_run_is_stopped(how: str) -> None:
+    stop = threading.Event()
+    cancel = threading.Event()
+    seen: list[httpx.Request] = []
+    api = acme([httpx.Response(429, headers={"Retry-After": "60"})], seen,
+               stop=stop, cancelled=cancel.is_set)
+    flag: Callable[[], None] = stop.set if how == "stop" else cancel.set
+    threading.Timer(0.2, flag).start()
+    started = time.monotonic()
+    with pytest.raises(Stopped):
+        api.get("https://acme.test/v1/items")
+    assert time.monotonic() - started < 2
+    assert len(seen) == 1
+
+
+def test_times_and_waits_as_apis_write_them() -> None:
+    import datetime as dt
+
+    from crb_tui.sdk.http import parse_time, retry_after, seconds_until
+
+    utc = dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC)
+    assert parse_time("2026-05-01T09:30:00Z") == utc
+    assert parse_time("2026-05-01T11:30:00+02:00") == utc
+    assert parse_time("2026-05-01T09:30:00") == utc  # no zone: UTC
+    assert [parse_time(v) for v in ("", "soon", None, 17)] == [None] * 4
+    assert seconds_until(utc, now=utc.timestamp() - 12) == 12
+    assert seconds_until(utc, now=utc.timestamp() + 12) == 0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None

@@ -1,0 +1,54 @@
+"""The dashboard's top line at 80 columns, and the order of its "going cold" panel."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crb_tui.host.app_context import AppContext
+from crb_tui.tui import data
+from crb_tui.tui.screens.dashboard import status_line
+from crb_tui.tui.widgets.nav import STATUS_WIDTH
+from tests.test_tui import make_app, screen_text, settle
+
+pytestmark = pytest.mark.anyio
+
+
+def test_status_line_keeps_whole_words() -> None:
+    assert status_line(12, 3, 400) == "12 people (3 new) · 400 touches"
+    # Trial 6: "1,162 people (1,158 new) · 66,019" (the word after the number cut off).
+    assert status_line(1162, 1158, 66019) == "1,162 people · 66,019 touches"
+    assert status_line(20000, 19000, 388927) == "20,000 people · 388,927 touches"
+    for people, new, touches in ((100_000, 99_999, 1_900_000), (1162, 1158, 66019)):
+        assert len(status_line(people, new, touches)) <= STATUS_WIDTH
+
+
+async def test_top_line_at_80_columns_ends_with_a_whole_word(context: AppContext,
+                                                             demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("update people set triage = 1 where id % 3 = 0")
+    app = make_app(context, screen="dashboard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        top = screen_text(app).splitlines()[0]
+        assert top.rstrip().endswith(" touches"), top
+
+
+def test_going_cold_is_most_days_late_first(context: AppContext, demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as conn:
+        ids = [r[0] for r in conn.execute(
+            "select p.id from people p join health h on h.person_id = p.id "
+            "where p.archived = 0 and p.merged_into is null and p.triage = 0 "
+            "order by p.id limit 6")]
+        conn.execute(f"update people set tier = 'key' where id in ({','.join('?' * 6)})", ids)
+        # A short cadence far over (ratio 3, 90 days late) and a long one more days late with
+        # a smaller ratio (2, 360 days): the second is the more overdue.
+        for pid, (overdue, cadence) in zip(ids, [(3.0, 30), (2.0, 180), (1.5, 14), (0.5, 365),
+                                                 (4.0, 7), (1.0, 90)], strict=True):
+            conn.execute("update health set overdue = ?, cadence_days = ? where person_id = ?",
+                         [overdue, cadence, pid])
+    cold = data.dashboard(context)["cold"]
+    late = [round(r["overdue"] * r["cadence_days"]) for r in cold if r["overdue"] > 0]
+    assert late == sorted(late, reverse=True) and 360 in late, late

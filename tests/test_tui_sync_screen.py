@@ -1,0 +1,257 @@
+"""The Sync screen's table and progress: numbers are never cut, a run's bar says what it did,
+and the result lines say which run they are."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
+
+from crb_tui import Skip, Source, hookimpl
+from crb_tui.host import plugins
+from crb_tui.host.app_context import AppContext
+from crb_tui.tui.data import sync_overview
+from crb_tui.tui.messages import SyncOverviewLoaded
+from crb_tui.tui.screens.sync import SyncScreen
+from tests.test_tui import make_app, notifications, screen_text, settle
+
+pytestmark = pytest.mark.anyio
+
+
+def _set_counts(db: Path, source: str, seen: int, imported: int) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "insert into sync_state (source, last_run, last_ok, counts) values (?, ?, ?, ?) "
+        "on conflict (source) do update set counts = excluded.counts",
+        [source, "2026-11-23T09:00:00+00:00", "2026-11-23T09:00:00+00:00",
+         json.dumps({"seen": seen, "imported": imported, "skipped": {}, "rejected_count": 0})])
+    conn.commit()
+    conn.close()
+
+
+async def test_table_columns_grow_when_a_row_gets_longer(context: AppContext,
+                                                         demo_db: Path) -> None:
+    """A count that grows past its column's width is shown whole at once (the table's own
+    measuring waited for it to be idle, and until then cut "12201" to "1220")."""
+    _set_counts(demo_db, "mbox", 7, 3)
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        table = screen.query_one(DataTable)
+        _set_counts(demo_db, "mbox", 12201, 12121)
+        sources = sync_overview(context)
+        screen.on_sync_overview_loaded(SyncOverviewLoaded(sources))
+        for column, value in (("Seen", "12,201"), ("New", "12,121")):
+            width = table.columns[ColumnKey(column)].get_render_width(table)
+            assert width - 2 * table.cell_padding >= len(value), column
+        await settle(pilot)
+        row = next(line for line in screen_text(app).splitlines()
+                   if line.strip().startswith("mbox"))
+        assert "12,201" in row and "12,121" in row, row
+
+
+def _many_sync(ctx: Any) -> Iterator[Any]:
+    for n in range(12201):
+        if n % 500 == 0:
+            ctx.progress(n, 30000, f"INBOX: {n} of 30000 messages")
+        yield Skip("bulk mail")
+
+
+class ManySources:
+    @hookimpl
+    def register_sources(self, register: Any) -> None:
+        register(Source(name="tui_many", sync=_many_sync, description="Many"))
+
+
+@pytest.fixture
+def many_source() -> Iterator[None]:
+    plugin = ManySources()
+    plugins.pm.register(plugin, name="tui-many-source")
+    try:
+        yield
+    finally:
+        plugins.pm.unregister(plugin)
+
+
+@pytest.mark.usefixtures("many_source")
+async def test_counts_of_a_run_are_shown_whole(context: AppContext, demo_db: Path) -> None:
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        names = [s["name"] for s in screen.sources]
+        screen.query_one(DataTable).move_cursor(row=names.index("tui_many"))
+        await pilot.pause()
+        await pilot.press("s")
+        await settle(pilot)
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if line.strip().startswith("tui_many"))
+        assert "12,201" in row, text
+
+
+async def test_a_file_source_with_paths_says_so_and_syncs_them(demo_db: Path,
+                                                               tmp_path: Path) -> None:
+    card = tmp_path / "friends.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Paula Paths\r\n"
+                    "EMAIL:paula@paths.example\r\nEND:VCARD\r\n", encoding="utf-8")
+    config = tmp_path / "paths.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n\n'
+                      f'[sources.vcard]\npaths = ["{card}"]\n', encoding="utf-8")
+    context = AppContext(db_path=demo_db, config_path=config)
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        names = [s["name"] for s in screen.sources]
+        screen.query_one(DataTable).move_cursor(row=names.index("vcard"))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Syncs the files in its paths:" in text and "friends.vcf" in text, text
+        assert "A file importer" not in text
+        await pilot.press("s")
+        await settle(pilot)
+        assert "vcard ok: seen 1, new 1" in screen_text(app)
+    context.close()
+    conn = sqlite3.connect(demo_db)
+    assert conn.execute("select count(*) from people where name = 'Paula Paths'").fetchone() == (1,)
+    conn.close()
+
+
+def _mail_sync(ctx: Any) -> Iterator[Any]:
+    for n in range(30000):
+        if ctx.cancelled:
+            return
+        if n % 100 == 0:
+            time.sleep(0.01)
+            ctx.progress(n, 30000, f"INBOX: {n} of 30000 messages")
+        yield Skip("bulk mail")
+
+
+def _failing_sync(ctx: Any) -> Iterator[Any]:
+    yield Skip("bulk mail")
+    raise RuntimeError("the server said no")
+
+
+class RunSources:
+    @hookimpl
+    def register_sources(self, register: Any) -> None:
+        register(Source(name="tui_mail", sync=_mail_sync, description="Mail"))
+        register(Source(name="tui_failing", sync=_failing_sync, description="Fails"))
+
+
+@pytest.fixture
+def run_sources() -> Iterator[None]:
+    plugin = RunSources()
+    plugins.pm.register(plugin, name="tui-run-sources")
+    try:
+        yield
+    finally:
+        plugins.pm.unregister(plugin)
+
+
+async def _start(pilot: Any, screen: SyncScreen, name: str) -> None:
+    names = [s["name"] for s in screen.sources]
+    screen.query_one(DataTable).move_cursor(row=names.index(name))
+    await pilot.pause()
+    await pilot.press("s")
+
+
+@pytest.mark.usefixtures("run_sources")
+async def test_progress_counts_and_a_cancelled_run_keeps_its_bar_where_it_stopped(
+    context: AppContext, demo_db: Path
+) -> None:
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        await _start(pilot, screen, "tui_mail")
+        run = screen._runs["tui_mail"]
+        for _ in range(300):
+            await pilot.pause(0.02)
+            if run.done >= 1000:
+                break
+        text = screen_text(app)
+        # The source's words, with its numbers (no bare percentage).
+        assert re.search(r"tui_mail  INBOX: \d+ of 30000 messages", text), text
+        await pilot.press("x")
+        await settle(pilot)
+        assert run.status == "cancelled"
+        assert run.bar.total == 30000 and 0 < run.bar.progress < 30000
+        text = screen_text(app)
+        assert re.search(r"tui_mail  cancelled · INBOX: \d+ of 30000 messages", text), text
+        assert "Sync finished: 0 ok, 0 failed, 1 cancelled." in notifications(app)
+        assert "100%" not in text
+        # The result line carries its time (09:00: the pinned day's clock, in [me] timezone).
+        assert re.search(r"09:00 tui_mail cancelled: seen \d+", text), text
+
+
+@pytest.mark.usefixtures("run_sources")
+async def test_a_failed_run_has_no_full_bar_and_earlier_results_say_so(
+    context: AppContext, demo_db: Path
+) -> None:
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        await _start(pilot, screen, "tui_failing")
+        await settle(pilot)
+        run = screen._runs["tui_failing"]
+        assert run.status == "failed"
+        assert not run.bar.display or (run.bar.total or 0) > run.bar.progress
+        text = screen_text(app)
+        assert "100%" not in text
+        assert "tui_failing  failed" in text and "09:00 tui_failing failed" in text
+        assert "Runs (newest first)" in text
+        # A second run: the first one's result is listed as an earlier run while it goes.
+        await _start(pilot, screen, "tui_mail")
+        await pilot.pause(0.1)
+        assert screen.running
+        text = screen_text(app)
+        assert "Earlier runs (newest first)" in text and "09:00 tui_failing failed" in text
+        await pilot.press("x")
+        await settle(pilot)
+
+
+async def test_last_run_is_shown_in_my_time_zone(demo_db: Path, tmp_path: Path) -> None:
+    _set_counts(demo_db, "mbox", 7, 3)  # stored 2026-11-23T09:00:00+00:00
+    config = tmp_path / "berlin.toml"
+    config.write_text('[me]\nemails = ["me@example.com"]\ntimezone = "Europe/Berlin"\n',
+                      encoding="utf-8")
+    context = AppContext(db_path=demo_db, config_path=config)
+    app = make_app(context, screen="sync")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        names = [s["name"] for s in screen.sources]
+        screen.query_one(DataTable).move_cursor(row=names.index("mbox"))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Last run today 10:00; last success today 10:00" in text, text
+        assert "+00:00" not in text
+    context.close()
+
+
+def test_a_run_without_words_shows_its_numbers() -> None:
+    from crb_tui.tui.widgets.sync_run import SyncRun
+
+    run = SyncRun("gmail")
+    run.progress(3900, 30000, "messages")
+    assert run._where() == "3,900 / 30,000  messages"
+    run.progress(120, None, "")
+    assert run._where() == "120"
+    run.progress(5, 9, "[b]x[/b] big.mbox: 3500 messages")
+    assert run._where() == "[b]x[/b] big.mbox: 3500 messages"
