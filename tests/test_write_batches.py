@@ -14,7 +14,7 @@ import pytest
 from crb_tui import records as r
 from crb_tui.sources import Source, SyncContext
 from crb_tui.store import Store
-from crb_tui.store.writer import write_records
+from crb_tui.store.batch import write_records
 from crb_tui.testing import run_source, temporary_store
 
 T0 = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)

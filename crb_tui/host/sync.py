@@ -23,6 +23,7 @@ from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
+from crb_tui.store.held import settle
 from crb_tui.store.locking import run_lock
 from crb_tui.text import shorten
 
@@ -101,6 +102,14 @@ class SourceSummary(WriteResult):
             "cancelled": self.cancelled,
             "interrupted": self.interrupted,
         }
+
+
+def _label(record: Any) -> str:
+    """A record named in a summary line: its key, else the start of its name or text."""
+    key = getattr(record, "source_key", None)
+    if key:
+        return shorten(str(key), 60)
+    return repr(shorten(str(getattr(record, "name", None) or getattr(record, "text", "")), 40))
 
 
 def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
@@ -290,7 +299,10 @@ def _run_locked(
             )
             tz = user_tz()
             for record in source.sync(ctx):
-                run.buffer.append(_shaped(record, source.name, tz))
+                record = _shaped(record, source.name, tz)
+                for cut in r.bounded(record):  # a source that did not cut it itself
+                    summary.notes.append(f"{source.name} {_label(record)}: {cut}")
+                run.buffer.append(record)
                 if len(run.buffer) >= FLUSH_EVERY:
                     run.flush()
                 if cancelled is not None and cancelled():
@@ -299,11 +311,13 @@ def _run_locked(
             run.flush()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
+            settle(store.conn, summary)
         except KeyboardInterrupt:
             # Ctrl-C: keep what was read so far (a second Ctrl-C while saving gives up on it).
             summary.interrupted = summary.cancelled = True
             try:
                 run.flush()
+                settle(store.conn, summary)
             except KeyboardInterrupt:
                 pass
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it

@@ -23,9 +23,10 @@ rest of ``crb_tui`` is CRB's own and may change.
   exception in words, never its class name) and a source's settings
   (:func:`source_config`, :func:`load_config`; :func:`check_range` and :func:`check_choice`
   for a ``Source.check``), :func:`command_context` (a plugin command's way
-  to the store, the config, the clock and a read-only query), and
+  to the store, the config, the clock and a read-only query),
   :func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
-  link.
+  link, and :func:`bounded`: a record's names and texts cut to what CRB keeps (:data:`MAX_NAME`,
+  :data:`MAX_NOTE`), saying what was cut, for a summary line naming the file and record.
 
 May import: the standard library, third-party libraries, and ``crb_tui``'s records, clock,
 identity, text, config and errors modules; never the store, the engine, the host or the Face.
@@ -47,13 +48,16 @@ from crb_tui.identity import (
     normalise_url,
     not_a_person,
 )
-from crb_tui.records import Record
+from crb_tui.records import MAX_NAME, MAX_NOTE, Record, bounded
 from crb_tui.sdk.command import CommandContext, command_context
 
 __all__ = [
+    "MAX_NAME",
+    "MAX_NOTE",
     "CommandContext",
     "CrbError",
     "Record",
+    "bounded",
     "check_choice",
     "check_range",
     "file_time",

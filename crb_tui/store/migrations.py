@@ -326,7 +326,20 @@ def m011_review_queue(db: Database) -> None:
 
 
 @core()
-def m012_writespeed_subject_index_batches(db: Database) -> None:
+def m012_recompute_health_basis(db: Database) -> None:
+    """A carried basis for the daily full health recompute: per person, the aggregates of their
+    interactions before a cut-off (``health_basis``, see ``crb_tui.store.health_basis``), so a
+    new day reads one row per person instead of every interaction. Any insert, move or
+    deletion of an interaction drops its person's row in the same transaction (triggers), and
+    the next recompute rebuilds it from the interactions themselves."""
+    from crb_tui.store import health_basis
+
+    for statement in health_basis.SCHEMA:
+        db.execute(statement)
+
+
+@core()
+def m013_writespeed_subject_index_batches(db: Database) -> None:
     """The write path indexes the subjects of a batch's new interactions with one statement
     (``store.subject_index``): the insert trigger skips rows while ``interactions_fts_later``
     has a row, which only the write path's own uncommitted transaction ever sees. A change of

@@ -20,7 +20,7 @@ from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, normalise
 from crb_tui.limits import MAX_ID
-from crb_tui.store import locking, tables
+from crb_tui.store import health_basis, locking, tables
 from crb_tui.store.reading import Reader, interruptible
 from crb_tui.store.state import SourceStateTable, side_file_rows
 
@@ -39,7 +39,8 @@ CORE_MIGRATIONS = (
     "m009_state_source_state",
     "m010_health_model_key",
     "m011_review_queue",
-    "m012_writespeed_subject_index_batches",
+    "m012_recompute_health_basis",
+    "m013_writespeed_subject_index_batches",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -86,6 +87,7 @@ class WriteResult:
     waiting: int = 0
     """New interactions stored for an address that is no one's (yet): see
     ``identity.create_people_from``. Not a count of its own: they are among ``imported``."""
+    held: Counter[tuple[int, str]] = field(default_factory=Counter)  # see store/held.py
 
     def add(self, other: WriteResult) -> None:
         self.seen += other.seen
@@ -99,6 +101,7 @@ class WriteResult:
         self.touched_people |= other.touched_people
         self.new_people += other.new_people
         self.waiting += other.waiting
+        self.held.update(other.held)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -294,8 +297,8 @@ class Store:
     def write_batch(
         self, batch: Sequence[r.Record], source: str, *, in_caller_transaction: bool = False
     ) -> WriteResult:
-        """Store one batch in one transaction, or in the caller's (see ``writer.write_records``)."""
-        from crb_tui.store.writer import write_records
+        """Store one batch in one transaction, or in the caller's (see ``batch.write_records``)."""
+        from crb_tui.store.batch import write_records
 
         if in_caller_transaction:
             return write_records(self, batch, source)
@@ -357,6 +360,8 @@ class Store:
                 "where merged_into is null and id > ?",
                 [before["people"]],
             )
+            if "interactions" in before:  # (the health_basis triggers were dropped too)
+                health_basis.forget_people_of_new_interactions(self.conn, before["interactions"])
             for _, sql in triggers:
                 self.conn.execute(sql)
 

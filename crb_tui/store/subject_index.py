@@ -6,7 +6,7 @@ writes out what it holds at every statement of a transaction that touched it, so
 an index segment of its own, merged again and again. The trigger stays for every other writer
 (the CLI's single touches, other programs); it skips the rows inserted while
 ``interactions_fts_later`` has a row, which only this transaction ever sees (see migration
-``m012_writespeed_subject_index_batches``)."""
+``m013_writespeed_subject_index_batches``)."""
 
 from __future__ import annotations
 

@@ -139,7 +139,7 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
         + [Identity("url", u) for u in contact.urls]
     )
     name = _text.clean(contact.name)
-    if own and not identities:
+    if own:  # the user's own card (a phone's "My Card"): never a contact
         yield Skip("your own contact card", contact.where)
         return
     if not name and not identities:
@@ -155,27 +155,32 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
     # to join an identity-less row (an old LinkedIn export without URLs) to the person a newer
     # export made. A name alone does not: without an organisation only identity-less people
     # get a key (or two John Smiths with different addresses would become one).
-    org = _text.clean(contact.org)
-    key = source_key(name, org) if name and (org or not identities) else None
     if not identities and contact.notes:
         # A note needs an identity to find its person again; keep it with the person instead.
-        details.setdefault("notes", "\n\n".join(contact.notes))
-    yield Person(
+        details.setdefault("notes", "\n\n".join(contact.notes)[:sdk.MAX_NOTE])
+    person = Person(
         name=name,
         identities=identities,
-        org=org or None,
+        org=_text.clean(contact.org) or None,
         title=_text.clean(contact.title) or None,
         birthday=contact.birthday,
         details=details,
-        source_key=key,
     )
+    for cut in sdk.bounded(person):  # a 200,000-character FN is not a name
+        ctx.note(f"{contact.where}: {cut}")
+    name, org = person.name, person.org or ""
+    person.source_key = source_key(name, org) if name and (org or not identities) else None
+    yield person
     if identities:
         who = identities[0]
         for text in contact.notes:
             digest = hashlib.sha1(
                 f"{who.kind}:{who.value.lower()}\n{text}".encode("utf-8", "surrogatepass")
             ).hexdigest()[:24]
-            yield Note(who=who, text=text, at=note_at, source_key=f"contact-note:{digest}")
+            note = Note(who=who, text=text, at=note_at, source_key=f"contact-note:{digest}")
+            for cut in sdk.bounded(note):
+                ctx.note(f"{contact.where}: note {cut}")
+            yield note
 
 
 def file_time(path: Any) -> dt.datetime:
