@@ -281,6 +281,7 @@ def _plain_interaction(rec: Interaction) -> bool:
         and (rec.subject is None or type(rec.subject) is str)
         and (rec.thread is None or type(rec.thread) is str)
         and (rec.duration_minutes is None or type(rec.duration_minutes) is int)
+        and (rec.replaces is None or type(rec.replaces) is str)
     )
 
 

@@ -110,6 +110,7 @@ class Text(str):
     {"at": T0.date()}, {"at": "2026-05-01"}, {"duration_minutes": True},
     {"duration_minutes": 1.5}, {"with_": Identity("whatsapp", "+44")},
     {"with_": Identity("email", 7)}, {"with_": "ann@example.com"}, {"kind": None},
+    {"replaces": "ics:1|"}, {"replaces": 7},
 ])
 def test_the_usual_interaction_is_passed_as_the_field_by_field_check_passes_it(
     changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
@@ -134,4 +135,4 @@ def test_the_usual_interaction_is_passed_as_the_field_by_field_check_passes_it(
     # The shortcut knows these fields: a new one must be added to it.
     assert [f.name for f in dataclasses.fields(Interaction)] == [
         "source_key", "kind", "direction", "at", "with_", "name", "subject", "thread",
-        "duration_minutes"]
+        "duration_minutes", "replaces"]
