@@ -166,7 +166,8 @@ class _Run:
                 self.store.source_state(self.source.name).apply(changes)
             if not batch:
                 return
-            result = self.store.write_batch(batch, self.source.name)
+            # This transaction rolls back whole if the batch fails: no savepoint of its own.
+            result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True)
         # A Delete is an instruction, not a record: what it removes is counted in ``removed``.
         result.seen -= sum(isinstance(rec, r.Delete) for rec in batch)
         check_counts(result, self.source.name)

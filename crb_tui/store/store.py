@@ -40,6 +40,7 @@ CORE_MIGRATIONS = (
     "m010_health_model_key",
     "m011_review_queue",
     "m012_recompute_health_basis",
+    "m013_writespeed_subject_index_batches",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -302,19 +303,16 @@ class Store:
             total.add(self.write_batch(batch, source))
         return total
 
-    def write_batch(self, batch: Sequence[r.Record], source: str) -> WriteResult:
-        result = WriteResult()
-        stamp = iso(now_utc())
-        with self.transaction():
-            from crb_tui.store.writer import _BatchWriter
+    def write_batch(
+        self, batch: Sequence[r.Record], source: str, *, in_caller_transaction: bool = False
+    ) -> WriteResult:
+        """Store one batch in one transaction, or in the caller's (see ``batch.write_records``)."""
+        from crb_tui.store.batch import write_records
 
-            writer = _BatchWriter(self, source, stamp, result)
-            writer.prefetch(batch)
-            for record in batch:
-                result.seen += 1
-                writer.write(record)
-            writer.flush()
-        return result
+        if in_caller_transaction:
+            return write_records(self, batch, source)
+        with self.transaction():
+            return write_records(self, batch, source)
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:
