@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
 
 from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
@@ -102,10 +103,24 @@ def _queue(
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _order(item: ReviewItem) -> tuple[float, str, int]:
-    """The queue's order: priority, then name as SQLite's ``lower()`` folds it (ASCII only), so
-    that a query can read the first places of a kind in exactly this order."""
-    return (-item.priority, item.person_name.translate(_ASCII_LOWER), item.person_id)
+def _order(item: ReviewItem) -> tuple[float, tuple[Any, ...], str, int]:
+    """The queue's order: priority, then what tells equal items apart in their own terms
+    (:func:`_tie`), then name as SQLite's ``lower()`` folds it (ASCII only), so that a query can
+    read the first places of a kind in exactly this order."""
+    return (-item.priority, _tie(item), item.person_name.translate(_ASCII_LOWER),
+            item.person_id)
+
+
+def _tie(item: ReviewItem) -> tuple[Any, ...]:
+    """Meetings today by start time; new people with equal evidence by their last touch, the
+    most recent first (then more two-way touches, then more meetings); other kinds by name."""
+    if item.kind == "meeting":
+        return (str(item.detail.get("at") or ""),)
+    if item.kind == "triage":
+        since = item.detail.get("days_since_last_touch")
+        return (since if since is not None else float("inf"),
+                -item.detail.get("two_way", 0), -item.detail.get("meetings", 0))
+    return ()
 
 
 _MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
