@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from crb_tui.clock import day_bounds, happened_before, local_time
@@ -74,29 +75,25 @@ def _queue(
         items = [i for i in items if not answered.clears(i.person_id, i.kind)]
     items = _one_per_person(items)
     items.sort(key=_order)
-    # People triaged today (and so no longer waiting) used up places of the day's share.
-    waiting_triage = {i.person_id for i in items if i.kind == "triage"}
-    triaged = 0 if include_done else len(answered.triaged() - waiting_triage)
-    # Someone worked on today already has their place: a triage item of theirs that comes up
-    # once the item acted on is answered takes no new place (it would push someone out).
-    items = _bound_triage(items, config.review.triage_limit - triaged,
-                          set() if include_done else answered.worked_on())
-    waiting = {i.person_id for i in items}
     if include_done:
+        items = _bound_triage(items, config.review.triage_limit, {})
         return _fit(items, config.review.daily_limit if limit is None else limit), 0
+    # Who was shown today holds their place: the new people shown hold the day's triage places
+    # (a touch logged with one, or one accepted, lets nobody else in), and someone whose item
+    # was answered keeps their place for the item that comes up next.
+    shown_before = queued_on(store, today)
+    items = _bound_triage(items, config.review.triage_limit, shown_before)
+    waiting = {i.person_id for i in items}
     # Review work done today: on people who were shown in today's review (acting on someone
     # else, a `crb log` of a chance meeting, takes no place from the day).
-    shown_before = queued_on(store, today)
-    done = len((answered.worked_on() & shown_before) - waiting)
-    if limit is not None:
-        queue = _fit(items, limit)
-    else:
-        # The day's size is fixed: what was done today counts against it, so acting on an
-        # item never pulls a new one in.
-        queue = _fit(items, max(config.review.daily_limit - done, 0))
-    shown = {i.person_id for i in queue}
-    if not shown <= shown_before:
-        remember_queue(store, today, shown)
+    done = len((answered.worked_on() & shown_before.keys()) - waiting)
+    # The day's size is fixed: what was done today counts against it, so acting on an item
+    # never pulls a new one in. A longer list asked for (``limit``) is shown, not remembered.
+    day_queue = _fit(items, max(config.review.daily_limit - done, 0))
+    queue = day_queue if limit is None else _fit(items, limit)
+    new = {i.person_id: i.kind for i in day_queue if i.person_id not in shown_before}
+    if new:
+        remember_queue(store, today, new)
     return queue, done
 
 
@@ -147,13 +144,18 @@ def _fit(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
 
 
 def _bound_triage(
-    items: list[ReviewItem], room: int, placed: set[int] | None = None
+    items: list[ReviewItem], limit: int, shown: Mapping[int, str | None]
 ) -> list[ReviewItem]:
-    """New people to triage take at most ``room`` places (the best evidence first); the rest
-    wait for the next days. People in ``placed`` already hold a place today."""
+    """New people to triage take at most ``limit`` places a day (the best evidence first); the
+    rest wait for the next days. People ``shown`` today (person id -> the kind of item they
+    were first shown with) keep their places; those shown as new people to triage use the
+    day's share whatever became of them."""
+    room = limit - sum(1 for kind in shown.values() if kind == "triage")
     kept: list[ReviewItem] = []
     for item in items:
-        if item.kind == "triage" and item.person_id not in (placed or set()):
+        if item.kind == "triage" and limit <= 0:
+            continue  # none wanted (``triage_limit = 0``), whoever was shown
+        if item.kind == "triage" and item.person_id not in shown:
             if room <= 0:
                 continue
             room -= 1

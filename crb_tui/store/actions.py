@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from crb_tui import limits
@@ -258,20 +259,22 @@ def set_tier(
     _update_person(store, person_id, {"tier": tier, "triage": 0}, "tier", today, item_kind)
 
 
-def queued_on(store: Store, day: dt.date) -> set[int]:
-    """The people shown in ``day``'s review so far."""
-    return {row[0] for row in store.conn.execute(
-        "select person_id from review_queue where day = ?", [day.isoformat()])}
+def queued_on(store: Store, day: dt.date) -> dict[int, str | None]:
+    """The people shown in ``day``'s review so far, each with the kind of item they were first
+    shown with."""
+    return dict(store.conn.execute(
+        "select person_id, kind from review_queue where day = ?", [day.isoformat()]))
 
 
-def remember_queue(store: Store, day: dt.date, person_ids: set[int]) -> None:
-    """Note that these people were shown in ``day``'s review (older days are forgotten)."""
+def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None:
+    """Note that these people (person id -> kind of their item) were shown in ``day``'s review;
+    the kind they were first shown with stays (older days are forgotten)."""
     with store.transaction():
         store.conn.execute("delete from review_queue where day < ?",
                            [(day - dt.timedelta(days=7)).isoformat()])
         store.conn.executemany(
-            "insert or ignore into review_queue (day, person_id) values (?, ?)",
-            [(day.isoformat(), pid) for pid in sorted(person_ids)])
+            "insert or ignore into review_queue (day, person_id, kind) values (?, ?, ?)",
+            [(day.isoformat(), pid, kind) for pid, kind in sorted(shown.items())])
 
 
 def settle_triage(store: Store, created_before: dt.date) -> int:

@@ -323,3 +323,11 @@ def m011_review_queue(db: Database) -> None:
         "create table if not exists review_queue (day text not null, person_id integer not null,"
         " primary key (day, person_id)) without rowid"
     )
+
+
+@core()
+def m012_reviewfix_queue_kind(db: Database) -> None:
+    """The kind of item each person was first shown with in a day's review: the new people to
+    triage shown that day hold the day's triage places, so working on them (a touch logged,
+    one accepted) never lets more new people in."""
+    db.execute("alter table review_queue add column kind text")

@@ -39,6 +39,7 @@ CORE_MIGRATIONS = (
     "m009_state_source_state",
     "m010_health_model_key",
     "m011_review_queue",
+    "m012_reviewfix_queue_kind",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
