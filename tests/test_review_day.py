@@ -75,3 +75,30 @@ async def test_the_days_total_stays_while_new_people_are_worked_on(
             assert (screen.done, screen.total) == (0, 3)
     finally:
         context.close()
+
+
+def test_a_run_on_a_later_day_does_not_end_triage_for_the_real_day(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 7 U2: one `crb review` with CRB_TODAY a month ahead (its new_people_days over)
+    settled the new people for good: back on the real day they were gone from the review and
+    lost [new]. A decision taken on the later day stays taken."""
+    import datetime as dt
+
+    crb("import", str(_six_new_people(tmp_path)))
+    assert _triage(crb) == ["Six", "Five", "Four"]
+    real = crb.today
+    crb.today = real + dt.timedelta(days=40)
+    crb("tier", "one@x.org", "key")  # decided on the later day
+    assert _triage(crb) == []
+    assert "[new]" not in crb("people", "--all").stdout
+    crb.today = real
+    assert _triage(crb) == ["Six", "Five", "Four"]
+    listed = crb("people", "--all").stdout
+    assert listed.count("[new]") == 5 and "One [new]" not in listed
+    crb.today = real + dt.timedelta(days=3)
+    assert _triage(crb) == ["Six", "Five", "Four"]
+    crb.today = real + dt.timedelta(days=40)
+    assert _triage(crb) == [] and "[new]" not in crb("people", "--all").stdout
+    crb.today = real + dt.timedelta(days=1)
+    assert crb("people", "--all").stdout.count("[new]") == 5

@@ -277,20 +277,51 @@ def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None
             [(day.isoformat(), pid, kind) for pid, kind in sorted(shown.items())])
 
 
-def settle_triage(store: Store, created_before: dt.date) -> int:
-    """People who waited for triage since before ``created_before`` (the review's
-    ``new_people_days`` are over) with no decision stay as they are, no longer new: plain
-    contacts of their tier, counted in the dashboard's stages like everyone else. The number
-    settled."""
-    day = created_before.isoformat()
-    if store.conn.execute(
-            "select 1 from people where triage = 1 and created < ? limit 1", [day]
+SETTLED = "settle_triage"
+"""The review history's action for new people settled by a day's upkeep (``person_id`` null,
+the ids in ``detail``), so that a later day's settling can be taken back for an earlier day."""
+
+
+def settle_triage(store: Store, today: dt.date, new_people_days: int) -> int:
+    """People who waited for triage since before ``today - new_people_days`` with no decision
+    stay as they are, no longer new: plain contacts of their tier, counted in the dashboard's
+    stages like everyone else. The number settled.
+
+    What is settled is settled for ``today``: a run for a later day (``CRB_TODAY``, a clock that
+    was wrong) settled people who are still new today, so those it settled and nobody decided
+    about since are new again first, and only those whose days are over today stay settled."""
+    day = today.isoformat()
+    since = (today - dt.timedelta(days=new_people_days)).isoformat()
+    later = store.conn.execute(
+        "select 1 from review_history where action = ? and day > ? limit 1", [SETTLED, day]
+    ).fetchone()
+    if later is None and store.conn.execute(
+            "select 1 from people where triage = 1 and created < ? limit 1", [since]
     ).fetchone() is None:
         return 0
     with store.transaction():
-        cur = store.conn.execute(
-            "update people set triage = 0 where triage = 1 and created < ?", [day])
-    return cur.rowcount
+        if later is not None:
+            # Back to new unless a decision (a tier, a cadence, an archive: each clears the
+            # flag and says so in its history) came after the settling.
+            store.conn.execute(
+                """update people set triage = 1 where triage = 0 and merged_into is null
+                   and id in (
+                     select j.value from review_history s, json_each(s.detail, '$.ids') j
+                     where s.action = :settled and s.day > :day
+                     and not exists (select 1 from review_history d
+                       where d.person_id = j.value and d.id > s.id
+                       and json_extract(d.detail, '$.triage') = 0))""",
+                {"settled": SETTLED, "day": day})
+            store.conn.execute("delete from review_history where action = ? and day > ?",
+                               [SETTLED, day])
+        ids = [pid for (pid,) in store.conn.execute(
+            "select id from people where triage = 1 and created < ? order by id", [since])]
+        if ids:
+            store.conn.execute(
+                "update people set triage = 0 where id in (select value from json_each(?))",
+                [json.dumps(ids)])
+            _history(store, None, SETTLED, {"ids": ids}, today)
+    return len(ids)
 
 
 def set_cadence(
