@@ -102,3 +102,63 @@ def test_a_run_on_a_later_day_does_not_end_triage_for_the_real_day(
     assert _triage(crb) == [] and "[new]" not in crb("people", "--all").stdout
     crb.today = real + dt.timedelta(days=1)
     assert crb("people", "--all").stdout.count("[new]") == 5
+
+
+def test_a_busy_day_never_hides_todays_meetings_and_birthdays(crb: Crb, tmp_path: Path) -> None:
+    """Trial 7 U15: 12 overdue promises filled every place (daily_limit 12); today's meetings
+    and birthdays sat at places 55-66. They are time-bound: they have places of their own,
+    and acting on one (a note for the birthday) changes neither the day's total nor the rest."""
+    import datetime as dt
+
+    from tests.test_review_order import _ics
+
+    names = [f"Busy {n:02d}" for n in range(14)]
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,Email\n" + "".join(f"{n},{n.split()[1]}@b.org\n" for n in names)
+                    + "Bea Day,bea@d.org\nMo Meet,mo@m.org\nZu Meet,zu@m.org\n",
+                    encoding="utf-8")
+    crb("import", str(path))
+    crb.today = crb.today - dt.timedelta(days=30)
+    for n in names:
+        crb("promise", f"{n.split()[1]}@b.org", "Send the deck", "--due",
+            (crb.today + dt.timedelta(days=5)).isoformat())
+    crb.today = crb.today + dt.timedelta(days=30)
+    crb("birthday", "bea@d.org", "1980-11-23")
+    crb("import", str(_ics(tmp_path, [
+        ("a", "DTSTART:20261123T210000Z\r\nDTEND:20261123T220000Z", "Late", "zu@m.org"),
+        ("b", "DTSTART:20261123T140000Z\r\nDTEND:20261123T150000Z", "Early", "mo@m.org"),
+    ])))
+    items = crb.json("review")["items"]  # type: ignore[index]
+    kinds = [i["kind"] for i in items]
+    assert kinds == ["commitment"] * 12 + ["meeting", "meeting", "anniversary"]
+    assert [i["person"]["name"] for i in items[12:]] == ["Mo Meet", "Zu Meet", "Bea Day"]
+    out = crb("review").stdout
+    assert "Review for 2026-11-23: 15 items" in out and "Bea Day: Birthday today" in out
+    # A note for the birthday answers it: the day keeps its 12 promises, and one is done.
+    crb("log", "bea@d.org", "--kind", "message")
+    after = crb.json("review")["items"]  # type: ignore[index]
+    assert [i["kind"] for i in after] == ["commitment"] * 12 + ["meeting", "meeting"]
+    # The promises' places are the day's: keeping one pulls no one in.
+    crb("done", str(items[0]["detail"]["commitment_id"]))
+    assert len(crb.json("review")["items"]) == 13  # type: ignore[arg-type]
+
+
+def test_a_birthday_today_behind_a_late_promise_keeps_its_place(crb: Crb, tmp_path: Path) -> None:
+    """A person whose most pressing item is a promise (the 13th of the day) with a birthday
+    today under it (`also`): the birthday is time-bound, so the person is in the day."""
+    import datetime as dt
+
+    names = [f"Busy {n:02d}" for n in range(13)]
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,Email\n" + "".join(f"{n},{n.split()[1]}@b.org\n" for n in names),
+                    encoding="utf-8")
+    crb("import", str(path))
+    crb.today = crb.today - dt.timedelta(days=30)
+    for n, name in enumerate(names):
+        crb("promise", f"{name.split()[1]}@b.org", "Send the deck", "--due",
+            (crb.today + dt.timedelta(days=n)).isoformat())
+    crb.today = crb.today + dt.timedelta(days=30)
+    crb("birthday", "12@b.org", "1980-11-23")
+    items = crb.json("review")["items"]  # type: ignore[index]
+    assert len(items) == 13
+    assert items[-1]["person"]["name"] == "Busy 12" and items[-1]["also"] == ["Birthday today"]

@@ -86,12 +86,15 @@ def _queue(
     waiting = {i.person_id for i in items}
     # Review work done today: on people who were shown in today's review (acting on someone
     # else, a `crb log` of a chance meeting, takes no place from the day).
-    done = len((answered.worked_on() & shown_before.keys()) - waiting)
+    dealt = (answered.worked_on() & shown_before.keys()) - waiting
+    done = len(dealt)
     # The day's size is fixed: what was done today counts against it, so acting on an item
-    # never pulls a new one in. A longer list asked for (``limit``) is shown, not remembered.
-    day_queue = _fit(items, max(config.review.daily_limit - done, 0))
+    # never pulls a new one in (a time-bound item has a place of its own, beyond the cap, and
+    # takes none when done). A longer list asked for (``limit``) is shown, not remembered.
+    capped = sum(1 for pid in dealt if not str(shown_before[pid]).startswith(TODAY_ONLY))
+    day_queue = _day(items, max(config.review.daily_limit - capped, 0))
     queue = day_queue if limit is None else _fit(items, limit)
-    new = {i.person_id: i.kind for i in day_queue if i.person_id not in shown_before}
+    new = {i.person_id: _shown_as(i) for i in day_queue if i.person_id not in shown_before}
     if new:
         remember_queue(store, today, new)
     return queue, done
@@ -118,6 +121,29 @@ def _tie(item: ReviewItem) -> tuple[Any, ...]:
         return (since if since is not None else float("inf"),
                 -item.detail.get("two_way", 0), -item.detail.get("meetings", 0))
     return ()
+
+
+TODAY_ONLY = "today:"
+"""How the day's queue marks a person shown with a time-bound item (``today:meeting``)."""
+
+
+def _time_bound(item: ReviewItem) -> bool:
+    """A meeting today or a birthday today: over by tonight, so never left for another day."""
+    return item.also_today or item.kind == "meeting" or (
+        item.kind == "anniversary" and item.detail.get("in_days") == 0)
+
+
+def _shown_as(item: ReviewItem) -> str:
+    """What the day's queue remembers of the item a person was first shown with."""
+    return f"{TODAY_ONLY}{item.kind}" if _time_bound(item) else item.kind
+
+
+def _day(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
+    """The day's queue: every time-bound item (a busy day never hides today's meetings and
+    birthdays), and the first ``cap`` of the rest (:func:`_fit`), in the queue's order."""
+    bound = [i for i in items if _time_bound(i)]
+    rest = _fit([i for i in items if not _time_bound(i)], cap)
+    return sorted(bound + rest, key=_order)
 
 
 _MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
@@ -189,6 +215,7 @@ def _one_per_person(items: list[ReviewItem]) -> list[ReviewItem]:
             best[item.person_id] = item
         else:
             kept.also.append(item.reason)
+            kept.also_today = kept.also_today or _time_bound(item)
     return list(best.values())
 
 
@@ -335,7 +362,7 @@ def collect_items(
                     f"Birthday {when}",
                     "Send a personal note",
                     BASE["anniversary"] - 100 * d,
-                    {"birthday": row["birthday"]},
+                    {"birthday": row["birthday"], "in_days": d},
                 )
             )
 
