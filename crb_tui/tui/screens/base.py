@@ -98,7 +98,7 @@ class CrbScreen(Screen[None]):
         """While this screen is shown, call :meth:`store_changed` whenever another connection
         has written to the store since: another program (cron's `crb sync`, a `crb log`) or
         the app's own sync, which writes on a connection of its own. (The app's own actions
-        read their screen again themselves.) A look costs one read of the database's data version."""
+        read their screen again themselves.) A look reads the database's data version."""
         self._watching = True
         self.set_interval(WATCH_EVERY, self._look_at_store, name="store-watch")
         self._look_at_store()
