@@ -3,6 +3,7 @@ never pulls more new people in, and the day's total does not move with single ac
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,6 @@ def test_a_run_on_a_later_day_does_not_end_triage_for_the_real_day(
     """Trial 7 U2: one `crb review` with CRB_TODAY a month ahead (its new_people_days over)
     settled the new people for good: back on the real day they were gone from the review and
     lost [new]. A decision taken on the later day stays taken."""
-    import datetime as dt
-
     crb("import", str(_six_new_people(tmp_path)))
     assert _triage(crb) == ["Six", "Five", "Four"]
     real = crb.today
@@ -104,12 +103,9 @@ def test_a_run_on_a_later_day_does_not_end_triage_for_the_real_day(
     assert crb("people", "--all").stdout.count("[new]") == 5
 
 
-def test_a_busy_day_never_hides_todays_meetings_and_birthdays(crb: Crb, tmp_path: Path) -> None:
-    """Trial 7 U15: 12 overdue promises filled every place (daily_limit 12); today's meetings
-    and birthdays sat at places 55-66. They are time-bound: they have places of their own,
-    and acting on one (a note for the birthday) changes neither the day's total nor the rest."""
-    import datetime as dt
-
+def _busy_day(crb: Crb, tmp_path: Path) -> None:
+    """14 promises overdue, a birthday today (Bea Day), meetings today at 14:00 (Mo Meet) and
+    21:00 (Zu Meet)."""
     from tests.test_review_order import _ics
 
     names = [f"Busy {n:02d}" for n in range(14)]
@@ -128,6 +124,15 @@ def test_a_busy_day_never_hides_todays_meetings_and_birthdays(crb: Crb, tmp_path
         ("a", "DTSTART:20261123T210000Z\r\nDTEND:20261123T220000Z", "Late", "zu@m.org"),
         ("b", "DTSTART:20261123T140000Z\r\nDTEND:20261123T150000Z", "Early", "mo@m.org"),
     ])))
+
+
+def test_a_busy_day_never_hides_todays_meetings_and_birthdays(crb: Crb, tmp_path: Path) -> None:
+    """Trial 7 U15: 12 overdue promises filled every place (daily_limit 12); today's meetings
+    and birthdays sat at places 55-66. They are time-bound: they have places of their own,
+    and acting on one (a note for the birthday) changes neither the day's total nor the rest."""
+
+
+    _busy_day(crb, tmp_path)
     items = crb.json("review")["items"]  # type: ignore[index]
     kinds = [i["kind"] for i in items]
     assert kinds == ["commitment"] * 12 + ["meeting", "meeting", "anniversary"]
@@ -146,8 +151,6 @@ def test_a_busy_day_never_hides_todays_meetings_and_birthdays(crb: Crb, tmp_path
 def test_a_birthday_today_behind_a_late_promise_keeps_its_place(crb: Crb, tmp_path: Path) -> None:
     """A person whose most pressing item is a promise (the 13th of the day) with a birthday
     today under it (`also`): the birthday is time-bound, so the person is in the day."""
-    import datetime as dt
-
     names = [f"Busy {n:02d}" for n in range(13)]
     path = tmp_path / "contacts.csv"
     path.write_text("Name,Email\n" + "".join(f"{n},{n.split()[1]}@b.org\n" for n in names),
@@ -162,3 +165,22 @@ def test_a_birthday_today_behind_a_late_promise_keeps_its_place(crb: Crb, tmp_pa
     items = crb.json("review")["items"]  # type: ignore[index]
     assert len(items) == 13
     assert items[-1]["person"]["name"] == "Busy 12" and items[-1]["also"] == ["Birthday today"]
+
+
+@pytest.mark.anyio
+async def test_the_apps_review_of_a_busy_day_has_its_meetings_and_birthdays(
+    crb: Crb, tmp_path: Path, config_file: Path, monkeypatch
+) -> None:
+    """Trial 7 U15 in the app: "item 1 of 12", all promises, nothing said of the day's meetings."""
+    _busy_day(crb, tmp_path)
+    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
+    context = AppContext(db_path=crb.db, config_path=config_file)
+    try:
+        app = make_app(context)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = review(app)
+            assert [i.person_name for i in screen.items][12:] == ["Mo Meet", "Zu Meet", "Bea Day"]
+            assert (screen.done, screen.total) == (0, 15)
+    finally:
+        context.close()
