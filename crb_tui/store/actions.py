@@ -301,19 +301,7 @@ def settle_triage(store: Store, today: dt.date, new_people_days: int) -> int:
         return 0
     with store.transaction():
         if later is not None:
-            # Back to new unless a decision (a tier, a cadence, an archive: each clears the
-            # flag and says so in its history) came after the settling.
-            store.conn.execute(
-                """update people set triage = 1 where triage = 0 and merged_into is null
-                   and id in (
-                     select j.value from review_history s, json_each(s.detail, '$.ids') j
-                     where s.action = :settled and s.day > :day
-                     and not exists (select 1 from review_history d
-                       where d.person_id = j.value and d.id > s.id
-                       and json_extract(d.detail, '$.triage') = 0))""",
-                {"settled": SETTLED, "day": day})
-            store.conn.execute("delete from review_history where action = ? and day > ?",
-                               [SETTLED, day])
+            _unsettle_after(store, day)
         ids = [pid for (pid,) in store.conn.execute(
             "select id from people where triage = 1 and created < ? order by id", [since])]
         if ids:
@@ -322,6 +310,25 @@ def settle_triage(store: Store, today: dt.date, new_people_days: int) -> int:
                 [json.dumps(ids)])
             _history(store, None, SETTLED, {"ids": ids}, today)
     return len(ids)
+
+
+def _unsettle_after(store: Store, day: str) -> None:
+    """New again: the people settled by a run for a day after ``day`` whom no decision (a tier,
+    a cadence, an archive: each clears the flag and says so in its history) came after."""
+    settled = store.conn.execute(
+        "select id, detail from review_history where action = ? and day > ?", [SETTLED, day]
+    ).fetchall()
+    decided = dict(store.conn.execute(
+        "select person_id, max(id) from review_history where id > ? and person_id is not null "
+        "and json_extract(detail, '$.triage') = 0 group by person_id",
+        [min(row[0] for row in settled)]).fetchall())
+    again = sorted({pid for history_id, detail in settled for pid in json.loads(detail)["ids"]
+                    if decided.get(pid, 0) < history_id})
+    store.conn.execute(
+        "update people set triage = 1 where triage = 0 and merged_into is null "
+        "and id in (select value from json_each(?))", [json.dumps(again)])
+    store.conn.execute("delete from review_history where action = ? and day > ?",
+                       [SETTLED, day])
 
 
 def set_cadence(
