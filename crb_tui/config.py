@@ -8,6 +8,7 @@ import os
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,10 +237,28 @@ def _check(value: Any, tp: Any, key: str, file: str) -> Any:
     else:
         ok = isinstance(value, tp)
     if not ok:
-        raise CrbError(
-            f"{file}: {key} should be {_type_name(tp)}, not {type(value).__name__} {value!r}"
-        )
+        expected = _type_name(tp)
+        raise CrbError(f"{file}: {key} should be {expected}, not {_as_written(value, expected)}")
     return value
+
+
+def _toml(value: Any) -> str:
+    """A value as it is written in config.toml (``"INBOX"``, ``true``, ``[1, 2]``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value)
+
+
+def _as_written(value: Any, expected: str) -> str:
+    """What was given, as a TOML file writes it, and for one value where a list is due the
+    list to write instead (``folders = "INBOX"`` -> ``["INBOX"]``)."""
+    if expected == "a list" and not isinstance(value, list | dict):
+        return f"{_toml(value)}: write [{_toml(value)}]"
+    return _toml(value)
 
 
 def _matches(value: Any, tp: Any) -> bool:
@@ -428,24 +447,42 @@ def source_config(config: Config, name: str, schema: dict[str, Any]) -> dict[str
             merged[key] = value
             continue
         if default is not None and not _matches_default(value, default):
-            raise CrbError(
-                f"{file}: sources.{name}.{key} should be {type(default).__name__}, "
-                f"not {type(value).__name__} {value!r}"
-            )
+            expected = _type_name(type(default)) if not isinstance(default, list) else "a list"
+            raise CrbError(f"{file}: sources.{name}.{key} should be {expected}, "
+                           f"not {_as_written(value, expected)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise CrbError(f"{file}: sources.{name}.{key} = {value!r} is not a finite number")
         merged[key] = value
     return merged
 
 
+def checked_settings(config: Config, name: str, schema: dict[str, Any],
+                     check: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+    """:func:`source_config`, then the source's own ``check`` of the values: what ``crb sync``
+    runs a source with and what ``crb doctor`` judges."""
+    settings = source_config(config, name, schema)
+    if check is not None:
+        check(settings)
+    return settings
+
+
 def check_range(source: str, settings: dict[str, Any], key: str, low: float,
                 high: float | None = None) -> None:
     """Raise a :class:`CrbError` naming ``sources.<source>.<key>`` when that number of a
-    source's settings is below ``low`` or above ``high``."""
+    source's settings is below ``low`` or above ``high`` (for a ``Source.check``)."""
     value = settings[key]
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise CrbError(f"sources.{source}.{key} should be {bound}, not {value!r}")
+
+
+def check_choice(source: str, settings: dict[str, Any], key: str,
+                 choices: tuple[str, ...]) -> None:
+    """A text setting that is one of ``choices``, or a :class:`CrbError` listing them."""
+    value = settings[key]
+    if str(value).strip().lower() not in choices:
+        shown = ", ".join(f'"{c}"' for c in choices)
+        raise CrbError(f"sources.{source}.{key} = {_toml(value)}: use {shown}")
 
 
 def _matches_default(value: Any, default: Any) -> bool:

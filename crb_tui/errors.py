@@ -1,5 +1,9 @@
 """Errors the CLI and the TUI turn into one clear message."""
 
+import re
+
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
+
 
 class CrbError(Exception):
     """A problem the user can fix: the message says what and where."""
@@ -13,7 +17,7 @@ def user_message(error: BaseException) -> str:
     if isinstance(error, OSError):
         what = error.strerror or str(error) or "input/output error"
         return f"{error.filename}: {what}" if error.filename else what
-    text = str(error).strip()
+    text = _ERRNO.sub("", str(error).strip())  # "[Errno 111] Connection refused" from httpx
     if isinstance(error, KeyError):
         return f"missing {text or 'key'}"
     return text or "an unexpected error with no message (--debug shows where)"

@@ -81,6 +81,11 @@ class Interaction:
     subject: str | None = None
     thread: str | None = None
     duration_minutes: int | None = None
+    replaces: str | None = None
+    """A key prefix of earlier versions of this same touch stored under other keys (a single
+    calendar event moved to another time: ``ics:<UID>|``). When given, the stored row of that
+    prefix with the same counterpart is re-keyed and updated instead of a second one being
+    added, and further copies are removed."""
 
 
 @dataclass
@@ -267,3 +272,32 @@ def all_day(at: str, duration_minutes: int | None) -> bool:
     date (00:00 UTC before 2026-12), with no duration (a date, the same wherever the user is,
     not a moment)."""
     return duration_minutes is None and at.endswith(("T12:00:00+00:00", "T00:00:00+00:00"))
+
+
+MAX_NAME = 200
+"""The longest name, organisation or job title CRB keeps (characters): a longer one is cut on
+import, and the summary says so."""
+MAX_NOTE = 10_000
+"""The longest note, commitment or goal text CRB keeps from an import."""
+
+_BOUNDS: dict[type, tuple[tuple[str, int], ...]] = {
+    Person: (("name", MAX_NAME), ("org", MAX_NAME), ("title", MAX_NAME)),
+    Note: (("text", MAX_NOTE),),
+    Commitment: (("text", MAX_NOTE),),
+    Goal: (("text", MAX_NOTE),),
+}
+_WHAT = {"name": "name", "org": "organisation", "title": "job title", "text": "text"}
+
+
+def bounded(record: Any) -> list[str]:
+    """Cut the record's text fields that are longer than CRB keeps (:data:`MAX_NAME` for a
+    person's name, organisation and title, :data:`MAX_NOTE` for a note's, commitment's or
+    goal's text) in place; one line per field cut (``name cut to 200 characters (it had
+    200,000)``) for the summary, which the caller prefixes with the file and record."""
+    out: list[str] = []
+    for name, limit in _BOUNDS.get(type(record), ()):
+        value = getattr(record, name, None)
+        if isinstance(value, str) and len(value) > limit:
+            setattr(record, name, value[:limit].rstrip())
+            out.append(f"{_WHAT[name]} cut to {limit:,} characters (it had {len(value):,})")
+    return out

@@ -37,6 +37,15 @@ class Source:
     """Given a path and its first bytes, return the format name it reads, or None."""
     plugin: str = ""
     """Filled in by the host: the plugin that registered this source."""
+    direction_from_me: bool = False
+    """True when the source tells a record's direction from ``ctx.me`` (the user's addresses:
+    mail and calendars do): with ``[me] emails`` empty, the run's summary then names that as
+    why people were not made. A source that knows each direction itself leaves it False."""
+    check: Callable[[dict[str, Any]], None] | None = None
+    """Checks the settings (``[sources.NAME]`` over the schema's defaults, types already
+    checked) without reaching anything: raises :class:`~crb_tui.errors.CrbError` naming the
+    setting (``sources.imap.port = 70000 is not a port number``). ``crb sync`` calls it before
+    the source runs and ``crb doctor`` to say "settings valid", so both judge alike."""
 
 
 class Checkpoint:

@@ -82,7 +82,7 @@ def test_secret_references(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
 
 def test_source_settings_are_checked_against_the_schema() -> None:
     config = Config(sources={"gmail": {"page_size": "100"}})
-    with pytest.raises(CrbError, match="sources.gmail.page_size should be int"):
+    with pytest.raises(CrbError, match="sources.gmail.page_size should be an integer"):
         source_config(config, "gmail", {"page_size": 500})
 
 

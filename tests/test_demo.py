@@ -449,3 +449,17 @@ def test_the_first_review_shows_what_the_review_can_do() -> None:
         assert kind in kinds, kinds
     assert kinds[0] == "commitment"
     s.close()
+
+
+def test_no_organisation_repeats_a_word() -> None:
+    """A name drawn twice gets a second word, never the first one again (trial: "Tidewater
+    Tidewater Data" in the 20,000-person demo)."""
+    import random
+
+    from crb_tui.store.demo_build import Generator
+
+    for seed in range(3):
+        orgs = Generator(random.Random(seed), dt.date(2026, 11, 23), 20_000).organizations()
+        names = [row[1] for row in orgs]
+        doubled = [n for n in names if re.search(r"\b(\w+) \1\b", n)]
+        assert not doubled and len(names) == len(set(names)) == 2500

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,8 @@ async def test_sync_screen_shows_a_run_waiting_for_another_process(
         assert not screen.running
         assert WAITING not in text
         assert "tui_waits ok: seen 1, new 1" in text
+        # (third trial: the run's "seen 0" read as "nothing new" after another run stored it all)
+        assert f"note: ran after another run of tui_waits (pid {os.getpid()}) had ended" in text
+        # Trial 6: after the wait, a run that found nothing read as "nothing new", although the
+        # other run had just stored it all.
+        assert "it ran after another run of it" in text

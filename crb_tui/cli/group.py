@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from crb_tui import __version__
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
 from crb_tui.text import json_text, plain
@@ -96,7 +96,7 @@ class CrbGroup(click.Group):
             if debug:
                 traceback.print_exc()
             raise CrbInternalError(
-                f"unexpected {type(exc).__name__}: {exc} (run with --debug)"
+                f"unexpected error: {user_message(exc)} (run with --debug)"
             ) from exc
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

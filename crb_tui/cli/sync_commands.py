@@ -123,7 +123,7 @@ def import_(
         list(paths),
         fmt=fmt,
         dry_run=dry_run,
-        progress=None if as_json else _progress_printer(),
+        progress=_progress_printer(app.store.path, bars=not as_json),
         options={"columns": columns} if columns else None,
     )
     _print_summaries(summaries, as_json, dry_run)
@@ -148,7 +148,8 @@ def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bo
         _print_sync_status(app, sources, as_json)
         return
     summaries = app.sync(
-        list(sources) or None, dry_run=dry_run, progress=None if as_json else _progress_printer()
+        list(sources) or None, dry_run=dry_run,
+        progress=_progress_printer(app.store.path, bars=not as_json),
     )
     if not summaries and not as_json:
         available = ", ".join(sorted(app.sources())) or "none"
@@ -206,12 +207,27 @@ def _exit(summaries: list[Any], *, importing: bool = False) -> None:
         sys.exit(REJECTED_EXIT)
 
 
-def _progress_printer() -> Callable[[str, int, int | None, str], None] | None:
-    if not sys.stderr.isatty():
-        return None
+def _progress_printer(
+    database: Path | None, *, bars: bool = True
+) -> Callable[[str, int, int | None, str], None]:
+    """Progress on stderr: a bar per source on a terminal (``bars``), and, terminal or not, a
+    line when a run waits for another process's run of the same source (it may wait long)."""
+    from crb_tui.host.sync import WAITING
+    from crb_tui.store.locking import run_holder
+
+    bars = bars and sys.stderr.isatty()
     width = 30
 
     def show(source: str, done: int, total: int | None, message: str) -> None:
+        if message == WAITING:
+            pid = run_holder(database, source)
+            other = f"another run of {source}" + (f" (pid {pid})" if pid else "")
+            sys.stderr.write(("\r\x1b[2K" if bars else "")
+                             + f"{plain(source)}: waiting for {other} to end\n")
+            sys.stderr.flush()
+            return
+        if not bars:
+            return
         if total:
             filled = min(width, int(width * done / max(total, 1)))
             bar = "#" * filled + "-" * (width - filled)

@@ -11,7 +11,7 @@ from typing import Any
 
 from crb_tui.engine import health_value
 from crb_tui.engine.health_model import _Run
-from crb_tui.engine.review_item import ago
+from crb_tui.engine.review_item import ago_or_today
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.records import INTERACTION_KINDS
 from crb_tui.text import plain
@@ -115,7 +115,7 @@ class _Explainer:
                 if t is not None
             ]
             detail = (
-                f"{ago(days)} ago ({r['two_n'][:10]}); {cadence}: {rule}"
+                f"{ago_or_today(days)} ({r['two_n'][:10]}); {cadence}: {rule}"
             )
             parts = [Part("warmth", "last two-way touch", round(r["warmth0_n"], 2), detail, events)]
         parts += self._signal_parts("warmth")

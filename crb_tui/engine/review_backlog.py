@@ -17,7 +17,7 @@ from crb_tui.engine.review_item import (
     _date,
     _days,
     _plural,
-    ago,
+    ago_or_today,
 )
 from crb_tui.store import Store
 from crb_tui.store.review_queries import backlog_rows
@@ -26,7 +26,7 @@ __all__ = ["backlog_items"]
 
 def _past_cadence_item(row: dict[str, Any], today: dt.date, config: Config) -> ReviewItem:
     last = _date(row["last_touch"])
-    since = f"last touch {ago(_days(today, last))} ago" if last else "no touch yet"
+    since = f"last touch {ago_or_today(_days(today, last))}" if last else "no touch yet"
     return ReviewItem(
         "past_cadence",
         row["pid"],
@@ -58,7 +58,7 @@ def _stale_goal_item(row: dict[str, Any], today: dt.date, config: Config) -> Rev
         row["pid"],
         row["name"],
         f"Their goal \u201c{row['text']}\u201d was last confirmed "
-        f"{ago(_days(today, confirmed))} ago",
+        f"{ago_or_today(_days(today, confirmed))}",
         "Ask what has changed before offering ideas",
         BASE["stale_goal"] + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
         {"goal_id": row["id"], "confirmed_at": row["confirmed_at"]},

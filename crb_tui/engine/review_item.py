@@ -76,6 +76,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def ago_or_today(days: int) -> str:
+    """``today``, or how long ago ("3 days ago", "7 months ago"): never "0 days ago"."""
+    return "today" if days == 0 else f"{ago(days)} ago"
+
+
 def ago(days: int) -> str:
     """How long ago, in the unit a person would say: days up to two months, then months, then
     years ("45 days", "7 months", "26 years")."""

@@ -12,6 +12,7 @@ from crb_tui.config import Config
 from crb_tui.engine import plugin_calls
 from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.review_item import ReviewItem, _plural
+from crb_tui.errors import user_message
 from crb_tui.results import ReviewItem as PluginItem
 from crb_tui.store import Store
 from crb_tui.store.review_queries import eligible_names, unknown_people
@@ -37,8 +38,8 @@ def plugin_items(
         try:
             found, bad = plugin_calls.review_items(calls.call(impl, plugin, today=today), plugin)
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
-            _warn(warnings, f"plugin {plugin}: review_items failed ({type(exc).__name__}: "
-                            f"{exc}); its items are left out", exc)
+            _warn(warnings, f"plugin {plugin}: review_items failed ({user_message(exc)}); "
+                            "its items are left out", exc)
             continue
         for given in found:
             if given.person_id in names:  # others are snoozed, archived or merged

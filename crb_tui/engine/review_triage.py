@@ -11,7 +11,7 @@ from typing import Any
 from crb_tui import hooks
 from crb_tui.clock import happened_before
 from crb_tui.config import Config
-from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago
+from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago_or_today
 from crb_tui.store import Store
 from crb_tui.store.review_queries import triage_candidates
 
@@ -41,7 +41,7 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str, dict[str
     if since == 0:
         words.append("last touch today")
     elif since is not None:
-        words.append(f"last touch {ago(since)} ago")
+        words.append(f"last touch {ago_or_today(since)}")
     parts = {"two_way": two_way, "meetings": meetings, "days_since_last_touch": since}
     return round(score, 2), ", ".join(words) or "no touches yet", parts
 

@@ -43,7 +43,7 @@ def library_output() -> Iterator[list[str]]:
     root.addHandler(handler)  # with a handler on the root, Python's last resort stays silent
 
     def show(message: Any, category: type[Warning], *_args: Any, **_kwargs: Any) -> None:
-        seen[shorten(f"{category.__name__}: {message}")] += 1
+        seen[shorten(str(message))] += 1  # the words, not the class (UserWarning...)
 
     try:
         # The filters stay as they are (deprecations stay silent); entering resets the "once

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from crb_tui.config import load_config, source_config
-from crb_tui.errors import CrbError
+from crb_tui.config import checked_settings, load_config
+from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
 from crb_tui.store.integrity import broken_references, integrity, journal_mode
 
@@ -110,10 +110,10 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
                                      f"[sources.{name}] is configured but no plugin offers it"))
                 continue
             try:
-                source_config(config, name, sources[name].config_schema)
+                checked_settings(config, name, sources[name].config_schema, sources[name].check)
                 checks.append(_check(f"source {name}", True, "settings valid"))
             except CrbError as exc:
                 checks.append(_check(f"source {name}", False, str(exc)))
     except Exception as exc:  # noqa: BLE001 - report any plugin failure as a failed check
-        checks.append(_check("plugins", False, f"{type(exc).__name__}: {exc}"))
+        checks.append(_check("plugins", False, user_message(exc)))
     return checks

@@ -11,7 +11,7 @@ from typing import Any
 
 import pluggy
 
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.hooks import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP, pm, sources
 
 __all__ = ["describe", "load", "pm", "sources"]
@@ -88,7 +88,7 @@ def load_plugins_dir(path: Path | None) -> None:
             spec.loader.exec_module(module)
             pm.register(module, name=name)
         except Exception as exc:  # noqa: BLE001 - one broken file must not keep out the rest
-            problems.append(f"plugin {file} failed to load: {type(exc).__name__}: {exc}")
+            problems.append(f"plugin {file} failed to load: {user_message(exc)}")
             continue
         _dists[name] = (str(file), "")
     if problems:

@@ -17,12 +17,13 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.clock import user_tz
-from crb_tui.config import Config, resolve_secret, source_config
+from crb_tui.config import Config, checked_settings, resolve_secret
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host.capture import library_output
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
+from crb_tui.store.held import settle
 from crb_tui.store.locking import run_lock
 from crb_tui.text import shorten
 
@@ -95,11 +96,20 @@ class SourceSummary(WriteResult):
             },
             "errors": self.errors,
             "warnings": self.warnings,
+            "notes": self.notes,
             "new_people": self.new_people,
             "seconds": round(self.seconds, 3),
             "cancelled": self.cancelled,
             "interrupted": self.interrupted,
         }
+
+
+def _label(record: Any) -> str:
+    """A record named in a summary line: its key, else the start of its name or text."""
+    key = getattr(record, "source_key", None)
+    if key:
+        return shorten(str(key), 60)
+    return repr(shorten(str(getattr(record, "name", None) or getattr(record, "text", "")), 40))
 
 
 def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
@@ -217,11 +227,10 @@ def _run_one(
     """Run one source, once no other process is running it (a sync started by the app and
     cron's at the same time run one after the other)."""
 
-    waited = False
+    waited: list[int | None] = []  # the process waited for, once there was one
 
-    def waiting() -> None:
-        nonlocal waited
-        waited = True
+    def waiting(pid: int | None) -> None:
+        waited.append(pid)
         log.info("%s: waiting for another process's run of it to end", source.name)
         if progress is not None:
             progress(source.name, 0, None, WAITING)
@@ -231,7 +240,19 @@ def _run_one(
             return SourceSummary(source=source.name, cancelled=True)
         if waited and progress is not None:
             progress(source.name, 0, None, RUNNING)  # no longer waiting
-        return _run_locked(store, config, source, progress, paths, dry_run, cancelled, options)
+        summary = _run_locked(store, config, source, progress, paths, dry_run, cancelled,
+                              options)
+    if waited:
+        summary.notes.insert(0, ran_after(source.name, waited[0]))
+    return summary
+
+
+def ran_after(source: str, pid: int | None) -> str:
+    """The note of a run that waited for another process's run of the same source: the counts
+    are what was left after it (often nothing new), not what that run stored."""
+    other = f"another run of {source}" + (f" (pid {pid})" if pid else "")
+    return (f"ran after {other} had ended: what that run stored is not counted here "
+            "(`crb sync --status` shows it)")
 
 
 def _run_locked(
@@ -259,7 +280,7 @@ def _run_locked(
     ctx: SyncContext | None = None
     with store.trial() if dry_run else contextlib.nullcontext():
         try:
-            settings = source_config(config, source.name, source.config_schema)
+            settings = checked_settings(config, source.name, source.config_schema, source.check)
             ctx = SyncContext(
                 source=source.name,
                 config=settings,
@@ -277,7 +298,10 @@ def _run_locked(
             )
             tz = user_tz()
             for record in source.sync(ctx):
-                run.buffer.append(_shaped(record, source.name, tz))
+                record = _shaped(record, source.name, tz)
+                for cut in r.bounded(record):  # a source that did not cut it itself
+                    summary.notes.append(f"{source.name} {_label(record)}: {cut}")
+                run.buffer.append(record)
                 if len(run.buffer) >= FLUSH_EVERY:
                     run.flush()
                 if cancelled is not None and cancelled():
@@ -286,11 +310,13 @@ def _run_locked(
             run.flush()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
+            settle(store.conn, summary)
         except KeyboardInterrupt:
             # Ctrl-C: keep what was read so far (a second Ctrl-C while saving gives up on it).
             summary.interrupted = summary.cancelled = True
             try:
                 run.flush()
+                settle(store.conn, summary)
             except KeyboardInterrupt:
                 pass
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
@@ -307,7 +333,7 @@ def _run_locked(
         summary.notes.extend(ctx.notes)
     if summary.waiting:
         summary.notes.append(waiting_note(summary.waiting, store.create_people_from,
-                                          bool(store.noise.me)))
+                                          bool(store.noise.me) or not source.direction_from_me))
     if not dry_run:
         try:
             store.record_run(
@@ -330,7 +356,8 @@ def _run_locked(
 
 
 def waiting_note(count: int, policy: str, has_me: bool) -> str:
-    """One line on the touches kept for addresses that are no one's, and the setting why."""
+    """One line on the touches kept for addresses that are no one's, and the setting why
+    (``has_me`` False: the directions came from an empty ``[me] emails``)."""
     kept = f"{count} touch{'es' if count != 1 else ''} kept for addresses that are not people"
     if policy == "never":
         return f'{kept}: [identity] create_people_from = "never" makes no one from mail'

@@ -19,11 +19,14 @@ rest of ``crb_tui`` is CRB's own and may change.
 - Here: the one clock (:func:`today`, :func:`now_utc`, which honour ``CRB_TODAY``, and
   :func:`file_time`, a file's time never after now), identity
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
-  (:class:`CrbError`: one line for the user, no traceback) and a source's settings
-  (:func:`source_config`, :func:`load_config`, :func:`check_range`), :func:`command_context`
-  (a plugin command's way to the store, the config, the clock and a read-only query), and
+  (:class:`CrbError`: one line for the user, no traceback; :func:`user_message`: any
+  exception in words, never its class name) and a source's settings
+  (:func:`source_config`, :func:`load_config`; :func:`check_range` and :func:`check_choice`
+  for a ``Source.check``), :func:`command_context` (a plugin command's way
+  to the store, the config, the clock and a read-only query),
   :func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
-  link.
+  link, and :func:`bounded`: a record's names and texts cut to what CRB keeps (:data:`MAX_NAME`,
+  :data:`MAX_NOTE`), saying what was cut, for a summary line naming the file and record.
 
 May import: the standard library, third-party libraries, and ``crb_tui``'s records, clock,
 identity, text, config and errors modules; never the store, the engine, the host or the Face.
@@ -32,8 +35,8 @@ identity, text, config and errors modules; never the store, the engine, the host
 from __future__ import annotations
 
 from crb_tui.clock import file_time, now_utc, today
-from crb_tui.config import check_range, load_config, source_config
-from crb_tui.errors import CrbError
+from crb_tui.config import check_choice, check_range, load_config, source_config
+from crb_tui.errors import CrbError, user_message
 from crb_tui.files import replace_private
 from crb_tui.identity import (
     is_placeholder,
@@ -45,13 +48,17 @@ from crb_tui.identity import (
     normalise_url,
     not_a_person,
 )
-from crb_tui.records import Record
+from crb_tui.records import MAX_NAME, MAX_NOTE, Record, bounded
 from crb_tui.sdk.command import CommandContext, command_context
 
 __all__ = [
+    "MAX_NAME",
+    "MAX_NOTE",
     "CommandContext",
     "CrbError",
     "Record",
+    "bounded",
+    "check_choice",
     "check_range",
     "file_time",
     "command_context",
@@ -68,4 +75,5 @@ __all__ = [
     "replace_private",
     "source_config",
     "today",
+    "user_message",
 ]

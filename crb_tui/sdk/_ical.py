@@ -192,9 +192,19 @@ def parse_icalendar(text: str, where: str) -> _Parsed:
     return out
 
 
+_BROKEN = re.compile(r"broken property '([\w-]+)' \(expected '(\w+)'\).*Got: '(.*)'", re.DOTALL)
+
+
 def error_reason(exc: BaseException) -> str:
-    text = clean_text(str(exc), 200) or ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """What was wrong, in the words of the file (never the parser's class names): a property
+    the parser could not read is ``DTSTART 2026-13-45T99 is not a date``."""
+    text = str(exc)
+    broken = _BROKEN.search(text)
+    if broken:
+        name, expected, value = broken.groups()
+        what = "a date" if expected.startswith(("vDDD", "vDate", "vPeriod")) else "valid"
+        return f"{name} {clean_text(value, 40)} is not {what}"
+    return clean_text(text, 200) or "it cannot be read"
 
 
 # -- times --------------------------------------------------------------------------------
@@ -356,7 +366,10 @@ def expand(
     master_tzid = _value(masters[0], "DTSTART")[1] if masters else None
     if not recurring:
         for comp, _ in members:
-            yield _meeting(comp, uid, zones, master_tzid)
+            meeting = _meeting(comp, uid, zones, master_tzid)
+            # An override whose series is not in this document is still one occurrence.
+            meeting.recurring = comp.get("RECURRENCE-ID") is not None
+            yield meeting
         return
     for comp in masters:
         for rule in comp.get("RRULE") and _as_list(comp.get("RRULE")) or ():
@@ -376,4 +389,41 @@ def expand(
     query = recurring_ical_events.of(mini, components=["VEVENT"])
     end = options.window_end + dt.timedelta(days=1)
     for occurrence in query.between(options.window_start, end):
-        yield _meeting(occurrence, uid, zones, master_tzid)
+        meeting = _meeting(occurrence, uid, zones, master_tzid)
+        meeting.recurring = True
+        yield meeting
+
+
+def latest_version(members: list[tuple[Any, str]]) -> tuple[Any, str] | None:
+    """The one version that counts of a single event written more than once in a document
+    (an invitation and its update): the highest ``SEQUENCE``, else the last one; None when
+    ``members`` is not several versions of a single event."""
+    if len(members) < 2 or any(c.get("RECURRENCE-ID") is not None or c.get("RRULE") is not None
+                               or c.get("RDATE") is not None for c, _ in members):
+        return None
+    return max(enumerate(members), key=lambda m: (_sequence(m[1][0]), m[0]))[1]
+
+
+def _sequence(comp: Any) -> int:
+    try:
+        return int(str(comp.get("SEQUENCE", 0)))
+    except ValueError:
+        return 0
+
+
+def excluded(members: list[tuple[Any, str]], zones: Zones) -> list[str]:
+    """The instance keys a series' ``EXDATE`` takes out (a cancelled occurrence), so that what
+    an earlier import stored for them is removed; an unreadable EXDATE is left alone."""
+    out: list[str] = []
+    for comp, _ in members:
+        if comp.get("RECURRENCE-ID") is not None or comp.get("RRULE") is None:
+            continue
+        for prop in _as_list(comp.get("EXDATE") or []):
+            tzid = (getattr(prop, "params", {}) or {}).get("TZID")
+            for value in getattr(prop, "dts", ()):
+                try:
+                    moment, all_day = _aware(value.dt, tzid, zones)
+                except (ValueError, TypeError, AttributeError):
+                    continue
+                out.append(instance_key(moment.date() if all_day else moment))
+    return out

@@ -54,6 +54,9 @@ def fix_8bit(value: str, charset: str | None = None) -> str:
     return raw.decode("cp1252", "replace")
 
 
+_ASCII_LETTER = re.compile(rb"[A-Za-z]")
+
+
 def _decode_chunk(chunk: bytes, charset: str | None) -> str:
     codec = (charset or "ascii").split("*", 1)[0].strip() or "ascii"
     # Declared charsets lie often (Latin-1 bytes labelled UTF-8): strict first, then fall back.
@@ -62,7 +65,12 @@ def _decode_chunk(chunk: bytes, charset: str | None) -> str:
             return chunk.decode(attempt)
         except (UnicodeDecodeError, LookupError):
             continue
-    return chunk.decode("cp1252", "replace")
+    if _ASCII_LETTER.search(chunk):
+        # Text with a few 8-bit letters ("Luc\xeda"): Latin-1 mislabelled.
+        return chunk.decode("cp1252", "replace")
+    # Nothing but 8-bit bytes that are not the declared charset ("=?utf-8?B?////?="): not
+    # text; U+FFFD says so (a display name of only that is no name: see _clean_name).
+    return "\ufffd"
 
 
 def decode_words(value: str | None) -> str:
@@ -219,7 +227,9 @@ def _clean_name(name: str, email: str) -> str | None:
     if not name:
         return None
     text = clean_text(decode_words(name), MAX_NAME)
-    if not text:
+    if not text or ("\ufffd" in text and not any(c.isalnum() for c in text)):
+        # Nothing readable ("\ufffd" from bytes that are no text): the person is named by
+        # the address, as when there is no name.
         return None
     text = text.strip("'\" ").strip()
     if not text or text.lower() == email.lower() or text.lower() == f"<{email.lower()}>":

@@ -14,11 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from crb_tui.config import check_range
+from crb_tui.errors import CrbError
 from crb_tui.identity import is_placeholder, normalise_email, not_a_person
-from crb_tui.records import Identity, Interaction, Record, Skip
+from crb_tui.records import Delete, Identity, Interaction, Record, Skip
 from crb_tui.text import one_line
 
 MAX_SUMMARY = 500
+CANCELLED = "cancelled event"
+"""Why a meeting stored before is removed: its event, or this occurrence, was cancelled."""
 
 
 @dataclass
@@ -49,6 +53,10 @@ class Meeting:
     status: str = ""
     organizer: Attendee | None = None
     attendees: list[Attendee] = field(default_factory=list)
+    recurring: bool | None = None
+    """False for a single event: one meeting per UID, whatever its time, so a moved event
+    updates what was stored (:func:`meeting_records` sets ``replaces``). True for an occurrence
+    of a series, None when the source does not say (each occurrence keyed on its own)."""
 
 
 @dataclass
@@ -81,6 +89,23 @@ def options_from_settings(cfg: dict[str, Any], today: dt.date) -> CalendarOption
     )
 
 
+def check_calendar_settings(source: str, cfg: dict[str, Any]) -> None:
+    """The settings :func:`options_from_settings` reads, checked for a ``Source.check``:
+    counts of days and attendees not below 0, a ``timezone`` that is one."""
+    import zoneinfo
+
+    for key in ("past_days", "future_days", "max_attendees"):
+        if key in cfg:
+            check_range(source, cfg, key, 0)
+    name = str(cfg.get("timezone") or "").strip()
+    if name:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise CrbError(f"sources.{source}.timezone = {name!r} is not a time zone (use a "
+                           "name such as \"Europe/Berlin\")") from None
+
+
 def instance_key(value: dt.date | dt.datetime) -> str:
     """``YYYYMMDD`` for a date, ``YYYYMMDDTHHMMSSZ`` (UTC) for an aware datetime."""
     if isinstance(value, dt.datetime):
@@ -90,6 +115,14 @@ def instance_key(value: dt.date | dt.datetime) -> str:
 
 def meeting_key(uid: str, instance: str, email: str) -> str:
     return f"ics:{uid}|{instance}|{email}"
+
+
+def event_prefix(meeting: Meeting) -> str:
+    """The key prefix of everything stored for ``meeting``: the whole event (``ics:<UID>|``)
+    for a single event, the one occurrence for a series or when unknown."""
+    if meeting.recurring is False:
+        return f"ics:{meeting.uid}|"
+    return f"ics:{meeting.uid}|{meeting.instance}|"
 
 
 def clean_text(value: Any, limit: int = MAX_SUMMARY) -> str | None:
@@ -151,11 +184,13 @@ def meeting_records(
 ) -> list[Record]:
     """One ``meeting`` interaction per participant other than the user, or the skips that say
     why there is none (cancelled, no attendees, too many, declined by the user...) and why a
-    participant is nobody (see :func:`not_a_participant`)."""
+    participant is nobody (see :func:`not_a_participant`). A cancelled event (or occurrence)
+    is counted as skipped and removes what an earlier import stored for it (a ``Delete``)."""
     mine = {e for e in (normalise_email(x) for x in me) if e}
     key = f"{where} event {meeting.uid}"
     if meeting.status == "CANCELLED":
-        return [Skip("cancelled event", key)]
+        return [Skip("cancelled event", key),
+                Delete(prefix=event_prefix(meeting), reason=CANCELLED)]
     if not meeting.attendees:
         return [Skip("no attendees", key)]
     if max_attendees and len(meeting.attendees) > max_attendees:
@@ -187,6 +222,7 @@ def meeting_records(
                 kind="meeting", direction="mutual", at=_touch_time(meeting),
                 with_=Identity("email", email), name=person.name, subject=meeting.summary,
                 thread=f"ics:{meeting.uid}", duration_minutes=meeting.duration_minutes,
+                replaces=f"ics:{meeting.uid}|" if meeting.recurring is False else None,
             ))
     if not any(isinstance(r, Interaction) for r in out):
         out.append(Skip("no counterpart", key))

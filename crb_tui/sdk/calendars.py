@@ -17,7 +17,10 @@ URLs today, CalDAV and the Google Calendar API later).
   (on that date in nearly every zone), with no duration.
 - Keys: ``ics:<UID>|<instance>|<attendee e-mail>``, the instance being the RECURRENCE-ID (or
   DTSTART) in UTC as ``YYYYMMDDTHHMMSSZ``, or ``YYYYMMDD`` for an all-day event, so that the
-  same occurrence from any calendar source is stored once.
+  same occurrence from any calendar source is stored once. A single (non-recurring) event is
+  one meeting per UID and attendee: moved, its stored meeting is re-keyed and updated
+  (``Interaction.replaces``). A cancelled event or occurrence (``STATUS:CANCELLED``, an
+  ``EXDATE``) is counted as skipped and removes what was stored for it (``Delete``).
 
 Import everything from here. The parts: ``_meetings`` (meetings, their people and keys, and who
 is a participant) and ``_ical`` (iCalendar text, time zones and recurrence); this module reads a
@@ -29,24 +32,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from crb_tui.records import Record, Reject, Skip
+from crb_tui.records import Delete, Record, Reject, Skip
 from crb_tui.sdk._ical import (
     TOO_FREQUENT,
     TooFrequent,
     Zones,
     decode,
     error_reason,
+    excluded,
     expand,
+    latest_version,
     looks_like_icalendar,
     parse_icalendar,
     uid_of,
 )
 from crb_tui.sdk._meetings import (
+    CANCELLED,
     MAX_SUMMARY,
     Attendee,
     CalendarOptions,
     Meeting,
+    check_calendar_settings,
     clean_text,
+    event_prefix,
     instance_key,
     meeting_key,
     meeting_records,
@@ -64,11 +72,13 @@ __all__ = [
     "calendar_records",
     "clean_text",
     "decode",
+    "event_prefix",
     "instance_key",
     "looks_like_icalendar",
     "meeting_key",
     "meeting_records",
     "not_a_participant",
+    "check_calendar_settings",
     "options_from_settings",
     "person_name",
 ]
@@ -119,6 +129,11 @@ def calendar_records(
             # Checked before expanding: a daily series with nobody in it is one skip, not 700.
             yield Skip("no attendees", label)
             continue
+        latest = latest_version(members)
+        if latest is not None:  # versions of one event: the latest is the event
+            for _ in range(len(members) - 1):
+                yield Skip("duplicate event", label)
+            members = [latest]
         try:
             meetings = list(expand(uid, members, parsed.timezones, zones, options,
                                    icalendar, recurring_ical_events))
@@ -145,3 +160,7 @@ def calendar_records(
             yield from meeting_records(meeting, me=me, where=where,
                                        max_attendees=options.max_attendees,
                                        skip_declined=options.skip_declined)
+        produced = {meeting.instance for meeting in meetings}
+        for instance in excluded(members, zones):
+            if instance not in produced:  # an occurrence taken out of the series (EXDATE)
+                yield Delete(prefix=f"ics:{uid}|{instance}|", reason=CANCELLED)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
@@ -155,6 +156,8 @@ class ParsedMail:
     bulk: str | None = None
     date_problem: str | None = None
     """Why there is no date when the headers had one that cannot be true (in the future)."""
+    wrong_date: str | None = None
+    """Why the ``Date`` header was not believed when another date (``date_from``) was used."""
 
 
 def parse_mail(
@@ -188,7 +191,7 @@ def parse_mail(
     for name in ("to", "cc", "bcc"):
         for value in headers.get_all(name):
             recipients.extend(parse_addresses(value))
-    date, date_from, date_problem = _pick_date(headers, envelope_date, not_after)
+    date, date_from, problem = _pick_date(headers, envelope_date, not_after)
     return ParsedMail(
         message_id=message_id,
         synthetic_id=synthetic,
@@ -196,7 +199,8 @@ def parse_mail(
         recipients=recipients,
         date=date,
         date_from=date_from,
-        date_problem=date_problem,
+        date_problem=problem if date is None else None,
+        wrong_date=problem if date is not None else None,
         subject=clean_text(decode_words(headers.get("subject"))),
         thread=thread or thread_of(headers, None if synthetic else message_id),
         labels=list(labels) if labels is not None else parse_labels(headers.get("x-gmail-labels")),
@@ -214,7 +218,7 @@ def _pick_date(
     envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None,
     not_after: dt.datetime | None,
 ) -> tuple[dt.datetime | None, str, str | None]:
-    """The message's date, where it came from, and why there is none when a date was there.
+    """The message's date, where it came from, and why the ``Date`` header was not believed.
 
     The ``Date`` header is the sender's clock; a date more than a day after the message was
     delivered (the envelope: the mbox From_ line, the Gmail API's internalDate, IMAP's
@@ -238,12 +242,14 @@ def _pick_date(
     if date is not None:
         problem = f"Date header {date:%Y-%m-%d} is more than a day after {after} (a wrong clock)"
     if envelope is not None:
-        return envelope, "envelope", None
+        return envelope, "envelope", problem
     received = received_date(headers)
     if received is not None and received <= bound:
-        return received, "Received", None
+        return received, "Received", problem
     return None, "", problem
 
+
+log = logging.getLogger("crb.mail")
 
 MAX_RECIPIENTS = 50
 """Default of the mail sources' ``max_recipients``: more counterparts make a mass mail."""
@@ -287,6 +293,11 @@ def mail_records(
         return [Reject(f"{mail.date_problem}, and no other date to use", where)]
     if mail.date is None:
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
+    if mail.wrong_date:
+        # Said once per message (the run's summary lists these as warnings, with a count).
+        used = "the delivery date" if mail.date_from == "envelope" else "the Received header"
+        log.warning("%s: %s: dated %s, %s, instead", where, mail.wrong_date,
+                    f"{mail.date:%Y-%m-%d}", used)
     if max_recipients > 0 and len(mail.recipients) > max_recipients:
         others = {mailbox_key(e) for e in (normalise_email(a.email) for a in mail.recipients)
                   if e} - mine

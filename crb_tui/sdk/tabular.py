@@ -87,6 +87,13 @@ _BOMS = (
 )
 
 
+def not_text(text: str) -> bool:
+    """True for what only looks like a row because bytes were read as Latin-1 (a binary file):
+    more than a quarter control or high-Latin-1 characters."""
+    odd = sum(1 for ch in text if not ch.isprintable() or "\x80" <= ch <= "\xff")
+    return bool(text) and odd * 4 > len(text)
+
+
 def decode(raw: bytes) -> tuple[str, str]:
     """Decode an exported file or the head of one: BOM first (UTF-8, UTF-16 LE/BE, UTF-32),
     then UTF-16 without a BOM (recognised by its NUL bytes), then UTF-8, then Windows-1252, then

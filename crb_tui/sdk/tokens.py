@@ -24,7 +24,7 @@ from typing import Any
 
 import platformdirs
 
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.files import replace_private
 
 KEYRING_SERVICE = "crb"
@@ -75,7 +75,7 @@ class FileTokenStore(TokenStore):
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CrbError(f"cannot read the token file {self.path}: "
-                           f"{type(exc).__name__}") from exc
+                           f"{user_message(exc)}") from exc
         if not isinstance(data, dict):
             raise CrbError(f"the token file {self.path} is not a JSON object")
         return data

@@ -78,7 +78,10 @@ class Generator(History, Facts):
                 name = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_KINDS)}"
                 if name in names:
                     a, b = name.split(" ", 1)
-                    name = f"{a} {rng.choice(ORG_WORDS)} {b}"
+                    word = rng.choice(ORG_WORDS)
+                    if word == a:  # never "Tidewater Tidewater Data": the next word instead
+                        word = ORG_WORDS[(ORG_WORDS.index(word) + 1) % len(ORG_WORDS)]
+                    name = f"{a} {word} {b}"
                 k = 2
                 base = name
                 while name in names:

@@ -133,16 +133,33 @@ def _database_class() -> type[Database]:
 RUN_LOCK_POLL = 0.1
 
 
+def _lock_path(database: Path, source: str) -> Path:
+    safe_name = re.sub(r"[^A-Za-z0-9_-]", "_", source)
+    return Path(database).with_name(f"{Path(database).name}.sync-{safe_name}.lock")
+
+
+def run_holder(database: Path | None, source: str) -> int | None:
+    """The process id of the run of ``source`` that holds its lock now (None: none, unknown)."""
+    if database is None:
+        return None
+    try:
+        text = _lock_path(database, source).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
 @contextlib.contextmanager
 def run_lock(
     database: Path | None,
     source: str,
     *,
-    waiting: Callable[[], None] | None = None,
+    waiting: Callable[[int | None], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[bool]:
     """Hold the lock of ``source``'s runs on ``database`` for the block; while another process
-    (or connection) holds it, call ``waiting`` once and wait. Yields False if ``cancelled``
+    (or connection) holds it, call ``waiting`` once with its process id (None when unknown)
+    and wait. Yields False if ``cancelled``
     while waiting (the block must then not run the source). The lock is a file beside the
     database (``crb.db.sync-gmail.lock``, mode 0600), removed when the block ends and released
     when the process dies, however it dies (a file left by a killed run is reused)."""
@@ -151,8 +168,7 @@ def run_lock(
         return
     import fcntl
 
-    safe_name = re.sub(r"[^A-Za-z0-9_-]", "_", source)
-    path = Path(database).with_name(f"{Path(database).name}.sync-{safe_name}.lock")
+    path = _lock_path(database, source)
     told = False
     while True:
         try:
@@ -170,7 +186,7 @@ def run_lock(
                     if cancelled is not None and cancelled():
                         break
                     if not told and waiting is not None:
-                        waiting()
+                        waiting(run_holder(database, source))
                     told = True
                     time.sleep(RUN_LOCK_POLL)
             if got:
@@ -190,6 +206,9 @@ def run_lock(
         if not got:  # cancelled while waiting
             yield False
             return
+    with contextlib.suppress(OSError):  # who holds it, for a process that waits for it
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
     try:
         yield True
     finally:

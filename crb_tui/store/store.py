@@ -86,6 +86,7 @@ class WriteResult:
     waiting: int = 0
     """New interactions stored for an address that is no one's (yet): see
     ``identity.create_people_from``. Not a count of its own: they are among ``imported``."""
+    held: Counter[tuple[int, str]] = field(default_factory=Counter)  # see store/held.py
 
     def add(self, other: WriteResult) -> None:
         self.seen += other.seen
@@ -99,6 +100,7 @@ class WriteResult:
         self.touched_people |= other.touched_people
         self.new_people += other.new_people
         self.waiting += other.waiting
+        self.held.update(other.held)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,9 @@ from typing import Any
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
 from crb_tui.store import tables
+from crb_tui.store.contact_keys import identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
+from crb_tui.store.rekey import take_over
 from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
 
@@ -41,6 +43,8 @@ class _BatchWriter:
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
+        self._card_keys: dict[tuple[str, str], int] = {}
+        """Addresses of this batch's contacts that identify no one (``contact_keys``)."""
         """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
 
     # identities ---------------------------------------------------------------------------
@@ -178,17 +182,9 @@ class _BatchWriter:
 
     def _person(self, rec: r.Person) -> None:
         name = (rec.name or "").strip()
-        keys: list[tuple[str, str]] = []
-        for ident in rec.identities:
-            key = self.store.norm(ident)
-            if key is None:
-                continue
-            # Own, role (info@, sales@) and blocked addresses never identify a person: two cards
-            # sharing a team mailbox must not merge into one.
-            if self.store.noise.reason(*key) is not None:
-                continue
-            if key not in keys:
-                keys.append(key)
+        # Own, blocked and placeholder addresses never identify a person; a role address
+        # (sales@) only when the card has no personal one (see contact_keys).
+        keys, dropped, weak = person_keys(self.store, rec)
         if rec.tier is not None and rec.tier not in r.TIERS:
             raise _Rejected(f"unknown tier {rec.tier!r}")
         if not name and not keys:
@@ -213,6 +209,8 @@ class _BatchWriter:
         if person_id is None:
             person_id = same_name(self.db, name, org_id, rec.title, keys, rec.source_key,
                                   LINKEDIN_KEY)
+        if person_id is None and weak:
+            person_id = identityless_namesake(self.db, name, org_id)
         details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
@@ -231,6 +229,8 @@ class _BatchWriter:
             created = False
             self._names.pop(person_id, None)  # its name may change: read it again when needed
             changed = self._fill_person(person_id, name, org_id, rec, details)
+        for key in dropped:  # the card's notes name it by these: they are its person's
+            self._card_keys[key] = person_id
         twins = [t for t in (self._twin(key) for key in keys) if t is not None]
         for key in keys:
             hit = self._identity(key)
@@ -379,6 +379,9 @@ class _BatchWriter:
         if not pending:
             return
         self._pending_interactions = []
+        if any(rec.replaces for rec, _, _ in pending):  # a moved event: its stored row first
+            self.result.touched_people |= take_over(self.db, self.source, pending,
+                                                    self.result.removed)
         keys = [rec.source_key for rec, _, _ in pending]
         existing: dict[str, tuple[Any, ...]] = {}
         for chunk_start in range(0, len(keys), 400):
@@ -412,18 +415,18 @@ class _BatchWriter:
                 self.result.skipped[r.NOBODY_YET] += 1  # kept for them, counted, not imported
             if old is None:
                 inserts.append((*values, ident_id, self.source, rec.source_key))
-                self.result.imported += not held
+                self._count("imported", held, ident_id)
                 self.result.waiting += person_id is None
             elif tuple(old[1:]) == values or (old[1] is not None and person_id is None):
-                self.result.unchanged += not held
+                self._count("unchanged", held, ident_id)
             else:
                 # Keep the person the user merged this interaction into.
                 merged_values = (old[1] if old[1] is not None else person_id, *values[1:])
                 if tuple(old[1:]) == merged_values:
-                    self.result.unchanged += not held
+                    self._count("unchanged", held, ident_id)
                     continue
                 updates.append((*merged_values, rec.source_key))
-                self.result.updated += not held
+                self._count("updated", held, ident_id)
             if person_id is not None:
                 self.result.touched_people.add(person_id)
         if inserts:
@@ -439,6 +442,14 @@ class _BatchWriter:
                 "subject = ?, thread = ?, duration_minutes = ? where source_key = ?",
                 updates,
             )
+
+    def _count(self, name: str, held: bool, ident_id: int) -> None:
+        """One more ``imported`` / ``updated`` / ``unchanged``; a held touch (skipped as
+        ``NOBODY_YET``) is noted by identity instead, for ``held.settle`` at the run's end."""
+        if held:
+            self.result.held[(ident_id, name)] += 1
+        else:
+            setattr(self.result, name, getattr(self.result, name) + 1)
 
     def _delete(self, rec: r.Delete) -> None:
         if rec.source_key:
@@ -460,7 +471,8 @@ class _BatchWriter:
         cur = self.db.execute(
             f"delete from interactions where source = ? and {where}", [self.source, *args]
         )
-        self.result.removed[rec.reason] += int(cur.rowcount or 0)
+        if cur.rowcount:  # nothing there (never stored, removed already): nothing to say
+            self.result.removed[rec.reason] += int(cur.rowcount)
         self.result.touched_people |= people
 
     # commitments, value moments, goals, notes ---------------------------------------------
@@ -478,6 +490,8 @@ class _BatchWriter:
             raise _Rejected(f"not a valid {who.kind}: {who.value!r}")
         hit = self._identity(key)
         if hit is None or hit[1] is None:
+            if key in self._card_keys:
+                return self._live(self._card_keys[key])
             raise _Rejected(f"no person with {key[0]} {key[1]}")
         return self._live(hit[1])
 

@@ -54,6 +54,7 @@ from crb_caldav._server import (
     NAME,
     CalDAVError,
     Calendar,
+    check_url,
     connect,
     discover,
     is_network,
@@ -64,8 +65,8 @@ from crb_caldav._server import (
 )
 from crb_caldav._sync import REMOVED_CHANGED, REMOVED_DELETED, CalendarSync, State
 from crb_tui import Reject, Source, SyncContext, hookimpl
-from crb_tui.sdk import today
-from crb_tui.sdk.calendars import options_from_settings
+from crb_tui.sdk import check_range, today
+from crb_tui.sdk.calendars import check_calendar_settings, options_from_settings
 
 __version__ = "0.1.0"
 
@@ -90,6 +91,14 @@ CONFIG_SCHEMA: dict[str, Any] = {
 
 
 # -- the source ---------------------------------------------------------------------------
+
+
+def check(cfg: dict[str, Any]) -> None:
+    """The settings, checked before a sync and by ``crb doctor`` (``Source.check``)."""
+    check_url(cfg)
+    check_calendar_settings(NAME, cfg)
+    check_range(NAME, cfg, "batch_size", 1)
+    check_range(NAME, cfg, "timeout", 0.01)
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:
@@ -132,5 +141,7 @@ def register_sources(register: Any) -> None:
             sync=sync,
             description="Meetings from a CalDAV server (Nextcloud, Fastmail, iCloud, Radicale)",
             config_schema=dict(CONFIG_SCHEMA),
+            check=check,
+            direction_from_me=True,
         )
     )

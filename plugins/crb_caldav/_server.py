@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from crb_tui import Reject, Skip, SyncContext
-from crb_tui.sdk import CrbError, normalise_email
+from crb_tui.sdk import CrbError, normalise_email, user_message
 
 NAME = "caldav"
 
@@ -61,14 +61,22 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{host}{parts.path or '/'}"
 
 
-def settings(ctx: SyncContext) -> Settings:
-    cfg = ctx.config
+def check_url(cfg: dict[str, Any]) -> str:
+    """``url``: set, and an http(s) address."""
     url = str(cfg.get("url") or "").strip()
     if not url:
         raise CalDAVError(
             "sources.caldav.url is not set: give the address of your CalDAV server "
             "(e.g. https://cloud.example.com/remote.php/dav)"
         )
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise CalDAVError(f"sources.caldav.url = {url!r} is not an http:// or https:// address")
+    return url
+
+
+def settings(ctx: SyncContext) -> Settings:
+    cfg = ctx.config
+    url = check_url(cfg)
     password = ctx.secret("password")
     reference = cfg.get("password")
     if isinstance(reference, dict) and password is None:
@@ -99,7 +107,7 @@ def _network_reason(exc: BaseException) -> str:
                           ("RemoteDisconnected", "connection closed by the server")):
         if needle in text:
             return plain
-    return type(exc).__name__
+    return user_message(exc)
 
 
 def _status(exc: BaseException) -> str:
@@ -108,7 +116,7 @@ def _status(exc: BaseException) -> str:
     text = reason[0][:80] if reason and reason[0] != "no reason" else ""
     if isinstance(status, int):
         return f"HTTP {status}" + (f" {text}" if text else "")
-    return text or type(exc).__name__
+    return text or "no reason given"
 
 
 def why(exc: BaseException) -> str:
@@ -120,10 +128,10 @@ def why(exc: BaseException) -> str:
     if isinstance(exc, error.NotFoundError):
         return "not found"
     if isinstance(exc, error.DAVError):
-        return f"{type(exc).__name__} ({_status(exc)})"
+        return f"the server refused it ({_status(exc)})"
     if isinstance(exc, OSError):
         return _network_reason(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return user_message(exc)
 
 
 def translate(exc: Exception, s: Settings, what: str, *, login: bool = False) -> Exception:

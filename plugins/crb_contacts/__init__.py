@@ -14,6 +14,7 @@ from typing import Any
 
 from crb_contacts import google, linkedin, outlook, vcard
 from crb_tui import Source, SyncContext, hookimpl
+from crb_tui.sdk import check_choice
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,13 @@ def _files(reader: Callable[[SyncContext, Path], Iterator[Any]]) -> Callable[...
             yield from reader(ctx, Path(path))
 
     return sync
+
+
+def _date_order_check(name: str) -> Callable[[dict[str, Any]], None]:
+    def check(cfg: dict[str, Any]) -> None:
+        check_choice(name, cfg, "date_order", ("auto", "mdy", "dmy"))
+
+    return check
 
 
 @hookimpl
@@ -49,5 +57,6 @@ def register_sources(register: Any) -> None:
                 config_schema={"paths": [], **options},
                 formats=(module.FORMAT,),
                 detect=module.detect,
+                check=_date_order_check(module.FORMAT) if options else None,
             )
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from crb_contacts import _text
+from crb_contacts import _dates, _text
 from crb_tui import Identity, Note, Person, Reject, Skip, SyncContext, sdk
 
 
@@ -28,6 +28,35 @@ class Contact:
     notes: list[str] = field(default_factory=list)
     not_emails: list[str] = field(default_factory=list)
     """Values found in an e-mail field that are not addresses (kept for the rejection reason)."""
+    warnings: list[str] = field(default_factory=list)
+    """What was read but is not what it claims to be (a birthday that is no date): each is a
+    ``warning:`` line of the run, naming the file and the card or line."""
+
+    def set_birthday(self, value: str | None, field_name: str, order: str = "mdy",
+                     *, warn: bool = True) -> None:
+        """The first birthday that is a date; one that is not (``1990-02-30``, ``circa 1800``)
+        is kept as a detail, and said (unless ``warn`` is False: text the file marks as text)."""
+        text = (value or "").strip()
+        parsed = _dates.birthday(text, order)
+        if parsed:
+            self.birthday = self.birthday or parsed
+        elif text and not _dates.is_blank(text):
+            self.add_detail("birthday", text)
+            if warn:
+                self.warnings.append(f"{field_name} {text} is not a date: kept as a detail")
+
+    def add_date(self, key: str, value: str | None, field_name: str, order: str = "mdy",
+                 label: str = "") -> None:
+        """A dated detail (an anniversary, ``label: date``): as CRB writes dates when it is
+        one, else as written, and said."""
+        text = (value or "").strip()
+        if not text or _dates.is_blank(text):
+            return
+        parsed = _dates.birthday(text, order) or _dates.birthday(text[:10], order)
+        if parsed is None:
+            self.warnings.append(f"{field_name} {text} is not a date: kept as a detail")
+        shown = parsed or text
+        self.add_detail(key, f"{label}: {shown}" if label else shown)
 
     def add_email(self, value: str | None) -> None:
         for part in _split_multi(value):
@@ -99,6 +128,8 @@ def source_key(name: str, org: str) -> str:
 def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iterator[Any]:
     """The records for one contact: a ``Person``, then a ``Note`` per note; or a ``Reject`` /
     ``Skip`` saying why not."""
+    for warning in contact.warnings:
+        ctx.logger.warning("%s: %s", contact.where, warning)
     me = {m.lower() for m in ctx.me}
     own = [e for e in contact.emails if e.lower() in me]
     emails = [e for e in contact.emails if e.lower() not in me]
@@ -108,7 +139,7 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
         + [Identity("url", u) for u in contact.urls]
     )
     name = _text.clean(contact.name)
-    if own and not identities:
+    if own:  # the user's own card (a phone's "My Card"): never a contact
         yield Skip("your own contact card", contact.where)
         return
     if not name and not identities:
@@ -124,27 +155,32 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
     # to join an identity-less row (an old LinkedIn export without URLs) to the person a newer
     # export made. A name alone does not: without an organisation only identity-less people
     # get a key (or two John Smiths with different addresses would become one).
-    org = _text.clean(contact.org)
-    key = source_key(name, org) if name and (org or not identities) else None
     if not identities and contact.notes:
         # A note needs an identity to find its person again; keep it with the person instead.
-        details.setdefault("notes", "\n\n".join(contact.notes))
-    yield Person(
+        details.setdefault("notes", "\n\n".join(contact.notes)[:sdk.MAX_NOTE])
+    person = Person(
         name=name,
         identities=identities,
-        org=org or None,
+        org=_text.clean(contact.org) or None,
         title=_text.clean(contact.title) or None,
         birthday=contact.birthday,
         details=details,
-        source_key=key,
     )
+    for cut in sdk.bounded(person):  # a 200,000-character FN is not a name
+        ctx.note(f"{contact.where}: {cut}")
+    name, org = person.name, person.org or ""
+    person.source_key = source_key(name, org) if name and (org or not identities) else None
+    yield person
     if identities:
         who = identities[0]
         for text in contact.notes:
             digest = hashlib.sha1(
                 f"{who.kind}:{who.value.lower()}\n{text}".encode("utf-8", "surrogatepass")
             ).hexdigest()[:24]
-            yield Note(who=who, text=text, at=note_at, source_key=f"contact-note:{digest}")
+            note = Note(who=who, text=text, at=note_at, source_key=f"contact-note:{digest}")
+            for cut in sdk.bounded(note):
+                ctx.note(f"{contact.where}: note {cut}")
+            yield note
 
 
 def file_time(path: Any) -> dt.datetime:

@@ -128,6 +128,16 @@ class Unreadable(Exception):
     """The whole file cannot be read as the expected layout (the message says why)."""
 
 
+def _first_row(cells: list[str]) -> str:
+    """The row that should have been the header, as a reason can show it: 40 characters, or
+    what it is when it is not text at all (random bytes read as Latin-1)."""
+    text = ",".join(cells[:6])
+    if tabular.not_text(text):
+        return "the first row is not text (a binary file?)"
+    shown = text[:40] + ("..." if len(text) > 40 else "")
+    return f"the header row is {shown!r}"
+
+
 def open_table(
     path: Path, recognise: Callable[[list[str]], bool], expected: str
 ) -> tuple[Table, list[tabular.Row]]:
@@ -139,8 +149,7 @@ def open_table(
         if row.cells is None or not row.cells or row.empty:
             continue
         if not recognise(header_key(row.cells)):
-            shown = ",".join(row.cells[:6])[:120]
-            raise Unreadable(f"not {expected}: the header row is {shown!r}")
+            raise Unreadable(f"not {expected}: {_first_row(row.cells)}")
         return Table(row.cells), all_rows[i + 1 :]
     raise Unreadable(f"not {expected}: the file is empty")
 

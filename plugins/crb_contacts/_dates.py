@@ -92,6 +92,14 @@ def parse_date(text: str | None, order: str = "mdy") -> dt.date | None:
     return None
 
 
+_BLANK = re.compile(r"^[0\s/.\-]*$")
+
+
+def is_blank(text: str) -> bool:
+    """True for the "no date" exporters write (Outlook's ``0/0/00``, ``0000-00-00``)."""
+    return bool(_BLANK.match(text))
+
+
 def birthday(text: str | None, order: str = "mdy") -> str | None:
     """A birthday as CRB keeps it: ``YYYY-MM-DD``, or ``--MM-DD`` when the year is unknown."""
     value = (text or "").strip()

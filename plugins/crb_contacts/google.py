@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crb_contacts import _contact, _csvfile, _dates, _text
+from crb_contacts import _contact, _csvfile, _text
 from crb_tui import SyncContext
 from crb_tui.sdk import tabular
 
@@ -76,8 +76,8 @@ def _contact_from(
         name=name,
         org=org,
         title=_first(get("organization title") or (titles[0] if titles else "")),
-        birthday=_dates.birthday(_first(get("birthday"))),
     )
+    contact.set_birthday(_first(get("birthday")), "Birthday")
     for _, value in numbered("e-mail", "value"):
         contact.add_email(value)
     for label, value in numbered("phone", "value"):
@@ -99,11 +99,10 @@ def _contact_from(
             contact.add_detail("related", f"{value} ({kind})" if kind else value)
     for label, value in numbered("event", "value"):
         kind = label.lstrip("* ").strip().lower()
-        shown = _dates.birthday(value) or value
         if kind == "anniversary":
-            contact.add_detail("anniversary", shown)
+            contact.add_date("anniversary", value, "Anniversary")
         else:
-            contact.add_detail("dates", f"{kind}: {shown}" if kind else shown)
+            contact.add_date("dates", value, f"Event {kind}".strip(), label=kind)
     groups = []
     for group in (get("group membership", "labels")).split(":::"):
         group = group.strip().lstrip("*").strip()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crb_contacts import _contact, _csvfile, _dates, _text
+from crb_contacts import _contact, _csvfile, _text
 from crb_tui import SyncContext
 from crb_tui.sdk import tabular
 
@@ -74,8 +74,8 @@ def _contact_from(
         name=name or get("nickname") or get("company"),
         org=get("company"),
         title=get("job title"),
-        birthday=_dates.birthday(get("birthday"), order),
     )
+    contact.set_birthday(get("birthday"), "Birthday", order)
     for n in ("", " 2", " 3"):
         value = get(f"e-mail{n} address")
         if value and _text.email(value) is None:
@@ -92,8 +92,7 @@ def _contact_from(
     contact.add_detail("department", get("department"))
     contact.add_detail("spouse", get("spouse"))
     contact.add_detail("children", get("children"))
-    anniversary = get("anniversary")
-    contact.add_detail("anniversary", _dates.birthday(anniversary, order))
+    contact.add_date("anniversary", get("anniversary"), "Anniversary", order)
     for prefix, key in (("home", "address"), ("business", "work address")):
         parts = [
             get(f"{prefix} street"),

@@ -33,7 +33,7 @@ from typing import Any
 
 from crb_contacts import _contact, _dates, _text
 from crb_tui import Reject, Skip, SyncContext
-from crb_tui.sdk import tabular
+from crb_tui.sdk import tabular, user_message
 
 FORMAT = "vcard"
 
@@ -337,26 +337,21 @@ def contact_from(card: Card, where: str, latin1_file: bool) -> tuple[_contact.Co
         elif name == "ROLE":
             facts.setdefault("role", _unescape(text))
         elif name == "BDAY":
-            value = _unescape(text).strip()
-            parsed = _dates.birthday(value)
-            if parsed and not contact.birthday:
-                contact.birthday = parsed
-            elif not parsed and value:
-                contact.add_detail("birthday", value)
+            # VALUE=text ("circa 1800") is a birthday in words: kept as a detail, not warned of.
+            as_text = "text" in (v.lower() for v in prop.param("VALUE"))
+            contact.set_birthday(_unescape(text), name, warn=not as_text)
         elif name in (
             "ANNIVERSARY",
             "X-ANNIVERSARY",
             "X-MS-ANNIVERSARY",
             "X-EVOLUTION-ANNIVERSARY",
         ):
-            value = _unescape(text).strip()
-            contact.add_detail("anniversary", _dates.birthday(value[:10]) or value)
+            contact.add_date("anniversary", _unescape(text), name)
         elif name == "X-ABDATE":
-            value = _unescape(text).strip()
             label = _label(card, prop) or "date"
             key = "anniversary" if label == "anniversary" else "dates"
-            shown = _dates.birthday(value) or value
-            contact.add_detail(key, shown if key == "anniversary" else f"{label}: {shown}")
+            shown_label = "" if key == "anniversary" else label
+            contact.add_date(key, _unescape(text), name, label=shown_label)
         elif name in ("X-SPOUSE", "X-MS-SPOUSE", "X-EVOLUTION-SPOUSE"):
             contact.add_detail("spouse", _unescape(text))
         elif name in ("X-ABRELATEDNAMES", "RELATED"):
@@ -431,7 +426,7 @@ def read_text(
         try:
             contact, facts = contact_from(card, where, latin1_file)
         except Exception as exc:  # noqa: BLE001 - one odd card must never stop the file
-            yield Reject(f"unreadable card ({type(exc).__name__}: {exc})", where)
+            yield Reject(f"unreadable card ({user_message(exc)})", where)
             continue
         if facts.get("kind") in _ORG_KINDS or facts.get("show_as") == "company":
             yield Skip(f"{facts.get('kind') or 'organisation'} card, not a person", where)

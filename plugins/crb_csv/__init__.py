@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crb_tui import Identity, Note, Person, Reject, Skip, Source, SyncContext, hookimpl
+from crb_tui import Identity, Note, Person, Reject, Skip, Source, SyncContext, hookimpl, sdk
 from crb_tui.sdk import file_time, tabular
 
 __version__ = "0.2.0"
@@ -190,8 +190,9 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     # (`'=cmd...`, `'+44 ...`); read back, the text is as it was.
     unquote = lowered[:len(CRB_EXPORT)] == list(CRB_EXPORT)
     if not {"email", "name", "first", "last"} & set(columns):
-        yield Reject(f"no name or e-mail column in the header ({_columns(header)})",
-                     f"{path}:{header_line}")
+        reason = ("the first row is not text (a binary file?)" if tabular.not_text(
+            ",".join(header)) else f"no name or e-mail column in the header ({_columns(header)})")
+        yield Reject(reason, f"{path}:{header_line}")
         return
     born = {
         p: lowered.index(f"birth {p}") for p in ("year", "month", "day") if f"birth {p}" in lowered
@@ -233,7 +234,7 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 identities.append(Identity("url", url))
             else:
                 details["website"] = url
-        if own and not identities:
+        if own:  # the user's own card (a phone's "My Card"): never a contact
             yield Skip("your own contact card", where)
             return
         if not name and not identities:
@@ -254,28 +255,37 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 birthday = _birthday(
                     f"{y}-{m}-{d}" if y.isdigit() and len(y) == 4 else f"--{m}-{d}"
                 )
+        written = get("birthday")
+        if birthday is None and written.strip("0/.- "):
+            details["birthday"] = written
+            ctx.logger.warning("%s: birthday %s is not a date: kept as a detail", where, written)
         note = get("note")
         if note and not identities:
-            details["notes"] = note
-        org = get("org")
-        yield Person(
+            details["notes"] = note[:sdk.MAX_NOTE]
+        person = Person(
             name=name,
             identities=identities,
-            org=org or None,
+            org=get("org") or None,
             title=get("title") or None,
             birthday=birthday,
             details=details,
-            # The same key as CRB's other contact importers: a person is known again by name and
-            # organisation (a name alone only when there is no e-mail, phone or URL to go by), so
-            # importing the file again adds nothing.
-            source_key=(
-                f"contact:{_fold(name)}|{_fold(org)}" if name and (org or not identities) else None
-            ),
         )
+        for cut in sdk.bounded(person):  # names past what CRB keeps: cut, and said so
+            ctx.note(f"{where}: {cut}")
+        name, org = person.name, person.org or ""
+        # The same key as CRB's other contact importers: a person is known again by name and
+        # organisation (a name alone only when there is no e-mail, phone or URL to go by), so
+        # importing the file again adds nothing.
+        person.source_key = (
+            f"contact:{_fold(name)}|{_fold(org)}" if name and (org or not identities) else None)
+        yield person
         if note and identities:
             who = identities[0]
             digest = hashlib.sha1(f"{who.kind}:{who.value.lower()}\n{note}".encode()).hexdigest()
-            yield Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}")
+            record = Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}")
+            for cut in sdk.bounded(record):
+                ctx.note(f"{where}: note {cut}")
+            yield record
 
     yield from tabular.row_records(ctx, path, all_rows[start + 1 :], records)
 

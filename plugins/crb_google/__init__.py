@@ -66,19 +66,23 @@ def _calendar_sync(ctx: SyncContext) -> Iterator[Any]:
 
 @hookimpl
 def register_sources(register: Any) -> None:
-    from crb_google._schema import CALENDAR_SCHEMA, GMAIL_SCHEMA
+    from crb_google._schema import CALENDAR_SCHEMA, GMAIL_SCHEMA, check_calendar, check_gmail
 
     register(Source(
         name="gmail",
         sync=_gmail_sync,
         description="Mail headers from Gmail through the Gmail API (gmail.metadata scope)",
         config_schema=dict(GMAIL_SCHEMA),
+        check=check_gmail,
+        direction_from_me=True,
     ))
     register(Source(
         name="google_calendar",
         sync=_calendar_sync,
         description="Meetings from Google Calendar through the Calendar API (read only)",
         config_schema=dict(CALENDAR_SCHEMA),
+        check=check_calendar,
+        direction_from_me=True,
     ))
 
 

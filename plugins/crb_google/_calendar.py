@@ -36,7 +36,7 @@ from crb_google._ids import Entry
 from crb_google._schema import CALENDAR_SCHEMA
 from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext, sdk
-from crb_tui.sdk import check_range, normalise_email
+from crb_tui.sdk import normalise_email
 from crb_tui.sdk.calendars import (
     Attendee,
     Meeting,
@@ -144,9 +144,6 @@ def to_meeting(event: dict[str, Any]) -> tuple[Meeting, set[str]]:
 class GoogleCalendar:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "page_size", 1, 2500)
-        for key in ("past_days", "future_days", "resync_days", "max_attendees"):
-            check_range(ctx.source, cfg, key, 0)
         self.ctx = ctx
         self.session = session
         self.api = session.api

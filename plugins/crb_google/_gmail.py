@@ -35,7 +35,7 @@ from crb_google._deletes import Delete
 from crb_google._schema import GMAIL_SCHEMA
 from crb_google._session import Session
 from crb_tui import Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import check_range
+from crb_tui.sdk import user_message
 from crb_tui.sdk.http import ApiError, Stopped
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail, tally_text
 
@@ -108,9 +108,6 @@ def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str]
 class Gmail:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "concurrency", 1, 64)
-        check_range(ctx.source, cfg, "page_size", 1, 500)
-        check_range(ctx.source, cfg, "checkpoint_every", 1)
         self.ctx = ctx
         self.session = session
         self.api = session.api
@@ -215,7 +212,7 @@ class Gmail:
                                            max_recipients=self.max_recipients)
         except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
             tally["rejected"] += 1
-            yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)
+            yield Reject(f"cannot read message: {user_message(exc)}", where)
             return
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         if keys and mid:

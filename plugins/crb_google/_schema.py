@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crb_tui.sdk import check_choice, check_range
 from crb_tui.sdk.mail import MAX_RECIPIENTS
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
@@ -57,3 +58,26 @@ CALENDAR_SCHEMA: dict[str, Any] = {
     "max_attendees": 25,
     "skip_declined": True,
 }
+
+
+def _check_common(source: str, cfg: dict[str, Any]) -> None:
+    for key in ("max_retries", "backoff_base", "backoff_max", "max_retry_wait"):
+        check_range(source, cfg, key, 0)
+    check_range(source, cfg, "timeout", 0.01)
+    check_choice(source, cfg, "credentials_store", ("file", "keyring"))
+
+
+def check_gmail(cfg: dict[str, Any]) -> None:
+    """The gmail settings, checked before a sync and by ``crb doctor`` (``Source.check``)."""
+    _check_common("gmail", cfg)
+    check_range("gmail", cfg, "concurrency", 1, 64)
+    check_range("gmail", cfg, "page_size", 1, 500)
+    check_range("gmail", cfg, "checkpoint_every", 1)
+
+
+def check_calendar(cfg: dict[str, Any]) -> None:
+    """The google_calendar settings (``Source.check``)."""
+    _check_common("google_calendar", cfg)
+    check_range("google_calendar", cfg, "page_size", 1, 2500)
+    for key in ("past_days", "future_days", "resync_days", "max_attendees"):
+        check_range("google_calendar", cfg, key, 0)

@@ -26,10 +26,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crb_tui import Reject, Source, SyncContext, hookimpl
-from crb_tui.sdk import today
+from crb_tui.sdk import today, user_message
 from crb_tui.sdk.calendars import (
     CalendarOptions,
     calendar_records,
+    check_calendar_settings,
     looks_like_icalendar,
     options_from_settings,
 )
@@ -85,7 +86,7 @@ def fetch(ctx: SyncContext, url: str) -> bytes | Reject:
                 chunks.append(chunk)
             return b"".join(chunks)
     except Exception as exc:  # noqa: BLE001 - httpx raises many kinds; report, never crash
-        return Reject(f"cannot fetch: {type(exc).__name__}: {exc}", shown(url))
+        return Reject(f"cannot fetch: {user_message(exc)}", shown(url))
 
 
 def read(path: Path) -> bytes | Reject:
@@ -137,6 +138,8 @@ def register_sources(register: Any) -> None:
                 "timezone": "",
             },
             formats=("ics",),
+            direction_from_me=True,
             detect=detect,
+            check=lambda cfg: check_calendar_settings("ics", cfg),
         )
     )

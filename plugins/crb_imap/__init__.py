@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from crb_imap._settings import check
 from crb_tui import Source, SyncContext, hookimpl
 from crb_tui.sdk import Record
 from crb_tui.sdk.mail import MAX_RECIPIENTS
@@ -64,4 +65,6 @@ def register_sources(register: Any) -> None:
         description="Mail headers from any IMAP server (imap.fastmail.com, imap.mail.me.com, "
                     "imap.gmail.com, a company's): log in with an app password",
         config_schema=dict(SCHEMA),
+        check=check,
+        direction_from_me=True,
     ))

@@ -4,6 +4,7 @@ that names the server and the user (never the password)."""
 from __future__ import annotations
 
 import imaplib
+import re
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -12,11 +13,9 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from crb_imap._settings import account
 from crb_tui import SyncContext
-from crb_tui.sdk import CrbError
-
-SECURITY = ("tls", "starttls", "none")
-DEFAULT_PORTS = {"tls": 993, "starttls": 143, "none": 143}
+from crb_tui.sdk import CrbError, user_message
 
 LOST = (imaplib.IMAP4.abort, OSError, EOFError)
 """What a dropped connection raises (imapclient's abort is imaplib's; TLS and socket errors are
@@ -58,29 +57,12 @@ class Settings:
 
 def settings(ctx: SyncContext) -> Settings:
     cfg = ctx.config
-    host = str(cfg.get("host") or "").strip()
-    if not host:
-        raise ImapError("sources.imap.host is not set: give your mail server's IMAP address "
-                        "(e.g. imap.fastmail.com)")
-    security = str(cfg.get("security") or "tls").strip().lower()
-    if security not in SECURITY:
-        raise ImapError(f"sources.imap.security = {security!r}: use \"tls\" (port 993), "
-                        "\"starttls\" (port 143) or \"none\" (no encryption)")
-    port = int(cfg.get("port") or 0) or DEFAULT_PORTS[security]
-    if not 0 < port < 65536:
-        raise ImapError(f"sources.imap.port = {port} is not a port number")
-    user = str(cfg.get("user") or "").strip()
-    if not user:
-        raise ImapError("sources.imap.user is not set: give the user name you log in with "
-                        "(usually your e-mail address)")
+    host, security, port, user = account(cfg)
     reference = cfg.get("password")
     password = ctx.secret("password")
     if not password:
-        if isinstance(reference, dict):
-            raise ImapError(f"sources.imap.password: the secret reference {reference!r} gives "
-                            "no value (is the variable set, or the keyring entry there?)")
-        raise ImapError('sources.imap.password is not set: give { "$env" = "IMAP_PASSWORD" } '
-                        'or { "$keyring" = "service/user" } (an app password, not your own)')
+        raise ImapError(f"sources.imap.password: the secret reference {reference!r} gives "
+                        "no value (is the variable set, or the keyring entry there?)")
     folders = [str(f) for f in cfg.get("folders") or [] if str(f).strip()]
     timeout = float(cfg.get("timeout") or 30.0)
     return Settings(host, port, security, user, password, folders,
@@ -93,6 +75,10 @@ def _tls_context(s: Settings) -> ssl.SSLContext:
     except (OSError, ssl.SSLError) as exc:
         raise ImapError(f"sources.imap.ca_file {s.ca_file!r}: cannot read it as certificates "
                         f"({getattr(exc, 'strerror', None) or exc})") from exc
+
+
+_NOT_IMAP = re.compile(r"^unexpected response: b['\"](.*)['\"]$", re.DOTALL)
+"""imaplib's words for a greeting that is not ``* OK``/``* PREAUTH`` (the bytes' repr)."""
 
 
 def connect(s: Settings) -> IMAPClient:
@@ -109,7 +95,16 @@ def connect(s: Settings) -> IMAPClient:
         raise ImapError(f"the IMAP server at {s.shown} did not answer with TLS "
                         f"({exc.reason or exc}): is it the right port? (993 for \"tls\", 143 "
                         'for "starttls")') from exc
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except imaplib.IMAP4.error as exc:
+        greeting = _NOT_IMAP.search(str(exc))
+        if greeting:  # something answered, but not with an IMAP greeting (SSH, HTTP, SMTP)
+            said = greeting.group(1).encode("latin-1", "replace").decode("unicode_escape",
+                                                                          "replace")
+            raise ImapError(f"{s.shown} is not an IMAP server (it greets with "
+                            f"{said.strip()[:40]!r}): is it the right host and port?") from exc
+        raise ImapError(f"cannot reach the IMAP server at {s.shown}: {_reason(exc)}",
+                        retry=True) from exc
+    except OSError as exc:
         raise ImapError(f"cannot reach the IMAP server at {s.shown}: {_reason(exc)}",
                         retry=True) from exc
     try:
@@ -153,7 +148,7 @@ def _reason(exc: BaseException) -> str:
         return "no answer (timed out)"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return str(exc) or type(exc).__name__
+    return user_message(exc)
 
 
 def _close(client: IMAPClient) -> None:

@@ -36,7 +36,7 @@ from crb_imap._connect import (
     status,
 )
 from crb_tui import Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import Record, normalise_email
+from crb_tui.sdk import Record, normalise_email, user_message
 from crb_tui.sdk.mail import (
     MailingLists,
     SeenIds,
@@ -138,7 +138,7 @@ class Connection:
                 if attempt == len(RETRY_WAITS):
                     raise ImapError(
                         f"lost the connection to the IMAP server at {self.s.shown} while "
-                        f"{what} and could not get it back ({type(exc).__name__}: {exc}); "
+                        f"{what} and could not get it back ({user_message(exc)}); "
                         "the next sync resumes from the last batch read") from exc
                 self.ctx.logger.warning("imap: connection to %s lost while %s (%s); "
                                         "reconnecting", self.s.shown, what, exc)
@@ -303,7 +303,7 @@ class ImapSync:
                 try:
                     records = self.message(work.folder, uid, data)
                 except Exception as exc:  # noqa: BLE001 - one odd message never stops a sync
-                    records = [Reject(f"cannot read message: {type(exc).__name__}: {exc}",
+                    records = [Reject(f"cannot read message: {user_message(exc)}",
                                       f"imap {work.folder} uid {uid}")]
                 self.count(records)
                 yield from records

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.sdk import Record, file_time
+from crb_tui.sdk import Record, check_range, file_time, user_message
 from crb_tui.sdk.mail import (
     DEFAULT_SKIP_LABELS,
     MAX_RECIPIENTS,
@@ -237,8 +237,8 @@ def read_mailbox(
                     yield from _message_records(
                         raw, where, ctx.me, seen, skip_labels, skip_bulk, limit, written, lists)
                 except Exception as exc:  # noqa: BLE001 - one bad message never stops a file
-                    yield Reject(f"cannot read message {raw.number}: "
-                                 f"{type(exc).__name__}: {exc}", where)
+                    yield Reject(f"cannot read message {raw.number}: {user_message(exc)}",
+                                 where)
                 if count % PROGRESS_EVERY == 0:
                     ctx.progress(done_before + fh.tell(), total, f"{path.name}: {count} messages")
                     if ctx.cancelled:
@@ -311,6 +311,8 @@ def register_sources(register: Any) -> None:
                 "max_recipients": MAX_RECIPIENTS,
             },
             formats=("mbox", "eml"),
+            direction_from_me=True,
             detect=detect,
+            check=lambda cfg: check_range("mbox", cfg, "max_recipients", 0),
         )
     )

@@ -56,7 +56,7 @@ def _calendar_sync(ctx: SyncContext) -> Iterator[Any]:
 
 @hookimpl
 def register_sources(register: Any) -> None:
-    from crb_outlook._schema import CALENDAR_SCHEMA, MAIL_SCHEMA
+    from crb_outlook._schema import CALENDAR_SCHEMA, MAIL_SCHEMA, check_calendar, check_mail
 
     register(Source(
         name="outlook_mail",
@@ -64,6 +64,8 @@ def register_sources(register: Any) -> None:
         description="Mail headers from Microsoft 365 / Outlook.com through Microsoft Graph "
                     "(Mail.ReadBasic; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(MAIL_SCHEMA),
+        check=check_mail,
+        direction_from_me=True,
     ))
     register(Source(
         name="outlook_calendar",
@@ -71,6 +73,8 @@ def register_sources(register: Any) -> None:
         description="Meetings from Microsoft 365 / Outlook.com calendars through Microsoft "
                     "Graph (Calendars.Read; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(CALENDAR_SCHEMA),
+        check=check_calendar,
+        direction_from_me=True,
     ))
 
 

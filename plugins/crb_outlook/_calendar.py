@@ -29,7 +29,7 @@ from crb_outlook._http import SyncReset
 from crb_outlook._ids import IdMap
 from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import check_range, normalise_email, now_utc
+from crb_tui.sdk import normalise_email, now_utc
 from crb_tui.sdk.calendars import (
     Attendee,
     Meeting,
@@ -130,8 +130,6 @@ def to_meeting(event: dict[str, Any]) -> tuple[Meeting, set[str]]:
 class OutlookCalendar:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        for key in ("past_days", "future_days", "resync_days", "max_attendees"):
-            check_range(ctx.source, cfg, key, 0)
         self.ctx = ctx
         self.session = session
         self.api = session.api

@@ -34,7 +34,7 @@ from crb_outlook._http import SyncReset
 from crb_outlook._ids import IdMap
 from crb_outlook._session import Session
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
-from crb_tui.sdk import check_range, normalise_email
+from crb_tui.sdk import normalise_email, user_message
 from crb_tui.sdk.http import ApiError, Stopped
 from crb_tui.sdk.mail import MAX_RECIPIENTS, MailHeaders, mail_records, parse_mail, tally_text
 
@@ -104,7 +104,6 @@ def message_records(msg: dict[str, Any], *, folder_label: str, me: set[str],
 class OutlookMail:
     def __init__(self, ctx: SyncContext, session: Session) -> None:
         cfg = ctx.config
-        check_range(ctx.source, cfg, "max_recipients", 0)
         self.ctx = ctx
         self.session = session
         self.api = session.api
@@ -226,7 +225,7 @@ class OutlookMail:
                                            max_recipients=self.max_recipients)
         except Exception as exc:  # noqa: BLE001 - one odd message never stops the sync
             tally["rejected"] += 1
-            yield Reject(f"cannot read message: {type(exc).__name__}: {exc}", where)
+            yield Reject(f"cannot read message: {user_message(exc)}", where)
             return
         keys = [r.source_key for r in records if isinstance(r, Interaction)]
         if keys and mid:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crb_tui.sdk import check_choice, check_range
 from crb_tui.sdk.mail import MAX_RECIPIENTS
 
 LOGIN_BASE = "https://login.microsoftonline.com"
@@ -42,3 +43,24 @@ CALENDAR_SCHEMA: dict[str, Any] = {
     "max_attendees": 25,
     "skip_declined": True,
 }
+
+
+def _check_common(source: str, cfg: dict[str, Any]) -> None:
+    for key in ("max_retries", "backoff_base", "backoff_max", "max_retry_wait"):
+        check_range(source, cfg, key, 0)
+    check_range(source, cfg, "timeout", 0.01)
+    check_choice(source, cfg, "credentials_store", ("file", "keyring"))
+    check_range(source, cfg, "page_size", 1, 1000)
+
+
+def check_mail(cfg: dict[str, Any]) -> None:
+    """The outlook_mail settings, checked before a sync and by ``crb doctor`` (``Source.check``)."""
+    _check_common("outlook_mail", cfg)
+    check_range("outlook_mail", cfg, "max_recipients", 0)
+
+
+def check_calendar(cfg: dict[str, Any]) -> None:
+    """The outlook_calendar settings (``Source.check``)."""
+    _check_common("outlook_calendar", cfg)
+    for key in ("past_days", "future_days", "resync_days", "max_attendees"):
+        check_range("outlook_calendar", cfg, key, 0)

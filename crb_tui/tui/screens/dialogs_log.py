@@ -46,16 +46,21 @@ class LogTouch:
 
 
 def when_it_happened(text: str, today: dt.date) -> dt.datetime | None:
-    """A touch's moment as `crb log --at` takes it (``2026-12-01``, ``2026-12-01T14:30``,
-    ``yesterday``, ``-3d``, ``monday``...: a day without a time is at noon), ``None`` (now) for
-    nothing or today; never later than now."""
+    """A touch's moment in the forms `crb log --at` takes (``2026-12-01``, ``yesterday``,
+    ``-3d``, ``monday``: a day, at noon; ``2026-12-01T14:30``: a moment) in the user's time
+    zone; ``None`` (now) for nothing or today; never later than now."""
     raw = text.strip()
     if not raw:
         return None
-    at = parse_datetime(raw, clock.user_tz(), what="when")
-    timed = ":" in raw
-    if at.astimezone(clock.user_tz()).date() == today and not timed:
-        return None
+    tz = clock.user_tz()
+    at = parse_datetime(raw, tz, what="when")
+    if ":" not in raw:  # a day ("2026-12-01" would be its midnight)
+        day = at.astimezone(tz).date()
+        if day == today:
+            return None
+        if day > today:
+            raise CrbError(f"when: {raw!r} is {day}, after today; log what has happened")
+        return dt.datetime.combine(day, dt.time(12, 0), tzinfo=tz)
     if at > clock.now():
         raise CrbError(f"when: {raw!r} is {at:%Y-%m-%d %H:%M}, later than now; "
                        "log what has happened")

@@ -273,9 +273,9 @@ class SyncScreen(CrbScreen):
         if message.error:
             self._log.insert(0, Content.assemble(
                 stamp, ("Sync failed: ", "bold $error"), message.error))
-            for run in self._runs.values():
-                if run.status is None:
-                    run.finished("failed", 0)
+            for unfinished in self._runs.values():
+                if unfinished.status is None:
+                    unfinished.finished("failed", 0)
             self.say(message.error, error=True)
         for s in message.summaries:
             if s["ok"] and not s["cancelled"]:
@@ -292,12 +292,17 @@ class SyncScreen(CrbScreen):
                 f"rejected {len(s['rejected'])} ({s['seconds']:.1f}s)",
             )
             errors = [Content.assemble("   ", ("error: ", "$error"), safe(e)) for e in s["errors"]]
+            shown = self._runs.get(s["source"])
+            if shown is not None and shown.waited:
+                errors.insert(0, Content.styled(
+                    "   it ran after another run of it (cron, another crb) had ended: that run "
+                    "stored what it found, these counts are what came after", MUTED))
             errors += [Content.assemble("   rejected ", safe(r.get("where", "")), ": ",
                                         safe(r.get("reason", ""))) for r in s["rejected"][:5]]
             errors += [Content.assemble("   ", ("warning: ", "$warning"), safe(w))
                        for w in s.get("warnings", [])[:5]]
+            errors += [Content.assemble("   note: ", safe(n)) for n in s.get("notes", [])[:3]]
             self._log[:0] = [line, *errors]
-            shown = self._runs.get(s["source"])
             if shown is not None:
                 status = ("failed" if not s["ok"] else "interrupted" if s["interrupted"]
                           else "cancelled" if s["cancelled"] else "ok")

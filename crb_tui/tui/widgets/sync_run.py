@@ -43,6 +43,9 @@ class SyncRun(Vertical):
         self.status: str | None = None
         """``ok``, ``cancelled``, ``interrupted`` or ``failed`` once the run ended."""
         self.waiting = False
+        self.waited = False
+        """Whether the run waited for another process's run of the source (which stored what
+        it found: this one's counts are only what came after)."""
         self._said = ""
         self.label = Label(Content(safe(source)))
         self.bar = ProgressBar(total=None, show_eta=False)
@@ -54,6 +57,7 @@ class SyncRun(Vertical):
     def progress(self, done: int, total: int | None, message: str) -> None:
         """What the source reported (``message`` may be a final word or the waiting one)."""
         self.waiting = message == WAITING
+        self.waited = self.waited or self.waiting
         if message not in FINAL and message not in (WAITING, RUNNING):
             self._said = safe(message)
         if not self.waiting and (done or total):

@@ -1,0 +1,133 @@
+"""Re-importing a calendar whose events changed: a single event that moved is one meeting
+(updated, never a second one), a cancelled event or occurrence removes what was stored, and a
+database that holds copies from before this was fixed is cleaned up by the next import."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .conftest import Crb
+
+ME = "me@example.com"
+
+
+def event(uid: str, start: str, end: str, who: str, *extra: str, summary: str = "Sync") -> str:
+    return "\r\n".join([
+        "BEGIN:VEVENT", f"UID:{uid}", f"DTSTART:{start}", f"DTEND:{end}", f"SUMMARY:{summary}",
+        f"ORGANIZER:mailto:{ME}", f"ATTENDEE;CN={who.split('@')[0].title()};PARTSTAT=ACCEPTED:"
+        f"mailto:{who}", *extra, "END:VEVENT"])
+
+
+def calendar(path: Path, *events: str) -> Path:
+    path.write_text("\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//EN", *events,
+                                 "END:VCALENDAR", ""]), encoding="utf-8")
+    return path
+
+
+def keys(db: Path, uid: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select source_key, at from interactions where source_key like ? "
+                            "order by source_key", [f"ics:{uid}|%"]).fetchall()
+
+
+# The crb fixture's day is 2026-11-23 (UTC).
+TODAY_CALL = event("call@t", "20261123T200000Z", "20261123T203000Z", "frank@example.com",
+                   summary="Late call")
+NEXT = event("next@t", "20261201T150000Z", "20261201T160000Z", "tim@example.com",
+             summary="Quarterly with Tim")
+WEEKLY = ["RRULE:FREQ=WEEKLY;COUNT=6"]
+
+
+def test_a_moved_single_event_updates_its_meeting(crb: Crb, tmp_path: Path) -> None:
+    crb("import", str(calendar(tmp_path / "a.ics", TODAY_CALL, NEXT)))
+    moved = NEXT.replace("20261201T15", "20261202T15").replace("20261201T16", "20261202T16")
+    out = crb("import", str(calendar(tmp_path / "b.ics", TODAY_CALL, moved))).stdout
+    assert "imported 0, updated 1, merged 0, unchanged 1" in out
+    assert keys(crb.db, "next@t") == [
+        ("ics:next@t|20261202T150000Z|tim@example.com", "2026-12-02T15:00:00+00:00")]
+    assert "Next meeting: 2026-12-02 15:00 Quarterly with Tim" in crb("show", "Tim").stdout
+    # The same file again: nothing changes.
+    again = crb("import", str(tmp_path / "b.ics")).stdout
+    assert "imported 0, updated 0, merged 0, unchanged 2" in again and "removed" not in again
+
+
+def test_a_later_sequence_in_one_file_is_the_event(crb: Crb, tmp_path: Path) -> None:
+    old = NEXT.replace("SUMMARY:", "SEQUENCE:1\r\nSUMMARY:")
+    new = NEXT.replace("20261201T15", "20261203T15").replace("20261201T16", "20261203T16")
+    new = new.replace("SUMMARY:", "SEQUENCE:2\r\nSUMMARY:")
+    crb("import", str(calendar(tmp_path / "a.ics", new, old)))
+    assert [k for k, _ in keys(crb.db, "next@t")] == [
+        "ics:next@t|20261203T150000Z|tim@example.com"]
+
+
+def test_a_cancelled_event_is_removed_and_no_longer_a_meeting_today(
+    crb: Crb, tmp_path: Path
+) -> None:
+    crb("import", str(calendar(tmp_path / "a.ics", TODAY_CALL, NEXT)))
+    assert "Meeting today at 20:00" in crb("review").stdout
+    cancelled = TODAY_CALL.replace("END:VEVENT", "STATUS:CANCELLED\r\nEND:VEVENT")
+    out = crb("import", str(calendar(tmp_path / "b.ics", cancelled, NEXT))).stdout
+    assert "skipped: cancelled event 1" in out
+    assert "removed: cancelled event 1" in out
+    assert keys(crb.db, "call@t") == []
+    assert "Meeting today" not in crb("review").stdout
+    # Imported again, the cancelled event has nothing left to remove.
+    assert "removed" not in crb("import", str(tmp_path / "b.ics")).stdout
+
+
+def test_a_cancelled_or_excluded_occurrence_of_a_series_is_removed(
+    crb: Crb, tmp_path: Path
+) -> None:
+    series = event("weekly@t", "20261109T140000Z", "20261109T143000Z", "tim@example.com",
+                   *WEEKLY, summary="Weekly 1:1")
+    crb("import", str(calendar(tmp_path / "a.ics", series)))
+    assert len(keys(crb.db, "weekly@t")) == 6
+    # One occurrence taken out with EXDATE, another cancelled with an override.
+    excluded = series.replace("RRULE:", "EXDATE:20261123T140000Z\r\nRRULE:")
+    override = event("weekly@t", "20261130T140000Z", "20261130T143000Z", "tim@example.com",
+                     "RECURRENCE-ID:20261130T140000Z", "STATUS:CANCELLED",
+                     summary="Weekly 1:1")
+    out = crb("import", str(calendar(tmp_path / "b.ics", excluded, override))).stdout
+    assert "removed: cancelled event 2" in out
+    left = [k.split("|")[1] for k, _ in keys(crb.db, "weekly@t")]
+    assert left == ["20261109T140000Z", "20261116T140000Z", "20261207T140000Z",
+                    "20261214T140000Z"]
+    assert "Meeting today" not in crb("review").stdout
+
+
+def test_copies_left_by_older_imports_are_cleaned_up(crb: Crb, tmp_path: Path) -> None:
+    """Before this fix a moved event was stored once per start time: the next import keeps one
+    meeting for it (the new time) and removes the copies."""
+    crb("import", str(calendar(tmp_path / "a.ics", NEXT)))
+    with sqlite3.connect(crb.db) as conn:  # the copy an older CRB left at another time
+        conn.execute(
+            "insert into interactions (person_id, kind, direction, at, subject, identity_id, "
+            "source, source_key) select person_id, kind, direction, '2026-11-30T15:00:00+00:00',"
+            " subject, identity_id, source, 'ics:next@t|20261130T150000Z|tim@example.com' "
+            "from interactions where source_key like 'ics:next@t|%'")
+    moved = NEXT.replace("20261201T15", "20261204T15").replace("20261201T16", "20261204T16")
+    out = crb("import", str(calendar(tmp_path / "b.ics", moved))).stdout
+    assert "updated 1" in out and "removed: moved event (older copy) 1" in out
+    assert [k for k, _ in keys(crb.db, "next@t")] == [
+        "ics:next@t|20261204T150000Z|tim@example.com"]
+
+
+def test_corpus_event_moved_then_cancelled(crb: Crb, tmp_path: Path, corpus: Path) -> None:
+    """radicale's event1.ics (three people, 2013): moved an hour, then cancelled."""
+    with crb.config.open("a", encoding="utf-8") as fh:
+        fh.write("\n[sources.ics]\npast_days = 10000\n")
+    original = (corpus / "ics" / "radicale" / "event1.ics").read_text(encoding="utf-8")
+    first = crb("import", str(corpus / "ics" / "radicale" / "event1.ics")).stdout
+    assert "imported 3" in first
+    moved = tmp_path / "moved.ics"
+    moved.write_text(original.replace("Paris:20130901T190000", "Paris:20130901T200000")
+                     .replace("Paris:20130901T180000", "Paris:20130901T190000"), encoding="utf-8")
+    out = crb("import", str(moved)).stdout
+    assert "imported 0, updated 3" in out
+    assert {k.split("|")[1] for k, _ in keys(crb.db, "event1")} == {"20130901T170000Z"}
+    cancelled = tmp_path / "cancelled.ics"
+    cancelled.write_text(moved.read_text(encoding="utf-8").replace(
+        "UID:event1", "UID:event1\nSTATUS:CANCELLED"), encoding="utf-8")
+    out = crb("import", str(cancelled)).stdout
+    assert "removed: cancelled event 3" in out and keys(crb.db, "event1") == []
