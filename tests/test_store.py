@@ -343,7 +343,7 @@ def test_failed_bulk_load_leaves_nothing_behind(store: Store) -> None:
     assert store.counts()["people"] == 0
     assert (
         store.db.execute("select count(*) from sqlite_master where type = 'trigger'").fetchone()[0]
-        == 13
+        == 16
     )
 
 

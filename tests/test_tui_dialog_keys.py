@@ -166,7 +166,7 @@ async def test_backspaces_and_letters_typed_fast_stay_in_order(
             await pilot.pause(0.3)  # the matches are on show
             await burst(pilot, *["backspace"] * 6, *"[bold", "left", "left", "delete", "x")
             assert box.value == "[boxd"
-            # ctrl+e: the end of the text (End moves the People list, as Home does).
+            # Ctrl+E: the text's end (End in the people filter goes to the list's last person).
             await burst(pilot, *["backspace"] * 4, "ctrl+e", *["backspace"] * 8)
             assert box.value == ""
 
@@ -267,14 +267,19 @@ async def test_log_touch_takes_when_it_happened(context: AppContext, demo_db: Pa
         assert "out of range (dates from 1900-01-01" in screen_text(app)
         await press(pilot, *["backspace"] * 10, *"tomorrow", "enter")
         assert isinstance(app.screen, LogTouchDialog)
-        assert "later than now" in screen_text(app)
-        await press(pilot, *["backspace"] * 8, *"2026-11-20T14:30", "enter")
+        assert "is 2026-11-24, after today" in screen_text(app)
+        await press(pilot, *["backspace"] * 8, *"2026-11-23T18:00", "enter")
+        assert isinstance(app.screen, LogTouchDialog)
+        assert "later than now" in screen_text(app)  # 09:00 on the pinned day
+        await press(pilot, *["backspace"] * 16, *"2026-11-20T14:30", "enter")
         assert isinstance(app.screen, ReviewScreen)
         await press(pilot, "l", "tab", "tab", *"lunch", "tab", *"yesterday", "enter")
+        await press(pilot, "l", "tab", "tab", *"tea", "tab", *"2026-11-02", "enter")
         assert isinstance(app.screen, ReviewScreen)
     # The config's time zone is UTC; a day without a time is at noon.
-    assert manual(demo_db, "interactions", "subject, at", pid) == [
-        ("coffee", "2026-11-20T14:30:00+00:00"), ("lunch", "2026-11-22T12:00:00+00:00")]
+    assert sorted(manual(demo_db, "interactions", "subject, at", pid)) == [
+        ("coffee", "2026-11-20T14:30:00+00:00"), ("lunch", "2026-11-22T12:00:00+00:00"),
+        ("tea", "2026-11-02T12:00:00+00:00")]
 
 
 async def test_enter_in_the_log_note_still_saves_at_now(context: AppContext,

@@ -1,6 +1,7 @@
 """The engine: what CRB concludes from what it knows. Health (Warmth, Trust, Value, Health,
 trend, stage: ``health`` runs it, ``health_model`` is the model in SQL, ``health_value`` the
-Value rules, ``health_explain`` the explanations) and the daily review (``review``, and
+Value rules, ``health_carry`` everyone's older facts read from the carried basis,
+``health_explain`` the explanations) and the daily review (``review``, and
 ``review_answers``: which of today's actions answer which item; ``review_item``: an item and
 the priorities; ``review_backlog``: the late, fading and stale-goal backlogs;
 ``review_triage``: the new people to triage; ``review_plugins``: the plugins' items), and

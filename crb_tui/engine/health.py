@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crb_tui.config import Config, HealthConfig
-from crb_tui.engine import plugin_calls
+from crb_tui.engine import health_carry, plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
 from crb_tui.engine.health_model import (
     _RESULT,
@@ -137,10 +137,12 @@ def compute_all(
     if ids is not None and not ids:
         return 0
     run = _Run(config, today)
+    key = model_key(config)
     conn = store.db.conn
     _ensure_math(conn)
     run.register(conn)
-    run.fill_scope(store, ids)
+    carried = ids is None and run.can_carry
+    run.fill_scope(store, ids, scans=not carried)
     try:
         scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
         if scope and _plugins_active():
@@ -152,7 +154,8 @@ def compute_all(
                     sums.append((*_signal_sums(signals), pid))
             _set_signals(store, sums)
         if scope:
-            run.aggregate(store, whole=ids is None)
+            run.aggregate(store, whole=ids is None, carry=(
+                (lambda: health_carry.carry(run, store, key)) if carried else None))
             # The model is evaluated before the write lock is taken, so a second process
             # waits only for the rows to be copied in.
             with store.snapshot():
@@ -166,7 +169,7 @@ def compute_all(
                 if ids is None:
                     _replace_all(conn, bool(scope))
                     conn.execute("insert or replace into health_model (id, key) values (1, ?)",
-                                 [model_key(config)])
+                                 [key])
                 else:
                     conn.execute(
                         "delete from health where person_id in (select value from json_each(?))",
@@ -255,15 +258,18 @@ def model_key(config: Config) -> str:
 
 @functools.cache
 def _engine_code() -> str:
-    """A digest of the health engine's own code (the model, its parts, its explanation and the
-    plugin calls), read once per process: it cannot change while the process runs."""
+    """A digest of the health engine's own code (the model, its parts, its explanation, the
+    plugin calls and the carried basis), read once per process: it cannot change while the
+    process runs."""
     import hashlib
     from pathlib import Path
 
     from crb_tui.engine import health_explain, health_model, health_value
+    from crb_tui.store import health_basis
 
     digest = hashlib.sha256()
-    for module in (health_model, health_value, health_explain, plugin_calls):
+    for module in (health_model, health_value, health_explain, plugin_calls, health_carry,
+                   health_basis):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()

@@ -9,7 +9,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from crb_tui.config import Config, HealthConfig
@@ -61,9 +61,9 @@ connections are touches, never conversation."""
 
 _EXCHANGE = """,
   sum(distinct 1 << {week}) filter (where {w}i.kind = :xk{n} and i.direction <> 'out'
-    and i.at >= :xlo) as xi{n},
+    and i.at >= :{lo}) as xi{n},
   sum(distinct 1 << {week}) filter (where {w}i.kind = :xk{n} and i.direction <> 'in'
-    and i.at >= :xlo) as xo{n}"""
+    and i.at >= :{lo}) as xo{n}"""
 """The two week masks of exchange kind ``n`` (sum of distinct powers of two: a bitwise or)."""
 
 # The formulas, one per line, for one day ``{x}`` (``n`` today, ``p`` the trend window's start).
@@ -154,9 +154,9 @@ def _columns(names: Iterable[str]) -> str:
 
 
 _TEMP = {
-    "old": "last text, heard text, spoke text, packed integer{exchange}",
+    "old": "last text, heard text, spoke text, packed integer{exchange}, first text",
     "new": "last text, heard text, spoke text, packed integer{exchange}, mask integer, "
-    "hits_n integer, hits_p integer",
+    "hits_n integer, hits_p integer, first text",
     "val": "old real, new real",
     "ser": "tog_n real, tog_p real",
     "com": "kept_n integer, late_n integer, broken_n integer, over_n integer, kept_p integer, "
@@ -168,6 +168,15 @@ _TEMP = {
 def _popcount(mask: str, bits: int) -> str:
     """How many of the low ``bits`` bits of ``mask`` are set."""
     return "coalesce(" + " + ".join(f"(({mask} >> {b}) & 1)" for b in range(bits)) + ", 0)"
+
+
+def _touches(f: str, w: str, exchanges: int, week: str = "xweek", lo: str = "xlo") -> str:
+    """The aggregates of ``_TOUCHES`` over the interactions ``i`` (``f``: a filter clause for
+    each, ``w``: the same condition as a prefix), with the exchange masks of ``exchanges``
+    kinds relative to the week ``:week``, counting the weeks from ``:lo`` on."""
+    bit = health_value.week_sql(week)
+    exchange = "".join(_EXCHANGE.format(week=bit, w=w, n=n, lo=lo) for n in range(exchanges))
+    return _TOUCHES.format(f=f, w=w, exchange=exchange)
 
 
 def _aggregates(
@@ -186,14 +195,8 @@ def _aggregates(
         known = ""
         source = f"{_SCOPE} s cross join interactions i on i.person_id = s.person_id"
         group = "s.person_id"
-    week = health_value.week_sql("xweek")
-
-    def touches(f: str, w: str) -> str:
-        exchange = "".join(_EXCHANGE.format(week=week, w=w, n=n) for n in range(exchanges))
-        return _TOUCHES.format(f=f, w=w, exchange=exchange)
-
-    old = touches("", "")
-    new = touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ")
+    old = _touches("", "", exchanges)
+    new = _touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ", exchanges)
     # The whole store reads these small tables through once; a few people look theirs up.
     join = "join" if whole else "cross join"
     mask = """(sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
@@ -201,7 +204,7 @@ def _aggregates(
     return {
         # interactions before the trend window: the facts as they were then (the big scan)
         "old": f"""
-  select {group}, {old}
+  select {group}, {old}, min(i.at) filter (where i.at < :cut) as first
   from {source}
   where +i.at < :pcut{known}
   group by {group}
@@ -211,7 +214,8 @@ def _aggregates(
         "new": f"""
   select s.person_id, {new}, {mask} as mask,
     {_popcount(mask, windows)} as hits_n,
-    {_popcount(f"({mask} >> (s.wn - s.wp))", windows)} as hits_p
+    {_popcount(f"({mask} >> (s.wn - s.wp))", windows)} as hits_p,
+    min(i.at) filter (where i.at >= :pcut) as first
   from {_SCOPE} s cross join interactions i on i.person_id = s.person_id
   where i.at >= s.lo and i.at < :cut
   group by s.person_id""",
@@ -245,16 +249,26 @@ def _aggregates(
     }
 
 
-def _exchange_sql(exchanges: int) -> tuple[str, str]:
-    """The decayed points of the weeks in which both wrote, today (the masks of both scans
-    or'ed) and at the trend window's start (the old scan's), via ``crb_exchange``."""
-    if not exchanges:
-        return "0.0", "0.0"
-    now = ", ".join(
-        f"coalesce(a.x{d}{n}, 0) | coalesce(b.x{d}{n}, 0)" for n in range(exchanges) for d in "io"
-    )
-    past = ", ".join(f"a.x{d}{n}" for n in range(exchanges) for d in "io")
-    return f"crb_exchange({now})", f"crb_exchange({past})"
+_EXCH = "temp._crb_health_exch"
+"""The raw exchange points of the people who have any, today (``n``) and at the trend
+window's start (``p``): ``crb_exchange`` is called once per person and day, and only for those."""
+
+
+def _exchange_sql(exchanges: int) -> str:
+    """Fill ``_EXCH``: the decayed points of the weeks in which both wrote, today (the masks of
+    both scans or'ed) and at the trend window's start (the old scan's), via ``crb_exchange``,
+    for the people with a kind written both ways (for anyone else it is 0)."""
+    pairs = [(f"(coalesce(a.xi{n}, 0) | coalesce(b.xi{n}, 0))",
+              f"(coalesce(a.xo{n}, 0) | coalesce(b.xo{n}, 0))") for n in range(exchanges)]
+    now = ", ".join(f"{heard}, {spoke}" for heard, spoke in pairs)
+    past = ", ".join(f"a.xi{n}, a.xo{n}" for n in range(exchanges))
+    both = " or ".join(f"({heard} <> 0 and {spoke} <> 0)" for heard, spoke in pairs)
+    return f"""
+  select s.person_id, crb_exchange({now}), crb_exchange({past})
+  from {_SCOPE} s
+  left join temp._crb_health_old a on a.person_id = s.person_id
+  left join temp._crb_health_new b on b.person_id = s.person_id
+  where {both}"""
 
 
 def _model_sql(exchanges: int, *, explain: bool = False) -> str:
@@ -264,12 +278,11 @@ def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     extra = ""
     if explain:
         keep, extra = "*", f",\n    {_columns(_EXPLAINED)}"  # recip_n twice: same value
-    exch_n, exch_p = _exchange_sql(exchanges)
     return f"""
 with
 facts as (
   select s.person_id, s.cad, s.wcad, s.override, s.wn, s.wp, s.sig_w, s.sig_t, s.sig_v,
-    s.first as first_n, case when s.first < :pcut then s.first end as first_p,
+    coalesce(a.first, b.first) as first_n, a.first as first_p,
     coalesce(b.last, a.last) as last_n, a.last as last_p,
     -- the last two-way touch: the earlier of "they last spoke" and "you last spoke", which is
     -- max(last time together, min(last message in, last message out))
@@ -278,7 +291,8 @@ facts as (
     coalesce(a.packed, 0) + coalesce(b.packed, 0) as packed_n,
     coalesce(a.packed, 0) as packed_p,
     coalesce(g.tog_n, 0.0) as tog_n, coalesce(g.tog_p, 0.0) as tog_p,
-    min(:xcap, {exch_n}) as exch_n, min(:xcap, :factor * {exch_p}) as exch_p,
+    min(:xcap, coalesce(e.n, 0.0)) as exch_n,
+    min(:xcap, :factor * coalesce(e.p, 0.0)) as exch_p,
     coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as mom_n,
     coalesce(v.old, 0.0) * :factor as mom_p,
     coalesce(b.mask, 0) as mask, coalesce(b.hits_n, 0) as hits_n,
@@ -293,6 +307,7 @@ facts as (
   left join temp._crb_health_val v on v.person_id = s.person_id
   left join temp._crb_health_ser g on g.person_id = s.person_id
   left join temp._crb_health_com c on c.person_id = s.person_id
+  left join {_EXCH} e on e.person_id = s.person_id
 ),
 scored as materialized (
   select {keep},
@@ -450,8 +465,10 @@ class _Run:
         """The model's own SQL functions (health_value), for this evaluation."""
         health_value.register(conn, list(self.exchange.values()), self.weights)
 
-    def fill_scope(self, store: Store, person_ids: Sequence[int] | None) -> None:
-        """The people to score, each with their cadence and the first day the queries need."""
+    def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
+                   scans: bool = True) -> None:
+        """The people to score, each with their cadence and, for the scans of the interactions
+        (``scans``; a carried recompute has its own), where they start and today's window."""
         params = dict(self.params)
         only = ""
         if person_ids is not None:
@@ -462,7 +479,7 @@ class _Run:
             conn.execute(
                 f"create temp table if not exists {_SCOPE[5:]} (person_id integer primary key,"
                 " cad integer not null, wcad integer not null, override text, wn integer,"
-                " wp integer, wstart text, lo text not null, first text,"
+                " wp integer, wstart text, lo text not null,"
                 " sig_w real not null default 0,"
                 " sig_t real not null default 0, sig_v real not null default 0)"
             )
@@ -471,10 +488,10 @@ class _Run:
             # number (at midnight, + 0.5) divided by the cadence rounds down to w. wn and wp are
             # the windows holding today and the trend window's start; only whole windows count.
             conn.execute(
-                f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo, first)
+                f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo)
                 select id, cad, case when cad > 0 then cad else :uncadenced end, stage_override,
-                  wn, wp, {_window_start('wn')}, coalesce({_window_start('wp - :windows')}, :pcut),
-                  (select min(i.at) from interactions i where i.person_id = q.id and i.at < :cut)
+                  wn, wp, {_window_start('wn') if scans else 'null'},
+                  {f"coalesce({_window_start('wp - :windows')}, :pcut)" if scans else ':pcut'}
                 from (select id, stage_override, cad,
                     case when cad > 0 then cast((:day_n + 0.5) / cad as integer) end as wn,
                     case when cad > 0 then cast((:day_p + 0.5) / cad as integer) end as wp
@@ -490,25 +507,48 @@ class _Run:
                 # builds Bloom filters over whole tables to join a handful of people.
                 conn.execute(f"analyze {_SCOPE}")
 
-    def aggregate(self, store: Store, whole: bool) -> None:
-        """Run the aggregate queries into their temp tables."""
+    @property
+    def can_carry(self) -> bool:
+        """Whether the facts before the trend window may come from the carried basis: only
+        when the trend window starts before now (it does unless it is 0 days long)."""
+        return self.pcut <= self.cut
+
+    def columns(self) -> str:
+        """The exchange-mask columns of the aggregates' temp tables."""
+        return "".join(f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange)))
+
+    def aggregate(self, store: Store, whole: bool,
+                  carry: Callable[[], None] | None = None) -> None:
+        """Run the aggregate queries into their temp tables. ``carry`` (the whole store only):
+        fills the ``old`` and ``new`` ones instead of their scans (``health_carry``)."""
         conn = store.db.conn
+        carried = whole and carry is not None
         with store.snapshot():
-            columns = "".join(
-                f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange))
-            )
+            columns = self.columns()
             for name, query in _aggregates(whole, self.windows, *self._parts).items():
                 conn.execute(
                     f"create temp table if not exists _crb_health_{name} "
                     f"(person_id integer primary key, {_TEMP[name].format(exchange=columns)})"
                 )
                 conn.execute(f"delete from temp._crb_health_{name}")
+                if carried and name in ("old", "new"):
+                    continue
                 conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
+        if carry is not None and carried:
+            carry()
+        with store.snapshot():
+            conn.execute(f"create temp table if not exists {_EXCH[5:]} (person_id integer"
+                         " primary key, n real, p real)")
+            conn.execute(f"delete from {_EXCH}")
+            if self.exchange:
+                conn.execute(f"insert into {_EXCH} {_exchange_sql(len(self.exchange))}",
+                             self.params)
 
     def clear(self, store: Store) -> None:
         """Drop the temp tables (and with them any statistics about them)."""
         with store.snapshot():
             store.db.conn.execute(f"drop table if exists {_SCOPE}")
+            store.db.conn.execute(f"drop table if exists {_EXCH}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
 

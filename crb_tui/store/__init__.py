@@ -3,9 +3,10 @@
 ``actions``: what the user does; ``merge``; ``undo``; ``demo``: the demo data set, built by
 ``demo_build``, ``demo_history`` and ``demo_facts`` on ``demo_draws`` from ``demo_shape`` and
 ``demo_words``; ``export``; ``state``: the sources' own key-value state; ``signals``: the
-plugins' health signals of a recompute), with transactions that take the write lock up front
-(``locking``), readers of its own for long reads on other threads (``reading``), the read
-models the rest shows or reasons on (``queries`` and ``search`` for the Face,
+plugins' health signals of a recompute; ``health_basis``: the per-person aggregates the daily
+health recompute carries from one day to the next), with transactions that take the write lock
+up front (``locking``), readers of its own for long reads on other threads (``reading``), the
+read models the rest shows or reasons on (``queries`` and ``search`` for the Face,
 ``review_queries`` for the daily review, ``person_rows`` for the plugins' ``crb_tui.query``,
 ``integrity`` for ``crb doctor``), the one list of tables (``tables``), and SQLite's errors
 raised as CRB's own.

@@ -326,7 +326,20 @@ def m011_review_queue(db: Database) -> None:
 
 
 @core()
-def m012_reviewfix_queue_kind(db: Database) -> None:
+def m012_recompute_health_basis(db: Database) -> None:
+    """A carried basis for the daily full health recompute: per person, the aggregates of their
+    interactions before a cut-off (``health_basis``, see ``crb_tui.store.health_basis``), so a
+    new day reads one row per person instead of every interaction. Any insert, move or
+    deletion of an interaction drops its person's row in the same transaction (triggers), and
+    the next recompute rebuilds it from the interactions themselves."""
+    from crb_tui.store import health_basis
+
+    for statement in health_basis.SCHEMA:
+        db.execute(statement)
+
+
+@core()
+def m013_reviewfix_queue_kind(db: Database) -> None:
     """The kind of item each person was first shown with in a day's review: the new people to
     triage shown that day hold the day's triage places, so working on them (a touch logged,
     one accepted) never lets more new people in."""

@@ -20,7 +20,7 @@ from crb_tui.errors import Ambiguous, CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, normalise
 from crb_tui.limits import MAX_ID
-from crb_tui.store import locking, tables
+from crb_tui.store import health_basis, locking, tables
 from crb_tui.store.reading import Reader, interruptible
 from crb_tui.store.state import SourceStateTable, side_file_rows
 
@@ -39,7 +39,8 @@ CORE_MIGRATIONS = (
     "m009_state_source_state",
     "m010_health_model_key",
     "m011_review_queue",
-    "m012_reviewfix_queue_kind",
+    "m012_recompute_health_basis",
+    "m013_reviewfix_queue_kind",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -362,6 +363,8 @@ class Store:
                 "where merged_into is null and id > ?",
                 [before["people"]],
             )
+            if "interactions" in before:  # (the health_basis triggers were dropped too)
+                health_basis.forget_people_of_new_interactions(self.conn, before["interactions"])
             for _, sql in triggers:
                 self.conn.execute(sql)
 

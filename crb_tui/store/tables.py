@@ -28,6 +28,11 @@ HEALTH = "health"
 """The scores, a cache of the health engine's."""
 HEALTH_MODEL = "health_model"
 """Which model (settings and code) the cached scores were computed with."""
+HEALTH_BASIS = "health_basis"
+"""Per person, the aggregates of their interactions before a cut-off, carried from day to day
+by the health recompute (``crb_tui.store.health_basis``)."""
+HEALTH_BASIS_STATE = "health_basis_state"
+"""Which model and cut-off the carried aggregates are of."""
 
 
 class Table(NamedTuple):
@@ -63,6 +68,9 @@ COUNTED = (PEOPLE, *(t.name for t in TABLES if t.counted and t.name != PEOPLE))
 NOT_LISTED = {
     HEALTH: "derived: rebuilt by the health engine",
     HEALTH_MODEL: "derived: says which model the health cache is of",
+    HEALTH_BASIS: "derived: the health recompute's carried aggregates, rebuilt from the "
+    "interactions",
+    HEALTH_BASIS_STATE: "derived: says which model and cut-off the carried aggregates are of",
     REVIEW_QUEUE: "derived: the review's queue of the last days, shown again",
     SOURCE_STATE: "the sources' own state of their accounts, not the user's data",
 }
