@@ -28,8 +28,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
 CORE_MIGRATIONS = (
-    "m001_initial",
-    "m002_fts",
+    "m001_initial", "m002_fts",
     "m003_health_cache",
     "m004_interactions_covering_index",
     "m005_list_order_indexes",
