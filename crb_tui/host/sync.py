@@ -310,13 +310,15 @@ def _run_locked(
             run.flush()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
-            settle(store.conn, summary)
+            with store.turn:  # the app's actions may be writing on this connection
+                settle(store.conn, summary)
         except KeyboardInterrupt:
             # Ctrl-C: keep what was read so far (a second Ctrl-C while saving gives up on it).
             summary.interrupted = summary.cancelled = True
             try:
                 run.flush()
-                settle(store.conn, summary)
+                with store.turn:
+                    settle(store.conn, summary)
             except KeyboardInterrupt:
                 pass
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
