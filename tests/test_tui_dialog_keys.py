@@ -76,6 +76,23 @@ async def test_keys_typed_with_the_one_that_opens_the_dialog_go_to_the_dialog(
         ("2026-11-30",)]
 
 
+@pytest.mark.parametrize(("typed", "until"), [("+10d", "2026-12-03"),
+                                               ("2026-12-20", "2026-12-20")])
+async def test_a_date_typed_at_the_snooze_dialog_is_the_date_snoozed_to(
+    context: AppContext, demo_db: Path, typed: str, until: str
+) -> None:
+    """Trial finding: "+10d" or "2026-12-20" typed at the Snooze dialog snoozed for one day (the
+    digits were dropped, the "d" of "+10d" picked 1 day)."""
+    app = make_app(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        first = app.screen.items[0].person_id
+        await burst(pilot, "s", *typed, "enter")
+        assert isinstance(app.screen, ReviewScreen)
+    assert rows(demo_db, "select snoozed_until from people where id = ?", first) == [(until,)]
+
+
 async def test_space_typed_fast_ticks_the_box_it_was_typed_on(
     context: AppContext, demo_db: Path
 ) -> None:

@@ -122,6 +122,28 @@ class SnoozeDialog(ChoiceDialog):
     def extra(self) -> ComposeResult:
         yield from field("or until", text_input("YYYY-MM-DD or +10d", "until"))
 
+    def on_key(self, event: Key) -> None:
+        """A digit or a sign typed at the dialog starts a date ("2026-12-20", "+10d"): it goes
+        to the "or until" field, which takes the keys after it (trial: the digits were dropped
+        and the "d" of "+10d" picked one day)."""
+        if isinstance(self.focused, Input):
+            return
+        box = self.query_one("#until", Input)
+        if box.value and event.key == "enter":  # the date typed, before its field had the focus
+            event.stop()
+            event.prevent_default()
+            self.choose(box.value.strip())
+            return
+        if not event.is_printable or not event.character:
+            return
+        # Once a date is begun, its letters ("d" of "+10d") are its own, even before the focus
+        # (which Textual moves after the keys already queued) has reached the field.
+        if box.value or event.character.isdigit() or event.character in "+-":
+            event.stop()
+            event.prevent_default()  # (ChoiceDialog.on_key, called next by Textual, stays out)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+
     def choose(self, value: str) -> None:
         try:
             until_day = parse_date(value, what="snooze until", base=self.today)
