@@ -4,9 +4,10 @@ the system's). Every "now" and "today" in CRB comes from here.
 ``CRB_TODAY=YYYY-MM-DD`` pins the date (for demos, tests and snapshots): "now" is then 09:00 of
 that day in the user's time zone, and every stamp CRB writes (a logged call, a kept promise,
 a row's ``created``) is taken at that moment, so nothing written is ever "in the future" of
-the pinned day. Only what must follow the real world (an OAuth token's expiry, a server's
-``Retry-After``) reads the wall clock itself; a file's time (the machine's clock) is read
-through :func:`file_time`, which never gives a moment after now.
+the pinned day; so are OAuth tokens' expiry times (written and checked on this clock). Only
+what must follow the real world (a server's ``Retry-After``) reads the wall clock itself; a
+file's time (the machine's clock) is read through :func:`file_time`, which never gives a moment
+after now.
 """
 
 from __future__ import annotations
@@ -84,6 +85,32 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def local_time(stamp: str) -> dt.datetime:
     """A stored stamp (ISO 8601 with its offset) in the user's time zone."""
     return dt.datetime.fromisoformat(stamp).astimezone(user_tz())
+
+
+DATE_STAMPS = ("T00:00:00+00:00", "T12:00:00+00:00")
+"""How a date with no time of day is stored as a stamp (an all-day event, a LinkedIn connection's
+day, a vCard's date): at noon UTC of that date (midnight UTC before 2026-12)."""
+
+
+def local_date(value: str) -> dt.date:
+    """The user's date of a stored value: a stamp (ISO 8601 with its offset) on the day it was
+    in ``[me] timezone`` (a call at 02:30 UTC was the evening before in New York); a bare date
+    (a due date) or a date stored as a stamp (:data:`DATE_STAMPS`) as it is, wherever the user
+    is. ``ValueError`` for what is neither."""
+    text = str(value)
+    if len(text) <= 10 or text.endswith(DATE_STAMPS):
+        return dt.date.fromisoformat(text[:10])
+    at = dt.datetime.fromisoformat(text)
+    return at.date() if at.tzinfo is None else at.astimezone(user_tz()).date()
+
+
+def local_day(value: str) -> str:
+    """:func:`local_date` as ``YYYY-MM-DD`` for showing (what is not a date: its first ten
+    characters, as stored)."""
+    try:
+        return local_date(value).isoformat()
+    except ValueError:
+        return str(value)[:10]
 
 
 def file_time(path: str | os.PathLike[str]) -> dt.datetime:

@@ -14,6 +14,9 @@ characters a terminal acts on or that change what is shown without being seen:
 :func:`json_text` escapes the same characters in JSON as ``\\u202e`` (the same string once
 parsed); :func:`one_line` is what importers use to make a header or summary one line. What is
 stored keeps the original text: only what is shown changes.
+
+:func:`fold` is how text typed to find someone is compared with what is stored (the people
+search, a person named in a command): case and accents aside.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import logging
 import math
 import re
+import unicodedata
 from typing import Any
 
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
@@ -146,3 +150,17 @@ def json_text(data: Any, **kwargs: Any) -> str:
         text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, **kwargs)
     # Outside strings JSON is ASCII punctuation, digits and keywords: every match is in a string.
     return UNSAFE.sub(_json_escape, text)
+
+
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+"""Combining marks (the accents NFKD splits off letters)."""
+
+
+def fold(text: str) -> str:
+    """``text`` as searched: case-folded, accents removed, on one line."""
+    text = text.replace("\n", " ")
+    if text.isascii():
+        return text.lower()
+    # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
+    # become "J" and "H" there, and must still be folded to "j" and "h".
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()

@@ -202,7 +202,7 @@ class FakeGoogle(FakeApi):
     def token_json(self, scope: str, *, expired: bool = False) -> dict[str, Any]:
         """An authorized-user token record for ``scope`` pointing at this server."""
         access, refresh = self.issue(scope)
-        expiry = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=-30 if expired else 3000)
+        expiry = clock.now_utc() + dt.timedelta(seconds=-30 if expired else 3000)
         return {"type": "authorized_user", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                 "refresh_token": refresh, "token": access, "token_uri": self.token_uri,
                 "expiry": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "scopes": [scope]}

@@ -538,9 +538,21 @@ def test_doctor_on_a_fresh_setup_only_warns_about_me(crb: Crb, config_file: Path
     """The quick start's first `crb doctor` (no [me] emails yet) passes, with a warning."""
     config_file.write_text("", encoding="utf-8")
     os.chmod(config_file, 0o600)
+    crb.create_db()
     result = crb("doctor")  # exit 0
     assert "[warn] me: no [me] emails" in result.stdout
     assert "FAIL" not in result.stdout
+
+
+def test_doctor_fails_on_a_database_that_is_not_there(crb: Crb, tmp_path: Path) -> None:
+    """A mistyped --db is a failed check, and no database is made there."""
+    typo = tmp_path / "typo.db"
+    result = crb("--db", str(typo), "doctor", status=1)
+    assert f"[FAIL] database: no database at {typo}" in result.stdout
+    assert "[ok  ] database" not in result.stdout
+    assert not typo.exists()
+    data = json.loads(crb("--db", str(typo), "doctor", "--json", status=1).stdout)
+    assert not data["ok"] and not typo.exists()
 
 
 def test_people_all_marks_the_archived(crb: Crb, db_path: Path) -> None:

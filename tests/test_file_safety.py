@@ -158,6 +158,7 @@ def test_doctor_checks_token_files(crb: Crb, tmp_path: Path) -> None:
     link = tmp_path / "gmail-token.json"
     link.symlink_to(victim)
     _gmail_config(crb, link)
+    crb.create_db()
     result = crb("doctor", "--json", ok=False)
     assert result.exit_code == 1
     tokens = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "token file"]

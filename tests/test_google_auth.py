@@ -288,3 +288,22 @@ def test_pkce_and_pasted_answers() -> None:
         _auth.code_from_paste(url, "S2")
     with pytest.raises(Exception, match="access_denied"):
         _auth.code_from_paste("http://127.0.0.1:1/?error=access_denied&state=S1", "S1")
+
+
+def test_token_expiry_is_on_crbs_one_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    """A token's expiry is written and checked on CRB's clock (CRB_TODAY honoured), as every
+    other "now": a token got on the pinned day is valid on it, whatever the wall clock says."""
+    monkeypatch.setenv("CRB_TODAY", "2020-01-01")  # 09:00 UTC (the test config's zone)
+    data = _auth.token_record({"access_token": "ya29.a", "expires_in": 3000}, CLIENT_ID,
+                              CLIENT_SECRET, "http://127.0.0.1:9/token", [GMAIL_SCOPE],
+                              {"refresh_token": "1//r"})
+    assert data["expiry"] == "2020-01-01T09:50:00Z"
+
+    class NoServer:
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("a valid token was refreshed")
+
+    store = FileTokenStore(tmp_path / "gmail-token.json")
+    creds = _auth.Credentials("gmail", data, store, NoServer(), data["token_uri"])  # type: ignore[arg-type]
+    assert creds.access_token() == "ya29.a" and creds.refreshes == 0

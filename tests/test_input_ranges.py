@@ -41,7 +41,7 @@ def _rows(crb: Crb, sql: str) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("show", "99999999999999999999999"), "no person matches '99999999999999999999999'"),
+        (("show", "99999999999999999999999"), "no person with id 99999999999999999999999"),
         (("done", "99999999999999999999"), "99999999999999999999 is out of range"),
         (("done", "-5"), "-5 is out of range (from 1 to"),
         (("cadence", "1", "999999999999999999999"), "days up to 3650, not 999999999999999999999"),

@@ -1190,6 +1190,11 @@ async def test_merge_into_someone_and_undo(context: AppContext, demo_db: Path) -
         touches = one(demo_db, "select count(*) from interactions where person_id in (?, ?)",
                       item.person_id, other)
         await run_keys(pilot, ["m", f"type:{other}", "enter"])
+        # Whom the id matched is named, and nothing moves before a yes.
+        other_name = one(demo_db, "select name from people where id = ?", other)
+        assert f"into {other_name} (id {other})?" in screen_text(app)
+        assert one(demo_db, "select merged_into from people where id = ?", item.person_id) is None
+        await run_keys(pilot, ["y"])
         assert rows(demo_db, "select merged_into from people where id = ?", item.person_id) == [
             (other,)]
         assert one(demo_db, "select count(*) from interactions where person_id = ?",
@@ -1223,9 +1228,47 @@ async def test_merge_finds_people_as_the_people_list_does(
         text = screen_text(app)
         assert "José García" in text and f"id {jose}" in text
         await press(pilot, "enter")
+        await press(pilot, "y")
         assert one(demo_db, "select merged_into from people where id = ?", item.person_id) == jose
         said = notifications(app)[-1]
         assert f"(id {item.person_id}) into José García (id {jose})" in said
+
+
+async def test_merge_into_an_id_is_that_id_only_and_asks_first(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Digits are an id: an id merged away offers the person it went into, never someone whose
+    name holds the digits, and the merge waits for a yes naming that person."""
+    from crb_tui.store.merge import merge_people
+
+    store = context.store
+    first = one(demo_db, "select id from people where merged_into is null and archived = 0 "
+                "order by id limit 1")
+    kept, gone, decoy = (one(demo_db, "select id from people where id > ? and merged_into is "
+                             "null and archived = 0 order by id limit 1 offset ?", first, n)
+                         for n in (0, 1, 2))
+    merge_people(store, kept, gone)
+    with store.transaction():
+        store.db.execute("update people set name = ? where id = ?", [f"Person {gone}1 Bulk",
+                                                                     decoy])
+    kept_name = one(demo_db, "select name from people where id = ?", kept)
+    app = make_app(context)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_person(first)
+        await settle(pilot)
+        await run_keys(pilot, ["m", f"type:{gone}"])
+        await pilot.pause(0.2)
+        await settle(pilot)
+        text = screen_text(app)
+        assert kept_name in text and f"Person {gone}1 Bulk" not in text
+        assert f"{kept_name}  id {kept} (id {gone} merged into them)" in text
+        await run_keys(pilot, ["enter"])
+        assert f"into {kept_name} (id {kept})?" in screen_text(app)
+        await run_keys(pilot, ["n"])
+        assert one(demo_db, "select merged_into from people where id = ?", first) is None
+        await run_keys(pilot, ["m", f"type:{gone}", "enter", "y"])
+        assert one(demo_db, "select merged_into from people where id = ?", first) == kept
 
 
 async def test_a_new_user_is_told_how_to_bring_people_in(tmp_path: Path, config_file: Path) -> None:

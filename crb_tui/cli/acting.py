@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from crb_tui.cli import params
-from crb_tui.cli.group import _after_action, _ctx, _done, _name, cli
+from crb_tui.cli.group import _after_action, _ctx, _done, _name, cli, person_arg
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.store import actions
@@ -40,7 +40,7 @@ def log(
 ) -> None:
     """Log a touch with a person."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     at = parse_datetime(at_text, user_tz(app.config.me.timezone), what="--at") if at_text else None
     iid = actions.log_touch(
         app.store, pid, kind=kind, direction=direction, at=at, note=note, today=app.today()
@@ -58,7 +58,7 @@ def log(
 def note(person: str, text: str, their_words: bool, as_json: bool) -> None:
     """Add a note about a person."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     nid = actions.add_note(app.store, pid, text, their_words=their_words, today=app.today())
     _done(as_json, {"note_id": nid, "person_id": pid}, f"Noted for {_name(app, pid)}.")
 
@@ -74,7 +74,7 @@ def promise(person: str, text: str, due: str, theirs: bool, as_json: bool) -> No
     app = _ctx()
     today = app.today()
     due_date = parse_date(due, what="--due", base=today)
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     cid = actions.promise(
         app.store, pid, text, due=due_date, today=today, direction="in" if theirs else "out"
     )
@@ -119,7 +119,7 @@ def value(
 ) -> None:
     """Log value given to or received from a person."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     vid = actions.log_value(
         app.store,
         pid,
@@ -145,7 +145,7 @@ def value(
 def goal(person: str, text: str | None, replace: bool, as_json: bool) -> None:
     """Record a person's current goal, or with no TEXT confirm their goals are still current."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     gid = actions.set_goal(app.store, pid, text, replace=replace, today=app.today())
     msg = "Goals confirmed" if gid is None else "Goal recorded"
     _done(as_json, {"goal_id": gid, "person_id": pid}, f"{msg} for {_name(app, pid)}.")
@@ -161,7 +161,7 @@ def snooze(person: str, until: str, as_json: bool) -> None:
     today = app.today()
     shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
     day = parse_date(shorthand.get(until, until), what="snooze", base=today)
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     actions.snooze(app.store, pid, day, today=today)
     _done(
         as_json,
@@ -179,7 +179,7 @@ def snooze(person: str, until: str, as_json: bool) -> None:
 def tier(person: str, tier_name: str, as_json: bool) -> None:
     """Set a person's tier (key, active, network, none)."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     actions.set_tier(app.store, pid, tier_name, today=app.today())
     _after_action(app, pid)
     _done(as_json, {"person_id": pid, "tier": tier_name}, f"{_name(app, pid)} is now {tier_name}.")
@@ -193,7 +193,7 @@ def cadence(person: str, days: int | None, as_json: bool) -> None:
     """Set how often to be in touch with a person: 14, 14d, 2w, 3m or 1y; `default` for their
     tier's cadence again."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     actions.set_cadence(app.store, pid, days, today=app.today())
     _after_action(app, pid)
     said = (f"every {days} days" if days is not None
@@ -209,7 +209,7 @@ def cadence(person: str, days: int | None, as_json: bool) -> None:
 def archive(person: str, undo: bool, as_json: bool) -> None:
     """Archive a person (they leave lists and the review)."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     actions.archive(app.store, pid, undo=undo, today=app.today())
     _done(
         as_json,
@@ -257,8 +257,8 @@ def merge(people_args: tuple[str, ...], undo: bool, as_json: bool) -> None:
     else:
         if len(people_args) != 2:
             raise CrbError("merge needs two people: KEEP OTHER (or --undo)")
-        keep = app.store.resolve_person(people_args[0])
-        other = app.store.resolve_person(people_args[1])
+        keep = app.store.resolve_person(people_args[0], follow_merges=False)
+        other = app.store.resolve_person(people_args[1], follow_merges=False)
         result = merge_people(app.store, keep, other)
         app.recompute([keep])
         message = (

@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from crb_tui.cli import params
-from crb_tui.cli.group import _ctx, _done, cli, emit_json
-from crb_tui.clock import parse_date
+from crb_tui.cli.group import _ctx, _done, cli, emit_json, person_arg
+from crb_tui.clock import local_day, parse_date
 from crb_tui.files import replace_private
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
@@ -83,7 +83,7 @@ def people(
             "?" if row["value"] is None else str(row["value"]))
         stage = row["stage"] or ""
         org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
-        last = (row["last_touch"] or "")[:10]
+        last = local_day(row["last_touch"]) if row["last_touch"] else ""
         flag = " [archived]" if row.get("archived") else " [new]" if row["triage"] else ""
         click.echo(plain(
             f"{row['id']:>6}  {row['name']}{org}{flag}  "
@@ -101,7 +101,7 @@ def show(person: str, as_json: bool) -> None:
     from crb_tui.store.queries import describe_meeting, person_detail
 
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     detail = person_detail(app.store, pid)
     h = health.explain(app.store, app.config, pid, app.today())
     detail["health"] = h.as_dict()
@@ -128,7 +128,7 @@ def show(person: str, as_json: bool) -> None:
         click.echo("\nGoals:")
         for g in detail["goals"]:
             mark = "" if g["active"] else " (retired)"
-            click.echo(p(f"  - {g['text']} (confirmed {g['confirmed_at'][:10]}){mark}"))
+            click.echo(p(f"  - {g['text']} (confirmed {local_day(g['confirmed_at'])}){mark}"))
     open_c = [c for c in detail["commitments"] if c["status"] == "open"]
     if open_c:
         click.echo("\nOpen commitments:")
@@ -139,13 +139,14 @@ def show(person: str, as_json: bool) -> None:
         click.echo("\nNotes:")
         for n in detail["notes"][:10]:
             mark = "their words: " if n["their_words"] else ""
-            click.echo(p(f"  {n['at'][:10]} {mark}{n['text']}"))
+            click.echo(p(f"  {local_day(n['at'])} {mark}{n['text']}"))
     if detail["interactions"]:
         click.echo(f"\nLast touches ({detail['interaction_count']} in all):")
         for i in detail["interactions"][:10]:
             subject = f" {p(i['subject'])}" if i["subject"] else ""
             way = direction_word(i["kind"], i["direction"])
-            click.echo(p(f"  {i['at'][:10]} {i['kind']}{' ' + way if way else ''}{subject}"))
+            kind = f"{i['kind']} {way}" if way else i["kind"]
+            click.echo(p(f"  {local_day(i['at'])} {kind}{subject}"))
 
 
 # -- export, backup ----------------------------------------------------------------------

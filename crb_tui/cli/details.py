@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from crb_tui.cli.group import _after_action, _ctx, _done, _name, emit_json
+from crb_tui.cli.group import _after_action, _ctx, _done, _name, emit_json, person_arg
 from crb_tui.quantities import describe_birthday as shown
 from crb_tui.records import STAGES
 from crb_tui.store import actions
@@ -22,7 +22,7 @@ def birthday(person: str, day: str | None, clear: bool, as_json: bool) -> None:
     if bool(day) == clear:
         raise click.UsageError("give the day, or --clear")
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     value = actions.set_birthday(app.store, pid, None if clear else day, today=app.today())
     _done(as_json, {"person_id": pid, "birthday": value},
               f"Birthday of {_name(app, pid)}: {shown(value)}." if value
@@ -39,7 +39,7 @@ def detail(person: str, key: str | None, value: str | None, remove: bool, as_jso
     """Remember a personal detail (crb detail ann family "two kids, Mia and Leo"); with only
     PERSON, list them; --remove forgets one."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     if key is None:
         import json
 
@@ -66,7 +66,7 @@ def detail(person: str, key: str | None, value: str | None, remove: bool, as_jso
 def stage(person: str, stage_name: str, as_json: bool) -> None:
     """Override the relationship stage (or `auto`: derive it from the data again)."""
     app = _ctx()
-    pid = app.store.resolve_person(person)
+    pid = person_arg(app, person)
     value = None if stage_name == "auto" else stage_name
     actions.set_stage(app.store, pid, value, today=app.today())
     _after_action(app, pid)

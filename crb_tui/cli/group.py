@@ -1,7 +1,7 @@
 """The ``crb`` group and what every command shares: the root command with its options (and,
 with no command, the app), plugin commands found on demand, errors as one line with the exit
 statuses of docs/cli.md, and the small helpers the commands print and act through
-(``_ctx``, ``_done``, ``_name``, ``_after_action``, ``emit_json``).
+(``_ctx``, ``person_arg``, ``_done``, ``_name``, ``_after_action``, ``emit_json``).
 
 The commands register on ``cli`` from their modules (``commands``, ``acting``,
 ``sync_commands``, ``details``, ``serve``), which import this one; ``commands`` gathers them.
@@ -48,6 +48,19 @@ def _done(as_json: bool, data: dict[str, Any], message: str) -> None:
         emit_json({"ok": True, **data})
     else:
         click.echo(message)
+
+
+def person_arg(app: AppContext, text: str) -> int:
+    """The person a command's PERSON argument names; an id that was merged away stands for
+    the person it went into, and stderr says so."""
+    from crb_tui.store.resolving import merged_into
+
+    pid = app.store.resolve_person(text)
+    merged = merged_into(app.store, text)
+    if merged is not None and merged[1] == pid:
+        click.echo(f"crb: note: id {merged[0]} was merged into {_name(app, pid)} (id {pid}); "
+                   f"using id {pid}", err=True)
+    return pid
 
 
 def _ctx() -> AppContext:
@@ -156,9 +169,10 @@ def _usage_error(exc: click.UsageError) -> CrbClickError:
     return CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
 
 
-READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup"})
-"""Commands that only read: on a database that does not exist they say so (exit 1) instead of
-creating an empty one; every other command (import, sync, log, demo, the app...) creates it."""
+READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup", "doctor"})
+"""Commands that only read: on a database that does not exist they say so (exit 1; ``doctor`` as
+a failed check) instead of creating an empty one; every other command (import, sync, log, demo,
+the app...) creates it."""
 
 
 def _app_from(params: dict[str, Any]) -> AppContext:

@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from crb_tui.clock import local_date, local_day
 from crb_tui.engine import health_value
 from crb_tui.engine.health_model import _Run
 from crb_tui.engine.review_item import ago_or_today
@@ -33,7 +34,7 @@ def _event(row: dict[str, Any]) -> str:
     subject = plain(row.get("subject"), one_line=True)
     subject = f" \u201c{subject}\u201d" if subject else ""
     way = {"in": "from them", "out": "from you", "mutual": "together"}.get(row["direction"], "")
-    return f"{row['at'][:10]} {row['kind']} {way}{subject}".replace("  ", " ")
+    return f"{local_day(row['at'])} {row['kind']} {way}{subject}".replace("  ", " ")
 
 
 def _window_dates(window: int, cad: int) -> tuple[dt.date, dt.date]:
@@ -100,7 +101,9 @@ class _Explainer:
             events = [_event(t) for t in touches[-3:]]
             parts = [Part("warmth", "no two-way touch", 0.0, detail, events)]
         else:
-            days = int(round(r["days_n"]))
+            # Counted on the user's calendar, as the dates shown (the score's own count in
+            # SQL still takes the UTC date of the stamp).
+            days = (self.run.today - local_date(r["two_n"])).days
             last_together = _last(touches, lambda t: t["kind"] in _TOGETHER or (
                 t["kind"] in _MESSAGES and t["direction"] == "mutual"))
             last_in = _last(touches, lambda t: t["kind"] in _MESSAGES and t["direction"] == "in")
@@ -115,7 +118,7 @@ class _Explainer:
                 if t is not None
             ]
             detail = (
-                f"{ago_or_today(days)} ({r['two_n'][:10]}); {cadence}: {rule}"
+                f"{ago_or_today(days)} ({local_day(r['two_n'])}); {cadence}: {rule}"
             )
             parts = [Part("warmth", "last two-way touch", round(r["warmth0_n"], 2), detail, events)]
         parts += self._signal_parts("warmth")
@@ -221,7 +224,7 @@ class _Explainer:
         )
         given = sum(1 for m in moments if m["direction"] == "given")
         events = [
-            f"{m['at'][:10]} {m['kind']} {m['direction']}"
+            f"{local_day(m['at'])} {m['kind']} {m['direction']}"
             + (f" \u201c{plain(m['note'], one_line=True)}\u201d" if m["note"] else "")
             + f": {now_worth(m['kind'], m['at']):.1f} points now"
             for m in moments[:8]

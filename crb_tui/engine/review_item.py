@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from crb_tui.clock import local_date
+
 __all__ = ["BASE", "TIER_WEIGHT", "ReviewItem"]
 
 TIER_WEIGHT = {"key": 3.0, "active": 2.0, "network": 1.0, "none": 0.5}
@@ -64,7 +66,7 @@ def _date(text: str | None) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text[:10])
+        return local_date(text)  # a stamp's date in [me] timezone
     except ValueError:
         return None
 

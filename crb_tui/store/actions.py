@@ -416,7 +416,7 @@ def ignore(store: Store, target: str, *, today: dt.date) -> tuple[list[tuple[str
     domain = target[1:].lower() if target.startswith("@") and "." in target else None
     email = normalise_email(target) if domain is None else None
     if domain is None and email is None:
-        person_id = store.resolve_person(target)
+        person_id = store.resolve_person(target, follow_merges=False)
         entries = [("email", e) for e in person_emails(store, person_id)]
         ignore_person(store, person_id, today=today)
         return entries, [person_id]

@@ -123,7 +123,9 @@ def spreadsheet_safe(text: str) -> str:
 
 
 def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> int:
-    """One row per live person with their identities joined: for spreadsheets, not for restore.
+    """One row per live person with their identities joined by ``; `` (a phone number has
+    spaces): for spreadsheets, and read back by ``crb import`` (the csv source) with every
+    identity, tier and cadence, though not the history (the JSON export is the restore).
     Text that starts like a formula is quoted for spreadsheets (:func:`spreadsheet_safe`);
     ``to_terminal``: the text is shown as ``crb people`` shows it (crb_tui.text.plain)."""
     writer = csv.writer(out)
@@ -133,11 +135,12 @@ def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> in
     health_join = "left join health h on h.person_id = p.id" if has_health else ""
     sql = f"""
         select p.id, p.name, o.name as org, p.title, p.tier, p.cadence_days,
-          (select group_concat(value, ' ') from identities
+          (select group_concat(value, '; ') from identities
              where person_id = p.id and kind = 'email'),
-          (select group_concat(value, ' ') from identities
+          (select group_concat(value, '; ') from identities
              where person_id = p.id and kind = 'phone'),
-          (select group_concat(value, ' ') from identities where person_id = p.id and kind = 'url'),
+          (select group_concat(value, '; ') from identities
+             where person_id = p.id and kind = 'url'),
           {health_cols}
         from people p left join organizations o on o.id = p.org_id {health_join}
         where p.merged_into is null order by p.id

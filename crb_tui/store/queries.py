@@ -10,6 +10,7 @@ from typing import Any
 
 from crb_tui.clock import happened_before
 from crb_tui.errors import CrbError
+from crb_tui.limits import MAX_ID
 from crb_tui.store import Store, escape_like, iso
 from crb_tui.store.search import matching, terms
 
@@ -131,18 +132,26 @@ def find_people(store: Store, text: str, *, limit: int = 8) -> list[dict[str, An
 def merge_candidates(
     store: Store, text: str, exclude: int, *, limit: int = 8
 ) -> list[dict[str, Any]]:
-    """Who ``text`` may mean when merging ``exclude`` into someone: the person with that id,
-    then the people :func:`find_people` finds (case and accents aside), each with an identity
-    to tell two of the same name apart."""
+    """Who ``text`` may mean when merging ``exclude`` into someone, each with an identity to
+    tell two of the same name apart: for digits, the person with that id only (or the one an
+    id merged away went into: never a name holding those digits); otherwise the people
+    :func:`find_people` finds (case and accents aside)."""
+    from crb_tui.store.resolving import merged_into
+
     text = text.strip()
     if not text:
         return []
     found: list[dict[str, Any]] = []
-    if text.isdigit():
+    merged = None
+    if text.isascii() and text.isdigit():
+        merged = merged_into(store, text)
+        small = len(text) <= 19 and int(text) <= MAX_ID
+        wanted = merged[1] if merged else int(text) if small else 0
         found += store.db.query(
             f"select p.id, p.name, o.name as organization from people p {_ORGANIZATION} "
-            "where p.id = ? and p.merged_into is null", [int(text)])
-    found += find_people(store, text, limit=limit + 1)
+            "where p.id = ? and p.merged_into is null", [wanted])
+    else:
+        found += find_people(store, text, limit=limit + 1)
     seen: set[int] = set()
     rows = []
     for row in found:
@@ -154,7 +163,8 @@ def merge_candidates(
             "limit 1", [row["id"]]).fetchone()
         rows.append({"id": row["id"], "name": row["name"],
                      "organization": row.get("organization"),
-                     "identity": first[0] if first else None})
+                     "identity": first[0] if first else None,
+                     "merged_from": merged[0] if merged and merged[1] == row["id"] else None})
     return rows[:limit]
 
 

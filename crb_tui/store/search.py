@@ -11,29 +11,17 @@ the same scan in SQL takes several times as long.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
+from crb_tui.text import fold
+
 if TYPE_CHECKING:
     from crb_tui.store import Store
 
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-"""Combining marks (the accents NFKD splits off letters)."""
-
-
-def fold(text: str) -> str:
-    """``text`` as searched: case-folded, accents removed, on one line."""
-    text = text.replace("\n", " ")
-    if text.isascii():
-        return text.lower()
-    # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
-    # become "J" and "H" there, and must still be folded to "j" and "h".
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def terms(search: str) -> list[str]:

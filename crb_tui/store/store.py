@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import re
 import sqlite3
 import threading
 from collections import Counter
@@ -16,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from crb_tui import records as r
 from crb_tui.clock import now_utc
-from crb_tui.errors import Ambiguous, CrbError, NotFound
+from crb_tui.errors import CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink, restrict
 from crb_tui.identity import NoiseRules, normalise
-from crb_tui.limits import MAX_ID
 from crb_tui.store import health_basis, locking, tables
 from crb_tui.store.reading import Reader, interruptible
+from crb_tui.store.resolving import follow_merges, resolve_person
 from crb_tui.store.state import SourceStateTable, side_file_rows
 
 if TYPE_CHECKING:
@@ -400,46 +399,12 @@ class Store:
             raise NotFound(f"no person with id {person_id}")
         return rows[0]
 
-    def resolve_person(self, query: str | int, *, include_merged: bool = False) -> int:
-        """Find one person by id, any identity (e-mail, phone, URL) or an unambiguous name."""
-        text = str(query).strip()
-        if not text:
-            raise NotFound("no person given")
-        live = "" if include_merged else " and merged_into is null"
-        if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID:
-            rows = list(self.db.query(f"select id from people where id = ?{live}", [int(text)]))
-            if rows:
-                return rows[0]["id"]
-        kind = _guess_identity_kind(text)
-        if kind is not None:
-            value = normalise(kind, text, self.phone_region)
-            row = self.find_identity(kind, value) if value else None
-            if row and row["person_id"] is not None:
-                return _live(self.db, row["person_id"])
-            if kind != "phone":
-                raise NotFound(f"no person with {kind} {text!r}")
-        exact = list(
-            self.db.query(
-                f"select id, name from people where lower(name) = lower(?){live} order by id",
-                [text],
-            )
-        )
-        if len(exact) == 1:
-            return exact[0]["id"]
-        candidates = exact or list(
-            self.db.query(
-                f"select id, name from people where name like ? escape '\\'{live} "
-                "order by name limit 11",
-                ["%" + escape_like(text) + "%"],
-            )
-        )
-        if len(candidates) == 1:
-            return candidates[0]["id"]
-        if not candidates:
-            raise NotFound(f"no person matches {text!r}")
-        shown = ", ".join(f"{c['name']} (id {c['id']})" for c in candidates[:10])
-        more = " and more" if len(candidates) > 10 else ""
-        raise Ambiguous(f"{text!r} matches several people: {shown}{more}; use an id or e-mail")
+    def resolve_person(self, query: str | int, *, include_merged: bool = False,
+                       follow_merges: bool = True) -> int:
+        """Find one person by id, any identity (e-mail, phone, URL) or an unambiguous name
+        (:mod:`crb_tui.store.resolving`)."""
+        return resolve_person(self, query, include_merged=include_merged,
+                              follow_merges=follow_merges)
 
     def org_id(self, name: str | None, stamp: str | None = None) -> int | None:
         if not name or not name.strip():
@@ -518,22 +483,7 @@ LINKEDIN_KEY = "linkedin:"
 
 def _live(db: Database, person_id: int) -> int:
     """Follow merges to the person that holds everything now."""
-    for _ in range(50):
-        row = db.execute("select merged_into from people where id = ?", [person_id]).fetchone()
-        if row is None or row[0] is None:
-            return person_id
-        person_id = row[0]
-    return person_id
-
-
-def _guess_identity_kind(text: str) -> str | None:
-    if "@" in text and " " not in text:
-        return "email"
-    if "://" in text or text.lower().startswith(("www.", "linkedin.com")):
-        return "url"
-    if re.fullmatch(r"[+\d][\d\s().-]{4,}", text):
-        return "phone"
-    return None
+    return follow_merges(db, person_id)
 
 
 def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:

@@ -63,7 +63,7 @@ def parse_day(value: str | None) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(str(value)[:10])
+        return clock.local_date(str(value))
     except ValueError:
         return None
 
@@ -114,16 +114,36 @@ def until(value: str | None, today: dt.date) -> str:
     return f"{-days}d late"
 
 
-def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
-    """("12d late" | "ok" | "—", level) from a health row's overdue ratio and cadence."""
+def days_late(row: dict[str, Any]) -> int | None:
+    """Days past the cadence (negative: days left) from a health row's overdue ratio and
+    cadence, counted from the last touch's date on the user's calendar (``[me] timezone``);
+    None without a cadence."""
     cadence = row.get("effective_cadence", row.get("cadence_days"))
     overdue = row.get("overdue")
     if not cadence or overdue is None:
+        return None
+    return round(overdue * cadence) + _calendar_shift(row.get("last_touch"))
+
+
+def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
+    """("12d late" | "ok 3d" | "—", level): :func:`days_late` as the People list shows it."""
+    late = days_late(row)
+    if late is None:
         return "—", "muted"
-    late = round(overdue * cadence)
     if late > 0:
         return f"{late}d late", "bad"
     return f"ok {-late}d", "good"
+
+
+def _calendar_shift(stamp: str | None) -> int:
+    """Days the UTC date of ``stamp`` (what the scores count from) is after its date in the
+    user's time zone: 1 for a New York evening, -1 for a Tokyo morning, else 0."""
+    local = parse_day(stamp)
+    try:
+        utc = dt.date.fromisoformat(str(stamp)[:10])
+    except ValueError:
+        return 0
+    return (utc - local).days if local else 0
 
 
 def level(value: int | None) -> str:

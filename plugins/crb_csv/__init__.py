@@ -71,7 +71,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 FIELDS = tuple(ALIASES)
 CRB_EXPORT = ("id", "name", "organization", "title", "tier", "cadence_days", "emails")
-"""The first columns of CRB's own CSV export."""
+"""The first columns of CRB's own CSV export (``crb export --format csv``), whose ``emails``,
+``phones`` and ``urls`` hold each of a person's identities (``; `` between them) and whose
+``tier`` and ``cadence_days`` are read back too: importing it gives everyone again."""
+_TIERS = ("key", "active", "network", "none")
+_MANY = re.compile(r"\s*;\s*")
+_PHONES = re.compile(r"\s*;\s*|\s+(?=\+)")
+"""Between two phone numbers: ``; ``, or (older exports) a space before a ``+``."""
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
@@ -189,6 +195,9 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
     # CRB's own `crb export --format csv` quotes text that a spreadsheet would run as a formula
     # (`'=cmd...`, `'+44 ...`); read back, the text is as it was.
     unquote = lowered[:len(CRB_EXPORT)] == list(CRB_EXPORT)
+    if unquote:
+        columns.update({c: lowered.index(c) for c in ("emails", "phones", "urls", "tier",
+                                                      "cadence_days") if c in lowered})
     if not {"email", "name", "first", "last"} & set(columns):
         reason = ("the first row is not text (a binary file?)" if tabular.not_text(
             ",".join(header)) else f"no name or e-mail column in the header ({_columns(header)})")
@@ -219,21 +228,25 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                     emails.append(address)
                 elif part and not address:
                     not_emails.append(part)
+        for part in re.split(r"\s*[;,\s]\s*", get("emails")):  # CRB's export: all of them
+            address = _email(part) if part else None
+            if address and address.lower() not in {e.lower() for e in emails}:
+                emails.append(address)
         own = [e for e in emails if e.lower() in me]
         emails = [e for e in emails if e.lower() not in me]
         identities = [Identity("email", e) for e in emails]
-        phone = get("phone")
-        if sum(ch.isdigit() for ch in phone) >= 5 and not re.search(r"[A-Za-z]", phone):
-            identities.append(Identity("phone", phone))
+        for phone in [get("phone"), *_PHONES.split(get("phones"))]:
+            if sum(ch.isdigit() for ch in phone) >= 5 and not re.search(r"[A-Za-z]", phone):
+                identities.append(Identity("phone", phone))
         details: dict[str, Any] = {}
-        url = get("url")
-        if url and "." in url and " " not in url:
-            path_part = url.split("://", 1)[-1].partition("/")[2].strip("/")
-            # Only a URL naming one person is an identity; a company home page is a detail.
-            if path_part:
-                identities.append(Identity("url", url))
-            else:
-                details["website"] = url
+        for url in [get("url"), *re.split(r"[;\s]+", get("urls"))]:
+            if url and "." in url and " " not in url:
+                path_part = url.split("://", 1)[-1].partition("/")[2].strip("/")
+                # Only a URL naming one person is an identity; a company home page is a detail.
+                if path_part:
+                    identities.append(Identity("url", url))
+                else:
+                    details["website"] = url
         if own:  # the user's own card (a phone's "My Card"): never a contact
             yield Skip("your own contact card", where)
             return
@@ -255,6 +268,14 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 birthday = _birthday(
                     f"{y}-{m}-{d}" if y.isdigit() and len(y) == 4 else f"--{m}-{d}"
                 )
+        tier, cadence = (get("tier").lower(), get("cadence_days")) if unquote else ("", "")
+        if tier and tier not in _TIERS:
+            yield Reject(f"unknown tier {tier!r} (tiers: {', '.join(_TIERS)})", where)
+            return
+        if cadence and not (cadence.isdigit() and 1 <= int(cadence) <= 3650):
+            yield Reject(f"cadence_days {cadence!r} is not a number of days from 1 to 3650",
+                         where)
+            return
         written = get("birthday")
         if birthday is None and written.strip("0/.- "):
             details["birthday"] = written
@@ -267,6 +288,8 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
             identities=identities,
             org=get("org") or None,
             title=get("title") or None,
+            tier=tier or None,
+            cadence_days=int(cadence) if cadence else None,
             birthday=birthday,
             details=details,
         )

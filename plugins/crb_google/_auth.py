@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from crb_google._http import GoogleApi
-from crb_tui.sdk import CrbError, tokens
+from crb_tui.sdk import CrbError, now_utc, tokens
 from crb_tui.sdk.http import ApiError, AuthError, parse_time
 from crb_tui.sdk.tokens import TokenStore
 
@@ -97,7 +97,7 @@ def token_record(response: dict[str, Any], client_id: str, client_secret: str, t
         data["refresh_token"] = response["refresh_token"]
     expires_in = response.get("expires_in")
     if isinstance(expires_in, int | float):
-        data["expiry"] = _format_expiry(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=expires_in))
+        data["expiry"] = _format_expiry(now_utc() + dt.timedelta(seconds=expires_in))
     return data
 
 
@@ -124,7 +124,7 @@ class Credentials:
         expiry = parse_time(self.data.get("expiry"))
         if not token:
             return False
-        return expiry is None or expiry - EXPIRY_MARGIN > dt.datetime.now(dt.UTC)
+        return expiry is None or expiry - EXPIRY_MARGIN > now_utc()
 
     def access_token(self) -> str:
         with self._lock:

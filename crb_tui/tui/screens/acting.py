@@ -34,6 +34,7 @@ from crb_tui.tui.screens.dialogs import (
     LogTouch,
     LogTouchDialog,
     MergeDialog,
+    MergeInto,
     NewNote,
     NewPromise,
     NewValue,
@@ -425,9 +426,20 @@ class ActingScreen(CrbScreen):
         if (t := self._target()) is None:
             return
 
-        def done(keep: int | None) -> None:
-            if keep is not None:
-                self._merge(t, keep)
+        def done(into: MergeInto | None) -> None:
+            if into is None:
+                return
+
+            # Whom the typed name or id matched is said before anything moves.
+            def confirmed(answer: str | None) -> None:
+                if answer == "yes":
+                    self._merge(t, into.person_id)
+
+            self.app.push_screen(ChoiceDialog(
+                Content.assemble("Merge ", (safe(t.name), "bold"), f" (id {t.person_id}) into ",
+                                 (safe(into.name), "bold"), f" (id {into.person_id})?"),
+                [("n", "no, keep them apart", "no"), ("y", "yes, merge", "yes")],
+                note="Everything they have moves to the person kept; u undoes it."), confirmed)
 
         self.app.push_screen(MergeDialog(t.name, t.person_id), done)
 

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from crb_tui.records import STAGES
 from crb_tui.tui import data
-from crb_tui.tui.display import ago, fit, safe, until
+from crb_tui.tui.display import ago, days_late, fit, safe, until
 from crb_tui.tui.messages import DashboardLoaded
 from crb_tui.tui.screens.base import CrbScreen
 from crb_tui.tui.widgets.bar_chart import BarChart
@@ -134,8 +134,8 @@ class DashboardScreen(CrbScreen):
             Option(Content.assemble(
                 fit(safe(row["name"]), 22), " ",
                 (f"last {ago(row['last_touch'], today)}", "$foreground-muted"),
-                (f" · {round((row['overdue'] or 0) * (row['cadence_days'] or 0))}d late"
-                 if (row["overdue"] or 0) > 0 else f" · {row['trend']}", "$error"),
+                (f" · {late}d late" if (late := days_late(row) or 0) > 0
+                 else f" · {row['trend']}", "$error"),
             ), id=f"p{row['id']}")
             for row in d["cold"]
         ] or _none(_warm_words(d["key_people"])))

@@ -42,6 +42,7 @@ from crb_tui.tui.screens.dialogs_person import (
     DetailsDialog,
     DetailsUpdate,
     MergeDialog,
+    MergeInto,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "LogTouch",
     "LogTouchDialog",
     "MergeDialog",
+    "MergeInto",
     "NewNote",
     "NewPromise",
     "NewValue",

@@ -79,9 +79,18 @@ class DetailsDialog(Dialog[DetailsUpdate]):
         return DetailsUpdate(birthday, detail)
 
 
-class MergeDialog(Dialog[int]):
+@dataclass(frozen=True)
+class MergeInto:
+    """The person picked to merge into, as the confirmation names them."""
+
+    person_id: int
+    name: str
+
+
+class MergeDialog(Dialog[MergeInto]):
     """Who this person really is: type part of a name, an e-mail or an id, pick from the people
-    that match (the same look-up as the command palette: case and accents do not matter)."""
+    that match (the same look-up as the command palette: case and accents do not matter; digits
+    are an id only). The screen then asks before merging, naming whom was picked."""
 
     def __init__(self, name: str, person_id: int) -> None:
         super().__init__(titled("Merge", name))
@@ -118,10 +127,13 @@ class MergeDialog(Dialog[int]):
         box.add_options([
             Option(Content.assemble(
                 (safe(row["name"]), "bold"), (f"  id {row['id']}", "$foreground-muted"),
+                *((f" (id {row['merged_from']} merged into them)", "$foreground-muted"),)
+                if row.get("merged_from") else (),
                 *((f" · {safe(row['organization'])}", "$foreground-muted"),)
                 if row.get("organization") else (),
                 *((f" · {safe(row['identity'])}", "$foreground-muted"),)
                 if row.get("identity") else (),
+
             ), id=str(row["id"])) for row in found])
         box.display = bool(found)
         if found:
@@ -152,7 +164,7 @@ class MergeDialog(Dialog[int]):
         event.stop()
         self.action_save()
 
-    def result(self) -> int:
+    def result(self) -> MergeInto:
         text = text_of(self, "into")
         if not text:
             raise CrbError("name the person to merge into")
@@ -160,7 +172,8 @@ class MergeDialog(Dialog[int]):
             raise CrbError(f"no one else matches \u201c{text}\u201d: try part of a name, "
                            "an e-mail or an id")
         box = self.query_one("#merge-candidates", OptionList)
-        return int(self.candidates[box.highlighted or 0]["id"])
+        row = self.candidates[box.highlighted or 0]
+        return MergeInto(int(row["id"]), str(row["name"]))
 
 
 class CadenceDialog(Dialog[Cadence]):

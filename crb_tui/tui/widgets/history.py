@@ -19,7 +19,9 @@ def heading(text: str) -> Content:
 
 
 def _day(value: str | None) -> str:
-    return safe((value or "")[:10]) or "          "
+    """A stored stamp's date on the user's calendar (``[me] timezone``)."""
+    day = parse_day(value)
+    return day.isoformat() if day else safe((value or "")[:10]) or "          "
 
 
 def next_meeting(detail: dict[str, Any], today: dt.date) -> list[Content]:
