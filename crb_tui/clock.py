@@ -92,16 +92,16 @@ DATE_STAMPS = ("T00:00:00+00:00", "T12:00:00+00:00")
 day, a vCard's date): at noon UTC of that date (midnight UTC before 2026-12)."""
 
 
-def local_date(value: str) -> dt.date:
+def local_date(value: str, tz: dt.tzinfo | None = None) -> dt.date:
     """The user's date of a stored value: a stamp (ISO 8601 with its offset) on the day it was
-    in ``[me] timezone`` (a call at 02:30 UTC was the evening before in New York); a bare date
-    (a due date) or a date stored as a stamp (:data:`DATE_STAMPS`) as it is, wherever the user
-    is. ``ValueError`` for what is neither."""
+    in ``[me] timezone`` (or ``tz``; a call at 02:30 UTC was the evening before in New York); a
+    bare date (a due date) or a date stored as a stamp (:data:`DATE_STAMPS`) as it is, wherever
+    the user is. ``ValueError`` for what is neither."""
     text = str(value)
     if len(text) <= 10 or text.endswith(DATE_STAMPS):
         return dt.date.fromisoformat(text[:10])
     at = dt.datetime.fromisoformat(text)
-    return at.date() if at.tzinfo is None else at.astimezone(user_tz()).date()
+    return at.date() if at.tzinfo is None else at.astimezone(tz or user_tz()).date()
 
 
 def local_day(value: str) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from crb_tui import clock
 from crb_tui.config import Config, HealthConfig
 from crb_tui.engine import health_value
 from crb_tui.records import INTERACTION_KINDS, TIERS
@@ -71,7 +72,7 @@ _EXCHANGE = """,
 # of intermediate rows; docs/health.md says the same in words.
 _FORMULAS: dict[str, str] = {
     # Warmth: days since the last two-way touch, against the cadence.
-    "days": ":day_{x} - julianday(substr(two_{x}, 1, 10))",
+    "days": ":day_{x} - crb_local_jd(two_{x})",
     "warmth0": """case when two_{x} is null then 0.0
         else 100.0 * pow(2.0, -max(0.0, {days} - :grace * wcad) / (:half * wcad)) end""",
     # Trust, part 1: commitments kept on time / late / broken / open past due, with a prior
@@ -112,7 +113,7 @@ _FORMULAS: dict[str, str] = {
     "value": "case when {known} then max(0.0, min(100.0, {value0} + sig_v)) end",
     # Stage looks at how long you have known each other.
     "span": """coalesce(
-        julianday(substr(last_{x}, 1, 10)) - julianday(substr(first_{x}, 1, 10)), 0)""",
+        crb_local_jd(last_{x}) - crb_local_jd(first_{x}), 0)""",
 }
 
 _SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n", "span_n")
@@ -241,8 +242,8 @@ def _aggregates(
     sum(made <= :pday and (status = 'open' or closed > :pday) and due < :pday)
   from (
     select s.person_id, c.status, c.due,
-      coalesce(substr(c.closed_at, 1, 10), c.due) as closed,
-      coalesce(substr(c.created, 1, 10), '') as made
+      coalesce(crb_local_day(c.closed_at), c.due) as closed,
+      coalesce(crb_local_day(c.created), '') as made
     from {_SCOPE} s {join} commitments c on c.person_id = s.person_id
   )
   group by person_id""",
@@ -343,7 +344,7 @@ select *, {_STAGE} as stage_derived,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null
-    then round((:day_n - julianday(substr(last_n, 1, 10)) - cad) * 1.0 / cad, 4) end
+    then round((:day_n - crb_local_jd(last_n) - cad) * 1.0 / cad, 4) end
     as overdue
 from final
 """
@@ -464,6 +465,7 @@ class _Run:
     def register(self, conn: Any) -> None:
         """The model's own SQL functions (health_value), for this evaluation."""
         health_value.register(conn, list(self.exchange.values()), self.weights)
+        register_local_days(conn)
 
     def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
                    scans: bool = True) -> None:
@@ -551,6 +553,35 @@ class _Run:
             store.db.conn.execute(f"drop table if exists {_EXCH}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
+
+
+def register_local_days(conn: Any) -> None:
+    """``crb_local_jd(stamp)``: the julian day (at midnight) of a stored stamp's date in
+    ``[me] timezone``, and ``crb_local_day(stamp)``: that date as ``YYYY-MM-DD`` (both by
+    ``clock.local_date``: a bare date, or a date stored as a stamp, as it is; null for null or
+    what is not a date). The model applies them to each person's aggregates (the last touch,
+    the last two-way touch, the first), once per person, and to each commitment's dates, never
+    per interaction."""
+    tz = clock.user_tz()
+
+    def day(value: Any) -> dt.date | None:
+        if value is None:
+            return None
+        try:
+            return clock.local_date(value, tz)
+        except ValueError:
+            return None
+
+    def jd(value: Any) -> float | None:
+        date = day(value)
+        return None if date is None else date.toordinal() + _JD_OFFSET
+
+    def iso(value: Any) -> str | None:
+        date = day(value)
+        return None if date is None else date.isoformat()
+
+    conn.create_function("crb_local_jd", 1, jd, deterministic=True)
+    conn.create_function("crb_local_day", 1, iso, deterministic=True)
 
 
 def _trust_weights(hc: HealthConfig) -> dict[str, float]:
