@@ -5,6 +5,7 @@ app's People list and person page ([me] timezone)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,23 @@ def test_local_day_functions_follow_the_clocks_rule(monkeypatch: pytest.MonkeyPa
         " crb_local_day(null), crb_local_day('soon'),"
         " crb_local_jd('2026-12-07T02:30:00+00:00') = julianday('2026-12-06')").fetchone()
     assert got == ("2026-12-06", "2026-12-07", "2026-12-07", "2026-12-07", None, None, 1)
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Australia/Lord_Howe", "America/Havana",
+                                  "Asia/Kolkata", "UTC"])
+def test_local_days_kept_by_utc_day_agree_with_the_clock(monkeypatch: pytest.MonkeyPatch,
+                                                         zone: str) -> None:
+    """The SQL function keeps each UTC day's answers: over a year of stamps every 37 minutes
+    (offset changes at half hours and at local midnight included) it says what the clock says."""
+    import sqlite3
+
+    from crb_tui.engine.health_model import register_local_days
+
+    monkeypatch.setattr(clock, "_configured_tz", zone)
+    conn = sqlite3.connect(":memory:")
+    register_local_days(conn)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    stamps = [(start + dt.timedelta(minutes=37 * n)).isoformat() for n in range(365 * 39)]
+    got = [row[0] for row in conn.execute(
+        "select crb_local_day(value) from json_each(?)", [json.dumps(stamps)])]
+    assert got == [clock.local_date(s).isoformat() for s in stamps]

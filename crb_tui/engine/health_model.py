@@ -230,7 +230,15 @@ def _aggregates(
   where v.at < :cut
   group by s.person_id""",
         # commitments; as of the trend window's start each one has the status it had then
+        # (their dates on the user's calendar, taken once per commitment: materialized, or
+        # SQLite would take them again at each use)
         "com": f"""
+  with c as materialized (
+    select s.person_id, c.status, c.due,
+      coalesce(crb_local_day(c.closed_at), c.due) as closed,
+      coalesce(crb_local_day(c.created), '') as made
+    from {_SCOPE} s {join} commitments c on c.person_id = s.person_id
+  )
   select person_id,
     sum(status = 'kept' and closed <= due),
     sum(status = 'kept' and closed > due),
@@ -240,12 +248,7 @@ def _aggregates(
     sum(made <= :pday and status = 'kept' and closed <= :pday and closed > due),
     sum(made <= :pday and status = 'broken' and closed <= :pday),
     sum(made <= :pday and (status = 'open' or closed > :pday) and due < :pday)
-  from (
-    select s.person_id, c.status, c.due,
-      coalesce(crb_local_day(c.closed_at), c.due) as closed,
-      coalesce(crb_local_day(c.created), '') as made
-    from {_SCOPE} s {join} commitments c on c.person_id = s.person_id
-  )
+  from c
   group by person_id""",
     }
 
@@ -563,25 +566,56 @@ def register_local_days(conn: Any) -> None:
     the last two-way touch, the first), once per person, and to each commitment's dates, never
     per interaction."""
     tz = clock.user_tz()
+    conn.create_function("crb_local_jd", 1, _local_days(
+        tz, lambda d: d.toordinal() + _JD_OFFSET), deterministic=True)
+    conn.create_function("crb_local_day", 1, _local_days(tz, dt.date.isoformat),
+                         deterministic=True)
 
-    def day(value: Any) -> dt.date | None:
-        if value is None:
-            return None
+
+_DATE_TAILS = frozenset(clock.DATE_STAMPS)
+
+
+def _local_days(tz: dt.tzinfo, convert: Callable[[dt.date], Any]) -> Callable[[Any], Any]:
+    """``convert`` of ``clock.local_date(value)`` in ``tz`` (None for None or what is not a
+    date). A UTC stamp (as CRB stores them) on a UTC day with no change of offset in ``tz``
+    takes that day's answers, kept: the local date before and from the moment it changes."""
+    days: dict[str, tuple[str, Any, Any] | None] = {}
+
+    def slow(text: str) -> Any:
         try:
-            return clock.local_date(value, tz)
+            return convert(clock.local_date(text, tz))
         except ValueError:
             return None
 
-    def jd(value: Any) -> float | None:
-        date = day(value)
-        return None if date is None else date.toordinal() + _JD_OFFSET
+    def day_answers(day: str) -> tuple[str, Any, Any] | None:
+        try:
+            start = dt.datetime.fromisoformat(f"{day}T00:00:00+00:00").astimezone(tz)
+            end = dt.datetime.fromisoformat(f"{day}T23:59:59+00:00").astimezone(tz)
+        except ValueError:
+            return None
+        if start.utcoffset() != end.utcoffset():
+            return None
+        if start.date() == end.date():
+            return "99", convert(start.date()), None
+        flip = dt.datetime.combine(end.date(), dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+        return flip.strftime("%H:%M:%S"), convert(start.date()), convert(end.date())
 
-    def iso(value: Any) -> str | None:
-        date = day(value)
-        return None if date is None else date.isoformat()
+    def local(value: Any) -> Any:
+        if value is None:
+            return None
+        text = str(value)
+        if len(text) != 25 or text[19:] != "+00:00" or text[10:] in _DATE_TAILS:
+            return slow(text)
+        day = text[:10]
+        try:
+            answers = days[day]
+        except KeyError:
+            answers = days[day] = day_answers(day)
+        if answers is None:
+            return slow(text)
+        return answers[2] if text[11:19] >= answers[0] else answers[1]
 
-    conn.create_function("crb_local_jd", 1, jd, deterministic=True)
-    conn.create_function("crb_local_day", 1, iso, deterministic=True)
+    return local
 
 
 def _trust_weights(hc: HealthConfig) -> dict[str, float]:
