@@ -559,63 +559,14 @@ class _Run:
 
 
 def register_local_days(conn: Any) -> None:
-    """``crb_local_jd(stamp)``: the julian day (at midnight) of a stored stamp's date in
-    ``[me] timezone``, and ``crb_local_day(stamp)``: that date as ``YYYY-MM-DD`` (both by
-    ``clock.local_date``: a bare date, or a date stored as a stamp, as it is; null for null or
-    what is not a date). The model applies them to each person's aggregates (the last touch,
-    the last two-way touch, the first), once per person, and to each commitment's dates, never
-    per interaction."""
+    """``crb_local_jd(stamp)``: the julian day (at midnight) of a stamp's date in ``[me]
+    timezone`` (``clock.local_date``), ``crb_local_day(stamp)``: that date as text. Applied to
+    each person's aggregates and each commitment's dates, never per interaction."""
     tz = clock.user_tz()
-    conn.create_function("crb_local_jd", 1, _local_days(
+    conn.create_function("crb_local_jd", 1, clock.local_dates(
         tz, lambda d: d.toordinal() + _JD_OFFSET), deterministic=True)
-    conn.create_function("crb_local_day", 1, _local_days(tz, dt.date.isoformat),
+    conn.create_function("crb_local_day", 1, clock.local_dates(tz, dt.date.isoformat),
                          deterministic=True)
-
-
-_DATE_TAILS = frozenset(clock.DATE_STAMPS)
-
-
-def _local_days(tz: dt.tzinfo, convert: Callable[[dt.date], Any]) -> Callable[[Any], Any]:
-    """``convert`` of ``clock.local_date(value)`` in ``tz`` (None for None or what is not a
-    date). A UTC stamp (as CRB stores them) on a UTC day with no change of offset in ``tz``
-    takes that day's answers, kept: the local date before and from the moment it changes."""
-    days: dict[str, tuple[str, Any, Any] | None] = {}
-
-    def slow(text: str) -> Any:
-        try:
-            return convert(clock.local_date(text, tz))
-        except ValueError:
-            return None
-
-    def day_answers(day: str) -> tuple[str, Any, Any] | None:
-        try:
-            start = dt.datetime.fromisoformat(f"{day}T00:00:00+00:00").astimezone(tz)
-            end = dt.datetime.fromisoformat(f"{day}T23:59:59+00:00").astimezone(tz)
-        except ValueError:
-            return None
-        if start.utcoffset() != end.utcoffset():
-            return None
-        if start.date() == end.date():
-            return "99", convert(start.date()), None
-        flip = dt.datetime.combine(end.date(), dt.time(0), tzinfo=tz).astimezone(dt.UTC)
-        return flip.strftime("%H:%M:%S"), convert(start.date()), convert(end.date())
-
-    def local(value: Any) -> Any:
-        if value is None:
-            return None
-        text = str(value)
-        if len(text) != 25 or text[19:] != "+00:00" or text[10:] in _DATE_TAILS:
-            return slow(text)
-        day = text[:10]
-        try:
-            answers = days[day]
-        except KeyError:
-            answers = days[day] = day_answers(day)
-        if answers is None:
-            return slow(text)
-        return answers[2] if text[11:19] >= answers[0] else answers[1]
-
-    return local
 
 
 def _trust_weights(hc: HealthConfig) -> dict[str, float]:
