@@ -50,10 +50,20 @@ def now(tz_name: str | None = None) -> dt.datetime:
     tz = user_tz(tz_name)
     pinned = os.environ.get("CRB_TODAY")
     if pinned:
-        # (relative pins such as "+3d" count from the real date)
-        day = parse_date(pinned, what="CRB_TODAY", base=dt.datetime.now(tz).date())
-        return dt.datetime.combine(day, dt.time(9, 0), tzinfo=tz)
+        found = _PINNED.get((pinned, tz))
+        if found is None:
+            # (relative pins such as "+3d" count from the real date: not remembered)
+            day = parse_date(pinned, what="CRB_TODAY", base=dt.datetime.now(tz).date())
+            found = dt.datetime.combine(day, dt.time(9, 0), tzinfo=tz)
+            if _ISO_DAY.fullmatch(pinned) and len(_PINNED) < 64:
+                _PINNED[(pinned, tz)] = found
+        return found
     return dt.datetime.now(tz).replace(microsecond=0)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PINNED: dict[tuple[str, dt.tzinfo], dt.datetime] = {}
+"""``CRB_TODAY`` values already read (an import asks for now once a message)."""
 
 
 def today(tz_name: str | None = None) -> dt.date:

@@ -250,6 +250,8 @@ def checked(record: Record, tz: dt.tzinfo) -> Record:
     """``record`` with every field checked against its declared type, or a ``ShapeError``
     naming the first wrong one (``with_ must be an Identity, not str 'ann@example.com'``).
     A naive datetime is taken in ``tz`` (the user's time zone) and made aware."""
+    if type(record) is Interaction and _plain_interaction(record):
+        return record  # what nearly every source yields: the loop below would pass it as it is
     fixes: dict[str, Any] = {}
     for name, fits, tp in _shape(type(record)):
         value = getattr(record, name)
@@ -265,6 +267,22 @@ def checked(record: Record, tz: dt.tzinfo) -> Record:
         elif isinstance(value, dt.datetime) and value.tzinfo is None:
             fixes[name] = value.replace(tzinfo=tz)
     return dataclasses.replace(record, **fixes) if fixes else record
+
+
+def _plain_interaction(rec: Interaction) -> bool:
+    """Every field of exactly its declared type, the date aware, the identity of a known kind."""
+    w = rec.with_
+    return (
+        type(rec.source_key) is str and type(rec.kind) is str and type(rec.direction) is str
+        and type(rec.at) is dt.datetime and rec.at.tzinfo is not None
+        and type(w) is Identity and type(w.kind) is str and w.kind in IDENTITY_KINDS
+        and type(w.value) is str
+        and (rec.name is None or type(rec.name) is str)
+        and (rec.subject is None or type(rec.subject) is str)
+        and (rec.thread is None or type(rec.thread) is str)
+        and (rec.duration_minutes is None or type(rec.duration_minutes) is int)
+        and (rec.replaces is None or type(rec.replaces) is str)
+    )
 
 
 def all_day(at: str, duration_minutes: int | None) -> bool:

@@ -94,8 +94,12 @@ def one_line(value: Any, limit: int) -> str | None:
     when nothing is left."""
     if value is None:
         return None
-    text = _SPACE.sub(" ", CONTROL.sub(" ", str(value))).strip()
-    return text[:limit] or None
+    text = str(value)
+    # Printable text (no control, format or separator character but the space) without a run
+    # of spaces is already one line (nearly every subject and name): only the ends to strip.
+    if not text.isprintable() or "  " in text:
+        text = _SPACE.sub(" ", CONTROL.sub(" ", text))
+    return text.strip()[:limit] or None
 
 
 def shorten(text: str, limit: int = 300) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from crb_tui.records import Identity, Person
-from crb_tui.store import Store
+from crb_tui.store import Reader, Store
 from crb_tui.store.locking import Busy
 
 SOAK_SECONDS = 12.0
@@ -406,7 +406,7 @@ def test_readers_on_several_threads_while_one_writes(tmp_path: Path) -> None:
         counts = seen.setdefault(n, [])
         try:
             while not done.is_set() or len(counts) < 3:
-                reader = writer.reader()
+                reader = Reader.of(writer)
                 assert reader is not None
                 with reader:
                     people, identities = reader.conn.execute(

@@ -139,11 +139,11 @@ def test_ctrl_c_stores_what_was_read_and_exits_130(
     real = Store.write_batch
     calls = []
 
-    def interrupted_third_batch(self: Store, batch: Any, source: str) -> Any:
+    def interrupted_third_batch(self: Store, batch: Any, source: str, **kw: Any) -> Any:
         calls.append(source)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(self, batch, source)
+        return real(self, batch, source, **kw)
 
     monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
     files = sorted(str(p) for p in (corpus / "vcf").rglob("*.vcf"))
@@ -194,8 +194,8 @@ def test_a_record_in_no_count_fails_the_tests_and_warns_otherwise(
 
     real = Store.write_batch
 
-    def loses_a_count(self: Store, batch: Any, source: str) -> Any:
-        result = real(self, batch, source)
+    def loses_a_count(self: Store, batch: Any, source: str, **kw: Any) -> Any:
+        result = real(self, batch, source, **kw)
         result.imported -= 1  # a write path that forgot one record
         return result
 

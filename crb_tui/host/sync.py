@@ -166,7 +166,8 @@ class _Run:
                 self.store.source_state(self.source.name).apply(changes)
             if not batch:
                 return
-            result = self.store.write_batch(batch, self.source.name)
+            # This transaction rolls back whole if the batch fails: no savepoint of its own.
+            result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True)
         # A Delete is an instruction, not a record: what it removes is counted in ``removed``.
         result.seen -= sum(isinstance(rec, r.Delete) for rec in batch)
         check_counts(result, self.source.name)
@@ -310,13 +311,15 @@ def _run_locked(
             run.flush()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
-            settle(store.conn, summary)
+            with store.turn:  # the app's actions may be writing on this connection
+                settle(store.conn, summary)
         except KeyboardInterrupt:
             # Ctrl-C: keep what was read so far (a second Ctrl-C while saving gives up on it).
             summary.interrupted = summary.cancelled = True
             try:
                 run.flush()
-                settle(store.conn, summary)
+                with store.turn:
+                    settle(store.conn, summary)
             except KeyboardInterrupt:
                 pass
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it

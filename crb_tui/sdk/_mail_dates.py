@@ -43,6 +43,14 @@ _RFC5322_DATE = re.compile(
 )
 """``Mon, 20 Nov 2023 01:53:20 +0000``: a date :func:`parse_date` reads without the general
 parser (which gives the same for it)."""
+_FROM_LINE_DATE = re.compile(
+    r"From \S+ (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]?\d) (\d\d):(\d\d):(\d\d) "
+    r"(?:([+-]\d{4}) )?(\d{4})"
+)
+"""``From x Wed Dec  1 08:26:40 2010``, Takeout's ``From 1790...@xxx Mon Jan 01 00:00:00 +0000
+2026``: a From_ line :func:`parse_from_line_date` reads without the general pattern (which
+gives the same for it: the sender, one word, cannot start a date)."""
 MIN_YEAR = 1971
 MAX_YEAR = 2200
 
@@ -133,6 +141,12 @@ def parse_from_line_date(line: str | bytes | None) -> dt.datetime | None:
         return None
     if isinstance(line, bytes):
         line = line.decode("latin-1")
+    fast = _FROM_LINE_DATE.fullmatch(line)
+    if fast:
+        # The shape nearly every mbox has, read directly (as the general pattern reads it).
+        month, day, hh, mm, ss, zone, year = fast.groups()
+        return _aware(int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm), int(ss),
+                      _zone_minutes(zone))
     m = _ASCTIME.search(line)
     if not m or m.group(1).lower() not in _MONTHS:
         return None

@@ -8,6 +8,7 @@ Part of :mod:`crb_tui.sdk.mail`, which plugins import it from."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -116,7 +117,11 @@ class MailHeaders:
         headers = cls()
         raw = headers._raw
         for name, value in pairs:
-            key = name.lower()
+            key = _LOWER.get(name)
+            if key is None:
+                key = name.lower()
+                if len(_LOWER) < 4096:
+                    _LOWER[name] = key
             found = raw.get(key)
             if found is None:
                 raw[key] = [value]
@@ -135,7 +140,7 @@ class MailHeaders:
         return values
 
     def _text(self, value: str) -> str:
-        if _SURROGATE.search(value):
+        if not value.isascii() and _SURROGATE.search(value):
             if self._charset is None:
                 # The body's declared charset is the best guess for undeclared 8-bit bytes.
                 self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
@@ -162,6 +167,8 @@ class MailHeaders:
 
 
 _NONE: list[str] = []
+_LOWER: dict[str, str] = {}
+"""Field names as written -> lower-cased (a mailbox has a few dozen; at most 4096 kept)."""
 
 
 def _unfold(text: str) -> str:
@@ -253,6 +260,22 @@ def parse_addresses(value: str | None) -> list[Address]:
     """
     if not value or not value.strip():
         return []
+    if len(value) <= _REMEMBERED:
+        return list(_remembered_addresses(value))
+    return _addresses(value)
+
+
+_REMEMBERED = 1000
+"""Address headers up to this long are remembered (a mailbox names the same senders and
+recipients over and over)."""
+
+
+@functools.lru_cache(maxsize=8192)
+def _remembered_addresses(value: str) -> tuple[Address, ...]:
+    return tuple(_addresses(value))
+
+
+def _addresses(value: str) -> list[Address]:
     if not _NEEDS_FULL_PARSER.search(value):
         # Fast path for the common shapes (``a@b``, ``Name <a@b>``, lists of them): with no
         # quotes, comments, groups or escapes a comma can only separate mailboxes.
@@ -291,12 +314,16 @@ def parse_addresses(value: str | None) -> list[Address]:
 # -- message ids, labels, threads ---------------------------------------------------------
 
 
+_BRACKETED = re.compile(r"<([^<>]*)>")
+_MESSAGE_IDS = re.compile(r"<[^<>]+>")
+
+
 def normalise_message_id(value: str | None) -> str | None:
     """``<Local@Domain.EXAMPLE>`` -> ``Local@domain.example``: brackets, folding and comments
     removed, the domain lower-cased (local parts are case-sensitive). None when empty."""
     if not value:
         return None
-    m = re.search(r"<([^<>]*)>", value)
+    m = _BRACKETED.search(value)
     text = m.group(1) if m else COMMENT.sub(" ", value)
     text = "".join(text.split()).strip("<>")
     if not text or len(text) > 900 or _BELOW_BANG.search(text):
@@ -342,7 +369,7 @@ def thread_of(headers: MailHeaders, message_id: str | None = None) -> str | None
     for name in ("references", "in-reply-to"):
         value = headers.get(name)
         if value:
-            ids = re.findall(r"<[^<>]+>", value) or value.split()
+            ids = _MESSAGE_IDS.findall(value) or value.split()
             root = normalise_message_id(ids[0]) if ids else None
             if root:
                 return root

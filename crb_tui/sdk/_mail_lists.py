@@ -51,8 +51,7 @@ def list_addresses(headers: MailHeaders) -> set[str]:
     for name in _NAMING_HEADERS:
         found.update(_addresses(headers.get(name)))
     loop = _addresses(headers.get("x-loop"))
-    sender = _addresses(headers.get("from"))
-    if loop and sender and loop[0] == sender[0]:
+    if loop and loop[0] in _addresses(headers.get("from"))[:1]:
         found.add(loop[0])  # a robot (a list, a bug tracker) naming itself
     return found
 

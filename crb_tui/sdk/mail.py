@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -357,9 +356,7 @@ class SeenIds:
 
     def add(self, message_id: str) -> bool:
         """Remember the id; False when it was already there."""
-        key = int.from_bytes(
-            hashlib.blake2b(message_id.encode("utf-8", "replace"), digest_size=8).digest(), "big"
-        )
+        key = hash(message_id)  # 64-bit SipHash, keyed per process: a digest for this run only
         if key in self._new or key in self._old:
             return False
         if len(self._new) >= self.capacity:

@@ -336,3 +336,25 @@ def m012_recompute_health_basis(db: Database) -> None:
 
     for statement in health_basis.SCHEMA:
         db.execute(statement)
+
+
+@core()
+def m013_writespeed_subject_index_batches(db: Database) -> None:
+    """The write path indexes the subjects of a batch's new interactions with one statement
+    (``store.subject_index``): the insert trigger skips rows while ``interactions_fts_later``
+    has a row, which only the write path's own uncommitted transaction ever sees. A change of
+    person (claim, merge, undo) leaves the index alone: only a change of subject updates it."""
+    db.execute("create table if not exists interactions_fts_later (paused integer)")
+    db.execute("drop trigger if exists interactions_ai")
+    db.execute(
+        "create trigger interactions_ai after insert on interactions "
+        "when not exists (select 1 from interactions_fts_later) begin "
+        "insert into interactions_fts (rowid, subject) values (new.rowid, new.subject); end"
+    )
+    db.execute("drop trigger if exists interactions_au")
+    db.execute(
+        "create trigger interactions_au after update of subject on interactions begin "
+        "insert into interactions_fts (interactions_fts, rowid, subject) "
+        "values ('delete', old.rowid, old.subject); "
+        "insert into interactions_fts (rowid, subject) values (new.rowid, new.subject); end"
+    )

@@ -1,50 +1,17 @@
-"""Reading beside the app's own connection: a read-only :class:`Reader` for a long read on
-another thread, reads that stop once nobody wants their answer (:func:`interruptible`), and
+"""Reading safely: reads that stop once nobody wants their answer (:func:`interruptible`), and
 SQLite's errors turned into CRB's own (:func:`store_errors`), so that the screens and the CLI
-never handle ``sqlite3`` themselves."""
+never handle ``sqlite3`` themselves. The read-only connections themselves are in ``pool``."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from types import TracebackType
 
 from crb_tui.errors import QueryCancelled, StoreBusy, StoreUnavailable
-from crb_tui.store import locking
 
 CHECK_EVERY = 10_000
 """SQLite steps between two checks that an :func:`interruptible` read is still wanted."""
-
-
-class Reader:
-    """A read-only connection of its own to a store's file, for a long read on another thread
-    that must not hold up the store's connection. The read queries (:mod:`crb_tui.store.queries`,
-    :class:`crb_tui.store.search.SearchIndex`) take it where they take a ``Store``. Close it after
-    (or use it in a ``with`` block)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                    check_same_thread=False)
-        self.conn.execute("pragma query_only = on")
-        locking.configure(self.conn)
-
-    def close(self) -> None:
-        """Close the connection (a read still running on it fails)."""
-        self.conn.close()
-
-    def interruptible(self, wanted: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:
-        """Reads in the block stop once ``wanted()`` is false (see :func:`interruptible`)."""
-        return interruptible(self.conn, wanted)
-
-    def __enter__(self) -> Reader:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 @contextlib.contextmanager

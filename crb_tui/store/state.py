@@ -8,6 +8,7 @@ source's one-time upgrade, the rows of a SQLite file it kept by itself before (r
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,15 +20,20 @@ from crb_tui.errors import CrbError
 class SourceStateTable:
     """One source's rows of ``source_state`` (a source never sees another's)."""
 
-    def __init__(self, conn: sqlite3.Connection, source: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, source: str,
+                 turn: contextlib.AbstractContextManager[Any] | None = None) -> None:
         self.conn = conn
         self.source = source
+        self.turn = turn or contextlib.nullcontext()
+        """The connection's turn (``Store.turn``), held by each read: another thread may be
+        in the middle of a transaction on it."""
 
     def get(self, ns: str, key: str) -> str | None:
-        row = self.conn.execute(
-            "select value from source_state where source = ? and ns = ? and key = ?",
-            [self.source, ns, key],
-        ).fetchone()
+        with self.turn:
+            row = self.conn.execute(
+                "select value from source_state where source = ? and ns = ? and key = ?",
+                [self.source, ns, key],
+            ).fetchone()
         return None if row is None else str(row[0])
 
     def scan(self, ns: str, low: str, high: str | None, after: str | None,
@@ -44,7 +50,8 @@ class SourceStateTable:
             args.append(high)
         sql += " order by key limit ?"
         args.append(limit)
-        return [(str(k), str(v)) for k, v in self.conn.execute(sql, args)]
+        with self.turn:
+            return [(str(k), str(v)) for k, v in self.conn.execute(sql, args)]
 
     def apply(self, changes: Mapping[tuple[str, str], str | None]) -> None:
         """Write ``(ns, key) -> JSON text`` (``None``: delete), inside the caller's transaction."""

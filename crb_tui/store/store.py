@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from crb_tui import records as r
 from crb_tui.clock import now_utc
 from crb_tui.errors import CrbError, NotFound
-from crb_tui.files import create_private, refuse_symlink, restrict
+from crb_tui.files import create_private, refuse_symlink
 from crb_tui.identity import NoiseRules, normalise
 from crb_tui.store import health_basis, locking, tables
-from crb_tui.store.reading import Reader, interruptible
+from crb_tui.store.opening import check_foreign, check_is_sqlite, restrict_permissions
+from crb_tui.store.reading import interruptible
 from crb_tui.store.resolving import follow_merges, resolve_person
 from crb_tui.store.state import SourceStateTable, side_file_rows
 
@@ -39,6 +40,7 @@ CORE_MIGRATIONS = (
     "m010_health_model_key",
     "m011_review_queue",
     "m012_recompute_health_basis",
+    "m013_writespeed_subject_index_batches",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -116,7 +118,12 @@ class WriteResult:
 
 
 class Store:
-    """CRB's database. Open with :func:`open_store`; it belongs to the thread that opened it."""
+    """CRB's database: its one read-write connection (the writer). Open with :meth:`open`.
+
+    Threads take turns on it (:attr:`turn`): every transaction holds the turn while it runs,
+    and a caller that runs several statements that belong together (an action, a health
+    recompute with its temp tables) holds it around them all. Reads beside it go to read-only
+    connections of their own (:meth:`reader`, :class:`crb_tui.store.pool.ReadPool`)."""
 
     def __init__(
         self,
@@ -135,6 +142,10 @@ class Store:
         self.create_people_from = create_people_from
         self.phone_region = phone_region
         self._norms: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self.turn = threading.RLock()
+        """Held by the thread using the connection: by every transaction (so one thread's
+        statements never land in another's transaction), and by whoever runs several
+        statements that belong together."""
         self._load_ignored()
 
     @property
@@ -149,18 +160,24 @@ class Store:
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Every write goes through this: one transaction that takes the write lock before it
         reads anything, waiting while another process holds it, and commits at the end of the
-        block (or rolls back if it raises). Nested, it is a savepoint of the outer one."""
-        return locking.transaction(self.conn)
+        block (or rolls back if it raises). Nested, it is a savepoint of the outer one. It holds
+        the connection's :attr:`turn` (another thread's transaction waits for it to end)."""
+        return self._in_turn(locking.transaction(self.conn))
 
     def snapshot(self) -> contextlib.AbstractContextManager[None]:
         """A read transaction: one consistent view of the database, no lock taken; it may
         write ``temp`` tables only."""
-        return locking.transaction(self.conn, write=False)
+        return self._in_turn(locking.transaction(self.conn, write=False))
 
     def trial(self) -> contextlib.AbstractContextManager[None]:
         """A write transaction that is always rolled back (a dry run: real writes, real
         counts, nothing kept). It holds the write lock until the block ends."""
-        return locking.transaction(self.conn, keep=False)
+        return self._in_turn(locking.transaction(self.conn, keep=False))
+
+    @contextlib.contextmanager
+    def _in_turn(self, block: contextlib.AbstractContextManager[None]) -> Iterator[None]:
+        with self.turn, block:
+            yield
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """The rows of a query, each a dict (what ``db.query`` gives, on the plain connection)."""
@@ -196,7 +213,7 @@ class Store:
                 # descriptor of a file drops every POSIX lock the process holds on it, SQLite's
                 # included, and another process would then take the database for unused and
                 # delete its write-ahead log from under us.
-                _check_is_sqlite(store_path)
+                check_is_sqlite(store_path)
             else:
                 try:
                     create_private(store_path, "database")
@@ -209,7 +226,7 @@ class Store:
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 locking.configure(conn)
-                _check_foreign(conn, store_path)
+                check_foreign(conn, store_path)
                 _configure(conn, memory=False)
             except sqlite3.DatabaseError as exc:
                 raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
@@ -230,7 +247,7 @@ class Store:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
         store = cls(conn, store_path, db=db, **kwargs)
         if store_path is not None:
-            _restrict_permissions(store_path)
+            restrict_permissions(store_path)
             store._file = _file_key(store_path)
             with _OPEN_LOCK:
                 _OPEN_FILES[store._file] += 1
@@ -252,12 +269,6 @@ class Store:
         connection, or (committed) by another process."""
         version = self.conn.execute("pragma data_version").fetchone()[0]
         return self.conn.total_changes, version
-
-    def reader(self) -> Reader | None:
-        """A :class:`~crb_tui.store.reading.Reader` of the same file: a read-only connection of
-        its own, for a long read on another thread that must not hold up this one (``None`` for
-        an in-memory store). Close it after."""
-        return None if self.path is None else Reader(self.path)
 
     def interruptible(self, wanted: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:
         """Reads in the block stop (raising :class:`~crb_tui.errors.QueryCancelled`) once
@@ -292,19 +303,16 @@ class Store:
             total.add(self.write_batch(batch, source))
         return total
 
-    def write_batch(self, batch: Sequence[r.Record], source: str) -> WriteResult:
-        result = WriteResult()
-        stamp = iso(now_utc())
-        with self.transaction():
-            from crb_tui.store.writer import _BatchWriter
+    def write_batch(
+        self, batch: Sequence[r.Record], source: str, *, in_caller_transaction: bool = False
+    ) -> WriteResult:
+        """Store one batch in one transaction, or in the caller's (see ``batch.write_records``)."""
+        from crb_tui.store.batch import write_records
 
-            writer = _BatchWriter(self, source, stamp, result)
-            writer.prefetch(batch)
-            for record in batch:
-                result.seen += 1
-                writer.write(record)
-            writer.flush()
-        return result
+        if in_caller_transaction:
+            return write_records(self, batch, source)
+        with self.transaction():
+            return write_records(self, batch, source)
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -317,6 +325,10 @@ class Store:
         state is whole, so a long load can commit in chunks that other processes write between.
         Only for adding rows: a row changed in the block is not indexed again.
         """
+        with self.turn:
+            yield from self._bulk_load()
+
+    def _bulk_load(self) -> Iterator[None]:
         fts_tables: dict[str, list[str]] = {
             row[0][: -len("_fts")]: []
             for row in self.conn.execute(
@@ -430,17 +442,20 @@ class Store:
     # -- sync state ------------------------------------------------------------------------
 
     def get_cursor(self, source: str) -> Any:
-        rows = list(self.db.query("select cursor from sync_state where source = ?", [source]))
+        with self.turn:
+            rows = list(self.db.query("select cursor from sync_state where source = ?",
+                                      [source]))
         if not rows or rows[0]["cursor"] is None:
             return None
         return json.loads(rows[0]["cursor"])
 
     def set_cursor(self, source: str, cursor: Any) -> None:
-        self.db.execute(
-            "insert into sync_state (source, cursor) values (?, ?) "
-            "on conflict(source) do update set cursor = excluded.cursor",
-            [source, json.dumps(cursor)],
-        )
+        with self.transaction():
+            self.db.execute(
+                "insert into sync_state (source, cursor) values (?, ?) "
+                "on conflict(source) do update set cursor = excluded.cursor",
+                [source, json.dumps(cursor)],
+            )
 
     def record_run(
         self, source: str, *, ok: bool, counts: dict[str, Any], error: str | None
@@ -462,7 +477,7 @@ class Store:
     def source_state(self, source: str) -> SourceStateTable:
         """The state ``source`` keeps for itself (``ctx.state``): reads, and the writes the
         sync runner makes in the transaction of the records they go with."""
-        return SourceStateTable(self.conn, source)
+        return SourceStateTable(self.conn, source, self.turn)
 
     def side_file_rows(self, path: Path, table: str) -> list[dict[str, Any]]:
         """The rows of ``table`` in a SQLite file a source kept by itself before ``ctx.state``
@@ -503,9 +518,6 @@ def _up_to_date(conn: sqlite3.Connection) -> bool:
     return applied.issuperset(CORE_MIGRATIONS)
 
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 _OPEN_FILES: Counter[tuple[int, int]] = Counter()
 """How many stores of this process have each database file (device, inode) open."""
 _OPEN_LOCK = threading.Lock()
@@ -514,39 +526,3 @@ _OPEN_LOCK = threading.Lock()
 def _file_key(path: Path) -> tuple[int, int]:
     info = path.stat()
     return info.st_dev, info.st_ino
-
-
-def _check_is_sqlite(path: Path) -> None:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise CrbError(f"{path}: cannot read database: {exc}") from exc
-    if head and head != _SQLITE_MAGIC:
-        raise CrbError(f"{path}: not a SQLite database (left untouched)")
-
-
-def _check_foreign(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a SQLite file that holds some other program's tables."""
-    try:
-        names = {row[0] for row in conn.execute(
-            "select name from sqlite_master where type = 'table'")}
-    except sqlite3.DatabaseError as exc:
-        raise CrbError(f"{path}: not a usable SQLite database: {exc}") from exc
-    if not names:
-        return
-    if "_sqlite_migrations" in names:
-        sets = {
-            row[0] for row in conn.execute("select distinct migration_set from _sqlite_migrations")
-        }
-        if "crb_core" in sets:
-            return
-    raise CrbError(
-        f"{path}: this SQLite file belongs to another program (tables: "
-        f"{', '.join(sorted(names)[:5])}); left untouched"
-    )
-
-
-def _restrict_permissions(path: Path) -> None:
-    for candidate in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
-        restrict(candidate)

@@ -18,6 +18,7 @@ from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.rekey import take_over
 from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
+from crb_tui.store.subject_index import insert_interactions
 
 PREFETCH_CHUNK = 500
 
@@ -430,12 +431,7 @@ class _BatchWriter:
             if person_id is not None:
                 self.result.touched_people.add(person_id)
         if inserts:
-            self.db.conn.executemany(
-                "insert into interactions (person_id, kind, direction, at, subject, thread, "
-                "duration_minutes, identity_id, source, source_key) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                inserts,
-            )
+            insert_interactions(self.conn, inserts)
         if updates:
             self.db.conn.executemany(
                 "update interactions set person_id = ?, kind = ?, direction = ?, at = ?, "

@@ -151,6 +151,9 @@ class CrbApp(CrbAppBase):
         except Exception as exc:  # noqa: BLE001 - a bad keymap must not stop the app
             self.notify(f"[keymap] in config.toml: {exc}", severity="error", markup=False)
 
+    def on_unmount(self) -> None:
+        self.gateway.close()
+
     def _check_day(self) -> None:
         today = self.today
         if today == self._day:

@@ -105,7 +105,7 @@ class PeopleCommands(Provider):
             return find_people(ctx.store, query, limit=8)
 
         try:
-            rows = await asyncio.to_thread(app.gateway.run, fetch)
+            rows = await asyncio.to_thread(app.gateway.read, fetch)
         except Exception:  # noqa: BLE001 - a failed search just offers no people
             return
         for rank, row in enumerate(rows):

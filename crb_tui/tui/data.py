@@ -1,21 +1,28 @@
-"""The TUI's door to the database: one lock that serialises every worker on the shared
-connection, and the read-side views the screens show (built on ``crb_tui.store.queries`` and
+"""The TUI's door to the database (:class:`Gateway`): reads on a small pool of read-only
+connections, writes on the store's one writer, taking turns on it with the sync runner; and the
+read-side views the screens show (built on ``crb_tui.store.queries`` and
 ``crb_tui.engine.review``; the aggregates for the dashboard are plain reads of the store)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
+from crb_tui.config import Config
 from crb_tui.engine.review import review_with_progress
 from crb_tui.host.app_context import AppContext
-from crb_tui.store import queries, store_errors
+from crb_tui.sources import ProgressCallback, Source
+from crb_tui.store import ReadPool, Store, queries, store_errors
 from crb_tui.store.queries import person_detail
 
 T = TypeVar("T")
+Token = tuple[int, tuple[int, int]]
+"""What :meth:`Gateway.change_token` gives: (the app's own writes, everyone's)."""
 
 ACTIVITY_WEEKS = 52
 """Weeks of history the dashboard's activity chart covers (it shows as many as fit)."""
@@ -25,20 +32,58 @@ SCORES_NOTICE_AT = 2_000
 up to date (a second or so at 100,000 people) instead of doing it unannounced."""
 
 
+class Context(Protocol):
+    """What a call through the gateway is given: the store (the writer for :meth:`Gateway.run`,
+    a read-only reader for :meth:`Gateway.read`), the config, today and the sources."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def config(self) -> Config: ...
+    def today(self) -> dt.date: ...
+    def sources(self) -> dict[str, Source]: ...
+
+
+class Reading:
+    """A read's :class:`Context`: the app's, with a reader of the pool for its store, and the
+    gateway's :meth:`~Gateway.change_token` as the read started (``token``)."""
+
+    def __init__(self, context: AppContext, store: Store, token: Token) -> None:
+        self._context = context
+        self.store = store
+        self.token = token
+
+    @property
+    def config(self) -> Config:
+        return self._context.config
+
+    def today(self) -> dt.date:
+        return self._context.today()
+
+    def sources(self) -> dict[str, Source]:
+        return self._context.sources()
+
+
 class Gateway:
-    """Runs database work on worker threads, one call at a time: the store's writer connection
-    is used by one thread at a time (the store's concurrency model, ``crb_tui.store``); a long
-    read takes a reader of its own (``Store.reader()``) instead of holding the others up.
-    Before the first call of each day it brings the stored scores up to that day, so every
-    screen reads today's scores (the app's first screen paints before that, showing that it
-    is loading)."""
+    """Runs database work on worker threads, in the store's concurrency model
+    (``crb_tui.store``): :meth:`read` on a reader lent by a small pool (reads run side by side,
+    and beside a write: each sees the last commit), :meth:`run` on the store's one writer,
+    one thread at a time (it holds the writer's turn for the whole call), and :meth:`sync`, the
+    app's sync, on that same writer, taking its turn per batch (an action waits at most for one
+    batch's commit). Before the first call of each day it brings the stored scores up to that
+    day, so every screen reads today's scores (the app's first screen paints before that,
+    showing that it is loading)."""
 
     def __init__(
         self, context: AppContext, *, notice: Callable[[str], None] | None = None
     ) -> None:
         self.context = context
-        self._lock = threading.RLock()
         self._scores_day: dt.date | None = None
+        self._opening = threading.Lock()
+        self._pool: ReadPool | None = None
+        self._own = 0
+        """Changes the app's own calls to :meth:`run` made (see :meth:`change_token`)."""
+        self._token: Token | None = None
         self.notice = notice
         """Called (from the worker thread) with a line to show before a long re-scoring."""
 
@@ -47,12 +92,98 @@ class Gateway:
         self._scores_day = day
 
     def run(self, fn: Callable[[AppContext], T]) -> T:
-        """Call ``fn(context)`` holding the lock. Only ever from a worker thread. The database's
-        errors come out as CRB's own (:class:`crb_tui.errors.StoreBusy`,
+        """Call ``fn(context)`` on the writer, holding its turn: for writes (and reads that
+        must see them in the same call). Only ever from a worker thread. The database's errors
+        come out as CRB's own (:class:`crb_tui.errors.StoreBusy`,
         :class:`crb_tui.errors.StoreUnavailable`)."""
-        with self._lock, store_errors():
-            self._bring_scores_up_to_date()
-            return fn(self.context)
+        with store_errors():
+            store = self._writer()
+            with self._own_turn(store):
+                self._bring_scores_up_to_date()
+                return fn(self.context)
+
+    def read(self, fn: Callable[[Reading], T]) -> T:
+        """Call ``fn(context)`` with a reader of the pool for ``context.store``, in one read
+        transaction: it waits for no write, and sees the last commit whole (one as new as
+        ``context.token`` at least). Only from a worker thread; errors as :meth:`run`'s. (An
+        in-memory store has no readers: its writer then, holding its turn.)"""
+        with store_errors():
+            store = self._writer()
+            if self._scores_day != self.context.today():
+                with self._own_turn(store):
+                    self._bring_scores_up_to_date()
+            token = self.change_token()
+            pool = self._readers(store.path)
+            if pool is None:
+                with store.turn:
+                    return fn(Reading(self.context, store, token))
+            with pool.reader() as reader:
+                return fn(Reading(self.context, reader, token))
+
+    def sync(self, names: Iterable[str], *, progress: ProgressCallback | None = None,
+             cancelled: Callable[[], bool] | None = None) -> list[Any]:
+        """Run the sources ``names`` on the writer (see :meth:`AppContext.sync`): each batch
+        it writes takes the writer's turn for its transaction only, so the app's own calls
+        go on between two batches, and reads meanwhile see each batch once it is committed."""
+        with store_errors():
+            self._writer()
+            return self.context.sync(names, progress=progress, cancelled=cancelled)
+
+    def change_token(self) -> Token:
+        """``(own, others)``: ``own`` changes once the app's own calls (:meth:`run`) wrote;
+        ``others`` once anything else was written since: the app's sync (or a re-scoring for
+        a new day) on the writer, or another process (see
+        :meth:`crb_tui.store.Store.change_token`). It never waits for a write: while the
+        writer is busy (a sync's batch, an action), it is what it was before that write began
+        (the write is then seen by the next one)."""
+        with store_errors():
+            store = self._writer()
+            if not store.turn.acquire(blocking=self._token is None):
+                return self._token  # type: ignore[return-value]  # (not None: see blocking)
+            try:
+                changes, version = store.change_token()
+                self._token = (self._own, (changes - self._own, version))
+            finally:
+                store.turn.release()
+            return self._token
+
+    @property
+    def readers_open(self) -> int:
+        """How many read connections the pool has open."""
+        return 0 if self._pool is None else self._pool.open
+
+    def close(self) -> None:
+        """Close the read connections (a read still running closes its own as it ends; the
+        writer is the context's to close). Reads after this fail."""
+        with self._opening:
+            if self._pool is None:
+                self._pool = ReadPool(Path(), size=1)
+            self._pool.close()
+
+    @contextlib.contextmanager
+    def _own_turn(self, store: Store) -> Iterator[None]:
+        """The writer's turn, for the app's own writes: what they change counts as ``own``
+        in :meth:`change_token` (the screens that wrote read again by themselves)."""
+        with store.turn:
+            before = store.change_token()[0]
+            try:
+                yield
+            finally:
+                changes, version = store.change_token()
+                self._own += changes - before
+                self._token = (self._own, (changes - self._own, version))
+
+    def _writer(self) -> Store:
+        with self._opening:  # the first call opens it (the app has, before it starts)
+            return self.context.store
+
+    def _readers(self, path: Path | None) -> ReadPool | None:
+        if path is None:
+            return None
+        with self._opening:
+            if self._pool is None:
+                self._pool = ReadPool(path)
+            return self._pool
 
     def _bring_scores_up_to_date(self) -> None:
         today = self.context.today()
@@ -68,9 +199,10 @@ class Gateway:
 # -- review --------------------------------------------------------------------------------
 
 
-def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool, list[str]]:
+def review_queue(ctx: Context) -> tuple[list[Any], int, int, bool, list[str]]:
     """Today's queue, (done, total), whether the store holds no one at all yet, and what went
-    wrong with plugins' review items."""
+    wrong with plugins' review items. It writes (the day's queue is remembered): through
+    :meth:`Gateway.run`."""
     warnings: list[str] = []
     items, done, total = review_with_progress(ctx.store, ctx.config, ctx.today(),
                                               warnings=warnings)
@@ -78,12 +210,12 @@ def review_queue(ctx: AppContext) -> tuple[list[Any], int, int, bool, list[str]]
     return items, done, total, empty, warnings
 
 
-def health_row(ctx: AppContext, person_id: int) -> dict[str, Any] | None:
+def health_row(ctx: Context, person_id: int) -> dict[str, Any] | None:
     """The person's stored scores, once scored (see :func:`crb_tui.store.queries.scored_health`)."""
     return queries.scored_health(ctx.store, person_id)
 
 
-def explanation(ctx: AppContext, person_id: int) -> dict[str, Any] | None:
+def explanation(ctx: Context, person_id: int) -> dict[str, Any] | None:
     """What made each gauge, from the health model (``None`` if it cannot say)."""
     try:
         from crb_tui.engine import health
@@ -100,7 +232,7 @@ def explanation(ctx: AppContext, person_id: int) -> dict[str, Any] | None:
     }
 
 
-def person_page(ctx: AppContext, person_id: int, *, timeline_limit: int = 50) -> dict[str, Any]:
+def person_page(ctx: Context, person_id: int, *, timeline_limit: int = 50) -> dict[str, Any]:
     """Everything the person screen (and the review card) shows about one person."""
     detail = person_detail(ctx.store, person_id, timeline_limit=timeline_limit)
     return {
@@ -116,7 +248,7 @@ def person_page(ctx: AppContext, person_id: int, *, timeline_limit: int = 50) ->
 # -- dashboard -----------------------------------------------------------------------------
 
 
-def dashboard(ctx: AppContext) -> dict[str, Any]:
+def dashboard(ctx: Context) -> dict[str, Any]:
     """What the dashboard shows, as of today (see :func:`crb_tui.store.queries.dashboard`)."""
     return queries.dashboard(ctx.store, ctx.today(), weeks=ACTIVITY_WEEKS)
 
@@ -124,7 +256,7 @@ def dashboard(ctx: AppContext) -> dict[str, Any]:
 # -- sync ----------------------------------------------------------------------------------
 
 
-def sync_overview(ctx: AppContext) -> list[dict[str, Any]]:
+def sync_overview(ctx: Context) -> list[dict[str, Any]]:
     """Every known source, with its last run from ``sync_state``."""
     sources = ctx.sources()
     states = {row["source"]: row for row in ctx.store.sync_states()}

@@ -199,11 +199,14 @@ def iter_messages(fh: BinaryIO) -> Iterator[RawMessage]:
     yield RawMessage(number, start, from_line, b"".join(parts), truncated)
 
 
+_ENVELOPE_SENDER = re.compile(r"\s*(.*?)\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
+
+
 def _envelope_sender(from_line: bytes | None) -> str | None:
     if not from_line:
         return None
     text = from_line[5:].decode("utf-8", "replace")
-    m = re.match(r"\s*(.*?)\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b", text)
+    m = _ENVELOPE_SENDER.match(text)
     sender = (m.group(1) if m else text).strip()
     return sender or None
 

@@ -91,14 +91,15 @@ class CrbScreen(Screen[None]):
 
     # -- other programs' writes -------------------------------------------------------------
 
-    _store_version: int | None = None
+    _store_version: tuple[int, int] | None = None
     _watching = False
 
     def watch_store(self) -> None:
-        """While this screen is shown, call :meth:`store_changed` whenever another connection
-        has written to the store since: another program (cron's `crb sync`, a `crb log`) or
-        the app's own sync, which writes on a connection of its own. (The app's own actions
-        read their screen again themselves.) A look reads the database's data version."""
+        """While this screen is shown, call :meth:`store_changed` whenever anything but the
+        app's own actions has written to the store since: another program (cron's `crb sync`,
+        a `crb log`) or the app's own sync (see ``Gateway.change_token``). (The app's own
+        actions read their screen again themselves.) A look reads the database's data
+        version."""
         self._watching = True
         self.set_interval(WATCH_EVERY, self._look_at_store, name="store-watch")
         self._look_at_store()
@@ -117,12 +118,12 @@ class CrbScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group="store-watch", exclusive=True)
     def _read_store_version(self) -> None:
         try:
-            version = self.gateway.run(lambda ctx: ctx.store.change_token()[1])
+            version = self.gateway.change_token()[1]
         except Exception:  # noqa: BLE001 - a busy or missing store: the next look tries again
             return
         self.app.call_from_thread(self._store_version_read, version)
 
-    def _store_version_read(self, version: int) -> None:
+    def _store_version_read(self, version: tuple[int, int]) -> None:
         if self._store_version is None:
             self._store_version = version
         elif version != self._store_version and self.store_changed():

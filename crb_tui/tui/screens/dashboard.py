@@ -107,7 +107,7 @@ class DashboardScreen(CrbScreen):
 
     @work(thread=True, exit_on_error=False, group="dashboard-load", exclusive=True)
     def _load(self) -> None:
-        self.post_message(DashboardLoaded(self.gateway.run(data.dashboard)))
+        self.post_message(DashboardLoaded(self.gateway.read(data.dashboard)))
 
     def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
         d = message.data

@@ -117,7 +117,7 @@ class MergeDialog(Dialog[MergeInto]):
         from crb_tui.store.queries import merge_candidates
 
         gateway = crb_app(self).gateway
-        found = gateway.run(lambda ctx: merge_candidates(ctx.store, text, self.person_id))
+        found = gateway.read(lambda ctx: merge_candidates(ctx.store, text, self.person_id))
         self.app.call_from_thread(self._show, text, found)
 
     def _show(self, text: str, found: list[dict[str, Any]]) -> None:

@@ -100,7 +100,7 @@ class PersonScreen(ActingScreen):
 
     @work(thread=True, exit_on_error=False, group="person-load", exclusive=True)
     def _load(self) -> None:
-        page = self.gateway.run(lambda ctx: data.person_page(ctx, self.person_id))
+        page = self.gateway.read(lambda ctx: data.person_page(ctx, self.person_id))
         if page["detail"]["triage"]:
             page["arrival"] = arrival(page["detail"]["source"])  # the review card's words
         self.post_message(PersonLoaded(self.person_id, page))

@@ -138,7 +138,7 @@ class ReviewScreen(ActingScreen):
 
     @work(thread=True, exit_on_error=False, group="review-card", exclusive=True)
     def _load_card(self, person_id: int) -> None:
-        page = self.gateway.run(
+        page = self.gateway.read(
             lambda ctx: data.person_page(ctx, person_id, timeline_limit=CARD_TOUCHES))
         self.post_message(CardLoaded(person_id, page))
 

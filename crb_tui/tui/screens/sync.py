@@ -1,5 +1,6 @@
 """Sources and their last runs; start one or all, watch the progress, cancel. The sync runs on
-a worker with its own database connection, so the rest of the app stays responsive."""
+a worker, writing through the app's one writer a batch at a time (``data.Gateway.sync``), so
+the rest of the app stays responsive."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from crb_tui import clock
-from crb_tui.host.app_context import AppContext
 from crb_tui.host.sync import RUNNING, WAITING
 from crb_tui.tui import data
 from crb_tui.tui.display import MUTED, ago, moment, safe
@@ -93,7 +93,7 @@ class SyncScreen(CrbScreen):
 
     @work(thread=True, exit_on_error=False, group="sync-load", exclusive=True)
     def _load(self) -> None:
-        self.post_message(SyncOverviewLoaded(self.gateway.run(data.sync_overview)))
+        self.post_message(SyncOverviewLoaded(self.gateway.read(data.sync_overview)))
 
     def on_sync_overview_loaded(self, message: SyncOverviewLoaded) -> None:
         self.sources = message.sources
@@ -239,7 +239,6 @@ class SyncScreen(CrbScreen):
 
     @work(thread=True, exit_on_error=False, group="sync-run")
     def _sync(self, names: list[str]) -> None:
-        ctx = self.crb.context
         sent: dict[str, float] = {}
 
         def progress(source: str, done: int, total: int | None, message: str) -> None:
@@ -249,17 +248,15 @@ class SyncScreen(CrbScreen):
                 sent[source] = now
                 self.post_message(SyncProgress(source, done, total, message))
 
-        # Its own connection: the sync writes for minutes while the screens keep reading.
-        own = AppContext(db_path=ctx.db_path, config_path=ctx.config_path, demo=ctx.demo,
-                         _config=ctx.config)
+        # On the app's one writer, a batch at a time: the screens read beside it and the
+        # actions write between two batches (see Gateway.sync).
         try:
-            summaries = own.sync(names, progress=progress, cancelled=self._cancel.is_set)
+            summaries = self.gateway.sync(names, progress=progress,
+                                          cancelled=self._cancel.is_set)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             title, text = describe(exc)
             self.post_message(SyncFinished(error=f"{title}: {text}"))
             return
-        finally:
-            own.close()
         self.post_message(SyncFinished([s.as_dict() for s in summaries]))
 
     def on_sync_progress(self, message: SyncProgress) -> None:

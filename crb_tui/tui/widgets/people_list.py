@@ -181,14 +181,15 @@ class PeopleList(ScrollView, can_focus=True):
 
         def fetch(ctx: Any) -> None:
             store = ctx.store
-            with store.interruptible(wanted):
-                stale[0] = kept.check(store)
-                if not (looked or search or page or sort in kept.orders):
-                    # A quick first look (count and first page) before everyone's id.
-                    rows = list_people(store, sort=sort, limit=PAGE_SIZE)
-                    self.post_message(PeopleQueried(generation, count_people(store), rows))
-                order = kept.order(store, sort)
-            ids = kept.index(store, order).find(search) if search else order
+            with kept.lock:
+                with store.interruptible(wanted):
+                    stale[0] = kept.check(ctx.token)
+                    if not (looked or search or page or sort in kept.orders):
+                        # A quick first look (count and first page) before everyone's id.
+                        rows = list_people(store, sort=sort, limit=PAGE_SIZE)
+                        self.post_message(PeopleQueried(generation, count_people(store), rows))
+                    order = kept.order(store, sort)
+                ids = kept.index(store, order).find(search) if search else order
             if not wanted():
                 return
             with store.interruptible(wanted):
@@ -196,7 +197,7 @@ class PeopleList(ScrollView, can_focus=True):
             self.post_message(PeopleQueried(generation, len(ids), shown, ids=ids, page=page))
 
         try:
-            self.gateway.run(fetch)
+            self.gateway.read(fetch)
         except (QueryCancelled, StoreUnavailable):
             if wanted():
                 raise
@@ -209,8 +210,8 @@ class PeopleList(ScrollView, can_focus=True):
     @work(thread=True, exit_on_error=False, group="people-warm", exclusive=True,
           description="people search index")
     def _warm(self, sort: str) -> None:
-        """Read everyone's searchable text after the list is shown, on a connection of its own
-        (so pages keep loading meanwhile), ready for the first letter typed."""
+        """Read everyone's searchable text after the list is shown, on a reader of its own
+        (pages keep loading meanwhile, on the others), ready for the first letter typed."""
         self._kept.warm(self.gateway, sort)
 
     def reread(self, *, now: bool = False) -> bool:
@@ -312,7 +313,7 @@ class PeopleList(ScrollView, can_focus=True):
                 return []
             return page_rows(ctx.store, ids, 0)
 
-        rows = self.gateway.run(fetch)
+        rows = self.gateway.read(fetch)
         self.post_message(PeoplePageLoaded(generation, page, rows))
 
     def on_people_page_loaded(self, message: PeoplePageLoaded) -> None:

@@ -7,16 +7,16 @@ changes. The widget (``people_list``) asks for them from its workers."""
 
 from __future__ import annotations
 
+import threading
 import time
 from array import array
 from collections.abc import Sequence
 from typing import Any
 
 from crb_tui.errors import StoreUnavailable
-from crb_tui.store import store_errors
 from crb_tui.store.queries import people_ids, people_rows
 from crb_tui.store.search import SearchIndex
-from crb_tui.tui.data import Gateway
+from crb_tui.tui.data import Gateway, Token
 
 PAGE_SIZE = 100
 """Rows fetched per query."""
@@ -44,28 +44,30 @@ class Kept:
     """What the list keeps between queries while its screen is open: each sort's whole order
     and everyone's searchable text.
 
-    Used and changed only holding the gateway's lock (the query workers hold it); the
-    background reads (:meth:`warm`, :meth:`refresh`) read on a connection of their own without
-    it and take it only to put what they read in place. After this app's own writes (an action)
-    everything is read again at the next query; after another program's (a sync, cron) the list
-    keeps answering from what it has while :meth:`refresh` reads it all again in the background,
-    so that typing never waits for a whole re-read.
+    Used and changed only holding its :attr:`lock` (the query workers hold it); the
+    background reads (:meth:`warm`, :meth:`refresh`) read without it and take it only to put
+    what they read in place. After this app's own writes (an action) everything is read again at
+    the next query; after anything else's (the app's sync, cron, another program) the list keeps
+    answering from what it has while :meth:`refresh` reads it all again in the background, so
+    that typing never waits for a whole re-read.
     """
 
     REFRESH_EVERY = 5.0
     """Seconds at least between two background re-reads while other programs keep writing."""
 
     def __init__(self) -> None:
-        self.token: tuple[int, int] | None = None
+        self.lock = threading.RLock()
+        self.token: Token | None = None
         self.orders: dict[str, Sequence[int]] = {}
         self.searchable: SearchIndex | None = None
         self.refreshing = False
         self.refreshed_at = 0.0
 
-    def check(self, store: Any) -> bool:
-        """Forget everything after this app's own writes; after another program's, say so
-        (``True``: time for a background :meth:`refresh`)."""
-        own, version = store.change_token()
+    def check(self, token: Token) -> bool:
+        """Forget everything after this app's own writes; after anything else's, say so
+        (``True``: time for a background :meth:`refresh`). ``token`` is the read's
+        (:attr:`crb_tui.tui.data.Reading.token`), taken as it started."""
+        own, version = token
         if self.token is None or own != self.token[0]:
             self.orders.clear()
             self.searchable = None
@@ -89,51 +91,36 @@ class Kept:
 
     def warm(self, gateway: Gateway, sort: str) -> None:
         """Read everyone's searchable text in the background, if no query has needed it yet."""
-        def start(ctx: Any) -> tuple[Any, tuple[int, int] | None, Sequence[int] | None]:
-            return ctx.store.reader(), self.token, self.orders.get(sort)
-
-        reader, token, order = gateway.run(start)
-        if reader is None or order is None:
-            if reader is not None:
-                reader.close()
+        with self.lock:
+            token, order = self.token, self.orders.get(sort)
+        if order is None:
             return
         try:
-            with reader, store_errors():
-                index = SearchIndex.read(reader, order, pause=_yield)
+            index = gateway.read(lambda ctx: SearchIndex.read(ctx.store, order, pause=_yield))
         except StoreUnavailable:
             return  # a background nicety: the first search reads it instead
-
-        def publish(ctx: Any) -> None:
+        with self.lock:
             if self.searchable is None and token == self.token:
                 self.searchable = index
-
-        gateway.run(publish)
 
     def refresh(self, gateway: Gateway, sort: str) -> bool:
         """Read the order in ``sort`` and everyone's text again in the background and put
         them in place (``True`` if they were)."""
-        def start(ctx: Any) -> tuple[Any, tuple[int, int]]:
-            return ctx.store.reader(), ctx.store.change_token()
+        def read(ctx: Any) -> tuple[Token, Sequence[int], SearchIndex]:
+            order = array("q", people_ids(ctx.store, sort=sort))
+            return ctx.token, order, SearchIndex.read(ctx.store, order, pause=_yield)
 
-        reader, token = gateway.run(start)
-        if reader is None:
-            return False
         try:
-            with reader, store_errors():
-                order = array("q", people_ids(reader, sort=sort))
-                index = SearchIndex.read(reader, order, pause=_yield)
+            token, order, index = gateway.read(read)
         except StoreUnavailable:
             return False
         finally:
             self.refreshing = False
             self.refreshed_at = time.monotonic()
-
-        def publish(ctx: Any) -> bool:
+        with self.lock:
             if self.token is None or token[0] != self.token[0]:
                 return False  # this app wrote meanwhile: the next query reads everything
             self.orders = {sort: order}
             self.searchable = index
             self.token = token
             return True
-
-        return gateway.run(publish)

@@ -1,0 +1,50 @@
+"""Checks made on opening a database file: that it is SQLite, and CRB's (never another
+program's), and that only its owner may read it and its write-ahead log."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from crb_tui.errors import CrbError
+from crb_tui.files import restrict
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_is_sqlite(path: Path) -> None:
+    """Refuse a file that is not SQLite. It opens and closes the file by hand: only while no
+    connection of this process has it open (closing would drop their locks; see Store.open)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise CrbError(f"{path}: cannot read database: {exc}") from exc
+    if head and head != _SQLITE_MAGIC:
+        raise CrbError(f"{path}: not a SQLite database (left untouched)")
+
+
+def check_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a SQLite file that holds some other program's tables."""
+    try:
+        names = {row[0] for row in conn.execute(
+            "select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise CrbError(f"{path}: not a usable SQLite database: {exc}") from exc
+    if not names:
+        return
+    if "_sqlite_migrations" in names:
+        sets = {
+            row[0] for row in conn.execute("select distinct migration_set from _sqlite_migrations")
+        }
+        if "crb_core" in sets:
+            return
+    raise CrbError(
+        f"{path}: this SQLite file belongs to another program (tables: "
+        f"{', '.join(sorted(names)[:5])}); left untouched"
+    )
+
+
+def restrict_permissions(path: Path) -> None:
+    for candidate in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
+        restrict(candidate)
