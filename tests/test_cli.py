@@ -275,7 +275,10 @@ def test_doctor_flags_loose_permissions(crb: Crb, db_path: Path) -> None:
 def test_review_on_demo_data(crb: Crb) -> None:
     seed(crb)
     data = crb.json("review")
-    assert data["date"] == "2026-11-23" and 0 < data["count"] <= 12
+    # Today's meetings and birthdays have places of their own beyond the day's 12.
+    bound = [i for i in data["items"] if i["kind"] == "meeting" or "Birthday today" in
+             [i["reason"], *i["also"]] or any(a.startswith("Meeting today") for a in i["also"])]
+    assert data["date"] == "2026-11-23" and 0 < data["count"] - len(bound) <= 12
     priorities = [i["priority"] for i in data["items"]]
     assert priorities == sorted(priorities, reverse=True)
     assert all(i["reason"] and i["person"]["name"] for i in data["items"])

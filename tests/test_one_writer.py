@@ -59,8 +59,8 @@ class HeldBatch:
         self.stores: list[Store] = []
         original = Store.write_batch
 
-        def held(store: Store, batch: Any, source: str) -> Any:
-            result = original(store, batch, source)
+        def held(store: Store, batch: Any, source: str, **options: Any) -> Any:
+            result = original(store, batch, source, **options)
             self.stores.append(store)
             self.writing.set()
             assert self.release.wait(10)

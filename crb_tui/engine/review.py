@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from crb_tui.clock import day_bounds, happened_before, local_time
 from crb_tui.config import Config
@@ -73,39 +75,75 @@ def _queue(
         items = [i for i in items if not answered.clears(i.person_id, i.kind)]
     items = _one_per_person(items)
     items.sort(key=_order)
-    # People triaged today (and so no longer waiting) used up places of the day's share.
-    waiting_triage = {i.person_id for i in items if i.kind == "triage"}
-    triaged = 0 if include_done else len(answered.triaged() - waiting_triage)
-    # Someone worked on today already has their place: a triage item of theirs that comes up
-    # once the item acted on is answered takes no new place (it would push someone out).
-    items = _bound_triage(items, config.review.triage_limit - triaged,
-                          set() if include_done else answered.worked_on())
-    waiting = {i.person_id for i in items}
     if include_done:
+        items = _bound_triage(items, config.review.triage_limit, {})
         return _fit(items, config.review.daily_limit if limit is None else limit), 0
+    # Who was shown today holds their place: the new people shown hold the day's triage places
+    # (a touch logged with one, or one accepted, lets nobody else in), and someone whose item
+    # was answered keeps their place for the item that comes up next.
+    shown_before = queued_on(store, today)
+    items = _bound_triage(items, config.review.triage_limit, shown_before)
+    waiting = {i.person_id for i in items}
     # Review work done today: on people who were shown in today's review (acting on someone
     # else, a `crb log` of a chance meeting, takes no place from the day).
-    shown_before = queued_on(store, today)
-    done = len((answered.worked_on() & shown_before) - waiting)
-    if limit is not None:
-        queue = _fit(items, limit)
-    else:
-        # The day's size is fixed: what was done today counts against it, so acting on an
-        # item never pulls a new one in.
-        queue = _fit(items, max(config.review.daily_limit - done, 0))
-    shown = {i.person_id for i in queue}
-    if not shown <= shown_before:
-        remember_queue(store, today, shown)
+    dealt = (answered.worked_on() & shown_before.keys()) - waiting
+    done = len(dealt)
+    # The day's size is fixed: what was done today counts against it, so acting on an item
+    # never pulls a new one in (a time-bound item has a place of its own, beyond the cap, and
+    # takes none when done). A longer list asked for (``limit``) is shown, not remembered.
+    capped = sum(1 for pid in dealt if not str(shown_before[pid]).startswith(TODAY_ONLY))
+    day_queue = _day(items, max(config.review.daily_limit - capped, 0))
+    queue = day_queue if limit is None else _fit(items, limit)
+    new = {i.person_id: _shown_as(i) for i in day_queue if i.person_id not in shown_before}
+    if new:
+        remember_queue(store, today, new)
     return queue, done
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _order(item: ReviewItem) -> tuple[float, str, int]:
-    """The queue's order: priority, then name as SQLite's ``lower()`` folds it (ASCII only), so
-    that a query can read the first places of a kind in exactly this order."""
-    return (-item.priority, item.person_name.translate(_ASCII_LOWER), item.person_id)
+def _order(item: ReviewItem) -> tuple[float, tuple[Any, ...], str, int]:
+    """The queue's order: priority, then what tells equal items apart in their own terms
+    (:func:`_tie`), then name as SQLite's ``lower()`` folds it (ASCII only), so that a query can
+    read the first places of a kind in exactly this order."""
+    return (-item.priority, _tie(item), item.person_name.translate(_ASCII_LOWER),
+            item.person_id)
+
+
+def _tie(item: ReviewItem) -> tuple[Any, ...]:
+    """Meetings today by start time; new people with equal evidence by their last touch, the
+    most recent first (then more two-way touches, then more meetings); other kinds by name."""
+    if item.kind == "meeting":
+        return (str(item.detail.get("at") or ""),)
+    if item.kind == "triage":
+        since = item.detail.get("days_since_last_touch")
+        return (since if since is not None else float("inf"),
+                -item.detail.get("two_way", 0), -item.detail.get("meetings", 0))
+    return ()
+
+
+TODAY_ONLY = "today:"
+"""How the day's queue marks a person shown with a time-bound item (``today:meeting``)."""
+
+
+def _time_bound(item: ReviewItem) -> bool:
+    """A meeting today or a birthday today: over by tonight, so never left for another day."""
+    return item.also_today or item.kind == "meeting" or (
+        item.kind == "anniversary" and item.detail.get("in_days") == 0)
+
+
+def _shown_as(item: ReviewItem) -> str:
+    """What the day's queue remembers of the item a person was first shown with."""
+    return f"{TODAY_ONLY}{item.kind}" if _time_bound(item) else item.kind
+
+
+def _day(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
+    """The day's queue: every time-bound item (a busy day never hides today's meetings and
+    birthdays), and the first ``cap`` of the rest (:func:`_fit`), in the queue's order."""
+    bound = [i for i in items if _time_bound(i)]
+    rest = _fit([i for i in items if not _time_bound(i)], cap)
+    return sorted(bound + rest, key=_order)
 
 
 _MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
@@ -132,13 +170,18 @@ def _fit(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
 
 
 def _bound_triage(
-    items: list[ReviewItem], room: int, placed: set[int] | None = None
+    items: list[ReviewItem], limit: int, shown: Mapping[int, str | None]
 ) -> list[ReviewItem]:
-    """New people to triage take at most ``room`` places (the best evidence first); the rest
-    wait for the next days. People in ``placed`` already hold a place today."""
+    """New people to triage take at most ``limit`` places a day (the best evidence first); the
+    rest wait for the next days. People ``shown`` today (person id -> the kind of item they
+    were first shown with) keep their places; those shown as new people to triage use the
+    day's share whatever became of them."""
+    room = limit - sum(1 for kind in shown.values() if kind == "triage")
     kept: list[ReviewItem] = []
     for item in items:
-        if item.kind == "triage" and item.person_id not in (placed or set()):
+        if item.kind == "triage" and limit <= 0:
+            continue  # none wanted (``triage_limit = 0``), whoever was shown
+        if item.kind == "triage" and item.person_id not in shown:
             if room <= 0:
                 continue
             room -= 1
@@ -172,6 +215,7 @@ def _one_per_person(items: list[ReviewItem]) -> list[ReviewItem]:
             best[item.person_id] = item
         else:
             kept.also.append(item.reason)
+            kept.also_today = kept.also_today or _time_bound(item)
     return list(best.values())
 
 
@@ -318,7 +362,7 @@ def collect_items(
                     f"Birthday {when}",
                     "Send a personal note",
                     BASE["anniversary"] - 100 * d,
-                    {"birthday": row["birthday"]},
+                    {"birthday": row["birthday"], "in_days": d},
                 )
             )
 

@@ -44,6 +44,9 @@ class ReviewItem:
     also: list[str] = field(default_factory=list)
     label: str = ""
     """A plugin's title for its item; CRB's own items are titled by their kind."""
+    also_today: bool = False
+    """One of the reasons folded into ``also`` is time-bound (a meeting or a birthday today):
+    the item keeps a place of its own in a busy day's review."""
 
     def as_dict(self) -> dict[str, Any]:
         return {

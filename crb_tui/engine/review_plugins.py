@@ -15,7 +15,7 @@ from crb_tui.engine.review_item import ReviewItem, _plural
 from crb_tui.errors import user_message
 from crb_tui.results import ReviewItem as PluginItem
 from crb_tui.store import Store
-from crb_tui.store.review_queries import eligible_names
+from crb_tui.store.review_queries import eligible_names, unknown_people
 
 __all__ = ["plugin_items"]
 
@@ -44,6 +44,15 @@ def plugin_items(
         for given in found:
             if given.person_id in names:  # others are snoozed, archived or merged
                 items.append(_plugin_item(given, names[given.person_id]))
+        unknown = unknown_people(store, {g.person_id for g in found} - set(names))
+        if unknown:
+            one = len(unknown) == 1
+            _warn(warnings, f"plugin {plugin}: review_items gave "
+                            + ("an item for a person who does" if one
+                               else "items for people who do")
+                            + f" not exist (id{'' if one else 's'} "
+                            + ", ".join(str(pid) for pid in unknown)
+                            + f"); {'it is' if one else 'they are'} left out")
         if bad:
             _warn(warnings, f"plugin {plugin}: review_items gave {_plural(bad, 'item')} "
                             "CRB cannot use (each needs a person_id and a numeric priority)")

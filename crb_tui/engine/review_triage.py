@@ -18,9 +18,11 @@ from crb_tui.store.review_queries import triage_candidates
 log = logging.getLogger("crb_tui.engine.review")
 
 
-def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
-    """How much says this new person is a relationship (0-99) and that evidence in words:
-    two-way touches count most, then meetings, then how recent the last touch is."""
+def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str, dict[str, Any]]:
+    """How much says this new person is a relationship (0-99, to two decimals: what the review
+    shows), that evidence in words and its parts (``two_way``, ``meetings``,
+    ``days_since_last_touch``): two-way touches count most (up to 5), then meetings (up to 4),
+    then touches in the last month, all of it fading with the age of the last touch."""
     two_way = (row["mutual"] or 0) + min(row["ins"] or 0, row["outs"] or 0)
     meetings = row["meetings"] or 0
     last = _date(row["last_at"])
@@ -40,7 +42,8 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str]:
         words.append("last touch today")
     elif since is not None:
         words.append(f"last touch {ago_or_today(since)}")
-    return score, ", ".join(words) or "no touches yet"
+    parts = {"two_way": two_way, "meetings": meetings, "days_since_last_touch": since}
+    return round(score, 2), ", ".join(words) or "no touches yet", parts
 
 
 def _source_kinds() -> tuple[set[str], set[str]]:
@@ -80,7 +83,7 @@ def triage_items(store: Store, config: Config, today: dt.date) -> list[ReviewIte
     files, syncs = _source_kinds()
     items = []
     for row in rows:
-        score, evidence = _evidence(row, today)
+        score, evidence, parts = _evidence(row, today)
         who = f" ({row['ident']})" if row["ident"] and row["ident"] != row["name"] else ""
         items.append(
             ReviewItem(
@@ -92,7 +95,7 @@ def triage_items(store: Store, config: Config, today: dt.date) -> list[ReviewIte
                 "Accept with a tier, merge, or archive",
                 BASE["triage"] + score,
                 {"created": row["created"], "source": row["source"],
-                 "evidence": round(score, 2)},
+                 "evidence": score, **parts},
             )
         )
     return items

@@ -115,8 +115,7 @@ class AppContext:
         if done:
             # Triage ends with the day that ends it, so it is looked at when the day's scores
             # are (a scan of everyone: not on every command of the day).
-            settle_triage(self.store,
-                          today - dt.timedelta(days=self.config.review.new_people_days))
+            settle_triage(self.store, today, self.config.review.new_people_days)
         started = meetings_started_since_scored(self.store, today)
         if started:
             done += health.compute_all(self.store, self.config, today, started)

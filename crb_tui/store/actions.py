@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from crb_tui import limits
@@ -258,36 +259,76 @@ def set_tier(
     _update_person(store, person_id, {"tier": tier, "triage": 0}, "tier", today, item_kind)
 
 
-def queued_on(store: Store, day: dt.date) -> set[int]:
-    """The people shown in ``day``'s review so far."""
-    return {row[0] for row in store.conn.execute(
-        "select person_id from review_queue where day = ?", [day.isoformat()])}
+def queued_on(store: Store, day: dt.date) -> dict[int, str | None]:
+    """The people shown in ``day``'s review so far, each with the kind of item they were first
+    shown with."""
+    return dict(store.conn.execute(
+        "select person_id, kind from review_queue where day = ?", [day.isoformat()]))
 
 
-def remember_queue(store: Store, day: dt.date, person_ids: set[int]) -> None:
-    """Note that these people were shown in ``day``'s review (older days are forgotten)."""
+def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None:
+    """Note that these people (person id -> kind of their item) were shown in ``day``'s review;
+    the kind they were first shown with stays (older days are forgotten)."""
     with store.transaction():
         store.conn.execute("delete from review_queue where day < ?",
                            [(day - dt.timedelta(days=7)).isoformat()])
         store.conn.executemany(
-            "insert or ignore into review_queue (day, person_id) values (?, ?)",
-            [(day.isoformat(), pid) for pid in sorted(person_ids)])
+            "insert or ignore into review_queue (day, person_id, kind) values (?, ?, ?)",
+            [(day.isoformat(), pid, kind) for pid, kind in sorted(shown.items())])
 
 
-def settle_triage(store: Store, created_before: dt.date) -> int:
-    """People who waited for triage since before ``created_before`` (the review's
-    ``new_people_days`` are over) with no decision stay as they are, no longer new: plain
-    contacts of their tier, counted in the dashboard's stages like everyone else. The number
-    settled."""
-    day = created_before.isoformat()
-    if store.conn.execute(
-            "select 1 from people where triage = 1 and created < ? limit 1", [day]
+SETTLED = "settle_triage"
+"""The review history's action for new people settled by a day's upkeep (``person_id`` null,
+the ids in ``detail``), so that a later day's settling can be taken back for an earlier day."""
+
+
+def settle_triage(store: Store, today: dt.date, new_people_days: int) -> int:
+    """People who waited for triage since before ``today - new_people_days`` with no decision
+    stay as they are, no longer new: plain contacts of their tier, counted in the dashboard's
+    stages like everyone else. The number settled.
+
+    What is settled is settled for ``today``: a run for a later day (``CRB_TODAY``, a clock that
+    was wrong) settled people who are still new today, so those it settled and nobody decided
+    about since are new again first, and only those whose days are over today stay settled."""
+    day = today.isoformat()
+    since = (today - dt.timedelta(days=new_people_days)).isoformat()
+    later = store.conn.execute(
+        "select 1 from review_history where action = ? and day > ? limit 1", [SETTLED, day]
+    ).fetchone()
+    if later is None and store.conn.execute(
+            "select 1 from people where triage = 1 and created < ? limit 1", [since]
     ).fetchone() is None:
         return 0
     with store.transaction():
-        cur = store.conn.execute(
-            "update people set triage = 0 where triage = 1 and created < ?", [day])
-    return cur.rowcount
+        if later is not None:
+            _unsettle_after(store, day)
+        ids = [pid for (pid,) in store.conn.execute(
+            "select id from people where triage = 1 and created < ? order by id", [since])]
+        if ids:
+            store.conn.execute(
+                "update people set triage = 0 where id in (select value from json_each(?))",
+                [json.dumps(ids)])
+            _history(store, None, SETTLED, {"ids": ids}, today)
+    return len(ids)
+
+
+def _unsettle_after(store: Store, day: str) -> None:
+    """New again: the people settled by a run for a day after ``day`` whom no decision (a tier,
+    a cadence, an archive: each clears the flag and says so in its history) came after."""
+    settled = store.conn.execute(
+        "select id, detail from review_history where action = ? and day > ?", [SETTLED, day]
+    ).fetchall()
+    decided = dict(store.conn.execute(
+        "select person_id, max(id) from review_history where id > ? and person_id is not null "
+        "and json_extract(detail, '$.triage') = 0 group by person_id",
+        [min(row[0] for row in settled)]).fetchall())
+    again = sorted({pid for history_id, detail in settled for pid in json.loads(detail)["ids"]
+                    if decided.get(pid, 0) < history_id})
+    store.conn.execute(
+        "update people set triage = 1 where triage = 0 and merged_into is null "
+        "and id in (select value from json_each(?))", [json.dumps(again)])
+    store.conn.execute("delete from review_history where action = ? and day > ?",
+                       [SETTLED, day])
 
 
 def set_cadence(

@@ -358,3 +358,11 @@ def m013_writespeed_subject_index_batches(db: Database) -> None:
         "values ('delete', old.rowid, old.subject); "
         "insert into interactions_fts (rowid, subject) values (new.rowid, new.subject); end"
     )
+
+
+@core()
+def m014_reviewfix_queue_kind(db: Database) -> None:
+    """The kind of item each person was first shown with in a day's review: the new people to
+    triage shown that day hold the day's triage places, so working on them (a touch logged,
+    one accepted) never lets more new people in."""
+    db.execute("alter table review_queue add column kind text")

@@ -18,7 +18,8 @@ from crb_tui.store import Store
 
 __all__ = [
     "BACKLOG_KINDS", "ELIGIBLE", "actions_on", "backlog_rows", "birthdays", "due_commitments",
-    "eligible_names", "meetings_between", "recent_deals", "triage_candidates", "untouched",
+    "eligible_names", "meetings_between", "recent_deals", "triage_candidates", "unknown_people",
+    "untouched",
 ]
 
 LIVE = "p.merged_into is null and p.archived = 0"
@@ -109,6 +110,18 @@ def eligible_names(store: Store, day: str) -> dict[int, str]:
     """person id -> name of everyone the review may bring up on ``day``."""
     return dict(store.conn.execute(f"select p.id, p.name from people p where {ELIGIBLE}",
                                    {"day": day}))
+
+
+def unknown_people(store: Store, ids: Iterable[int]) -> list[int]:
+    """Which of ``ids`` are nobody's (no person ever had them; merged-away people are
+    someone's), in order."""
+    wanted = sorted({pid for pid in ids if isinstance(pid, int)})
+    if not wanted:
+        return []
+    known = {pid for (pid,) in store.conn.execute(
+        "select id from people where id in (select value from json_each(?))",
+        [json.dumps(wanted)])}
+    return [pid for pid in wanted if pid not in known]
 
 
 def actions_on(store: Store, day: str) -> list[tuple[int, str, str | None]]:
