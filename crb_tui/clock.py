@@ -16,6 +16,8 @@ import datetime as dt
 import os
 import re
 import zoneinfo
+from collections.abc import Callable
+from typing import Any
 
 from crb_tui.errors import CrbError
 
@@ -102,16 +104,16 @@ DATE_STAMPS = ("T00:00:00+00:00", "T12:00:00+00:00")
 day, a vCard's date): at noon UTC of that date (midnight UTC before 2026-12)."""
 
 
-def local_date(value: str) -> dt.date:
+def local_date(value: str, tz: dt.tzinfo | None = None) -> dt.date:
     """The user's date of a stored value: a stamp (ISO 8601 with its offset) on the day it was
-    in ``[me] timezone`` (a call at 02:30 UTC was the evening before in New York); a bare date
-    (a due date) or a date stored as a stamp (:data:`DATE_STAMPS`) as it is, wherever the user
-    is. ``ValueError`` for what is neither."""
+    in ``[me] timezone`` (or ``tz``; a call at 02:30 UTC was the evening before in New York); a
+    bare date (a due date) or a date stored as a stamp (:data:`DATE_STAMPS`) as it is, wherever
+    the user is. ``ValueError`` for what is neither."""
     text = str(value)
     if len(text) <= 10 or text.endswith(DATE_STAMPS):
         return dt.date.fromisoformat(text[:10])
     at = dt.datetime.fromisoformat(text)
-    return at.date() if at.tzinfo is None else at.astimezone(user_tz()).date()
+    return at.date() if at.tzinfo is None else at.astimezone(tz or user_tz()).date()
 
 
 def local_day(value: str) -> str:
@@ -121,6 +123,53 @@ def local_day(value: str) -> str:
         return local_date(value).isoformat()
     except ValueError:
         return str(value)[:10]
+
+
+_DATE_TAILS = frozenset(DATE_STAMPS)
+
+
+def local_dates(tz: dt.tzinfo, convert: Callable[[dt.date], Any]) -> Callable[[Any], Any]:
+    """A function giving ``convert`` of :func:`local_date` in ``tz`` (None for None or what is
+    not a date), for many stamps (the health model's SQL): a UTC stamp (as CRB stores them) on
+    a UTC day with no change of offset in ``tz`` takes that day's answers, kept: the local date
+    before and from the moment it changes (2x faster than reading each stamp)."""
+    days: dict[str, tuple[str, Any, Any] | None] = {}
+
+    def slow(text: str) -> Any:
+        try:
+            return convert(local_date(text, tz))
+        except ValueError:
+            return None
+
+    def day_answers(day: str) -> tuple[str, Any, Any] | None:
+        try:
+            start = dt.datetime.fromisoformat(f"{day}T00:00:00+00:00").astimezone(tz)
+            end = dt.datetime.fromisoformat(f"{day}T23:59:59+00:00").astimezone(tz)
+        except ValueError:
+            return None
+        if start.utcoffset() != end.utcoffset():
+            return None
+        if start.date() == end.date():
+            return "99", convert(start.date()), None
+        flip = dt.datetime.combine(end.date(), dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+        return flip.strftime("%H:%M:%S"), convert(start.date()), convert(end.date())
+
+    def local(value: Any) -> Any:
+        if value is None:
+            return None
+        text = str(value)
+        if len(text) != 25 or text[19:] != "+00:00" or text[10:] in _DATE_TAILS:
+            return slow(text)
+        day = text[:10]
+        try:
+            answers = days[day]
+        except KeyError:
+            answers = days[day] = day_answers(day)
+        if answers is None:
+            return slow(text)
+        return answers[2] if text[11:19] >= answers[0] else answers[1]
+
+    return local
 
 
 def file_time(path: str | os.PathLike[str]) -> dt.datetime:

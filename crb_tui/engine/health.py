@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from crb_tui.clock import user_tz
 from crb_tui.config import Config, HealthConfig
 from crb_tui.engine import health_carry, plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
@@ -247,6 +248,8 @@ def model_key(config: Config) -> str:
         {k: v for k, v in sorted(run.params.items()) if k not in _DAY_PARAMS},
         sorted(run.exchange.items()),
         _engine_code(),
+        # days are counted on the user's calendar: another zone dates touches differently
+        str(user_tz(config.me.timezone)),
     ]
     for impl in pm.hook.health_signals.get_hookimpls():
         try:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from crb_tui.clock import local_date, local_day
+from crb_tui.clock import local_day
 from crb_tui.engine import health_value
 from crb_tui.engine.health_model import _Run
 from crb_tui.engine.review_item import ago_or_today
@@ -101,9 +101,7 @@ class _Explainer:
             events = [_event(t) for t in touches[-3:]]
             parts = [Part("warmth", "no two-way touch", 0.0, detail, events)]
         else:
-            # Counted on the user's calendar, as the dates shown (the score's own count in
-            # SQL still takes the UTC date of the stamp).
-            days = (self.run.today - local_date(r["two_n"])).days
+            days = int(round(r["days_n"]))  # on the user's calendar, as the date shown
             last_together = _last(touches, lambda t: t["kind"] in _TOGETHER or (
                 t["kind"] in _MESSAGES and t["direction"] == "mutual"))
             last_in = _last(touches, lambda t: t["kind"] in _MESSAGES and t["direction"] == "in")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from crb_tui import clock
 from crb_tui.config import Config, HealthConfig
 from crb_tui.engine import health_value
 from crb_tui.records import INTERACTION_KINDS, TIERS
@@ -71,7 +72,7 @@ _EXCHANGE = """,
 # of intermediate rows; docs/health.md says the same in words.
 _FORMULAS: dict[str, str] = {
     # Warmth: days since the last two-way touch, against the cadence.
-    "days": ":day_{x} - julianday(substr(two_{x}, 1, 10))",
+    "days": ":day_{x} - crb_local_jd(two_{x})",
     "warmth0": """case when two_{x} is null then 0.0
         else 100.0 * pow(2.0, -max(0.0, {days} - :grace * wcad) / (:half * wcad)) end""",
     # Trust, part 1: commitments kept on time / late / broken / open past due, with a prior
@@ -112,7 +113,7 @@ _FORMULAS: dict[str, str] = {
     "value": "case when {known} then max(0.0, min(100.0, {value0} + sig_v)) end",
     # Stage looks at how long you have known each other.
     "span": """coalesce(
-        julianday(substr(last_{x}, 1, 10)) - julianday(substr(first_{x}, 1, 10)), 0)""",
+        crb_local_jd(last_{x}) - crb_local_jd(first_{x}), 0)""",
 }
 
 _SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n", "span_n")
@@ -229,7 +230,15 @@ def _aggregates(
   where v.at < :cut
   group by s.person_id""",
         # commitments; as of the trend window's start each one has the status it had then
+        # (their dates on the user's calendar, taken once per commitment: materialized, or
+        # SQLite would take them again at each use)
         "com": f"""
+  with c as materialized (
+    select s.person_id, c.status, c.due,
+      coalesce(crb_local_day(c.closed_at), c.due) as closed,
+      coalesce(crb_local_day(c.created), '') as made
+    from {_SCOPE} s {join} commitments c on c.person_id = s.person_id
+  )
   select person_id,
     sum(status = 'kept' and closed <= due),
     sum(status = 'kept' and closed > due),
@@ -239,12 +248,7 @@ def _aggregates(
     sum(made <= :pday and status = 'kept' and closed <= :pday and closed > due),
     sum(made <= :pday and status = 'broken' and closed <= :pday),
     sum(made <= :pday and (status = 'open' or closed > :pday) and due < :pday)
-  from (
-    select s.person_id, c.status, c.due,
-      coalesce(substr(c.closed_at, 1, 10), c.due) as closed,
-      coalesce(substr(c.created, 1, 10), '') as made
-    from {_SCOPE} s {join} commitments c on c.person_id = s.person_id
-  )
+  from c
   group by person_id""",
     }
 
@@ -343,7 +347,7 @@ select *, {_STAGE} as stage_derived,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null
-    then round((:day_n - julianday(substr(last_n, 1, 10)) - cad) * 1.0 / cad, 4) end
+    then round((:day_n - crb_local_jd(last_n) - cad) * 1.0 / cad, 4) end
     as overdue
 from final
 """
@@ -464,6 +468,7 @@ class _Run:
     def register(self, conn: Any) -> None:
         """The model's own SQL functions (health_value), for this evaluation."""
         health_value.register(conn, list(self.exchange.values()), self.weights)
+        register_local_days(conn)
 
     def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
                    scans: bool = True) -> None:
@@ -551,6 +556,17 @@ class _Run:
             store.db.conn.execute(f"drop table if exists {_EXCH}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
+
+
+def register_local_days(conn: Any) -> None:
+    """``crb_local_jd(stamp)``: the julian day (at midnight) of a stamp's date in ``[me]
+    timezone`` (``clock.local_date``), ``crb_local_day(stamp)``: that date as text. Applied to
+    each person's aggregates and each commitment's dates, never per interaction."""
+    tz = clock.user_tz()
+    conn.create_function("crb_local_jd", 1, clock.local_dates(
+        tz, lambda d: d.toordinal() + _JD_OFFSET), deterministic=True)
+    conn.create_function("crb_local_day", 1, clock.local_dates(tz, dt.date.isoformat),
+                         deterministic=True)
 
 
 def _trust_weights(hc: HealthConfig) -> dict[str, float]:

@@ -122,7 +122,7 @@ def days_late(row: dict[str, Any]) -> int | None:
     overdue = row.get("overdue")
     if not cadence or overdue is None:
         return None
-    return round(overdue * cadence) + _calendar_shift(row.get("last_touch"))
+    return round(overdue * cadence)
 
 
 def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
@@ -133,17 +133,6 @@ def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
     if late > 0:
         return f"{late}d late", "bad"
     return f"ok {-late}d", "good"
-
-
-def _calendar_shift(stamp: str | None) -> int:
-    """Days the UTC date of ``stamp`` (what the scores count from) is after its date in the
-    user's time zone: 1 for a New York evening, -1 for a Tokyo morning, else 0."""
-    local = parse_day(stamp)
-    try:
-        utc = dt.date.fromisoformat(str(stamp)[:10])
-    except ValueError:
-        return 0
-    return (utc - local).days if local else 0
 
 
 def level(value: int | None) -> str:
