@@ -524,3 +524,21 @@ def test_a_scoring_plugin_s_settings_are_part_of_the_model(register_plugin) -> N
     ten = model_key(Config())
     assert model_key(Config(sources={"guild2": {"points": 10}})) == ten
     assert model_key(Config(sources={"guild2": {"points": 20}})) != ten
+
+
+def test_query_finds_the_person_a_merged_away_owner_went_into() -> None:
+    """An identity still held by a merged-away person stands for the one it was merged into,
+    however many merges away (the store's one way of following merges)."""
+    from crb_tui import Person, Query
+    from crb_tui.testing import temporary_store
+
+    people = [Person(name, [Identity("email", f"{name}@x.com")]) for name in ("ann", "bob", "cy")]
+    with temporary_store() as store:
+        store.write(people, "t")
+        with store.transaction():
+            store.conn.execute("update people set merged_into = 2 where id = 3")
+            store.conn.execute("update people set merged_into = 1 where id = 2")
+        q = Query(store, dt.date(2026, 5, 10))
+        assert q.find_person("email", "cy@x.com") == 1
+        assert q.find_person("email", "bob@x.com") == 1
+        assert q.find_person("email", "ann@x.com") == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from crb_tui.store import Store
+from crb_tui.store.resolving import follow_merges
 
 __all__ = [
     "commitments", "goals", "history", "identities", "identity_owner", "interactions", "notes",
@@ -18,9 +19,6 @@ _PERSON_SQL = (
     "p.details, p.triage, p.archived, p.snoozed_until, p.source, p.created, p.updated "
     "from people p left join organizations o on o.id = p.org_id where p.merged_into is null"
 )
-MERGE_HOPS = 50
-"""How many merges :func:`identity_owner` follows from a merged-away person (a cycle, which
-the store never makes, would otherwise never end)."""
 
 
 def people(store: Store, *, person_id: int | None = None, tier: str | None = None,
@@ -48,14 +46,7 @@ def identity_owner(store: Store, kind: str, value: str) -> int | None:
                              "where i.kind = ? and i.value = ?", [kind, value]).fetchone()
     if row is None:
         return None
-    pid = int(row[0])
-    for _ in range(MERGE_HOPS):
-        row = store.conn.execute("select merged_into from people where id = ?",
-                                 [pid]).fetchone()
-        if row is None or row[0] is None:
-            break
-        pid = int(row[0])
-    return pid
+    return follow_merges(store.conn, int(row[0]))
 
 
 def identities(store: Store, person_id: int) -> list[dict[str, Any]]:
