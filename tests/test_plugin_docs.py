@@ -5,6 +5,7 @@ does for hooks)."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 import re
 import types
@@ -43,12 +44,29 @@ def _public(obj: object) -> list[str]:
     return [n for n in vars(obj) if not n.startswith("_")]
 
 
-@pytest.mark.parametrize("module", [crb_tui, crb_tui.sdk, crb_tui.sdk.http, crb_tui.testing],
-                         ids=lambda m: m.__name__)
+SDK_MODULES = sorted(
+    f"crb_tui.sdk.{p.stem}" for p in (ROOT / "crb_tui" / "sdk").glob("*.py")
+    if not p.name.startswith("_"))
+"""The SDK's public modules (its ``_`` modules are parts of them, their names exported there)."""
+API = [crb_tui, crb_tui.sdk, *map(importlib.import_module, SDK_MODULES), crb_tui.testing]
+
+
+def test_the_sdks_modules_are_found() -> None:
+    assert {"crb_tui.sdk.mail", "crb_tui.sdk.calendars", "crb_tui.sdk.tabular",
+            "crb_tui.sdk.tokens", "crb_tui.sdk.http", "crb_tui.sdk.command"} <= set(SDK_MODULES)
+
+
+@pytest.mark.parametrize("module", API, ids=lambda m: m.__name__)
 def test_every_public_name_is_documented(module: types.ModuleType) -> None:
+    """Each module of the plugin API says what it exports (``__all__``), docs/plugins.md names
+    every one of them, and every function and class of it has a docstring."""
+    assert isinstance(module.__all__, list) and module.__doc__
     missing = [n for n in module.__all__ if n != "__version__" and f"`{n}" not in DOC
                and f".{n}`" not in DOC and f"{n}(" not in DOC]
     assert not missing, f"docs/plugins.md does not mention {missing}"
+    objects = [getattr(module, n) for n in module.__all__]
+    assert not [o for o in objects if (inspect.isfunction(o) or inspect.isclass(o))
+                and not inspect.getdoc(o)]
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: r.__name__)
