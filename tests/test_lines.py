@@ -1,12 +1,12 @@
 """The lines the code keeps beside the store's (tests/test_shape.py): each part says what it
 owns and may import; one clock; one control-character rule; one place that opens SQLite
-connections; sources use the public API only; every ``noqa`` names a rule the linter runs.
+connections; every ``noqa`` names a rule the linter runs (sources use the public API only:
+tests/test_plugin_imports.py).
 docs/architecture.md lists every line of the design and the test or contract holding it."""
 
 from __future__ import annotations
 
 import ast
-import importlib
 import re
 import tomllib
 from pathlib import Path
@@ -184,52 +184,6 @@ def test_only_the_store_opens_sqlite_connections() -> None:
     opening = {_name(p) for p in MODULES
                if re.search(r"\bsqlite3\.connect\(|import connect", p.read_text(encoding="utf-8"))}
     assert opening == set(CONNECTING)
-
-
-# -- sources use the public API only ---------------------------------------------------------
-
-SDK_PUBLIC = {f"crb_tui.sdk.{p.stem}" for p in (CRB / "sdk").glob("*.py")
-              if not p.name.startswith("_")}
-PUBLIC = {"crb_tui", "crb_tui.sdk", *SDK_PUBLIC}
-
-
-def _plugin_imports(path: Path) -> list[tuple[int, str, str | None]]:
-    found: list[tuple[int, str, str | None]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name, None) for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found += [(node.lineno, node.module, a.name) for a in node.names]
-    return [f for f in found if f[1].split(".")[0] == "crb_tui"]
-
-
-@pytest.mark.parametrize("path", [p for p in MODULES if p.is_relative_to(PLUGINS)], ids=_name)
-def test_the_built_in_sources_use_the_public_api_only(path: Path) -> None:
-    """A built-in plugin imports ``crb_tui``, ``crb_tui.sdk`` and the SDK's public modules, and
-    from them only names in their ``__all__`` (or the SDK's modules): a third party copying
-    one as a template depends on nothing that may change."""
-    wrong = []
-    for line, module, name in _plugin_imports(path):
-        if module not in PUBLIC:
-            wrong.append(f"{line}: {module}")
-        elif name is not None and name not in importlib.import_module(module).__all__ and (
-                f"{module}.{name}" not in PUBLIC):
-            wrong.append(f"{line}: {name} from {module}")
-    assert wrong == []
-
-
-def test_the_sources_contract_forbids_the_rest_of_crb() -> None:
-    """pyproject.toml's import-linter contract for sources forbids every module of crb_tui but
-    the public ones, so a module added to CRB is forbidden to sources from its first day."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    (contract,) = [c for c in config["tool"]["importlinter"]["contracts"]
-                   if c["name"].startswith("Sources use the public API only")]
-    top = {f"crb_tui.{p.stem}" for p in CRB.glob("*.py") if p.name != "__init__.py"}
-    top |= {f"crb_tui.{p.parent.name}" for p in CRB.glob("*/__init__.py")}
-    sdk_parts = {f"crb_tui.sdk.{p.stem}" for p in (CRB / "sdk").glob("_*.py")
-                 if p.name != "__init__.py"}
-    assert set(contract["forbidden_modules"]) >= (top | sdk_parts) - PUBLIC
-    assert not set(contract["forbidden_modules"]) & PUBLIC
 
 
 # -- the linter's rules ----------------------------------------------------------------------

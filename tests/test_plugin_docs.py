@@ -25,6 +25,7 @@ from crb_tui.sdk.command import CommandContext
 from crb_tui.sources import Source, SyncContext
 
 from .conftest import ROOT
+from .test_plugin_imports import SDK_MODULES
 
 DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
 
@@ -44,16 +45,8 @@ def _public(obj: object) -> list[str]:
     return [n for n in vars(obj) if not n.startswith("_")]
 
 
-SDK_MODULES = sorted(
-    f"crb_tui.sdk.{p.stem}" for p in (ROOT / "crb_tui" / "sdk").glob("*.py")
-    if not p.name.startswith("_"))
-"""The SDK's public modules (its ``_`` modules are parts of them, their names exported there)."""
-API = [crb_tui, crb_tui.sdk, *map(importlib.import_module, SDK_MODULES), crb_tui.testing]
-
-
-def test_the_sdks_modules_are_found() -> None:
-    assert {"crb_tui.sdk.mail", "crb_tui.sdk.calendars", "crb_tui.sdk.tabular",
-            "crb_tui.sdk.tokens", "crb_tui.sdk.http", "crb_tui.sdk.command"} <= set(SDK_MODULES)
+API = [crb_tui, crb_tui.sdk, *map(importlib.import_module, sorted(SDK_MODULES)), crb_tui.testing]
+"""The plugin API: the package, the SDK and its public modules, and the helpers for tests."""
 
 
 @pytest.mark.parametrize("module", API, ids=lambda m: m.__name__)
