@@ -3,22 +3,23 @@ assertions on what the database holds afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import DataTable, Input, OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from crb_tui import Identity, Interaction, Person, Reject, Source, hookimpl
-from crb_tui.host import plugins
+from crb_tui import Identity, Interaction, Person, Reject, Source
 from crb_tui.host.app_context import AppContext
 from crb_tui.store.queries import count_people, list_people
+from crb_tui.testing import registered
 from crb_tui.tui.app import CrbApp, run_app
 from crb_tui.tui.screens.dashboard import DashboardScreen
 from crb_tui.tui.screens.dialogs import CommitmentPicker, LogTouchDialog
@@ -29,6 +30,7 @@ from crb_tui.tui.screens.problem import ProblemScreen
 from crb_tui.tui.screens.review import ReviewScreen
 from crb_tui.tui.screens.sync import SyncScreen
 from crb_tui.tui.widgets.people_list import CACHED_PAGES, PAGE_SIZE, PeopleList
+from tests.conftest import sources_plugin
 
 pytestmark = pytest.mark.anyio
 
@@ -43,6 +45,17 @@ EVIL = "[bold red]Evil[/]"
 
 def make_app(context: AppContext, screen: str | None = None) -> CrbApp:
     return CrbApp(context, screen=screen, cursor_blink=False)
+
+
+@contextlib.asynccontextmanager
+async def opened(context: AppContext, screen: str | None = None,
+                 size: tuple[int, int] = (80, 24)) -> AsyncIterator[tuple[CrbApp, Pilot[Any]]]:
+    """The app opened on ``screen`` in a terminal of ``size``, once what it starts with has
+    finished."""
+    app = make_app(context, screen)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -62,6 +75,16 @@ async def settle(pilot: Pilot[Any]) -> None:
             continue
         quiet += 1
         if quiet >= 2:
+            return
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], *, seconds: float = 5.0,
+                every: float = 0.05) -> None:
+    """Pause until ``condition()`` holds, ``seconds`` at most (the caller then asserts on what
+    it waited for: a time-out shows as that assertion failing)."""
+    for _ in range(round(seconds / every)):
+        await pilot.pause(every)
+        if condition():
             return
 
 
@@ -797,15 +820,6 @@ def _slow_sync(ctx: Any) -> Iterator[Any]:
         yield Person(name=f"Slow {n}", identities=[Identity("email", f"slow{n}@example.org")])
 
 
-class FakeSources:
-    @hookimpl
-    def register_sources(self, register: Any) -> None:
-        register(Source(name="tui_fake", sync=_fake_sync, description="A [b]fake[/b] source"))
-        register(Source(name="tui_broken", sync=_broken_sync, description="Always fails"))
-        register(Source(name="tui_slow", sync=_slow_sync, description="Slow"))
-        register(Source(name="tui_rejecting", sync=_rejecting_sync, description="One bad"))
-
-
 def _rejecting_sync(ctx: Any) -> Iterator[Any]:
     yield Person(name="Fine", identities=[Identity("email", "fine@example.org")])
     yield Reject("no name and no address", "export.csv line 3")
@@ -813,22 +827,28 @@ def _rejecting_sync(ctx: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def fake_sources() -> Iterator[None]:
-    plugin = FakeSources()
-    plugins.pm.register(plugin, name="tui-fake-sources")
-    try:
+    with registered(sources_plugin(
+        Source(name="tui_fake", sync=_fake_sync, description="A [b]fake[/b] source"),
+        Source(name="tui_broken", sync=_broken_sync, description="Always fails"),
+        Source(name="tui_slow", sync=_slow_sync, description="Slow"),
+        Source(name="tui_rejecting", sync=_rejecting_sync, description="One bad"),
+    ), "tui-fake-sources"):
         yield
-    finally:
-        plugins.pm.unregister(plugin)
 
 
-async def start_sync(pilot: Pilot[Any], app: CrbApp, name: str, key: str = "s") -> SyncScreen:
+async def select_source(pilot: Pilot[Any], app: CrbApp, name: str) -> SyncScreen:
+    """The Sync screen (on show) with its cursor on source ``name``."""
     screen = app.screen
     assert isinstance(screen, SyncScreen)
     names = [s["name"] for s in screen.sources]
-    from textual.widgets import DataTable
-
     screen.query_one(DataTable).move_cursor(row=names.index(name))
     await pilot.pause()
+    return screen
+
+
+async def start_sync(pilot: Pilot[Any], app: CrbApp, name: str, key: str = "s") -> SyncScreen:
+    """Source ``name`` started from the Sync screen (with ``key``)."""
+    screen = await select_source(pilot, app, name)
     await pilot.press(key)
     return screen
 
@@ -907,10 +927,7 @@ async def test_sync_can_be_cancelled(context: AppContext, demo_db: Path) -> None
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         screen = await start_sync(pilot, app, "tui_slow")
-        for _ in range(250):
-            await pilot.pause(0.02)
-            if screen._runs["tui_slow"].bar.progress > 0:
-                break
+        await until(pilot, lambda: screen._runs["tui_slow"].bar.progress > 0, every=0.02)
         assert screen.running
         assert screen._runs["tui_slow"].bar.progress > 0
         # The app stays responsive while the sync runs.
@@ -1469,15 +1486,8 @@ def caldav_plugin() -> Iterator[None]:
     """The built-in CalDAV plugin, registered whatever earlier tests in this process did."""
     import crb_caldav
 
-    plugins.load_entry_points()
-    added = not plugins.pm.is_registered(crb_caldav)
-    if added:
-        plugins.pm.register(crb_caldav, name="caldav")
-    try:
+    with registered(crb_caldav, "caldav"):
         yield
-    finally:
-        if added:
-            plugins.pm.unregister(crb_caldav)
 
 
 @pytest.mark.usefixtures("caldav_plugin")
