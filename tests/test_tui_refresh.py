@@ -11,7 +11,7 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from tests.conftest import Crb
-from tests.test_tui import make_app, one, screen_text, settle, type_text, until
+from tests.test_tui import one, opened, screen_text, settle, type_text, until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("quick_watch")]
 
@@ -21,9 +21,7 @@ async def test_person_page_shows_what_another_program_logged(
 ) -> None:
     pid = one(demo_db, "select id from people where archived = 0 and merged_into is null "
                        "order by id limit 1")
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 40)) as (app, pilot):
         app.open_person(pid)
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
@@ -38,9 +36,7 @@ async def test_person_page_shows_what_another_program_logged(
 async def test_people_filter_finds_who_arrived_since(
     context: AppContext, demo_db: Path, config_file: Path, tmp_path: Path
 ) -> None:
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 30)) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, PeopleScreen)
         await type_text(pilot, "zzqq")
@@ -57,9 +53,7 @@ async def test_people_filter_finds_who_arrived_since(
 
 
 async def test_people_refresh_key_is_in_the_footer(context: AppContext) -> None:
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 30)) as (app, pilot):
         assert "^r Refresh" in screen_text(app).splitlines()[-1]
         await pilot.press("ctrl+r")
         await settle(pilot)
