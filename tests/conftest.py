@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -160,6 +162,30 @@ def sources_plugin(*sources: Source) -> object:
                 register(source)
 
     return Sources()
+
+
+def rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` in the SQLite file ``db``, on a connection of the test's own."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def interrupt_at_batch(monkeypatch: pytest.MonkeyPatch, n: int) -> list[str]:
+    """Ctrl+C (``KeyboardInterrupt``) as the store starts its ``n``-th batch; the sources of
+    the batches begun, in order."""
+    real, calls = Store.write_batch, []
+
+    def interrupted(self: Store, batch: Any, source: str, **kw: Any) -> Any:
+        calls.append(source)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(self, batch, source, **kw)
+
+    monkeypatch.setattr(Store, "write_batch", interrupted)
+    return calls
 
 
 def write_mbox(folder: Path, mails: list[tuple[str, str, str]]) -> Path:

@@ -30,7 +30,7 @@ from crb_tui.tui.screens.problem import ProblemScreen
 from crb_tui.tui.screens.review import ReviewScreen
 from crb_tui.tui.screens.sync import SyncScreen
 from crb_tui.tui.widgets.people_list import CACHED_PAGES, PAGE_SIZE, PeopleList
-from tests.conftest import sources_plugin
+from tests.conftest import rows, sources_plugin
 
 pytestmark = pytest.mark.anyio
 
@@ -104,14 +104,6 @@ def screen_text(app: CrbApp) -> str:
         "".join(segment.text for segment in strip)
         for strip in app.screen._compositor.render_strips()
     )
-
-
-def rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def one(db: Path, sql: str, *params: object) -> Any:
