@@ -88,10 +88,14 @@ def direction_word(kind: str, direction: str, labels: dict[str, str] | None = No
     return (labels or {}).get(direction, direction)
 
 
-def one_line(value: Any, limit: int) -> str | None:
+MAX_LINE = 500
+"""How much of one line of text (a mail subject, an event summary) the store keeps."""
+
+
+def one_line(value: Any, limit: int = MAX_LINE) -> str | None:
     """One line of text for the store (a mail subject, an event summary, a display name):
     control characters and runs of white space become one space, cut to ``limit``; ``None``
-    when nothing is left."""
+    when nothing is left. The SDK exports it as ``clean_text``."""
     if value is None:
         return None
     text = str(value)
