@@ -16,7 +16,6 @@ from crb_tui import Commitment, Identity, Interaction, Person, ValueMoment, hook
 from crb_tui.config import Config
 from crb_tui.engine.health import Health, compute_all, describe, explain
 from crb_tui.errors import CrbError, NotFound
-from crb_tui.host import plugins
 from crb_tui.records import DIRECTIONS, INTERACTION_KINDS, TIERS
 from crb_tui.store import Store
 
@@ -96,21 +95,6 @@ def world() -> Iterator[World]:
         yield w
     finally:
         w.close()
-
-
-@pytest.fixture
-def register_plugin() -> Iterator[Any]:
-    registered: list[object] = []
-
-    def register(obj: object, name: str) -> None:
-        plugins.pm.register(obj, name=name)
-        registered.append(obj)
-
-    try:
-        yield register
-    finally:
-        for obj in registered:
-            plugins.pm.unregister(obj)
 
 
 # -- strategies ------------------------------------------------------------------------------

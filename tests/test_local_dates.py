@@ -14,7 +14,7 @@ from crb_tui import clock
 from crb_tui.host.app_context import AppContext
 
 from .conftest import TODAY, Crb
-from .test_tui import make_app, screen_text, settle
+from .test_tui import opened, screen_text, settle
 
 EVENING = (TODAY - dt.timedelta(days=1)).isoformat()
 """The day before TODAY: Frank's call is at 21:30 of it in New York, 02:30 UTC of TODAY."""
@@ -71,9 +71,7 @@ async def test_app_dates_an_evening_call_on_its_evening(new_york: Crb) -> None:
     crb("tier", "tim@x.com", "key")
     context = AppContext(db_path=crb.db, config_path=crb.config)
     try:
-        app = make_app(context, screen="people")
-        async with app.run_test(size=(120, 30)) as pilot:
-            await settle(pilot)
+        async with opened(context, "people", (120, 30)) as (app, pilot):
             line = next(x for x in screen_text(app).splitlines() if "Frank Dawson" in x)
             assert "1d ago" in line and "ok 9d" in line, line
             app.open_person(context.store.resolve_person("frank"))
