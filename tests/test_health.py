@@ -839,13 +839,14 @@ def test_the_app_shows_unknown_value_as_unknown(world: World) -> None:
 
 
 def test_series_are_summed_from_the_partial_index(world: World) -> None:
-    from crb_tui.engine import health_model as health
+    from crb_tui.store.health_run import Run
+    from crb_tui.store.health_sql import _aggregates
 
-    run = health._Run(Config(), TODAY)
+    run = Run(Config(), TODAY)
     for whole in (True, False):
         if not whole:
             run.fill_scope(world.store, [world.person()])
-        query = health._aggregates(whole, run.windows, *run._parts)["ser"]
+        query = _aggregates(whole, run.windows, *run._parts)["ser"]
         plan = " ".join(str(r) for r in world.db.execute("explain query plan " + query,
                                                          run.params).fetchall())
         assert "COVERING INDEX idx_interactions_series" in plan, plan

@@ -147,7 +147,7 @@ def test_scores_count_a_morning_call_in_tokyo_on_its_morning(crb: Crb, tmp_path:
 def test_local_day_functions_follow_the_clocks_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
 
-    from crb_tui.engine.health_model import register_local_days
+    from crb_tui.store.health_functions import register_local_days
 
     monkeypatch.setattr(clock, "_configured_tz", "America/New_York")
     conn = sqlite3.connect(":memory:")
@@ -168,7 +168,7 @@ def test_local_days_kept_by_utc_day_agree_with_the_clock(monkeypatch: pytest.Mon
     (offset changes at half hours and at local midnight included) it says what the clock says."""
     import sqlite3
 
-    from crb_tui.engine.health_model import register_local_days
+    from crb_tui.store.health_functions import register_local_days
 
     monkeypatch.setattr(clock, "_configured_tz", zone)
     conn = sqlite3.connect(":memory:")

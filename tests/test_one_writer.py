@@ -25,6 +25,7 @@ from crb_tui.store.pool import READERS
 from crb_tui.testing import registered
 from crb_tui.tui.data import Gateway
 from tests.conftest import sources_plugin
+from tests.waiting import join, wait_for
 
 SYNCED = 3
 """People the test source brings, in one batch."""
@@ -55,7 +56,7 @@ class HeldBatch:
             result = original(store, batch, source, **options)
             self.stores.append(store)
             self.writing.set()
-            assert self.release.wait(10)
+            assert wait_for(self.release, 10)
             return result
 
         monkeypatch.setattr(store_module.Store, "write_batch", held)
@@ -94,7 +95,7 @@ def test_reads_go_on_and_an_action_waits_one_batch_while_the_app_syncs(
 
     syncing = threading.Thread(target=sync)
     syncing.start()
-    assert held.writing.wait(10), "the sync never wrote its batch"
+    assert wait_for(held.writing, 10), "the sync never wrote its batch"
     # The batch is written, not committed: a read neither waits for it nor sees it.
     started = time.monotonic()
     assert _people(gateway) == 1
@@ -104,11 +105,11 @@ def test_reads_go_on_and_an_action_waits_one_batch_while_the_app_syncs(
     # An action meanwhile waits for the batch's commit...
     acting = threading.Thread(target=act)
     acting.start()
-    acting.join(0.5)
+    join(acting, 0.5)
     assert acting.is_alive() and "touch" not in done
     held.release.set()
-    syncing.join(20)
-    acting.join(20)
+    join(syncing, 20)
+    join(acting, 20)
     # ...and then succeeds; the reads see both at once.
     assert not syncing.is_alive() and not acting.is_alive()
     (summary,) = done["sync"]
@@ -169,7 +170,7 @@ def test_many_worker_threads_leave_no_connection_behind(
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(20)
+            join(thread, 20)
     assert errors == []
     assert 1 <= most[0] <= READERS
     assert _open_descriptors(db) <= 1 + READERS

@@ -98,14 +98,6 @@ def test_the_scan_leaves_words_alone(source: str) -> None:
 
 
 CORE = sorted(p for p in ROOT.rglob("*.py") if p.relative_to(ROOT).parts[0] != "store")
-SQL_EXCEPTIONS = frozenset({
-    "engine/health.py", "engine/health_model.py", "engine/health_value.py",
-})
-"""Modules outside the store that still hold SQL: the health engine's recompute and the
-explanation's runs, whose statements move into the store with its redesign (issue 13).
-Temporary: this list only shrinks (pyproject.toml's import-linter contract has the same)."""
-
-
 def _runs_or_imports_sql(source: str) -> list[str]:
     """SQL in a string, an import of SQLite, or a statement run (``.execute(``...)."""
     found = [p for p in problems(source) if not p.endswith(("uses .db", "uses .conn"))]
@@ -119,23 +111,15 @@ def test_the_core_is_found() -> None:
     assert {"query.py", "testing.py", "engine/review.py", "host/doctor.py",
             "cli/commands.py"} <= names
     assert not any(name.startswith("store/") for name in names)
-    assert SQL_EXCEPTIONS <= names
+    assert {"engine/health.py", "engine/health_value.py", "engine/health_explain.py"} <= names
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in CORE if p.relative_to(ROOT).as_posix() not in SQL_EXCEPTIONS],
-    ids=lambda p: p.relative_to(ROOT).as_posix())
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_only_the_store_holds_sql(path: Path) -> None:
     """Every SQL statement is a named function of ``crb_tui.store`` (the engine, the host, the
     plugins' ``Query`` and ``crb_tui.testing`` call them): none is written, nor SQLite
     imported, anywhere else."""
     assert _runs_or_imports_sql(path.read_text(encoding="utf-8")) == []
-
-
-def test_the_sql_exceptions_still_hold_sql() -> None:
-    """A module that no longer holds SQL leaves the list of exceptions."""
-    for name in SQL_EXCEPTIONS:
-        assert _runs_or_imports_sql((ROOT / name).read_text(encoding="utf-8")), name
 
 
 @pytest.mark.parametrize("source", [

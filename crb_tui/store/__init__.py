@@ -15,8 +15,9 @@ list of tables (``tables``), and reads that stop once unwanted and SQLite's erro
 CRB's own (``reading``).
 
 Owns: every SQL statement about CRB's tables, and the only imports of ``sqlite3`` and
-``sqlite_utils`` (tests/test_shape.py and an import-linter contract hold this; the health
-recompute's statements are the one, temporary, exception, moving here with its redesign).
+``sqlite_utils`` (tests/test_shape.py and an import-linter contract hold this), the health
+model's included (``health_sql``: its formulas and aggregates; ``health_functions``: the SQL
+functions it registers; ``health_run``: its runs and the writes of the ``health`` table).
 May import: the kernel (``crb_tui.records``, ``clock``, ``config``, ``errors``, ``identity``,
 ``text``, ``limits``). Never the engine, the host or the Face (import-linter holds this);
 whoever writes asks the engine to rescore.
