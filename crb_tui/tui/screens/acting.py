@@ -19,6 +19,7 @@ from crb_tui.errors import CrbError
 from crb_tui.host.app_context import AppContext
 from crb_tui.store import actions, tables
 from crb_tui.store.merge import merge_people
+from crb_tui.text import sentence
 from crb_tui.tui.display import safe
 from crb_tui.tui.messages import ActionDone, Merged, Undone
 from crb_tui.tui.screens.base import CrbScreen
@@ -176,7 +177,7 @@ class ActingScreen(CrbScreen):
 
     def on_action_done(self, message: ActionDone) -> None:
         self.crb.undo_stack.append(message.step)
-        self.say(f"{message.message}. Press u to undo.")
+        self.say(f"{sentence(message.message)} Press u to undo.")
         self.reload(focus_person=None)
 
     def action_undo(self) -> None:
