@@ -119,6 +119,9 @@ class _Parsed:
         """(VEVENT component, where) pairs."""
         self.timezones: list[Any] = []
         self.problems: list[Record] = []
+        self.warnings: list[str] = []
+        """What was read around (a broken VTIMEZONE whose events use the zone's name): the
+        summary's warning lines, never rejected records (nothing was left out)."""
         self.other: list[tuple[str, str]] = []
         """(component name, where) of components that are not events."""
         self.cancel_all = False
@@ -160,10 +163,12 @@ def parse_icalendar(text: str, where: str) -> _Parsed:
             # A cut file can end inside the TZID line itself: "TZID" with no value.
             tzid = next((ln.partition(":")[2].strip() or "?" for ln in block.lines
                          if ln.upper().startswith("TZID")), "?")
-            out.problems.append(Reject(
-                f"broken VTIMEZONE {tzid!r}: {error_reason(exc)}; its events use the zone's name",
-                f"{where}:{block.line}",
-            ))
+            reason = f"broken VTIMEZONE {tzid!r}: {error_reason(exc)}"
+            if block.closed:  # read round: a warning, the events are all there
+                out.warnings.append(f"{where}:{block.line}: {reason}; its events use the "
+                                    "zone's name")
+            else:  # a cut file: what came after the cut is lost
+                out.problems.append(Reject(reason, f"{where}:{block.line}"))
     tz_text = "".join(tz.to_ical().decode("utf-8", "replace") for tz in out.timezones)
     for block in blocks:
         if block.name == "VTIMEZONE":

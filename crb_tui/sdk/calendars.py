@@ -29,6 +29,7 @@ whole document with them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -106,6 +107,8 @@ def calendar_records(
         yield Reject("not an iCalendar file (no BEGIN:VCALENDAR)", where)
         return
     parsed = parse_icalendar(text, where)
+    for warning in parsed.warnings:  # a warning line of the summary (see library_output)
+        logging.getLogger(__name__).warning("%s", warning)
     yield from parsed.problems
     for name, place in parsed.other:
         yield Skip("not an event", f"{place} {name}")
