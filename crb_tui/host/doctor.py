@@ -53,6 +53,23 @@ def _token_check(path: Path) -> dict[str, Any] | None:
     return _check("token file", ok, detail)
 
 
+def _region_check(store: Any) -> list[dict[str, Any]]:
+    """A warning when ``[identity] default_region`` is empty and stored phone numbers lack a
+    country code: "(415) 555-0101" and "+1 415 555 0101" are then two numbers, two people."""
+    (local,) = store.conn.execute(
+        "select count(*) from identities where kind = 'phone' and value not like '+%'"
+    ).fetchone()
+    if not local:
+        return []
+    return [{**_check("phone region", True,
+                      f"{local} stored phone number{'s' if local != 1 else ''} without a "
+                      "country code, and [identity] default_region is empty: the same number "
+                      "written with and without one (+1 415 555 0101, (415) 555-0101) is two "
+                      "numbers, so two people; set default_region to your country's two-letter "
+                      'code (default_region = "US") before importing more'),
+             "warning": True}]
+
+
 def run_checks(app: AppContext) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = []
     config_path = Path(app.config_path or "")
@@ -92,6 +109,8 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
                              else "all references hold"))
         if db_mode is not None:
             checks.append(_check("database permissions", *db_mode))
+        if not config.identity.default_region:
+            checks.extend(_region_check(store))
     except CrbError as exc:
         checks.append(_check("database", False, str(exc)))
     for path in token_files(config.sources):
