@@ -26,7 +26,8 @@ PREFETCH_CHUNK = 500
 class _BatchWriter:
     """Writes one batch of records inside the caller's transaction."""
 
-    def __init__(self, store: Store, source: str, stamp: str | None, result: WriteResult) -> None:
+    def __init__(self, store: Store, source: str, stamp: str | None, result: WriteResult,
+                 card_keys: dict[tuple[str, str], int] | None = None) -> None:
         self.store = store
         self.db = store.db
         self.conn = store.conn
@@ -44,8 +45,10 @@ class _BatchWriter:
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
-        self._card_keys: dict[tuple[str, str], int] = {}
-        """Addresses of this batch's contacts that identify no one (``contact_keys``)."""
+        self._card_keys: dict[tuple[str, str], int] = {} if card_keys is None else card_keys
+        """Addresses of the run's contacts that identify no one (``contact_keys``) -> their
+        person: the run's, kept across its batches, so that a card's note that falls in the
+        next batch still finds its card's person."""
         """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
 
     # identities ---------------------------------------------------------------------------
