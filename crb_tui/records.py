@@ -60,6 +60,9 @@ class Person:
     source_key: str | None = None
     triage: bool = False
     """True when the person came from sync and the user has not accepted them yet."""
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -100,6 +103,9 @@ class Commitment:
     created: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -113,6 +119,9 @@ class ValueMoment:
     note: str | None = None
     amount: float | None = None
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -123,6 +132,9 @@ class Goal:
     text: str
     confirmed_at: dt.datetime
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -134,6 +146,9 @@ class Note:
     at: dt.datetime
     their_words: bool = False
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,11 @@ def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
     try:
         return r.checked(record, tz)  # type: ignore[arg-type]
     except r.ShapeError as exc:
-        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
-        return r.Reject(reason=str(exc), where=f"{source}:{key}")
+        where = getattr(record, "where", None)
+        if not isinstance(where, str) or not where:
+            key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
+            where = f"{source}:{key}"
+        return r.Reject(reason=str(exc), where=where)
 
 
 STRICT_COUNTS = "CRB_STRICT_COUNTS"

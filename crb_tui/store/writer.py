@@ -179,8 +179,11 @@ class _BatchWriter:
             self._reject(record, str(exc))
 
     def _reject(self, record: Any, reason: str) -> None:
-        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
-        self.result.rejected.append({"where": f"{self.source}:{key}", "reason": reason})
+        where = getattr(record, "where", None)
+        if not where:  # a source that did not say: its name and the record's key
+            key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
+            where = f"{self.source}:{key}"
+        self.result.rejected.append({"where": where, "reason": reason})
 
     # people -------------------------------------------------------------------------------
 
