@@ -406,10 +406,11 @@ def latest_version(members: list[tuple[Any, str]]) -> tuple[Any, str] | None:
     if len(members) < 2 or any(c.get("RECURRENCE-ID") is not None or c.get("RRULE") is not None
                                or c.get("RDATE") is not None for c, _ in members):
         return None
-    return max(enumerate(members), key=lambda m: (_sequence(m[1][0]), m[0]))[1]
+    return max(enumerate(members), key=lambda m: (sequence_of(m[1][0]), m[0]))[1]
 
 
-def _sequence(comp: Any) -> int:
+def sequence_of(comp: Any) -> int:
+    """An event's ``SEQUENCE`` (its revision: 0 when it has none or it is not a number)."""
     try:
         return int(str(comp.get("SEQUENCE", 0)))
     except ValueError:
