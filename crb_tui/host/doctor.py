@@ -12,7 +12,12 @@ import platformdirs
 from crb_tui.config import checked_settings, load_config
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
-from crb_tui.store.integrity import broken_references, integrity, journal_mode
+from crb_tui.store.integrity import (
+    broken_references,
+    integrity,
+    journal_mode,
+    phones_without_country_code,
+)
 
 if TYPE_CHECKING:
     from crb_tui.host.app_context import AppContext
@@ -56,9 +61,7 @@ def _token_check(path: Path) -> dict[str, Any] | None:
 def _region_check(store: Any) -> list[dict[str, Any]]:
     """A warning when ``[identity] default_region`` is empty and stored phone numbers lack a
     country code: "(415) 555-0101" and "+1 415 555 0101" are then two numbers, two people."""
-    (local,) = store.conn.execute(
-        "select count(*) from identities where kind = 'phone' and value not like '+%'"
-    ).fetchone()
+    local = phones_without_country_code(store)
     if not local:
         return []
     return [{**_check("phone region", True,

@@ -45,11 +45,10 @@ class _BatchWriter:
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
-        self._card_keys: dict[tuple[str, str], int] = {} if card_keys is None else card_keys
-        """Addresses of the run's contacts that identify no one (``contact_keys``) -> their
-        person: the run's, kept across its batches, so that a card's note that falls in the
-        next batch still finds its card's person."""
         """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
+        self._card_keys: dict[tuple[str, str], int] = {} if card_keys is None else card_keys
+        """The run's contacts' addresses that identify no one (``contact_keys``) -> their person,
+        kept across batches: a card's note in the next batch still finds its person."""
 
     # identities ---------------------------------------------------------------------------
 
