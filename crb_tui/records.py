@@ -186,6 +186,16 @@ class Reject:
 Record = Person | Interaction | Commitment | ValueMoment | Goal | Note | Delete | Skip | Reject
 
 
+def place(record: Any, source: str) -> str:
+    """Where a record came from, for its reject line: its ``where`` when the source gave one
+    (``contacts.vcf card 3``), else the source and the record's key or name."""
+    where = getattr(record, "where", None)
+    if isinstance(where, str) and where:
+        return where
+    key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
+    return f"{source}:{key}"
+
+
 class ShapeError(ValueError):
     """A record whose field has the wrong type: the message names the field."""
 

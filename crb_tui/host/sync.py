@@ -120,11 +120,7 @@ def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
     try:
         return r.checked(record, tz)  # type: ignore[arg-type]
     except r.ShapeError as exc:
-        where = getattr(record, "where", None)
-        if not isinstance(where, str) or not where:
-            key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
-            where = f"{source}:{key}"
-        return r.Reject(reason=str(exc), where=where)
+        return r.Reject(reason=str(exc), where=r.place(record, source))
 
 
 STRICT_COUNTS = "CRB_STRICT_COUNTS"
