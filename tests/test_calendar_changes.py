@@ -181,3 +181,21 @@ def test_an_older_copy_read_after_a_newer_one_changes_nothing(
     (both,) = crb.json("import", str(new), str(old))["sources"]
     assert both["skipped"] == {"older version of the event": 2} and both["imported"] == 0
     assert (keys(crb.db, "next@t"), keys(crb.db, "weekly@t")) == expected
+
+
+def test_an_update_of_one_occurrence_alone_leaves_the_series_be(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """An invitation update that carries only one occurrence (RECURRENCE-ID, no series) says
+    nothing of the series' version or its other occurrences: none is removed or skipped."""
+    series = event("weekly@t", "20261102T140000Z", "20261102T150000Z", "tim@example.com",
+                   *WEEKLY, "SEQUENCE:3", summary="Weekly")
+    crb("import", str(calendar(tmp_path / "a.ics", series)))
+    moved = event("weekly@t", "20261109T160000Z", "20261109T170000Z", "tim@example.com",
+                  "RECURRENCE-ID:20261109T140000Z", summary="Weekly, later")
+    (out,) = crb.json("import", str(calendar(tmp_path / "b.ics", moved)))["sources"]
+    assert not out["skipped"] and not out["removed"] and out["updated"] == 1
+    assert len(keys(crb.db, "weekly@t")) == 6
+    (again,) = crb.json("import", str(tmp_path / "a.ics"))["sources"]
+    assert not again["removed"] and not again["skipped"]
+    assert len(keys(crb.db, "weekly@t")) == 6

@@ -29,6 +29,7 @@ whole document with them.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -151,8 +152,11 @@ def calendar_records(
             for _ in range(len(members) - 1):
                 yield Skip("duplicate event", label)
             members = [latest]
-        sequence = max(sequence_of(comp) for comp, _ in members)
-        before = state.get(uid) if state is not None else None
+        # Only a document with the event itself (not just an override of one occurrence, as an
+        # invitation update carries) says which version it is and which occurrences it has.
+        masters = [comp for comp, _ in members if comp.get("RECURRENCE-ID") is None]
+        sequence = max((sequence_of(comp) for comp in masters), default=0)
+        before = state.get(uid) if state is not None and masters else None
         if isinstance(before, dict) and sequence < int(before.get("sequence", 0)):
             yield Skip(OLDER, f"{label} (SEQUENCE {sequence}, {before['sequence']} imported)")
             continue
@@ -186,7 +190,7 @@ def calendar_records(
         for instance in excluded(members, zones):
             if instance not in produced:  # an occurrence taken out of the series (EXDATE)
                 yield Delete(prefix=f"ics:{uid}|{instance}|", reason=CANCELLED)
-        if state is not None:
+        if state is not None and masters:
             yield from _remember(state, uid, sequence, before, meetings, options)
 
 
@@ -196,15 +200,18 @@ def _remember(
 ) -> Iterator[Record]:
     """Remember the event's ``SEQUENCE`` and the occurrences of its series stored now; remove
     what an earlier version stored for occurrences the series no longer has. Occurrences
-    before the window are left alone: they are not read again, not gone."""
+    outside the window (with a day's margin for time zones) are left alone: they are not read
+    again, not gone."""
     recurring = any(meeting.recurring for meeting in meetings)
     last_day = options.window_end
     stored = sorted({m.instance for m in meetings if m.start.date() <= last_day
                      and m.status != "CANCELLED"}) if recurring else []
     if isinstance(before, dict) and recurring:
-        first = options.window_start.strftime("%Y%m%d")
+        day = dt.timedelta(days=1)
+        first = (options.window_start + day).strftime("%Y%m%d")
+        last = (options.window_end - day).strftime("%Y%m%d")
         now = {m.instance for m in meetings}
         for instance in before.get("instances") or ():
-            if instance not in now and str(instance)[:8] >= first:
+            if instance not in now and first <= str(instance)[:8] <= last:
                 yield Delete(prefix=f"ics:{uid}|{instance}|", reason=SHORTENED)
     state.set(uid, {"sequence": sequence, "instances": stored})
