@@ -172,3 +172,11 @@ def fold(text: str) -> str:
     # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
     # become "J" and "H" there, and must still be folded to "j" and "h".
     return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+def sentence(text: str) -> str:
+    """``text`` ended as a sentence: a full stop, unless it already ends with one (a name such
+    as "James Doe Sr." or "Yahoo!" last: "Logged a call with James Doe Sr.", never "Sr..").
+    The one rule for every confirmation that ends with a name, in the CLI and the app."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
