@@ -580,6 +580,44 @@ def test_plugin_signals_change_the_score_and_the_explanation(
     assert world.scores(pid)["health"] == after.health
 
 
+def test_a_plugin_failing_once_leaves_no_stored_score_that_explain_disagrees_with(
+    world: World, register_plugin: Any
+) -> None:
+    from crb_tui.engine.health import bring_up_to_date
+
+    pid = world.person("active")
+    others = [world.person("active", name=f"P{n}") for n in range(4)]
+    for person in (pid, *others):
+        world.touch(person, 3, "meeting", "mutual")
+    other = others[0]
+    failing = [True]
+
+    class Flaky:
+        @hookimpl
+        def health_signals(self, person, history):
+            if failing[0] and person["id"] == pid:
+                raise RuntimeError("network down")
+            return [{"gauge": "value", "points": 10, "reason": "sponsor"}]
+
+    register_plugin(Flaky(), "flaky")
+    config = Config()
+    for ids in (None, [pid, *others]):  # a new day's recompute of everyone, a write's
+        failing[0] = True
+        compute_all(world.store, config, TODAY, ids)
+        stored = world.db.execute(
+            "select computed_on from health where person_id = ?", [pid]).fetchone()[0]
+        assert stored != TODAY.isoformat()  # kept to be shown, but not up to date
+        assert world.db.execute("select computed_on from health where person_id = ?",
+                                [other]).fetchone()[0] == TODAY.isoformat()
+        failing[0] = False
+        assert bring_up_to_date(world.store, config, TODAY) == 1
+        row = world.db.execute(
+            "select health, value from health where person_id = ?", [pid]).fetchone()
+        h = explain(world.store, config, pid, TODAY)
+        assert (row[0], row[1]) == (h.health, h.value)
+        assert bring_up_to_date(world.store, config, TODAY) == 0
+
+
 # -- explain, describe, as_dict ---------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from crb_tui.engine import plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
 from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.records import STAGES
 from crb_tui.store import Store, health_run, person_rows
 from crb_tui.store.health_run import Run
@@ -49,20 +49,27 @@ def _history(store: Store, person_id: int, clock: Run) -> dict[str, Any]:
 
 
 def _signals(
-    calls: PluginCalls, person: dict[str, Any], history: dict[str, Any]
-) -> list[tuple[str, float, str, str]]:
+    calls: PluginCalls, person: dict[str, Any], history: dict[str, Any], failed: set[str]
+) -> tuple[list[tuple[str, float, str, str]], bool]:
     """Signals from every plugin implementing ``health_signals``, each plugin isolated: one that
-    raises or returns something malformed is logged and skipped, never stops the others."""
+    raises or returns something malformed is logged and skipped, never stops the others. Also
+    whether a plugin raised for this person (its signals are missing, not absent); ``failed``
+    gathers the plugins that did, each logged once."""
     from crb_tui.hooks import pm
 
     found: list[tuple[str, float, str, str]] = []
+    missing = False
     for impl in pm.hook.health_signals.get_hookimpls():
         name = pm.get_name(impl.plugin) or "plugin"
         try:
             result: Any = calls.call(impl, name, person=dict(person), history=history)
-        except Exception:
+        except Exception as exc:
+            missing = True
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
-            log.warning("plugin %s: health_signals failed; its signals are left out", name)
+            if name not in failed:
+                failed.add(name)
+                log.warning("plugin %s: health_signals failed (%s); its signals are left out",
+                            name, user_message(exc))
             continue
         good, problems = plugin_calls.signals(result, name)
         for problem in problems:
@@ -70,7 +77,7 @@ def _signals(
         for signal in good:
             reason = plain(signal.reason or "no reason given", one_line=True)
             found.append((signal.gauge, signal.points, reason, name))
-    return found
+    return found, missing
 
 
 
@@ -108,14 +115,17 @@ def compute_all(
         return 0
     run = Run(config, today)
 
-    def signal_sums(scope: list[int]) -> list[tuple[float, float, float, int]]:
+    def signal_sums(scope: list[int]) -> tuple[list[tuple[float, float, float, int]], list[int]]:
         calls = PluginCalls(store, config, today)
-        sums = []
+        sums, missing, failed = [], [], set[str]()
         for pid in scope:
-            signals = _signals(calls, store.person(pid), _history(store, pid, run))
+            signals, failing = _signals(calls, store.person(pid), _history(store, pid, run),
+                                        failed)
             if signals:
                 sums.append((*_signal_sums(signals), pid))
-        return sums
+            if failing:
+                missing.append(pid)
+        return sums, missing
 
     return health_run.compute(store, run, ids, model_key(config),
                               signal_sums if _plugins_active() else None)
@@ -213,7 +223,7 @@ def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Hea
         )
     run = Run(config, today)
     history = _history(store, person_id, run)
-    signals = _signals(PluginCalls(store, config, today), person, history)
+    signals, _failing = _signals(PluginCalls(store, config, today), person, history, set())
     row = health_run.explain_row(store, run, person_id,
                                  _signal_sums(signals) if signals else None)
     override = row["override"] if row["override"] in STAGES else None
