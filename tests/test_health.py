@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -616,6 +617,39 @@ def test_a_plugin_failing_once_leaves_no_stored_score_that_explain_disagrees_wit
         h = explain(world.store, config, pid, TODAY)
         assert (row[0], row[1]) == (h.health, h.value)
         assert bring_up_to_date(world.store, config, TODAY) == 0
+
+
+def test_a_plugins_history_is_read_only_for_the_people_it_looks_into(
+    world: World, register_plugin: Any
+) -> None:
+    pid = world.person("key")
+    others = [world.person("active", name=f"P{n}") for n in range(5)]
+    for person in (pid, *others):
+        world.touch(person, 3, "meeting", "mutual", subject="Lunch")
+    seen: list[Any] = []
+
+    class KeyOnly:
+        @hookimpl
+        def health_signals(self, person, history):
+            if person["tier"] != "key":
+                return None
+            seen.append((history["today"], [i["subject"] for i in history["interactions"]],
+                         sorted(history)))
+            return [{"gauge": "trust", "points": 5, "reason": "key"}]
+
+    register_plugin(KeyOnly(), "key_only")
+    statements: list[str] = []
+    world.store.conn.set_trace_callback(statements.append)
+    try:
+        compute_all(world.store, Config(), TODAY)
+    finally:
+        world.store.conn.set_trace_callback(None)
+    reads = [s for s in statements
+             if re.search(r"select \* from interactions where person_id = (\?|\d+) and", s)]
+    assert len(reads) == 1  # the key person's, not one per person
+    assert seen == [(TODAY, ["Lunch"], ["commitments", "interactions", "today",
+                                        "value_moments"])]
+    assert world.scores(pid)["trust"] == explain(world.store, Config(), pid, TODAY).trust
 
 
 # -- explain, describe, as_dict ---------------------------------------------------------------
