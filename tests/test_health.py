@@ -652,6 +652,20 @@ def test_a_plugins_history_is_read_only_for_the_people_it_looks_into(
     assert world.scores(pid)["trust"] == explain(world.store, Config(), pid, TODAY).trust
 
 
+def test_one_sided_never_comes_from_a_relationship_gone_cold(world: World) -> None:
+    """Trial 8 V22: two meetings 12 and 29 years ago gave Trust 68 (the prior's commitments and
+    "100% two-way") and Value 0: one-sided. The flag is about a relationship now: not once
+    Warmth is 0."""
+    pid = world.person("none")
+    world.touch(pid, 12 * 365, "meeting", "mutual")
+    world.touch(pid, 29 * 365, "meeting", "mutual")
+    h = explain(world.store, Config(), pid, TODAY)
+    assert h.trust >= 60 and h.value == 0 and h.warmth == 0
+    assert not h.one_sided and not world.scores(pid)["one_sided"]
+    world.touch(pid, 2, "email", "out")  # a fresh touch, one way: still cold, still not
+    assert not explain(world.store, Config(), pid, TODAY).one_sided
+
+
 # -- explain, describe, as_dict ---------------------------------------------------------------
 
 
