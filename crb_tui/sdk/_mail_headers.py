@@ -18,6 +18,7 @@ from email.header import decode_header
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
+from typing import Any
 
 from crb_tui.text import one_line
 
@@ -110,6 +111,8 @@ class MailHeaders:
             self._raw.setdefault(str(name).strip().lower(), []).append(str(value))
         self._clean: dict[str, list[str]] = {}
         self._charset = charset
+        self.derived: dict[str, Any] = {}
+        """What the mail logic worked out from these fields, kept so it is done once."""
 
     @classmethod
     def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders:

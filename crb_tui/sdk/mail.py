@@ -163,18 +163,21 @@ def parse_mail(
     headers: MailHeaders,
     *,
     envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None = None,
-    envelope_sender: str | None = None,
+    envelope_sender: str | Callable[[], str | None] | None = None,
     labels: Sequence[str] | None = None,
     thread: str | None = None,
     id_salt: str = "",
     not_after: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> ParsedMail:
     """Read one message's headers. ``envelope_*`` come from outside the headers (the mbox
-    From_ line, the Gmail API's internalDate; ``envelope_date`` may be a function, called only
-    when the Date header is unusable); ``labels`` and ``thread`` override the
+    From_ line, the Gmail API's internalDate; either may be a function: ``envelope_sender``
+    is called only when no header names a sender); ``labels`` and ``thread`` override the
     ``X-Gmail-Labels`` / ``X-GM-THRID`` headers when the source knows them better;
     ``not_after`` is when the message existed at the latest, when the source knows it (a
-    single message file's time). See :func:`_pick_date` for the dates that are not believed."""
+    single message file's time); ``now`` is the clock's now (UTC), read once by a source that
+    parses many messages (default: read here). See :func:`_pick_date` for the dates that are
+    not believed."""
     message_id, synthetic = message_id_of(headers, id_salt)
     sender = None
     for name in ("from", "sender", "reply-to"):
@@ -182,6 +185,8 @@ def parse_mail(
         if found:
             sender = found[0]
             break
+    if sender is None and callable(envelope_sender):
+        envelope_sender = envelope_sender()
     if sender is None and envelope_sender:
         found = parse_addresses(envelope_sender)
         if found and normalise_email(found[0].email):
@@ -190,7 +195,7 @@ def parse_mail(
     for name in ("to", "cc", "bcc"):
         for value in headers.get_all(name):
             recipients.extend(parse_addresses(value))
-    date, date_from, problem = _pick_date(headers, envelope_date, not_after)
+    date, date_from, problem = _pick_date(headers, envelope_date, not_after, now)
     return ParsedMail(
         message_id=message_id,
         synthetic_id=synthetic,
@@ -216,6 +221,7 @@ def _pick_date(
     headers: MailHeaders,
     envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None,
     not_after: dt.datetime | None,
+    now: dt.datetime | None = None,
 ) -> tuple[dt.datetime | None, str, str | None]:
     """The message's date, where it came from, and why the ``Date`` header was not believed.
 
@@ -224,7 +230,7 @@ def _pick_date(
     INTERNALDATE), after ``not_after`` or after now is a wrong clock (``Date: ... 2099``), and
     the envelope date (then the ``Received`` chain) is used instead. With no believable date
     left the message has none, and ``date_problem`` says why."""
-    latest = clock.now_utc() + SLACK
+    latest = (now or clock.now_utc()) + SLACK
     envelope = envelope_date() if callable(envelope_date) else envelope_date
     if envelope is not None and envelope > latest:
         envelope = None
@@ -280,10 +286,11 @@ def mail_records(
     list's, see :class:`MailingLists`) is never a counterpart: ``mailing list address``.
     """
     mine = _own(tuple(me))
-    skipped = {label.lower() for label in skip_labels}
-    for label in mail.labels:
-        if label.lower() in skipped:
-            return [Skip(f"label {label}", where)]
+    if mail.labels:
+        skipped = _lowered(tuple(skip_labels))
+        for label in mail.labels:
+            if label.lower() in skipped:
+                return [Skip(f"label {label}", where)]
     if skip_bulk and mail.bulk:
         return [Skip("bulk mail", f"{where} ({mail.bulk})")]
     if mail.sender is None:
@@ -335,6 +342,11 @@ def mail_records(
         source_key=source_key(mail.message_id, sender_email), direction="in",
         with_=Identity("email", sender_email), name=mail.sender.name,
     )]
+
+
+@functools.lru_cache(maxsize=64)
+def _lowered(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(label.lower() for label in labels)
 
 
 @functools.lru_cache(maxsize=64)

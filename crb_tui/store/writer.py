@@ -41,6 +41,9 @@ class _BatchWriter:
         self._names: dict[int, str] = {}
         """Stored names of people read by ``prefetch``, for ``_name_if_bare``."""
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
+        self._claimed: dict[int, int] = {}
+        """Identities given a person while interactions of theirs wait in this batch, which
+        belong to that person too (set when the batch is flushed, see ``_claim_identity``)."""
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
@@ -125,10 +128,7 @@ class _BatchWriter:
         ).rowcount
         self.result.waiting = max(0, self.result.waiting - max(0, claimed))
         # Interactions of this identity still waiting in this batch belong to the person too.
-        self._pending_interactions = [
-            (rec, i, person_id if i == ident_id and p is None else p)
-            for rec, i, p in self._pending_interactions
-        ]
+        self._claimed[ident_id] = person_id
         self._identity_cache[key] = (ident_id, person_id)
         self._mailboxes.stored(key, True)
 
@@ -377,9 +377,12 @@ class _BatchWriter:
     def flush(self) -> None:
         """Upsert the pending interactions in one pass, classifying new / updated / unchanged."""
         pending = self._pending_interactions
+        claimed, self._claimed = self._claimed, {}
         if not pending:
             return
         self._pending_interactions = []
+        if claimed:
+            pending = [(rec, i, claimed.get(i) if p is None else p) for rec, i, p in pending]
         if any(rec.replaces for rec, _, _ in pending):  # a moved event: its stored row first
             self.result.touched_people |= take_over(self.db, self.source, pending,
                                                     self.result.removed)
