@@ -205,3 +205,28 @@ def test_a_source_reads_the_clock_and_the_envelope_sender_only_when_needed(
     nobody = headers_from_bytes(b"Date: Mon, 1 Jan 2024 09:00:00 +0000\n")
     assert parse_mail(nobody, envelope_sender=envelope, now=now).sender.email == "env@x.org"
     assert asked == [1]
+
+
+def test_an_address_read_in_another_header_is_the_same_and_not_shared() -> None:
+    # Each mailbox of a list is remembered on its own: the same person in another To/Cc.
+    one = _mail_headers.parse_addresses("=?utf-8?q?Zo=C3=AB?= <zoe@x.com>, bo@x.com")
+    other = _mail_headers.parse_addresses("cy@x.com, =?utf-8?q?Zo=C3=AB?= <zoe@x.com>")
+    assert [(a.email, a.name) for a in other] == [("cy@x.com", None), ("zoe@x.com", "Zoë")]
+    assert other[1] == one[0]
+    other.append(_mail_headers.Address("changed@x.com"))
+    assert len(_mail_headers.parse_addresses("cy@x.com, =?utf-8?q?Zo=C3=AB?= <zoe@x.com>")) == 2
+
+
+@pytest.mark.parametrize("field", ["List-Id: <l.example>", "Precedence: bulk",
+                                   "Auto-Submitted: auto-replied", "X-BeenThere: l@x.org",
+                                   "Sender: owner-l@x.org", "List-Unsubscribe: <mailto:u@x>"])
+def test_a_message_without_any_bulk_field_is_personal_and_one_with_one_is_not(
+    field: str,
+) -> None:
+    from crb_tui.sdk.mail import bulk_reason
+
+    plain = b"From: a@x.com\nTo: b@x.com\nSubject: hi\n"
+    assert bulk_reason(headers_from_bytes(plain)) is None
+    assert bulk_reason(headers_from_bytes(plain + field.encode() + b"\n")) is not None
+    asked = MailHeaders([("FROM", "a@x.com")])
+    assert asked.get("From") == asked.get("from") == "a@x.com"  # any case asked

@@ -151,12 +151,13 @@ class MailHeaders:
         return _unfold(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        key = name.lower()
-        values = self._clean.get(key)
+        values = self._clean.get(name)
         if values is None:
-            if key not in self._raw:
-                return default
-            values = self._values(key)
+            if name not in self._raw:  # (names are kept lower-cased, as CRB asks for them)
+                name = name.lower()
+                if name not in self._raw:
+                    return default
+            values = self._values(name)
         return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
@@ -167,6 +168,11 @@ class MailHeaders:
 
     def names(self) -> list[str]:
         return list(self._raw)
+
+    def has_any(self, names: frozenset[str]) -> bool:
+        """Whether any of ``names`` (lower-cased) is a field here: one look for a check that
+        asks for many fields, most messages having none of them."""
+        return not self._raw.keys().isdisjoint(names)
 
 
 _NONE: list[str] = []
@@ -278,18 +284,24 @@ def _remembered_addresses(value: str) -> tuple[Address, ...]:
     return tuple(_addresses(value))
 
 
+@functools.lru_cache(maxsize=16384)
+def _simple_address(part: str) -> Address | None:
+    """One mailbox of the common shapes (``a@b``, ``Name <a@b>``), or None (remembered: the
+    same people come back in ever other combinations of To and Cc)."""
+    m = _SIMPLE_ADDRESS.match(part)
+    if m is None:
+        return None
+    email = m.group("angle") or m.group("bare")
+    return Address(email, _clean_name(m.group("name") or "", email))
+
+
 def _addresses(value: str) -> list[Address]:
     if not _NEEDS_FULL_PARSER.search(value):
         # Fast path for the common shapes (``a@b``, ``Name <a@b>``, lists of them): with no
         # quotes, comments, groups or escapes a comma can only separate mailboxes.
-        fast = [_SIMPLE_ADDRESS.match(part) for part in value.split(",") if part.strip()]
+        fast = [_simple_address(part) for part in value.split(",") if part.strip()]
         if fast and all(fast):
-            found = []
-            for m in fast:
-                assert m is not None
-                email = m.group("angle") or m.group("bare")
-                found.append(Address(email, _clean_name(m.group("name") or "", email)))
-            return found
+            return fast  # type: ignore[return-value]  # (no None in it)
     m = _PIPERMAIL.match(value)
     if m:
         email = f"{m.group(1)}@{m.group(2)}"

@@ -48,8 +48,14 @@ def list_addresses(headers: MailHeaders) -> set[str]:
     return set(known)
 
 
+LIST_FIELDS = frozenset({"sender", "errors-to", "x-loop", *_NAMING_HEADERS})
+"""Every field :func:`list_addresses` reads."""
+
+
 def _list_addresses(headers: MailHeaders) -> set[str]:
     found: set[str] = set()
+    if not headers.has_any(LIST_FIELDS):
+        return found
     for name in ("sender", "errors-to"):
         for email in _addresses(headers.get(name)):
             local, _, domain = email.rpartition("@")

@@ -35,7 +35,6 @@ import logging
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
-from functools import partial
 from typing import Any
 
 from crb_tui import clock
@@ -64,7 +63,7 @@ from crb_tui.sdk._mail_headers import (
     parse_labels,
     thread_of,
 )
-from crb_tui.sdk._mail_lists import LIST_SENDER, MailingLists, list_addresses
+from crb_tui.sdk._mail_lists import LIST_FIELDS, LIST_SENDER, MailingLists, list_addresses
 
 __all__ = [
     "BULK_PRECEDENCE",
@@ -109,8 +108,15 @@ BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 # -- bulk ---------------------------------------------------------------------------------
 
 
+BULK_FIELDS = frozenset({"list-unsubscribe", "list-id", "precedence", "auto-submitted",
+                         "sender", *LIST_FIELDS})
+"""Every field :func:`bulk_reason` reads: a message with none of them is personal mail."""
+
+
 def bulk_reason(headers: MailHeaders) -> str | None:
     """Why this message is bulk mail (the header that says so), or None for personal mail."""
+    if not headers.has_any(BULK_FIELDS):
+        return None
     if (headers.get("list-unsubscribe") or "").strip():
         return "List-Unsubscribe"
     if (headers.get("list-id") or "").strip():
@@ -310,8 +316,6 @@ def mail_records(
         if len(others) > max_recipients:
             return [Skip("too many recipients", f"{where} ({len(others)} recipients)")]
     sender_email = normalise_email(mail.sender.email) if mail.sender else None
-    touch = partial(Interaction, kind="email", at=mail.date, subject=mail.subject,
-                    thread=mail.thread)
     if sender_email is not None and mailbox_key(sender_email) in mine:
         out: list[Record] = []
         seen: set[str] = set()
@@ -326,9 +330,10 @@ def mail_records(
             if email in lists:
                 out.append(Skip("mailing list address", f"{where} ({email})"))
                 continue
-            out.append(touch(
-                source_key=source_key(mail.message_id, email), direction="out",
-                with_=Identity("email", email), name=addr.name,
+            out.append(Interaction(
+                source_key=source_key(mail.message_id, email), kind="email", direction="out",
+                at=mail.date, with_=Identity("email", email), name=addr.name,
+                subject=mail.subject, thread=mail.thread,
             ))
         if not seen:
             out.append(Skip("no counterpart", where))
@@ -338,9 +343,10 @@ def mail_records(
         return [Reject(f"sender is not an e-mail address: {shown!r}", where)]
     if sender_email in lists:
         return [Skip("mailing list address", f"{where} ({sender_email})")]
-    return [touch(
-        source_key=source_key(mail.message_id, sender_email), direction="in",
-        with_=Identity("email", sender_email), name=mail.sender.name,
+    return [Interaction(
+        source_key=source_key(mail.message_id, sender_email), kind="email", direction="in",
+        at=mail.date, with_=Identity("email", sender_email), name=mail.sender.name,
+        subject=mail.subject, thread=mail.thread,
     )]
 
 
