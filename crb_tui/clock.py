@@ -5,9 +5,10 @@ the system's). Every "now" and "today" in CRB comes from here.
 that day in the user's time zone, and every stamp CRB writes (a logged call, a kept promise,
 a row's ``created``) is taken at that moment, so nothing written is ever "in the future" of
 the pinned day; so are OAuth tokens' expiry times (written and checked on this clock). Only
-what must follow the real world (a server's ``Retry-After``) reads the wall clock itself; a
-file's time (the machine's clock) is read through :func:`file_time`, which never gives a moment
-after now.
+what must follow the real world (a server's ``Retry-After``) reads the wall clock, through
+:func:`wall_time`; a file's time (the machine's clock) is read through :func:`file_time`, which
+never gives a moment after now. Nothing else in CRB reads the wall clock (tests/test_lines.py
+holds this); timers (``time.monotonic``) are not clocks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -66,7 +68,14 @@ _PINNED: dict[tuple[str, dt.tzinfo], dt.datetime] = {}
 """``CRB_TODAY`` values already read (an import asks for now once a message)."""
 
 
+def wall_time() -> float:
+    """Seconds since the epoch by the machine's real clock, never pinned by ``CRB_TODAY``: only
+    for what must follow the real world (a server's ``Retry-After`` date)."""
+    return time.time()
+
+
 def today(tz_name: str | None = None) -> dt.date:
+    """Today for the user (:func:`now`'s date; the pinned day under ``CRB_TODAY``)."""
     return now(tz_name).date()
 
 

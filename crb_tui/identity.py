@@ -96,6 +96,8 @@ def mailbox_key(email: str) -> str:
 
 
 def normalise_phone(value: str, region: str = "") -> str | None:
+    """A phone number in E.164 (``+442071234567``; a national number read in ``region``, an
+    ISO country code), its digits when it is no possible number, None for fewer than 5 digits."""
     raw = value.strip()
     if raw.lower().startswith("tel:"):
         raw = raw[4:]
@@ -116,6 +118,8 @@ def normalise_phone(value: str, region: str = "") -> str | None:
 
 
 def normalise_url(value: str) -> str | None:
+    """``host/path`` of a web address, without scheme, ``www.``/``m.`` or a trailing slash
+    (LinkedIn's country hosts and profile paths folded); None without a dotted host."""
     raw = value.strip()
     if not raw:
         return None
@@ -138,6 +142,7 @@ def normalise_url(value: str) -> str | None:
 
 
 def normalise_handle(value: str) -> str | None:
+    """A handle lower-cased without its leading ``@``; None when empty."""
     value = value.strip().lstrip("@").lower()
     return value or None
 
@@ -196,6 +201,8 @@ _LIST_HOSTS = ("lists.", "listserv.", "lists-")
 
 
 def is_role_address(email: str) -> bool:
+    """Whether ``email`` is a role's or a mailing list's (``info@``, ``perl-users@``,
+    ``lists.example.org``) rather than one person's."""
     local, _, domain = email.partition("@")
     return bool(_ROLE_LOCAL.match(local) or _LIST_LOCAL.match(local)
                 or domain.startswith(_LIST_HOSTS))

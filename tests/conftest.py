@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
+import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from crb_tui import clock
+from crb_tui import Source, clock, hookimpl
 from crb_tui.host.app_context import AppContext
 from crb_tui.store import Store
 
@@ -132,17 +135,71 @@ def outlook_plugin() -> Iterator[object]:
     """CRB's Microsoft 365 / Outlook plugin registered for the test (as ``google_plugin``)."""
     import crb_outlook
 
-    from crb_tui.host import plugins
+    from crb_tui.testing import registered
 
-    plugins.load_entry_points()
-    mine = plugins.pm.get_plugin("outlook") is None and not plugins.pm.is_registered(crb_outlook)
-    if mine:
-        plugins.pm.register(crb_outlook, name="outlook")
-    try:
+    with registered(crb_outlook, "outlook"):
         yield crb_outlook
+
+
+@pytest.fixture
+def register_plugin() -> Iterator[Callable[[object, str], object]]:
+    """``register(plugin, name)``: a plugin registered for the rest of the test, as
+    ``crb_tui.testing.registered`` registers one (all unregistered after the test)."""
+    from crb_tui.testing import registered
+
+    with contextlib.ExitStack() as stack:
+        yield lambda plugin, name: stack.enter_context(registered(plugin, name))
+
+
+def sources_plugin(*sources: Source) -> object:
+    """A plugin offering ``sources`` (its ``register_sources`` hook), for a test's own sources:
+    ``with registered(sources_plugin(Source(...)), "name"):``."""
+
+    class Sources:
+        @hookimpl
+        def register_sources(self, register: Callable[[Source], None]) -> None:
+            for source in sources:
+                register(source)
+
+    return Sources()
+
+
+def rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` in the SQLite file ``db``, on a connection of the test's own."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
     finally:
-        if mine:
-            plugins.pm.unregister(crb_outlook)
+        conn.close()
+
+
+def interrupt_at_batch(monkeypatch: pytest.MonkeyPatch, n: int) -> list[str]:
+    """Ctrl+C (``KeyboardInterrupt``) as the store starts its ``n``-th batch; the sources of
+    the batches begun, in order."""
+    real, calls = Store.write_batch, []
+
+    def interrupted(self: Store, batch: Any, source: str, **kw: Any) -> Any:
+        calls.append(source)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(self, batch, source, **kw)
+
+    monkeypatch.setattr(Store, "write_batch", interrupted)
+    return calls
+
+
+def write_mbox(folder: Path, mails: list[tuple[str, str, str]]) -> Path:
+    """``folder/mail.mbox`` of (from, to, date) mails, each From_ line the delivery (as in a
+    real mailbox: a Date days after it is not true)."""
+    from email.utils import parsedate_to_datetime
+
+    path = folder / "mail.mbox"
+    path.write_text("\n".join(
+        f"From x {parsedate_to_datetime(date):%a %b %d %H:%M:%S %Y}\nFrom: {frm}\nTo: {to}\n"
+        f"Subject: hi {n}\nMessage-ID: <m{n}@x>\nDate: {date}\n\nbody\n"
+        for n, (frm, to, date) in enumerate(mails)
+    ), encoding="utf-8")
+    return path
 
 
 # -- the app's tests share these ---------------------------------------------------------------
@@ -153,6 +210,17 @@ DEMO_CONFIG = '[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def quick_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's screens look for other programs' writes every 0.1 s, and the People list reads
+    its rows again at once (not after its usual pause)."""
+    from crb_tui.tui.screens import base
+    from crb_tui.tui.widgets.people_model import Kept
+
+    monkeypatch.setattr(base, "WATCH_EVERY", 0.1)
+    monkeypatch.setattr(Kept, "REFRESH_EVERY", 0.0)
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class StoredSync:
@@ -83,6 +90,39 @@ class SourceEnv(StoredSync):
         (summary,) = self.run(name or self.source)
         assert summary.ok, summary.errors
         return summary
+
+    def kill_sync_once_stored(self, name: str, stored: int, seconds: float) -> None:
+        """Run a real ``crb sync NAME`` process (the plugin loaded from a ``plugins_dir``, as an
+        installed one would be) and SIGKILL it once it has stored ``stored`` interactions, which
+        it must do within ``seconds`` and before it ends."""
+        shim = self.tmp / "local_plugins"
+        shim.mkdir()
+        (shim / f"{self.plugin}_shim.py").write_text(
+            f"from {self.plugin} import register_commands, register_sources  # noqa: F401\n")
+        config = self.config_toml()
+        config.write_text(config.read_text() + f'\n[plugins]\nplugins_dir = "{shim}"\n')
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crb_tui", "--db", str(self.db), "--config", str(config),
+             "sync", name, "--json"],
+            env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + seconds
+            count = 0
+            while time.monotonic() < deadline:
+                if self.db.exists():
+                    try:
+                        count = self.query("select count(*) from interactions")[0][0]
+                    except Exception:  # noqa: BLE001 - the schema may not be there yet
+                        count = 0
+                if count >= stored or proc.poll() is not None:
+                    break
+                time.sleep(0.02)
+            assert proc.poll() is None, proc.communicate()
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(10)
+        assert proc.returncode == -signal.SIGKILL
 
     def run(self, *names: str, cancelled: Any = None, dry_run: bool = False) -> list[Any]:
         """Sync ``names`` (by default ``source``): the summaries."""

@@ -130,19 +130,12 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def plugin() -> Iterator[Any]:
-    from crb_tui.host.plugins import load_entry_points, pm
+    from crb_tui.testing import registered
 
-    # The built-in plugins first: registering CalDAV here before they load would make the
-    # loader skip it, and unregistering it after would leave later tests without it.
-    load_entry_points()
-    registered = pm.get_plugin("caldav") is None
-    if registered:
-        pm.register(crb_caldav, name="caldav")
-    try:
+    # (registered loads the built-in plugins first: registering CalDAV before they load would
+    # make the loader skip it, and unregistering it after would leave later tests without it)
+    with registered(crb_caldav, "caldav"):
         yield crb_caldav
-    finally:
-        if registered:
-            pm.unregister(name="caldav")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 from crb_tui.records import Identity, Person
 from crb_tui.store import Reader, Store
 from crb_tui.store.locking import Busy
+from tests.waiting import join, wait_for
 
 SOAK_SECONDS = 12.0
 """How long the CLI loops keep writing beside the imports (the whole test stays under ~30 s)."""
@@ -158,7 +159,7 @@ def test_app_gateway_write_waits_for_another_process_write_lock(
     taken = threading.Event()
     holder = threading.Thread(target=_hold_write_lock, args=(db, 1.0, taken))
     holder.start()
-    assert taken.wait(5)
+    assert wait_for(taken, 5)
     started = time.monotonic()
     touch = gateway.run(lambda ctx: actions.log_touch(ctx.store, 1, kind="call",
                                                        today=ctx.today()))
@@ -183,7 +184,7 @@ def test_a_lock_held_past_the_timeout_is_one_clear_error(tmp_path: Path) -> None
     taken = threading.Event()
     holder = threading.Thread(target=_hold_write_lock, args=(db, 1.5, taken))
     holder.start()
-    assert taken.wait(5)
+    assert wait_for(taken, 5)
     with pytest.raises(Busy, match=r"the database is busy: another program has been writing "
                                    r"to it for more than 0\.3 s"):
         actions.log_touch(store, 1, kind="call", today=today())
@@ -328,7 +329,7 @@ def test_run_locks_removed_on_release_still_exclude(tmp_path: Path) -> None:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        join(t, 60)
     assert not overlaps
     assert not list(tmp_path.glob("*.lock"))
 
@@ -423,10 +424,10 @@ def test_readers_on_several_threads_while_one_writes(tmp_path: Path) -> None:
     for thread in [*readers, *writers]:
         thread.start()
     for thread in writers:
-        thread.join(timeout=120)
+        join(thread, 120)
     done.set()
     for thread in readers:
-        thread.join(timeout=60)
+        join(thread, 60)
     second.close()
     assert errors == []
     total = 2 * batches * per_batch

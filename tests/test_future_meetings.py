@@ -15,7 +15,7 @@ import pytest
 from crb_tui.host.app_context import AppContext
 
 from .conftest import Crb
-from .test_tui import make_app, screen_text, settle
+from .test_tui import opened, screen_text, settle
 
 
 def vevent(uid: str, start: str, who: str, name: str, summary: str) -> str:
@@ -190,9 +190,7 @@ async def test_the_app_shows_the_next_meeting_on_the_person_page_and_the_card(
     ctx = AppContext(db_path=imported.db, config_path=imported.config)
     try:
         ann = json.loads(imported("show", "Ann Archer", "--json").stdout)["id"]
-        app = make_app(ctx)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+        async with opened(ctx, size=(120, 40)) as (app, pilot):
             # The review opens on a card: Ann's (past cadence) shows her next meeting above
             # her last touches.
             while "Ann Archer" not in screen_text(app):

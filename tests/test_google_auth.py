@@ -36,6 +36,7 @@ ensure_plugin_importable()
 from crb_google import _auth, _cli  # noqa: E402
 
 from crb_tui.sdk.tokens import FileTokenStore  # noqa: E402
+from tests.waiting import wait_for  # noqa: E402
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def auth(crb: Any, monkeypatch: pytest.MonkeyPatch, browser: Browser, *args: str
     result = crb("auth", *args, "--open-browser", "--timeout", "20", input=stdin, ok=ok)
     # The sign-in can finish before the browser has read the page it landed on: wait for it.
     if browser.consent_url:
-        browser.done.wait(10)
+        wait_for(browser.done, 10)
     return result
 
 
@@ -130,7 +131,7 @@ def test_auth_gmail_over_ssh_with_the_pasted_redirect_address(
     browser = Browser("paste", writer)
     result = auth(crb, monkeypatch, browser, "gmail", "--client-secrets", str(client_secrets),
                   stdin=reader)
-    assert browser.done.wait(5)
+    assert wait_for(browser.done, 5)
     # The address was printed, asks for gmail.metadata only, with PKCE (S256) and a state.
     query = parse_qs(urlsplit(browser.consent_url).query)
     assert browser.consent_url in result.stdout

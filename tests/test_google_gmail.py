@@ -7,12 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import signal
 import stat
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +18,6 @@ from tests.fake_http import private_json
 from tests.google_server import (
     GMAIL_SCOPE,
     ME,
-    ROOT,
     Env,
     FakeGoogle,
     ensure_plugin_importable,
@@ -389,34 +383,7 @@ def test_a_killed_sync_process_resumes_without_duplicates(tmp_path: Path) -> Non
         google.populate_mailbox(400, seed=5)
         env = Env(google, tmp_path)
         env.gmail.update(concurrency=2, checkpoint_every=10)
-        shim = tmp_path / "local_plugins"
-        shim.mkdir()
-        (shim / "google_shim.py").write_text(
-            "from crb_google import register_commands, register_sources  # noqa: F401\n")
-        config = env.config_toml()
-        config.write_text(config.read_text() + f'\n[plugins]\nplugins_dir = "{shim}"\n')
-        proc_env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crb_tui", "--db", str(env.db), "--config", str(config),
-             "sync", "gmail", "--json"],
-            env=proc_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + 20
-            count = 0
-            while time.monotonic() < deadline:
-                if env.db.exists():
-                    try:
-                        count = env.query("select count(*) from interactions")[0][0]
-                    except Exception:  # noqa: BLE001 - the schema may not be there yet
-                        count = 0
-                if count >= 80 or proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-            assert proc.poll() is None, proc.communicate()
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            proc.wait(10)
-        assert proc.returncode == -signal.SIGKILL
+        env.kill_sync_once_stored("gmail", 80, seconds=20)
         partial = env.keys()
         assert 80 <= len(partial) < len(google.expected_mail_keys())
         (summary,) = env.run()

@@ -16,7 +16,6 @@ from crb_tui import Commitment, Identity, Interaction, Person, ValueMoment, hook
 from crb_tui.config import Config
 from crb_tui.engine.health import Health, compute_all, describe, explain
 from crb_tui.errors import CrbError, NotFound
-from crb_tui.host import plugins
 from crb_tui.records import DIRECTIONS, INTERACTION_KINDS, TIERS
 from crb_tui.store import Store
 
@@ -96,21 +95,6 @@ def world() -> Iterator[World]:
         yield w
     finally:
         w.close()
-
-
-@pytest.fixture
-def register_plugin() -> Iterator[Any]:
-    registered: list[object] = []
-
-    def register(obj: object, name: str) -> None:
-        plugins.pm.register(obj, name=name)
-        registered.append(obj)
-
-    try:
-        yield register
-    finally:
-        for obj in registered:
-            plugins.pm.unregister(obj)
 
 
 # -- strategies ------------------------------------------------------------------------------
@@ -855,13 +839,14 @@ def test_the_app_shows_unknown_value_as_unknown(world: World) -> None:
 
 
 def test_series_are_summed_from_the_partial_index(world: World) -> None:
-    from crb_tui.engine import health_model as health
+    from crb_tui.store.health_run import Run
+    from crb_tui.store.health_sql import _aggregates
 
-    run = health._Run(Config(), TODAY)
+    run = Run(Config(), TODAY)
     for whole in (True, False):
         if not whole:
             run.fill_scope(world.store, [world.person()])
-        query = health._aggregates(whole, run.windows, *run._parts)["ser"]
+        query = _aggregates(whole, run.windows, *run._parts)["ser"]
         plan = " ".join(str(r) for r in world.db.execute("explain query plan " + query,
                                                          run.params).fetchall())
         assert "COVERING INDEX idx_interactions_series" in plan, plan

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Crb
+from tests.conftest import Crb, interrupt_at_batch, rows
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
@@ -23,11 +22,6 @@ def counted(summary: dict[str, Any]) -> int:
         summary["imported"] + summary["updated"] + summary["merged"] + summary["unchanged"]
         + sum(summary["skipped"].values()) + len(summary["rejected"])
     )
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_a_folder_with_an_unknown_file_imports_the_rest(
@@ -137,15 +131,7 @@ def test_ctrl_c_stores_what_was_read_and_exits_130(
 
     monkeypatch.setattr(sync, "FLUSH_EVERY", 10)
     real = Store.write_batch
-    calls = []
-
-    def interrupted_third_batch(self: Store, batch: Any, source: str, **kw: Any) -> Any:
-        calls.append(source)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(self, batch, source, **kw)
-
-    monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
+    interrupt_at_batch(monkeypatch, 3)
     files = sorted(str(p) for p in (corpus / "vcf").rglob("*.vcf"))
     result = crb("import", *files, str(corpus / "ics" / "khal"), status=130)
     assert "vcard: interrupted\n  seen 20," in result.stdout

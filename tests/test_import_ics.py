@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import http.server
 import re
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from crb_tui.sdk.calendars import (
 )
 from crb_tui.testing import sync_context
 
-from .conftest import Crb
+from .conftest import Crb, rows
 
 ME = ("me@example.com",)
 FIXTURE = HealthCheck.function_scoped_fixture
@@ -76,14 +75,6 @@ def event(uid: str, start: str, *lines: str, attendees: tuple[str, ...] = ("ann@
     more = "".join(line + "\n" for line in lines)
     return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20260101T000000Z\nDTSTART{start}\n{end_line}"
             f"SUMMARY:Meeting {uid}\n{people}{more}END:VEVENT\n")
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def corpus_files(corpus: Path, folder: str) -> list[Path]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sqlite3
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from crb_tui.records import NOBODY_YET, Interaction, Reject, Skip
 from crb_tui.testing import sync_context
 
-from .conftest import Crb
+from .conftest import Crb, interrupt_at_batch, rows
 
 ME = ("me@example.com",)
 FIXTURE = HealthCheck.function_scoped_fixture
@@ -52,14 +51,6 @@ def kinds(records: list[Any]) -> Counter[str]:
 def keep_bulk(config_file: Path) -> None:
     with open(config_file, "a", encoding="utf-8") as fh:
         fh.write("\n[sources.mbox]\nskip_bulk = false\n")
-
-
-def rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def corpus_files(corpus: Path, folder: str) -> list[Path]:
@@ -643,7 +634,6 @@ def test_an_interrupted_import_shows_where_it_stopped(
 ) -> None:
     """Ctrl-C leaves the progress bar where the reading got to (bytes of the file), not full."""
     from crb_tui.host.app_context import AppContext
-    from crb_tui.store import Store
 
     path = tmp_path / "big.mbox"
     path.write_bytes(b"".join(message(i, f"""
@@ -652,15 +642,7 @@ To: me@example.com
 Subject: m{i}
 Date: Thu, 01 Jan 2026 09:00:00 +0000
 Message-ID: <big{i}@example.org>""") for i in range(3000)))
-    real, calls = Store.write_batch, []
-
-    def interrupted_third_batch(self: Store, batch: Any, source: str, **kw: Any) -> Any:
-        calls.append(source)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(self, batch, source, **kw)
-
-    monkeypatch.setattr(Store, "write_batch", interrupted_third_batch)
+    interrupt_at_batch(monkeypatch, 3)
     shown: list[tuple[int, int | None, str]] = []
     ctx = AppContext(db_path=db_path, config_path=config_file)
     try:

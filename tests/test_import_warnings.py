@@ -4,22 +4,12 @@ the one line that says what was wrong (third trial's T5, T6, T7, T8)."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
-from typing import Any
 
-from .conftest import Crb
+from .conftest import Crb, rows
 
 MBOX = "mbox/perceval/mbox_single.mbox"
 """One real message, from goran@domain.com (Göran Lastname) on 2010-12-01."""
-
-
-def rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def edited(corpus: Path, tmp_path: Path, name: str, *changes: tuple[bytes, bytes]) -> Path:

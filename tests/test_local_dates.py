@@ -14,7 +14,7 @@ from crb_tui import clock
 from crb_tui.host.app_context import AppContext
 
 from .conftest import TODAY, Crb
-from .test_tui import make_app, screen_text, settle
+from .test_tui import opened, screen_text, settle
 
 EVENING = (TODAY - dt.timedelta(days=1)).isoformat()
 """The day before TODAY: Frank's call is at 21:30 of it in New York, 02:30 UTC of TODAY."""
@@ -71,9 +71,7 @@ async def test_app_dates_an_evening_call_on_its_evening(new_york: Crb) -> None:
     crb("tier", "tim@x.com", "key")
     context = AppContext(db_path=crb.db, config_path=crb.config)
     try:
-        app = make_app(context, screen="people")
-        async with app.run_test(size=(120, 30)) as pilot:
-            await settle(pilot)
+        async with opened(context, "people", (120, 30)) as (app, pilot):
             line = next(x for x in screen_text(app).splitlines() if "Frank Dawson" in x)
             assert "1d ago" in line and "ok 9d" in line, line
             app.open_person(context.store.resolve_person("frank"))
@@ -149,7 +147,7 @@ def test_scores_count_a_morning_call_in_tokyo_on_its_morning(crb: Crb, tmp_path:
 def test_local_day_functions_follow_the_clocks_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
 
-    from crb_tui.engine.health_model import register_local_days
+    from crb_tui.store.health_functions import register_local_days
 
     monkeypatch.setattr(clock, "_configured_tz", "America/New_York")
     conn = sqlite3.connect(":memory:")
@@ -170,7 +168,7 @@ def test_local_days_kept_by_utc_day_agree_with_the_clock(monkeypatch: pytest.Mon
     (offset changes at half hours and at local midnight included) it says what the clock says."""
     import sqlite3
 
-    from crb_tui.engine.health_model import register_local_days
+    from crb_tui.store.health_functions import register_local_days
 
     monkeypatch.setattr(clock, "_configured_tz", zone)
     conn = sqlite3.connect(":memory:")

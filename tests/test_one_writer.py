@@ -17,13 +17,15 @@ from typing import Any
 
 import pytest
 
-from crb_tui import Identity, Person, Source, hookimpl
-from crb_tui.host import plugins
+from crb_tui import Identity, Person, Source
 from crb_tui.host.app_context import AppContext
 from crb_tui.store import Store, actions
 from crb_tui.store import store as store_module
 from crb_tui.store.pool import READERS
+from crb_tui.testing import registered
 from crb_tui.tui.data import Gateway
+from tests.conftest import sources_plugin
+from tests.waiting import join, wait_for
 
 SYNCED = 3
 """People the test source brings, in one batch."""
@@ -34,20 +36,11 @@ def _slow_sync(ctx: Any) -> Iterator[Any]:
         yield Person(name=f"Synced {i}", identities=[Identity("email", f"s{i}@example.org")])
 
 
-class SlowSource:
-    @hookimpl
-    def register_sources(self, register: Any) -> None:
-        register(Source(name="one_writer_slow", sync=_slow_sync, description="Slow"))
-
-
 @pytest.fixture
 def slow_source() -> Iterator[None]:
-    plugin = SlowSource()
-    plugins.pm.register(plugin, name="one-writer-source")
-    try:
+    with registered(sources_plugin(Source(name="one_writer_slow", sync=_slow_sync,
+                                          description="Slow")), "one-writer-source"):
         yield
-    finally:
-        plugins.pm.unregister(plugin)
 
 
 class HeldBatch:
@@ -63,7 +56,7 @@ class HeldBatch:
             result = original(store, batch, source, **options)
             self.stores.append(store)
             self.writing.set()
-            assert self.release.wait(10)
+            assert wait_for(self.release, 10)
             return result
 
         monkeypatch.setattr(store_module.Store, "write_batch", held)
@@ -102,7 +95,7 @@ def test_reads_go_on_and_an_action_waits_one_batch_while_the_app_syncs(
 
     syncing = threading.Thread(target=sync)
     syncing.start()
-    assert held.writing.wait(10), "the sync never wrote its batch"
+    assert wait_for(held.writing, 10), "the sync never wrote its batch"
     # The batch is written, not committed: a read neither waits for it nor sees it.
     started = time.monotonic()
     assert _people(gateway) == 1
@@ -112,11 +105,11 @@ def test_reads_go_on_and_an_action_waits_one_batch_while_the_app_syncs(
     # An action meanwhile waits for the batch's commit...
     acting = threading.Thread(target=act)
     acting.start()
-    acting.join(0.5)
+    join(acting, 0.5)
     assert acting.is_alive() and "touch" not in done
     held.release.set()
-    syncing.join(20)
-    acting.join(20)
+    join(syncing, 20)
+    join(acting, 20)
     # ...and then succeeds; the reads see both at once.
     assert not syncing.is_alive() and not acting.is_alive()
     (summary,) = done["sync"]
@@ -177,7 +170,7 @@ def test_many_worker_threads_leave_no_connection_behind(
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(20)
+            join(thread, 20)
     assert errors == []
     assert 1 <= most[0] <= READERS
     assert _open_descriptors(db) <= 1 + READERS
@@ -190,24 +183,16 @@ def test_many_worker_threads_leave_no_connection_behind(
 
 
 @pytest.mark.anyio
-@pytest.mark.usefixtures("slow_source")
-async def test_the_people_list_shows_what_the_apps_own_sync_brought(
-    context: AppContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("slow_source", "quick_watch")
+async def test_the_people_list_shows_what_the_apps_own_sync_brought(context: AppContext) -> None:
     """The app's sync writes on the app's writer, not on a connection of its own: the screens
     still see its batches as someone else's writes and read again."""
     import asyncio
 
-    from crb_tui.tui.screens import base
     from crb_tui.tui.screens.people import PeopleScreen
-    from crb_tui.tui.widgets.people_model import Kept
-    from tests.test_tui import make_app, screen_text, settle, type_text
+    from tests.test_tui import opened, screen_text, settle, type_text, until
 
-    monkeypatch.setattr(base, "WATCH_EVERY", 0.1)
-    monkeypatch.setattr(Kept, "REFRESH_EVERY", 0.0)
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 30)) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, PeopleScreen)
         await type_text(pilot, "synced")
@@ -215,9 +200,6 @@ async def test_the_people_list_shows_what_the_apps_own_sync_brought(
         assert screen.people.total == 0
         (summary,) = await asyncio.to_thread(app.gateway.sync, ["one_writer_slow"])
         assert summary.ok and summary.imported == SYNCED
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if screen.people.total == SYNCED:
-                break
+        await until(pilot, lambda: screen.people.total == SYNCED)
         assert screen.people.total == SYNCED
         assert "Synced 0" in screen_text(app)

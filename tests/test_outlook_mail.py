@@ -8,7 +8,6 @@ import json
 import logging
 import mailbox
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -278,34 +277,7 @@ def test_a_killed_sync_process_resumes_without_duplicates(tmp_path: Path) -> Non
         graph.populate_mailbox(600, seed=3)
         env = GraphEnv(graph, tmp_path)
         env.mail["page_size"] = 10
-        shim = tmp_path / "local_plugins"
-        shim.mkdir()
-        (shim / "outlook_shim.py").write_text(
-            "from crb_outlook import register_commands, register_sources  # noqa: F401\n")
-        config = env.config_toml()
-        config.write_text(config.read_text() + f'\n[plugins]\nplugins_dir = "{shim}"\n')
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crb_tui", "--db", str(env.db), "--config", str(config),
-             "sync", "outlook_mail", "--json"],
-            env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + 30
-            count = 0
-            while time.monotonic() < deadline:
-                if env.db.exists():
-                    try:
-                        count = env.query("select count(*) from interactions")[0][0]
-                    except Exception:  # noqa: BLE001 - the schema may not be there yet
-                        count = 0
-                if count >= 60 or proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-            assert proc.poll() is None, proc.communicate()
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            proc.wait(10)
-        assert proc.returncode == -signal.SIGKILL
+        env.kill_sync_once_stored("outlook_mail", 60, seconds=30)
         partial = env.keys()
         assert 60 <= len(partial) < len(graph.expected_mail_keys())
         (summary,) = env.run()

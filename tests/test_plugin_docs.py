@@ -5,6 +5,7 @@ does for hooks)."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 import re
 import types
@@ -24,6 +25,7 @@ from crb_tui.sdk.command import CommandContext
 from crb_tui.sources import Source, SyncContext
 
 from .conftest import ROOT
+from .test_plugin_imports import SDK_MODULES
 
 DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
 
@@ -43,12 +45,21 @@ def _public(obj: object) -> list[str]:
     return [n for n in vars(obj) if not n.startswith("_")]
 
 
-@pytest.mark.parametrize("module", [crb_tui, crb_tui.sdk, crb_tui.sdk.http, crb_tui.testing],
-                         ids=lambda m: m.__name__)
+API = [crb_tui, crb_tui.sdk, *map(importlib.import_module, sorted(SDK_MODULES)), crb_tui.testing]
+"""The plugin API: the package, the SDK and its public modules, and the helpers for tests."""
+
+
+@pytest.mark.parametrize("module", API, ids=lambda m: m.__name__)
 def test_every_public_name_is_documented(module: types.ModuleType) -> None:
+    """Each module of the plugin API says what it exports (``__all__``), docs/plugins.md names
+    every one of them, and every function and class of it has a docstring."""
+    assert isinstance(module.__all__, list) and module.__doc__
     missing = [n for n in module.__all__ if n != "__version__" and f"`{n}" not in DOC
                and f".{n}`" not in DOC and f"{n}(" not in DOC]
     assert not missing, f"docs/plugins.md does not mention {missing}"
+    objects = [getattr(module, n) for n in module.__all__]
+    assert not [o for o in objects if (inspect.isfunction(o) or inspect.isclass(o))
+                and not inspect.getdoc(o)]
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: r.__name__)

@@ -48,21 +48,6 @@ class _Plugin:
     """A test plugin: registered in a fixture and always unregistered afterwards."""
 
 
-@pytest.fixture
-def register_plugin():
-    registered = []
-
-    def register(obj: object, name: str) -> None:
-        plugins.pm.register(obj, name=name)
-        registered.append(obj)
-
-    try:
-        yield register
-    finally:
-        for obj in registered:
-            plugins.pm.unregister(obj)
-
-
 T0 = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 
 

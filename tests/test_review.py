@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -385,14 +387,36 @@ def test_new_people_keep_their_share_of_a_day_full_of_late_relationships() -> No
     s.close()
 
 
+def _reviews_as_if_all_was_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch, limits: tuple[int, ...],
+    key: Callable[[Any], tuple[Any, ...]],
+) -> dict[int, list[Any]]:
+    """The review (scores computed today) at each of ``limits``, each the same (by ``key``) as
+    the one built when every backlog is read whole (``collect_items`` given no ``room``)."""
+    from crb_tui.engine import review as review_module
+
+    config = Config()
+    health.compute_all(store, config, TODAY)
+    bounded = {lim: build_review(store, config, TODAY, limit=lim) for lim in limits}
+    everything = review_module.collect_items
+
+    def unbounded(*args: Any, **kwargs: Any) -> Any:
+        kwargs["room"] = None
+        return everything(*args, **kwargs)
+
+    monkeypatch.setattr(review_module, "collect_items", unbounded)
+    for lim, items in bounded.items():
+        full = build_review(store, config, TODAY, limit=lim)
+        assert [key(i) for i in items] == [key(i) for i in full], lim
+    return bounded
+
+
 def test_the_queue_reads_only_the_late_relationships_it_can_show(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A backlog of late relationships (many tied at the 5x cap, names in mixed case and
     accents) gives the same queue when only the first places are read as when all are."""
     import random
-
-    from crb_tui.engine import review as review_module
 
     rng = random.Random(5)
     names = ["ann", "Ann", "Émile", "émile", "Zoë", "bo", "Bo", "Åsa", "cy", "Cy"]
@@ -410,20 +434,8 @@ def test_the_queue_reads_only_the_late_relationships_it_can_show(
     for n in range(0, 1200, 30):
         actions.log_touch(store, store.resolve_person(f"p{n}@x.com"), kind="call", today=TODAY,
                           at=at(60))
-    config = Config()
-    health.compute_all(store, config, TODAY)
-    bounded = {lim: build_review(store, config, TODAY, limit=lim) for lim in (5, 12, 60)}
-    everything = review_module.collect_items
-
-    def unbounded(*args, **kwargs):
-        kwargs["room"] = None
-        return everything(*args, **kwargs)
-
-    monkeypatch.setattr(review_module, "collect_items", unbounded)
-    for lim, items in bounded.items():
-        full = build_review(store, config, TODAY, limit=lim)
-        assert [(i.person_id, i.kind, i.also) for i in items] == [
-            (i.person_id, i.kind, i.also) for i in full], lim
+    bounded = _reviews_as_if_all_was_read(store, monkeypatch, (5, 12, 60),
+                                          lambda i: (i.person_id, i.kind, i.also))
     assert sum(i.kind == "past_cadence" for i in bounded[60]) > 40
 
 
@@ -434,8 +446,6 @@ def test_the_queue_reads_only_the_fading_people_and_stale_goals_it_can_show(
     100,000 people): the same queue, "also" lines included, when only the first places of
     each are read as when all are."""
     import random
-
-    from crb_tui.engine import review as review_module
 
     rng = random.Random(11)
     names = ["ann", "Ann", "Émile", "émile", "Zoë", "bo", "Bo", "Åsa", "cy", "Cy"]
@@ -458,20 +468,8 @@ def test_the_queue_reads_only_the_fading_people_and_stale_goals_it_can_show(
                 records.append(r.Goal(who[n], f"Goal {k}", at(rng.choice([100, 200, 300])),
                                       source_key=f"g{n}-{k}"))
     store.write(records, "t")
-    config = Config()
-    health.compute_all(store, config, TODAY)
-    bounded = {lim: build_review(store, config, TODAY, limit=lim) for lim in (5, 12, 60, 100)}
-    everything = review_module.collect_items
-
-    def unbounded(*args, **kwargs):
-        kwargs["room"] = None
-        return everything(*args, **kwargs)
-
-    monkeypatch.setattr(review_module, "collect_items", unbounded)
-    for lim, items in bounded.items():
-        full = build_review(store, config, TODAY, limit=lim)
-        assert [(i.person_id, i.kind, i.reason, i.also) for i in items] == [
-            (i.person_id, i.kind, i.reason, i.also) for i in full], lim
+    bounded = _reviews_as_if_all_was_read(store, monkeypatch, (5, 12, 60, 100),
+                                          lambda i: (i.person_id, i.kind, i.reason, i.also))
     kinds = [i.kind for i in bounded[100]]
     assert kinds.count("fading") == 75 and kinds.count("stale_goal") == 25, kinds
     assert any(i.kind == "fading" and any("goal" in a for a in i.also) for i in bounded[12])
@@ -532,7 +530,7 @@ def test_acting_on_a_plugin_item_never_pushes_someone_out_of_the_day(store: Stor
     answers it, the triage item comes up, and it takes no place of another new person's (the
     day's total stays, nobody drops out)."""
     from crb_tui import hookimpl
-    from crb_tui.hooks import pm
+    from crb_tui.testing import registered
 
     config = Config()
     bo = person(store, "Bo", "bo@x.com", tier="none", triage=True)
@@ -547,9 +545,7 @@ def test_acting_on_a_plugin_item_never_pushes_someone_out_of_the_day(store: Stor
             return [{"person_id": bo, "kind": "chat_followup", "priority": 2600,
                      "reason": "Bo asked a question in chat"}]
 
-    plugin = Chat()
-    pm.register(plugin, name="chat")
-    try:
+    with registered(Chat(), "chat"):
         health.compute_all(store, config, TODAY)
         before = build_review(store, config, TODAY)
         assert [i.person_id for i in before][:1] == [bo]
@@ -560,8 +556,6 @@ def test_acting_on_a_plugin_item_never_pushes_someone_out_of_the_day(store: Stor
         assert {i.person_id for i in after} >= set(others)
         assert next(i.kind for i in after if i.person_id == bo) == "triage"
         assert progress(store, config, TODAY)[1] >= total_before
-    finally:
-        pm.unregister(plugin)
 
 
 def test_acting_on_someone_outside_the_review_takes_no_place_from_it(store: Store) -> None:

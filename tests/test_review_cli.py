@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
 from crb_tui import hookimpl
-from crb_tui.host import plugins
-from tests.conftest import Crb
-
-
-def _mbox(folder: Path, mails: list[tuple[str, str, str]]) -> Path:
-    """An mbox of (from, to, date) mails, the user being me@example.com."""
-    path = folder / "mail.mbox"
-    # Each From_ line is the delivery, as in a real mailbox (a Date days after it is not true).
-    path.write_text("\n".join(
-        f"From x {parsedate_to_datetime(date):%a %b %d %H:%M:%S %Y}\nFrom: {frm}\nTo: {to}\n"
-        f"Subject: hi {n}\nMessage-ID: <m{n}@x>\nDate: {date}\n\nbody\n"
-        for n, (frm, to, date) in enumerate(mails)
-    ), encoding="utf-8")
-    return path
+from crb_tui.testing import registered
+from tests.conftest import Crb, write_mbox
 
 
 def _calendar(folder: Path, *attendees: str) -> Path:
@@ -109,7 +96,7 @@ def test_meeting_brief_shows_for_people_snoozed_or_acted_on(crb: Crb, tmp_path: 
 
 
 def test_triage_words_fit_a_file_import(crb: Crb, tmp_path: Path) -> None:
-    crb("import", str(_mbox(tmp_path, [
+    crb("import", str(write_mbox(tmp_path, [
         ("me@example.com", "Otto <x@one.org>", "Mon, 2 Nov 2026 10:00:00 +0000"),
         ("me@example.com", "Zoe <zoe@two.org>", "Fri, 20 Nov 2026 10:00:00 +0000"),
         ("Zoe <zoe@two.org>", "me@example.com", "Sat, 21 Nov 2026 10:00:00 +0000"),
@@ -135,14 +122,8 @@ def two_review_plugins():
             return [{"person_id": pid, "kind": "board", "reason": "Board pack due",
                      "action": "Send it", "priority": 600}, "not an item"]
 
-    mine = [(Broken(), "boards-broken"), (Fine(), "boards-fine")]
-    for obj, name in mine:
-        plugins.pm.register(obj, name=name)
-    try:
+    with registered(Broken(), "boards-broken"), registered(Fine(), "boards-fine"):
         yield
-    finally:
-        for obj, _ in mine:
-            plugins.pm.unregister(obj)
 
 
 def test_a_failing_review_plugin_is_reported_once_and_the_rest_stands(

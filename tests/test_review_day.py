@@ -3,15 +3,20 @@ never pulls more new people in, and the day's total does not move with single ac
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from crb_tui.host.app_context import AppContext
-from tests.conftest import Crb
-from tests.test_review_order import _exchanges, _mbox
-from tests.test_tui import TODAY, make_app, press, review, settle
+from crb_tui.tui.screens.review import ReviewScreen
+from tests.conftest import Crb, write_mbox
+from tests.test_review_order import _exchanges, _ics
+from tests.test_tui import opened, press, review
 
 NEW = ["Six", "Five", "Four", "Three", "Two", "One"]
 """New people from the mbox, the best evidence first (Six: six exchanges ... One: one)."""
@@ -19,8 +24,35 @@ NEW = ["Six", "Five", "Four", "Three", "Two", "One"]
 
 def _six_new_people(folder: Path) -> Path:
     days = [f"{d} Nov 2026" for d in range(10, 16)]
-    return _mbox(folder, [mail for n, name in enumerate(reversed(NEW), 1)
-                          for mail in _exchanges(f"{name} <{name.lower()}@x.org>", days[:n])])
+    return write_mbox(folder, [mail for n, name in enumerate(reversed(NEW), 1)
+                               for mail in _exchanges(f"{name} <{name.lower()}@x.org>", days[:n])])
+
+
+@contextlib.asynccontextmanager
+async def _review_in_app(crb: Crb) -> AsyncIterator[tuple[Pilot[Any], ReviewScreen]]:
+    """The app on the review of ``crb``'s database, at 100x30."""
+    context = AppContext(db_path=crb.db, config_path=crb.config)
+    try:
+        async with opened(context, size=(100, 30)) as (app, pilot):
+            yield pilot, review(app)
+    finally:
+        context.close()
+
+
+def _promised_a_month_ago(crb: Crb, tmp_path: Path, count: int, due_in: Callable[[int], int],
+                          others: str = "") -> None:
+    """``count`` people (``Busy 00``..., at ``NN@b.org``; and the ``others`` CSV rows), each
+    promised "Send the deck" 30 days ago, the n-th due ``due_in(n)`` days after that."""
+    names = [f"Busy {n:02d}" for n in range(count)]
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,Email\n" + "".join(f"{n},{n.split()[1]}@b.org\n" for n in names)
+                    + others, encoding="utf-8")
+    crb("import", str(path))
+    crb.today = crb.today - dt.timedelta(days=30)
+    for n, name in enumerate(names):
+        crb("promise", f"{name.split()[1]}@b.org", "Send the deck", "--due",
+            (crb.today + dt.timedelta(days=due_in(n))).isoformat())
+    crb.today = crb.today + dt.timedelta(days=30)
 
 
 def _triage(crb: Crb) -> list[str]:
@@ -48,34 +80,26 @@ def test_logging_a_touch_with_someone_new_pulls_no_one_else_in(crb: Crb, tmp_pat
 
 @pytest.mark.anyio
 async def test_the_days_total_stays_while_new_people_are_worked_on(
-    crb: Crb, tmp_path: Path, config_file: Path, monkeypatch
+    crb: Crb, tmp_path: Path
 ) -> None:
     """Trial 7 U5 in the app: "3 / 6 done" became "3 / 7" after a log on a triage card, and
     accepting one removed an unrelated one ("2 / 6 done", item 1 of 4); `u` gave "1 / 7"."""
     crb("import", str(_six_new_people(tmp_path)))
-    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
-    context = AppContext(db_path=crb.db, config_path=config_file)
-    try:
-        app = make_app(context)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            screen = review(app)
-            names = [i.person_name for i in screen.items]
-            assert names == ["Six", "Five", "Four"]
-            assert (screen.done, screen.total) == (0, 3)
-            await press(pilot, "l", "tab", "tab", "c", "enter")  # a call with Six
-            assert [i.person_name for i in screen.items] == names
-            assert (screen.done, screen.total) == (0, 3)
-            await press(pilot, "right")
-            assert screen.current is not None and screen.current.person_name == "Five"
-            await press(pilot, "t", "n")  # accept Five as network
-            assert [i.person_name for i in screen.items] == ["Six", "Four"]
-            assert (screen.done, screen.total) == (1, 3)
-            await press(pilot, "u")
-            assert [i.person_name for i in screen.items] == names
-            assert (screen.done, screen.total) == (0, 3)
-    finally:
-        context.close()
+    async with _review_in_app(crb) as (pilot, screen):
+        names = [i.person_name for i in screen.items]
+        assert names == ["Six", "Five", "Four"]
+        assert (screen.done, screen.total) == (0, 3)
+        await press(pilot, "l", "tab", "tab", "c", "enter")  # a call with Six
+        assert [i.person_name for i in screen.items] == names
+        assert (screen.done, screen.total) == (0, 3)
+        await press(pilot, "right")
+        assert screen.current is not None and screen.current.person_name == "Five"
+        await press(pilot, "t", "n")  # accept Five as network
+        assert [i.person_name for i in screen.items] == ["Six", "Four"]
+        assert (screen.done, screen.total) == (1, 3)
+        await press(pilot, "u")
+        assert [i.person_name for i in screen.items] == names
+        assert (screen.done, screen.total) == (0, 3)
 
 
 def test_a_run_on_a_later_day_does_not_end_triage_for_the_real_day(
@@ -106,19 +130,8 @@ def test_a_run_on_a_later_day_does_not_end_triage_for_the_real_day(
 def _busy_day(crb: Crb, tmp_path: Path) -> None:
     """14 promises overdue, a birthday today (Bea Day), meetings today at 14:00 (Mo Meet) and
     21:00 (Zu Meet)."""
-    from tests.test_review_order import _ics
-
-    names = [f"Busy {n:02d}" for n in range(14)]
-    path = tmp_path / "contacts.csv"
-    path.write_text("Name,Email\n" + "".join(f"{n},{n.split()[1]}@b.org\n" for n in names)
-                    + "Bea Day,bea@d.org\nMo Meet,mo@m.org\nZu Meet,zu@m.org\n",
-                    encoding="utf-8")
-    crb("import", str(path))
-    crb.today = crb.today - dt.timedelta(days=30)
-    for n in names:
-        crb("promise", f"{n.split()[1]}@b.org", "Send the deck", "--due",
-            (crb.today + dt.timedelta(days=5)).isoformat())
-    crb.today = crb.today + dt.timedelta(days=30)
+    _promised_a_month_ago(crb, tmp_path, 14, lambda n: 5,
+                          "Bea Day,bea@d.org\nMo Meet,mo@m.org\nZu Meet,zu@m.org\n")
     crb("birthday", "bea@d.org", "1980-11-23")
     crb("import", str(_ics(tmp_path, [
         ("a", "DTSTART:20261123T210000Z\r\nDTEND:20261123T220000Z", "Late", "zu@m.org"),
@@ -130,8 +143,6 @@ def test_a_busy_day_never_hides_todays_meetings_and_birthdays(crb: Crb, tmp_path
     """Trial 7 U15: 12 overdue promises filled every place (daily_limit 12); today's meetings
     and birthdays sat at places 55-66. They are time-bound: they have places of their own,
     and acting on one (a note for the birthday) changes neither the day's total nor the rest."""
-
-
     _busy_day(crb, tmp_path)
     items = crb.json("review")["items"]  # type: ignore[index]
     kinds = [i["kind"] for i in items]
@@ -151,16 +162,7 @@ def test_a_busy_day_never_hides_todays_meetings_and_birthdays(crb: Crb, tmp_path
 def test_a_birthday_today_behind_a_late_promise_keeps_its_place(crb: Crb, tmp_path: Path) -> None:
     """A person whose most pressing item is a promise (the 13th of the day) with a birthday
     today under it (`also`): the birthday is time-bound, so the person is in the day."""
-    names = [f"Busy {n:02d}" for n in range(13)]
-    path = tmp_path / "contacts.csv"
-    path.write_text("Name,Email\n" + "".join(f"{n},{n.split()[1]}@b.org\n" for n in names),
-                    encoding="utf-8")
-    crb("import", str(path))
-    crb.today = crb.today - dt.timedelta(days=30)
-    for n, name in enumerate(names):
-        crb("promise", f"{name.split()[1]}@b.org", "Send the deck", "--due",
-            (crb.today + dt.timedelta(days=n)).isoformat())
-    crb.today = crb.today + dt.timedelta(days=30)
+    _promised_a_month_ago(crb, tmp_path, 13, lambda n: n)
     crb("birthday", "12@b.org", "1980-11-23")
     items = crb.json("review")["items"]  # type: ignore[index]
     assert len(items) == 13
@@ -169,18 +171,10 @@ def test_a_birthday_today_behind_a_late_promise_keeps_its_place(crb: Crb, tmp_pa
 
 @pytest.mark.anyio
 async def test_the_apps_review_of_a_busy_day_has_its_meetings_and_birthdays(
-    crb: Crb, tmp_path: Path, config_file: Path, monkeypatch
+    crb: Crb, tmp_path: Path
 ) -> None:
     """Trial 7 U15 in the app: "item 1 of 12", all promises, nothing said of the day's meetings."""
     _busy_day(crb, tmp_path)
-    monkeypatch.setenv("CRB_TODAY", TODAY.isoformat())
-    context = AppContext(db_path=crb.db, config_path=config_file)
-    try:
-        app = make_app(context)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            screen = review(app)
-            assert [i.person_name for i in screen.items][12:] == ["Mo Meet", "Zu Meet", "Bea Day"]
-            assert (screen.done, screen.total) == (0, 15)
-    finally:
-        context.close()
+    async with _review_in_app(crb) as (_, screen):
+        assert [i.person_name for i in screen.items][12:] == ["Mo Meet", "Zu Meet", "Bea Day"]
+        assert (screen.done, screen.total) == (0, 15)

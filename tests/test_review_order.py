@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crb_tui import hookimpl
-from crb_tui.host import plugins
-from tests.conftest import Crb
+from crb_tui.testing import registered
+from tests.conftest import Crb, write_mbox
 
 
 def _ics(folder: Path, events: list[tuple[str, str, str, str]]) -> Path:
@@ -48,11 +48,8 @@ def ghost_plugin():
                     {"person_id": pid, "kind": "board", "reason": "Board pack due",
                      "action": "Send it", "priority": 600}]
 
-    plugins.pm.register(Ghost(), name="board-ghost")
-    try:
+    with registered(Ghost(), "board-ghost"):
         yield
-    finally:
-        plugins.pm.unregister(name="board-ghost")
 
 
 def test_a_plugin_item_for_nobody_is_reported_naming_the_plugin_and_the_id(
@@ -73,18 +70,6 @@ def test_a_plugin_item_for_nobody_is_reported_naming_the_plugin_and_the_id(
     assert len(data["warnings"]) == 1 and "99999" in data["warnings"][0]
 
 
-def _mbox(folder: Path, mails: list[tuple[str, str, str]]) -> Path:
-    from email.utils import parsedate_to_datetime
-
-    path = folder / "mail.mbox"
-    path.write_text("\n".join(
-        f"From x {parsedate_to_datetime(date):%a %b %d %H:%M:%S %Y}\nFrom: {frm}\nTo: {to}\n"
-        f"Subject: hi {n}\nMessage-ID: <m{n}@x>\nDate: {date}\n\nbody\n"
-        for n, (frm, to, date) in enumerate(mails)
-    ), encoding="utf-8")
-    return path
-
-
 def _exchanges(who: str, days: list[str]) -> list[tuple[str, str, str]]:
     """One two-way exchange (the user writes, they answer) on each day (``D Mon YYYY``)."""
     return [mail for day in days for mail in (
@@ -98,7 +83,7 @@ def test_equal_triage_evidence_is_broken_by_the_most_recent_last_touch(
     """Trial 7 U9: with old mail (evidence faded to 0.0 for all), Göran (last touch 2016-09)
     and Andy (2016-04) came before Lucía (2016-11); the order follows what the words show."""
     crb.config.write_text(crb.config.read_text() + "\n[review]\ntriage_limit = 5\n")
-    crb("import", str(_mbox(tmp_path, [
+    crb("import", str(write_mbox(tmp_path, [
         *_exchanges("Andy <andy@a.org>", ["Mon, 4 Apr 2016", "Tue, 5 Apr 2016",
                                           "Wed, 6 Apr 2016"]),
         *_exchanges("Goran <goran@g.org>", ["Mon, 5 Sep 2016", "Tue, 6 Sep 2016"]),
@@ -110,7 +95,7 @@ def test_equal_triage_evidence_is_broken_by_the_most_recent_last_touch(
     assert {i["priority"] for i in items} == {100.0}
     # Saturated evidence (more than 5 two-way touches, all recent) ties too: most recent first.
     crb.db.unlink()
-    crb("import", str(_mbox(tmp_path, [
+    crb("import", str(write_mbox(tmp_path, [
         *_exchanges("Ten <ten@t.org>", [f"{d} Oct 2026" for d in range(1, 11)]),
         *_exchanges("Fourteen <f@t.org>", [f"{d} Oct 2026" for d in range(3, 17)]),
     ])))

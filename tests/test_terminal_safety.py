@@ -21,7 +21,7 @@ import pytest
 from crb_tui.host.app_context import AppContext
 from crb_tui.text import CONTROL, UNSAFE, json_text, one_line, plain
 from tests.conftest import Crb
-from tests.test_tui import make_app, screen_text, settle
+from tests.test_tui import opened, screen_text, settle
 
 # What a hostile address book can hold: ESC sequences (title, clear screen), BEL, BS, CR, a C1
 # CSI, a right-to-left override, the four isolates and a zero-width space.
@@ -189,9 +189,7 @@ async def test_the_app_shows_them_visibly(
     monkeypatch.setenv("CRB_TODAY", crb.today.isoformat())
     context = AppContext(db_path=crb.db, config_path=crb.config)
     try:
-        app = make_app(context, screen="people")
-        async with app.run_test(size=(160, 40)) as pilot:
-            await settle(pilot)
+        async with opened(context, "people", (160, 40)) as (app, pilot):
             assert isinstance(app.screen, PeopleScreen)
             text = screen_text(app)
             _assert_clean(text)
@@ -271,9 +269,7 @@ async def test_the_person_screen_shows_a_restored_exports_fields_safely(
     monkeypatch.setenv("CRB_TODAY", crb.today.isoformat())
     context = AppContext(db_path=other.db, config_path=other.config)
     try:
-        app = make_app(context, screen="people")
-        async with app.run_test(size=(160, 50)) as pilot:
-            await settle(pilot)
+        async with opened(context, "people", (160, 50)) as (app, pilot):
             app.open_person(1)
             await settle(pilot)
             assert isinstance(app.screen, PersonScreen)

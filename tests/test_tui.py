@@ -3,22 +3,23 @@ assertions on what the database holds afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import DataTable, Input, OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from crb_tui import Identity, Interaction, Person, Reject, Source, hookimpl
-from crb_tui.host import plugins
+from crb_tui import Identity, Interaction, Person, Reject, Source
 from crb_tui.host.app_context import AppContext
 from crb_tui.store.queries import count_people, list_people
+from crb_tui.testing import registered
 from crb_tui.tui.app import CrbApp, run_app
 from crb_tui.tui.screens.dashboard import DashboardScreen
 from crb_tui.tui.screens.dialogs import CommitmentPicker, LogTouchDialog
@@ -29,6 +30,7 @@ from crb_tui.tui.screens.problem import ProblemScreen
 from crb_tui.tui.screens.review import ReviewScreen
 from crb_tui.tui.screens.sync import SyncScreen
 from crb_tui.tui.widgets.people_list import CACHED_PAGES, PAGE_SIZE, PeopleList
+from tests.conftest import rows, sources_plugin
 
 pytestmark = pytest.mark.anyio
 
@@ -43,6 +45,17 @@ EVIL = "[bold red]Evil[/]"
 
 def make_app(context: AppContext, screen: str | None = None) -> CrbApp:
     return CrbApp(context, screen=screen, cursor_blink=False)
+
+
+@contextlib.asynccontextmanager
+async def opened(context: AppContext, screen: str | None = None,
+                 size: tuple[int, int] = (80, 24)) -> AsyncIterator[tuple[CrbApp, Pilot[Any]]]:
+    """The app opened on ``screen`` in a terminal of ``size``, once what it starts with has
+    finished."""
+    app = make_app(context, screen)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -65,6 +78,16 @@ async def settle(pilot: Pilot[Any]) -> None:
             return
 
 
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], *, seconds: float = 5.0,
+                every: float = 0.05) -> None:
+    """Pause until ``condition()`` holds, ``seconds`` at most (the caller then asserts on what
+    it waited for: a time-out shows as that assertion failing)."""
+    for _ in range(round(seconds / every)):
+        await pilot.pause(every)
+        if condition():
+            return
+
+
 async def press(pilot: Pilot[Any], *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
@@ -81,14 +104,6 @@ def screen_text(app: CrbApp) -> str:
         "".join(segment.text for segment in strip)
         for strip in app.screen._compositor.render_strips()
     )
-
-
-def rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def one(db: Path, sql: str, *params: object) -> Any:
@@ -113,9 +128,7 @@ def notifications(app: CrbApp) -> list[str]:
 
 
 async def test_opens_on_todays_review(context: AppContext) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         screen = review(app)
         assert app.current_mode == "review"
         first = screen.current
@@ -161,9 +174,7 @@ def test_run_app_and_the_cli_open_the_app(
 
 
 async def test_mode_keys_switch_screens(context: AppContext) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         await press(pilot, "3")
         assert isinstance(app.screen, DashboardScreen)
         await press(pilot, "4")
@@ -182,9 +193,7 @@ async def test_mode_keys_switch_screens(context: AppContext) -> None:
 
 
 async def test_review_next_previous_and_open(context: AppContext) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         screen = review(app)
         first, second = screen.items[0], screen.items[1]
         await press(pilot, "right")
@@ -299,9 +308,7 @@ async def test_review_actions_store_and_undo_takes_them_back(
     """Each action in turn on the first card (a promise due today): stored; only an action that
     answers it (snooze, archive) takes it off the queue, the others leave the promise there;
     undo restores all."""
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         screen = review(app)
         for action, (keys, history_action, check) in ACTIONS.items():
             item = screen.current
@@ -339,9 +346,7 @@ async def test_review_actions_store_and_undo_takes_them_back(
 async def test_kept_and_broken_close_the_items_commitment(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         screen = review(app)
         kinds = [i.kind for i in screen.items]
         assert "commitment" in kinds
@@ -375,9 +380,7 @@ async def test_kept_asks_which_when_there_are_several(context: AppContext, demo_
         actions.promise(context.store, first.person_id, text,
                         due=TODAY + dt.timedelta(days=5), today=TODAY)
     context.store.db.execute("delete from review_history")
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         screen = review(app)
         target = None
         for index, item in enumerate(screen.items):
@@ -402,9 +405,7 @@ async def test_kept_asks_which_when_there_are_several(context: AppContext, demo_
 
 
 async def test_dialog_escape_changes_nothing(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         await press(pilot, "l")
         assert isinstance(app.screen, LogTouchDialog)
         await type_text(pilot, "never saved")
@@ -415,9 +416,7 @@ async def test_dialog_escape_changes_nothing(context: AppContext, demo_db: Path)
 
 
 async def test_dialog_shows_bad_input_and_keeps_it(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         await run_keys(pilot, ["p", "type:Go", "enter", "type:x", "enter", "enter"])
         assert app.screen.__class__.__name__ == "PromiseDialog"
         assert "not a date" in screen_text(app)
@@ -431,9 +430,7 @@ async def test_dialogs_take_what_people_type_or_say_why_not(
 ) -> None:
     """`2w` is a cadence of 14 days, `12k` an amount of 12,000, `friday` a due date; `12k EUR`
     is refused with the reason, the dialog staying open with the text as typed."""
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         pid = review(app).items[0].person_id
         await run_keys(pilot, ["c", "ctrl+u", "type:2w", "enter"])
         assert person_state(demo_db, pid)[2] == 14
@@ -452,9 +449,7 @@ async def test_dialogs_take_what_people_type_or_say_why_not(
 
 
 async def test_log_touch_direction_follows_the_kind(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         pid = review(app).items[0].person_id
         # call -> meeting -> message -> email: e-mail defaults to "by you".
         await run_keys(pilot, ["l", "right", "right", "right", "ctrl+s"])
@@ -476,9 +471,7 @@ async def test_review_shows_when_everything_is_done(
                    "values (?, 'Call back', '2026-11-20', 'open', 'out', '2026-11-01')", [n])
     db.conn.commit()
     context.recompute()
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         screen = review(app)
         assert [i.person_id for i in screen.items] == [1, 2]
         await press(pilot, "k")
@@ -494,9 +487,7 @@ async def test_review_shows_when_everything_is_done(
 
 
 async def test_people_list_shows_rows_in_health_order(context: AppContext) -> None:
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (120, 40)) as (app, pilot):
         expected = list_people(context.store, sort="health", limit=5)
         total = count_people(context.store)
         text = screen_text(app)
@@ -509,9 +500,7 @@ async def test_people_list_shows_rows_in_health_order(context: AppContext) -> No
 
 
 async def test_people_filter_sort_and_open(context: AppContext) -> None:
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people") as (app, pilot):
         people = app.screen.query_one(PeopleList)
         await type_text(pilot, "glass")
         await pilot.pause(0.3)
@@ -573,9 +562,7 @@ async def test_people_filter_finds_by_email_and_note_text(context: AppContext) -
     store = context.store
     email = one(Path(str(store.path)), "select value from identities where kind = 'email' "
                 "and person_id is not null order by id limit 1")
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people") as (app, pilot):
         people = app.screen.query_one(PeopleList)
         box = app.screen.query_one("#people-filter", Input)
         box.value = email
@@ -603,9 +590,7 @@ def many_people(tmp_path: Path, config_file: Path, monkeypatch: pytest.MonkeyPat
 
 
 async def test_people_list_pages_from_sql(many_people: AppContext) -> None:
-    app = make_app(many_people, screen="people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(many_people, "people") as (app, pilot):
         people = app.screen.query_one(PeopleList)
         assert people.total == 1234
         # Only the first page has been read.
@@ -641,9 +626,7 @@ async def test_person_screen_shows_everything(context: AppContext, demo_db: Path
     name = one(demo_db, "select name from people where id = ?", pid)
     words = one(demo_db, "select text from notes where person_id = ? and their_words = 1 "
                 "order by at desc limit 1", pid)
-    app = make_app(context)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(120, 40)) as (app, pilot):
         app.open_person(pid)
         await settle(pilot)
         text = screen_text(app)
@@ -657,9 +640,7 @@ async def test_person_screen_shows_everything(context: AppContext, demo_db: Path
 
 
 async def test_person_screen_actions_and_undo(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         person = await open_person(pilot, app, EVIL)
         pid = person.person_id
         await run_keys(pilot, ["l", "tab", "tab", "type:Lunch", "enter"])
@@ -682,9 +663,7 @@ async def test_person_screen_actions_and_undo(context: AppContext, demo_db: Path
 
 
 async def test_broken_before_the_due_date_asks_first(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         person = await open_person(pilot, app, EVIL)
         pid = person.person_id
         # Only one open commitment, due in three days, so `x` has no need to ask which.
@@ -705,9 +684,7 @@ async def test_broken_before_the_due_date_asks_first(context: AppContext, demo_d
 async def test_details_and_birthday_from_the_person_page(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(100, 30)) as (app, pilot):
         person = await open_person(pilot, app, EVIL)
         pid = person.person_id
         await run_keys(pilot, ["d", "ctrl+u", "type:31 February", "ctrl+s"])
@@ -727,9 +704,7 @@ async def test_details_and_birthday_from_the_person_page(
 async def test_archive_from_person_screen_and_bring_back(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         person = await open_person(pilot, app, EVIL)
         await press(pilot, "a")
         assert person_state(demo_db, person.person_id)[3] == 1
@@ -744,9 +719,7 @@ async def test_archive_from_person_screen_and_bring_back(
 async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: Path) -> None:
     with sqlite3.connect(demo_db) as conn:
         conn.execute("update people set archived = 1 where id = 5")
-    app = make_app(context, screen="dashboard")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "dashboard", (120, 40)) as (app, pilot):
         text = screen_text(app)
         live = ("from health h join people p on p.id = h.person_id "
                 "where p.archived = 0 and p.merged_into is null and p.triage = 0")
@@ -797,15 +770,6 @@ def _slow_sync(ctx: Any) -> Iterator[Any]:
         yield Person(name=f"Slow {n}", identities=[Identity("email", f"slow{n}@example.org")])
 
 
-class FakeSources:
-    @hookimpl
-    def register_sources(self, register: Any) -> None:
-        register(Source(name="tui_fake", sync=_fake_sync, description="A [b]fake[/b] source"))
-        register(Source(name="tui_broken", sync=_broken_sync, description="Always fails"))
-        register(Source(name="tui_slow", sync=_slow_sync, description="Slow"))
-        register(Source(name="tui_rejecting", sync=_rejecting_sync, description="One bad"))
-
-
 def _rejecting_sync(ctx: Any) -> Iterator[Any]:
     yield Person(name="Fine", identities=[Identity("email", "fine@example.org")])
     yield Reject("no name and no address", "export.csv line 3")
@@ -813,31 +777,35 @@ def _rejecting_sync(ctx: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def fake_sources() -> Iterator[None]:
-    plugin = FakeSources()
-    plugins.pm.register(plugin, name="tui-fake-sources")
-    try:
+    with registered(sources_plugin(
+        Source(name="tui_fake", sync=_fake_sync, description="A [b]fake[/b] source"),
+        Source(name="tui_broken", sync=_broken_sync, description="Always fails"),
+        Source(name="tui_slow", sync=_slow_sync, description="Slow"),
+        Source(name="tui_rejecting", sync=_rejecting_sync, description="One bad"),
+    ), "tui-fake-sources"):
         yield
-    finally:
-        plugins.pm.unregister(plugin)
 
 
-async def start_sync(pilot: Pilot[Any], app: CrbApp, name: str, key: str = "s") -> SyncScreen:
+async def select_source(pilot: Pilot[Any], app: CrbApp, name: str) -> SyncScreen:
+    """The Sync screen (on show) with its cursor on source ``name``."""
     screen = app.screen
     assert isinstance(screen, SyncScreen)
     names = [s["name"] for s in screen.sources]
-    from textual.widgets import DataTable
-
     screen.query_one(DataTable).move_cursor(row=names.index(name))
     await pilot.pause()
+    return screen
+
+
+async def start_sync(pilot: Pilot[Any], app: CrbApp, name: str, key: str = "s") -> SyncScreen:
+    """Source ``name`` started from the Sync screen (with ``key``)."""
+    screen = await select_source(pilot, app, name)
     await pilot.press(key)
     return screen
 
 
 @pytest.mark.usefixtures("fake_sources")
 async def test_sync_one_source(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
         text = screen_text(app)
         assert "tui_fake" in text and "never run" in text
         screen = await start_sync(pilot, app, "tui_fake")
@@ -856,9 +824,7 @@ async def test_sync_one_source(context: AppContext, demo_db: Path) -> None:
 async def test_sync_twice_and_before_the_list_is_read(context: AppContext, demo_db: Path) -> None:
     """`s` twice in a row (the second as the first finishes) runs twice and the app lives on;
     `s` pressed before the sources are read syncs once they are; Rejected is counted."""
-    app = make_app(context, screen="review")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "review", (100, 40)) as (app, pilot):
         await pilot.press("4", "s")  # the list has not been read yet when `s` arrives
         await settle(pilot)
         screen = app.screen
@@ -886,9 +852,7 @@ async def test_sync_twice_and_before_the_list_is_read(context: AppContext, demo_
 
 @pytest.mark.usefixtures("fake_sources")
 async def test_sync_failure_is_reported_not_raised(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
         await start_sync(pilot, app, "tui_broken", key="enter")
         await settle(pilot)
         assert "boom" in one(demo_db, "select last_error from sync_state where source = ?",
@@ -903,14 +867,9 @@ async def test_sync_failure_is_reported_not_raised(context: AppContext, demo_db:
 
 @pytest.mark.usefixtures("fake_sources")
 async def test_sync_can_be_cancelled(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
         screen = await start_sync(pilot, app, "tui_slow")
-        for _ in range(250):
-            await pilot.pause(0.02)
-            if screen._runs["tui_slow"].bar.progress > 0:
-                break
+        await until(pilot, lambda: screen._runs["tui_slow"].bar.progress > 0, every=0.02)
         assert screen.running
         assert screen._runs["tui_slow"].bar.progress > 0
         # The app stays responsive while the sync runs.
@@ -928,18 +887,14 @@ async def test_sync_all_runs_the_configured_sources(
     config = tmp_path / "sync.toml"
     config.write_text(CONFIG + "\n[sources.tui_fake]\n", encoding="utf-8")
     context = AppContext(db_path=demo_db, config_path=config)
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
         await press(pilot, "a")
         assert rows(demo_db, "select source from sync_state order by source") == [("tui_fake",)]
     context.close()
 
 
 async def test_sync_all_without_configured_sources_says_so(context: AppContext) -> None:
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
         await press(pilot, "a")
         assert any("No sources are configured" in n for n in notifications(app))
 
@@ -959,9 +914,7 @@ async def test_markup_and_escape_sequences_show_literally(
     )
     conn.commit()
     conn.close()
-    app = make_app(context)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(120, 40)) as (app, pilot):
         await open_person(pilot, app, EVIL)
         text = screen_text(app)
         assert EVIL in text
@@ -1009,9 +962,7 @@ async def test_locked_database_becomes_a_notification(
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(actions, "log_touch", locked)
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         before = review(app).current
         await run_keys(pilot, ["l", "ctrl+s"])
         assert any("Another program" in n for n in notifications(app))
@@ -1048,9 +999,7 @@ def test_every_binding_has_an_id_and_a_tooltip() -> None:
 
 
 async def test_question_mark_lists_every_key(context: AppContext) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(120, 40)) as (app, pilot):
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         cells = help_cells(app)
@@ -1068,9 +1017,7 @@ async def test_help_shows_every_word_and_home_goes_to_the_top(
 
     from crb_tui.tui.screens.help import sections
 
-    app = make_app(context)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
+    async with opened(context, size=size) as (app, pilot):
         await press(pilot, "question_mark")
         table = app.screen.query_one(DataTable)
         if size[0] >= 120:
@@ -1098,9 +1045,7 @@ async def test_keymap_from_config_remaps_bindings(demo_db: Path, tmp_path: Path)
     config = tmp_path / "keys.toml"
     config.write_text(CONFIG + '\n[keymap]\n"person.log" = "f6"\n', encoding="utf-8")
     context = AppContext(db_path=demo_db, config_path=config)
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         await press(pilot, "l")
         assert isinstance(app.screen, ReviewScreen)
         await press(pilot, "f6")
@@ -1113,9 +1058,7 @@ async def test_keymap_from_config_remaps_bindings(demo_db: Path, tmp_path: Path)
 async def test_command_palette_runs_actions_and_opens_people(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         await press(pilot, "ctrl+p")
         await type_text(pilot, "dashb")
         await pilot.pause(0.3)
@@ -1140,9 +1083,7 @@ async def test_command_palette_puts_people_first_and_names_whom_an_action_acts_o
 ) -> None:
     from textual.command import CommandPalette
 
-    app = make_app(context)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(100, 30)) as (app, pilot):
         card = review(app).items[0]
         others = [n for (n,) in rows(demo_db, "select name from people where id != ? "
                                               "and name not like '[%' order by id", card.person_id)]
@@ -1179,9 +1120,7 @@ async def test_command_palette_puts_people_first_and_names_whom_an_action_acts_o
 
 
 async def test_merge_into_someone_and_undo(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         screen = review(app)
         item = screen.current
         assert item is not None
@@ -1216,9 +1155,7 @@ async def test_merge_finds_people_as_the_people_list_does(
 ) -> None:
     """`garcia` finds José García (accents aside), two of a name are told apart by id and
     address, and the notice says which went into which."""
-    app = make_app(context)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(100, 30)) as (app, pilot):
         item = review(app).current
         assert item is not None
         jose = one(demo_db, "select id from people where name = 'José García'")
@@ -1252,9 +1189,7 @@ async def test_merge_into_an_id_is_that_id_only_and_asks_first(
         store.db.execute("update people set name = ? where id = ?", [f"Person {gone}1 Bulk",
                                                                      decoy])
     kept_name = one(demo_db, "select name from people where id = ?", kept)
-    app = make_app(context)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(100, 30)) as (app, pilot):
         app.open_person(first)
         await settle(pilot)
         await run_keys(pilot, ["m", f"type:{gone}"])
@@ -1274,9 +1209,7 @@ async def test_merge_into_an_id_is_that_id_only_and_asks_first(
 async def test_a_new_user_is_told_how_to_bring_people_in(tmp_path: Path, config_file: Path) -> None:
     ctx = AppContext(db_path=tmp_path / "empty.db", config_path=config_file)
     try:
-        app = make_app(ctx)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
+        async with opened(ctx) as (app, pilot):
             text = screen_text(app)
             assert "No one here yet" in text and "crb import" in text and "crb --demo" in text
             await press(pilot, "3")
@@ -1307,9 +1240,7 @@ async def test_ignore_someone_new_and_take_it_back(context: AppContext, demo_db:
               "where p.triage = 1 and i.kind = 'email' order by p.id limit 1")
     emails = [r[0] for r in rows(demo_db, "select value from identities where person_id = ? "
                                           "and kind = 'email' order by id", pid)]
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         app.open_person(pid)
         await settle(pilot)
         # Blocklisting asks first: Enter or n leaves everyone as they are.
@@ -1353,9 +1284,7 @@ async def test_a_new_day_shows_todays_scores_everywhere(
     assert one(demo_db, "select count(*) from health where computed_on = ?",
                later.isoformat()) == 0
     context = AppContext(db_path=demo_db, config_path=config_file)
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (120, 40)) as (app, pilot):
         assert one(demo_db, "select count(*) from health where computed_on != ?",
                    later.isoformat()) == 0
         expected = list_people(context.store, sort="health", limit=3)
@@ -1375,9 +1304,7 @@ async def test_a_new_day_shows_todays_scores_everywhere(
 async def test_left_open_overnight_the_review_moves_to_the_new_day(
     context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, size=(100, 30)) as (app, pilot):
         assert one(context.db_path, "select max(computed_on) from health") == TODAY.isoformat()
         later = TODAY + dt.timedelta(days=40)
         monkeypatch.setenv("CRB_TODAY", later.isoformat())
@@ -1390,9 +1317,7 @@ async def test_left_open_overnight_the_review_moves_to_the_new_day(
 async def test_people_keys_go_where_help_says(context: AppContext) -> None:
     """1-4 switch screens from People while nothing is typed (digits are text after that);
     after opening a person and coming back, a typed space is kept; ctrl+u clears."""
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 30)) as (app, pilot):
         box = app.screen.query_one("#people-filter", Input)
         await press(pilot, "3")
         assert isinstance(app.screen, DashboardScreen)
@@ -1420,9 +1345,7 @@ async def test_people_keys_go_where_help_says(context: AppContext) -> None:
 async def test_layout_uses_the_room_and_cuts_nothing(context: AppContext) -> None:
     """80x24: the footer keeps Quit, the stage dialog shows every option whole, a long
     "also" line wraps; 120x40: the card fills its room with more of the history."""
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         text = screen_text(app)
         assert "q Quit" in text.splitlines()[-1]
         assert "…" not in "\n".join(line for line in text.splitlines() if "Also:" in line)
@@ -1434,9 +1357,7 @@ async def test_layout_uses_the_room_and_cuts_nothing(context: AppContext) -> Non
         await press(pilot, "escape")
     touches = {}
     for size in ((80, 24), (120, 40)):
-        app = make_app(context)
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
+        async with opened(context, size=size) as (app, pilot):
             await pilot.pause(0.1)
             lines = screen_text(app).splitlines()
             start = next(i for i, line in enumerate(lines) if "Last touches" in line)
@@ -1457,9 +1378,7 @@ async def test_sync_screen_shows_an_interrupted_run(context: AppContext) -> None
     context.store.record_run(
         "vcard", ok=False, error=None,
         counts={"seen": 20, "imported": 12, "status": "interrupted", "interrupted": True})
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
         text = screen_text(app)
         assert "vcard" in text and "interrupted" in text
 
@@ -1469,15 +1388,8 @@ def caldav_plugin() -> Iterator[None]:
     """The built-in CalDAV plugin, registered whatever earlier tests in this process did."""
     import crb_caldav
 
-    plugins.load_entry_points()
-    added = not plugins.pm.is_registered(crb_caldav)
-    if added:
-        plugins.pm.register(crb_caldav, name="caldav")
-    try:
+    with registered(crb_caldav, "caldav"):
         yield
-    finally:
-        if added:
-            plugins.pm.unregister(crb_caldav)
 
 
 @pytest.mark.usefixtures("caldav_plugin")
@@ -1486,9 +1398,7 @@ async def test_an_unconfigured_source_is_not_run_and_errors_name_no_class(
 ) -> None:
     """`s` on a source that needs settings it was not given (CalDAV's server address) says
     what to add and runs nothing: no failed run recorded."""
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
         await start_sync(pilot, app, "caldav")
         await settle(pilot)
         assert rows(demo_db, "select * from sync_state where source = 'caldav'") == []

@@ -134,6 +134,9 @@ def test_one_list_of_screens_feeds_the_cli_the_nav_bar_the_keys_and_the_palette(
     assert list(CrbApp.MODES) == [s.name for s in SCREENS]
     modes = {name: cls.MODE for name, cls in MODE_SCREENS.items()}
     assert modes == {s.name: s.name for s in SCREENS}
+    # Help has a section for each listed screen, under its listed title.
+    titles = [title for title, _ in help_screen.sections()]
+    assert all(s.title in titles for s in SCREENS)
 
 
 async def test_the_cli_opens_the_sync_screen(context: AppContext) -> None:

@@ -11,7 +11,7 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.tui import data
 from crb_tui.tui.screens.dashboard import status_line
 from crb_tui.tui.widgets.nav import STATUS_WIDTH
-from tests.test_tui import make_app, screen_text, settle
+from tests.test_tui import opened, screen_text
 
 pytestmark = pytest.mark.anyio
 
@@ -29,9 +29,7 @@ async def test_top_line_at_80_columns_ends_with_a_whole_word(context: AppContext
                                                              demo_db: Path) -> None:
     with sqlite3.connect(demo_db) as conn:
         conn.execute("update people set triage = 1 where id % 3 = 0")
-    app = make_app(context, screen="dashboard")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "dashboard") as (app, pilot):
         top = screen_text(app).splitlines()[0]
         assert top.rstrip().endswith(" touches"), top
 

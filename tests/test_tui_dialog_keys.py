@@ -3,6 +3,8 @@ before it, and Enter on a radio group picks and moves on, as each dialog's hint 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from crb_tui.host.app_context import AppContext
+from crb_tui.tui.app import CrbApp
 from crb_tui.tui.screens.base import KeyFooter
 from crb_tui.tui.screens.dialogs import LogTouchDialog, ValueDialog
 from crb_tui.tui.screens.help import HelpScreen
 from crb_tui.tui.screens.people import FilterBox, PeopleScreen
 from crb_tui.tui.screens.review import ReviewScreen
 from crb_tui.tui.widgets.people_list import PeopleList
-from tests.test_tui import make_app, press, rows, screen_text, settle
+from tests.test_tui import opened, press, rows, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -36,6 +39,14 @@ async def burst(pilot: Pilot[Any], *keys: str) -> None:
     await settle(pilot)
 
 
+@contextlib.asynccontextmanager
+async def first_card(context: AppContext) -> AsyncIterator[tuple[CrbApp, Pilot[Any], int]]:
+    """The app on today's review at 80x24, and the person of its first card."""
+    async with opened(context) as (app, pilot):
+        assert isinstance(app.screen, ReviewScreen)
+        yield app, pilot, app.screen.items[0].person_id
+
+
 def manual(db: Path, table: str, columns: str, pid: int) -> list[tuple[Any, ...]]:
     return rows(db, f"select {columns} from {table} where source = 'manual' and person_id = ?",
                 pid)
@@ -44,11 +55,7 @@ def manual(db: Path, table: str, columns: str, pid: int) -> list[tuple[Any, ...]
 async def test_text_typed_fast_after_tab_reaches_the_note(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        pid = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, pid):
         await press(pilot, "l")
         assert isinstance(app.screen, LogTouchDialog)
         await burst(pilot, "tab", "tab", *"fastnote3", "enter")
@@ -60,11 +67,7 @@ async def test_text_typed_fast_after_tab_reaches_the_note(
 async def test_keys_typed_with_the_one_that_opens_the_dialog_go_to_the_dialog(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        first = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, first):
         await burst(pilot, "l", "tab", "tab", *"fastnote4", "enter")
         assert isinstance(app.screen, ReviewScreen)
         assert manual(demo_db, "interactions", "kind, direction, subject", first) == [
@@ -83,11 +86,7 @@ async def test_a_date_typed_at_the_snooze_dialog_is_the_date_snoozed_to(
 ) -> None:
     """Trial finding: "+10d" or "2026-12-20" typed at the Snooze dialog snoozed for one day (the
     digits were dropped, the "d" of "+10d" picked 1 day)."""
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        first = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, first):
         await burst(pilot, "s", *typed, "enter")
         assert isinstance(app.screen, ReviewScreen)
     assert rows(demo_db, "select snoozed_until from people where id = ?", first) == [(until,)]
@@ -96,11 +95,7 @@ async def test_a_date_typed_at_the_snooze_dialog_is_the_date_snoozed_to(
 async def test_space_typed_fast_ticks_the_box_it_was_typed_on(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        pid = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, pid):
         await burst(pilot, "n", *"EU", "tab", "space", "tab", "ctrl+s")
         assert isinstance(app.screen, ReviewScreen)
     assert manual(demo_db, "notes", "text, their_words", pid) == [("EU", 1)]
@@ -109,11 +104,7 @@ async def test_space_typed_fast_ticks_the_box_it_was_typed_on(
 async def test_enter_on_a_radio_group_picks_and_moves_on(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        pid = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, pid):
         await press(pilot, "v")
         assert isinstance(app.screen, ValueDialog)
         # Kind: advice, Enter; Direction: received, Enter; the note; Enter; the amount; Enter.
@@ -130,11 +121,7 @@ async def test_enter_in_the_last_text_box_goes_on_to_the_choice_and_the_box_afte
     """Trial finding: Enter in the promise's Due saved at once as "I promise", and Enter in a
     note saved before "their own words"; Enter goes to the next field of any kind."""
     keys = burst if fast else press
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        pid = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, pid):
         await press(pilot, "p")
         await keys(pilot, *"Test two", "enter", *"+3d", "enter")
         assert isinstance(app.screen, ModalScreen), "Enter in Due must not save yet"
@@ -150,11 +137,7 @@ async def test_enter_in_the_last_text_box_goes_on_to_the_choice_and_the_box_afte
 async def test_the_kind_picked_fast_still_sets_the_direction_it_implies(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        pid = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, pid):
         await press(pilot, "l")
         # call -> meeting -> message (by you), then one to the right on Direction: by them.
         await burst(pilot, "right", "right", "enter", "right", "enter", *"a b", "enter")
@@ -170,9 +153,7 @@ async def test_backspaces_and_letters_typed_fast_stay_in_order(
     """Trial finding: in the command palette, "fatima", then six Backspaces and "[bold" typed
     fast showed "fat[b": a text box ran its Backspace only once the key had come back up to the
     app, after the letters typed later."""
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (120, 40)) as (app, pilot):
         if where == "palette":
             await press(pilot, "ctrl+p")
             box = app.screen.query_one(CommandInput)
@@ -195,9 +176,7 @@ async def test_backspaces_and_letters_typed_fast_stay_in_order(
 async def test_q_and_question_mark_are_the_app_keys_on_people(
     context: AppContext, where: str
 ) -> None:
-    app = make_app(context, "people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people") as (app, pilot):
         assert isinstance(app.screen, PeopleScreen)
         if where == "list":
             await press(pilot, "escape")
@@ -219,9 +198,7 @@ async def test_q_and_question_mark_are_the_app_keys_on_people(
 async def test_in_the_filter_q_is_text_and_question_mark_is_help(context: AppContext) -> None:
     """Letters are text in the filter (q too); ? opens Help even with something typed, so the
     footer's keys never change while typing."""
-    app = make_app(context, "people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people") as (app, pilot):
         await press(pilot, "a", "q", "1")
         assert isinstance(app.screen, PeopleScreen) and app.is_running
         assert app.screen.filter_text == "aq1"
@@ -235,9 +212,7 @@ async def test_in_the_filter_q_is_text_and_question_mark_is_help(context: AppCon
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_every_field_hint_shows_whole(context: AppContext, size: tuple[int, int]) -> None:
     """A field's placeholder is its hint: cut at the edge, it says something else."""
-    app = make_app(context)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
+    async with opened(context, size=size) as (app, pilot):
         for key in "lpvgnscmd":
             await press(pilot, key)
             assert isinstance(app.screen, ModalScreen), key
@@ -250,9 +225,7 @@ async def test_every_field_hint_shows_whole(context: AppContext, size: tuple[int
 async def test_the_footer_keys_stay_the_same_while_typing(
     context: AppContext,
 ) -> None:
-    app = make_app(context, "people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people") as (app, pilot):
         footer = app.screen.query_one(KeyFooter)
         # In the filter, ? is the app's key and q a letter, typed or not (the footer stays
         # the same while typing); on the list both are keys.
@@ -271,11 +244,7 @@ def footer_keys(footer: KeyFooter) -> set[str]:
 async def test_log_touch_takes_when_it_happened(context: AppContext, demo_db: Path) -> None:
     """The Log dialog's When (Tab from the note) takes what `crb log --at` takes; a date out
     of range or later than now is said in the dialog and nothing is stored."""
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        pid = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, pid):
         await press(pilot, "l")
         assert isinstance(app.screen, LogTouchDialog)
         assert "When" in screen_text(app)
@@ -301,11 +270,7 @@ async def test_log_touch_takes_when_it_happened(context: AppContext, demo_db: Pa
 
 async def test_enter_in_the_log_note_still_saves_at_now(context: AppContext,
                                                         demo_db: Path) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        pid = app.screen.items[0].person_id
+    async with first_card(context) as (app, pilot, pid):
         await press(pilot, "l", "tab", "tab", *"now", "enter")
         assert isinstance(app.screen, ReviewScreen)
     assert manual(demo_db, "interactions", "subject, at", pid) == [
@@ -317,9 +282,7 @@ async def test_keys_screen_has_its_rows_from_its_first_paint(context: AppContext
     large database)."""
     from textual.widgets import DataTable
 
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert app.screen.query_one(DataTable).row_count > 40

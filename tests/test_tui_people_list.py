@@ -21,7 +21,7 @@ from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets import people_list, people_model
 from crb_tui.tui.widgets.people_list import PAGE_SIZE, PeopleList
-from tests.test_tui import TODAY, make_app, notifications, press, settle, type_text
+from tests.test_tui import TODAY, make_app, notifications, opened, press, settle, type_text
 
 pytestmark = pytest.mark.anyio
 
@@ -66,9 +66,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 async def test_the_last_page_comes_by_ids_not_offset(
     crowd: AppContext, calls: dict[str, list[Any]]
 ) -> None:
-    app = make_app(crowd, screen="people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(crowd, "people") as (app, pilot):
         people = app.screen.query_one(PeopleList)
         assert people.total == COUNT
         await press(pilot, "escape", "end")
@@ -88,9 +86,7 @@ async def test_the_last_page_comes_by_ids_not_offset(
 
 
 async def test_searches_keep_the_sort_order(context: AppContext) -> None:
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (120, 40)) as (app, pilot):
         people = app.screen.query_one(PeopleList)
         for sort in ("health", "last_touch", "name", "overdue"):
             assert isinstance(app.screen, PeopleScreen)
@@ -108,9 +104,7 @@ async def test_searches_keep_the_sort_order(context: AppContext) -> None:
 async def test_typing_back_over_a_search_looks_at_no_one_again(
     crowd: AppContext, calls: dict[str, list[Any]]
 ) -> None:
-    app = make_app(crowd, screen="people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(crowd, "people") as (app, pilot):
         people = app.screen.query_one(PeopleList)
         for key in "0012":
             await press(pilot, key)
@@ -134,9 +128,7 @@ async def test_enter_typed_ahead_of_the_rows_opens_the_match(
         time.sleep(0.2)  # a big database: the rows come after the Enter
         return people_ids(store, **kwargs)
 
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (120, 40)) as (app, pilot):
         monkeypatch.setattr(people_model, "people_ids", slow_ids)
         await type_text(pilot, "glass")
         await pilot.press("enter")
@@ -238,9 +230,7 @@ async def test_another_programs_write_is_read_again_in_the_background(
 async def test_the_mouse_wheel_scrolls_the_list(crowd: AppContext) -> None:
     from textual.events import MouseScrollDown, MouseScrollUp
 
-    app = make_app(crowd, screen="people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(crowd, "people") as (app, pilot):
         people = app.screen.query_one(PeopleList)
         for _ in range(3):
             await pilot._post_mouse_events([MouseScrollDown], people, offset=(5, 2))
@@ -291,9 +281,7 @@ def test_narrow_columns_leave_the_name_readable_and_fit_the_width() -> None:
 async def test_the_people_list_at_60_columns(context: AppContext) -> None:
     from tests.test_tui import screen_text
 
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(60, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (60, 24)) as (app, pilot):
         rows = list_people(context.store, sort="health", limit=12)
         text = screen_text(app)
         late = [line for line in text.splitlines() if "d lat" in line or "d la" in line]
@@ -305,9 +293,7 @@ async def test_the_people_list_at_60_columns(context: AppContext) -> None:
 async def test_home_and_end_move_the_list_from_the_filter(crowd: AppContext) -> None:
     """Trial 6 C-f: with the focus in the filter (where the screen opens), End and Home went to
     the text box's cursor and the list did not move."""
-    app = make_app(crowd, screen="people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(crowd, "people") as (app, pilot):
         people = app.screen.query_one(PeopleList)
         box = app.screen.query_one("#people-filter", Input)
         assert box.has_focus

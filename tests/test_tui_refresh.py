@@ -8,29 +8,12 @@ from pathlib import Path
 import pytest
 
 from crb_tui.host.app_context import AppContext
-from crb_tui.tui.screens import base
 from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
-from crb_tui.tui.widgets.people_model import Kept
 from tests.conftest import Crb
-from tests.test_tui import make_app, one, screen_text, settle, type_text
+from tests.test_tui import one, opened, screen_text, settle, type_text, until
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def _quick_watch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(base, "WATCH_EVERY", 0.1)
-    monkeypatch.setattr(Kept, "REFRESH_EVERY", 0.0)
-
-
-async def _until(pilot: object, app: object, text: str) -> str:
-    for _ in range(100):
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-        shown = screen_text(app)  # type: ignore[arg-type]
-        if text in shown:
-            return shown
-    return shown
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("quick_watch")]
 
 
 async def test_person_page_shows_what_another_program_logged(
@@ -38,25 +21,22 @@ async def test_person_page_shows_what_another_program_logged(
 ) -> None:
     pid = one(demo_db, "select id from people where archived = 0 and merged_into is null "
                        "order by id limit 1")
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 40)) as (app, pilot):
         app.open_person(pid)
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
         assert "STALE-CHECK-1" not in screen_text(app)
         Crb(demo_db, config_file)("log", str(pid), "--kind", "call", "--note", "STALE-CHECK-1")
         Crb(demo_db, config_file)("promise", str(pid), "STALE-PROMISE", "--due", "+1d")
-        text = await _until(pilot, app, "STALE-PROMISE")
+        await until(pilot, lambda: "STALE-PROMISE" in screen_text(app))
+        text = screen_text(app)
         assert "STALE-CHECK-1" in text and "STALE-PROMISE" in text, text
 
 
 async def test_people_filter_finds_who_arrived_since(
     context: AppContext, demo_db: Path, config_file: Path, tmp_path: Path
 ) -> None:
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 30)) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, PeopleScreen)
         await type_text(pilot, "zzqq")
@@ -66,15 +46,14 @@ async def test_people_filter_finds_who_arrived_since(
         card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zzqq Newcomer\r\n"
                         "EMAIL:zzqq@new.example\r\nEND:VCARD\r\n", encoding="utf-8")
         Crb(demo_db, config_file)("import", str(card))
-        text = await _until(pilot, app, "Zzqq Newcomer")
+        await until(pilot, lambda: "Zzqq Newcomer" in screen_text(app))
+        text = screen_text(app)
         assert "Zzqq Newcomer" in text, text
         assert screen.people.total == 1
 
 
 async def test_people_refresh_key_is_in_the_footer(context: AppContext) -> None:
-    app = make_app(context, screen="people")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people", (100, 30)) as (app, pilot):
         assert "^r Refresh" in screen_text(app).splitlines()[-1]
         await pilot.press("ctrl+r")
         await settle(pilot)

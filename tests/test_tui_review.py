@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from crb_tui import hookimpl
-from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
-from tests.test_tui import TODAY, make_app, notifications, press, review, screen_text, settle
+from crb_tui.testing import registered
+from tests.test_tui import (
+    TODAY,
+    notifications,
+    opened,
+    press,
+    review,
+    screen_text,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -22,12 +29,8 @@ def broken_plugin() -> Iterator[None]:
         def review_items(self, store, today):
             raise RuntimeError("boom [b]not markup[/b]")
 
-    obj = Broken()
-    plugins.pm.register(obj, name="flaky-reviews")
-    try:
+    with registered(Broken(), "flaky-reviews"):
         yield
-    finally:
-        plugins.pm.unregister(obj)
 
 
 @pytest.fixture
@@ -55,9 +58,7 @@ def small(tmp_path: Path, config_file: Path, monkeypatch: pytest.MonkeyPatch) ->
 async def test_review_screen_shows_no_touch_yet_and_a_failing_plugin_once(
     small: AppContext, broken_plugin: None
 ) -> None:
-    app = make_app(small)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(small, size=(100, 30)) as (app, pilot):
         screen = review(app)
         # The failing plugin empties nothing: the promise first, then the people never touched.
         assert [(i.person_name, i.kind) for i in screen.items] == [
@@ -87,25 +88,18 @@ async def test_a_note_on_a_plugins_card_answers_it(small: AppContext) -> None:
             return [{"person_id": 3, "kind": "board", "reason": "Board pack due",
                      "action": "Send it", "priority": 20_000}]
 
-    obj = Boards()
-    plugins.pm.register(obj, name="boards")
-    try:
-        app = make_app(small)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
+    with registered(Boards(), "boards"):
+        async with opened(small, size=(100, 30)) as (app, pilot):
             screen = review(app)
             assert screen.current is not None and screen.current.kind == "board"
             await press(pilot, "n")
             await pilot.press(*"sent")
             await press(pilot, "ctrl+s")
             assert "board" not in [i.kind for i in screen.items]
-    finally:
-        plugins.pm.unregister(obj)
 
 
 async def test_a_plugins_card_is_titled_by_its_label(small: AppContext) -> None:
     from crb_tui import ReviewItem
-    from crb_tui.testing import registered
 
     class Boards:
         @hookimpl
@@ -114,9 +108,7 @@ async def test_a_plugins_card_is_titled_by_its_label(small: AppContext) -> None:
                                reason="Board pack due", action="Send it", priority=20_000)]
 
     with registered(Boards(), "boards-labelled"):
-        app = make_app(small)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
+        async with opened(small, size=(100, 30)) as (app, pilot):
             screen = review(app)
             assert screen.current is not None and screen.current.kind == "board"
             title = str(screen.query_one("#review-position").render())

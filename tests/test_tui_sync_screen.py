@@ -15,13 +15,23 @@ import pytest
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from crb_tui import Skip, Source, hookimpl
-from crb_tui.host import plugins
+from crb_tui import Skip, Source
 from crb_tui.host.app_context import AppContext
+from crb_tui.testing import registered
 from crb_tui.tui.data import sync_overview
 from crb_tui.tui.messages import SyncOverviewLoaded
 from crb_tui.tui.screens.sync import SyncScreen
-from tests.test_tui import make_app, notifications, screen_text, settle
+from tests.conftest import sources_plugin
+from tests.test_tui import (
+    notifications,
+    one,
+    opened,
+    screen_text,
+    select_source,
+    settle,
+    start_sync,
+    until,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -42,9 +52,7 @@ async def test_table_columns_grow_when_a_row_gets_longer(context: AppContext,
     """A count that grows past its column's width is shown whole at once (the table's own
     measuring waited for it to be idle, and until then cut "12201" to "1220")."""
     _set_counts(demo_db, "mbox", 7, 3)
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with opened(context, "sync", (100, 30)) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, SyncScreen)
         table = screen.query_one(DataTable)
@@ -67,32 +75,17 @@ def _many_sync(ctx: Any) -> Iterator[Any]:
         yield Skip("bulk mail")
 
 
-class ManySources:
-    @hookimpl
-    def register_sources(self, register: Any) -> None:
-        register(Source(name="tui_many", sync=_many_sync, description="Many"))
-
-
 @pytest.fixture
 def many_source() -> Iterator[None]:
-    plugin = ManySources()
-    plugins.pm.register(plugin, name="tui-many-source")
-    try:
+    with registered(sources_plugin(Source(name="tui_many", sync=_many_sync, description="Many")),
+                    "tui-many-source"):
         yield
-    finally:
-        plugins.pm.unregister(plugin)
 
 
 @pytest.mark.usefixtures("many_source")
 async def test_counts_of_a_run_are_shown_whole(context: AppContext, demo_db: Path) -> None:
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        names = [s["name"] for s in screen.sources]
-        screen.query_one(DataTable).move_cursor(row=names.index("tui_many"))
-        await pilot.pause()
-        await pilot.press("s")
+    async with opened(context, "sync", (100, 30)) as (app, pilot):
+        await start_sync(pilot, app, "tui_many")
         await settle(pilot)
         text = screen_text(app)
         row = next(line for line in text.splitlines() if line.strip().startswith("tui_many"))
@@ -108,13 +101,8 @@ async def test_a_file_source_with_paths_says_so_and_syncs_them(demo_db: Path,
     config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n\n'
                       f'[sources.vcard]\npaths = ["{card}"]\n', encoding="utf-8")
     context = AppContext(db_path=demo_db, config_path=config)
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SyncScreen)
-        names = [s["name"] for s in screen.sources]
-        screen.query_one(DataTable).move_cursor(row=names.index("vcard"))
+    async with opened(context, "sync", (100, 30)) as (app, pilot):
+        await select_source(pilot, app, "vcard")
         await settle(pilot)
         text = screen_text(app)
         assert "Syncs the files in its paths:" in text and "friends.vcf" in text, text
@@ -123,9 +111,7 @@ async def test_a_file_source_with_paths_says_so_and_syncs_them(demo_db: Path,
         await settle(pilot)
         assert "vcard ok: seen 1, new 1" in screen_text(app)
     context.close()
-    conn = sqlite3.connect(demo_db)
-    assert conn.execute("select count(*) from people where name = 'Paula Paths'").fetchone() == (1,)
-    conn.close()
+    assert one(demo_db, "select count(*) from people where name = 'Paula Paths'") == 1
 
 
 def _mail_sync(ctx: Any) -> Iterator[Any]:
@@ -143,45 +129,23 @@ def _failing_sync(ctx: Any) -> Iterator[Any]:
     raise RuntimeError("the server said no")
 
 
-class RunSources:
-    @hookimpl
-    def register_sources(self, register: Any) -> None:
-        register(Source(name="tui_mail", sync=_mail_sync, description="Mail"))
-        register(Source(name="tui_failing", sync=_failing_sync, description="Fails"))
-
-
 @pytest.fixture
 def run_sources() -> Iterator[None]:
-    plugin = RunSources()
-    plugins.pm.register(plugin, name="tui-run-sources")
-    try:
+    with registered(sources_plugin(
+        Source(name="tui_mail", sync=_mail_sync, description="Mail"),
+        Source(name="tui_failing", sync=_failing_sync, description="Fails"),
+    ), "tui-run-sources"):
         yield
-    finally:
-        plugins.pm.unregister(plugin)
-
-
-async def _start(pilot: Any, screen: SyncScreen, name: str) -> None:
-    names = [s["name"] for s in screen.sources]
-    screen.query_one(DataTable).move_cursor(row=names.index(name))
-    await pilot.pause()
-    await pilot.press("s")
 
 
 @pytest.mark.usefixtures("run_sources")
 async def test_progress_counts_and_a_cancelled_run_keeps_its_bar_where_it_stopped(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SyncScreen)
-        await _start(pilot, screen, "tui_mail")
+    async with opened(context, "sync", (100, 30)) as (app, pilot):
+        screen = await start_sync(pilot, app, "tui_mail")
         run = screen._runs["tui_mail"]
-        for _ in range(300):
-            await pilot.pause(0.02)
-            if run.done >= 1000:
-                break
+        await until(pilot, lambda: run.done >= 1000, seconds=6, every=0.02)
         text = screen_text(app)
         # The source's words, with its numbers (no bare percentage).
         assert re.search(r"tui_mail  INBOX: \d+ of 30000 messages", text), text
@@ -201,12 +165,8 @@ async def test_progress_counts_and_a_cancelled_run_keeps_its_bar_where_it_stoppe
 async def test_a_failed_run_has_no_full_bar_and_earlier_results_say_so(
     context: AppContext, demo_db: Path
 ) -> None:
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SyncScreen)
-        await _start(pilot, screen, "tui_failing")
+    async with opened(context, "sync", (100, 30)) as (app, pilot):
+        screen = await start_sync(pilot, app, "tui_failing")
         await settle(pilot)
         run = screen._runs["tui_failing"]
         assert run.status == "failed"
@@ -216,7 +176,7 @@ async def test_a_failed_run_has_no_full_bar_and_earlier_results_say_so(
         assert "tui_failing  failed" in text and "09:00 tui_failing failed" in text
         assert "Runs (newest first)" in text
         # A second run: the first one's result is listed as an earlier run while it goes.
-        await _start(pilot, screen, "tui_mail")
+        await start_sync(pilot, app, "tui_mail")
         await pilot.pause(0.1)
         assert screen.running
         text = screen_text(app)
@@ -231,13 +191,8 @@ async def test_last_run_is_shown_in_my_time_zone(demo_db: Path, tmp_path: Path) 
     config.write_text('[me]\nemails = ["me@example.com"]\ntimezone = "Europe/Berlin"\n',
                       encoding="utf-8")
     context = AppContext(db_path=demo_db, config_path=config)
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SyncScreen)
-        names = [s["name"] for s in screen.sources]
-        screen.query_one(DataTable).move_cursor(row=names.index("mbox"))
+    async with opened(context, "sync", (100, 30)) as (app, pilot):
+        await select_source(pilot, app, "mbox")
         await settle(pilot)
         text = screen_text(app)
         assert "Last run today 10:00; last success today 10:00" in text, text

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from crb_tui import Identity, Person, Source, hookimpl
-from crb_tui.host import plugins
+from crb_tui import Identity, Person, Source
 from crb_tui.host.app_context import AppContext
 from crb_tui.host.sync import WAITING
 from crb_tui.store.locking import run_lock
-from crb_tui.tui.screens.sync import SyncScreen
-from tests.test_tui import make_app, screen_text, settle
+from crb_tui.testing import registered
+from tests.conftest import sources_plugin
+from tests.test_tui import opened, screen_text, select_source, settle, until
 
 pytestmark = pytest.mark.anyio
 
@@ -25,43 +25,23 @@ def _quick_sync(ctx: Any) -> Iterator[Any]:
     yield Person(name="Waited For", identities=[Identity("email", "waited@example.org")])
 
 
-class WaitingSource:
-    @hookimpl
-    def register_sources(self, register: Any) -> None:
-        register(Source(name="tui_waits", sync=_quick_sync, description="Quick"))
-
-
 @pytest.fixture
 def waiting_source() -> Iterator[None]:
-    plugin = WaitingSource()
-    plugins.pm.register(plugin, name="tui-waiting-source")
-    try:
+    with registered(sources_plugin(Source(name="tui_waits", sync=_quick_sync,
+                                          description="Quick")), "tui-waiting-source"):
         yield
-    finally:
-        plugins.pm.unregister(plugin)
 
 
 @pytest.mark.usefixtures("waiting_source")
 async def test_sync_screen_shows_a_run_waiting_for_another_process(
     context: AppContext, demo_db: Path
 ) -> None:
-    from textual.widgets import DataTable
-
-    app = make_app(context, screen="sync")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SyncScreen)
-        names = [s["name"] for s in screen.sources]
-        screen.query_one(DataTable).move_cursor(row=names.index("tui_waits"))
-        await pilot.pause()
+    async with opened(context, "sync", (100, 40)) as (app, pilot):
+        screen = await select_source(pilot, app, "tui_waits")
         # Another process's run of the source (its lock file held from here).
         with run_lock(demo_db, "tui_waits"):
             await pilot.press("s")
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if WAITING in screen_text(app):
-                    break
+            await until(pilot, lambda: WAITING in screen_text(app), seconds=4, every=0.02)
             assert f"tui_waits  {WAITING}" in screen_text(app)
             assert screen.running
             assert "tui_waits ok" not in screen_text(app)

@@ -13,7 +13,7 @@ from crb_tui.tui.screens.people import PeopleScreen
 from crb_tui.tui.screens.person import PersonScreen
 from crb_tui.tui.widgets.people_list import header
 from tests.conftest import Crb
-from tests.test_tui import make_app, notifications, press, review, screen_text, settle
+from tests.test_tui import notifications, opened, press, review, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -31,9 +31,7 @@ def test_the_cli_says_a_call_and_an_email(crb: Crb, tmp_path: Path) -> None:
 
 
 async def test_the_app_says_an_email(context: AppContext) -> None:
-    app = make_app(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context) as (app, pilot):
         name = review(app).items[0].person_name
         await press(pilot, "l", "right", "right", "right", "ctrl+s")  # call -> ... -> email
         assert any(n.startswith(f"Logged an email with {name}.") for n in notifications(app))
@@ -49,9 +47,7 @@ async def test_a_person_from_a_file_import_is_new_from_that_import(
     try:
         pid, source = ctx.store.db.execute(
             "select id, source from people where triage = 1 order by id limit 1").fetchone()
-        app = make_app(ctx)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+        async with opened(ctx, size=(120, 40)) as (app, pilot):
             app.open_person(pid)
             await settle(pilot)
             assert isinstance(app.screen, PersonScreen)
@@ -78,9 +74,7 @@ def test_the_sort_arrow_points_the_way_the_list_runs(sort: str, marked: str, wid
 async def test_the_people_screen_marks_latest_first_with_a_down_arrow(
     context: AppContext,
 ) -> None:
-    app = make_app(context, "people")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(context, "people") as (app, pilot):
         assert isinstance(app.screen, PeopleScreen)
         await press(pilot, "ctrl+s")  # health -> last touch
         assert app.screen.sort == "last_touch"

@@ -3,6 +3,7 @@ shares) and its commands (``commands``, which gathers them all; ``acting``, ``sy
 ``details``), click parameter types that range-check what is typed (``params``) and
 ``crb serve`` (``serve``: the app in a browser).
 
+Owns: every command's arguments, output (text and ``--json``) and exit codes (docs/cli.md).
 May import: the kernel, the host (``app_context``), the engine and the store's API. Never
 ``sqlite3`` or ``sqlite_utils``: every statement is the store's (import-linter holds this).
 """

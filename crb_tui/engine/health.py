@@ -3,7 +3,9 @@
 Scores are computed in bulk from a handful of SQL aggregates grouped by person (``compute_all``,
 which fills the ``health`` cache table) and explained for one person part by part, with the
 events behind every number (``explain``, ``describe``). Both paths run the same statements, so
-they always agree. The model and its defaults: docs/health.md.
+they always agree. The statements are the store's (``crb_tui.store.health_sql``, run by
+``crb_tui.store.health_run``); this module adds the plugins' signals and owns the public API.
+The model and its defaults: docs/health.md.
 """
 
 from __future__ import annotations
@@ -12,28 +14,19 @@ import datetime as dt
 import functools
 import json
 import logging
-import math
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crb_tui.clock import user_tz
 from crb_tui.config import Config, HealthConfig
-from crb_tui.engine import health_carry, plugin_calls
+from crb_tui.engine import plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
-from crb_tui.engine.health_model import (
-    _RESULT,
-    _ROWS,
-    _SCOPE,
-    HEALTH_COLUMNS,
-    _Run,
-)
 from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.errors import CrbError
 from crb_tui.records import STAGES
-from crb_tui.store import Store, person_rows
-from crb_tui.store.signals import set_signal_sums
+from crb_tui.store import Store, health_run, person_rows
+from crb_tui.store.health_run import Run
 from crb_tui.text import plain
 
 __all__ = ["EXPLAINED", "SIGNAL_GAUGES", "Health", "HealthConfig", "Part", "bring_up_to_date",
@@ -51,7 +44,7 @@ def _plugins_active() -> bool:
     return bool(pm.hook.health_signals.get_hookimpls())
 
 
-def _history(store: Store, person_id: int, clock: _Run) -> dict[str, Any]:
+def _history(store: Store, person_id: int, clock: Run) -> dict[str, Any]:
     return {**person_rows.history(store, person_id, clock.cut), "today": clock.today}
 
 
@@ -92,30 +85,6 @@ def _as_date(today: dt.date) -> dt.date:
     return today
 
 
-def _ensure_math(conn: Any) -> None:
-    """The model needs exp, pow, sqrt and ln; SQLite built without its math functions gets them
-    from Python (slower, same numbers)."""
-    try:
-        conn.execute("select exp(0.0), pow(2.0, 1.0), sqrt(4.0), ln(1.0)").fetchone()
-    except sqlite3.OperationalError:  # "no such function"
-        conn.create_function("ln", 1, math.log, deterministic=True)
-        conn.create_function("exp", 1, math.exp, deterministic=True)
-        conn.create_function("pow", 2, math.pow, deterministic=True)
-        conn.create_function("sqrt", 1, math.sqrt, deterministic=True)
-
-
-def _suspend_foreign_keys(conn: Any) -> bool:
-    """Switch foreign key checks off if they are on and can be; True if they were."""
-    if conn.in_transaction or not conn.execute("pragma foreign_keys").fetchone()[0]:
-        return False
-    conn.execute("pragma foreign_keys = off")
-    return True
-
-
-def _set_signals(store: Store, rows: list[tuple[float, float, float, int]]) -> None:
-    set_signal_sums(store, _SCOPE, rows)
-
-
 def _signal_sums(signals: Sequence[tuple[str, float, str, str]]) -> tuple[float, float, float]:
     sums = dict.fromkeys(SIGNAL_GAUGES, 0.0)
     for gauge, points, _reason, _plugin in signals:
@@ -137,95 +106,19 @@ def compute_all(
     ids = None if person_ids is None else sorted({int(i) for i in person_ids})
     if ids is not None and not ids:
         return 0
-    # Its temp tables and its switching of foreign keys span several statements: no other
-    # thread uses the connection meanwhile (the store's turn, see crb_tui.store).
-    with store.turn:
-        return _compute(store, config, today, ids)
+    run = Run(config, today)
 
+    def signal_sums(scope: list[int]) -> list[tuple[float, float, float, int]]:
+        calls = PluginCalls(store, config, today)
+        sums = []
+        for pid in scope:
+            signals = _signals(calls, store.person(pid), _history(store, pid, run))
+            if signals:
+                sums.append((*_signal_sums(signals), pid))
+        return sums
 
-def _compute(store: Store, config: Config, today: dt.date, ids: list[int] | None) -> int:
-    run = _Run(config, today)
-    key = model_key(config)
-    conn = store.db.conn
-    _ensure_math(conn)
-    run.register(conn)
-    carried = ids is None and run.can_carry
-    run.fill_scope(store, ids, scans=not carried)
-    try:
-        scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
-        if scope and _plugins_active():
-            calls = PluginCalls(store, config, today)
-            sums = []
-            for pid in scope:
-                signals = _signals(calls, store.person(pid), _history(store, pid, run))
-                if signals:
-                    sums.append((*_signal_sums(signals), pid))
-            _set_signals(store, sums)
-        if scope:
-            run.aggregate(store, whole=ids is None, carry=(
-                (lambda: health_carry.carry(run, store, key)) if carried else None))
-            # The model is evaluated before the write lock is taken, so a second process
-            # waits only for the rows to be copied in.
-            with store.snapshot():
-                conn.execute(f"create temp table {_OUT} as {run.sql()} {_ROWS}", run.params)
-        # Every row written belongs to a live person read in this same run, so the foreign key
-        # check (half the cost of the write) is switched off for it when no transaction is
-        # open (the pragma cannot change inside one).
-        checks = _suspend_foreign_keys(conn)
-        try:
-            with store.transaction():
-                if ids is None:
-                    _replace_all(conn, bool(scope))
-                    conn.execute("insert or replace into health_model (id, key) values (1, ?)",
-                                 [key])
-                else:
-                    conn.execute(
-                        "delete from health where person_id in (select value from json_each(?))",
-                        [json.dumps(ids)],
-                    )
-                    if scope:
-                        conn.execute(
-                            f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
-                # Everyone listed keeps a row, scored or not: the people list sorts from
-                # this table.
-                conn.execute(
-                    "insert or ignore into health (person_id) select id from people "
-                    "where merged_into is null"
-                    + ("" if ids is None else " and id in (select value from json_each(?))"),
-                    [] if ids is None else [json.dumps(ids)],
-                )
-        finally:
-            if checks:
-                conn.execute("pragma foreign_keys = on")
-    finally:
-        run.clear(store)
-        with store.snapshot():
-            conn.execute(f"drop table if exists {_OUT}")
-    return len(scope)
-
-
-_OUT = "temp._crb_health_out"
-"""The scores of one run, computed before they are written."""
-
-
-def _replace_all(conn: Any, scored: bool) -> None:
-    """Everyone's scores at once: the table's indexes are dropped and built again afterwards
-    (sorting 100,000 rows once costs half of keeping four indexes up to date row by row). The
-    indexes are read back from the schema, so the migrations stay the one place that defines
-    them; inside the transaction, a failure puts them back."""
-    indexes = [sql for (sql,) in conn.execute(
-        "select sql from sqlite_master where type = 'index' and tbl_name = 'health'"
-        " and sql is not null")]
-    names = [name for (name,) in conn.execute(
-        "select name from sqlite_master where type = 'index' and tbl_name = 'health'"
-        " and sql is not null")]
-    for name in names:
-        conn.execute(f'drop index "{name}"')
-    conn.execute("delete from health")
-    if scored:
-        conn.execute(f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
-    for sql in indexes:
-        conn.execute(sql)
+    return health_run.compute(store, run, ids, model_key(config),
+                              signal_sums if _plugins_active() else None)
 
 
 _DAY_PARAMS = frozenset(
@@ -243,7 +136,7 @@ def model_key(config: Config) -> str:
 
     from crb_tui.hooks import plugin_settings, pm
 
-    run = _Run(config, dt.date(2000, 1, 3))
+    run = Run(config, dt.date(2000, 1, 3))
     parts: list[Any] = [
         {k: v for k, v in sorted(run.params.items()) if k not in _DAY_PARAMS},
         sorted(run.exchange.items()),
@@ -274,20 +167,15 @@ def _engine_code() -> str:
     import hashlib
     from pathlib import Path
 
-    from crb_tui.engine import health_explain, health_model, health_value
-    from crb_tui.store import health_basis
+    from crb_tui.engine import health_explain, health_value
+    from crb_tui.store import health_basis, health_functions, health_sql
 
     digest = hashlib.sha256()
-    for module in (health_model, health_value, health_explain, plugin_calls, health_carry,
-                   health_basis):
+    for module in (health_sql, health_run, health_functions, health_value, health_explain,
+                   plugin_calls, health_basis):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
-
-
-def _stored_key(store: Store) -> str | None:
-    row = store.conn.execute("select key from health_model where id = 1").fetchone()
-    return None if row is None else str(row[0])
 
 
 def stale_people(store: Store, today: dt.date, key: str | None = None) -> tuple[int, list[int]]:
@@ -295,17 +183,10 @@ def stale_people(store: Store, today: dt.date, key: str | None = None) -> tuple[
     ``today`` (a new day has come, or a write stored them and was stopped before scoring), or,
     ``key`` given, was computed by another model (``model_key``): then everyone's is."""
     day = _as_date(today).isoformat()
-    conn = store.conn
-    if key is not None and _stored_key(store) != key:
-        every = [row[0] for row in conn.execute("select person_id from health")]
+    if key is not None and health_run.stored_key(store) != key:
+        every = health_run.scored_people(store)
         return len(every), every
-    stale = [row[0] for row in conn.execute(
-        "select person_id from health where computed_on is null or computed_on < ? "
-        "or computed_on > ?", [day, day])]
-    if not stale:
-        return 0, []
-    total = conn.execute("select count(*) from health").fetchone()[0]
-    return total, stale
+    return health_run.people_not_scored_on(store, day)
 
 
 def bring_up_to_date(store: Store, config: Config, today: dt.date) -> int:
@@ -330,22 +211,11 @@ def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Hea
         raise CrbError(
             f"{person['name']} (id {person_id}) was merged into id {person['merged_into']}"
         )
-    run = _Run(config, today)
-    conn = store.db.conn
-    _ensure_math(conn)
-    run.register(conn)
+    run = Run(config, today)
     history = _history(store, person_id, run)
     signals = _signals(PluginCalls(store, config, today), person, history)
-    run.fill_scope(store, [person_id])
-    try:
-        if signals:
-            _set_signals(store, [(*_signal_sums(signals), person_id)])
-        run.aggregate(store, whole=False)
-        cur = conn.execute(run.sql(explain=True) + _RESULT, run.params)
-        names = [d[0] for d in cur.description]
-        row = dict(zip(names, cur.fetchone(), strict=True))
-    finally:
-        run.clear(store)
+    row = health_run.explain_row(store, run, person_id,
+                                 _signal_sums(signals) if signals else None)
     override = row["override"] if row["override"] in STAGES else None
     health = Health(
         person_id=person_id,

@@ -11,10 +11,10 @@ from typing import Any
 
 from crb_tui.clock import local_day
 from crb_tui.engine import health_value
-from crb_tui.engine.health_model import _Run
 from crb_tui.engine.review_item import ago_or_today
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.records import INTERACTION_KINDS
+from crb_tui.store.health_run import Run
 from crb_tui.text import plain
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class _Explainer:
     """Turns the model's intermediate numbers for one person into parts in plain words."""
 
     def __init__(
-        self, run: _Run, row: dict[str, Any], history: dict[str, Any],
+        self, run: Run, row: dict[str, Any], history: dict[str, Any],
         signals: Sequence[tuple[str, float, str, str]], override: str | None,
     ) -> None:
         self.run = run

@@ -6,15 +6,18 @@ diminishing returns of a recurring series of meetings. docs/health.md has the ru
   the week ``b`` weeks before the current one): the weeks with a message from them (``in`` or
   ``mutual``) and those with one from you (``out`` or ``mutual``). A week is an exchange when
   one side wrote in it and the other wrote in it or in the week before (an answer);
-  ``crb_exchange``, a SQLite function registered for one evaluation of the model, weighs each
-  such week by its points and its age, as value moments are.
+  ``crb_exchange``, a SQLite function registered for one evaluation of the model
+  (``crb_tui.store.health_functions``), weighs each such week by its points and its age, as
+  value moments are.
 - **Series.** Meetings and calls of the same kind and the same title are one series
-  (``series_sql``, reading the partial index ``idx_interactions_series``): its decayed count
+  (``crb_tui.store.health_sql.series_sql``, reading the partial index
+  ``idx_interactions_series``): its decayed count
   ``c`` (each occurrence ``2 ** (-age / half_life)``) counts ``c`` while ``c <= 1`` and
   ``1 + ln c`` beyond, so one meeting is worth what it always was and 104 weekly stand-ups about
   as much as four or five. A meeting without a title is a series of its own.
 
-The helpers at the end list the same facts from one person's history for the explanation.
+The model computes them in SQL (``crb_tui.store.health_sql``); the helpers here list the same
+facts from one person's history for the explanation.
 """
 
 from __future__ import annotations
@@ -24,26 +27,10 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-EXCHANGE_WEEKS = 60
-"""Weeks of history the exchange masks hold (bits of a 64-bit integer; older weeks, worth less
-than a quarter of a fresh one with the default half-life, are not counted)."""
+from crb_tui.store.health_functions import EXCHANGE_WEEKS, week_of, week_start
 
-_JDN_TO_ORDINAL = 1721425
-"""``date.fromordinal(jdn - _JDN_TO_ORDINAL)`` is the day of julian day number ``jdn``."""
-
-
-def week_of(day: dt.date) -> int:
-    """The calendar week holding ``day``: weeks start on Monday (julian day number / 7)."""
-    return (day.toordinal() + _JDN_TO_ORDINAL) // 7
-
-
-def week_start(week: int) -> dt.date:
-    return dt.date.fromordinal(7 * week - _JDN_TO_ORDINAL)
-
-
-def week_sql(week_param: str) -> str:
-    """SQL: how many weeks before week ``:week_param`` the interaction ``i`` falls."""
-    return f"(:{week_param} - cast((julianday(i.at) + 0.5) / 7 as integer))"
+__all__ = ["EXCHANGE_WEEKS", "UNKNOWN", "exchange_detail", "exchange_weeks", "series",
+           "series_key", "series_of", "together_detail"]
 
 
 def series(value: float) -> float:
@@ -55,89 +42,6 @@ def series(value: float) -> float:
 def series_key(kind: str, title: str | None, row_id: int) -> tuple[str, str | int]:
     """Which series a meeting belongs to: its kind and title; untitled, a series of its own."""
     return (kind, title or row_id)
-
-
-SERIES_KINDS = ("meeting", "call")
-"""The kinds ``idx_interactions_series`` (a partial index) holds."""
-
-
-def series_sql(source: str, group: str, points: str, kinds: str, indexed: bool) -> str:
-    """Per person, the worth of time together today and at the trend window's start: each
-    series' decayed count ``n`` (and ``q``, of the occurrences before the window) grouped by
-    kind and title, worth ``points * series(n)``; untitled ones, each a series of its own, are
-    summed as they are. ``indexed``: the kinds are among ``SERIES_KINDS``, so the query reads
-    the partial index ``idx_interactions_series`` alone (its condition must appear as such)."""
-    wanted = f"i.kind in ({kinds})"
-    if indexed:  # every kind asked for is in the index
-        wanted = f"i.kind in ({', '.join(repr(k) for k in SERIES_KINDS)}) and {wanted}"
-    decay = "exp(:lam * (julianday(i.at) - :cjd))"
-    return f"""
-  select person_id,
-    sum(p * case when untitled or n <= 1.0 then n else 1.0 + ln(n) end),
-    sum(case when untitled or q * :factor <= 1.0 then p * q * :factor
-      else p * (1.0 + ln(q * :factor)) end)
-  from (
-    select {group} as person_id, {points} as p, coalesce(i.subject, '') = '' as untitled,
-      sum({decay}) as n, coalesce(sum({decay}) filter (where i.at < :pcut), 0.0) as q
-    from {source}
-    where {wanted} and i.at < :cut
-    group by {group}, i.kind, i.subject)
-  group by person_id"""
-
-
-def _bit_tables(weights: Sequence[float]) -> list[list[float]]:
-    """For each byte of a mask, the summed weights of every value that byte can take."""
-    tables = []
-    for chunk in range(0, len(weights), 8):
-        part = list(weights[chunk:chunk + 8])
-        part += [0.0] * (8 - len(part))
-        table = [0.0] * 256
-        for byte in range(1, 256):
-            low = byte & -byte
-            table[byte] = table[byte ^ low] + part[low.bit_length() - 1]
-        tables.append(table)
-    return tables
-
-
-def exchange_function(points: Sequence[float], weights: Sequence[float]) -> Callable[..., float]:
-    """``crb_exchange(in_1, out_1, in_2, out_2, ...)``: for each kind's pair of week masks, the
-    exchange weeks weighed by the kind's points and the week's decay (``weights[b]`` for bit
-    ``b``). Called twice per person by a full recompute, so kept lean: one table lookup per
-    byte of the mask, nothing at all for a kind written one way only."""
-    t0, t1, t2, t3, t4, t5, t6, t7 = _bit_tables(list(weights) + [0.0] * (64 - len(weights)))
-    pairs = [(2 * k, 2 * k + 1, float(p)) for k, p in enumerate(points)]
-
-    def exchange(*masks: int | None) -> float:
-        total = 0.0
-        for i, o, pts in pairs:
-            heard, spoke = masks[i], masks[o]
-            if not heard or not spoke:
-                continue
-            # bit b is the week b weeks ago, so ``m >> 1`` moves each week on by one: a week
-            # counts when one side wrote and the other wrote that week or the week before
-            both = heard & (spoke | spoke >> 1) | spoke & (heard >> 1)
-            total += pts * (
-                t0[both & 255] + t1[both >> 8 & 255] + t2[both >> 16 & 255]
-                + t3[both >> 24 & 255] + t4[both >> 32 & 255] + t5[both >> 40 & 255]
-                + t6[both >> 48 & 255] + t7[both >> 56 & 255]
-            )
-        return total
-
-    return exchange
-
-
-def week_weights(today: dt.date, lam: float, cjd: float) -> list[float]:
-    """The decay of each week of the masks, from its first day to ``cjd`` (the end of today)."""
-    current = week_of(today)
-    return [
-        math.exp(lam * (7 * (current - b) - 0.5 - cjd)) for b in range(EXCHANGE_WEEKS)
-    ]
-
-
-def register(conn: Any, points: Sequence[float], weights: Sequence[float]) -> None:
-    """Register ``crb_exchange`` for one evaluation of the model."""
-    conn.create_function("crb_exchange", 2 * len(points), exchange_function(points, weights),
-                         deterministic=True)
 
 
 # -- the same facts from one person's history, for the explanation ------------------------

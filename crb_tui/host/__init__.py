@@ -4,6 +4,8 @@
 terminal), ``doctor``, and ``app_context``: the one object the CLI and the app build, holding
 the store, the config, the clock and the loaded plugins.
 
+Owns: which plugins are loaded and how each hook is called, a sync run from its lock to its
+summary, and what an import does with a file.
 May import: the kernel, the store, the engine and the SDK. Never the Face (``crb_tui.cli``,
 ``crb_tui.tui``) and never Textual.
 """

@@ -28,6 +28,8 @@ rest of ``crb_tui`` is CRB's own and may change.
   link, and :func:`bounded`: a record's names and texts cut to what CRB keeps (:data:`MAX_NAME`,
   :data:`MAX_NOTE`), saying what was cut, for a summary line naming the file and record.
 
+Owns: what a source may use of CRB (each module's ``__all__``, documented in
+docs/plugins.md; tests/test_plugin_docs.py holds this).
 May import: the standard library, third-party libraries, and ``crb_tui``'s records, clock,
 identity, text, config and errors modules; never the store, the engine, the host or the Face.
 """

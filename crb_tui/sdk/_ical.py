@@ -29,6 +29,7 @@ from crb_tui.sdk._meetings import (
 
 
 def decode(data: bytes | str) -> str:
+    """iCalendar bytes as text: UTF-8 (a BOM dropped), else Windows-1252; text as it is."""
     if isinstance(data, str):
         return data
     try:
@@ -38,6 +39,7 @@ def decode(data: bytes | str) -> str:
 
 
 def looks_like_icalendar(text: str) -> bool:
+    """Whether ``text`` starts as iCalendar does (``BEGIN:VCALENDAR``, ``BEGIN:VEVENT``...)."""
     head = text.lstrip("\ufeff \t\r\n")[:64].upper()
     return head.startswith(("BEGIN:VCALENDAR", "BEGIN:VEVENT", "BEGIN:VTIMEZONE",
                             "BEGIN:VTODO", "BEGIN:VJOURNAL"))

@@ -27,7 +27,6 @@ MAX_NAME = 200
 
 _FOLD = re.compile(r"\r?\n[ \t]*")
 COMMENT = re.compile(r"\([^()]*\)")
-_BELOW_BANG = re.compile(r"[\x00-\x20]")
 _PIPERMAIL = re.compile(
     r"^\s*([^\s@<>(),;:\"]+)\s+at\s+([^\s@<>(),;:\"]+\.[^\s@<>(),;:\"]+)\s*(?:\((.*)\))?\s*$",
     re.IGNORECASE | re.DOTALL,
@@ -341,8 +340,8 @@ def normalise_message_id(value: str | None) -> str | None:
     m = _BRACKETED.search(value)
     text = m.group(1) if m else COMMENT.sub(" ", value)
     text = "".join(text.split()).strip("<>")
-    if not text or len(text) > 900 or _BELOW_BANG.search(text):
-        return None
+    if not text or len(text) > 900 or min(text) < "!":
+        return None  # (RFC 5322: an id is made of characters from "!" up, white space aside)
     if "@" in text:
         local, _, domain = text.rpartition("@")
         text = f"{local}@{domain.lower()}"

@@ -114,6 +114,7 @@ def instance_key(value: dt.date | dt.datetime) -> str:
 
 
 def meeting_key(uid: str, instance: str, email: str) -> str:
+    """The ``source_key`` of one participant's meeting: ``ics:<UID>|<instance>|<e-mail>``."""
     return f"ics:{uid}|{instance}|{email}"
 
 

@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from crb_tui.clock import wall_time
 from crb_tui.config import check_range
 from crb_tui.errors import CrbError
 
@@ -153,7 +154,7 @@ def seconds_until(when: dt.datetime, now: float | None = None) -> float:
     has no zone), at least 0."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return max(0.0, when.timestamp() - (wall_time() if now is None else now))
 
 
 def retry_settings(source: str, settings: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,19 @@ from typing import Any
 from crb_tui.records import Reject, Skip
 from crb_tui.sources import SyncContext
 
+__all__ = [
+    "DELIMITERS",
+    "Row",
+    "contact_export",
+    "decode",
+    "delimiter",
+    "header_key",
+    "not_text",
+    "read_text",
+    "row_records",
+    "rows",
+]
+
 _GOOGLE_COLUMN = re.compile(
     r"^(e-mail|phone|address|organization|website|relation|event|custom field|im|external id)"
     r" \d+ - (type|label|value|formatted|name|title|street|city)$"

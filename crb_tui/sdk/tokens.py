@@ -27,6 +27,15 @@ import platformdirs
 from crb_tui.errors import CrbError, user_message
 from crb_tui.files import replace_private
 
+__all__ = [
+    "KEYRING_SERVICE",
+    "FileTokenStore",
+    "KeyringTokenStore",
+    "TokenStore",
+    "default_token_path",
+    "token_store",
+]
+
 KEYRING_SERVICE = "crb"
 
 log = logging.getLogger("crb.tokens")

@@ -1,20 +1,23 @@
 """The store: one SQLite file, migrated on open (``migrations``), written through one path
 (``store``: the Store, its connection and look-ups; ``batch`` and ``writer``: the batch writer
 sources use, storing new interactions and indexing their subjects a batch at a time in
-``subject_index``; ``actions``: what the user does; ``merge``; ``undo``; ``demo``: the demo data
-set, built by ``demo_build``, ``demo_history`` and ``demo_facts`` on ``demo_draws`` from
-``demo_shape`` and ``demo_words``; ``export``; ``state``: the sources' own key-value state;
-``signals``: the plugins' health signals of a recompute; ``health_basis``: the per-person
-aggregates the daily health recompute carries from one day to the next), with transactions that
-take the write lock up front (``locking``), read-only connections lent by a pool (``pool``), the
-read models the rest shows or reasons on (``queries`` and ``search`` for the Face,
-``review_queries`` for the daily review, ``person_rows`` for the plugins' ``crb_tui.query``,
-``integrity`` for ``crb doctor``), the one list of tables (``tables``), and reads that stop once
-unwanted and SQLite's errors raised as CRB's own (``reading``).
+``subject_index``, handed its store as a ``write_result.WriteTarget`` so that it never imports
+the ``Store`` (``write_result``: what the write path and its callers share); ``actions``: what
+the user does; ``merge``; ``undo``; ``demo``: the demo data set, built by ``demo_build``,
+``demo_history`` and ``demo_facts`` on ``demo_draws`` from ``demo_shape`` and ``demo_words``;
+``export``; ``state``: the sources' own key-value state; ``signals``: the plugins' health
+signals of a recompute; ``health_basis``: the per-person aggregates the daily health recompute
+carries from one day to the next), with transactions that take the write lock up front
+(``locking``), read-only connections lent by a pool (``pool``), the read models the rest shows
+or reasons on (``queries`` and ``search`` for the Face, ``review_queries`` for the daily review,
+``person_rows`` for the plugins' ``crb_tui.query``, ``integrity`` for ``crb doctor``), the one
+list of tables (``tables``), and reads that stop once unwanted and SQLite's errors raised as
+CRB's own (``reading``).
 
 Owns: every SQL statement about CRB's tables, and the only imports of ``sqlite3`` and
-``sqlite_utils`` (tests/test_shape.py and an import-linter contract hold this; the health
-recompute's statements are the one, temporary, exception, moving here with its redesign).
+``sqlite_utils`` (tests/test_shape.py and an import-linter contract hold this), the health
+model's included (``health_sql``: its formulas and aggregates; ``health_functions``: the SQL
+functions it registers; ``health_run``: its runs and the writes of the ``health`` table).
 May import: the kernel (``crb_tui.records``, ``clock``, ``config``, ``errors``, ``identity``,
 ``text``, ``limits``). Never the engine, the host or the Face (import-linter holds this);
 whoever writes asks the engine to rescore.
@@ -49,7 +52,8 @@ during a sync's batch, an action during a sync, no connection left by many worke
 from crb_tui.clock import now_utc
 from crb_tui.store.pool import Reader, ReadPool
 from crb_tui.store.reading import as_store_error, interruptible, store_errors
-from crb_tui.store.store import Store, WriteResult, escape_like, iso
+from crb_tui.store.store import Store, escape_like
+from crb_tui.store.write_result import WriteResult, iso
 
 __all__ = [
     "ReadPool",

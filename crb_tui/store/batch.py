@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 from crb_tui import records as r
 from crb_tui.clock import now_utc
-from crb_tui.store.store import Store, WriteResult, iso
+from crb_tui.store.write_result import WriteResult, WriteTarget, iso
 from crb_tui.store.writer import _BatchWriter
 
 
-def write_records(store: Store, batch: Sequence[r.Record], source: str) -> WriteResult:
+def write_records(store: WriteTarget, batch: Sequence[r.Record], source: str) -> WriteResult:
     """Store one batch in the transaction open on ``store``, which must roll back whole if this
     raises; every record counted once in the result."""
     if not store.conn.in_transaction:

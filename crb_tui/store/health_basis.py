@@ -16,7 +16,7 @@ seen by comparing ``cad``; when the cut-off moves forward, the people with inter
 the old and the new one are found by the day's own scan. Missing rows are built again from the
 interactions themselves, with the same statement a from-scratch build uses.
 
-The column fragments of the aggregates are the health model's (``crb_tui.engine.health_model``);
+The column fragments of the aggregates are the health model's (``health_sql``);
 this module owns the table and the statements that read and write it.
 """
 
@@ -158,7 +158,7 @@ def read_new(conn: Any, table: str, scope: str, stage: str, exchanges: int,
 
 
 class Model(NamedTuple):
-    """What the health model's SQL gives the statements here (``crb_tui.engine.health_carry``
+    """What the health model's SQL gives the statements here (``health_run``
     builds it): its aggregates over the interactions ``i`` of the trend window and before the
     cut-off, the number of exchange kinds, and a count of bits in SQL."""
 

@@ -8,7 +8,8 @@ from typing import Any
 from crb_tui.clock import now_utc
 from crb_tui.errors import CrbError
 from crb_tui.store import tables
-from crb_tui.store.store import Store, iso
+from crb_tui.store.store import Store
+from crb_tui.store.write_result import iso
 
 # Every table whose rows belong to a person and move with a merge.
 OWNED_TABLES = tables.PERSON_OWNED

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +19,9 @@ from crb_tui.identity import NoiseRules, normalise
 from crb_tui.store import health_basis, locking, tables
 from crb_tui.store.opening import check_foreign, check_is_sqlite, restrict_permissions
 from crb_tui.store.reading import interruptible
-from crb_tui.store.resolving import follow_merges, resolve_person
+from crb_tui.store.resolving import resolve_person
 from crb_tui.store.state import SourceStateTable, side_file_rows
+from crb_tui.store.write_result import BATCH_SIZE, WriteResult, iso
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -47,75 +46,14 @@ CORE_MIGRATIONS = (
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
 lists the same)."""
 
-BATCH_SIZE = 500
 NORM_MEMO = 100_000
 """How many normalised identities a store remembers (then it starts again)."""
-
-
-def iso(value: dt.datetime | dt.date | str | None) -> str | None:
-    """Timestamps are stored as UTC ``YYYY-MM-DDTHH:MM:SS+00:00`` so they sort as text."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is dt.UTC and not value.microsecond:
-            return value.isoformat()  # already as stored (most of what sources yield)
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
-    return value.isoformat()
 
 
 def escape_like(text: str) -> str:
     """``text`` for a ``LIKE ? ESCAPE '\\'`` pattern, its ``%``, ``_`` and ``\\`` matching
     only themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-@dataclass
-class WriteResult:
-    """What the write path did with each record it was given. Nothing goes uncounted."""
-
-    seen: int = 0
-    imported: int = 0
-    updated: int = 0
-    merged: int = 0
-    unchanged: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    removed: Counter[str] = field(default_factory=Counter)
-    rejected: list[dict[str, str]] = field(default_factory=list)
-    touched_people: set[int] = field(default_factory=set)
-    new_people: int = 0
-    waiting: int = 0
-    """New interactions stored for an address that is no one's (yet): see
-    ``identity.create_people_from``. Not a count of its own: they are among ``imported``."""
-    held: Counter[tuple[int, str]] = field(default_factory=Counter)  # see store/held.py
-
-    def add(self, other: WriteResult) -> None:
-        self.seen += other.seen
-        self.imported += other.imported
-        self.updated += other.updated
-        self.merged += other.merged
-        self.unchanged += other.unchanged
-        self.skipped.update(other.skipped)
-        self.removed.update(other.removed)
-        self.rejected.extend(other.rejected)
-        self.touched_people |= other.touched_people
-        self.new_people += other.new_people
-        self.waiting += other.waiting
-        self.held.update(other.held)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "seen": self.seen,
-            "imported": self.imported,
-            "updated": self.updated,
-            "merged": self.merged,
-            "unchanged": self.unchanged,
-            "skipped": dict(sorted(self.skipped.items())),
-            "removed": dict(sorted(self.removed.items())),
-            "rejected": list(self.rejected),
-            "new_people": self.new_people,
-        }
 
 
 class Store:
@@ -491,15 +429,6 @@ class Store:
 
     def sync_states(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from sync_state order by source"))
-
-
-LINKEDIN_KEY = "linkedin:"
-"""The ``source_key`` of a LinkedIn connection: ``linkedin:<day connected>:<name>``."""
-
-
-def _live(db: Database, person_id: int) -> int:
-    """Follow merges to the person that holds everything now."""
-    return follow_merges(db, person_id)
 
 
 def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:

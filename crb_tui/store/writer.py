@@ -16,9 +16,10 @@ from crb_tui.store import tables
 from crb_tui.store.contact_keys import identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.rekey import take_over
+from crb_tui.store.resolving import follow_merges
 from crb_tui.store.same_person import details_json, phone_fits
-from crb_tui.store.store import BATCH_SIZE, LINKEDIN_KEY, Store, WriteResult, _live, iso
 from crb_tui.store.subject_index import insert_interactions
+from crb_tui.store.write_result import BATCH_SIZE, LINKEDIN_KEY, WriteResult, WriteTarget, iso
 
 PREFETCH_CHUNK = 500
 
@@ -26,7 +27,9 @@ PREFETCH_CHUNK = 500
 class _BatchWriter:
     """Writes one batch of records inside the caller's transaction."""
 
-    def __init__(self, store: Store, source: str, stamp: str | None, result: WriteResult) -> None:
+    def __init__(
+        self, store: WriteTarget, source: str, stamp: str | None, result: WriteResult
+    ) -> None:
         self.store = store
         self.db = store.db
         self.conn = store.conn
@@ -85,7 +88,7 @@ class _BatchWriter:
     def _live(self, person_id: int) -> int:
         found = self._live_ids.get(person_id)
         if found is None:
-            found = self._live_ids[person_id] = _live(self.db, person_id)
+            found = self._live_ids[person_id] = follow_merges(self.db, person_id)
         return found
 
     def _identity(self, key: tuple[str, str]) -> tuple[int, int | None] | None:

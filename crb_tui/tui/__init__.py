@@ -3,6 +3,8 @@ their dialogs and widgets, and the one list of screens (``screen_list``). ``app`
 which loads the screens; they know it through ``app_base``, so no import goes round in a circle
 (tests/test_shape.py holds this).
 
+Owns: everything the app shows and every key it takes; the Help screen and the footer are
+made from the bindings, the nav bar and ``crb --screen`` from ``screen_list``.
 May import: Textual, the kernel, the host (``app_context``), the engine and the store's API
 (through ``data.Gateway`` on a worker thread). Never ``sqlite3`` or ``sqlite_utils``
 (import-linter and tests/test_shape.py hold this).

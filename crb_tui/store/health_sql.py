@@ -1,29 +1,14 @@
 """The health model in SQL: the per-person aggregates (one scan of the interactions, grouped by
-person, into temp tables), the formulas (one per line, inlined into one statement per day) and
-``_Run``, which holds a run's parameters and scope. ``crb_tui.engine.health`` runs it."""
+person, into temp tables), the formulas (one per line, inlined into one statement per day), the
+series of time together, and the rows of the ``health`` table. ``health_run`` runs them with a
+run's parameters and scope; ``crb_tui.engine.health`` asks it to. docs/health.md has every rule
+in words."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import logging
-import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
-
-from crb_tui import clock
-from crb_tui.config import Config, HealthConfig
-from crb_tui.engine import health_value
-from crb_tui.records import INTERACTION_KINDS, TIERS
-from crb_tui.store import Store
-
-log = logging.getLogger(__name__)
-
-_JD_OFFSET = 1721424.5
-"""``date.toordinal() + _JD_OFFSET`` is SQLite's ``julianday()`` of that date at midnight."""
-
-
 
 # -- the model, in SQL ---------------------------------------------------------------------------
 #
@@ -175,7 +160,7 @@ def _touches(f: str, w: str, exchanges: int, week: str = "xweek", lo: str = "xlo
     """The aggregates of ``_TOUCHES`` over the interactions ``i`` (``f``: a filter clause for
     each, ``w``: the same condition as a prefix), with the exchange masks of ``exchanges``
     kinds relative to the week ``:week``, counting the weeks from ``:lo`` on."""
-    bit = health_value.week_sql(week)
+    bit = week_sql(week)
     exchange = "".join(_EXCHANGE.format(week=bit, w=w, n=n, lo=lo) for n in range(exchanges))
     return _TOUCHES.format(f=f, w=w, exchange=exchange)
 
@@ -221,7 +206,7 @@ def _aggregates(
   where i.at >= s.lo and i.at < :cut
   group by s.person_id""",
         # time together, series by series: today and at the start of the trend window
-        "ser": health_value.series_sql(source, group, together, together_kinds, indexed),
+        "ser": series_sql(source, group, together, together_kinds, indexed),
         "val": f"""
   select s.person_id,
     sum({moments} * exp(:lam * (julianday(v.at) - :cjd))) filter (where v.at < :pcut),
@@ -369,21 +354,38 @@ from ({_RESULT})
 """The rows of the ``health`` table, one per person in scope."""
 
 
-def _stamp(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00+00:00"
+SERIES_KINDS = ("meeting", "call")
+"""The kinds ``idx_interactions_series`` (a partial index) holds."""
 
 
-def _cut(today: dt.date) -> str:
-    """What has happened by ``today`` (``clock.happened_before``): on the clock's own today
-    only what has started by now; a meeting later today or in the weeks ahead is no touch."""
-    from crb_tui.clock import happened_before
-
-    return happened_before(today).isoformat()
+def week_sql(week_param: str) -> str:
+    """SQL: how many weeks before week ``:week_param`` the interaction ``i`` falls."""
+    return f"(:{week_param} - cast((julianday(i.at) + 0.5) / 7 as integer))"
 
 
-def _jd(day: dt.date) -> float:
-    """SQLite's ``julianday()`` of ``day`` at midnight UTC."""
-    return day.toordinal() + _JD_OFFSET
+def series_sql(source: str, group: str, points: str, kinds: str, indexed: bool) -> str:
+    """Per person, the worth of time together today and at the trend window's start: each
+    series' decayed count ``n`` (and ``q``, of the occurrences before the window) grouped by
+    kind and title, worth ``points * series(n)`` (``crb_tui.engine.health_value.series``);
+    untitled ones, each a series of its own, are summed as they are. ``indexed``: the kinds are
+    among ``SERIES_KINDS``, so the query reads the partial index ``idx_interactions_series``
+    alone (its condition must appear as such)."""
+    wanted = f"i.kind in ({kinds})"
+    if indexed:  # every kind asked for is in the index
+        wanted = f"i.kind in ({', '.join(repr(k) for k in SERIES_KINDS)}) and {wanted}"
+    decay = "exp(:lam * (julianday(i.at) - :cjd))"
+    return f"""
+  select person_id,
+    sum(p * case when untitled or n <= 1.0 then n else 1.0 + ln(n) end),
+    sum(case when untitled or q * :factor <= 1.0 then p * q * :factor
+      else p * (1.0 + ln(q * :factor)) end)
+  from (
+    select {group} as person_id, {points} as p, coalesce(i.subject, '') = '' as untitled,
+      sum({decay}) as n, coalesce(sum({decay}) filter (where i.at < :pcut), 0.0) as q
+    from {source}
+    where {wanted} and i.at < :cut
+    group by {group}, i.kind, i.subject)
+  group by person_id"""
 
 
 def _points_case(
@@ -402,198 +404,9 @@ def _points_case(
     return f"(case {column} {' '.join(whens)} else 0.0 end)", ", ".join(names)
 
 
-class _Run:
-    """One evaluation of the model: the days it looks from, its parameters and its scope."""
-
-    def __init__(self, config: Config, today: dt.date) -> None:
-        hc = config.health
-        self.config = config
-        self.today = today
-        self.past = today - dt.timedelta(days=max(0, hc.trend_window_days))
-        one = dt.timedelta(days=1)
-        self.cut = _cut(today)
-        """Data strictly before this is what exists today (see ``_cut``)."""
-        self.pcut = _stamp(self.past + one)
-        self.lam = math.log(2) / max(1e-9, hc.value_half_life_days)
-        self.windows = min(24, max(1, hc.trust_consistency_windows))
-        cjd, pjd = _jd(today + one), _jd(self.past + one)
-        self.params: dict[str, Any] = {
-            "cut": self.cut, "pcut": self.pcut, "cjd": cjd, "lam": self.lam,
-            "factor": math.exp(self.lam * (cjd - pjd)),
-            "today": today.isoformat(), "pday": self.past.isoformat(),
-            "day_n": _jd(today), "day_p": _jd(self.past),
-            "windows": self.windows, "window_bits": (1 << self.windows) - 1,
-            "uncadenced": max(1, hc.uncadenced_days),
-            "grace": max(0.0, hc.warmth_grace_cadences),
-            "half": max(1e-9, hc.warmth_half_life_cadences),
-            "prior": max(0.0, hc.trust_prior), "prior_mean": _unit(hc.trust_prior_mean),
-            "late": _unit(hc.trust_late_credit), "overdue": _unit(hc.trust_overdue_credit),
-            "cons_prior": max(0.0, hc.trust_consistency_prior),
-            "scale": max(1e-9, hc.value_scale), "floor": _unit(hc.health_warmth_floor),
-            "rel_recip": hc.relationship_reciprocity, "rel_days": hc.relationship_days,
-            "rel_trust": hc.relationship_trust, "rel_value": hc.relationship_value,
-            "partner_days": hc.partner_days, "partner_trust": hc.partner_trust,
-            "partner_value": hc.partner_value, "sided_high": hc.one_sided_high,
-            "sided_low": hc.one_sided_low, "trend_threshold": hc.trend_threshold,
-        }
-        for tier in TIERS:
-            self.params[f"cad_{tier}"] = max(0, config.cadence_for(tier))
-        self.params.update(_trust_weights(hc))
-        together, kinds = _points_case(
-            "i.kind", hc.value_points, INTERACTION_KINDS, "t", self.params
-        )
-        moments, _ = _points_case(
-            "v.kind", hc.value_points, [k for k in hc.value_points if k not in INTERACTION_KINDS],
-            "v", self.params,
-        )
-        # weeks in which both wrote: the kinds that earn points, and the weeks the masks hold
-        self.exchange = {
-            k: float(p) for k, p in hc.exchange_points.items() if k in INTERACTION_KINDS and p > 0
-        }
-        week = health_value.week_of(today)
-        oldest = health_value.week_start(week - health_value.EXCHANGE_WEEKS + 1)
-        self.params.update(
-            {f"xk{n}": kind for n, kind in enumerate(self.exchange)},
-            xweek=week, xlo=_stamp(oldest), xcap=max(0.0, hc.exchange_cap),
-            unknown=min(100.0, max(0.0, hc.value_unknown)),
-        )
-        self.weights = health_value.week_weights(today, self.lam, cjd)
-        indexed = {k for k in INTERACTION_KINDS if k in hc.value_points} <= set(
-            health_value.SERIES_KINDS)
-        self._parts = (together, kinds, moments, len(self.exchange), indexed)
-
-    def sql(self, *, explain: bool = False) -> str:
-        return _model_sql(len(self.exchange), explain=explain)
-
-    def register(self, conn: Any) -> None:
-        """The model's own SQL functions (health_value), for this evaluation."""
-        health_value.register(conn, list(self.exchange.values()), self.weights)
-        register_local_days(conn)
-
-    def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
-                   scans: bool = True) -> None:
-        """The people to score, each with their cadence and, for the scans of the interactions
-        (``scans``; a carried recompute has its own), where they start and today's window."""
-        params = dict(self.params)
-        only = ""
-        if person_ids is not None:
-            only = " and id in (select value from json_each(:ids))"
-            params["ids"] = json.dumps(list(person_ids))
-        conn = store.db.conn
-        with store.snapshot():
-            conn.execute(
-                f"create temp table if not exists {_SCOPE[5:]} (person_id integer primary key,"
-                " cad integer not null, wcad integer not null, override text, wn integer,"
-                " wp integer, wstart text, lo text not null,"
-                " sig_w real not null default 0,"
-                " sig_t real not null default 0, sig_v real not null default 0)"
-            )
-            conn.execute(f"delete from {_SCOPE}")
-            # Cadence windows sit on a calendar grid: window w holds the days whose julian day
-            # number (at midnight, + 0.5) divided by the cadence rounds down to w. wn and wp are
-            # the windows holding today and the trend window's start; only whole windows count.
-            conn.execute(
-                f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo)
-                select id, cad, case when cad > 0 then cad else :uncadenced end, stage_override,
-                  wn, wp, {_window_start('wn') if scans else 'null'},
-                  {f"coalesce({_window_start('wp - :windows')}, :pcut)" if scans else ':pcut'}
-                from (select id, stage_override, cad,
-                    case when cad > 0 then cast((:day_n + 0.5) / cad as integer) end as wn,
-                    case when cad > 0 then cast((:day_p + 0.5) / cad as integer) end as wp
-                  from (select id, stage_override,
-                      case when cadence_days is not null then max(cadence_days, 0)
-                        else case tier when 'key' then :cad_key when 'active' then :cad_active
-                          when 'network' then :cad_network else :cad_none end end as cad
-                    from people where merged_into is null{only})) q""",
-                params,
-            )
-            if person_ids is not None:
-                # Tell the planner the scope is small (a temp table has no statistics), or it
-                # builds Bloom filters over whole tables to join a handful of people.
-                conn.execute(f"analyze {_SCOPE}")
-
-    @property
-    def can_carry(self) -> bool:
-        """Whether the facts before the trend window may come from the carried basis: only
-        when the trend window starts before now (it does unless it is 0 days long)."""
-        return self.pcut <= self.cut
-
-    def columns(self) -> str:
-        """The exchange-mask columns of the aggregates' temp tables."""
-        return "".join(f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange)))
-
-    def aggregate(self, store: Store, whole: bool,
-                  carry: Callable[[], None] | None = None) -> None:
-        """Run the aggregate queries into their temp tables. ``carry`` (the whole store only):
-        fills the ``old`` and ``new`` ones instead of their scans (``health_carry``)."""
-        conn = store.db.conn
-        carried = whole and carry is not None
-        with store.snapshot():
-            columns = self.columns()
-            for name, query in _aggregates(whole, self.windows, *self._parts).items():
-                conn.execute(
-                    f"create temp table if not exists _crb_health_{name} "
-                    f"(person_id integer primary key, {_TEMP[name].format(exchange=columns)})"
-                )
-                conn.execute(f"delete from temp._crb_health_{name}")
-                if carried and name in ("old", "new"):
-                    continue
-                conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
-        if carry is not None and carried:
-            carry()
-        with store.snapshot():
-            conn.execute(f"create temp table if not exists {_EXCH[5:]} (person_id integer"
-                         " primary key, n real, p real)")
-            conn.execute(f"delete from {_EXCH}")
-            if self.exchange:
-                conn.execute(f"insert into {_EXCH} {_exchange_sql(len(self.exchange))}",
-                             self.params)
-
-    def clear(self, store: Store) -> None:
-        """Drop the temp tables (and with them any statistics about them)."""
-        with store.snapshot():
-            store.db.conn.execute(f"drop table if exists {_SCOPE}")
-            store.db.conn.execute(f"drop table if exists {_EXCH}")
-            for name in _TEMP:
-                store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
-
-
-def register_local_days(conn: Any) -> None:
-    """``crb_local_jd(stamp)``: the julian day (at midnight) of a stamp's date in ``[me]
-    timezone`` (``clock.local_date``), ``crb_local_day(stamp)``: that date as text. Applied to
-    each person's aggregates and each commitment's dates, never per interaction."""
-    tz = clock.user_tz()
-    conn.create_function("crb_local_jd", 1, clock.local_dates(
-        tz, lambda d: d.toordinal() + _JD_OFFSET), deterministic=True)
-    conn.create_function("crb_local_day", 1, clock.local_dates(tz, dt.date.isoformat),
-                         deterministic=True)
-
-
-def _trust_weights(hc: HealthConfig) -> dict[str, float]:
-    """The parts of Trust in points per unit of share: ``k_*`` with a cadence (three parts),
-    ``j_*`` without one (consistency dropped, the other two rescaled to 100)."""
-    commit = max(0.0, hc.trust_weight_commitments)
-    cons = max(0.0, hc.trust_weight_consistency)
-    recip = max(0.0, hc.trust_weight_reciprocity)
-    with_cadence = commit + cons + recip
-    without = commit + recip
-    k = 100.0 / with_cadence if with_cadence > 0 else 0.0
-    j = 100.0 / without if without > 0 else 0.0
-    return {
-        "k_commit": commit * k, "k_cons": cons * k, "k_recip": recip * k,
-        "j_commit": commit * j, "j_recip": recip * j,
-    }
-
-
 def _window_start(window: str) -> str:
     """The first moment of a cadence window, as a stored timestamp."""
     return (
         f"case when cad > 0 then strftime('%Y-%m-%dT%H:%M:%S', ({window}) * cad - 0.5)"
         " || '+00:00' end"
     )
-
-
-def _unit(x: float) -> float:
-    return min(1.0, max(0.0, float(x)))
-
-

@@ -1,0 +1,403 @@
+"""Running the health model (``health_sql``): a ``Run`` holds one evaluation's parameters (the
+days it looks from, the settings of ``[health]`` and ``[cadence]``) and fills its temp tables
+(the people in scope, the aggregates); ``compute`` evaluates it for everyone or a few people and
+writes the ``health`` table, ``explain_row`` evaluates it for one person with every
+intermediate number, ``stale_people`` finds the stored scores that are not as of a day.
+``crb_tui.engine.health`` calls these (with the plugins' signals) and owns the public API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from crb_tui import clock
+from crb_tui.config import Config, HealthConfig
+from crb_tui.records import INTERACTION_KINDS, TIERS
+from crb_tui.store import Store, health_basis
+from crb_tui.store.health_functions import (
+    EXCHANGE_WEEKS,
+    ensure_math,
+    jd,
+    register_exchange,
+    register_local_days,
+    stamp,
+    week_of,
+    week_start,
+    week_weights,
+)
+from crb_tui.store.health_sql import (
+    _EXCH,
+    _RESULT,
+    _ROWS,
+    _SCOPE,
+    _TEMP,
+    HEALTH_COLUMNS,
+    SERIES_KINDS,
+    _aggregates,
+    _exchange_sql,
+    _model_sql,
+    _points_case,
+    _popcount,
+    _touches,
+    _window_start,
+)
+from crb_tui.store.signals import set_signal_sums
+
+SignalSums = Callable[[list[int]], list[tuple[float, float, float, int]]]
+"""Given the ids of the people in scope, the plugins' signals of those who have any, as
+(warmth, trust, value, person id) sums."""
+
+
+def _cut(today: dt.date) -> str:
+    """What has happened by ``today`` (``clock.happened_before``): on the clock's own today
+    only what has started by now; a meeting later today or in the weeks ahead is no touch."""
+    return clock.happened_before(today).isoformat()
+
+
+class Run:
+    """One evaluation of the model: the days it looks from, its parameters and its scope."""
+
+    def __init__(self, config: Config, today: dt.date) -> None:
+        hc = config.health
+        self.config = config
+        self.today = today
+        self.past = today - dt.timedelta(days=max(0, hc.trend_window_days))
+        one = dt.timedelta(days=1)
+        self.cut = _cut(today)
+        """Data strictly before this is what exists today (see ``_cut``)."""
+        self.pcut = stamp(self.past + one)
+        self.lam = math.log(2) / max(1e-9, hc.value_half_life_days)
+        self.windows = min(24, max(1, hc.trust_consistency_windows))
+        cjd, pjd = jd(today + one), jd(self.past + one)
+        self.params: dict[str, Any] = {
+            "cut": self.cut, "pcut": self.pcut, "cjd": cjd, "lam": self.lam,
+            "factor": math.exp(self.lam * (cjd - pjd)),
+            "today": today.isoformat(), "pday": self.past.isoformat(),
+            "day_n": jd(today), "day_p": jd(self.past),
+            "windows": self.windows, "window_bits": (1 << self.windows) - 1,
+            "uncadenced": max(1, hc.uncadenced_days),
+            "grace": max(0.0, hc.warmth_grace_cadences),
+            "half": max(1e-9, hc.warmth_half_life_cadences),
+            "prior": max(0.0, hc.trust_prior), "prior_mean": _unit(hc.trust_prior_mean),
+            "late": _unit(hc.trust_late_credit), "overdue": _unit(hc.trust_overdue_credit),
+            "cons_prior": max(0.0, hc.trust_consistency_prior),
+            "scale": max(1e-9, hc.value_scale), "floor": _unit(hc.health_warmth_floor),
+            "rel_recip": hc.relationship_reciprocity, "rel_days": hc.relationship_days,
+            "rel_trust": hc.relationship_trust, "rel_value": hc.relationship_value,
+            "partner_days": hc.partner_days, "partner_trust": hc.partner_trust,
+            "partner_value": hc.partner_value, "sided_high": hc.one_sided_high,
+            "sided_low": hc.one_sided_low, "trend_threshold": hc.trend_threshold,
+        }
+        for tier in TIERS:
+            self.params[f"cad_{tier}"] = max(0, config.cadence_for(tier))
+        self.params.update(_trust_weights(hc))
+        together, kinds = _points_case(
+            "i.kind", hc.value_points, INTERACTION_KINDS, "t", self.params
+        )
+        moments, _ = _points_case(
+            "v.kind", hc.value_points, [k for k in hc.value_points if k not in INTERACTION_KINDS],
+            "v", self.params,
+        )
+        # weeks in which both wrote: the kinds that earn points, and the weeks the masks hold
+        self.exchange = {
+            k: float(p) for k, p in hc.exchange_points.items() if k in INTERACTION_KINDS and p > 0
+        }
+        week = week_of(today)
+        oldest = week_start(week - EXCHANGE_WEEKS + 1)
+        self.params.update(
+            {f"xk{n}": kind for n, kind in enumerate(self.exchange)},
+            xweek=week, xlo=stamp(oldest), xcap=max(0.0, hc.exchange_cap),
+            unknown=min(100.0, max(0.0, hc.value_unknown)),
+        )
+        self.weights = week_weights(today, self.lam, cjd)
+        indexed = {k for k in INTERACTION_KINDS if k in hc.value_points} <= set(
+            SERIES_KINDS)
+        self._parts = (together, kinds, moments, len(self.exchange), indexed)
+
+    def sql(self, *, explain: bool = False) -> str:
+        return _model_sql(len(self.exchange), explain=explain)
+
+    def register(self, conn: Any) -> None:
+        """The model's own SQL functions (``health_functions``), for this evaluation."""
+        register_exchange(conn, list(self.exchange.values()), self.weights)
+        register_local_days(conn)
+
+    def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
+                   scans: bool = True) -> None:
+        """The people to score, each with their cadence and, for the scans of the interactions
+        (``scans``; a carried recompute has its own), where they start and today's window."""
+        params = dict(self.params)
+        only = ""
+        if person_ids is not None:
+            only = " and id in (select value from json_each(:ids))"
+            params["ids"] = json.dumps(list(person_ids))
+        conn = store.db.conn
+        with store.snapshot():
+            conn.execute(
+                f"create temp table if not exists {_SCOPE[5:]} (person_id integer primary key,"
+                " cad integer not null, wcad integer not null, override text, wn integer,"
+                " wp integer, wstart text, lo text not null,"
+                " sig_w real not null default 0,"
+                " sig_t real not null default 0, sig_v real not null default 0)"
+            )
+            conn.execute(f"delete from {_SCOPE}")
+            # Cadence windows sit on a calendar grid: window w holds the days whose julian day
+            # number (at midnight, + 0.5) divided by the cadence rounds down to w. wn and wp are
+            # the windows holding today and the trend window's start; only whole windows count.
+            conn.execute(
+                f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo)
+                select id, cad, case when cad > 0 then cad else :uncadenced end, stage_override,
+                  wn, wp, {_window_start('wn') if scans else 'null'},
+                  {f"coalesce({_window_start('wp - :windows')}, :pcut)" if scans else ':pcut'}
+                from (select id, stage_override, cad,
+                    case when cad > 0 then cast((:day_n + 0.5) / cad as integer) end as wn,
+                    case when cad > 0 then cast((:day_p + 0.5) / cad as integer) end as wp
+                  from (select id, stage_override,
+                      case when cadence_days is not null then max(cadence_days, 0)
+                        else case tier when 'key' then :cad_key when 'active' then :cad_active
+                          when 'network' then :cad_network else :cad_none end end as cad
+                    from people where merged_into is null{only})) q""",
+                params,
+            )
+            if person_ids is not None:
+                # Tell the planner the scope is small (a temp table has no statistics), or it
+                # builds Bloom filters over whole tables to join a handful of people.
+                conn.execute(f"analyze {_SCOPE}")
+
+    @property
+    def can_carry(self) -> bool:
+        """Whether the facts before the trend window may come from the carried basis: only
+        when the trend window starts before now (it does unless it is 0 days long)."""
+        return self.pcut <= self.cut
+
+    def columns(self) -> str:
+        """The exchange-mask columns of the aggregates' temp tables."""
+        return "".join(f", xi{n} integer, xo{n} integer" for n in range(len(self.exchange)))
+
+    def aggregate(self, store: Store, whole: bool,
+                  carry: Callable[[], None] | None = None) -> None:
+        """Run the aggregate queries into their temp tables. ``carry`` (the whole store only):
+        fills the ``old`` and ``new`` ones instead of their scans (``_carry``)."""
+        conn = store.db.conn
+        carried = whole and carry is not None
+        with store.snapshot():
+            columns = self.columns()
+            for name, query in _aggregates(whole, self.windows, *self._parts).items():
+                conn.execute(
+                    f"create temp table if not exists _crb_health_{name} "
+                    f"(person_id integer primary key, {_TEMP[name].format(exchange=columns)})"
+                )
+                conn.execute(f"delete from temp._crb_health_{name}")
+                if carried and name in ("old", "new"):
+                    continue
+                conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
+        if carry is not None and carried:
+            carry()
+        with store.snapshot():
+            conn.execute(f"create temp table if not exists {_EXCH[5:]} (person_id integer"
+                         " primary key, n real, p real)")
+            conn.execute(f"delete from {_EXCH}")
+            if self.exchange:
+                conn.execute(f"insert into {_EXCH} {_exchange_sql(len(self.exchange))}",
+                             self.params)
+
+    def clear(self, store: Store) -> None:
+        """Drop the temp tables (and with them any statistics about them)."""
+        with store.snapshot():
+            store.db.conn.execute(f"drop table if exists {_SCOPE}")
+            store.db.conn.execute(f"drop table if exists {_EXCH}")
+            for name in _TEMP:
+                store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
+
+
+def _trust_weights(hc: HealthConfig) -> dict[str, float]:
+    """The parts of Trust in points per unit of share: ``k_*`` with a cadence (three parts),
+    ``j_*`` without one (consistency dropped, the other two rescaled to 100)."""
+    commit = max(0.0, hc.trust_weight_commitments)
+    cons = max(0.0, hc.trust_weight_consistency)
+    recip = max(0.0, hc.trust_weight_reciprocity)
+    with_cadence = commit + cons + recip
+    without = commit + recip
+    k = 100.0 / with_cadence if with_cadence > 0 else 0.0
+    j = 100.0 / without if without > 0 else 0.0
+    return {
+        "k_commit": commit * k, "k_cons": cons * k, "k_recip": recip * k,
+        "j_commit": commit * j, "j_recip": recip * j,
+    }
+
+
+def _unit(x: float) -> float:
+    return min(1.0, max(0.0, float(x)))
+
+
+
+
+def _carry(run: Run, store: Store, key: str) -> None:
+    """Fill the ``old`` and ``new`` aggregates of ``run`` (everyone in its scope) from the
+    carried basis and one scan of the interactions since its cut-off, the basis brought up to
+    date first for the start of the trend window (``key``: the model's; another one starts it
+    again). The few-people path and ``explain_row`` scan the interactions themselves."""
+    exchanges = len(run.exchange)
+    start = run.past + dt.timedelta(days=1)
+    week = week_of(start)
+    params = dict(run.params)
+    params.update(
+        bcut=run.pcut, bjd=jd(start), bweek=week,
+        xbits=(1 << EXCHANGE_WEEKS) - 1,
+        bxlo=stamp(week_start(week - EXCHANGE_WEEKS + 1)),
+    )
+    model = health_basis.Model(
+        window=_touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ", exchanges),
+        before=_touches("", "", exchanges, "bweek", "bxlo"),
+        exchanges=exchanges,
+        popcount=lambda mask, shift: _popcount(f"({mask} >> {shift})", run.windows),
+    )
+    health_basis.carry(store, key, _SCOPE, "temp._crb_health_old", "temp._crb_health_new",
+                       model, params)
+
+
+def compute(store: Store, run: Run, ids: list[int] | None, key: str,
+            signal_sums: SignalSums | None) -> int:
+    """Score everyone (``ids`` None: the whole ``health`` table is replaced and the model's
+    ``key`` stored with it) or the people ``ids`` (their rows replaced; rows of people merged
+    away or gone removed), with the plugins' signals (``signal_sums``, None when no plugin
+    gives any). Everyone live among them keeps a row, scored or not. The number scored."""
+    # Its temp tables and its switching of foreign keys span several statements: no other
+    # thread uses the connection meanwhile (the store's turn, see crb_tui.store).
+    with store.turn:
+        return _compute(store, run, ids, key, signal_sums)
+
+
+def _compute(store: Store, run: Run, ids: list[int] | None, key: str,
+             signal_sums: SignalSums | None) -> int:
+    conn = store.db.conn
+    ensure_math(conn)
+    run.register(conn)
+    carried = ids is None and run.can_carry
+    run.fill_scope(store, ids, scans=not carried)
+    try:
+        scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
+        if scope and signal_sums is not None:
+            set_signal_sums(store, _SCOPE, signal_sums(scope))
+        if scope:
+            run.aggregate(store, whole=ids is None, carry=(
+                (lambda: _carry(run, store, key)) if carried else None))
+            # The model is evaluated before the write lock is taken, so a second process
+            # waits only for the rows to be copied in.
+            with store.snapshot():
+                conn.execute(f"create temp table {_OUT} as {run.sql()} {_ROWS}", run.params)
+        # Every row written belongs to a live person read in this same run, so the foreign key
+        # check (half the cost of the write) is switched off for it when no transaction is
+        # open (the pragma cannot change inside one).
+        checks = _suspend_foreign_keys(conn)
+        try:
+            with store.transaction():
+                if ids is None:
+                    _replace_all(conn, bool(scope))
+                    conn.execute("insert or replace into health_model (id, key) values (1, ?)",
+                                 [key])
+                else:
+                    conn.execute(
+                        "delete from health where person_id in (select value from json_each(?))",
+                        [json.dumps(ids)],
+                    )
+                    if scope:
+                        conn.execute(
+                            f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
+                # Everyone listed keeps a row, scored or not: the people list sorts from
+                # this table.
+                conn.execute(
+                    "insert or ignore into health (person_id) select id from people "
+                    "where merged_into is null"
+                    + ("" if ids is None else " and id in (select value from json_each(?))"),
+                    [] if ids is None else [json.dumps(ids)],
+                )
+        finally:
+            if checks:
+                conn.execute("pragma foreign_keys = on")
+    finally:
+        run.clear(store)
+        with store.snapshot():
+            conn.execute(f"drop table if exists {_OUT}")
+    return len(scope)
+
+
+_OUT = "temp._crb_health_out"
+"""The scores of one run, computed before they are written."""
+
+
+def _suspend_foreign_keys(conn: Any) -> bool:
+    """Switch foreign key checks off if they are on and can be; True if they were."""
+    if conn.in_transaction or not conn.execute("pragma foreign_keys").fetchone()[0]:
+        return False
+    conn.execute("pragma foreign_keys = off")
+    return True
+
+
+def _replace_all(conn: Any, scored: bool) -> None:
+    """Everyone's scores at once: the table's indexes are dropped and built again afterwards
+    (sorting 100,000 rows once costs half of keeping four indexes up to date row by row). The
+    indexes are read back from the schema, so the migrations stay the one place that defines
+    them; inside the transaction, a failure puts them back."""
+    indexes = [sql for (sql,) in conn.execute(
+        "select sql from sqlite_master where type = 'index' and tbl_name = 'health'"
+        " and sql is not null")]
+    names = [name for (name,) in conn.execute(
+        "select name from sqlite_master where type = 'index' and tbl_name = 'health'"
+        " and sql is not null")]
+    for name in names:
+        conn.execute(f'drop index "{name}"')
+    conn.execute("delete from health")
+    if scored:
+        conn.execute(f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
+    for sql in indexes:
+        conn.execute(sql)
+
+
+def explain_row(store: Store, run: Run, person_id: int,
+                signals: tuple[float, float, float] | None) -> dict[str, Any]:
+    """One person's evaluation with every intermediate number (the columns of
+    ``health_sql._model_sql(explain=True)`` and ``_RESULT``): the statements ``compute`` runs,
+    for them alone, from a scan of their own interactions; ``signals``: the plugins' sums
+    (warmth, trust, value), None when there are none."""
+    with store.turn:
+        conn = store.db.conn
+        ensure_math(conn)
+        run.register(conn)
+        run.fill_scope(store, [person_id])
+        try:
+            if signals:
+                set_signal_sums(store, _SCOPE, [(*signals, person_id)])
+            run.aggregate(store, whole=False)
+            cur = conn.execute(run.sql(explain=True) + _RESULT, run.params)
+            names = [d[0] for d in cur.description]
+            return dict(zip(names, cur.fetchone(), strict=True))
+        finally:
+            run.clear(store)
+
+
+def stored_key(store: Store) -> str | None:
+    """The key of the model that computed the stored scores (None: none stored yet)."""
+    row = store.conn.execute("select key from health_model where id = 1").fetchone()
+    return None if row is None else str(row[0])
+
+
+def scored_people(store: Store) -> list[int]:
+    """Everyone with a row in the ``health`` table."""
+    return [row[0] for row in store.conn.execute("select person_id from health")]
+
+
+def people_not_scored_on(store: Store, day: str) -> tuple[int, list[int]]:
+    """The ids of the people whose stored score is not of ``day`` (an ISO date), and, when
+    there are any, how many rows the ``health`` table has ((0, []) when none)."""
+    conn = store.conn
+    stale = [row[0] for row in conn.execute(
+        "select person_id from health where computed_on is null or computed_on < ? "
+        "or computed_on > ?", [day, day])]
+    if not stale:
+        return 0, []
+    total = conn.execute("select count(*) from health").fetchone()[0]
+    return total, stale
