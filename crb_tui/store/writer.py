@@ -45,8 +45,7 @@ class _BatchWriter:
         """Stored names of people read by ``prefetch``, for ``_name_if_bare``."""
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
         self._claimed: dict[int, int] = {}
-        """Identities given a person while interactions of theirs wait in this batch, which
-        belong to that person too (set when the batch is flushed, see ``_claim_identity``)."""
+        """Identity -> the person it was given while its interactions wait (theirs too)."""
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
