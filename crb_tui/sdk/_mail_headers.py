@@ -110,7 +110,7 @@ class MailHeaders:
             self._raw.setdefault(str(name).strip().lower(), []).append(str(value))
         self._clean: dict[str, list[str]] = {}
         self._charset = charset
-        self.derived: dict[str, Any] = {}
+        self.derived: dict[Any, Any] = {}
         """What the mail logic worked out from these fields, kept so it is done once."""
 
     @classmethod
@@ -350,7 +350,15 @@ def normalise_message_id(value: str | None) -> str | None:
 
 def message_id_of(headers: MailHeaders, extra: str = "") -> tuple[str, bool]:
     """The message's normalised Message-ID, or a stable stand-in made from its From, Date,
-    Subject and To (and ``extra``, e.g. the From_ line) when it has none: ``(id, synthetic)``."""
+    Subject and To (and ``extra``, e.g. the From_ line) when it has none: ``(id, synthetic)``
+    (worked out once a message: a source may ask before ``parse_mail`` does)."""
+    found = headers.derived.get(("message_id", extra))
+    if found is None:
+        found = headers.derived[("message_id", extra)] = _message_id_of(headers, extra)
+    return found
+
+
+def _message_id_of(headers: MailHeaders, extra: str) -> tuple[str, bool]:
     mid = normalise_message_id(headers.get("message-id"))
     if mid:
         return mid, False

@@ -94,6 +94,7 @@ __all__ = [
     "parse_labels",
     "parse_mail",
     "received_date",
+    "skipped_unread",
     "source_key",
     "tally_text",
     "thread_of",
@@ -292,13 +293,9 @@ def mail_records(
     list's, see :class:`MailingLists`) is never a counterpart: ``mailing list address``.
     """
     mine = _own(tuple(me))
-    if mail.labels:
-        skipped = _lowered(tuple(skip_labels))
-        for label in mail.labels:
-            if label.lower() in skipped:
-                return [Skip(f"label {label}", where)]
-    if skip_bulk and mail.bulk:
-        return [Skip("bulk mail", f"{where} ({mail.bulk})")]
+    skip = _skip(mail.labels, mail.bulk, where, skip_labels, skip_bulk)
+    if skip is not None:
+        return [skip]
     if mail.sender is None:
         return [Reject("no sender address (no From, Sender or Reply-To header)", where)]
     if mail.date is None and mail.date_problem:
@@ -348,6 +345,35 @@ def mail_records(
         at=mail.date, with_=Identity("email", sender_email), name=mail.sender.name,
         subject=mail.subject, thread=mail.thread,
     )]
+
+
+def skipped_unread(
+    headers: MailHeaders,
+    *,
+    where: str,
+    labels: Sequence[str] | None = None,
+    skip_labels: Iterable[str] = DEFAULT_SKIP_LABELS,
+    skip_bulk: bool = True,
+) -> Skip | None:
+    """The ``Skip`` :func:`mail_records` gives a message left out by a label or as bulk mail,
+    told from its headers before its addresses, dates and subject are read (much of a Gmail
+    export is such mail); None for any other message. ``labels`` as for :func:`parse_mail`."""
+    if labels is None:
+        labels = parse_labels(headers.get("x-gmail-labels"))
+    bulk = bulk_reason(headers) if skip_bulk else None
+    return _skip(labels, bulk, where, skip_labels, skip_bulk)
+
+
+def _skip(labels: Sequence[str], bulk: str | None, where: str, skip_labels: Iterable[str],
+          skip_bulk: bool) -> Skip | None:
+    if labels:
+        skipped = _lowered(tuple(skip_labels))
+        for label in labels:
+            if label.lower() in skipped:
+                return Skip(f"label {label}", where)
+    if skip_bulk and bulk:
+        return Skip("bulk mail", f"{where} ({bulk})")
+    return None
 
 
 @functools.lru_cache(maxsize=64)
