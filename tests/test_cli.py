@@ -518,6 +518,26 @@ def test_demo_commands_show_the_demo_data_set(tmp_path: Path, monkeypatch: pytes
     assert json.loads(result.stdout)["count"] >= 20
 
 
+def test_demo_never_opens_the_database_crb_db_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
+    from crb_tui.cli.commands import cli
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    real = tmp_path / "real.db"
+    result = CliRunner().invoke(cli, ["--demo", "people", "--json"], env={"CRB_DB": str(real)})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["count"] == 60
+    assert not real.exists()  # the real path was neither created nor filled with demo people
+    assert (tmp_path / "data" / "crb" / "demo.db").is_file()
+
+
+def test_demo_with_an_explicit_db_is_refused_and_the_db_untouched(crb: Crb) -> None:
+    result = crb("--demo", "people", status=1)
+    assert "--demo works on its own demo database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not crb.db.exists()
+
+
 def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
     seed(crb)
     mine = crb("promise", "1", "Send it", "--due", "+2d").stdout

@@ -176,10 +176,26 @@ the app...) creates it."""
 
 
 def _app_from(params: dict[str, Any]) -> AppContext:
+    demo = bool(params.get("demo"))
     return AppContext(
-        db_path=params.get("db_path"), config_path=params.get("config_path"),
-        demo=bool(params.get("demo")), debug=bool(params.get("debug")),
+        # The demo never opens the database CRB_DB (or --db, refused with it) names: only its own.
+        db_path=None if demo else params.get("db_path"), config_path=params.get("config_path"),
+        demo=demo, debug=bool(params.get("debug")),
     )
+
+
+def _refuse_demo_with_db(ctx: click.Context) -> None:
+    """``--demo`` works on the demo database only; an explicit ``--db`` beside it names a real
+    one, which the demo must never fill or act on (``CRB_DB`` in the environment is ignored)."""
+    from click.core import ParameterSource
+
+    if ctx.params.get("demo") and ctx.params.get("db_path") is not None and (
+        ctx.get_parameter_source("db_path") is not ParameterSource.ENVIRONMENT
+    ):
+        raise CrbClickError(
+            "--demo works on its own demo database, never on the one --db names: leave out "
+            "--db (or --demo to use that database)"
+        )
 
 
 @click.group(cls=CrbGroup, invoke_without_command=True)
@@ -211,8 +227,9 @@ def cli(
     debug: bool,
 ) -> None:
     """CRB: Customer Relationship Building. With no command, opens the app."""
+    _refuse_demo_with_db(ctx)
     if not isinstance(ctx.obj, AppContext):
-        ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
+        ctx.obj = _app_from(ctx.params)
     ctx.obj.reading = ctx.invoked_subcommand in READING_COMMANDS and not ctx.obj.demo
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
