@@ -603,3 +603,26 @@ def test_notes_and_connections_have_no_direction_in_last_touches(
     assert " note likes sailing" in touches and " connection" in touches
     assert " call mutual" in touches
     assert "note mutual" not in touches and "connection mutual" not in touches
+
+
+def test_an_ignored_contact_is_not_made_a_person_again_by_the_next_import(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    joe = corpus / "vcf" / "khard" / "joe.vcf"
+    crb("import", str(joe))
+    crb("ignore", "Joe Citizen")
+    again = crb.json("import", str(joe))["sources"][0]
+    assert again["new_people"] == 0 and again["skipped"] == {"blocklist": 1}
+    rows = crb.json("people", "--all")["people"]
+    assert [(p["name"], p["archived"]) for p in rows] == [("Joe Citizen", True)]  # type: ignore[index]
+    # A domain: every card at it is skipped, whatever its role or personal addresses.
+    roles = tmp_path / "roles.vcf"
+    roles.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Acme Sales\nEMAIL:sales@acme.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Pat One\nEMAIL:pat@acme.example\n"
+        "EMAIL:sales@acme.example\nEND:VCARD\n", encoding="utf-8")
+    crb("import", str(roles))
+    crb("ignore", "@acme.example")
+    again = crb.json("import", str(roles))["sources"][0]
+    assert again["new_people"] == 0 and again["skipped"] == {"blocklist": 2}
+    assert crb.json("people")["count"] == 0
