@@ -108,6 +108,12 @@ class CrbGroup(click.Group):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
+            plugin = plugins.command_plugin(ctx.invoked_subcommand)
+            if plugin is not None:  # not CRB's bug: say whose, for the right report
+                raise CrbInternalError(
+                    f"plugin {plugin}: its command {ctx.invoked_subcommand} failed: "
+                    f"{user_message(exc)} (a bug in that plugin; run with --debug)"
+                ) from exc
             raise CrbInternalError(
                 f"unexpected error: {user_message(exc)} (run with --debug)"
             ) from exc
@@ -134,7 +140,11 @@ class CrbGroup(click.Group):
         except CrbError:
             return {}
         found: dict[str, click.Command] = {}
-        for command in plugins.commands():
+        commands = plugins.commands()
+        for line in plugins.unreported_command_problems():
+            if app.warn is not None:
+                app.warn(line)
+        for command in commands:
             name = command.name
             if not name or name in self.commands:
                 continue
