@@ -178,3 +178,19 @@ async def test_the_apps_review_of_a_busy_day_has_its_meetings_and_birthdays(
     async with _review_in_app(crb) as (_, screen):
         assert [i.person_name for i in screen.items][12:] == ["Mo Meet", "Zu Meet", "Bea Day"]
         assert (screen.done, screen.total) == (0, 15)
+
+
+def test_a_look_ahead_leaves_the_real_days_triage_places_as_they_were(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 8 V1: one `CRB_TODAY=<a week and more later> crb review` forgot who held the real
+    day's triage places, so back on the real day others took them."""
+    crb("import", str(_six_new_people(tmp_path)))
+    assert _triage(crb) == ["Six", "Five", "Four"]
+    crb("tier", "four@x.org", "network")  # accepted: lets no one else in today
+    assert _triage(crb) == ["Six", "Five"]
+    real = crb.today
+    crb.today = real + dt.timedelta(days=10)
+    assert _triage(crb) == ["Six", "Five", "Three"]
+    crb.today = real
+    assert _triage(crb) == ["Six", "Five"]
