@@ -118,6 +118,28 @@ def test_a_calendar_event_in_year_0001_is_rejected_not_a_touch(
     assert rows(crb.db, "select count(*) from interactions") == [(0,)]
 
 
+def test_unusable_addresses_on_a_contact_are_said_and_kept_as_a_detail(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    """Trial 8 V15: a card's addresses that no mail reaches vanished without a word."""
+    card = tmp_path / "badmail.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad Mail\r\nEMAIL:not-an-email\r\n"
+                    "EMAIL:laszlo.@gmail.com\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n")
+    out = crb("import", str(card)).stdout
+    for value in ("not-an-email", "laszlo.@gmail.com"):
+        assert (f"warning: {card} card 1: '{value}' is not an e-mail address CRB can use: "
+                "kept as a detail") in out
+    shown = crb.json("show", "Bad Mail")
+    assert shown["details"] == {  # type: ignore[index]
+        "unusable e-mail": "not-an-email; laszlo.@gmail.com"}
+    thunderbird = corpus / "csv" / "thunderbird" / "export.csv"
+    out = crb("import", str(thunderbird)).stdout
+    assert (f"warning: {thunderbird}:2: 'contact1@invalid' is not an e-mail address CRB can use: "
+            "kept as a detail") in out
+    assert crb.json("show", "contact number one")["details"] == {  # type: ignore[index]
+        "unusable e-mail": "contact1@invalid"}
+
+
 CLASS_NAME = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Property|Warning)\b")
 """An exception's class name (``ValueError``, ``BrokenCalendarProperty``) in a line for users."""
 
