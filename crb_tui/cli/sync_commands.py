@@ -62,12 +62,10 @@ def _outcome(s: Any) -> str:
     2 rejected``, or ``nothing imported, 1 rejected`` when every record was."""
     if not s.ok:
         return "FAILED"
-    status = s.status  # ok, interrupted or cancelled
-    if not s.rejected:
-        return status
-    if len(s.rejected) >= s.seen:
+    status = s.status  # ok, interrupted, cancelled or rejected
+    if status == "rejected":
         return f"nothing imported, {len(s.rejected)} rejected"
-    return f"{status}, {len(s.rejected)} rejected"
+    return f"{status}, {len(s.rejected)} rejected" if s.rejected else status
 
 
 @cli.command(name="import")
@@ -183,7 +181,8 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
     for run in runs:
         c = run["counts"]
         click.echo(f"{plain(run['source'])}: {run['status']}, last run {run['last_run']}"
-                   + (f", last ok {run['last_ok']}" if run["last_ok"] != run["last_run"] else ""))
+                   + (f", last ok {run['last_ok'] or 'never'}"
+                      if run["last_ok"] != run["last_run"] else ""))
         if c:
             click.echo(f"  seen {c.get('seen', 0)}, imported {c.get('imported', 0)}, updated "
                        f"{c.get('updated', 0)}, merged {c.get('merged', 0)}, unchanged "
