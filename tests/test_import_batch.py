@@ -45,8 +45,9 @@ def test_a_folder_with_an_unknown_file_imports_the_rest(
     assert {"source": "import", "where": str(cals / "deeper" / "photo.png")}.items() <= lines[
         0].items()
     assert rows(db_path, "select count(*) from interactions")[0][0] == ics["imported"]
-    # The same folder named by a quoted glob finds the same files (and nothing new).
-    again = crb("import", f"{cals}/**/*.ics", "--json", status=3)
+    # The same folder named by a quoted glob finds the same files (and nothing new; nothing
+    # rejected either: khal's broken VTIMEZONE is a warning, its events read).
+    again = crb("import", f"{cals}/**/*.ics", "--json")
     (summary,) = json.loads(again.stdout)["sources"]
     assert summary["source"] == "ics" and summary["imported"] == 0
     assert summary["seen"] == ics["seen"]
@@ -262,7 +263,7 @@ def test_a_run_that_imported_nothing_or_was_cancelled_is_no_success(
                            f'["{tmp_path / "nope.vcf"}"]\n', encoding="utf-8")
     crb("sync", status=3)
     status = crb("sync", "--status").stdout
-    assert status.startswith("vcard: rejected, last run 2026-11-23T09:00:00+00:00, last ok never")
+    assert status.startswith("vcard: rejected, last run 2026-11-23 09:00, last ok never")
     (run,) = crb.json("sync", "--status")["sources"]
     assert run["status"] == "rejected" and run["last_ok"] is None
     card = tmp_path / "one.vcf"
