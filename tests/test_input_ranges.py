@@ -86,6 +86,17 @@ def test_in_range_values_still_work(ann: Crb) -> None:
     assert ann.json("review", "--date", "2200-12-31")["date"] == "2200-12-31"
 
 
+def test_value_amounts_take_the_apps_forms(ann: Crb) -> None:
+    """Trial 8 V20: the app's Value dialog takes 12k and 1.5k; the CLI refused them."""
+    for written in ("12k", "1.5k", "12,000", "2m"):
+        ann("value", "1", "--kind", "deal", "--given", "--amount", written)
+    assert _rows(ann, "select amount from value_moments order by id") == [
+        (12000.0,), (1500.0,), (12000.0,), (2000000.0,)]
+    bad = ann("value", "1", "--kind", "deal", "--given", "--amount", "12kk", status=1).stderr
+    assert "'12kk' is not an amount (write 12000, 12,000, 12k or 1.5k)" in bad
+    assert len(bad.strip().splitlines()) == 1
+
+
 def test_a_negative_positional_is_a_value_not_an_option(ann: Crb) -> None:
     # ... while a real unknown option is still refused as one.
     assert "No such option '--jsn'" in _error(ann, "cadence", "1", "-5", "--jsn")
