@@ -176,7 +176,9 @@ def _merged(first: click.Group, second: click.Group) -> click.Group:
 def _usage_error(exc: click.UsageError) -> CrbClickError:
     """One line, like every other error, with where to look for help."""
     where = exc.ctx.command_path if exc.ctx else "crb"
-    return CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
+    # click lists a missing choice's values one a line ("Choose from:\n\tcall,\n\t..."): joined.
+    message = " ".join(exc.format_message().split())
+    return CrbClickError(f"{message} (see `{where} --help`)")
 
 
 READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup", "doctor"})
