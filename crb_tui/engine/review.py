@@ -112,10 +112,14 @@ def _order(item: ReviewItem) -> tuple[float, tuple[Any, ...], str, int]:
 
 
 def _tie(item: ReviewItem) -> tuple[Any, ...]:
-    """Meetings today by start time; new people with equal evidence by their last touch, the
-    most recent first (then more two-way touches, then more meetings); other kinds by name."""
+    """Meetings today by start time; promises by their due date, the most overdue first (past
+    the 60 days lateness counts up to, and between tiers' equal sums); new people with equal
+    evidence by their last touch, the most recent first (then more two-way touches, then more
+    meetings); other kinds by name."""
     if item.kind == "meeting":
         return (str(item.detail.get("at") or ""),)
+    if item.kind in ("commitment", "their_commitment"):
+        return (str(item.detail.get("due") or ""),)
     if item.kind == "triage":
         since = item.detail.get("days_since_last_touch")
         return (since if since is not None else float("inf"),
