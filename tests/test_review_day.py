@@ -211,3 +211,19 @@ def test_a_day_looked_back_at_has_no_one_created_after_it_in_triage(
     assert triage_on(TODAY - dt.timedelta(days=1)) == []
     assert triage_on(TODAY - dt.timedelta(days=22)) == []
     assert sorted(triage_on(TODAY + dt.timedelta(days=1))) == sorted(NEW[:3])
+
+
+def test_a_days_places_beyond_the_limit_are_said(crb: Crb) -> None:
+    """Trial 8 V12: with daily_limit 5 the demo's 2026-12-07 holds 7 items: a birthday today
+    and a promise whose person has a meeting today (in `also`) each have a place of their own,
+    beyond the cap, and the review now says so."""
+    crb.config.write_text(crb.config.read_text() + "[review]\ndaily_limit = 5\n")
+    crb.today = dt.date(2026, 12, 7)
+    crb("demo")
+    items = crb.json("review")["items"]  # type: ignore[index]
+    assert len(items) == 7
+    bound = [i for i in items if i["kind"] == "anniversary"
+             or any(a.startswith("Meeting today") for a in i["also"])]
+    assert len(bound) == 2
+    assert ("Review for 2026-12-07: 7 items (2 with a meeting or birthday today, each a place "
+            "of its own beyond the daily limit of 5)") in crb("review").stdout

@@ -137,6 +137,12 @@ def _time_bound(item: ReviewItem) -> bool:
         item.kind == "anniversary" and item.detail.get("in_days") == 0)
 
 
+def beyond_the_cap(items: list[ReviewItem]) -> int:
+    """How many of a day's items have a place of their own beyond ``daily_limit``: a meeting
+    or a birthday today, as the item or among its other reasons (``also``)."""
+    return sum(1 for item in items if _time_bound(item))
+
+
 def _shown_as(item: ReviewItem) -> str:
     """What the day's queue remembers of the item a person was first shown with."""
     return f"{TODAY_ONLY}{item.kind}" if _time_bound(item) else item.kind
