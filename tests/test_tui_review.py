@@ -113,3 +113,91 @@ async def test_a_plugins_card_is_titled_by_its_label(small: AppContext) -> None:
             assert screen.current is not None and screen.current.kind == "board"
             title = str(screen.query_one("#review-position").render())
             assert "Board meeting" in title and "board " not in title
+
+
+# -- another program writes while the review is open ----------------------------------------
+
+
+def test_reading_again_keeps_the_cursors_person_and_adds_new_items_at_the_end() -> None:
+    from crb_tui.engine.review_item import ReviewItem
+    from crb_tui.tui.screens.review import keep_places
+
+    def items(*ids: int) -> list[ReviewItem]:
+        return [ReviewItem(person_id=i, person_name=f"p{i}", kind="no_touch", reason="r", action="",
+                           priority=100 - i) for i in ids]
+
+    def ids(queue: list[ReviewItem]) -> list[int]:
+        return [i.person_id for i in queue]
+
+    # New people sorted first by priority still come after what is on show.
+    queue, index = keep_places(items(1, 2, 3), items(9, 1, 2, 3), 1)
+    assert (ids(queue), index) == ([1, 2, 3, 9], 1)
+    # The cursor's person answered: the next one shown, not the newcomer sorted into the gap.
+    queue, index = keep_places(items(1, 2, 3), items(1, 9, 3), 1)
+    assert (ids(queue), index) == ([1, 3, 9], 1)
+    # The last one answered: the first new item; nothing left: index 0 of an empty queue.
+    assert keep_places(items(1, 2), items(1, 9), 1)[1] == 1
+    assert keep_places(items(1, 2), items(1), 1) == (items(1), 0)
+    assert keep_places(items(1), [], 0) == ([], 0)
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_review_follows_another_programs_writes_without_moving_the_card(
+    small: AppContext, config_file: Path, tmp_path: Path
+) -> None:
+    """Another program adds someone who sorts first and answers an item before the cursor:
+    the card on show stays, the newcomer comes at the end, and a key acts on the card shown
+    (then the next one shown comes up, not the newcomer)."""
+    from tests.conftest import Crb
+    from tests.test_tui import one, settle, until
+
+    crb = Crb(small.db_path, config_file)
+    card = tmp_path / "bo.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo New\r\nEMAIL:bo@new.example\r\n"
+                    "END:VCARD\r\n", encoding="utf-8")
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        await press(pilot, "right")
+        assert screen.current is not None and screen.current.person_name == "Kai Key"
+        crb("import", str(card))
+        crb("tier", "Bo New", "key")
+        crb("promise", "Bo New", "Call back", "--due", "today")
+        await until(pilot, lambda: "Bo New" in [i.person_name for i in screen.items])
+        await settle(pilot)
+        assert [i.person_name for i in screen.items] == ["Ann Due", "Kai Key", "Lee Key",
+                                                          "Bo New"]
+        assert screen.current.person_name == "Kai Key"
+        assert "Kai Key" in screen_text(app)
+        assert any("1 new in today's review" in n for n in notifications(app))
+        # Ann's promise kept elsewhere: her card leaves, the cursor stays on Kai.
+        crb("done", "1")
+        await until(pilot, lambda: "Ann Due" not in [i.person_name for i in screen.items])
+        await settle(pilot)
+        assert screen.current.person_name == "Kai Key" and screen.index == 0
+        await press(pilot, "l", "tab", "tab", "c", "enter")
+        assert one(small.db_path, "select count(*) from interactions where person_id = 1") == 1
+        assert one(small.db_path, "select count(*) from interactions where person_id = 4") == 0
+        assert [i.person_name for i in screen.items] == ["Lee Key", "Bo New"]
+        assert screen.current.person_name == "Lee Key"
+        # r puts the queue in today's order, the cursor staying on its person.
+        await press(pilot, "r")
+        assert [i.person_name for i in screen.items] == ["Bo New", "Lee Key"]
+        assert screen.current.person_name == "Lee Key"
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_review_card_shows_what_another_program_wrote(
+    small: AppContext, config_file: Path
+) -> None:
+    from tests.conftest import Crb
+    from tests.test_tui import until
+
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        await press(pilot, "right")
+        assert screen.current is not None and screen.current.person_name == "Kai Key"
+        Crb(small.db_path, config_file)("promise", "Kai Key", "Intro to Bo", "--due", "+5d")
+        await until(pilot, lambda: "Intro to Bo" in screen_text(app))
+        assert "Intro to Bo" in screen_text(app)
+        assert screen.current.person_name == "Kai Key"
+

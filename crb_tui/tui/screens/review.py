@@ -3,6 +3,7 @@ history that matters and every action one key away."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from textual import work
@@ -22,6 +23,26 @@ from crb_tui.tui.widgets.gauge import Gauge
 
 CARD_TOUCHES = 30
 """The most last touches a review card shows (as many as the terminal has room for)."""
+
+def keep_places(
+    old: list[ReviewItem], new: list[ReviewItem], index: int
+) -> tuple[list[ReviewItem], int]:
+    """The queue ``new`` as the screen shows it when it was showing ``old`` with the cursor at
+    ``index``: the items already shown keep their order (each as ``new`` has it now), those
+    answered meanwhile leave, and the new ones come after them, so that reading again never
+    moves another person under the cursor. The cursor stays on its person; when that person
+    left, it goes to the next one still there (the first new item after the last)."""
+    fresh = {item.person_id: item for item in new}
+    kept = [fresh[item.person_id] for item in old if item.person_id in fresh]
+    known = {item.person_id for item in old}
+    items = kept + [item for item in new if item.person_id not in known]
+    current = old[index].person_id if 0 <= index < len(old) else None
+    if current in fresh:
+        index = [item.person_id for item in items].index(current)
+    else:
+        index = sum(1 for item in old[:index] if item.person_id in fresh)
+    return items, max(0, min(index, len(items) - 1))
+
 
 class ReviewScreen(ActingScreen):
     """Walk today's queue: act on each person, or move on."""
@@ -78,6 +99,8 @@ class ReviewScreen(ActingScreen):
         self.total = 0
         self.card: dict[str, Any] | None = None
         self.loaded = False
+        self.day: dt.date | None = None
+        """The day the queue on show is for."""
         self.empty_store = False
         self.warned: set[str] = set()
         """Plugin problems already shown: each is told once, not on every reload."""
@@ -102,25 +125,42 @@ class ReviewScreen(ActingScreen):
         self.query_one("#card").display = False
         self.query_one("#review-empty").display = False
         self.query_one("#card").focus()
+        self.watch_store()
 
     def on_screen_resume(self) -> None:
         self.reload()
 
+    def store_changed(self) -> bool:
+        # Another program wrote (a sync, a `crb log`): the queue and the card are read again,
+        # the card under the cursor staying where it is.
+        self._load_queue(None, "others")
+        return True
+
     # -- loading ---------------------------------------------------------------------------
 
     def reload(self, focus_person: int | None = None) -> None:
-        self._load_queue(focus_person)
+        self._load_queue(focus_person, "own")
 
     @work(thread=True, exit_on_error=False, group="review-load", exclusive=True)
-    def _load_queue(self, focus_person: int | None) -> None:
-        items, done, total, empty, warnings = self.gateway.run(data.review_queue)
+    def _load_queue(self, focus_person: int | None, why: str) -> None:
+        (items, done, total, empty, warnings), day = self.gateway.run(
+            lambda ctx: (data.review_queue(ctx), ctx.today()))
         self.post_message(ReviewLoaded(items, done, total, focus_person, empty_store=empty,
-                                       warnings=warnings))
+                                       warnings=warnings, day=day, why=why))
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
-        current = self.items[self.index].person_id if self.items and not message.focus_person \
-            and self.index < len(self.items) else None
-        self.items = message.items
+        shown = self.current
+        if message.why == "refresh" or message.day != self.day:
+            # Asked for, or a new day: today's order, the cursor on the same person if there.
+            items, index = keep_places([], message.items, 0)
+            ids = [i.person_id for i in items]
+            if shown is not None and shown.person_id in ids:
+                index = ids.index(shown.person_id)
+        else:
+            items, index = keep_places(self.items, message.items, self.index)
+        if message.why == "others" and self.loaded:
+            self._say_what_moved(shown, items, index)
+        self.items, self.index, self.day = items, index, message.day
         self.done, self.total = message.done, message.total
         self.empty_store = message.empty_store
         self.loaded = True
@@ -129,12 +169,24 @@ class ReviewScreen(ActingScreen):
                 self.warned.add(warning)
                 self.app.notify(safe(warning), title="Review", severity="warning",
                                 markup=False)
-        wanted = message.focus_person or current
         ids = [i.person_id for i in self.items]
-        if wanted in ids:
-            self.index = ids.index(wanted)
-        self.index = max(0, min(self.index, len(self.items) - 1))
+        if message.focus_person in ids:
+            self.index = ids.index(message.focus_person)
         self._show()
+
+    def _say_what_moved(self, shown: ReviewItem | None, items: list[ReviewItem],
+                        index: int) -> None:
+        """After another program's write: say when the card on show left (answered there) and
+        when new items came in at the end, so that no key lands on a card not looked at."""
+        before = {i.person_id for i in self.items}
+        added = sum(1 for i in items if i.person_id not in before)
+        if shown is not None and shown.person_id not in {i.person_id for i in items}:
+            now = f"; now {safe(items[index].person_name)}" if items else ""
+            self.say(f"{safe(shown.person_name)} left today's review (answered elsewhere){now}",
+                     title="Review")
+        if added:
+            self.say(f"{added} new in today's review, at the end (r puts the queue in order)",
+                     title="Review")
 
     @work(thread=True, exit_on_error=False, group="review-card", exclusive=True)
     def _load_card(self, person_id: int) -> None:
@@ -275,7 +327,7 @@ class ReviewScreen(ActingScreen):
             self._show()
 
     def action_refresh(self) -> None:
-        self.reload()
+        self._load_queue(None, "refresh")
 
     def action_open_person(self) -> None:
         item = self.current
