@@ -201,3 +201,27 @@ async def test_review_card_shows_what_another_program_wrote(
         assert "Intro to Bo" in screen_text(app)
         assert screen.current.person_name == "Kai Key"
 
+
+async def test_left_open_past_midnight_the_review_moves_to_the_new_day_by_itself(
+    small: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key pressed: the clock moves past midnight and, within a look, the header and the
+    cards are the new day's (a promise due yesterday is now overdue)."""
+    import datetime as dt
+
+    from crb_tui.tui import app as app_module
+    from tests.test_tui import until
+
+    monkeypatch.setattr(app_module, "NEW_DAY_EVERY", 0.1)
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        assert screen.current is not None and screen.current.person_name == "Ann Due"
+        assert "Mon 23 Nov 2026" in screen_text(app)
+        assert "due today" in screen.current.reason
+        monkeypatch.setenv("CRB_TODAY", (TODAY + dt.timedelta(days=1)).isoformat())
+        await until(pilot, lambda: "Tue 24 Nov 2026" in screen_text(app)
+                    and "1 day overdue" in screen_text(app))
+        text = screen_text(app)
+        assert "Tue 24 Nov 2026" in text and "1 day overdue" in text, text
+        assert screen.day == TODAY + dt.timedelta(days=1)
+
