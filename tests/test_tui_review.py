@@ -225,3 +225,25 @@ async def test_left_open_past_midnight_the_review_moves_to_the_new_day_by_itself
         assert "Tue 24 Nov 2026" in text and "1 day overdue" in text, text
         assert screen.day == TODAY + dt.timedelta(days=1)
 
+
+async def test_a_plugins_card_without_an_action_shows_no_bare_arrow(small: AppContext) -> None:
+    from crb_tui import ReviewItem
+
+    class Quiet:
+        @hookimpl
+        def review_items(self, query, today):
+            return [ReviewItem(person_id=3, kind="board", reason="Board pack due",
+                               priority=20_000)]
+
+    with registered(Quiet(), "quiet-reviews"):
+        async with opened(small, size=(100, 30)) as (app, pilot):
+            screen = review(app)
+            assert screen.current is not None and screen.current.kind == "board"
+            lines = [line.strip("│ ") for line in screen_text(app).splitlines()]
+            assert "Board pack due" in lines
+            assert not [line for line in lines if line.startswith("→")], lines
+            # The next card, CRB's own, has its action line again.
+            await press(pilot, "right")
+            assert any(line.startswith("→ ") for line in
+                       (line.strip("│ ") for line in screen_text(app).splitlines()))
+

@@ -245,8 +245,10 @@ class ReviewScreen(ActingScreen):
         ))
         self.query_one("#card-name", Static).update(Content.styled(safe(item.person_name), "bold"))
         self.query_one("#card-reason", Static).update(Content(safe(item.reason)))
-        self.query_one("#card-action", Static).update(
-            Content.assemble(("→ ", "bold $accent"), safe(item.action)))
+        # A plugin's item may suggest no action: no line then (as `crb review` prints none).
+        action = self.query_one("#card-action", Static)
+        action.update(Content.assemble(("→ ", "bold $accent"), safe(item.action.strip())))
+        action.display = bool(item.action.strip())
         reasons = list(dict.fromkeys(safe(a) for a in item.also))
         shown = [Content.assemble(("Also: ", "bold"), reason) for reason in reasons[:3]]
         if len(reasons) > 3:
