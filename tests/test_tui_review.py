@@ -247,3 +247,34 @@ async def test_a_plugins_card_without_an_action_shows_no_bare_arrow(small: AppCo
             assert any(line.startswith("→ ") for line in
                        (line.strip("│ ") for line in screen_text(app).splitlines()))
 
+
+async def test_a_snooze_is_ended_from_the_person_page_and_undone(small: AppContext) -> None:
+    from tests.test_tui import one
+
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        assert review(app).current is not None and review(app).current.person_name == "Ann Due"
+        await press(pilot, "s", "w")
+        assert one(small.db_path, "select snoozed_until from people where id = 2") == \
+            "2026-11-30"
+        assert "Ann Due" not in [i.person_name for i in review(app).items]
+        app.open_person(2)
+        await press(pilot)
+        assert "snoozed until 2026-11-30" in screen_text(app)
+        await press(pilot, "s")
+        text = screen_text(app)
+        assert "Snoozed until 2026-11-30." in text and "e end the snooze" in text, text
+        await press(pilot, "e")
+        assert one(small.db_path, "select snoozed_until from people where id = 2") is None
+        assert "snoozed until" not in screen_text(app)
+        assert any("Ended the snooze of Ann Due" in n for n in notifications(app))
+        await press(pilot, "escape")
+        # Snoozed and ended the same day: back in today's review.
+        assert "Ann Due" in [i.person_name for i in review(app).items]
+        await press(pilot, "u")
+        assert one(small.db_path, "select snoozed_until from people where id = 2") == \
+            "2026-11-30"
+        assert "Ann Due" not in [i.person_name for i in review(app).items]
+        # Someone not snoozed is offered no "end".
+        await press(pilot, "s")
+        assert "end the snooze" not in screen_text(app)
+        await press(pilot, "escape")
