@@ -1406,3 +1406,31 @@ async def test_an_unconfigured_source_is_not_run_and_errors_name_no_class(
         assert any("caldav is not configured: add [sources.caldav] to config.toml" in n
                    for n in said), said
         assert "Error" not in screen_text(app)
+
+
+async def test_merge_into_a_name_several_people_share_asks_which(
+    context: AppContext, demo_db: Path
+) -> None:
+    """As `crb merge` refuses "'Novak' matches several people", the dialog does not take the
+    first of them: it says so and lists them; moving to one and Enter takes that one."""
+    async with opened(context, size=(100, 30)) as (app, pilot):
+        item = review(app).current
+        assert item is not None
+        novaks = rows(demo_db, "select id, name from people where name like '%Novak%' and "
+                      "merged_into is null and id != ?", item.person_id)
+        assert len(novaks) >= 2
+        await run_keys(pilot, ["m", "type:novak"])
+        await pilot.pause(0.2)
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert app.screen.__class__.__name__ == "MergeDialog"
+        text = screen_text(app)
+        assert "“novak” matches several people" in text, text
+        assert one(demo_db, "select merged_into from people where id = ?", item.person_id) is None
+        dialog = app.screen
+        second = dialog.candidates[1]
+        await press(pilot, "down", "enter")
+        assert f"into {second['name']} (id {second['id']})?" in screen_text(app)
+        await press(pilot, "y")
+        assert one(demo_db, "select merged_into from people where id = ?",
+                   item.person_id) == second["id"]
