@@ -1035,6 +1035,10 @@ async def test_help_shows_every_word_and_home_goes_to_the_top(
         assert column.width >= 40
         # Readable: no row wraps into more than two lines (trial 6's C2: two or three).
         assert max(row.height for row in table.rows.values()) <= 2
+        # A binding's keys on one line ("home, ^home" was split: "^home" read as a binding).
+        keys_column = list(table.columns.values())[0]
+        assert all(len(str(table.get_row_at(row)[0])) <= keys_column.width
+                   for row in range(1, table.row_count) if str(table.get_row_at(row)[1]))
         await press(pilot, "end")
         assert table.scroll_y > 0
         await press(pilot, "home")
@@ -1434,3 +1438,23 @@ async def test_merge_into_a_name_several_people_share_asks_which(
         await press(pilot, "y")
         assert one(demo_db, "select merged_into from people where id = ?",
                    item.person_id) == second["id"]
+
+
+async def test_a_long_explanation_line_goes_on_under_its_indentation(
+    context: AppContext
+) -> None:
+    """At 80 columns the full explanation (e) wraps its long lines inside their entry: a
+    continuation row starts indented, never at column 0 where it read as an entry of its own."""
+    async with opened(context, size=(80, 24)) as (app, pilot):
+        await press(pilot, "enter", "e")
+        assert isinstance(app.screen, PersonScreen)
+        text = (app.screen.page or {})["explanation"]["text"]
+        starts = [line.strip() for line in text.splitlines() if line.strip()]
+        rows = [row.strip("│").rstrip()[1:] for row in screen_text(app).splitlines()
+                if row.startswith("│")]
+        first = next(i for i, row in enumerate(rows) if row.startswith("Why these numbers"))
+        shown = [row for row in rows[first + 1:] if row.strip()]
+        continued = [row for row in shown
+                     if not any(line.startswith(row.strip()) for line in starts)]
+        assert continued, shown  # some line is long enough to wrap at 80 columns
+        assert all(row.startswith("  ") for row in continued), continued

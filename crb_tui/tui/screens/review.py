@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from crb_tui.engine.review_item import ReviewItem
 from crb_tui.tui import data
-from crb_tui.tui.display import KIND_LABELS, person_line, safe
+from crb_tui.tui.display import KIND_LABELS, Hanging, person_line, safe
 from crb_tui.tui.messages import CardLoaded, ReviewLoaded
 from crb_tui.tui.screens.acting import ActingScreen, Target
 from crb_tui.tui.widgets import history
@@ -291,9 +291,9 @@ class ReviewScreen(ActingScreen):
         limit = max(3, min(CARD_TOUCHES, room))
         history_box = self.query_one("#card-history", Static)
         # A meeting still to come is the brief's first line, never one of the touches.
-        history_box.update(Content("\n").join(
+        history_box.update(Hanging(Content("\n").join(
             [*history.next_meeting(detail, today),
-             history.block("Last touches", history.touches(detail, today, limit)), *rest]))
+             history.block("Last touches", history.touches(detail, today, limit)), *rest])))
 
     def on_resize(self) -> None:
         # A taller or shorter terminal: as many touches as now fit.
