@@ -551,6 +551,30 @@ def test_doctor_on_a_fresh_setup_only_warns_about_me(crb: Crb, config_file: Path
     assert "FAIL" not in result.stdout
 
 
+def test_doctor_warns_of_phone_numbers_without_a_country_code(
+    crb: Crb, config_file: Path, tmp_path: Path
+) -> None:
+    """[identity] default_region empty (the default) and a number stored without a country
+    code: the same mobile written two ways is two people; the doctor says what to set."""
+    cards = tmp_path / "ann.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Lee, Ann\r\nTEL;TYPE=CELL:+1 415 555 0101\r\n"
+        "END:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nTEL:(415) 555-0101\r\n"
+        "END:VCARD\r\n", encoding="utf-8")
+    crb.create_db()
+    assert "[warn] phone region" not in crb("doctor").stdout  # nothing stored yet
+    crb("import", str(cards))
+    result = crb("doctor")  # a warning: exit 0
+    assert ("[warn] phone region: 1 stored phone number without a country code, and "
+            "[identity] default_region is empty") in result.stdout
+    assert 'default_region = "US"' in result.stdout
+    (check,) = [c for c in crb.json("doctor")["checks"] if c["check"] == "phone region"]
+    assert check["ok"] and check["warning"]
+    config_file.write_text(config_file.read_text(encoding="utf-8")
+                           + '[identity]\ndefault_region = "US"\n', encoding="utf-8")
+    assert "phone region" not in crb("doctor").stdout
+
+
 def test_doctor_fails_on_a_database_that_is_not_there(crb: Crb, tmp_path: Path) -> None:
     """A mistyped --db is a failed check, and no database is made there."""
     typo = tmp_path / "typo.db"

@@ -45,8 +45,9 @@ def test_a_folder_with_an_unknown_file_imports_the_rest(
     assert {"source": "import", "where": str(cals / "deeper" / "photo.png")}.items() <= lines[
         0].items()
     assert rows(db_path, "select count(*) from interactions")[0][0] == ics["imported"]
-    # The same folder named by a quoted glob finds the same files (and nothing new).
-    again = crb("import", f"{cals}/**/*.ics", "--json", status=3)
+    # The same folder named by a quoted glob finds the same files (and nothing new; nothing
+    # rejected either: khal's broken VTIMEZONE is a warning, its events read).
+    again = crb("import", f"{cals}/**/*.ics", "--json")
     (summary,) = json.loads(again.stdout)["sources"]
     assert summary["source"] == "ics" and summary["imported"] == 0
     assert summary["seen"] == ics["seen"]

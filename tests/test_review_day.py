@@ -16,7 +16,7 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.tui.screens.review import ReviewScreen
 from tests.conftest import Crb, write_mbox
 from tests.test_review_order import _exchanges, _ics
-from tests.test_tui import opened, press, review
+from tests.test_tui import TODAY, opened, press, review
 
 NEW = ["Six", "Five", "Four", "Three", "Two", "One"]
 """New people from the mbox, the best evidence first (Six: six exchanges ... One: one)."""
@@ -178,3 +178,20 @@ async def test_the_apps_review_of_a_busy_day_has_its_meetings_and_birthdays(
     async with _review_in_app(crb) as (_, screen):
         assert [i.person_name for i in screen.items][12:] == ["Mo Meet", "Zu Meet", "Bea Day"]
         assert (screen.done, screen.total) == (0, 15)
+
+
+def test_a_day_looked_back_at_has_no_one_created_after_it_in_triage(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """`crb review --date` before an import: the people it made did not exist yet, so they
+    are not "New from your mbox import" on that day; from the day of the import on they are."""
+    crb("import", str(_six_new_people(tmp_path)))
+    assert sorted(_triage(crb)) == sorted(NEW[:3])  # today (the import's day): triage_limit 3
+
+    def triage_on(day: dt.date) -> list[str]:
+        items = crb.json("review", "--date", day.isoformat())["items"]  # type: ignore[index]
+        return [i["person"]["name"] for i in items if i["kind"] == "triage"]
+
+    assert triage_on(TODAY - dt.timedelta(days=1)) == []
+    assert triage_on(TODAY - dt.timedelta(days=22)) == []
+    assert sorted(triage_on(TODAY + dt.timedelta(days=1))) == sorted(NEW[:3])

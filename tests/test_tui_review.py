@@ -278,3 +278,62 @@ async def test_a_snooze_is_ended_from_the_person_page_and_undone(small: AppConte
         await press(pilot, "s")
         assert "end the snooze" not in screen_text(app)
         await press(pilot, "escape")
+
+
+async def test_a_triage_card_shows_its_keys_in_the_footer_at_80_columns(
+    context: AppContext,
+) -> None:
+    """A triage card asks to accept with a tier, merge or archive: t, m, a and i are in the
+    footer, whole at 80 columns, while one is shown (and only then)."""
+    from crb_tui.tui.screens.base import KeyFooter
+
+    def footer() -> tuple[set[str], str]:
+        keys = {str(key) for key, *_ in app.screen.query_one(KeyFooter)._shown_keys or ()}
+        return keys, screen_text(app).splitlines()[-1]
+
+    async with opened(context) as (app, pilot):
+        kinds = [item.kind for item in review(app).items]
+        assert "triage" in kinds and kinds[0] != "triage", kinds
+        keys, line = footer()
+        assert not {"t", "m", "a", "i"} & keys, line
+        for _ in range(kinds.index("triage")):
+            await press(pilot, "right")
+        assert review(app).current.kind == "triage"
+        keys, line = footer()
+        assert {"t", "m", "a", "i", "l", "s", "u", "q"} <= keys, line
+        for word in ("Tier", "Merge", "Archive", "Ignore", "Log", "Undo", "Quit"):
+            assert word in line, (word, line)
+        await press(pilot, "left")
+        assert not {"t", "m", "a", "i"} & footer()[0]
+
+
+async def test_a_busy_database_says_which_action_was_not_saved(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Another program holds the write lock past the wait: the notice names the action that
+    was not stored (it comes long after the key), and nothing is stored."""
+    import sqlite3
+
+    async with opened(context) as (app, pilot):
+        name = review(app).items[0].person_name
+        pid = review(app).items[0].person_id
+        before = context.store.conn.execute(
+            "select count(*) from interactions where person_id = ?", (pid,)).fetchone()[0]
+        context.store.conn.execute("pragma busy_timeout = 200")
+        other = sqlite3.connect(demo_db, isolation_level=None)
+        other.execute("begin immediate")
+        try:
+            await press(pilot, "l", "ctrl+s")
+            for _ in range(60):
+                await pilot.pause(0.05)
+                if any("Not saved" in n for n in notifications(app)):
+                    break
+        finally:
+            other.execute("rollback")
+            other.close()
+        said = [n for n in notifications(app) if "Not saved" in n]
+        assert said and said[0].startswith(f"Not saved: Logged a call with {name}."), \
+            notifications(app)
+        after = context.store.conn.execute(
+            "select count(*) from interactions where person_id = ?", (pid,)).fetchone()[0]
+        assert after == before

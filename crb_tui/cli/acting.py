@@ -11,7 +11,7 @@ from crb_tui.cli.group import _after_action, _ctx, _done, _name, cli, person_arg
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.store import actions
-from crb_tui.text import plain
+from crb_tui.text import plain, sentence
 
 # -- actions -------------------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def log(
     )
     _after_action(app, pid)
     _done(as_json, {"interaction_id": iid, "person_id": pid},
-          f"Logged {actions.a_touch(kind)} with {_name(app, pid)}.")
+          sentence(f"Logged {actions.a_touch(kind)} with {_name(app, pid)}"))
 
 
 @cli.command()
@@ -60,7 +60,7 @@ def note(person: str, text: str, their_words: bool, as_json: bool) -> None:
     app = _ctx()
     pid = person_arg(app, person)
     nid = actions.add_note(app.store, pid, text, their_words=their_words, today=app.today())
-    _done(as_json, {"note_id": nid, "person_id": pid}, f"Noted for {_name(app, pid)}.")
+    _done(as_json, {"note_id": nid, "person_id": pid}, sentence(f"Noted for {_name(app, pid)}"))
 
 
 @cli.command()
@@ -133,7 +133,7 @@ def value(
     _done(
         as_json,
         {"value_moment_id": vid, "person_id": pid},
-        f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}.",
+        sentence(f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}"),
     )
 
 
@@ -148,7 +148,7 @@ def goal(person: str, text: str | None, replace: bool, as_json: bool) -> None:
     pid = person_arg(app, person)
     gid = actions.set_goal(app.store, pid, text, replace=replace, today=app.today())
     msg = "Goals confirmed" if gid is None else "Goal recorded"
-    _done(as_json, {"goal_id": gid, "person_id": pid}, f"{msg} for {_name(app, pid)}.")
+    _done(as_json, {"goal_id": gid, "person_id": pid}, sentence(f"{msg} for {_name(app, pid)}"))
 
 
 @cli.command()

@@ -120,8 +120,7 @@ def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
     try:
         return r.checked(record, tz)  # type: ignore[arg-type]
     except r.ShapeError as exc:
-        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
-        return r.Reject(reason=str(exc), where=f"{source}:{key}")
+        return r.Reject(reason=str(exc), where=r.place(record, source))
 
 
 STRICT_COUNTS = "CRB_STRICT_COUNTS"
@@ -152,6 +151,8 @@ class _Run:
         self.summary = summary
         self.dry_run = dry_run
         self.buffer: list[r.Record] = []
+        self.card_keys: dict[tuple[str, str], int] = {}
+        """What a batch's contacts told the next (a card's note can fall in the next batch)."""
         self.pending_cursor: Any = None
         self.state = State(store.source_state(source.name), flush=self.flush,
                            side_file_rows=store.side_file_rows)
@@ -167,7 +168,8 @@ class _Run:
             if not batch:
                 return
             # This transaction rolls back whole if the batch fails: no savepoint of its own.
-            result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True)
+            result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True,
+                                            card_keys=self.card_keys)
         # A Delete is an instruction, not a record: what it removes is counted in ``removed``.
         result.seen -= sum(isinstance(rec, r.Delete) for rec in batch)
         check_counts(result, self.source.name)

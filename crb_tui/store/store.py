@@ -247,15 +247,17 @@ class Store:
         return total
 
     def write_batch(
-        self, batch: Sequence[r.Record], source: str, *, in_caller_transaction: bool = False
+        self, batch: Sequence[r.Record], source: str, *, in_caller_transaction: bool = False,
+        card_keys: dict[tuple[str, str], int] | None = None,
     ) -> WriteResult:
-        """Store one batch in one transaction, or in the caller's (see ``batch.write_records``)."""
+        """Store one batch in one transaction, or in the caller's (see ``batch.write_records``);
+        ``card_keys``: the run's, shared by its batches."""
         from crb_tui.store.batch import write_records
 
         if in_caller_transaction:
-            return write_records(self, batch, source)
+            return write_records(self, batch, source, card_keys)
         with self.transaction():
-            return write_records(self, batch, source)
+            return write_records(self, batch, source, card_keys)
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:

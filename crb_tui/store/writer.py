@@ -28,7 +28,8 @@ class _BatchWriter:
     """Writes one batch of records inside the caller's transaction."""
 
     def __init__(
-        self, store: WriteTarget, source: str, stamp: str | None, result: WriteResult
+        self, store: WriteTarget, source: str, stamp: str | None, result: WriteResult,
+        card_keys: dict[tuple[str, str], int] | None = None,
     ) -> None:
         self.store = store
         self.db = store.db
@@ -47,9 +48,10 @@ class _BatchWriter:
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
-        self._card_keys: dict[tuple[str, str], int] = {}
-        """Addresses of this batch's contacts that identify no one (``contact_keys``)."""
         """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
+        self._card_keys: dict[tuple[str, str], int] = {} if card_keys is None else card_keys
+        """The run's contacts' addresses that identify no one (``contact_keys``) -> their person,
+        kept across batches: a card's note in the next batch still finds its person."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -179,8 +181,7 @@ class _BatchWriter:
             self._reject(record, str(exc))
 
     def _reject(self, record: Any, reason: str) -> None:
-        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
-        self.result.rejected.append({"where": f"{self.source}:{key}", "reason": reason})
+        self.result.rejected.append({"where": r.place(record, self.source), "reason": reason})
 
     # people -------------------------------------------------------------------------------
 

@@ -165,6 +165,7 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
         title=_text.clean(contact.title) or None,
         birthday=contact.birthday,
         details=details,
+        where=contact.where,
     )
     for cut in sdk.bounded(person):  # a 200,000-character FN is not a name
         ctx.note(f"{contact.where}: {cut}")
@@ -177,7 +178,8 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
             digest = hashlib.sha1(
                 f"{who.kind}:{who.value.lower()}\n{text}".encode("utf-8", "surrogatepass")
             ).hexdigest()[:24]
-            note = Note(who=who, text=text, at=note_at, source_key=f"contact-note:{digest}")
+            note = Note(who=who, text=text, at=note_at, source_key=f"contact-note:{digest}",
+                        where=contact.where)
             for cut in sdk.bounded(note):
                 ctx.note(f"{contact.where}: note {cut}")
             yield note

@@ -292,6 +292,7 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
             cadence_days=int(cadence) if cadence else None,
             birthday=birthday,
             details=details,
+            where=where,
         )
         for cut in sdk.bounded(person):  # names past what CRB keeps: cut, and said so
             ctx.note(f"{where}: {cut}")
@@ -305,7 +306,8 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         if note and identities:
             who = identities[0]
             digest = hashlib.sha1(f"{who.kind}:{who.value.lower()}\n{note}".encode()).hexdigest()
-            record = Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}")
+            record = Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}",
+                          where=where)
             for cut in sdk.bounded(record):
                 ctx.note(f"{where}: note {cut}")
             yield record

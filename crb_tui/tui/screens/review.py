@@ -4,6 +4,7 @@ history that matters and every action one key away."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from textual import work
@@ -23,6 +24,14 @@ from crb_tui.tui.widgets.gauge import Gauge
 
 CARD_TOUCHES = 30
 """The most last touches a review card shows (as many as the terminal has room for)."""
+
+TRIAGE_ACTIONS = ("tier", "merge", "archive", "ignore")
+"""What a triage card asks for ("Accept with a tier, merge, or archive"): in the footer while
+one is shown (elsewhere they are on the keys screen only)."""
+TRIAGE_HIDES = ("close_commitment(False)", "promise", "value", "open_person")
+"""Footer keys a triage card has little use for, which make room for those at 80 columns
+(they still work and are on the keys screen; the line above the card says "Enter opens")."""
+
 
 def keep_places(
     old: list[ReviewItem], new: list[ReviewItem], index: int
@@ -121,6 +130,28 @@ class ReviewScreen(ActingScreen):
             yield Static("", id="card-history", markup=False)
         yield Static("", id="review-empty", markup=False)
 
+    _triage_shown = False
+
+    @property
+    def active_bindings(self) -> dict[str, Any]:
+        bindings = super().active_bindings
+        if not self._triage_shown:
+            return bindings
+        shown = {}
+        for key, active in bindings.items():
+            action = active.binding.action
+            if action in TRIAGE_ACTIONS or action in TRIAGE_HIDES:
+                active = active._replace(
+                    binding=replace(active.binding, show=action in TRIAGE_ACTIONS))
+            shown[key] = active
+        return shown
+
+    def _footer_for(self, item: ReviewItem | None) -> None:
+        triage = item is not None and item.kind == "triage"
+        if triage != self._triage_shown:
+            self._triage_shown = triage
+            self.refresh_bindings()
+
     def on_mount(self) -> None:
         self.query_one("#card").display = False
         self.query_one("#review-empty").display = False
@@ -211,6 +242,7 @@ class ReviewScreen(ActingScreen):
         progress = Content.assemble((f"{self.done} / {self.total}", "bold"), " done")
         self.set_status(Content.assemble(progress, f" · {self.crb.today:%a %d %b %Y}"))
         item = self.current
+        self._footer_for(item)
         card = self.query_one("#card")
         empty = self.query_one("#review-empty", Static)
         position = self.query_one("#review-position", Static)
