@@ -464,6 +464,10 @@ def test_birthday_detail_and_stage_from_the_cli(crb: Crb, db_path: Path) -> None
     """What the app's Details and Stage keys do, the CLI does: shown by show, found by the
     review on the day, a bad day refused with the reason and nothing changed."""
     crb("demo", "--people", "12")
+    # Again on the same database: refused in the command's own words (no `replace=True`).
+    refused = crb("demo", ok=False)
+    assert refused.exit_code == 1 and "`crb demo --replace`" in refused.stderr
+    assert "replace=True" not in refused.stderr
     assert "12 April" in crb("birthday", "1", "April 12").stdout
     assert crb.json("show", "1")["birthday"] == "--04-12"  # type: ignore[index]
     result = crb("birthday", "1", "31 February", ok=False)

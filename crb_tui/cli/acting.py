@@ -154,12 +154,23 @@ def goal(person: str, text: str | None, replace: bool, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("person")
-@click.argument("until")
+@click.argument("until", required=False)
+@click.option("--clear", is_flag=True, help="End the snooze now (back in the review).")
 @click.option("--json", "as_json", is_flag=True)
-def snooze(person: str, until: str, as_json: bool) -> None:
-    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE."""
+def snooze(person: str, until: str | None, clear: bool, as_json: bool) -> None:
+    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE; --clear ends a
+    snooze early."""
+    if bool(until) == clear:
+        raise click.UsageError("give UNTIL, or --clear")
     app = _ctx()
     today = app.today()
+    if clear:
+        pid = person_arg(app, person)
+        ended = actions.unsnooze(app.store, pid, today=today)
+        _done(as_json, {"person_id": pid, "snoozed_until": None},
+              f"{_name(app, pid)} is back in the review." if ended
+              else f"{_name(app, pid)} was not snoozed.")
+        return
     shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
     day = parse_date(shorthand.get(until, until), what="snooze", base=today)
     pid = person_arg(app, person)

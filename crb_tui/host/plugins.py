@@ -45,6 +45,7 @@ def load_entry_points() -> None:
 
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist else ""
+        _known.update(name for name in (ep.name, dist) if name)
         if allowed is not None:
             if ep.name not in allowed and dist not in allowed:
                 continue
@@ -58,6 +59,21 @@ def load_entry_points() -> None:
 
 
 _dists: dict[str, tuple[str, str]] = {}
+_known: set[str] = set()
+"""Every plugin name ``CRB_LOAD_PLUGINS`` could give, loaded or not (entry points and their
+distributions, ``plugins_dir`` files)."""
+
+
+def unknown_wanted() -> list[str]:
+    """The names in ``CRB_LOAD_PLUGINS`` that no installed plugin has (a misspelling loads
+    nothing, silently, otherwise)."""
+    allowed = _allowed()
+    return sorted(allowed - _known) if allowed else []
+
+
+def known_names() -> list[str]:
+    """The plugin names ``CRB_LOAD_PLUGINS`` can give."""
+    return sorted(_known)
 
 
 def load_plugins_dir(path: Path | None) -> None:
@@ -74,6 +90,7 @@ def load_plugins_dir(path: Path | None) -> None:
     problems: list[str] = []
     for file in sorted(path.glob("*.py")):
         name = f"crb_local_{file.stem}"
+        _known.update((file.stem, name))
         if allowed is not None and file.stem not in allowed and name not in allowed:
             continue
         if pm.get_plugin(name) is not None:

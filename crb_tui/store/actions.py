@@ -251,6 +251,18 @@ def snooze(
     )
 
 
+def unsnooze(
+    store: Store, person_id: int, *, today: dt.date, item_kind: str | None = None
+) -> bool:
+    """End a person's snooze now: they are back in the review (today's too: the snooze no
+    longer answers their items). ``False`` when they were not snoozed (nothing changes)."""
+    until = _live_person(store, person_id).get("snoozed_until")
+    if not until or str(until) <= today.isoformat():
+        return False
+    _update_person(store, person_id, {"snoozed_until": None}, "unsnooze", today, item_kind)
+    return True
+
+
 def set_tier(
     store: Store, person_id: int, tier: str, *, today: dt.date, item_kind: str | None = None
 ) -> None:
