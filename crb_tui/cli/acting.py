@@ -171,6 +171,7 @@ def snooze(person: str, until: str | None, clear: bool, as_json: bool) -> None:
               f"{_name(app, pid)} is back in the review." if ended
               else f"{_name(app, pid)} was not snoozed.")
         return
+    assert until is not None  # checked above: UNTIL or --clear
     shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
     day = parse_date(shorthand.get(until, until), what="snooze", base=today)
     pid = person_arg(app, person)
