@@ -3,6 +3,8 @@ as JSON, each beside a baseline measured in the same run on the same machine.
 
     python benchmarks/run.py --people 10000            # quick
     python benchmarks/run.py --people 100000           # the scale the issues budget for
+    python benchmarks/run.py --people 100000 --cpu --queries-only --keep DIR
+                                                       # the health recompute, CPU seconds
 
 Figures:
 - demo build: `crb demo` wall time at the chosen scale;
@@ -16,7 +18,9 @@ Figures:
   each person's last interaction (measured before and after the recomputes, the median kept),
   both as the daily run (a new day, the carried basis brought up to date) and from scratch (the
   first run, or after a model change: the basis built from every interaction), medians of
-  ``--repeat`` runs; the people list's first page and a search.
+  ``--repeat`` runs; how many stored rows a day changes (all of a row's columns, and all but
+  ``overdue``): what a daily run has to write at the least; the people list's first page and a
+  search.
 """
 
 from __future__ import annotations
@@ -178,8 +182,15 @@ def queries(db: Path, repeat: int = 3) -> dict[str, Any]:
         seconds, _ = timed(lambda: health.compute_all(
             store, config, today - dt.timedelta(days=1)))
         rebuilds.append(seconds)
+        before = _scores(store)
         seconds, n = timed(lambda: health.compute_all(store, config, today))
         dailies.append(seconds)
+    after = _scores(store)
+    # What a daily run must write: the rows whose scores differ from the day before's, all
+    # columns but the day stamp, and the same without `overdue` (days past the cadence, which
+    # moves every day for everyone with a cadence and a touch).
+    changed = sum(after[k] != before.get(k) for k in after)
+    changed_but_overdue = sum(after[k][:-1] != before.get(k, ())[:-1] for k in after)
     rebuild_s, full_s = statistics.median(rebuilds), statistics.median(dailies)
     agg2_s, _ = timed(lambda: store.db.execute(
         "select person_id, max(at) from interactions group by person_id").fetchall(), repeat=3)
@@ -206,6 +217,9 @@ def queries(db: Path, repeat: int = 3) -> dict[str, Any]:
         "ratio_daily_recompute_vs_aggregate": round(full_s / agg_s, 2),
         "health_full_recompute_from_scratch_s": round(rebuild_s, 3),
         "ratio_from_scratch_vs_aggregate": round(rebuild_s / agg_s, 2),
+        "health_rows_changed_by_a_day": round(changed / max(1, len(after)), 3),
+        "health_rows_changed_by_a_day_but_overdue": round(
+            changed_but_overdue / max(1, len(after)), 3),
         "health_recompute_100_people_s": round(part_s, 4),
         "health_explain_one_person_s": round(explain_s, 4),
         "people_first_page_by_health_s": round(page_s, 4),
@@ -216,6 +230,13 @@ def queries(db: Path, repeat: int = 3) -> dict[str, Any]:
     }
 
 
+def _scores(store: Any) -> dict[int, tuple[Any, ...]]:
+    """Everyone's stored scores, ``overdue`` last (the day stamp left out)."""
+    return {row[0]: tuple(row[1:]) for row in store.conn.execute(
+        "select person_id, warmth, trust, value, health, health_past, trend, stage, one_sided,"
+        " last_touch, last_two_way, cadence_days, overdue from health")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
@@ -224,6 +245,8 @@ def main() -> None:
                         help="interactions in the write-rate batch")
     parser.add_argument("--write-only", action="store_true",
                         help="only the write rate (no demo data set, no queries)")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="only the whole-store queries (no write rate)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="write-rate runs (medians are reported)")
     parser.add_argument("--keep", type=Path, default=None,
@@ -246,7 +269,8 @@ def main() -> None:
     }
     if not args.write_only and not db.exists():
         report["demo_build"] = build(db, args.people, args.seed)
-    report["write"] = write_rate(args.batch, args.seed, workdir, args.repeat)
+    if not args.queries_only:
+        report["write"] = write_rate(args.batch, args.seed, workdir, args.repeat)
     if not args.write_only:
         report["queries"] = queries(db, args.repeat)
     print(json.dumps(report, indent=2))

@@ -60,6 +60,9 @@ class Person:
     source_key: str | None = None
     triage: bool = False
     """True when the person came from sync and the user has not accepted them yet."""
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -100,6 +103,9 @@ class Commitment:
     created: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -113,6 +119,9 @@ class ValueMoment:
     note: str | None = None
     amount: float | None = None
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -123,6 +132,9 @@ class Goal:
     text: str
     confirmed_at: dt.datetime
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass
@@ -134,6 +146,9 @@ class Note:
     at: dt.datetime
     their_words: bool = False
     source_key: str | None = None
+    where: str | None = None
+    """Where the source read it (``contacts.vcf card 3``, ``notes.csv:12``): a reject of this
+    record names it (else the source and ``source_key``)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,16 @@ class Reject:
 
 
 Record = Person | Interaction | Commitment | ValueMoment | Goal | Note | Delete | Skip | Reject
+
+
+def place(record: Any, source: str) -> str:
+    """Where a record came from, for its reject line: its ``where`` when the source gave one
+    (``contacts.vcf card 3``), else the source and the record's key or name."""
+    where = getattr(record, "where", None)
+    if isinstance(where, str) and where:
+        return where
+    key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
+    return f"{source}:{key}"
 
 
 class ShapeError(ValueError):

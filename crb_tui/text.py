@@ -88,10 +88,14 @@ def direction_word(kind: str, direction: str, labels: dict[str, str] | None = No
     return (labels or {}).get(direction, direction)
 
 
-def one_line(value: Any, limit: int) -> str | None:
+MAX_LINE = 500
+"""How much of one line of text (a mail subject, an event summary) the store keeps."""
+
+
+def one_line(value: Any, limit: int = MAX_LINE) -> str | None:
     """One line of text for the store (a mail subject, an event summary, a display name):
     control characters and runs of white space become one space, cut to ``limit``; ``None``
-    when nothing is left."""
+    when nothing is left. The SDK exports it as ``clean_text``."""
     if value is None:
         return None
     text = str(value)
@@ -168,3 +172,11 @@ def fold(text: str) -> str:
     # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
     # become "J" and "H" there, and must still be folded to "j" and "h".
     return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+def sentence(text: str) -> str:
+    """``text`` ended as a sentence: a full stop, unless it already ends with one (a name such
+    as "James Doe Sr." or "Yahoo!" last: "Logged a call with James Doe Sr.", never "Sr..").
+    The one rule for every confirmation that ends with a name, in the CLI and the app."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."

@@ -131,3 +131,71 @@ def test_corpus_event_moved_then_cancelled(crb: Crb, tmp_path: Path, corpus: Pat
         "UID:event1", "UID:event1\nSTATUS:CANCELLED"), encoding="utf-8")
     out = crb("import", str(cancelled)).stdout
     assert "removed: cancelled event 3" in out and keys(crb.db, "event1") == []
+
+
+def test_a_shortened_series_loses_the_occurrences_it_no_longer_has(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """The series exported again with COUNT 6 -> 3 (or an UNTIL before the old end): the
+    three occurrences it no longer has are removed, counted; the earlier ones stay."""
+    series = event("weekly@t", "20261102T140000Z", "20261102T150000Z", "tim@example.com",
+                   *WEEKLY, summary="Weekly")
+    crb("import", str(calendar(tmp_path / "a.ics", series)))
+    assert len(keys(crb.db, "weekly@t")) == 6
+    shorter = series.replace("COUNT=6", "COUNT=3").replace("SUMMARY:", "SEQUENCE:1\r\nSUMMARY:")
+    out = crb("import", str(calendar(tmp_path / "b.ics", shorter))).stdout
+    assert "unchanged 3" in out and "removed: occurrence no longer in its series 3" in out
+    assert [at for _, at in keys(crb.db, "weekly@t")] == [
+        "2026-11-02T14:00:00+00:00", "2026-11-09T14:00:00+00:00", "2026-11-16T14:00:00+00:00"]
+    until = shorter.replace("COUNT=3", "UNTIL=20261110T000000Z").replace(
+        "SEQUENCE:1", "SEQUENCE:2")
+    out = crb("import", str(calendar(tmp_path / "c.ics", until))).stdout
+    assert "removed: occurrence no longer in its series 1" in out
+    assert len(keys(crb.db, "weekly@t")) == 2
+    again = crb("import", str(tmp_path / "c.ics")).stdout
+    assert "unchanged 2" in again and "removed" not in again
+
+
+def test_an_older_copy_read_after_a_newer_one_changes_nothing(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """SEQUENCE across files and runs: an old export imported after a newer one (or after it
+    in the same run) is skipped, neither moving the event back nor bringing back occurrences."""
+    old_next = NEXT.replace("SUMMARY:", "SEQUENCE:1\r\nSUMMARY:")
+    new_next = NEXT.replace("20261201T15", "20261203T15").replace("20261201T16", "20261203T16")
+    new_next = new_next.replace("SUMMARY:", "SEQUENCE:2\r\nSUMMARY:")
+    series = event("weekly@t", "20261102T140000Z", "20261102T150000Z", "tim@example.com",
+                   *WEEKLY, summary="Weekly")
+    shorter = series.replace("COUNT=6", "COUNT=3").replace("SUMMARY:", "SEQUENCE:1\r\nSUMMARY:")
+    old = calendar(tmp_path / "old.ics", old_next, series)
+    new = calendar(tmp_path / "new.ics", new_next, shorter)
+    crb("import", str(new))
+    expected = (keys(crb.db, "next@t"), keys(crb.db, "weekly@t"))
+    assert expected[0] == [("ics:next@t|20261203T150000Z|tim@example.com",
+                            "2026-12-03T15:00:00+00:00")] and len(expected[1]) == 3
+    (out,) = crb.json("import", str(old))["sources"]
+    assert out["skipped"] == {"older version of the event": 2}
+    assert out["imported"] == out["updated"] == 0 and not out["removed"]
+    assert (keys(crb.db, "next@t"), keys(crb.db, "weekly@t")) == expected
+    # Both files in one run, the newer one first: the same.
+    (both,) = crb.json("import", str(new), str(old))["sources"]
+    assert both["skipped"] == {"older version of the event": 2} and both["imported"] == 0
+    assert (keys(crb.db, "next@t"), keys(crb.db, "weekly@t")) == expected
+
+
+def test_an_update_of_one_occurrence_alone_leaves_the_series_be(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """An invitation update that carries only one occurrence (RECURRENCE-ID, no series) says
+    nothing of the series' version or its other occurrences: none is removed or skipped."""
+    series = event("weekly@t", "20261102T140000Z", "20261102T150000Z", "tim@example.com",
+                   *WEEKLY, "SEQUENCE:3", summary="Weekly")
+    crb("import", str(calendar(tmp_path / "a.ics", series)))
+    moved = event("weekly@t", "20261109T160000Z", "20261109T170000Z", "tim@example.com",
+                  "RECURRENCE-ID:20261109T140000Z", summary="Weekly, later")
+    (out,) = crb.json("import", str(calendar(tmp_path / "b.ics", moved)))["sources"]
+    assert not out["skipped"] and not out["removed"] and out["updated"] == 1
+    assert len(keys(crb.db, "weekly@t")) == 6
+    (again,) = crb.json("import", str(tmp_path / "a.ics"))["sources"]
+    assert not again["removed"] and not again["skipped"]
+    assert len(keys(crb.db, "weekly@t")) == 6

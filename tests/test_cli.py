@@ -464,6 +464,10 @@ def test_birthday_detail_and_stage_from_the_cli(crb: Crb, db_path: Path) -> None
     """What the app's Details and Stage keys do, the CLI does: shown by show, found by the
     review on the day, a bad day refused with the reason and nothing changed."""
     crb("demo", "--people", "12")
+    # Again on the same database: refused in the command's own words (no `replace=True`).
+    refused = crb("demo", ok=False)
+    assert refused.exit_code == 1 and "`crb demo --replace`" in refused.stderr
+    assert "replace=True" not in refused.stderr
     assert "12 April" in crb("birthday", "1", "April 12").stdout
     assert crb.json("show", "1")["birthday"] == "--04-12"  # type: ignore[index]
     result = crb("birthday", "1", "31 February", ok=False)
@@ -518,6 +522,26 @@ def test_demo_commands_show_the_demo_data_set(tmp_path: Path, monkeypatch: pytes
     assert json.loads(result.stdout)["count"] >= 20
 
 
+def test_demo_never_opens_the_database_crb_db_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
+    from crb_tui.cli.commands import cli
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    real = tmp_path / "real.db"
+    result = CliRunner().invoke(cli, ["--demo", "people", "--json"], env={"CRB_DB": str(real)})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["count"] == 60
+    assert not real.exists()  # the real path was neither created nor filled with demo people
+    assert (tmp_path / "data" / "crb" / "demo.db").is_file()
+
+
+def test_demo_with_an_explicit_db_is_refused_and_the_db_untouched(crb: Crb) -> None:
+    result = crb("--demo", "people", status=1)
+    assert "--demo works on its own demo database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not crb.db.exists()
+
+
 def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
     seed(crb)
     mine = crb("promise", "1", "Send it", "--due", "+2d").stdout
@@ -545,6 +569,30 @@ def test_doctor_on_a_fresh_setup_only_warns_about_me(crb: Crb, config_file: Path
     result = crb("doctor")  # exit 0
     assert "[warn] me: no [me] emails" in result.stdout
     assert "FAIL" not in result.stdout
+
+
+def test_doctor_warns_of_phone_numbers_without_a_country_code(
+    crb: Crb, config_file: Path, tmp_path: Path
+) -> None:
+    """[identity] default_region empty (the default) and a number stored without a country
+    code: the same mobile written two ways is two people; the doctor says what to set."""
+    cards = tmp_path / "ann.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Lee, Ann\r\nTEL;TYPE=CELL:+1 415 555 0101\r\n"
+        "END:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nTEL:(415) 555-0101\r\n"
+        "END:VCARD\r\n", encoding="utf-8")
+    crb.create_db()
+    assert "[warn] phone region" not in crb("doctor").stdout  # nothing stored yet
+    crb("import", str(cards))
+    result = crb("doctor")  # a warning: exit 0
+    assert ("[warn] phone region: 1 stored phone number without a country code, and "
+            "[identity] default_region is empty") in result.stdout
+    assert 'default_region = "US"' in result.stdout
+    (check,) = [c for c in crb.json("doctor")["checks"] if c["check"] == "phone region"]
+    assert check["ok"] and check["warning"]
+    config_file.write_text(config_file.read_text(encoding="utf-8")
+                           + '[identity]\ndefault_region = "US"\n', encoding="utf-8")
+    assert "phone region" not in crb("doctor").stdout
 
 
 def test_doctor_fails_on_a_database_that_is_not_there(crb: Crb, tmp_path: Path) -> None:
@@ -583,3 +631,26 @@ def test_notes_and_connections_have_no_direction_in_last_touches(
     assert " note likes sailing" in touches and " connection" in touches
     assert " call mutual" in touches
     assert "note mutual" not in touches and "connection mutual" not in touches
+
+
+def test_an_ignored_contact_is_not_made_a_person_again_by_the_next_import(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    joe = corpus / "vcf" / "khard" / "joe.vcf"
+    crb("import", str(joe))
+    crb("ignore", "Joe Citizen")
+    again = crb.json("import", str(joe))["sources"][0]
+    assert again["new_people"] == 0 and again["skipped"] == {"blocklist": 1}
+    rows = crb.json("people", "--all")["people"]
+    assert [(p["name"], p["archived"]) for p in rows] == [("Joe Citizen", True)]  # type: ignore[index]
+    # A domain: every card at it is skipped, whatever its role or personal addresses.
+    roles = tmp_path / "roles.vcf"
+    roles.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Acme Sales\nEMAIL:sales@acme.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Pat One\nEMAIL:pat@acme.example\n"
+        "EMAIL:sales@acme.example\nEND:VCARD\n", encoding="utf-8")
+    crb("import", str(roles))
+    crb("ignore", "@acme.example")
+    again = crb.json("import", str(roles))["sources"][0]
+    assert again["new_people"] == 0 and again["skipped"] == {"blocklist": 2}
+    assert crb.json("people")["count"] == 0

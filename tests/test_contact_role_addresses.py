@@ -112,3 +112,43 @@ def test_google_contacts_csv_from_the_corpus_with_role_addresses(
     assert "imported 0" in again and "new people 0" in again
     assert sorted(value for _, value in people(crb.db)) == [
         "iforgotthisguysnamebutihavehisemail@gmail.com", "info@caltech.edu", "press@tesla.com"]
+
+
+def _cards(n: int) -> list[str]:
+    return [f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person {i}\r\nEMAIL:p{i}@x.example\r\nEND:VCARD\r\n"
+            for i in range(n)]
+
+
+def test_a_cards_note_in_the_next_batch_finds_its_person(crb: Crb, tmp_path: Path) -> None:
+    """Records are stored 500 at a time: a card whose addresses identify no one (null@) or
+    whose note is named by a role address beside a personal one, as the 500th record, has its
+    note in the next batch; the note is still that card's person's, on every import."""
+    plain = _cards(997)
+    path = tmp_path / "big.vcf"
+    path.write_text("".join([
+        *plain[:499],
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Null Person\r\nEMAIL:null@odd.example\r\n"
+        "NOTE:hi\r\nEND:VCARD\r\n",  # record 500, its note 501
+        *plain[499:],
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Desk\r\nEMAIL:sales@acme.example\r\n"
+        "EMAIL:ann@acme.example\r\nNOTE:ann note\r\nEND:VCARD\r\n",  # record 1000, note 1001
+    ]), encoding="utf-8")
+    for _ in range(2):
+        (out,) = crb.json("import", str(path))["sources"]
+        assert out["rejected"] == [] and out["seen"] == 1001, out["rejected"]
+    assert out["unchanged"] == 1001
+    assert notes(crb.db) == [("Ann Desk", "ann note"), ("Null Person", "hi")]
+    with sqlite3.connect(crb.db) as conn:
+        assert conn.execute("select count(*) from people").fetchone() == (999,)
+
+
+def test_a_csv_rows_note_in_the_next_batch_finds_its_person(crb: Crb, tmp_path: Path) -> None:
+    """The same in a CSV: the row with a placeholder address is the 500th record."""
+    path = tmp_path / "outlook.csv"
+    rows = [f"P{i},Person,p{i}@x.example," for i in range(499)]
+    path.write_text("First Name,Last Name,E-mail Address,Notes\n" + "\n".join(
+        [*rows, "Info,Desk,null@shop.example,front desk"]) + "\n", encoding="utf-8")
+    for _ in range(2):
+        (out,) = crb.json("import", str(path))["sources"]
+        assert out["rejected"] == [], out["rejected"]
+    assert notes(crb.db) == [("Info Desk", "front desk")]

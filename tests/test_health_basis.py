@@ -60,6 +60,10 @@ OPS = st.lists(
         st.tuples(st.just("merge"), st.integers(0, 5), st.integers(0, 5)),
         st.tuples(st.just("undo"),),
         st.tuples(st.just("day"), st.integers(-40, 45)),
+        # written through the write path, which rescores the person at once
+        st.tuples(st.just("promise"), st.integers(0, 5), st.integers(-60, 60),
+                  st.sampled_from(["open", "kept", "broken"]), st.integers(-60, 60)),
+        st.tuples(st.just("moment"), st.integers(0, 5), st.integers(-400, 60)),
     ),
     min_size=1, max_size=25,
 )
@@ -94,6 +98,8 @@ def _apply(store: Store, op: tuple[Any, ...], people: list[int]) -> int:
         elif kind == "cadence":
             conn.execute("update people set cadence_days = ? where id = ?",
                          [op[2], people[op[1]]])
+    if kind in ("promise", "moment"):
+        _write_and_rescore(store, op, people)
     if kind == "merge":
         try:
             merge_people(store, people[op[1]], people[op[2]])
@@ -105,6 +111,28 @@ def _apply(store: Store, op: tuple[Any, ...], people: list[int]) -> int:
         except CrbError:  # nothing to undo
             pass
     return 0
+
+
+def _write_and_rescore(store: Store, op: tuple[Any, ...], people: list[int]) -> None:
+    """A commitment or a value moment, as the write path stores it and rescores its person
+    (on the day the test has reached: the day of the last recompute)."""
+    day = store.conn.execute("select max(computed_on) from health").fetchone()[0]
+    today = dt.date.fromisoformat(day) if day else START
+    pid = people[op[1]]
+    with store.transaction():
+        if op[0] == "promise":
+            _, _, due, status, made = op
+            closed = None if status == "open" else _at(made + 5, 15)
+            store.conn.execute(
+                "insert into commitments (person_id, text, due, status, created, closed_at)"
+                " values (?, 'Send it', ?, ?, ?, ?)",
+                [pid, (START + dt.timedelta(days=due)).isoformat(), status, _at(made, 10),
+                 closed])
+        else:
+            store.conn.execute(
+                "insert into value_moments (person_id, kind, direction, at) values"
+                " (?, 'intro', 'out', ?)", [pid, _at(op[2], 14)])
+    compute_all(store, Config(), today, [pid])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
@@ -513,7 +514,8 @@ def test_a_date_after_delivery_or_today_is_a_wrong_clock(
     crb: Crb, tmp_path: Path, db_path: Path
 ) -> None:
     """A Date header from a wrong clock (2099, or years after the From_ line) is not believed:
-    the From_ line's date is used; a single message with no other date is rejected, saying why."""
+    the From_ line's date is used; a single message with no other date is dated by its file's
+    time (when it existed at the latest), with a warning line saying so, never rejected."""
     box = tmp_path / "clocks.mbox"
     box.write_bytes(
         message(1, """
@@ -544,9 +546,15 @@ Message-ID: <late-3@example.org>""", from_line=b"From cy@example.org Wed Jun 02 
     eml = tmp_path / "future.eml"
     eml.write_text("From: Dee <dee@example.org>\nTo: me@example.com\nSubject: later\n"
                    "Date: Mon, 2 Nov 2099 16:00:00 +0000\nMessage-ID: <dee@example.org>\n\nHi\n")
-    result = crb("import", str(eml), status=3)
-    assert "Date header 2099-11-02 is more than a day after" in result.output
-    assert rows(db_path, "select count(*) from interactions where subject = 'later'") == [(0,)]
+    written = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+    os.utime(eml, (written.timestamp(), written.timestamp()))
+    result = crb("import", str(eml))  # exit 0: nothing rejected
+    assert (f"warning: {eml}:1: Date header 2099-11-02 is more than a day after the file's "
+            "time (a wrong clock): dated 2026-11-20, the file's time, instead") in result.output
+    assert rows(db_path, "select at from interactions where subject = 'later'") == [
+        ("2026-11-20T09:30:00+00:00",)]
+    (again,) = crb.json("import", str(eml))["sources"]
+    assert again["imported"] == 0 and not again["rejected"], again
 
 
 def test_spellings_of_one_gmail_mailbox_are_one_person(

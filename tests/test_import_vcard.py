@@ -470,3 +470,13 @@ def test_quoted_printable_soft_break_keeps_the_space_that_starts_the_next_line(
                     f"NOTE;ENCODING=QUOTED-PRINTABLE:{encoded}\r\nEND:VCARD\r\n", newline="")
     crb("import", str(path))
     assert q(crb, "select text from notes") == [(text.replace("\r\n", "\n"),)]
+
+
+def test_a_cards_records_say_which_card_they_came_from(tmp_path: Path) -> None:
+    """The person and the note of a card carry its place, for any reject line of theirs."""
+    path = vcf(tmp_path, "BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nEMAIL:ann@x.example\nEND:VCARD\n"
+                         "BEGIN:VCARD\nVERSION:3.0\nFN:Bo Po\nEMAIL:bo@x.example\nNOTE:hi\n"
+                         "END:VCARD\n")
+    records = run(path)
+    assert [(type(r).__name__, r.where) for r in records] == [
+        ("Person", f"{path} card 1"), ("Person", f"{path} card 2"), ("Note", f"{path} card 2")]

@@ -165,8 +165,7 @@ def test_the_sdks_clean_text_is_the_text_modules_rule() -> None:
     from crb_tui.sdk import calendars, mail
     from crb_tui.text import one_line
 
-    for text in ("a\x1b[31mb", "a\u0085b  c\n", "\x00x\x7f", "plain"):
-        assert mail.clean_text(text, 100) == calendars.clean_text(text, 100) == one_line(text, 100)
+    assert mail.clean_text is calendars.clean_text is one_line
 
 
 # -- one place opens connections -------------------------------------------------------------

@@ -136,3 +136,25 @@ def test_the_usual_interaction_is_passed_as_the_field_by_field_check_passes_it(
     assert [f.name for f in dataclasses.fields(Interaction)] == [
         "source_key", "kind", "direction", "at", "with_", "name", "subject", "thread",
         "duration_minutes", "replaces"]
+
+
+def test_a_reject_names_the_records_file_and_line_when_the_source_gives_it() -> None:
+    """A note, commitment, goal or person the write path cannot take is named by its ``where``
+    (the file and card or line), like a source's own rejects; without it, by source and key."""
+    nobody = Identity("email", "nobody@example.com")
+    run = run_source(source(
+        Person("Ann", [ANN], where="people.csv:2"),
+        Note(nobody, "hello", T0, source_key="note:1", where="notes.txt:3"),
+        Note(nobody, "no place", T0, source_key="note:2"),
+        Commitment(nobody, "send it", dt.date(2026, 5, 3), where="promises.csv:7"),
+        Person("Bo", tier="boss", where="people.csv:9"),
+        Note("ann", "hi", T0, where="notes.txt:5"),  # type: ignore[arg-type]
+    ))
+    assert run.summary.rejected == [
+        {"where": "notes.txt:3", "reason": "no person with email nobody@example.com"},
+        {"where": "chat:note:2", "reason": "no person with email nobody@example.com"},
+        {"where": "promises.csv:7", "reason": "no person with email nobody@example.com"},
+        {"where": "people.csv:9", "reason": "unknown tier 'boss'"},
+        {"where": "notes.txt:5",
+         "reason": "who must be an Identity or an integer, not str 'ann'"},
+    ]

@@ -1,7 +1,7 @@
 """The private parts of Textual the app leans on, each pinned here: a Textual release that
 renames or changes one fails a test by name instead of quietly changing what the app does.
-And no class of the app overrides or touches another private name of Textual's unless it is
-listed (and pinned) here."""
+And no class of the app (nor ``crb serve``'s textual-serve server) overrides or touches another
+private name of Textual's unless it is listed (and pinned) here."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ PINNED = {
     ("Choices", "_pressed_button"): "test_choices_picks_through_radio_sets_own_state",
     ("FilterBox", "app._bindings"): "test_the_apps_own_key_check",
     ("FilterBox", "app._check_bindings"): "test_the_apps_own_key_check",
+    ("CrbServer", "_make_app"): "test_crb_serve_guards_the_app_textual_serve_makes",
 }
 """(class of the app, private name of Textual's it uses) -> the test that pins it."""
 
@@ -60,6 +61,10 @@ def _app_classes() -> list[type]:
             if (inspect.isclass(cls) and cls.__module__ == module.__name__
                     and any(b.__module__.startswith("textual") for b in cls.__mro__)):
                 found[f"{module.__name__}.{cls.__name__}"] = cls
+    from crb_tui.cli.serve import make_server  # crb serve's server, made in a function
+
+    server = type(make_server("crb", "127.0.0.1", 8000))
+    found[server.__qualname__] = server
     return list(found.values())
 
 
@@ -138,3 +143,20 @@ async def test_the_apps_own_key_check() -> None:
         assert await app._check_bindings("question_mark") is True
         assert await app._check_bindings("x") is False
     assert ran == ["mark"]
+
+
+async def test_crb_serve_guards_the_app_textual_serve_makes() -> None:
+    """``crb serve`` installs its guard (localhost only, its own pages only) by overriding
+    textual-serve's private ``Server._make_app``: the server must still build its app through
+    it, and the app built must carry the guard (tests/test_serve.py checks the guard's 403s
+    on a real server)."""
+    from textual_serve.server import Server
+
+    from crb_tui.cli.serve import make_server
+
+    assert inspect.iscoroutinefunction(Server._make_app)
+    assert "self._make_app()" in inspect.getsource(Server)
+    server = make_server("crb", "127.0.0.1", 8000)
+    assert type(server).__dict__.get("_make_app") is not None
+    application = await server._make_app()
+    assert len(application.middlewares) == 1

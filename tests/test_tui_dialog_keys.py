@@ -188,16 +188,13 @@ async def test_q_and_question_mark_are_the_app_keys_on_people(
         await press(pilot, "escape")
         assert isinstance(app.screen, PeopleScreen)
         assert app.screen.filter_text == ""
-        await press(pilot, "q")
-        if where == "list":
-            assert not app.is_running
-        else:  # in the filter box a letter is text, even q (a name may start with it)
-            assert app.is_running and app.screen.filter_text == "q"
+        await press(pilot, "q")  # the filter is empty: q quits from the box as from the list
+        assert not app.is_running
 
 
 async def test_in_the_filter_q_is_text_and_question_mark_is_help(context: AppContext) -> None:
-    """Letters are text in the filter (q too); ? opens Help even with something typed, so the
-    footer's keys never change while typing."""
+    """Once something is typed, letters are text in the filter (q too); ? opens Help even
+    with something typed."""
     async with opened(context, "people") as (app, pilot):
         await press(pilot, "a", "q", "1")
         assert isinstance(app.screen, PeopleScreen) and app.is_running
@@ -222,18 +219,24 @@ async def test_every_field_hint_shows_whole(context: AppContext, size: tuple[int
             await press(pilot, "escape")
 
 
-async def test_the_footer_keys_stay_the_same_while_typing(
+async def test_the_footer_shows_q_quit_while_the_filter_is_empty(
     context: AppContext,
 ) -> None:
     async with opened(context, "people") as (app, pilot):
         footer = app.screen.query_one(KeyFooter)
-        # In the filter, ? is the app's key and q a letter, typed or not (the footer stays
-        # the same while typing); on the list both are keys.
+        # In the empty filter, ? and q are the app's keys (the footer shows q Quit); once a
+        # letter is typed q is text and the footer says so, and it stays the same while
+        # typing on; emptied, q quits again; on the list both are keys.
         shown = footer_keys(footer)
-        assert "question_mark" in shown and "q" not in shown
+        assert "question_mark" in shown and "q" in shown
         await press(pilot, "a")
+        typing = footer_keys(footer)
+        assert "question_mark" in typing and "q" not in typing
+        await press(pilot, "b", "c")
+        assert footer_keys(footer) == typing
+        await press(pilot, "backspace", "backspace", "backspace")
         assert footer_keys(footer) == shown
-        await press(pilot, "backspace", "escape")
+        await press(pilot, "escape")
         assert "q" in footer_keys(footer)
 
 

@@ -80,3 +80,31 @@ async def test_the_people_screen_marks_latest_first_with_a_down_arrow(
         assert app.screen.sort == "last_touch"
         assert "Last ▼" in screen_text(app)
         assert "▲" not in screen_text(app)
+
+
+def test_a_name_ending_in_a_period_ends_the_sentence_once(crb: Crb, tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("Name,Email\nJames Doe Sr.,james@acme.com\n", encoding="utf-8")
+    crb("import", str(contacts))
+    said = [
+        crb("log", "james@acme.com", "--kind", "call").stdout,
+        crb("note", "james@acme.com", "likes tea").stdout,
+        crb("value", "james@acme.com", "--kind", "intro", "--given").stdout,
+        crb("goal", "james@acme.com", "a new job").stdout,
+        crb("detail", "james@acme.com", "kids", "two").stdout,
+    ]
+    assert said[0].strip() == "Logged a call with James Doe Sr."
+    for line in said:
+        assert "Sr.." not in line, line
+        assert "James Doe Sr." in line, line
+
+
+async def test_the_app_ends_a_sentence_with_a_name_once(context: AppContext) -> None:
+    context.store.db.execute("update people set name = name || ' Sr.'")
+    context.store.db.commit()
+    async with opened(context) as (app, pilot):
+        name = review(app).items[0].person_name
+        assert name.endswith(" Sr.")
+        await press(pilot, "l", "ctrl+s")
+        said = [n for n in notifications(app) if n.startswith("Logged")]
+        assert said and said[-1] == f"Logged a call with {name} Press u to undo.", said

@@ -11,7 +11,7 @@ from crb_tui.cli.group import _after_action, _ctx, _done, _name, cli, person_arg
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.store import actions
-from crb_tui.text import plain
+from crb_tui.text import plain, sentence
 
 # -- actions -------------------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def log(
     )
     _after_action(app, pid)
     _done(as_json, {"interaction_id": iid, "person_id": pid},
-          f"Logged {actions.a_touch(kind)} with {_name(app, pid)}.")
+          sentence(f"Logged {actions.a_touch(kind)} with {_name(app, pid)}"))
 
 
 @cli.command()
@@ -60,7 +60,7 @@ def note(person: str, text: str, their_words: bool, as_json: bool) -> None:
     app = _ctx()
     pid = person_arg(app, person)
     nid = actions.add_note(app.store, pid, text, their_words=their_words, today=app.today())
-    _done(as_json, {"note_id": nid, "person_id": pid}, f"Noted for {_name(app, pid)}.")
+    _done(as_json, {"note_id": nid, "person_id": pid}, sentence(f"Noted for {_name(app, pid)}"))
 
 
 @cli.command()
@@ -112,7 +112,8 @@ def done(commitment: int, broken: bool, as_json: bool) -> None:
 )
 @click.option("--given/--received", "given", required=True)
 @click.option("--note", default=None)
-@click.option("--amount", type=params.AMOUNT, default=None, help="A finite number, 0 or more.")
+@click.option("--amount", type=params.AMOUNT, default=None,
+              help="0 or more: 12000, 12,000, 12k, 1.5k or 2m.")
 @click.option("--json", "as_json", is_flag=True)
 def value(
     person: str, kind: str, given: bool, note: str | None, amount: float | None, as_json: bool
@@ -133,7 +134,7 @@ def value(
     _done(
         as_json,
         {"value_moment_id": vid, "person_id": pid},
-        f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}.",
+        sentence(f"Logged {kind} {'given to' if given else 'received from'} {_name(app, pid)}"),
     )
 
 
@@ -148,17 +149,29 @@ def goal(person: str, text: str | None, replace: bool, as_json: bool) -> None:
     pid = person_arg(app, person)
     gid = actions.set_goal(app.store, pid, text, replace=replace, today=app.today())
     msg = "Goals confirmed" if gid is None else "Goal recorded"
-    _done(as_json, {"goal_id": gid, "person_id": pid}, f"{msg} for {_name(app, pid)}.")
+    _done(as_json, {"goal_id": gid, "person_id": pid}, sentence(f"{msg} for {_name(app, pid)}"))
 
 
 @cli.command()
 @click.argument("person")
-@click.argument("until")
+@click.argument("until", required=False)
+@click.option("--clear", is_flag=True, help="End the snooze now (back in the review).")
 @click.option("--json", "as_json", is_flag=True)
-def snooze(person: str, until: str, as_json: bool) -> None:
-    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE."""
+def snooze(person: str, until: str | None, clear: bool, as_json: bool) -> None:
+    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE; --clear ends a
+    snooze early."""
+    if bool(until) == clear:
+        raise click.UsageError("give UNTIL, or --clear")
     app = _ctx()
     today = app.today()
+    if clear:
+        pid = person_arg(app, person)
+        ended = actions.unsnooze(app.store, pid, today=today)
+        _done(as_json, {"person_id": pid, "snoozed_until": None},
+              f"{_name(app, pid)} is back in the review." if ended
+              else f"{_name(app, pid)} was not snoozed.")
+        return
+    assert until is not None  # checked above: UNTIL or --clear
     shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
     day = parse_date(shorthand.get(until, until), what="snooze", base=today)
     pid = person_arg(app, person)

@@ -9,7 +9,7 @@ from crb_tui.cli.group import _after_action, _ctx, _done, _name, emit_json, pers
 from crb_tui.quantities import describe_birthday as shown
 from crb_tui.records import STAGES
 from crb_tui.store import actions
-from crb_tui.text import plain
+from crb_tui.text import plain, sentence
 
 
 @click.command()
@@ -53,8 +53,8 @@ def detail(person: str, key: str | None, value: str | None, remove: bool, as_jso
         emit_json({"ok": True, "person_id": pid, "details": details})
         return
     if key is not None:
-        click.echo(f"{'Forgot' if remove else 'Remembered'} {plain(key)} for "
-                   f"{_name(app, pid)}.")
+        click.echo(sentence(f"{'Forgot' if remove else 'Remembered'} {plain(key)} for "
+                            f"{_name(app, pid)}"))
     for k, v in details.items():
         click.echo(f"  {plain(k)}: {plain(str(v))}")
 

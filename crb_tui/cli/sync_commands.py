@@ -30,12 +30,8 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
             f"  seen {s.seen}, imported {s.imported}, updated {s.updated}, merged {s.merged}, "
             f"unchanged {s.unchanged}, new people {s.new_people}"
         )
-        if s.skipped:
-            skipped = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.skipped.items()))
-            click.echo(f"  skipped: {skipped}")
-        if s.removed:
-            removed = ", ".join(f"{plain(k)} {v}" for k, v in sorted(s.removed.items()))
-            click.echo(f"  removed: {removed}")
+        _reasons("skipped", s.skipped)
+        _reasons("removed", s.removed)
         if s.rejected:
             click.echo(f"  rejected {len(s.rejected)}:")
             for item in s.rejected[:20]:
@@ -50,6 +46,12 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
             click.echo(f"  error: {plain(err)}", err=True)
 
 
+def _reasons(what: str, counts: dict[str, int]) -> None:
+    """``  skipped: bulk mail 5, duplicate message-id 4`` (nothing when there are none)."""
+    if counts:
+        click.echo(f"  {what}: " + ", ".join(f"{plain(k)} {v}" for k, v in sorted(counts.items())))
+
+
 def _title(s: Any) -> str:
     """The source, and the formats of the files it read when they are not its name (the mbox
     source reading .eml files: ``mbox (eml)``)."""
@@ -62,12 +64,10 @@ def _outcome(s: Any) -> str:
     2 rejected``, or ``nothing imported, 1 rejected`` when every record was."""
     if not s.ok:
         return "FAILED"
-    status = s.status  # ok, interrupted or cancelled
-    if not s.rejected:
-        return status
-    if len(s.rejected) >= s.seen:
+    status = s.status  # ok, interrupted, cancelled or rejected
+    if status == "rejected":
         return f"nothing imported, {len(s.rejected)} rejected"
-    return f"{status}, {len(s.rejected)} rejected"
+    return f"{status}, {len(s.rejected)} rejected" if s.rejected else status
 
 
 @cli.command(name="import")
@@ -182,14 +182,37 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
         click.echo("No source has run yet.")
     for run in runs:
         c = run["counts"]
-        click.echo(f"{plain(run['source'])}: {run['status']}, last run {run['last_run']}"
-                   + (f", last ok {run['last_ok']}" if run["last_ok"] != run["last_run"] else ""))
+        click.echo(f"{plain(run['source'])}: {run['status']}, last run {_local(run['last_run'])}"
+                   + (f", last ok {_local(run['last_ok']) if run['last_ok'] else 'never'}"
+                      if run["last_ok"] != run["last_run"] else ""))
         if c:
+            # Every count --json has, so that they add up: seen = imported + updated + merged
+            # + unchanged + skipped + rejected.
+            skipped, removed = c.get("skipped") or {}, c.get("removed") or {}
             click.echo(f"  seen {c.get('seen', 0)}, imported {c.get('imported', 0)}, updated "
                        f"{c.get('updated', 0)}, merged {c.get('merged', 0)}, unchanged "
-                       f"{c.get('unchanged', 0)}, rejected {c.get('rejected_count', 0)}")
+                       f"{c.get('unchanged', 0)}, skipped {sum(skipped.values())}, rejected "
+                       f"{c.get('rejected_count', 0)}, new people {c.get('new_people', 0)}"
+                       + (f", removed {sum(removed.values())}" if removed else ""))
+            _reasons("skipped", skipped)
+            _reasons("removed", removed)
+            for what in ("notes", "warnings"):
+                for line in c.get(what) or ():
+                    click.echo(f"  {what[:-1]}: {plain(line)}")
         if run["error"]:
             click.echo(f"  error: {plain(shorten(run['error']))}")
+
+
+def _local(stamp: str | None) -> str:
+    """A stored stamp (UTC) as the user reads it: ``2026-12-07 06:13`` in ``[me] timezone``."""
+    from crb_tui.clock import local_time
+
+    if not stamp:
+        return "never"
+    try:
+        return f"{local_time(stamp):%Y-%m-%d %H:%M}"
+    except ValueError:
+        return plain(stamp)
 
 
 def _exit(summaries: list[Any], *, importing: bool = False) -> None:

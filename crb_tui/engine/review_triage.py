@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from crb_tui import hooks
-from crb_tui.clock import happened_before
+from crb_tui.clock import day_bounds, happened_before
 from crb_tui.config import Config
 from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago_or_today
 from crb_tui.store import Store
@@ -77,7 +77,9 @@ def _arrival(source: str | None, files: set[str], syncs: set[str]) -> str:
 def triage_items(store: Store, config: Config, today: dt.date) -> list[ReviewItem]:
     since = (today - dt.timedelta(days=config.review.new_people_days)).isoformat()
     until = happened_before(today).isoformat()  # a meeting still to come is no evidence yet
-    rows = triage_candidates(store, today.isoformat(), since, until)
+    # Who was created after the day (in the user's time zone) is not new on it.
+    created_before = day_bounds(today)[1].isoformat()
+    rows = triage_candidates(store, today.isoformat(), since, until, created_before)
     if not rows:
         return []
     files, syncs = _source_kinds()

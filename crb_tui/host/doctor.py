@@ -12,7 +12,12 @@ import platformdirs
 from crb_tui.config import checked_settings, load_config
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
-from crb_tui.store.integrity import broken_references, integrity, journal_mode
+from crb_tui.store.integrity import (
+    broken_references,
+    integrity,
+    journal_mode,
+    phones_without_country_code,
+)
 
 if TYPE_CHECKING:
     from crb_tui.host.app_context import AppContext
@@ -51,6 +56,21 @@ def _token_check(path: Path) -> dict[str, Any] | None:
         return None  # not authorised yet
     ok, detail = _mode_ok(path)
     return _check("token file", ok, detail)
+
+
+def _region_check(store: Any) -> list[dict[str, Any]]:
+    """A warning when ``[identity] default_region`` is empty and stored phone numbers lack a
+    country code: "(415) 555-0101" and "+1 415 555 0101" are then two numbers, two people."""
+    local = phones_without_country_code(store)
+    if not local:
+        return []
+    return [{**_check("phone region", True,
+                      f"{local} stored phone number{'s' if local != 1 else ''} without a "
+                      "country code, and [identity] default_region is empty: the same number "
+                      "written with and without one (+1 415 555 0101, (415) 555-0101) is two "
+                      "numbers, so two people; set default_region to your country's two-letter "
+                      'code (default_region = "US") before importing more'),
+             "warning": True}]
 
 
 def run_checks(app: AppContext) -> list[dict[str, Any]]:
@@ -92,6 +112,8 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
                              else "all references hold"))
         if db_mode is not None:
             checks.append(_check("database permissions", *db_mode))
+        if not config.identity.default_region:
+            checks.extend(_region_check(store))
     except CrbError as exc:
         checks.append(_check("database", False, str(exc)))
     for path in token_files(config.sources):
@@ -103,6 +125,10 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         infos = plugins.describe()
         checks.append(_check("plugins", True, f"{len(infos)} loaded: "
                              + ", ".join(i.name for i in infos)))
+        plugins.commands()
+        for name, why in plugins.command_problems.items():
+            checks.append(_check(f"plugin {name}", False,
+                                 f"register_commands failed ({why}); its commands are left out"))
         sources = plugins.sources()
         for name in config.sources:
             if name not in sources:

@@ -56,12 +56,16 @@ class SourceSummary(WriteResult):
 
     @property
     def status(self) -> str:
-        """``ok``, ``failed``, ``interrupted`` (Ctrl-C) or ``cancelled`` (stopped in the app)."""
+        """``ok``, ``failed``, ``interrupted`` (Ctrl-C), ``cancelled`` (stopped in the app) or
+        ``rejected`` (every record it read was rejected: nothing imported, a missing file).
+        Only ``ok`` is a success (the Sync screen's "last success", ``last ok``)."""
         if not self.ok:
             return "failed"
         if self.interrupted:
             return "interrupted"
-        return "cancelled" if self.cancelled else "ok"
+        if self.cancelled:
+            return "cancelled"
+        return "rejected" if self.rejected and len(self.rejected) >= self.seen else "ok"
 
     def absorb(self, result: WriteResult) -> None:
         # What a source says about a record may quote the record whole: keep it to a line.
@@ -101,6 +105,7 @@ class SourceSummary(WriteResult):
             "seconds": round(self.seconds, 3),
             "cancelled": self.cancelled,
             "interrupted": self.interrupted,
+            "status": self.status,
         }
 
 
@@ -122,8 +127,7 @@ def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
     try:
         return r.checked(record, tz)  # type: ignore[arg-type]
     except r.ShapeError as exc:
-        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
-        return r.Reject(reason=str(exc), where=f"{source}:{key}")
+        return r.Reject(reason=str(exc), where=r.place(record, source))
 
 
 STRICT_COUNTS = "CRB_STRICT_COUNTS"
@@ -154,6 +158,8 @@ class _Run:
         self.summary = summary
         self.dry_run = dry_run
         self.buffer: list[r.Record] = []
+        self.card_keys: dict[tuple[str, str], int] = {}
+        """What a batch's contacts told the next (a card's note can fall in the next batch)."""
         self.pending_cursor: Any = None
         self.state = State(store.source_state(source.name), flush=self.flush,
                            side_file_rows=store.side_file_rows)
@@ -169,7 +175,8 @@ class _Run:
             if not batch:
                 return
             # This transaction rolls back whole if the batch fails: no savepoint of its own.
-            result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True)
+            result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True,
+                                            card_keys=self.card_keys)
         # A Delete is an instruction, not a record: what it removes is counted in ``removed``.
         result.seen -= sum(isinstance(rec, r.Delete) for rec in batch)
         check_counts(result, self.source.name)
@@ -343,9 +350,9 @@ def _run_locked(
         try:
             store.record_run(
                 source.name,
-                ok=summary.ok and not summary.interrupted,
+                ok=summary.status == "ok",
                 counts={**{k: v for k, v in summary.as_dict().items() if k != "rejected"},
-                        "rejected_count": len(summary.rejected), "status": summary.status},
+                        "rejected_count": len(summary.rejected)},
                 error="; ".join(summary.errors) or None,
             )
         except Exception as exc:  # noqa: BLE001

@@ -121,6 +121,9 @@ class _Parsed:
         """(VEVENT component, where) pairs."""
         self.timezones: list[Any] = []
         self.problems: list[Record] = []
+        self.warnings: list[str] = []
+        """What was read around (a broken VTIMEZONE whose events use the zone's name): the
+        summary's warning lines, never rejected records (nothing was left out)."""
         self.other: list[tuple[str, str]] = []
         """(component name, where) of components that are not events."""
         self.cancel_all = False
@@ -162,10 +165,12 @@ def parse_icalendar(text: str, where: str) -> _Parsed:
             # A cut file can end inside the TZID line itself: "TZID" with no value.
             tzid = next((ln.partition(":")[2].strip() or "?" for ln in block.lines
                          if ln.upper().startswith("TZID")), "?")
-            out.problems.append(Reject(
-                f"broken VTIMEZONE {tzid!r}: {error_reason(exc)}; its events use the zone's name",
-                f"{where}:{block.line}",
-            ))
+            reason = f"broken VTIMEZONE {tzid!r}: {error_reason(exc)}"
+            if block.closed:  # read round: a warning, the events are all there
+                out.warnings.append(f"{where}:{block.line}: {reason}; its events use the "
+                                    "zone's name")
+            else:  # a cut file: what came after the cut is lost
+                out.problems.append(Reject(reason, f"{where}:{block.line}"))
     tz_text = "".join(tz.to_ical().decode("utf-8", "replace") for tz in out.timezones)
     for block in blocks:
         if block.name == "VTIMEZONE":
@@ -403,10 +408,11 @@ def latest_version(members: list[tuple[Any, str]]) -> tuple[Any, str] | None:
     if len(members) < 2 or any(c.get("RECURRENCE-ID") is not None or c.get("RRULE") is not None
                                or c.get("RDATE") is not None for c, _ in members):
         return None
-    return max(enumerate(members), key=lambda m: (_sequence(m[1][0]), m[0]))[1]
+    return max(enumerate(members), key=lambda m: (sequence_of(m[1][0]), m[0]))[1]
 
 
-def _sequence(comp: Any) -> int:
+def sequence_of(comp: Any) -> int:
+    """An event's ``SEQUENCE`` (its revision: 0 when it has none or it is not a number)."""
     try:
         return int(str(comp.get("SEQUENCE", 0)))
     except ValueError:

@@ -20,9 +20,11 @@ from email.policy import compat32
 from email.utils import getaddresses
 from typing import Any
 
-from crb_tui.text import one_line
+from crb_tui.text import MAX_LINE, one_line
 
-MAX_SUBJECT = 500
+MAX_SUBJECT = MAX_LINE
+clean_text = one_line
+"""One line of text as stored (crb_tui.text's one rule, exported by the SDK)."""
 MAX_NAME = 200
 
 _FOLD = re.compile(r"\r?\n[ \t]*")
@@ -88,11 +90,6 @@ def decode_words(value: str | None) -> str:
     for chunk, charset in parts:
         out.append(_decode_chunk(chunk, charset) if isinstance(chunk, bytes) else chunk)
     return "".join(out)
-
-
-def clean_text(value: str | None, limit: int = MAX_SUBJECT) -> str | None:
-    """One line of text: white space collapsed, control characters removed (crb_tui.text)."""
-    return one_line(value, limit)
 
 
 # -- headers ------------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from crb_tui.config import check_range
 from crb_tui.errors import CrbError
 from crb_tui.identity import is_placeholder, normalise_email, not_a_person
 from crb_tui.records import Delete, Identity, Interaction, Record, Skip
-from crb_tui.text import one_line
+from crb_tui.text import MAX_LINE, one_line
 
-MAX_SUMMARY = 500
+MAX_SUMMARY = MAX_LINE
+clean_text = one_line
+"""One line of text as stored (crb_tui.text's one rule, exported by the SDK)."""
 CANCELLED = "cancelled event"
 """Why a meeting stored before is removed: its event, or this occurrence, was cancelled."""
 
@@ -124,11 +126,6 @@ def event_prefix(meeting: Meeting) -> str:
     if meeting.recurring is False:
         return f"ics:{meeting.uid}|"
     return f"ics:{meeting.uid}|{meeting.instance}|"
-
-
-def clean_text(value: Any, limit: int = MAX_SUMMARY) -> str | None:
-    """One line of text: white space collapsed, control characters removed (crb_tui.text)."""
-    return one_line(value, limit)
 
 
 def person_name(value: Any) -> str | None:

@@ -29,9 +29,12 @@ whole document with them.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from crb_tui.clock import FIRST_DAY, LAST_DAY
 from crb_tui.records import Delete, Record, Reject, Skip
 from crb_tui.sdk._ical import (
     TOO_FREQUENT,
@@ -44,6 +47,7 @@ from crb_tui.sdk._ical import (
     latest_version,
     looks_like_icalendar,
     parse_icalendar,
+    sequence_of,
     uid_of,
 )
 from crb_tui.sdk._meetings import (
@@ -84,17 +88,30 @@ __all__ = [
 ]
 
 
+OLDER = "older version of the event"
+"""Why an event is skipped: a higher ``SEQUENCE`` of it was imported before (another file)."""
+SHORTENED = "occurrence no longer in its series"
+"""Why a stored meeting is removed: its series was shortened (``COUNT``/``UNTIL``) or moved."""
+
+
 def calendar_records(
     data: bytes | str,
     *,
     where: str,
     me: Iterable[str],
     options: CalendarOptions,
+    state: Any = None,
 ) -> Iterator[Record]:
     """Every record of one iCalendar document (a file, a URL's body, a CalDAV object).
 
     The same occurrence twice in one document is counted as a ``duplicate event`` skip; across
-    documents the store's upsert keeps one (the last one read wins).
+    documents the store's upsert keeps one (the last one read wins). With ``state`` (a
+    namespace of the source's ``ctx.state``, for sources that read whole calendars again, such
+    as exported files) each event's ``SEQUENCE`` and the occurrences stored for it are
+    remembered: a version with a lower ``SEQUENCE`` than one imported before (an older export
+    read after a newer one) is skipped as ``older version of the event``, and occurrences of a
+    series that a later version no longer has (``COUNT`` or ``UNTIL`` reduced, the series
+    moved) are removed.
     """
     import icalendar
     import recurring_ical_events
@@ -106,6 +123,8 @@ def calendar_records(
         yield Reject("not an iCalendar file (no BEGIN:VCALENDAR)", where)
         return
     parsed = parse_icalendar(text, where)
+    for warning in parsed.warnings:  # a warning line of the summary (see library_output)
+        logging.getLogger(__name__).warning("%s", warning)
     yield from parsed.problems
     for name, place in parsed.other:
         yield Skip("not an event", f"{place} {name}")
@@ -134,6 +153,14 @@ def calendar_records(
             for _ in range(len(members) - 1):
                 yield Skip("duplicate event", label)
             members = [latest]
+        # Only a document with the event itself (not just an override of one occurrence, as an
+        # invitation update carries) says which version it is and which occurrences it has.
+        masters = [comp for comp, _ in members if comp.get("RECURRENCE-ID") is None]
+        sequence = max((sequence_of(comp) for comp in masters), default=0)
+        before = state.get(uid) if state is not None and masters else None
+        if isinstance(before, dict) and sequence < int(before.get("sequence", 0)):
+            yield Skip(OLDER, f"{label} (SEQUENCE {sequence}, {before['sequence']} imported)")
+            continue
         try:
             meetings = list(expand(uid, members, parsed.timezones, zones, options,
                                    icalendar, recurring_ical_events))
@@ -150,6 +177,10 @@ def calendar_records(
             if meeting.start.date() > last_day:
                 yield Skip("outside window", label)
                 continue
+            if meeting.start.date() < FIRST_DAY:  # year 0001: no meeting, a broken clock
+                yield Reject(f"event date {meeting.start.date()} is out of range (dates from "
+                             f"{FIRST_DAY} to {LAST_DAY})", label)
+                continue
             if parsed.cancel_all:
                 meeting.status = "CANCELLED"
             instance = f"{meeting.uid}|{meeting.instance}"
@@ -164,3 +195,28 @@ def calendar_records(
         for instance in excluded(members, zones):
             if instance not in produced:  # an occurrence taken out of the series (EXDATE)
                 yield Delete(prefix=f"ics:{uid}|{instance}|", reason=CANCELLED)
+        if state is not None and masters:
+            yield from _remember(state, uid, sequence, before, meetings, options)
+
+
+def _remember(
+    state: Any, uid: str, sequence: int, before: Any, meetings: list[Meeting],
+    options: CalendarOptions,
+) -> Iterator[Record]:
+    """Remember the event's ``SEQUENCE`` and the occurrences of its series stored now; remove
+    what an earlier version stored for occurrences the series no longer has. Occurrences
+    outside the window (with a day's margin for time zones) are left alone: they are not read
+    again, not gone."""
+    recurring = any(meeting.recurring for meeting in meetings)
+    last_day = options.window_end
+    stored = sorted({m.instance for m in meetings if m.start.date() <= last_day
+                     and m.status != "CANCELLED"}) if recurring else []
+    if isinstance(before, dict) and recurring:
+        day = dt.timedelta(days=1)
+        first = (options.window_start + day).strftime("%Y%m%d")
+        last = (options.window_end - day).strftime("%Y%m%d")
+        now = {m.instance for m in meetings}
+        for instance in before.get("instances") or ():
+            if instance not in now and first <= str(instance)[:8] <= last:
+                yield Delete(prefix=f"ics:{uid}|{instance}|", reason=SHORTENED)
+    state.set(uid, {"sequence": sequence, "instances": stored})

@@ -47,6 +47,7 @@ from crb_tui.sdk._mail_dates import (
     parse_date,
     parse_from_line_date,
     received_date,
+    year_out_of_range,
 )
 from crb_tui.sdk._mail_headers import (
     MAX_NAME,
@@ -154,14 +155,17 @@ class ParsedMail:
     recipients: list[Address]
     date: dt.datetime | None
     date_from: str
-    """Where the date came from: ``Date``, ``envelope`` (From_ line / internalDate) or
-    ``Received``; empty when there is none."""
+    """Where the date came from: ``Date``, ``envelope`` (From_ line / internalDate),
+    ``Received``, ``file`` (the time of the file it is in) or ``import`` (now: a wrong clock's
+    ``Date`` and nothing else to go by); empty when there is none."""
     subject: str | None
     thread: str | None
     labels: list[str] = field(default_factory=list)
     bulk: str | None = None
     date_problem: str | None = None
-    """Why there is no date when the headers had one that cannot be true (in the future)."""
+    """Why there is no date when the headers had one that cannot be true (in the future).
+    Kept for plugins that read it: such a message now always gets a date (see ``date_from``),
+    so this stays None."""
     wrong_date: str | None = None
     """Why the ``Date`` header was not believed when another date (``date_from``) was used."""
 
@@ -235,9 +239,12 @@ def _pick_date(
     The ``Date`` header is the sender's clock; a date more than a day after the message was
     delivered (the envelope: the mbox From_ line, the Gmail API's internalDate, IMAP's
     INTERNALDATE), after ``not_after`` or after now is a wrong clock (``Date: ... 2099``), and
-    the envelope date (then the ``Received`` chain) is used instead. With no believable date
-    left the message has none, and ``date_problem`` says why."""
-    latest = (now or clock.now_utc()) + SLACK
+    the envelope date (then the ``Received`` chain) is used instead; with neither, the time it
+    existed by (``not_after``: a single message file's time), else now (the import): the
+    message did exist, only its sender's clock was wrong. ``date_problem`` says why the
+    ``Date`` was not believed."""
+    current = now or clock.now_utc()
+    latest = current + SLACK
     envelope = envelope_date() if callable(envelope_date) else envelope_date
     if envelope is not None and envelope > latest:
         envelope = None
@@ -253,11 +260,18 @@ def _pick_date(
         return date, "Date", None
     if date is not None:
         problem = f"Date header {date:%Y-%m-%d} is more than a day after {after} (a wrong clock)"
+    elif (year := year_out_of_range(headers.get("date"))) is not None:
+        problem = (f"Date header year {year:04d} is out of range (years {MIN_YEAR} to "
+                   f"{MAX_YEAR}; a wrong clock)")
     if envelope is not None:
         return envelope, "envelope", problem
     received = received_date(headers)
     if received is not None and received <= bound:
         return received, "Received", problem
+    if problem is not None:  # a Date that cannot be true, and no other date in the message
+        if not_after is not None and not_after.year > 1970:  # (1970: the time was unreadable)
+            return min(not_after, current), "file", problem
+        return current, "import", problem
     return None, "", problem
 
 
@@ -298,13 +312,12 @@ def mail_records(
         return [skip]
     if mail.sender is None:
         return [Reject("no sender address (no From, Sender or Reply-To header)", where)]
-    if mail.date is None and mail.date_problem:
-        return [Reject(f"{mail.date_problem}, and no other date to use", where)]
     if mail.date is None:
         return [Reject("no usable date (no valid Date, From_ line or Received header)", where)]
     if mail.wrong_date:
         # Said once per message (the run's summary lists these as warnings, with a count).
-        used = "the delivery date" if mail.date_from == "envelope" else "the Received header"
+        used = {"envelope": "the delivery date", "file": "the file's time",
+                "import": "the time of this import"}.get(mail.date_from, "the Received header")
         log.warning("%s: %s: dated %s, %s, instead", where, mail.wrong_date,
                     f"{mail.date:%Y-%m-%d}", used)
     if max_recipients > 0 and len(mail.recipients) > max_recipients:

@@ -13,13 +13,17 @@ from crb_tui.store.write_result import WriteResult, WriteTarget, iso
 from crb_tui.store.writer import _BatchWriter
 
 
-def write_records(store: WriteTarget, batch: Sequence[r.Record], source: str) -> WriteResult:
+def write_records(
+    store: WriteTarget, batch: Sequence[r.Record], source: str,
+    card_keys: dict[tuple[str, str], int] | None = None,
+) -> WriteResult:
     """Store one batch in the transaction open on ``store``, which must roll back whole if this
-    raises; every record counted once in the result."""
+    raises; every record counted once in the result. ``card_keys``, the same dict for every
+    batch of a run, carries what one batch's contacts told the next (see ``_BatchWriter``)."""
     if not store.conn.in_transaction:
         raise RuntimeError("write_records outside a transaction")
     result = WriteResult()
-    writer = _BatchWriter(store, source, iso(now_utc()), result)
+    writer = _BatchWriter(store, source, iso(now_utc()), result, card_keys)
     writer.prefetch(batch)
     for record in batch:
         result.seen += 1

@@ -101,8 +101,10 @@ _FORMULAS: dict[str, str] = {
         crb_local_jd(last_{x}) - crb_local_jd(first_{x}), 0)""",
 }
 
-_SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n", "span_n")
-"""Computed once per person; everything after works from these."""
+_SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n")
+"""Computed once per person; everything after works from these (and from ``last_jd``, the
+julian day of the last touch on the user's calendar; the span of the stage is worked out only
+for the people whose stage depends on it: ``_SPAN``)."""
 _EXPLAINED = tuple(
     f"{name}_{x}"
     for x in ("n", "p")
@@ -266,7 +268,8 @@ def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     keep = "person_id, cad, override, first_n, last_n, two_n"
     extra = ""
     if explain:
-        keep, extra = "*", f",\n    {_columns(_EXPLAINED)}"  # recip_n twice: same value
+        # recip_n twice: same value
+        keep, extra = "*", f",\n    {_columns((*_EXPLAINED, 'span_n'))}"
     return f"""
 with
 facts as (
@@ -300,7 +303,8 @@ facts as (
 ),
 scored as materialized (
   select {keep},
-    {_columns(_SCORED)}{extra}
+    {_columns(_SCORED)},
+    crb_local_jd(last_n) as last_jd{extra}
   from facts
 ),
 final as (
@@ -318,11 +322,14 @@ final as (
 )"""
 
 
-_STAGE = """case when two_n is null then 'contact'
-      when recip_n >= :rel_recip and span_n >= :partner_days and t_n >= :partner_trust
-        and v_n >= :partner_value then 'partner'
-      when recip_n >= :rel_recip and span_n >= :rel_days and t_n >= :rel_trust
-        and v_n >= :rel_value then 'relationship'
+_SPAN = "coalesce(last_jd - crb_local_jd(first_n), 0)"
+"""The formula ``span`` for today, from ``last_jd`` (the same number)."""
+
+_STAGE = f"""case when two_n is null then 'contact'
+      when recip_n >= :rel_recip and t_n >= :partner_trust and v_n >= :partner_value
+        and {_SPAN} >= :partner_days then 'partner'
+      when recip_n >= :rel_recip and t_n >= :rel_trust and v_n >= :rel_value
+        and {_SPAN} >= :rel_days then 'relationship'
       else 'transaction' end"""
 
 _RESULT = f"""
@@ -332,7 +339,7 @@ select *, {_STAGE} as stage_derived,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null
-    then round((:day_n - crb_local_jd(last_n) - cad) * 1.0 / cad, 4) end
+    then round((:day_n - last_jd - cad) * 1.0 / cad, 4) end
     as overdue
 from final
 """

@@ -18,6 +18,13 @@ def journal_mode(store: Store) -> str:
     return str(store.conn.execute("pragma journal_mode").fetchone()[0])
 
 
+def phones_without_country_code(store: Store) -> int:
+    """Stored phone numbers with no country code (read without ``[identity] default_region``)."""
+    return int(store.conn.execute(
+        "select count(*) from identities where kind = 'phone' and value not like '+%'"
+    ).fetchone()[0])
+
+
 def broken_references(store: Store) -> int:
     """How many rows point at a row that is not there (foreign keys that do not hold)."""
     return len(store.conn.execute("pragma foreign_key_check").fetchall())

@@ -87,10 +87,13 @@ def birthdays(store: Store, day: str, month_days: Iterable[str]) -> list[dict[st
     )
 
 
-def triage_candidates(store: Store, day: str, since: str, until: str) -> list[dict[str, Any]]:
-    """New people waiting for triage, created from ``since`` on, with the evidence of their
-    interactions before ``until``: ``touches``, ``mutual``, ``ins``, ``outs``, ``meetings``,
-    ``last_at``, and their first identity (``ident``)."""
+def triage_candidates(
+    store: Store, day: str, since: str, until: str, created_before: str
+) -> list[dict[str, Any]]:
+    """New people waiting for triage, created from ``since`` on and before ``created_before``
+    (who did not exist yet on a day looked back at is not new on it), with the evidence of
+    their interactions before ``until``: ``touches``, ``mutual``, ``ins``, ``outs``,
+    ``meetings``, ``last_at``, and their first identity (``ident``)."""
     return store.rows(
         f"""select p.id as pid, p.name, p.created, p.source,
               (select value from identities where person_id = p.id order by id limit 1)
@@ -100,9 +103,10 @@ def triage_candidates(store: Store, day: str, since: str, until: str) -> list[di
               sum(i.direction = 'out') as outs, sum(i.kind = 'meeting') as meetings,
               max(i.at) as last_at
             from people p left join interactions i on i.person_id = p.id and i.at < :until
-            where p.triage = 1 and p.created >= :since and {ELIGIBLE}
+            where p.triage = 1 and p.created >= :since and p.created < :created_before
+              and {ELIGIBLE}
             group by p.id""",
-        {"day": day, "since": since, "until": until},
+        {"day": day, "since": since, "until": until, "created_before": created_before},
     )
 
 
@@ -129,7 +133,7 @@ def actions_on(store: Store, day: str) -> list[tuple[int, str, str | None]]:
     ``day``."""
     return list(store.conn.execute(
         "select person_id, action, item_kind from review_history "
-        "where day = ? and person_id is not null",
+        "where day = ? and person_id is not null order by id",
         [day],
     ))
 

@@ -56,6 +56,10 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+THROUGH_A_LINK = ("CRB does not open its database through one, even to read (SQLite keeps its "
+                  "journal beside the name it is given, apart from the database's)")
+
+
 class Store:
     """CRB's database: its one read-write connection (the writer). Open with :meth:`open`.
 
@@ -146,7 +150,7 @@ class Store:
             store_path = None
         else:
             store_path = Path(path).expanduser()
-            refuse_symlink(store_path, "database")
+            refuse_symlink(store_path, "database", why=THROUGH_A_LINK)
             if store_path.exists() and _file_key(store_path) not in _OPEN_FILES:
                 # Only while no connection of this process has the file open: closing any
                 # descriptor of a file drops every POSIX lock the process holds on it, SQLite's
@@ -159,7 +163,7 @@ class Store:
                 except CrbError:
                     # Another process created it a moment ago (several starting at once on a
                     # new file): theirs is ours; a link that appeared is still refused.
-                    refuse_symlink(store_path, "database")
+                    refuse_symlink(store_path, "database", why=THROUGH_A_LINK)
                     if not store_path.is_file():
                         raise
             try:
@@ -243,15 +247,17 @@ class Store:
         return total
 
     def write_batch(
-        self, batch: Sequence[r.Record], source: str, *, in_caller_transaction: bool = False
+        self, batch: Sequence[r.Record], source: str, *, in_caller_transaction: bool = False,
+        card_keys: dict[tuple[str, str], int] | None = None,
     ) -> WriteResult:
-        """Store one batch in one transaction, or in the caller's (see ``batch.write_records``)."""
+        """Store one batch in one transaction, or in the caller's (see ``batch.write_records``);
+        ``card_keys``: the run's, shared by its batches."""
         from crb_tui.store.batch import write_records
 
         if in_caller_transaction:
-            return write_records(self, batch, source)
+            return write_records(self, batch, source, card_keys)
         with self.transaction():
-            return write_records(self, batch, source)
+            return write_records(self, batch, source, card_keys)
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:

@@ -28,7 +28,8 @@ class _BatchWriter:
     """Writes one batch of records inside the caller's transaction."""
 
     def __init__(
-        self, store: WriteTarget, source: str, stamp: str | None, result: WriteResult
+        self, store: WriteTarget, source: str, stamp: str | None, result: WriteResult,
+        card_keys: dict[tuple[str, str], int] | None = None,
     ) -> None:
         self.store = store
         self.db = store.db
@@ -49,9 +50,10 @@ class _BatchWriter:
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
-        self._card_keys: dict[tuple[str, str], int] = {}
-        """Addresses of this batch's contacts that identify no one (``contact_keys``)."""
         """Other spellings of one mailbox (``Ann.Example+crm@gmail.com``), see ``_twin``."""
+        self._card_keys: dict[tuple[str, str], int] = {} if card_keys is None else card_keys
+        """The run's contacts' addresses that identify no one (``contact_keys``) -> their person,
+        kept across batches: a card's note in the next batch still finds its person."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -178,8 +180,7 @@ class _BatchWriter:
             self._reject(record, str(exc))
 
     def _reject(self, record: Any, reason: str) -> None:
-        key = getattr(record, "source_key", None) or getattr(record, "name", None) or ""
-        self.result.rejected.append({"where": f"{self.source}:{key}", "reason": reason})
+        self.result.rejected.append({"where": r.place(record, self.source), "reason": reason})
 
     # people -------------------------------------------------------------------------------
 
@@ -214,6 +215,11 @@ class _BatchWriter:
                                   LINKEDIN_KEY)
         if person_id is None and weak:
             person_id = identityless_namesake(self.db, name, org_id)
+        if person_id is None and not keys and self._ignored(dropped):
+            # Every address of the card is on the ignore list (`crb ignore`, the config's
+            # blocklist) and it names no one kept: never a person again.
+            self.result.skipped["blocklist"] += 1
+            return
         details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
@@ -257,6 +263,9 @@ class _BatchWriter:
         else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
+
+    def _ignored(self, dropped: list[tuple[str, str]]) -> bool:
+        return any(self.store.noise.reason(*key) == "blocklist" for key in dropped)
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None

@@ -7,11 +7,34 @@ from textual.worker import Worker, WorkerState
 
 from crb_tui.errors import CrbError, StoreBusy, StoreUnavailable, user_message
 from crb_tui.store import as_store_error
+from crb_tui.store.locking import Busy
 from crb_tui.text import plain
+
+
+class NotSaved(Exception):
+    """An action of the user's that the database was too busy to take: its notice names it."""
+
+    def __init__(self, action: str, error: BaseException) -> None:
+        super().__init__(action)
+        self.action, self.error = action, error
+
+
+def busy_guard(action: str, error: BaseException) -> BaseException:
+    """What an action's worker raises when ``error`` stopped it: :class:`NotSaved` naming the
+    action when the database was busy (the notice comes 30 s after the key, by when the user
+    may have moved on), else the error as it was."""
+    if isinstance(error, Busy) or isinstance(as_store_error(error), StoreBusy):
+        return NotSaved(action, error)
+    return error
 
 
 def describe(error: BaseException) -> tuple[str, str]:
     """(title, message) for an error, in words the user can act on."""
+    if isinstance(error, NotSaved):
+        why = (str(error.error) if isinstance(error.error, Busy) else
+               "another program (a `crb sync` from cron?) is writing to the database; try "
+               "again in a moment")
+        return "Database busy", plain(f"Not saved: {error.action}. {why[:1].upper()}{why[1:]}.")
     error = as_store_error(error)  # in case one of SQLite's came past the gateway
     if isinstance(error, StoreBusy):
         return "Database busy", (

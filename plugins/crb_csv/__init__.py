@@ -224,6 +224,8 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         for field in ("email", "email2"):
             for part in re.split(r"\s*(?:[;,]|:::)\s*", get(field)):
                 address = _email(part) if part else None
+                if address and sdk.normalise_email(address) is None:
+                    address = None  # an address no mail reaches (``contact1@invalid``)
                 if address and address.lower() not in {e.lower() for e in emails}:
                     emails.append(address)
                 elif part and not address:
@@ -280,6 +282,11 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         if birthday is None and written.strip("0/.- "):
             details["birthday"] = written
             ctx.logger.warning("%s: birthday %s is not a date: kept as a detail", where, written)
+        for value in not_emails:  # said, and kept where the user can see and fix it
+            ctx.logger.warning("%s: %r is not an e-mail address CRB can use: kept as a detail",
+                               where, value)
+        if not_emails:
+            details["unusable e-mail"] = "; ".join(not_emails)
         note = get("note")
         if note and not identities:
             details["notes"] = note[:sdk.MAX_NOTE]
@@ -292,6 +299,7 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
             cadence_days=int(cadence) if cadence else None,
             birthday=birthday,
             details=details,
+            where=where,
         )
         for cut in sdk.bounded(person):  # names past what CRB keeps: cut, and said so
             ctx.note(f"{where}: {cut}")
@@ -305,7 +313,8 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         if note and identities:
             who = identities[0]
             digest = hashlib.sha1(f"{who.kind}:{who.value.lower()}\n{note}".encode()).hexdigest()
-            record = Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}")
+            record = Note(who=who, text=note, at=note_at, source_key=f"contact-note:{digest[:24]}",
+                          where=where)
             for cut in sdk.bounded(record):
                 ctx.note(f"{where}: note {cut}")
             yield record

@@ -108,6 +108,8 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
         p if _is_url(p) else Path(p).expanduser() for p in ctx.config.get("paths", [])
     ]
     opts = options(ctx)
+    # Each event's SEQUENCE and stored occurrences, across files and runs (see calendar_records).
+    events = ctx.state.namespace("events")
     for n, item in enumerate(items, 1):
         if _is_url(item):
             where = shown(str(item))
@@ -118,7 +120,7 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
         if isinstance(data, Reject):
             yield data
             continue
-        yield from calendar_records(data, where=where, me=ctx.me, options=opts)
+        yield from calendar_records(data, where=where, me=ctx.me, options=opts, state=events)
         ctx.progress(n, len(items), where)
 
 

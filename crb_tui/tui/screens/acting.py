@@ -19,8 +19,10 @@ from crb_tui.errors import CrbError
 from crb_tui.host.app_context import AppContext
 from crb_tui.store import actions, tables
 from crb_tui.store.merge import merge_people
+from crb_tui.text import sentence
 from crb_tui.tui.display import safe
 from crb_tui.tui.messages import ActionDone, Merged, Undone
+from crb_tui.tui.problems import busy_guard
 from crb_tui.tui.screens.base import CrbScreen
 from crb_tui.tui.screens.dialogs import (
     Cadence,
@@ -108,6 +110,7 @@ class Target:
     archived: bool = False
     birthday: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    snoozed_until: str | None = None
 
     @classmethod
     def from_page(cls, page: dict[str, Any], **extra: Any) -> Target:
@@ -124,6 +127,7 @@ class Target:
             archived=detail["archived"],
             birthday=detail.get("birthday"),
             details=detail.get("details") or {},
+            snoozed_until=detail.get("snoozed_until"),
             **extra,
         )
 
@@ -168,7 +172,10 @@ class ActingScreen(CrbScreen):
                               creates=creates, snapshots=snapshots)
             return step
 
-        step = self.gateway.run(run)
+        try:
+            step = self.gateway.run(run)
+        except Exception as exc:
+            raise busy_guard(label, exc) from exc
         try:
             self.gateway.run(lambda ctx: ctx.recompute([target.person_id]))
         finally:
@@ -176,7 +183,7 @@ class ActingScreen(CrbScreen):
 
     def on_action_done(self, message: ActionDone) -> None:
         self.crb.undo_stack.append(message.step)
-        self.say(f"{message.message}. Press u to undo.")
+        self.say(f"{sentence(message.message)} Press u to undo.")
         self.reload(focus_person=None)
 
     def action_undo(self) -> None:
@@ -191,7 +198,13 @@ class ActingScreen(CrbScreen):
             undo_step(ctx.store, step)
             ctx.recompute([step.person_id, *step.also_recompute])
 
-        self.gateway.run(run)
+        try:
+            self.gateway.run(run)
+        except Exception as exc:
+            error = busy_guard(f"undo of “{step.label}”", exc)
+            if error is not exc:  # nothing was undone: u can try it again
+                self.app.call_from_thread(self.crb.undo_stack.append, step)
+            raise error from exc
         self.post_message(Undone(step))
 
     def on_undone(self, message: Undone) -> None:
@@ -341,6 +354,14 @@ class ActingScreen(CrbScreen):
         def done(until: str | None) -> None:
             if until is None:
                 return
+            if until == SnoozeDialog.END:
+                self.perform(
+                    t, f"Ended the snooze of {safe(t.name)}: back in the review",
+                    lambda ctx: actions.unsnooze(ctx.store, t.person_id, today=ctx.today(),
+                                                 item_kind=t.item_kind),
+                    snapshots=(person_snapshot(t.person_id),),
+                )
+                return
             day = dt.date.fromisoformat(until)
             self.perform(
                 t, f"Snoozed {safe(t.name)} until {day}",
@@ -349,7 +370,7 @@ class ActingScreen(CrbScreen):
                 snapshots=(person_snapshot(t.person_id),),
             )
 
-        self.app.push_screen(SnoozeDialog(t.name, self.today), done)
+        self.app.push_screen(SnoozeDialog(t.name, self.today, t.snoozed_until), done)
 
     def action_details(self) -> None:
         if (t := self._target()) is None:
@@ -457,7 +478,11 @@ class ActingScreen(CrbScreen):
                 also_recompute=[keep],
             )
 
-        step = self.gateway.run(run)
+        try:
+            step = self.gateway.run(run)
+        except Exception as exc:
+            raise busy_guard(f"merge of {safe(target.name)} (id {target.person_id}) into id "
+                             f"{keep}", exc) from exc
         try:
             self.gateway.run(lambda ctx: ctx.recompute([step.also_recompute[0]]))
         finally:

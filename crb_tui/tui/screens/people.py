@@ -19,15 +19,16 @@ from crb_tui.tui.widgets.people_list import (
 
 class FilterBox(Input):
     """The filter. ``?`` is always the app's key (Help, as it says: "Everywhere"); with nothing
-    typed yet, so are the digits the app binds (1-4: the screens), which are text once
-    something is typed (a phone number). A letter is always text here (a name may start with
-    q): from the list below, q quits. So the keys the footer shows never change while typing
-    (a change lays the whole screen out again: 40-60 ms on the first letter at 100k people)."""
+    typed yet, so are the digits the app binds (1-4: the screens) and q (Quit), as the README
+    says: they are text once something is typed (a phone number, a name with a q in it). The
+    footer shows q Quit while the box is empty (the screen refreshes the keys when the box
+    becomes empty or not, never on the letters in between)."""
 
     def _leaves_to_app(self, key: str, character: str | None) -> bool:
         if character is None or key not in self.app._bindings.key_to_bindings:
             return False
-        return character == "?" or (not self.value and character.isdigit())
+        return character == "?" or (
+            not self.value and (character.isdigit() or character == "q"))
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         # Textual leaves out of the binding chain any key the focused widget would consume.
@@ -64,7 +65,7 @@ class PeopleScreen(CrbScreen):
         Binding("ctrl+s", "cycle_sort", "Sort", id="people.sort",
                 tooltip="Sort by health, last touch, name or overdue"),
         Binding("slash", "focus_filter", "Filter", id="people.filter",
-                tooltip="Type to filter by name, organisation, e-mail or note text"),
+                tooltip="Go to the filter box (typing does too): name, organisation, e-mail, note"),
         Binding("ctrl+u", "clear_filter", "Clear", id="people.clear", show=False,
                 tooltip="Clear the filter and show everyone"),
         Binding("ctrl+r", "refresh", "Refresh", id="people.refresh",
@@ -143,7 +144,8 @@ class PeopleScreen(CrbScreen):
         if box.has_focus or not event.character or not event.is_printable:
             return
         # On the list: a letter starts (or goes on with) the filter, and so does a space when
-        # there is something to go on from; digits stay the screen keys and q quits.
+        # there is something to go on from; digits stay the screen keys and q quits (a q
+        # typed in the box after another letter is text).
         char = event.character
         if (char.isalpha() and char != "q") or (char == " " and box.value):
             box.focus()
