@@ -195,10 +195,12 @@ def test_a_source_reads_the_clock_and_the_envelope_sender_only_when_needed(
         asked.append(1)
         return "env@x.org"
 
-    # A Date more than a day after the given now is a wrong clock, as after the clock's now.
+    # A Date more than a day after the given now is a wrong clock, as after the clock's now,
+    # and with no other date the message is dated then (the import).
     late = headers_from_bytes(b"From: a@x.com\nDate: Thu, 4 Jan 2024 09:00:00 +0000\n")
     parsed = parse_mail(late, envelope_sender=envelope, now=now)
-    assert parsed.date is None and "a wrong clock" in (parsed.date_problem or "")
+    assert (parsed.date, parsed.date_from) == (now, "import")
+    assert "a wrong clock" in (parsed.wrong_date or "")
     ok = headers_from_bytes(b"From: a@x.com\nDate: Mon, 1 Jan 2024 09:00:00 +0000\n")
     assert parse_mail(ok, envelope_sender=envelope, now=now).date == now.replace(hour=9)
     assert asked == []  # the From header named the sender
