@@ -112,7 +112,8 @@ def done(commitment: int, broken: bool, as_json: bool) -> None:
 )
 @click.option("--given/--received", "given", required=True)
 @click.option("--note", default=None)
-@click.option("--amount", type=params.AMOUNT, default=None, help="A finite number, 0 or more.")
+@click.option("--amount", type=params.AMOUNT, default=None,
+              help="0 or more: 12000, 12,000, 12k, 1.5k or 2m.")
 @click.option("--json", "as_json", is_flag=True)
 def value(
     person: str, kind: str, given: bool, note: str | None, amount: float | None, as_json: bool
@@ -170,6 +171,7 @@ def snooze(person: str, until: str | None, clear: bool, as_json: bool) -> None:
               f"{_name(app, pid)} is back in the review." if ended
               else f"{_name(app, pid)} was not snoozed.")
         return
+    assert until is not None  # checked above: UNTIL or --clear
     shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
     day = parse_date(shorthand.get(until, until), what="snooze", base=today)
     pid = person_arg(app, person)

@@ -118,10 +118,44 @@ def load(plugins_dir: Path | None = None) -> pluggy.PluginManager:
     return pm
 
 
+command_problems: dict[str, str] = {}
+"""Plugins whose ``register_commands`` raised, with why: their commands are left out (a
+warning says so once, ``crb doctor`` as a failed check); every other command still works."""
+_reported: set[str] = set()
+_command_plugins: dict[str, str] = {}
+
+
 def commands() -> list[Any]:
+    """Every plugin's commands, each plugin's ``register_commands`` in its own try (in the
+    order pluggy calls them: the plugin registered last first)."""
     found: list[Any] = []
-    pm.hook.register_commands(register=found.append)
+    for impl in reversed(pm.hook.register_commands.get_hookimpls()):
+        plugin = pm.get_name(impl.plugin) or "plugin"
+        mine: list[Any] = []
+        try:
+            impl.function(register=mine.append)
+        except Exception as exc:  # noqa: BLE001 - someone else's plugin must not break crb
+            command_problems.setdefault(plugin, user_message(exc))
+            continue
+        for command in mine:
+            if command.name and _dists.get(plugin, ("",))[0] != BUILTIN_DISTRIBUTION:
+                _command_plugins.setdefault(command.name, plugin)
+        found.extend(mine)
     return found
+
+
+def unreported_command_problems() -> list[str]:
+    """The warning line of each failed ``register_commands`` not yet shown in this process."""
+    lines = [f"warning: plugin {plugin}: register_commands failed ({why}); its commands are "
+             "left out" for plugin, why in command_problems.items() if plugin not in _reported]
+    _reported.update(command_problems)
+    return lines
+
+
+def command_plugin(name: str | None) -> str | None:
+    """The third-party plugin that registered the top-level command ``name`` (None for CRB's
+    own commands and its built-in plugins')."""
+    return _command_plugins.get(name or "")
 
 
 @dataclass

@@ -48,6 +48,7 @@ from crb_tui.sdk._mail_dates import (
     parse_date,
     parse_from_line_date,
     received_date,
+    year_out_of_range,
 )
 from crb_tui.sdk._mail_headers import (
     MAX_NAME,
@@ -245,6 +246,9 @@ def _pick_date(
         return date, "Date", None
     if date is not None:
         problem = f"Date header {date:%Y-%m-%d} is more than a day after {after} (a wrong clock)"
+    elif (year := year_out_of_range(headers.get("date"))) is not None:
+        problem = (f"Date header year {year:04d} is out of range (years {MIN_YEAR} to "
+                   f"{MAX_YEAR}; a wrong clock)")
     if envelope is not None:
         return envelope, "envelope", problem
     received = received_date(headers)

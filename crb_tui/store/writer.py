@@ -216,6 +216,11 @@ class _BatchWriter:
                                   LINKEDIN_KEY)
         if person_id is None and weak:
             person_id = identityless_namesake(self.db, name, org_id)
+        if person_id is None and not keys and self._ignored(dropped):
+            # Every address of the card is on the ignore list (`crb ignore`, the config's
+            # blocklist) and it names no one kept: never a person again.
+            self.result.skipped["blocklist"] += 1
+            return
         details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
@@ -259,6 +264,9 @@ class _BatchWriter:
         else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
+
+    def _ignored(self, dropped: list[tuple[str, str]]) -> bool:
+        return any(self.store.noise.reason(*key) == "blocklist" for key in dropped)
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
