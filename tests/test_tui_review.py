@@ -129,16 +129,23 @@ def test_reading_again_keeps_the_cursors_person_and_adds_new_items_at_the_end() 
     def ids(queue: list[ReviewItem]) -> list[int]:
         return [i.person_id for i in queue]
 
+    def shown(order: list[int], new: list[int], current: int | None) -> tuple:
+        queue, index, now = keep_places(order, items(*new), current)
+        return ids(queue), index, now
+
     # New people sorted first by priority still come after what is on show.
-    queue, index = keep_places(items(1, 2, 3), items(9, 1, 2, 3), 1)
-    assert (ids(queue), index) == ([1, 2, 3, 9], 1)
+    assert shown([1, 2, 3], [9, 1, 2, 3], 2) == ([1, 2, 3, 9], 1, [1, 2, 3, 9])
     # The cursor's person answered: the next one shown, not the newcomer sorted into the gap.
-    queue, index = keep_places(items(1, 2, 3), items(1, 9, 3), 1)
-    assert (ids(queue), index) == ([1, 3, 9], 1)
+    assert shown([1, 2, 3], [1, 9, 3], 2) == ([1, 3, 9], 1, [1, 2, 3, 9])
+    # Answered, then undone: back in the place first shown.
+    assert shown([1, 2, 3, 9], [1, 2, 3, 9], 2)[:2] == ([1, 2, 3, 9], 1)
+    assert shown([1, 2, 3], [3, 2, 1], 3)[:2] == ([1, 2, 3], 2)
     # The last one answered: the first new item; nothing left: index 0 of an empty queue.
-    assert keep_places(items(1, 2), items(1, 9), 1)[1] == 1
-    assert keep_places(items(1, 2), items(1), 1) == (items(1), 0)
-    assert keep_places(items(1), [], 0) == ([], 0)
+    assert shown([1, 2], [1, 9], 2)[:2] == ([1, 9], 1)
+    assert shown([1, 2], [1], 2)[:2] == ([1], 0)
+    assert shown([1], [], 1)[:2] == ([], 0)
+    # The first read (or r, or a new day): the queue's own order, the cursor on the first.
+    assert shown([], [9, 1], None) == ([9, 1], 0, [9, 1])
 
 
 @pytest.mark.usefixtures("quick_watch")
@@ -163,12 +170,13 @@ async def test_review_follows_another_programs_writes_without_moving_the_card(
         crb("tier", "Bo New", "key")
         crb("promise", "Bo New", "Call back", "--due", "today")
         await until(pilot, lambda: "Bo New" in [i.person_name for i in screen.items])
+        # (Read at once: a notice goes after a few seconds.)
+        assert any("1 new in today's review" in n for n in notifications(app))
         await settle(pilot)
         assert [i.person_name for i in screen.items] == ["Ann Due", "Kai Key", "Lee Key",
                                                           "Bo New"]
         assert screen.current.person_name == "Kai Key"
         assert "Kai Key" in screen_text(app)
-        assert any("1 new in today's review" in n for n in notifications(app))
         # Ann's promise kept elsewhere: her card leaves, the cursor stays on Kai.
         crb("done", "1")
         await until(pilot, lambda: "Ann Due" not in [i.person_name for i in screen.items])
@@ -266,7 +274,7 @@ async def test_a_snooze_is_ended_from_the_person_page_and_undone(small: AppConte
         await press(pilot, "e")
         assert one(small.db_path, "select snoozed_until from people where id = 2") is None
         assert "snoozed until" not in screen_text(app)
-        assert any("Ended the snooze of Ann Due" in n for n in notifications(app))
+        assert app.undo_stack[-1].label == "Ended the snooze of Ann Due: back in the review"
         await press(pilot, "escape")
         # Snoozed and ended the same day: back in today's review.
         assert "Ann Due" in [i.person_name for i in review(app).items]

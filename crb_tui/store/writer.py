@@ -13,7 +13,7 @@ from typing import Any
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
 from crb_tui.store import tables
-from crb_tui.store.contact_keys import identityless_namesake, person_keys
+from crb_tui.store.contact_keys import all_ignored, identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.rekey import take_over
 from crb_tui.store.resolving import follow_merges
@@ -186,8 +186,7 @@ class _BatchWriter:
 
     def _person(self, rec: r.Person) -> None:
         name = (rec.name or "").strip()
-        # Own, blocked and placeholder addresses never identify a person; a role address
-        # (sales@) only when the card has no personal one (see contact_keys).
+        # Which addresses identify the card (own, blocked, placeholder, role ones): contact_keys.
         keys, dropped, weak = person_keys(self.store, rec)
         if rec.tier is not None and rec.tier not in r.TIERS:
             raise _Rejected(f"unknown tier {rec.tier!r}")
@@ -215,10 +214,8 @@ class _BatchWriter:
                                   LINKEDIN_KEY)
         if person_id is None and weak:
             person_id = identityless_namesake(self.db, name, org_id)
-        if person_id is None and not keys and self._ignored(dropped):
-            # Every address of the card is on the ignore list (`crb ignore`, the config's
-            # blocklist) and it names no one kept: never a person again.
-            self.result.skipped["blocklist"] += 1
+        if person_id is None and all_ignored(self.store, keys, dropped):
+            self.result.skipped["blocklist"] += 1  # never a person again (`crb ignore`)
             return
         details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
@@ -263,9 +260,6 @@ class _BatchWriter:
         else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
-
-    def _ignored(self, dropped: list[tuple[str, str]]) -> bool:
-        return any(self.store.noise.reason(*key) == "blocklist" for key in dropped)
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
@@ -543,8 +537,7 @@ class _Rejected(Exception):
 
 
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
-    """A new person's name: the one given, unless it only stands in for one (``(omitted)``,
-    ``XXX``); else the identity."""
+    """A new person's name: the one given, or the identity for a stand-in (``XXX``)."""
     name = (name or "").strip().strip("'\"").strip()
     return key[1] if not name or is_placeholder(name) else name
 

@@ -34,23 +34,25 @@ TRIAGE_HIDES = ("close_commitment(False)", "promise", "value", "open_person")
 
 
 def keep_places(
-    old: list[ReviewItem], new: list[ReviewItem], index: int
-) -> tuple[list[ReviewItem], int]:
-    """The queue ``new`` as the screen shows it when it was showing ``old`` with the cursor at
-    ``index``: the items already shown keep their order (each as ``new`` has it now), those
-    answered meanwhile leave, and the new ones come after them, so that reading again never
-    moves another person under the cursor. The cursor stays on its person; when that person
-    left, it goes to the next one still there (the first new item after the last)."""
-    fresh = {item.person_id: item for item in new}
-    kept = [fresh[item.person_id] for item in old if item.person_id in fresh]
-    known = {item.person_id for item in old}
-    items = kept + [item for item in new if item.person_id not in known]
-    current = old[index].person_id if 0 <= index < len(old) else None
-    if current in fresh:
-        index = [item.person_id for item in items].index(current)
+    order: list[int], new: list[ReviewItem], current: int | None
+) -> tuple[list[ReviewItem], int, list[int]]:
+    """The queue ``new`` in the order the screen has shown people in (``order``, person ids,
+    answered ones included), the cursor's place in it and the order now. Everyone keeps the
+    place they were shown in (one answered and then undone comes back to it), and whoever is
+    new comes after them all, so that reading again never moves another person under the
+    cursor. The cursor stays on its person (``current``); when that person left, it goes to
+    the next one still there (the first new item after the last)."""
+    place = {pid: n for n, pid in enumerate(order)}
+    for item in new:
+        place.setdefault(item.person_id, len(place))
+    items = sorted(new, key=lambda item: place[item.person_id])
+    ids = [item.person_id for item in items]
+    if current in ids:
+        index = ids.index(current)
     else:
-        index = sum(1 for item in old[:index] if item.person_id in fresh)
-    return items, max(0, min(index, len(items) - 1))
+        mark = place.get(current, -1) if current is not None else -1
+        index = sum(1 for pid in ids if place[pid] < mark)
+    return items, max(0, min(index, len(items) - 1)), sorted(place, key=place.__getitem__)
 
 
 class ReviewScreen(ActingScreen):
@@ -110,6 +112,8 @@ class ReviewScreen(ActingScreen):
         self.loaded = False
         self.day: dt.date | None = None
         """The day the queue on show is for."""
+        self.order: list[int] = []
+        """The people shown that day, in the order shown (those answered since included)."""
         self.empty_store = False
         self.warned: set[str] = set()
         """Plugin problems already shown: each is told once, not on every reload."""
@@ -181,17 +185,13 @@ class ReviewScreen(ActingScreen):
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
         shown = self.current
-        if message.why == "refresh" or message.day != self.day:
-            # Asked for, or a new day: today's order, the cursor on the same person if there.
-            items, index = keep_places([], message.items, 0)
-            ids = [i.person_id for i in items]
-            if shown is not None and shown.person_id in ids:
-                index = ids.index(shown.person_id)
-        else:
-            items, index = keep_places(self.items, message.items, self.index)
+        current = shown.person_id if shown is not None else None
+        fresh = message.why == "refresh" or message.day != self.day
+        # Asked for, or a new day: today's order, the cursor on the same person if there.
+        items, index, order = keep_places([] if fresh else self.order, message.items, current)
         if message.why == "others" and self.loaded:
             self._say_what_moved(shown, items, index)
-        self.items, self.index, self.day = items, index, message.day
+        self.items, self.index, self.day, self.order = items, index, message.day, order
         self.done, self.total = message.done, message.total
         self.empty_store = message.empty_store
         self.loaded = True
@@ -209,8 +209,7 @@ class ReviewScreen(ActingScreen):
                         index: int) -> None:
         """After another program's write: say when the card on show left (answered there) and
         when new items came in at the end, so that no key lands on a card not looked at."""
-        before = {i.person_id for i in self.items}
-        added = sum(1 for i in items if i.person_id not in before)
+        added = sum(1 for i in items if i.person_id not in self.order)
         if shown is not None and shown.person_id not in {i.person_id for i in items}:
             now = f"; now {safe(items[index].person_name)}" if items else ""
             self.say(f"{safe(shown.person_name)} left today's review (answered elsewhere){now}",
