@@ -45,8 +45,7 @@ class _BatchWriter:
         self._names: dict[int, str] = {}
         """Stored names of people read by ``prefetch``, for ``_name_if_bare``."""
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
-        self._claimed: dict[int, int] = {}
-        """Identity -> the person it was given while its interactions wait (theirs too)."""
+        self._claimed: dict[int, int] = {}  # identity -> the person it was given (see flush)
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
@@ -381,12 +380,11 @@ class _BatchWriter:
 
     def flush(self) -> None:
         """Upsert the pending interactions in one pass, classifying new / updated / unchanged."""
-        pending = self._pending_interactions
-        claimed, self._claimed = self._claimed, {}
+        pending, claimed = self._pending_interactions, self._claimed
+        self._pending_interactions, self._claimed = [], {}
         if not pending:
             return
-        self._pending_interactions = []
-        if claimed:
+        if claimed:  # mail waiting in the batch when its address was given a person is theirs
             pending = [(rec, i, claimed.get(i) if p is None else p) for rec, i, p in pending]
         if any(rec.replaces for rec, _, _ in pending):  # a moved event: its stored row first
             self.result.touched_people |= take_over(self.db, self.source, pending,
