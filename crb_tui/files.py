@@ -18,16 +18,17 @@ NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
 """``os.open`` flags of a file CRB creates: new (a symlink, even a dangling one, fails)."""
 
 
-def refuse_symlink(path: Path, what: str) -> None:
-    """Raise if ``path`` is a symbolic link (dangling or not): CRB does not write through one."""
+def refuse_symlink(path: Path, what: str, *, why: str = "") -> None:
+    """Raise if ``path`` is a symbolic link (dangling or not): CRB does not write through one
+    (nor open its database through one: ``why`` says so)."""
     if path.is_symlink():
         try:
             target = f" (it points to {os.readlink(path)})"
         except OSError:
             target = ""
         raise CrbError(
-            f"{path} is a symbolic link{target}; CRB does not write its {what} through one: "
-            "give the real path"
+            f"{path} is a symbolic link{target}; "
+            f"{why or f'CRB does not write its {what} through one'}: give the real path"
         )
 
 

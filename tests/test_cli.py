@@ -464,6 +464,10 @@ def test_birthday_detail_and_stage_from_the_cli(crb: Crb, db_path: Path) -> None
     """What the app's Details and Stage keys do, the CLI does: shown by show, found by the
     review on the day, a bad day refused with the reason and nothing changed."""
     crb("demo", "--people", "12")
+    # Again on the same database: refused in the command's own words (no `replace=True`).
+    refused = crb("demo", ok=False)
+    assert refused.exit_code == 1 and "`crb demo --replace`" in refused.stderr
+    assert "replace=True" not in refused.stderr
     assert "12 April" in crb("birthday", "1", "April 12").stdout
     assert crb.json("show", "1")["birthday"] == "--04-12"  # type: ignore[index]
     result = crb("birthday", "1", "31 February", ok=False)
@@ -516,6 +520,26 @@ def test_demo_commands_show_the_demo_data_set(tmp_path: Path, monkeypatch: pytes
     result = runner.invoke(cli, ["--demo", "people", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["count"] >= 20
+
+
+def test_demo_never_opens_the_database_crb_db_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
+    from crb_tui.cli.commands import cli
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    real = tmp_path / "real.db"
+    result = CliRunner().invoke(cli, ["--demo", "people", "--json"], env={"CRB_DB": str(real)})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["count"] == 60
+    assert not real.exists()  # the real path was neither created nor filled with demo people
+    assert (tmp_path / "data" / "crb" / "demo.db").is_file()
+
+
+def test_demo_with_an_explicit_db_is_refused_and_the_db_untouched(crb: Crb) -> None:
+    result = crb("--demo", "people", status=1)
+    assert "--demo works on its own demo database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not crb.db.exists()
 
 
 def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
@@ -607,3 +631,26 @@ def test_notes_and_connections_have_no_direction_in_last_touches(
     assert " note likes sailing" in touches and " connection" in touches
     assert " call mutual" in touches
     assert "note mutual" not in touches and "connection mutual" not in touches
+
+
+def test_an_ignored_contact_is_not_made_a_person_again_by_the_next_import(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    joe = corpus / "vcf" / "khard" / "joe.vcf"
+    crb("import", str(joe))
+    crb("ignore", "Joe Citizen")
+    again = crb.json("import", str(joe))["sources"][0]
+    assert again["new_people"] == 0 and again["skipped"] == {"blocklist": 1}
+    rows = crb.json("people", "--all")["people"]
+    assert [(p["name"], p["archived"]) for p in rows] == [("Joe Citizen", True)]  # type: ignore[index]
+    # A domain: every card at it is skipped, whatever its role or personal addresses.
+    roles = tmp_path / "roles.vcf"
+    roles.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Acme Sales\nEMAIL:sales@acme.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Pat One\nEMAIL:pat@acme.example\n"
+        "EMAIL:sales@acme.example\nEND:VCARD\n", encoding="utf-8")
+    crb("import", str(roles))
+    crb("ignore", "@acme.example")
+    again = crb.json("import", str(roles))["sources"][0]
+    assert again["new_people"] == 0 and again["skipped"] == {"blocklist": 2}
+    assert crb.json("people")["count"] == 0

@@ -110,7 +110,10 @@ def test_a_database_link_is_refused_dangling_or_not(crb: Crb, tmp_path: Path) ->
     os.chmod(crb.db, 0o644)
     link = tmp_path / "link.db"
     link.symlink_to(crb.db)
-    assert "is a symbolic link" in _refused(Crb(link, crb.config), "people")
+    line = _refused(Crb(link, crb.config), "people")
+    # A reading command too, and the line says why (not "does not write", as it read).
+    assert "is a symbolic link" in line and "does not open its database through one, even " \
+        "to read" in line and "give the real path" in line
     assert _mode(crb.db) == 0o644 and real_mode == 0o600
 
 

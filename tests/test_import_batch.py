@@ -146,6 +146,7 @@ def test_ctrl_c_stores_what_was_read_and_exits_130(
     assert stored == counts["new_people"] > 0
     status = crb("sync", "--status").stdout
     assert status.startswith("vcard: interrupted, last run 2026-")
+    assert ", last ok never\n" in status and "None" not in status  # words, not Python's None
     assert "  seen 20, imported " in status
     (run,) = crb.json("sync", "--status", "vcard")["sources"]
     assert run["status"] == "interrupted" and run["last_ok"] is None
@@ -249,3 +250,29 @@ def test_a_huge_value_in_a_rejection_is_cut_to_a_line(crb: Crb, tmp_path: Path) 
     (reject,) = summary["rejected"]
     assert len(reject["where"]) == 300 and reject["where"].endswith("X…")
     assert reject["reason"] == "event not closed (no END:VEVENT), line 3"
+
+
+def test_a_run_that_imported_nothing_or_was_cancelled_is_no_success(
+    crb: Crb, config_file: Path, tmp_path: Path, db_path: Path
+) -> None:
+    """Trial 8 V9, V18: a sync whose only file is missing (rejected, exit 3) and a first run
+    cancelled are no "last ok"."""
+    from crb_tui.host.app_context import AppContext
+
+    config_file.write_text(config_file.read_text() + f'[sources.vcard]\npaths = '
+                           f'["{tmp_path / "nope.vcf"}"]\n', encoding="utf-8")
+    crb("sync", status=3)
+    status = crb("sync", "--status").stdout
+    assert status.startswith("vcard: rejected, last run 2026-11-23 09:00, last ok never")
+    (run,) = crb.json("sync", "--status")["sources"]
+    assert run["status"] == "rejected" and run["last_ok"] is None
+    card = tmp_path / "one.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEMAIL:ann@x.org\r\nEND:VCARD\r\n")
+    app = AppContext(db_path=db_path, config_path=config_file)
+    try:
+        (summary,) = app.sync(["vcard"], paths=[card], cancelled=lambda: True)
+    finally:
+        app.close()
+    assert summary.status == "cancelled"
+    (run,) = crb.json("sync", "--status")["sources"]
+    assert run["status"] == "cancelled" and run["last_ok"] is None

@@ -483,12 +483,14 @@ def test_thunderbird_corpus_files(crb: Crb, corpus: Path, name: str) -> None:
     assert (out["new_people"], out["rejected"], out["skipped"]) == (2, [], {})
     found = people(crb)
     if name == "export.csv":
-        # "contact1@invalid" has no dot in its domain: not an address, so these two are known
-        # by name alone (and the tab, newline and "…" in the row are read, not choked on).
+        # "contact1@invalid" has no dot in its domain: not an address (kept as a detail, and
+        # said), so these two are known by name alone (and the tab, newline and "…" in the row
+        # are read, not choked on).
         assert set(found) == {"contact number one", "contact number two"}
         assert found["contact number two"]["title"] == '"worker"'
         details = q(crb, "select details from people where name = 'contact number two'")
-        assert json.loads(details[0][0]) == {"notes": "here's some unicode text…"}
+        assert json.loads(details[0][0]) == {"notes": "here's some unicode text…",
+                                             "unusable e-mail": "contact2@invalid"}
     else:
         assert set(found) == {"John Doe", "Jane Doe"}
         assert identities(crb, "Jane Doe") == {("email", "jane@doe.invalid")}

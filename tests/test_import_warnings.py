@@ -91,6 +91,55 @@ def test_a_date_from_a_wrong_clock_is_replaced_and_said(
     assert rows(crb.db, "select at from interactions") == [("2010-12-01T08:26:40+00:00",)]
 
 
+def test_a_mail_dated_year_0001_is_never_stored_as_2001(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    """Trial 8 V5: ``Date: ... 0001`` was read as the two-digit year 01 (2001), silently."""
+    path = edited(corpus, tmp_path, "year1.mbox", (
+        b"Date: Wed, 01 Dec 2010 14:26:40 +0100", b"Date: Mon, 01 Jan 0001 10:00:00 +0000"))
+    out = crb("import", str(path)).stdout
+    assert (f"warning: {path}:1: Date header year 0001 is out of range (years 1971 to 2200; a "
+            "wrong clock): dated 2010-12-01, the delivery date, instead") in out
+    assert rows(crb.db, "select at from interactions") == [("2010-12-01T08:26:40+00:00",)]
+
+
+def test_a_calendar_event_in_year_0001_is_rejected_not_a_touch(
+    crb: Crb, tmp_path: Path
+) -> None:
+    path = tmp_path / "odd.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:u2\r\n"
+        "DTSTART:00010101T100000Z\r\nDTEND:00010101T110000Z\r\nSUMMARY:Year one\r\n"
+        "ORGANIZER:mailto:me@example.com\r\nATTENDEE;CN=Ancient:mailto:ancient@example.org\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+    result = crb("import", str(path), status=3)
+    assert (f"{path} event u2: event date 0001-01-01 is out of range (dates from 1900-01-01 to "
+            "2200-12-31)") in result.stdout + result.stderr
+    assert rows(crb.db, "select count(*) from interactions") == [(0,)]
+
+
+def test_unusable_addresses_on_a_contact_are_said_and_kept_as_a_detail(
+    crb: Crb, corpus: Path, tmp_path: Path
+) -> None:
+    """Trial 8 V15: a card's addresses that no mail reaches vanished without a word."""
+    card = tmp_path / "badmail.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad Mail\r\nEMAIL:not-an-email\r\n"
+                    "EMAIL:laszlo.@gmail.com\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n")
+    out = crb("import", str(card)).stdout
+    for value in ("not-an-email", "laszlo.@gmail.com"):
+        assert (f"warning: {card} card 1: '{value}' is not an e-mail address CRB can use: "
+                "kept as a detail") in out
+    shown = crb.json("show", "Bad Mail")
+    assert shown["details"] == {  # type: ignore[index]
+        "unusable e-mail": "not-an-email; laszlo.@gmail.com"}
+    thunderbird = corpus / "csv" / "thunderbird" / "export.csv"
+    out = crb("import", str(thunderbird)).stdout
+    assert (f"warning: {thunderbird}:2: 'contact1@invalid' is not an e-mail address CRB can use: "
+            "kept as a detail") in out
+    assert crb.json("show", "contact number one")["details"] == {  # type: ignore[index]
+        "unusable e-mail": "contact1@invalid"}
+
+
 CLASS_NAME = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Property|Warning)\b")
 """An exception's class name (``ValueError``, ``BrokenCalendarProperty``) in a line for users."""
 

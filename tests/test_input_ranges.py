@@ -86,6 +86,17 @@ def test_in_range_values_still_work(ann: Crb) -> None:
     assert ann.json("review", "--date", "2200-12-31")["date"] == "2200-12-31"
 
 
+def test_value_amounts_take_the_apps_forms(ann: Crb) -> None:
+    """Trial 8 V20: the app's Value dialog takes 12k and 1.5k; the CLI refused them."""
+    for written in ("12k", "1.5k", "12,000", "2m"):
+        ann("value", "1", "--kind", "deal", "--given", "--amount", written)
+    assert _rows(ann, "select amount from value_moments order by id") == [
+        (12000.0,), (1500.0,), (12000.0,), (2000000.0,)]
+    bad = ann("value", "1", "--kind", "deal", "--given", "--amount", "12kk", status=1).stderr
+    assert "'12kk' is not an amount (write 12000, 12,000, 12k or 1.5k)" in bad
+    assert len(bad.strip().splitlines()) == 1
+
+
 def test_a_negative_positional_is_a_value_not_an_option(ann: Crb) -> None:
     # ... while a real unknown option is still refused as one.
     assert "No such option '--jsn'" in _error(ann, "cadence", "1", "-5", "--jsn")
@@ -142,11 +153,13 @@ def test_the_starter_and_example_configs_pass_the_checks(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     "args",
     [("--screen", "bad"), ("nosuch",), ("people", "--sort", "x"), ("people", "--bogus"),
-     ("show",), ("merge", "--undo", "--nope")],
+     ("show",), ("merge", "--undo", "--nope"), ("log", "1", "--at", "2026-11-01")],
 )
 def test_usage_errors_exit_1_in_one_line(crb: Crb, args: tuple[str, ...]) -> None:
     message = _error(crb, *args)
     assert "--help`)" in message
+    if args[0] == "log":  # a missing choice's values, one line (trial 8 V6)
+        assert "Missing option '--kind'. Choose from: call, meeting, email," in message
 
 
 def test_a_source_setting_that_is_not_a_finite_number_is_refused(

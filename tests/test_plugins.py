@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import subprocess
 import sys
@@ -271,9 +272,11 @@ def test_plugins_dir_and_crb_load_plugins(tmp_path: Path) -> None:
     env_base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
 
     def plugins_json(**env: str) -> list[dict]:
-        import json
+        out = plugins_run(**env)
+        return json.loads(out.stdout)
 
-        out = subprocess.run(
+    def plugins_run(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -290,7 +293,6 @@ def test_plugins_dir_and_crb_load_plugins(tmp_path: Path) -> None:
             env={**env_base, **env},
             check=True,
         )
-        return json.loads(out.stdout)
 
     names = {p["name"] for p in plugins_json()}
     assert {"csv", "crb_local_mine"} <= names
@@ -298,6 +300,14 @@ def test_plugins_dir_and_crb_load_plugins(tmp_path: Path) -> None:
     assert mine["sources"] == ["mine"] and mine["hooks"] == ["register_sources"]
     assert {p["name"] for p in plugins_json(CRB_LOAD_PLUGINS="mine")} == {"crb_local_mine"}
     assert plugins_json(CRB_LOAD_PLUGINS="") == []
+    # A name no plugin has is said (it loaded nothing, silently), with the names there are.
+    out = plugins_run(CRB_LOAD_PLUGINS="mine,nosuch")
+    assert {p["name"] for p in json.loads(out.stdout)} == {"crb_local_mine"}
+    warned = out.stderr.strip()
+    assert warned.startswith("crb: warning: CRB_LOAD_PLUGINS names nosuch, which no installed "
+                             "plugin is (installed: "), warned
+    assert "mine" in warned and "csv" in warned and len(warned.splitlines()) == 1
+    assert plugins_run(CRB_LOAD_PLUGINS="mine").stderr == ""
 
 
 def test_core_imports_no_textual() -> None:

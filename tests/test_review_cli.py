@@ -243,3 +243,30 @@ def test_an_all_day_event_is_no_touch_the_evening_before_west_of_utc(
     crb.today = dt.date(2026, 11, 23)
     show = crb.json("show", "eve@day.example")
     assert show["health"]["last_touch"] == at  # type: ignore[index]
+
+
+def test_a_snooze_can_be_ended_early_and_the_person_is_back_that_day(
+    crb: Crb, tmp_path: Path
+) -> None:
+    _people(crb, tmp_path)
+    crb("promise", "bo@beta.io", "Send the contract", "--due", "+2d")
+    crb("snooze", "bo@beta.io", "1w")
+    crb.today = crb.today.replace(day=25)  # the promise is due; the snooze hides it
+    assert "Bo Chen" not in _review(crb)
+    assert crb("snooze", "bo@beta.io", "--clear").stdout == "Bo Chen is back in the review.\n"
+    assert _review(crb)["Bo Chen"]["kind"] == "commitment"
+    assert crb.json("show", "bo@beta.io")["snoozed_until"] is None
+    assert crb("snooze", "bo@beta.io", "--clear").stdout == "Bo Chen was not snoozed.\n"
+    # Snoozed and ended the same day: today's review has them again (the snooze answers
+    # nothing once ended), and snoozing again hides them again.
+    crb("snooze", "bo@beta.io", "1w")
+    assert "Bo Chen" not in _review(crb)
+    assert crb.json("snooze", "bo@beta.io", "--clear") == {
+        "ok": True, "person_id": 2, "snoozed_until": None}
+    assert _review(crb)["Bo Chen"]["kind"] == "commitment"
+    crb("snooze", "bo@beta.io", "2026-12-01")
+    assert "Bo Chen" not in _review(crb)
+    result = crb("snooze", "bo@beta.io", ok=False)
+    assert result.exit_code == 1 and "give UNTIL, or --clear" in result.stderr
+    result = crb("snooze", "bo@beta.io", "1d", "--clear", ok=False)
+    assert result.exit_code == 1 and "give UNTIL, or --clear" in result.stderr

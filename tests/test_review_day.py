@@ -180,6 +180,22 @@ async def test_the_apps_review_of_a_busy_day_has_its_meetings_and_birthdays(
         assert (screen.done, screen.total) == (0, 15)
 
 
+def test_a_look_ahead_leaves_the_real_days_triage_places_as_they_were(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 8 V1: one `CRB_TODAY=<a week and more later> crb review` forgot who held the real
+    day's triage places, so back on the real day others took them."""
+    crb("import", str(_six_new_people(tmp_path)))
+    assert _triage(crb) == ["Six", "Five", "Four"]
+    crb("tier", "four@x.org", "network")  # accepted: lets no one else in today
+    assert _triage(crb) == ["Six", "Five"]
+    real = crb.today
+    crb.today = real + dt.timedelta(days=10)
+    assert _triage(crb) == ["Six", "Five", "Three"]
+    crb.today = real
+    assert _triage(crb) == ["Six", "Five"]
+
+
 def test_a_day_looked_back_at_has_no_one_created_after_it_in_triage(
     crb: Crb, tmp_path: Path
 ) -> None:
@@ -195,3 +211,19 @@ def test_a_day_looked_back_at_has_no_one_created_after_it_in_triage(
     assert triage_on(TODAY - dt.timedelta(days=1)) == []
     assert triage_on(TODAY - dt.timedelta(days=22)) == []
     assert sorted(triage_on(TODAY + dt.timedelta(days=1))) == sorted(NEW[:3])
+
+
+def test_a_days_places_beyond_the_limit_are_said(crb: Crb) -> None:
+    """Trial 8 V12: with daily_limit 5 the demo's 2026-12-07 holds 7 items: a birthday today
+    and a promise whose person has a meeting today (in `also`) each have a place of their own,
+    beyond the cap, and the review now says so."""
+    crb.config.write_text(crb.config.read_text() + "[review]\ndaily_limit = 5\n")
+    crb.today = dt.date(2026, 12, 7)
+    crb("demo")
+    items = crb.json("review")["items"]  # type: ignore[index]
+    assert len(items) == 7
+    bound = [i for i in items if i["kind"] == "anniversary"
+             or any(a.startswith("Meeting today") for a in i["also"])]
+    assert len(bound) == 2
+    assert ("Review for 2026-12-07: 7 items (2 with a meeting or birthday today, each a place "
+            "of its own beyond the daily limit of 5)") in crb("review").stdout

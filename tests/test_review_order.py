@@ -102,3 +102,24 @@ def test_equal_triage_evidence_is_broken_by_the_most_recent_last_touch(
     items = [i for i in crb.json("review")["items"] if i["kind"] == "triage"]
     assert [i["person"]["name"] for i in items] == ["Fourteen", "Ten"]
     assert "14 two-way touches" in items[0]["reason"]
+
+
+def test_promises_overdue_past_the_lateness_cap_come_most_overdue_first(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 8 V8: past 60 days overdue the priority stops growing, and equal priorities went by
+    name, putting the least overdue first."""
+    import datetime as dt
+
+    contacts = tmp_path / "c.csv"
+    contacts.write_text("Name,Email\nAnn Able,ann@x.org\nMia Mole,mia@x.org\nZed Zane,zed@x.org\n",
+                        encoding="utf-8")
+    crb("import", str(contacts))
+    real = crb.today
+    crb.today = real - dt.timedelta(days=100)
+    for who, late in (("ann@x.org", 70), ("mia@x.org", 80), ("zed@x.org", 90)):
+        crb("promise", who, "Send the deck", "--due", (real - dt.timedelta(days=late)).isoformat())
+    crb.today = real
+    items = crb.json("review")["items"]  # type: ignore[index]
+    order = [i["person"]["name"] for i in items if i["kind"] == "commitment"]
+    assert order == ["Zed Zane", "Mia Mole", "Ann Able"]

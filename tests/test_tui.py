@@ -1035,6 +1035,10 @@ async def test_help_shows_every_word_and_home_goes_to_the_top(
         assert column.width >= 40
         # Readable: no row wraps into more than two lines (trial 6's C2: two or three).
         assert max(row.height for row in table.rows.values()) <= 2
+        # A binding's keys on one line ("home, ^home" was split: "^home" read as a binding).
+        keys_column = list(table.columns.values())[0]
+        assert all(len(str(table.get_row_at(row)[0])) <= keys_column.width
+                   for row in range(1, table.row_count) if str(table.get_row_at(row)[1]))
         await press(pilot, "end")
         assert table.scroll_y > 0
         await press(pilot, "home")
@@ -1406,3 +1410,51 @@ async def test_an_unconfigured_source_is_not_run_and_errors_name_no_class(
         assert any("caldav is not configured: add [sources.caldav] to config.toml" in n
                    for n in said), said
         assert "Error" not in screen_text(app)
+
+
+async def test_merge_into_a_name_several_people_share_asks_which(
+    context: AppContext, demo_db: Path
+) -> None:
+    """As `crb merge` refuses "'Novak' matches several people", the dialog does not take the
+    first of them: it says so and lists them; moving to one and Enter takes that one."""
+    async with opened(context, size=(100, 30)) as (app, pilot):
+        item = review(app).current
+        assert item is not None
+        novaks = rows(demo_db, "select id, name from people where name like '%Novak%' and "
+                      "merged_into is null and id != ?", item.person_id)
+        assert len(novaks) >= 2
+        await run_keys(pilot, ["m", "type:novak"])
+        await pilot.pause(0.2)
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert app.screen.__class__.__name__ == "MergeDialog"
+        text = screen_text(app)
+        assert "“novak” matches several people" in text, text
+        assert one(demo_db, "select merged_into from people where id = ?", item.person_id) is None
+        dialog = app.screen
+        second = dialog.candidates[1]
+        await press(pilot, "down", "enter")
+        assert f"into {second['name']} (id {second['id']})?" in screen_text(app)
+        await press(pilot, "y")
+        assert one(demo_db, "select merged_into from people where id = ?",
+                   item.person_id) == second["id"]
+
+
+async def test_a_long_explanation_line_goes_on_under_its_indentation(
+    context: AppContext
+) -> None:
+    """At 80 columns the full explanation (e) wraps its long lines inside their entry: a
+    continuation row starts indented, never at column 0 where it read as an entry of its own."""
+    async with opened(context, size=(80, 24)) as (app, pilot):
+        await press(pilot, "enter", "e")
+        assert isinstance(app.screen, PersonScreen)
+        text = (app.screen.page or {})["explanation"]["text"]
+        starts = [line.strip() for line in text.splitlines() if line.strip()]
+        rows = [row.strip("│").rstrip()[1:] for row in screen_text(app).splitlines()
+                if row.startswith("│")]
+        first = next(i for i, row in enumerate(rows) if row.startswith("Why these numbers"))
+        shown = [row for row in rows[first + 1:] if row.strip()]
+        continued = [row for row in shown
+                     if not any(line.startswith(row.strip()) for line in starts)]
+        assert continued, shown  # some line is long enough to wrap at 80 columns
+        assert all(row.startswith("  ") for row in continued), continued

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.anyio
 
 def test_status_line_keeps_whole_words() -> None:
     assert status_line(12, 3, 400) == "12 people (3 new) · 400 touches"
+    assert status_line(22, 0, 1) == "22 people · 1 touch"
+    assert status_line(1, 1, 0) == "1 person (1 new) · 0 touches"
     # Trial 6: "1,162 people (1,158 new) · 66,019" (the word after the number cut off).
     assert status_line(1162, 1158, 66019) == "1,162 people · 66,019 touches"
     assert status_line(20000, 19000, 388927) == "20,000 people · 388,927 touches"

@@ -115,6 +115,179 @@ async def test_a_plugins_card_is_titled_by_its_label(small: AppContext) -> None:
             assert "Board meeting" in title and "board " not in title
 
 
+# -- another program writes while the review is open ----------------------------------------
+
+
+def test_reading_again_keeps_the_cursors_person_and_adds_new_items_at_the_end() -> None:
+    from crb_tui.engine.review_item import ReviewItem
+    from crb_tui.tui.screens.review import keep_places
+
+    def items(*ids: int) -> list[ReviewItem]:
+        return [ReviewItem(person_id=i, person_name=f"p{i}", kind="no_touch", reason="r", action="",
+                           priority=100 - i) for i in ids]
+
+    def ids(queue: list[ReviewItem]) -> list[int]:
+        return [i.person_id for i in queue]
+
+    def shown(order: list[int], new: list[int], current: int | None) -> tuple:
+        queue, index, now = keep_places(order, items(*new), current)
+        return ids(queue), index, now
+
+    # New people sorted first by priority still come after what is on show.
+    assert shown([1, 2, 3], [9, 1, 2, 3], 2) == ([1, 2, 3, 9], 1, [1, 2, 3, 9])
+    # The cursor's person answered: the next one shown, not the newcomer sorted into the gap.
+    assert shown([1, 2, 3], [1, 9, 3], 2) == ([1, 3, 9], 1, [1, 2, 3, 9])
+    # Answered, then undone: back in the place first shown.
+    assert shown([1, 2, 3, 9], [1, 2, 3, 9], 2)[:2] == ([1, 2, 3, 9], 1)
+    assert shown([1, 2, 3], [3, 2, 1], 3)[:2] == ([1, 2, 3], 2)
+    # The last one answered: the first new item; nothing left: index 0 of an empty queue.
+    assert shown([1, 2], [1, 9], 2)[:2] == ([1, 9], 1)
+    assert shown([1, 2], [1], 2)[:2] == ([1], 0)
+    assert shown([1], [], 1)[:2] == ([], 0)
+    # The first read (or r, or a new day): the queue's own order, the cursor on the first.
+    assert shown([], [9, 1], None) == ([9, 1], 0, [9, 1])
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_review_follows_another_programs_writes_without_moving_the_card(
+    small: AppContext, config_file: Path, tmp_path: Path
+) -> None:
+    """Another program adds someone who sorts first and answers an item before the cursor:
+    the card on show stays, the newcomer comes at the end, and a key acts on the card shown
+    (then the next one shown comes up, not the newcomer)."""
+    from tests.conftest import Crb
+    from tests.test_tui import one, settle, until
+
+    crb = Crb(small.db_path, config_file)
+    card = tmp_path / "bo.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo New\r\nEMAIL:bo@new.example\r\n"
+                    "END:VCARD\r\n", encoding="utf-8")
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        await press(pilot, "right")
+        assert screen.current is not None and screen.current.person_name == "Kai Key"
+        crb("import", str(card))
+        crb("tier", "Bo New", "key")
+        crb("promise", "Bo New", "Call back", "--due", "today")
+        await until(pilot, lambda: "Bo New" in [i.person_name for i in screen.items])
+        # (Read at once: a notice goes after a few seconds.)
+        assert any("1 new in today's review" in n for n in notifications(app))
+        await settle(pilot)
+        assert [i.person_name for i in screen.items] == ["Ann Due", "Kai Key", "Lee Key",
+                                                          "Bo New"]
+        assert screen.current.person_name == "Kai Key"
+        assert "Kai Key" in screen_text(app)
+        # Ann's promise kept elsewhere: her card leaves, the cursor stays on Kai.
+        crb("done", "1")
+        await until(pilot, lambda: "Ann Due" not in [i.person_name for i in screen.items])
+        await settle(pilot)
+        assert screen.current.person_name == "Kai Key" and screen.index == 0
+        await press(pilot, "l", "tab", "tab", "c", "enter")
+        assert one(small.db_path, "select count(*) from interactions where person_id = 1") == 1
+        assert one(small.db_path, "select count(*) from interactions where person_id = 4") == 0
+        assert [i.person_name for i in screen.items] == ["Lee Key", "Bo New"]
+        assert screen.current.person_name == "Lee Key"
+        # r puts the queue in today's order, the cursor staying on its person.
+        await press(pilot, "r")
+        assert [i.person_name for i in screen.items] == ["Bo New", "Lee Key"]
+        assert screen.current.person_name == "Lee Key"
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_review_card_shows_what_another_program_wrote(
+    small: AppContext, config_file: Path
+) -> None:
+    from tests.conftest import Crb
+    from tests.test_tui import until
+
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        await press(pilot, "right")
+        assert screen.current is not None and screen.current.person_name == "Kai Key"
+        Crb(small.db_path, config_file)("promise", "Kai Key", "Intro to Bo", "--due", "+5d")
+        await until(pilot, lambda: "Intro to Bo" in screen_text(app))
+        assert "Intro to Bo" in screen_text(app)
+        assert screen.current.person_name == "Kai Key"
+
+
+async def test_left_open_past_midnight_the_review_moves_to_the_new_day_by_itself(
+    small: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key pressed: the clock moves past midnight and, within a look, the header and the
+    cards are the new day's (a promise due yesterday is now overdue)."""
+    import datetime as dt
+
+    from crb_tui.tui import app as app_module
+    from tests.test_tui import until
+
+    monkeypatch.setattr(app_module, "NEW_DAY_EVERY", 0.1)
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        assert screen.current is not None and screen.current.person_name == "Ann Due"
+        assert "Mon 23 Nov 2026" in screen_text(app)
+        assert "due today" in screen.current.reason
+        monkeypatch.setenv("CRB_TODAY", (TODAY + dt.timedelta(days=1)).isoformat())
+        await until(pilot, lambda: "Tue 24 Nov 2026" in screen_text(app)
+                    and "1 day overdue" in screen_text(app))
+        text = screen_text(app)
+        assert "Tue 24 Nov 2026" in text and "1 day overdue" in text, text
+        assert screen.day == TODAY + dt.timedelta(days=1)
+
+
+async def test_a_plugins_card_without_an_action_shows_no_bare_arrow(small: AppContext) -> None:
+    from crb_tui import ReviewItem
+
+    class Quiet:
+        @hookimpl
+        def review_items(self, query, today):
+            return [ReviewItem(person_id=3, kind="board", reason="Board pack due",
+                               priority=20_000)]
+
+    with registered(Quiet(), "quiet-reviews"):
+        async with opened(small, size=(100, 30)) as (app, pilot):
+            screen = review(app)
+            assert screen.current is not None and screen.current.kind == "board"
+            lines = [line.strip("│ ") for line in screen_text(app).splitlines()]
+            assert "Board pack due" in lines
+            assert not [line for line in lines if line.startswith("→")], lines
+            # The next card, CRB's own, has its action line again.
+            await press(pilot, "right")
+            assert any(line.startswith("→ ") for line in
+                       (line.strip("│ ") for line in screen_text(app).splitlines()))
+
+
+async def test_a_snooze_is_ended_from_the_person_page_and_undone(small: AppContext) -> None:
+    from tests.test_tui import one
+
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        assert review(app).current is not None and review(app).current.person_name == "Ann Due"
+        await press(pilot, "s", "w")
+        assert one(small.db_path, "select snoozed_until from people where id = 2") == \
+            "2026-11-30"
+        assert "Ann Due" not in [i.person_name for i in review(app).items]
+        app.open_person(2)
+        await press(pilot)
+        assert "snoozed until 2026-11-30" in screen_text(app)
+        await press(pilot, "s")
+        text = screen_text(app)
+        assert "Snoozed until 2026-11-30." in text and "e end the snooze" in text, text
+        await press(pilot, "e")
+        assert one(small.db_path, "select snoozed_until from people where id = 2") is None
+        assert "snoozed until" not in screen_text(app)
+        assert app.undo_stack[-1].label == "Ended the snooze of Ann Due: back in the review"
+        await press(pilot, "escape")
+        # Snoozed and ended the same day: back in today's review.
+        assert "Ann Due" in [i.person_name for i in review(app).items]
+        await press(pilot, "u")
+        assert one(small.db_path, "select snoozed_until from people where id = 2") == \
+            "2026-11-30"
+        assert "Ann Due" not in [i.person_name for i in review(app).items]
+        # Someone not snoozed is offered no "end".
+        await press(pilot, "s")
+        assert "end the snooze" not in screen_text(app)
+        await press(pilot, "escape")
+
+
 async def test_a_triage_card_shows_its_keys_in_the_footer_at_80_columns(
     context: AppContext,
 ) -> None:

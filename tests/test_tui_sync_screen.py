@@ -114,6 +114,25 @@ async def test_a_file_source_with_paths_says_so_and_syncs_them(demo_db: Path,
     assert one(demo_db, "select count(*) from people where name = 'Paula Paths'") == 1
 
 
+async def test_a_run_whose_only_file_is_missing_is_rejected_as_the_cli_says(
+        demo_db: Path, tmp_path: Path) -> None:
+    """Trial 8 V9: the screen called it "ok" and "last success" (the CLI: rejected, exit 3)."""
+    config = tmp_path / "paths.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n\n'
+                      f'[sources.vcard]\npaths = ["{tmp_path / "nope.vcf"}"]\n',
+                      encoding="utf-8")
+    context = AppContext(db_path=demo_db, config_path=config)
+    async with opened(context, "sync", (100, 30)) as (app, pilot):
+        await select_source(pilot, app, "vcard")
+        await pilot.press("s")
+        await settle(pilot)
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if line.strip().startswith("vcard"))
+        assert "rejected" in row and " ok " not in row, text
+        assert "vcard rejected: seen 1, new 0" in text and "last success never" in text, text
+    context.close()
+
+
 def _mail_sync(ctx: Any) -> Iterator[Any]:
     for n in range(30000):
         if ctx.cancelled:
@@ -159,6 +178,8 @@ async def test_progress_counts_and_a_cancelled_run_keeps_its_bar_where_it_stoppe
         assert "100%" not in text
         # The result line carries its time (09:00: the pinned day's clock, in [me] timezone).
         assert re.search(r"09:00 tui_mail cancelled: seen \d+", text), text
+        # A first run that was cancelled is no success (trial 8 V18).
+        assert "last success never" in text, text
 
 
 @pytest.mark.usefixtures("run_sources")

@@ -112,7 +112,8 @@ def done(commitment: int, broken: bool, as_json: bool) -> None:
 )
 @click.option("--given/--received", "given", required=True)
 @click.option("--note", default=None)
-@click.option("--amount", type=params.AMOUNT, default=None, help="A finite number, 0 or more.")
+@click.option("--amount", type=params.AMOUNT, default=None,
+              help="0 or more: 12000, 12,000, 12k, 1.5k or 2m.")
 @click.option("--json", "as_json", is_flag=True)
 def value(
     person: str, kind: str, given: bool, note: str | None, amount: float | None, as_json: bool
@@ -153,12 +154,24 @@ def goal(person: str, text: str | None, replace: bool, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("person")
-@click.argument("until")
+@click.argument("until", required=False)
+@click.option("--clear", is_flag=True, help="End the snooze now (back in the review).")
 @click.option("--json", "as_json", is_flag=True)
-def snooze(person: str, until: str, as_json: bool) -> None:
-    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE."""
+def snooze(person: str, until: str | None, clear: bool, as_json: bool) -> None:
+    """Keep a person out of the review until 1d, 1w, 1m from now or a DATE; --clear ends a
+    snooze early."""
+    if bool(until) == clear:
+        raise click.UsageError("give UNTIL, or --clear")
     app = _ctx()
     today = app.today()
+    if clear:
+        pid = person_arg(app, person)
+        ended = actions.unsnooze(app.store, pid, today=today)
+        _done(as_json, {"person_id": pid, "snoozed_until": None},
+              f"{_name(app, pid)} is back in the review." if ended
+              else f"{_name(app, pid)} was not snoozed.")
+        return
+    assert until is not None  # checked above: UNTIL or --clear
     shorthand = {"1d": "+1d", "1w": "+1w", "1m": "+1m"}
     day = parse_date(shorthand.get(until, until), what="snooze", base=today)
     pid = person_arg(app, person)

@@ -301,7 +301,7 @@ def review(date_text: str | None, limit: int | None, as_json: bool) -> None:
 def _print_review(
     app: AppContext, *, today: dt.date | None, limit: int | None, as_json: bool = False
 ) -> None:
-    from crb_tui.engine.review import build_review
+    from crb_tui.engine.review import beyond_the_cap, build_review
 
     day = today or app.today()
     warnings: list[str] = []
@@ -330,7 +330,12 @@ def _print_review(
     if not items:
         click.echo(f"Nothing needs you today ({day}). Enjoy it.")
         return
-    click.echo(f"Review for {day}: {len(items)} item{'s' if len(items) != 1 else ''}")
+    # Why a day can hold more than daily_limit (the places of their own are not obvious when a
+    # meeting today is under another reason, in `also`).
+    extra = beyond_the_cap(items) if limit is None else 0
+    click.echo(f"Review for {day}: {len(items)} item{'s' if len(items) != 1 else ''}"
+               + (f" ({extra} with a meeting or birthday today, each a place of its own beyond "
+                  f"the daily limit of {app.config.review.daily_limit})" if extra else ""))
     for n, item in enumerate(items, 1):
         title = f"[{plain(item.label, one_line=True)}] " if item.label else ""
         click.echo(

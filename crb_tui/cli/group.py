@@ -108,6 +108,12 @@ class CrbGroup(click.Group):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
+            plugin = plugins.command_plugin(ctx.invoked_subcommand)
+            if plugin is not None:  # not CRB's bug: say whose, for the right report
+                raise CrbInternalError(
+                    f"plugin {plugin}: its command {ctx.invoked_subcommand} failed: "
+                    f"{user_message(exc)} (a bug in that plugin; run with --debug)"
+                ) from exc
             raise CrbInternalError(
                 f"unexpected error: {user_message(exc)} (run with --debug)"
             ) from exc
@@ -134,7 +140,11 @@ class CrbGroup(click.Group):
         except CrbError:
             return {}
         found: dict[str, click.Command] = {}
-        for command in plugins.commands():
+        commands = plugins.commands()
+        for line in plugins.unreported_command_problems():
+            if app.warn is not None:
+                app.warn(line)
+        for command in commands:
             name = command.name
             if not name or name in self.commands:
                 continue
@@ -166,7 +176,9 @@ def _merged(first: click.Group, second: click.Group) -> click.Group:
 def _usage_error(exc: click.UsageError) -> CrbClickError:
     """One line, like every other error, with where to look for help."""
     where = exc.ctx.command_path if exc.ctx else "crb"
-    return CrbClickError(f"{exc.format_message()} (see `{where} --help`)")
+    # click lists a missing choice's values one a line ("Choose from:\n\tcall,\n\t..."): joined.
+    message = " ".join(exc.format_message().split())
+    return CrbClickError(f"{message} (see `{where} --help`)")
 
 
 READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup", "doctor"})
@@ -176,10 +188,26 @@ the app...) creates it."""
 
 
 def _app_from(params: dict[str, Any]) -> AppContext:
+    demo = bool(params.get("demo"))
     return AppContext(
-        db_path=params.get("db_path"), config_path=params.get("config_path"),
-        demo=bool(params.get("demo")), debug=bool(params.get("debug")),
+        # The demo never opens the database CRB_DB (or --db, refused with it) names: only its own.
+        db_path=None if demo else params.get("db_path"), config_path=params.get("config_path"),
+        demo=demo, debug=bool(params.get("debug")),
     )
+
+
+def _refuse_demo_with_db(ctx: click.Context) -> None:
+    """``--demo`` works on the demo database only; an explicit ``--db`` beside it names a real
+    one, which the demo must never fill or act on (``CRB_DB`` in the environment is ignored)."""
+    from click.core import ParameterSource
+
+    if ctx.params.get("demo") and ctx.params.get("db_path") is not None and (
+        ctx.get_parameter_source("db_path") is not ParameterSource.ENVIRONMENT
+    ):
+        raise CrbClickError(
+            "--demo works on its own demo database, never on the one --db names: leave out "
+            "--db (or --demo to use that database)"
+        )
 
 
 @click.group(cls=CrbGroup, invoke_without_command=True)
@@ -211,8 +239,9 @@ def cli(
     debug: bool,
 ) -> None:
     """CRB: Customer Relationship Building. With no command, opens the app."""
+    _refuse_demo_with_db(ctx)
     if not isinstance(ctx.obj, AppContext):
-        ctx.obj = AppContext(db_path=db_path, config_path=config_path, demo=demo, debug=debug)
+        ctx.obj = _app_from(ctx.params)
     ctx.obj.reading = ctx.invoked_subcommand in READING_COMMANDS and not ctx.obj.demo
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:

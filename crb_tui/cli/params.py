@@ -52,10 +52,17 @@ class Amount(click.ParamType):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> float:
+        from crb_tui.quantities import parse_amount
+
         try:
             return limits.amount(value, "")
         except CrbError as exc:
-            self.fail(str(exc), param, ctx)
+            if not isinstance(value, str) or not re.search(r"[km,]", value.lower()):
+                self.fail(str(exc), param, ctx)
+            try:  # the app's Value dialog's forms: 12k, 1.5k, 2m, 12,000
+                return parse_amount(value, what="")
+            except CrbError as words:
+                self.fail(str(words).removeprefix(": "), param, ctx)
 
 
 ID = WholeNumber(1, limits.MAX_ID)

@@ -64,12 +64,10 @@ def _outcome(s: Any) -> str:
     2 rejected``, or ``nothing imported, 1 rejected`` when every record was."""
     if not s.ok:
         return "FAILED"
-    status = s.status  # ok, interrupted or cancelled
-    if not s.rejected:
-        return status
-    if len(s.rejected) >= s.seen:
+    status = s.status  # ok, interrupted, cancelled or rejected
+    if status == "rejected":
         return f"nothing imported, {len(s.rejected)} rejected"
-    return f"{status}, {len(s.rejected)} rejected"
+    return f"{status}, {len(s.rejected)} rejected" if s.rejected else status
 
 
 @cli.command(name="import")
@@ -185,7 +183,7 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
     for run in runs:
         c = run["counts"]
         click.echo(f"{plain(run['source'])}: {run['status']}, last run {_local(run['last_run'])}"
-                   + (f", last ok {_local(run['last_ok'])}"
+                   + (f", last ok {_local(run['last_ok']) if run['last_ok'] else 'never'}"
                       if run["last_ok"] != run["last_run"] else ""))
         if c:
             # Every count --json has, so that they add up: seen = imported + updated + merged

@@ -112,10 +112,14 @@ def _order(item: ReviewItem) -> tuple[float, tuple[Any, ...], str, int]:
 
 
 def _tie(item: ReviewItem) -> tuple[Any, ...]:
-    """Meetings today by start time; new people with equal evidence by their last touch, the
-    most recent first (then more two-way touches, then more meetings); other kinds by name."""
+    """Meetings today by start time; promises by their due date, the most overdue first (past
+    the 60 days lateness counts up to, and between tiers' equal sums); new people with equal
+    evidence by their last touch, the most recent first (then more two-way touches, then more
+    meetings); other kinds by name."""
     if item.kind == "meeting":
         return (str(item.detail.get("at") or ""),)
+    if item.kind in ("commitment", "their_commitment"):
+        return (str(item.detail.get("due") or ""),)
     if item.kind == "triage":
         since = item.detail.get("days_since_last_touch")
         return (since if since is not None else float("inf"),
@@ -131,6 +135,12 @@ def _time_bound(item: ReviewItem) -> bool:
     """A meeting today or a birthday today: over by tonight, so never left for another day."""
     return item.also_today or item.kind == "meeting" or (
         item.kind == "anniversary" and item.detail.get("in_days") == 0)
+
+
+def beyond_the_cap(items: list[ReviewItem]) -> int:
+    """How many of a day's items have a place of their own beyond ``daily_limit``: a meeting
+    or a birthday today, as the item or among its other reasons (``also``)."""
+    return sum(1 for item in items if _time_bound(item))
 
 
 def _shown_as(item: ReviewItem) -> str:

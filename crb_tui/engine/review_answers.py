@@ -77,6 +77,10 @@ class Answered:
 def answered_today(store: Store, today: dt.date) -> Answered:
     result = Answered()
     for pid, action, kind in actions_on(store, today.isoformat()):
+        if action == "unsnooze":
+            # A snooze ended early: it no longer answers that person's items today.
+            result.actions.setdefault(pid, set()).discard("snooze")
+            continue
         result.actions.setdefault(pid, set()).add(action)
         if kind:
             result.on_items.setdefault(pid, set()).add(kind)

@@ -66,6 +66,7 @@ class AppContext:
     paint when there are many to redo); every command does it when it opens the store."""
     plugin_problem: str | None = field(default=None, repr=False)
     """Why the plugins could not all be loaded (shown as a warning; the rest still work)."""
+    _told_unknown: bool = field(default=False, repr=False, init=False)
     warn: Callable[[str], None] | None = field(default=_to_stderr, repr=False)
     """Where a warning goes as it happens (stderr for commands; the app shows
     ``plugin_problem`` itself, so it sets this to None)."""
@@ -142,6 +143,12 @@ class AppContext:
         plugins_dir = self.config.plugins.plugins_dir
         try:
             plugins.load(Path(plugins_dir) if plugins_dir else None)
+            unknown = plugins.unknown_wanted()
+            if unknown and self.warn is not None and not self._told_unknown:
+                self._told_unknown = True
+                self.warn(f"warning: CRB_LOAD_PLUGINS names {', '.join(unknown)}, which no "
+                          "installed plugin is (installed: "
+                          f"{', '.join(plugins.known_names()) or 'none'})")
         except CrbError as exc:
             if strict:
                 raise

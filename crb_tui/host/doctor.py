@@ -125,6 +125,10 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         infos = plugins.describe()
         checks.append(_check("plugins", True, f"{len(infos)} loaded: "
                              + ", ".join(i.name for i in infos)))
+        plugins.commands()
+        for name, why in plugins.command_problems.items():
+            checks.append(_check(f"plugin {name}", False,
+                                 f"register_commands failed ({why}); its commands are left out"))
         sources = plugins.sources()
         for name in config.sources:
             if name not in sources:

@@ -45,6 +45,7 @@ def load_entry_points() -> None:
 
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist else ""
+        _known.update(name for name in (ep.name, dist) if name)
         if allowed is not None:
             if ep.name not in allowed and dist not in allowed:
                 continue
@@ -58,6 +59,21 @@ def load_entry_points() -> None:
 
 
 _dists: dict[str, tuple[str, str]] = {}
+_known: set[str] = set()
+"""Every plugin name ``CRB_LOAD_PLUGINS`` could give, loaded or not (entry points and their
+distributions, ``plugins_dir`` files)."""
+
+
+def unknown_wanted() -> list[str]:
+    """The names in ``CRB_LOAD_PLUGINS`` that no installed plugin has (a misspelling loads
+    nothing, silently, otherwise)."""
+    allowed = _allowed()
+    return sorted(allowed - _known) if allowed else []
+
+
+def known_names() -> list[str]:
+    """The plugin names ``CRB_LOAD_PLUGINS`` can give."""
+    return sorted(_known)
 
 
 def load_plugins_dir(path: Path | None) -> None:
@@ -74,6 +90,7 @@ def load_plugins_dir(path: Path | None) -> None:
     problems: list[str] = []
     for file in sorted(path.glob("*.py")):
         name = f"crb_local_{file.stem}"
+        _known.update((file.stem, name))
         if allowed is not None and file.stem not in allowed and name not in allowed:
             continue
         if pm.get_plugin(name) is not None:
@@ -101,10 +118,44 @@ def load(plugins_dir: Path | None = None) -> pluggy.PluginManager:
     return pm
 
 
+command_problems: dict[str, str] = {}
+"""Plugins whose ``register_commands`` raised, with why: their commands are left out (a
+warning says so once, ``crb doctor`` as a failed check); every other command still works."""
+_reported: set[str] = set()
+_command_plugins: dict[str, str] = {}
+
+
 def commands() -> list[Any]:
+    """Every plugin's commands, each plugin's ``register_commands`` in its own try (in the
+    order pluggy calls them: the plugin registered last first)."""
     found: list[Any] = []
-    pm.hook.register_commands(register=found.append)
+    for impl in reversed(pm.hook.register_commands.get_hookimpls()):
+        plugin = pm.get_name(impl.plugin) or "plugin"
+        mine: list[Any] = []
+        try:
+            impl.function(register=mine.append)
+        except Exception as exc:  # noqa: BLE001 - someone else's plugin must not break crb
+            command_problems.setdefault(plugin, user_message(exc))
+            continue
+        for command in mine:
+            if command.name and _dists.get(plugin, ("",))[0] != BUILTIN_DISTRIBUTION:
+                _command_plugins.setdefault(command.name, plugin)
+        found.extend(mine)
     return found
+
+
+def unreported_command_problems() -> list[str]:
+    """The warning line of each failed ``register_commands`` not yet shown in this process."""
+    lines = [f"warning: plugin {plugin}: register_commands failed ({why}); its commands are "
+             "left out" for plugin, why in command_problems.items() if plugin not in _reported]
+    _reported.update(command_problems)
+    return lines
+
+
+def command_plugin(name: str | None) -> str | None:
+    """The third-party plugin that registered the top-level command ``name`` (None for CRB's
+    own commands and its built-in plugins')."""
+    return _command_plugins.get(name or "")
 
 
 @dataclass

@@ -56,12 +56,16 @@ class SourceSummary(WriteResult):
 
     @property
     def status(self) -> str:
-        """``ok``, ``failed``, ``interrupted`` (Ctrl-C) or ``cancelled`` (stopped in the app)."""
+        """``ok``, ``failed``, ``interrupted`` (Ctrl-C), ``cancelled`` (stopped in the app) or
+        ``rejected`` (every record it read was rejected: nothing imported, a missing file).
+        Only ``ok`` is a success (the Sync screen's "last success", ``last ok``)."""
         if not self.ok:
             return "failed"
         if self.interrupted:
             return "interrupted"
-        return "cancelled" if self.cancelled else "ok"
+        if self.cancelled:
+            return "cancelled"
+        return "rejected" if self.rejected and len(self.rejected) >= self.seen else "ok"
 
     def absorb(self, result: WriteResult) -> None:
         # What a source says about a record may quote the record whole: keep it to a line.
@@ -101,6 +105,7 @@ class SourceSummary(WriteResult):
             "seconds": round(self.seconds, 3),
             "cancelled": self.cancelled,
             "interrupted": self.interrupted,
+            "status": self.status,
         }
 
 
@@ -115,7 +120,9 @@ def _label(record: Any) -> str:
 def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
     """A record with a field of the wrong type becomes a ``Reject`` naming the field (the rest
     of the run goes on); naive datetimes are taken in the user's time zone (``tz``)."""
-    if not dataclasses.is_dataclass(record) or isinstance(record, type):
+    if type(record) is not r.Interaction and (
+        not dataclasses.is_dataclass(record) or isinstance(record, type)
+    ):
         return record  # not a record at all: the write path rejects it
     try:
         return r.checked(record, tz)  # type: ignore[arg-type]
@@ -343,9 +350,9 @@ def _run_locked(
         try:
             store.record_run(
                 source.name,
-                ok=summary.ok and not summary.interrupted,
+                ok=summary.status == "ok",
                 counts={**{k: v for k, v in summary.as_dict().items() if k != "rejected"},
-                        "rejected_count": len(summary.rejected), "status": summary.status},
+                        "rejected_count": len(summary.rejected)},
                 error="; ".join(summary.errors) or None,
             )
         except Exception as exc:  # noqa: BLE001

@@ -83,6 +83,21 @@ def _zone_minutes(token: str | None) -> int:
     return ZONES.get(token.upper(), 0)
 
 
+_PADDED_YEAR = re.compile(r"(?<![\d:+-])0\d{3}(?![\d:])")
+"""A year written with four digits below 1000 (``Date: Mon, 01 Jan 0001``): the general parser
+would read ``0001`` as the two-digit year ``01``, 2001."""
+_FULL_YEAR = re.compile(r"(?<![\d:+-])\d{4}(?![\d:])")
+
+
+def year_out_of_range(value: str | None) -> int | None:
+    """The year a ``Date`` header :func:`parse_date` found unusable spells out in full, when it
+    is outside ``MIN_YEAR``..``MAX_YEAR`` (``0001``, ``1900``): what a reject line names."""
+    for found in _FULL_YEAR.findall(COMMENT.sub(" ", value or "")):
+        if not MIN_YEAR <= int(found) <= MAX_YEAR:
+            return int(found)
+    return None
+
+
 def parse_date(value: str | None) -> dt.datetime | None:
     """An RFC 5322 date (and the broken ones real mail carries) as an aware UTC datetime.
 
@@ -101,6 +116,8 @@ def parse_date(value: str | None) -> dt.datetime | None:
         if found is not None:
             return found
     text = COMMENT.sub(" ", value).strip()
+    if _PADDED_YEAR.search(text):
+        return None  # year 0001 is no date mail was sent on (and never 2001)
     try:
         parsed = parsedate_tz(text)
     except Exception:  # noqa: BLE001 - the stdlib date parser raises on some garbage

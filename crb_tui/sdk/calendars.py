@@ -34,6 +34,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from crb_tui.clock import FIRST_DAY, LAST_DAY
 from crb_tui.records import Delete, Record, Reject, Skip
 from crb_tui.sdk._ical import (
     TOO_FREQUENT,
@@ -175,6 +176,10 @@ def calendar_records(
         for meeting in meetings:
             if meeting.start.date() > last_day:
                 yield Skip("outside window", label)
+                continue
+            if meeting.start.date() < FIRST_DAY:  # year 0001: no meeting, a broken clock
+                yield Reject(f"event date {meeting.start.date()} is out of range (dates from "
+                             f"{FIRST_DAY} to {LAST_DAY})", label)
                 continue
             if parsed.cancel_all:
                 meeting.status = "CANCELLED"

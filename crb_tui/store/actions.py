@@ -251,12 +251,28 @@ def snooze(
     )
 
 
+def unsnooze(
+    store: Store, person_id: int, *, today: dt.date, item_kind: str | None = None
+) -> bool:
+    """End a person's snooze now: they are back in the review (today's too: the snooze no
+    longer answers their items). ``False`` when they were not snoozed (nothing changes)."""
+    until = _live_person(store, person_id).get("snoozed_until")
+    if not until or str(until) <= today.isoformat():
+        return False
+    _update_person(store, person_id, {"snoozed_until": None}, "unsnooze", today, item_kind)
+    return True
+
+
 def set_tier(
     store: Store, person_id: int, tier: str, *, today: dt.date, item_kind: str | None = None
 ) -> None:
     if tier not in r.TIERS:
         raise CrbError(f"unknown tier {tier!r} (use {', '.join(r.TIERS)})")
     _update_person(store, person_id, {"tier": tier, "triage": 0}, "tier", today, item_kind)
+
+
+QUEUE_DAYS = 60
+"""How many days' review queues are remembered (a few rows a day)."""
 
 
 def queued_on(store: Store, day: dt.date) -> dict[int, str | None]:
@@ -268,10 +284,13 @@ def queued_on(store: Store, day: dt.date) -> dict[int, str | None]:
 
 def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None:
     """Note that these people (person id -> kind of their item) were shown in ``day``'s review;
-    the kind they were first shown with stays (older days are forgotten)."""
+    the kind they were first shown with stays. Only the last ``QUEUE_DAYS`` days with a queue
+    are kept: counted in days that have one, not back from ``day``, so that a run for a later
+    day (``CRB_TODAY`` for a look ahead) never forgets who holds the real day's places."""
     with store.transaction():
-        store.conn.execute("delete from review_queue where day < ?",
-                           [(day - dt.timedelta(days=7)).isoformat()])
+        store.conn.execute(
+            "delete from review_queue where day < (select min(day) from (select distinct day "
+            "from review_queue order by day desc limit ?))", [QUEUE_DAYS])
         store.conn.executemany(
             "insert or ignore into review_queue (day, person_id, kind) values (?, ?, ?)",
             [(day.isoformat(), pid, kind) for pid, kind in sorted(shown.items())])

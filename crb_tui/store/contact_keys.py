@@ -43,6 +43,13 @@ def person_keys(store: Any, rec: r.Person) -> tuple[list[Key], list[Key], bool]:
     return keys, dropped, weak
 
 
+def all_ignored(store: Any, keys: list[Key], dropped: list[Key]) -> bool:
+    """Whether a card that found no one has none of its addresses left to identify it and one
+    of them is on the ignore list (``crb ignore``, the config's blocklist): it never becomes a
+    person again (a card with no address at all is not checked: the list holds addresses)."""
+    return not keys and any(store.noise.reason(*key) == "blocklist" for key in dropped)
+
+
 def identityless_namesake(db: Any, name: str, org_id: int | None) -> int | None:
     """The oldest person named ``name`` (case ignored), of the same organisation (or none),
     who has no identity at all: the copy an earlier import made of a card whose addresses did

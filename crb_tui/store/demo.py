@@ -93,7 +93,7 @@ def generate(
             held = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in existing.items() if n)
             raise CrbError(
                 f"demo: the database already holds data ({held}); refusing to mix demo data "
-                "into it. Use another --db, or replace=True (--replace) to delete it first."
+                "into it. Use another --db, or `crb demo --replace` to delete it first."
             )
         try:
             with store.transaction():

@@ -133,7 +133,7 @@ def actions_on(store: Store, day: str) -> list[tuple[int, str, str | None]]:
     ``day``."""
     return list(store.conn.execute(
         "select person_id, action, item_kind from review_history "
-        "where day = ? and person_id is not null",
+        "where day = ? and person_id is not null order by id",
         [day],
     ))
 

@@ -56,6 +56,10 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+THROUGH_A_LINK = ("CRB does not open its database through one, even to read (SQLite keeps its "
+                  "journal beside the name it is given, apart from the database's)")
+
+
 class Store:
     """CRB's database: its one read-write connection (the writer). Open with :meth:`open`.
 
@@ -146,7 +150,7 @@ class Store:
             store_path = None
         else:
             store_path = Path(path).expanduser()
-            refuse_symlink(store_path, "database")
+            refuse_symlink(store_path, "database", why=THROUGH_A_LINK)
             if store_path.exists() and _file_key(store_path) not in _OPEN_FILES:
                 # Only while no connection of this process has the file open: closing any
                 # descriptor of a file drops every POSIX lock the process holds on it, SQLite's
@@ -159,7 +163,7 @@ class Store:
                 except CrbError:
                     # Another process created it a moment ago (several starting at once on a
                     # new file): theirs is ours; a link that appeared is still refused.
-                    refuse_symlink(store_path, "database")
+                    refuse_symlink(store_path, "database", why=THROUGH_A_LINK)
                     if not store_path.is_file():
                         raise
             try:
@@ -436,6 +440,10 @@ class Store:
 def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:
     conn.execute("pragma foreign_keys = on")
     conn.execute("pragma recursive_triggers = on")  # as sqlite-utils sets it
+    # Temporary tables and statement journals in memory, not in temp files: a statement that
+    # fires triggers (an interaction's insert) journals every page it changes, and in a file
+    # that was two write calls a page, most of an import's system time.
+    conn.execute("pragma temp_store = memory")
     if not memory and conn.execute("pragma journal_mode").fetchone()[0] != "wal":
         conn.execute("pragma journal_mode = wal")
 

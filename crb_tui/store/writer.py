@@ -13,7 +13,7 @@ from typing import Any
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
 from crb_tui.store import tables
-from crb_tui.store.contact_keys import identityless_namesake, person_keys
+from crb_tui.store.contact_keys import all_ignored, identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.rekey import take_over
 from crb_tui.store.resolving import follow_merges
@@ -45,6 +45,7 @@ class _BatchWriter:
         self._names: dict[int, str] = {}
         """Stored names of people read by ``prefetch``, for ``_name_if_bare``."""
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
+        self._claimed: dict[int, int] = {}  # identity -> the person it was given (see flush)
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
@@ -130,10 +131,7 @@ class _BatchWriter:
         ).rowcount
         self.result.waiting = max(0, self.result.waiting - max(0, claimed))
         # Interactions of this identity still waiting in this batch belong to the person too.
-        self._pending_interactions = [
-            (rec, i, person_id if i == ident_id and p is None else p)
-            for rec, i, p in self._pending_interactions
-        ]
+        self._claimed[ident_id] = person_id
         self._identity_cache[key] = (ident_id, person_id)
         self._mailboxes.stored(key, True)
 
@@ -187,8 +185,7 @@ class _BatchWriter:
 
     def _person(self, rec: r.Person) -> None:
         name = (rec.name or "").strip()
-        # Own, blocked and placeholder addresses never identify a person; a role address
-        # (sales@) only when the card has no personal one (see contact_keys).
+        # Which addresses identify the card (own, blocked, placeholder, role ones): contact_keys.
         keys, dropped, weak = person_keys(self.store, rec)
         if rec.tier is not None and rec.tier not in r.TIERS:
             raise _Rejected(f"unknown tier {rec.tier!r}")
@@ -216,6 +213,9 @@ class _BatchWriter:
                                   LINKEDIN_KEY)
         if person_id is None and weak:
             person_id = identityless_namesake(self.db, name, org_id)
+        if person_id is None and all_ignored(self.store, keys, dropped):
+            self.result.skipped["blocklist"] += 1  # never a person again (`crb ignore`)
+            return
         details = details_json(rec.details, shared if person_id is None else [])
         if person_id is None:
             person_id = self._new_person(
@@ -380,10 +380,12 @@ class _BatchWriter:
 
     def flush(self) -> None:
         """Upsert the pending interactions in one pass, classifying new / updated / unchanged."""
-        pending = self._pending_interactions
+        pending, claimed = self._pending_interactions, self._claimed
+        self._pending_interactions, self._claimed = [], {}
         if not pending:
             return
-        self._pending_interactions = []
+        if claimed:  # mail waiting in the batch when its address was given a person is theirs
+            pending = [(rec, i, claimed.get(i) if p is None else p) for rec, i, p in pending]
         if any(rec.replaces for rec, _, _ in pending):  # a moved event: its stored row first
             self.result.touched_people |= take_over(self.db, self.source, pending,
                                                     self.result.removed)
@@ -533,8 +535,7 @@ class _Rejected(Exception):
 
 
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
-    """A new person's name: the one given, unless it only stands in for one (``(omitted)``,
-    ``XXX``); else the identity."""
+    """A new person's name: the one given, or the identity for a stand-in (``XXX``)."""
     name = (name or "").strip().strip("'\"").strip()
     return key[1] if not name or is_placeholder(name) else name
 

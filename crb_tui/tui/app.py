@@ -76,6 +76,11 @@ _EDITING_KEYS = frozenset(
 to the screen's own, Down moving the People list)."""
 
 
+NEW_DAY_EVERY = 5.0
+"""Seconds between two looks at whether today is still the day the screens show (a look is
+reading the clock: the new day is on screen within seconds of midnight)."""
+
+
 class CrbApp(CrbAppBase):
     """CRB: today's review, the people, one person, the dashboard and sync."""
 
@@ -140,9 +145,10 @@ class CrbApp(CrbAppBase):
             self.push_screen(ProblemScreen(*self.startup_problem))
             return
         self._day = self.today
-        # Left open overnight, the app moves to the new day by itself: the next read re-scores
-        # (see Gateway) and the screen on show reads again.
-        self.set_interval(60, self._check_day, name="new-day")
+        # Left open overnight, the app moves to the new day by itself (midnight in [me]
+        # timezone, or a laptop woken in the morning): the next read re-scores (see Gateway)
+        # and the screen on show reads again (the others do as they are shown).
+        self.set_interval(NEW_DAY_EVERY, self._check_day, name="new-day")
         if self.context.plugin_problem:
             self.notify(f"{self.context.plugin_problem} (its hooks are left out)",
                         severity="warning", markup=False, timeout=10)

@@ -11,6 +11,10 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 
 from crb_tui import clock
 from crb_tui.text import plain
@@ -194,3 +198,51 @@ def person_line(detail: dict[str, Any], health: dict[str, Any] | None) -> Conten
     if stage:
         parts.append(safe(stage) + (" (set by you)" if detail.get("stage_override") else ""))
     return Content(" · ".join(parts))
+
+
+class Hanging(Visual):
+    """Lines that wrap under their own indentation and ``extra`` cells more, never back at
+    column 0: a long line of an explanation or a touch's long subject continues inside its
+    entry instead of reading as a new one. A ``text-wrap: nowrap`` widget shows it unwrapped."""
+
+    def __init__(self, content: Content, extra: int = 2) -> None:
+        self.content = content
+        self.extra = extra
+        self._cache: tuple[int, Content] | None = None
+
+    def wrapped(self, width: int) -> Content:
+        """The content wrapped to ``width`` cells, each line's continuation rows indented."""
+        if self._cache is not None and self._cache[0] == width:
+            return self._cache[1]
+        rows: list[Content] = []
+        for line in self.content.split("\n", allow_blank=True):
+            text = line.plain
+            indent = len(text) - len(text.lstrip(" "))
+            hang = indent + self.extra
+            if line.cell_length <= width or hang * 2 > width:
+                rows.extend(line.wrap(width) if line.cell_length > width else [line])
+                continue
+            parts = line[indent:].wrap(width - hang)
+            rows.append(Content(" " * indent) + parts[0])
+            rows.extend(Content(" " * hang) + part for part in parts[1:])
+        result = Content("\n").join(rows)
+        self._cache = (width, result)
+        return result
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        if options.rules.get("text_wrap", "wrap") == "nowrap":
+            return self.content.render_strips(width, height, style, options)
+        return self.wrapped(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        return self.content.get_minimal_width(rules)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        if rules.get("text_wrap", "wrap") == "nowrap":
+            return self.content.get_height(rules, width)
+        return len(self.wrapped(width).plain.split("\n"))

@@ -24,6 +24,11 @@ class ReviewLoaded(Message):
     """No people at all yet: the screen says how to bring some in."""
     warnings: list[str] = field(default_factory=list)
     """What went wrong with plugins' review items (the rest of the review stands)."""
+    day: Any = None
+    """The day the queue is for (a new day orders it afresh)."""
+    why: str = "own"
+    """What read it again: ``own`` (the app's own action, or coming back to the screen),
+    ``others`` (another program wrote), ``refresh`` (the user asked: ordered afresh)."""
 
 
 @dataclass

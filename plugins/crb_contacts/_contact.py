@@ -61,6 +61,8 @@ class Contact:
     def add_email(self, value: str | None) -> None:
         for part in _split_multi(value):
             address = _text.email(part)
+            if address is not None and sdk.normalise_email(address) is None:
+                address = None  # an address no mail reaches (``laszlo.@gmail.com``)
             if address is None:
                 if part.strip():
                     self.not_emails.append(part.strip())
@@ -118,6 +120,10 @@ def _split_multi(value: str | None) -> list[str]:
     return [p for p in (x.strip() for x in value.split(":::")) if p]
 
 
+UNUSABLE = "unusable e-mail"
+"""The detail that keeps what an e-mail field held that is no address CRB can use."""
+
+
 def source_key(name: str, org: str) -> str:
     """The stable key of a person with no identity: their name and organisation as written.
     The same prefix for every contact format, so the same identity-less person exported from two
@@ -151,6 +157,10 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
         yield Reject(reason, contact.where)
         return
     details = dict(contact.details)
+    for value in contact.not_emails:  # said, and kept where the user can see and fix it
+        ctx.logger.warning("%s: %r is not an e-mail address CRB can use: kept as a detail",
+                           contact.where, value)
+        details[UNUSABLE] = "; ".join(filter(None, (details.get(UNUSABLE), value)))
     # Name and organisation together identify a person well enough to find them again, and
     # to join an identity-less row (an old LinkedIn export without URLs) to the person a newer
     # export made. A name alone does not: without an organisation only identity-less people

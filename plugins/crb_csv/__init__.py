@@ -224,6 +224,8 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         for field in ("email", "email2"):
             for part in re.split(r"\s*(?:[;,]|:::)\s*", get(field)):
                 address = _email(part) if part else None
+                if address and sdk.normalise_email(address) is None:
+                    address = None  # an address no mail reaches (``contact1@invalid``)
                 if address and address.lower() not in {e.lower() for e in emails}:
                     emails.append(address)
                 elif part and not address:
@@ -280,6 +282,11 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
         if birthday is None and written.strip("0/.- "):
             details["birthday"] = written
             ctx.logger.warning("%s: birthday %s is not a date: kept as a detail", where, written)
+        for value in not_emails:  # said, and kept where the user can see and fix it
+            ctx.logger.warning("%s: %r is not an e-mail address CRB can use: kept as a detail",
+                               where, value)
+        if not_emails:
+            details["unusable e-mail"] = "; ".join(not_emails)
         note = get("note")
         if note and not identities:
             details["notes"] = note[:sdk.MAX_NOTE]

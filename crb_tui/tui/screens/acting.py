@@ -110,6 +110,7 @@ class Target:
     archived: bool = False
     birthday: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    snoozed_until: str | None = None
 
     @classmethod
     def from_page(cls, page: dict[str, Any], **extra: Any) -> Target:
@@ -126,6 +127,7 @@ class Target:
             archived=detail["archived"],
             birthday=detail.get("birthday"),
             details=detail.get("details") or {},
+            snoozed_until=detail.get("snoozed_until"),
             **extra,
         )
 
@@ -352,6 +354,14 @@ class ActingScreen(CrbScreen):
         def done(until: str | None) -> None:
             if until is None:
                 return
+            if until == SnoozeDialog.END:
+                self.perform(
+                    t, f"Ended the snooze of {safe(t.name)}: back in the review",
+                    lambda ctx: actions.unsnooze(ctx.store, t.person_id, today=ctx.today(),
+                                                 item_kind=t.item_kind),
+                    snapshots=(person_snapshot(t.person_id),),
+                )
+                return
             day = dt.date.fromisoformat(until)
             self.perform(
                 t, f"Snoozed {safe(t.name)} until {day}",
@@ -360,7 +370,7 @@ class ActingScreen(CrbScreen):
                 snapshots=(person_snapshot(t.person_id),),
             )
 
-        self.app.push_screen(SnoozeDialog(t.name, self.today), done)
+        self.app.push_screen(SnoozeDialog(t.name, self.today, t.snoozed_until), done)
 
     def action_details(self) -> None:
         if (t := self._target()) is None:

@@ -36,11 +36,12 @@ def status_line(people: int, new: int, touches: int) -> str:
     """The top line's counts, as many words as fit in its width (never a word cut off: the
     trends line says how many are new)."""
     new_words = f" ({new:,} new)" if new else ""
-    for line in (f"{people:,} people{new_words} · {compact(touches)} touches",
-                 f"{people:,} people · {compact(touches)} touches"):
+    persons = f"{people:,} {'person' if people == 1 else 'people'}"
+    touched = f"{compact(touches)} {'touch' if touches == 1 else 'touches'}"
+    for line in (f"{persons}{new_words} · {touched}", f"{persons} · {touched}"):
         if len(line) <= STATUS_WIDTH:
             return line
-    return f"{people:,} people"
+    return persons
 
 
 class DashboardScreen(CrbScreen):

@@ -110,12 +110,18 @@ def stage_dialog(name: str, current: str | None) -> ChoiceDialog:
 
 
 class SnoozeDialog(ChoiceDialog):
-    """Out of the review for a day, a week, a month, or until a date."""
+    """Out of the review for a day, a week, a month, or until a date; for someone snoozed, also
+    ``e``: end the snooze now (:attr:`END`)."""
 
-    def __init__(self, name: str, today: dt.date) -> None:
+    END = "end"
+
+    def __init__(self, name: str, today: dt.date, snoozed_until: str | None = None) -> None:
+        snoozed = bool(snoozed_until) and str(snoozed_until) > today.isoformat()
         super().__init__(
             titled("Snooze", name),
-            [("d", "1 day", "+1d"), ("w", "1 week", "+1w"), ("m", "1 month", "+1m")],
+            [("d", "1 day", "+1d"), ("w", "1 week", "+1w"), ("m", "1 month", "+1m"),
+             *([("e", "end the snooze", self.END)] if snoozed else [])],
+            note=f"Snoozed until {snoozed_until}." if snoozed else "",
         )
         self.today = today
 
@@ -145,6 +151,9 @@ class SnoozeDialog(ChoiceDialog):
             box.insert_text_at_cursor(event.character)
 
     def choose(self, value: str) -> None:
+        if value == self.END and any(v == self.END for _, _, v in self.choices):
+            self.dismiss(value)
+            return
         try:
             until_day = parse_date(value, what="snooze until", base=self.today)
         except CrbError as exc:

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from crb_tui.errors import CrbError
 from crb_tui.quantities import parse_birthday, parse_days
+from crb_tui.text import fold
 from crb_tui.tui.display import safe
 from crb_tui.tui.screens.base import crb_app
 from crb_tui.tui.screens.dialogs_form import Dialog, field, text_input, text_of, titled
@@ -122,6 +123,7 @@ class MergeDialog(Dialog[MergeInto]):
 
     def _show(self, text: str, found: list[dict[str, Any]]) -> None:
         self.candidates, self._looked_up = found, text
+        self._picked_one = False
         box = self.query_one("#merge-candidates", OptionList)
         box.clear_options()
         box.add_options([
@@ -149,8 +151,11 @@ class MergeDialog(Dialog[MergeInto]):
         if event.key in ("up", "down") and self.candidates and not box.has_focus:
             event.stop()
             box.action_cursor_up() if event.key == "up" else box.action_cursor_down()
+            self._picked_one = True
 
     _save_when_found = False
+    _picked_one = False
+    """The user moved to one of several people found (or chose one): Enter takes them."""
 
     def action_save(self) -> None:
         # Enter typed faster than the look-up: save as soon as it has answered.
@@ -162,6 +167,7 @@ class MergeDialog(Dialog[MergeInto]):
     @on(OptionList.OptionSelected, "#merge-candidates")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        self._picked_one = True
         self.action_save()
 
     def result(self) -> MergeInto:
@@ -173,6 +179,17 @@ class MergeDialog(Dialog[MergeInto]):
                            "an e-mail or an id")
         box = self.query_one("#merge-candidates", OptionList)
         row = self.candidates[box.highlighted or 0]
+        if len(self.candidates) > 1 and not self._picked_one:
+            # As `crb merge` does: several people match and none was picked, so whom to keep
+            # is not guessed (only a name that is exactly one of theirs names that one).
+            exact = [r for r in self.candidates if fold(str(r["name"])) == fold(text)]
+            if len(exact) != 1:
+                shown = ", ".join(f"{safe(str(r['name']))} (id {r['id']})"
+                                  for r in self.candidates[:4])
+                more = ", ..." if len(self.candidates) > 4 else ""
+                raise CrbError(f"\u201c{safe(text)}\u201d matches several people: {shown}{more}; "
+                               "pick one with \u2191/\u2193 and Enter, or type more")
+            row = exact[0]
         return MergeInto(int(row["id"]), str(row["name"]))
 
 

@@ -73,6 +73,8 @@ def help_rows(app: App[object], keymap: dict[str, str]) -> Iterable[tuple[Text, 
                    style="dim"), Text(b.tooltip))
 
 
+KEYS_WIDTH = 14
+"""The keys column's widest."""
 HELP_MAX_WIDTH = 150
 """The keys dialog's widest (``.dialog.help`` max-width in dialog_css)."""
 HELP_FRAME = 4
@@ -127,7 +129,9 @@ class HelpScreen(ModalScreen[None]):
         table: DataTable[Text] = self.query_one(DataTable)
         rows = list(help_rows(self.app, self.keymap))
         self.ids = [r[2].plain for r in rows]
-        widths = [min(12, max(len(r[0].plain) for r in rows[1:])),
+        # Room for two keys of one binding on one line ("home, ^home": split over two, the
+        # second read as a binding of its own).
+        widths = [min(KEYS_WIDTH, max(len(r[0].plain) for r in rows[1:])),
                   min(12, max(len(r[1].plain) for r in rows)),
                   max(len(r[2].plain) for r in rows)]
         labels = ["Keys", "Action", "Id (for [keymap])", "What it does"]

@@ -65,7 +65,7 @@ class PeopleScreen(CrbScreen):
         Binding("ctrl+s", "cycle_sort", "Sort", id="people.sort",
                 tooltip="Sort by health, last touch, name or overdue"),
         Binding("slash", "focus_filter", "Filter", id="people.filter",
-                tooltip="Type to filter by name, organisation, e-mail or note text"),
+                tooltip="Go to the filter box (typing does too): name, organisation, e-mail, note"),
         Binding("ctrl+u", "clear_filter", "Clear", id="people.clear", show=False,
                 tooltip="Clear the filter and show everyone"),
         Binding("ctrl+r", "refresh", "Refresh", id="people.refresh",

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from crb_tui.engine.review_triage import arrival
 from crb_tui.tui import data
-from crb_tui.tui.display import TREND_ARROWS, ago, person_line, safe
+from crb_tui.tui.display import TREND_ARROWS, Hanging, ago, person_line, safe
 from crb_tui.tui.messages import Merged, PersonLoaded, Undone
 from crb_tui.tui.screens.acting import ActingScreen, Target
 from crb_tui.tui.widgets import history
@@ -167,7 +167,7 @@ class PersonScreen(ActingScreen):
         shown = history.timeline(detail, today, 60)
         total = detail["interaction_count"]
         title = f"Timeline ({total} touches)" if total else "Timeline"
-        self.query_one("#person-timeline", Static).update(history.block(title, shown))
+        self.query_one("#person-timeline", Static).update(Hanging(history.block(title, shown)))
 
     def _show_explanation(self) -> None:
         explained = self.query_one("#person-explain", Static)
@@ -177,7 +177,8 @@ class PersonScreen(ActingScreen):
         else:
             lines = history.explanation(explain.get("data") or {})
         title = "Why these numbers (e: " + ("less)" if self.full_explanation else "more)")
-        explained.update(history.block(title, lines) if lines else Content(""))
+        # A long line goes on under its own indentation (Hanging), not back at column 0.
+        explained.update(Hanging(history.block(title, lines)) if lines else Content(""))
         explained.display = bool(lines)
         explained.set_class(not self.full_explanation, "-short")
 

@@ -3,6 +3,7 @@ history that matters and every action one key away."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from textual.widgets import Static
 
 from crb_tui.engine.review_item import ReviewItem
 from crb_tui.tui import data
-from crb_tui.tui.display import KIND_LABELS, person_line, safe
+from crb_tui.tui.display import KIND_LABELS, Hanging, person_line, safe
 from crb_tui.tui.messages import CardLoaded, ReviewLoaded
 from crb_tui.tui.screens.acting import ActingScreen, Target
 from crb_tui.tui.widgets import history
@@ -30,6 +31,29 @@ one is shown (elsewhere they are on the keys screen only)."""
 TRIAGE_HIDES = ("close_commitment(False)", "promise", "value", "open_person")
 """Footer keys a triage card has little use for, which make room for those at 80 columns
 (they still work and are on the keys screen; the line above the card says "Enter opens")."""
+
+
+def keep_places(
+    order: list[int], new: list[ReviewItem], current: int | None
+) -> tuple[list[ReviewItem], int, list[int]]:
+    """The queue ``new`` in the order the screen has shown people in (``order``, person ids,
+    answered ones included), the cursor's place in it and the order now. Everyone keeps the
+    place they were shown in (one answered and then undone comes back to it), and whoever is
+    new comes after them all, so that reading again never moves another person under the
+    cursor. The cursor stays on its person (``current``); when that person left, it goes to
+    the next one still there (the first new item after the last)."""
+    place = {pid: n for n, pid in enumerate(order)}
+    for item in new:
+        place.setdefault(item.person_id, len(place))
+    items = sorted(new, key=lambda item: place[item.person_id])
+    ids = [item.person_id for item in items]
+    if current in ids:
+        index = ids.index(current)
+    else:
+        mark = place.get(current, -1) if current is not None else -1
+        index = sum(1 for pid in ids if place[pid] < mark)
+    return items, max(0, min(index, len(items) - 1)), sorted(place, key=place.__getitem__)
+
 
 class ReviewScreen(ActingScreen):
     """Walk today's queue: act on each person, or move on."""
@@ -86,6 +110,10 @@ class ReviewScreen(ActingScreen):
         self.total = 0
         self.card: dict[str, Any] | None = None
         self.loaded = False
+        self.day: dt.date | None = None
+        """The day the queue on show is for."""
+        self.order: list[int] = []
+        """The people shown that day, in the order shown (those answered since included)."""
         self.empty_store = False
         self.warned: set[str] = set()
         """Plugin problems already shown: each is told once, not on every reload."""
@@ -132,25 +160,38 @@ class ReviewScreen(ActingScreen):
         self.query_one("#card").display = False
         self.query_one("#review-empty").display = False
         self.query_one("#card").focus()
+        self.watch_store()
 
     def on_screen_resume(self) -> None:
         self.reload()
 
+    def store_changed(self) -> bool:
+        # Another program wrote (a sync, a `crb log`): the queue and the card are read again,
+        # the card under the cursor staying where it is.
+        self._load_queue(None, "others")
+        return True
+
     # -- loading ---------------------------------------------------------------------------
 
     def reload(self, focus_person: int | None = None) -> None:
-        self._load_queue(focus_person)
+        self._load_queue(focus_person, "own")
 
     @work(thread=True, exit_on_error=False, group="review-load", exclusive=True)
-    def _load_queue(self, focus_person: int | None) -> None:
-        items, done, total, empty, warnings = self.gateway.run(data.review_queue)
+    def _load_queue(self, focus_person: int | None, why: str) -> None:
+        (items, done, total, empty, warnings), day = self.gateway.run(
+            lambda ctx: (data.review_queue(ctx), ctx.today()))
         self.post_message(ReviewLoaded(items, done, total, focus_person, empty_store=empty,
-                                       warnings=warnings))
+                                       warnings=warnings, day=day, why=why))
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
-        current = self.items[self.index].person_id if self.items and not message.focus_person \
-            and self.index < len(self.items) else None
-        self.items = message.items
+        shown = self.current
+        current = shown.person_id if shown is not None else None
+        fresh = message.why == "refresh" or message.day != self.day
+        # Asked for, or a new day: today's order, the cursor on the same person if there.
+        items, index, order = keep_places([] if fresh else self.order, message.items, current)
+        if message.why == "others" and self.loaded:
+            self._say_what_moved(shown, items, index)
+        self.items, self.index, self.day, self.order = items, index, message.day, order
         self.done, self.total = message.done, message.total
         self.empty_store = message.empty_store
         self.loaded = True
@@ -159,12 +200,23 @@ class ReviewScreen(ActingScreen):
                 self.warned.add(warning)
                 self.app.notify(safe(warning), title="Review", severity="warning",
                                 markup=False)
-        wanted = message.focus_person or current
         ids = [i.person_id for i in self.items]
-        if wanted in ids:
-            self.index = ids.index(wanted)
-        self.index = max(0, min(self.index, len(self.items) - 1))
+        if message.focus_person in ids:
+            self.index = ids.index(message.focus_person)
         self._show()
+
+    def _say_what_moved(self, shown: ReviewItem | None, items: list[ReviewItem],
+                        index: int) -> None:
+        """After another program's write: say when the card on show left (answered there) and
+        when new items came in at the end, so that no key lands on a card not looked at."""
+        added = sum(1 for i in items if i.person_id not in self.order)
+        if shown is not None and shown.person_id not in {i.person_id for i in items}:
+            now = f"; now {safe(items[index].person_name)}" if items else ""
+            self.say(f"{safe(shown.person_name)} left today's review (answered elsewhere){now}",
+                     title="Review")
+        if added:
+            self.say(f"{added} new in today's review, at the end (r puts the queue in order)",
+                     title="Review")
 
     @work(thread=True, exit_on_error=False, group="review-card", exclusive=True)
     def _load_card(self, person_id: int) -> None:
@@ -224,8 +276,10 @@ class ReviewScreen(ActingScreen):
         ))
         self.query_one("#card-name", Static).update(Content.styled(safe(item.person_name), "bold"))
         self.query_one("#card-reason", Static).update(Content(safe(item.reason)))
-        self.query_one("#card-action", Static).update(
-            Content.assemble(("→ ", "bold $accent"), safe(item.action)))
+        # A plugin's item may suggest no action: no line then (as `crb review` prints none).
+        action = self.query_one("#card-action", Static)
+        action.update(Content.assemble(("→ ", "bold $accent"), safe(item.action.strip())))
+        action.display = bool(item.action.strip())
         reasons = list(dict.fromkeys(safe(a) for a in item.also))
         shown = [Content.assemble(("Also: ", "bold"), reason) for reason in reasons[:3]]
         if len(reasons) > 3:
@@ -268,9 +322,9 @@ class ReviewScreen(ActingScreen):
         limit = max(3, min(CARD_TOUCHES, room))
         history_box = self.query_one("#card-history", Static)
         # A meeting still to come is the brief's first line, never one of the touches.
-        history_box.update(Content("\n").join(
+        history_box.update(Hanging(Content("\n").join(
             [*history.next_meeting(detail, today),
-             history.block("Last touches", history.touches(detail, today, limit)), *rest]))
+             history.block("Last touches", history.touches(detail, today, limit)), *rest])))
 
     def on_resize(self) -> None:
         # A taller or shorter terminal: as many touches as now fit.
@@ -306,7 +360,7 @@ class ReviewScreen(ActingScreen):
             self._show()
 
     def action_refresh(self) -> None:
-        self.reload()
+        self._load_queue(None, "refresh")
 
     def action_open_person(self) -> None:
         item = self.current

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from rich.text import Text
@@ -23,12 +24,17 @@ from crb_tui.tui.display import MUTED, ago, moment, safe
 from crb_tui.tui.messages import SyncFinished, SyncOverviewLoaded, SyncProgress
 from crb_tui.tui.problems import describe
 from crb_tui.tui.screens.base import CrbScreen
-from crb_tui.tui.widgets.sync_run import FINAL, SyncRun
+from crb_tui.tui.widgets.sync_run import FINAL, STATUS_STYLES, SyncRun
 
 PROGRESS_EVERY = 0.1
 """Seconds between progress messages from one source (the last one always gets through)."""
 
 COLUMNS = ("Source", "Last run", "Status", "Seen", "New", "Skipped", "Rejected")
+
+
+_STATUS_STYLES = {"ok": "green", "failed": "bold red", "rejected": "bold red",
+                  "interrupted": "yellow", "cancelled": "yellow"}
+"""How a run's status (``SourceSummary.status``, as `crb sync --status` says it) looks."""
 
 
 def _number(value: Any) -> str:
@@ -123,14 +129,11 @@ class SyncScreen(CrbScreen):
         counts = source["counts"]
         if source["last_run"] is None:
             status = Text("never run", style="dim")
-        elif counts.get("status") == "interrupted":
-            status = Text("interrupted", style="yellow")
-        elif source["last_error"]:
-            status = Text("failed", style="bold red")
-        elif counts.get("cancelled"):
-            status = Text("cancelled", style="yellow")
-        else:
-            status = Text("ok", style="green")
+        else:  # the word `crb sync --status` says (runs recorded before it: from their error)
+            word = counts.get("status") or (
+                "failed" if source["last_error"] else
+                "cancelled" if counts.get("cancelled") else "ok")
+            status = Text(word, style=_STATUS_STYLES.get(word, ""))
         skipped = sum((counts.get("skipped") or {}).values())
         rejected = counts.get("rejected_count", len(counts.get("rejected", [])))
         return [
@@ -275,12 +278,8 @@ class SyncScreen(CrbScreen):
                     unfinished.finished("failed", 0)
             self.say(message.error, error=True)
         for s in message.summaries:
-            if s["ok"] and not s["cancelled"]:
-                head = Content.styled(f"{safe(s['source'])} ok", "bold $success")
-            elif s["cancelled"]:
-                head = Content.styled(f"{safe(s['source'])} cancelled", "bold $warning")
-            else:
-                head = Content.styled(f"{safe(s['source'])} failed", "bold $error")
+            status = s["status"]  # the word `crb sync` says
+            head = Content.styled(f"{safe(s['source'])} {status}", STATUS_STYLES[status])
             skipped = ", ".join(f"{safe(k)} {v}" for k, v in s["skipped"].items()) or "none"
             line = Content.assemble(
                 stamp, head,
@@ -301,14 +300,14 @@ class SyncScreen(CrbScreen):
             errors += [Content.assemble("   note: ", safe(n)) for n in s.get("notes", [])[:3]]
             self._log[:0] = [line, *errors]
             if shown is not None:
-                status = ("failed" if not s["ok"] else "interrupted" if s["interrupted"]
-                          else "cancelled" if s["cancelled"] else "ok")
                 shown.finished(status, s["seen"])
         if message.summaries:
-            failed = sum(1 for s in message.summaries if not s["ok"])
-            stopped = sum(1 for s in message.summaries if s["ok"] and s["cancelled"])
-            self.say(f"Sync finished: {len(message.summaries) - failed - stopped} ok, "
-                     f"{failed} failed" + (f", {stopped} cancelled." if stopped else "."),
+            ends = Counter(s["status"] for s in message.summaries)
+            failed = ends["failed"] + ends["rejected"]
+            stopped = ends["cancelled"] + ends["interrupted"]
+            self.say(f"Sync finished: {ends['ok']} ok, {failed} failed"
+                     + (" or rejected" if ends["rejected"] else "")
+                     + (f", {stopped} cancelled." if stopped else "."),
                      error=bool(failed))
         del self._log[40:]
         self._show_log()

@@ -17,7 +17,8 @@ FINAL = ("done", "failed", "cancelled", "interrupted")
 """The last progress words of a run (from the sync runner)."""
 
 STATUS_STYLES = {"ok": "bold $success", "cancelled": "bold $warning",
-                 "interrupted": "bold $warning", "failed": "bold $error"}
+                 "interrupted": "bold $warning", "failed": "bold $error",
+                 "rejected": "bold $error"}
 
 MESSAGE_CELLS = 60
 """The source's own words are cut to this (a file name can be long)."""
