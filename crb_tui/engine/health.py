@@ -55,9 +55,7 @@ _CHUNK = 500
 def _chunks(store: Store, scope: list[int]) -> Iterator[dict[str, Any]]:
     """The people rows of ``scope``, read a chunk at a time."""
     for start in range(0, len(scope), _CHUNK):
-        yield from store.rows(
-            "select * from people where id in (select value from json_each(?)) order by id",
-            [json.dumps(scope[start:start + _CHUNK])])
+        yield from person_rows.rows_of(store, scope[start:start + _CHUNK])
 
 
 class _History(Mapping[str, Any]):
