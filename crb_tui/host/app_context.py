@@ -158,8 +158,14 @@ class AppContext:
                     self.warn(f"warning: {exc} (its hooks and commands are left out)")
 
     def sources(self) -> dict[str, Source]:
+        """Every plugin's sources; a plugin whose ``register_sources`` fails is left out, with
+        one warning line in this process (on stderr; ``crb doctor`` says it too)."""
         self.load_plugins()
-        return plugins.sources()
+        found = plugins.sources()
+        for line in plugins.unreported_source_problems():
+            if self.warn is not None:
+                self.warn(line)
+        return found
 
     def sync(
         self,
