@@ -59,6 +59,7 @@ def sources() -> dict[str, Source]:
     from crb_tui.errors import user_message
 
     found: dict[str, Source] = {}
+    source_problems.clear()  # of the plugins registered now
     for impl in pm.hook.register_sources.get_hookimpls():
         plugin_name = pm.get_name(impl.plugin) or "plugin"
         mine: list[Source] = []
