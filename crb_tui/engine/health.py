@@ -60,7 +60,7 @@ def _signals(
         name = pm.get_name(impl.plugin) or "plugin"
         try:
             result: Any = calls.call(impl, name, person=dict(person), history=history)
-        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
+        except Exception as exc:
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
             log.warning("warning: plugin %s: health_signals failed (%s); its signals are left "
                         "out", name, user_message(exc))
