@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import crb_mbox
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -662,3 +663,35 @@ Message-ID: <big{i}@example.org>""") for i in range(3000)))
     assert summary.interrupted
     done, total, msg = shown[-1]
     assert msg == "interrupted" and total == path.stat().st_size and 0 < done < total
+
+
+def test_mail_left_out_by_a_label_or_as_bulk_is_told_before_the_rest_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A duplicate is counted as one whatever its labels; a labelled or bulk message is skipped
+    # with the reason mail_records gives, without its addresses and dates being read.
+    box = tmp_path / "takeout.mbox"
+    box.write_bytes(
+        b"From 1@xxx Mon Jan 01 10:00:00 +0000 2024\nX-Gmail-Labels: Spam\n"
+        b"From: a@x.com\nMessage-ID: <1@x>\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\nbody\n"
+        b"From 2@xxx Mon Jan 01 11:00:00 +0000 2024\nList-Id: <l.x.org>\n"
+        b"From: b@x.com\nMessage-ID: <2@x>\nDate: Mon, 1 Jan 2024 11:00:00 +0000\n\nbody\n"
+        b"From 1@xxx Mon Jan 01 12:00:00 +0000 2024\nX-Gmail-Labels: Inbox\n"
+        b"From: a@x.com\nMessage-ID: <1@x>\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\nbody\n"
+    )
+    monkeypatch.setattr(crb_mbox, "parse_mail", lambda *a, **k: pytest.fail("read whole"))
+    got = run_source([box])
+    assert [(type(r).__name__, r.reason, r.key.rsplit(":", 1)[-1]) for r in got] == [
+        ("Skip", "label Spam", "1"),
+        ("Skip", "bulk mail", "8 (List-Id)"),
+        ("Skip", "duplicate message-id", "15"),
+    ]
+    monkeypatch.undo()
+    from crb_tui.sdk.mail import headers_from_bytes, mail_records, parse_mail, skipped_unread
+
+    for raw in (b"X-Gmail-Labels: Inbox,Trash\nFrom: a@x.com\n", b"From: a@x.com\n"
+                b"Precedence: bulk\n", b"From: a@x.com\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n"):
+        headers = headers_from_bytes(raw)
+        whole = mail_records(parse_mail(headers), me=ME, where="w")
+        early = skipped_unread(headers, where="w")
+        assert early == (whole[0] if isinstance(whole[0], Skip) else None)

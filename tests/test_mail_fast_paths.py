@@ -156,3 +156,79 @@ def test_one_line_text_reads_the_same_without_the_general_cleaning(text: str) ->
 
     general = t._SPACE.sub(" ", t.CONTROL.sub(" ", text)).strip()[:5] or None
     assert t.one_line(text, 5) == general
+
+
+def test_a_message_read_once_for_its_lists_and_its_bulk_mark(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The source learns a message's mailing lists, then bulk_reason asks again: worked out
+    # once, and the caller's set is its own.
+    from crb_tui.sdk import _mail_lists
+    from crb_tui.sdk.mail import MailingLists, bulk_reason
+
+    calls = []
+    real = _mail_lists._list_addresses
+    monkeypatch.setattr(_mail_lists, "_list_addresses", lambda h: calls.append(1) or real(h))
+    headers = headers_from_bytes(b"From: a@x.com\nSender: owner-magick@lists.example\n")
+    lists = MailingLists()
+    lists.learn(headers)
+    assert bulk_reason(headers) == "Sender: a mailing list"
+    found = _mail_lists.list_addresses(headers)
+    found.add("changed@x.com")
+    assert _mail_lists.list_addresses(headers) == {"magick@lists.example"} == lists.known
+    assert len(calls) == 1
+
+
+def test_a_source_reads_the_clock_and_the_envelope_sender_only_when_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime as dt
+
+    from crb_tui import clock
+    from crb_tui.sdk.mail import parse_mail
+
+    now = dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(clock, "now_utc", lambda: pytest.fail("the clock was read"))
+    asked: list[int] = []
+
+    def envelope() -> str:
+        asked.append(1)
+        return "env@x.org"
+
+    # A Date more than a day after the given now is a wrong clock, as after the clock's now,
+    # and with no other date the message is dated then (the import).
+    late = headers_from_bytes(b"From: a@x.com\nDate: Thu, 4 Jan 2024 09:00:00 +0000\n")
+    parsed = parse_mail(late, envelope_sender=envelope, now=now)
+    assert (parsed.date, parsed.date_from) == (now, "import")
+    assert "a wrong clock" in (parsed.wrong_date or "")
+    ok = headers_from_bytes(b"From: a@x.com\nDate: Mon, 1 Jan 2024 09:00:00 +0000\n")
+    assert parse_mail(ok, envelope_sender=envelope, now=now).date == now.replace(hour=9)
+    assert asked == []  # the From header named the sender
+    nobody = headers_from_bytes(b"Date: Mon, 1 Jan 2024 09:00:00 +0000\n")
+    assert parse_mail(nobody, envelope_sender=envelope, now=now).sender.email == "env@x.org"
+    assert asked == [1]
+
+
+def test_an_address_read_in_another_header_is_the_same_and_not_shared() -> None:
+    # Each mailbox of a list is remembered on its own: the same person in another To/Cc.
+    one = _mail_headers.parse_addresses("=?utf-8?q?Zo=C3=AB?= <zoe@x.com>, bo@x.com")
+    other = _mail_headers.parse_addresses("cy@x.com, =?utf-8?q?Zo=C3=AB?= <zoe@x.com>")
+    assert [(a.email, a.name) for a in other] == [("cy@x.com", None), ("zoe@x.com", "Zoë")]
+    assert other[1] == one[0]
+    other.append(_mail_headers.Address("changed@x.com"))
+    assert len(_mail_headers.parse_addresses("cy@x.com, =?utf-8?q?Zo=C3=AB?= <zoe@x.com>")) == 2
+
+
+@pytest.mark.parametrize("field", ["List-Id: <l.example>", "Precedence: bulk",
+                                   "Auto-Submitted: auto-replied", "X-BeenThere: l@x.org",
+                                   "Sender: owner-l@x.org", "List-Unsubscribe: <mailto:u@x>"])
+def test_a_message_without_any_bulk_field_is_personal_and_one_with_one_is_not(
+    field: str,
+) -> None:
+    from crb_tui.sdk.mail import bulk_reason
+
+    plain = b"From: a@x.com\nTo: b@x.com\nSubject: hi\n"
+    assert bulk_reason(headers_from_bytes(plain)) is None
+    assert bulk_reason(headers_from_bytes(plain + field.encode() + b"\n")) is not None
+    asked = MailHeaders([("FROM", "a@x.com")])
+    assert asked.get("From") == asked.get("from") == "a@x.com"  # any case asked

@@ -82,3 +82,32 @@ def test_an_unusable_address_is_rejected_every_time(store: Store) -> None:
         result = store.write([mail(key, "not-an-address")], "t")
         assert result.imported == 0 and len(result.rejected) == 1
     assert store.counts()["interactions"] == 0
+
+
+def test_mail_waiting_earlier_in_the_batch_goes_to_the_person_made_later_in_it(
+    store: Store,
+) -> None:
+    # Inbound mail from two addresses waits (no one is made of them); then the user writes to
+    # one of them: that address becomes a person, and its mail waiting earlier in the same
+    # batch is theirs, the other address's stays waiting.
+    result = store.write_batch(
+        [mail("m1", "ann@x.com", "in"), mail("m2", "bo@x.com", "in"),
+         mail("m3", "ann@x.com", "in"), mail("m4", "ann@x.com", "out", name="Ann Lee"),
+         mail("m5", "ann@x.com", "in")],
+        "t",
+    )
+    assert result.new_people == 1
+    assert people(store) == [(1, "Ann Lee")]
+    rows = store.conn.execute(
+        "select source_key, person_id from interactions order by source_key").fetchall()
+    assert rows == [("m1", 1), ("m2", None), ("m3", 1), ("m4", 1), ("m5", 1)]
+
+
+def test_statement_journals_and_temporary_tables_stay_in_memory(tmp_path) -> None:
+    # (in temp files, an import wrote every page its inserts changed twice: two write calls a
+    # page, most of its system time)
+    opened = Store.open(tmp_path / "crb.db")
+    try:
+        assert opened.conn.execute("pragma temp_store").fetchone()[0] == 2  # memory
+    finally:
+        opened.close()

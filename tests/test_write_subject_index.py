@@ -94,3 +94,16 @@ def test_other_writers_are_indexed_by_the_trigger(db_path: Path) -> None:
         intact(store)
     finally:
         store.close()
+
+
+def test_a_batch_longer_than_one_statement_is_stored_whole_and_in_order(store: Store) -> None:
+    # 90 rows an insert statement: 200 new rows are three statements, every row stored in
+    # the order given, every subject indexed.
+    batch = [mail(f"m{n:03}", f"p{n}@x.com", subject=f"topic{n % 7} memo") for n in range(200)]
+    result = store.write_batch(batch, "t")
+    assert result.imported == 200 and not result.rejected
+    keys = [row[0] for row in store.conn.execute("select source_key from interactions order by id")]
+    assert keys == [f"m{n:03}" for n in range(200)]
+    assert len(matches(store, "memo")) == 200
+    assert matches(store, "topic3") == [f"m{n:03}" for n in range(200) if n % 7 == 3]
+    intact(store)

@@ -120,7 +120,9 @@ def _label(record: Any) -> str:
 def _shaped(record: Any, source: str, tz: dt.tzinfo) -> Any:
     """A record with a field of the wrong type becomes a ``Reject`` naming the field (the rest
     of the run goes on); naive datetimes are taken in the user's time zone (``tz``)."""
-    if not dataclasses.is_dataclass(record) or isinstance(record, type):
+    if type(record) is not r.Interaction and (
+        not dataclasses.is_dataclass(record) or isinstance(record, type)
+    ):
         return record  # not a record at all: the write path rejects it
     try:
         return r.checked(record, tz)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from email.header import decode_header
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
+from typing import Any
 
 from crb_tui.text import MAX_LINE, one_line
 
@@ -106,6 +107,8 @@ class MailHeaders:
             self._raw.setdefault(str(name).strip().lower(), []).append(str(value))
         self._clean: dict[str, list[str]] = {}
         self._charset = charset
+        self.derived: dict[Any, Any] = {}
+        """What the mail logic worked out from these fields, kept so it is done once."""
 
     @classmethod
     def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders:
@@ -144,12 +147,13 @@ class MailHeaders:
         return _unfold(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        key = name.lower()
-        values = self._clean.get(key)
+        values = self._clean.get(name)
         if values is None:
-            if key not in self._raw:
-                return default
-            values = self._values(key)
+            if name not in self._raw:  # (names are kept lower-cased, as CRB asks for them)
+                name = name.lower()
+                if name not in self._raw:
+                    return default
+            values = self._values(name)
         return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
@@ -160,6 +164,11 @@ class MailHeaders:
 
     def names(self) -> list[str]:
         return list(self._raw)
+
+    def has_any(self, names: frozenset[str]) -> bool:
+        """Whether any of ``names`` (lower-cased) is a field here: one look for a check that
+        asks for many fields, most messages having none of them."""
+        return not self._raw.keys().isdisjoint(names)
 
 
 _NONE: list[str] = []
@@ -271,18 +280,24 @@ def _remembered_addresses(value: str) -> tuple[Address, ...]:
     return tuple(_addresses(value))
 
 
+@functools.lru_cache(maxsize=16384)
+def _simple_address(part: str) -> Address | None:
+    """One mailbox of the common shapes (``a@b``, ``Name <a@b>``), or None (remembered: the
+    same people come back in ever other combinations of To and Cc)."""
+    m = _SIMPLE_ADDRESS.match(part)
+    if m is None:
+        return None
+    email = m.group("angle") or m.group("bare")
+    return Address(email, _clean_name(m.group("name") or "", email))
+
+
 def _addresses(value: str) -> list[Address]:
     if not _NEEDS_FULL_PARSER.search(value):
         # Fast path for the common shapes (``a@b``, ``Name <a@b>``, lists of them): with no
         # quotes, comments, groups or escapes a comma can only separate mailboxes.
-        fast = [_SIMPLE_ADDRESS.match(part) for part in value.split(",") if part.strip()]
+        fast = [_simple_address(part) for part in value.split(",") if part.strip()]
         if fast and all(fast):
-            found = []
-            for m in fast:
-                assert m is not None
-                email = m.group("angle") or m.group("bare")
-                found.append(Address(email, _clean_name(m.group("name") or "", email)))
-            return found
+            return fast  # type: ignore[return-value]  # (no None in it)
     m = _PIPERMAIL.match(value)
     if m:
         email = f"{m.group(1)}@{m.group(2)}"
@@ -332,7 +347,15 @@ def normalise_message_id(value: str | None) -> str | None:
 
 def message_id_of(headers: MailHeaders, extra: str = "") -> tuple[str, bool]:
     """The message's normalised Message-ID, or a stable stand-in made from its From, Date,
-    Subject and To (and ``extra``, e.g. the From_ line) when it has none: ``(id, synthetic)``."""
+    Subject and To (and ``extra``, e.g. the From_ line) when it has none: ``(id, synthetic)``
+    (worked out once a message: a source may ask before ``parse_mail`` does)."""
+    found = headers.derived.get(("message_id", extra))
+    if found is None:
+        found = headers.derived[("message_id", extra)] = _message_id_of(headers, extra)
+    return found
+
+
+def _message_id_of(headers: MailHeaders, extra: str) -> tuple[str, bool]:
     mid = normalise_message_id(headers.get("message-id"))
     if mid:
         return mid, False

@@ -40,8 +40,22 @@ def _addresses(value: str | None) -> list[str]:
 
 
 def list_addresses(headers: MailHeaders) -> set[str]:
-    """The addresses of the mailing lists this message says it came through."""
+    """The addresses of the mailing lists this message says it came through (worked out once
+    a message: a source learns them, then ``bulk_reason`` asks again)."""
+    known = headers.derived.get("list_addresses")
+    if known is None:
+        known = headers.derived["list_addresses"] = frozenset(_list_addresses(headers))
+    return set(known)
+
+
+LIST_FIELDS = frozenset({"sender", "errors-to", "x-loop", *_NAMING_HEADERS})
+"""Every field :func:`list_addresses` reads."""
+
+
+def _list_addresses(headers: MailHeaders) -> set[str]:
     found: set[str] = set()
+    if not headers.has_any(LIST_FIELDS):
+        return found
     for name in ("sender", "errors-to"):
         for email in _addresses(headers.get(name)):
             local, _, domain = email.rpartition("@")

@@ -35,7 +35,6 @@ import logging
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
-from functools import partial
 from typing import Any
 
 from crb_tui import clock
@@ -65,7 +64,7 @@ from crb_tui.sdk._mail_headers import (
     parse_labels,
     thread_of,
 )
-from crb_tui.sdk._mail_lists import LIST_SENDER, MailingLists, list_addresses
+from crb_tui.sdk._mail_lists import LIST_FIELDS, LIST_SENDER, MailingLists, list_addresses
 
 __all__ = [
     "BULK_PRECEDENCE",
@@ -96,6 +95,7 @@ __all__ = [
     "parse_labels",
     "parse_mail",
     "received_date",
+    "skipped_unread",
     "source_key",
     "tally_text",
     "thread_of",
@@ -110,8 +110,15 @@ BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 # -- bulk ---------------------------------------------------------------------------------
 
 
+BULK_FIELDS = frozenset({"list-unsubscribe", "list-id", "precedence", "auto-submitted",
+                         "sender", *LIST_FIELDS})
+"""Every field :func:`bulk_reason` reads: a message with none of them is personal mail."""
+
+
 def bulk_reason(headers: MailHeaders) -> str | None:
     """Why this message is bulk mail (the header that says so), or None for personal mail."""
+    if not headers.has_any(BULK_FIELDS):
+        return None
     if (headers.get("list-unsubscribe") or "").strip():
         return "List-Unsubscribe"
     if (headers.get("list-id") or "").strip():
@@ -167,18 +174,21 @@ def parse_mail(
     headers: MailHeaders,
     *,
     envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None = None,
-    envelope_sender: str | None = None,
+    envelope_sender: str | Callable[[], str | None] | None = None,
     labels: Sequence[str] | None = None,
     thread: str | None = None,
     id_salt: str = "",
     not_after: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> ParsedMail:
     """Read one message's headers. ``envelope_*`` come from outside the headers (the mbox
-    From_ line, the Gmail API's internalDate; ``envelope_date`` may be a function, called only
-    when the Date header is unusable); ``labels`` and ``thread`` override the
+    From_ line, the Gmail API's internalDate; either may be a function: ``envelope_sender``
+    is called only when no header names a sender); ``labels`` and ``thread`` override the
     ``X-Gmail-Labels`` / ``X-GM-THRID`` headers when the source knows them better;
     ``not_after`` is when the message existed at the latest, when the source knows it (a
-    single message file's time). See :func:`_pick_date` for the dates that are not believed."""
+    single message file's time); ``now`` is the clock's now (UTC), read once by a source that
+    parses many messages (default: read here). See :func:`_pick_date` for the dates that are
+    not believed."""
     message_id, synthetic = message_id_of(headers, id_salt)
     sender = None
     for name in ("from", "sender", "reply-to"):
@@ -186,6 +196,8 @@ def parse_mail(
         if found:
             sender = found[0]
             break
+    if sender is None and callable(envelope_sender):
+        envelope_sender = envelope_sender()
     if sender is None and envelope_sender:
         found = parse_addresses(envelope_sender)
         if found and normalise_email(found[0].email):
@@ -194,7 +206,7 @@ def parse_mail(
     for name in ("to", "cc", "bcc"):
         for value in headers.get_all(name):
             recipients.extend(parse_addresses(value))
-    date, date_from, problem = _pick_date(headers, envelope_date, not_after)
+    date, date_from, problem = _pick_date(headers, envelope_date, not_after, now)
     return ParsedMail(
         message_id=message_id,
         synthetic_id=synthetic,
@@ -220,6 +232,7 @@ def _pick_date(
     headers: MailHeaders,
     envelope_date: dt.datetime | Callable[[], dt.datetime | None] | None,
     not_after: dt.datetime | None,
+    now: dt.datetime | None = None,
 ) -> tuple[dt.datetime | None, str, str | None]:
     """The message's date, where it came from, and why the ``Date`` header was not believed.
 
@@ -230,7 +243,8 @@ def _pick_date(
     existed by (``not_after``: a single message file's time), else now (the import): the
     message did exist, only its sender's clock was wrong. ``date_problem`` says why the
     ``Date`` was not believed."""
-    latest = clock.now_utc() + SLACK
+    current = now or clock.now_utc()
+    latest = current + SLACK
     envelope = envelope_date() if callable(envelope_date) else envelope_date
     if envelope is not None and envelope > latest:
         envelope = None
@@ -256,8 +270,8 @@ def _pick_date(
         return received, "Received", problem
     if problem is not None:  # a Date that cannot be true, and no other date in the message
         if not_after is not None and not_after.year > 1970:  # (1970: the time was unreadable)
-            return min(not_after, clock.now_utc()), "file", problem
-        return clock.now_utc(), "import", problem
+            return min(not_after, current), "file", problem
+        return current, "import", problem
     return None, "", problem
 
 
@@ -293,12 +307,9 @@ def mail_records(
     list's, see :class:`MailingLists`) is never a counterpart: ``mailing list address``.
     """
     mine = _own(tuple(me))
-    skipped = {label.lower() for label in skip_labels}
-    for label in mail.labels:
-        if label.lower() in skipped:
-            return [Skip(f"label {label}", where)]
-    if skip_bulk and mail.bulk:
-        return [Skip("bulk mail", f"{where} ({mail.bulk})")]
+    skip = _skip(mail.labels, mail.bulk, where, skip_labels, skip_bulk)
+    if skip is not None:
+        return [skip]
     if mail.sender is None:
         return [Reject("no sender address (no From, Sender or Reply-To header)", where)]
     if mail.date is None:
@@ -315,8 +326,6 @@ def mail_records(
         if len(others) > max_recipients:
             return [Skip("too many recipients", f"{where} ({len(others)} recipients)")]
     sender_email = normalise_email(mail.sender.email) if mail.sender else None
-    touch = partial(Interaction, kind="email", at=mail.date, subject=mail.subject,
-                    thread=mail.thread)
     if sender_email is not None and mailbox_key(sender_email) in mine:
         out: list[Record] = []
         seen: set[str] = set()
@@ -331,9 +340,10 @@ def mail_records(
             if email in lists:
                 out.append(Skip("mailing list address", f"{where} ({email})"))
                 continue
-            out.append(touch(
-                source_key=source_key(mail.message_id, email), direction="out",
-                with_=Identity("email", email), name=addr.name,
+            out.append(Interaction(
+                source_key=source_key(mail.message_id, email), kind="email", direction="out",
+                at=mail.date, with_=Identity("email", email), name=addr.name,
+                subject=mail.subject, thread=mail.thread,
             ))
         if not seen:
             out.append(Skip("no counterpart", where))
@@ -343,10 +353,45 @@ def mail_records(
         return [Reject(f"sender is not an e-mail address: {shown!r}", where)]
     if sender_email in lists:
         return [Skip("mailing list address", f"{where} ({sender_email})")]
-    return [touch(
-        source_key=source_key(mail.message_id, sender_email), direction="in",
-        with_=Identity("email", sender_email), name=mail.sender.name,
+    return [Interaction(
+        source_key=source_key(mail.message_id, sender_email), kind="email", direction="in",
+        at=mail.date, with_=Identity("email", sender_email), name=mail.sender.name,
+        subject=mail.subject, thread=mail.thread,
     )]
+
+
+def skipped_unread(
+    headers: MailHeaders,
+    *,
+    where: str,
+    labels: Sequence[str] | None = None,
+    skip_labels: Iterable[str] = DEFAULT_SKIP_LABELS,
+    skip_bulk: bool = True,
+) -> Skip | None:
+    """The ``Skip`` :func:`mail_records` gives a message left out by a label or as bulk mail,
+    told from its headers before its addresses, dates and subject are read (much of a Gmail
+    export is such mail); None for any other message. ``labels`` as for :func:`parse_mail`."""
+    if labels is None:
+        labels = parse_labels(headers.get("x-gmail-labels"))
+    bulk = bulk_reason(headers) if skip_bulk else None
+    return _skip(labels, bulk, where, skip_labels, skip_bulk)
+
+
+def _skip(labels: Sequence[str], bulk: str | None, where: str, skip_labels: Iterable[str],
+          skip_bulk: bool) -> Skip | None:
+    if labels:
+        skipped = _lowered(tuple(skip_labels))
+        for label in labels:
+            if label.lower() in skipped:
+                return Skip(f"label {label}", where)
+    if skip_bulk and bulk:
+        return Skip("bulk mail", f"{where} ({bulk})")
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _lowered(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(label.lower() for label in labels)
 
 
 @functools.lru_cache(maxsize=64)

@@ -45,6 +45,7 @@ class _BatchWriter:
         self._names: dict[int, str] = {}
         """Stored names of people read by ``prefetch``, for ``_name_if_bare``."""
         self._pending_interactions: list[tuple[r.Interaction, int, int | None]] = []
+        self._claimed: dict[int, int] = {}  # identity -> the person it was given (see flush)
         self._named: set[int] = set()
         """People whose name this batch has already checked (see ``_name_if_bare``)."""
         self._mailboxes = Mailboxes()
@@ -130,10 +131,7 @@ class _BatchWriter:
         ).rowcount
         self.result.waiting = max(0, self.result.waiting - max(0, claimed))
         # Interactions of this identity still waiting in this batch belong to the person too.
-        self._pending_interactions = [
-            (rec, i, person_id if i == ident_id and p is None else p)
-            for rec, i, p in self._pending_interactions
-        ]
+        self._claimed[ident_id] = person_id
         self._identity_cache[key] = (ident_id, person_id)
         self._mailboxes.stored(key, True)
 
@@ -382,10 +380,12 @@ class _BatchWriter:
 
     def flush(self) -> None:
         """Upsert the pending interactions in one pass, classifying new / updated / unchanged."""
-        pending = self._pending_interactions
+        pending, claimed = self._pending_interactions, self._claimed
+        self._pending_interactions, self._claimed = [], {}
         if not pending:
             return
-        self._pending_interactions = []
+        if claimed:  # mail waiting in the batch when its address was given a person is theirs
+            pending = [(rec, i, claimed.get(i) if p is None else p) for rec, i, p in pending]
         if any(rec.replaces for rec, _, _ in pending):  # a moved event: its stored row first
             self.result.touched_people |= take_over(self.db, self.source, pending,
                                                     self.result.removed)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
-from crb_tui.sdk import Record, check_range, file_time, user_message
+from crb_tui.sdk import Record, check_range, file_time, now_utc, user_message
 from crb_tui.sdk.mail import (
     DEFAULT_SKIP_LABELS,
     MAX_RECIPIENTS,
@@ -37,8 +37,11 @@ from crb_tui.sdk.mail import (
     SeenIds,
     headers_from_bytes,
     mail_records,
+    message_id_of,
     parse_from_line_date,
+    parse_labels,
     parse_mail,
+    skipped_unread,
 )
 
 __version__ = "0.1.0"
@@ -231,6 +234,7 @@ def read_mailbox(
         return
     with fh:
         written = file_time(path)  # no message in the file is later than the file
+        now = now_utc()  # (read once: a Date after it is a wrong clock)
         count = 0
         try:
             for raw in iter_messages(fh):
@@ -238,7 +242,8 @@ def read_mailbox(
                 where = f"{path}:{raw.line}"
                 try:
                     yield from _message_records(
-                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit, written, lists)
+                        raw, where, ctx.me, seen, skip_labels, skip_bulk, limit, written, lists,
+                        now)
                 except Exception as exc:  # noqa: BLE001 - one bad message never stops a file
                     yield Reject(f"cannot read message {raw.number}: {user_message(exc)}",
                                  where)
@@ -259,6 +264,7 @@ def _message_records(
     skip_labels: list[str], skip_bulk: bool, max_recipients: int = MAX_RECIPIENTS,
     written: dt.datetime | None = None,
     lists: MailingLists | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Record]:
     if not raw.header.strip():
         return [Reject(f"message {raw.number} has no header fields", where)]
@@ -267,15 +273,29 @@ def _message_records(
         return [Reject(f"message {raw.number} has no header fields", where)]
     if lists is not None:
         lists.learn(headers)
+    message_id, synthetic = message_id_of(headers)
+    labels = None
+    if not synthetic:
+        # A message seen before, or left out by a label or as bulk mail, is told from its
+        # headers before its addresses and dates are read.
+        if not seen.add(message_id):
+            return [Skip("duplicate message-id", where)]
+        labels = parse_labels(headers.get("x-gmail-labels"))
+        skip = skipped_unread(headers, where=where, labels=labels, skip_labels=skip_labels,
+                              skip_bulk=skip_bulk)
+        if skip is not None:
+            return [skip]
     mail = parse_mail(
         headers,
         envelope_date=lambda: parse_from_line_date(raw.from_line),
-        envelope_sender=_envelope_sender(raw.from_line),
+        envelope_sender=lambda: _envelope_sender(raw.from_line),
+        labels=labels,
         not_after=written,
+        now=now,
     )
     # A stand-in id only dedupes messages that have a sender and a date to tell them apart.
-    countable = not mail.synthetic_id or (mail.sender is not None and mail.date is not None)
-    if countable and not seen.add(mail.message_id):
+    countable = mail.sender is not None and mail.date is not None
+    if synthetic and countable and not seen.add(mail.message_id):
         return [Skip("duplicate message-id", where)]
     return mail_records(mail, me=me, where=where, skip_labels=skip_labels, skip_bulk=skip_bulk,
                         max_recipients=max_recipients, lists=lists if lists is not None else ())
