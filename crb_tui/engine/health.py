@@ -23,7 +23,7 @@ from crb_tui.engine import plugin_calls
 from crb_tui.engine.health_explain import _Explainer, describe
 from crb_tui.engine.plugin_calls import PluginCalls
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
-from crb_tui.errors import CrbError
+from crb_tui.errors import CrbError, user_message
 from crb_tui.records import STAGES
 from crb_tui.store import Store, health_run, person_rows
 from crb_tui.store.health_run import Run
@@ -60,9 +60,10 @@ def _signals(
         name = pm.get_name(impl.plugin) or "plugin"
         try:
             result: Any = calls.call(impl, name, person=dict(person), history=history)
-        except Exception:
+        except Exception as exc:
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
-            log.warning("plugin %s: health_signals failed; its signals are left out", name)
+            log.warning("warning: plugin %s: health_signals failed (%s); its signals are left "
+                        "out", name, user_message(exc))
             continue
         good, problems = plugin_calls.signals(result, name)
         for problem in problems:
