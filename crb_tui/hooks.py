@@ -5,6 +5,7 @@ nothing of the host to call a hook."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -24,17 +25,58 @@ pm = pluggy.PluginManager("crb_tui")
 pm.add_hookspecs(hookspecs)
 
 
+class _Once(logging.Filter):
+    """Lets each warning through once per process: a plugin's ``health_signals`` is called
+    person by person, and one that fails is said once, not once per person."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        message = record.getMessage()
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
+
+
+logging.getLogger("crb_tui.engine.health").addFilter(_Once())
+
+
+source_problems: dict[str, str] = {}
+"""Plugins whose ``register_sources`` raised (or registered something that is not a
+``Source``), with why: their sources are left out; every other plugin's still work."""
+
+
 def sources() -> dict[str, Source]:
-    """Every registered source by name (the first plugin to register a name wins)."""
+    """Every registered source by name (the first plugin to register a name wins). Each
+    plugin's ``register_sources`` runs in its own ``try``: one that raises, or registers
+    something that is not a ``Source``, is noted in ``source_problems`` and all it registered
+    is left out."""
+    from crb_tui.errors import user_message
+
     found: dict[str, Source] = {}
+    source_problems.clear()  # of the plugins registered now
     for impl in pm.hook.register_sources.get_hookimpls():
-        plugin_name = pm.get_name(impl.plugin) or ""
+        plugin_name = pm.get_name(impl.plugin) or "plugin"
+        mine: list[Source] = []
 
-        def register(source: Source, _plugin: str = plugin_name) -> None:
-            source.plugin = _plugin
+        def register(source: Source, _mine: list[Source] = mine) -> None:
+            if not isinstance(source, Source):
+                raise TypeError(f"registered {type(source).__name__}, not a Source")
+            _mine.append(source)
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:  # noqa: BLE001 - someone else's plugin must not break sync
+            source_problems.setdefault(plugin_name, user_message(exc))
+            continue
+        for source in mine:
+            source.plugin = plugin_name
             found.setdefault(source.name, source)
-
-        impl.function(register=register)
     return found
 
 

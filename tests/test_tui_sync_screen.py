@@ -15,7 +15,7 @@ import pytest
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from crb_tui import Skip, Source
+from crb_tui import Skip, Source, hookimpl
 from crb_tui.host.app_context import AppContext
 from crb_tui.testing import registered
 from crb_tui.tui.data import sync_overview
@@ -231,3 +231,22 @@ def test_a_run_without_words_shows_its_numbers() -> None:
     assert run._where() == "120"
     run.progress(5, 9, "[b]x[/b] big.mbox: 3500 messages")
     assert run._where() == "[b]x[/b] big.mbox: 3500 messages"
+
+
+class _RaisingSources:
+    @hookimpl
+    def register_sources(self, register):  # type: ignore[no-untyped-def]
+        raise RuntimeError("app sources boom")
+
+
+async def test_a_plugin_whose_register_sources_raises_leaves_the_sync_screen_working(
+    context: AppContext,
+) -> None:
+    with registered(_RaisingSources(), "app-raising-sources"):
+        async with opened(context, "sync", (100, 30)) as (app, pilot):
+            screen = app.screen
+            assert isinstance(screen, SyncScreen)
+            assert "mbox" in {source["name"] for source in screen.sources}
+            said = [n for n in notifications(app) if "app-raising-sources" in n]
+            assert said == ["warning: plugin app-raising-sources: register_sources failed "
+                            "(app sources boom); its sources are left out"]

@@ -71,6 +71,10 @@ class AppContext:
     """Where a warning goes as it happens (stderr for commands; the app shows
     ``plugin_problem`` itself, so it sets this to None)."""
 
+    hook_warnings: list[str] = field(default_factory=list, repr=False)
+    """Warnings about failing plugin hooks not yet shown, when ``warn`` is None (the app shows
+    them on its Sync screen)."""
+
     reading: bool = False
     """The command only reads: a database that does not exist is an error, not a new one (a
     mistyped ``--db`` or ``CRB_DB`` must not read as "No people.")."""
@@ -158,8 +162,16 @@ class AppContext:
                     self.warn(f"warning: {exc} (its hooks and commands are left out)")
 
     def sources(self) -> dict[str, Source]:
+        """Every plugin's sources; a plugin whose ``register_sources`` fails is left out, with
+        one warning line in this process (on stderr, or in ``hook_warnings`` for the app)."""
         self.load_plugins()
-        return plugins.sources()
+        found = plugins.sources()
+        for line in plugins.unreported_source_problems():
+            if self.warn is not None:
+                self.warn(line)
+            else:
+                self.hook_warnings.append(line)
+        return found
 
     def sync(
         self,

@@ -130,6 +130,9 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
             checks.append(_check(f"plugin {name}", False,
                                  f"register_commands failed ({why}); its commands are left out"))
         sources = plugins.sources()
+        for name, why in plugins.source_problems.items():
+            checks.append(_check(f"plugin {name}", False,
+                                 f"register_sources failed ({why}); its sources are left out"))
         for name in config.sources:
             if name not in sources:
                 checks.append(_check(f"source {name}", False,

@@ -12,9 +12,9 @@ from typing import Any
 import pluggy
 
 from crb_tui.errors import CrbError, user_message
-from crb_tui.hooks import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP, pm, sources
+from crb_tui.hooks import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP, pm, source_problems, sources
 
-__all__ = ["describe", "load", "pm", "sources"]
+__all__ = ["describe", "load", "pm", "source_problems", "sources"]
 
 _loaded_entry_points = False
 _loaded_dirs: set[Path] = set()
@@ -121,7 +121,7 @@ def load(plugins_dir: Path | None = None) -> pluggy.PluginManager:
 command_problems: dict[str, str] = {}
 """Plugins whose ``register_commands`` raised, with why: their commands are left out (a
 warning says so once, ``crb doctor`` as a failed check); every other command still works."""
-_reported: set[str] = set()
+_reported: set[tuple[str, str]] = set()
 _command_plugins: dict[str, str] = {}
 
 
@@ -146,9 +146,18 @@ def commands() -> list[Any]:
 
 def unreported_command_problems() -> list[str]:
     """The warning line of each failed ``register_commands`` not yet shown in this process."""
-    lines = [f"warning: plugin {plugin}: register_commands failed ({why}); its commands are "
-             "left out" for plugin, why in command_problems.items() if plugin not in _reported]
-    _reported.update(command_problems)
+    return _unreported("register_commands", command_problems, "commands")
+
+
+def unreported_source_problems() -> list[str]:
+    """The warning line of each failed ``register_sources`` not yet shown in this process."""
+    return _unreported("register_sources", source_problems, "sources")
+
+
+def _unreported(hook: str, problems: dict[str, str], what: str) -> list[str]:
+    lines = [f"warning: plugin {plugin}: {hook} failed ({why}); its {what} are left out"
+             for plugin, why in problems.items() if (hook, plugin) not in _reported]
+    _reported.update((hook, plugin) for plugin in problems)
     return lines
 
 

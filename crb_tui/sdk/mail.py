@@ -196,10 +196,10 @@ def parse_mail(
         if found:
             sender = found[0]
             break
-    if sender is None and callable(envelope_sender):
-        envelope_sender = envelope_sender()
-    if sender is None and envelope_sender:
-        found = parse_addresses(envelope_sender)
+    envelope = envelope_sender() if sender is None and callable(envelope_sender) \
+        else envelope_sender
+    if sender is None and isinstance(envelope, str) and envelope:
+        found = parse_addresses(envelope)
         if found and normalise_email(found[0].email):
             sender = found[0]
     recipients: list[Address] = []

@@ -118,6 +118,10 @@ class SyncScreen(CrbScreen):
             table.move_cursor(row=min(row, len(self.sources) - 1))
         self.set_status(Content(f"{len(self.sources)} sources"))
         self._show_detail()
+        context = getattr(self.app, "context", None)
+        while context is not None and context.hook_warnings:
+            self.notify(context.hook_warnings.pop(0), severity="warning", markup=False,
+                        timeout=10)
         self.loaded = True
         asked, self._asked = self._asked, None
         if asked == "one":
