@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -578,6 +579,91 @@ def test_plugin_signals_change_the_score_and_the_explanation(
     assert seen[0]["today"] == TODAY and seen[0]["interactions"][0]["subject"] == "Lunch"
     assert world.scores(pid)["trust"] == after.trust
     assert world.scores(pid)["health"] == after.health
+
+
+def test_a_plugin_failing_once_leaves_no_stored_score_that_explain_disagrees_with(
+    world: World, register_plugin: Any
+) -> None:
+    from crb_tui.engine.health import bring_up_to_date
+
+    pid = world.person("active")
+    others = [world.person("active", name=f"P{n}") for n in range(4)]
+    for person in (pid, *others):
+        world.touch(person, 3, "meeting", "mutual")
+    other = others[0]
+    failing = [True]
+
+    class Flaky:
+        @hookimpl
+        def health_signals(self, person, history):
+            if failing[0] and person["id"] == pid:
+                raise RuntimeError("network down")
+            return [{"gauge": "value", "points": 10, "reason": "sponsor"}]
+
+    register_plugin(Flaky(), "flaky")
+    config = Config()
+    for ids in (None, [pid, *others]):  # a new day's recompute of everyone, a write's
+        failing[0] = True
+        compute_all(world.store, config, TODAY, ids)
+        stored = world.db.execute(
+            "select computed_on from health where person_id = ?", [pid]).fetchone()[0]
+        assert stored != TODAY.isoformat()  # kept to be shown, but not up to date
+        assert world.db.execute("select computed_on from health where person_id = ?",
+                                [other]).fetchone()[0] == TODAY.isoformat()
+        failing[0] = False
+        assert bring_up_to_date(world.store, config, TODAY) == 1
+        row = world.db.execute(
+            "select health, value from health where person_id = ?", [pid]).fetchone()
+        h = explain(world.store, config, pid, TODAY)
+        assert (row[0], row[1]) == (h.health, h.value)
+        assert bring_up_to_date(world.store, config, TODAY) == 0
+
+
+def test_a_plugins_history_is_read_only_for_the_people_it_looks_into(
+    world: World, register_plugin: Any
+) -> None:
+    pid = world.person("key")
+    others = [world.person("active", name=f"P{n}") for n in range(5)]
+    for person in (pid, *others):
+        world.touch(person, 3, "meeting", "mutual", subject="Lunch")
+    seen: list[Any] = []
+
+    class KeyOnly:
+        @hookimpl
+        def health_signals(self, person, history):
+            if person["tier"] != "key":
+                return None
+            seen.append((history["today"], [i["subject"] for i in history["interactions"]],
+                         sorted(history)))
+            return [{"gauge": "trust", "points": 5, "reason": "key"}]
+
+    register_plugin(KeyOnly(), "key_only")
+    statements: list[str] = []
+    world.store.conn.set_trace_callback(statements.append)
+    try:
+        compute_all(world.store, Config(), TODAY)
+    finally:
+        world.store.conn.set_trace_callback(None)
+    reads = [s for s in statements
+             if re.search(r"select \* from interactions where person_id = (\?|\d+) and", s)]
+    assert len(reads) == 1  # the key person's, not one per person
+    assert seen == [(TODAY, ["Lunch"], ["commitments", "interactions", "today",
+                                        "value_moments"])]
+    assert world.scores(pid)["trust"] == explain(world.store, Config(), pid, TODAY).trust
+
+
+def test_one_sided_never_comes_from_a_relationship_gone_cold(world: World) -> None:
+    """Trial 8 V22: two meetings 12 and 29 years ago gave Trust 68 (the prior's commitments and
+    "100% two-way") and Value 0: one-sided. The flag is about a relationship now: not once
+    Warmth is 0."""
+    pid = world.person("none")
+    world.touch(pid, 12 * 365, "meeting", "mutual")
+    world.touch(pid, 29 * 365, "meeting", "mutual")
+    h = explain(world.store, Config(), pid, TODAY)
+    assert h.trust >= 60 and h.value == 0 and h.warmth == 0
+    assert not h.one_sided and not world.scores(pid)["one_sided"]
+    world.touch(pid, 2, "email", "out")  # a fresh touch, one way: still cold, still not
+    assert not explain(world.store, Config(), pid, TODAY).one_sided
 
 
 # -- explain, describe, as_dict ---------------------------------------------------------------

@@ -46,9 +46,10 @@ from crb_tui.store.health_sql import (
 )
 from crb_tui.store.signals import set_signal_sums
 
-SignalSums = Callable[[list[int]], list[tuple[float, float, float, int]]]
+SignalSums = Callable[[list[int]], tuple[list[tuple[float, float, float, int]], list[int]]]
 """Given the ids of the people in scope, the plugins' signals of those who have any, as
-(warmth, trust, value, person id) sums."""
+(warmth, trust, value, person id) sums, and the ids of those for whom a plugin failed (their
+rows are stored as not up to date, so the next read scores them again)."""
 
 
 def _cut(today: dt.date) -> str:
@@ -280,8 +281,10 @@ def _compute(store: Store, run: Run, ids: list[int] | None, key: str,
     run.fill_scope(store, ids, scans=not carried)
     try:
         scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
+        missing: list[int] = []
         if scope and signal_sums is not None:
-            set_signal_sums(store, _SCOPE, signal_sums(scope))
+            sums, missing = signal_sums(scope)
+            set_signal_sums(store, _SCOPE, sums)
         if scope:
             run.aggregate(store, whole=ids is None, carry=(
                 (lambda: _carry(run, store, key)) if carried else None))
@@ -315,6 +318,13 @@ def _compute(store: Store, run: Run, ids: list[int] | None, key: str,
                     + ("" if ids is None else " and id in (select value from json_each(?))"),
                     [] if ids is None else [json.dumps(ids)],
                 )
+                # A plugin that failed left its signals out of these rows: they are kept (shown)
+                # but dated no day (''), so the next read scores them again, as ``explain``
+                # would then.
+                if missing:
+                    conn.execute("update health set computed_on = '' "
+                                 "where person_id in (select value from json_each(?))",
+                                 [json.dumps(missing)])
         finally:
             if checks:
                 conn.execute("pragma foreign_keys = on")

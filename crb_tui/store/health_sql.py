@@ -334,8 +334,8 @@ _STAGE = f"""case when two_n is null then 'contact'
 
 _RESULT = f"""
 select *, {_STAGE} as stage_derived,
-  coalesce((t_n >= :sided_high and v_n <= :sided_low)
-    or (v_n >= :sided_high and t_n <= :sided_low), 0) as one_sided,
+  coalesce(w_n > 0 and ((t_n >= :sided_high and v_n <= :sided_low)
+    or (v_n >= :sided_high and t_n <= :sided_low)), 0) as one_sided,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null

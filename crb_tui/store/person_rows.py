@@ -4,6 +4,7 @@ given. Every row is a new dict; timestamps are UTC ISO text, dates ``YYYY-MM-DD`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from crb_tui.store import Store
@@ -11,7 +12,7 @@ from crb_tui.store.resolving import follow_merges
 
 __all__ = [
     "commitments", "goals", "history", "identities", "identity_owner", "interactions", "notes",
-    "people", "value_moments",
+    "people", "rows_of", "value_moments",
 ]
 
 _PERSON_SQL = (
@@ -99,6 +100,14 @@ def notes(store: Store, person_id: int) -> list[dict[str, Any]]:
     """Notes, oldest first."""
     return store.rows("select id, at, text, their_words from notes where person_id = ? "
                       "order by at, id", [person_id])
+
+
+def rows_of(store: Store, person_ids: list[int]) -> list[dict[str, Any]]:
+    """The ``people`` rows (every column) of ``person_ids``, by id: what ``health_signals`` is
+    given as ``person``, for many people in one query."""
+    return store.rows(
+        "select * from people where id in (select value from json_each(?)) order by id",
+        [json.dumps(person_ids)])
 
 
 def history(store: Store, person_id: int, cut: str) -> dict[str, list[dict[str, Any]]]:
