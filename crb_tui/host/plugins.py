@@ -129,6 +129,7 @@ def commands() -> list[Any]:
     """Every plugin's commands, each plugin's ``register_commands`` in its own try (in the
     order pluggy calls them: the plugin registered last first)."""
     found: list[Any] = []
+    command_problems.clear()  # of the plugins registered now, as sources() does
     for impl in reversed(pm.hook.register_commands.get_hookimpls()):
         plugin = pm.get_name(impl.plugin) or "plugin"
         mine: list[Any] = []
