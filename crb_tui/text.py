@@ -16,7 +16,8 @@ parsed); :func:`one_line` is what importers use to make a header or summary one 
 stored keeps the original text: only what is shown changes.
 
 :func:`fold` is how text typed to find someone is compared with what is stored (the people
-search, a person named in a command): case and accents aside.
+search, a person named in a command): case and accents aside; it is also the order of names
+(the people list sorted by name, by ``people.name_key``).
 """
 
 from __future__ import annotations
@@ -164,14 +165,21 @@ _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20
 """Combining marks (the accents NFKD splits off letters)."""
 
 
+_LATIN = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i",
+                        "æ": "ae", "œ": "oe", "þ": "th"})
+"""Latin letters that are a base letter with a stroke (or two letters in one) but that NFKD
+does not decompose, as the user reads them: "Łukasz" is an L name, "Søren" an O one."""
+
+
 def fold(text: str) -> str:
-    """``text`` as searched: case-folded, accents removed, on one line."""
+    """``text`` as searched and as names sort: case-folded, accents and strokes removed
+    (``Íñigo`` -> ``inigo``, ``Łukasz`` -> ``lukasz``, ``Søren`` -> ``soren``), on one line."""
     text = text.replace("\n", " ")
     if text.isascii():
         return text.lower()
     # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
     # become "J" and "H" there, and must still be folded to "j" and "h".
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold().translate(_LATIN)
 
 
 def sentence(text: str) -> str:
