@@ -121,6 +121,13 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+def warning_line(text: str) -> str:
+    """A warning as CRB prints it on standard error: ``crb: warning: ...``, one line, safe to
+    show (the form of ``crb: error: ...``). Every warning CRB prints there has this form; the
+    text itself (a review's ``"warnings"``, a notice in the app) never starts with the word."""
+    return f"crb: warning: {plain(text, one_line=True)}"
+
+
 class SafeFormatter(logging.Formatter):
     """Log lines as :func:`plain` shows text (a plugin's or a server's words end up in them)."""
 
@@ -128,12 +135,23 @@ class SafeFormatter(logging.Formatter):
         return plain(super().format(record))
 
 
+class _CrbLines(SafeFormatter):
+    """A log line that reaches standard error by Python's last resort (no logging set up: every
+    command but ``--debug``) in CRB's own form: ``crb: warning: ...``, ``crb: error: ...``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        return f"crb: {level}: {super().format(record)}"
+
+
 def guard_logging() -> None:
     """Make the log lines that reach standard error safe: Python's last-resort handler (warnings
-    when logging is not set up) and every handler on the root logger (``--debug``)."""
-    handlers = [logging.lastResort, *logging.getLogger().handlers]
-    for handler in handlers:
-        if handler is not None and not isinstance(handler.formatter, SafeFormatter):
+    when logging is not set up, in CRB's form) and every handler on the root logger
+    (``--debug``)."""
+    if logging.lastResort is not None and not isinstance(logging.lastResort.formatter, _CrbLines):
+        logging.lastResort.setFormatter(_CrbLines())
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, SafeFormatter):
             fmt = handler.formatter._fmt if handler.formatter else None
             handler.setFormatter(SafeFormatter(fmt))
 

@@ -104,7 +104,7 @@ def test_a_health_signals_that_raises_is_said_once_and_the_others_count(
         shown = crb("show", "1").stdout
     assert "vouched for by the good plugin" in shown
     said = [r.getMessage() for r in caplog.records if "raising-signals" in r.getMessage()]
-    assert said == ["warning: plugin raising-signals: health_signals failed (signals plugin "
+    assert said == ["plugin raising-signals: health_signals failed (signals plugin "
                     "boom); its signals are left out"]  # once, not once per person
 
 
@@ -155,7 +155,8 @@ def test_a_plugins_dir_file_failing_in_every_hook_leaves_crb_working(tmp_path: P
     signals = "plugin crb_local_flaky: health_signals failed (no signals)"
     assert demo.stderr.count(signals) == 1, demo.stderr
     assert "Traceback" not in demo.stderr
-    assert "(id 1," in crb("show", "1").stdout
+    shown = crb("show", "1")
+    assert "(id 1," in shown.stdout
     review = crb("review")
     assert review.stdout.strip() and "review_items failed (no items)" in review.stderr
     assert review.stderr.count("crb_local_flaky: review_items") == 1
@@ -165,6 +166,12 @@ def test_a_plugins_dir_file_failing_in_every_hook_leaves_crb_working(tmp_path: P
     assert "available: caldav, csv" in synced.stdout + synced.stderr  # the others' sources
     assert synced.stderr.count("plugin crb_local_flaky: register_sources failed (no sources);"
                                " its sources are left out") == 1
+    # Every warning, whichever part says it (the plugin loader, the health engine's log, the
+    # review), in the one form of CRB's lines on stderr
+    said = [line for run in (demo, shown, review, synced) for line in run.stderr.splitlines()]
+    assert said and all(line.startswith("crb: warning: plugin crb_local_flaky: ")
+                        for line in said if "failed" in line), said
+    assert all(line.startswith("crb: ") for line in said), said
     doctor = crb("doctor", check=False)
     assert "register_sources failed (no sources)" in doctor.stdout
     assert "register_commands failed (no commands)" in doctor.stdout

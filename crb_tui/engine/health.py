@@ -102,7 +102,7 @@ def _signals(
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
             if name not in failed:
                 failed.add(name)
-                log.warning("warning: plugin %s: health_signals failed (%s); its signals are "
+                log.warning("plugin %s: health_signals failed (%s); its signals are "
                             "left out", name, user_message(exc))
             continue
         good, problems = plugin_calls.signals(result, name)

@@ -24,13 +24,13 @@ from crb_tui.host import plugins
 from crb_tui.identity import NoiseRules
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import Store
-from crb_tui.text import guard_logging, plain
+from crb_tui.text import guard_logging, warning_line
 
 log = logging.getLogger("crb")
 
 
-def _to_stderr(line: str) -> None:
-    print(f"crb: {plain(line)}", file=sys.stderr)
+def _to_stderr(warning: str) -> None:
+    print(warning_line(warning), file=sys.stderr)
 
 
 @dataclass
@@ -150,7 +150,7 @@ class AppContext:
             unknown = plugins.unknown_wanted()
             if unknown and self.warn is not None and not self._told_unknown:
                 self._told_unknown = True
-                self.warn(f"warning: CRB_LOAD_PLUGINS names {', '.join(unknown)}, which no "
+                self.warn(f"CRB_LOAD_PLUGINS names {', '.join(unknown)}, which no "
                           "installed plugin is (installed: "
                           f"{', '.join(plugins.known_names()) or 'none'})")
         except CrbError as exc:
@@ -159,7 +159,7 @@ class AppContext:
             if self.plugin_problem is None:
                 self.plugin_problem = str(exc)
                 if self.warn is not None:
-                    self.warn(f"warning: {exc} (its hooks and commands are left out)")
+                    self.warn(f"{exc} (its hooks and commands are left out)")
 
     def sources(self) -> dict[str, Source]:
         """Every plugin's sources; a plugin whose ``register_sources`` fails is left out, with

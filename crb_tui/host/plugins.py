@@ -156,7 +156,7 @@ def unreported_source_problems() -> list[str]:
 
 
 def _unreported(hook: str, problems: dict[str, str], what: str) -> list[str]:
-    lines = [f"warning: plugin {plugin}: {hook} failed ({why}); its {what} are left out"
+    lines = [f"plugin {plugin}: {hook} failed ({why}); its {what} are left out"
              for plugin, why in problems.items() if (hook, plugin) not in _reported]
     _reported.update((hook, plugin) for plugin in problems)
     return lines
