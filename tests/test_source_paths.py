@@ -1,0 +1,40 @@
+"""A file source's ``paths`` setting takes what ``crb import`` takes: files, folders
+(recursively) and globs (trial 9 F6: a folder gave "Is a directory", a glob "No such file")."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import CORPUS, Crb
+
+
+def _configure(crb: Crb, section: str) -> None:
+    with crb.config.open("a", encoding="utf-8") as fh:
+        fh.write(section)
+
+
+def test_a_folder_and_a_glob_in_paths_are_synced_like_an_import(crb: Crb, tmp_path: Path) -> None:
+    cards = tmp_path / "cards"
+    shutil.copytree(CORPUS / "vcf" / "khard", cards / "khard")
+    (cards / "notes.txt").write_text("not a card\n", encoding="utf-8")
+    cals = tmp_path / "cals"
+    shutil.copytree(CORPUS / "ics" / "khal", cals)
+    _configure(crb, f'[sources.vcard]\npaths = ["{cards}"]\n'
+                    f'[sources.ics]\npaths = ["{cals}/*.ics", "{tmp_path}/none/*.ics"]\n')
+    synced = json.loads(crb("sync", "vcard", "--json", ok=False).stdout)
+    imported = json.loads(crb("import", str(cards / "khard"), "--json", "--dry-run",
+                              ok=False).stdout)
+    mine, = [s for s in synced["sources"] if s["source"] == "vcard"]
+    theirs, = [s for s in imported["sources"] if s["source"] == "vcard"]
+    assert mine["seen"] == theirs["seen"] > 10
+    assert mine["new_people"] > 10
+    # the text file beside the cards is not the vCard source's business: not read, not rejected
+    assert not any("notes.txt" in r["where"] for r in mine["rejected"])
+    ics = json.loads(crb("sync", "ics", "--json", ok=False).stdout)
+    cal, = [s for s in ics["sources"] if s["source"] == "ics"]
+    reasons = {r["where"]: r["reason"] for r in cal["rejected"]}
+    assert reasons[f"{tmp_path}/none/*.ics"] == "no file ics reads (ics) matches this pattern"
+    assert not any("Is a directory" in r or "No such file" in r for r in reasons.values())
+    assert cal["seen"] > len(reasons)
