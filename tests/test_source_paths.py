@@ -38,3 +38,28 @@ def test_a_folder_and_a_glob_in_paths_are_synced_like_an_import(crb: Crb, tmp_pa
     assert reasons[f"{tmp_path}/none/*.ics"] == "no file ics reads (ics) matches this pattern"
     assert not any("Is a directory" in r or "No such file" in r for r in reasons.values())
     assert cal["seen"] > len(reasons)
+
+
+def test_content_decides_and_archives_are_named(crb: Crb, tmp_path: Path) -> None:
+    """Trial 9 F8: an iCalendar file saved as .vcf was handed to the vCard reader ("no vCard
+    in this file"); a Takeout .zip or an .mbox.gz was told to "give --format", which no
+    format reads."""
+    import gzip
+    import zipfile
+
+    misnamed = tmp_path / "misnamed.vcf"
+    shutil.copy(CORPUS / "ics" / "khal" / "event_dt_simple.ics", misnamed)
+    box = CORPUS / "mbox" / "perl-mail-box" / "mbox.src.mbox"
+    (tmp_path / "mail.mbox.gz").write_bytes(gzip.compress(box.read_bytes()))
+    with zipfile.ZipFile(tmp_path / "takeout.zip", "w") as z:
+        z.write(box, "Takeout/Mail/All mail Including Spam and Trash.mbox")
+    result = json.loads(crb("import", str(misnamed), str(tmp_path / "mail.mbox.gz"),
+                            str(tmp_path / "takeout.zip"), "--json", ok=False).stdout)
+    by_source = {s["source"]: s for s in result["sources"]}
+    assert "ics" in by_source and "vcard" not in by_source
+    reasons = {Path(r["where"]).name: r["reason"] for r in by_source["import"]["rejected"]}
+    assert reasons == {
+        "mail.mbox.gz": "a gzip-compressed file: unpack it and import what is in it "
+                        "(crb import FOLDER)",
+        "takeout.zip": "a zip archive: unpack it and import what is in it (crb import FOLDER)",
+    }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crb_tui.sources import Source
 
-__all__ = ["expand_paths", "read_head", "source_paths"]
+__all__ = ["archive_kind", "expand_paths", "read_head", "source_paths"]
 
 HEAD_BYTES = 64 * 1024
 
@@ -98,3 +98,21 @@ def _recognised(path: str, source: Source) -> bool:
         return source.detect(Path(path), read_head(path)) in source.formats
     except Exception:  # noqa: BLE001 - an unreadable file or a broken detector: not taken
         return False
+
+
+_ARCHIVES = (
+    (b"PK\x03\x04", "a zip archive"), (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"BZh", "a bzip2-compressed file"), (b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"(\xb5/\xfd", "a zstd-compressed file"),
+)
+
+
+def archive_kind(head: bytes) -> str | None:
+    """What kind of archive or compressed file ``head`` starts (a Takeout download is a
+    ``.zip`` or ``.tgz``), or None."""
+    for magic, kind in _ARCHIVES:
+        if head.startswith(magic):
+            return kind
+    if len(head) > 262 and head[257:262] == b"ustar":
+        return "a tar archive"
+    return None

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crb_tui.errors import CrbError
-from crb_tui.host.file_paths import _is_url, expand_paths, read_head
+from crb_tui.host.file_paths import _is_url, archive_kind, expand_paths, read_head
 from crb_tui.host.sync import SourceSummary
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store.export import is_export_document, restore_document
@@ -78,6 +78,10 @@ def import_paths(
         chosen = fmt if fmt != "auto" else detect_format(path, head, sources)
         if chosen is None and options and options.get("columns") and "csv" in by_format:
             chosen = "csv"  # a column mapping says what the file is
+        if chosen is None and (archive := archive_kind(head)) is not None:
+            rejected.append({"where": path, "reason": f"{archive}: unpack it and import what "
+                                                      "is in it (crb import FOLDER)"})
+            continue
         if chosen is None:
             rejected.append({
                 "where": path,
