@@ -1,5 +1,6 @@
-"""A file source's ``paths`` setting takes what ``crb import`` takes: files, folders
-(recursively) and globs (trial 9 F6: a folder gave "Is a directory", a glob "No such file")."""
+"""What `crb import` and a file source's `paths` take, and how they are read (trial 9): folders
+and globs in `paths`, content over a file's name, archives named, saved messages without a
+date."""
 
 from __future__ import annotations
 
@@ -63,3 +64,23 @@ def test_content_decides_and_archives_are_named(crb: Crb, tmp_path: Path) -> Non
                         "(crb import FOLDER)",
         "takeout.zip": "a zip archive: unpack it and import what is in it (crb import FOLDER)",
     }
+
+
+def test_a_saved_message_without_a_date_is_dated_by_its_file(crb: Crb, tmp_path: Path) -> None:
+    """Trial 9 F11: a .eml with no Date, or `Date: Whenever`, was rejected as "no usable
+    date" though docs/cli.md promises a saved message is dated by its file, never rejected."""
+    import os
+
+    for n, date in enumerate(("", "Date: Whenever\n")):
+        eml = tmp_path / f"nodate{n}.eml"
+        eml.write_text(f"From: P{n} <p{n}@x.example>\nTo: Me <me@example.com>\n{date}"
+                       f"Subject: hello\nMessage-ID: <nd{n}@x>\n\nhi\n", encoding="utf-8")
+        os.utime(eml, (1_763_632_800, 1_763_632_800))  # 2025-11-20 10:00 UTC
+    report = json.loads(crb("import", str(tmp_path / "nodate0.eml"),
+                            str(tmp_path / "nodate1.eml"), "--json").stdout)
+    mail, = report["sources"]
+    assert mail["rejected"] == [] and mail["seen"] == 2
+    assert sorted(w.split(": ", 1)[1] for w in mail["warnings"]) == [
+        "Date header 'Whenever' is not a date: dated 2025-11-20, the file's time, instead",
+        "no Date header: dated 2025-11-20, the file's time, instead",
+    ]
