@@ -94,8 +94,9 @@ def test_imported_and_restored_names_sort_as_typed(crb: Crb, tmp_path: Path) -> 
     export = tmp_path / "export.json"
     crb("export", "--output", str(export))
     document = json.loads(export.read_text(encoding="utf-8"))
+    assert all("name_key" not in person for person in document["tables"]["people"])  # derived
     for person in document["tables"]["people"]:
-        person["name_key"] = "zzz"  # (stale, or an export from before the key: none at all)
+        person["name_key"] = "zzz"  # (a key in the file, made by hand: not believed)
     export.write_text(json.dumps(document), encoding="utf-8")
     restored = Crb(tmp_path / "restored.db", crb.config)
     restored("import", str(export))
