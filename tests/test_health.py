@@ -681,7 +681,7 @@ def test_giving_someone_a_cadence_adds_no_part_to_trust(world: World, tier: str)
     assert labels == ["commitments", "consistency", "reciprocity"]
     consistency = before.explanation["trust"][1]
     assert consistency.value == pytest.approx(30 * 0.5 / 7, abs=0.01)  # 0 of 6 windows
-    assert "of the last 6 windows of 180 days (no cadence set)" in consistency.detail
+    assert "of the last 6 windows of 180 days (no cadence set; at most 6" in consistency.detail
     world.db.execute("update people set tier = ? where id = ?", [tier, pid])
     after = explain(world.store, Config(), pid, TODAY)
     assert after.trust == before.trust == 50

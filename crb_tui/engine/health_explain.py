@@ -163,7 +163,7 @@ class _Explainer:
             events[:12],
         )]
         wcad, wn = r["wcad"], r["wn"]
-        length = f"{wcad} days" if r["cad"] > 0 else f"{wcad} days (no cadence set)"
+        unset = "" if r["cad"] > 0 else "no cadence set; "
         events = []
         for b in range(r["windows_n"]):
             first, last = _window_dates(wn - 1 - b, wcad)
@@ -172,7 +172,7 @@ class _Explainer:
         parts.append(Part(
             "trust", "consistency", round(r["ts_n"], 2),
             f"a touch in {r['hits_n']} of the last {_n(r['windows_n'], 'window')} of "
-            f"{length} (at most {self.run.windows}, none before the first touch; plus "
+            f"{wcad} days ({unset}at most {self.run.windows}, none before the first touch; plus "
             f"{hc.trust_consistency_prior:g} imagined at half): {100 * r['cons_n']:.0f}%, "
             f"{share('cons')}",
             events,
