@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from crb_tui.clock import day_bounds, happened_before, local_time
@@ -92,7 +92,7 @@ def _queue(
     # never pulls a new one in (a time-bound item has a place of its own, beyond the cap, and
     # takes none when done). A longer list asked for (``limit``) is shown, not remembered.
     capped = sum(1 for pid in dealt if not str(shown_before[pid]).startswith(TODAY_ONLY))
-    day_queue = _day(items, max(config.review.daily_limit - capped, 0))
+    day_queue = _day(items, max(config.review.daily_limit - capped, 0), shown_before.keys())
     queue = day_queue if limit is None else _fit(items, limit)
     new = {i.person_id: _shown_as(i) for i in day_queue if i.person_id not in shown_before}
     if new:
@@ -148,12 +148,16 @@ def _shown_as(item: ReviewItem) -> str:
     return f"{TODAY_ONLY}{item.kind}" if _time_bound(item) else item.kind
 
 
-def _day(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
+def _day(items: list[ReviewItem], cap: int, held: Collection[int] = ()) -> list[ReviewItem]:
     """The day's queue: every time-bound item (a busy day never hides today's meetings and
-    birthdays), and the first ``cap`` of the rest (:func:`_fit`), in the queue's order."""
+    birthdays), then the people ``held`` (shown earlier today: one whose item was answered
+    keeps their place for the reason that comes up next, however low it ranks), and the rest of
+    the ``cap`` filled in the queue's order (:func:`_fit`)."""
     bound = [i for i in items if _time_bound(i)]
-    rest = _fit([i for i in items if not _time_bound(i)], cap)
-    return sorted(bound + rest, key=_order)
+    rest = [i for i in items if not _time_bound(i)]
+    kept = [i for i in rest if i.person_id in held][:max(cap, 0)]
+    others = _fit([i for i in rest if i.person_id not in held], max(cap - len(kept), 0))
+    return sorted(bound + kept + others, key=_order)
 
 
 _MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
