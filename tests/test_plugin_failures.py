@@ -183,7 +183,8 @@ def test_a_malformed_signal_is_said_once_a_day_not_once_per_person(
         context.recompute()
     said = [r.getMessage() for r in caplog.records if "malformed-signals" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith(
-        "plugin malformed-signals returned a malformed health signal: not a Signal: str"), said
+        "plugin malformed-signals: health_signals returned a malformed signal (not a Signal: "
+        "str"), said
 
 
 def test_a_review_items_that_raises_leaves_the_other_items(register_plugin, crb: Crb) -> None:

@@ -135,7 +135,8 @@ def _signals(
             continue
         good, problems = plugin_calls.signals(result, name)
         if problems and _SAID.first_today(name, "malformed"):
-            log.warning("plugin %s returned a malformed health signal: %s", name, problems[0])
+            log.warning("plugin %s: health_signals returned a malformed signal (%s); it is "
+                        "left out", name, problems[0])
         for signal in good:
             reason = plain(signal.reason or "no reason given", one_line=True)
             found.append((signal.gauge, signal.points, reason, name))
