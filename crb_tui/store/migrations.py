@@ -388,3 +388,11 @@ def m015_polish_name_key(db: Database) -> None:
         "create index if not exists idx_people_name_key on people "
         "(name_key, archived, merged_into)"
     )
+
+
+@core()
+def m016_review_queue_promises_seen(db: Database) -> None:
+    """Which promises existed when each person was first shown in a day's review (the highest
+    commitment id then): a promise made after the day's first look takes a place of its own;
+    one made before it was judged at that look."""
+    db.execute("alter table review_queue add column promises_seen integer")
