@@ -273,6 +273,22 @@ def test_a_deal_schedules_aftercare_at_the_configured_offsets(store: Store) -> N
     assert "Dee" not in kinds(review(store, config))
 
 
+def test_value_logged_at_the_aftercare_retires_it(store: Store) -> None:
+    """Trial 10 W1: advice logged on the after-care card answered it for that day only; it
+    came back every morning for two weeks (only a touch retired it)."""
+    config = Config()
+    config.review.aftercare_days = [7]
+    pid = person(store, "Dee", "dee@x.com", tier="network")
+    touch(store, "dee@x.com", 20)
+    actions.log_value(store, pid, kind="deal", direction="given", today=TODAY, at=at(7))
+    store.db.execute("delete from review_history")  # (the deal was logged a week ago)
+    assert kinds(review(store, config))["Dee"] == "aftercare"
+    actions.log_value(store, pid, kind="advice", direction="given", today=TODAY, at=at(0))
+    tomorrow = TODAY + dt.timedelta(days=1)
+    health.compute_all(store, config, tomorrow)
+    assert "Dee" not in kinds(build_review(store, config, tomorrow))
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
