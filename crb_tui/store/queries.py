@@ -352,6 +352,11 @@ def scored_health(store: Store, person_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+COLD_WARMTH = 50
+"""A key relationship with Warmth below this is going cold, whatever its last one-way touch
+(mail you sent that was never answered keeps it within its cadence, not warm)."""
+
+
 def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any]:
     """Everything the dashboard shows on ``today``: live people (not archived, merged or in
     triage) by trend and by stage, key people gone cold, open commitments due within a week,
@@ -370,9 +375,11 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
         f"left join health h on h.person_id = p.id where {live} group by 1"
     ).fetchall())
     cold = store.rows(
-        f"""select p.id, p.name, h.last_touch, h.overdue, h.cadence_days, h.health, h.trend
+        f"""select p.id, p.name, h.last_touch, h.overdue, h.cadence_days, h.health, h.trend,
+              h.warmth
             from people p join health h on h.person_id = p.id
-            where p.tier = 'key' and {live} and (h.overdue > 0 or h.trend = 'fading')
+            where p.tier = 'key' and {live}
+              and (h.overdue > 0 or h.trend = 'fading' or h.warmth < {COLD_WARMTH})
             order by h.overdue * h.cadence_days desc, h.overdue desc, p.name limit 10"""
     )
     week_end = (today + dt.timedelta(days=7)).isoformat()
