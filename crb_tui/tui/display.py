@@ -84,11 +84,12 @@ def ago(value: str | None, today: dt.date) -> str:
         return "today"
     if days < 14:
         return f"{days}d ago"
+    # Rounded as the review's words are ("9 years ago" there is "9y ago" here).
     if days < 60:
-        return f"{days // 7}w ago"
+        return f"{round(days / 7)}w ago"
     if days < 730:
-        return f"{days // 30}mo ago"
-    return f"{days // 365}y ago"
+        return f"{round(days / 30.44)}mo ago"
+    return f"{round(days / 365.25)}y ago"
 
 
 def moment(stamp: str | None, today: dt.date) -> str:
