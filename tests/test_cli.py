@@ -654,3 +654,21 @@ def test_an_ignored_contact_is_not_made_a_person_again_by_the_next_import(
     again = crb.json("import", str(roles))["sources"][0]
     assert again["new_people"] == 0 and again["skipped"] == {"blocklist": 2}
     assert crb.json("people")["count"] == 0
+
+
+def test_a_restored_export_keeps_what_imports_learned(
+    crb: Crb, corpus: Path, tmp_path: Path, config_file: Path
+) -> None:
+    """Trial 10 W5: the "lossless" export left out source_state, so a restored database forgot
+    the mailing lists its imports had learned (the next mail to a list made the list a person)
+    and the calendars' event versions."""
+    crb("import", str(corpus / "mbox" / "apache" / "httpd-users-2020-07.asf.mbox"),
+        str(corpus / "ics" / "khal"), ok=False)
+    doc = json.loads(crb("export").stdout)
+    learned = doc["tables"]["source_state"]
+    assert {row["source"] for row in learned} >= {"mbox", "ics"}, learned
+    export_file = tmp_path / "export.json"
+    export_file.write_text(json.dumps(doc), encoding="utf-8")
+    other = Crb(tmp_path / "fresh.db", config_file)
+    other("import", str(export_file))
+    assert json.loads(other("export").stdout)["tables"]["source_state"] == learned

@@ -25,7 +25,7 @@ def _columns(store: Store, table: str) -> list[str]:
 
 
 def _pk(table: str) -> str:
-    return "source" if table == "sync_state" else "id"
+    return {"sync_state": "source", "source_state": "source, ns, key"}.get(table, "id")
 
 
 def table_rows(store: Store, table: str) -> list[dict[str, Any]]:
@@ -33,7 +33,8 @@ def table_rows(store: Store, table: str) -> list[dict[str, Any]]:
     the columns derived from the others, ``tables.DERIVED_COLUMNS``)."""
     derived = tables.DERIVED_COLUMNS.get(table, ())
     columns = ", ".join(f"[{c}]" for c in _columns(store, table) if c not in derived)
-    return store.rows(f"select {columns} from [{table}] order by [{_pk(table)}]")
+    order = ", ".join(f"[{c.strip()}]" for c in _pk(table).split(","))
+    return store.rows(f"select {columns} from [{table}] order by {order}")
 
 
 def export_document(store: Store) -> dict[str, Any]:

@@ -56,10 +56,12 @@ TABLES = (
     Table(MERGES, person_owned=False, counted=False),
     Table(REVIEW_HISTORY, person_owned=True, counted=False),
     Table(SYNC_STATE, person_owned=False, counted=False),
+    Table(SOURCE_STATE, person_owned=False, counted=False),
 )
 """Every table that holds what the user has, in an order that loads (a row's references come
-first). Derived tables (full-text index, health cache) are rebuilt, not listed, nor is the
-sources' own state (``source_state``: what they know of their accounts, not the user's data)."""
+first), with what the sources learned (``source_state``: mailing lists, calendar events'
+versions, checkpoints), so that a restored store goes on as the old one would. Derived tables
+(full-text index, health cache, the review's recent queues) are rebuilt, not listed."""
 
 EXPORTED = tuple(t.name for t in TABLES)
 DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {PEOPLE: ("name_key",)}
@@ -76,7 +78,6 @@ NOT_LISTED = {
     "interactions",
     HEALTH_BASIS_STATE: "derived: says which model and cut-off the carried aggregates are of",
     REVIEW_QUEUE: "derived: the review's queue of the last days, shown again",
-    SOURCE_STATE: "the sources' own state of their accounts, not the user's data",
 }
 """The other tables of the schema (besides the full-text indexes, ``<table>_fts``), and why
 they are not in :data:`TABLES`: a table added to the schema goes in one or the other (a test
