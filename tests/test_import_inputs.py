@@ -119,3 +119,15 @@ def test_a_csv_with_columns_crb_does_not_know_says_how_to_map_them(
     assert "say which with --map name=COLUMN --map email=COLUMN" in out
     crb("import", str(fr), "--map", "name=Nom", "--map", "email=Courriel", "--map", "org=Société")
     assert "Jean Dupont (Acme)" in crb("people").stdout
+
+
+def test_a_misspelt_source_table_is_said(crb: Crb, corpus: Path) -> None:
+    """Trial 10 W6: `[sources.mboxx]`: `crb sync` said "No sources configured" and exited 0
+    (cron stayed silent); `crb import` dropped the table's settings without a word."""
+    _configure(crb, "[sources.mboxx]\nskip_bulk = false\n")
+    result = crb("sync", status=1)
+    assert "[sources.mboxx]" in result.stderr and "names no source" in result.stderr
+    assert "available: " in result.stderr and "mbox" in result.stderr
+    imported = crb("import", str(corpus / "mbox" / "perceval"))
+    assert imported.stderr.count("[sources.mboxx]") == 1
+    assert "its settings are not used" in imported.stderr

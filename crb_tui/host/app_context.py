@@ -67,6 +67,7 @@ class AppContext:
     plugin_problem: str | None = field(default=None, repr=False)
     """Why the plugins could not all be loaded (shown as a warning; the rest still work)."""
     _told_unknown: bool = field(default=False, repr=False, init=False)
+    _told_unknown_sources: bool = field(default=False, repr=False, init=False)
     warn: Callable[[str], None] | None = field(default=_to_stderr, repr=False)
     """Where a warning goes as it happens (stderr for commands; the app shows
     ``plugin_problem`` itself, so it sets this to None)."""
@@ -198,6 +199,10 @@ class AppContext:
         if names is None and sources is None:
             # A plain `crb sync` runs the sources the user configured, not every file importer.
             configured = [n for n in found if n in self.config.sources]
+            unknown = self.unknown_source_tables(found)
+            if unknown and not configured:
+                raise CrbError(f"{unknown[0]}; nothing to sync")
+            self.warn_unknown_source_tables(found)
             names = configured
         summaries = run_sync(
             self.store, self.config, found, names, progress=progress, paths=paths,
@@ -210,6 +215,25 @@ class AppContext:
             if touched:
                 self.recompute(touched)
         return summaries
+
+    def unknown_source_tables(self, found: dict[str, Source]) -> list[str]:
+        """What to say of each ``[sources.NAME]`` table no plugin offers (a misspelt name: its
+        settings would apply to nothing, silently)."""
+        available = ", ".join(sorted(found)) or "none"
+        return [f"[sources.{name}] in {self.config_path or 'the config'} names no source "
+                f"(available: {available}); its settings are not used"
+                for name in sorted(self.config.sources) if name not in found]
+
+    def warn_unknown_source_tables(self, found: dict[str, Source]) -> None:
+        """:meth:`unknown_source_tables`, each a warning, once in this process."""
+        lines = self.unknown_source_tables(found)
+        if lines and not self._told_unknown_sources:
+            self._told_unknown_sources = True
+            for line in lines:
+                if self.warn is not None:
+                    self.warn(line)
+                else:
+                    self.hook_warnings.append(line)
 
     def recompute(self, person_ids: Iterable[int] | None = None) -> int:
         """Refresh the health cache (all people, or just these after a change)."""

@@ -55,6 +55,7 @@ def import_paths(
 ) -> list[SourceSummary]:
     """Import files or URLs; ``options`` reach each source as ``ctx.options`` (e.g. ``columns``)."""
     sources = app.sources()
+    app.warn_unknown_source_tables(sources)
     by_format = formats(sources)
     known = [EXPORT, *sorted(by_format)]
     if fmt != "auto" and fmt not in known:
