@@ -232,6 +232,27 @@ def test_a_promise_made_before_the_days_first_look_is_judged_at_it(store: Store)
     assert [i.person_id for i in review(store, config)] == first
 
 
+def test_a_birthday_heads_up_of_someone_never_kept_waits_below_late_key_people(
+    store: Store,
+) -> None:
+    """Trial 10 W13: three imported cards (tier none, never touched) with a birthday in three
+    days ranked above a key person past cadence, three days running."""
+    config = Config()
+    config.review.daily_limit = 1
+    person(store, "Kay", "kay@x.com", tier="key")
+    touch(store, "kay@x.com", 40)
+    soon = (TODAY + dt.timedelta(days=3)).strftime("--%m-%d")
+    person(store, "Stranger", "s@x.com", tier="none", birthday=soon)
+    items = review(store, config)
+    assert [i.person_name for i in items] == ["Kay"]
+    ranked = kinds(build_review(store, config, TODAY, limit=5))
+    assert ranked == {"Kay": "past_cadence", "Stranger": "anniversary"}
+    # Someone you keep still gets the heads-up above late relationships.
+    person(store, "Friend", "f@x.com", tier="network", birthday=soon)
+    later = build_review(store, config, TODAY, limit=5)
+    assert [i.person_name for i in later][:2] == ["Friend", "Kay"]
+
+
 def test_merging_someone_shown_away_pulls_no_one_in(store: Store) -> None:
     """Trial 9 F1 (merge): merging a person shown today into another took their place away
     and handed it to someone new, the day's count unchanged."""

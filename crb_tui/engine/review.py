@@ -183,6 +183,9 @@ def _day(
 
 
 _PROMISES = frozenset({"commitment", "their_commitment"})
+UNKEPT_HEADS_UP = 260
+"""Priority of a birthday heads-up (in 1-3 days) for someone of tier ``none``: under fading
+relationships (300 and up), over stale goals."""
 
 
 _MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
@@ -400,7 +403,10 @@ def collect_items(
                     row["name"],
                     f"Birthday {when}",
                     "Send a personal note",
-                    BASE["anniversary"] - 100 * d,
+                    BASE["anniversary"] - 100 * d if d == 0 or row["tier"] != "none"
+                    # A heads-up for someone you never kept (a whole address book's birthdays)
+                    # waits below late relationships and fading ones.
+                    else UNKEPT_HEADS_UP - 10 * d,
                     {"birthday": row["birthday"], "in_days": d},
                 )
             )

@@ -84,7 +84,7 @@ def birthdays(store: Store, day: str, month_days: Iterable[str]) -> list[dict[st
     """People whose birthday (``YYYY-MM-DD`` or ``--MM-DD``) falls on one of ``month_days``
     (``MM-DD``)."""
     return store.rows(
-        f"""select p.id as pid, p.name, p.birthday from people p
+        f"""select p.id as pid, p.name, p.birthday, p.tier from people p
             where p.birthday is not null and {ELIGIBLE}
             and substr(p.birthday, -5) in (select value from json_each(:days))""",
         {"day": day, "days": json.dumps(sorted(month_days))},
