@@ -264,7 +264,7 @@ def _exchange_sql(exchanges: int) -> str:
 def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     """The model over the aggregates, as a ``with`` clause ending in ``final``: one row per
     person in scope, every gauge for today (``_n``) and the trend window's start (``_p``)."""
-    keep = "person_id, cad, override, first_n, last_n, two_n"
+    keep = "person_id, cad, override, first_n, last_n, two_n, heard_n, spoke_n, packed_n"
     extra = ""
     if explain:
         # recip_n twice: same value
@@ -279,6 +279,7 @@ facts as (
     -- max(last time together, min(last message in, last message out))
     min(coalesce(b.heard, a.heard), coalesce(b.spoke, a.spoke)) as two_n,
     min(a.heard, a.spoke) as two_p,
+    coalesce(b.heard, a.heard) as heard_n, coalesce(b.spoke, a.spoke) as spoke_n,
     coalesce(a.packed, 0) + coalesce(b.packed, 0) as packed_n,
     coalesce(a.packed, 0) as packed_p,
     coalesce(g.tog_n, 0.0) as tog_n, coalesce(g.tog_p, 0.0) as tog_p,
@@ -324,6 +325,19 @@ final as (
 _SPAN = "coalesce(last_jd - crb_local_jd(first_n), 0)"
 """The formula ``span`` for today, from ``last_jd`` (the same number)."""
 
+_SIDE = """(({mine} >= :sided_min and {mine} + {mut} >= :sided_ratio * ({theirs} + {mut}))
+        and {last} >= :sided_since)"""
+_SIDED = f"""case
+      when {_SIDE.format(mine="((packed_n >> 20) & 1048575)", theirs="(packed_n & 1048575)",
+                         mut="(packed_n >> 40)", last="spoke_n")} then 1
+      when {_SIDE.format(mine="(packed_n & 1048575)", theirs="((packed_n >> 20) & 1048575)",
+                         mut="(packed_n >> 40)", last="heard_n")} then 2
+      else 0 end"""
+"""One-sided: 1 when you carry the relationship, 2 when they do, 0 when neither: one side wrote
+at least ``sided_min`` messages and at least ``sided_ratio`` times as many as the other (time
+together counts for both sides), and spoke last within ``one_sided_days`` of today (the carrying
+side's last message or time together on or after ``sided_since``)."""
+
 _STAGE = f"""case when two_n is null then 'contact'
       when recip_n >= :rel_recip and t_n >= :partner_trust and v_n >= :partner_value
         and {_SPAN} >= :partner_days then 'partner'
@@ -333,8 +347,7 @@ _STAGE = f"""case when two_n is null then 'contact'
 
 _RESULT = f"""
 select *, {_STAGE} as stage_derived,
-  coalesce(w_n > 0 and ((t_n >= :sided_high and v_n <= :sided_low)
-    or (v_n >= :sided_high and t_n <= :sided_low)), 0) as one_sided,
+  {_SIDED} as one_sided,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null
