@@ -361,11 +361,12 @@ def describe(health: Health) -> str:
     if h.stage != h.stage_derived:
         stage = f"{h.stage} (set by you; derived {h.stage_derived})"
     sided = ""
-    if h.one_sided:  # "you carry it" / "they carry it"
-        sided = (one_sided_summary(h.explanation.get("health", [])) or "yes").split(":")[0]
+    if h.one_sided:  # "  One-sided: you carry it." / "... they carry it."
+        who = (one_sided_summary(h.explanation.get("health", [])) or "").split(":")[0]
+        sided = f"  One-sided: {who}." if who else "  One-sided."
     lines = [
         f"Health {h.health}, {h.trend} ({h.health_past} thirty days before). Stage: {stage}."
-        + (f"  One-sided: {sided}." if sided else ""),
+        + sided,
     ]
     titles = {"warmth": f"Warmth {h.warmth}", "trust": f"Trust {h.trust}",
               "value": f"Value {'? (unknown)' if h.value is None else h.value}",

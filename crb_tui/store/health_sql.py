@@ -95,12 +95,22 @@ _FORMULAS: dict[str, str] = {
     "warmth": "max(0.0, min(100.0, {warmth0} + sig_w))",
     "trust": "max(0.0, min(100.0, {trust0} + sig_t))",
     "value": "case when {known} then max(0.0, min(100.0, {value0} + sig_v)) end",
+    # One-sided: 1 when you carry the relationship, 2 when they do, else 0. One side wrote at
+    # least ``sided_min`` messages and ``sided_ratio`` times as many as the other (time together
+    # counts for both sides), and spoke last on or after ``sided_since``.
+    "sided": """case
+        when {out} >= :sided_min and {out} + {mut} >= :sided_ratio * ({in} + {mut})
+          and spoke_{x} >= :sided_since then 1
+        when {in} >= :sided_min and {in} + {mut} >= :sided_ratio * ({out} + {mut})
+          and heard_{x} >= :sided_since then 2
+        else 0 end""",
     # Stage looks at how long you have known each other.
     "span": """coalesce(
         crb_local_jd(last_{x}) - crb_local_jd(first_{x}), 0)""",
 }
 
-_SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n")
+_SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n",
+           "sided_n")
 """Computed once per person; everything after works from these (and from ``last_jd``, the
 julian day of the last touch on the user's calendar; the span of the stage is worked out only
 for the people whose stage depends on it: ``_SPAN``)."""
@@ -264,7 +274,7 @@ def _exchange_sql(exchanges: int) -> str:
 def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     """The model over the aggregates, as a ``with`` clause ending in ``final``: one row per
     person in scope, every gauge for today (``_n``) and the trend window's start (``_p``)."""
-    keep = "person_id, cad, override, first_n, last_n, two_n, heard_n, spoke_n, packed_n"
+    keep = "person_id, cad, override, first_n, last_n, two_n"
     extra = ""
     if explain:
         # recip_n twice: same value
@@ -325,19 +335,6 @@ final as (
 _SPAN = "coalesce(last_jd - crb_local_jd(first_n), 0)"
 """The formula ``span`` for today, from ``last_jd`` (the same number)."""
 
-_SIDE = """(({mine} >= :sided_min and {mine} + {mut} >= :sided_ratio * ({theirs} + {mut}))
-        and {last} >= :sided_since)"""
-_SIDED = f"""case
-      when {_SIDE.format(mine="((packed_n >> 20) & 1048575)", theirs="(packed_n & 1048575)",
-                         mut="(packed_n >> 40)", last="spoke_n")} then 1
-      when {_SIDE.format(mine="(packed_n & 1048575)", theirs="((packed_n >> 20) & 1048575)",
-                         mut="(packed_n >> 40)", last="heard_n")} then 2
-      else 0 end"""
-"""One-sided: 1 when you carry the relationship, 2 when they do, 0 when neither: one side wrote
-at least ``sided_min`` messages and at least ``sided_ratio`` times as many as the other (time
-together counts for both sides), and spoke last within ``one_sided_days`` of today (the carrying
-side's last message or time together on or after ``sided_since``)."""
-
 _STAGE = f"""case when two_n is null then 'contact'
       when recip_n >= :rel_recip and t_n >= :partner_trust and v_n >= :partner_value
         and {_SPAN} >= :partner_days then 'partner'
@@ -347,7 +344,7 @@ _STAGE = f"""case when two_n is null then 'contact'
 
 _RESULT = f"""
 select *, {_STAGE} as stage_derived,
-  {_SIDED} as one_sided,
+  sided_n as one_sided,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null
