@@ -105,3 +105,17 @@ def test_one_latin1_line_leaves_a_utf8_file_utf8(crb: Crb, tmp_path: Path) -> No
     assert f"{csv_file}:3: not UTF-8" in " ".join(warnings)
     names = {p["name"] for p in crb.json("people", "--all")["people"]}  # type: ignore[index]
     assert {"Zoë Müller 0", "Old Café card", "Renée Ødegård", "José"} <= names
+
+
+def test_a_csv_with_columns_crb_does_not_know_says_how_to_map_them(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 9 F18: a French CSV was "cannot tell what format this is; give --format", then
+    "no name or e-mail column"; neither named --map, the option that works."""
+    fr = tmp_path / "fr.csv"
+    fr.write_text("Nom;Courriel;Société\nJean Dupont;jean@x.example;Acme\n", encoding="utf-8")
+    out = crb("import", str(fr), status=3).stdout
+    assert "give --format" not in out
+    assert "say which with --map name=COLUMN --map email=COLUMN" in out
+    crb("import", str(fr), "--map", "name=Nom", "--map", "email=Courriel", "--map", "org=Société")
+    assert "Jean Dupont (Acme)" in crb("people").stdout
