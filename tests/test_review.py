@@ -213,6 +213,25 @@ def test_a_promise_made_during_the_day_comes_in_beyond_the_cap(store: Store) -> 
     assert progress(store, config, TODAY) == (2, 4)
 
 
+def test_a_promise_made_before_the_days_first_look_is_judged_at_it(store: Store) -> None:
+    """Trial 10 W4: a promise made this morning before the first review, ranked below the
+    cap at that look, came in beyond the cap at the second look with nothing done (the demo's
+    day grew from 117 to 149 items). The day is what its first look said."""
+    config = Config()
+    config.review.daily_limit = 2
+    ids = []
+    for n in range(3):
+        email = f"p{n}@x.com"
+        ids.append(person(store, f"P{n}", email, tier="key"))
+        actions.promise(store, ids[-1], f"Old {n}", due=TODAY - dt.timedelta(days=5 + n),
+                        today=TODAY - dt.timedelta(days=10))
+    late = person(store, "Late", "late@x.com", tier="network")
+    actions.promise(store, late, "Made this morning", due=TODAY, today=TODAY)
+    first = [i.person_id for i in review(store, config)]
+    assert late not in first and len(first) == 2
+    assert [i.person_id for i in review(store, config)] == first
+
+
 def test_merging_someone_shown_away_pulls_no_one_in(store: Store) -> None:
     """Trial 9 F1 (merge): merging a person shown today into another took their place away
     and handed it to someone new, the day's count unchanged."""
@@ -252,6 +271,22 @@ def test_a_deal_schedules_aftercare_at_the_configured_offsets(store: Store) -> N
     # A touch after the follow-up date means it was done.
     touch(store, "dee@x.com", 0, kind="call")
     assert "Dee" not in kinds(review(store, config))
+
+
+def test_value_logged_at_the_aftercare_retires_it(store: Store) -> None:
+    """Trial 10 W1: advice logged on the after-care card answered it for that day only; it
+    came back every morning for two weeks (only a touch retired it)."""
+    config = Config()
+    config.review.aftercare_days = [7]
+    pid = person(store, "Dee", "dee@x.com", tier="network")
+    touch(store, "dee@x.com", 20)
+    actions.log_value(store, pid, kind="deal", direction="given", today=TODAY, at=at(7))
+    store.db.execute("delete from review_history")  # (the deal was logged a week ago)
+    assert kinds(review(store, config))["Dee"] == "aftercare"
+    actions.log_value(store, pid, kind="advice", direction="given", today=TODAY, at=at(0))
+    tomorrow = TODAY + dt.timedelta(days=1)
+    health.compute_all(store, config, tomorrow)
+    assert "Dee" not in kinds(build_review(store, config, tomorrow))
 
 
 @pytest.mark.parametrize(

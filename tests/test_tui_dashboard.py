@@ -52,3 +52,16 @@ def test_going_cold_is_most_days_late_first(context: AppContext, demo_db: Path) 
     cold = data.dashboard(context)["cold"]
     late = [round(r["overdue"] * r["cadence_days"]) for r in cold if r["overdue"] > 0]
     assert late == sorted(late, reverse=True) and 360 in late, late
+
+
+def test_a_key_person_never_answering_is_going_cold(context: AppContext, demo_db: Path) -> None:
+    """Trial 10 W2: "none: all 2 key relationships are warm" while both key people's Warmth
+    was 0 (mail sent within the cadence, never answered for years)."""
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("update people set tier = 'network' where tier = 'key'")
+        pid = conn.execute("select person_id from health order by person_id limit 1").fetchone()[0]
+        conn.execute("update people set tier = 'key' where id = ?", [pid])
+        conn.execute("update health set overdue = -0.5, trend = 'steady', warmth = 0 "
+                     "where person_id = ?", [pid])
+    cold = data.dashboard(context)["cold"]
+    assert [r["id"] for r in cold] == [pid] and cold[0]["warmth"] == 0

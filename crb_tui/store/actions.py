@@ -300,9 +300,19 @@ def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None
         store.conn.execute(
             "delete from review_queue where day < (select min(day) from (select distinct day "
             "from review_queue order by day desc limit ?))", [QUEUE_DAYS])
+        seen = store.conn.execute("select coalesce(max(id), 0) from commitments").fetchone()[0]
         store.conn.executemany(
-            "insert or ignore into review_queue (day, person_id, kind) values (?, ?, ?)",
-            [(day.isoformat(), pid, kind) for pid, kind in sorted(shown.items())])
+            "insert or ignore into review_queue (day, person_id, kind, promises_seen) "
+            "values (?, ?, ?, ?)",
+            [(day.isoformat(), pid, kind, seen) for pid, kind in sorted(shown.items())])
+
+
+def promises_seen(store: Store, day: dt.date) -> int | None:
+    """The highest commitment id when ``day``'s review was first shown (the promises its
+    first look judged), or None before that look."""
+    row = store.conn.execute("select min(promises_seen) from review_queue where day = ?",
+                             [day.isoformat()]).fetchone()
+    return row[0] if row else None
 
 
 SETTLED = "settle_triage"

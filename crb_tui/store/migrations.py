@@ -366,3 +366,33 @@ def m014_reviewfix_queue_kind(db: Database) -> None:
     triage shown that day hold the day's triage places, so working on them (a touch logged,
     one accepted) never lets more new people in."""
     db.execute("alter table review_queue add column kind text")
+
+
+@core()
+def m015_polish_name_key(db: Database) -> None:
+    """Names in the order a reader expects (``people.name_key``, see
+    ``crb_tui.store.name_key``): "Íñigo" with the I's, "Łukasz" with the L's, by an index. The
+    names' full-text index is now updated when a name changes only, not on every write of a
+    person (a key folded, a tier set): the same index, less work."""
+    db.execute("drop trigger if exists people_au")
+    db.execute(
+        "create trigger people_au after update of name on people begin "
+        "insert into people_fts (people_fts, rowid, name) values ('delete', old.rowid, old.name); "
+        "insert into people_fts (rowid, name) values (new.rowid, new.name); end"
+    )
+    from crb_tui.store.name_key import FOLD
+
+    db.execute("alter table people add column name_key text")
+    db.execute(f"update people set name_key = {FOLD}(name)")
+    db.execute(
+        "create index if not exists idx_people_name_key on people "
+        "(name_key, archived, merged_into)"
+    )
+
+
+@core()
+def m016_review_queue_promises_seen(db: Database) -> None:
+    """Which promises existed when each person was first shown in a day's review (the highest
+    commitment id then): a promise made after the day's first look takes a place of its own;
+    one made before it was judged at that look."""
+    db.execute("alter table review_queue add column promises_seen integer")

@@ -16,7 +16,7 @@ from crb_tui.store.search import matching, terms
 
 SORTS = {
     # Each order is an index walk (migration m005), ties broken by the index's next column.
-    "name": "p.name collate nocase, p.id",
+    "name": "p.name_key, p.id",  # names folded as search folds them (m015)
     "health": "h.health, h.overdue desc, h.person_id",
     "-health": "h.health desc, h.overdue, h.person_id desc",
     "last_touch": "h.last_touch desc, h.person_id desc",
@@ -24,7 +24,7 @@ SORTS = {
     "created": "p.id desc",
 }
 _SORT_INDEX = {
-    "name": "idx_people_name_nocase",
+    "name": "idx_people_name_key",
     "health": "idx_health_list_health",
     "-health": "idx_health_list_health",
     "last_touch": "idx_health_list_last_touch",
@@ -353,6 +353,11 @@ def scored_health(store: Store, person_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+COLD_WARMTH = 50
+"""A key relationship with Warmth below this is going cold, whatever its last one-way touch
+(mail you sent that was never answered keeps it within its cadence, not warm)."""
+
+
 def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any]:
     """Everything the dashboard shows on ``today``: live people (not archived, merged or in
     triage) by trend and by stage, key people gone cold, open commitments due within a week,
@@ -371,9 +376,11 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
         f"left join health h on h.person_id = p.id where {live} group by 1"
     ).fetchall())
     cold = store.rows(
-        f"""select p.id, p.name, h.last_touch, h.overdue, h.cadence_days, h.health, h.trend
+        f"""select p.id, p.name, h.last_touch, h.overdue, h.cadence_days, h.health, h.trend,
+              h.warmth
             from people p join health h on h.person_id = p.id
-            where p.tier = 'key' and {live} and (h.overdue > 0 or h.trend = 'fading')
+            where p.tier = 'key' and {live}
+              and (h.overdue > 0 or h.trend = 'fading' or h.warmth < {COLD_WARMTH})
             order by h.overdue * h.cadence_days desc, h.overdue desc, p.name limit 10"""
     )
     week_end = (today + dt.timedelta(days=7)).isoformat()

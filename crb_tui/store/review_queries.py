@@ -29,10 +29,10 @@ ELIGIBLE = f"{LIVE} and (p.snoozed_until is null or p.snoozed_until <= :day)"
 
 
 def due_commitments(store: Store, day: str) -> list[dict[str, Any]]:
-    """Open commitments due on or before ``day``, with when they were made (``created``) and
-    their person (``pid``, ``name``, ``tier``)."""
+    """Open commitments due on or before ``day``, with their person (``pid``, ``name``,
+    ``tier``)."""
     return store.rows(
-        f"""select c.id, c.text, c.due, c.direction, c.created, p.id as pid, p.name, p.tier
+        f"""select c.id, c.text, c.due, c.direction, p.id as pid, p.name, p.tier
             from commitments c join people p on p.id = c.person_id
             where c.status = 'open' and c.due <= :day and {ELIGIBLE}""",
         {"day": day},
@@ -65,10 +65,14 @@ def untouched(store: Store, day: str) -> list[dict[str, Any]]:
 
 def recent_deals(store: Store, day: str, since: str, before: str) -> list[dict[str, Any]]:
     """Deals (value moments of kind ``deal``) from ``since`` on, each with its person's last
-    touch before ``before`` (``last_touch``)."""
+    touch before ``before`` (``last_touch``): an interaction, or a value moment logged since
+    (advice given at the after-care is that check-in)."""
     return store.rows(
         f"""select v.id, v.at, v.note, p.id as pid, p.name,
-              (select max(at) from interactions i where i.person_id = p.id and i.at < :before)
+              max(coalesce((select max(at) from interactions i
+                            where i.person_id = p.id and i.at < :before), ''),
+                  coalesce((select max(at) from value_moments w
+                            where w.person_id = p.id and w.id != v.id and w.at < :before), ''))
                 as last_touch
             from value_moments v join people p on p.id = v.person_id
             where v.kind = 'deal' and v.at >= :since and {ELIGIBLE}""",

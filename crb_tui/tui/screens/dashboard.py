@@ -136,7 +136,8 @@ class DashboardScreen(CrbScreen):
                 fit(safe(row["name"]), 22), " ",
                 (f"last {ago(row['last_touch'], today)}", "$foreground-muted"),
                 (f" · {late}d late" if (late := days_late(row) or 0) > 0
-                 else f" · {row['trend']}", "$error"),
+                 else f" · {row['trend']}" if row["trend"] == "fading"
+                 else f" · warmth {row['warmth']}", "$error"),
             ), id=f"p{row['id']}")
             for row in d["cold"]
         ] or _none(_warm_words(d["key_people"])))
