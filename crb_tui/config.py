@@ -160,10 +160,13 @@ class HealthConfig:
     """...and Trust at least this..."""
     partner_value: int = 60
     """...and Value at least this."""
-    one_sided_high: int = 60
-    """One-sided: one of Trust and Value at least this..."""
-    one_sided_low: int = 30
-    """...and the other at most this."""
+    one_sided_messages: int = 5
+    """One-sided: one side (you, or they) wrote at least this many messages..."""
+    one_sided_ratio: float = 3.0
+    """...and at least this many times as many as the other side (time together counts for
+    both sides)..."""
+    one_sided_days: int = 180
+    """...and wrote (or met you) within this many days: it describes the relationship now."""
     trend_window_days: int = 30
     """Trend compares Health now with Health this many days ago (from the data up to then)."""
     trend_threshold: int = 5
@@ -271,11 +274,17 @@ def _matches(value: Any, tp: Any) -> bool:
         return False
 
 
+_RETIRED = frozenset({"health.one_sided_high", "health.one_sided_low"})
+"""Settings a former version wrote into every starter config and no longer reads: accepted and
+ignored, so an existing config.toml still loads (one-sided now compares who wrote, not Trust
+with Value)."""
+
+
 def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls) if f.name != "path"}
     for key in data:
-        if key not in names:
+        if key not in names and f"{prefix}{key}" not in _RETIRED:
             where = f"{prefix}{key}"
             known = ", ".join(sorted(names))
             raise CrbError(f"{file}: unknown setting {where!r} (known here: {known})")
@@ -354,7 +363,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "health.relationship_days": _DAYS, "health.relationship_trust": _GAUGE,
     "health.relationship_value": _GAUGE, "health.relationship_reciprocity": _SHARE,
     "health.partner_days": _DAYS, "health.partner_trust": _GAUGE, "health.partner_value": _GAUGE,
-    "health.one_sided_high": _GAUGE, "health.one_sided_low": _GAUGE,
+    "health.one_sided_messages": (1, 100000), "health.one_sided_ratio": (1.0, 1000.0),
+    "health.one_sided_days": _DAYS,
     "health.trend_window_days": (1, 3650), "health.trend_threshold": _GAUGE,
 }
 _CHOICES: dict[str, tuple[str, ...]] = {

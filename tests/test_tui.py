@@ -639,6 +639,20 @@ async def test_person_screen_shows_everything(context: AppContext, demo_db: Path
         assert text.index("Their words") < text.index("Timeline")
 
 
+async def test_person_screen_says_who_carries_a_one_sided_relationship(
+        context: AppContext, demo_db: Path) -> None:
+    """Trial 9 F7: the page said "one-sided: trust and value are far apart" (above "98%
+    two-way"); it names the side that carries it and by how much, as ``crb show`` does."""
+    pid = one(demo_db, "select person_id from health where one_sided = 1 order by person_id")
+    async with opened(context, size=(120, 40)) as (app, pilot):
+        app.open_person(pid)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "one-sided: you carry it: you wrote all" in text
+        assert "they none" in text
+        assert "trust and value are far apart" not in text
+
+
 async def test_person_screen_actions_and_undo(context: AppContext, demo_db: Path) -> None:
     async with opened(context) as (app, pilot):
         person = await open_person(pilot, app, EVIL)
@@ -729,6 +743,8 @@ async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: P
         for title in ("Key relationships going cold", "Commitments due this week", "One-sided",
                       "After the sale", "touches per week"):
             assert title in text
+        sided = one(demo_db, f"select count(*) {live} and h.one_sided <> 0")
+        assert 0 < sided == text.count("you carry it") + text.count("they carry it")
         # The header counts whom People lists; the new ones are said apart (in no trend yet).
         listed = one(demo_db, "select count(*) from people where archived = 0 and "
                               "merged_into is null")

@@ -273,12 +273,7 @@ class _Explainer:
                  f"\u00d7 {factor:.2f}, health {r['h_n']}"),
         ]
         if r["one_sided"]:
-            high, low = ("trust", "value") if r["t_n"] >= r["v_n"] else ("value", "trust")
-            parts.append(Part(
-                "health", "one-sided", None,
-                f"{high} {r[high[0] + '_n']} is high (\u2265 {hc.one_sided_high}) and {low} "
-                f"{r[low[0] + '_n']} low (\u2264 {hc.one_sided_low})",
-            ))
+            parts.append(Part("health", "one-sided", None, _one_sided(r, hc)))
         return parts
 
     def trend(self) -> list[Part]:
@@ -333,15 +328,45 @@ def _last(rows: list[dict[str, Any]], keep: Any) -> dict[str, Any] | None:
     return None
 
 
+def _one_sided(r: dict[str, Any], hc: Any) -> str:
+    """Who carries the relationship and by how much, then the rule (docs/health.md)."""
+    you = r["one_sided"] == 1
+    mine, theirs = (r["out_n"], r["in_n"]) if you else (r["in_n"], r["out_n"])
+    who, other = ("you", "they") if you else ("they", "you")
+    together = _n(r["mut_n"], "time") + " together" if r["mut_n"] else "no time together"
+    wrote = f"all {mine} messages" if not theirs else f"{mine} of the {mine + theirs} messages"
+    return (
+        f"{who} carry it: {who} wrote {wrote}, {other} {theirs or 'none'}, {together}; "
+        f"one-sided is one side writing at least "
+        f"{hc.one_sided_messages} messages and {hc.one_sided_ratio:g} times as many as the "
+        f"other (time together counts for both), the last within {hc.one_sided_days} days"
+    )
+
+
+def one_sided_summary(parts: list[Any]) -> str | None:
+    """The short form of the one-sided part among a Health explanation's ``parts`` (``Part``
+    or its dict): "you carry it: you wrote 12 of the 13 messages, they 1, ..."; None if none."""
+    for part in parts:
+        label = part["label"] if isinstance(part, dict) else part.label
+        if label == "one-sided":
+            detail = part["detail"] if isinstance(part, dict) else part.detail
+            return str(detail).split("; ")[0]
+    return None
+
+
 def describe(health: Health) -> str:
     """The explanation in plain words, for ``crb show PERSON``."""
     h = health
     stage = h.stage
     if h.stage != h.stage_derived:
         stage = f"{h.stage} (set by you; derived {h.stage_derived})"
+    sided = ""
+    if h.one_sided:  # "  One-sided: you carry it." / "... they carry it."
+        who = (one_sided_summary(h.explanation.get("health", [])) or "").split(":")[0]
+        sided = f"  One-sided: {who}." if who else "  One-sided."
     lines = [
         f"Health {h.health}, {h.trend} ({h.health_past} thirty days before). Stage: {stage}."
-        + ("  One-sided." if h.one_sided else ""),
+        + sided,
     ]
     titles = {"warmth": f"Warmth {h.warmth}", "trust": f"Trust {h.trust}",
               "value": f"Value {'? (unknown)' if h.value is None else h.value}",

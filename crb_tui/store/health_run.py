@@ -89,8 +89,10 @@ class Run:
             "rel_recip": hc.relationship_reciprocity, "rel_days": hc.relationship_days,
             "rel_trust": hc.relationship_trust, "rel_value": hc.relationship_value,
             "partner_days": hc.partner_days, "partner_trust": hc.partner_trust,
-            "partner_value": hc.partner_value, "sided_high": hc.one_sided_high,
-            "sided_low": hc.one_sided_low, "trend_threshold": hc.trend_threshold,
+            "partner_value": hc.partner_value, "sided_min": max(1, hc.one_sided_messages),
+            "sided_ratio": max(1.0, hc.one_sided_ratio),
+            "sided_since": stamp(today - dt.timedelta(days=max(0, hc.one_sided_days))),
+            "trend_threshold": hc.trend_threshold,
         }
         for tier in TIERS:
             self.params[f"cad_{tier}"] = max(0, config.cadence_for(tier))

@@ -95,12 +95,22 @@ _FORMULAS: dict[str, str] = {
     "warmth": "max(0.0, min(100.0, {warmth0} + sig_w))",
     "trust": "max(0.0, min(100.0, {trust0} + sig_t))",
     "value": "case when {known} then max(0.0, min(100.0, {value0} + sig_v)) end",
+    # One-sided: 1 when you carry the relationship, 2 when they do, else 0. One side wrote at
+    # least ``sided_min`` messages and ``sided_ratio`` times as many as the other (time together
+    # counts for both sides), and spoke last on or after ``sided_since``.
+    "sided": """case
+        when {out} >= :sided_min and {out} + {mut} >= :sided_ratio * ({in} + {mut})
+          and spoke_{x} >= :sided_since then 1
+        when {in} >= :sided_min and {in} + {mut} >= :sided_ratio * ({out} + {mut})
+          and heard_{x} >= :sided_since then 2
+        else 0 end""",
     # Stage looks at how long you have known each other.
     "span": """coalesce(
         crb_local_jd(last_{x}) - crb_local_jd(first_{x}), 0)""",
 }
 
-_SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n")
+_SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n",
+           "sided_n")
 """Computed once per person; everything after works from these (and from ``last_jd``, the
 julian day of the last touch on the user's calendar; the span of the stage is worked out only
 for the people whose stage depends on it: ``_SPAN``)."""
@@ -279,6 +289,7 @@ facts as (
     -- max(last time together, min(last message in, last message out))
     min(coalesce(b.heard, a.heard), coalesce(b.spoke, a.spoke)) as two_n,
     min(a.heard, a.spoke) as two_p,
+    coalesce(b.heard, a.heard) as heard_n, coalesce(b.spoke, a.spoke) as spoke_n,
     coalesce(a.packed, 0) + coalesce(b.packed, 0) as packed_n,
     coalesce(a.packed, 0) as packed_p,
     coalesce(g.tog_n, 0.0) as tog_n, coalesce(g.tog_p, 0.0) as tog_p,
@@ -333,8 +344,7 @@ _STAGE = f"""case when two_n is null then 'contact'
 
 _RESULT = f"""
 select *, {_STAGE} as stage_derived,
-  coalesce(w_n > 0 and ((t_n >= :sided_high and v_n <= :sided_low)
-    or (v_n >= :sided_high and t_n <= :sided_low)), 0) as one_sided,
+  sided_n as one_sided,
   case when h_n - h_p >= :trend_threshold then 'growing'
     when h_p - h_n >= :trend_threshold then 'fading' else 'steady' end as trend,
   case when cad > 0 and last_n is not null

@@ -36,7 +36,8 @@ _SORT_INDEX = {
 _LIST_COLUMNS = """
         select p.id, p.name, o.name as organization, p.title, p.tier, p.cadence_days,
           p.triage, p.archived, p.snoozed_until,
-          h.stage, h.health, h.trust, h.value, h.warmth, h.trend, h.one_sided,
+          h.stage, h.health, h.trust, h.value, h.warmth, h.trend,
+          h.one_sided <> 0 as one_sided,
           h.last_touch, h.overdue, h.cadence_days as effective_cadence"""
 _ORGANIZATION = "left join organizations o on o.id = p.org_id"
 _LIST_ROWS = (f"{_LIST_COLUMNS} from health h join people p on p.id = h.person_id "
@@ -391,9 +392,9 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
         [week_end],
     )
     one_sided = store.rows(
-        f"""select p.id, p.name, h.trust, h.value, h.health from health h
-            join people p on p.id = h.person_id
-            where h.one_sided = 1 and {live} order by h.health, p.name limit 10"""
+        f"""select p.id, p.name, h.trust, h.value, h.health, h.one_sided as carried_by
+            from health h join people p on p.id = h.person_id
+            where h.one_sided <> 0 and {live} order by h.health, p.name limit 10"""
     )
     start = today - dt.timedelta(days=7 * weeks - 1)
     activity = [0] * weeks

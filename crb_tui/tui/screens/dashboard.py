@@ -153,7 +153,8 @@ class DashboardScreen(CrbScreen):
         self._fill("#dash-one-sided", [
             Option(Content.assemble(
                 fit(safe(row["name"]), 22), " ",
-                (f"trust {row['trust']} · value {row['value']}", "$foreground-muted"),
+                ("you carry it" if row["carried_by"] == 1 else "they carry it",
+                 "$foreground-muted"),
             ), id=f"p{row['id']}")
             for row in d["one_sided"]
         ] or _none("none"))

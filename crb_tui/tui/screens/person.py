@@ -12,6 +12,7 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from crb_tui.engine.health_explain import one_sided_summary
 from crb_tui.engine.review_triage import arrival
 from crb_tui.tui import data
 from crb_tui.tui.display import TREND_ARROWS, Hanging, ago, person_line, safe
@@ -147,8 +148,9 @@ class PersonScreen(ActingScreen):
             since = f" (was {past} 30 days ago)" if past is not None else ""
             trend_line.append(Content(f"{TREND_ARROWS.get(trend, '')} {trend}{since}"))
         if live.get("one_sided", health.get("one_sided")):
+            sided = one_sided_summary((live.get("explanation") or {}).get("health") or [])
             trend_line.append(Content.styled(
-                "one-sided: trust and value are far apart", "$warning"))
+                safe(f"one-sided: {sided}" if sided else "one-sided"), "$warning"))
         trend_widget = self.query_one("#person-trend", Static)
         trend_widget.update(Content(" · ").join(trend_line))
         trend_widget.display = bool(trend_line)
