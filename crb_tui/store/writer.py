@@ -309,7 +309,7 @@ class _BatchWriter:
             raise _Rejected(f"unknown direction {rec.direction!r}")
         if not rec.source_key:
             raise _Rejected("interaction without source_key")
-        if not isinstance(rec.at, dt.datetime | dt.date):
+        if not isinstance(rec.at, dt.date):  # (a datetime is a date too)
             raise _Rejected(f"interaction date is not a date: {rec.at!r}")
         key = self.store.norm(rec.with_)
         if key is None:
