@@ -23,7 +23,13 @@ _PLACEHOLDER_WORDS = frozenset({
 })
 _PLACEHOLDER_DOMAINS = frozenset({"redacted", "omitted", "removed", "withheld", "unknown"})
 _MASKED = re.compile(r"^(x{2,}|\*+|\?+|-+|_+|\.+)$", re.IGNORECASE)
-_NO_REPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-_.+].*)?$", re.IGNORECASE)
+_NO_REPLY = re.compile(
+    # anywhere as a word of the local part: comments-noreply@, messaging-digest-noreply@
+    r"(^|[-_.+])(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-_.+]|$)"
+    # GitHub's per-thread reply addresses, Exchange's delivery reports
+    r"|^reply\+|^microsoftexchange[0-9a-f]{32}$",
+    re.IGNORECASE,
+)
 _CALENDAR_DOMAINS = (
     # (domain suffix, reason): Google Calendar's own addresses are calendars, never people.
     ("resource.calendar.google.com", "room or resource"),
@@ -39,6 +45,8 @@ _ROLE_LOCAL = re.compile(
     r"automated|auto[-_.]?confirm|info|support|help|billing|invoices?|receipts?|orders?|"
     r"hello|team|admin|root|webmaster|calendar[-_.]notification|digest|announce|sales|contact|"
     r"office|enquiries|inquiries|careers|jobs|press|privacy|security|feedback|service|accounts|"
+    # trackers and signing services that write on someone's behalf
+    r"jira|confluence|dse|docusign|calendly|"
     # mailing-list software and its addresses (owner-list, list-request, majordomo)
     r"majordomo|listserv|listproc|mailman|ezmlm|sympa|owner)"
     r"([-_.+].*)?$"
@@ -189,7 +197,7 @@ def not_a_person(email: str) -> str | None:
         _MASKED.match(label) or label in _PLACEHOLDER_DOMAINS for label in domain.split(".")[:-1]
     ):
         return "placeholder address"
-    if _NO_REPLY.match(local):
+    if _NO_REPLY.search(local) or domain.startswith("reply."):
         return "no-reply address"
     return None
 
@@ -198,6 +206,8 @@ _LIST_LOCAL = re.compile(r"^.+-(bugs|list|users|devel|announce|discuss|digest)$"
 """Mailing lists and bug trackers by name (``magick-bugs@``, ``perl-users@``); old lists
 without these names are learned from their own mail (``crb_tui.sdk.mail.MailingLists``)."""
 _LIST_HOSTS = ("lists.", "listserv.", "lists-")
+_LIST_DOMAINS = ("googlegroups.com", "groups.io")
+"""Group services whose every address is a list (a member's mail re-sent "X via GROUP")."""
 
 
 def is_role_address(email: str) -> bool:
@@ -205,7 +215,8 @@ def is_role_address(email: str) -> bool:
     ``lists.example.org``) rather than one person's."""
     local, _, domain = email.partition("@")
     return bool(_ROLE_LOCAL.match(local) or _LIST_LOCAL.match(local)
-                or domain.startswith(_LIST_HOSTS))
+                or domain.startswith(_LIST_HOSTS)
+                or any(domain == d or domain.endswith("." + d) for d in _LIST_DOMAINS))
 
 
 REASONS_MEMO = 100_000

@@ -31,7 +31,9 @@ def parse_days(text: str, *, what: str = "cadence") -> int:
                    f"not {text} (write 14, 14d, 2w, 3m or 1y)")
 
 
-_AMOUNT = re.compile(r"(\d[\d,_ ]*(?:\.\d+)?|\.\d+)\s*([km]?)")
+_AMOUNT = re.compile(r"((?:\d{1,3}(?:[,_ ]\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*([km]?)")
+"""A separator (``,``, ``_`` or a space) only between groups of three digits: ``12,000``;
+``1,5k`` or ``12,00`` (a decimal comma) is refused, never read as 15,000 or 1,200."""
 _SCALE = {"": 1, "k": 1e3, "m": 1e6}
 
 
@@ -43,6 +45,8 @@ def parse_amount(text: str, *, what: str = "amount") -> float:
         hint = ""
         if re.search(r"[a-z$€£¥]", raw.rstrip("km")):
             hint = "; amounts are plain numbers in your own currency, with no currency name"
+        elif "," in raw:
+            hint = "; a comma only groups thousands (12,000): write a decimal point, 1.5k"
         raise CrbError(f"{what}: {text!r} is not an amount (write 12000, 12,000, 12k or "
                        f"1.5k){hint}")
     digits = found.group(1).replace(",", "").replace("_", "").replace(" ", "")

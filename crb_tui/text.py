@@ -8,7 +8,11 @@ characters a terminal acts on or that change what is shown without being seen:
 - C1 controls (U+0080-U+009F, which include the one-byte CSI), bidi overrides, embeddings and
   isolates (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C), zero-width and other
   invisible format characters (U+200B-U+200D, U+2060, U+FEFF, Unicode category Cf) and the line
-  and paragraph separators U+2028/U+2029: shown as ``<U+202E>``.
+  and paragraph separators U+2028/U+2029: shown as ``<U+202E>``. The two joiners are the
+  exception where a script needs them: ZWNJ and ZWJ (U+200C, U+200D) between two letters or
+  marks of a non-Latin script (Persian ``محمدی‌نژاد``, Sinhala ``ශ්‍රී``) are shown as they are, and
+  a ZWJ inside an emoji sequence is left out (``👨‍👩‍👧`` shows as its three emoji: terminals
+  differ on joining them, and a joined glyph would shift the columns after it).
 
 :func:`plain` does that for every line the CLI prints and every string the app shows;
 :func:`json_text` escapes the same characters in JSON as ``\\u202e`` (the same string once
@@ -57,8 +61,28 @@ def visible(ch: str) -> str:
     return f"<U+{code:04X}>"
 
 
+_JOINERS = "\u200c\u200d"
+
+
 def _visible(match: re.Match[str]) -> str:
-    return visible(match.group(0))
+    ch = match.group(0)
+    if ch in _JOINERS:
+        return _joiner(ch, match.string, match.start())
+    return visible(ch)
+
+
+def _joiner(ch: str, text: str, at: int) -> str:
+    """A ZWNJ or ZWJ at ``text[at]``: kept between letters or marks of a script that needs
+    it, left out between emoji (ZWJ), made visible anywhere else."""
+    if at == 0 or at + 1 >= len(text):
+        return visible(ch)
+    before, after = text[at - 1], text[at + 1]
+    kinds = unicodedata.category(before), unicodedata.category(after)
+    if ch == "\u200d" and "So" in kinds:
+        return ""
+    if kinds[0][0] in "LM" and kinds[1][0] in "LM" and max(ord(before), ord(after)) > 0x2FF:
+        return ch
+    return visible(ch)
 
 
 def plain(text: object, *, one_line: bool = False) -> str:

@@ -116,12 +116,14 @@ def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path) -> None:
         # (two from mailing-list software: majordomo@, a list's -request address; one from a
         # bug tracker whose X-Loop names itself, magick-bugs@)
         {"bulk mail": 373 + 2, "duplicate message-id": 635 + 1, "role address": 2,
-         NOBODY_YET: 37 + 68 - 3}, 37)
+         # (+4: saved messages without a usable Date, dated by their file since trial 9 F11;
+         # two more of the six turned out to have a sender that is no address: rejected)
+         NOBODY_YET: 37 + 68 - 3 + 4}, 33)
     assert all("/eml/" in r["where"] for r in out["rejected"])
     assert out["new_people"] == 0  # nobody the user wrote to
     (again,) = crb.json("import", *mboxes, *emls, status=3)["sources"]
     assert (again["imported"], again["unchanged"]) == (0, 0)
-    assert again["skipped"][NOBODY_YET] == 37 + 68 - 3
+    assert again["skipped"][NOBODY_YET] == 37 + 68 - 3 + 4
 
 
 def test_three_archivers_of_one_month_import_as_one_set(

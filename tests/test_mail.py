@@ -351,6 +351,24 @@ def test_mailing_list_software_addresses_are_roles(address: str, role: bool) -> 
     assert is_role_address(address) is role
 
 
+@pytest.mark.parametrize(("address", "why"), [
+    # Trial 9 F10: notification senders that became people to triage with "any"
+    ("comments-noreply@docs.google.com", "no-reply address"),
+    ("messaging-digest-noreply@linkedin.com", "no-reply address"),
+    ("reply+abcdef0123456789@reply.github.com", "no-reply address"),
+    ("microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com", "no-reply address"),
+    ("dse_na2@docusign.net", "role"), ("jira@acme.atlassian.net", "role"),
+    ("devteam@googlegroups.com", "role"),
+    ("noreplyann@x.com", None), ("renoreply@x.com", None), ("dsecker@x.com", None),
+    ("jason@x.com", None),
+])
+def test_notification_senders_are_no_one(address: str, why: str | None) -> None:
+    from crb_tui.identity import is_role_address, not_a_person
+
+    found = not_a_person(address) or ("role" if is_role_address(address) else None)
+    assert found == why
+
+
 def test_list_addresses_by_name_and_by_their_own_headers() -> None:
     from crb_tui.identity import is_role_address
     from crb_tui.sdk.mail import headers_from_bytes, list_addresses

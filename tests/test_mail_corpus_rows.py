@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -49,7 +50,21 @@ def _rows(db: Path) -> list[str]:
         conn.close()
 
 
+FILE_TIME = 1_763_600_000  # 2025-11-20: a saved message without a date is dated by its file
+
+
+def _copy_with_fixed_times(corpus: Path, to: Path) -> Path:
+    """The corpus's mail folders, every file's time fixed, so what is dated by it is the same
+    on every machine and checkout."""
+    for folder in ("mbox", "eml"):
+        shutil.copytree(corpus / folder, to / folder)
+    for path in to.rglob("*"):
+        os.utime(path, (FILE_TIME, FILE_TIME))
+    return to
+
+
 def _dump(crb: Crb, corpus: Path, tmp_path: Path) -> list[str]:
+    corpus = _copy_with_fixed_times(corpus, tmp_path / "corpus")
     lines: list[str] = []
     for n, (label, config) in enumerate(RUNS.items()):
         run = Crb(tmp_path / f"corpus-{n}.db", tmp_path / f"corpus-{n}.toml")

@@ -537,3 +537,56 @@ def test_query_finds_the_person_a_merged_away_owner_went_into() -> None:
         assert q.find_person("email", "cy@x.com") == 1
         assert q.find_person("email", "bob@x.com") == 1
         assert q.find_person("email", "ann@x.com") == 1
+
+
+def test_a_plugin_that_fails_to_load_is_left_out_and_named(tmp_path: Path) -> None:
+    """Trial 9 F4/F3: an installed entry-point plugin whose module fails to import (a
+    dependency gone missing) broke every command, `crb --help`, `crb plugins` and `crb doctor`
+    included ("unexpected error", a traceback); a plugins_dir file that failed to load made
+    `crb plugins` fail while `crb doctor` said all was ok. Each is one warning naming it."""
+    site = tmp_path / "site"
+    _install_entry_point_plugin(site)
+    (site / "crb_broken.py").write_text("import requests_oauthlib_notinstalled\n")
+    info = site / "crb_broken-0.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: crb-broken\nVersion: 0.2\n")
+    (info / "entry_points.txt").write_text("[crb_tui]\nbroken = crb_broken\n")
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    (plugdir / "half.py").write_text("raise RuntimeError('half-written plugin')\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\n[plugins]\nplugins_dir = "{plugdir}"\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(site),
+           "CRB_TODAY": "2026-11-23", "CRB_DB": str(tmp_path / "x.db"),
+           "CRB_CONFIG": str(config)}
+
+    def crb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crb_tui", *args], capture_output=True,
+                              text=True, env=env, check=False)
+
+    assert crb("demo", "--people", "8").returncode == 0
+    for args in (["--help"], ["review"], ["plugins"], ["guild-hello", "ann"]):
+        result = crb(*args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+        assert result.stderr.count("plugin broken failed to load: No module named "
+                                   "'requests_oauthlib_notinstalled'") == 1, result.stderr
+        assert result.stderr.count("half.py failed to load: half-written plugin") == 1
+    assert "guild-hello" in crb("--help").stdout
+    # --help lists a plugins_dir's commands too (it is read before --config is)
+    (plugdir / "half.py").write_text(_THIRD_PARTY.replace("{name}", "half-hello")
+                                     .replace("{pid}", "3"))
+    assert "half-hello" in crb("--help").stdout
+    assert "half-hello" in crb("--config", str(config), "--help").stdout
+    (plugdir / "half.py").write_text("raise RuntimeError('half-written plugin')\n")
+    assert "Guild dues are due" in crb("review").stdout
+    listed = crb("plugins").stdout
+    assert "guild 0.1" in listed and "mbox" in listed
+    assert "broken\n  failed to load: No module named" in listed
+    failed = {p["name"]: p["error"] for p in json.loads(crb("plugins", "--json").stdout)}
+    assert failed["guild"] is None and failed["broken"].startswith("failed to load")
+    assert failed[str(plugdir / "half.py")] == "failed to load: half-written plugin"
+    doctor = crb("doctor")
+    assert doctor.returncode == 1
+    assert "[FAIL] plugin broken: failed to load (No module named" in doctor.stdout
+    assert f"[FAIL] plugin {plugdir / 'half.py'}: failed to load (half-written" in doctor.stdout

@@ -32,7 +32,7 @@ def test_cadence_refused_visibly(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "amount"), [
     ("12000", 12000), ("12,000", 12000), ("12k", 12000), ("1.5k", 1500), ("2m", 2e6),
-    ("12_500.50", 12500.5), (".5k", 500),
+    ("12_500.50", 12500.5), (".5k", 500), ("1,234,567.5", 1234567.5), ("12 000", 12000),
 ])
 def test_amount_as_typed(text: str, amount: float) -> None:
     assert parse_amount(text) == amount
@@ -42,6 +42,10 @@ def test_amount_as_typed(text: str, amount: float) -> None:
     ("12k EUR", "no currency name"), ("€12", "no currency name"), ("inf", "not an amount"),
     ("nan", "not an amount"), ("1e400", "not an amount"), ("0", "out of range"),
     ("-5", "not an amount"), ("12E", "not an amount"),
+    # Trial 9 F5: a decimal comma was read as a thousands separator (1,5k stored as 15,000)
+    ("1,5k", "a comma only groups thousands"), ("12,00", "a comma only groups thousands"),
+    ("1,5", "a comma only groups thousands"), ("12,000,00", "a comma only groups thousands"),
+    ("1_0", "not an amount"),
 ])
 def test_amount_refused_visibly(text: str, says: str) -> None:
     with pytest.raises(CrbError, match=says):

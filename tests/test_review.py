@@ -155,6 +155,64 @@ def test_cap_and_progress_count_what_was_done(store: Store) -> None:
     assert progress(store, config, TODAY) == (1, 3)
 
 
+def test_someone_whose_item_was_answered_keeps_their_place_for_their_next_reason(
+    store: Store,
+) -> None:
+    """Trial 9 F1: a touch logged with someone late who also had a stale goal left them
+    neither shown (the goal ranks below the cap) nor done, and someone new took the place;
+    "0 / 3 done" never moved. They stay, with the reason that comes up next."""
+    config = Config()
+    config.review.daily_limit = 3
+    for n in range(6):
+        email = f"p{n}@x.com"
+        person(store, f"P{n}", email, tier="key")
+        touch(store, email, 40 + n * 10)
+    items = review(store, config)
+    shown = [i.person_id for i in items]
+    second = items[1]
+    email = f"p{second.person_name[1:]}@x.com"
+    store.write([r.Goal(r.Identity("email", email), "Raise a seed round", at(200))], "t")
+    assert [i.person_id for i in review(store, config)] == shown
+    actions.log_touch(store, second.person_id, kind="call", today=TODAY)
+    after = review(store, config)
+    assert sorted(i.person_id for i in after) == sorted(shown)
+    assert kinds(after)[second.person_name] == "stale_goal"
+    assert progress(store, config, TODAY) == (0, 3)
+    # Answering the goal too deals with them: one done, and still nobody new.
+    actions.set_goal(store, second.person_id, None, today=TODAY)
+    last = review(store, config)
+    assert sorted(i.person_id for i in last) == sorted(p for p in shown if p != second.person_id)
+    assert progress(store, config, TODAY) == (1, 3)
+
+
+def test_a_promise_made_during_the_day_comes_in_beyond_the_cap(store: Store) -> None:
+    """Trial 9 F9: a promise due today made after the review was shown pushed out someone
+    already shown (nothing done about them); with F1's places held it would not have come in
+    at all. It takes a place of its own: the day grows by one and nobody leaves."""
+    config = Config()
+    config.review.daily_limit = 3
+    for n in range(6):
+        email = f"p{n}@x.com"
+        person(store, f"P{n}", email, tier="key")
+        touch(store, email, 40 + n * 10)
+    newcomer = person(store, "Quinn", "q@x.com", tier="network")
+    touch(store, "q@x.com", 2)
+    shown = [i.person_id for i in review(store, config)]
+    assert newcomer not in shown and len(shown) == 3
+    cid = actions.promise(store, newcomer, "Call back", due=TODAY, today=TODAY)
+    after = review(store, config)
+    assert sorted(i.person_id for i in after) == sorted([*shown, newcomer])
+    assert kinds(after)["Quinn"] == "commitment"
+    assert progress(store, config, TODAY) == (0, 4)
+    # Keeping it deals with them and takes no one else's place.
+    actions.close_commitment(store, cid, today=TODAY)
+    assert sorted(i.person_id for i in review(store, config)) == sorted(shown)
+    assert progress(store, config, TODAY) == (1, 4)
+    actions.log_touch(store, shown[0], kind="call", today=TODAY)
+    assert sorted(i.person_id for i in review(store, config)) == sorted(shown[1:])
+    assert progress(store, config, TODAY) == (2, 4)
+
+
 def test_one_item_per_person_with_the_rest_folded_in(store: Store) -> None:
     pid = person(store, "Ann", "ann@x.com", tier="key")
     touch(store, "ann@x.com", 60)

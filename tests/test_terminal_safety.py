@@ -278,3 +278,24 @@ async def test_the_person_screen_shows_a_restored_exports_fields_safely(
             assert "tier key^[[2J" in text and "call<U+202E>" in text
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("زهرا محمدی\u200cنژاد", "زهرا محمدی\u200cنژاد"),  # Persian's ZWNJ is spelling
+    ("ශ්\u200dරී Perera", "ශ්\u200dරී Perera"),  # a Sinhala conjunct needs its ZWJ
+    ("👨\u200d👩\u200d👧 Family", "👨👩👧 Family"),  # an emoji sequence shown as its parts
+    ("ad\u200cmin", "ad<U+200C>min"),  # nothing in Latin needs one: visible
+    ("ann\u200d", "ann<U+200D>"), ("\u200cann", "<U+200C>ann"),
+    ("ad\u200bmin", "ad<U+200B>min"), ("a\u202eb", "a<U+202E>b"),
+])
+def test_joiners_a_script_needs_are_shown_as_they_are(name: str, shown: str) -> None:
+    """Trial 9 F2: a Persian address book read with ``<U+200C>`` inside every "-nejad"."""
+    assert plain(name) == shown
+
+
+def test_a_persian_name_is_listed_as_written(crb: Crb, tmp_path: Path) -> None:
+    card = tmp_path / "fa.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:زهرا محمدی\u200cنژاد\r\n"
+                    "EMAIL:zahra@x.example\r\nEND:VCARD\r\n", encoding="utf-8")
+    crb("import", str(card))
+    assert "زهرا محمدی\u200cنژاد" in crb("people", "--all").stdout

@@ -215,10 +215,14 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
     app = _ctx()
     app.load_plugins()
     infos = plugins.describe()
+    failed = dict(plugins.load_problems)
     if as_json:
-        emit_json([info.__dict__ for info in infos])
+        emit_json([{**info.__dict__, "error": None} for info in infos]
+                  + [{"name": name, "version": "", "distribution": "", "hooks": [],
+                      "sources": [], "error": f"failed to load: {why}"}
+                     for name, why in failed.items()])
         return
-    if not infos:
+    if not infos and not failed:
         click.echo("No plugins loaded.")
     for info in infos:
         version = f" {info.version}" if info.version else ""
@@ -226,6 +230,9 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(plain(f"  hooks: {', '.join(info.hooks) or 'none'}", one_line=True))
         if info.sources:
             click.echo(plain(f"  sources: {', '.join(info.sources)}", one_line=True))
+    for name, why in failed.items():
+        click.echo(plain(f"{name}", one_line=True))
+        click.echo(plain(f"  failed to load: {why} (left out)", one_line=True))
 
 
 @plugins_cmd.command(name="new")

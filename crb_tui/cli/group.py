@@ -10,6 +10,7 @@ The commands register on ``cli`` from their modules (``commands``, ``acting``,
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -119,6 +120,9 @@ class CrbGroup(click.Group):
             ) from exc
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # ``--help`` is handled before the other options are read: the config it lists a
+        # plugins_dir's commands from is taken from the arguments (or CRB_CONFIG) here.
+        ctx.meta["crb_config"] = _config_in(args)
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
@@ -132,7 +136,10 @@ class CrbGroup(click.Group):
         # hands it on to the callback (only once every option has been read).
         app = ctx.find_object(AppContext)
         if app is None:
-            app = _app_from(ctx.params)
+            params = dict(ctx.params)
+            if "config_path" not in params:  # not read yet (``--help``)
+                params["config_path"] = ctx.meta.get("crb_config")
+            app = _app_from(params)
             if keep:
                 ctx.obj = app
         try:
@@ -185,6 +192,23 @@ READING_COMMANDS = frozenset({"people", "show", "review", "export", "backup", "d
 """Commands that only read: on a database that does not exist they say so (exit 1; ``doctor`` as
 a failed check) instead of creating an empty one; every other command (import, sync, log, demo,
 the app...) creates it."""
+
+
+def _config_in(args: list[str]) -> Path | None:
+    """The config file the group's options name (``--config X``, ``--config=X``), before
+    the command's name; else ``CRB_CONFIG``."""
+    n = 0
+    while n < len(args):
+        arg = args[n]
+        if arg == "--config" and n + 1 < len(args):
+            return Path(args[n + 1])
+        if arg.startswith("--config="):
+            return Path(arg.split("=", 1)[1])
+        if not arg.startswith("-"):
+            break
+        n += 2 if arg in ("--db", "--screen") else 1
+    value = os.environ.get("CRB_CONFIG")
+    return Path(value) if value else None
 
 
 def _app_from(params: dict[str, Any]) -> AppContext:

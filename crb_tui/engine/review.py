@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from crb_tui.clock import day_bounds, happened_before, local_time
+from crb_tui.clock import day_bounds, happened_before, local_date, local_time
 from crb_tui.config import Config
 from crb_tui.engine.review_answers import answered_today
 from crb_tui.engine.review_backlog import backlog_items
@@ -92,9 +92,10 @@ def _queue(
     # never pulls a new one in (a time-bound item has a place of its own, beyond the cap, and
     # takes none when done). A longer list asked for (``limit``) is shown, not remembered.
     capped = sum(1 for pid in dealt if not str(shown_before[pid]).startswith(TODAY_ONLY))
-    day_queue = _day(items, max(config.review.daily_limit - capped, 0))
+    day_queue, beyond = _day(items, max(config.review.daily_limit - capped, 0), shown_before)
     queue = day_queue if limit is None else _fit(items, limit)
-    new = {i.person_id: _shown_as(i) for i in day_queue if i.person_id not in shown_before}
+    new = {i.person_id: _shown_as(i, i.person_id in beyond) for i in day_queue
+           if i.person_id not in shown_before}
     if new:
         remember_queue(store, today, new)
     return queue, done
@@ -143,17 +144,47 @@ def beyond_the_cap(items: list[ReviewItem]) -> int:
     return sum(1 for item in items if _time_bound(item))
 
 
-def _shown_as(item: ReviewItem) -> str:
-    """What the day's queue remembers of the item a person was first shown with."""
-    return f"{TODAY_ONLY}{item.kind}" if _time_bound(item) else item.kind
+def _shown_as(item: ReviewItem, beyond: bool = False) -> str:
+    """What the day's queue remembers of the item a person was first shown with (marked
+    ``today:`` when it has a place of its own, beyond the cap)."""
+    return f"{TODAY_ONLY}{item.kind}" if beyond or _time_bound(item) else item.kind
 
 
-def _day(items: list[ReviewItem], cap: int) -> list[ReviewItem]:
-    """The day's queue: every time-bound item (a busy day never hides today's meetings and
-    birthdays), and the first ``cap`` of the rest (:func:`_fit`), in the queue's order."""
-    bound = [i for i in items if _time_bound(i)]
-    rest = _fit([i for i in items if not _time_bound(i)], cap)
-    return sorted(bound + rest, key=_order)
+def _day(
+    items: list[ReviewItem], cap: int, held: Mapping[int, str | None]
+) -> tuple[list[ReviewItem], set[int]]:
+    """The day's queue, in the queue's order, and who in it has a place beyond the cap.
+
+    Every time-bound item (a busy day never hides today's meetings and birthdays) has a place
+    of its own; then the people ``held`` (shown earlier today: one whose item was answered
+    keeps their place for the reason that comes up next, however low it ranks), and the rest
+    of the ``cap`` filled in the queue's order (:func:`_fit`). Once the day has begun, a
+    promise made during it (by the user, or brought by a sync) takes a place of its own too:
+    it neither waits for tomorrow nor pushes out someone already shown."""
+    beyond = {pid for pid, kind in held.items() if str(kind).startswith(TODAY_ONLY)}
+    bound = [i for i in items if _time_bound(i) or i.person_id in beyond]
+    rest = [i for i in items if not _time_bound(i) and i.person_id not in beyond]
+    kept = [i for i in rest if i.person_id in held][:max(cap, 0)]
+    new = [i for i in rest if i.person_id not in held]
+    others = _fit(new, max(cap - len(kept), 0))
+    if held:
+        chosen = {i.person_id for i in others}
+        late = [i for i in new if i.kind in _PROMISES and i.detail.get("made_today")
+                and i.person_id not in chosen]
+        beyond |= {i.person_id for i in late}
+        others += late
+    beyond |= {i.person_id for i in bound}
+    return sorted(bound + kept + others, key=_order), beyond
+
+
+_PROMISES = frozenset({"commitment", "their_commitment"})
+
+
+def _made_on(created: str | None, day: dt.date) -> bool:
+    try:
+        return bool(created) and local_date(str(created)) == day
+    except ValueError:
+        return False
 
 
 _MAKES_ROOM = frozenset({"past_cadence", "no_touch", "fading", "stale_goal"})
@@ -256,7 +287,8 @@ def collect_items(
                     f"You promised \u201c{row['text']}\u201d, {when}",
                     "Deliver it and mark it kept (or say honestly it will be late)",
                     BASE["commitment"] + min(late, 60) * 5 + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
-                    {"commitment_id": row["id"], "due": row["due"]},
+                    {"commitment_id": row["id"], "due": row["due"],
+                     "made_today": _made_on(row["created"], today)},
                 )
             )
         else:
@@ -268,7 +300,8 @@ def collect_items(
                     f"They promised \u201c{row['text']}\u201d, {when}",
                     "Check in kindly; mark it kept or broken",
                     BASE["their_commitment"] + min(late, 60) * 2,
-                    {"commitment_id": row["id"], "due": row["due"]},
+                    {"commitment_id": row["id"], "due": row["due"],
+                     "made_today": _made_on(row["created"], today)},
                 )
             )
 

@@ -142,8 +142,9 @@ class AppContext:
         return clock.today(self.config.me.timezone)
 
     def load_plugins(self, *, strict: bool = True) -> None:
-        """Load the entry-point plugins and ``plugins_dir`` once. Not ``strict``: a plugin
-        that fails to load is reported (``plugin_problem``, a warning) and the rest load."""
+        """Load the entry-point plugins and ``plugins_dir`` once. A plugin that fails to load
+        is left out with one warning (``plugin_problem`` for the app) and the rest load; a
+        ``plugins_dir`` that is not a folder is an error when ``strict``."""
         plugins_dir = self.config.plugins.plugins_dir
         try:
             plugins.load(Path(plugins_dir) if plugins_dir else None)
@@ -156,10 +157,17 @@ class AppContext:
         except CrbError as exc:
             if strict:
                 raise
-            if self.plugin_problem is None:
-                self.plugin_problem = str(exc)
-                if self.warn is not None:
-                    self.warn(f"warning: {exc} (its hooks and commands are left out)")
+            self._plugin_warning(f"warning: {exc} (plugins from it are left out)")
+        for line in plugins.unreported_load_problems():
+            self._plugin_warning(line)
+
+    def _plugin_warning(self, line: str) -> None:
+        if self.plugin_problem is None:
+            self.plugin_problem = line.removeprefix("warning: ")
+        else:
+            self.plugin_problem += "; " + line.removeprefix("warning: ")
+        if self.warn is not None:
+            self.warn(line)
 
     def sources(self) -> dict[str, Source]:
         """Every plugin's sources; a plugin whose ``register_sources`` fails is left out, with

@@ -125,6 +125,9 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         infos = plugins.describe()
         checks.append(_check("plugins", True, f"{len(infos)} loaded: "
                              + ", ".join(i.name for i in infos)))
+        for name, why in plugins.load_problems.items():
+            checks.append(_check(f"plugin {name}", False,
+                                 f"failed to load ({why}); its hooks and commands are left out"))
         plugins.commands()
         for name, why in plugins.command_problems.items():
             checks.append(_check(f"plugin {name}", False,

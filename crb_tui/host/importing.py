@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crb_tui.errors import CrbError
+from crb_tui.host.file_paths import _is_url, archive_kind, expand_paths, read_head
 from crb_tui.host.sync import SourceSummary
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store.export import is_export_document, restore_document
@@ -19,58 +19,6 @@ if TYPE_CHECKING:
     from crb_tui.host.app_context import AppContext
 
 EXPORT = "crb-json"
-HEAD_BYTES = 64 * 1024
-
-
-def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://", "webcal://"))
-
-
-def read_head(path: str) -> bytes:
-    """The first bytes of a file (raises OSError when it cannot be read)."""
-    if _is_url(path):
-        return b""
-    with open(path, "rb") as fh:
-        return fh.read(HEAD_BYTES)
-
-
-def _walk(folder: str) -> list[str]:
-    """Every file under ``folder``, recursively, in name order; hidden files and folders (a
-    leading dot: ``.DS_Store``, ``.git``) are left out."""
-    found: list[str] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
-    return found
-
-
-def expand_paths(paths: list[str]) -> tuple[list[str], list[dict[str, str]]]:
-    """The files (and URLs) that ``paths`` name: files as given, folders recursively, globs
-    (``'cals/**/*.ics'``, quoted so the shell leaves them to CRB) expanded. Returns them in
-    order without repeats, and a rejection for each path that names nothing."""
-    files: list[str] = []
-    rejected: list[dict[str, str]] = []
-    for arg in paths:
-        if _is_url(arg):
-            files.append(arg)
-            continue
-        path = os.path.expanduser(arg)
-        if os.path.isdir(path):
-            found = _walk(path)
-            if not found:
-                rejected.append({"where": arg, "reason": "the folder has no files"})
-            files.extend(found)
-        elif os.path.lexists(path):
-            files.append(path)
-        elif glob.has_magic(path):
-            matches = sorted(glob.glob(path, recursive=True))
-            if not matches:
-                rejected.append({"where": arg, "reason": "no file matches this pattern"})
-            for match in matches:
-                files.extend(_walk(match) if os.path.isdir(match) else [match])
-        else:
-            rejected.append({"where": arg, "reason": "no such file or folder"})
-    return list(dict.fromkeys(files)), rejected
 
 
 def formats(sources: dict[str, Source]) -> dict[str, Source]:
@@ -130,6 +78,10 @@ def import_paths(
         chosen = fmt if fmt != "auto" else detect_format(path, head, sources)
         if chosen is None and options and options.get("columns") and "csv" in by_format:
             chosen = "csv"  # a column mapping says what the file is
+        if chosen is None and (archive := archive_kind(head)) is not None:
+            rejected.append({"where": path, "reason": f"{archive}: unpack it and import what "
+                                                      "is in it (crb import FOLDER)"})
+            continue
         if chosen is None:
             rejected.append({
                 "where": path,

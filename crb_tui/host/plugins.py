@@ -51,11 +51,22 @@ def load_entry_points() -> None:
                 continue
         elif testing and dist != BUILTIN_DISTRIBUTION:
             continue
-        if pm.get_plugin(ep.name) is not None:
+        if pm.get_plugin(ep.name) is not None or ep.name in load_problems:
             continue
-        module = ep.load()
-        pm.register(module, name=ep.name)
+        try:
+            module = ep.load()
+            pm.register(module, name=ep.name)
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not break crb
+            # (a dependency gone missing after an upgrade is the usual way a plugin breaks)
+            load_problems[ep.name] = user_message(exc)
+            continue
         _dists[ep.name] = (dist, ep.dist.version if ep.dist else "")
+
+
+load_problems: dict[str, str] = {}
+"""Plugins that could not be loaded (an entry point's name, a ``plugins_dir`` file's path),
+with why: they are left out, each said once in a warning, ``crb plugins`` lists them and
+``crb doctor`` fails on them; every other plugin and command still works."""
 
 
 _dists: dict[str, tuple[str, str]] = {}
@@ -87,7 +98,6 @@ def load_plugins_dir(path: Path | None) -> None:
     if not path.is_dir():
         raise CrbError(f"plugins_dir {path} is not a folder")
     allowed = _allowed()
-    problems: list[str] = []
     for file in sorted(path.glob("*.py")):
         name = f"crb_local_{file.stem}"
         _known.update((file.stem, name))
@@ -105,11 +115,9 @@ def load_plugins_dir(path: Path | None) -> None:
             spec.loader.exec_module(module)
             pm.register(module, name=name)
         except Exception as exc:  # noqa: BLE001 - one broken file must not keep out the rest
-            problems.append(f"plugin {file} failed to load: {user_message(exc)}")
+            load_problems[str(file)] = user_message(exc)
             continue
         _dists[name] = (str(file), "")
-    if problems:
-        raise CrbError("; ".join(problems))
 
 
 def load(plugins_dir: Path | None = None) -> pluggy.PluginManager:
@@ -143,6 +151,15 @@ def commands() -> list[Any]:
                 _command_plugins.setdefault(command.name, plugin)
         found.extend(mine)
     return found
+
+
+def unreported_load_problems() -> list[str]:
+    """The warning line of each plugin that failed to load, not yet shown in this process."""
+    lines = [f"warning: plugin {plugin} failed to load: {why} (its hooks and commands are "
+             "left out)" for plugin, why in load_problems.items()
+             if ("load", plugin) not in _reported]
+    _reported.update(("load", plugin) for plugin in load_problems)
+    return lines
 
 
 def unreported_command_problems() -> list[str]:

@@ -20,6 +20,7 @@ from crb_tui.clock import user_tz
 from crb_tui.config import Config, checked_settings, resolve_secret
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host.capture import library_output
+from crb_tui.host.file_paths import source_paths
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
@@ -291,6 +292,11 @@ def _run_locked(
     with store.trial() if dry_run else contextlib.nullcontext():
         try:
             settings = checked_settings(config, source.name, source.config_schema, source.check)
+            if not paths and source.formats and isinstance(settings.get("paths"), list):
+                # A file source's paths take what `crb import` takes: folders and globs too.
+                settings["paths"], missing = source_paths(settings["paths"], source)
+                summary.seen += len(missing)
+                summary.rejected.extend(missing)
             ctx = SyncContext(
                 source=source.name,
                 config=settings,

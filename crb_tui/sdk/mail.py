@@ -65,6 +65,7 @@ from crb_tui.sdk._mail_headers import (
     thread_of,
 )
 from crb_tui.sdk._mail_lists import LIST_FIELDS, LIST_SENDER, MailingLists, list_addresses
+from crb_tui.text import one_line
 
 __all__ = [
     "BULK_PRECEDENCE",
@@ -271,6 +272,12 @@ def _pick_date(
         if not_after is not None and not_after.year > 1970:  # (1970: the time was unreadable)
             return min(not_after, current), "file", problem
         return current, "import", problem
+    if not_after is not None and not_after.year > 1970:
+        # No Date at all, or one that is not a date (``Date: Whenever``), and nothing else in
+        # the message: a saved message existed by its file's time.
+        raw = one_line(headers.get("date"), 60)
+        problem = f"Date header {raw!r} is not a date" if raw else "no Date header"
+        return min(not_after, current), "file", problem
     return None, "", problem
 
 

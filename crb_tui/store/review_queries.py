@@ -29,10 +29,10 @@ ELIGIBLE = f"{LIVE} and (p.snoozed_until is null or p.snoozed_until <= :day)"
 
 
 def due_commitments(store: Store, day: str) -> list[dict[str, Any]]:
-    """Open commitments due on or before ``day``, with their person (``pid``, ``name``,
-    ``tier``)."""
+    """Open commitments due on or before ``day``, with when they were made (``created``) and
+    their person (``pid``, ``name``, ``tier``)."""
     return store.rows(
-        f"""select c.id, c.text, c.due, c.direction, p.id as pid, p.name, p.tier
+        f"""select c.id, c.text, c.due, c.direction, c.created, p.id as pid, p.name, p.tier
             from commitments c join people p on p.id = c.person_id
             where c.status = 'open' and c.due <= :day and {ELIGIBLE}""",
         {"day": day},

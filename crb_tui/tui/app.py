@@ -150,8 +150,8 @@ class CrbApp(CrbAppBase):
         # and the screen on show reads again (the others do as they are shown).
         self.set_interval(NEW_DAY_EVERY, self._check_day, name="new-day")
         if self.context.plugin_problem:
-            self.notify(f"{self.context.plugin_problem} (its hooks are left out)",
-                        severity="warning", markup=False, timeout=10)
+            self.notify(self.context.plugin_problem, severity="warning", markup=False,
+                        timeout=10)
         try:
             self.set_keymap(self.keymap)
         except Exception as exc:  # noqa: BLE001 - a bad keymap must not stop the app

@@ -438,8 +438,12 @@ def read_text(
 
 
 def detect(path: Path, head: bytes) -> str | None:
-    if path.suffix.lower() in (".vcf", ".vcard"):
-        return FORMAT
+    """A vCard by its content; a ``.vcf`` name is enough unless the content says it is
+    something else (an iCalendar file saved as ``.vcf`` goes to the calendar reader)."""
     text, _ = tabular.decode(head)
-    start = text.lstrip("\ufeff \t\r\n")[:11].upper()
-    return FORMAT if start == "BEGIN:VCARD" else None
+    start = text.lstrip("\ufeff \t\r\n")[:15].upper()
+    if start.startswith("BEGIN:VCARD"):
+        return FORMAT
+    if start.startswith("BEGIN:VCALENDAR"):
+        return None
+    return FORMAT if path.suffix.lower() in (".vcf", ".vcard") else None
