@@ -366,3 +366,25 @@ def m014_reviewfix_queue_kind(db: Database) -> None:
     triage shown that day hold the day's triage places, so working on them (a touch logged,
     one accepted) never lets more new people in."""
     db.execute("alter table review_queue add column kind text")
+
+
+@core()
+def m015_imp_people_index_batches(db: Database) -> None:
+    """The write path indexes the names of a batch's new people for search and gives them their
+    health rows with one statement each (``store.people_index``): the insert triggers skip
+    rows while ``people_index_later`` has a row, which only the write path's own uncommitted
+    transaction ever sees. Every other writer (the CLI's ``crb add``, a restore, other
+    programs) is served by the triggers as before."""
+    db.execute("create table if not exists people_index_later (paused integer)")
+    db.execute("drop trigger if exists people_ai")
+    db.execute(
+        "create trigger people_ai after insert on people "
+        "when not exists (select 1 from people_index_later) begin "
+        "insert into people_fts (rowid, name) values (new.rowid, new.name); end"
+    )
+    db.execute("drop trigger if exists people_health_row")
+    db.execute(
+        "create trigger people_health_row after insert on people "
+        "when not exists (select 1 from people_index_later) begin "
+        "insert or ignore into health (person_id) values (new.id); end"
+    )

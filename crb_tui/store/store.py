@@ -41,6 +41,7 @@ CORE_MIGRATIONS = (
     "m012_recompute_health_basis",
     "m013_writespeed_subject_index_batches",
     "m014_reviewfix_queue_kind",
+    "m015_imp_people_index_batches",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two

@@ -15,6 +15,7 @@ from crb_tui.identity import is_placeholder
 from crb_tui.store import tables
 from crb_tui.store.contact_keys import all_ignored, identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
+from crb_tui.store.people_index import NewPeople
 from crb_tui.store.rekey import take_over
 from crb_tui.store.resolving import follow_merges
 from crb_tui.store.same_person import details_json, phone_fits
@@ -53,6 +54,8 @@ class _BatchWriter:
         self._card_keys: dict[tuple[str, str], int] = {} if card_keys is None else card_keys
         """The run's contacts' addresses that identify no one (``contact_keys``) -> their person,
         kept across batches: a card's note in the next batch still finds its person."""
+        self.new_people = NewPeople(self.conn)
+        """New people indexed for search a batch at a time (caught up before any update)."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -147,6 +150,7 @@ class _BatchWriter:
         row.update({k: v for k, v in fields.items() if v is not None})
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
+        self.new_people.pause()
         cur = self.conn.execute(f"insert into people ({cols}) values ({marks})", list(row.values()))
         self.result.new_people += 1
         person_id = int(cur.lastrowid or 0)
@@ -297,6 +301,7 @@ class _BatchWriter:
             return False
         updates["updated"] = self.stamp
         sets = ", ".join(f"{k} = ?" for k in updates)
+        self.new_people.catch_up()  # (an update of a row must find it indexed)
         self.db.execute(f"update people set {sets} where id = ?", [*updates.values(), person_id])
         return True
 
@@ -372,6 +377,7 @@ class _BatchWriter:
         if current and "@" not in current:
             return
         self._names[person_id] = shown
+        self.new_people.catch_up()  # (an update of a row must find it indexed)
         self.conn.execute("update people set name = ?, updated = ? where id = ?",
                           [shown, self.stamp, person_id])
         self.conn.execute("update identities set display_name = ? where id = ? and "
