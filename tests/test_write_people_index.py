@@ -30,7 +30,7 @@ def found(store: Store, word: str) -> list[str]:
 def intact(store: Store) -> None:
     # FTS5 compares its index with the table it indexes, row by row, term by term.
     store.conn.execute("insert into people_fts (people_fts) values ('integrity-check')")
-    assert store.conn.execute("select count(*) from people_index_later").fetchone() == (0,)
+    assert store.conn.execute("select count(*) from people_fts_later").fetchone() == (0,)
     without = store.conn.execute(
         "select count(*) from people where id not in (select person_id from health)")
     assert without.fetchone() == (0,)

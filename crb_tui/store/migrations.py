@@ -372,19 +372,19 @@ def m014_reviewfix_queue_kind(db: Database) -> None:
 def m015_imp_people_index_batches(db: Database) -> None:
     """The write path indexes the names of a batch's new people for search and gives them their
     health rows with one statement each (``store.people_index``): the insert triggers skip
-    rows while ``people_index_later`` has a row, which only the write path's own uncommitted
+    rows while ``people_fts_later`` has a row, which only the write path's own uncommitted
     transaction ever sees. Every other writer (the CLI's ``crb add``, a restore, other
     programs) is served by the triggers as before."""
-    db.execute("create table if not exists people_index_later (paused integer)")
+    db.execute("create table if not exists people_fts_later (paused integer)")
     db.execute("drop trigger if exists people_ai")
     db.execute(
         "create trigger people_ai after insert on people "
-        "when not exists (select 1 from people_index_later) begin "
+        "when not exists (select 1 from people_fts_later) begin "
         "insert into people_fts (rowid, name) values (new.rowid, new.name); end"
     )
     db.execute("drop trigger if exists people_health_row")
     db.execute(
         "create trigger people_health_row after insert on people "
-        "when not exists (select 1 from people_index_later) begin "
+        "when not exists (select 1 from people_fts_later) begin "
         "insert or ignore into health (person_id) values (new.id); end"
     )

@@ -4,7 +4,7 @@ with one statement each, not row by row through the insert triggers.
 Through the triggers, a person's insert was a statement of its own that FTS5 wrote out as an
 index segment of its own (merged again and again), and a health row inserted alone: together
 half of what making a person cost in an import. The triggers stay for every other writer; they
-skip the rows inserted while ``people_index_later`` has a row, which only this transaction ever
+skip the rows inserted while ``people_fts_later`` has a row, which only this transaction ever
 sees (migration ``m015_imp_people_index_batches``). What was inserted is caught up before
 anything may change or read it as indexed: before the write path updates a person, and at the
 end of the batch, whatever happens (the flag never outlives the batch)."""
@@ -27,7 +27,7 @@ class NewPeople:
         if self._after is not None:
             return
         (after,) = self.conn.execute("select coalesce(max(id), 0) from people").fetchone()
-        self.conn.execute("insert into people_index_later values (1)")
+        self.conn.execute("insert into people_fts_later values (1)")
         self._after = after
 
     def catch_up(self) -> None:
@@ -36,7 +36,7 @@ class NewPeople:
         if self._after is None:
             return
         after, self._after = self._after, None
-        self.conn.execute("delete from people_index_later")
+        self.conn.execute("delete from people_fts_later")
         self.conn.execute(
             "insert into people_fts (rowid, name) select id, name from people where id > ?",
             [after])

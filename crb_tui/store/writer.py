@@ -12,9 +12,10 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
-from crb_tui.store import tables
 from crb_tui.store.contact_keys import all_ignored, identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
+from crb_tui.store.owned_rows import Rejected as _Rejected
+from crb_tui.store.owned_rows import owned_row
 from crb_tui.store.people_index import NewPeople
 from crb_tui.store.rekey import take_over
 from crb_tui.store.resolving import follow_merges
@@ -505,7 +506,7 @@ class _BatchWriter:
 
     def _owned(self, rec: r.Commitment | r.ValueMoment | r.Goal | r.Note) -> None:
         person_id = self._who(rec.who)
-        table, row = _owned_row(rec, person_id, self.stamp)
+        table, row = owned_row(rec, person_id, self.stamp)
         row["source"] = self.source
         if rec.source_key:
             old = self.db.execute(
@@ -536,71 +537,7 @@ class _BatchWriter:
         self.result.touched_people.add(person_id)
 
 
-class _Rejected(Exception):
-    pass
-
-
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
     """A new person's name: the one given, or the identity for a stand-in (``XXX``)."""
     name = (name or "").strip().strip("'\"").strip()
     return key[1] if not name or is_placeholder(name) else name
-
-
-def _owned_row(
-    rec: r.Commitment | r.ValueMoment | r.Goal | r.Note, person_id: int, stamp: str | None
-) -> tuple[str, dict[str, Any]]:
-    if isinstance(rec, r.Commitment):
-        if rec.status not in ("open", "kept", "broken"):
-            raise _Rejected(f"unknown commitment status {rec.status!r}")
-        if rec.direction not in ("out", "in"):
-            raise _Rejected(f"commitment direction must be out or in, not {rec.direction!r}")
-        if not isinstance(rec.due, dt.date):
-            raise _Rejected(f"due is not a date: {rec.due!r}")
-        return tables.COMMITMENTS, {
-            "person_id": person_id,
-            "text": rec.text,
-            "due": _date(rec.due),
-            "status": rec.status,
-            "direction": rec.direction,
-            "created": iso(rec.created) or stamp,
-            "closed_at": iso(rec.closed_at),
-            "source_key": rec.source_key,
-        }
-    if isinstance(rec, r.ValueMoment):
-        if rec.kind not in r.VALUE_KINDS:
-            raise _Rejected(f"unknown value kind {rec.kind!r}")
-        if rec.direction not in ("given", "received"):
-            raise _Rejected(f"value direction must be given or received, not {rec.direction!r}")
-        return tables.VALUE_MOMENTS, {
-            "person_id": person_id,
-            "kind": rec.kind,
-            "direction": rec.direction,
-            "at": iso(rec.at),
-            "note": rec.note,
-            "amount": rec.amount,
-            "source_key": rec.source_key,
-        }
-    if isinstance(rec, r.Goal):
-        return tables.GOALS, {
-            "person_id": person_id,
-            "text": rec.text,
-            "confirmed_at": iso(rec.confirmed_at),
-            "created": stamp,
-            "active": 1,
-            "source_key": rec.source_key,
-        }
-    return tables.NOTES, {
-        "person_id": person_id,
-        "at": iso(rec.at),
-        "text": rec.text,
-        "their_words": int(rec.their_words),
-        "source_key": rec.source_key,
-    }
-
-
-def _date(value: dt.date) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return value.isoformat()
-
-
