@@ -247,7 +247,9 @@ def _named_day(raw: str, base: dt.date) -> dt.date | None:
     return base + dt.timedelta(days=(day - base.weekday()) % 7 + later)
 
 
-def parse_date(text: str, *, what: str = "date", base: dt.date | None = None) -> dt.date:
+def parse_date(
+    text: str, *, what: str = "date", base: dt.date | None = None, how: str = _HOW
+) -> dt.date:
     """A date as the user types it: ``2026-03-01``, ``today``, ``tomorrow``, ``+3d``, ``-1m``,
     ``3d``/``2w``/``in 2 weeks``, ``friday``, ``next friday``, ``next week``, ``next month``;
     between :data:`FIRST_DAY` and :data:`LAST_DAY`."""
@@ -274,17 +276,45 @@ def parse_date(text: str, *, what: str = "date", base: dt.date | None = None) ->
     try:
         return _in_range(dt.datetime.fromisoformat(raw).date(), text, what)
     except ValueError:
-        raise CrbError(f"{what}: {text!r} is not a date ({_HOW})") from None
+        raise CrbError(f"{what}: {text!r} is not a date ({how})") from None
 
 
 def parse_datetime(text: str, tz: dt.tzinfo, *, what: str = "date") -> dt.datetime:
-    """A moment as the user types it (``2026-03-01T14:30``, or any date :func:`parse_date` reads,
-    at noon), between :data:`FIRST_DAY` and :data:`LAST_DAY`."""
+    """When something happened, as the user types it: ``2026-03-01T14:30``, ``2026-03-01
+    14:30``, any date :func:`parse_date` reads (at noon) or one with a time (``yesterday
+    14:00``, ``friday 9:30``, ``14:30`` for today); a weekday is the last one (today's if it is
+    that day; ``last friday`` the one before today). Between :data:`FIRST_DAY` and
+    :data:`LAST_DAY`."""
     raw = str(text).strip()
     try:
         value = dt.datetime.fromisoformat(raw)
     except ValueError:
-        day = parse_date(raw, what=what, base=now(tz_name=None).astimezone(tz).date())
-        return dt.datetime.combine(day, dt.time(12, 0), tzinfo=tz)
+        base = now(tz_name=None).astimezone(tz).date()
+        at = dt.time(12, 0)
+        timed = _WITH_TIME.fullmatch(raw.lower())
+        if timed and int(timed.group(2)) < 24 and int(timed.group(3)) < 60:
+            raw = timed.group(1).strip() or "today"
+            at = dt.time(int(timed.group(2)), int(timed.group(3)))
+        day = _last_weekday(raw, base) or parse_date(raw, what=what, base=base, how=_HOW_PAST)
+        return dt.datetime.combine(day, at, tzinfo=tz)
     _in_range(value.date(), text, what)
     return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+_WITH_TIME = re.compile(r"(.*?)\s*(?:\bat\s+)?(\d{1,2}):(\d{2})")
+_HOW_PAST = ("use YYYY-MM-DD, YYYY-MM-DD HH:MM, today, yesterday, -3d/-2w, a weekday (the last "
+             "one), each with a time if you like: yesterday 14:00")
+
+
+def _last_weekday(raw: str, base: dt.date) -> dt.date | None:
+    """``friday``: the last Friday (today if today is one); ``last friday``: the one before
+    today."""
+    words = " ".join(raw.lower().split()).split()
+    before = len(words) == 2 and words[0] == "last"
+    if before:
+        words = words[1:]
+    day = _weekday(words[0]) if len(words) == 1 else None
+    if day is None:
+        return None
+    back = (base.weekday() - day) % 7
+    return base - dt.timedelta(days=7 if before and back == 0 else back)

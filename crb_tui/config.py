@@ -90,7 +90,8 @@ class HealthConfig:
     warmth_half_life_cadences: float = 1.0
     """After the grace period, Warmth halves every this many cadences."""
     uncadenced_days: int = 180
-    """Cadence assumed for Warmth when a person has none (tier "none" or cadence 0)."""
+    """Cadence assumed for Warmth and Trust's consistency windows when a person has none (tier
+    "none" or cadence 0)."""
     trust_prior: float = 2.0
     """Imagined commitments at trust_prior_mean added to every history, so that a short one
     cannot swing the commitments part of Trust to 0 or 100."""
@@ -102,14 +103,15 @@ class HealthConfig:
     """Credit (0-1) of an open commitment past its due date, until it is kept or broken. Keep it
     between 0 and trust_late_credit so keeping never lowers Trust and breaking never raises it."""
     trust_consistency_windows: int = 6
-    """Consistency counts how many of the last N cadence windows had a touch."""
+    """Consistency counts how many of the last N cadence windows had a touch (windows of
+    uncadenced_days for people without a cadence)."""
     trust_consistency_prior: float = 1.0
     """Imagined windows at half credit added to consistency, so one touch is not 100%."""
     trust_weight_commitments: float = 0.45
     """Weight of commitments kept vs broken in Trust."""
     trust_weight_consistency: float = 0.30
-    """Weight of consistency of contact against the cadence in Trust (dropped, and the other
-    weights rescaled, for people without a cadence)."""
+    """Weight of consistency of contact against the cadence in Trust (against uncadenced_days
+    for people without a cadence)."""
     trust_weight_reciprocity: float = 0.25
     """Weight of reciprocity (they answer and reach out too) in Trust."""
     value_half_life_days: float = 180.0

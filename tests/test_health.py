@@ -654,16 +654,57 @@ def test_a_plugins_history_is_read_only_for_the_people_it_looks_into(
 
 def test_one_sided_never_comes_from_a_relationship_gone_cold(world: World) -> None:
     """Trial 8 V22: two meetings 12 and 29 years ago gave Trust 68 (the prior's commitments and
-    "100% two-way") and Value 0: one-sided. The flag is about a relationship now: not once
-    Warmth is 0."""
+    "100% two-way", with no consistency part without a cadence) and Value 0: one-sided. Now
+    everyone's Trust counts consistency (windows of ``uncadenced_days`` without a cadence), so
+    the same history is Trust 50; and the flag is about a relationship now: not once Warmth is
+    0."""
     pid = world.person("none")
     world.touch(pid, 12 * 365, "meeting", "mutual")
     world.touch(pid, 29 * 365, "meeting", "mutual")
     h = explain(world.store, Config(), pid, TODAY)
-    assert h.trust >= 60 and h.value == 0 and h.warmth == 0
+    assert (h.trust, h.value, h.warmth) == (50, 0, 0)
     assert not h.one_sided and not world.scores(pid)["one_sided"]
     world.touch(pid, 2, "email", "out")  # a fresh touch, one way: still cold, still not
     assert not explain(world.store, Config(), pid, TODAY).one_sided
+
+
+@pytest.mark.parametrize("tier", ["key", "active", "network"])
+def test_giving_someone_a_cadence_adds_no_part_to_trust(world: World, tier: str) -> None:
+    """Trial 8 V22: making a person key used to add consistency to a Trust that had none, which
+    lowered it (68 to 50 for ancient contact). Every Trust has the same three parts now; a
+    cadence only changes the windows consistency is measured on."""
+    pid = world.person("none")
+    world.touch(pid, 12 * 365, "meeting", "mutual")
+    world.touch(pid, 29 * 365, "meeting", "mutual")
+    before = explain(world.store, Config(), pid, TODAY)
+    labels = [p.label for p in before.explanation["trust"]]
+    assert labels == ["commitments", "consistency", "reciprocity"]
+    consistency = before.explanation["trust"][1]
+    assert consistency.value == pytest.approx(30 * 0.5 / 7, abs=0.01)  # 0 of 6 windows
+    assert "of the last 6 windows of 180 days (no cadence set; at most 6" in consistency.detail
+    world.db.execute("update people set tier = ? where id = ?", [tier, pid])
+    after = explain(world.store, Config(), pid, TODAY)
+    assert after.trust == before.trust == 50
+    assert [p.value for p in after.explanation["trust"]] == [
+        p.value for p in before.explanation["trust"]]
+
+
+def test_without_a_cadence_consistency_counts_windows_of_uncadenced_days(world: World) -> None:
+    """A person met every three months for two years without a cadence: every 180-day window
+    has a touch, so consistency is high; the same history four years older has none."""
+    steady, quiet = world.person("none", name="Steady"), world.person("none", name="Quiet")
+    for days in range(10, 800, 90):
+        world.touch(steady, days, "email", "in")
+        world.touch(steady, days + 1, "email", "out")
+        world.touch(quiet, days + 1500, "email", "in")
+        world.touch(quiet, days + 1501, "email", "out")
+    compute_all(world.store, Config(), TODAY)
+    hs, hq = explain(world.store, Config(), steady, TODAY), explain(world.store, Config(), quiet,
+                                                                    TODAY)
+    assert hs.explanation["trust"][1].detail.startswith("a touch in 4 of the last 4 windows")
+    assert hq.explanation["trust"][1].detail.startswith("a touch in 0 of the last 6 windows")
+    assert hs.trust > hq.trust
+    assert world.scores(steady)["trust"] == hs.trust and world.scores(quiet)["trust"] == hq.trust
 
 
 # -- explain, describe, as_dict ---------------------------------------------------------------

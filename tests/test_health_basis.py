@@ -56,7 +56,10 @@ OPS = st.lists(
         st.tuples(st.just("reassign"), st.integers(0, 5)),
         st.tuples(st.just("delete"), st.integers(0, 5)),
         st.tuples(st.just("tier"), st.integers(0, 5), st.sampled_from(TIERS)),
-        st.tuples(st.just("cadence"), st.integers(0, 5), st.sampled_from([None, 1, 7, 45])),
+        # a cadence set, changed or dropped: 0 and None (with tier none) leave windows of
+        # uncadenced_days (180, the same as a cadence of 180: the carried row is kept)
+        st.tuples(st.just("cadence"), st.integers(0, 5),
+                  st.sampled_from([None, 0, 1, 7, 45, 180])),
         st.tuples(st.just("merge"), st.integers(0, 5), st.integers(0, 5)),
         st.tuples(st.just("undo"),),
         st.tuples(st.just("day"), st.integers(-40, 45)),
@@ -218,5 +221,32 @@ def test_a_bulk_load_drops_the_rows_of_the_people_it_adds_to() -> None:
         assert _scores(store) == _from_scratch(store, config, START + dt.timedelta(days=1))
         assert conn.execute("select health from health where person_id = ?",
                             [ids[1]]).fetchone()[0] > 0
+    finally:
+        store.close()
+
+
+def test_a_person_without_a_cadence_has_windows_carried_too() -> None:
+    """Everyone's consistency windows are carried: of ``uncadenced_days`` (180) without a
+    cadence, of the cadence's length with one; tiering someone, or untiering them, builds
+    their row again with the new windows."""
+    config = Config()
+    store = Store.open(None)
+    try:
+        conn = store.conn
+        pid = int(conn.execute("insert into people (name, tier) values ('P', 'none')").lastrowid
+                  or 0)
+        for n, day in enumerate(range(-900, -40, 60)):
+            conn.execute(
+                "insert into interactions (person_id, kind, direction, at, source, source_key)"
+                " values (?, 'email', ?, ?, 't', ?)",
+                [pid, ("in", "out")[n % 2], _at(day, 10), f"e{n}"])
+        today = START
+        for tier, length in (("none", 180), ("key", 14), ("none", 180), ("network", 90)):
+            conn.execute("update people set tier = ? where id = ?", [tier, pid])
+            today += dt.timedelta(days=1)
+            compute_all(store, config, today)
+            cad, mask = conn.execute("select cad, mask from health_basis").fetchone()
+            assert cad == length and mask != 0
+            assert _scores(store) == _from_scratch(store, config, today)
     finally:
         store.close()

@@ -502,7 +502,9 @@ def test_generic_csv_mapping_on_the_command_line(crb: Crb, tmp_path: Path) -> No
     path = tmp_path / "crm.csv"
     path.write_text("Full,Work E-mail,Employer,Notes\nAnn Lee,ann@acme.com,Acme,VIP\n"
                     "Bo Chen,bo@beta.io,Beta,\n", encoding="utf-8")
-    assert detected(path) is None  # nothing here names a name or an e-mail column
+    # Nothing here names a name or an e-mail column: the generic CSV source takes the .csv and
+    # says how to map it (trial 9 F18), rather than "give --format".
+    assert detected(path) == "csv"
     out = imported(crb, str(path), "--format", "csv", "--map", "name=Full",
                    "--map", "email=Work E-mail", "--map", "org=Employer")
     assert out["new_people"] == 2 and out["rejected"] == []
@@ -580,10 +582,15 @@ def test_contact_detectors_leave_mail_and_calendars_alone(corpus: Path) -> None:
         assert claims(path) == [], path
 
 
-def test_unknown_csv_is_not_claimed(tmp_path: Path) -> None:
+def test_unknown_csv_is_only_claimed_by_the_generic_source(tmp_path: Path) -> None:
+    """A .csv of columns CRB does not know goes to the generic CSV source, whose rejection says
+    how to map them (trial 9 F18); a .txt of the same is not claimed."""
     path = tmp_path / "numbers.csv"
     path.write_text("a,b,c\n1,2,3\n")
-    assert claims(path) == [] and detected(path) is None
+    assert claims(path) == ["csv"] and detected(path) == "csv"
+    text = tmp_path / "numbers.txt"
+    text.write_text("a,b,c\n1,2,3\n")
+    assert claims(text) == [] and detected(text) is None
 
 
 # -- robustness --------------------------------------------------------------------------------

@@ -84,3 +84,38 @@ def test_a_saved_message_without_a_date_is_dated_by_its_file(crb: Crb, tmp_path:
         "Date header 'Whenever' is not a date: dated 2025-11-20, the file's time, instead",
         "no Date header: dated 2025-11-20, the file's time, instead",
     ]
+
+
+def test_one_latin1_line_leaves_a_utf8_file_utf8(crb: Crb, tmp_path: Path) -> None:
+    """Trial 9 F13: one card saved by an old tool (a Windows-1252 é) made the whole UTF-8
+    file read as Windows-1252: every ë stored as Ã«, silently and for good. Each line is read
+    in what it is, and the odd line is a warning naming it."""
+    cards = b"".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë Müller {i}\r\nEMAIL:z{i}@x.example"
+                     "\r\nEND:VCARD\r\n".encode() for i in range(3))
+    old = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Old Caf\xe9 card\r\nEMAIL:old@x.example\r\n"
+           b"END:VCARD\r\n")
+    vcf = tmp_path / "mostly.vcf"
+    vcf.write_bytes(cards + old)
+    csv_file = tmp_path / "mostly.csv"
+    csv_file.write_bytes("Name,Email\nRenée Ødegård,r@x.example\n".encode()
+                         + b"Jos\xe9,j@x.example\n")
+    report = json.loads(crb("import", str(vcf), str(csv_file), "--json").stdout)
+    warnings = [w for s in report["sources"] for w in s["warnings"]]
+    assert f"{vcf}:18: not UTF-8 like the rest of the file" in " ".join(warnings)
+    assert f"{csv_file}:3: not UTF-8" in " ".join(warnings)
+    names = {p["name"] for p in crb.json("people", "--all")["people"]}  # type: ignore[index]
+    assert {"Zoë Müller 0", "Old Café card", "Renée Ødegård", "José"} <= names
+
+
+def test_a_csv_with_columns_crb_does_not_know_says_how_to_map_them(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 9 F18: a French CSV was "cannot tell what format this is; give --format", then
+    "no name or e-mail column"; neither named --map, the option that works."""
+    fr = tmp_path / "fr.csv"
+    fr.write_text("Nom;Courriel;Société\nJean Dupont;jean@x.example;Acme\n", encoding="utf-8")
+    out = crb("import", str(fr), status=3).stdout
+    assert "give --format" not in out
+    assert "say which with --map name=COLUMN --map email=COLUMN" in out
+    crb("import", str(fr), "--map", "name=Nom", "--map", "email=Courriel", "--map", "org=Société")
+    assert "Jean Dupont (Acme)" in crb("people").stdout

@@ -86,6 +86,20 @@ def test_in_range_values_still_work(ann: Crb) -> None:
     assert ann.json("review", "--date", "2200-12-31")["date"] == "2200-12-31"
 
 
+def test_when_something_happened_reads_backwards(ann: Crb) -> None:
+    """Trial 9 F15: `--at friday` said on a Monday (2026-11-23) meant the coming Friday and was
+    refused as the future; `yesterday 14:00` was not a date, and the hint offered only forms
+    that can only be in the future."""
+    for at in ("friday", "last monday", "yesterday 14:00", "friday at 9:30", "08:15",
+               "2026-11-20 16:45"):
+        ann("log", "1", "--kind", "call", "--at", at)
+    assert [r[0][:16] for r in _rows(ann, "select at from interactions order by id")] == [
+        "2026-11-20T12:00", "2026-11-16T12:00", "2026-11-22T14:00", "2026-11-20T09:30",
+        "2026-11-23T08:15", "2026-11-20T16:45"]
+    hint = _error(ann, "log", "1", "--kind", "call", "--at", "soonish")
+    assert "yesterday" in hint and "-3d" in hint and "tomorrow" not in hint
+
+
 def test_value_amounts_take_the_apps_forms(ann: Crb) -> None:
     """Trial 8 V20: the app's Value dialog takes 12k and 1.5k; the CLI refused them."""
     for written in ("12k", "1.5k", "12,000", "2m"):

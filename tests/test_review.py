@@ -213,6 +213,23 @@ def test_a_promise_made_during_the_day_comes_in_beyond_the_cap(store: Store) -> 
     assert progress(store, config, TODAY) == (2, 4)
 
 
+def test_merging_someone_shown_away_pulls_no_one_in(store: Store) -> None:
+    """Trial 9 F1 (merge): merging a person shown today into another took their place away
+    and handed it to someone new, the day's count unchanged."""
+    from crb_tui.store.merge import merge_people
+
+    config = Config()
+    config.review.daily_limit = 3
+    for n in range(6):
+        email = f"p{n}@x.com"
+        person(store, f"P{n}", email, tier="key")
+        touch(store, email, 40 + n * 10)
+    shown = [i.person_id for i in review(store, config)]
+    merge_people(store, shown[0], shown[1])
+    assert sorted(i.person_id for i in review(store, config)) == sorted([shown[0], shown[2]])
+    assert progress(store, config, TODAY) == (1, 3)
+
+
 def test_one_item_per_person_with_the_rest_folded_in(store: Store) -> None:
     pid = person(store, "Ann", "ann@x.com", tier="key")
     touch(store, "ann@x.com", 60)

@@ -56,6 +56,8 @@ def demo(n_people: int, seed: int, replace: bool, as_json: bool) -> None:
     type=click.Choice(["name", "health", "-health", "last_touch", "overdue", "created"]),
     default="name",
     show_default=True,
+    help="overdue: by how many cadences late (20 days late on a 14-day cadence before 40 on "
+         "a 90-day one), the review's order; the list shows days late.",
 )
 @click.option("--limit", type=params.COUNT, default=None)
 @click.option("--all", "include_archived", is_flag=True, help="Include archived people.")

@@ -126,10 +126,9 @@ class _Explainer:
     def trust(self) -> list[Part]:
         r, hc = self.row, self.hc
         weights = self.run.params
-        prefix = "k" if r["cad"] > 0 else "j"
 
         def share(part: str) -> str:
-            return f"weight {weights[f'{prefix}_{part}']:.0f} of 100"
+            return f"weight {weights[f'k_{part}']:.0f} of 100"
 
         commitments = self.history["commitments"]
         kept = [c for c in commitments if c["status"] == "kept"]
@@ -163,27 +162,21 @@ class _Explainer:
             f"{share('commit')}",
             events[:12],
         )]
-        cad = r["cad"]
-        if cad > 0:
-            wn = r["wn"]
-            events = []
-            for b in range(r["windows_n"]):
-                first, last = _window_dates(wn - 1 - b, cad)
-                mark = "touched" if r["hitmask_n"] >> b & 1 else "no touch"
-                events.append(f"{first} to {last}: {mark}")
-            parts.append(Part(
-                "trust", "consistency", round(r["ts_n"], 2),
-                f"a touch in {r['hits_n']} of the last {_n(r['windows_n'], 'window')} of "
-                f"{cad} days (at most {self.run.windows}, none before the first touch; plus "
-                f"{hc.trust_consistency_prior:g} imagined at half): {100 * r['cons_n']:.0f}%, "
-                f"{share('cons')}",
-                events,
-            ))
-        else:
-            parts.append(Part(
-                "trust", "consistency", 0.0,
-                "no cadence set, so consistency is not counted (its weight goes to the others)",
-            ))
+        wcad, wn = r["wcad"], r["wn"]
+        unset = "" if r["cad"] > 0 else "no cadence set; "
+        events = []
+        for b in range(r["windows_n"]):
+            first, last = _window_dates(wn - 1 - b, wcad)
+            mark = "touched" if r["hitmask_n"] >> b & 1 else "no touch"
+            events.append(f"{first} to {last}: {mark}")
+        parts.append(Part(
+            "trust", "consistency", round(r["ts_n"], 2),
+            f"a touch in {r['hits_n']} of the last {_n(r['windows_n'], 'window')} of "
+            f"{wcad} days ({unset}at most {self.run.windows}, none before the first touch; plus "
+            f"{hc.trust_consistency_prior:g} imagined at half): {100 * r['cons_n']:.0f}%, "
+            f"{share('cons')}",
+            events,
+        ))
         parts.append(Part(
             "trust", "reciprocity", round(r["tr_n"], 2),
             f"{_n(r['in_n'], 'message')} from them, {r['out_n']} from you, "

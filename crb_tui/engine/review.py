@@ -87,6 +87,9 @@ def _queue(
     # Review work done today: on people who were shown in today's review (acting on someone
     # else, a `crb log` of a chance meeting, takes no place from the day).
     dealt = (answered.worked_on() & shown_before.keys()) - waiting
+    # Someone shown today and then merged into another is dealt with too (their place is not
+    # handed to someone new).
+    dealt |= rq.merged_away(store, shown_before.keys() - waiting)
     done = len(dealt)
     # The day's size is fixed: what was done today counts against it, so acting on an item
     # never pulls a new one in (a time-bound item has a place of its own, beyond the cap, and

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from typing import Any
 
 from crb_tui.records import Reject, Skip
 from crb_tui.sources import SyncContext
+
+log = logging.getLogger("crb.tabular")
 
 __all__ = [
     "DELIMITERS",
@@ -126,16 +129,57 @@ def decode(raw: bytes) -> tuple[str, str]:
         # A file cut in the middle of a character is still UTF-8.
         if exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
             return raw.decode("utf-8", errors="replace"), "utf-8"
+    if _UTF8_SEQUENCE.search(raw):
+        # UTF-8 with a few lines from somewhere else (a card saved by an old tool): each line
+        # in what it is, never the whole file read as Windows-1252 (every ë made Ã«).
+        return "".join(_line_text(line) for line in raw.splitlines(keepends=True)), MIXED
+    return _single_byte(raw)
+
+
+MIXED = "utf-8, some lines cp1252"
+"""The encoding :func:`decode` names for UTF-8 text with lines in a single-byte encoding."""
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|"
+                            rb"[\xf0-\xf4][\x80-\xbf]{3}")
+"""A multi-byte UTF-8 character: Windows-1252 text almost never holds one (``Ã«``)."""
+
+
+def _single_byte(raw: bytes) -> tuple[str, str]:
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "latin-1"
 
 
+def _line_text(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return _single_byte(line)[0]
+
+
+def not_utf8_lines(raw: bytes, limit: int = 5) -> list[int]:
+    """The numbers (from 1) of the first ``limit`` lines of ``raw`` that are not UTF-8."""
+    found: list[int] = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            found.append(n)
+            if len(found) >= limit:
+                break
+    return found
+
+
 def read_text(path: Path) -> tuple[str, str]:
     """Read and :func:`decode` a whole file, NUL characters removed: the text and the encoding.
-    Raises OSError when the file cannot be read."""
-    text, encoding = decode(path.read_bytes())
+    A UTF-8 file with lines in another encoding is a warning naming them (the run's summary
+    shows it). Raises OSError when the file cannot be read."""
+    raw = path.read_bytes()
+    text, encoding = decode(raw)
+    if encoding == MIXED:
+        lines = not_utf8_lines(raw)
+        log.warning("%s:%s: not UTF-8 like the rest of the file: read as Windows-1252 (check "
+                    "the names there)", path, ",".join(map(str, lines)))
     return text.replace("\x00", ""), encoding
 
 

@@ -4,16 +4,19 @@ scanning every interaction again (docs/health.md, "How it is computed").
 
 A row holds what the health model's scan of the interactions before the trend window finds (the
 last touch, when they last spoke and when you did, the packed counts, the first touch, the
-exchange-week masks) and the cadence windows touched, as of ``health_basis_state.cut`` (the
-start of the trend window of the day it was built on). Nothing in a row depends on the day it is
-read on: the masks carry their own reference (``wref``: the cadence window of bit 0, ``xref``:
-the week of bit 0), and the reader shifts them to its own day.
+exchange-week masks) and the consistency windows touched, as of ``health_basis_state.cut``
+(the start of the trend window of the day it was built on). Nothing in a row depends on the day
+it is read on: the masks carry their own reference (``wref``: the consistency window of bit 0,
+``xref``: the week of bit 0), and the reader shifts them to its own day. Everyone has
+consistency windows: of the cadence's length, or ``uncadenced_days`` without a cadence (the
+scope's ``wcad``; a row's ``cad`` is the length its windows were built with).
 
 A row is right as long as the person's interactions before the cut-off are the ones it was
-built from, with the same cadence. The triggers below drop a person's row in the same
-transaction as any insert, move or deletion of one of their interactions; a changed cadence is
-seen by comparing ``cad``; when the cut-off moves forward, the people with interactions between
-the old and the new one are found by the day's own scan. Missing rows are built again from the
+built from, with windows of the same length. The triggers below drop a person's row in the same
+transaction as any insert, move or deletion of one of their interactions; a changed window
+length (a cadence set, changed or dropped) is seen by comparing ``cad`` with ``wcad``; when
+the cut-off moves forward, the people with interactions between the old and the new one are
+found by the day's own scan. Missing rows are built again from the
 interactions themselves, with the same statement a from-scratch build uses.
 
 The column fragments of the aggregates are the health model's (``health_sql``);
@@ -76,14 +79,15 @@ def set_state(conn: Any, key: str, cut: str) -> None:
 
 
 def mark_stale(conn: Any, scope: str, stage: str) -> None:
-    """Drop the rows that no longer hold: a cadence changed since they were built, the
-    person has interactions between the old cut-off and the new one (``stage.adv``), or is
-    not in ``scope`` (merged away: nobody looks at their row, so nobody keeps it right)."""
+    """Drop the rows that no longer hold: their windows' length changed since they were
+    built (a cadence set, changed or dropped), the person has interactions between the old
+    cut-off and the new one (``stage.adv``), or is not in ``scope`` (merged away: nobody
+    looks at their row, so nobody keeps it right)."""
     conn.execute(
         f"delete from health_basis where person_id not in (select person_id from {scope})")
     conn.execute(
         f"delete from health_basis where person_id in (select s.person_id from {scope} s"
-        f" join health_basis h on h.person_id = s.person_id where h.cad is not s.cad)")
+        f" join health_basis h on h.person_id = s.person_id where h.cad is not s.wcad)")
     conn.execute(
         f"delete from health_basis where person_id in (select person_id from {stage}"
         " where adv > 0)")
@@ -96,7 +100,7 @@ def build_missing(conn: Any, scope: str, columns: str, exchanges: int,
     ``exchanges`` kinds; ``:bjd`` is the cut-off's julian day, ``:bweek`` its week). The
     number of rows built."""
     masks = "".join(f", xi{n}, xo{n}" for n in range(exchanges))
-    # cadence windows numbered as the model numbers them (julian day + 0.5, over the cadence)
+    # consistency windows numbered as the model numbers them (julian day + 0.5, over wcad)
     window = "cast((julianday(i.at) + 0.5) / r.cad as integer)"
     cur = conn.execute(
         f"""insert into health_basis (person_id, cad, wref, xref, first, last, heard, spoke,
@@ -105,9 +109,8 @@ def build_missing(conn: Any, scope: str, columns: str, exchanges: int,
           coalesce(mask, 0){masks}
         from (
           select r.person_id, r.cad, r.wref, min(i.at) as first, {columns},
-            sum(distinct 1 << (r.wref - {window})) filter (where r.cad > 0) as mask
-          from (select person_id, cad,
-                  case when cad > 0 then cast((:bjd + 0.5) / cad as integer) end as wref
+            sum(distinct 1 << (r.wref - {window})) as mask
+          from (select person_id, wcad as cad, cast((:bjd + 0.5) / wcad as integer) as wref
                 from {scope} where person_id not in (select person_id from health_basis)) r
           left join interactions i on i.person_id = r.person_id and i.at < :bcut
           group by r.person_id)""",
@@ -135,7 +138,7 @@ def read_new(conn: Any, table: str, scope: str, stage: str, exchanges: int,
              popcount: Callable[[str, str], str],
              params: dict[str, Any]) -> None:
     """Fill ``table`` with the facts of the trend window (from the day's scan, ``stage``) and
-    the cadence windows touched: the rows' masks moved to today's window (bit ``b`` is window
+    the consistency windows touched: the rows' masks moved to today's window (bit ``b`` is window
     ``wn - 1 - b``) or'ed with the day's own (``stage.nmask``), and how many of the last
     windows before today and before the trend window's start had a touch (``popcount(mask,
     shift)``: SQL counting the bits of ``mask >> shift``)."""
@@ -178,14 +181,14 @@ _DAY = "temp._crb_health_day"
 
 def _day_scan(scope: str, window: str) -> str:
     """One scan of each person's interactions from the cut-off (``:scanlo``) to now: the trend
-    window's facts, the cadence windows it touched before today's (``nmask``; the rows have the
+    window's facts, the consistency windows it touched before today's (``nmask``; the rows have the
     earlier ones), and how many interactions fell between the old cut-off and the new one
     (``adv``: those people's rows are built again)."""
     return f"""
   select s.person_id, {window}, min(i.at) filter (where i.at >= :pcut),
-    sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
-      filter (where s.cad > 0 and i.at >= :pcut
-        and cast((julianday(i.at) + 0.5) / s.cad as integer) < s.wn),
+    sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.wcad as integer)))
+      filter (where i.at >= :pcut
+        and cast((julianday(i.at) + 0.5) / s.wcad as integer) < s.wn),
     count(*) filter (where i.at < :pcut)
   from {scope} s cross join interactions i on i.person_id = s.person_id
   where i.at >= :scanlo and i.at < :cut

@@ -145,22 +145,25 @@ class Run:
                 " sig_t real not null default 0, sig_v real not null default 0)"
             )
             conn.execute(f"delete from {_SCOPE}")
-            # Cadence windows sit on a calendar grid: window w holds the days whose julian day
-            # number (at midnight, + 0.5) divided by the cadence rounds down to w. wn and wp are
-            # the windows holding today and the trend window's start; only whole windows count.
+            # Consistency windows sit on a calendar grid of ``wcad`` days (the cadence, or
+            # ``uncadenced_days`` without one): window w holds the days whose julian day number
+            # (at midnight, + 0.5) divided by wcad rounds down to w. wn and wp are the windows
+            # holding today and the trend window's start; only whole windows count.
             conn.execute(
                 f"""insert into {_SCOPE} (person_id, cad, wcad, override, wn, wp, wstart, lo)
-                select id, cad, case when cad > 0 then cad else :uncadenced end, stage_override,
-                  wn, wp, {_window_start('wn') if scans else 'null'},
-                  {f"coalesce({_window_start('wp - :windows')}, :pcut)" if scans else ':pcut'}
-                from (select id, stage_override, cad,
-                    case when cad > 0 then cast((:day_n + 0.5) / cad as integer) end as wn,
-                    case when cad > 0 then cast((:day_p + 0.5) / cad as integer) end as wp
-                  from (select id, stage_override,
-                      case when cadence_days is not null then max(cadence_days, 0)
-                        else case tier when 'key' then :cad_key when 'active' then :cad_active
-                          when 'network' then :cad_network else :cad_none end end as cad
-                    from people where merged_into is null{only})) q""",
+                select id, cad, wcad, stage_override, wn, wp,
+                  {_window_start('wn') if scans else 'null'},
+                  {_window_start('wp - :windows') if scans else ':pcut'}
+                from (select id, stage_override, cad, wcad,
+                    cast((:day_n + 0.5) / wcad as integer) as wn,
+                    cast((:day_p + 0.5) / wcad as integer) as wp
+                  from (select id, stage_override, cad,
+                      case when cad > 0 then cad else :uncadenced end as wcad
+                    from (select id, stage_override,
+                        case when cadence_days is not null then max(cadence_days, 0)
+                          else case tier when 'key' then :cad_key when 'active' then :cad_active
+                            when 'network' then :cad_network else :cad_none end end as cad
+                      from people where merged_into is null{only})))""",
                 params,
             )
             if person_ids is not None:
@@ -215,19 +218,13 @@ class Run:
 
 
 def _trust_weights(hc: HealthConfig) -> dict[str, float]:
-    """The parts of Trust in points per unit of share: ``k_*`` with a cadence (three parts),
-    ``j_*`` without one (consistency dropped, the other two rescaled to 100)."""
+    """The parts of Trust in points per unit of share (``k_*``): the weights scaled to 100."""
     commit = max(0.0, hc.trust_weight_commitments)
     cons = max(0.0, hc.trust_weight_consistency)
     recip = max(0.0, hc.trust_weight_reciprocity)
-    with_cadence = commit + cons + recip
-    without = commit + recip
-    k = 100.0 / with_cadence if with_cadence > 0 else 0.0
-    j = 100.0 / without if without > 0 else 0.0
-    return {
-        "k_commit": commit * k, "k_cons": cons * k, "k_recip": recip * k,
-        "j_commit": commit * j, "j_recip": recip * j,
-    }
+    total = commit + cons + recip
+    k = 100.0 / total if total > 0 else 0.0
+    return {"k_commit": commit * k, "k_cons": cons * k, "k_recip": recip * k}
 
 
 def _unit(x: float) -> float:

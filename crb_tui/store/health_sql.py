@@ -66,10 +66,11 @@ _FORMULAS: dict[str, str] = {
     "commit": """coalesce(
         (:prior * :prior_mean + kept_{x} + :late * late_{x} + :overdue * over_{x})
           / (:prior + {promises}), :prior_mean)""",
-    # Trust, part 2: whole cadence windows with a touch, of the last N since the first touch.
+    # Trust, part 2: whole windows with a touch, of the last N since the first touch; the
+    # windows are the cadence's, or ``uncadenced_days`` long without one (``wcad``).
     "hitmask": "(mask >> ({shift})) & :window_bits",
     "since": """case when first_{x} is not null
-        then min(:windows, max(0, {w} - cast((julianday(first_{x}) + 0.5) / cad as integer)))
+        then min(:windows, max(0, {w} - cast((julianday(first_{x}) + 0.5) / wcad as integer)))
         else 0 end""",
     "windows": "max({since}, hits_{x})",
     "cons": "coalesce((hits_{x} + 0.5 * :cons_prior) / ({windows} + :cons_prior), 0.5)",
@@ -80,13 +81,11 @@ _FORMULAS: dict[str, str] = {
     "recip": """coalesce(
         ({mut} + 2.0 * min({in}, {out})) / nullif({in} + {out} + {mut}, 0), 0.0)""",
     # The three parts of Trust in points: each part's share (0-1) times its weight, the weights
-    # scaled to 100 (without consistency for people who have no cadence).
-    "tc": "case when cad > 0 then :k_commit else :j_commit end * {commit}",
-    "ts": "case when cad > 0 then :k_cons * {cons} else 0.0 end",
-    "tr": "case when cad > 0 then :k_recip else :j_recip end * {recip}",
-    "trust0": """case when cad > 0
-        then :k_commit * {commit} + :k_cons * {cons} + :k_recip * {recip}
-        else :j_commit * {commit} + :j_recip * {recip} end""",
+    # scaled to 100; the same three for everyone, with a cadence or without.
+    "tc": ":k_commit * {commit}",
+    "ts": ":k_cons * {cons}",
+    "tr": ":k_recip * {recip}",
+    "trust0": "{tc} + {ts} + {tr}",
     # Value: decayed points of value moments, time together (series with diminishing returns)
     # and weeks in which both wrote (capped), saturating; unknown with no evidence at all.
     "points": "tog_{x} + mom_{x} + exch_{x}",
@@ -187,8 +186,8 @@ def _aggregates(
     new = _touches("filter (where i.at >= :pcut)", "i.at >= :pcut and ", exchanges)
     # The whole store reads these small tables through once; a few people look theirs up.
     join = "join" if whole else "cross join"
-    mask = """(sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.cad as integer)))
-      filter (where s.cad > 0 and i.at < s.wstart))"""
+    mask = """(sum(distinct 1 << (s.wn - 1 - cast((julianday(i.at) + 0.5) / s.wcad as integer)))
+      filter (where i.at < s.wstart))"""
     return {
         # interactions before the trend window: the facts as they were then (the big scan)
         "old": f"""
@@ -197,8 +196,8 @@ def _aggregates(
   where +i.at < :pcut{known}
   group by {group}
   order by {group} desc""",
-        # the trend window, added to the old facts for today; and which cadence windows (on a
-        # calendar grid of `cadence` days) had a touch, as a bit mask: bit b = window wn - 1 - b
+        # the trend window, added to the old facts for today; and which consistency windows (on
+        # a calendar grid of `wcad` days) had a touch, as a bit mask: bit b = window wn - 1 - b
         "new": f"""
   select s.person_id, {new}, {mask} as mask,
     {_popcount(mask, windows)} as hits_n,
@@ -412,8 +411,5 @@ def _points_case(
 
 
 def _window_start(window: str) -> str:
-    """The first moment of a cadence window, as a stored timestamp."""
-    return (
-        f"case when cad > 0 then strftime('%Y-%m-%dT%H:%M:%S', ({window}) * cad - 0.5)"
-        " || '+00:00' end"
-    )
+    """The first moment of a consistency window (``wcad`` days long), as a stored timestamp."""
+    return f"strftime('%Y-%m-%dT%H:%M:%S', ({window}) * wcad - 0.5) || '+00:00'"

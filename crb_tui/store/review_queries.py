@@ -128,6 +128,16 @@ def unknown_people(store: Store, ids: Iterable[int]) -> list[int]:
     return [pid for pid in wanted if pid not in known]
 
 
+def merged_away(store: Store, ids: Iterable[int]) -> set[int]:
+    """Those of ``ids`` who were merged into someone else."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    return {row[0] for row in store.conn.execute(
+        "select id from people where merged_into is not null and id in "
+        "(select value from json_each(?))", [json.dumps(wanted)])}
+
+
 def actions_on(store: Store, day: str) -> list[tuple[int, str, str | None]]:
     """(person id, action, kind of the review item acted on) for what the user did on
     ``day``."""

@@ -128,7 +128,9 @@ def detect(path: Path, head: bytes) -> str | None:
     fields = _mapping(header, {})
     if {"email", "name", "first", "last"} & set(fields):
         return "csv"
-    return None
+    # A .csv whose columns CRB does not know (another language, another tool) is still a CSV:
+    # the source then says how to map them, where "give --format" would lead nowhere.
+    return "csv" if path.suffix.lower() in (".csv", ".tsv") and len(header) >= 2 else None
 
 
 # -- turning rows into records ----------------------------------------------------------------
@@ -200,7 +202,9 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                                                       "cadence_days") if c in lowered})
     if not {"email", "name", "first", "last"} & set(columns):
         reason = ("the first row is not text (a binary file?)" if tabular.not_text(
-            ",".join(header)) else f"no name or e-mail column in the header ({_columns(header)})")
+            ",".join(header)) else f"no name or e-mail column in the header ({_columns(header)}): "
+            "say which with --map name=COLUMN --map email=COLUMN (crb import), or columns in "
+            "[sources.csv]")
         yield Reject(reason, f"{path}:{header_line}")
         return
     born = {

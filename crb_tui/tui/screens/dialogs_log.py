@@ -111,7 +111,7 @@ class LogTouchDialog(Dialog[LogTouch]):
                           id="direction")
         yield from field("Note", text_input("what you talked about (optional)", "note"))
         yield from field("When", text_input(
-            "now, or: yesterday, -3d, 2026-12-01, 2026-12-01T14:30", "at"))
+            "now, or: yesterday 14:00, friday, -3d, 2026-12-01 14:30", "at"))
 
     def picked(self, choices: RadioSet, name: str) -> None:
         if choices.id == "kind":

@@ -59,7 +59,7 @@ SORT_LABELS = {
     "health": "health (weakest first)",
     "last_touch": "last touch (latest first)",
     "name": "name",
-    "overdue": "overdue (most first)",
+    "overdue": "overdue, in cadences (most first)",
 }
 SORT_CYCLE = ("health", "last_touch", "name", "overdue")
 
