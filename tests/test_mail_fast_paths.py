@@ -257,3 +257,18 @@ def test_a_block_with_a_line_that_is_no_field_goes_to_the_standard_parser(
     monkeypatch.setattr(_mail_headers, "_HEADER_PARSER", Counting())
     headers_from_bytes(raw)
     assert used, "a block with a line that is no field was split by the fast path"
+
+
+ID_PIECES = ["<", ">", "@", "a", "B", ".", " ", "\t", "\n ", "(c)", "=", "?", ";", ":", "~", "é",
+             "\x7f", "x" * 450]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(ID_PIECES), min_size=1, max_size=10))
+def test_message_ids_read_the_same_without_the_shortcut(pieces: list[str]) -> None:
+    value = "".join(pieces)
+    fast = _mail_headers.normalise_message_id(value)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(_mail_headers, "_SIMPLE_ID", NEVER)
+        assert _mail_headers.normalise_message_id(value) == fast
+    assert _mail_headers.normalise_message_id("<Abc.1@B@Example.COM>") == "Abc.1@B@example.com"

@@ -138,11 +138,13 @@ class MailHeaders:
             raw = self._raw.get(key)
             if not raw:
                 return _NONE
-            # (an ASCII value on one line is already clean: nearly every one)
-            values = [v if v.isascii() and "\n" not in v and "\r" not in v else self._text(v)
-                      for v in raw]
-            self._clean[key] = values
+            values = self._clean[key] = self._cleaned(raw)
         return values
+
+    def _cleaned(self, raw: list[str]) -> list[str]:
+        # (an ASCII value on one line is already clean: nearly every one)
+        return [v if v.isascii() and "\n" not in v and "\r" not in v else self._text(v)
+                for v in raw]
 
     def _text(self, value: str) -> str:
         if not value.isascii() and _SURROGATE.search(value):
@@ -155,11 +157,15 @@ class MailHeaders:
     def get(self, name: str, default: str | None = None) -> str | None:
         values = self._clean.get(name)
         if values is None:
-            if name not in self._raw:  # (names are kept lower-cased, as CRB asks for them)
+            raw = self._raw.get(name)
+            if raw is None:  # (names are kept lower-cased, as CRB asks for them)
                 name = name.lower()
-                if name not in self._raw:
+                raw = self._raw.get(name)
+                if raw is None:
                     return default
-            values = self._values(name)
+            values = self._clean.get(name)
+            if values is None:
+                values = self._clean[name] = self._cleaned(raw)
         return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
@@ -338,6 +344,9 @@ def _addresses(value: str) -> list[Address]:
 
 _BRACKETED = re.compile(r"<([^<>]*)>")
 _MESSAGE_IDS = re.compile(r"<[^<>]+>")
+_SIMPLE_ID = re.compile(r"<([!-;=?-~]+)@([!-;=?A-~]+)>")
+"""One id in brackets, no white space, comment or second bracket in it (the domain after the
+last ``@``, as ``rpartition`` finds it)."""
 
 
 def normalise_message_id(value: str | None) -> str | None:
@@ -345,6 +354,10 @@ def normalise_message_id(value: str | None) -> str | None:
     removed, the domain lower-cased (local parts are case-sensitive). None when empty."""
     if not value:
         return None
+    simple = _SIMPLE_ID.fullmatch(value)
+    if simple:  # ``<local@domain>`` as nearly every message writes it: read directly
+        local, domain = simple.groups()
+        return f"{local}@{domain.lower()}" if len(local) + len(domain) < 900 else None
     m = _BRACKETED.search(value)
     text = m.group(1) if m else COMMENT.sub(" ", value)
     text = "".join(text.split()).strip("<>")
