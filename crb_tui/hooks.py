@@ -5,7 +5,6 @@ nothing of the host to call a hook."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -23,27 +22,6 @@ BUILTIN_DISTRIBUTION = "crb-tui"
 
 pm = pluggy.PluginManager("crb_tui")
 pm.add_hookspecs(hookspecs)
-
-
-class _Once(logging.Filter):
-    """Lets each warning through once per process: a plugin's ``health_signals`` is called
-    person by person, and one that fails is said once, not once per person."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:
-            return True
-        message = record.getMessage()
-        if message in self.seen:
-            return False
-        self.seen.add(message)
-        return True
-
-
-logging.getLogger("crb_tui.engine.health").addFilter(_Once())
 
 
 source_problems: dict[str, str] = {}

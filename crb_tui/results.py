@@ -40,14 +40,16 @@ class Signal:
     gauge: str
     """``"warmth"``, ``"trust"`` or ``"value"``."""
     points: float
-    """Added to the gauge (0-100), negative to lower it; the gauge stays within 0-100."""
+    """Added to the gauge (0-100), negative to lower it; the gauge stays within 0-100, so
+    points beyond -100 and 100 are taken as -100 and 100."""
     reason: str
     """Plain words, shown in ``crb show`` and the app's explanation of the score."""
 
     def __post_init__(self) -> None:
         if self.gauge not in GAUGES:
             raise ValueError(f"gauge must be one of {', '.join(GAUGES)}, not {self.gauge!r}")
-        object.__setattr__(self, "points", _number(self.points, "points"))
+        points = _number(self.points, "points")
+        object.__setattr__(self, "points", max(-100.0, min(100.0, points)))
         _text(self.reason, "reason")
 
 

@@ -20,7 +20,8 @@ parsed); :func:`one_line` is what importers use to make a header or summary one 
 stored keeps the original text: only what is shown changes.
 
 :func:`fold` is how text typed to find someone is compared with what is stored (the people
-search, a person named in a command): case and accents aside.
+search, a person named in a command): case and accents aside; it is also the order of names
+(the people list sorted by name, by ``people.name_key``).
 """
 
 from __future__ import annotations
@@ -144,6 +145,13 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+def warning_line(text: str) -> str:
+    """A warning as CRB prints it on standard error: ``crb: warning: ...``, one line, safe to
+    show (the form of ``crb: error: ...``). Every warning CRB prints there has this form; the
+    text itself (a review's ``"warnings"``, a notice in the app) never starts with the word."""
+    return f"crb: warning: {plain(text, one_line=True)}"
+
+
 class SafeFormatter(logging.Formatter):
     """Log lines as :func:`plain` shows text (a plugin's or a server's words end up in them)."""
 
@@ -151,12 +159,23 @@ class SafeFormatter(logging.Formatter):
         return plain(super().format(record))
 
 
+class _CrbLines(SafeFormatter):
+    """A log line that reaches standard error by Python's last resort (no logging set up: every
+    command but ``--debug``) in CRB's own form: ``crb: warning: ...``, ``crb: error: ...``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        return f"crb: {level}: {super().format(record)}"
+
+
 def guard_logging() -> None:
     """Make the log lines that reach standard error safe: Python's last-resort handler (warnings
-    when logging is not set up) and every handler on the root logger (``--debug``)."""
-    handlers = [logging.lastResort, *logging.getLogger().handlers]
-    for handler in handlers:
-        if handler is not None and not isinstance(handler.formatter, SafeFormatter):
+    when logging is not set up, in CRB's form) and every handler on the root logger
+    (``--debug``)."""
+    if logging.lastResort is not None and not isinstance(logging.lastResort.formatter, _CrbLines):
+        logging.lastResort.setFormatter(_CrbLines())
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, SafeFormatter):
             fmt = handler.formatter._fmt if handler.formatter else None
             handler.setFormatter(SafeFormatter(fmt))
 
@@ -188,14 +207,21 @@ _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20
 """Combining marks (the accents NFKD splits off letters)."""
 
 
+_LATIN = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i",
+                        "æ": "ae", "œ": "oe", "þ": "th"})
+"""Latin letters that are a base letter with a stroke (or two letters in one) but that NFKD
+does not decompose, as the user reads them: "Łukasz" is an L name, "Søren" an O one."""
+
+
 def fold(text: str) -> str:
-    """``text`` as searched: case-folded, accents removed, on one line."""
+    """``text`` as searched and as names sort: case-folded, accents and strokes removed
+    (``Íñigo`` -> ``inigo``, ``Łukasz`` -> ``lukasz``, ``Søren`` -> ``soren``), on one line."""
     text = text.replace("\n", " ")
     if text.isascii():
         return text.lower()
     # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
     # become "J" and "H" there, and must still be folded to "j" and "h".
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold().translate(_LATIN)
 
 
 def sentence(text: str) -> str:

@@ -581,6 +581,29 @@ def test_plugin_signals_change_the_score_and_the_explanation(
     assert world.scores(pid)["health"] == after.health
 
 
+def test_signal_points_are_shown_on_every_gauge_and_bounded(
+    world: World, register_plugin: Any
+) -> None:
+    """Trial 9 F12: a Value or Warmth signal's line showed no points; 1e308 points were taken
+    and printed as several hundred digits."""
+    from crb_tui import Signal
+
+    pid = world.person("active")
+
+    class Signals:
+        @hookimpl
+        def health_signals(self, person):  # type: ignore[no-untyped-def]
+            return [Signal("value", 7, "a paid invoice"), Signal("warmth", 1e308, "huge"),
+                    Signal("trust", -1e308, "tiny")] if person["id"] == pid else []
+
+    register_plugin(Signals(), "signals")
+    text = describe(explain(world.store, Config(), pid, TODAY))
+    assert "- signal from signals [+7.0]: a paid invoice" in text
+    assert "- signal from signals [+100.0]: huge" in text
+    assert "- signal from signals [-100.0]: tiny" in text
+    assert max(len(line) for line in text.splitlines()) < 200
+
+
 def test_a_plugin_failing_once_leaves_no_stored_score_that_explain_disagrees_with(
     world: World, register_plugin: Any
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from .conftest import Crb, rows
 
 MBOX = "mbox/perceval/mbox_single.mbox"
@@ -80,26 +82,20 @@ def test_a_csv_birthday_that_is_no_date_is_said_not_dropped(
                 "where name = 'Richard Feynman'") == [(None, "1990-02-30")]
 
 
-def test_a_date_from_a_wrong_clock_is_replaced_and_said(
-    crb: Crb, corpus: Path, tmp_path: Path
+@pytest.mark.parametrize(("date", "why"), [
+    ("Mon, 2 Nov 2099 16:00:00 +0000",
+     "Date header 2099-11-02 is more than a day after its delivery date (a wrong clock)"),
+    # Trial 8 V5: ``Date: ... 0001`` was read as the two-digit year 01 (2001), silently.
+    ("Mon, 01 Jan 0001 10:00:00 +0000",
+     "Date header year 0001 is out of range (years 1971 to 2200; a wrong clock)"),
+], ids=["year-2099", "year-0001"])
+def test_a_date_from_a_wrong_clock_is_replaced_by_the_delivery_date_and_said(
+    crb: Crb, corpus: Path, tmp_path: Path, date: str, why: str
 ) -> None:
-    path = edited(corpus, tmp_path, "future.mbox", (
-        b"Date: Wed, 01 Dec 2010 14:26:40 +0100", b"Date: Mon, 2 Nov 2099 16:00:00 +0000"))
+    path = edited(corpus, tmp_path, "wrong-clock.mbox", (
+        b"Date: Wed, 01 Dec 2010 14:26:40 +0100", f"Date: {date}".encode()))
     out = crb("import", str(path)).stdout
-    assert (f"warning: {path}:1: Date header 2099-11-02 is more than a day after its delivery "
-            "date (a wrong clock): dated 2010-12-01, the delivery date, instead") in out
-    assert rows(crb.db, "select at from interactions") == [("2010-12-01T08:26:40+00:00",)]
-
-
-def test_a_mail_dated_year_0001_is_never_stored_as_2001(
-    crb: Crb, corpus: Path, tmp_path: Path
-) -> None:
-    """Trial 8 V5: ``Date: ... 0001`` was read as the two-digit year 01 (2001), silently."""
-    path = edited(corpus, tmp_path, "year1.mbox", (
-        b"Date: Wed, 01 Dec 2010 14:26:40 +0100", b"Date: Mon, 01 Jan 0001 10:00:00 +0000"))
-    out = crb("import", str(path)).stdout
-    assert (f"warning: {path}:1: Date header year 0001 is out of range (years 1971 to 2200; a "
-            "wrong clock): dated 2010-12-01, the delivery date, instead") in out
+    assert f"warning: {path}:1: {why}: dated 2010-12-01, the delivery date, instead" in out
     assert rows(crb.db, "select at from interactions") == [("2010-12-01T08:26:40+00:00",)]
 
 

@@ -12,6 +12,7 @@ import click
 import pytest
 
 from crb_tui import ReviewItem, Signal, hookimpl
+from crb_tui.host.app_context import AppContext
 from crb_tui.sources import Source
 from tests.conftest import Crb, rows
 
@@ -104,8 +105,86 @@ def test_a_health_signals_that_raises_is_said_once_and_the_others_count(
         shown = crb("show", "1").stdout
     assert "vouched for by the good plugin" in shown
     said = [r.getMessage() for r in caplog.records if "raising-signals" in r.getMessage()]
-    assert said == ["warning: plugin raising-signals: health_signals failed (signals plugin "
+    assert said == ["plugin raising-signals: health_signals failed (signals plugin "
                     "boom); its signals are left out"]  # once, not once per person
+
+
+class _FailingSignals:
+    """A ``health_signals`` that fails for everyone (``why`` says how, and can be changed)."""
+
+    def __init__(self) -> None:
+        self.why = "signals plugin down"
+
+    @hookimpl
+    def health_signals(self, person):  # type: ignore[no-untyped-def]
+        raise RuntimeError(self.why)
+
+
+def _said(caplog: pytest.LogCaptureFixture, plugin: str) -> list[str]:
+    said = [r.getMessage() for r in caplog.records if f"plugin {plugin}:" in r.getMessage()]
+    caplog.clear()
+    return said
+
+
+def test_one_command_says_a_failing_health_signals_once_through_recompute_and_explain(
+    register_plugin, crb: Crb, caplog: pytest.LogCaptureFixture
+) -> None:
+    crb("demo", "--people", "8")
+    register_plugin(_FailingSignals(), "failing-show")
+    crb.today = crb.today.replace(day=24)  # a new day: every score is computed again
+    with caplog.at_level(logging.WARNING):
+        shown = crb("show", "1")  # brings the scores up to today, then explains person 1
+    assert "(id 1," in shown.stdout
+    assert _said(caplog, "failing-show") == [
+        "plugin failing-show: health_signals failed (signals plugin down); its signals are "
+        "left out"]
+
+
+def test_the_app_says_a_failing_health_signals_again_on_a_later_day(
+    register_plugin, context: AppContext, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The app is one process for days: a plugin still failing tomorrow is said tomorrow (it
+    was said once per process, so never again)."""
+    from crb_tui.engine import health
+
+    plugin = _FailingSignals()
+    register_plugin(plugin, "failing-app")
+    with caplog.at_level(logging.WARNING):
+        context.recompute()
+        context.recompute([1, 2])
+        health.explain(context.store, context.config, 1, context.today())
+        assert len(_said(caplog, "failing-app")) == 1  # once, however many runs that day
+        monkeypatch.setenv("CRB_TODAY", "2026-11-24")
+        context.bring_scores_up_to_date()
+        health.explain(context.store, context.config, 1, context.today())
+        assert len(_said(caplog, "failing-app")) == 1  # the next day: said again, once
+        plugin.why = "another reason"
+        context.recompute()
+        assert _said(caplog, "failing-app") == []  # (the day's line is said: no second one)
+        monkeypatch.setenv("CRB_TODAY", "2026-11-25")
+        context.recompute()
+        assert _said(caplog, "failing-app") == [
+            "plugin failing-app: health_signals failed (another reason); its signals are left "
+            "out"]
+
+
+def test_a_malformed_signal_is_said_once_a_day_not_once_per_person(
+    register_plugin, context: AppContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Malformed:
+        @hookimpl
+        def health_signals(self, person):  # type: ignore[no-untyped-def]
+            return [f"not a signal for {person['id']}"]
+
+    register_plugin(Malformed(), "malformed-signals")
+    with caplog.at_level(logging.WARNING):
+        context.recompute()
+        context.recompute()
+    said = [r.getMessage() for r in caplog.records if "malformed-signals" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(
+        "plugin malformed-signals: health_signals returned a malformed signal (not a Signal: "
+        "str"), said
 
 
 def test_a_review_items_that_raises_leaves_the_other_items(register_plugin, crb: Crb) -> None:
@@ -155,7 +234,8 @@ def test_a_plugins_dir_file_failing_in_every_hook_leaves_crb_working(tmp_path: P
     signals = "plugin crb_local_flaky: health_signals failed (no signals)"
     assert demo.stderr.count(signals) == 1, demo.stderr
     assert "Traceback" not in demo.stderr
-    assert "(id 1," in crb("show", "1").stdout
+    shown = crb("show", "1")
+    assert "(id 1," in shown.stdout
     review = crb("review")
     assert review.stdout.strip() and "review_items failed (no items)" in review.stderr
     assert review.stderr.count("crb_local_flaky: review_items") == 1
@@ -165,6 +245,12 @@ def test_a_plugins_dir_file_failing_in_every_hook_leaves_crb_working(tmp_path: P
     assert "available: caldav, csv" in synced.stdout + synced.stderr  # the others' sources
     assert synced.stderr.count("plugin crb_local_flaky: register_sources failed (no sources);"
                                " its sources are left out") == 1
+    # Every warning, whichever part says it (the plugin loader, the health engine's log, the
+    # review), in the one form of CRB's lines on stderr
+    said = [line for run in (demo, shown, review, synced) for line in run.stderr.splitlines()]
+    assert said and all(line.startswith("crb: warning: plugin crb_local_flaky: ")
+                        for line in said if "failed" in line), said
+    assert all(line.startswith("crb: ") for line in said), said
     doctor = crb("doctor", check=False)
     assert "register_sources failed (no sources)" in doctor.stdout
     assert "register_commands failed (no commands)" in doctor.stdout

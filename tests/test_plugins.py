@@ -569,7 +569,7 @@ def test_a_plugin_that_fails_to_load_is_left_out_and_named(tmp_path: Path) -> No
         result = crb(*args)
         assert result.returncode == 0, (args, result.stderr)
         assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
-        assert result.stderr.count("plugin broken failed to load: No module named "
+        assert result.stderr.count("crb: warning: plugin broken failed to load: No module named "
                                    "'requests_oauthlib_notinstalled'") == 1, result.stderr
         assert result.stderr.count("half.py failed to load: half-written plugin") == 1
     assert "guild-hello" in crb("--help").stdout

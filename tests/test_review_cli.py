@@ -138,9 +138,9 @@ def test_a_failing_review_plugin_is_reported_once_and_the_rest_stands(
     assert "Ann Lee: Board pack due" in result.stdout
     warnings = result.stderr.strip().splitlines()
     assert warnings == [
-        "warning: plugin boards-broken: review_items failed (database of boards "
+        "crb: warning: plugin boards-broken: review_items failed (database of boards "
         "unreachable); its items are left out",
-        "warning: plugin boards-fine: review_items gave 1 item CRB cannot use (each needs a "
+        "crb: warning: plugin boards-fine: review_items gave 1 item CRB cannot use (each needs a "
         "person_id and a numeric priority)",
     ]
     data = json.loads(crb("review", "--json").stdout)

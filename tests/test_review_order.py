@@ -63,7 +63,7 @@ def test_a_plugin_item_for_nobody_is_reported_naming_the_plugin_and_the_id(
     result = crb("review")
     assert "Ann Lee: Board pack due" in result.stdout
     assert result.stderr.strip().splitlines() == [
-        "warning: plugin board-ghost: review_items gave items for people who do not exist "
+        "crb: warning: plugin board-ghost: review_items gave items for people who do not exist "
         "(ids 99998, 99999); they are left out"]
     data = json.loads(crb("review", "--json").stdout)
     assert [i["reason"] for i in data["items"]] == ["Board pack due"]

@@ -15,7 +15,9 @@ def test_fold_ignores_case_accents_and_decorated_letters() -> None:
     assert fold("José ÅNGSTRÖM") == "jose angstrom"
     assert fold("Straße") == "strasse"
     assert fold("𝐉𝐨𝐬𝐞 ℌans") == "jose hans"  # letter-like symbols from decorated profile names
-    assert fold("東京 Ærø") == "東京 ærø"  # no accent to take off: left as they are
+    assert fold("東京 李") == "東京 李"  # no accent to take off: left as they are
+    # Latin letters with a stroke NFKD leaves whole, read as their base letter
+    assert fold("Łukasz Søren ØRJAN Đorđe Ærø") == "lukasz soren orjan dorde aero"
     assert fold("two\nlines") == "two lines"
 
 

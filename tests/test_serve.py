@@ -58,7 +58,7 @@ def test_a_bad_database_or_config_is_one_line_before_serving(crb: Crb, tmp_path:
 def test_the_flag_serves_elsewhere_with_a_loud_warning(crb: Crb) -> None:
     crb.db.write_text("not a database", encoding="utf-8")  # stops it before it listens
     result = crb("serve", "--host", "0.0.0.0", "--allow-remote", ok=False)
-    assert "WARNING: serving on 0.0.0.0:8000: anyone who can reach it" in result.stderr
+    assert "crb: warning: serving on 0.0.0.0:8000: anyone who can reach it" in result.stderr
     assert "not a SQLite database" in result.stderr
 
 

@@ -227,6 +227,7 @@ def test_warnings_and_log_lines_on_stderr_are_safe(
     logged = capsys.readouterr().err
     _assert_clean(logged)
     assert "calendar ^[]0;pwned^G" in logged
+    assert logged.startswith("crb: warning: calendar ")  # CRB's one form of a warning
 
 
 def _restored_evil_export(crb: Crb, tmp_path: Path) -> Crb:

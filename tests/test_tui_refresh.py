@@ -33,6 +33,26 @@ async def test_person_page_shows_what_another_program_logged(
         assert "STALE-CHECK-1" in text and "STALE-PROMISE" in text, text
 
 
+async def test_person_page_follows_a_merge_made_by_another_program(
+    context: AppContext, demo_db: Path, config_file: Path
+) -> None:
+    """Trial 9 F17: the page of someone merged away elsewhere kept offering actions on them,
+    each "Not done"; it now shows the person they were merged into, and says so."""
+    gone, kept = (one(demo_db, "select id from people where archived = 0 and merged_into is "
+                               f"null order by id limit 1 offset {n}") for n in (0, 1))
+    kept_name = one(demo_db, f"select name from people where id = {kept}")
+    async with opened(context, "people", (100, 40)) as (app, pilot):
+        app.open_person(gone)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PersonScreen)
+        Crb(demo_db, config_file)("merge", str(kept), str(gone))
+        await until(pilot, lambda: screen.person_id == kept)
+        await until(pilot, lambda: f"#{kept}" in screen_text(app))
+        assert any("was merged into" in n.message and kept_name in n.message
+                   for n in app._notifications)
+
+
 async def test_people_filter_finds_who_arrived_since(
     context: AppContext, demo_db: Path, config_file: Path, tmp_path: Path
 ) -> None:

@@ -248,5 +248,5 @@ async def test_a_plugin_whose_register_sources_raises_leaves_the_sync_screen_wor
             assert isinstance(screen, SyncScreen)
             assert "mbox" in {source["name"] for source in screen.sources}
             said = [n for n in notifications(app) if "app-raising-sources" in n]
-            assert said == ["warning: plugin app-raising-sources: register_sources failed "
+            assert said == ["plugin app-raising-sources: register_sources failed "
                             "(app sources boom); its sources are left out"]

@@ -21,7 +21,7 @@ from crb_tui.clock import local_day, parse_date
 from crb_tui.files import replace_private
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
-from crb_tui.text import direction_word, plain
+from crb_tui.text import direction_word, plain, warning_line
 
 # -- demo ----------------------------------------------------------------------------------
 
@@ -325,7 +325,7 @@ def _print_review(
             compute_all(app.store, app.config, day)
             items = build_review(app.store, app.config, day, limit=limit, warnings=warnings)
     for warning in warnings:
-        click.echo(f"warning: {plain(warning, one_line=True)}", err=True)
+        click.echo(warning_line(warning), err=True)
     if as_json:
         emit_json(
             {

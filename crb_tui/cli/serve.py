@@ -11,7 +11,7 @@ import click
 
 from crb_tui.errors import CrbError
 from crb_tui.host.app_context import AppContext
-from crb_tui.text import plain
+from crb_tui.text import warning_line
 
 DEFAULT_PORT = 8000
 
@@ -121,8 +121,8 @@ def serve(host: str, port: int, allow_remote: bool) -> None:
                 "--allow-remote"
             )
         click.echo(
-            f"crb: WARNING: serving on {plain(host)}:{port}: anyone who can reach it can read and "
-            "change everything in your CRB, with no password",
+            warning_line(f"serving on {host}:{port}: anyone who can reach it can read and "
+                         "change everything in your CRB, with no password"),
             err=True,
         )
     # Bad options, config or database: one line now, not in every browser tab later.

@@ -14,9 +14,11 @@ import datetime as dt
 import functools
 import json
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from crb_tui.clock import today as clock_today
 from crb_tui.clock import user_tz
 from crb_tui.config import Config, HealthConfig
 from crb_tui.engine import plugin_calls
@@ -82,13 +84,40 @@ class _History(Mapping[str, Any]):
         return 4
 
 
+class _Said:
+    """What has been said today about plugins whose ``health_signals`` fails, so each is said
+    once a day in a process: once per ``crb`` command (one process), however many people it
+    scores and whether it recomputes, explains or both; in the app, left open for days, again
+    on a later day (a plugin still failing tomorrow is said tomorrow, never silenced for good).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # (the app scores in worker threads)
+        self._day: dt.date | None = None
+        self._said: set[tuple[str, str]] = set()
+
+    def first_today(self, plugin: str, what: str) -> bool:
+        """Whether ``what`` of ``plugin`` is yet to be said today; it counts as said from now."""
+        today = clock_today()
+        with self._lock:
+            if today != self._day:
+                self._day, self._said = today, set()
+            if (plugin, what) in self._said:
+                return False
+            self._said.add((plugin, what))
+            return True
+
+
+_SAID = _Said()
+
+
 def _signals(
-    calls: PluginCalls, person: dict[str, Any], history: Mapping[str, Any], failed: set[str]
+    calls: PluginCalls, person: dict[str, Any], history: Mapping[str, Any]
 ) -> tuple[list[tuple[str, float, str, str]], bool]:
     """Signals from every plugin implementing ``health_signals``, each plugin isolated: one that
-    raises or returns something malformed is logged and skipped, never stops the others. Also
-    whether a plugin raised for this person (its signals are missing, not absent); ``failed``
-    gathers the plugins that did, each logged once."""
+    raises or returns something malformed is skipped, never stops the others, and is logged
+    once a day (:class:`_Said`). Also whether a plugin raised for this person (its signals are
+    missing, not absent)."""
     from crb_tui.hooks import pm
 
     found: list[tuple[str, float, str, str]] = []
@@ -100,14 +129,14 @@ def _signals(
         except Exception as exc:
             missing = True
             log.debug("health_signals of plugin %s failed", name, exc_info=True)
-            if name not in failed:
-                failed.add(name)
-                log.warning("warning: plugin %s: health_signals failed (%s); its signals are "
+            if _SAID.first_today(name, "failed"):
+                log.warning("plugin %s: health_signals failed (%s); its signals are "
                             "left out", name, user_message(exc))
             continue
         good, problems = plugin_calls.signals(result, name)
-        for problem in problems:
-            log.warning("plugin %s returned a malformed health signal: %s", name, problem)
+        if problems and _SAID.first_today(name, "malformed"):
+            log.warning("plugin %s: health_signals returned a malformed signal (%s); it is "
+                        "left out", name, problems[0])
         for signal in good:
             reason = plain(signal.reason or "no reason given", one_line=True)
             found.append((signal.gauge, signal.points, reason, name))
@@ -151,10 +180,10 @@ def compute_all(
 
     def signal_sums(scope: list[int]) -> tuple[list[tuple[float, float, float, int]], list[int]]:
         calls = PluginCalls(store, config, today)
-        sums, missing, failed = [], [], set[str]()
+        sums, missing = [], []
         for person in _chunks(store, scope):
             pid = person["id"]
-            signals, failing = _signals(calls, person, _History(store, pid, run), failed)
+            signals, failing = _signals(calls, person, _History(store, pid, run))
             if signals:
                 sums.append((*_signal_sums(signals), pid))
             if failing:
@@ -257,7 +286,7 @@ def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Hea
         )
     run = Run(config, today)
     history = _history(store, person_id, run)
-    signals, _failing = _signals(PluginCalls(store, config, today), person, history, set())
+    signals, _failing = _signals(PluginCalls(store, config, today), person, history)
     row = health_run.explain_row(store, run, person_id,
                                  _signal_sums(signals) if signals else None)
     override = row["override"] if row["override"] in STAGES else None

@@ -355,7 +355,9 @@ def describe(health: Health) -> str:
         for part in parts:
             points = ""
             if part.value is not None and gauge in SIGNAL_GAUGES:
-                points = f" [{part.value:+.1f}]" if gauge == "trust" else ""
+                # Trust's parts are its points; a plugin's signal is points on any gauge.
+                signal = part.label.startswith("signal from ")
+                points = f" [{part.value:+.1f}]" if gauge == "trust" or signal else ""
             lines.append(f"  - {part.label}{points}: {part.detail}")
             for event in part.events:
                 lines.append(f"      {event}")

@@ -13,6 +13,7 @@ from crb_tui.clock import day_bounds, happened_before
 from crb_tui.config import Config
 from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago_or_today
 from crb_tui.store import Store
+from crb_tui.store.actions import shown_before_day
 from crb_tui.store.review_queries import triage_candidates
 
 log = logging.getLogger("crb_tui.engine.review")
@@ -83,9 +84,13 @@ def triage_items(store: Store, config: Config, today: dt.date) -> list[ReviewIte
     if not rows:
         return []
     files, syncs = _source_kinds()
+    # Those shown on earlier days and left undecided make way for the others: each earlier
+    # day halves the priority, which keeps every such group below the one shown less often.
+    shown = shown_before_day(store, today, "triage")
     items = []
     for row in rows:
         score, evidence, parts = _evidence(row, today)
+        turns = min(shown.get(row["pid"], 0), 30)
         who = f" ({row['ident']})" if row["ident"] and row["ident"] != row["name"] else ""
         items.append(
             ReviewItem(
@@ -95,9 +100,9 @@ def triage_items(store: Store, config: Config, today: dt.date) -> list[ReviewIte
                 f"{_arrival(row['source'], files, syncs)}{who}, {evidence}: "
                 "keep with a tier, merge with someone, or ignore",
                 "Accept with a tier, merge, or archive",
-                BASE["triage"] + score,
+                (BASE["triage"] + score) / 2 ** turns,
                 {"created": row["created"], "source": row["source"],
-                 "evidence": score, **parts},
+                 "evidence": score, "shown_days": turns, **parts},
             )
         )
     return items

@@ -24,13 +24,13 @@ from crb_tui.host import plugins
 from crb_tui.identity import NoiseRules
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import Store
-from crb_tui.text import guard_logging, plain
+from crb_tui.text import guard_logging, warning_line
 
 log = logging.getLogger("crb")
 
 
-def _to_stderr(line: str) -> None:
-    print(f"crb: {plain(line)}", file=sys.stderr)
+def _to_stderr(warning: str) -> None:
+    print(warning_line(warning), file=sys.stderr)
 
 
 @dataclass
@@ -151,21 +151,21 @@ class AppContext:
             unknown = plugins.unknown_wanted()
             if unknown and self.warn is not None and not self._told_unknown:
                 self._told_unknown = True
-                self.warn(f"warning: CRB_LOAD_PLUGINS names {', '.join(unknown)}, which no "
+                self.warn(f"CRB_LOAD_PLUGINS names {', '.join(unknown)}, which no "
                           "installed plugin is (installed: "
                           f"{', '.join(plugins.known_names()) or 'none'})")
         except CrbError as exc:
             if strict:
                 raise
-            self._plugin_warning(f"warning: {exc} (plugins from it are left out)")
+            self._plugin_warning(f"{exc} (plugins from it are left out)")
         for line in plugins.unreported_load_problems():
             self._plugin_warning(line)
 
     def _plugin_warning(self, line: str) -> None:
         if self.plugin_problem is None:
-            self.plugin_problem = line.removeprefix("warning: ")
+            self.plugin_problem = line
         else:
-            self.plugin_problem += "; " + line.removeprefix("warning: ")
+            self.plugin_problem += "; " + line
         if self.warn is not None:
             self.warn(line)
 

@@ -155,7 +155,7 @@ def commands() -> list[Any]:
 
 def unreported_load_problems() -> list[str]:
     """The warning line of each plugin that failed to load, not yet shown in this process."""
-    lines = [f"warning: plugin {plugin} failed to load: {why} (its hooks and commands are "
+    lines = [f"plugin {plugin} failed to load: {why} (its hooks and commands are "
              "left out)" for plugin, why in load_problems.items()
              if ("load", plugin) not in _reported]
     _reported.update(("load", plugin) for plugin in load_problems)
@@ -173,7 +173,7 @@ def unreported_source_problems() -> list[str]:
 
 
 def _unreported(hook: str, problems: dict[str, str], what: str) -> list[str]:
-    lines = [f"warning: plugin {plugin}: {hook} failed ({why}); its {what} are left out"
+    lines = [f"plugin {plugin}: {hook} failed ({why}); its {what} are left out"
              for plugin, why in problems.items() if (hook, plugin) not in _reported]
     _reported.update((hook, plugin) for plugin in problems)
     return lines

@@ -282,6 +282,15 @@ def queued_on(store: Store, day: dt.date) -> dict[int, str | None]:
         "select person_id, kind from review_queue where day = ?", [day.isoformat()]))
 
 
+def shown_before_day(store: Store, day: dt.date, kind: str) -> dict[int, int]:
+    """Person id -> on how many remembered days before ``day`` they were first shown with an
+    item of ``kind`` (``today:``-marked or not)."""
+    return dict(store.conn.execute(
+        "select person_id, count(distinct day) from review_queue where day < ? "
+        "and (kind = ? or kind = ?) group by person_id",
+        [day.isoformat(), kind, f"today:{kind}"]))
+
+
 def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None:
     """Note that these people (person id -> kind of their item) were shown in ``day``'s review;
     the kind they were first shown with stays. Only the last ``QUEUE_DAYS`` days with a queue

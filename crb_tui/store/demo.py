@@ -178,9 +178,10 @@ def _this_morning(
 _INSERTS: tuple[tuple[str, str], ...] = (
     (
         "people",
-        "insert into people (id, name, org_id, title, tier, cadence_days, archived, triage, "
-        "birthday, details, source, source_key, created, updated) "
-        "values (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'demo', ?, ?, ?)",
+        # (name_key given: the store's trigger then has nothing to fold again)
+        "insert into people (id, name, name_key, org_id, title, tier, cadence_days, archived, "
+        "triage, birthday, details, source, source_key, created, updated) "
+        "values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'demo', ?, ?, ?)",
     ),
     (
         "identities",

@@ -33,6 +33,7 @@ from crb_tui.store.demo_words import (
     TITLES,
     TLDS,
 )
+from crb_tui.text import fold
 
 
 class Generator(History, Facts):
@@ -220,6 +221,7 @@ class Generator(History, Facts):
             (
                 p.pid,
                 p.name,
+                fold(p.name),
                 p.org[0] if p.org else None,
                 title,
                 tier,

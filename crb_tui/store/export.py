@@ -29,8 +29,11 @@ def _pk(table: str) -> str:
 
 
 def table_rows(store: Store, table: str) -> list[dict[str, Any]]:
-    """Every row of one of CRB's tables (``tables.TABLES``), by its key, each a dict."""
-    return store.rows(f"select * from [{table}] order by [{_pk(table)}]")
+    """Every row of one of CRB's tables (``tables.TABLES``), by its key, each a dict (without
+    the columns derived from the others, ``tables.DERIVED_COLUMNS``)."""
+    derived = tables.DERIVED_COLUMNS.get(table, ())
+    columns = ", ".join(f"[{c}]" for c in _columns(store, table) if c not in derived)
+    return store.rows(f"select {columns} from [{table}] order by [{_pk(table)}]")
 
 
 def export_document(store: Store) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Through the triggers, a person's insert was a statement of its own that FTS5 wro
 index segment of its own (merged again and again), and a health row inserted alone: together
 half of what making a person cost in an import. The triggers stay for every other writer; they
 skip the rows inserted while ``people_fts_later`` has a row, which only this transaction ever
-sees (migration ``m015_imp_people_index_batches``). What was inserted is caught up before
+sees (migration ``m016_imp_people_index_batches``). What was inserted is caught up before
 anything may change or read it as indexed: before the write path updates a person, and at the
 end of the batch, whatever happens (the flag never outlives the batch)."""
 

@@ -18,6 +18,7 @@ from types import TracebackType
 
 from crb_tui.errors import StoreUnavailable
 from crb_tui.store import locking
+from crb_tui.store.name_key import register_fold
 from crb_tui.store.store import Store
 
 READERS = 3
@@ -35,6 +36,7 @@ class Reader(Store):
                                check_same_thread=False)
         try:
             locking.configure(conn)
+            register_fold(conn)  # (a name looked up folds it, as on the writer)
             super().__init__(conn, Path(path))
         except BaseException:
             conn.close()

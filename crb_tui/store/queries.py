@@ -16,7 +16,7 @@ from crb_tui.store.search import matching, terms
 
 SORTS = {
     # Each order is an index walk (migration m005), ties broken by the index's next column.
-    "name": "p.name collate nocase, p.id",
+    "name": "p.name_key, p.id",  # names folded as search folds them (m015)
     "health": "h.health, h.overdue desc, h.person_id",
     "-health": "h.health desc, h.overdue, h.person_id desc",
     "last_touch": "h.last_touch desc, h.person_id desc",
@@ -24,7 +24,7 @@ SORTS = {
     "created": "p.id desc",
 }
 _SORT_INDEX = {
-    "name": "idx_people_name_nocase",
+    "name": "idx_people_name_key",
     "health": "idx_health_list_health",
     "-health": "idx_health_list_health",
     "last_touch": "idx_health_list_last_touch",

@@ -112,8 +112,8 @@ def _by_name(store: Store, text: str, *, include_merged: bool) -> int:
     live = "" if include_merged else " and merged_into is null"
     exact: list[tuple[int, str]] = []
     partial: list[tuple[int, str]] = []
-    # Folded in SQLite (by search's own fold): only the names that hold the text come back.
-    store.conn.create_function("crb_fold", 1, fold, deterministic=True)
+    # Folded in SQLite (by search's own fold, registered on every connection of the store):
+    # only the names that hold the text come back.
     for pid, name, folded in store.conn.execute(
         f"select id, name, crb_fold(coalesce(name, '')) as folded from people "
         f"where instr(folded, ?) > 0{live} order by id", [wanted]

@@ -16,7 +16,7 @@ from crb_tui.clock import now_utc
 from crb_tui.errors import CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink
 from crb_tui.identity import NoiseRules, normalise
-from crb_tui.store import health_basis, locking, tables
+from crb_tui.store import health_basis, locking, name_key, tables
 from crb_tui.store.opening import check_foreign, check_is_sqlite, restrict_permissions
 from crb_tui.store.reading import interruptible
 from crb_tui.store.resolving import resolve_person
@@ -41,7 +41,8 @@ CORE_MIGRATIONS = (
     "m012_recompute_health_basis",
     "m013_writespeed_subject_index_batches",
     "m014_reviewfix_queue_kind",
-    "m015_imp_people_index_batches",
+    "m015_polish_name_key",
+    "m016_imp_people_index_batches",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -189,6 +190,7 @@ class Store:
                             migrations.apply(db)
         except sqlite3.OperationalError as exc:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
+        name_key.keep_name_keys(conn)
         store = cls(conn, store_path, db=db, **kwargs)
         if store_path is not None:
             restrict_permissions(store_path)
@@ -266,9 +268,10 @@ class Store:
 
         The full-text triggers (and the others on the same tables) are dropped for the block;
         at its end the rows added in it (a rowid above every one before) are indexed with one
-        statement per table, their health rows made, and the triggers restored, all before the
-        commit: several times faster than updating the indexes row by row, and every committed
-        state is whole, so a long load can commit in chunks that other processes write between.
+        statement per table, their health rows made, the names given without a sort key folded
+        (``name_key``), and the triggers restored, all before the commit: several times faster
+        than updating the indexes row by row, and every committed state is whole, so a long
+        load can commit in chunks that other processes write between.
         Only for adding rows: a row changed in the block is not indexed again.
         """
         with self.turn:
@@ -304,6 +307,7 @@ class Store:
             )
             for name, _ in triggers:
                 self.conn.execute(f"drop trigger [{name}]")
+            name_key.set_aside_for_bulk_load(self.conn)
             yield
             for table, columns in fts_tables.items():
                 cols = ", ".join(f"[{c}]" for c in columns)
@@ -319,6 +323,7 @@ class Store:
                 "where merged_into is null and id > ?",
                 [before["people"]],
             )
+            name_key.fold_bulk_loaded(self.conn, before["people"])
             if "interactions" in before:  # (the health_basis triggers were dropped too)
                 health_basis.forget_people_of_new_interactions(self.conn, before["interactions"])
             for _, sql in triggers:
@@ -439,6 +444,7 @@ class Store:
 
 
 def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:
+    name_key.register_fold(conn)
     conn.execute("pragma foreign_keys = on")
     conn.execute("pragma recursive_triggers = on")  # as sqlite-utils sets it
     # Temporary tables and statement journals in memory, not in temp files: a statement that

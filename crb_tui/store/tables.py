@@ -62,6 +62,10 @@ first). Derived tables (full-text index, health cache) are rebuilt, not listed, 
 sources' own state (``source_state``: what they know of their accounts, not the user's data)."""
 
 EXPORTED = tuple(t.name for t in TABLES)
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {PEOPLE: ("name_key",)}
+"""Columns of those tables made from the others on every write (a name folded for the order of
+names, ``crb_tui.store.name_key``): not exported, nor among the rows a plugin's test gets; a
+restore makes them again."""
 PERSON_OWNED = tuple(t.name for t in TABLES if t.person_owned)
 COUNTED = (PEOPLE, *(t.name for t in TABLES if t.counted and t.name != PEOPLE))
 """Counted tables, people first (as summaries say them)."""

@@ -19,6 +19,7 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import ReadPool, Store, queries, store_errors
 from crb_tui.store.queries import person_detail
+from crb_tui.store.resolving import live_id
 
 T = TypeVar("T")
 Token = tuple[int, tuple[int, int]]
@@ -233,9 +234,17 @@ def explanation(ctx: Context, person_id: int) -> dict[str, Any] | None:
 
 
 def person_page(ctx: Context, person_id: int, *, timeline_limit: int = 50) -> dict[str, Any]:
-    """Everything the person screen (and the review card) shows about one person."""
+    """Everything the person screen (and the review card) shows about one person. Someone
+    merged into another (by another program, while their page was open) is shown as the
+    person they live on as, with ``merged_from`` saying who was asked for."""
+    merged_from = None
+    now = live_id(ctx.store, person_id)
+    if now != person_id:
+        merged_from = {"id": person_id, "name": ctx.store.person(person_id)["name"]}
+        person_id = now
     detail = person_detail(ctx.store, person_id, timeline_limit=timeline_limit)
     return {
+        "merged_from": merged_from,
         "detail": detail,
         "health": health_row(ctx, person_id),
         "explanation": explanation(ctx, person_id),

@@ -108,6 +108,13 @@ class PersonScreen(ActingScreen):
     def on_person_loaded(self, message: PersonLoaded) -> None:
         self.page = message.page
         detail, health = message.page["detail"], message.page["health"] or {}
+        gone = message.page.get("merged_from")
+        if gone and message.person_id == self.person_id:
+            # Merged away by another program while on show: follow them.
+            self.person_id = detail["id"]
+            self.notify(f"{gone['name']} (id {gone['id']}) was merged into {detail['name']} "
+                        f"(id {detail['id']}) elsewhere: showing {detail['name']}",
+                        severity="warning", markup=False, timeout=8)
         today = message.page["today"]
         self.set_status(Content.assemble(("Person ", "bold"), f"#{detail['id']}"))
         self.query_one("#person-name", Static).update(
