@@ -294,6 +294,12 @@ def checked(record: Record, tz: dt.tzinfo) -> Record:
     return dataclasses.replace(record, **fixes) if fixes else record
 
 
+def as_stored(record: Any) -> bool:
+    """Whether ``record`` is an ``Interaction`` that :func:`checked` and :func:`bounded` would
+    both leave as it is (one look for what nearly every source yields)."""
+    return type(record) is Interaction and _INTERACTION_UNBOUNDED and _plain_interaction(record)
+
+
 def _plain_interaction(rec: Interaction) -> bool:
     """Every field of exactly its declared type, the date aware, the identity of a known kind."""
     w = rec.with_
@@ -330,6 +336,7 @@ _BOUNDS: dict[type, tuple[tuple[str, int], ...]] = {
     Goal: (("text", MAX_NOTE),),
 }
 _WHAT = {"name": "name", "org": "organisation", "title": "job title", "text": "text"}
+_INTERACTION_UNBOUNDED = Interaction not in _BOUNDS
 
 
 def bounded(record: Any) -> list[str]:

@@ -25,7 +25,7 @@ def fields(headers: MailHeaders) -> list[tuple[str, list[str]]]:
 def both_ways(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> tuple[list, list]:
     fast = fields(headers_from_bytes(raw))
     with monkeypatch.context() as m:
-        m.setattr(_mail_headers, "_PLAIN_BLOCK", NEVER)  # everything through the standard library
+        m.setattr(_mail_headers, "_FIELD_LINES", NEVER)  # everything through the standard library
         general = fields(headers_from_bytes(raw))
     return fast, general
 
@@ -232,3 +232,43 @@ def test_a_message_without_any_bulk_field_is_personal_and_one_with_one_is_not(
     assert bulk_reason(headers_from_bytes(plain + field.encode() + b"\n")) is not None
     asked = MailHeaders([("FROM", "a@x.com")])
     assert asked.get("From") == asked.get("from") == "a@x.com"  # any case asked
+
+
+@pytest.mark.parametrize("raw", [
+    b"From: a@b.c\n\nTo: d@e.f\n",  # a blank line inside
+    b" folded: first\nFrom: a@b.c\n",  # a continuation with no field before it
+    b"From : a@b.c\nTo: d@e.f\n",  # obsolete ``Name :``
+    b"From: a@b.c\njunk line\nTo: d@e.f\n",  # a line that is no field
+    b"Fr\xc3\xb6m: a@b.c\n",  # 8-bit bytes in a name
+])
+def test_a_block_with_a_line_that_is_no_field_goes_to_the_standard_parser(
+    monkeypatch: pytest.MonkeyPatch, raw: bytes,
+) -> None:
+    used: list[bytes] = []
+    parser = _mail_headers._HEADER_PARSER
+
+    class Counting:
+        def parsebytes(self, data: bytes) -> object:
+            used.append(data)
+            return parser.parsebytes(data)
+
+    fast, general = both_ways(monkeypatch, raw)
+    assert fast == general
+    monkeypatch.setattr(_mail_headers, "_HEADER_PARSER", Counting())
+    headers_from_bytes(raw)
+    assert used, "a block with a line that is no field was split by the fast path"
+
+
+ID_PIECES = ["<", ">", "@", "a", "B", ".", " ", "\t", "\n ", "(c)", "=", "?", ";", ":", "~", "é",
+             "\x7f", "x" * 450]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(ID_PIECES), min_size=1, max_size=10))
+def test_message_ids_read_the_same_without_the_shortcut(pieces: list[str]) -> None:
+    value = "".join(pieces)
+    fast = _mail_headers.normalise_message_id(value)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(_mail_headers, "_SIMPLE_ID", NEVER)
+        assert _mail_headers.normalise_message_id(value) == fast
+    assert _mail_headers.normalise_message_id("<Abc.1@B@Example.COM>") == "Abc.1@B@example.com"

@@ -12,6 +12,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,7 @@ class _Run:
             result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True,
                                             card_keys=self.card_keys)
         # A Delete is an instruction, not a record: what it removes is counted in ``removed``.
-        result.seen -= sum(isinstance(rec, r.Delete) for rec in batch)
+        result.seen -= sum(map(isinstance, batch, repeat(r.Delete)))
         check_counts(result, self.source.name)
         self.summary.absorb(result)
 
@@ -314,9 +315,10 @@ def _run_locked(
             )
             tz = user_tz()
             for record in source.sync(ctx):
-                record = _shaped(record, source.name, tz)
-                for cut in r.bounded(record):  # a source that did not cut it itself
-                    summary.notes.append(f"{source.name} {_label(record)}: {cut}")
+                if not r.as_stored(record):  # (what nearly every source yields: as it is)
+                    record = _shaped(record, source.name, tz)
+                    for cut in r.bounded(record):  # a source that did not cut it itself
+                        summary.notes.append(f"{source.name} {_label(record)}: {cut}")
                 run.buffer.append(record)
                 if len(run.buffer) >= FLUSH_EVERY:
                     run.flush()

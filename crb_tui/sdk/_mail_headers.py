@@ -111,12 +111,16 @@ class MailHeaders:
         """What the mail logic worked out from these fields, kept so it is done once."""
 
     @classmethod
-    def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders:
-        """From names and values that are already ``str`` and names without white space."""
+    def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders | None:
+        """From names and values that are already ``str`` and names without white space; None
+        when a name is empty (a line that is no field, see ``_FIELD_LINES``)."""
         headers = cls()
         raw = headers._raw
+        lowered = _LOWER.get
         for name, value in pairs:
-            key = _LOWER.get(name)
+            if not name:
+                return None
+            key = lowered(name)
             if key is None:
                 key = name.lower()
                 if len(_LOWER) < 4096:
@@ -134,9 +138,13 @@ class MailHeaders:
             raw = self._raw.get(key)
             if not raw:
                 return _NONE
-            values = [self._text(v) for v in raw]
-            self._clean[key] = values
+            values = self._clean[key] = self._cleaned(raw)
         return values
+
+    def _cleaned(self, raw: list[str]) -> list[str]:
+        # (an ASCII value on one line is already clean: nearly every one)
+        return [v if v.isascii() and "\n" not in v and "\r" not in v else self._text(v)
+                for v in raw]
 
     def _text(self, value: str) -> str:
         if not value.isascii() and _SURROGATE.search(value):
@@ -149,11 +157,15 @@ class MailHeaders:
     def get(self, name: str, default: str | None = None) -> str | None:
         values = self._clean.get(name)
         if values is None:
-            if name not in self._raw:  # (names are kept lower-cased, as CRB asks for them)
+            raw = self._raw.get(name)
+            if raw is None:  # (names are kept lower-cased, as CRB asks for them)
                 name = name.lower()
-                if name not in self._raw:
+                raw = self._raw.get(name)
+                if raw is None:
                     return default
-            values = self._values(name)
+            values = self._clean.get(name)
+            if values is None:
+                values = self._clean[name] = self._cleaned(raw)
         return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
@@ -187,9 +199,11 @@ _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:|^[ \t]")
 _SPACED_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
 
 
-_PLAIN_BLOCK = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
-"""A header block of nothing but ``Name: value`` fields and their continuation lines."""
-_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
+_FIELD_LINES = re.compile(
+    r"^(?:([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)|(?!\Z)[^\n]*)", re.MULTILINE)
+"""Every line of a header block, in one pass: a ``Name: value`` field with its continuation
+lines gives ``(name, value)``; any other line (blank, a continuation with no field before it,
+``Name :``, junk) gives ``("", "")``, which sends the block to the standard library's parser."""
 
 
 def headers_from_bytes(raw: bytes) -> MailHeaders:
@@ -199,16 +213,19 @@ def headers_from_bytes(raw: bytes) -> MailHeaders:
     Lines that are not header fields (a mangled first line, junk before the body) are dropped
     rather than ending the header block early, and ``Name :`` (obsolete syntax) is accepted.
     A block of well-formed fields only (nearly every message) is split by one regular
-    expression into exactly the names and values the standard library's parser gives; anything
-    else goes through that parser.
+    expression, in one pass, into exactly the names and values the standard library's parser
+    gives; a block with any other line goes through that parser.
     """
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     text = raw.decode("ascii", "surrogateescape")
     if not text.endswith("\n"):
         text += "\n"
-    if _PLAIN_BLOCK.fullmatch(text):
-        return MailHeaders._parsed(_FIELD.findall(text))
+    pairs = _FIELD_LINES.findall(text)
+    if pairs:
+        headers = MailHeaders._parsed(pairs)
+        if headers is not None:
+            return headers
     msg = _HEADER_PARSER.parsebytes(raw)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         lines = [_SPACED_NAME.sub(rb"\1:", line) for line in raw.split(b"\n")]
@@ -327,6 +344,9 @@ def _addresses(value: str) -> list[Address]:
 
 _BRACKETED = re.compile(r"<([^<>]*)>")
 _MESSAGE_IDS = re.compile(r"<[^<>]+>")
+_SIMPLE_ID = re.compile(r"<([!-;=?-~]+)@([!-;=?A-~]+)>")
+"""One id in brackets, no white space, comment or second bracket in it (the domain after the
+last ``@``, as ``rpartition`` finds it)."""
 
 
 def normalise_message_id(value: str | None) -> str | None:
@@ -334,6 +354,10 @@ def normalise_message_id(value: str | None) -> str | None:
     removed, the domain lower-cased (local parts are case-sensitive). None when empty."""
     if not value:
         return None
+    simple = _SIMPLE_ID.fullmatch(value)
+    if simple:  # ``<local@domain>`` as nearly every message writes it: read directly
+        local, domain = simple.groups()
+        return f"{local}@{domain.lower()}" if len(local) + len(domain) < 900 else None
     m = _BRACKETED.search(value)
     text = m.group(1) if m else COMMENT.sub(" ", value)
     text = "".join(text.split()).strip("<>")

@@ -42,10 +42,14 @@ def _addresses(value: str | None) -> list[str]:
 def list_addresses(headers: MailHeaders) -> set[str]:
     """The addresses of the mailing lists this message says it came through (worked out once
     a message: a source learns them, then ``bulk_reason`` asks again)."""
+    return set(_known(headers))
+
+
+def _known(headers: MailHeaders) -> frozenset[str]:
     known = headers.derived.get("list_addresses")
     if known is None:
         known = headers.derived["list_addresses"] = frozenset(_list_addresses(headers))
-    return set(known)
+    return known
 
 
 LIST_FIELDS = frozenset({"sender", "errors-to", "x-loop", *_NAMING_HEADERS})
@@ -84,7 +88,10 @@ class MailingLists:
         return cls((key for key, _ in space.items()), space)
 
     def learn(self, headers: MailHeaders) -> None:
-        for address in list_addresses(headers) - self.known:
+        found = _known(headers)
+        if not found:  # (nearly every message)
+            return
+        for address in found - self.known:
             self.known.add(address)
             if self._keep is not None:
                 self._keep.set(address, True)  # type: ignore[attr-defined]

@@ -249,12 +249,11 @@ def _pick_date(
     envelope = envelope_date() if callable(envelope_date) else envelope_date
     if envelope is not None and envelope > latest:
         envelope = None
-    bounds = [(latest, "today")]
-    if not_after is not None:
-        bounds.append((not_after + SLACK, "the file's time"))
-    if envelope is not None:
-        bounds.append((envelope + SLACK, "its delivery date"))
-    bound, after = min(bounds, key=lambda b: b[0])
+    bound, after = latest, "today"  # the earliest of these (the first of equal ones)
+    if not_after is not None and not_after + SLACK < bound:
+        bound, after = not_after + SLACK, "the file's time"
+    if envelope is not None and envelope + SLACK < bound:
+        bound, after = envelope + SLACK, "its delivery date"
     problem = None
     date = parse_date(headers.get("date"))
     if date is not None and date <= bound:

@@ -24,9 +24,12 @@ def write_records(
         raise RuntimeError("write_records outside a transaction")
     result = WriteResult()
     writer = _BatchWriter(store, source, iso(now_utc()), result, card_keys)
-    writer.prefetch(batch)
-    for record in batch:
-        result.seen += 1
-        writer.write(record)
-    writer.flush()
+    try:
+        writer.prefetch(batch)
+        for record in batch:
+            result.seen += 1
+            writer.write(record)
+        writer.flush()
+    finally:
+        writer.new_people.catch_up()  # whatever happened: no one left unindexed
     return result

@@ -396,3 +396,25 @@ def m016_review_queue_promises_seen(db: Database) -> None:
     commitment id then): a promise made after the day's first look takes a place of its own;
     one made before it was judged at that look."""
     db.execute("alter table review_queue add column promises_seen integer")
+
+
+@core()
+def m017_imp_people_index_batches(db: Database) -> None:
+    """The write path indexes the names of a batch's new people for search and gives them their
+    health rows with one statement each (``store.people_index``): the insert triggers skip
+    rows while ``people_fts_later`` has a row, which only the write path's own uncommitted
+    transaction ever sees. Every other writer (the CLI's ``crb add``, a restore, other
+    programs) is served by the triggers as before."""
+    db.execute("create table if not exists people_fts_later (paused integer)")
+    db.execute("drop trigger if exists people_ai")
+    db.execute(
+        "create trigger people_ai after insert on people "
+        "when not exists (select 1 from people_fts_later) begin "
+        "insert into people_fts (rowid, name) values (new.rowid, new.name); end"
+    )
+    db.execute("drop trigger if exists people_health_row")
+    db.execute(
+        "create trigger people_health_row after insert on people "
+        "when not exists (select 1 from people_fts_later) begin "
+        "insert or ignore into health (person_id) values (new.id); end"
+    )

@@ -43,6 +43,7 @@ CORE_MIGRATIONS = (
     "m014_reviewfix_queue_kind",
     "m015_polish_name_key",
     "m016_review_queue_promises_seen",
+    "m017_imp_people_index_batches",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 COLUMNS = ("person_id, kind, direction, at, subject, thread, duration_minutes, identity_id, "
@@ -32,7 +33,7 @@ def insert_interactions(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]
     try:
         for start in range(0, len(rows), ROWS_A_STATEMENT):
             chunk = rows[start : start + ROWS_A_STATEMENT]
-            conn.execute(_insert_rows(len(chunk)), [value for row in chunk for value in row])
+            conn.execute(_insert_rows(len(chunk)), list(chain.from_iterable(chunk)))
     finally:
         # Whatever was inserted is indexed before anything else can change it (an update of
         # its subject deletes what the index holds for it).

@@ -12,9 +12,11 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
-from crb_tui.store import tables
 from crb_tui.store.contact_keys import all_ignored, identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
+from crb_tui.store.owned_rows import Rejected as _Rejected
+from crb_tui.store.owned_rows import owned_row
+from crb_tui.store.people_index import NewPeople
 from crb_tui.store.rekey import take_over
 from crb_tui.store.resolving import follow_merges
 from crb_tui.store.same_person import details_json, phone_fits
@@ -53,6 +55,8 @@ class _BatchWriter:
         self._card_keys: dict[tuple[str, str], int] = {} if card_keys is None else card_keys
         """The run's contacts' addresses that identify no one (``contact_keys``) -> their person,
         kept across batches: a card's note in the next batch still finds its person."""
+        self.new_people = NewPeople(self.conn)
+        """New people indexed for search a batch at a time (caught up before any update)."""
 
     # identities ---------------------------------------------------------------------------
 
@@ -147,6 +151,7 @@ class _BatchWriter:
         row.update({k: v for k, v in fields.items() if v is not None})
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
+        self.new_people.pause()
         cur = self.conn.execute(f"insert into people ({cols}) values ({marks})", list(row.values()))
         self.result.new_people += 1
         person_id = int(cur.lastrowid or 0)
@@ -297,6 +302,7 @@ class _BatchWriter:
             return False
         updates["updated"] = self.stamp
         sets = ", ".join(f"{k} = ?" for k in updates)
+        self.new_people.catch_up()  # (an update of a row must find it indexed)
         self.db.execute(f"update people set {sets} where id = ?", [*updates.values(), person_id])
         return True
 
@@ -309,7 +315,7 @@ class _BatchWriter:
             raise _Rejected(f"unknown direction {rec.direction!r}")
         if not rec.source_key:
             raise _Rejected("interaction without source_key")
-        if not isinstance(rec.at, dt.datetime | dt.date):
+        if not isinstance(rec.at, dt.date):  # (a datetime is a date too)
             raise _Rejected(f"interaction date is not a date: {rec.at!r}")
         key = self.store.norm(rec.with_)
         if key is None:
@@ -372,6 +378,7 @@ class _BatchWriter:
         if current and "@" not in current:
             return
         self._names[person_id] = shown
+        self.new_people.catch_up()  # (an update of a row must find it indexed)
         self.conn.execute("update people set name = ?, updated = ? where id = ?",
                           [shown, self.stamp, person_id])
         self.conn.execute("update identities set display_name = ? where id = ? and "
@@ -499,7 +506,7 @@ class _BatchWriter:
 
     def _owned(self, rec: r.Commitment | r.ValueMoment | r.Goal | r.Note) -> None:
         person_id = self._who(rec.who)
-        table, row = _owned_row(rec, person_id, self.stamp)
+        table, row = owned_row(rec, person_id, self.stamp)
         row["source"] = self.source
         if rec.source_key:
             old = self.db.execute(
@@ -530,71 +537,7 @@ class _BatchWriter:
         self.result.touched_people.add(person_id)
 
 
-class _Rejected(Exception):
-    pass
-
-
 def _display_name(name: str | None, key: tuple[str, str]) -> str:
     """A new person's name: the one given, or the identity for a stand-in (``XXX``)."""
     name = (name or "").strip().strip("'\"").strip()
     return key[1] if not name or is_placeholder(name) else name
-
-
-def _owned_row(
-    rec: r.Commitment | r.ValueMoment | r.Goal | r.Note, person_id: int, stamp: str | None
-) -> tuple[str, dict[str, Any]]:
-    if isinstance(rec, r.Commitment):
-        if rec.status not in ("open", "kept", "broken"):
-            raise _Rejected(f"unknown commitment status {rec.status!r}")
-        if rec.direction not in ("out", "in"):
-            raise _Rejected(f"commitment direction must be out or in, not {rec.direction!r}")
-        if not isinstance(rec.due, dt.date):
-            raise _Rejected(f"due is not a date: {rec.due!r}")
-        return tables.COMMITMENTS, {
-            "person_id": person_id,
-            "text": rec.text,
-            "due": _date(rec.due),
-            "status": rec.status,
-            "direction": rec.direction,
-            "created": iso(rec.created) or stamp,
-            "closed_at": iso(rec.closed_at),
-            "source_key": rec.source_key,
-        }
-    if isinstance(rec, r.ValueMoment):
-        if rec.kind not in r.VALUE_KINDS:
-            raise _Rejected(f"unknown value kind {rec.kind!r}")
-        if rec.direction not in ("given", "received"):
-            raise _Rejected(f"value direction must be given or received, not {rec.direction!r}")
-        return tables.VALUE_MOMENTS, {
-            "person_id": person_id,
-            "kind": rec.kind,
-            "direction": rec.direction,
-            "at": iso(rec.at),
-            "note": rec.note,
-            "amount": rec.amount,
-            "source_key": rec.source_key,
-        }
-    if isinstance(rec, r.Goal):
-        return tables.GOALS, {
-            "person_id": person_id,
-            "text": rec.text,
-            "confirmed_at": iso(rec.confirmed_at),
-            "created": stamp,
-            "active": 1,
-            "source_key": rec.source_key,
-        }
-    return tables.NOTES, {
-        "person_id": person_id,
-        "at": iso(rec.at),
-        "text": rec.text,
-        "their_words": int(rec.their_words),
-        "source_key": rec.source_key,
-    }
-
-
-def _date(value: dt.date) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return value.isoformat()
-
-

@@ -266,7 +266,7 @@ def _message_records(
     lists: MailingLists | None = None,
     now: dt.datetime | None = None,
 ) -> list[Record]:
-    if not raw.header.strip():
+    if not raw.header or raw.header.isspace():
         return [Reject(f"message {raw.number} has no header fields", where)]
     headers = headers_from_bytes(raw.header)
     if not headers.names():
