@@ -672,3 +672,13 @@ def test_a_restored_export_keeps_what_imports_learned(
     other = Crb(tmp_path / "fresh.db", config_file)
     other("import", str(export_file))
     assert json.loads(other("export").stdout)["tables"]["source_state"] == learned
+
+
+def test_doctor_fails_on_a_named_config_that_is_not_there(crb: Crb, tmp_path: Path) -> None:
+    """Trial 10 W8: `--config missing.toml doctor` said "[ok] config: read ... (absent:
+    defaults)" and then failed the database and the plugins for it."""
+    missing = tmp_path / "missing.toml"
+    result = Crb(crb.db, missing)("doctor", status=1)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert lines == [f"[FAIL] config: config file {missing} does not exist (create one with "
+                     "`crb config init`)"]

@@ -81,6 +81,11 @@ class AppContext:
     mistyped ``--db`` or ``CRB_DB`` must not read as "No people.")."""
 
     @property
+    def config_must_exist(self) -> bool:
+        """Whether the config file was named (``--config``, ``CRB_CONFIG``): then it must exist."""
+        return self._config_must_exist
+
+    @property
     def store(self) -> Store:
         if self._store is None:
             cfg = self.config

@@ -77,7 +77,8 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = []
     config_path = Path(app.config_path or "")
     try:
-        config = load_config(config_path)
+        # An explicitly given file must exist: the check that fails, not what follows.
+        config = load_config(config_path, must_exist=app.config_must_exist)
         where = f"{config_path}" if config_path.exists() else f"{config_path} (absent: defaults)"
         checks.append(_check("config", True, f"read {where}"))
         if not config.me.emails:
