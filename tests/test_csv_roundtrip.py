@@ -59,3 +59,15 @@ def test_a_bad_tier_or_cadence_is_one_rejected_row(crb: Crb, tmp_path: Path) -> 
     cy = crb.json("show", "cy@x.com")
     assert (cy["tier"], cy["cadence_days"]) == ("active", 30)
     assert {i["value"] for i in cy["identities"]} == {"cy@x.com", "example.com/in/cy"}
+
+
+def test_archived_people_are_not_in_the_csv(crb: Crb, tmp_path: Path) -> None:
+    """Trial 10 W12: the CSV listed archived and ignored people with no column saying so: a
+    CSV restore revived everyone the user had archived."""
+    crb("demo", "--people", "8", "--seed", "5")
+    crb("archive", "2")
+    crb("ignore", "3")
+    out = tmp_path / "people.csv"
+    crb("export", "--format", "csv", "-o", str(out))
+    ids = {row[0] for row in list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))[1:]}
+    assert "2" not in ids and "3" not in ids and "1" in ids

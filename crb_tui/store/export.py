@@ -127,9 +127,11 @@ def spreadsheet_safe(text: str) -> str:
 
 
 def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> int:
-    """One row per live person with their identities joined by ``; `` (a phone number has
-    spaces): for spreadsheets, and read back by ``crb import`` (the csv source) with every
-    identity, tier and cadence, though not the history (the JSON export is the restore).
+    """One row per live person (archived and ignored people are left out: read back, they
+    would come back as live; the JSON export has them) with their identities joined by
+    ``; `` (a phone number has spaces): for spreadsheets, and read back by ``crb import``
+    (the csv source) with every identity, tier and cadence, though not the history (the JSON
+    export is the restore).
     Text that starts like a formula is quoted for spreadsheets (:func:`spreadsheet_safe`);
     ``to_terminal``: the text is shown as ``crb people`` shows it (crb_tui.text.plain)."""
     writer = csv.writer(out)
@@ -147,7 +149,7 @@ def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> in
              where person_id = p.id and kind = 'url'),
           {health_cols}
         from people p left join organizations o on o.id = p.org_id {health_join}
-        where p.merged_into is null order by p.id
+        where p.merged_into is null and p.archived = 0 order by p.id
     """
     n = 0
     for row in store.db.execute(sql):
