@@ -345,3 +345,29 @@ async def test_a_busy_database_says_which_action_was_not_saved(
         after = context.store.conn.execute(
             "select count(*) from interactions where person_id = ?", (pid,)).fetchone()[0]
         assert after == before
+
+
+async def test_the_review_says_it_is_coming_while_the_queue_is_read(
+    context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trial 10 W10: on a new day at 100,000 people the body under the tabs stayed empty for
+    seconds while the scores were brought up to date; it says what is coming."""
+    import time
+
+    from crb_tui.tui import data
+    from tests.test_tui import make_app, until
+
+    release = {"go": False}
+    real = data.review_queue
+
+    def slow(ctx):  # type: ignore[no-untyped-def]
+        while not release["go"]:
+            time.sleep(0.02)
+        return real(ctx)
+
+    monkeypatch.setattr(data, "review_queue", slow)
+    app = make_app(context)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: "Reading today's review" in screen_text(app))
+        release["go"] = True
+        await until(pilot, lambda: "Reading today's review" not in screen_text(app))

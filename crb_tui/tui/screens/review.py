@@ -158,7 +158,10 @@ class ReviewScreen(ActingScreen):
 
     def on_mount(self) -> None:
         self.query_one("#card").display = False
-        self.query_one("#review-empty").display = False
+        # Until the queue is read (on a new day after the scores are brought up to date,
+        # seconds at 100,000 people: the status line says so), the body says what is coming.
+        self.query_one("#review-empty", Static).update(Content.styled(
+            "Reading today's review…", "$foreground-muted"))
         self.query_one("#card").focus()
         self.watch_store()
 
