@@ -1063,15 +1063,18 @@ async def test_help_shows_every_word_and_home_goes_to_the_top(
 
 async def test_keymap_from_config_remaps_bindings(demo_db: Path, tmp_path: Path) -> None:
     config = tmp_path / "keys.toml"
-    config.write_text(CONFIG + '\n[keymap]\n"person.log" = "f6"\n', encoding="utf-8")
+    config.write_text(CONFIG + '\n[keymap]\n"person.log" = "L"\n', encoding="utf-8")
     context = AppContext(db_path=demo_db, config_path=config)
     async with opened(context) as (app, pilot):
+        # Trial 10 W7: the footer kept saying "l Log" (the keys before the keymap).
+        footer = screen_text(app).splitlines()[-1]
+        assert "L Log" in footer and "l Log" not in footer, footer
         await press(pilot, "l")
         assert isinstance(app.screen, ReviewScreen)
-        await press(pilot, "f6")
+        await press(pilot, "L")
         assert isinstance(app.screen, LogTouchDialog)
         await press(pilot, "escape", "question_mark")
-        assert "  f6" in help_cells(app)
+        assert "  L" in help_cells(app)
     context.close()
 
 

@@ -134,6 +134,12 @@ class CrbApp(CrbAppBase):
         self.keymap = keymap
         self.startup_problem = problem
         self.first_looks = first_looks
+        self.keymap_problem: str | None = None
+        try:
+            # Before the first screen composes, so that its footer shows the keys that work.
+            self.set_keymap(keymap)
+        except Exception as exc:  # noqa: BLE001 - a bad keymap must not stop the app
+            self.keymap_problem = str(exc)
 
     def _notice_from_worker(self, text: str) -> None:
         self.call_from_thread(self.notify, text, markup=False, timeout=4)
@@ -152,10 +158,9 @@ class CrbApp(CrbAppBase):
         if self.context.plugin_problem:
             self.notify(self.context.plugin_problem, severity="warning", markup=False,
                         timeout=10)
-        try:
-            self.set_keymap(self.keymap)
-        except Exception as exc:  # noqa: BLE001 - a bad keymap must not stop the app
-            self.notify(f"[keymap] in config.toml: {exc}", severity="error", markup=False)
+        if self.keymap_problem is not None:
+            self.notify(f"[keymap] in config.toml: {self.keymap_problem}", severity="error",
+                        markup=False)
 
     def on_unmount(self) -> None:
         self.gateway.close()

@@ -46,9 +46,14 @@ class KeyFooter(Footer):
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         keys = self._keys(screen)
-        if keys != self._shown_keys:
+        if keys == self._shown_keys:
+            return
+        # Textual's footer skips the redraw while the app has no focus (a terminal that has
+        # not said so yet): the keys count as shown only once it redraws, or a later change
+        # back to them (a [keymap] applied at start) would never be shown.
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
             self._shown_keys = keys
-            super().bindings_changed(screen)
+        super().bindings_changed(screen)
 
 
 WATCH_EVERY = 2.0
