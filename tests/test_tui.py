@@ -1078,6 +1078,19 @@ async def test_keymap_from_config_remaps_bindings(demo_db: Path, tmp_path: Path)
     context.close()
 
 
+async def test_a_keymap_id_no_key_has_is_said(demo_db: Path, tmp_path: Path) -> None:
+    """Trial 10 W7: `"review.nxt" = "j"` was ignored without a word."""
+    config = tmp_path / "keys.toml"
+    config.write_text(CONFIG + '\n[keymap]\n"review.nxt" = "j"\n"person.log" = "L"\n',
+                      encoding="utf-8")
+    context = AppContext(db_path=demo_db, config_path=config)
+    async with opened(context) as (app, _pilot):
+        said = [n.message for n in app._notifications]
+        assert any("no key has the id review.nxt" in m for m in said), said
+        assert not any("person.log" in m for m in said)
+    context.close()
+
+
 async def test_command_palette_runs_actions_and_opens_people(
     context: AppContext, demo_db: Path
 ) -> None:

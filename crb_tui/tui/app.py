@@ -161,6 +161,11 @@ class CrbApp(CrbAppBase):
         if self.keymap_problem is not None:
             self.notify(f"[keymap] in config.toml: {self.keymap_problem}", severity="error",
                         markup=False)
+        unknown = unknown_binding_ids(self.keymap)
+        if unknown:
+            self.notify(f"[keymap] in config.toml: no key has the id {', '.join(unknown)} "
+                        "(? lists the ids); left out", severity="warning", markup=False,
+                        timeout=10)
 
     def on_unmount(self) -> None:
         self.gateway.close()
@@ -270,3 +275,14 @@ def _first_looks(context: AppContext, mode: str) -> dict[str, Any]:
 
     looks["people"] = (count_people(store), list_people(store, sort="health", limit=PAGE_SIZE))
     return looks
+
+
+def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
+    """The ids in ``keymap`` that no key of the app has (a misspelt ``review.nxt``)."""
+    from textual.binding import Binding
+
+    from crb_tui.tui.screens.help import sections
+
+    known = {b.id for _, bindings in sections() for b in bindings
+             if isinstance(b, Binding) and b.id}
+    return sorted(set(keymap) - known)
