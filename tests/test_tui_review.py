@@ -371,3 +371,23 @@ async def test_the_review_says_it_is_coming_while_the_queue_is_read(
         await until(pilot, lambda: "Reading today's review" in screen_text(app))
         release["go"] = True
         await until(pilot, lambda: "Reading today's review" not in screen_text(app))
+
+
+async def test_a_failing_health_signals_is_a_notice_in_the_app(
+    context: AppContext, register_plugin
+) -> None:
+    """A plugin's health_signals failing was only logged in the app (Textual takes stderr
+    over): said nowhere. It is a notice, once."""
+    from crb_tui.tui.app import CrbApp
+
+    class Failing:
+        @hookimpl
+        def health_signals(self, person):  # type: ignore[no-untyped-def]
+            raise RuntimeError("scores service down")
+
+    register_plugin(Failing(), "failing-in-the-app")
+    app = CrbApp(context, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.5)
+        said = [n.message for n in app._notifications if "failing-in-the-app" in n.message]
+        assert len(said) == 1 and "health_signals failed (scores service down)" in said[0], said

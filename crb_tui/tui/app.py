@@ -19,6 +19,7 @@ from textual.worker import Worker
 
 from crb_tui.errors import CrbError
 from crb_tui.host.app_context import AppContext
+from crb_tui.tui import log_notices
 from crb_tui.tui.app_base import CrbAppBase
 from crb_tui.tui.data import Gateway
 from crb_tui.tui.problems import describe, report
@@ -104,6 +105,8 @@ class CrbApp(CrbAppBase):
         context.warn = None  # a plugin that fails to load is shown in the app, not on stderr
         keymap: dict[str, str] = {}
         first_looks: dict[str, Any] = {}
+        # Before the first scores are brought up to date (in _first_looks, below).
+        self.log_notices = log_notices.install()
         blink = True
         try:
             # Reading config.toml is quick, and the keymap must be in place before any screen.
@@ -151,6 +154,7 @@ class CrbApp(CrbAppBase):
             self.push_screen(ProblemScreen(*self.startup_problem))
             return
         self._day = self.today
+        self.log_notices.attach(self)
         # Left open overnight, the app moves to the new day by itself (midnight in [me]
         # timezone, or a laptop woken in the morning): the next read re-scores (see Gateway)
         # and the screen on show reads again (the others do as they are shown).
@@ -168,6 +172,7 @@ class CrbApp(CrbAppBase):
                         timeout=10)
 
     def on_unmount(self) -> None:
+        log_notices.uninstall(self.log_notices)
         self.gateway.close()
 
     def _check_day(self) -> None:
