@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -354,6 +355,26 @@ def _install_entry_point_plugin(site: Path) -> None:
     (info / "entry_points.txt").write_text("[crb_tui]\nguild = crb_guild\n")
 
 
+def real_crb(tmp_path: Path, plugdir: Path, site: Path | None = None, *, check: bool = True
+             ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The real ``crb`` as its own process, on ``tmp_path/x.db``, with a config whose
+    plugins_dir is ``plugdir`` and entry-point plugins installed in ``site`` (as pip leaves
+    them), nothing of the user's."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
+                      f'[plugins]\nplugins_dir = "{plugdir}"\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CRB_TODAY": "2026-11-23",
+           "CRB_DB": str(tmp_path / "x.db"), "CRB_CONFIG": str(config)}
+    if site is not None:
+        env["PYTHONPATH"] = str(site)
+
+    def crb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crb_tui", *args], capture_output=True,
+                              text=True, env=env, check=check)
+
+    return crb
+
+
 def test_plugins_run_in_every_command_of_the_real_crb(tmp_path: Path) -> None:
     """An installed entry-point plugin and a plugins_dir file, through the real ``crb``: the
     signal counts in show and after a log, the review item is in the review, both commands
@@ -366,19 +387,7 @@ def test_plugins_run_in_every_command_of_the_real_crb(tmp_path: Path) -> None:
         _THIRD_PARTY.replace("{name}", "local-hello").replace("{pid}", "3")
         .replace("guild", "local guild").replace("Guild", "Local guild")
     )
-    config = tmp_path / "c.toml"
-    config.write_text(
-        f'[me]\nemails = ["me@example.com"]\ntimezone = "UTC"\n'
-        f'[plugins]\nplugins_dir = "{plugdir}"\n'
-    )
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(site),
-           "CRB_TODAY": "2026-11-23", "CRB_DB": str(tmp_path / "x.db"),
-           "CRB_CONFIG": str(config)}
-
-    def crb(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "crb_tui", *args], capture_output=True,
-                              text=True, env=env, check=True)
-
+    crb = real_crb(tmp_path, plugdir, site)
     crb("demo", "--people", "8")
     assert crb("guild-hello", "ann").stdout.strip() == "guild-hello ann"
     assert crb("local-hello", "bob").stdout.strip() == "local-hello bob"
@@ -554,16 +563,8 @@ def test_a_plugin_that_fails_to_load_is_left_out_and_named(tmp_path: Path) -> No
     plugdir = tmp_path / "plugs"
     plugdir.mkdir()
     (plugdir / "half.py").write_text("raise RuntimeError('half-written plugin')\n")
+    crb = real_crb(tmp_path, plugdir, site, check=False)
     config = tmp_path / "c.toml"
-    config.write_text(f'[me]\nemails = ["me@example.com"]\n[plugins]\nplugins_dir = "{plugdir}"\n')
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(site),
-           "CRB_TODAY": "2026-11-23", "CRB_DB": str(tmp_path / "x.db"),
-           "CRB_CONFIG": str(config)}
-
-    def crb(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "crb_tui", *args], capture_output=True,
-                              text=True, env=env, check=False)
-
     assert crb("demo", "--people", "8").returncode == 0
     for args in (["--help"], ["review"], ["plugins"], ["guild-hello", "ann"]):
         result = crb(*args)

@@ -138,13 +138,20 @@ def test_snoozed_archived_and_acted_on_stay_out(store: Store) -> None:
     assert "Sam" in {i.person_name for i in later}
 
 
-def test_cap_and_progress_count_what_was_done(store: Store) -> None:
+def _six_late_key_people(store: Store) -> Config:
+    """Six key people past their 14-day cadence (P0 40 days since a touch ... P5 90), and a
+    config whose day holds three."""
     config = Config()
     config.review.daily_limit = 3
     for n in range(6):
         email = f"p{n}@x.com"
         person(store, f"P{n}", email, tier="key")
         touch(store, email, 40 + n * 10)
+    return config
+
+
+def test_cap_and_progress_count_what_was_done(store: Store) -> None:
+    config = _six_late_key_people(store)
     items = review(store, config)
     assert len(items) == 3
     assert progress(store, config, TODAY) == (0, 3)
@@ -161,12 +168,7 @@ def test_someone_whose_item_was_answered_keeps_their_place_for_their_next_reason
     """Trial 9 F1: a touch logged with someone late who also had a stale goal left them
     neither shown (the goal ranks below the cap) nor done, and someone new took the place;
     "0 / 3 done" never moved. They stay, with the reason that comes up next."""
-    config = Config()
-    config.review.daily_limit = 3
-    for n in range(6):
-        email = f"p{n}@x.com"
-        person(store, f"P{n}", email, tier="key")
-        touch(store, email, 40 + n * 10)
+    config = _six_late_key_people(store)
     items = review(store, config)
     shown = [i.person_id for i in items]
     second = items[1]
@@ -189,12 +191,7 @@ def test_a_promise_made_during_the_day_comes_in_beyond_the_cap(store: Store) -> 
     """Trial 9 F9: a promise due today made after the review was shown pushed out someone
     already shown (nothing done about them); with F1's places held it would not have come in
     at all. It takes a place of its own: the day grows by one and nobody leaves."""
-    config = Config()
-    config.review.daily_limit = 3
-    for n in range(6):
-        email = f"p{n}@x.com"
-        person(store, f"P{n}", email, tier="key")
-        touch(store, email, 40 + n * 10)
+    config = _six_late_key_people(store)
     newcomer = person(store, "Quinn", "q@x.com", tier="network")
     touch(store, "q@x.com", 2)
     shown = [i.person_id for i in review(store, config)]
@@ -258,12 +255,7 @@ def test_merging_someone_shown_away_pulls_no_one_in(store: Store) -> None:
     and handed it to someone new, the day's count unchanged."""
     from crb_tui.store.merge import merge_people
 
-    config = Config()
-    config.review.daily_limit = 3
-    for n in range(6):
-        email = f"p{n}@x.com"
-        person(store, f"P{n}", email, tier="key")
-        touch(store, email, 40 + n * 10)
+    config = _six_late_key_people(store)
     shown = [i.person_id for i in review(store, config)]
     merge_people(store, shown[0], shown[1])
     assert sorted(i.person_id for i in review(store, config)) == sorted([shown[0], shown[2]])

@@ -12,6 +12,7 @@ import pytest
 
 from crb_tui import records as r
 from crb_tui.store import Store, writer
+from tests.test_write_subject_index import triggers_run
 
 T0 = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
 
@@ -34,16 +35,6 @@ def intact(store: Store) -> None:
     without = store.conn.execute(
         "select count(*) from people where id not in (select person_id from health)")
     assert without.fetchone() == (0,)
-
-
-def triggers_run(store: Store, fn: object) -> list[str]:
-    ran: list[str] = []
-    store.conn.set_trace_callback(lambda sql: ran.append(sql) if "TRIGGER" in sql else None)
-    try:
-        fn()  # type: ignore[operator]
-    finally:
-        store.conn.set_trace_callback(None)
-    return ran
 
 
 def test_a_batch_of_new_people_is_indexed_without_the_row_triggers(store: Store) -> None:
