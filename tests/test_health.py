@@ -300,29 +300,29 @@ def test_explain_matches_compute_all_on_a_varied_network(world: World) -> None:
         )
 
 
-def test_a_whole_recompute_keeps_the_list_indexes(world: World) -> None:
-    # Everyone's scores are written with the table's indexes dropped and built again: they
-    # must all be back afterwards (the people list sorts through them), and after a failure
-    # half-way the transaction puts them back with the old rows.
+def test_a_whole_recompute_keeps_the_indexes(world: World) -> None:
+    # Everyone's parameters are written with the table's indexes dropped and built again: they
+    # must all be back afterwards (a new day finds the people due through one), and after a
+    # failure half-way the transaction puts them back with the old rows.
     def indexes() -> set[str]:
         return {row["name"] for row in world.db.query(
-            "select name from sqlite_master where type = 'index' and tbl_name = 'health'")}
+            "select name from sqlite_master where type = 'index' and tbl_name = "
+            "'health_params'")}
 
     for n in range(3):
         world.touch(world.person(name=f"P{n}"), 5 + n, "meeting", "mutual")
     before = indexes()
-    assert {"idx_health_list_health", "idx_health_computed_on"} <= before
+    assert {"idx_health_params_due", "idx_health_params_last_touch"} <= before
     assert compute_all(world.store, Config(), TODAY) == 3
     assert indexes() == before
     plan = " ".join(str(row["detail"]) for row in world.db.query(
-        "explain query plan select person_id from health order by health, overdue desc,"
-        " person_id limit 5"))
-    assert "idx_health_list_health" in plan
+        "explain query plan select person_id from health_params where due_jd <= 2461000"))
+    assert "idx_health_params_due" in plan
     rows = list(world.db.query("select * from health order by person_id"))
-    world.db.execute("create temp trigger crb_fail before insert on main.health "
+    world.db.execute("create temp trigger crb_fail before insert on main.health_params "
                      "begin select raise(abort, 'disk full'); end")
     with pytest.raises(Exception, match="disk full"):
-        compute_all(world.store, Config(), TODAY + dt.timedelta(days=1))
+        compute_all(world.store, Config(), TODAY - dt.timedelta(days=1))
     world.db.execute("drop trigger temp.crb_fail")
     assert indexes() == before
     assert list(world.db.query("select * from health order by person_id")) == rows

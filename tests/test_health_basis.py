@@ -15,7 +15,7 @@ from crb_tui.config import Config
 from crb_tui.engine.health import compute_all
 from crb_tui.errors import CrbError
 from crb_tui.records import DIRECTIONS, INTERACTION_KINDS, TIERS
-from crb_tui.store import Store
+from crb_tui.store import Store, health_run
 from crb_tui.store.merge import merge_people, undo_last_merge
 
 START = dt.date(2026, 3, 2)
@@ -37,19 +37,18 @@ def _from_scratch(store: Store, config: Config, today: dt.date) -> list[tuple[An
     """Everyone scored by the path that reads the interactions themselves (the one a few
     people, and ``explain``, use), leaving the stored scores as they were."""
     with store.transaction():
-        saved = store.conn.execute("select * from health").fetchall()
+        saved = store.conn.execute("select * from health_params").fetchall()
         ids = [r[0] for r in store.conn.execute("select id from people where merged_into is null")]
     compute_all(store, config, today, ids)
     scratch = _scores(store)
     with store.transaction():
-        store.conn.execute("delete from health")
+        store.conn.execute("delete from health_params")
         marks = ",".join("?" * len(saved[0]))
-        store.conn.executemany(f"insert into health values ({marks})", saved)
+        store.conn.executemany(f"insert into health_params values ({marks})", saved)
     return scratch
 
 
-OPS = st.lists(
-    st.one_of(
+OP = st.one_of(
         st.tuples(st.just("touch"), st.integers(0, 5), st.sampled_from(INTERACTION_KINDS),
                   st.sampled_from(DIRECTIONS), st.integers(-400, 60), st.integers(0, 23)),
         st.tuples(st.just("move"), st.integers(0, 5), st.integers(-400, 60)),
@@ -67,9 +66,12 @@ OPS = st.lists(
         st.tuples(st.just("promise"), st.integers(0, 5), st.integers(-60, 60),
                   st.sampled_from(["open", "kept", "broken"]), st.integers(-60, 60)),
         st.tuples(st.just("moment"), st.integers(0, 5), st.integers(-400, 60)),
-    ),
-    min_size=1, max_size=25,
 )
+OPS = st.lists(OP, min_size=1, max_size=25)
+DAYS = st.lists(st.one_of(st.tuples(st.just("day"), st.integers(1, 9)),
+                          st.tuples(st.just("day"), st.integers(10, 80)), OP),
+                min_size=1, max_size=30)
+"""Mostly days passing, some with writes between them."""
 
 
 def _apply(store: Store, op: tuple[Any, ...], people: list[int]) -> int:
@@ -116,6 +118,32 @@ def _apply(store: Store, op: tuple[Any, ...], people: list[int]) -> int:
     return 0
 
 
+def _busy_history(store: Store, people: list[int]) -> None:
+    """Everything that changes with time alone, close to the start: mail both ways most weeks
+    for 70 weeks (exchange weeks), a weekly titled meeting and a one-off, one-sided mail,
+    commitments falling due, value moments just made."""
+    conn = store.conn
+    for week in range(70):
+        for n, way in ((0, "in"), (0, "out"), (1, "out")):
+            if (week + n) % 3 or way == "out":
+                conn.execute(
+                    "insert into interactions (person_id, kind, direction, at, subject, source,"
+                    " source_key) values (?, 'email', ?, ?, 'Re: plans', 't', ?)",
+                    [people[n], way, _at(-7 * week - n, 9 + n), f"b{next(_KEYS)}"])
+    for week in range(12):
+        conn.execute(
+            "insert into interactions (person_id, kind, direction, at, subject, source,"
+            " source_key) values (?, 'meeting', 'mutual', ?, ?, 't', ?)",
+            [people[2], _at(-7 * week - 2, 10), "Stand-up" if week else "", f"b{next(_KEYS)}"])
+    for n, due in ((3, 3), (4, 12), (5, -3)):
+        conn.execute(
+            "insert into commitments (person_id, text, due, status, created) values"
+            " (?, 'Send it', ?, 'open', ?)",
+            [people[n], (START + dt.timedelta(days=due)).isoformat(), _at(-20, 9)])
+        conn.execute("insert into value_moments (person_id, kind, direction, at) values"
+                     " (?, 'intro', 'out', ?)", [people[n], _at(-n, 14)])
+
+
 def _write_and_rescore(store: Store, op: tuple[Any, ...], people: list[int]) -> None:
     """A commitment or a value moment, as the write path stores it and rescores its person
     (on the day the test has reached: the day of the last recompute)."""
@@ -141,8 +169,26 @@ def _write_and_rescore(store: Store, op: tuple[Any, ...], people: list[int]) -> 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPS)
 def test_carried_basis_equals_a_compute_from_scratch(ops: list[tuple[Any, ...]]) -> None:
+    """Also the scores a new day leaves as they were, worked out when read (the view
+    ``health``): the runs score only the people due, however many they are."""
+    _check_days(ops)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DAYS)
+def test_scores_worked_out_when_read_equal_a_compute_from_scratch_every_day(
+        ops: list[tuple[Any, ...]]) -> None:
+    """Day after day, the scores of the people a new day does not score again (worked out
+    when read from what is stored) are those a computation from scratch gives: a touch leaving
+    the trend window, a commitment falling due, a window turning, a series of meetings falling
+    to one, an exchange week leaving the weeks counted, a one-sided flag ending."""
+    _check_days(ops, busy=True)
+
+
+def _check_days(ops: list[tuple[Any, ...]], busy: bool = False) -> None:
     config = Config()
     store = Store.open(None)
+    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
     try:
         people = []
         for n, tier in enumerate(("key", "active", "network", "none", "key", "active")):
@@ -156,6 +202,8 @@ def test_carried_basis_equals_a_compute_from_scratch(ops: list[tuple[Any, ...]])
                     " source_key) values (?, ?, ?, ?, 'Weekly', 't', ?)",
                     [people[-1], ("email", "meeting", "message")[day % 3],
                      ("in", "out", "mutual")[day % 3 - 1], _at(day, n), f"s{n}{day}"])
+        if busy:
+            _busy_history(store, people)
         today = START
         compute_all(store, config, today)
         for op in ops:
@@ -165,6 +213,7 @@ def test_carried_basis_equals_a_compute_from_scratch(ops: list[tuple[Any, ...]])
             compute_all(store, config, today)
             assert _scores(store) == _from_scratch(store, config, today), (op, today)
     finally:
+        health_run.WHOLE_SHARE = share
         store.close()
 
 
@@ -249,4 +298,39 @@ def test_a_person_without_a_cadence_has_windows_carried_too() -> None:
             assert cad == length and mask != 0
             assert _scores(store) == _from_scratch(store, config, today)
     finally:
+        store.close()
+
+
+def test_a_series_falling_to_one_meeting_is_scored_again_that_day() -> None:
+    """A series past one meeting loses a fixed worth a day; once it falls to one meeting its
+    worth decays instead: the day it does, its person is scored again (with many points a
+    meeting, a day late would show)."""
+    config = Config()
+    config.health.value_points = {**config.health.value_points, "meeting": 60.0}
+    # (no other day to score her again for a long time: windows of ten years, a long trend)
+    config.health.uncadenced_days, config.health.trend_window_days = 3650, 500
+    store = Store.open(None)
+    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
+    try:
+        cur = store.conn.execute(
+            "insert into people (name, tier, created, updated) values ('Ann', 'none', ?, ?)",
+            [_at(-500, 0), _at(-500, 0)])
+        pid = int(cur.lastrowid or 0)
+        for day in (-12, -11, -10):
+            store.conn.execute(
+                "insert into interactions (person_id, kind, direction, at, subject, source,"
+                " source_key) values (?, 'meeting', 'mutual', ?, 'Review', 't', ?)",
+                [pid, _at(day, 10), f"r{day}"])
+        today = START
+        compute_all(store, config, today)
+        # three meetings ten days ago, halving every 180 days: one meeting in about 270 days
+        seen = set()
+        for _ in range(40):
+            today += dt.timedelta(days=9)
+            compute_all(store, config, today)
+            seen.add(_scores(store)[0][3])
+            assert _scores(store) == _from_scratch(store, config, today), today
+        assert len(seen) > 10  # Value moved on day after day, read from what is stored
+    finally:
+        health_run.WHOLE_SHARE = share
         store.close()

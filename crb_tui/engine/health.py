@@ -28,6 +28,7 @@ from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.errors import CrbError, user_message
 from crb_tui.records import STAGES
 from crb_tui.store import Store, health_run, person_rows
+from crb_tui.store.health_functions import jd
 from crb_tui.store.health_run import Run
 from crb_tui.text import plain
 
@@ -253,26 +254,27 @@ def _engine_code() -> str:
 
 def stale_people(store: Store, today: dt.date, key: str | None = None) -> tuple[int, list[int]]:
     """How many people have a stored score, and the ids of those whose score is not as of
-    ``today`` (a new day has come, or a write stored them and was stopped before scoring), or,
-    ``key`` given, was computed by another model (``model_key``): then everyone's is."""
-    day = _as_date(today).isoformat()
+    ``today`` (a new day has come: everyone's; or their parameters no longer hold, or a write
+    stored them and was stopped before scoring), or, ``key`` given, was computed by another
+    model (``model_key``): then everyone's is."""
+    day = _as_date(today)
     if key is not None and health_run.stored_key(store) != key:
         every = health_run.scored_people(store)
         return len(every), every
-    return health_run.people_not_scored_on(store, day)
+    return health_run.people_not_scored_on(store, day.isoformat(), jd(day))
 
 
 def bring_up_to_date(store: Store, config: Config, today: dt.date) -> int:
-    """Make every stored score as of ``today``: what each command and the app do before they
-    read scores, so that time passing changes Warmth, overdue and trend everywhere the same
-    way ``explain`` does, with nothing written in between. Nothing to do (one index lookup)
-    when the scores are already today's. The number of people scored."""
-    total, stale = stale_people(store, today, model_key(config))
-    if not stale:
+    """Make every score as of ``today``: what each command and the app do before they read
+    scores, so that time passing changes Warmth, overdue and trend everywhere the same way
+    ``explain`` does, with nothing written in between. Nothing to do (two index lookups) when
+    the scores are already today's; on a new day, only the people whose facts change are
+    scored again (the others' scores are worked out from what is stored: the view ``health``).
+    The number of people whose scores were brought to ``today``."""
+    today = _as_date(today)
+    if not health_run.needs_run(store, jd(today), model_key(config)):
         return 0
-    # The whole store in one pass is cheaper than looking up most of it person by person.
-    ids = None if len(stale) * 4 >= total else stale
-    return compute_all(store, config, today, ids)
+    return compute_all(store, config, today)
 
 
 def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Health:

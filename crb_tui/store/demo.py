@@ -51,7 +51,7 @@ CHUNK_PEOPLE = 2000
 # Deleted by ``replace=True``: the health cache and every table of the user's but the
 # blocklist, children before parents (the reverse of the order that loads; foreign keys are on).
 _WIPE_ORDER: tuple[str, ...] = (
-    "health", *(t for t in reversed(tables.EXPORTED) if t != "ignored"))
+    "health_params", *(t for t in reversed(tables.EXPORTED) if t != "ignored"))
 
 
 # -- the public function ------------------------------------------------------------------------

@@ -136,7 +136,8 @@ def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> in
     ``to_terminal``: the text is shown as ``crb people`` shows it (crb_tui.text.plain)."""
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    has_health = store.db["health"].exists()
+    has_health = store.conn.execute(
+        "select 1 from sqlite_master where name = 'health'").fetchone() is not None
     health_cols = "h.last_touch, h.health, h.stage" if has_health else "null, null, null"
     health_join = "left join health h on h.person_id = p.id" if has_health else ""
     sql = f"""

@@ -78,13 +78,14 @@ def set_state(conn: Any, key: str, cut: str) -> None:
                  [key, cut])
 
 
-def mark_stale(conn: Any, scope: str, stage: str) -> None:
+def mark_stale(conn: Any, scope: str, stage: str, whole: bool = True) -> None:
     """Drop the rows that no longer hold: their windows' length changed since they were
     built (a cadence set, changed or dropped), the person has interactions between the old
-    cut-off and the new one (``stage.adv``), or is not in ``scope`` (merged away: nobody
-    looks at their row, so nobody keeps it right)."""
-    conn.execute(
-        f"delete from health_basis where person_id not in (select person_id from {scope})")
+    cut-off and the new one (``stage.adv``), or, when ``scope`` is everyone (``whole``), is
+    not in it (merged away: nobody looks at their row, so nobody keeps it right)."""
+    if whole:
+        conn.execute(
+            f"delete from health_basis where person_id not in (select person_id from {scope})")
     conn.execute(
         f"delete from health_basis where person_id in (select s.person_id from {scope} s"
         f" join health_basis h on h.person_id = s.person_id where h.cad is not s.wcad)")
@@ -196,11 +197,16 @@ def _day_scan(scope: str, window: str) -> str:
 
 
 def carry(store: Any, key: str, scope: str, old: str, new: str, model: Model,
-          params: dict[str, Any]) -> None:
+          params: dict[str, Any], whole: bool = True) -> None:
     """Fill the model's ``old`` and ``new`` aggregate tables for everyone in ``scope`` from the
     rows, brought up to date first for the cut-off ``:bcut`` (``key``: the model's; another
     one, or a cut-off earlier than the rows', starts them again). In one write transaction of
-    ``store``: the rows built are of the interactions as they are while they are stored."""
+    ``store``: the rows built are of the interactions as they are while they are stored.
+
+    ``scope`` may be some people only (``whole`` False): those whose scores a new day changes
+    other than by time alone. Everyone with an interaction between the old cut-off and the new
+    one is among them (it left the trend window: the health run's ``_DUE``), so the rows of
+    the others still hold for the new cut-off."""
     conn = store.conn
     params = dict(params)
     masks = "".join(f", xi{n} integer, xo{n} integer" for n in range(model.exchanges))
@@ -217,7 +223,7 @@ def carry(store: Any, key: str, scope: str, old: str, new: str, model: Model,
             " nmask integer, adv integer)")
         conn.execute(f"delete from {_DAY}")
         conn.execute(f"insert into {_DAY} {_day_scan(scope, model.window)}", params)
-        mark_stale(conn, scope, _DAY)
+        mark_stale(conn, scope, _DAY, whole)
         build_missing(conn, scope, model.before, model.exchanges, params)
         set_state(conn, key, params["bcut"])
         read_old(conn, old, scope, model.exchanges, params)

@@ -16,7 +16,7 @@ from typing import Any
 from crb_tui import clock
 from crb_tui.config import Config, HealthConfig
 from crb_tui.records import INTERACTION_KINDS, TIERS
-from crb_tui.store import Store, health_basis
+from crb_tui.store import Store, health_basis, health_view
 from crb_tui.store.health_functions import (
     EXCHANGE_WEEKS,
     ensure_math,
@@ -31,10 +31,9 @@ from crb_tui.store.health_functions import (
 from crb_tui.store.health_sql import (
     _EXCH,
     _RESULT,
-    _ROWS,
     _SCOPE,
     _TEMP,
-    HEALTH_COLUMNS,
+    PARAMS,
     SERIES_KINDS,
     _aggregates,
     _exchange_sql,
@@ -93,6 +92,9 @@ class Run:
             "sided_ratio": max(1.0, hc.one_sided_ratio),
             "sided_since": stamp(today - dt.timedelta(days=max(0, hc.one_sided_days))),
             "trend_threshold": hc.trend_threshold,
+            "trend_days": max(0, hc.trend_window_days),
+            "trend_shift": f"+{max(0, hc.trend_window_days)} days",
+            "sided_days": max(0, hc.one_sided_days),
         }
         for tier in TIERS:
             self.params[f"cad_{tier}"] = max(0, config.cadence_for(tier))
@@ -188,7 +190,7 @@ class Run:
         """Run the aggregate queries into their temp tables. ``carry`` (the whole store only):
         fills the ``old`` and ``new`` ones instead of their scans (``_carry``)."""
         conn = store.db.conn
-        carried = whole and carry is not None
+        carried = carry is not None
         with store.snapshot():
             columns = self.columns()
             for name, query in _aggregates(whole, self.windows, *self._parts).items():
@@ -200,11 +202,11 @@ class Run:
                 if carried and name in ("old", "new"):
                     continue
                 conn.execute(f"insert into temp._crb_health_{name} {query}", self.params)
-        if carry is not None and carried:
+        if carry is not None:
             carry()
         with store.snapshot():
             conn.execute(f"create temp table if not exists {_EXCH[5:]} (person_id integer"
-                         " primary key, n real, p real)")
+                         " primary key, n real, p real, m integer)")
             conn.execute(f"delete from {_EXCH}")
             if self.exchange:
                 conn.execute(f"insert into {_EXCH} {_exchange_sql(len(self.exchange))}",
@@ -235,11 +237,12 @@ def _unit(x: float) -> float:
 
 
 
-def _carry(run: Run, store: Store, key: str) -> None:
+def _carry(run: Run, store: Store, key: str, whole: bool) -> None:
     """Fill the ``old`` and ``new`` aggregates of ``run`` (everyone in its scope) from the
     carried basis and one scan of the interactions since its cut-off, the basis brought up to
     date first for the start of the trend window (``key``: the model's; another one starts it
-    again). The few-people path and ``explain_row`` scan the interactions themselves."""
+    again; ``whole``: the scope is everyone). The few-people path and ``explain_row`` scan the
+    interactions themselves."""
     exchanges = len(run.exchange)
     start = run.past + dt.timedelta(days=1)
     week = week_of(start)
@@ -256,27 +259,80 @@ def _carry(run: Run, store: Store, key: str) -> None:
         popcount=lambda mask, shift: _popcount(f"({mask} >> {shift})", run.windows),
     )
     health_basis.carry(store, key, _SCOPE, "temp._crb_health_old", "temp._crb_health_new",
-                       model, params)
+                       model, params, whole)
 
 
 def compute(store: Store, run: Run, ids: list[int] | None, key: str,
             signal_sums: SignalSums | None) -> int:
-    """Score everyone (``ids`` None: the whole ``health`` table is replaced and the model's
-    ``key`` stored with it) or the people ``ids`` (their rows replaced; rows of people merged
-    away or gone removed), with the plugins' signals (``signal_sums``, None when no plugin
-    gives any). Everyone live among them keeps a row, scored or not. The number scored."""
+    """Bring everyone's scores to ``run``'s day (``ids`` None; the model's ``key`` stored with
+    them) or score the people ``ids`` (rows of people merged away or gone removed), with the
+    plugins' signals (``signal_sums``, None when no plugin gives any). Everyone live among them
+    keeps a row, scored or not. Everyone: when the stored parameters are this model's, of an
+    earlier day, and no plugin gives signals, only the people whose parameters stop holding
+    by the day are scored again (``health_view``); the others' scores move on with the day.
+    The number of people whose scores are now as of the day."""
     # Its temp tables and its switching of foreign keys span several statements: no other
     # thread uses the connection meanwhile (the store's turn, see crb_tui.store).
     with store.turn:
-        return _compute(store, run, ids, key, signal_sums)
+        due = None
+        if ids is None and run.can_carry:
+            due = _due(store, run, key, signal_sums is not None)
+        if due is None:
+            return _compute(store, run, ids, key, signal_sums)
+        _compute(store, run, due, key, signal_sums, whole=True)
+        return int(store.conn.execute("select count(*) from health_params").fetchone()[0])
+
+
+WHOLE_SHARE = 0.5
+"""From this share of the people due on, a new day rescores everyone in one pass (cheaper per
+person than rescoring some)."""
+
+
+def _due(store: Store, run: Run, key: str, signals: bool) -> list[int] | None:
+    """The people whose stored parameters do not hold on ``run``'s day: their first day of
+    change has come, a write left them unscored, or they were never scored. None when everyone
+    must be scored: another model, a day earlier than one already stored, no carried basis of
+    this model, so many people that one pass over everyone costs less, or a new day with
+    plugins giving signals (they may give others any day)."""
+    conn = store.conn
+    row = conn.execute("select key, day_jd, latest from health_model where id = 1").fetchone()
+    day = run.params["day_n"]
+    if row is None or row[0] != key or row[1] is None or row[1] > day or (row[2] or 0) > day:
+        return None
+    if signals and row[1] != day:
+        return None
+    found = health_basis.state(conn)
+    if found is None or found[0] != key:
+        return None
+    due = [r[0] for r in conn.execute(
+        "select person_id from health_params where due_jd <= ?", [day])]
+    total = conn.execute("select count(*) from health_params").fetchone()[0]
+    return None if len(due) >= WHOLE_SHARE * total else due
+
+
+def needs_run(store: Store, day_jd: float, key: str) -> bool:
+    """Whether anyone's scores are not as of the day ``day_jd``: another model's, another day's,
+    or someone's parameters no longer hold (an index lookup when nothing is to do)."""
+    conn = store.conn
+    row = conn.execute("select key, day_jd, latest from health_model where id = 1").fetchone()
+    if row is None or row[0] != key or row[1] != day_jd or (row[2] or 0) > day_jd:
+        return True
+    return conn.execute("select 1 from health_params where due_jd <= ? limit 1",
+                        [day_jd]).fetchone() is not None
 
 
 def _compute(store: Store, run: Run, ids: list[int] | None, key: str,
-             signal_sums: SignalSums | None) -> int:
+             signal_sums: SignalSums | None, whole: bool | None = None) -> int:
+    """Score ``ids`` (None: everyone) and write their parameters; ``whole``: the run brings the
+    whole store to its day (the people of ``ids`` being all that must be scored)."""
     conn = store.db.conn
     ensure_math(conn)
     run.register(conn)
-    carried = ids is None and run.can_carry
+    everyone = ids is None
+    if whole is None:
+        whole = everyone
+    # the whole store's run reads the carried basis, for everyone or for the people due
+    carried = whole and run.can_carry
     run.fill_scope(store, ids, scans=not carried)
     try:
         scope = [row[0] for row in conn.execute(f"select person_id from {_SCOPE}")]
@@ -285,43 +341,24 @@ def _compute(store: Store, run: Run, ids: list[int] | None, key: str,
             sums, missing = signal_sums(scope)
             set_signal_sums(store, _SCOPE, sums)
         if scope:
-            run.aggregate(store, whole=ids is None, carry=(
-                (lambda: _carry(run, store, key)) if carried else None))
+            run.aggregate(store, whole=everyone, carry=(
+                (lambda: _carry(run, store, key, everyone)) if carried else None))
             # The model is evaluated before the write lock is taken, so a second process
             # waits only for the rows to be copied in.
             with store.snapshot():
-                conn.execute(f"create temp table {_OUT} as {run.sql()} {_ROWS}", run.params)
+                conn.execute(f"create temp table {_OUT} as {run.sql()} {PARAMS}", run.params)
         # Every row written belongs to a live person read in this same run, so the foreign key
         # check (half the cost of the write) is switched off for it when no transaction is
         # open (the pragma cannot change inside one).
         checks = _suspend_foreign_keys(conn)
         try:
             with store.transaction():
-                if ids is None:
-                    _replace_all(conn, bool(scope))
-                    conn.execute("insert or replace into health_model (id, key) values (1, ?)",
-                                 [key])
-                else:
-                    conn.execute(
-                        "delete from health where person_id in (select value from json_each(?))",
-                        [json.dumps(ids)],
-                    )
-                    if scope:
-                        conn.execute(
-                            f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
-                # Everyone listed keeps a row, scored or not: the people list sorts from
-                # this table.
-                conn.execute(
-                    "insert or ignore into health (person_id) select id from people "
-                    "where merged_into is null"
-                    + ("" if ids is None else " and id in (select value from json_each(?))"),
-                    [] if ids is None else [json.dumps(ids)],
-                )
+                _write(conn, run, ids, bool(scope), key if whole else None)
                 # A plugin that failed left its signals out of these rows: they are kept (shown)
                 # but dated no day (''), so the next read scores them again, as ``explain``
                 # would then.
                 if missing:
-                    conn.execute("update health set computed_on = '' "
+                    conn.execute("update health_params set computed_on = '', due_jd = 0 "
                                  "where person_id in (select value from json_each(?))",
                                  [json.dumps(missing)])
         finally:
@@ -335,7 +372,50 @@ def _compute(store: Store, run: Run, ids: list[int] | None, key: str,
 
 
 _OUT = "temp._crb_health_out"
-"""The scores of one run, computed before they are written."""
+"""The parameters of one run, computed before they are written."""
+
+
+def _write(conn: Any, run: Run, ids: list[int] | None, scored: bool, key: str | None) -> None:
+    """Store the run's parameters (``ids`` None: everyone's) and the model's day and settings:
+    with ``key``, the run brought the whole store to its day; without, it scored some people
+    (and the stored day stays, with a note of the latest day any row is of)."""
+    columns = ", ".join(health_view.PARAM_COLUMNS)
+    if ids is None:
+        _replace_all(conn, columns, scored)
+    else:
+        conn.execute(
+            "delete from health_params where person_id in (select value from json_each(?))",
+            [json.dumps(ids)])
+        if scored:
+            conn.execute(f"insert into health_params ({columns}) select * from {_OUT}")
+    # Everyone listed keeps a row, scored or not: the people list reads this table.
+    conn.execute(
+        "insert or ignore into health_params (person_id) select id from people "
+        "where merged_into is null"
+        + ("" if ids is None else " and id in (select value from json_each(?))"),
+        [] if ids is None else [json.dumps(ids)],
+    )
+    if ids is None or key is not None:
+        conn.execute("delete from health_params where person_id not in"
+                     " (select id from people where merged_into is null)")
+    settings = health_view.MODEL_SETTINGS
+    values = {name: run.params[name] for name in settings}
+    values.update(key=key or "", day=run.params["today"], day_jd=run.params["day_n"])
+    names = ("key", "day", "day_jd", *settings)
+    marks = ", ".join(f":{n}" for n in names)
+    stored = conn.execute(
+        f"select {', '.join(settings)} from health_model where id = 1").fetchone()
+    if key is not None or stored is None:
+        conn.execute(f"insert or replace into health_model (id, {', '.join(names)}, latest)"
+                     f" values (1, {marks}, :day_jd)", values)
+        return
+    if tuple(stored) != tuple(values[name] for name in settings):
+        # Scored with other settings than the rest: the view reads these people's with the
+        # new ones, and everyone is scored again at the next read (no model's key).
+        conn.execute(f"update health_model set key = '', "
+                     f"{', '.join(f'{n} = :{n}' for n in settings)} where id = 1", values)
+    conn.execute("update health_model set latest = max(coalesce(latest, 0), ?)",
+                 [run.params["day_n"]])
 
 
 def _suspend_foreign_keys(conn: Any) -> bool:
@@ -346,23 +426,20 @@ def _suspend_foreign_keys(conn: Any) -> bool:
     return True
 
 
-def _replace_all(conn: Any, scored: bool) -> None:
-    """Everyone's scores at once: the table's indexes are dropped and built again afterwards
-    (sorting 100,000 rows once costs half of keeping four indexes up to date row by row). The
-    indexes are read back from the schema, so the migrations stay the one place that defines
-    them; inside the transaction, a failure puts them back."""
-    indexes = [sql for (sql,) in conn.execute(
-        "select sql from sqlite_master where type = 'index' and tbl_name = 'health'"
-        " and sql is not null")]
-    names = [name for (name,) in conn.execute(
-        "select name from sqlite_master where type = 'index' and tbl_name = 'health'"
-        " and sql is not null")]
-    for name in names:
+def _replace_all(conn: Any, columns: str, scored: bool) -> None:
+    """Everyone's parameters at once: the table's indexes are dropped and built again
+    afterwards (sorting 100,000 rows once costs less than keeping them up to date row by
+    row). The indexes are read back from the schema, so the migrations stay the one place that
+    defines them; inside the transaction, a failure puts them back."""
+    found = conn.execute(
+        "select name, sql from sqlite_master where type = 'index' and tbl_name = "
+        "'health_params' and sql is not null").fetchall()
+    for name, _sql in found:
         conn.execute(f'drop index "{name}"')
-    conn.execute("delete from health")
+    conn.execute("delete from health_params")
     if scored:
-        conn.execute(f"insert into health ({HEALTH_COLUMNS}) select * from {_OUT}")
-    for sql in indexes:
+        conn.execute(f"insert into health_params ({columns}) select * from {_OUT}")
+    for _name, sql in found:
         conn.execute(sql)
 
 
@@ -395,18 +472,22 @@ def stored_key(store: Store) -> str | None:
 
 
 def scored_people(store: Store) -> list[int]:
-    """Everyone with a row in the ``health`` table."""
-    return [row[0] for row in store.conn.execute("select person_id from health")]
+    """Everyone with a row of parameters."""
+    return [row[0] for row in store.conn.execute("select person_id from health_params")]
 
 
-def people_not_scored_on(store: Store, day: str) -> tuple[int, list[int]]:
-    """The ids of the people whose stored score is not of ``day`` (an ISO date), and, when
-    there are any, how many rows the ``health`` table has ((0, []) when none)."""
+def people_not_scored_on(store: Store, day: str, day_jd: float) -> tuple[int, list[int]]:
+    """The ids of the people whose scores are not as of ``day`` (an ISO date; ``day_jd`` its
+    julian day): everyone's when the store's day is another, else those whose parameters no
+    longer hold; and, when there are any, how many rows there are ((0, []) when none)."""
     conn = store.conn
-    stale = [row[0] for row in conn.execute(
-        "select person_id from health where computed_on is null or computed_on < ? "
-        "or computed_on > ?", [day, day])]
+    row = conn.execute("select day, latest from health_model where id = 1").fetchone()
+    if row is None or row[0] != day or (row[1] or 0) > day_jd:
+        stale = scored_people(store)
+    else:
+        stale = [r[0] for r in conn.execute(
+            "select person_id from health_params where due_jd <= ?", [day_jd])]
     if not stale:
         return 0, []
-    total = conn.execute("select count(*) from health").fetchone()[0]
+    total = conn.execute("select count(*) from health_params").fetchone()[0]
     return total, stale

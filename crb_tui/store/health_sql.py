@@ -154,10 +154,10 @@ _TEMP = {
     "old": "last text, heard text, spoke text, packed integer{exchange}, first text",
     "new": "last text, heard text, spoke text, packed integer{exchange}, mask integer, "
     "hits_n integer, hits_p integer, first text",
-    "val": "old real, new real",
-    "ser": "tog_n real, tog_p real",
+    "val": "old real, new real, win text, fut text",
+    "ser": "a_n real, b_n real, c_n real, a_p real, b_p real, c_p real, ln_n real, ln_p real",
     "com": "kept_n integer, late_n integer, broken_n integer, over_n integer, kept_p integer, "
-    "late_p integer, broken_p integer, over_p integer",
+    "late_p integer, broken_p integer, over_p integer, ev text",
 }
 """Per-person aggregates, each in its own temp table keyed by person (joined by rowid)."""
 
@@ -218,12 +218,16 @@ def _aggregates(
   group by s.person_id""",
         # time together, series by series: today and at the start of the trend window
         "ser": series_sql(source, group, together, together_kinds, indexed),
+        # (and the first moment in the trend window, and the first yet to come: the days the
+        # sums stop holding)
         "val": f"""
   select s.person_id,
     sum({moments} * exp(:lam * (julianday(v.at) - :cjd))) filter (where v.at < :pcut),
-    sum({moments} * exp(:lam * (julianday(v.at) - :cjd))) filter (where v.at >= :pcut)
+    sum({moments} * exp(:lam * (julianday(v.at) - :cjd)))
+      filter (where v.at >= :pcut and v.at < :cut),
+    min(v.at) filter (where v.at >= :pcut and v.at < :cut),
+    min(v.at) filter (where v.at >= :cut)
   from {_SCOPE} s {join} value_moments v on v.person_id = s.person_id
-  where v.at < :cut
   group by s.person_id""",
         # commitments; as of the trend window's start each one has the status it had then
         # (their dates on the user's calendar, taken once per commitment: materialized, or
@@ -243,7 +247,15 @@ def _aggregates(
     sum(made <= :pday and status = 'kept' and closed <= :pday and closed <= due),
     sum(made <= :pday and status = 'kept' and closed <= :pday and closed > due),
     sum(made <= :pday and status = 'broken' and closed <= :pday),
-    sum(made <= :pday and (status = 'open' or closed > :pday) and due < :pday)
+    sum(made <= :pday and (status = 'open' or closed > :pday) and due < :pday),
+    -- the first day one of these counts changes with nothing written
+    nullif(min(min(
+      coalesce(case when status = 'open' and due >= :today then date(due, '+1 day') end, '9'),
+      coalesce(case when made > :pday then date(made, :trend_shift) end, '9'),
+      coalesce(case when status <> 'open' and closed > :pday
+        then date(closed, :trend_shift) end, '9'),
+      coalesce(case when (status = 'open' or closed > :pday) and due >= :pday
+        then date(due, :trend_shift, '+1 day') end, '9'))), '9')
   from c
   group by person_id""",
     }
@@ -263,8 +275,11 @@ def _exchange_sql(exchanges: int) -> str:
     now = ", ".join(f"{heard}, {spoke}" for heard, spoke in pairs)
     past = ", ".join(f"a.xi{n}, a.xo{n}" for n in range(exchanges))
     both = " or ".join(f"({heard} <> 0 and {spoke} <> 0)" for heard, spoke in pairs)
+    # every week with a message either way: the oldest one leaving the masks is the first
+    # week the points stop decaying as one sum
+    seen = " | ".join(f"{heard} | {spoke}" for heard, spoke in pairs)
     return f"""
-  select s.person_id, crb_exchange({now}), crb_exchange({past})
+  select s.person_id, crb_exchange({now}), crb_exchange({past}), {seen}
   from {_SCOPE} s
   left join temp._crb_health_old a on a.person_id = s.person_id
   left join temp._crb_health_new b on b.person_id = s.person_id
@@ -274,7 +289,9 @@ def _exchange_sql(exchanges: int) -> str:
 def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     """The model over the aggregates, as a ``with`` clause ending in ``final``: one row per
     person in scope, every gauge for today (``_n``) and the trend window's start (``_p``)."""
-    keep = "person_id, cad, override, first_n, last_n, two_n"
+    keep = ("person_id, cad, wcad, wn, wp, override, first_n, last_n, two_n, two_p, heard_n, "
+            "spoke_n, packed_n, sig_w, sig_v, a_n, b_n, c_n, x_n, a_p, b_p, c_p, x_p, win, vwin, "
+            "vfut, cev, ln_n, ln_p, xm, fut")
     extra = ""
     if explain:
         # recip_n twice: same value
@@ -292,11 +309,20 @@ facts as (
     coalesce(b.heard, a.heard) as heard_n, coalesce(b.spoke, a.spoke) as spoke_n,
     coalesce(a.packed, 0) + coalesce(b.packed, 0) as packed_n,
     coalesce(a.packed, 0) as packed_p,
-    coalesce(g.tog_n, 0.0) as tog_n, coalesce(g.tog_p, 0.0) as tog_p,
+    coalesce(g.a_n + g.c_n, 0.0) as tog_n, coalesce(g.a_p + g.c_p, 0.0) as tog_p,
     min(:xcap, coalesce(e.n, 0.0)) as exch_n,
     min(:xcap, :factor * coalesce(e.p, 0.0)) as exch_p,
     coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as mom_n,
     coalesce(v.old, 0.0) * :factor as mom_p,
+    coalesce(g.a_n, 0.0) as a_n, coalesce(g.b_n, 0.0) as b_n, coalesce(g.a_p, 0.0) as a_p,
+    coalesce(g.b_p, 0.0) as b_p,
+    coalesce(g.c_n, 0.0) + coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as c_n,
+    coalesce(g.c_p, 0.0) + coalesce(v.old, 0.0) * :factor as c_p,
+    coalesce(e.n, 0.0) as x_n, :factor * coalesce(e.p, 0.0) as x_p,
+    -- what the first day the above stop holding is worked out from (_DUE)
+    b.first as win, v.win as vwin, v.fut as vfut, c.ev as cev, g.ln_n, g.ln_p, e.m as xm,
+    (select min(f.at) from interactions f where f.person_id = s.person_id and f.at >= :cut)
+      as fut,
     coalesce(b.mask, 0) as mask, coalesce(b.hits_n, 0) as hits_n,
     coalesce(b.hits_p, 0) as hits_p,
     coalesce(c.kept_n, 0) as kept_n, coalesce(c.late_n, 0) as late_n,
@@ -354,20 +380,47 @@ from final
 """
 """Stage, one-sided, trend and how far past the cadence, from the rounded gauges."""
 
-HEALTH_COLUMNS = (
-    "person_id, warmth, trust, value, health, health_past, trend, stage, one_sided, last_touch,"
-    " last_two_way, cadence_days, overdue, computed_on"
-)
-"""The ``health`` table's columns, in the order ``_ROWS`` gives them."""
+def _sided_ends(count: str, side: str) -> str:
+    """The day a one-sided flag carried by ``side`` (the stamp of that side's last word) ends
+    with nothing written: ``one_sided_days`` after it, if the counts make it one-sided."""
+    return (f"case when {count} and {side} >= :sided_since"
+            f" then julianday(substr({side}, 1, 10)) + :sided_days + 1 else 1e9 end")
 
-_ROWS = f"""
-select person_id, w_n, t_n, v_n, h_n, h_p, trend,
-  case when override in ('contact', 'transaction', 'relationship', 'partner') then override
-    else stage_derived end,
-  one_sided, last_n, two_n, cad, overdue, :today
-from ({_RESULT})
+
+_DUE = f"""min(
+    coalesce(crb_local_jd(fut), 1e9),
+    coalesce(julianday(substr(win, 1, 10)) + :trend_days, 1e9),
+    coalesce(julianday(substr(vwin, 1, 10)) + :trend_days, 1e9),
+    coalesce(crb_local_jd(vfut), 1e9),
+    coalesce(julianday(cev), 1e9),
+    case when first_n is not null then (wn + 1) * wcad - 0.5 else 1e9 end,
+    case when first_n is not null then (wp + 1) * wcad - 0.5 + :trend_days else 1e9 end,
+    case when xm > 0 then 7 * (:xweek + max(1, 60 - cast(ln(xm) / ln(2.0) + 1e-9 as integer)))
+      - 0.5 else 1e9 end,
+    coalesce(:day_n + max(1, cast(ln_n / :lam as integer)), 1e9),
+    coalesce(:day_n + max(1, cast(ln_p / :lam as integer)), 1e9),
+    {_sided_ends(f"{_formula('out', 'n')} >= :sided_min and {_formula('out', 'n')} + "
+                 f"{_formula('mut', 'n')} >= :sided_ratio * ({_formula('in', 'n')} + "
+                 f"{_formula('mut', 'n')})", "spoke_n")},
+    {_sided_ends(f"{_formula('in', 'n')} >= :sided_min and {_formula('in', 'n')} + "
+                 f"{_formula('mut', 'n')} >= :sided_ratio * ({_formula('out', 'n')} + "
+                 f"{_formula('mut', 'n')})", "heard_n")})"""
+"""The first day (julian, at midnight) the stored parameters may no longer hold with nothing
+written: an interaction or value moment yet to start, or one in the trend window leaving it; a
+commitment falling due (today, or at the trend window's start), or made or closed before it; a
+consistency window turning (today's or the window start's, once there is a touch); an exchange
+week leaving the weeks counted; a series falling to one meeting (today's, or the window
+start's); a one-sided flag ending. Never earlier than needed; sometimes a day or a week early,
+which only costs a rescoring."""
+
+PARAMS = f"""
+select person_id, :today, :day_n, {_DUE}, last_n, two_n, cad, wcad, last_jd,
+  crb_local_jd(two_n), crb_local_jd(two_p), trust_n, trust_p, recip_n, {_SPAN}, sig_w, sig_v,
+  a_n, b_n, c_n, x_n, a_p, b_p, c_p, x_p, sided_n,
+  case when override in ('contact', 'transaction', 'relationship', 'partner') then override end
+from final
 """
-"""The rows of the ``health`` table, one per person in scope."""
+"""The rows of ``health_params`` (``health_view.PARAM_COLUMNS``), one per person in scope."""
 
 
 SERIES_KINDS = ("meeting", "call")
@@ -390,11 +443,20 @@ def series_sql(source: str, group: str, points: str, kinds: str, indexed: bool) 
     if indexed:  # every kind asked for is in the index
         wanted = f"i.kind in ({', '.join(repr(k) for k in SERIES_KINDS)}) and {wanted}"
     decay = "exp(:lam * (julianday(i.at) - :cjd))"
+    # Each series' worth split by how it moves with time: past one meeting p * (1 + ln n),
+    # which falls by p * lam a day (a: the worth, b: the sum of p), else p * n, which decays
+    # (c); and the smallest ln n of the former (the day it falls to one meeting comes first).
     return f"""
   select person_id,
-    sum(p * case when untitled or n <= 1.0 then n else 1.0 + ln(n) end),
-    sum(case when untitled or q * :factor <= 1.0 then p * q * :factor
-      else p * (1.0 + ln(q * :factor)) end)
+    sum(case when not untitled and n > 1.0 then p * (1.0 + ln(n)) else 0.0 end),
+    sum(case when not untitled and n > 1.0 then p else 0.0 end),
+    sum(case when not untitled and n > 1.0 then 0.0 else p * n end),
+    sum(case when not untitled and q * :factor > 1.0 then p * (1.0 + ln(q * :factor))
+      else 0.0 end),
+    sum(case when not untitled and q * :factor > 1.0 then p else 0.0 end),
+    sum(case when not untitled and q * :factor > 1.0 then 0.0 else p * q * :factor end),
+    min(case when not untitled and n > 1.0 and p > 0.0 then ln(n) end),
+    min(case when not untitled and q * :factor > 1.0 and p > 0.0 then ln(q * :factor) end)
   from (
     select {group} as person_id, {points} as p, coalesce(i.subject, '') = '' as untitled,
       sum({decay}) as n, coalesce(sum({decay}) filter (where i.at < :pcut), 0.0) as q

@@ -124,7 +124,7 @@ def _forget_health(db: Any, person_ids: list[int], *, keep: list[int]) -> None:
     """Their scores are stale until the health engine runs again; the people still listed
     (``keep``) get an empty row, as the people list sorts from the health cache."""
     marks = ",".join("?" for _ in person_ids)
-    db.execute(f"delete from health where person_id in ({marks})", person_ids)
+    db.execute(f"delete from health_params where person_id in ({marks})", person_ids)
     db.execute(
-        f"insert into health (person_id) values {','.join('(?)' for _ in keep)}", keep
+        f"insert into health_params (person_id) values {','.join('(?)' for _ in keep)}", keep
     )

@@ -418,3 +418,22 @@ def m017_imp_people_index_batches(db: Database) -> None:
         "when not exists (select 1 from people_fts_later) begin "
         "insert or ignore into health (person_id) values (new.id); end"
     )
+
+
+@core()
+def m018_health_read_time(db: Database) -> None:
+    """Scores worked out when they are read (``crb_tui.store.health_view``): the stored scores
+    become the parameters they are worked out from (``health_params``), read through the view
+    ``health`` with the day and settings of ``health_model``, so that a new day rescores only
+    the people whose facts change. The old scores are dropped: the next read computes them."""
+    from crb_tui.store import health_view
+
+    db.execute("drop trigger if exists people_health_row")
+    db.execute("drop table if exists health")
+    for statement in health_view.SCHEMA:
+        db.execute(statement)
+    for column in ("day text", "day_jd real", "latest real",
+                   *(f"{name} real" for name in health_view.MODEL_SETTINGS)):
+        db.execute(f"alter table health_model add column {column}")
+    db.execute("delete from health_model")
+    db.execute(health_view.VIEW)

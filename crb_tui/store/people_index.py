@@ -41,5 +41,5 @@ class NewPeople:
             "insert into people_fts (rowid, name) select id, name from people where id > ?",
             [after])
         self.conn.execute(
-            "insert or ignore into health (person_id) select id from people where id > ?",
+            "insert or ignore into health_params (person_id) select id from people where id > ?",
             [after])

@@ -44,6 +44,7 @@ CORE_MIGRATIONS = (
     "m015_polish_name_key",
     "m016_review_queue_promises_seen",
     "m017_imp_people_index_batches",
+    "m018_health_read_time",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
@@ -320,7 +321,7 @@ class Store:
             # What trigger people_health_row does person by person (it was dropped with the
             # full-text ones, as it hangs on the people table too).
             self.conn.execute(
-                "insert or ignore into health (person_id) select id from people "
+                "insert or ignore into health_params (person_id) select id from people "
                 "where merged_into is null and id > ?",
                 [before["people"]],
             )

@@ -1,0 +1,134 @@
+"""Scores worked out when they are read: the ``health`` view over ``health_params``.
+
+A daily run that wrote everyone's scores would rewrite most of the table every day: Warmth
+decays from the last two-way touch, Value's points decay, the trend looks back from a window
+that moves, and the days past the cadence grow, for everyone, with nothing written. So the
+health engine stores, per person, what those depend on (``health_params``): the dates Warmth
+counts from, Trust (which changes only when a fact does), the points of Value as sums that decay
+at one rate (and the series of time together past their first meeting, whose worth falls by a
+fixed amount a day), the one-sided flag, and the first day on which any of it stops holding
+(``due_jd``: a touch leaving the trend window, a commitment falling due, a consistency window
+turning, a series falling to one meeting, an exchange week leaving the weeks counted, a
+meeting starting...). The view ``health`` evaluates the gauges from them for the day of
+``health_model`` (the day the store was last brought up to date), with the model's settings
+stored there as well. A new day rescores only the people whose ``due_jd`` has come and moves
+the day on. docs/health.md, "How it is computed", says the same in words.
+
+The view is plain SQL (SQLite's math functions), so any tool that opens the file sees the
+scores CRB shows.
+"""
+
+from __future__ import annotations
+
+MODEL_SETTINGS = (
+    "lam", "grace", "half", "scale", "floor", "unknown", "xcap", "trend_days",
+    "trend_threshold", "rel_recip", "rel_days", "rel_trust", "rel_value", "partner_days",
+    "partner_trust", "partner_value",
+)
+"""The model's settings the view needs (the health run's parameters of the same names), stored
+in ``health_model`` beside the day."""
+
+PARAM_COLUMNS = (
+    "person_id", "computed_on", "ref_jd", "due_jd", "last_touch", "last_two_way",
+    "cadence_days", "wcad", "last_jd", "two_jd", "two_p_jd", "trust_n", "trust_p", "recip",
+    "span", "sig_w", "sig_v", "a_n", "b_n", "c_n", "x_n", "a_p", "b_p", "c_p", "x_p",
+    "one_sided", "override",
+)
+"""The columns of ``health_params``, in the order the health run gives them."""
+
+SCHEMA = (
+    """create table health_params (
+      person_id integer primary key references people(id),
+      computed_on text,         -- the day these were computed for ('' : again at the next read)
+      ref_jd real,              -- its julian day (midnight), the day the sums are as of
+      due_jd real not null default 0,  -- the first day they may no longer hold
+      last_touch text, last_two_way text, cadence_days integer, wcad integer,
+      last_jd real, two_jd real, two_p_jd real,  -- days on the user's calendar
+      trust_n real, trust_p real, recip real, span real, sig_w real, sig_v real,
+      a_n real, b_n real, c_n real, x_n real,   -- Value's points, today
+      a_p real, b_p real, c_p real, x_p real,   -- and at the trend window's start
+      one_sided integer, override text)""",
+    "create index idx_health_params_due on health_params (due_jd)",
+    "create index idx_health_params_last_touch on health_params (last_touch, person_id)",
+    # (as m017's: the write path gives a batch's new people their rows itself)
+    "create trigger people_health_row after insert on people "
+    "when not exists (select 1 from people_fts_later) begin "
+    "insert or ignore into health_params (person_id) values (new.id); end",
+    "insert or ignore into health_params (person_id) select id from people",
+    # Whoever writes (CRB's write path scores the people it touches; another program, or SQL
+    # by hand, does not), the people whose facts changed are scored again at the next read:
+    # an interaction's insert, move or deletion drops its person's carried row
+    # (crb_tui.store.health_basis), which happens once per person however many are written;
+    # a tier, cadence or stage, a commitment or a value moment written mark them directly.
+    "create trigger health_params_basis_dropped after delete on health_basis begin "
+    "update health_params set due_jd = 0 where person_id = old.person_id; end",
+    "create trigger health_params_person_changed after update of tier, cadence_days, "
+    "stage_override on people begin "
+    "update health_params set due_jd = 0 where person_id = new.id; end",
+    *(f"create trigger health_params_{table}_{when} after {when} on {table} begin "
+      f"update health_params set due_jd = 0 where person_id in ({who}); end"
+      for table in ("commitments", "value_moments")
+      for when, who in (("insert", "new.person_id"), ("delete", "old.person_id"),
+                        ("update", "old.person_id, new.person_id"))),
+)
+"""The stored parameters (migration m018)."""
+
+# Per day x (n: today, p: the trend window's start, trend_days earlier), from the parameters
+# (h) and the model (m). dt: days since the sums were computed. Each gauge as the health model
+# computes it (crb_tui.store.health_sql, _FORMULAS), the points of Value decayed by dt:
+# a series past one meeting is worth p * (1 + ln n), and n decays by exp(-lam * dt), so its
+# worth falls by p * lam a day (b_x: the sum of those p); the rest decays as a whole.
+_WARMTH = """max(0.0, min(100.0, case when {two} is null then 0.0
+        else 100.0 * pow(2.0, -max(0.0, {day} - {two} - m.grace * h.wcad)
+          / (m.half * h.wcad)) end + h.sig_w))"""
+_POINTS = """(h.a_{x} - m.lam * (m.day_jd - h.ref_jd) * h.b_{x}
+        + h.c_{x} * exp(-m.lam * (m.day_jd - h.ref_jd))
+        + min(m.xcap, h.x_{x} * exp(-m.lam * (m.day_jd - h.ref_jd))))"""
+_VALUE = """case when {points} > 0.0 or h.sig_v <> 0.0
+        then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / m.scale)) + h.sig_v)) end"""
+
+
+def _value(x: str) -> str:
+    return _VALUE.format(points=_POINTS.format(x=x))
+
+
+_HEALTH = """cast(sqrt(trust_{x} * max(coalesce(value_{x}, 0.0), unknown))
+      * (floor + (1.0 - floor) * warmth_{x} / 100.0) + 0.5 as integer)"""
+
+VIEW = f"""create view health as
+select person_id,
+  w_n as warmth, t_n as trust, v_n as value, h_n as health, h_p as health_past,
+  case when ref_jd is null then null
+    when h_n - h_p >= trend_threshold then 'growing'
+    when h_p - h_n >= trend_threshold then 'fading' else 'steady' end as trend,
+  case when ref_jd is null then null
+    when override is not null then override
+    when two_jd is null then 'contact'
+    when recip >= rel_recip and t_n >= partner_trust and v_n >= partner_value
+      and span >= partner_days then 'partner'
+    when recip >= rel_recip and t_n >= rel_trust and v_n >= rel_value
+      and span >= rel_days then 'relationship'
+    else 'transaction' end as stage,
+  one_sided, last_touch, last_two_way, cadence_days,
+  case when cadence_days > 0 and last_touch is not null
+    then round((day_jd - last_jd - cadence_days) * 1.0 / cadence_days, 4) end as overdue,
+  case when computed_on is null or computed_on = '' then computed_on else day end
+    as computed_on
+from (
+  select *,
+    cast(warmth_n + 0.5 as integer) as w_n, cast(trust_n + 0.5 as integer) as t_n,
+    cast(value_n + 0.5 as integer) as v_n,
+    {_HEALTH.format(x='n')} as h_n,
+    {_HEALTH.format(x='p')} as h_p
+  from (
+    select h.person_id, h.computed_on, h.ref_jd, h.last_touch, h.last_two_way,
+      h.cadence_days, h.last_jd, h.two_jd, h.trust_n, h.trust_p, h.recip, h.span,
+      h.one_sided, h.override, m.day, m.day_jd, m.unknown, m.floor, m.trend_threshold,
+      m.rel_recip, m.rel_days, m.rel_trust, m.rel_value, m.partner_days, m.partner_trust,
+      m.partner_value,
+      {_WARMTH.format(two='h.two_jd', day='m.day_jd')} as warmth_n,
+      {_WARMTH.format(two='h.two_p_jd', day='(m.day_jd - m.trend_days)')} as warmth_p,
+      {_value('n')} as value_n,
+      {_value('p')} as value_p
+    from health_params h left join health_model m on m.id = 1 and h.ref_jd is not null))"""
+"""Every gauge as of the day of ``health_model``; null for someone not scored yet."""
