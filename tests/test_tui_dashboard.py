@@ -36,6 +36,19 @@ async def test_top_line_at_80_columns_ends_with_a_whole_word(context: AppContext
         assert top.rstrip().endswith(" touches"), top
 
 
+def _set_overdue(conn: sqlite3.Connection, pid: int, overdue: float,
+                 cadence: int | None) -> None:
+    """Make ``pid`` ``overdue`` cadences late on the store's day (the scores are worked out
+    from the day of the last touch when read), their row left as it is by the next read."""
+    conn.execute(
+        "update health_params set cadence_days = coalesce(?, cadence_days),"
+        " last_touch = coalesce(last_touch, '2000-01-01T00:00:00+00:00'), due_jd = 1e9"
+        " where person_id = ?", [cadence, pid])
+    conn.execute(
+        "update health_params set last_jd = (select day_jd from health_model)"
+        " - cadence_days - ? * cadence_days where person_id = ?", [overdue, pid])
+
+
 def test_going_cold_is_most_days_late_first(context: AppContext, demo_db: Path) -> None:
     with sqlite3.connect(demo_db) as conn:
         ids = [r[0] for r in conn.execute(
@@ -47,8 +60,7 @@ def test_going_cold_is_most_days_late_first(context: AppContext, demo_db: Path) 
         # a smaller ratio (2, 360 days): the second is the more overdue.
         for pid, (overdue, cadence) in zip(ids, [(3.0, 30), (2.0, 180), (1.5, 14), (0.5, 365),
                                                  (4.0, 7), (1.0, 90)], strict=True):
-            conn.execute("update health set overdue = ?, cadence_days = ? where person_id = ?",
-                         [overdue, cadence, pid])
+            _set_overdue(conn, pid, overdue, cadence)
     cold = data.dashboard(context)["cold"]
     late = [round(r["overdue"] * r["cadence_days"]) for r in cold if r["overdue"] > 0]
     assert late == sorted(late, reverse=True) and 360 in late, late
@@ -61,7 +73,10 @@ def test_a_key_person_never_answering_is_going_cold(context: AppContext, demo_db
         conn.execute("update people set tier = 'network' where tier = 'key'")
         pid = conn.execute("select person_id from health order by person_id limit 1").fetchone()[0]
         conn.execute("update people set tier = 'key' where id = ?", [pid])
-        conn.execute("update health set overdue = -0.5, trend = 'steady', warmth = 0 "
-                     "where person_id = ?", [pid])
+        _set_overdue(conn, pid, -0.5, None)
+        # Warmth 0 (no two-way touch), as it was at the trend window's start (steady)
+        conn.execute("update health_params set two_jd = null, two_p_jd = null, sig_w = 0,"
+                     " trust_p = trust_n, a_p = a_n, b_p = b_n, c_p = c_n, x_p = x_n"
+                     " where person_id = ?", [pid])
     cold = data.dashboard(context)["cold"]
     assert [r["id"] for r in cold] == [pid] and cold[0]["warmth"] == 0

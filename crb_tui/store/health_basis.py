@@ -71,6 +71,9 @@ def forget_people_of_new_interactions(conn: Any, after_rowid: int) -> None:
     triggers do, for a bulk load that runs without them."""
     conn.execute("delete from health_basis where person_id in (select person_id from"
                  " interactions where rowid > ?)", [after_rowid])
+    # (and what trigger health_params_basis_dropped does: scored again at the next read)
+    conn.execute("update health_params set due_jd = 0 where person_id in (select person_id"
+                 " from interactions where rowid > ?)", [after_rowid])
 
 
 def set_state(conn: Any, key: str, cut: str) -> None:

@@ -279,8 +279,17 @@ def compute(store: Store, run: Run, ids: list[int] | None, key: str,
             due = _due(store, run, key, signal_sums is not None)
         if due is None:
             return _compute(store, run, ids, key, signal_sums)
-        _compute(store, run, due, key, signal_sums, whole=True)
+        moved = _stored_day(store) != run.params["day_n"]
+        scored = _compute(store, run, due, key, signal_sums, whole=True)
+        if not moved:
+            return scored
         return int(store.conn.execute("select count(*) from health_params").fetchone()[0])
+
+
+def _stored_day(store: Store) -> float | None:
+    """The julian day the stored scores are as of (None: none yet)."""
+    row = store.conn.execute("select day_jd from health_model where id = 1").fetchone()
+    return None if row is None else row[0]
 
 
 WHOLE_SHARE = 0.5

@@ -74,18 +74,18 @@ SCHEMA = (
 """The stored parameters (migration m018)."""
 
 # Per day x (n: today, p: the trend window's start, trend_days earlier), from the parameters
-# (h) and the model (m). dt: days since the sums were computed. Each gauge as the health model
+# and the model's settings (h: the two joined; d: the day). dt: days since the sums were computed. Each gauge as the health model
 # computes it (crb_tui.store.health_sql, _FORMULAS), the points of Value decayed by dt:
 # a series past one meeting is worth p * (1 + ln n), and n decays by exp(-lam * dt), so its
 # worth falls by p * lam a day (b_x: the sum of those p); the rest decays as a whole.
 _WARMTH = """max(0.0, min(100.0, case when {two} is null then 0.0
-        else 100.0 * pow(2.0, -max(0.0, {day} - {two} - m.grace * h.wcad)
-          / (m.half * h.wcad)) end + h.sig_w))"""
-_POINTS = """(h.a_{x} - m.lam * (m.day_jd - h.ref_jd) * h.b_{x}
-        + h.c_{x} * exp(-m.lam * (m.day_jd - h.ref_jd))
-        + min(m.xcap, h.x_{x} * exp(-m.lam * (m.day_jd - h.ref_jd))))"""
+        else 100.0 * pow(2.0, -max(0.0, {day} - {two} - h.grace * h.wcad)
+          / (h.half * h.wcad)) end + h.sig_w))"""
+_POINTS = """(h.a_{x} - h.lam * (h.d - h.ref_jd) * h.b_{x}
+        + h.c_{x} * exp(-h.lam * (h.d - h.ref_jd))
+        + min(h.xcap, h.x_{x} * exp(-h.lam * (h.d - h.ref_jd))))"""
 _VALUE = """case when {points} > 0.0 or h.sig_v <> 0.0
-        then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / m.scale)) + h.sig_v)) end"""
+        then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / h.scale)) + h.sig_v)) end"""
 
 
 def _value(x: str) -> str:
@@ -111,9 +111,9 @@ select person_id,
     else 'transaction' end as stage,
   one_sided, last_touch, last_two_way, cadence_days,
   case when cadence_days > 0 and last_touch is not null
-    then round((day_jd - last_jd - cadence_days) * 1.0 / cadence_days, 4) end as overdue,
-  case when computed_on is null or computed_on = '' then computed_on else day end
-    as computed_on
+    then round((d - last_jd - cadence_days) * 1.0 / cadence_days, 4) end as overdue,
+  case when computed_on is null or computed_on = '' or ref_jd > day_jd then computed_on
+    else day end as computed_on
 from (
   select *,
     cast(warmth_n + 0.5 as integer) as w_n, cast(trust_n + 0.5 as integer) as t_n,
@@ -121,14 +121,17 @@ from (
     {_HEALTH.format(x='n')} as h_n,
     {_HEALTH.format(x='p')} as h_p
   from (
-    select h.person_id, h.computed_on, h.ref_jd, h.last_touch, h.last_two_way,
+    select h.person_id, h.computed_on, h.ref_jd, h.d, h.last_touch, h.last_two_way,
       h.cadence_days, h.last_jd, h.two_jd, h.trust_n, h.trust_p, h.recip, h.span,
-      h.one_sided, h.override, m.day, m.day_jd, m.unknown, m.floor, m.trend_threshold,
-      m.rel_recip, m.rel_days, m.rel_trust, m.rel_value, m.partner_days, m.partner_trust,
-      m.partner_value,
-      {_WARMTH.format(two='h.two_jd', day='m.day_jd')} as warmth_n,
-      {_WARMTH.format(two='h.two_p_jd', day='(m.day_jd - m.trend_days)')} as warmth_p,
+      h.one_sided, h.override, h.day, h.day_jd, h.unknown, h.floor, h.trend_threshold,
+      h.rel_recip, h.rel_days, h.rel_trust, h.rel_value, h.partner_days, h.partner_trust,
+      h.partner_value,
+      {_WARMTH.format(two='h.two_jd', day='h.d')} as warmth_n,
+      {_WARMTH.format(two='h.two_p_jd', day='(h.d - h.trend_days)')} as warmth_p,
       {_value('n')} as value_n,
       {_value('p')} as value_p
-    from health_params h left join health_model m on m.id = 1 and h.ref_jd is not null))"""
-"""Every gauge as of the day of ``health_model``; null for someone not scored yet."""
+    -- (the model's day, or the row's own when later; null for a row not scored yet)
+    from (select h.*, m.*, max(m.day_jd, h.ref_jd) as d
+      from health_params h left join health_model m on m.id = 1) h))"""
+"""Every gauge as of the day of ``health_model``, or of the day a row was computed for when
+that is later (a few people scored ahead of the rest); null for someone not scored yet."""
