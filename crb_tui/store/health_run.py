@@ -35,6 +35,7 @@ from crb_tui.store.health_sql import (
     _TEMP,
     PARAMS,
     SERIES_KINDS,
+    XWEEKS,
     _aggregates,
     _exchange_sql,
     _model_sql,
@@ -116,6 +117,7 @@ class Run:
             {f"xk{n}": kind for n, kind in enumerate(self.exchange)},
             xweek=week, xlo=stamp(oldest), xcap=max(0.0, hc.exchange_cap),
             unknown=min(100.0, max(0.0, hc.value_unknown)),
+            **{f"xt{w}": (1 << (EXCHANGE_WEEKS - w)) - 1 for w in XWEEKS},
         )
         self.weights = week_weights(today, self.lam, cjd)
         indexed = {k for k in INTERACTION_KINDS if k in hc.value_points} <= set(
@@ -129,6 +131,7 @@ class Run:
         """The model's own SQL functions (``health_functions``), for this evaluation."""
         register_exchange(conn, list(self.exchange.values()), self.weights)
         register_local_days(conn)
+        conn.create_function("crb_bits", 1, _bits, deterministic=True)
 
     def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
                    scans: bool = True) -> None:
@@ -206,7 +209,8 @@ class Run:
             carry()
         with store.snapshot():
             conn.execute(f"create temp table if not exists {_EXCH[5:]} (person_id integer"
-                         " primary key, n real, p real, m integer)")
+                         " primary key, n real, p real, m integer, n1 real, n2 real, n3 real,"
+                         " p1 real, p2 real, p3 real)")
             conn.execute(f"delete from {_EXCH}")
             if self.exchange:
                 conn.execute(f"insert into {_EXCH} {_exchange_sql(len(self.exchange))}",
@@ -219,6 +223,11 @@ class Run:
             store.db.conn.execute(f"drop table if exists {_EXCH}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
+
+
+def _bits(mask: int | None) -> int:
+    """``crb_bits(mask)``: how many bits of ``mask`` are set."""
+    return 0 if mask is None else int(mask).bit_count()
 
 
 def _trust_weights(hc: HealthConfig) -> dict[str, float]:

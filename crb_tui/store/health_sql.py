@@ -86,6 +86,7 @@ _FORMULAS: dict[str, str] = {
     "ts": ":k_cons * {cons}",
     "tr": ":k_recip * {recip}",
     "trust0": "{tc} + {ts} + {tr}",
+    "tcr": "{tc} + {tr}",
     # Value: decayed points of value moments, time together (series with diminishing returns)
     # and weeks in which both wrote (capped), saturating; unknown with no evidence at all.
     "points": "tog_{x} + mom_{x} + exch_{x}",
@@ -110,7 +111,7 @@ _FORMULAS: dict[str, str] = {
 }
 
 _SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n",
-           "sided_n")
+           "sided_n", "tcr_n", "tcr_p")
 """Computed once per person; everything after works from these (and from ``last_jd``, the
 julian day of the last touch on the user's calendar; the span of the stage is worked out only
 for the people whose stage depends on it: ``_SPAN``)."""
@@ -261,6 +262,14 @@ def _aggregates(
     }
 
 
+XWEEKS = (0, 1, 2, 3)
+"""The weeks on (from the day of a run) for which the exchange points are stored: a week leaving
+the masks then is taken into account without scoring the person again."""
+
+TURNS = (0, 1, 2, 3)
+"""The consistency windows on (from the day of a run) for which Trust is stored: a window
+turning then is taken into account without scoring the person again."""
+
 _EXCH = "temp._crb_health_exch"
 """The raw exchange points of the people who have any, today (``n``) and at the trend
 window's start (``p``): ``crb_exchange`` is called once per person and day, and only for those."""
@@ -278,8 +287,18 @@ def _exchange_sql(exchanges: int) -> str:
     # every week with a message either way: the oldest one leaving the masks is the first
     # week the points stop decaying as one sum
     seen = " | ".join(f"{heard} | {spoke}" for heard, spoke in pairs)
+    # and as they will be 1, 2 and 3 weeks on, with nothing written: the weeks that will have
+    # left the masks by then left out (``:xt1``..., and ``health_view``'s x_n1...)
+    later = ", ".join(
+        "crb_exchange(" + ", ".join(f"{heard} & :xt{w}, {spoke} & :xt{w}"
+                                    for heard, spoke in pairs) + ")"
+        for w in XWEEKS[1:])
+    later_p = ", ".join(
+        "crb_exchange(" + ", ".join(f"a.xi{n} & :xt{w}, a.xo{n} & :xt{w}"
+                                    for n in range(exchanges)) + ")"
+        for w in XWEEKS[1:])
     return f"""
-  select s.person_id, crb_exchange({now}), crb_exchange({past}), {seen}
+  select s.person_id, crb_exchange({now}), crb_exchange({past}), {seen}, {later}, {later_p}
   from {_SCOPE} s
   left join temp._crb_health_old a on a.person_id = s.person_id
   left join temp._crb_health_new b on b.person_id = s.person_id
@@ -289,9 +308,10 @@ def _exchange_sql(exchanges: int) -> str:
 def _model_sql(exchanges: int, *, explain: bool = False) -> str:
     """The model over the aggregates, as a ``with`` clause ending in ``final``: one row per
     person in scope, every gauge for today (``_n``) and the trend window's start (``_p``)."""
-    keep = ("person_id, cad, wcad, wn, wp, override, first_n, last_n, two_n, two_p, heard_n, "
-            "spoke_n, packed_n, sig_w, sig_v, a_n, b_n, c_n, x_n, a_p, b_p, c_p, x_p, win, vwin, "
-            "vfut, cev, ln_n, ln_p, xm, fut")
+    keep = ("person_id, cad, wcad, wn, wp, override, first_n, first_p, last_n, two_n, two_p, "
+            "heard_n, spoke_n, packed_n, sig_w, sig_t, sig_v, mask, a_n, b_n, c_n, a_p, b_p, c_p, "
+            "x_n0, x_n1, x_n2, x_n3, x_p0, x_p1, x_p2, x_p3, win, vwin, vfut, cev, ln_n, ln_p, xm, "
+            "fut")
     extra = ""
     if explain:
         # recip_n twice: same value
@@ -318,7 +338,10 @@ facts as (
     coalesce(g.b_p, 0.0) as b_p,
     coalesce(g.c_n, 0.0) + coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as c_n,
     coalesce(g.c_p, 0.0) + coalesce(v.old, 0.0) * :factor as c_p,
-    coalesce(e.n, 0.0) as x_n, :factor * coalesce(e.p, 0.0) as x_p,
+    coalesce(e.n, 0.0) as x_n0, coalesce(e.n1, 0.0) as x_n1, coalesce(e.n2, 0.0) as x_n2,
+    coalesce(e.n3, 0.0) as x_n3, :factor * coalesce(e.p, 0.0) as x_p0,
+    :factor * coalesce(e.p1, 0.0) as x_p1, :factor * coalesce(e.p2, 0.0) as x_p2,
+    :factor * coalesce(e.p3, 0.0) as x_p3,
     -- what the first day the above stop holding is worked out from (_DUE)
     b.first as win, v.win as vwin, v.fut as vfut, c.ev as cev, g.ln_n, g.ln_p, e.m as xm,
     (select min(f.at) from interactions f where f.person_id = s.person_id and f.at >= :cut)
@@ -393,10 +416,11 @@ _DUE = f"""min(
     coalesce(julianday(substr(vwin, 1, 10)) + :trend_days, 1e9),
     coalesce(crb_local_jd(vfut), 1e9),
     coalesce(julianday(cev), 1e9),
-    case when first_n is not null then (wn + 1) * wcad - 0.5 else 1e9 end,
-    case when first_n is not null then (wp + 1) * wcad - 0.5 + :trend_days else 1e9 end,
-    case when xm > 0 then 7 * (:xweek + max(1, 60 - cast(ln(xm) / ln(2.0) + 1e-9 as integer)))
-      - 0.5 else 1e9 end,
+    case when first_n is not null then (wn + {len(TURNS)}) * wcad - 0.5 else 1e9 end,
+    case when first_n is not null then (wp + {len(TURNS)}) * wcad - 0.5 + :trend_days
+      else 1e9 end,
+    case when xm > 0 then 7 * (:xweek + max({len(XWEEKS)},
+      60 - cast(ln(xm) / ln(2.0) + 1e-9 as integer))) - 0.5 else 1e9 end,
     coalesce(:day_n + max(1, cast(ln_n / :lam as integer)), 1e9),
     coalesce(:day_n + max(1, cast(ln_p / :lam as integer)), 1e9),
     {_sided_ends(f"{_formula('out', 'n')} >= :sided_min and {_formula('out', 'n')} + "
@@ -408,17 +432,45 @@ _DUE = f"""min(
 """The first day (julian, at midnight) the stored parameters may no longer hold with nothing
 written: an interaction or value moment yet to start, or one in the trend window leaving it; a
 commitment falling due (today, or at the trend window's start), or made or closed before it; a
-consistency window turning (today's or the window start's, once there is a touch); an exchange
-week leaving the weeks counted; a series falling to one meeting (today's, or the window
+consistency window turning past those Trust is stored for (``TURNS``: today's or the
+window start's, once there is a touch); an exchange week leaving the weeks counted past those
+stored (``XWEEKS``); a series falling to one meeting (today's, or the window
 start's); a one-sided flag ending. Never earlier than needed; sometimes a day or a week early,
 which only costs a rescoring."""
 
+def _turn_trust(x: str, k: int) -> str:
+    """Trust (today's, or at the trend window's start) once ``k`` more consistency windows have
+    turned, with nothing written: the windows before move one back each turn (the one just
+    ended had a touch if the last touch is in it: ``cur``), the windows since the first touch
+    grow. The model's formulas for Trust's consistency (``_FORMULAS``) on those numbers."""
+    if x == "n":
+        mask = f"(((mask << {k}) | (cur << {k - 1})) & :window_bits)" if k else (
+            "(mask & :window_bits)")
+        w, first = "wn", "first_n"
+    else:
+        # bit b: window wn - b, the current one's touches at bit 0
+        mask = f"((((mask << 1) | cur) >> (wn - wp - {k} + 1)) & :window_bits)"
+        w, first = "wp", "first_p"
+    since = (f"case when {first} is not null then min(:windows, max(0, {w} + {k} - "
+             f"cast((julianday({first}) + 0.5) / wcad as integer))) else 0 end")
+    hits = f"crb_bits({mask})"
+    cons = (f"coalesce(({hits} + 0.5 * :cons_prior) / (max({since}, {hits}) + :cons_prior),"
+            " 0.5)")
+    return f"max(0.0, min(100.0, tcr_{x} + :k_cons * {cons} + sig_t))"
+
+
+_TRUSTS = ", ".join(_turn_trust(x, k) for x in ("n", "p") for k in TURNS)
+
 PARAMS = f"""
 select person_id, :today, :day_n, {_DUE}, last_n, two_n, cad, wcad, last_jd,
-  crb_local_jd(two_n), crb_local_jd(two_p), trust_n, trust_p, recip_n, {_SPAN}, sig_w, sig_v,
-  a_n, b_n, c_n, x_n, a_p, b_p, c_p, x_p, sided_n,
+  crb_local_jd(two_n), crb_local_jd(two_p), {_TRUSTS}, wn, wp, :xweek,
+  recip_n, {_SPAN}, sig_w, sig_v, a_n, b_n, c_n, a_p, b_p, c_p,
+  x_n0, x_n1, x_n2, x_n3, x_p0, x_p1, x_p2, x_p3, sided_n,
   case when override in ('contact', 'transaction', 'relationship', 'partner') then override end
-from final
+from (
+  select *, case when last_n is not null
+      and cast((julianday(last_n) + 0.5) / wcad as integer) >= wn then 1 else 0 end as cur
+  from final)
 """
 """The rows of ``health_params`` (``health_view.PARAM_COLUMNS``), one per person in scope."""
 

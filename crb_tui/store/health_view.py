@@ -30,9 +30,10 @@ in ``health_model`` beside the day."""
 
 PARAM_COLUMNS = (
     "person_id", "computed_on", "ref_jd", "due_jd", "last_touch", "last_two_way",
-    "cadence_days", "wcad", "last_jd", "two_jd", "two_p_jd", "trust_n", "trust_p", "recip",
-    "span", "sig_w", "sig_v", "a_n", "b_n", "c_n", "x_n", "a_p", "b_p", "c_p", "x_p",
-    "one_sided", "override",
+    "cadence_days", "wcad", "last_jd", "two_jd", "two_p_jd",
+    "t_n0", "t_n1", "t_n2", "t_n3", "t_p0", "t_p1", "t_p2", "t_p3", "wn0", "wp0", "xw0",
+    "recip", "span", "sig_w", "sig_v", "a_n", "b_n", "c_n", "a_p", "b_p", "c_p",
+    "x_n0", "x_n1", "x_n2", "x_n3", "x_p0", "x_p1", "x_p2", "x_p3", "one_sided", "override",
 )
 """The columns of ``health_params``, in the order the health run gives them."""
 
@@ -44,9 +45,14 @@ SCHEMA = (
       due_jd real not null default 0,  -- the first day they may no longer hold
       last_touch text, last_two_way text, cadence_days integer, wcad integer,
       last_jd real, two_jd real, two_p_jd real,  -- days on the user's calendar
-      trust_n real, trust_p real, recip real, span real, sig_w real, sig_v real,
-      a_n real, b_n real, c_n real, x_n real,   -- Value's points, today
-      a_p real, b_p real, c_p real, x_p real,   -- and at the trend window's start
+      -- Trust today and at the trend window's start, as of the consistency windows wn0 and
+      -- wp0 and as of each of the next three to turn
+      t_n0 real, t_n1 real, t_n2 real, t_n3 real, t_p0 real, t_p1 real, t_p2 real, t_p3 real,
+      wn0 integer, wp0 integer, xw0 integer,  -- and the calendar week of the exchange points
+      recip real, span real, sig_w real, sig_v real,
+      a_n real, b_n real, c_n real, a_p real, b_p real, c_p real,  -- Value's points
+      x_n0 real, x_n1 real, x_n2 real, x_n3 real,  -- exchange weeks', this week and the next
+      x_p0 real, x_p1 real, x_p2 real, x_p3 real,  -- three (today's, the window start's)
       one_sided integer, override text)""",
     "create index idx_health_params_due on health_params (due_jd)",
     "create index idx_health_params_last_touch on health_params (last_touch, person_id)",
@@ -83,7 +89,11 @@ _WARMTH = """max(0.0, min(100.0, case when {two} is null then 0.0
           / (h.half * h.wcad)) end + h.sig_w))"""
 _POINTS = """(h.a_{x} - h.lam * (h.d - h.ref_jd) * h.b_{x}
         + h.c_{x} * exp(-h.lam * (h.d - h.ref_jd))
-        + min(h.xcap, h.x_{x} * exp(-h.lam * (h.d - h.ref_jd))))"""
+        + min(h.xcap, case cast((h.d + 0.5) / 7 as integer) - h.xw0
+            when 0 then h.x_{x}0 when 1 then h.x_{x}1 when 2 then h.x_{x}2 else h.x_{x}3 end
+          * exp(-h.lam * (h.d - h.ref_jd))))"""
+_TRUST = """case cast(({day} + 0.5) / h.wcad as integer) - h.{w}0
+        when 0 then h.t_{x}0 when 1 then h.t_{x}1 when 2 then h.t_{x}2 else h.t_{x}3 end"""
 _VALUE = """case when {points} > 0.0 or h.sig_v <> 0.0
         then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / h.scale)) + h.sig_v)) end"""
 
@@ -122,7 +132,9 @@ from (
     {_HEALTH.format(x='p')} as h_p
   from (
     select h.person_id, h.computed_on, h.ref_jd, h.d, h.last_touch, h.last_two_way,
-      h.cadence_days, h.last_jd, h.two_jd, h.trust_n, h.trust_p, h.recip, h.span,
+      h.cadence_days, h.last_jd, h.two_jd, h.recip, h.span,
+      {_TRUST.format(day='h.d', w='wn', x='n')} as trust_n,
+      {_TRUST.format(day='(h.d - h.trend_days)', w='wp', x='p')} as trust_p,
       h.one_sided, h.override, h.day, h.day_jd, h.unknown, h.floor, h.trend_threshold,
       h.rel_recip, h.rel_days, h.rel_trust, h.rel_value, h.partner_days, h.partner_trust,
       h.partner_value,
