@@ -334,3 +334,44 @@ def test_a_series_falling_to_one_meeting_is_scored_again_that_day() -> None:
     finally:
         health_run.WHOLE_SHARE = share
         store.close()
+
+
+def test_weeks_and_windows_turning_day_by_day_equal_a_compute_from_scratch() -> None:
+    """Exchange weeks leave the weeks counted and consistency windows turn with nothing
+    written: day after day the scores worked out from what is stored (the next weeks' and
+    windows' numbers stored ahead) equal a computation from scratch."""
+    config = Config()
+    config.health.exchange_cap, config.health.value_scale = 1000.0, 400.0
+    config.health.exchange_points = {"email": 8.0}
+    store = Store.open(None)
+    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
+    try:
+        people = []
+        for n, tier in enumerate(("key", "active", "key")):
+            cur = store.conn.execute(
+                "insert into people (name, tier, created, updated) values (?, ?, ?, ?)",
+                [f"P{n}", tier, _at(-500, 0), _at(-500, 0)])
+            people.append(int(cur.lastrowid or 0))
+        # the first two: weeks leaving the 60 counted; the third: only windows turning
+        for who, weeks in ((0, range(3, 64, 2)), (1, range(4, 64, 2)), (2, range(1, 30))):
+            for week in weeks:
+                if week % 5 == 0:
+                    continue  # (a week now and then with no word: windows not all touched)
+                for way, day in (("in", 0), ("out", 1)):
+                    store.conn.execute(
+                        "insert into interactions (person_id, kind, direction, at, source,"
+                        " source_key) values (?, 'email', ?, ?, 't', ?)",
+                        [people[who], way, _at(-7 * week - day, 9), f"w{who}{week}{way}"])
+        today = START
+        compute_all(store, config, today)
+        seen = set()
+        for _ in range(75):
+            today += dt.timedelta(days=1)
+            compute_all(store, config, today)
+            scores = _scores(store)
+            seen.add(tuple(row[1:4] for row in scores))
+            assert scores == _from_scratch(store, config, today), today
+        assert len(seen) > 20
+    finally:
+        health_run.WHOLE_SHARE = share
+        store.close()
