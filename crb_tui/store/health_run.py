@@ -124,8 +124,8 @@ class Run:
             SERIES_KINDS)
         self._parts = (together, kinds, moments, len(self.exchange), indexed)
 
-    def sql(self, *, explain: bool = False) -> str:
-        return _model_sql(len(self.exchange), explain=explain)
+    def sql(self, *, explain: bool = False, stored: bool = False) -> str:
+        return _model_sql(len(self.exchange), explain=explain, stored=stored)
 
     def register(self, conn: Any) -> None:
         """The model's own SQL functions (``health_functions``), for this evaluation."""
@@ -364,7 +364,8 @@ def _compute(store: Store, run: Run, ids: list[int] | None, key: str,
             # The model is evaluated before the write lock is taken, so a second process
             # waits only for the rows to be copied in.
             with store.snapshot():
-                conn.execute(f"create temp table {_OUT} as {run.sql()} {PARAMS}", run.params)
+                conn.execute(f"create temp table {_OUT} as {run.sql(stored=True)} {PARAMS}",
+                             run.params)
         # Every row written belongs to a live person read in this same run, so the foreign key
         # check (half the cost of the write) is switched off for it when no transaction is
         # open (the pragma cannot change inside one).
@@ -413,7 +414,7 @@ def _write(conn: Any, run: Run, ids: list[int] | None, scored: bool, key: str | 
         + ("" if ids is None else " and id in (select value from json_each(?))"),
         [] if ids is None else [json.dumps(ids)],
     )
-    if ids is None or key is not None:
+    if ids is None:
         conn.execute("delete from health_params where person_id not in"
                      " (select id from people where merged_into is null)")
     settings = health_view.MODEL_SETTINGS
@@ -491,7 +492,8 @@ def stored_key(store: Store) -> str | None:
 
 def scored_people(store: Store) -> list[int]:
     """Everyone with a row of parameters."""
-    return [row[0] for row in store.conn.execute("select person_id from health_params")]
+    return [row[0] for row in store.conn.execute(
+        "select person_id from health_params order by person_id")]
 
 
 def people_not_scored_on(store: Store, day: str, day_jd: float) -> tuple[int, list[int]]:

@@ -115,6 +115,8 @@ _SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "
 """Computed once per person; everything after works from these (and from ``last_jd``, the
 julian day of the last touch on the user's calendar; the span of the stage is worked out only
 for the people whose stage depends on it: ``_SPAN``)."""
+_STORED = ("recip_n", "sided_n", "tcr_n", "tcr_p")
+"""What ``PARAMS`` needs of ``_SCORED`` (it reads ``scored``)."""
 _EXPLAINED = tuple(
     f"{name}_{x}"
     for x in ("n", "p")
@@ -289,13 +291,14 @@ def _exchange_sql(exchanges: int) -> str:
     seen = " | ".join(f"{heard} | {spoke}" for heard, spoke in pairs)
     # and as they will be 1, 2 and 3 weeks on, with nothing written: the weeks that will have
     # left the masks by then left out (``:xt1``..., and ``health_view``'s x_n1...)
+    # (worked out only when a week leaves by then: null, the same as this week's, if not)
     later = ", ".join(
-        "crb_exchange(" + ", ".join(f"{heard} & :xt{w}, {spoke} & :xt{w}"
-                                    for heard, spoke in pairs) + ")"
+        f"case when ({seen}) > :xt{w} then crb_exchange("
+        + ", ".join(f"{heard} & :xt{w}, {spoke} & :xt{w}" for heard, spoke in pairs) + ") end"
         for w in XWEEKS[1:])
     later_p = ", ".join(
-        "crb_exchange(" + ", ".join(f"a.xi{n} & :xt{w}, a.xo{n} & :xt{w}"
-                                    for n in range(exchanges)) + ")"
+        f"case when ({seen}) > :xt{w} then crb_exchange("
+        + ", ".join(f"a.xi{n} & :xt{w}, a.xo{n} & :xt{w}" for n in range(exchanges)) + ") end"
         for w in XWEEKS[1:])
     return f"""
   select s.person_id, crb_exchange({now}), crb_exchange({past}), {seen}, {later}, {later_p}
@@ -305,9 +308,10 @@ def _exchange_sql(exchanges: int) -> str:
   where {both}"""
 
 
-def _model_sql(exchanges: int, *, explain: bool = False) -> str:
+def _model_sql(exchanges: int, *, explain: bool = False, stored: bool = False) -> str:
     """The model over the aggregates, as a ``with`` clause ending in ``final``: one row per
-    person in scope, every gauge for today (``_n``) and the trend window's start (``_p``)."""
+    person in scope, every gauge for today (``_n``) and the trend window's start (``_p``);
+    ``stored``: only what ``PARAMS`` stores is worked out (the gauges are the view's)."""
     keep = ("person_id, cad, wcad, wn, wp, override, first_n, first_p, last_n, two_n, two_p, "
             "heard_n, spoke_n, packed_n, sig_w, sig_t, sig_v, mask, a_n, b_n, c_n, a_p, b_p, c_p, "
             "x_n0, x_n1, x_n2, x_n3, x_p0, x_p1, x_p2, x_p3, win, vwin, vfut, cev, ln_n, ln_p, xm, "
@@ -338,10 +342,10 @@ facts as (
     coalesce(g.b_p, 0.0) as b_p,
     coalesce(g.c_n, 0.0) + coalesce(v.old, 0.0) + coalesce(v.new, 0.0) as c_n,
     coalesce(g.c_p, 0.0) + coalesce(v.old, 0.0) * :factor as c_p,
-    coalesce(e.n, 0.0) as x_n0, coalesce(e.n1, 0.0) as x_n1, coalesce(e.n2, 0.0) as x_n2,
-    coalesce(e.n3, 0.0) as x_n3, :factor * coalesce(e.p, 0.0) as x_p0,
-    :factor * coalesce(e.p1, 0.0) as x_p1, :factor * coalesce(e.p2, 0.0) as x_p2,
-    :factor * coalesce(e.p3, 0.0) as x_p3,
+    coalesce(e.n, 0.0) as x_n0, coalesce(e.n1, e.n, 0.0) as x_n1,
+    coalesce(e.n2, e.n, 0.0) as x_n2, coalesce(e.n3, e.n, 0.0) as x_n3,
+    :factor * coalesce(e.p, 0.0) as x_p0, :factor * coalesce(e.p1, e.p, 0.0) as x_p1,
+    :factor * coalesce(e.p2, e.p, 0.0) as x_p2, :factor * coalesce(e.p3, e.p, 0.0) as x_p3,
     -- what the first day the above stop holding is worked out from (_DUE)
     b.first as win, v.win as vwin, v.fut as vfut, c.ev as cev, g.ln_n, g.ln_p, e.m as xm,
     (select min(f.at) from interactions f where f.person_id = s.person_id and f.at >= :cut)
@@ -362,7 +366,7 @@ facts as (
 ),
 scored as materialized (
   select {keep},
-    {_columns(_SCORED)},
+    {_columns(_STORED if stored else _SCORED)},
     crb_local_jd(last_n) as last_jd{extra}
   from facts
 ),
@@ -470,7 +474,7 @@ select person_id, :today, :day_n, {_DUE}, last_n, two_n, cad, wcad, last_jd,
 from (
   select *, case when last_n is not null
       and cast((julianday(last_n) + 0.5) / wcad as integer) >= wn then 1 else 0 end as cur
-  from final)
+  from scored)
 """
 """The rows of ``health_params`` (``health_view.PARAM_COLUMNS``), one per person in scope."""
 
