@@ -115,7 +115,7 @@ _SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "
 """Computed once per person; everything after works from these (and from ``last_jd``, the
 julian day of the last touch on the user's calendar; the span of the stage is worked out only
 for the people whose stage depends on it: ``_SPAN``)."""
-_STORED = ("recip_n", "sided_n", "tcr_n", "tcr_p")
+_STORED = ("recip_n", "sided_n", "tcr_n", "tcr_p", "known_n", "known_p")
 """What ``PARAMS`` needs of ``_SCORED`` (it reads ``scored``)."""
 _EXPLAINED = tuple(
     f"{name}_{x}"
@@ -469,7 +469,7 @@ PARAMS = f"""
 select person_id, :today, :day_n, {_DUE}, last_n, two_n, cad, wcad, last_jd,
   crb_local_jd(two_n), crb_local_jd(two_p), {_TRUSTS}, wn, wp, :xweek,
   recip_n, {_SPAN}, sig_w, sig_v, a_n, b_n, c_n, a_p, b_p, c_p,
-  x_n0, x_n1, x_n2, x_n3, x_p0, x_p1, x_p2, x_p3, sided_n,
+  x_n0, x_n1, x_n2, x_n3, x_p0, x_p1, x_p2, x_p3, known_n, known_p, sided_n,
   case when override in ('contact', 'transaction', 'relationship', 'partner') then override end
 from (
   select *, case when last_n is not null

@@ -33,7 +33,8 @@ PARAM_COLUMNS = (
     "cadence_days", "wcad", "last_jd", "two_jd", "two_p_jd",
     "t_n0", "t_n1", "t_n2", "t_n3", "t_p0", "t_p1", "t_p2", "t_p3", "wn0", "wp0", "xw0",
     "recip", "span", "sig_w", "sig_v", "a_n", "b_n", "c_n", "a_p", "b_p", "c_p",
-    "x_n0", "x_n1", "x_n2", "x_n3", "x_p0", "x_p1", "x_p2", "x_p3", "one_sided", "override",
+    "x_n0", "x_n1", "x_n2", "x_n3", "x_p0", "x_p1", "x_p2", "x_p3", "known_n", "known_p",
+    "one_sided", "override",
 )
 """The columns of ``health_params``, in the order the health run gives them."""
 
@@ -53,6 +54,7 @@ SCHEMA = (
       a_n real, b_n real, c_n real, a_p real, b_p real, c_p real,  -- Value's points
       x_n0 real, x_n1 real, x_n2 real, x_n3 real,  -- exchange weeks', this week and the next
       x_p0 real, x_p1 real, x_p2 real, x_p3 real,  -- three (today's, the window start's)
+      known_n integer, known_p integer,  -- whether anything says what Value is (else unknown)
       one_sided integer, override text)""",
     "create index idx_health_params_due on health_params (due_jd)",
     "create index idx_health_params_last_touch on health_params (last_touch, person_id)",
@@ -94,12 +96,12 @@ _POINTS = """(h.a_{x} - h.lam * (h.d - h.ref_jd) * h.b_{x}
           * exp(-h.lam * (h.d - h.ref_jd))))"""
 _TRUST = """case cast(({day} + 0.5) / h.wcad as integer) - h.{w}0
         when 0 then h.t_{x}0 when 1 then h.t_{x}1 when 2 then h.t_{x}2 else h.t_{x}3 end"""
-_VALUE = """case when {points} > 0.0 or h.sig_v <> 0.0
+_VALUE = """case when h.known_{x}
         then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / h.scale)) + h.sig_v)) end"""
 
 
 def _value(x: str) -> str:
-    return _VALUE.format(points=_POINTS.format(x=x))
+    return _VALUE.format(x=x, points=_POINTS.format(x=x))
 
 
 _HEALTH = """cast(sqrt(trust_{x} * max(coalesce(value_{x}, 0.0), unknown))
@@ -108,9 +110,10 @@ _HEALTH = """cast(sqrt(trust_{x} * max(coalesce(value_{x}, 0.0), unknown))
 VIEW = f"""create view health as
 select person_id,
   w_n as warmth, t_n as trust, v_n as value, h_n as health, h_p as health_past,
-  case when ref_jd is null then null
-    when h_n - h_p >= trend_threshold then 'growing'
-    when h_p - h_n >= trend_threshold then 'fading' else 'steady' end as trend,
+  -- (the difference written once: SQLite works it out at each use)
+  case min(max(h_n - h_p, -trend_threshold), trend_threshold)
+    when trend_threshold then 'growing' when -trend_threshold then 'fading'
+    else case when ref_jd is not null then 'steady' end end as trend,
   case when ref_jd is null then null
     when override is not null then override
     when two_jd is null then 'contact'
