@@ -16,11 +16,11 @@ Figures:
 - re-import of the same batch (idempotent: nothing added) against the same baseline;
 - whole-store queries: the full health recompute against the single aggregate query that finds
   each person's last interaction (measured before and after the recomputes, the median kept),
-  both as the daily run (a new day, the carried basis brought up to date) and from scratch (the
-  first run, or after a model change: the basis built from every interaction), medians of
-  ``--repeat`` runs; how many stored rows a day changes (all of a row's columns, and all but
-  ``overdue``): what a daily run has to write at the least; the people list's first page and a
-  search.
+  both as the daily run (a new day: only the people whose stored parameters stop holding are
+  scored again) and from scratch (the first run, or after a model change: the basis built from
+  every interaction), medians of ``--repeat`` runs, and the daily run of each of the seven days
+  after (nothing written in between); how many of the scores a day changes (all of a row's
+  columns, and all but ``overdue``); the people list's first page and a search.
 """
 
 from __future__ import annotations
@@ -186,6 +186,13 @@ def queries(db: Path, repeat: int = 3) -> dict[str, Any]:
         seconds, n = timed(lambda: health.compute_all(store, config, today))
         dailies.append(seconds)
     after = _scores(store)
+    # The days after it, one daily run each with nothing written (how many people each one
+    # scores again varies: a window or a week turning for many on some days).
+    week = []
+    for k in range(1, 8):
+        seconds, _ = timed(lambda k=k: health.compute_all(
+            store, config, today + dt.timedelta(days=k)))
+        week.append(seconds)
     # What a daily run must write: the rows whose scores differ from the day before's, all
     # columns but the day stamp, and the same without `overdue` (days past the cadence, which
     # moves every day for everyone with a cadence and a touch).
@@ -215,6 +222,9 @@ def queries(db: Path, repeat: int = 3) -> dict[str, Any]:
         "baseline_last_interaction_aggregate_s": round(agg_s, 3),
         "health_full_recompute_daily_s": round(full_s, 3),
         "ratio_daily_recompute_vs_aggregate": round(full_s / agg_s, 2),
+        "health_daily_recompute_next_7_days_s": [round(x, 3) for x in week],
+        "ratio_next_7_days_median_max": [round(statistics.median(week) / agg_s, 2),
+                                         round(max(week) / agg_s, 2)],
         "health_full_recompute_from_scratch_s": round(rebuild_s, 3),
         "ratio_from_scratch_vs_aggregate": round(rebuild_s / agg_s, 2),
         "health_rows_changed_by_a_day": round(changed / max(1, len(after)), 3),

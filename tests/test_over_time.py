@@ -41,7 +41,7 @@ def test_people_a_stopped_write_left_unscored_are_scored_by_the_next_command(
     with sqlite3.connect(db_path) as conn:
         # (as the trigger leaves a new person's row: nothing scored, due at once)
         conn.execute("update health_params set computed_on = null, ref_jd = null, due_jd = 0,"
-                     " trust_n = 0, two_jd = null where person_id in (select id from people"
+                     " t_n0 = 0, two_jd = null where person_id in (select id from people"
                      " limit 5)")
     rows = crb.json("people", "--all")["people"]  # type: ignore[index]
     with sqlite3.connect(db_path) as conn:
@@ -72,7 +72,7 @@ def test_scores_stored_by_another_model_are_recomputed(crb: Crb, db_path: Path) 
     with sqlite3.connect(db_path) as conn:
         # as an older CRB left them: computed today, by another model, with other numbers
         conn.execute("update health_model set key = 'an older model'")
-        conn.execute("update health_params set trust_n = 0, two_jd = null")
+        conn.execute("update health_params set t_n0 = 0, two_jd = null")
     rows = crb.json("people", "--all")["people"]  # type: ignore[index]
     assert sum(p["warmth"] or 0 for p in rows) > 0
     with sqlite3.connect(db_path) as conn:

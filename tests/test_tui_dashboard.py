@@ -76,7 +76,7 @@ def test_a_key_person_never_answering_is_going_cold(context: AppContext, demo_db
         _set_overdue(conn, pid, -0.5, None)
         # Warmth 0 (no two-way touch), as it was at the trend window's start (steady)
         conn.execute("update health_params set two_jd = null, two_p_jd = null, sig_w = 0,"
-                     " trust_p = trust_n, a_p = a_n, b_p = b_n, c_p = c_n, x_p = x_n"
+                     " t_p0 = t_n0, a_p = a_n, b_p = b_n, c_p = c_n, x_p0 = x_n0, known_p = known_n"
                      " where person_id = ?", [pid])
     cold = data.dashboard(context)["cold"]
     assert [r["id"] for r in cold] == [pid] and cold[0]["warmth"] == 0
