@@ -82,10 +82,11 @@ SCHEMA = (
 """The stored parameters (migration m018)."""
 
 # Per day x (n: today, p: the trend window's start, trend_days earlier), from the parameters
-# and the model's settings (h: the two joined; d: the day). dt: days since the sums were computed. Each gauge as the health model
-# computes it (crb_tui.store.health_sql, _FORMULAS), the points of Value decayed by dt:
-# a series past one meeting is worth p * (1 + ln n), and n decays by exp(-lam * dt), so its
-# worth falls by p * lam a day (b_x: the sum of those p); the rest decays as a whole.
+# and the model's settings (h: the two joined; d: the day; d - ref_jd: the days since the sums
+# were computed). Each gauge as the health model computes it (crb_tui.store.health_sql,
+# _FORMULAS), the points of Value decayed by those days: a series past one meeting is worth
+# p * (1 + ln n), and n decays by exp(-lam * days), so its worth falls by p * lam a day (b_x: the
+# sum of those p); the rest decays as a whole.
 _WARMTH = """max(0.0, min(100.0, case when {two} is null then 0.0
         else 100.0 * pow(2.0, -max(0.0, {day} - {two} - h.grace * h.wcad)
           / (h.half * h.wcad)) end + h.sig_w))"""
