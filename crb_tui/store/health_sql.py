@@ -415,7 +415,8 @@ def _sided_ends(count: str, side: str) -> str:
 
 
 _DUE = f"""min(
-    coalesce(crb_local_jd(fut), 1e9),
+    -- (a meeting later today: counted once it has started, see queries.meetings_started_since_scored)
+    coalesce(max(crb_local_jd(fut), :day_n + 1), 1e9),
     coalesce(julianday(substr(win, 1, 10)) + :trend_days, 1e9),
     coalesce(julianday(substr(vwin, 1, 10)) + :trend_days, 1e9),
     coalesce(crb_local_jd(vfut), 1e9),
