@@ -86,10 +86,11 @@ _FORMULAS: dict[str, str] = {
     "ts": ":k_cons * {cons}",
     "tr": ":k_recip * {recip}",
     "trust0": "{tc} + {ts} + {tr}",
-    "tcr": "{tc} + {tr}",
     # Value: decayed points of value moments, time together (series with diminishing returns)
     # and weeks in which both wrote (capped), saturating; unknown with no evidence at all.
-    "points": "tog_{x} + mom_{x} + exch_{x}",
+    # (a: series past one meeting, c: what decays as a whole: the same sums, in the order the
+    # view ``health`` adds them, crb_tui.store.health_view)
+    "points": "a_{x} + c_{x} + exch_{x}",
     "value0": "100.0 * (1.0 - exp(-({points}) / :scale))",
     "known": "({points}) > 0.0 or sig_v <> 0.0",
     # The gauges, with plugin signals, kept within 0-100.
@@ -111,11 +112,11 @@ _FORMULAS: dict[str, str] = {
 }
 
 _SCORED = ("warmth_n", "trust_n", "value_n", "warmth_p", "trust_p", "value_p", "recip_n",
-           "sided_n", "tcr_n", "tcr_p")
+           "sided_n")
 """Computed once per person; everything after works from these (and from ``last_jd``, the
 julian day of the last touch on the user's calendar; the span of the stage is worked out only
 for the people whose stage depends on it: ``_SPAN``)."""
-_STORED = ("recip_n", "sided_n", "tcr_n", "tcr_p", "known_n", "known_p")
+_STORED = ("recip_n", "sided_n", "tc_n", "tr_n", "tc_p", "tr_p", "known_n", "known_p")
 """What ``PARAMS`` needs of ``_SCORED`` (it reads ``scored``)."""
 _EXPLAINED = tuple(
     f"{name}_{x}"
@@ -461,7 +462,8 @@ def _turn_trust(x: str, k: int) -> str:
     hits = f"crb_bits({mask})"
     cons = (f"coalesce(({hits} + 0.5 * :cons_prior) / (max({since}, {hits}) + :cons_prior),"
             " 0.5)")
-    return f"max(0.0, min(100.0, tcr_{x} + :k_cons * {cons} + sig_t))"
+    # (added in the order the model adds them: the same number to the last bit)
+    return f"max(0.0, min(100.0, tc_{x} + :k_cons * {cons} + tr_{x} + sig_t))"
 
 
 _TRUSTS = ", ".join(_turn_trust(x, k) for x in ("n", "p") for k in TURNS)
