@@ -131,7 +131,6 @@ class Run:
         """The model's own SQL functions (``health_functions``), for this evaluation."""
         register_exchange(conn, list(self.exchange.values()), self.weights)
         register_local_days(conn)
-        conn.create_function("crb_bits", 1, _bits, deterministic=True)
 
     def fill_scope(self, store: Store, person_ids: Sequence[int] | None,
                    scans: bool = True) -> None:
@@ -223,11 +222,6 @@ class Run:
             store.db.conn.execute(f"drop table if exists {_EXCH}")
             for name in _TEMP:
                 store.db.conn.execute(f"drop table if exists temp._crb_health_{name}")
-
-
-def _bits(mask: int | None) -> int:
-    """``crb_bits(mask)``: how many bits of ``mask`` are set."""
-    return 0 if mask is None else int(mask).bit_count()
 
 
 def _trust_weights(hc: HealthConfig) -> dict[str, float]:

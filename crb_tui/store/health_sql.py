@@ -314,7 +314,8 @@ def _model_sql(exchanges: int, *, explain: bool = False, stored: bool = False) -
     person in scope, every gauge for today (``_n``) and the trend window's start (``_p``);
     ``stored``: only what ``PARAMS`` stores is worked out (the gauges are the view's)."""
     keep = ("person_id, cad, wcad, wn, wp, override, first_n, first_p, last_n, two_n, two_p, "
-            "heard_n, spoke_n, packed_n, sig_w, sig_t, sig_v, mask, a_n, b_n, c_n, a_p, b_p, c_p, "
+            "heard_n, spoke_n, packed_n, sig_w, sig_t, sig_v, mask, hits_n, hits_p, a_n, b_n, c_n, "
+            "a_p, b_p, c_p, "
             "x_n0, x_n1, x_n2, x_n3, x_p0, x_p1, x_p2, x_p3, win, vwin, vfut, cev, ln_n, ln_p, xm, "
             "fut")
     extra = ""
@@ -416,7 +417,7 @@ def _sided_ends(count: str, side: str) -> str:
 
 
 _DUE = f"""min(
-    -- (a meeting later today: counted once it has started, see queries.meetings_started_since_scored)
+    -- (a meeting later today: counted once it has started: meetings_started_since_scored)
     coalesce(max(crb_local_jd(fut), :day_n + 1), 1e9),
     coalesce(julianday(substr(win, 1, 10)) + :trend_days, 1e9),
     coalesce(julianday(substr(vwin, 1, 10)) + :trend_days, 1e9),
@@ -444,22 +445,36 @@ stored (``XWEEKS``); a series falling to one meeting (today's, or the window
 start's); a one-sided flag ending. Never earlier than needed; sometimes a day or a week early,
 which only costs a rescoring."""
 
+def _turn_hits(x: str, k: int) -> str:
+    """How many of the last ``:windows`` whole consistency windows (today's, or the trend
+    window start's) will have had a touch once ``k`` more windows have turned, with nothing
+    written: from the count now (``hits_x``), a window's touch leaving or entering at each
+    turn. (A negative shift in SQLite shifts the other way: a bit before the first is 0.)"""
+    if k == 0:
+        return f"hits_{x}"
+    if x == "n":
+        # the windows move back one each turn; the one just ended enters (``cur``: the last
+        # touch is in it), then windows with no touch
+        out = " - ".join(f"((mask >> (:windows - {j})) & 1)" for j in range(1, k + 1))
+        return f"(hits_n - {out} + cur * ({k} - 1 < :windows))"
+    # bit b of ((mask << 1) | cur): window wn - b; the trend window start's windows end
+    # before window wp + k
+    full = "((mask << 1) | cur)"
+    moves = " + ".join(
+        f"(({full} >> (wn - wp - {j} + 1)) & 1) - (({full} >> (wn - wp - {j} + 1 + :windows)) & 1)"
+        for j in range(1, k + 1))
+    return f"(hits_p + {moves})"
+
+
 def _turn_trust(x: str, k: int) -> str:
     """Trust (today's, or at the trend window's start) once ``k`` more consistency windows have
-    turned, with nothing written: the windows before move one back each turn (the one just
-    ended had a touch if the last touch is in it: ``cur``), the windows since the first touch
-    grow. The model's formulas for Trust's consistency (``_FORMULAS``) on those numbers."""
-    if x == "n":
-        mask = f"(((mask << {k}) | (cur << {k - 1})) & :window_bits)" if k else (
-            "(mask & :window_bits)")
-        w, first = "wn", "first_n"
-    else:
-        # bit b: window wn - b, the current one's touches at bit 0
-        mask = f"((((mask << 1) | cur) >> (wn - wp - {k} + 1)) & :window_bits)"
-        w, first = "wp", "first_p"
+    turned, with nothing written: the windows since the first touch grow, the windows with a
+    touch are ``_turn_hits``. The model's formulas for Trust's consistency (``_FORMULAS``) on
+    those numbers."""
+    w, first = ("wn", "first_n") if x == "n" else ("wp", "first_p")
     since = (f"case when {first} is not null then min(:windows, max(0, {w} + {k} - "
              f"cast((julianday({first}) + 0.5) / wcad as integer))) else 0 end")
-    hits = f"crb_bits({mask})"
+    hits = _turn_hits(x, k)
     cons = (f"coalesce(({hits} + 0.5 * :cons_prior) / (max({since}, {hits}) + :cons_prior),"
             " 0.5)")
     # (added in the order the model adds them: the same number to the last bit)
