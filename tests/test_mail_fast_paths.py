@@ -18,8 +18,9 @@ from crb_tui.sdk.mail import MailHeaders, headers_from_bytes, parse_date
 NEVER = re.compile(r"(?!x)x")
 
 
-def fields(headers: MailHeaders) -> list[tuple[str, list[str]]]:
-    return [(name, headers.get_all(name)) for name in headers.names()]
+def fields(headers: MailHeaders) -> list[tuple[str, str | None, list[str]]]:
+    # (``get`` first: a plain value is given without the cleaning ``get_all`` goes through)
+    return [(name, headers.get(name), headers.get_all(name)) for name in headers.names()]
 
 
 def both_ways(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> tuple[list, list]:
@@ -66,7 +67,7 @@ def test_every_corpus_message_reads_the_same_both_ways(
 PIECES = [
     b"From: a@b.c", b"To:", b"Subject", b"X", b":", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\n\n",
     b"\n ", b"\n\t", b"\x0b", b"\x0c", b"\x00", b"\x7f", b"\x85", b"\xc3\xa9", b"From ",
-    b"=?utf-8?q?x?=", b"a b", b"Name :", b"Date: x\n",
+    b"=?utf-8?q?x?=", b"a b", b"Name :", b"Date: x\n", b"To: a@b.c,\n\tc@d.e\n",
 ]
 
 

@@ -106,15 +106,20 @@ class MailHeaders:
         for name, value in pairs:
             self._raw.setdefault(str(name).strip().lower(), []).append(str(value))
         self._clean: dict[str, list[str]] = {}
+        self._plain = False
+        """Every value is ASCII with no CR (a block read by ``headers_from_bytes``'s one pass):
+        a value on one line is then clean as it is."""
         self._charset = charset
         self.derived: dict[Any, Any] = {}
         """What the mail logic worked out from these fields, kept so it is done once."""
 
     @classmethod
-    def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders | None:
+    def _parsed(cls, pairs: list[tuple[str, str]], plain: bool) -> MailHeaders | None:
         """From names and values that are already ``str`` and names without white space; None
-        when a name is empty (a line that is no field, see ``_FIELD_LINES``)."""
+        when a name is empty (a line that is no field, see ``_FIELD_LINES``). ``plain``: every
+        value is ASCII without a CR."""
         headers = cls()
+        headers._plain = plain
         raw = headers._raw
         lowered = _LOWER.get
         for name, value in pairs:
@@ -155,18 +160,15 @@ class MailHeaders:
         return _unfold(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = self._clean.get(name)
-        if values is None:
+        raw = self._raw.get(name)
+        if raw is None:  # (names are kept lower-cased, as CRB asks for them)
+            name = name.lower()
             raw = self._raw.get(name)
-            if raw is None:  # (names are kept lower-cased, as CRB asks for them)
-                name = name.lower()
-                raw = self._raw.get(name)
-                if raw is None:
-                    return default
-            values = self._clean.get(name)
-            if values is None:
-                values = self._clean[name] = self._cleaned(raw)
-        return values[0] if values else default
+            if raw is None:
+                return default
+        if self._plain and "\n" not in raw[0]:
+            return raw[0]  # (a plain value on one line: clean as it is, nearly every one)
+        return self._values(name)[0]
 
     def get_all(self, name: str) -> list[str]:
         return list(self._values(name.lower()))
@@ -223,7 +225,7 @@ def headers_from_bytes(raw: bytes) -> MailHeaders:
         text += "\n"
     pairs = _FIELD_LINES.findall(text)
     if pairs:
-        headers = MailHeaders._parsed(pairs)
+        headers = MailHeaders._parsed(pairs, text.isascii())
         if headers is not None:
             return headers
     msg = _HEADER_PARSER.parsebytes(raw)

@@ -35,8 +35,6 @@ FROM_LINE = re.compile(
     + rb"[a-z]*\s+\d{1,2}\s+\d{1,2}:\d{2}"
 )
 """A From_ line: ``From <sender> <asctime date>`` (the sender may hold spaces or any bytes)."""
-_BLANK_LINE = re.compile(rb"\n\r?\n")
-"""The end of a line, then a blank line (``\n`` or ``\r\n``): where a header block ends."""
 
 
 @dataclass
@@ -60,6 +58,7 @@ class Buffered:
         self._pos = 0
         self._offset = 0  # where _buf starts in the file
         self._eof = False
+        self._crlf = False  # (the kind of line ends the last header block had)
 
     def tell(self) -> int:
         return self._offset + self._pos
@@ -126,12 +125,18 @@ class Buffered:
             buf, pos = self._buf, self._pos
             if buf.startswith(b"\n", pos) or buf.startswith(b"\r\n", pos):
                 return b"", 0
-            blank = _BLANK_LINE.search(buf, pos, pos + limit + 2)
-            if blank is None:
+            # The first blank line ("\n\n" or "\n\r\n"): the kind the last header ended
+            # with looked for first, the other only before it.
+            first, other = (b"\n\r\n", b"\n\n") if self._crlf else (b"\n\n", b"\n\r\n")
+            end = buf.find(first, pos, pos + limit + 2)
+            before = buf.find(other, pos, end + 2 if end >= 0 else pos + limit + 2)
+            if before >= 0 and (end < 0 or before < end):
+                end, self._crlf = before, not self._crlf
+            if end < 0:
                 if len(buf) - pos < limit + 2 and self._more():
                     continue
                 return None
-            block = buf[pos : blank.start() + 1]
+            block = buf[pos : end + 1]
             if len(block) > limit:
                 return None
             if block.startswith(b"From ") or b"\nFrom " in block:
