@@ -129,9 +129,12 @@ class Buffered:
             # with looked for first, the other only before it.
             first, other = (b"\n\r\n", b"\n\n") if self._crlf else (b"\n\n", b"\n\r\n")
             end = buf.find(first, pos, pos + limit + 2)
-            before = buf.find(other, pos, end + 2 if end >= 0 else pos + limit + 2)
-            if before >= 0 and (end < 0 or before < end):
-                end, self._crlf = before, not self._crlf
+            stop = end + 2 if end >= 0 else pos + limit + 2
+            # (with no CR before it, no "\n\r\n" either: one fast look for a byte)
+            if self._crlf or buf.find(b"\r", pos, stop) >= 0:
+                before = buf.find(other, pos, stop)
+                if before >= 0 and (end < 0 or before < end):
+                    end, self._crlf = before, not self._crlf
             if end < 0:
                 if len(buf) - pos < limit + 2 and self._more():
                     continue
