@@ -273,3 +273,15 @@ def test_message_ids_read_the_same_without_the_shortcut(pieces: list[str]) -> No
         monkeypatch.setattr(_mail_headers, "_SIMPLE_ID", NEVER)
         assert _mail_headers.normalise_message_id(value) == fast
     assert _mail_headers.normalise_message_id("<Abc.1@B@Example.COM>") == "Abc.1@B@example.com"
+
+
+def test_messages_with_the_same_fields_share_where_they_are_not_their_values() -> None:
+    one = headers_from_bytes(b"From: a@x.com\nTo: b@x.com\nReceived: 1\nReceived: 2\n")
+    two = headers_from_bytes(b"From: c@x.com\nTo: d@x.com\nReceived: 3\nReceived: 4\n")
+    assert one._plan is two._plan  # (worked out once for the sequence of names)
+    assert [one.get("from"), two.get("from"), two.get("to")] == ["a@x.com", "c@x.com", "d@x.com"]
+    assert one.get_all("received") == ["1", "2"] and two.get_all("Received") == ["3", "4"]
+    other = headers_from_bytes(b"to: e@x.com\nFROM: f@x.com\nX-A: 1\nx-a: 2\n")
+    assert other.names() == ["to", "from", "x-a"] and other.get("From") == "f@x.com"
+    assert other.get_all("x-a") == ["1", "2"] and "X-A" in other and "cc" not in other
+    assert other.get("cc", "none") == "none" and other.get_all("cc") == []
