@@ -176,7 +176,17 @@ class MailHeaders:
         return self._values(name)[0]
 
     def get_all(self, name: str) -> list[str]:
-        return list(self._values(name.lower()))
+        found = self._plan.get(name)
+        if found is None:
+            name = name.lower()
+            found = self._plan.get(name)
+            if found is None:
+                return []
+        if self._plain and len(found) == 1:
+            value = self._vals[found[0]]
+            if "\n" not in value:
+                return [value]  # (as ``get``: one plain value on one line)
+        return list(self._values(name))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._plan
