@@ -302,6 +302,9 @@ def main() -> None:
         "ratio_crb_import_vs_stdlib_mailbox": round(mailbox_s / import_s, 2),
         "ratio_crb_import_vs_stdlib_headers": round(headers_s / import_s, 2),
         "ratio_crb_import_vs_stdlib_headers_crb_split": round(split_s / import_s, 2),
+        # (each run's own ratio: how much the machine's load moved the figure within this run)
+        "ratio_crb_import_vs_stdlib_headers_each_run": [
+            round(h / i, 2) for h, i in zip(runs["headers"], runs["import"], strict=True)],
         "import": {k: first[k] for k in ("seen", "imported", "skipped", "new_people")},
         "reimport": {k: again[k] for k in ("imported", "updated", "unchanged", "skipped")},
     }
