@@ -68,6 +68,8 @@ PIECES = [
     b"From: a@b.c", b"To:", b"Subject", b"X", b":", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\n\n",
     b"\n ", b"\n\t", b"\x0b", b"\x0c", b"\x00", b"\x7f", b"\x85", b"\xc3\xa9", b"From ",
     b"=?utf-8?q?x?=", b"a b", b"Name :", b"Date: x\n", b"To: a@b.c,\n\tc@d.e\n",
+    b'To: "Doe, Jo" <j@x.y>\n', b"Cc: friends: a@b.c, (the boss) d@e.f;\n",
+    b"Date: Mon, 1 Jan 2024 10:00:00 +0000 (UTC)\n", b"FROM: =?iso-8859-1?q?J=FCrgen?= <j@x>\n",
 ]
 
 
