@@ -18,8 +18,9 @@ from crb_tui.sdk.mail import MailHeaders, headers_from_bytes, parse_date
 NEVER = re.compile(r"(?!x)x")
 
 
-def fields(headers: MailHeaders) -> list[tuple[str, list[str]]]:
-    return [(name, headers.get_all(name)) for name in headers.names()]
+def fields(headers: MailHeaders) -> list[tuple[str, str | None, list[str]]]:
+    # (``get`` first: a plain value is given without the cleaning ``get_all`` goes through)
+    return [(name, headers.get(name), headers.get_all(name)) for name in headers.names()]
 
 
 def both_ways(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> tuple[list, list]:
@@ -66,7 +67,9 @@ def test_every_corpus_message_reads_the_same_both_ways(
 PIECES = [
     b"From: a@b.c", b"To:", b"Subject", b"X", b":", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\n\n",
     b"\n ", b"\n\t", b"\x0b", b"\x0c", b"\x00", b"\x7f", b"\x85", b"\xc3\xa9", b"From ",
-    b"=?utf-8?q?x?=", b"a b", b"Name :", b"Date: x\n",
+    b"=?utf-8?q?x?=", b"a b", b"Name :", b"Date: x\n", b"To: a@b.c,\n\tc@d.e\n",
+    b'To: "Doe, Jo" <j@x.y>\n', b"Cc: friends: a@b.c, (the boss) d@e.f;\n",
+    b"Date: Mon, 1 Jan 2024 10:00:00 +0000 (UTC)\n", b"FROM: =?iso-8859-1?q?J=FCrgen?= <j@x>\n",
 ]
 
 
@@ -272,3 +275,15 @@ def test_message_ids_read_the_same_without_the_shortcut(pieces: list[str]) -> No
         monkeypatch.setattr(_mail_headers, "_SIMPLE_ID", NEVER)
         assert _mail_headers.normalise_message_id(value) == fast
     assert _mail_headers.normalise_message_id("<Abc.1@B@Example.COM>") == "Abc.1@B@example.com"
+
+
+def test_messages_with_the_same_fields_share_where_they_are_not_their_values() -> None:
+    one = headers_from_bytes(b"From: a@x.com\nTo: b@x.com\nReceived: 1\nReceived: 2\n")
+    two = headers_from_bytes(b"From: c@x.com\nTo: d@x.com\nReceived: 3\nReceived: 4\n")
+    assert one._plan is two._plan  # (worked out once for the sequence of names)
+    assert [one.get("from"), two.get("from"), two.get("to")] == ["a@x.com", "c@x.com", "d@x.com"]
+    assert one.get_all("received") == ["1", "2"] and two.get_all("Received") == ["3", "4"]
+    other = headers_from_bytes(b"to: e@x.com\nFROM: f@x.com\nX-A: 1\nx-a: 2\n")
+    assert other.names() == ["to", "from", "x-a"] and other.get("From") == "f@x.com"
+    assert other.get_all("x-a") == ["1", "2"] and "X-A" in other and "cc" not in other
+    assert other.get("cc", "none") == "none" and other.get_all("cc") == []

@@ -177,3 +177,18 @@ def test_a_name_written_outside_crb_is_kept(store: Store, db_path: Path) -> None
             ("asa lindqvist",)]
     finally:
         reopened.close()
+
+
+def test_a_person_made_by_the_write_path_comes_with_their_name_key(store: Store) -> None:
+    # New people from mail are inserted with their key: the connection's trigger only checks
+    # it (one fold a person) instead of adding it with an update of the row (three folds).
+    from crb_tui.store.name_key import FOLD, _fold_value
+
+    folds: list[object] = []
+    store.conn.create_function(FOLD, 1, lambda v: folds.append(v) or _fold_value(v),
+                               deterministic=True)
+    store.write([r.Interaction(f"m{n}", "email", "out", T0, _email(n), name=name)
+                 for n, name in enumerate(NAMES)], "t")
+    assert _by_name(store) == IN_ORDER
+    _keys_follow_names(store)
+    assert sorted(map(str, folds)) == sorted(NAMES)

@@ -77,10 +77,20 @@ _ZONES: dict[int, dt.tzinfo] = {0: dt.UTC}
 def _zone_minutes(token: str | None) -> int:
     if not token:
         return 0
-    if token[0] in "+-" and token[1:].isdigit():
-        sign = -1 if token[0] == "-" else 1
-        return sign * (int(token[1:3]) * 60 + int(token[3:5]))
-    return ZONES.get(token.upper(), 0)
+    found = _ZONE_MINUTES.get(token)
+    if found is None:
+        if token[0] in "+-" and token[1:].isdigit():
+            sign = -1 if token[0] == "-" else 1
+            found = sign * (int(token[1:3]) * 60 + int(token[3:5]))
+        else:
+            found = ZONES.get(token.upper(), 0)
+        if len(_ZONE_MINUTES) < 4096:
+            _ZONE_MINUTES[token] = found
+    return found
+
+
+_ZONE_MINUTES: dict[str, int] = {}
+"""Zones as written (``+0100``, ``EST``) -> minutes east of UTC (a mailbox has a few dozen)."""
 
 
 _PADDED_YEAR = re.compile(r"(?<![\d:+-])0\d{3}(?![\d:])")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,43 +100,50 @@ class MailHeaders:
     """Header fields by lower-cased name, in order, values as text (unfolded, 8-bit fixed).
 
     Values are cleaned when first asked for: a message carries dozens of fields (Received,
-    DKIM...) and CRB reads a handful."""
+    DKIM...) and CRB reads a handful. Where each name's values are in the message (its *plan*)
+    is worked out once for every sequence of field names (the messages of one mailbox repeat a
+    few of them), so reading a message's fields is no loop over them."""
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = (), charset: str | None = None):
-        self._raw: dict[str, list[str]] = {}
-        for name, value in pairs:
-            self._raw.setdefault(str(name).strip().lower(), []).append(str(value))
-        self._clean: dict[str, list[str]] = {}
+        items = [(str(name).strip(), str(value)) for name, value in pairs]
+        self._setup(tuple(name for name, _ in items), [value for _, value in items], False)
         self._charset = charset
+
+    def _setup(self, names: tuple[str, ...], values: list[str], plain: bool) -> None:
+        self._vals = values
+        self._plan = _plan_of(names)
+        self._clean: dict[str, list[str]] = {}
+        self._plain = plain
+        """Every value is ASCII with no CR (a block read by ``headers_from_bytes``'s one pass):
+        a value on one line is then clean as it is."""
+        self._charset: str | None = None
         self.derived: dict[Any, Any] = {}
         """What the mail logic worked out from these fields, kept so it is done once."""
 
     @classmethod
-    def _parsed(cls, pairs: list[tuple[str, str]]) -> MailHeaders | None:
+    def _parsed(cls, pairs: list[tuple[str, str]], plain: bool) -> MailHeaders | None:
         """From names and values that are already ``str`` and names without white space; None
-        when a name is empty (a line that is no field, see ``_FIELD_LINES``)."""
-        headers = cls()
-        raw = headers._raw
-        lowered = _LOWER.get
-        for name, value in pairs:
-            if not name:
-                return None
-            key = lowered(name)
-            if key is None:
-                key = name.lower()
-                if len(_LOWER) < 4096:
-                    _LOWER[name] = key
-            found = raw.get(key)
-            if found is None:
-                raw[key] = [value]
-            else:
-                found.append(value)
+        when a name is empty (a line that is no field, see ``_FIELD_LINES``). ``plain``: every
+        value is ASCII without a CR."""
+        names = tuple(map(_NAME, pairs))
+        if "" in names:
+            return None
+        headers = cls.__new__(cls)
+        headers._setup(names, list(map(_VALUE, pairs)), plain)
         return headers
+
+    def _raw(self, key: str) -> list[str] | None:
+        """The values of a (lower-cased) name as written, or None."""
+        found = self._plan.get(key)
+        if found is None:
+            return None
+        values = self._vals
+        return [values[i] for i in found]
 
     def _values(self, key: str) -> list[str]:
         values = self._clean.get(key)
         if values is None:
-            raw = self._raw.get(key)
+            raw = self._raw(key)
             if not raw:
                 return _NONE
             values = self._clean[key] = self._cleaned(raw)
@@ -150,42 +158,66 @@ class MailHeaders:
         if not value.isascii() and _SURROGATE.search(value):
             if self._charset is None:
                 # The body's declared charset is the best guess for undeclared 8-bit bytes.
-                self._charset = _charset_of((self._raw.get("content-type") or [""])[0]) or ""
+                self._charset = _charset_of((self._raw("content-type") or [""])[0]) or ""
             value = fix_8bit(value, self._charset or None)
         return _unfold(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = self._clean.get(name)
-        if values is None:
-            raw = self._raw.get(name)
-            if raw is None:  # (names are kept lower-cased, as CRB asks for them)
-                name = name.lower()
-                raw = self._raw.get(name)
-                if raw is None:
-                    return default
-            values = self._clean.get(name)
-            if values is None:
-                values = self._clean[name] = self._cleaned(raw)
-        return values[0] if values else default
+        found = self._plan.get(name)
+        if found is None:  # (names are kept lower-cased, as CRB asks for them)
+            name = name.lower()
+            found = self._plan.get(name)
+            if found is None:
+                return default
+        if self._plain:
+            value = self._vals[found[0]]
+            if "\n" not in value:
+                return value  # (a plain value on one line: clean as it is, nearly every one)
+        return self._values(name)[0]
 
     def get_all(self, name: str) -> list[str]:
-        return list(self._values(name.lower()))
+        found = self._plan.get(name)
+        if found is None:
+            name = name.lower()
+            found = self._plan.get(name)
+            if found is None:
+                return []
+        if self._plain and len(found) == 1:
+            value = self._vals[found[0]]
+            if "\n" not in value:
+                return [value]  # (as ``get``: one plain value on one line)
+        return list(self._values(name))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._raw
+        return isinstance(name, str) and name.lower() in self._plan
 
     def names(self) -> list[str]:
-        return list(self._raw)
+        return list(self._plan)
 
     def has_any(self, names: frozenset[str]) -> bool:
         """Whether any of ``names`` (lower-cased) is a field here: one look for a check that
         asks for many fields, most messages having none of them."""
-        return not self._raw.keys().isdisjoint(names)
+        return not self._plan.keys().isdisjoint(names)
 
 
 _NONE: list[str] = []
-_LOWER: dict[str, str] = {}
-"""Field names as written -> lower-cased (a mailbox has a few dozen; at most 4096 kept)."""
+_NAME = operator.itemgetter(0)
+_VALUE = operator.itemgetter(1)
+_PLANS: dict[tuple[str, ...], dict[str, tuple[int, ...]]] = {}
+"""Sequences of field names as written -> each lower-cased name's places (at most 4096 kept)."""
+
+
+def _plan_of(names: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    plan = _PLANS.get(names)
+    if plan is None:
+        places: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            places.setdefault(name.lower(), []).append(i)
+        plan = {key: tuple(found) for key, found in places.items()}
+        if len(_PLANS) >= 4096:
+            _PLANS.clear()
+        _PLANS[names] = plan
+    return plan
 
 
 def _unfold(text: str) -> str:
@@ -223,7 +255,7 @@ def headers_from_bytes(raw: bytes) -> MailHeaders:
         text += "\n"
     pairs = _FIELD_LINES.findall(text)
     if pairs:
-        headers = MailHeaders._parsed(pairs)
+        headers = MailHeaders._parsed(pairs, text.isascii())
         if headers is not None:
             return headers
     msg = _HEADER_PARSER.parsebytes(raw)

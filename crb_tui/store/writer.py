@@ -22,6 +22,7 @@ from crb_tui.store.resolving import follow_merges
 from crb_tui.store.same_person import details_json, phone_fits
 from crb_tui.store.subject_index import insert_interactions
 from crb_tui.store.write_result import BATCH_SIZE, LINKEDIN_KEY, WriteResult, WriteTarget, iso
+from crb_tui.text import fold
 
 PREFETCH_CHUNK = 500
 
@@ -142,6 +143,8 @@ class _BatchWriter:
     def _new_person(self, name: str, *, triage: bool, **fields: Any) -> int:
         row = {
             "name": name,
+            # (the name's sort key given: the store's trigger then has nothing to fold again)
+            "name_key": fold(name),
             "triage": int(triage),
             "created": self.stamp,
             "updated": self.stamp,

@@ -2,10 +2,11 @@
 ``.eml`` messages. A plain plugin, written only against the public plugin API and the shared
 mail logic in :mod:`crb_tui.sdk.mail`.
 
-The file is streamed in constant memory: a From_-line splitter over bytes keeps only the
-current message's header block (bodies are skipped, never held), and each block is parsed by
-the standard library's header parser. ``mailbox.mbox`` is not used: it indexes the whole file
-first and raises ``UnicodeDecodeError`` on non-ASCII bytes in From_ lines.
+The file is streamed in constant memory: a From_-line splitter over bytes (:mod:`.split`) keeps
+only the current message's header block (bodies are skipped, never held), and each block is
+read into the fields the standard library's header parser gives. ``mailbox.mbox`` is not used:
+it indexes the whole file first and raises ``UnicodeDecodeError`` on non-ASCII bytes in From_
+lines.
 
 Settings (``[sources.mbox]``):
 
@@ -24,10 +25,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+from crb_mbox.split import (
+    FROM_LINE,
+    Buffered,
+    RawMessage,
+    iter_messages,
+)
 from crb_tui import Reject, Skip, Source, SyncContext, hookimpl
 from crb_tui.sdk import Record, check_range, file_time, now_utc, user_message
 from crb_tui.sdk.mail import (
@@ -46,19 +52,8 @@ from crb_tui.sdk.mail import (
 
 __version__ = "0.1.0"
 
-LINE_LIMIT = 64 * 1024
-"""Longest line read at once: a longer one is read in pieces, never held whole."""
-MAX_HEADER_BYTES = 256 * 1024
-"""A header block beyond this is cut (the fields CRB needs come first in practice)."""
 PROGRESS_EVERY = 500
 
-_WEEKDAYS = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-_MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-FROM_LINE = re.compile(
-    rb"^From .{0,400}?" + _WEEKDAYS + rb"[a-z]*,?\s+" + _MONTHS
-    + rb"[a-z]*\s+\d{1,2}\s+\d{1,2}:\d{2}"
-)
-"""A From_ line: ``From <sender> <asctime date>`` (the sender may hold spaces or any bytes)."""
 _HEADER = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _KNOWN = frozenset({
     b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"return-path",
@@ -121,87 +116,6 @@ def detect(path: Path, head: bytes) -> str | None:
     return None
 
 
-# -- streaming splitter -------------------------------------------------------------------
-
-
-@dataclass
-class RawMessage:
-    """One message of a mailbox: where it starts and its header block (bodies are skipped)."""
-
-    number: int
-    line: int
-    from_line: bytes | None
-    header: bytes
-    truncated: bool = False
-
-
-def iter_messages(fh: BinaryIO) -> Iterator[RawMessage]:
-    """Split a mailbox (or a single message) into header blocks, streaming.
-
-    A message starts at a From_ line (``From `` + an asctime date; the very first line of the
-    file only needs ``From ``). A file whose first line is not a From_ line is one message.
-    Only the header block of the current message is held; body lines are read and dropped.
-    """
-    readline = fh.readline
-    line_no = 0
-    first = b""
-    while True:  # leading blank lines
-        first = readline(LINE_LIMIT)
-        line_no += 1
-        if not first or first.strip():
-            break
-    if not first:
-        return
-    if first.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark some tools write
-        first = first[3:]
-    single = not first.startswith(b"From ")
-    number = 1
-    start = line_no
-    from_line: bytes | None = None if single else first.rstrip(b"\r\n")
-    parts: list[bytes] = [first] if single else []
-    size = len(first) if single else 0
-    truncated = False
-    in_header = True
-    continued = not first.endswith(b"\n")
-    in_from_line = continued and not single  # the rest of an over-long From_ line
-    while True:
-        line = readline(LINE_LIMIT)
-        if not line:
-            break
-        fragment = continued
-        continued = not line.endswith(b"\n")
-        if in_from_line:
-            in_from_line = continued
-            continue
-        if not fragment:
-            line_no += 1
-            if (
-                not single
-                and line.startswith(b"From ")
-                and len(line) < 1024
-                and FROM_LINE.match(line)
-            ):
-                yield RawMessage(number, start, from_line, b"".join(parts), truncated)
-                number += 1
-                start = line_no
-                from_line = line.rstrip(b"\r\n")
-                parts, size, truncated, in_header = [], 0, False, True
-                continue
-        if not in_header:
-            continue
-        if not fragment and line in (b"\n", b"\r\n"):
-            in_header = False
-            if single:
-                break  # one message: the body is not needed at all
-            continue
-        if size + len(line) > MAX_HEADER_BYTES:
-            truncated = True
-            continue
-        parts.append(line)
-        size += len(line)
-    yield RawMessage(number, start, from_line, b"".join(parts), truncated)
-
-
 _ENVELOPE_SENDER = re.compile(r"\s*(.*?)\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
 
 
@@ -233,11 +147,12 @@ def read_mailbox(
         yield Reject(f"cannot read: {exc.strerror or exc}", str(path))
         return
     with fh:
+        reader = Buffered(fh)
         written = file_time(path)  # no message in the file is later than the file
         now = now_utc()  # (read once: a Date after it is a wrong clock)
         count = 0
         try:
-            for raw in iter_messages(fh):
+            for raw in iter_messages(reader):
                 count += 1
                 where = f"{path}:{raw.line}"
                 try:
@@ -248,7 +163,8 @@ def read_mailbox(
                     yield Reject(f"cannot read message {raw.number}: {user_message(exc)}",
                                  where)
                 if count % PROGRESS_EVERY == 0:
-                    ctx.progress(done_before + fh.tell(), total, f"{path.name}: {count} messages")
+                    ctx.progress(done_before + reader.tell(), total,
+                                 f"{path.name}: {count} messages")
                     if ctx.cancelled:
                         return
         except OSError as exc:
@@ -256,7 +172,7 @@ def read_mailbox(
             return
         if count == 0:
             yield Reject("empty file: no message in it", str(path))
-        ctx.progress(done_before + fh.tell(), total, f"{path.name}: {count} messages")
+        ctx.progress(done_before + reader.tell(), total, f"{path.name}: {count} messages")
 
 
 def _message_records(
