@@ -104,6 +104,8 @@ class MailHeaders:
     is worked out once for every sequence of field names (the messages of one mailbox repeat a
     few of them), so reading a message's fields is no loop over them."""
 
+    _charset: str | None
+
     def __init__(self, pairs: Iterable[tuple[str, str]] = (), charset: str | None = None):
         items = [(str(name).strip(), str(value)) for name, value in pairs]
         self._setup(tuple(name for name, _ in items), [value for _, value in items], False)
@@ -116,7 +118,7 @@ class MailHeaders:
         self._plain = plain
         """Every value is ASCII with no CR (a block read by ``headers_from_bytes``'s one pass):
         a value on one line is then clean as it is."""
-        self._charset: str | None = None
+        self._charset = None
         self.derived: dict[Any, Any] = {}
         """What the mail logic worked out from these fields, kept so it is done once."""
 

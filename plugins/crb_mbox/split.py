@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 LINE_LIMIT = 64 * 1024
 """Longest line read at once: a longer one is read in pieces, never held whole."""
@@ -156,7 +156,7 @@ def iter_messages(fh: BinaryIO | Buffered, *, fast: bool = True) -> Iterator[Raw
         reader = fh if isinstance(fh, Buffered) else Buffered(fh)
         readline = reader.readline
     else:
-        plain = fh.readline
+        plain = cast(BinaryIO, fh).readline
 
         def readline() -> bytes:
             return plain(LINE_LIMIT)
