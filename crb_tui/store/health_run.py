@@ -421,12 +421,14 @@ def _write(conn: Any, run: Run, ids: list[int] | None, scored: bool, key: str | 
     if key is not None or stored is None:
         conn.execute(f"insert or replace into health_model (id, {', '.join(names)}, latest)"
                      f" values (1, {marks}, :day_jd)", values)
+        health_view.refresh(conn)
         return
     if tuple(stored) != tuple(values[name] for name in settings):
         # Scored with other settings than the rest: the view reads these people's with the
         # new ones, and everyone is scored again at the next read (no model's key).
         conn.execute(f"update health_model set key = '', "
                      f"{', '.join(f'{n} = :{n}' for n in settings)} where id = 1", values)
+        health_view.refresh(conn)
     conn.execute("update health_model set latest = max(coalesce(latest, 0), ?)",
                  [run.params["day_n"]])
 

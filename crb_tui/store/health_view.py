@@ -20,6 +20,8 @@ scores CRB shows.
 
 from __future__ import annotations
 
+from typing import Any
+
 MODEL_SETTINGS = (
     "lam", "grace", "half", "scale", "floor", "unknown", "xcap", "trend_days",
     "trend_threshold", "rel_recip", "rel_days", "rel_trust", "rel_value", "partner_days",
@@ -82,72 +84,116 @@ SCHEMA = (
 """The stored parameters (migration m018)."""
 
 # Per day x (n: today, p: the trend window's start, trend_days earlier), from the parameters
-# and the model's settings (h: the two joined; d: the day; d - ref_jd: the days since the sums
-# were computed). Each gauge as the health model computes it (crb_tui.store.health_sql,
-# _FORMULAS), the points of Value decayed by those days: a series past one meeting is worth
-# p * (1 + ln n), and n decays by exp(-lam * days), so its worth falls by p * lam a day (b_x: the
-# sum of those p); the rest decays as a whole.
+# (h), the day (d) and the model's settings (``{lam}``...: literals, or the columns of
+# health_model joined in); d - ref_jd: the days since the sums were computed. Each gauge as the
+# health model computes it (crb_tui.store.health_sql, _FORMULAS), the points of Value decayed by
+# those days: a series past one meeting is worth p * (1 + ln n), and n decays by
+# exp(-lam * days), so its worth falls by p * lam a day (b_x: the sum of those p); the rest
+# decays as a whole.
 _WARMTH = """max(0.0, min(100.0, case when {two} is null then 0.0
-        else 100.0 * pow(2.0, -max(0.0, {day} - {two} - h.grace * h.wcad)
-          / (h.half * h.wcad)) end + h.sig_w))"""
-_POINTS = """(h.a_{x} - h.lam * (h.d - h.ref_jd) * h.b_{x}
-        + h.c_{x} * exp(-h.lam * (h.d - h.ref_jd))
-        + min(h.xcap, case cast((h.d + 0.5) / 7 as integer) - h.xw0
+        else 100.0 * pow(2.0, -max(0.0, {at} - {two} - {grace} * h.wcad)
+          / ({half} * h.wcad)) end + h.sig_w))"""
+_POINTS = """(h.a_{x} - {lam} * (h.d - h.ref_jd) * h.b_{x}
+        + h.c_{x} * exp(-{lam} * (h.d - h.ref_jd))
+        + min({xcap}, case cast((h.d + 0.5) / 7 as integer) - h.xw0
             when 0 then h.x_{x}0 when 1 then h.x_{x}1 when 2 then h.x_{x}2 else h.x_{x}3 end
-          * exp(-h.lam * (h.d - h.ref_jd))))"""
-_TRUST = """case cast(({day} + 0.5) / h.wcad as integer) - h.{w}0
+          * exp(-{lam} * (h.d - h.ref_jd))))"""
+_TRUST = """case cast(({at} + 0.5) / h.wcad as integer) - h.{w}0
         when 0 then h.t_{x}0 when 1 then h.t_{x}1 when 2 then h.t_{x}2 else h.t_{x}3 end"""
 _VALUE = """case when h.known_{x}
-        then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / h.scale)) + h.sig_v)) end"""
+        then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / {scale})) + h.sig_v)) end"""
+_HEALTH = """cast(sqrt(trust_{x} * max(coalesce(value_{x}, 0.0), {unknown}))
+      * ({floor} + (1.0 - {floor}) * warmth_{x} / 100.0) + 0.5 as integer)"""
+
+_OUTER = ("unknown", "floor", "trend_threshold", "rel_recip", "rel_days", "rel_trust",
+          "rel_value", "partner_days", "partner_trust", "partner_value", "day", "day_jd")
+"""The settings the outer layers of the view read (the inner one reads the rest)."""
 
 
-def _value(x: str) -> str:
-    return _VALUE.format(x=x, points=_POINTS.format(x=x))
+def view_sql(model: dict[str, Any] | None = None) -> str:
+    """The ``health`` view: with the model's day and settings (``model``: ``day``,
+    ``day_jd`` and ``MODEL_SETTINGS``) written in as literals (what a run that moves the day or
+    the settings creates: SQLite then folds them, and reads no other table per row), or, without,
+    reading them from ``health_model`` (what the migration creates, before any run)."""
+    if model is None:
+        inner = {k: f"h.{k}" for k in (*MODEL_SETTINGS, "day", "day_jd")}
+        outer = {k: k for k in _OUTER}
+        source = ("select h.*, m.*, max(m.day_jd, h.ref_jd) as d\n"
+                  "      from health_params h left join health_model m on m.id = 1")
+        passed = "".join(f", h.{k}" for k in _OUTER)
+    else:
+        inner = {k: _literal(model[k]) for k in (*MODEL_SETTINGS, "day", "day_jd")}
+        outer = {k: inner[k] for k in _OUTER}
+        source = f"select h.*, max({inner['day_jd']}, h.ref_jd) as d from health_params h"
+        passed = ""
 
+    def warmth(two: str, at: str) -> str:
+        return _WARMTH.format(two=two, at=at, **inner)
 
-_HEALTH = """cast(sqrt(trust_{x} * max(coalesce(value_{x}, 0.0), unknown))
-      * (floor + (1.0 - floor) * warmth_{x} / 100.0) + 0.5 as integer)"""
+    def value(x: str) -> str:
+        return _VALUE.format(x=x, points=_POINTS.format(x=x, **inner), **inner)
 
-VIEW = f"""create view health as
+    start = f"(h.d - {inner['trend_days']})"
+    tt = outer["trend_threshold"]
+    return f"""create view health as
 select person_id,
   w_n as warmth, t_n as trust, v_n as value, h_n as health, h_p as health_past,
   -- (the difference written once: SQLite works it out at each use)
-  case min(max(h_n - h_p, -trend_threshold), trend_threshold)
-    when trend_threshold then 'growing' when -trend_threshold then 'fading'
+  case min(max(h_n - h_p, -{tt}), {tt})
+    when {tt} then 'growing' when -{tt} then 'fading'
     else case when ref_jd is not null then 'steady' end end as trend,
   case when ref_jd is null then null
     when override is not null then override
     when two_jd is null then 'contact'
-    when recip >= rel_recip and t_n >= partner_trust and v_n >= partner_value
-      and span >= partner_days then 'partner'
-    when recip >= rel_recip and t_n >= rel_trust and v_n >= rel_value
-      and span >= rel_days then 'relationship'
+    when recip >= {outer['rel_recip']} and t_n >= {outer['partner_trust']}
+      and v_n >= {outer['partner_value']} and span >= {outer['partner_days']} then 'partner'
+    when recip >= {outer['rel_recip']} and t_n >= {outer['rel_trust']}
+      and v_n >= {outer['rel_value']} and span >= {outer['rel_days']} then 'relationship'
     else 'transaction' end as stage,
   one_sided, last_touch, last_two_way, cadence_days,
   case when cadence_days > 0 and last_touch is not null
     then round((d - last_jd - cadence_days) * 1.0 / cadence_days, 4) end as overdue,
-  case when computed_on is null or computed_on = '' or ref_jd > day_jd then computed_on
-    else day end as computed_on
+  case when computed_on is null or computed_on = '' or ref_jd > {outer['day_jd']}
+    then computed_on else {outer['day']} end as computed_on
 from (
   select *,
     cast(warmth_n + 0.5 as integer) as w_n, cast(trust_n + 0.5 as integer) as t_n,
     cast(value_n + 0.5 as integer) as v_n,
-    {_HEALTH.format(x='n')} as h_n,
-    {_HEALTH.format(x='p')} as h_p
+    {_HEALTH.format(x='n', unknown=outer['unknown'], floor=outer['floor'])} as h_n,
+    {_HEALTH.format(x='p', unknown=outer['unknown'], floor=outer['floor'])} as h_p
   from (
     select h.person_id, h.computed_on, h.ref_jd, h.d, h.last_touch, h.last_two_way,
-      h.cadence_days, h.last_jd, h.two_jd, h.recip, h.span,
-      {_TRUST.format(day='h.d', w='wn', x='n')} as trust_n,
-      {_TRUST.format(day='(h.d - h.trend_days)', w='wp', x='p')} as trust_p,
-      h.one_sided, h.override, h.day, h.day_jd, h.unknown, h.floor, h.trend_threshold,
-      h.rel_recip, h.rel_days, h.rel_trust, h.rel_value, h.partner_days, h.partner_trust,
-      h.partner_value,
-      {_WARMTH.format(two='h.two_jd', day='h.d')} as warmth_n,
-      {_WARMTH.format(two='h.two_p_jd', day='(h.d - h.trend_days)')} as warmth_p,
-      {_value('n')} as value_n,
-      {_value('p')} as value_p
+      h.cadence_days, h.last_jd, h.two_jd, h.recip, h.span, h.one_sided, h.override{passed},
+      {_TRUST.format(at='h.d', w='wn', x='n')} as trust_n,
+      {_TRUST.format(at=start, w='wp', x='p')} as trust_p,
+      {warmth('h.two_jd', 'h.d')} as warmth_n,
+      {warmth('h.two_p_jd', start)} as warmth_p,
+      {value('n')} as value_n,
+      {value('p')} as value_p
     -- (the model's day, or the row's own when later; null for a row not scored yet)
-    from (select h.*, m.*, max(m.day_jd, h.ref_jd) as d
-      from health_params h left join health_model m on m.id = 1) h))"""
-"""Every gauge as of the day of ``health_model``, or of the day a row was computed for when
-that is later (a few people scored ahead of the rest); null for someone not scored yet."""
+    from ({source}) h))"""
+
+
+def _literal(value: Any) -> str:
+    """A setting or the day as SQL: a quoted date, a number in full (repr keeps every bit)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    # (in brackets: a negative one after a minus sign would read as a comment, "--")
+    return f"({float(value)!r})" if isinstance(value, float) else f"({int(value)})"
+
+
+VIEW = view_sql()
+"""The view as the migration creates it: reading the day and settings from ``health_model``."""
+
+
+def refresh(conn: Any) -> None:
+    """Create the view again with ``health_model``'s day and settings written in (the join
+    form while there is no model row). In the caller's transaction."""
+    cur = conn.execute(
+        f"select day, day_jd, {', '.join(MODEL_SETTINGS)} from health_model where id = 1")
+    row = cur.fetchone()
+    model = None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
+    conn.execute("drop view if exists health")
+    conn.execute(view_sql(model))
