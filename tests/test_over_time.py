@@ -93,3 +93,20 @@ def test_new_people_stop_being_new_when_their_triage_days_are_over(crb: Crb) -> 
     listed = crb.json("people", "--all")["people"]  # type: ignore[index]
     assert not any(p["triage"] for p in listed)
     assert "[new]" not in crb("people", "--all").stdout
+
+
+def test_another_program_reads_the_scores_crb_shows(crb: Crb, db_path: Path) -> None:
+    """The scores are a view in plain SQL over what is stored, with the store's day written
+    in: a program that opens the file without CRB reads what `crb people` shows, on a new day
+    too."""
+    crb("demo")
+    for later in (0, 19):
+        crb.today = TODAY + dt.timedelta(days=later)
+        listed = {p["id"]: (p["warmth"], p["trust"], p["value"], p["health"], p["overdue"])
+                  for p in crb.json("people", "--all")["people"]}  # type: ignore[index]
+        with sqlite3.connect(db_path) as conn:
+            read = {row[0]: tuple(row[1:]) for row in conn.execute(
+                "select person_id, warmth, trust, value, health, overdue from health")}
+            stored_day = conn.execute("select day from health_model").fetchone()[0]
+        assert {pid: read[pid] for pid in listed} == listed
+        assert stored_day == crb.today.isoformat()
