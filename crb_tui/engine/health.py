@@ -236,17 +236,17 @@ def model_key(config: Config) -> str:
 @functools.cache
 def _engine_code() -> str:
     """A digest of the health engine's own code (the model, its parts, its explanation, the
-    plugin calls and the carried basis), read once per process: it cannot change while the
+    plugin calls, the carried basis and the view that works the scores out), read once per process: it cannot change while the
     process runs."""
     import hashlib
     from pathlib import Path
 
     from crb_tui.engine import health_explain, health_value
-    from crb_tui.store import health_basis, health_functions, health_sql
+    from crb_tui.store import health_basis, health_functions, health_sql, health_view
 
     digest = hashlib.sha256()
     for module in (health_sql, health_run, health_functions, health_value, health_explain,
-                   plugin_calls, health_basis):
+                   plugin_calls, health_basis, health_view):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
