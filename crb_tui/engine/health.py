@@ -236,8 +236,8 @@ def model_key(config: Config) -> str:
 @functools.cache
 def _engine_code() -> str:
     """A digest of the health engine's own code (the model, its parts, its explanation, the
-    plugin calls, the carried basis and the view that works the scores out), read once per process: it cannot change while the
-    process runs."""
+    plugin calls, the carried basis and the view that works the scores out), read once per
+    process: it cannot change while the process runs."""
     import hashlib
     from pathlib import Path
 
