@@ -375,3 +375,51 @@ def test_weeks_and_windows_turning_day_by_day_equal_a_compute_from_scratch() -> 
     finally:
         health_run.WHOLE_SHARE = share
         store.close()
+
+
+def test_what_any_other_program_writes_is_scored_again_at_the_next_read() -> None:
+    """Trial 11 T1-T3: a meeting series renamed, a goal, a note or any field of a person
+    written by another program (a plugin's signals may read them) mark the person to be
+    scored again; a person deleted takes their stored parameters along."""
+    config = Config()
+    store = Store.open(None)
+    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
+    try:
+        conn = store.conn
+        people = []
+        for n in range(3):
+            cur = conn.execute("insert into people (name, tier, created, updated) values"
+                               " (?, 'key', ?, ?)", [f"P{n}", _at(-500, 0), _at(-500, 0)])
+            people.append(int(cur.lastrowid or 0))
+            for week in range(6):
+                conn.execute(
+                    "insert into interactions (person_id, kind, direction, at, subject, source,"
+                    " source_key) values (?, 'meeting', 'mutual', ?, 'Sync', 't', ?)",
+                    [people[-1], _at(-7 * week - 1, 10), f"m{n}{week}"])
+        compute_all(store, config, START)
+
+        def due() -> set[int]:
+            return {row[0] for row in conn.execute(
+                "select person_id from health_params where due_jd = 0")}
+
+        assert due() == set()
+        conn.execute("update interactions set subject = subject || id where person_id = ?",
+                     [people[0]])
+        conn.execute("insert into goals (person_id, text, active, confirmed_at) values"
+                     " (?, 'Hire', 1, ?)", [people[1], _at(0, 9)])
+        conn.execute("update people set title = 'CTO' where id = ?", [people[2]])
+        assert due() == set(people)
+        compute_all(store, config, START)
+        assert due() == set()
+        # the renamed meetings are no series any more: Value as a compute from scratch has it
+        assert _scores(store) == _from_scratch(store, config, START)
+        conn.execute("insert into notes (person_id, text, at) values (?, 'x', ?)",
+                     [people[0], _at(0, 9)])
+        assert due() == {people[0]}
+        conn.execute("delete from interactions where person_id = ?", [people[2]])
+        conn.execute("delete from people where id = ?", [people[2]])
+        assert people[2] not in {row[0] for row in conn.execute(
+            "select person_id from health")}
+    finally:
+        health_run.WHOLE_SHARE = share
+        store.close()

@@ -83,6 +83,24 @@ SCHEMA = (
 )
 """The stored parameters (migration m018)."""
 
+MORE_TRIGGERS = (
+    # a series of meetings is its title: renamed, its worth is another
+    "create trigger health_params_interaction_renamed after update of subject on interactions"
+    " begin update health_params set due_jd = 0 where person_id in (old.person_id,"
+    " new.person_id); end",
+    # any field of a person (a plugin's signals may read any), their goals and notes
+    "create trigger health_params_person_changed after update on people begin "
+    "update health_params set due_jd = 0 where person_id = new.id; end",
+    "create trigger health_params_person_gone after delete on people begin "
+    "delete from health_params where person_id = old.id; end",
+    *(f"create trigger health_params_{table}_{when} after {when} on {table} begin "
+      f"update health_params set due_jd = 0 where person_id in ({who}); end"
+      for table in ("goals", "notes")
+      for when, who in (("insert", "new.person_id"), ("delete", "old.person_id"),
+                        ("update", "old.person_id, new.person_id"))),
+)
+"""Triggers for writers m018's missed (migration m019)."""
+
 # Per day x (n: today, p: the trend window's start, trend_days earlier), from the parameters
 # (h), the day (d) and the model's settings (``{lam}``...: literals, or the columns of
 # health_model joined in); d - ref_jd: the days since the sums were computed. Each gauge as the

@@ -437,3 +437,17 @@ def m018_health_read_time(db: Database) -> None:
         db.execute(f"alter table health_model add column {column}")
     db.execute("delete from health_model")
     db.execute(health_view.VIEW)
+
+
+@core()
+def m019_health_read_time_any_writer(db: Database) -> None:
+    """More writes any program makes mark the people they change to be scored again (trial 11):
+    a meeting or call renamed (series of time together are grouped by title), anything about a
+    person or their goals and notes (a plugin's signals may read them); and the parameters of
+    a person another program deleted go with them."""
+    from crb_tui.store import health_view
+
+    db.execute("drop trigger if exists health_params_person_changed")
+    for statement in health_view.MORE_TRIGGERS:
+        db.execute(statement)
+    db.execute("delete from health_params where person_id not in (select id from people)")

@@ -45,6 +45,7 @@ CORE_MIGRATIONS = (
     "m016_review_queue_promises_seen",
     "m017_imp_people_index_batches",
     "m018_health_read_time",
+    "m019_health_read_time_any_writer",
 )
 """The names of the core migrations (crb_tui.store.migrations), so that opening an up-to-date
 store need not load sqlite-utils to learn that there is nothing to do (a test keeps the two
