@@ -7,6 +7,7 @@ leave no connection behind."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import threading
@@ -203,3 +204,26 @@ async def test_the_people_list_shows_what_the_apps_own_sync_brought(context: App
         await until(pilot, lambda: screen.people.total == SYNCED)
         assert screen.people.total == SYNCED
         assert "Synced 0" in screen_text(app)
+
+
+def test_the_app_scores_again_what_another_program_wrote(
+    tmp_path: Path, config_file: Path
+) -> None:
+    """Trial 11 T4: another program logs a call with Ann; the app's next read (its list read
+    again by itself, or ^r) has her scores with that call, as `crb people` would."""
+    db = tmp_path / "crb.db"
+    context, gateway, ann = _gateway(db, config_file)
+
+    def ann_scores() -> tuple[Any, ...]:
+        return gateway.read(lambda ctx: tuple(ctx.store.conn.execute(
+            "select last_touch, warmth from health where person_id = ?", [ann]).fetchone()))
+
+    assert ann_scores() == (None, 0)
+    at = dt.datetime.combine(context.today(), dt.time(8), tzinfo=dt.UTC).isoformat()
+    with sqlite3.connect(db) as other:
+        other.execute(
+            "insert into interactions (person_id, kind, direction, at, source, source_key)"
+            " values (?, 'call', 'mutual', ?, 'ext', 'ext:1')", [ann, at])
+    assert ann_scores() == (at, 100)
+    gateway.close()
+    context.close()

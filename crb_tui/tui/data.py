@@ -80,6 +80,9 @@ class Gateway:
     ) -> None:
         self.context = context
         self._scores_day: dt.date | None = None
+        self._scored_version: int | None = None
+        """The store's data version (what other connections committed) when the scores were
+        last brought up to date: another program's write marks people to score again."""
         self._opening = threading.Lock()
         self._pool: ReadPool | None = None
         self._own = 0
@@ -110,10 +113,12 @@ class Gateway:
         in-memory store has no readers: its writer then, holding its turn.)"""
         with store_errors():
             store = self._writer()
-            if self._scores_day != self.context.today():
+            token = self.change_token()
+            if (self._scores_day != self.context.today()
+                    or token[1][1] != self._scored_version):
                 with self._own_turn(store):
                     self._bring_scores_up_to_date()
-            token = self.change_token()
+                token = self.change_token()
             pool = self._readers(store.path)
             if pool is None:
                 with store.turn:
@@ -187,14 +192,19 @@ class Gateway:
             return self._pool
 
     def _bring_scores_up_to_date(self) -> None:
+        """Bring the scores up to today, once a day, and again whenever another program wrote
+        (it marked the people it changed: trial 11 T4); the writer's turn held."""
         today = self.context.today()
-        if self._scores_day == today:
+        version = self.context.store.change_token()[1]
+        if self._scores_day == today and version == self._scored_version:
             return
-        stale = self.context.stale_scores()
-        if stale >= SCORES_NOTICE_AT and self.notice is not None:
-            self.notice(f"Bringing {stale:,} people's scores up to {today.isoformat()}…")
+        if self._scores_day != today:
+            stale = self.context.stale_scores()
+            if stale >= SCORES_NOTICE_AT and self.notice is not None:
+                self.notice(f"Bringing {stale:,} people's scores up to {today.isoformat()}…")
         self.context.bring_scores_up_to_date()
         self._scores_day = today
+        self._scored_version = self.context.store.change_token()[1]
 
 
 # -- review --------------------------------------------------------------------------------
