@@ -1067,3 +1067,39 @@ def test_unknown_value_says_when_exchanges_are_older_than_the_window(world: Worl
     (part,) = h.explanation["value"]
     assert "no exchange of messages in the last 60 weeks (older ones no longer count" in (
         part.detail)
+
+
+def test_a_new_day_asks_the_signals_of_the_people_it_scores_again_unless_they_change_daily(
+    world: World, register_plugin: Any
+) -> None:
+    """Trial 11 T5: a plugin giving signals no longer makes every new day score everyone: it
+    is asked for the people whose facts change (and for anyone written); one that says its
+    signals change with the day alone (``signals_change_daily``) is asked for everyone."""
+    people = [world.person("none", name=f"P{n}") for n in range(4)]
+    for pid in people:
+        world.touch(pid, 5, "email", "in")
+    asked: list[int] = []
+
+    class Vouch:
+        @hookimpl
+        def health_signals(self, person: dict[str, Any]) -> list[Any]:
+            asked.append(person["id"])
+            return [{"gauge": "trust", "points": 10, "reason": "vouched for"}]
+
+    vouch = Vouch()
+    register_plugin(vouch, "vouch")
+    config = Config()
+    compute_all(world.store, config, TODAY)
+    assert sorted(asked) == people
+    asked.clear()
+    world.touch(people[0], 0, "email", "out")  # written today: asked again at the next read
+    compute_all(world.store, config, TODAY)
+    assert asked == [people[0]]
+    asked.clear()
+    compute_all(world.store, config, TODAY + dt.timedelta(days=1))
+    assert asked == []  # nothing of theirs changes tomorrow
+    vouch.signals_change_daily = True  # type: ignore[attr-defined]
+    compute_all(world.store, config, TODAY + dt.timedelta(days=2))
+    assert sorted(asked) == people
+    h = explain(world.store, config, people[1], TODAY + dt.timedelta(days=2))
+    assert world.scores(people[1], TODAY + dt.timedelta(days=2))["trust"] == h.trust

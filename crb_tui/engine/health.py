@@ -47,6 +47,16 @@ def _plugins_active() -> bool:
     return bool(pm.hook.health_signals.get_hookimpls())
 
 
+def _signals_change_daily() -> bool:
+    """Whether a plugin says its signals may change from one day to the next with nothing of
+    the person written (``signals_change_daily = True`` on the plugin: its module or object):
+    then a new day asks it for everyone, else only for the people scored again."""
+    from crb_tui.hooks import pm
+
+    return any(getattr(impl.plugin, "signals_change_daily", False) is True
+               for impl in pm.hook.health_signals.get_hookimpls())
+
+
 def _history(store: Store, person_id: int, clock: Run) -> dict[str, Any]:
     return {**person_rows.history(store, person_id, clock.cut), "today": clock.today}
 
@@ -192,7 +202,8 @@ def compute_all(
         return sums, missing
 
     return health_run.compute(store, run, ids, model_key(config),
-                              signal_sums if _plugins_active() else None)
+                              signal_sums if _plugins_active() else None,
+                              daily_signals=_signals_change_daily())
 
 
 _DAY_PARAMS = frozenset(

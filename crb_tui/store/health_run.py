@@ -266,20 +266,21 @@ def _carry(run: Run, store: Store, key: str, whole: bool) -> None:
 
 
 def compute(store: Store, run: Run, ids: list[int] | None, key: str,
-            signal_sums: SignalSums | None) -> int:
+            signal_sums: SignalSums | None, *, daily_signals: bool = False) -> int:
     """Bring everyone's scores to ``run``'s day (``ids`` None; the model's ``key`` stored with
     them) or score the people ``ids`` (rows of people merged away or gone removed), with the
     plugins' signals (``signal_sums``, None when no plugin gives any). Everyone live among them
     keeps a row, scored or not. Everyone: when the stored parameters are this model's, of an
-    earlier day, and no plugin gives signals, only the people whose parameters stop holding
-    by the day are scored again (``health_view``); the others' scores move on with the day.
+    earlier day, and no plugin says its signals change daily (``daily_signals``), only the
+    people whose parameters stop holding by the day are scored again (``health_view``; the
+    plugins asked for them alone); the others' scores move on with the day.
     The number of people whose scores are now as of the day."""
     # Its temp tables and its switching of foreign keys span several statements: no other
     # thread uses the connection meanwhile (the store's turn, see crb_tui.store).
     with store.turn:
         due = None
         if ids is None and run.can_carry:
-            due = _due(store, run, key, signal_sums is not None)
+            due = _due(store, run, key, signal_sums is not None and daily_signals)
         if due is None:
             return _compute(store, run, ids, key, signal_sums)
         moved = _stored_day(store) != run.params["day_n"]
@@ -304,8 +305,8 @@ def _due(store: Store, run: Run, key: str, signals: bool) -> list[int] | None:
     """The people whose stored parameters do not hold on ``run``'s day: their first day of
     change has come, a write left them unscored, or they were never scored. None when everyone
     must be scored: another model, a day earlier than one already stored, no carried basis of
-    this model, so many people that one pass over everyone costs less, or a new day with
-    plugins giving signals (they may give others any day)."""
+    this model, so many people that one pass over everyone costs less, or a new day with a
+    plugin whose signals change daily (``signals``)."""
     conn = store.conn
     row = conn.execute("select key, day_jd, latest from health_model where id = 1").fetchone()
     day = run.params["day_n"]
