@@ -47,6 +47,8 @@ _ROLE_LOCAL = re.compile(
     r"office|enquiries|inquiries|careers|jobs|press|privacy|security|feedback|service|accounts|"
     # trackers and signing services that write on someone's behalf
     r"jira|confluence|dse|docusign|calendly|"
+    # code hosts and build machines relaying many people's comments under their names
+    r"git|gitbox|github|gitlab|svn|cvs|gerrit|jenkins|hudson|buildbot|travis|bugzilla|"
     # mailing-list software and its addresses (owner-list, list-request, majordomo)
     r"majordomo|listserv|listproc|mailman|ezmlm|sympa|owner)"
     r"([-_.+].*)?$"
