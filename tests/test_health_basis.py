@@ -423,3 +423,32 @@ def test_what_any_other_program_writes_is_scored_again_at_the_next_read() -> Non
     finally:
         health_run.WHOLE_SHARE = share
         store.close()
+
+
+def test_value_from_exchange_weeks_alone_becomes_unknown_when_they_leave() -> None:
+    """Trial 11 T8: someone whose only Value was a week in which both wrote: once that week
+    leaves the weeks counted, Value is unknown, as a compute from scratch says (it read 0)."""
+    config = Config()
+    store = Store.open(None)
+    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
+    try:
+        cur = store.conn.execute(
+            "insert into people (name, tier, created, updated) values ('Ann', 'none', ?, ?)",
+            [_at(-900, 0), _at(-900, 0)])
+        pid = int(cur.lastrowid or 0)
+        for way, day in (("in", 0), ("out", 1)):
+            store.conn.execute(
+                "insert into interactions (person_id, kind, direction, at, source, source_key)"
+                " values (?, 'email', ?, ?, 't', ?)", [pid, way, _at(-7 * 57 - day, 9), way])
+        today = START
+        compute_all(store, config, today)
+        values = []
+        for _ in range(40):
+            today += dt.timedelta(days=1)
+            compute_all(store, config, today)
+            values.append(_scores(store)[0][3])
+            assert _scores(store) == _from_scratch(store, config, today), today
+        assert values[0] is not None and values[-1] is None
+    finally:
+        health_run.WHOLE_SHARE = share
+        store.close()

@@ -113,13 +113,17 @@ _WARMTH = """max(0.0, min(100.0, case when {two} is null then 0.0
           / ({half} * h.wcad)) end + h.sig_w))"""
 _POINTS = """(h.a_{x} - {lam} * (h.d - h.ref_jd) * h.b_{x}
         + h.c_{x} * exp(-{lam} * (h.d - h.ref_jd))
-        + min({xcap}, case cast((h.d + 0.5) / 7 as integer) - h.xw0
-            when 0 then h.x_{x}0 when 1 then h.x_{x}1 when 2 then h.x_{x}2 else h.x_{x}3 end
-          * exp(-{lam} * (h.d - h.ref_jd))))"""
+        + min({xcap}, {week} * exp(-{lam} * (h.d - h.ref_jd))))"""
 _TRUST = """case cast(({at} + 0.5) / h.wcad as integer) - h.{w}0
         when 0 then h.t_{x}0 when 1 then h.t_{x}1 when 2 then h.t_{x}2 else h.t_{x}3 end"""
-_VALUE = """case when h.known_{x}
+# Value is known while any of its points is above 0 (the model's ``known``: the points are
+# sums of parts that are never negative), or a plugin's signal says something: an exchange week
+# leaving the weeks counted can take the last of them (trial 11 T8).
+_VALUE = """case when h.known_{x} and (h.a_{x} > 0.0 or h.c_{x} > 0.0 or h.sig_v <> 0.0
+          or {xcap} > 0.0 and {week} > 0.0)
         then max(0.0, min(100.0, 100.0 * (1.0 - exp(-{points} / {scale})) + h.sig_v)) end"""
+_WEEK = """case cast((h.d + 0.5) / 7 as integer) - h.xw0
+            when 0 then h.x_{x}0 when 1 then h.x_{x}1 when 2 then h.x_{x}2 else h.x_{x}3 end"""
 _HEALTH = """cast(sqrt(trust_{x} * max(coalesce(value_{x}, 0.0), {unknown}))
       * ({floor} + (1.0 - {floor}) * warmth_{x} / 100.0) + 0.5 as integer)"""
 
@@ -149,7 +153,9 @@ def view_sql(model: dict[str, Any] | None = None) -> str:
         return _WARMTH.format(two=two, at=at, **inner)
 
     def value(x: str) -> str:
-        return _VALUE.format(x=x, points=_POINTS.format(x=x, **inner), **inner)
+        week = _WEEK.format(x=x)
+        return _VALUE.format(x=x, week=week, points=_POINTS.format(x=x, week=week, **inner),
+                             **inner)
 
     start = f"(h.d - {inner['trend_days']})"
     tt = outer["trend_threshold"]

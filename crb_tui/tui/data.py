@@ -114,11 +114,15 @@ class Gateway:
         with store_errors():
             store = self._writer()
             token = self.change_token()
-            if (self._scores_day != self.context.today()
-                    or token[1][1] != self._scored_version):
+            if self._scores_day != self.context.today():
                 with self._own_turn(store):
                     self._bring_scores_up_to_date()
                 token = self.change_token()
+            elif token[1][1] != self._scored_version:
+                # another program wrote: the people it changed are scored again (what that
+                # writes counts as a change made elsewhere: the screens read again)
+                with store.turn:
+                    self._bring_scores_up_to_date()
             pool = self._readers(store.path)
             if pool is None:
                 with store.turn:
