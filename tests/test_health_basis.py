@@ -452,3 +452,27 @@ def test_value_from_exchange_weeks_alone_becomes_unknown_when_they_leave() -> No
     finally:
         health_run.WHOLE_SHARE = share
         store.close()
+
+
+def test_a_new_day_counts_as_stale_only_the_people_it_scores_again() -> None:
+    """Trial 11: the app said "Bringing 20,000 people's scores up to ..." on a new day when a
+    dozen were to be scored again; the others' scores move on with the day by themselves."""
+    from crb_tui.engine.health import model_key, stale_people
+
+    config = Config()
+    store = Store.open(None)
+    try:
+        for n in range(3):
+            cur = store.conn.execute("insert into people (name, tier, created, updated) values"
+                                     " (?, 'none', ?, ?)", [f"P{n}", _at(-500, 0), _at(-500, 0)])
+            store.conn.execute(
+                "insert into interactions (person_id, kind, direction, at, source, source_key)"
+                " values (?, 'email', 'in', ?, 't', ?)", [cur.lastrowid, _at(-5 - n, 9), f"i{n}"])
+        compute_all(store, config, START)
+        key = model_key(config)
+        # the touch 7 days back leaves the 30-day trend window 23 days on, the others later
+        assert stale_people(store, START + dt.timedelta(days=1), key) == (0, [])
+        assert stale_people(store, START + dt.timedelta(days=23), key)[1] == [3]
+        assert stale_people(store, START - dt.timedelta(days=1), key)[1] == [1, 2, 3]
+    finally:
+        store.close()

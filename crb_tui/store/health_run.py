@@ -494,12 +494,13 @@ def scored_people(store: Store) -> list[int]:
 
 
 def people_not_scored_on(store: Store, day: str, day_jd: float) -> tuple[int, list[int]]:
-    """The ids of the people whose scores are not as of ``day`` (an ISO date; ``day_jd`` its
-    julian day): everyone's when the store's day is another, else those whose parameters no
-    longer hold; and, when there are any, how many rows there are ((0, []) when none)."""
+    """The ids of the people whose scores ``day`` (an ISO date; ``day_jd`` its julian day)
+    scores again: those whose parameters no longer hold by then (the others' scores move on
+    with the day, worked out when read), or everyone's when the store is of a later day (or
+    has none); and, when there are any, how many rows there are ((0, []) when none)."""
     conn = store.conn
-    row = conn.execute("select day, latest from health_model where id = 1").fetchone()
-    if row is None or row[0] != day or (row[1] or 0) > day_jd:
+    row = conn.execute("select day_jd, latest from health_model where id = 1").fetchone()
+    if row is None or row[0] is None or row[0] > day_jd or (row[1] or 0) > day_jd:
         stale = scored_people(store)
     else:
         stale = [r[0] for r in conn.execute(
