@@ -4,8 +4,10 @@ written, merged, undone or moved in between, on any sequence of days."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -185,11 +187,31 @@ def test_scores_worked_out_when_read_equal_a_compute_from_scratch_every_day(
     _check_days(ops, busy=True)
 
 
-def _check_days(ops: list[tuple[Any, ...]], busy: bool = False) -> None:
-    config = Config()
+@contextlib.contextmanager
+def _due_only_store() -> Iterator[Store]:
+    """A store in memory whose runs of everyone score only the people due, however many they
+    are (``WHOLE_SHARE`` out of reach), so that the scores a new day leaves to the view are
+    the ones checked."""
     store = Store.open(None)
     share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
     try:
+        yield store
+    finally:
+        health_run.WHOLE_SHARE = share
+        store.close()
+
+
+def _person(store: Store, name: str = "Ann", tier: str = "none", since: int = -500) -> int:
+    """A person made ``since`` days before the start (no write path: no scores yet)."""
+    cur = store.conn.execute(
+        "insert into people (name, tier, created, updated) values (?, ?, ?, ?)",
+        [name, tier, _at(since, 0), _at(since, 0)])
+    return int(cur.lastrowid or 0)
+
+
+def _check_days(ops: list[tuple[Any, ...]], busy: bool = False) -> None:
+    config = Config()
+    with _due_only_store() as store:
         people = []
         for n, tier in enumerate(("key", "active", "network", "none", "key", "active")):
             cur = store.conn.execute(
@@ -212,9 +234,6 @@ def _check_days(ops: list[tuple[Any, ...]], busy: bool = False) -> None:
                 today += dt.timedelta(days=moved)
             compute_all(store, config, today)
             assert _scores(store) == _from_scratch(store, config, today), (op, today)
-    finally:
-        health_run.WHOLE_SHARE = share
-        store.close()
 
 
 def test_a_new_day_reads_the_basis_and_rebuilds_only_what_changed() -> None:
@@ -309,13 +328,8 @@ def test_a_series_falling_to_one_meeting_is_scored_again_that_day() -> None:
     config.health.value_points = {**config.health.value_points, "meeting": 60.0}
     # (no other day to score her again for a long time: windows of ten years, a long trend)
     config.health.uncadenced_days, config.health.trend_window_days = 3650, 500
-    store = Store.open(None)
-    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
-    try:
-        cur = store.conn.execute(
-            "insert into people (name, tier, created, updated) values ('Ann', 'none', ?, ?)",
-            [_at(-500, 0), _at(-500, 0)])
-        pid = int(cur.lastrowid or 0)
+    with _due_only_store() as store:
+        pid = _person(store)
         for day in (-12, -11, -10):
             store.conn.execute(
                 "insert into interactions (person_id, kind, direction, at, subject, source,"
@@ -331,9 +345,6 @@ def test_a_series_falling_to_one_meeting_is_scored_again_that_day() -> None:
             seen.add(_scores(store)[0][3])
             assert _scores(store) == _from_scratch(store, config, today), today
         assert len(seen) > 10  # Value moved on day after day, read from what is stored
-    finally:
-        health_run.WHOLE_SHARE = share
-        store.close()
 
 
 def test_weeks_and_windows_turning_day_by_day_equal_a_compute_from_scratch() -> None:
@@ -343,9 +354,7 @@ def test_weeks_and_windows_turning_day_by_day_equal_a_compute_from_scratch() -> 
     config = Config()
     config.health.exchange_cap, config.health.value_scale = 1000.0, 400.0
     config.health.exchange_points = {"email": 8.0}
-    store = Store.open(None)
-    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
-    try:
+    with _due_only_store() as store:
         people = []
         for n, tier in enumerate(("key", "active", "key")):
             cur = store.conn.execute(
@@ -372,9 +381,6 @@ def test_weeks_and_windows_turning_day_by_day_equal_a_compute_from_scratch() -> 
             seen.add(tuple(row[1:4] for row in scores))
             assert scores == _from_scratch(store, config, today), today
         assert len(seen) > 20
-    finally:
-        health_run.WHOLE_SHARE = share
-        store.close()
 
 
 def test_what_any_other_program_writes_is_scored_again_at_the_next_read() -> None:
@@ -382,9 +388,7 @@ def test_what_any_other_program_writes_is_scored_again_at_the_next_read() -> Non
     written by another program (a plugin's signals may read them) mark the person to be
     scored again; a person deleted takes their stored parameters along."""
     config = Config()
-    store = Store.open(None)
-    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
-    try:
+    with _due_only_store() as store:
         conn = store.conn
         people = []
         for n in range(3):
@@ -420,22 +424,14 @@ def test_what_any_other_program_writes_is_scored_again_at_the_next_read() -> Non
         conn.execute("delete from people where id = ?", [people[2]])
         assert people[2] not in {row[0] for row in conn.execute(
             "select person_id from health")}
-    finally:
-        health_run.WHOLE_SHARE = share
-        store.close()
 
 
 def test_value_from_exchange_weeks_alone_becomes_unknown_when_they_leave() -> None:
     """Trial 11 T8: someone whose only Value was a week in which both wrote: once that week
     leaves the weeks counted, Value is unknown, as a compute from scratch says (it read 0)."""
     config = Config()
-    store = Store.open(None)
-    share, health_run.WHOLE_SHARE = health_run.WHOLE_SHARE, 2.0
-    try:
-        cur = store.conn.execute(
-            "insert into people (name, tier, created, updated) values ('Ann', 'none', ?, ?)",
-            [_at(-900, 0), _at(-900, 0)])
-        pid = int(cur.lastrowid or 0)
+    with _due_only_store() as store:
+        pid = _person(store, since=-900)
         for way, day in (("in", 0), ("out", 1)):
             store.conn.execute(
                 "insert into interactions (person_id, kind, direction, at, source, source_key)"
@@ -449,9 +445,6 @@ def test_value_from_exchange_weeks_alone_becomes_unknown_when_they_leave() -> No
             values.append(_scores(store)[0][3])
             assert _scores(store) == _from_scratch(store, config, today), today
         assert values[0] is not None and values[-1] is None
-    finally:
-        health_run.WHOLE_SHARE = share
-        store.close()
 
 
 def test_a_new_day_counts_as_stale_only_the_people_it_scores_again() -> None:

@@ -40,6 +40,17 @@ PARAM_COLUMNS = (
 )
 """The columns of ``health_params``, in the order the health run gives them."""
 
+def _marks_due(*tables: str) -> tuple[str, ...]:
+    """Triggers that mark the person of a row of each of ``tables`` inserted, deleted or
+    updated to be scored again at the next read."""
+    return tuple(
+        f"create trigger health_params_{table}_{when} after {when} on {table} begin "
+        f"update health_params set due_jd = 0 where person_id in ({who}); end"
+        for table in tables
+        for when, who in (("insert", "new.person_id"), ("delete", "old.person_id"),
+                          ("update", "old.person_id, new.person_id")))
+
+
 SCHEMA = (
     """create table health_params (
       person_id integer primary key references people(id),
@@ -75,11 +86,7 @@ SCHEMA = (
     "create trigger health_params_person_changed after update of tier, cadence_days, "
     "stage_override on people begin "
     "update health_params set due_jd = 0 where person_id = new.id; end",
-    *(f"create trigger health_params_{table}_{when} after {when} on {table} begin "
-      f"update health_params set due_jd = 0 where person_id in ({who}); end"
-      for table in ("commitments", "value_moments")
-      for when, who in (("insert", "new.person_id"), ("delete", "old.person_id"),
-                        ("update", "old.person_id, new.person_id"))),
+    *_marks_due("commitments", "value_moments"),
 )
 """The stored parameters (migration m018)."""
 
@@ -93,11 +100,7 @@ MORE_TRIGGERS = (
     "update health_params set due_jd = 0 where person_id = new.id; end",
     "create trigger health_params_person_gone after delete on people begin "
     "delete from health_params where person_id = old.id; end",
-    *(f"create trigger health_params_{table}_{when} after {when} on {table} begin "
-      f"update health_params set due_jd = 0 where person_id in ({who}); end"
-      for table in ("goals", "notes")
-      for when, who in (("insert", "new.person_id"), ("delete", "old.person_id"),
-                        ("update", "old.person_id, new.person_id"))),
+    *_marks_due("goals", "notes"),
 )
 """Triggers for writers m018's missed (migration m019)."""
 
