@@ -74,6 +74,19 @@ class Query:
             self._store, person_id, before=happened_before(self.today).isoformat(),
             since=None if since is None else since.isoformat(), source=source)
 
+    def latest_interactions(self, *, source: str | None = None, kind: str | None = None,
+                            direction: str | None = None, include_archived: bool = False
+                            ) -> dict[int, dict[str, Any]]:
+        """Everyone's latest interaction that has happened (as of ``today``), by person id, in
+        one query: only those of ``source``, ``kind`` (``email``, ``meeting``...) and
+        ``direction`` (``in``, ``out``, ``mutual``) when given; people with none are left out,
+        and so are archived people unless ``include_archived``. The rows are those of
+        :meth:`interactions`. For a question about everyone (who has gone quiet on a channel),
+        this instead of :meth:`interactions` person by person, a query each."""
+        return self._rows.latest_interactions(
+            self._store, before=happened_before(self.today).isoformat(), source=source,
+            kind=kind, direction=direction, include_archived=include_archived)
+
     def commitments(self, person_id: int, *, status: str | None = None) -> list[dict[str, Any]]:
         """The person's commitments by due date: ``text``, ``due``, ``status`` (``open``,
         ``kept``, ``broken``), ``direction`` (``out``: yours, ``in``: theirs), ``created``,

@@ -53,6 +53,45 @@ def test_its_own_tests_pass_with_pytest_right_away(package: Path) -> None:
     assert "6 passed" in result.stdout
 
 
+def test_its_review_items_read_everyone_in_one_query(package: Path) -> None:
+    """Trial 10 W9: the example ``review_items`` (what a plugin's author starts from) asked for
+    each person's chats, a query each on every review (seconds at 100,000 people, every
+    action in the app). It reads everyone's last chat at once: the same statements for 3
+    people as for 60, and the same items as asking person by person."""
+    import datetime as dt
+    import importlib.util
+
+    from crb_tui import Identity, Interaction, Person, Query
+    from crb_tui.testing import temporary_store
+
+    spec = importlib.util.spec_from_file_location(
+        "crb_chat_scaffold", package / "src" / "crb_chat" / "__init__.py")
+    assert spec is not None and spec.loader is not None
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    today = dt.date(2026, 5, 1)
+
+    def statements(people: int) -> tuple[int, list[tuple[int, str]]]:
+        with temporary_store() as store:
+            for n in range(people):
+                who = Identity("email", f"p{n}@x.com")
+                at = dt.datetime(2026, 1 + n % 4, 1, tzinfo=dt.UTC)
+                store.write([Person(f"P{n}", [who]),
+                             Interaction(f"chat:{n}", "message", "in", at, who)], "chat")
+            seen: list[str] = []
+            store.conn.set_trace_callback(seen.append)
+            items = plugin.review_items(Query(store, today), today, {"quiet_days": 60})
+            store.conn.set_trace_callback(None)
+            return len(seen), sorted((i.person_id, i.reason) for i in items)
+
+    few, small = statements(3)
+    many, large = statements(60)
+    assert few == many, (few, many)
+    # People whose last chat was 60 days or more before 1 May: on 1 January, February or March.
+    assert [pid for pid, _ in large] == [n + 1 for n in range(60) if n % 4 != 3]
+    assert large[0][1] == "No message in chat since 2026-01-01"
+
+
 def test_installed_it_is_a_plugin_of_the_real_crb(package: Path, tmp_path: Path) -> None:
     """What ``pip install`` leaves (the dist-info with the pyproject's entry points) on the
     path, then the walk-through of docs/plugins.md: plugins, import, show, review, the command."""

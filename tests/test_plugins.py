@@ -476,6 +476,57 @@ def test_query_reads_what_hooks_need_and_changes_nothing() -> None:
         assert q.person(1)["name"] == "Ann"  # type: ignore[index]
 
 
+def test_query_latest_interactions_is_the_last_of_each_persons_interactions() -> None:
+    """Everyone's latest interaction in one query (trial 10 W9: the plugin scaffold asked
+    person by person, a query each on every review): the same row `interactions(pid)` ends
+    with, for each filter, never a meeting still to come, merged-away and archived people
+    left out (archived ones when asked for kept)."""
+    from crb_tui import Person, Query
+    from crb_tui.testing import temporary_store
+
+    who = [Identity("email", f"{n}@x.com") for n in ("ann", "bob", "cy", "dee", "eve")]
+    at = [dt.datetime(2026, 5, d, 9, tzinfo=dt.UTC) for d in range(1, 10)]
+    records = [Person(n, [i]) for n, i in zip(("Ann", "Bob", "Cy", "Dee", "Eve"), who,
+                                               strict=True)]
+    records += [
+        Interaction("a1", "email", "in", at[0], who[0], subject="old"),
+        Interaction("a2", "email", "out", at[3], who[0], subject="newest mail"),
+        Interaction("a3", "call", "mutual", at[2], who[0]),
+        Interaction("a4", "meeting", "mutual", dt.datetime(2026, 12, 1, tzinfo=dt.UTC), who[0]),
+        Interaction("b1", "message", "in", at[5], who[1]),
+        Interaction("c1", "email", "in", at[1], who[2]),
+        Interaction("d1", "email", "in", at[4], who[3]),
+        Interaction("e1", "email", "in", at[6], who[4]),
+    ]
+    with temporary_store() as store:
+        store.write(records, "t")
+        store.write([Interaction("b2", "email", "in", at[7], who[1])], "other")
+        with store.transaction():
+            store.conn.execute("update people set merged_into = 1 where id = 3")
+            store.conn.execute("update people set archived = 1 where id = 4")
+        q = Query(store, dt.date(2026, 5, 10))
+        latest = q.latest_interactions()
+        assert {pid: row["source_key"] for pid, row in latest.items()} == {
+            1: "a2", 2: "b2", 5: "e1"}
+        assert latest[1]["subject"] == "newest mail" and latest[1]["direction"] == "out"
+        assert set(latest[1]) == {"id", "kind", "direction", "at", "subject", "thread",
+                                  "duration_minutes", "source", "source_key"}
+        # Each filter gives what the person's own interactions end with.
+        for kwargs in ({}, {"source": "t"}, {"kind": "email"}, {"direction": "in"},
+                       {"kind": "email", "direction": "in"}, {"source": "other"}):
+            got = q.latest_interactions(**kwargs)
+            want = {}
+            for person in q.people():
+                rows = [r for r in q.interactions(person["id"], source=kwargs.get("source"))
+                        if all(r[k] == v for k, v in kwargs.items())]
+                if rows:
+                    want[person["id"]] = rows[-1]
+            assert got == want, kwargs
+        assert q.latest_interactions(include_archived=True)[4]["source_key"] == "d1"
+        assert 4 not in q.latest_interactions()
+        assert 3 not in q.latest_interactions(include_archived=True)  # merged into Ann
+
+
 def test_a_plugin_command_reaches_store_config_clock_and_query(tmp_path: Path) -> None:
     from crb_tui.sdk import CrbError, command_context
     from crb_tui.testing import CrbRunner

@@ -11,8 +11,8 @@ from crb_tui.store import Store
 from crb_tui.store.resolving import follow_merges
 
 __all__ = [
-    "commitments", "goals", "history", "identities", "identity_owner", "interactions", "notes",
-    "people", "rows_of", "value_moments",
+    "commitments", "goals", "history", "identities", "identity_owner", "interactions",
+    "latest_interactions", "notes", "people", "rows_of", "value_moments",
 ]
 
 _PERSON_SQL = (
@@ -70,6 +70,27 @@ def interactions(store: Store, person_id: int, *, before: str, since: str | None
         sql += " and source = ?"
         args.append(source)
     return store.rows(sql + " order by at, id", args)
+
+
+def latest_interactions(store: Store, *, before: str, source: str | None = None,
+                        kind: str | None = None, direction: str | None = None,
+                        include_archived: bool = False) -> dict[int, dict[str, Any]]:
+    """Each person's latest interaction before ``before`` (of ``source``, ``kind`` and
+    ``direction``, when given), by person id: one pass over the interactions for everyone,
+    where asking person by person costs a query each (seconds at 100,000 people)."""
+    sql = ("select i.person_id, i.id, i.kind, i.direction, max(i.at) as at, i.subject, "
+           "i.thread, i.duration_minutes, i.source, i.source_key "
+           "from interactions i join people p on p.id = i.person_id "
+           "where p.merged_into is null and i.at < ?")
+    args: list[Any] = [before]
+    for column, value in (("source", source), ("kind", kind), ("direction", direction)):
+        if value is not None:
+            sql += f" and i.{column} = ?"
+            args.append(value)
+    if not include_archived:
+        sql += " and not p.archived"
+    # (SQLite gives the other columns of the row whose ``at`` is the group's max)
+    return {row.pop("person_id"): row for row in store.rows(sql + " group by i.person_id", args)}
 
 
 def commitments(store: Store, person_id: int, *, status: str | None = None
