@@ -10,9 +10,9 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.keys import _normalize_key_list
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
+from textual.keys import _normalize_key_list
 from textual.widgets import Static
 
 from crb_tui.engine.review_item import ReviewItem
