@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from crb_tui.sdk._ical import digest_of, parse_icalendar
+
 from .conftest import Crb
 
 ME = "me@example.com"
@@ -248,21 +250,28 @@ def test_copies_of_the_same_version_keep_one_in_any_order(crb: Crb, tmp_path: Pa
         return calendar(tmp_path / name, NEXT.replace("SUMMARY:", "DTSTAMP:20261101T090000Z"
                         "\r\nSUMMARY:").replace("Quarterly with Tim", summary))
 
-    a, b = copy("a.ics", "Quarterly with Tim"), copy("b.ics", "Quarterly with Tim (room 5)")
+    def digest(path: Path) -> str:
+        return digest_of(parse_icalendar(path.read_text(encoding="utf-8"), str(path)).events)
+
+    a, b = copy("a.ics", "Tim (room 2)"), copy("b.ics", "Tim (room 6)")
     for n, paths in enumerate([[str(a), str(b)], [str(b), str(a)]]):
         run = Crb(tmp_path / f"{n}.db", crb.config)
         run("import", *paths)
         (again,) = run.json("import", *paths)["sources"]
         assert again["skipped"] == {"duplicate event": 1}
         assert again["updated"] == again["imported"] == 0
-        # The copy with the higher digest of its text, b.ics here, in both orders.
-        assert {subject for _, _, subject in rows(run.db, "next@t")} == {
-            "Quarterly with Tim (room 5)"}
-    # b.ics edited in place, the version unchanged (its digest now lower than before): read.
-    b = copy("b.ics", "Quarterly with Tim (room 2)")
+        # The copy with the higher digest, b.ics, in both orders.
+        assert digest(b) > digest(a)
+        assert {subject for _, _, subject in rows(run.db, "next@t")} == {"Tim (room 6)"}
+    # b.ics edited in place, the version unchanged, its digest now lower: read all the same.
+    before = digest(b)
+    b = copy("b.ics", "Tim (room 4)")
+    assert digest(a) < digest(b) < before
     (edited,) = run.json("import", str(b))["sources"]
     assert edited["updated"] == 1 and not edited["skipped"]
-    assert rows(run.db, "next@t")[0][2] == "Quarterly with Tim (room 2)"
+    assert rows(run.db, "next@t")[0][2] == "Tim (room 4)"
+    (both,) = run.json("import", str(a), str(b))["sources"]
+    assert both["skipped"] == {"duplicate event": 1} and both["updated"] == 0
 
 
 def test_last_modified_decides_before_dtstamp(crb: Crb, tmp_path: Path) -> None:

@@ -438,11 +438,18 @@ def version_of(comp: Any) -> tuple[int, str, str]:
 
 
 def digest_of(members: Iterable[tuple[Any, str]]) -> str:
-    """A short fingerprint of an event's text: two copies with the same version but different
-    contents are told apart by it, the same way whatever order they are read in."""
+    """A short fingerprint of an event's properties (with their parameters): two copies with
+    the same version but other contents are told apart by it, the same way in every run.
+    Made of the values' ``repr`` (a tenth of the time ``to_ical`` takes on a large calendar),
+    or their text for a value whose ``repr`` is not the same from one run to the next."""
     sha = hashlib.sha256()
     for comp, _ in members:
-        sha.update(comp.to_ical())
+        for name, value in comp.items():
+            for one in value if isinstance(value, list) else [value]:
+                text = f"{name};{getattr(one, 'params', None)!r}:{one!r}"
+                if " at 0x" in text:
+                    text = f"{name}:{one.to_ical()!r}"
+                sha.update(text.encode("utf-8", "replace") + b"\n")
     return sha.hexdigest()[:16]
 
 

@@ -124,8 +124,8 @@ def calendar_records(
     (``COUNT`` or ``UNTIL`` reduced, the series moved) are removed. So a folder read again with
     nothing new in it updates nothing, and which copy is kept does not depend on the files'
     order. ``this_run``, a set the source keeps for one run and passes to every call, tells
-    copies read in the same run (the one with the higher digest of its text is kept) from a
-    copy read in a later run (read as news, as a file edited in place is).
+    copies read in the same run (the one with the higher digest of its properties is kept)
+    from a copy read in a later run (read as news, as a file edited in place is).
     """
     import icalendar
     import recurring_ical_events
@@ -271,11 +271,11 @@ def _remember(
     state: Any, uid: str, kept: dict[str, Any], before: Any, meetings: list[Meeting],
     options: CalendarOptions,
 ) -> Iterator[Record]:
-    """Remember the event's version (``SEQUENCE``, ``LAST-MODIFIED``, ``DTSTAMP``, a digest of
-    its text and the file it came from) and the occurrences of its series stored now; remove
-    what an earlier version stored for occurrences the series no longer has. Occurrences
-    outside the window (with a day's margin for time zones) are left alone: they are not read
-    again, not gone."""
+    """Remember the event's version (``SEQUENCE``, ``LAST-MODIFIED``, ``DTSTAMP``), a digest
+    of its properties, the file it came from, the other copies of that version read and the
+    occurrences of its series stored now; remove what an earlier version stored for
+    occurrences the series no longer has. Occurrences outside the window (with a day's margin
+    for time zones) are left alone: they are not read again, not gone."""
     recurring = any(meeting.recurring for meeting in meetings)
     last_day = options.window_end
     stored = sorted({m.instance for m in meetings if m.start.date() <= last_day
