@@ -176,7 +176,8 @@ def calendar_records(
         old: dict[str, Any] = before if isinstance(before, dict) else {}
         lost = _lost_to(before, version, digest, this_run is not None and uid in this_run)
         if lost:
-            if lost[0] == DUPLICATE:  # remembered: the next run skips it at once
+            if lost[0] == DUPLICATE and digest not in (old.get("copies") or ()):
+                # remembered: the next run skips it at once
                 state.set(uid, {**old, "copies": _copies(old, version, digest)})
             yield Skip(lost[0], f"{label} ({lost[1]})")
             continue
@@ -250,7 +251,8 @@ def _lost_to(before: Any, version: tuple[int, str, str], digest: str,
     if not mine[0] or not theirs[0]:  # a copy without LAST-MODIFIED or DTSTAMP: as new
         return None
     if mine != theirs:
-        return (OLDER_COPY, f"modified {mine[0]}, {theirs[0]} imported") if (
+        which = ("modified", 0) if mine[0] != theirs[0] else ("DTSTAMP", 1)
+        return (OLDER_COPY, f"{which[0]} {mine[which[1]]}, {theirs[which[1]]} imported") if (
             mine < theirs) else None
     kept = str(before.get("digest", ""))
     if digest != kept and (digest in (before.get("copies") or ()) or (fresh and digest < kept)):
