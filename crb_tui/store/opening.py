@@ -4,6 +4,7 @@ program's), and that only its owner may read it and its write-ahead log."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 
 from crb_tui.errors import CrbError
@@ -43,6 +44,24 @@ def check_foreign(conn: sqlite3.Connection, path: Path) -> None:
         f"{path}: this SQLite file belongs to another program (tables: "
         f"{', '.join(sorted(names)[:5])}); left untouched"
     )
+
+
+def check_not_newer(conn: sqlite3.Connection, path: Path, known: Collection[str]) -> None:
+    """Refuse a database a newer CRB has upgraded (core migrations this one does not know):
+    this one's writes would fail half-way (its statements meet tables that changed), after
+    storing part of what they were asked to."""
+    try:
+        applied = [row[0] for row in conn.execute(
+            "select name from _sqlite_migrations where migration_set = 'crb_core' order by name")]
+    except sqlite3.OperationalError:
+        return  # (a new file, or one from before migrations were recorded)
+    newer = [name for name in applied if name not in known]
+    if newer:
+        more = f" and {len(newer) - 1} more" if len(newer) > 1 else ""
+        raise CrbError(
+            f"{path}: this database was upgraded by a newer CRB (its schema has {newer[0]}"
+            f"{more}, which this CRB does not know): upgrade CRB, or use a backup taken "
+            "before the upgrade; nothing was changed")
 
 
 def restrict_permissions(path: Path) -> None:

@@ -17,7 +17,12 @@ from crb_tui.errors import CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink
 from crb_tui.identity import NoiseRules, normalise
 from crb_tui.store import health_basis, locking, name_key, tables
-from crb_tui.store.opening import check_foreign, check_is_sqlite, restrict_permissions
+from crb_tui.store.opening import (
+    check_foreign,
+    check_is_sqlite,
+    check_not_newer,
+    restrict_permissions,
+)
 from crb_tui.store.reading import interruptible
 from crb_tui.store.resolving import resolve_person
 from crb_tui.store.state import SourceStateTable, side_file_rows
@@ -174,7 +179,12 @@ class Store:
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 locking.configure(conn)
-                check_foreign(conn, store_path)
+                try:
+                    check_foreign(conn, store_path)
+                    check_not_newer(conn, store_path, CORE_MIGRATIONS)
+                except CrbError:
+                    conn.close()
+                    raise
                 _configure(conn, memory=False)
             except sqlite3.DatabaseError as exc:
                 raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
@@ -218,6 +228,13 @@ class Store:
         connection, or (committed) by another process."""
         version = self.conn.execute("pragma data_version").fetchone()[0]
         return self.conn.total_changes, version
+
+    def check_schema(self) -> None:
+        """Raise :class:`CrbError` when a newer CRB has upgraded the database since this store
+        opened it (another process, while this one ran): its statements would meet tables
+        that changed."""
+        if self.path is not None:
+            check_not_newer(self.conn, self.path, CORE_MIGRATIONS)
 
     def interruptible(self, wanted: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:
         """Reads in the block stop (raising :class:`~crb_tui.errors.QueryCancelled`) once
