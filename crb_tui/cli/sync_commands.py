@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,40 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.text import json_text, plain, shorten
 
 # -- import and sync -------------------------------------------------------------------------
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+"""What else stops a run as Ctrl-C does: ``timeout`` and ``systemctl stop`` (SIGTERM), a closed
+terminal or SSH session (SIGHUP)."""
+
+
+@contextlib.contextmanager
+def stopped_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise ``KeyboardInterrupt`` here, as Ctrl-C does: the run keeps what
+    it read, is recorded as ``interrupted`` and its summary is printed (exit status 130). A signal
+    ignored when CRB started (``nohup``) stays ignored."""
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    before = {}
+    main = threading.current_thread() is threading.main_thread()  # (the only one that may)
+    for sig in STOP_SIGNALS if main else ():
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            before[sig] = signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def _report(summaries: list[Any], as_json: bool, dry_run: bool) -> None:
+    """The summary, where it can still be printed: after a SIGHUP the terminal may be gone,
+    and the run (recorded already) is not to end in a traceback about it."""
+    interrupted = any(s.interrupted for s in summaries)
+    with contextlib.suppress(OSError) if interrupted else contextlib.nullcontext():
+        _print_summaries(summaries, as_json, dry_run)
 
 
 def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False) -> None:
@@ -105,7 +142,8 @@ def import_(
     quoted globs ('cals/**/*.ics').
 
     Exit status: 0 when everything was read, 3 when anything was rejected or nothing was found
-    to import, 1 when a source failed, 130 after Ctrl-C (what the summary counts is stored).
+    to import, 1 when a source failed, 130 after Ctrl-C, SIGTERM or SIGHUP (what the summary
+    counts is stored).
     """
     from crb_tui.host.importing import import_paths
 
@@ -118,15 +156,16 @@ def import_(
         if not sep or not field_name.strip() or not column.strip():
             raise CrbError(f"--map {pair!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
         columns[field_name.strip()] = column.strip()
-    summaries = import_paths(
-        app,
-        list(paths),
-        fmt=fmt,
-        dry_run=dry_run,
-        progress=_progress_printer(app.store.path, bars=not as_json),
-        options={"columns": columns} if columns else None,
-    )
-    _print_summaries(summaries, as_json, dry_run)
+    with stopped_like_ctrl_c():
+        summaries = import_paths(
+            app,
+            list(paths),
+            fmt=fmt,
+            dry_run=dry_run,
+            progress=_progress_printer(app.store.path, bars=not as_json),
+            options={"columns": columns} if columns else None,
+        )
+    _report(summaries, as_json, dry_run)
     if rejects is not None:
         with replace_private(rejects, "rejects file") as fh:
             for s in summaries:
@@ -147,10 +186,11 @@ def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bo
     if show_status:
         _print_sync_status(app, sources, as_json)
         return
-    summaries = app.sync(
-        list(sources) or None, dry_run=dry_run,
-        progress=_progress_printer(app.store.path, bars=not as_json),
-    )
+    with stopped_like_ctrl_c():
+        summaries = app.sync(
+            list(sources) or None, dry_run=dry_run,
+            progress=_progress_printer(app.store.path, bars=not as_json),
+        )
     if not summaries and not as_json:
         available = ", ".join(sorted(app.sources())) or "none"
         click.echo(
@@ -158,7 +198,7 @@ def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bo
             f"{app.config_path}, or name one (available: {available})."
         )
         return
-    _print_summaries(summaries, as_json, dry_run)
+    _report(summaries, as_json, dry_run)
     _exit(summaries)
 
 
@@ -220,7 +260,8 @@ def _exit(summaries: list[Any], *, importing: bool = False) -> None:
     Ctrl-C, 1 when a source failed, 3 when anything was rejected (or an import found nothing to
     import at all), else 0."""
     if any(s.interrupted for s in summaries):
-        click.echo("Interrupted: what is counted above is stored.", err=True)
+        with contextlib.suppress(OSError):  # a closed terminal (SIGHUP)
+            click.echo("Interrupted: what is counted above is stored.", err=True)
         sys.exit(INTERRUPTED_EXIT)
     if any(not s.ok for s in summaries):
         sys.exit(1)

@@ -48,7 +48,8 @@ class SourceSummary(WriteResult):
     seconds: float = 0.0
     cancelled: bool = False
     interrupted: bool = False
-    """Stopped by Ctrl-C: what is counted was stored, the rest of the run was not done."""
+    """Stopped by Ctrl-C (or SIGTERM, SIGHUP in ``crb import`` / ``sync``): what is counted
+    was stored, the rest of the run was not done."""
     warnings: list[str] = field(default_factory=list)
     """What libraries warned or logged during the run (never printed to the terminal)."""
     notes: list[str] = field(default_factory=list)

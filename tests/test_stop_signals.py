@@ -1,0 +1,72 @@
+"""Signals through the real ``crb`` console script, in a process of its own: SIGTERM and SIGHUP
+stop an import as Ctrl-C does (what was stored is counted and the run recorded), and a Ctrl-C
+at any moment, the first imports included, is one line and exit status 130."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, rows
+
+CRB = Path(sys.executable).with_name("crb")
+MESSAGES = 20_000
+
+
+@pytest.fixture(scope="module")
+def big_mbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated Takeout-style mbox (benchmarks/import_bench.py) that takes seconds to read."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from import_bench import build_mbox
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    path = tmp_path_factory.mktemp("mail") / "big.mbox"
+    build_mbox(path, MESSAGES, seed=1)
+    return path
+
+
+def crb_process(db: Path, config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([str(CRB), "--db", str(db), "--config", str(config), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=os.environ.copy())
+
+
+def stored_touches(db: Path) -> int:
+    try:
+        return rows(db, "select count(*) from interactions")[0][0]
+    except Exception:  # noqa: BLE001 - not created (or not migrated) yet
+        return 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_a_terminating_signal_stops_an_import_as_ctrl_c_does(
+    sig: signal.Signals, big_mbox: Path, db_path: Path, config_file: Path
+) -> None:
+    config_file.write_text(config_file.read_text(encoding="utf-8")
+                           + '[identity]\ncreate_people_from = "any"\n', encoding="utf-8")
+    proc = crb_process(db_path, config_file, "import", str(big_mbox))
+    deadline = time.monotonic() + 60
+    while stored_touches(db_path) == 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert out.startswith("mbox: interrupted\n  seen ")
+    assert err.strip().endswith("Interrupted: what is counted above is stored.")
+    assert "Traceback" not in err
+    (state,) = rows(db_path, "select counts, last_ok from sync_state where source = 'mbox'")
+    counts = json.loads(state[0])
+    assert counts["status"] == "interrupted" and state[1] is None
+    assert 0 < counts["seen"] < MESSAGES
+    # Every touch stored is counted (with "any", every address is a person: none wait).
+    assert stored_touches(db_path) == counts["imported"] > 0
+    assert f"  seen {counts['seen']}, imported {counts['imported']}," in out
