@@ -62,7 +62,8 @@ class IdentityConfig:
     ignore_role_addresses: bool = True
     """Drop no-reply and role addresses (noreply@, notifications@, mailer-daemon@...)."""
     default_region: str = ""
-    """Two-letter region for phone numbers written without a country code (e.g. "GB")."""
+    """ISO region code for phone numbers written without a country code ("GB" for the United
+    Kingdom, not "UK"; "US", "DE")."""
 
 
 @dataclass
@@ -404,8 +405,46 @@ def _check_values(config: Config, file: str) -> None:
                            '(use an IANA name such as "Europe/Paris")') from None
     region = config.identity.default_region
     if region and not (len(region) == 2 and region.isascii() and region.isalpha()):
-        raise CrbError(f"{file}: identity.default_region = {region!r} should be a two-letter "
-                       'region such as "GB"')
+        raise CrbError(f"{file}: {_line_of(file, 'default_region')}identity.default_region = "
+                       f'{region!r} should be a two-letter region such as "GB"')
+    if region:
+        _check_region(region, file)
+
+
+_REGION_SLIPS = {"UK": ("the United Kingdom", "GB"), "EL": ("Greece", "GR")}
+"""Codes people write for a region whose ISO code is another (the EU writes EL for Greece)."""
+
+
+def _check_region(region: str, file: str) -> None:
+    """``[identity] default_region`` is a region the phone library reads numbers in: "UK" (or
+    "XX") would leave every number without a country code as it is, and one person two."""
+    from phonenumbers import SUPPORTED_REGIONS
+
+    code = region.upper()
+    if code in SUPPORTED_REGIONS:
+        return
+    if code in _REGION_SLIPS:
+        country, meant = _REGION_SLIPS[code]
+        hint = f'; {country} is "{meant}"'
+    elif code[::-1] in SUPPORTED_REGIONS:
+        hint = f'; did you mean "{code[::-1]}"?'
+    else:
+        hint = ' (ISO 3166 codes such as "GB", "US", "DE")'
+    raise CrbError(f"{file}: {_line_of(file, 'default_region')}identity.default_region = "
+                   f"{region!r} is not a known region code{hint}")
+
+
+def _line_of(file: str, name: str) -> str:
+    """``line N: `` of the (first) line that sets ``name`` in ``file``, else nothing."""
+    try:
+        lines = Path(file).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    for number, line in enumerate(lines, 1):
+        key = line.split("=", 1)[0].strip()
+        if "=" in line and (key == name or key.endswith(f".{name}")):
+            return f"line {number}: "
+    return ""
 
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")

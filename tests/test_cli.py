@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from .conftest import TODAY, Crb
+from .conftest import TODAY, Crb, rows
 
 
 def seed(crb: Crb) -> None:
@@ -593,6 +593,37 @@ def test_doctor_warns_of_phone_numbers_without_a_country_code(
     config_file.write_text(config_file.read_text(encoding="utf-8")
                            + '[identity]\ndefault_region = "US"\n', encoding="utf-8")
     assert "phone region" not in crb("doctor").stdout
+
+
+@pytest.mark.parametrize(("region", "says"), [
+    ("UK", "identity.default_region = 'UK' is not a known region code; the United Kingdom is "
+           '"GB"'),
+    ("ED", "identity.default_region = 'ED' is not a known region code; did you mean \"DE\"?"),
+    ("XX", "identity.default_region = 'XX' is not a known region code (ISO 3166 codes such as"),
+])
+def test_a_phone_region_the_phone_library_does_not_know_is_refused(
+    crb: Crb, config_file: Path, tmp_path: Path, region: str, says: str
+) -> None:
+    """"UK" (the usual slip for "GB") left every local number as it was: the same mobile
+    written two ways became two people, and doctor said all was well. Now it is refused, naming
+    the file, the line and the key, and doctor fails on it."""
+    config_file.write_text(config_file.read_text(encoding="utf-8")
+                           + f'[identity]\ndefault_region = "{region}"\n', encoding="utf-8")
+    cards = tmp_path / "tom.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Tom London\r\nTEL;TYPE=CELL:07700 900123"
+                     "\r\nEND:VCARD\r\n", encoding="utf-8")
+    result = crb("import", str(cards), status=1)
+    assert result.stderr == f"crb: error: {config_file}: line 5: {says}" + (
+        ' "GB", "US", "DE")\n' if region == "XX" else "\n")
+    assert not crb.db.exists()  # nothing was read with it
+    doctor = crb("doctor", status=1)
+    assert f"[FAIL] config: {config_file}: line 5: {says}" in doctor.stdout
+    # Written as meant, the number is stored with its country code.
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        f'"{region}"', '"gb"'), encoding="utf-8")
+    crb("import", str(cards))
+    assert rows(crb.db, "select value from identities where kind = 'phone'") == [
+        ("+447700900123",)]
 
 
 def test_doctor_fails_on_a_database_that_is_not_there(crb: Crb, tmp_path: Path) -> None:

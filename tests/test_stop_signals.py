@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, rows
+from .conftest import ROOT, rows
 
 CRB = Path(sys.executable).with_name("crb")
 MESSAGES = 20_000
