@@ -17,33 +17,67 @@ Owns: the plugin API (``__all__``: records, ``Source``, ``SyncContext``, ``State
 May import: the kernel modules import the standard library, third-party libraries and each
 other; ``query`` and ``hookspecs`` also the store's API, ``testing`` the host and the CLI. None
 but ``testing`` loads Textual (import-linter holds this).
+
+The API is loaded on first use (``from crb_tui import Source`` loads ``crb_tui.sources``):
+importing the package itself loads nothing, so ``crb`` (``crb_tui.console``) catches a Ctrl-C
+before any of CRB's imports.
 """
 
 from __future__ import annotations
 
-import pluggy
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-hookimpl = pluggy.HookimplMarker("crb_tui")
-"""Marker for plugin hook implementations: ``from crb_tui import hookimpl``."""
+if TYPE_CHECKING:
+    import pluggy
 
-from crb_tui.query import Query  # noqa: E402
-from crb_tui.records import (  # noqa: E402
-    Commitment,
-    Delete,
-    Goal,
-    Identity,
-    Interaction,
-    Note,
-    Person,
-    Reject,
-    Skip,
-    ValueMoment,
-)
-from crb_tui.results import ReviewItem, Signal  # noqa: E402
-from crb_tui.sources import Source, SyncContext  # noqa: E402
-from crb_tui.state import State  # noqa: E402
+    from crb_tui.query import Query
+    from crb_tui.records import (
+        Commitment,
+        Delete,
+        Goal,
+        Identity,
+        Interaction,
+        Note,
+        Person,
+        Reject,
+        Skip,
+        ValueMoment,
+    )
+    from crb_tui.results import ReviewItem, Signal
+    from crb_tui.sources import Source, SyncContext
+    from crb_tui.state import State
+
+    hookimpl: pluggy.HookimplMarker
+    """Marker for plugin hook implementations: ``from crb_tui import hookimpl``."""
+
+_HOME = {
+    "Query": "query",
+    **dict.fromkeys(("Commitment", "Delete", "Goal", "Identity", "Interaction", "Note", "Person",
+                     "Reject", "Skip", "ValueMoment"), "records"),
+    "ReviewItem": "results",
+    "Signal": "results",
+    "Source": "sources",
+    "SyncContext": "sources",
+    "State": "state",
+}
+"""Each name of the API, by the module of ``crb_tui`` that defines it."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "hookimpl":
+        import pluggy
+
+        value: Any = pluggy.HookimplMarker("crb_tui")
+    elif name in _HOME:
+        value = getattr(importlib.import_module(f"crb_tui.{_HOME[name]}"), name)
+    else:
+        raise AttributeError(f"module 'crb_tui' has no attribute {name!r}")
+    globals()[name] = value  # loaded once
+    return value
+
 
 __all__ = [
     "Commitment",

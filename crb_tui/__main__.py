@@ -1,5 +1,5 @@
 """``python -m crb_tui`` runs the ``crb`` command."""
 
-from crb_tui.cli.commands import main
+from crb_tui.console import main
 
 main()

@@ -1,6 +1,8 @@
 """Errors the CLI and the TUI turn into one clear message."""
 
 import re
+import sys
+from typing import NoReturn
 
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
@@ -45,3 +47,18 @@ class StoreBusy(StoreUnavailable):
 class QueryCancelled(Exception):
     """A read stopped because nobody wants its answer any more (a search typed past): not a
     problem to report (see :func:`crb_tui.store.interruptible`)."""
+
+
+INTERRUPTED_EXIT = 130
+"""The exit status after Ctrl-C (docs/cli.md): what was read so far is kept."""
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C on the command line: ``crb: interrupted`` on stderr (where it can still be
+    written) and exit status 130."""
+    try:
+        sys.stderr.write("crb: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(INTERRUPTED_EXIT)

@@ -70,3 +70,26 @@ def test_a_terminating_signal_stops_an_import_as_ctrl_c_does(
     # Every touch stored is counted (with "any", every address is a person: none wait).
     assert stored_touches(db_path) == counts["imported"] > 0
     assert f"  seen {counts['seen']}, imported {counts['imported']}," in out
+
+
+@pytest.mark.parametrize(("command", "after"), [
+    ("people", "click"), ("people", "crb_tui.config"), ("people", "crb_tui.cli.acting"),
+    ("no-such-command", "crb_contacts.vcard"),  # while the plugins are searched for it
+])
+def test_ctrl_c_while_crb_is_still_loading_is_one_line_and_130(
+    command: str, after: str, db_path: Path, config_file: Path
+) -> None:
+    """Ctrl-C in the first ~0.3 s, while Python is importing CRB's modules, was a 15-line
+    traceback. Python's import-time report says when a module is loaded: SIGINT is sent then."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    proc = subprocess.Popen([str(CRB), "--db", str(db_path), "--config", str(config_file),
+                             command], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("import time:") and line.split("|")[-1].strip() == after:
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    said = [line for line in err.splitlines() if not line.startswith("import time:")]
+    assert (proc.returncode, said, out) == (130, ["crb: interrupted"], "")

@@ -3,7 +3,7 @@ documented in docs/cli.md.
 
 This module holds the commands about the store as a whole (demo, people, show, export, backup,
 plugins, config, doctor, review), gathers the others (``acting``, ``sync_commands``,
-``details``, ``serve``) and is the console script's entry point (:func:`main`); the ``crb``
+``details``, ``serve``) and runs them (:func:`main`, which ``crb_tui.console`` calls); the ``crb``
 group itself and what every command shares are ``group``'s."""
 
 from __future__ import annotations
@@ -380,7 +380,8 @@ def _print_review(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point for the ``crb`` console script."""
+    """Run ``crb`` (the console script starts at ``crb_tui.console.main``, which calls this once
+    it can catch Ctrl-C)."""
     cli.main(args=argv, prog_name="crb")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from crb_tui import __version__
-from crb_tui.errors import CrbError, user_message
+from crb_tui.errors import CrbError, interrupted, user_message
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
 from crb_tui.text import json_text, plain
@@ -30,8 +30,6 @@ def emit_json(data: Any) -> None:
     click.echo(json_text(data, indent=2, sort_keys=False, default=str))
 
 
-INTERRUPTED_EXIT = 130
-"""Exit status after Ctrl-C (what was read so far is kept)."""
 REJECTED_EXIT = 3
 """Exit status of an import or sync that rejected something, or found nothing to import."""
 
@@ -104,8 +102,7 @@ class CrbGroup(click.Group):
             sys.exit(0)
         except KeyboardInterrupt:
             # Ctrl-C outside a source run (which stops by itself, keeping what it read).
-            click.echo("crb: interrupted", err=True)
-            sys.exit(INTERRUPTED_EXIT)
+            interrupted()
         except Exception as exc:
             if debug:
                 traceback.print_exc()

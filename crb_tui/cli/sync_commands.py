@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from crb_tui.cli.group import INTERRUPTED_EXIT, REJECTED_EXIT, _ctx, cli, emit_json
-from crb_tui.errors import CrbError
+from crb_tui.cli.group import REJECTED_EXIT, _ctx, cli, emit_json
+from crb_tui.errors import INTERRUPTED_EXIT, CrbError
 from crb_tui.files import check_target, replace_private
 from crb_tui.host.app_context import AppContext
 from crb_tui.text import json_text, plain, shorten
