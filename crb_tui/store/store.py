@@ -21,6 +21,8 @@ from crb_tui.store.opening import (
     check_foreign,
     check_is_sqlite,
     check_not_newer,
+    copy_before_upgrade,
+    pending_upgrade,
     restrict_permissions,
 )
 from crb_tui.store.reading import interruptible
@@ -189,6 +191,14 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
         db = None
+        upgrade: tuple[list[str], Path | str] | None = None
+        if store_path is not None:
+            pending = pending_upgrade(conn, CORE_MIGRATIONS)
+            if pending:  # an earlier CRB's database: a copy of it as it was is kept first
+                try:
+                    upgrade = (pending, copy_before_upgrade(conn, store_path, pending[0]))
+                except (CrbError, sqlite3.Error, OSError) as exc:
+                    upgrade = (pending, str(exc))
         try:
             if plugin_migrations or not _up_to_date(conn):
                 from crb_tui.store.migrations import core
@@ -205,6 +215,7 @@ class Store:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
         name_key.keep_name_keys(conn)
         store = cls(conn, store_path, db=db, **kwargs)
+        store.upgraded = upgrade
         if store_path is not None:
             restrict_permissions(store_path)
             store._file = _file_key(store_path)
@@ -213,6 +224,9 @@ class Store:
         return store
 
     _file: tuple[int, int] | None = None
+    upgraded: tuple[list[str], Path | str] | None = None
+    """Set when opening upgraded a database made by an earlier CRB: the migrations it took,
+    and the copy of the database kept as it was (or why there is none)."""
 
     def close(self) -> None:
         self.conn.close()  # not self.db: that would load sqlite-utils just to close
