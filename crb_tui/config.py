@@ -316,7 +316,8 @@ def load_config(path: Path | None, *, must_exist: bool = False) -> Config:
         config.path = path
         return config
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # "utf-8-sig": a byte-order mark (some Windows editors write one) is skipped.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise CrbError(f"{path}: not valid TOML: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -482,6 +483,17 @@ def resolve_secret(value: Any) -> str | None:
             return keyring.get_password(service, user)
         raise CrbError(f"unknown secret reference {value!r}")
     return None if value is None else str(value)
+
+
+def unset_secrets(source: str, settings: dict[str, Any]) -> list[str]:
+    """Each ``{"$env" = "NAME"}`` of a source's settings whose variable is not set (or empty)
+    here: the sync would find no secret (``crb doctor`` warns of them)."""
+    return [f'sources.{source}.{key} = {{ "$env" = "{value["$env"]}" }}: the environment '
+            f'variable {value["$env"]} is not set here, so it gives no value (a sync run by '
+            "cron needs it in cron's environment)"
+            for key, value in settings.items()
+            if isinstance(value, dict) and "$env" in value
+            and not os.environ.get(str(value["$env"]))]
 
 
 def source_config(config: Config, name: str, schema: dict[str, Any]) -> dict[str, Any]:

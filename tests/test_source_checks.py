@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import Crb
 
 BAD = """
@@ -68,3 +70,36 @@ def test_a_touch_today_is_today_not_zero_days_ago(crb: Crb, corpus: Path) -> Non
     out = crb("show", "gdartmouth@hotmail.com").stdout
     assert f"last two-way touch: today ({crb.today.isoformat()});" in out
     assert "0 days ago" not in out
+
+
+def test_doctor_warns_of_a_secret_reference_with_no_value(
+    crb: Crb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trial 13 U8: a password given as { "$env" = "NAME" } with NAME not set was "settings
+    valid", and the sync (cron's, in another environment) then failed on it."""
+    monkeypatch.delenv("CRB_TEST_DAV_PASSWORD", raising=False)
+    with crb.config.open("a", encoding="utf-8") as fh:
+        fh.write('[sources.caldav]\nurl = "https://dav.example.com/"\nusername = "me"\n'
+                 'password = { "$env" = "CRB_TEST_DAV_PASSWORD" }\n')
+    crb.create_db()
+    result = crb("doctor")  # a warning: exit 0
+    assert ('[warn] source caldav: sources.caldav.password = { "$env" = "CRB_TEST_DAV_PASSWORD" '
+            "}: the environment variable CRB_TEST_DAV_PASSWORD is not set here, so it gives no "
+            "value (a sync run by cron needs it in cron's environment)\n") in result.stdout
+    (check,) = [c for c in crb.json("doctor")["checks"] if c["check"] == "source caldav"]
+    assert check["ok"] and check["warning"]
+    monkeypatch.setenv("CRB_TEST_DAV_PASSWORD", "s3cret")
+    assert "[ok  ] source caldav: settings valid\n" in crb("doctor").stdout
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(crb: Crb, tmp_path: Path) -> None:
+    """Some Windows editors start a UTF-8 file with a BOM: it was "not valid TOML: Invalid
+    statement (at line 1, column 1)", on a line 1 that looks right in any editor."""
+    crb.config.write_bytes(b"\xef\xbb\xbf" + crb.config.read_bytes()
+                           + b'[identity]\ndefault_region = "GB"\n')
+    cards = tmp_path / "tom.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Tom London\r\nTEL;TYPE=CELL:07700 900123"
+                     "\r\nEND:VCARD\r\n", encoding="utf-8")
+    crb("import", str(cards))
+    assert crb.json("show", "Tom London")["identities"][0]["value"] == "+447700900123"
+    assert f"[ok  ] config: read {crb.config}\n" in crb("doctor").stdout

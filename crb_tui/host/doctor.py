@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from crb_tui.config import checked_settings, load_config
+from crb_tui.config import checked_settings, load_config, unset_secrets
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
 from crb_tui.identity import normalise_email
@@ -166,8 +166,12 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
                                      f"[sources.{name}] is configured but no plugin offers it"))
                 continue
             try:
-                checked_settings(config, name, sources[name].config_schema, sources[name].check)
-                checks.append(_check(f"source {name}", True, "settings valid"))
+                settings = checked_settings(config, name, sources[name].config_schema,
+                                            sources[name].check)
+                unset = unset_secrets(name, settings)
+                checks.append({**_check(f"source {name}", True, "; ".join(unset)),
+                               "warning": True} if unset
+                              else _check(f"source {name}", True, "settings valid"))
             except CrbError as exc:
                 checks.append(_check(f"source {name}", False, str(exc)))
     except Exception as exc:  # noqa: BLE001 - report any plugin failure as a failed check
