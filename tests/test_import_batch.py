@@ -32,6 +32,7 @@ def test_a_folder_with_an_unknown_file_imports_the_rest(
     shutil.copytree(corpus / "ics" / "biweekly", cals / "deeper" / "biweekly")
     (cals / "deeper" / "photo.png").write_bytes(PNG)
     (cals / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: not an input
+    crb.config.write_text('[me]\ntimezone = "UTC"\n', encoding="utf-8")  # (the corpus's user)
     result = crb("import", str(cals), "--json", "--rejects", str(tmp_path / "r.jsonl"), status=3)
     by_source = {s["source"]: s for s in json.loads(result.stdout)["sources"]}
     assert by_source["import"]["rejected"] == [{
