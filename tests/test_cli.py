@@ -709,3 +709,11 @@ def test_doctor_fails_on_a_named_config_that_is_not_there(crb: Crb, tmp_path: Pa
     lines = [line for line in result.stdout.splitlines() if line.startswith("[")]
     assert lines == [f"[FAIL] config: config file {missing} does not exist (create one with "
                      "`crb config init`)"]
+
+
+def test_syncing_a_file_source_with_no_paths_says_there_is_nothing_to_read(crb: Crb) -> None:
+    """Trial 12: `crb sync vcard` with no paths set said `vcard: ok  seen 0` and nothing else."""
+    crb.create_db()
+    out = crb("sync", "vcard").stdout
+    assert "note: no paths set for vcard: nothing to read (`crb import FILE`, or paths = [...] "\
+        "under [sources.vcard] in the config)" in out

@@ -294,6 +294,10 @@ def _run_locked(
         try:
             settings = checked_settings(config, source.name, source.config_schema, source.check)
             if not paths and source.formats and isinstance(settings.get("paths"), list):
+                if not settings["paths"]:
+                    summary.notes.append(
+                        f"no paths set for {source.name}: nothing to read (`crb import FILE`, "
+                        f"or paths = [...] under [sources.{source.name}] in the config)")
                 # A file source's paths take what `crb import` takes: folders and globs too.
                 settings["paths"], missing = source_paths(settings["paths"], source)
                 summary.seen += len(missing)
