@@ -384,7 +384,7 @@ def waiting_note(count: int, policy: str, has_me: bool) -> str:
     (``has_me`` False: the directions came from an empty ``[me] emails``)."""
     kept = f"{count} touch{'es' if count != 1 else ''} kept for addresses that are not people"
     if policy == "never":
-        return f'{kept}: [identity] create_people_from = "never" makes no one from mail'
+        return f'{kept}: [identity] create_people_from = "never" makes no one from what is imported'
     if not has_me:
         return (f"{kept}: [me] emails is empty, so no message counts as sent by you and "
                 f'[identity] create_people_from = "{policy}" makes people only of those you '
