@@ -59,7 +59,7 @@ def test_a_terminating_signal_stops_an_import_as_ctrl_c_does(
         time.sleep(0.05)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, (out, err)
     assert out.startswith("mbox: interrupted\n  seen ")
     assert err.strip().endswith("Interrupted: what is counted above is stored.")
     assert "Traceback" not in err

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,35 +15,10 @@ from crb_tui.cli.group import REJECTED_EXIT, _ctx, cli, emit_json
 from crb_tui.errors import INTERRUPTED_EXIT, CrbError
 from crb_tui.files import check_target, replace_private
 from crb_tui.host.app_context import AppContext
+from crb_tui.host.stopping import stop_asked, stopped_like_ctrl_c
 from crb_tui.text import json_text, plain, shorten
 
 # -- import and sync -------------------------------------------------------------------------
-
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
-                     if hasattr(signal, name))
-"""What else stops a run as Ctrl-C does: ``timeout`` and ``systemctl stop`` (SIGTERM), a closed
-terminal or SSH session (SIGHUP)."""
-
-
-@contextlib.contextmanager
-def stopped_like_ctrl_c() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise ``KeyboardInterrupt`` here, as Ctrl-C does: the run keeps what
-    it read, is recorded as ``interrupted`` and its summary is printed (exit status 130). A signal
-    ignored when CRB started (``nohup``) stays ignored."""
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    before = {}
-    main = threading.current_thread() is threading.main_thread()  # (the only one that may)
-    for sig in STOP_SIGNALS if main else ():
-        if signal.getsignal(sig) is signal.SIG_DFL:
-            before[sig] = signal.signal(sig, stop)
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
 
 
 def _report(summaries: list[Any], as_json: bool, dry_run: bool) -> None:
@@ -130,6 +103,7 @@ def _outcome(s: Any) -> str:
     help="Column mapping for CSV files, e.g. --map email='Work E-mail' (repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True)
+@stopped_like_ctrl_c()  # SIGTERM, SIGHUP
 def import_(
     paths: tuple[str, ...],
     fmt: str,
@@ -156,15 +130,14 @@ def import_(
         if not sep or not field_name.strip() or not column.strip():
             raise CrbError(f"--map {pair!r}: use FIELD=COLUMN, e.g. --map email='Work E-mail'")
         columns[field_name.strip()] = column.strip()
-    with stopped_like_ctrl_c():
-        summaries = import_paths(
-            app,
-            list(paths),
-            fmt=fmt,
-            dry_run=dry_run,
-            progress=_progress_printer(app.store.path, bars=not as_json),
-            options={"columns": columns} if columns else None,
-        )
+    summaries = import_paths(
+        app,
+        list(paths),
+        fmt=fmt,
+        dry_run=dry_run,
+        progress=_progress_printer(app.store.path, bars=not as_json),
+        options={"columns": columns} if columns else None,
+    )
     _report(summaries, as_json, dry_run)
     if rejects is not None:
         with replace_private(rejects, "rejects file") as fh:
@@ -180,17 +153,17 @@ def import_(
 @click.option("--status", "show_status", is_flag=True,
               help="Show each source's last run (ok, failed, interrupted) instead of running.")
 @click.option("--json", "as_json", is_flag=True)
+@stopped_like_ctrl_c()  # SIGTERM, SIGHUP
 def sync(sources: tuple[str, ...], dry_run: bool, show_status: bool, as_json: bool) -> None:
     """Run data sources (all configured ones, or those named)."""
     app = _ctx()
     if show_status:
         _print_sync_status(app, sources, as_json)
         return
-    with stopped_like_ctrl_c():
-        summaries = app.sync(
-            list(sources) or None, dry_run=dry_run,
-            progress=_progress_printer(app.store.path, bars=not as_json),
-        )
+    summaries = app.sync(
+        list(sources) or None, dry_run=dry_run,
+        progress=_progress_printer(app.store.path, bars=not as_json),
+    )
     if not summaries and not as_json:
         available = ", ".join(sorted(app.sources())) or "none"
         click.echo(
@@ -261,7 +234,7 @@ def _exit(summaries: list[Any], *, importing: bool = False) -> None:
     """Exit with the status docs/cli.md documents, once the summary is printed: 130 after
     Ctrl-C, 1 when a source failed, 3 when anything was rejected (or an import found nothing to
     import at all), else 0."""
-    if any(s.interrupted for s in summaries):
+    if any(s.interrupted for s in summaries) or stop_asked():
         with contextlib.suppress(OSError):  # a closed terminal (SIGHUP)
             click.echo("Interrupted: what is counted above is stored.", err=True)
         sys.exit(INTERRUPTED_EXIT)

@@ -21,6 +21,7 @@ from crb_tui.config import (
 )
 from crb_tui.errors import CrbError
 from crb_tui.host import plugins
+from crb_tui.host.stopping import held
 from crb_tui.identity import NoiseRules
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import Store
@@ -225,7 +226,8 @@ class AppContext:
             for s in summaries:
                 touched |= s.touched_people
             if touched:
-                self.recompute(touched)
+                with held(then_stop=False):  # scores half made would stay so all day
+                    self.recompute(touched)
         return summaries
 
     def unknown_source_tables(self, found: dict[str, Source]) -> list[str]:

@@ -22,6 +22,7 @@ from crb_tui.config import Config, checked_settings, resolve_secret
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host.capture import library_output
 from crb_tui.host.file_paths import source_paths
+from crb_tui.host.stopping import held, stop_asked
 from crb_tui.sources import Checkpoint, ProgressCallback, Source, SyncContext
 from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
@@ -172,18 +173,21 @@ class _Run:
         if not self.buffer and not changes:
             return
         batch, self.buffer = self.buffer, []
-        with self.store.transaction():
-            if changes:
-                self.store.source_state(self.source.name).apply(changes)
-            if not batch:
-                return
-            # This transaction rolls back whole if the batch fails: no savepoint of its own.
-            result = self.store.write_batch(batch, self.source.name, in_caller_transaction=True,
-                                            card_keys=self.card_keys)
-        # A Delete is an instruction, not a record: what it removes is counted in ``removed``.
-        result.seen -= sum(map(isinstance, batch, repeat(r.Delete)))
-        check_counts(result, self.source.name)
-        self.summary.absorb(result)
+        with held():  # SIGTERM now: after the batch is stored and counted
+            with self.store.transaction():
+                if changes:
+                    self.store.source_state(self.source.name).apply(changes)
+                if not batch:
+                    return
+                # This transaction rolls back whole if the batch fails: no savepoint of its own.
+                result = self.store.write_batch(batch, self.source.name,
+                                                in_caller_transaction=True,
+                                                card_keys=self.card_keys)
+            # A Delete is an instruction, not a record: what it removes is counted in
+            # ``removed``.
+            result.seen -= sum(map(isinstance, batch, repeat(r.Delete)))
+            check_counts(result, self.source.name)
+            self.summary.absorb(result)
 
     def save_cursor(self, value: Any) -> None:
         self.flush()
@@ -336,23 +340,12 @@ def _run_locked(
             with store.turn:  # the app's actions may be writing on this connection
                 settle(store.conn, summary)
         except KeyboardInterrupt:
-            # Ctrl-C: keep what was read so far (a second Ctrl-C while saving gives up on it).
-            summary.interrupted = summary.cancelled = True
-            try:
-                run.flush()
-                with store.turn:
-                    settle(store.conn, summary)
-            except KeyboardInterrupt:
-                pass
+            _keep_what_was_read(store, run, summary)
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything; isolate it
-            summary.ok = False
-            summary.errors.append(shorten(user_message(exc)))
-            log.debug("source %s failed:\n%s", source.name, traceback.format_exc())
-            try:
-                run.flush()
-            except Exception as flush_exc:  # noqa: BLE001
-                summary.errors.append(
-                    shorten(f"while saving: {user_message(flush_exc)}"))
+            if stop_asked():  # the interrupt, landed in an SQL function: an SQLite error
+                _keep_what_was_read(store, run, summary)
+            else:
+                _failed(source.name, run, summary, exc)
     summary.seconds = time.monotonic() - started
     if ctx is not None:
         summary.notes.extend(ctx.notes)
@@ -378,6 +371,29 @@ def _run_locked(
             progress(source.name, reached[0], reached[1],
                      "cancelled" if final == "done" else final)
     return summary
+
+
+def _keep_what_was_read(store: Store, run: _Run, summary: SourceSummary) -> None:
+    """Ctrl-C (SIGTERM, SIGHUP): keep what was read so far (a second one while saving gives
+    up on it)."""
+    summary.interrupted = summary.cancelled = True
+    try:
+        run.flush()
+        with store.turn:
+            settle(store.conn, summary)
+    except KeyboardInterrupt:
+        pass
+
+
+def _failed(source: str, run: _Run, summary: SourceSummary, exc: Exception) -> None:
+    """A source that raised: its error in the summary, what it yielded before kept."""
+    summary.ok = False
+    summary.errors.append(shorten(user_message(exc)))
+    log.debug("source %s failed:\n%s", source, traceback.format_exc())
+    try:
+        run.flush()
+    except Exception as flush_exc:  # noqa: BLE001
+        summary.errors.append(shorten(f"while saving: {user_message(flush_exc)}"))
 
 
 def waiting_note(count: int, policy: str, has_me: bool) -> str:
