@@ -27,6 +27,7 @@ from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
 from crb_tui.store.held import settle
 from crb_tui.store.locking import run_lock
+from crb_tui.store.phone_region import reread
 from crb_tui.text import shorten
 
 log = logging.getLogger("crb.sync")
@@ -214,10 +215,12 @@ def run_sync(
         known = ", ".join(sorted(sources)) or "none"
         raise CrbError(f"unknown source {', '.join(unknown)} (available: {known})")
     summaries = []
+    told: set[str] = set()  # the phone numbers' notes, said by the first source's summary
     for name in wanted:
         with library_output() as caught:
             summary = _run_one(
-                store, config, sources[name], progress, paths or [], dry_run, cancelled, options
+                store, config, sources[name], progress, paths or [], dry_run, cancelled, options,
+                told,
             )
         summary.warnings.extend(caught)
         summaries.append(summary)
@@ -235,6 +238,7 @@ def _run_one(
     dry_run: bool,
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,
+    told: set[str],
 ) -> SourceSummary:
     """Run one source, once no other process is running it (a sync started by the app and
     cron's at the same time run one after the other)."""
@@ -253,7 +257,7 @@ def _run_one(
         if waited and progress is not None:
             progress(source.name, 0, None, RUNNING)  # no longer waiting
         summary = _run_locked(store, config, source, progress, paths, dry_run, cancelled,
-                              options)
+                              options, told)
     if waited:
         summary.notes.insert(0, ran_after(source.name, waited[0]))
     return summary
@@ -276,6 +280,7 @@ def _run_locked(
     dry_run: bool,
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,
+    told: set[str],
 ) -> SourceSummary:
     summary = SourceSummary(source=source.name)
     started = time.monotonic()
@@ -292,6 +297,7 @@ def _run_locked(
     ctx: SyncContext | None = None
     with store.trial() if dry_run else contextlib.nullcontext():
         try:
+            _reread_phones(store, summary, told)
             settings = checked_settings(config, source.name, source.config_schema, source.check)
             if not paths and source.formats and isinstance(settings.get("paths"), list):
                 # A file source's paths take what `crb import` takes: folders and globs too.
@@ -373,6 +379,18 @@ def _run_locked(
             progress(source.name, reached[0], reached[1],
                      "cancelled" if final == "done" else final)
     return summary
+
+
+def _reread_phones(store: Store, summary: SourceSummary, told: set[str]) -> None:
+    """Before a source writes: phone numbers stored without a country code read again under
+    ``[identity] default_region`` (``store.phone_region``), each note said once a run."""
+    with store.transaction():
+        done = reread(store.conn, store.phone_region)
+    summary.touched_people |= done.touched
+    for line in done.lines():
+        if line not in told:
+            told.add(line)
+            summary.notes.append(line)
 
 
 def waiting_note(count: int, policy: str, has_me: bool) -> str:

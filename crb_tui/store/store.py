@@ -351,6 +351,17 @@ class Store:
         self._norms[raw] = found
         return found
 
+    def local_phone(self, identity: r.Identity) -> tuple[str, str] | None:
+        """A phone number as it was stored while ``[identity] default_region`` was empty (its
+        digits), when that differs from its form now: the copy ``phone_region.reread`` keeps
+        when its full form is another person's, by which the write path finds the person the
+        card made before (None without a region, or for a number that reads the same)."""
+        if identity.kind != "phone" or not self.phone_region:
+            return None
+        key = self.norm(identity)
+        value = normalise("phone", identity.value)
+        return ("phone", value) if key and value and value != key[1] else None
+
     def find_identity(self, kind: str, value: str) -> dict[str, Any] | None:
         rows = list(
             self.db.query("select * from identities where kind = ? and value = ?", [kind, value])
