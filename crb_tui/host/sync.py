@@ -384,6 +384,8 @@ def _run_locked(
 def _reread_phones(store: Store, summary: SourceSummary, told: set[str]) -> None:
     """Before a source writes: phone numbers stored without a country code read again under
     ``[identity] default_region`` (``store.phone_region``), each note said once a run."""
+    if not store.phone_region:
+        return  # (no write lock taken for nothing)
     with store.transaction():
         done = reread(store.conn, store.phone_region)
     summary.touched_people |= done.touched
