@@ -161,3 +161,22 @@ def test_touches_kept_for_a_number_go_to_its_person_once_read_again(
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("select person_id from interactions").fetchall() == [(anna,)]
     assert "phone region" not in crb("doctor").stdout
+
+
+def test_one_import_of_two_sources_says_it_once(
+    crb: Crb, config_file: Path, db_path: Path, tmp_path: Path
+) -> None:
+    """A card and a CSV row imported in one command (two sources, one run each): the numbers
+    are read again before the first writes, and each line is said once, by the first."""
+    card, sheet = tmp_path / "anna.vcf", tmp_path / "people.csv"
+    card.write_text(ANNA, encoding="utf-8")
+    sheet.write_text("name,phone\nPiet Jansen,+31 6 12345678\n", encoding="utf-8")
+    crb("import", str(card), str(sheet))
+    assert live_people(db_path) == 2
+    set_region(config_file, "NL")
+    sources = json.loads(crb("import", str(card), str(sheet), "--json").stdout)["sources"]
+    assert [s["new_people"] for s in sources] == [0, 0]
+    notes = [n for s in sources for n in s["notes"]]
+    assert len([n for n in notes if "is two people's" in n]) == 1
+    assert "run `crb merge" in sources[0]["notes"][0]
+    assert live_people(db_path) == 2

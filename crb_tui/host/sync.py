@@ -201,8 +201,10 @@ def run_sync(
     dry_run: bool = False,
     cancelled: Callable[[], bool] | None = None,
     options: dict[str, Any] | None = None,
+    told: set[str] | None = None,
 ) -> list[SourceSummary]:
-    """Run the named sources (all when ``names`` is None) and return one summary each.
+    """Run the named sources (all when ``names`` is None) and return one summary each
+    (``told``: the notes on phone numbers already said by this command, said once).
 
     Every source runs in its own ``try``: one that raises is reported with its name and error
     and the others go on. Records are written in batches; a cursor the source saves with
@@ -215,7 +217,7 @@ def run_sync(
         known = ", ".join(sorted(sources)) or "none"
         raise CrbError(f"unknown source {', '.join(unknown)} (available: {known})")
     summaries = []
-    told: set[str] = set()  # the phone numbers' notes, said by the first source's summary
+    told = set() if told is None else told  # the phone numbers' notes: said by the first
     for name in wanted:
         with library_output() as caught:
             summary = _run_one(
