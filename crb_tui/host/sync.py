@@ -390,6 +390,7 @@ def _reread_phones(store: Store, summary: SourceSummary, told: set[str]) -> None
         return  # (no write lock taken for nothing)
     with store.transaction():
         done = reread(store.conn, store.phone_region)
+    store.local_phones = bool(done.clashes)
     summary.touched_people |= done.touched
     for line in done.lines():
         if line not in told:

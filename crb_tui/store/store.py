@@ -89,6 +89,10 @@ class Store:
         self.noise = noise or NoiseRules()
         self.create_people_from = create_people_from
         self.phone_region = phone_region
+        self.local_phones = True
+        """Whether a phone number may be stored as it was before ``phone_region`` was set,
+        its full form someone else's (see :meth:`local_phone`); False once a run's re-reading
+        (``phone_region.reread``) found none left, so that cards need not look for them."""
         self._norms: dict[tuple[str, str], tuple[str, str] | None] = {}
         self.turn = threading.RLock()
         """Held by the thread using the connection: by every transaction (so one thread's
@@ -356,7 +360,7 @@ class Store:
         digits), when that differs from its form now: the copy ``phone_region.reread`` keeps
         when its full form is another person's, by which the write path finds the person the
         card made before (None without a region, or for a number that reads the same)."""
-        if identity.kind != "phone" or not self.phone_region:
+        if identity.kind != "phone" or not self.phone_region or not self.local_phones:
             return None
         key = self.norm(identity)
         value = normalise("phone", identity.value)
