@@ -254,24 +254,52 @@ def test_a_small_history_never_swings_trust_to_the_ends(cadence, history, commit
         w.close()
 
 
+strangers = st.lists(st.tuples(st.floats(0, 500, allow_nan=False),
+                               st.sampled_from(["call", "meeting", "email"]),
+                               st.sampled_from([None, "Weekly sync"])), max_size=4)
+"""Touches kept for nobody yet (``person_id`` null: someone not made a person)."""
+
+
 @PROPERTY
-@given(cadences, touches, promises, moments)
+@given(cadences, touches, promises, moments, strangers)
 def test_explain_gives_the_numbers_compute_all_stores(cadence, history, commitments,
-                                                      values) -> None:
+                                                      values, nobody) -> None:
     w = World()
     try:
         pid = build(w, cadence, history, commitments, values)
         other = build(w, ("key", None), [(3, "meeting", "mutual")])
+        for days_ago, kind, subject in nobody:
+            w.touch(None, days_ago, kind, "in", subject)  # type: ignore[arg-type]
         compute_all(w.store, Config(), TODAY)
-        stored = next(w.db.query("select * from health where person_id = ?", [pid]))
-        h = explain(w.store, Config(), pid, TODAY)
-        for key in ("warmth", "trust", "value", "health", "health_past", "trend", "stage",
-                    "last_touch", "last_two_way", "cadence_days", "overdue"):
-            assert getattr(h, key) == stored[key], key
-        assert h.one_sided == bool(stored["one_sided"])
+        for person in (pid, other):
+            stored = next(w.db.query("select * from health where person_id = ?", [person]))
+            h = explain(w.store, Config(), person, TODAY)
+            for key in ("warmth", "trust", "value", "health", "health_past", "trend", "stage",
+                        "last_touch", "last_two_way", "cadence_days", "overdue"):
+                assert getattr(h, key) == stored[key], (person, key)
+            assert h.one_sided == bool(stored["one_sided"])
         assert other != pid
     finally:
         w.close()
+
+
+def test_touches_kept_for_nobody_count_for_nobody_in_a_whole_store_run(world: World) -> None:
+    """Trial 12 T2: calls and meetings with someone not made a person (kept "for nobody yet")
+    formed a series group of their own in the whole store's run, and its null key became the
+    first free id of the temporary table: person 1's. A contact never touched then read Value
+    20, Health 14 in every list after a new day, while `crb show` said Value unknown."""
+    card = world.person("none", None, name="Contact One")
+    met = world.person("active", 30, name="Met Once")
+    world.touch(met, 12, "meeting", "mutual", "Lunch")
+    for n in range(10):
+        world.touch(None, n % 5, "call", "in")  # type: ignore[arg-type]
+        world.touch(None, 2 + n, "meeting", "mutual", "Board")  # type: ignore[arg-type]
+    compute_all(world.store, Config(), TODAY)
+    rows = {r["person_id"]: r for r in world.db.query("select * from health")}
+    assert rows[card]["value"] is None and rows[card]["last_touch"] is None
+    for pid in (card, met):
+        h = explain(world.store, Config(), pid, TODAY)
+        assert (h.value, h.health) == (rows[pid]["value"], rows[pid]["health"]), pid
 
 
 # -- compute_all -------------------------------------------------------------------------------

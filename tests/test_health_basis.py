@@ -68,6 +68,11 @@ OP = st.one_of(
         st.tuples(st.just("promise"), st.integers(0, 5), st.integers(-60, 60),
                   st.sampled_from(["open", "kept", "broken"]), st.integers(-60, 60)),
         st.tuples(st.just("moment"), st.integers(0, 5), st.integers(-400, 60)),
+        # a touch kept for nobody yet (someone not made a person), and nobody's touches given
+        # to a person (an address claimed)
+        st.tuples(st.just("stranger"), st.sampled_from(["call", "meeting", "email"]),
+                  st.integers(-400, 60), st.booleans()),
+        st.tuples(st.just("claim"), st.integers(0, 5)),
 )
 OPS = st.lists(OP, min_size=1, max_size=25)
 DAYS = st.lists(st.one_of(st.tuples(st.just("day"), st.integers(1, 9)),
@@ -85,7 +90,7 @@ def _apply(store: Store, op: tuple[Any, ...], people: list[int]) -> int:
     with store.transaction():
         newest = conn.execute(
             "select id from interactions where person_id = ? order by id desc limit 1",
-            [people[op[1]]] if len(op) > 1 else [0]).fetchone()
+            [people[op[1]]] if len(op) > 1 and isinstance(op[1], int) else [0]).fetchone()
         if kind == "touch":
             _, who, what, way, day, hour = op
             conn.execute(
@@ -100,6 +105,15 @@ def _apply(store: Store, op: tuple[Any, ...], people: list[int]) -> int:
             conn.execute("update interactions set person_id = ? where id = ?", [other, newest[0]])
         elif kind == "delete" and newest:
             conn.execute("delete from interactions where id = ?", [newest[0]])
+        elif kind == "stranger":
+            _, what, day, titled = op
+            conn.execute(
+                "insert into interactions (person_id, kind, direction, at, subject, source,"
+                " source_key) values (null, ?, 'in', ?, ?, 't', ?)",
+                [what, _at(day, 11), "Board" if titled else None, f"k{next(_KEYS)}"])
+        elif kind == "claim":
+            conn.execute("update interactions set person_id = ? where person_id is null",
+                         [people[op[1]]])
         elif kind == "tier":
             conn.execute("update people set tier = ? where id = ?", [op[2], people[op[1]]])
         elif kind == "cadence":

@@ -245,16 +245,52 @@ def test_an_all_day_event_is_no_touch_the_evening_before_west_of_utc(
     assert show["health"]["last_touch"] == at  # type: ignore[index]
 
 
+def test_a_promise_falling_due_comes_up_while_its_person_is_snoozed(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 12 T7: a month's snooze hid the user's promise due two days later until the
+    snooze ended ("29 days overdue"), and theirs too. A snooze keeps the nudges away, not a
+    promise falling due; it answers only what is in the queue on the day it is taken."""
+    _people(crb, tmp_path)
+    crb("tier", "bo@beta.io", "key")
+    crb("promise", "bo@beta.io", "Send the signed contract", "--due", "+2d")
+    crb("promise", "ann@acme.com", "Ann sends the deck", "--due", "+1d", "--theirs")
+    crb("promise", "ann@acme.com", "Lunch booked", "--due", "today")
+    crb("snooze", "bo@beta.io", "1m")
+    crb("snooze", "ann@acme.com", "1w")
+    assert _review(crb) == {}  # today's promise is answered by today's snooze
+    crb.today = crb.today.replace(day=24)
+    # Yesterday's promise, answered by yesterday's snooze, is still open: it is back, with
+    # theirs falling due today.
+    item = _review(crb)["Ann Lee"]
+    assert item["reason"] == "You promised “Lunch booked”, 1 day overdue"
+    assert item["also"] == ["They promised “Ann sends the deck”, due today"]
+    assert "Bo Chen" not in _review(crb)
+    crb.today = crb.today.replace(day=25)
+    review = _review(crb)
+    assert review["Bo Chen"]["kind"] == "commitment"
+    assert review["Bo Chen"]["reason"] == "You promised “Send the signed contract”, due today"
+    assert review["Bo Chen"]["also"] == []  # "no touch yet" stays snoozed
+    crb.today = crb.today.replace(day=28)
+    assert "3 days overdue" in _review(crb)["Bo Chen"]["reason"]
+    crb("done", str(crb.json("show", "bo@beta.io")["commitments"][0]["id"]))
+    assert "Bo Chen" not in _review(crb)
+    # Archived: nothing comes up.
+    crb("archive", "ann@acme.com")
+    crb.today = crb.today.replace(day=29)
+    assert "Ann Lee" not in _review(crb)
+
+
 def test_a_snooze_can_be_ended_early_and_the_person_is_back_that_day(
     crb: Crb, tmp_path: Path
 ) -> None:
     _people(crb, tmp_path)
-    crb("promise", "bo@beta.io", "Send the contract", "--due", "+2d")
+    crb("tier", "bo@beta.io", "key")  # a key person never touched: "no touch yet"
     crb("snooze", "bo@beta.io", "1w")
-    crb.today = crb.today.replace(day=25)  # the promise is due; the snooze hides it
+    crb.today = crb.today.replace(day=25)  # the snooze hides them
     assert "Bo Chen" not in _review(crb)
     assert crb("snooze", "bo@beta.io", "--clear").stdout == "Bo Chen is back in the review.\n"
-    assert _review(crb)["Bo Chen"]["kind"] == "commitment"
+    assert _review(crb)["Bo Chen"]["kind"] == "no_touch"
     assert crb.json("show", "bo@beta.io")["snoozed_until"] is None
     assert crb("snooze", "bo@beta.io", "--clear").stdout == "Bo Chen was not snoozed.\n"
     # Snoozed and ended the same day: today's review has them again (the snooze answers
@@ -263,7 +299,7 @@ def test_a_snooze_can_be_ended_early_and_the_person_is_back_that_day(
     assert "Bo Chen" not in _review(crb)
     assert crb.json("snooze", "bo@beta.io", "--clear") == {
         "ok": True, "person_id": 2, "snoozed_until": None}
-    assert _review(crb)["Bo Chen"]["kind"] == "commitment"
+    assert _review(crb)["Bo Chen"]["kind"] == "no_touch"
     crb("snooze", "bo@beta.io", "2026-12-01")
     assert "Bo Chen" not in _review(crb)
     result = crb("snooze", "bo@beta.io", ok=False)

@@ -221,7 +221,7 @@ def _aggregates(
   where i.at >= s.lo and i.at < :cut
   group by s.person_id""",
         # time together, series by series: today and at the start of the trend window
-        "ser": series_sql(source, group, together, together_kinds, indexed),
+        "ser": series_sql(source, group, together, together_kinds, indexed, known),
         # (and the first moment in the trend window, and the first yet to come: the days the
         # sums stop holding)
         "val": f"""
@@ -506,13 +506,15 @@ def week_sql(week_param: str) -> str:
     return f"(:{week_param} - cast((julianday(i.at) + 0.5) / 7 as integer))"
 
 
-def series_sql(source: str, group: str, points: str, kinds: str, indexed: bool) -> str:
+def series_sql(source: str, group: str, points: str, kinds: str, indexed: bool,
+               known: str = "") -> str:
     """Per person, the worth of time together today and at the trend window's start: each
     series' decayed count ``n`` (and ``q``, of the occurrences before the window) grouped by
     kind and title, worth ``points * series(n)`` (``crb_tui.engine.health_value.series``);
     untitled ones, each a series of its own, are summed as they are. ``indexed``: the kinds are
     among ``SERIES_KINDS``, so the query reads the partial index ``idx_interactions_series``
-    alone (its condition must appear as such)."""
+    alone (its condition must appear as such). ``known``: the condition that leaves out the
+    touches nobody is known for (see ``_aggregates``), for the whole store."""
     wanted = f"i.kind in ({kinds})"
     if indexed:  # every kind asked for is in the index
         wanted = f"i.kind in ({', '.join(repr(k) for k in SERIES_KINDS)}) and {wanted}"
@@ -535,7 +537,7 @@ def series_sql(source: str, group: str, points: str, kinds: str, indexed: bool) 
     select {group} as person_id, {points} as p, coalesce(i.subject, '') = '' as untitled,
       sum({decay}) as n, coalesce(sum({decay}) filter (where i.at < :pcut), 0.0) as q
     from {source}
-    where {wanted} and i.at < :cut
+    where {wanted} and i.at < :cut{known}
     group by {group}, i.kind, i.subject)
   group by person_id"""
 

@@ -30,11 +30,12 @@ ELIGIBLE = f"{LIVE} and (p.snoozed_until is null or p.snoozed_until <= :day)"
 
 def due_commitments(store: Store, day: str) -> list[dict[str, Any]]:
     """Open commitments due on or before ``day``, with their person (``pid``, ``name``,
-    ``tier``)."""
+    ``tier``): also of people snoozed (a snooze keeps the nudges away, not a promise falling
+    due), never of archived or merged-away ones."""
     return store.rows(
         f"""select c.id, c.text, c.due, c.direction, p.id as pid, p.name, p.tier
             from commitments c join people p on p.id = c.person_id
-            where c.status = 'open' and c.due <= :day and {ELIGIBLE}""",
+            where c.status = 'open' and c.due <= :day and {LIVE}""",
         {"day": day},
     )
 
