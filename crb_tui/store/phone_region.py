@@ -26,6 +26,7 @@ from typing import Any
 from crb_tui.identity import normalise_phone
 from crb_tui.store.resolving import follow_merges
 from crb_tui.store.same_person import real_name
+from crb_tui.text import plain
 
 SHOWN = 20
 """Clashes named one by one in a summary or by ``crb doctor``; the rest are counted."""
@@ -45,6 +46,7 @@ class Clash:
         (a, a_name), (b, b_name) = self.holder, self.other
         # `crb merge KEEP OTHER` keeps KEEP's name: the one with a name, not a number.
         keep, other = (b, a) if real_name(b_name) and not real_name(a_name) else (a, b)
+        a_name, b_name = plain(a_name, one_line=True), plain(b_name, one_line=True)
         return (f"phone {self.number} is two people's: {a_name} (id {a}) and {b_name} (id {b}, "
                 f"stored as {self.local} before [identity] default_region was set); both kept: "
                 f"if they are one person, run `crb merge {keep} {other}`")
