@@ -3,6 +3,7 @@ answers, the `also` lines, meeting briefs, triage wording and plugins that fail.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -79,6 +80,21 @@ def test_plain_review_prints_the_also_lines_json_has(crb: Crb, tmp_path: Path) -
     out = crb("review").stdout
     assert "Ann Lee: You promised “Send the deck”, due today" in out
     assert "     also: Meeting today at 15:00 “Plan”" in out
+
+
+def test_plain_review_prints_three_other_reasons_then_how_many_more(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 12: `crb review` printed every open promise of a person as an `also:` line (342
+    of them), where the app's card shows three and "and N more"."""
+    _people(crb, tmp_path)
+    for n in range(6):
+        crb("promise", "ann@acme.com", f"Thing {n}", "--due", "today")
+    item = _review(crb)["Ann Lee"]
+    assert len(item["also"]) == 5  # --json has them all
+    out = crb("review").stdout
+    assert out.count("     also: ") == 4
+    assert "     also: and 2 more (crb show 1 lists them)" in out
 
 
 def test_meeting_brief_shows_for_people_snoozed_or_acted_on(crb: Crb, tmp_path: Path) -> None:
@@ -279,6 +295,20 @@ def test_a_promise_falling_due_comes_up_while_its_person_is_snoozed(
     crb("archive", "ann@acme.com")
     crb.today = crb.today.replace(day=29)
     assert "Ann Lee" not in _review(crb)
+
+
+def test_a_promise_a_month_late_asks_to_keep_it_or_call_it_off(crb: Crb, tmp_path: Path) -> None:
+    """Trial 13 U10: a year later the review still said "or say honestly it will be late"."""
+    _people(crb, tmp_path)
+    crb("promise", "bo@beta.io", "Review the PR", "--due", "today")
+    assert _review(crb)["Bo Chen"]["action"] == (
+        "Deliver it and mark it kept (or say honestly it will be late)")
+    crb.today = crb.today + dt.timedelta(days=30)
+    assert "(or say honestly it will be late)" in _review(crb)["Bo Chen"]["action"]
+    crb.today = crb.today + dt.timedelta(days=1)
+    item = _review(crb)["Bo Chen"]
+    assert item["reason"] == "You promised “Review the PR”, 31 days overdue"
+    assert item["action"] == "Keep it now, or mark it broken and tell them so"
 
 
 def test_a_snooze_can_be_ended_early_and_the_person_is_back_that_day(
