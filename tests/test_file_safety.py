@@ -192,3 +192,40 @@ def test_a_database_under_a_file_is_one_line(tmp_path: Path) -> None:
     assert result.output.startswith(f"crb: error: {tmp_path / 'file'} is not a folder (for the "
                                     "database crb.db)")
     assert (tmp_path / "file").read_text() == "x"
+
+
+def test_an_export_redirected_into_a_file_others_can_read_is_warned_of(
+    crb: Crb, people: Path, tmp_path: Path
+) -> None:
+    """Trial 12 T4: README's own `crb export > everything.json` left the whole CRM readable
+    by every user of the machine (0644 from the shell's umask). README now shows `-o`, and
+    `crb export` into such a file says so on standard error (the export itself is written)."""
+    import subprocess
+    import sys
+
+    crb("import", str(people), ok=False)  # (its one rejected row: exit 3)
+    env = {k: v for k, v in os.environ.items() if k != "CRB_DB"}
+    out = tmp_path / "everything.json"
+
+    def export(mode: int) -> subprocess.CompletedProcess[str]:
+        out.unlink(missing_ok=True)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT, mode)
+        os.fchmod(fd, mode)  # (the test's umask aside: the mode a shell would give)
+        try:
+            return subprocess.run(
+                [sys.executable, "-m", "crb_tui", "--db", str(crb.db), "--config",
+                 str(crb.config), "export"], stdout=fd, stderr=subprocess.PIPE, text=True,
+                env=env, timeout=120, check=True)
+        finally:
+            os.close(fd)
+
+    warned = export(0o644)
+    assert warned.stderr == (
+        "crb: warning: the export goes to a file others can read (mode 0644): `crb export -o "
+        "FILE` creates it for you alone (mode 0600)\n")
+    assert "Ann Lee" in {p["name"] for p in json.loads(out.read_text())["tables"]["people"]}
+    assert export(0o600).stderr == ""
+    piped = subprocess.run(
+        [sys.executable, "-m", "crb_tui", "--db", str(crb.db), "--config", str(crb.config),
+         "export"], capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert piped.stderr == "" and json.loads(piped.stdout)["tables"]["people"]

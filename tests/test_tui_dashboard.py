@@ -80,3 +80,33 @@ def test_a_key_person_never_answering_is_going_cold(context: AppContext, demo_db
                      " where person_id = ?", [pid])
     cold = data.dashboard(context)["cold"]
     assert [r["id"] for r in cold] == [pid] and cold[0]["warmth"] == 0
+
+
+def test_the_touches_counted_are_those_of_the_people_counted(context: AppContext,
+                                                            demo_db: Path) -> None:
+    """Trial 12 T3: the top line counted every stored row ("89 people · 34,678 touches" when
+    the people had 17,471): touches kept for nobody yet, archived people's and meetings still
+    to come. It counts the touches so far of the people it counts beside them."""
+    from crb_tui.clock import happened_before
+
+    today = context.today().isoformat()
+    now = happened_before(context.today()).isoformat()
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("update people set archived = 1 where id = 2")
+        for n in range(5):  # kept for nobody, and one still to come
+            conn.execute(
+                "insert into interactions (person_id, kind, direction, at, source, source_key)"
+                " values (null, 'email', 'in', ?, 't', ?)", [f"{today}T01:00:00+00:00", f"n{n}"])
+        conn.execute(
+            "insert into interactions (person_id, kind, direction, at, source, source_key)"
+            " values (1, 'meeting', 'mutual', '2099-01-01T10:00:00+00:00', 't', 'later')")
+        want = conn.execute(
+            "select count(*) from interactions i join people p on p.id = i.person_id"
+            " where p.archived = 0 and p.merged_into is null and i.at < ?", [now]).fetchone()[0]
+        stored = conn.execute("select count(*) from interactions where person_id is null"
+                              " or at < ?", [now]).fetchone()[0]
+        archived = conn.execute(
+            "select count(*) from interactions where person_id = 2").fetchone()[0]
+    assert archived > 0
+    d = data.dashboard(context)
+    assert d["interactions"] == want == stored - 5 - archived

@@ -203,6 +203,24 @@ async def test_in_the_filter_q_is_text_and_question_mark_is_help(context: AppCon
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_slash_goes_to_the_filter_and_types_nothing_there(context: AppContext) -> None:
+    """Trial 12 T8: the People screen opens with the focus in the empty filter, where "/" (Help:
+    "Go to the filter box") was taken as text: "/elon" found no one. In the empty box it types
+    nothing; from the list it goes to the box; once something is typed it is text."""
+    async with opened(context, "people") as (app, pilot):
+        screen = app.screen
+        assert isinstance(screen, PeopleScreen)
+        box = screen.query_one("#people-filter", Input)
+        await press(pilot, "slash", "e", "l")
+        assert box.has_focus and screen.filter_text == "el"
+        await press(pilot, "slash")
+        assert screen.filter_text == "el/"  # text, once something is typed
+        await press(pilot, "backspace", "backspace", "backspace", "escape")
+        assert not box.has_focus and screen.filter_text == ""
+        await press(pilot, "slash", "slash", "a")
+        assert box.has_focus and screen.filter_text == "a"
+
+
 # -- what the dialogs show --------------------------------------------------------------------
 
 

@@ -171,6 +171,11 @@ def export(fmt: str, output: Path | None) -> None:
 
     app = _ctx()
     if output is None:
+        readable = _readable_by_others(sys.stdout)
+        if readable:
+            click.echo(warning_line(
+                f"the export goes to a file others can read ({readable}): `crb export -o "
+                "FILE` creates it for you alone (mode 0600)"), err=True)
         if fmt == "json":
             write_json_export(app.store, sys.stdout)
         else:
@@ -182,6 +187,21 @@ def export(fmt: str, output: Path | None) -> None:
             write_json_export(app.store, fh)
         else:
             write_people_csv(app.store, fh)
+
+
+def _readable_by_others(stream: Any) -> str | None:
+    """``mode 0644`` when ``stream`` is a regular file (a shell's ``>``) that users other than
+    its owner may read, else None."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) and mode & 0o044:
+        return f"mode {stat.S_IMODE(mode):04o}"
+    return None
 
 
 def _is_terminal(stream: Any) -> bool:

@@ -360,7 +360,7 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
     one-sided relationships, interactions a week over the last ``weeks`` weeks (oldest first),
     customers and how many of them are in touch, the people listed (as People counts them:
     not archived or merged), how many of them are new (in triage, so in no trend or stage
-    yet) and the touches stored."""
+    yet) and their touches so far (``interactions``)."""
     db = store.conn
     live = f"{_LIVE} and p.triage = 0"
     trends = dict(db.execute(
@@ -406,7 +406,11 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
             left join health h on h.person_id = p.id
             where {_LIVE} and p.id in (select person_id from value_moments where kind = 'deal')"""
     ).fetchone()
-    counts = store.counts()
+    # The touches of the people listed that have happened (not those kept for nobody yet,
+    # archived or merged-away people's, or meetings still to come).
+    (touches,) = db.execute(
+        f"select count(*) from interactions i join people p on p.id = i.person_id "
+        f"where {_LIVE} and i.at < ?", [happened_before(today).isoformat()]).fetchone()
     key_people = db.execute(f"select count(*) from people p where p.tier = 'key' and {live}"
                             ).fetchone()[0]
     listed, new = db.execute(
@@ -425,5 +429,5 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
         "customers_in_touch": kept,
         "people": listed,
         "new_people": new,
-        "interactions": counts["interactions"],
+        "interactions": touches,
     }

@@ -19,7 +19,8 @@ from crb_tui.tui.widgets.people_list import (
 
 class FilterBox(Input):
     """The filter. ``?`` is always the app's key (Help, as it says: "Everywhere"); with nothing
-    typed yet, so are the digits the app binds (1-4: the screens) and q (Quit), as the README
+    typed yet, ``/`` (go to the filter) types nothing, and the digits the app binds (1-4: the
+    screens) and q (Quit) are the app's, as the README
     says: they are text once something is typed (a phone number, a name with a q in it). The
     footer shows q Quit while the box is empty (the screen refreshes the keys when the box
     becomes empty or not, never on the letters in between)."""
@@ -39,6 +40,12 @@ class FilterBox(Input):
     async def on_key(self, event: events.Key) -> None:
         # Runs before the box's own key handler, which the key goes on to unless it was the
         # app's.
+        if event.character == "/" and not self.value:
+            # "/" goes to the filter (Help's key, as in less and vim): it is here already, so
+            # it types nothing (once something is typed, it is text).
+            event.stop()
+            event.prevent_default()
+            return
         if (self._leaves_to_app(event.key, event.character)
                 and await self.app._check_bindings(event.key)):
             # The binding ran (Textual would only look for it after the box took the key).
