@@ -164,3 +164,27 @@ def test_the_entry_that_blocks_an_address() -> None:
     assert rules.blocked_by("a@gmail.com") == "@gmail.com"
     assert rules.configured("@spam.example") and not rules.configured("@gmail.com")
     assert rules.reason("email", "x@mail.spam.example") == "blocklist"
+
+
+def test_a_store_open_all_day_follows_the_ignores_of_other_processes(
+    crb: Crb, tmp_path: Path, config_file: Path
+) -> None:
+    """The app's store read the ignore list once, when it opened: its syncs went on skipping an
+    address `crb ignore --undo` had let in (and storing one `crb ignore` had just ignored)."""
+    from crb_tui.host.app_context import AppContext
+
+    _people(crb, tmp_path)
+    crb("ignore", "@gmail.com")
+    app = AppContext(db_path=crb.db, config_path=config_file)
+    try:
+        app.load_plugins()
+        arnold = _mbox(tmp_path / "arnold.mbox",
+                       [("Arnold Smith <asmithk@gmail.com>", "me@example.com", "a1")])
+        assert app.sync(["mbox"], paths=[arnold])[0].skipped == {"blocklist": 1}
+        crb("ignore", "--undo", "@gmail.com")
+        crb("ignore", "lee@ok.org")
+        lee = _mbox(tmp_path / "lee.mbox", [("Lee <lee@ok.org>", "me@example.com", "l1")])
+        assert app.sync(["mbox"], paths=[arnold])[0].imported == 1
+        assert app.sync(["mbox"], paths=[lee])[0].skipped == {"blocklist": 1}
+    finally:
+        app.close()
