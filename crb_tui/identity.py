@@ -307,3 +307,15 @@ class NoiseRules:
         if self.ignore_roles and is_role_address(value):
             return "role address"
         return not_a_person(value)
+
+
+def own_card_note(where: str, others: list[str]) -> str | None:
+    """The summary's line for the user's own contact card (it has an address of ``[me]
+    emails``) that lists addresses ``[me] emails`` does not: mail from them would count as
+    someone else's (a person to triage: the user). None when there are none."""
+    if not others:
+        return None
+    one = len(others) == 1
+    return (f"{where}: your own contact card also lists {', '.join(others)}, not in [me] "
+            f"emails: add {'it' if one else 'them'} there, or mail from "
+            f"{'it' if one else 'them'} counts as someone else's")

@@ -670,3 +670,33 @@ def test_an_unclosed_quote_is_one_rejected_row_not_the_rest_of_the_file(
     assert [r["where"] for r in out["rejected"]] == [f"{path}:5"]
     assert "never closed" in out["rejected"][0]["reason"]
     assert set(people(crb)) == {"Ann Quote", "Carl After", "Dee Multi Line"}
+
+
+def test_your_own_card_names_the_addresses_it_lists_beside_yours(crb: Crb,
+                                                                 tmp_path: Path) -> None:
+    """Trial 12 T10: the user's own card (it has an address of [me] emails) was skipped in
+    silence though it listed a second address of theirs; mail from that address then made
+    them a person to triage. The summary says which addresses to add to [me] emails."""
+    card = tmp_path / "me.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Me Myself\r\nEMAIL:me@example.com\r\n"
+                    "EMAIL:me.too@gmail.com\r\nTEL:+31 6 5555 1234\r\nEND:VCARD\r\n"
+                    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nEMAIL:ann@x.com\r\n"
+                    "END:VCARD\r\n", encoding="utf-8")
+    out = imported(crb, str(card))
+    assert out["skipped"] == {"your own contact card": 1}
+    assert out["notes"] == [
+        f"{card} card 1: your own contact card also lists me.too@gmail.com, not in [me] emails:"
+        " add it there, or mail from it counts as someone else's"]
+    sheet = tmp_path / "me.csv"
+    sheet.write_text('Name,Email\nMe Myself,"ME@example.com, a@b.org, c@d.org"\n',
+                     encoding="utf-8")
+    out = imported(crb, str(sheet), "--format", "csv")
+    assert out["skipped"] == {"your own contact card": 1}
+    assert out["notes"] == [
+        f"{sheet}:2: your own contact card also lists a@b.org, c@d.org, not in [me] emails:"
+        " add them there, or mail from them counts as someone else's"]
+    # A card of the user's with nothing else on it says nothing.
+    alone = tmp_path / "alone.vcf"
+    alone.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Me\r\nEMAIL:me@example.com\r\n"
+                     "END:VCARD\r\n", encoding="utf-8")
+    assert imported(crb, str(alone))["notes"] == []

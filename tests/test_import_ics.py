@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from crb_tui.records import Delete, Interaction, Reject, Skip
 from crb_tui.sdk.calendars import (
+    NOT_YOURS,
     Attendee,
     CalendarOptions,
     Meeting,
@@ -38,7 +39,13 @@ def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
 
 
-def run_source(paths: list[Any], me: tuple[str, ...] = ME, **config: Any) -> list[Any]:
+CORPUS_ME: tuple[str, ...] = ()
+"""The user of the corpus's files, which nobody here wrote: their addresses unknown, so every
+event is taken as theirs (with addresses given, an event none of them is in is "not yours":
+see ``test_an_event_the_user_is_not_in_is_not_theirs``)."""
+
+
+def run_source(paths: list[Any], me: tuple[str, ...] = CORPUS_ME, **config: Any) -> list[Any]:
     found: list[Any] = []
     crb_ics.register_sources(found.append)
     (source,) = found
@@ -68,9 +75,13 @@ def vcal(*events: str, extra: str = "") -> str:
 
 
 def event(uid: str, start: str, *lines: str, attendees: tuple[str, ...] = ("ann@example.org",),
-          end: str | None = None) -> str:
+          end: str | None = None, mine: bool = True) -> str:
+    """An event on the user's calendar: organised by them (``mine``) unless ``lines`` name
+    another organizer."""
     people = "".join(f"ATTENDEE;CN={a.split('@')[0].title()};PARTSTAT=ACCEPTED:mailto:{a}\n"
                      for a in attendees)
+    if mine and not any(line.startswith("ORGANIZER") for line in lines):
+        people = f"ORGANIZER:mailto:{ME[0]}\n" + people
     end_line = f"DTEND{end}\n" if end else ""
     more = "".join(line + "\n" for line in lines)
     return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20260101T000000Z\nDTSTART{start}\n{end_line}"
@@ -119,6 +130,12 @@ def test_every_corpus_file_reads_without_a_traceback(corpus: Path) -> None:
 
 def test_whole_corpus_through_the_cli(crb: Crb, corpus: Path, db_path: Path) -> None:
     files = [str(p) for p in corpus_files(corpus, "ics")]
+    # With the user's addresses given, none of the corpus's events is theirs (trial 12 T9):
+    # others' meetings are no time together with anyone.
+    (mine,) = crb.json("import", "--dry-run", *files, status=3)["sources"]
+    assert mine["imported"] == 0 and mine["skipped"][NOT_YOURS] == 38
+    # With none given, every event is taken as the user's.
+    crb.config.write_text('[me]\ntimezone = "UTC"\n', encoding="utf-8")
     (out,) = crb.json("import", *files, status=3)["sources"]
     assert out["ok"] and not out["errors"]
     # 15 meetings; 11 more are the same events again in other files (radicale's event1 in
@@ -536,3 +553,35 @@ def test_a_broken_vtimezone_whose_events_were_read_is_a_warning_not_a_reject(
             "24 hours, was +5328; its events use the zone's name") in out
     (source,) = crb.json("import", str(path))["sources"]
     assert source["rejected"] == [] and source["seen"] == 1
+
+
+def test_an_event_the_user_is_not_in_is_not_theirs(crb: Crb, tmp_path: Path) -> None:
+    """Trial 12 T9: an event none of [me] emails is in (a shared or team calendar, a forwarded
+    invitation) made a meeting with everyone in it: "time together" with a key person the
+    user had not seen for two months took her out of the review. With the user's addresses
+    known such an event is skipped as not theirs; organised by them, or with them among the
+    attendees (in any case of the address), it is theirs."""
+    others = event("others", ":20261120T130000Z", "ORGANIZER:mailto:alice@otherco.example",
+                   attendees=("carol@client.example",))
+    recs = records(vcal(others))
+    assert kinds(recs) == Counter({f"Skip:{NOT_YOURS}": 1})
+    mine = event("mine", ":20261121T130000Z", "ORGANIZER:mailto:alice@otherco.example",
+                 attendees=("carol@client.example", "ME@Example.com"))
+    assert [r.with_.value for r in records(vcal(mine)) if isinstance(r, Interaction)] == [
+        "alice@otherco.example", "carol@client.example"]
+    # Nobody known as the user: every event is taken as theirs.
+    unknown = list(calendar_records(vcal(others).encode(), where="c.ics", me=(),
+                                    options=options()))
+    assert sorted(r.with_.value for r in unknown if isinstance(r, Interaction)) == [
+        "alice@otherco.example", "carol@client.example"]
+    # Through the CLI: Carol's last touch stays the meeting the user logged.
+    cards = tmp_path / "carol.csv"
+    cards.write_text("Name,Email\nCarol Key,carol@client.example\n", encoding="utf-8")
+    crb("import", str(cards))
+    crb("log", "carol@client.example", "--kind", "meeting", "--at", "2026-10-01")
+    path = tmp_path / "shared.ics"
+    path.write_text(vcal(others), encoding="utf-8")
+    (out,) = crb.json("import", str(path))["sources"]
+    assert out["skipped"] == {NOT_YOURS: 1} and out["imported"] == 0
+    assert crb.json("show", "carol@client.example")["health"]["last_touch"].startswith(
+        "2026-10-01")

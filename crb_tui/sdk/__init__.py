@@ -49,6 +49,7 @@ from crb_tui.identity import (
     normalise_phone,
     normalise_url,
     not_a_person,
+    own_card_note,
 )
 from crb_tui.records import MAX_NAME, MAX_NOTE, Record, bounded
 from crb_tui.sdk.command import CommandContext, command_context
@@ -74,6 +75,7 @@ __all__ = [
     "normalise_url",
     "not_a_person",
     "now_utc",
+    "own_card_note",
     "replace_private",
     "source_config",
     "today",

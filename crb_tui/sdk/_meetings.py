@@ -172,6 +172,10 @@ def _participants(meeting: Meeting) -> list[Attendee]:
     return [replace(listed, name=listed.name or org.name), *people]
 
 
+NOT_YOURS = "not yours (none of [me] emails is its organizer or an attendee)"
+"""The skip of an event the user is not in, when their addresses are known."""
+
+
 def meeting_records(
     meeting: Meeting,
     *,
@@ -181,7 +185,8 @@ def meeting_records(
     skip_declined: bool = True,
 ) -> list[Record]:
     """One ``meeting`` interaction per participant other than the user, or the skips that say
-    why there is none (cancelled, no attendees, too many, declined by the user...) and why a
+    why there is none (cancelled, no attendees, too many, declined by the user, the user not
+    in it when ``me`` is given...) and why a
     participant is nobody (see :func:`not_a_participant`). A cancelled event (or occurrence)
     is counted as skipped and removes what an earlier import stored for it (a ``Delete``)."""
     mine = {e for e in (normalise_email(x) for x in me) if e}
@@ -197,9 +202,14 @@ def meeting_records(
         a.email in mine and a.partstat == "DECLINED" for a in meeting.attendees
     ):
         return [Skip("declined by you", key)]
+    participants = _participants(meeting)
+    if mine and not any(person.email in mine for person in participants):
+        # A shared or team calendar's event, a forwarded invitation: others met, not the user
+        # (who is known: with no address of theirs given, every event is taken as theirs).
+        return [Skip(NOT_YOURS, key)]
     out: list[Record] = []
     seen: set[str] = set()
-    for person in _participants(meeting):
+    for person in participants:
         email = person.email
         if email is not None and (email in mine or email in seen):
             continue

@@ -53,6 +53,7 @@ from crb_tui.sdk._ical import (
 from crb_tui.sdk._meetings import (
     CANCELLED,
     MAX_SUMMARY,
+    NOT_YOURS,
     Attendee,
     CalendarOptions,
     Meeting,
@@ -69,6 +70,7 @@ from crb_tui.sdk._meetings import (
 
 __all__ = [
     "MAX_SUMMARY",
+    "NOT_YOURS",
     "TOO_FREQUENT",
     "Attendee",
     "CalendarOptions",

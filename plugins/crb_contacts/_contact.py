@@ -146,6 +146,9 @@ def records(contact: Contact, ctx: SyncContext, *, note_at: dt.datetime) -> Iter
     )
     name = _text.clean(contact.name)
     if own:  # the user's own card (a phone's "My Card"): never a contact
+        said = sdk.own_card_note(contact.where, emails)
+        if said:
+            ctx.note(said)
         yield Skip("your own contact card", contact.where)
         return
     if not name and not identities:

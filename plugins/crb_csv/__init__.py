@@ -254,6 +254,9 @@ def read_rows(ctx: SyncContext, path: Path) -> Iterator[Any]:
                 else:
                     details["website"] = url
         if own:  # the user's own card (a phone's "My Card"): never a contact
+            said = sdk.own_card_note(where, emails)
+            if said:
+                ctx.note(said)
             yield Skip("your own contact card", where)
             return
         if not name and not identities:
