@@ -7,6 +7,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from crb_tui.sdk._ical import digest_of, parse_icalendar
+
 from .conftest import Crb
 
 ME = "me@example.com"
@@ -200,3 +204,88 @@ def test_an_update_of_one_occurrence_alone_leaves_the_series_be(
     (again,) = crb.json("import", str(tmp_path / "a.ics"))["sources"]
     assert not again["removed"] and not again["skipped"]
     assert len(keys(crb.db, "weekly@t")) == 6
+
+
+# The radicale corpus holds five copies of UID event1, none with a SEQUENCE: the same
+# LAST-MODIFIED, other titles or attendees, and event1_modified.ics one second later (DTSTAMP).
+EVENT1_COPIES = ("event1.ics", "event1a1.ics", "event_issue1970_ok.ics",
+                 "event_issue1970_problem.ics", "event1_modified.ics")
+
+
+def rows(db: Path, uid: str) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select source_key, at, subject from interactions where source_key "
+                            "like ? order by source_key", [f"ics:{uid}|%"]).fetchall()
+
+
+@pytest.mark.parametrize("order", ["names", "reversed"])
+def test_copies_of_an_event_keep_the_latest_in_any_order(
+    crb: Crb, corpus: Path, order: str
+) -> None:
+    """Copies of one event with the same SEQUENCE in several files: the one modified last is
+    the event whatever the files' order, the others are skipped (`older copy of the event`),
+    and the folder imported again updates nothing (it updated 3 to 6 meetings every time)."""
+    paths = [str(corpus / "ics" / "radicale" / name) for name in EVENT1_COPIES]
+    if order == "reversed":
+        paths.reverse()
+    crb.config.write_text('[me]\ntimezone = "UTC"\n', encoding="utf-8")  # (its user unknown)
+    crb("import", *paths)
+    kept = rows(crb.db, "event1")
+    # event1_modified.ics: titled "Event", with Jane and John (event_issue1970_problem.ics,
+    # read last in name order, has another title; event1a1.ics has no John).
+    assert [(key.split("|")[2], subject) for key, _, subject in kept] == [
+        ("janedoe@example.com", "Event"), ("johndoe@example.com", "Event"),
+        ("unclesam@example.com", "Event")]
+    for _ in range(2):
+        (again,) = crb.json("import", *paths)["sources"]
+        assert again["updated"] == again["imported"] == 0 and not again["removed"]
+        assert again["skipped"] == {"older copy of the event": 4} and again["unchanged"] == 3
+        assert rows(crb.db, "event1") == kept
+
+
+def test_copies_of_the_same_version_keep_one_in_any_order(crb: Crb, tmp_path: Path) -> None:
+    """Two files with the same version of an event (SEQUENCE, LAST-MODIFIED and DTSTAMP) but
+    other titles, read in one run: the same one is kept in either order, the other is a
+    `duplicate event` from then on; a file edited in place without a new version, read in a
+    later run, is still news."""
+    def copy(name: str, summary: str) -> Path:
+        return calendar(tmp_path / name, NEXT.replace("SUMMARY:", "DTSTAMP:20261101T090000Z"
+                        "\r\nSUMMARY:").replace("Quarterly with Tim", summary))
+
+    def digest(path: Path) -> str:
+        return digest_of(parse_icalendar(path.read_text(encoding="utf-8"), str(path)).events)
+
+    a, b = copy("a.ics", "Tim (room 2)"), copy("b.ics", "Tim (room 6)")
+    for n, paths in enumerate([[str(a), str(b)], [str(b), str(a)]]):
+        run = Crb(tmp_path / f"{n}.db", crb.config)
+        run("import", *paths)
+        (again,) = run.json("import", *paths)["sources"]
+        assert again["skipped"] == {"duplicate event": 1}
+        assert again["updated"] == again["imported"] == 0
+        # The copy with the higher digest, b.ics, in both orders.
+        assert digest(b) > digest(a)
+        assert {subject for _, _, subject in rows(run.db, "next@t")} == {"Tim (room 6)"}
+    # b.ics edited in place, the version unchanged, its digest now lower: read all the same.
+    before = digest(b)
+    b = copy("b.ics", "Tim (room 4)")
+    assert digest(a) < digest(b) < before
+    (edited,) = run.json("import", str(b))["sources"]
+    assert edited["updated"] == 1 and not edited["skipped"]
+    assert rows(run.db, "next@t")[0][2] == "Tim (room 4)"
+    (both,) = run.json("import", str(a), str(b))["sources"]
+    assert both["skipped"] == {"duplicate event": 1} and both["updated"] == 0
+
+
+def test_last_modified_decides_before_dtstamp(crb: Crb, tmp_path: Path) -> None:
+    """Of two copies with the same SEQUENCE, the later LAST-MODIFIED is the event; a copy
+    without one is dated by its DTSTAMP."""
+    edited = calendar(tmp_path / "edited.ics", NEXT.replace("SUMMARY:Quarterly with Tim", (
+        "LAST-MODIFIED:20261110T090000Z\r\nDTSTAMP:20261101T090000Z\r\nSUMMARY:Edited")))
+    stamped = calendar(tmp_path / "stamped.ics", NEXT.replace("SUMMARY:Quarterly with Tim", (
+        "DTSTAMP:20261105T090000Z\r\nSUMMARY:Stamped")))
+    for n, paths in enumerate([[edited, stamped], [stamped, edited]]):
+        run = Crb(tmp_path / f"{n}.db", crb.config)
+        run("import", *map(str, paths))
+        (again,) = run.json("import", *map(str, paths))["sources"]
+        assert again["skipped"] == {"older copy of the event": 1} and again["updated"] == 0
+        assert {subject for _, _, subject in rows(run.db, "next@t")} == {"Edited"}

@@ -642,3 +642,49 @@ def test_a_plugin_that_fails_to_load_is_left_out_and_named(tmp_path: Path) -> No
     assert doctor.returncode == 1
     assert "[FAIL] plugin broken: failed to load (No module named" in doctor.stdout
     assert f"[FAIL] plugin {plugdir / 'half.py'}: failed to load (half-written" in doctor.stdout
+
+
+def _install_plugin(site: Path, name: str, code: str) -> None:
+    """A third party's plugin ``name`` as ``pip install`` leaves it in ``site``."""
+    site.mkdir(exist_ok=True)
+    (site / f"crb_{name}.py").write_text(code)
+    info = site / f"crb_{name}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: crb-{name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[crb_tui]\n{name} = crb_{name}\n")
+
+
+def test_crb_plugins_says_a_failed_register_sources_or_commands(tmp_path: Path) -> None:
+    """Trial 12 T1: an installed plugin whose register_sources raised (or registered a str)
+    was listed by `crb plugins` as healthy ("error": None in --json) while `crb doctor` failed
+    on it. It is said there too, in doctor's words."""
+    site = tmp_path / "site"
+    head = "from crb_tui import hookimpl\n\n@hookimpl\n"
+    _install_plugin(site, "calllog", head + "def register_sources(register):\n"
+                    "    raise RuntimeError('register_sources boom')\n")
+    _install_plugin(site, "strsrc", head + "def register_sources(register):\n"
+                    "    register('calls')\n")
+    _install_plugin(site, "cmds", head + "def register_commands(register):\n"
+                    "    raise RuntimeError('no commands today')\n")
+    plugdir = tmp_path / "plugs"
+    plugdir.mkdir()
+    crb = real_crb(tmp_path, plugdir, site, check=False)
+    said = {
+        "calllog": "register_sources failed (register_sources boom); its sources are left out",
+        "strsrc": "register_sources failed (registered str, not a Source); its sources are "
+                  "left out",
+        "cmds": "register_commands failed (no commands today); its commands are left out",
+    }
+    listed = crb("plugins")
+    assert listed.returncode == 0, listed.stderr
+    blocks = re.split(r"\n(?=\S)", listed.stdout)  # a plugin, then its indented lines
+    for name, why in said.items():
+        (block,) = [b for b in blocks if b.startswith(f"{name} 0.1\n")]
+        assert block.rstrip("\n").endswith(f"\n  {why}"), listed.stdout
+    assert "csv 0.1.0\n  hooks: register_sources\n  sources: csv\n" in listed.stdout
+    by_name = {p["name"]: p for p in json.loads(crb("plugins", "--json").stdout)}
+    assert {name: by_name[name]["error"] for name in said} == said
+    assert by_name["calllog"]["sources"] == [] and by_name["csv"]["error"] is None
+    doctor = crb("doctor")
+    for name, why in said.items():
+        assert f"[FAIL] plugin {name}: {why}" in doctor.stdout

@@ -1078,6 +1078,36 @@ async def test_keymap_from_config_remaps_bindings(demo_db: Path, tmp_path: Path)
     context.close()
 
 
+async def test_the_keymap_example_moves_with_down_and_the_hint_says_its_keys(
+        demo_db: Path, tmp_path: Path) -> None:
+    """Trial 12 T11: the config's own example, `"review.next" = "j,down"`, half worked: the
+    card took the down arrow to scroll, and the line above it still said "←/→ move" though →
+    no longer moved. Keys the keymap gives away leave the card's scrolling; the hint says
+    the keys in force."""
+    config = tmp_path / "keys.toml"
+    config.write_text(CONFIG + '\n[keymap]\n"review.next" = "j,down"\n', encoding="utf-8")
+    context = AppContext(db_path=demo_db, config_path=config)
+    async with opened(context, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        assert screen.index == 0 and "←/j move · Enter opens" in screen_text(app)
+        await press(pilot, "down")
+        assert screen.index == 1
+        await press(pilot, "j")
+        assert screen.index == 2
+        await press(pilot, "right")  # no longer the next key
+        assert screen.index == 2
+        await press(pilot, "left", "up")  # the card still scrolls with the keys it kept
+        assert screen.index == 1
+    context.close()
+    plain = tmp_path / "plain.toml"
+    plain.write_text(CONFIG, encoding="utf-8")
+    async with opened(AppContext(db_path=demo_db, config_path=plain),
+                      size=(100, 30)) as (app, pilot):
+        assert "←/→ move · Enter opens" in screen_text(app)
+        await press(pilot, "down")
+        assert review(app).index == 0  # the down arrow scrolls the card
+
+
 async def test_a_keymap_id_no_key_has_is_said(demo_db: Path, tmp_path: Path) -> None:
     """Trial 10 W7: `"review.nxt" = "j"` was ignored without a word."""
     config = tmp_path / "keys.toml"

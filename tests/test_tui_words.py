@@ -42,6 +42,8 @@ async def test_a_person_from_a_file_import_is_new_from_that_import(
 ) -> None:
     calendar = tmp_path / "event.ics"
     shutil.copyfile(CORPUS / "ics" / "khal" / "event_dt_partstat.ics", calendar)
+    # (the corpus's user unknown: with [me] emails given, its event is not theirs)
+    config_file.write_text('[me]\ntimezone = "UTC"\n', encoding="utf-8")
     crb("import", str(calendar))  # its attendees: new people, to be given a tier
     ctx = AppContext(db_path=db_path, config_path=config_file)
     try:

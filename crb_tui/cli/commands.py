@@ -230,8 +230,8 @@ def backup(path: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
-    """List installed plugins with their version, hooks and sources (`crb plugins new NAME`
-    starts a new one)."""
+    """List installed plugins with their version, hooks and sources, and any that failed
+    (`crb plugins new NAME` starts a new one)."""
     if ctx.invoked_subcommand is not None:
         return
     app = _ctx()
@@ -239,7 +239,7 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
     infos = plugins.describe()
     failed = dict(plugins.load_problems)
     if as_json:
-        emit_json([{**info.__dict__, "error": None} for info in infos]
+        emit_json([info.__dict__ for info in infos]
                   + [{"name": name, "version": "", "distribution": "", "hooks": [],
                       "sources": [], "error": f"failed to load: {why}"}
                      for name, why in failed.items()])
@@ -252,6 +252,8 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(plain(f"  hooks: {', '.join(info.hooks) or 'none'}", one_line=True))
         if info.sources:
             click.echo(plain(f"  sources: {', '.join(info.sources)}", one_line=True))
+        if info.error:
+            click.echo(plain(f"  {info.error}", one_line=True))
     for name, why in failed.items():
         click.echo(plain(f"{name}", one_line=True))
         click.echo(plain(f"  failed to load: {why} (left out)", one_line=True))

@@ -132,11 +132,11 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         plugins.commands()
         for name, why in plugins.command_problems.items():
             checks.append(_check(f"plugin {name}", False,
-                                 f"register_commands failed ({why}); its commands are left out"))
+                                 plugins.hook_problem("register_commands", why, "commands")))
         sources = plugins.sources()
         for name, why in plugins.source_problems.items():
             checks.append(_check(f"plugin {name}", False,
-                                 f"register_sources failed ({why}); its sources are left out"))
+                                 plugins.hook_problem("register_sources", why, "sources")))
         for name in config.sources:
             if name not in sources:
                 checks.append(_check(f"source {name}", False,

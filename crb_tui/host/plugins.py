@@ -173,10 +173,16 @@ def unreported_source_problems() -> list[str]:
 
 
 def _unreported(hook: str, problems: dict[str, str], what: str) -> list[str]:
-    lines = [f"plugin {plugin}: {hook} failed ({why}); its {what} are left out"
+    lines = [f"plugin {plugin}: {hook_problem(hook, why, what)}"
              for plugin, why in problems.items() if (hook, plugin) not in _reported]
     _reported.update((hook, plugin) for plugin in problems)
     return lines
+
+
+def hook_problem(hook: str, why: str, what: str) -> str:
+    """How a failed ``register_sources`` or ``register_commands`` is said, in the warning,
+    ``crb plugins`` and ``crb doctor`` alike."""
+    return f"{hook} failed ({why}); its {what} are left out"
 
 
 def command_plugin(name: str | None) -> str | None:
@@ -192,13 +198,23 @@ class PluginInfo:
     distribution: str
     hooks: list[str]
     sources: list[str] = field(default_factory=list)
+    error: str | None = None
+    """Why its ``register_sources`` or ``register_commands`` failed (what is left out), as
+    ``crb doctor`` says it; None when both worked."""
 
 
 def describe() -> list[PluginInfo]:
-    """What ``crb plugins`` shows: every plugin with its version, hooks and sources."""
+    """What ``crb plugins`` shows: every plugin with its version, hooks, sources and what of
+    it failed."""
     by_plugin: dict[str, list[str]] = {}
     for source in sources().values():
         by_plugin.setdefault(source.plugin, []).append(source.name)
+    commands()  # fills command_problems for the plugins registered now
+    failed: dict[str, list[str]] = {}
+    for hook, problems, what in (("register_sources", source_problems, "sources"),
+                                 ("register_commands", command_problems, "commands")):
+        for name, why in problems.items():
+            failed.setdefault(name, []).append(hook_problem(hook, why, what))
     infos = []
     for name, plugin in pm.list_name_plugin():
         if plugin is None or name.startswith("_"):
@@ -212,6 +228,7 @@ def describe() -> list[PluginInfo]:
                 distribution=dist,
                 hooks=hooks,
                 sources=sorted(by_plugin.get(name, [])),
+                error="; ".join(failed[name]) if name in failed else None,
             )
         )
     return sorted(infos, key=lambda p: p.name)

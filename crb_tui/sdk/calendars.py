@@ -41,14 +41,15 @@ from crb_tui.sdk._ical import (
     TooFrequent,
     Zones,
     decode,
+    digest_of,
     error_reason,
     excluded,
     expand,
     latest_version,
     looks_like_icalendar,
     parse_icalendar,
-    sequence_of,
     uid_of,
+    version_of,
 )
 from crb_tui.sdk._meetings import (
     CANCELLED,
@@ -92,6 +93,12 @@ __all__ = [
 
 OLDER = "older version of the event"
 """Why an event is skipped: a higher ``SEQUENCE`` of it was imported before (another file)."""
+OLDER_COPY = "older copy of the event"
+"""Why an event is skipped: a copy of it with the same ``SEQUENCE`` but a later
+``LAST-MODIFIED`` (else ``DTSTAMP``) was imported before (another file)."""
+DUPLICATE = "duplicate event"
+"""Why an event is skipped: the same occurrence twice in a document, or another file's copy of
+it with the same version but other contents won (the same one whatever the files' order)."""
 SHORTENED = "occurrence no longer in its series"
 """Why a stored meeting is removed: its series was shortened (``COUNT``/``UNTIL``) or moved."""
 
@@ -103,17 +110,24 @@ def calendar_records(
     me: Iterable[str],
     options: CalendarOptions,
     state: Any = None,
+    this_run: set[str] | None = None,
 ) -> Iterator[Record]:
     """Every record of one iCalendar document (a file, a URL's body, a CalDAV object).
 
     The same occurrence twice in one document is counted as a ``duplicate event`` skip; across
-    documents the store's upsert keeps one (the last one read wins). With ``state`` (a
-    namespace of the source's ``ctx.state``, for sources that read whole calendars again, such
-    as exported files) each event's ``SEQUENCE`` and the occurrences stored for it are
-    remembered: a version with a lower ``SEQUENCE`` than one imported before (an older export
-    read after a newer one) is skipped as ``older version of the event``, and occurrences of a
-    series that a later version no longer has (``COUNT`` or ``UNTIL`` reduced, the series
-    moved) are removed.
+    documents without ``state`` the store's upsert keeps one (the last one read wins). With
+    ``state`` (a namespace of the source's ``ctx.state``, for sources that read whole calendars
+    again, such as exported files) each event's version and the occurrences stored for it are
+    remembered: a copy with a lower ``SEQUENCE`` than one imported before (an older export
+    read after a newer one) is skipped as ``older version of the event``, one with the same
+    ``SEQUENCE`` and an earlier ``LAST-MODIFIED`` (else ``DTSTAMP``) as ``older copy of the
+    event``, one of the same version but other contents read before as ``duplicate event``
+    (see :func:`_lost_to`); and occurrences of a series that a later version no longer has
+    (``COUNT`` or ``UNTIL`` reduced, the series moved) are removed. So a folder read again with
+    nothing new in it updates nothing, and which copy is kept does not depend on the files'
+    order. ``this_run``, a set the source keeps for one run and passes to every call, tells
+    copies read in the same run (the one with the higher digest of its properties is kept)
+    from a copy read in a later run (read as news, as a file edited in place is).
     """
     import icalendar
     import recurring_ical_events
@@ -153,15 +167,21 @@ def calendar_records(
         latest = latest_version(members)
         if latest is not None:  # versions of one event: the latest is the event
             for _ in range(len(members) - 1):
-                yield Skip("duplicate event", label)
+                yield Skip(DUPLICATE, label)
             members = [latest]
         # Only a document with the event itself (not just an override of one occurrence, as an
         # invitation update carries) says which version it is and which occurrences it has.
         masters = [comp for comp, _ in members if comp.get("RECURRENCE-ID") is None]
-        sequence = max((sequence_of(comp) for comp in masters), default=0)
+        version = max((version_of(comp) for comp in masters), default=(0, "", ""))
+        digest = digest_of(members) if state is not None else ""
         before = state.get(uid) if state is not None and masters else None
-        if isinstance(before, dict) and sequence < int(before.get("sequence", 0)):
-            yield Skip(OLDER, f"{label} (SEQUENCE {sequence}, {before['sequence']} imported)")
+        old: dict[str, Any] = before if isinstance(before, dict) else {}
+        lost = _lost_to(before, version, digest, this_run is not None and uid in this_run)
+        if lost:
+            if lost[0] == DUPLICATE and digest not in (old.get("copies") or ()):
+                # remembered: the next run skips it at once
+                state.set(uid, {**old, "copies": _copies(old, version, digest)})
+            yield Skip(lost[0], f"{label} ({lost[1]})")
             continue
         try:
             meetings = list(expand(uid, members, parsed.timezones, zones, options,
@@ -187,7 +207,7 @@ def calendar_records(
                 meeting.status = "CANCELLED"
             instance = f"{meeting.uid}|{meeting.instance}"
             if instance in seen:
-                yield Skip("duplicate event", label)
+                yield Skip(DUPLICATE, label)
                 continue
             seen.add(instance)
             yield from meeting_records(meeting, me=me, where=where,
@@ -198,17 +218,68 @@ def calendar_records(
             if instance not in produced:  # an occurrence taken out of the series (EXDATE)
                 yield Delete(prefix=f"ics:{uid}|{instance}|", reason=CANCELLED)
         if state is not None and masters:
-            yield from _remember(state, uid, sequence, before, meetings, options)
+            kept = {"version": list(version), "digest": digest, "file": where,
+                    "copies": _copies(old, version, str(old.get("digest", "")), digest)}
+            if this_run is not None and (old.get("version"), old.get("digest")) != (
+                    kept["version"], digest):  # news: another copy in this run is compared
+                this_run.add(uid)
+            yield from _remember(state, uid, kept, before, meetings, options)
+
+
+MAX_COPIES = 50
+"""Digests of other copies of an event's version remembered (see :func:`_copies`)."""
+
+
+def _lost_to(before: Any, version: tuple[int, str, str], digest: str,
+             fresh: bool) -> tuple[str, str] | None:
+    """Why a copy of an event is skipped, given what :func:`_remember` kept of the copy read
+    before (``None``: it is the event, or as new). Of two copies with the same ``SEQUENCE``,
+    the later ``LAST-MODIFIED`` (else ``DTSTAMP``) is the event. Of two with the same version
+    but other contents, one read before (and not kept) is skipped, and of two read in the same
+    run (``fresh``) the one with the higher digest is kept, so that the files' order never
+    decides; a copy first read in a later run is news (a file edited in place). A copy is read
+    whenever either has no ``LAST-MODIFIED`` or ``DTSTAMP`` (nothing tells the two apart: the
+    last one read is the event, as without ``state``)."""
+    if not isinstance(before, dict):
+        return None
+    sequence, old_sequence = version[0], int(before.get("sequence", 0))
+    if sequence != old_sequence:
+        return (OLDER, f"SEQUENCE {sequence}, {old_sequence} imported") if (
+            sequence < old_sequence) else None
+    old = before.get("version")
+    if not isinstance(old, list) or len(old) != 3:  # kept before versions were: as new
+        return None
+    mine, theirs = list(version[1:]), [str(v) for v in old[1:]]
+    if not mine[0] or not theirs[0]:  # a copy without LAST-MODIFIED or DTSTAMP: as new
+        return None
+    if mine != theirs:
+        which = ("modified", 0) if mine[0] != theirs[0] else ("DTSTAMP", 1)
+        return (OLDER_COPY, f"{which[0]} {mine[which[1]]}, {theirs[which[1]]} imported") if (
+            mine < theirs) else None
+    kept = str(before.get("digest", ""))
+    if digest != kept and (digest in (before.get("copies") or ()) or (fresh and digest < kept)):
+        return DUPLICATE, f"the same version as the copy kept, from {before.get('file')}"
+    return None
+
+
+def _copies(before: Any, version: tuple[int, str, str], add: str, drop: str = "") -> list[str]:
+    """The digests of the copies of ``version`` read and not kept (the last
+    :data:`MAX_COPIES`), with ``add`` and without ``drop`` (the copy kept now)."""
+    if not isinstance(before, dict) or before.get("version") != list(version):
+        return []
+    copies = [c for c in map(str, before.get("copies") or ()) if c not in (add, drop)]
+    return ([*copies, add] if add != drop else copies)[-MAX_COPIES:]
 
 
 def _remember(
-    state: Any, uid: str, sequence: int, before: Any, meetings: list[Meeting],
+    state: Any, uid: str, kept: dict[str, Any], before: Any, meetings: list[Meeting],
     options: CalendarOptions,
 ) -> Iterator[Record]:
-    """Remember the event's ``SEQUENCE`` and the occurrences of its series stored now; remove
-    what an earlier version stored for occurrences the series no longer has. Occurrences
-    outside the window (with a day's margin for time zones) are left alone: they are not read
-    again, not gone."""
+    """Remember the event's version (``SEQUENCE``, ``LAST-MODIFIED``, ``DTSTAMP``), a digest
+    of its properties, the file it came from, the other copies of that version read and the
+    occurrences of its series stored now; remove what an earlier version stored for
+    occurrences the series no longer has. Occurrences outside the window (with a day's margin
+    for time zones) are left alone: they are not read again, not gone."""
     recurring = any(meeting.recurring for meeting in meetings)
     last_day = options.window_end
     stored = sorted({m.instance for m in meetings if m.start.date() <= last_day
@@ -221,4 +292,4 @@ def _remember(
         for instance in before.get("instances") or ():
             if instance not in now and first <= str(instance)[:8] <= last:
                 yield Delete(prefix=f"ics:{uid}|{instance}|", reason=SHORTENED)
-    state.set(uid, {"sequence": sequence, "instances": stored})
+    state.set(uid, {"sequence": kept["version"][0], **kept, "instances": stored})

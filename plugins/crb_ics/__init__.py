@@ -110,6 +110,7 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
     opts = options(ctx)
     # Each event's SEQUENCE and stored occurrences, across files and runs (see calendar_records).
     events = ctx.state.namespace("events")
+    this_run: set[str] = set()  # the events read in this run (copies of one are compared)
     for n, item in enumerate(items, 1):
         if _is_url(item):
             where = shown(str(item))
@@ -120,7 +121,8 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
         if isinstance(data, Reject):
             yield data
             continue
-        yield from calendar_records(data, where=where, me=ctx.me, options=opts, state=events)
+        yield from calendar_records(data, where=where, me=ctx.me, options=opts, state=events,
+                                    this_run=this_run)
         ctx.progress(n, len(items), where)
 
 

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
+from textual.keys import _normalize_key_list
 from textual.widgets import Static
 
 from crb_tui.engine.review_item import ReviewItem
@@ -53,6 +54,23 @@ def keep_places(
         mark = place.get(current, -1) if current is not None else -1
         index = sum(1 for pid in ids if place[pid] < mark)
     return items, max(0, min(index, len(items) - 1)), sorted(place, key=place.__getitem__)
+
+
+class CardScroll(VerticalScroll):
+    """The review's card: its keys scroll it, but for those the user's ``[keymap]`` gives to a
+    key of the app (``"review.next" = "j,down"``): those go to that key's action."""
+
+    def on_mount(self) -> None:
+        keymap: dict[str, str] = getattr(self.app, "keymap", None) or {}
+        claimed = {k.strip() for keys in keymap.values()
+                   for k in _normalize_key_list(keys).split(",")}
+        self._yielded = {binding.action for key, bindings in self._bindings.key_to_bindings.items()
+                         if key in claimed for binding in bindings}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in getattr(self, "_yielded", ()):
+            return False  # (the key goes on to the screen's binding)
+        return super().check_action(action, parameters)
 
 
 class ReviewScreen(ActingScreen):
@@ -120,7 +138,7 @@ class ReviewScreen(ActingScreen):
 
     def body(self) -> ComposeResult:
         yield Static("", id="review-position", markup=False)
-        with VerticalScroll(id="card", can_focus=True):
+        with CardScroll(id="card", can_focus=True):
             yield Static("", id="card-name", markup=False)
             yield Static("", id="card-sub", markup=False)
             yield Static("", id="card-reason", markup=False)
@@ -275,7 +293,7 @@ class ReviewScreen(ActingScreen):
         position.update(Content.assemble(
             (f" {safe(item.label or KIND_LABELS.get(item.kind, item.kind))} ", "bold reverse"),
             (f"  item {self.index + 1} of {len(self.items)}", "$foreground-muted"),
-            ("  ←/→ move · Enter opens", "$foreground-muted"),
+            (self._keys_hint(), "$foreground-muted"),
         ))
         self.query_one("#card-name", Static).update(Content.styled(safe(item.person_name), "bold"))
         self.query_one("#card-reason", Static).update(Content(safe(item.reason)))
@@ -296,6 +314,19 @@ class ReviewScreen(ActingScreen):
             self.query_one("#card-sub", Static).update(Content(""))
             self.query_one("#card-history", Static).update(Content.styled("…", "$foreground-muted"))
         self._load_card(item.person_id)
+
+    def _keys_hint(self) -> str:
+        """``  ←/→ move · Enter opens``, with the keys in force (a [keymap] may change them)."""
+        keymap: dict[str, str] = getattr(self.app, "keymap", None) or {}
+
+        def first(binding_id: str) -> str:
+            binding = next(b for b in self.BINDINGS
+                           if isinstance(b, Binding) and b.id == binding_id)
+            key = keymap.get(binding_id, binding.key).split(",")[0].strip()
+            return "Enter" if key == "enter" else self.app.get_key_display(binding.with_key(key))
+
+        return (f"  {first('review.prev')}/{first('review.next')} move · "
+                f"{first('review.open')} opens")
 
     def _fill_card(self, item: ReviewItem, page: dict[str, Any], retried: bool = False) -> None:
         detail, health = page["detail"], page["health"] or {}
