@@ -78,3 +78,27 @@ async def test_people_refresh_key_is_in_the_footer(context: AppContext) -> None:
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.is_running
+
+
+async def test_a_newer_crb_upgrading_the_database_under_the_app_is_said(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Trial 13 U1: an older release's app open while a newer one upgraded the database saw
+    no rows, then stored what an action asked and said it failed. This app, finding the schema
+    upgraded by a newer CRB at its next read, says so and writes nothing more."""
+    import sqlite3
+
+    async with opened(context, None, (100, 40)) as (app, pilot):  # (the review: it writes)
+        before = one(demo_db, "select count(*) from interactions")
+        with sqlite3.connect(demo_db) as conn:
+            conn.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                         "values ('crb_core', 'm999_from_the_future', '2027-01-01')")
+        await pilot.press("2")  # (reading the list again)
+        def said() -> bool:
+            return any("upgraded by a newer CRB" in str(n.message) for n in app._notifications)
+
+        await until(pilot, said)
+        assert said(), [str(n.message) for n in app._notifications]
+        await pilot.press("1", "l")
+        await settle(pilot)
+        assert one(demo_db, "select count(*) from interactions") == before

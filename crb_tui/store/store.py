@@ -17,7 +17,14 @@ from crb_tui.errors import CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink
 from crb_tui.identity import NoiseRules, normalise
 from crb_tui.store import health_basis, locking, name_key, tables
-from crb_tui.store.opening import check_foreign, check_is_sqlite, restrict_permissions
+from crb_tui.store.opening import (
+    check_foreign,
+    check_is_sqlite,
+    check_not_newer,
+    copy_before_upgrade,
+    pending_upgrade,
+    restrict_permissions,
+)
 from crb_tui.store.reading import interruptible
 from crb_tui.store.resolving import resolve_person
 from crb_tui.store.state import SourceStateTable, side_file_rows
@@ -174,11 +181,24 @@ class Store:
             try:
                 conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 locking.configure(conn)
-                check_foreign(conn, store_path)
+                try:
+                    check_foreign(conn, store_path)
+                    check_not_newer(conn, store_path, CORE_MIGRATIONS)
+                except CrbError:
+                    conn.close()
+                    raise
                 _configure(conn, memory=False)
             except sqlite3.DatabaseError as exc:
                 raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
         db = None
+        upgrade: tuple[list[str], Path | str] | None = None
+        if store_path is not None:
+            pending = pending_upgrade(conn, CORE_MIGRATIONS)
+            if pending:  # an earlier CRB's database: a copy of it as it was is kept first
+                try:
+                    upgrade = (pending, copy_before_upgrade(conn, store_path, pending[0]))
+                except (CrbError, sqlite3.Error, OSError) as exc:
+                    upgrade = (pending, str(exc))
         try:
             if plugin_migrations or not _up_to_date(conn):
                 from crb_tui.store.migrations import core
@@ -195,6 +215,7 @@ class Store:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
         name_key.keep_name_keys(conn)
         store = cls(conn, store_path, db=db, **kwargs)
+        store.upgraded = upgrade
         if store_path is not None:
             restrict_permissions(store_path)
             store._file = _file_key(store_path)
@@ -203,6 +224,9 @@ class Store:
         return store
 
     _file: tuple[int, int] | None = None
+    upgraded: tuple[list[str], Path | str] | None = None
+    """Set when opening upgraded a database made by an earlier CRB: the migrations it took,
+    and the copy of the database kept as it was (or why there is none)."""
 
     def close(self) -> None:
         self.conn.close()  # not self.db: that would load sqlite-utils just to close
@@ -218,6 +242,13 @@ class Store:
         connection, or (committed) by another process."""
         version = self.conn.execute("pragma data_version").fetchone()[0]
         return self.conn.total_changes, version
+
+    def check_schema(self) -> None:
+        """Raise :class:`CrbError` when a newer CRB has upgraded the database since this store
+        opened it (another process, while this one ran): its statements would meet tables
+        that changed."""
+        if self.path is not None:
+            check_not_newer(self.conn, self.path, CORE_MIGRATIONS)
 
     def interruptible(self, wanted: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:
         """Reads in the block stop (raising :class:`~crb_tui.errors.QueryCancelled`) once

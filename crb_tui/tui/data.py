@@ -202,6 +202,9 @@ class Gateway:
         version = self.context.store.change_token()[1]
         if self._scores_day == today and version == self._scored_version:
             return
+        if version != self._scored_version:
+            # Another program wrote: a newer CRB may have upgraded the database meanwhile.
+            self.context.store.check_schema()
         if self._scores_day != today:
             stale = self.context.stale_scores()
             if stale >= SCORES_NOTICE_AT and self.notice is not None:
