@@ -286,6 +286,9 @@ def _run_locked(
 ) -> SourceSummary:
     summary = SourceSummary(source=source.name)
     started = time.monotonic()
+    # What is ignored as another process left it: the app open all day beside a `crb ignore`
+    # (or `crb ignore --undo`) follows it from its next run.
+    store.reload_ignored()
     run = _Run(store, source, summary, dry_run)
     reached: list[Any] = [0, None]  # the source's last (done, total): where a stop left it
 

@@ -264,9 +264,11 @@ class Store:
             self.noise.block(kind, value)
 
     def reload_ignored(self) -> None:
-        """Read the ignored addresses again (after some were taken back)."""
-        self.noise.forget_blocks()
-        self._load_ignored()
+        """Read the ignored addresses again (after some were taken back, here or by another
+        process), in the writer's turn: the write path reads them in its own."""
+        with self.turn:
+            self.noise.forget_blocks()
+            self._load_ignored()
 
     # -- the write path --------------------------------------------------------------------
 
