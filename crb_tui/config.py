@@ -63,7 +63,8 @@ class IdentityConfig:
     """Drop no-reply and role addresses (noreply@, notifications@, mailer-daemon@...)."""
     default_region: str = ""
     """ISO region code for phone numbers written without a country code ("GB" for the United
-    Kingdom, not "UK"; "US", "DE")."""
+    Kingdom, not "UK"; "US", "DE"). Set or changed, the next import or sync reads the numbers
+    stored without one again in it."""
 
 
 @dataclass
