@@ -99,7 +99,7 @@ class CrbGroup(click.Group):
         except CrbError as exc:
             if debug:
                 traceback.print_exc()
-            raise CrbClickError(str(exc)) from exc
+            raise CrbClickError(_database_fault(ctx, exc) or str(exc)) from exc
         except BrokenPipeError:
             sys.exit(0)
         except KeyboardInterrupt:
@@ -109,6 +109,9 @@ class CrbGroup(click.Group):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
+            fault = _database_fault(ctx, exc)
+            if fault is not None:  # read-only, a full disk, damaged: not a bug
+                raise CrbClickError(fault) from exc
             plugin = plugins.command_plugin(ctx.invoked_subcommand)
             if plugin is not None:  # not CRB's bug: say whose, for the right report
                 raise CrbInternalError(
@@ -170,6 +173,15 @@ class CrbGroup(click.Group):
         if command is not None:
             return command
         return self._plugin_commands(ctx, keep=True).get(cmd_name)
+
+
+def _database_fault(ctx: click.Context, error: BaseException) -> str | None:
+    """The line for an error that means the database cannot be written (read-only, a full
+    disk) or is damaged, naming it (crb_tui.store.faults); None for any other error."""
+    from crb_tui.store.faults import describe
+
+    app = ctx.find_object(AppContext)
+    return describe(error, app.db_path if app is not None else None)
 
 
 def _merged(first: click.Group, second: click.Group) -> click.Group:

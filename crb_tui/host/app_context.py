@@ -122,6 +122,12 @@ class AppContext:
         from crb_tui.store.queries import meetings_started_since_scored
 
         today = self.today()
+        if self.store.read_only is not None:
+            # Read as stored: nothing can be written (yesterday's scores, not recomputed).
+            if self.warn is not None and health.needs_update(self.store, self.config, today):
+                self.warn(f"cannot write to {self.store.path} ({self.store.read_only}): "
+                          f"scores are as last stored, not brought up to {today.isoformat()}")
+            return 0
         done = health.bring_up_to_date(self.store, self.config, today)
         if done:
             # Triage ends with the day that ends it, so it is looked at when the day's scores
