@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from crb_tui import __version__
-from crb_tui.errors import CrbError, user_message
+from crb_tui.errors import CrbError, StoreUnavailable, user_message
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
 from crb_tui.text import json_text, plain
@@ -99,7 +99,9 @@ class CrbGroup(click.Group):
         except CrbError as exc:
             if debug:
                 traceback.print_exc()
-            raise CrbClickError(_database_fault(ctx, exc) or str(exc)) from exc
+            # (SQLite's own errors, as the store raises them; another CrbError says it well)
+            fault = _database_fault(ctx, exc) if isinstance(exc, StoreUnavailable) else None
+            raise CrbClickError(fault or str(exc)) from exc
         except BrokenPipeError:
             sys.exit(0)
         except KeyboardInterrupt:

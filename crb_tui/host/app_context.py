@@ -95,8 +95,22 @@ class AppContext:
             # or the review is built, so they load with the store, before any of that.
             self.load_plugins(strict=False)
             if not self.defer_scores:
-                self.bring_scores_up_to_date()
+                self._scores_for_command()
         return self._store
+
+    def _scores_for_command(self) -> None:
+        """Bring the scores up to today; a command that only reads goes on (with a warning)
+        when the disk is too full to store them: the data can still be read and backed up."""
+        from crb_tui.store.faults import disk_full
+
+        try:
+            self.bring_scores_up_to_date()
+        except Exception as exc:
+            if not (self.reading and disk_full(exc)):
+                raise
+            if self.warn is not None:
+                self.warn(f"cannot write to {self.db_path} (the disk is full): scores are as "
+                          f"last stored, not brought up to {self.today().isoformat()}")
 
     def _check_db_path(self) -> None:
         path = Path(self.db_path or "")

@@ -213,6 +213,9 @@ def run_sync(
     if unknown:
         known = ", ".join(sorted(sources)) or "none"
         raise CrbError(f"unknown source {', '.join(unknown)} (available: {known})")
+    if store.read_only is not None:
+        raise CrbError(f"CRB cannot write to {store.path}: {store.read_only}; nothing was "
+                       "imported")
     summaries = []
     for name in wanted:
         with library_output() as caught:

@@ -5,7 +5,6 @@ database" or "database disk image is malformed"."""
 
 from __future__ import annotations
 
-import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -85,12 +84,22 @@ def _describe_one(error: BaseException, path: Path | str | None) -> str | None:
         reason = read_only_reason(Path(path))
         if reason:
             return f"CRB cannot open {where}: {reason}"
-    if code == _FULL or (isinstance(error, OSError) and error.errno == errno.ENOSPC):
+    if code == _FULL:
         return (f"CRB cannot write to {where}: the disk is full (free some space and run it "
                 "again)")
     if code in (_CORRUPT, _NOTADB) or (
             isinstance(error, sqlite3.Error) and "Could not decode to UTF-8" in text):
         return damaged(where, text)
     if isinstance(error, UnicodeDecodeError):  # a damaged table name, read by Python
-        return damaged(where, f"text that is not UTF-8: {text}")
+        return damaged(where, f"text that is not UTF-8 at byte {error.start}")
     return None
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether ``error`` (or what it was raised from) is SQLite's "database or disk is full"."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if _code(seen) == _FULL:
+            return True
+        seen = seen.__cause__
+    return False
