@@ -595,6 +595,33 @@ def test_doctor_warns_of_phone_numbers_without_a_country_code(
     assert "phone region" not in crb("doctor").stdout
 
 
+def test_doctor_says_who_holds_an_address_added_to_me_later(
+    crb: Crb, config_file: Path, tmp_path: Path
+) -> None:
+    """Trial 13 U11: an alias added to [me] emails after its mail was imported left the user a
+    person (two-way touches with themselves, a triage item about themselves), and doctor was
+    all ok. It names them and what takes them out."""
+    mail = tmp_path / "alias.mbox"
+    mail.write_text(
+        "From x Tue Nov  3 10:00:00 2026\nFrom: Me <me@example.com>\n"
+        "To: Robert <robert@home.example>\nSubject: note to self\n"
+        "Date: Tue, 03 Nov 2026 10:00:00 +0000\nMessage-ID: <a1@x>\n\nhi\n\n"
+        "From x Tue Nov  3 11:00:00 2026\nFrom: Robert <robert@home.example>\n"
+        "To: Alice <alice@x.example>\nSubject: from my other address\n"
+        "Date: Tue, 03 Nov 2026 11:00:00 +0000\nMessage-ID: <a2@x>\n\nhi\n", encoding="utf-8")
+    crb("import", str(mail))
+    assert "yourself" not in crb("doctor").stdout
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        'emails = ["me@example.com"]', 'emails = ["me@example.com", "Robert@Home.example"]'),
+        encoding="utf-8")
+    result = crb("doctor")  # a warning: exit 0
+    assert ("[warn] yourself: people holding an address of [me] emails, made of your mail "
+            "before it was there: #1 Robert has robert@home.example; they are you: `crb "
+            "archive 1` takes them out of the review and the lists") in result.stdout
+    crb("archive", "1")
+    assert "yourself" not in crb("doctor").stdout
+
+
 def test_doctor_fails_on_a_database_that_is_not_there(crb: Crb, tmp_path: Path) -> None:
     """A mistyped --db is a failed check, and no database is made there."""
     typo = tmp_path / "typo.db"

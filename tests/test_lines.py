@@ -174,6 +174,7 @@ CONNECTING = {
     "crb_tui/store/store.py": "the writer (Store.open)",
     "crb_tui/store/pool.py": "the read-only readers (Reader, ReadPool)",
     "crb_tui/store/export.py": "the copy crb backup writes",
+    "crb_tui/store/opening.py": "the copy kept before an upgrade",
     "crb_tui/store/state.py": "a side file a source kept before ctx.state, read-only, once",
 }
 

@@ -3,6 +3,7 @@ answers, the `also` lines, meeting briefs, triage wording and plugins that fail.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -279,6 +280,20 @@ def test_a_promise_falling_due_comes_up_while_its_person_is_snoozed(
     crb("archive", "ann@acme.com")
     crb.today = crb.today.replace(day=29)
     assert "Ann Lee" not in _review(crb)
+
+
+def test_a_promise_a_month_late_asks_to_keep_it_or_call_it_off(crb: Crb, tmp_path: Path) -> None:
+    """Trial 13 U10: a year later the review still said "or say honestly it will be late"."""
+    _people(crb, tmp_path)
+    crb("promise", "bo@beta.io", "Review the PR", "--due", "today")
+    assert _review(crb)["Bo Chen"]["action"] == (
+        "Deliver it and mark it kept (or say honestly it will be late)")
+    crb.today = crb.today + dt.timedelta(days=30)
+    assert "(or say honestly it will be late)" in _review(crb)["Bo Chen"]["action"]
+    crb.today = crb.today + dt.timedelta(days=1)
+    item = _review(crb)["Bo Chen"]
+    assert item["reason"] == "You promised “Review the PR”, 31 days overdue"
+    assert item["action"] == "Keep it now, or mark it broken and tell them so"
 
 
 def test_a_snooze_can_be_ended_early_and_the_person_is_back_that_day(

@@ -740,7 +740,7 @@ async def test_dashboard_counts_and_opens_people(context: AppContext, demo_db: P
         for trend in ("growing", "steady", "fading"):
             n = one(demo_db, f"select count(*) {live} and h.trend = ?", trend)
             assert f"{n} {trend}" in text
-        for title in ("Key relationships going cold", "Commitments due this week", "One-sided",
+        for title in ("Key relationships going cold", "Commitments due or overdue", "One-sided",
                       "After the sale", "touches per week"):
             assert title in text
         sided = one(demo_db, f"select count(*) {live} and h.one_sided <> 0")

@@ -261,6 +261,10 @@ def _one_per_person(items: list[ReviewItem]) -> list[ReviewItem]:
     return list(best.values())
 
 
+LONG_LATE = 30
+"""Days after which a promise of the user's is past being late (the action says so)."""
+
+
 def collect_items(
     store: Store,
     config: Config,
@@ -286,7 +290,10 @@ def collect_items(
                     row["pid"],
                     row["name"],
                     f"You promised \u201c{row['text']}\u201d, {when}",
-                    "Deliver it and mark it kept (or say honestly it will be late)",
+                    # (a month late, "it will be late" is past: keep it, or say it is off)
+                    "Deliver it and mark it kept (or say honestly it will be late)"
+                    if late <= LONG_LATE else
+                    "Keep it now, or mark it broken and tell them so",
                     BASE["commitment"] + min(late, 60) * 5 + TIER_WEIGHT.get(row["tier"], 0.5) * 10,
                     {"commitment_id": row["id"], "due": row["due"]},
                 )

@@ -73,6 +73,9 @@ class AppContext:
     ``plugin_problem`` itself, so it sets this to None)."""
 
     hook_warnings: list[str] = field(default_factory=list, repr=False)
+    upgrade_notice: str | None = field(default=None, repr=False)
+    """Set when opening upgraded a database an earlier CRB made (see :func:`upgrade_line`):
+    said on stderr, or shown by the app."""
     """Warnings about failing plugin hooks not yet shown, when ``warn`` is None (the app shows
     them on its Sync screen)."""
 
@@ -91,6 +94,10 @@ class AppContext:
             cfg = self.config
             self._check_db_path()
             self._store = open_store(self.db_path, cfg)
+            if self._store.upgraded is not None:
+                self.upgrade_notice = upgrade_line(self._store)
+                if self.warn is not None:
+                    self.warn(self.upgrade_notice)
             # Plugins' health signals and review items count everywhere scores are computed
             # or the review is built, so they load with the store, before any of that.
             self.load_plugins(strict=False)
@@ -292,6 +299,17 @@ def _demo_progress(done: int, total: int) -> None:
     if done >= total:
         sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+def upgrade_line(store: Store) -> str:
+    """What opening ``store`` did to a database an earlier CRB made (``Store.upgraded``)."""
+    assert store.upgraded is not None
+    changes, copy = store.upgraded
+    done = (f"upgraded {store.path} for this CRB ({len(changes)} schema change"
+            f"{'s' if len(changes) != 1 else ''})")
+    if isinstance(copy, Path):
+        return f"{done}; the database as it was is kept in {copy}"
+    return f"{done}; no copy of it as it was could be kept ({copy})"
 
 
 def open_store(path: Path | None, config: Config) -> Store:

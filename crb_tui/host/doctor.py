@@ -12,13 +12,16 @@ import platformdirs
 from crb_tui.config import checked_settings, load_config
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
+from crb_tui.identity import normalise_email
 from crb_tui.store.faults import damaged, describe
 from crb_tui.store.integrity import (
     broken_references,
     integrity,
     journal_mode,
+    people_with_addresses,
     phones_without_country_code,
 )
+from crb_tui.text import plain
 
 if TYPE_CHECKING:
     from crb_tui.host.app_context import AppContext
@@ -81,6 +84,25 @@ def _writable_check(path: Path | None, read_only: str | None) -> dict[str, Any]:
     return _check("database writable", True, f"{path} and its folder are writable")
 
 
+def _yourself_check(store: Any, emails: list[str]) -> list[dict[str, Any]]:
+    """A warning for each person who holds an address of ``[me] emails`` (one added after the
+    mail from it was imported: they are the user, with touches with themselves)."""
+    mine = sorted({e for e in (normalise_email(x) for x in emails) if e})
+    found = people_with_addresses(store, mine)
+    if not found:
+        return []
+    shown = "; ".join(f"#{pid} {plain(name, one_line=True)} has {address}"
+                      for pid, name, address in found[:3])
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    commands = ", ".join(f"`crb archive {pid}`"
+                         for pid in list(dict.fromkeys(pid for pid, _, _ in found))[:3])
+    return [{**_check("yourself", True,
+                      f"people holding an address of [me] emails, made of your mail before "
+                      f"it was there: {shown}{more}; they are you: {commands} takes them out "
+                      "of the review and the lists"),
+             "warning": True}]
+
+
 def run_checks(app: AppContext) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = []
     config_path = Path(app.config_path or "")
@@ -125,6 +147,7 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         checks.append(_writable_check(store.path, store.read_only))
         if not config.identity.default_region:
             checks.extend(_region_check(store))
+        checks.extend(_yourself_check(store, config.me.emails))
     except Exception as exc:  # noqa: BLE001 - a damaged file is a failed check, never a crash
         checks.append(_check("database", False, describe(exc, db_path) or user_message(exc)))
     for path in token_files(config.sources):

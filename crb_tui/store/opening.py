@@ -4,11 +4,11 @@ program's), and that only its owner may read it and its write-ahead log."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from crb_tui.errors import CrbError
-from crb_tui.files import restrict
+from crb_tui.files import create_private, restrict
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -62,6 +62,41 @@ def check_not_newer(conn: sqlite3.Connection, path: Path, known: Collection[str]
             f"{path}: this database was upgraded by a newer CRB (its schema has {newer[0]}"
             f"{more}, which this CRB does not know): upgrade CRB, or use a backup taken "
             "before the upgrade; nothing was changed")
+
+
+def pending_upgrade(conn: sqlite3.Connection, known: Sequence[str]) -> list[str]:
+    """The core migrations a database made by an earlier CRB has still to take (none for a
+    new file: it has nothing to keep)."""
+    try:
+        applied = {row[0] for row in conn.execute(
+            "select name from _sqlite_migrations where migration_set = 'crb_core'")}
+    except sqlite3.OperationalError:
+        return []
+    return [name for name in known if name not in applied] if applied else []
+
+
+def copy_before_upgrade(conn: sqlite3.Connection, path: Path, first: str) -> Path:
+    """A copy of the database as it is, beside it, before ``first`` (a migration) changes it:
+    ``crb.db.before-m020_...``, mode 0600, kept if a copy for that migration is there already.
+    Raises ``CrbError`` or ``sqlite3.Error`` when it cannot be made."""
+    copy = path.with_name(f"{path.name}.before-{first}")
+    try:
+        create_private(copy, "copy of the database")
+    except CrbError:
+        if copy.is_file() and not copy.is_symlink():
+            return copy  # (made by an earlier try, or another process opening it at once)
+        raise
+    try:
+        target = sqlite3.connect(str(copy))
+        try:
+            conn.backup(target)
+            target.execute("pragma journal_mode = delete")  # (one file, whole in itself)
+        finally:
+            target.close()
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return copy
 
 
 def restrict_permissions(path: Path) -> None:

@@ -22,6 +22,8 @@ from crb_tui.store.opening import (
     check_foreign,
     check_is_sqlite,
     check_not_newer,
+    copy_before_upgrade,
+    pending_upgrade,
     restrict_permissions,
 )
 from crb_tui.store.reading import interruptible
@@ -202,6 +204,14 @@ class Store:
                 raise CrbError(describe(exc, store_path)
                                or f"{store_path}: not a usable SQLite database: {exc}") from exc
         db = None
+        upgrade: tuple[list[str], Path | str] | None = None
+        if store_path is not None:
+            pending = pending_upgrade(conn, CORE_MIGRATIONS)
+            if pending:  # an earlier CRB's database: a copy of it as it was is kept first
+                try:
+                    upgrade = (pending, copy_before_upgrade(conn, store_path, pending[0]))
+                except (CrbError, sqlite3.Error, OSError) as exc:
+                    upgrade = (pending, str(exc))
         try:
             if read_only:
                 pass  # up to date (checked above): nothing to migrate, nothing to write
@@ -221,6 +231,7 @@ class Store:
         name_key.keep_name_keys(conn)
         store = cls(conn, store_path, db=db, **kwargs)
         store.read_only = read_only
+        store.upgraded = upgrade
         if store_path is not None:
             if not read_only:
                 restrict_permissions(store_path)
@@ -233,6 +244,9 @@ class Store:
     read_only: str | None = None
     """Why the file cannot be written (``faults.read_only_reason``), when it cannot: it is then
     open read-only, and every write fails (``faults.describe`` says why)."""
+    upgraded: tuple[list[str], Path | str] | None = None
+    """Set when opening upgraded a database made by an earlier CRB: the migrations it took,
+    and the copy of the database kept as it was (or why there is none)."""
 
     def close(self) -> None:
         self.conn.close()  # not self.db: that would load sqlite-utils just to close

@@ -159,6 +159,9 @@ class CrbApp(CrbAppBase):
         # timezone, or a laptop woken in the morning): the next read re-scores (see Gateway)
         # and the screen on show reads again (the others do as they are shown).
         self.set_interval(NEW_DAY_EVERY, self._check_day, name="new-day")
+        if self.context.upgrade_notice:
+            self.notify(self.context.upgrade_notice, title="Database upgraded", markup=False,
+                        timeout=15)
         if self.context.plugin_problem:
             self.notify(self.context.plugin_problem, severity="warning", markup=False,
                         timeout=10)

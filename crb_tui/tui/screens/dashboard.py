@@ -91,7 +91,7 @@ class DashboardScreen(CrbScreen):
     def on_mount(self) -> None:
         titles = {
             "#dash-cold": "Key relationships going cold",
-            "#dash-due": "Commitments due this week",
+            "#dash-due": "Commitments due or overdue",
             "#dash-one-sided": "One-sided",
             "#dash-retention": "After the sale",
         }
