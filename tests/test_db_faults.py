@@ -249,3 +249,20 @@ def test_a_lock_file_that_cannot_be_opened_says_why(tmp_path: Path) -> None:
     (tmp_path / "crb.db.sync-ics.lock").mkdir()  # (no link: the system's reason, no more)
     with pytest.raises(CrbError, match=r"sync-ics\.lock: Is a directory$"), run_lock(db, "ics"):
         pass
+
+
+def test_the_app_names_the_database_a_write_failed_on(crb: Crb) -> None:
+    from crb_tui.store import store_errors
+    from crb_tui.tui.problems import describe
+
+    crb("demo", "--people", "5")
+    with read_only(crb.db):
+        opened = store.Store.open(crb.db)
+        try:
+            with pytest.raises(Exception) as caught, store_errors():
+                opened.conn.execute("delete from notes")
+            assert describe(caught.value, crb.db) == (
+                "Database problem", f"CRB cannot write to {crb.db}: the file is read-only; "
+                "nothing was changed")
+        finally:
+            opened.close()
