@@ -709,3 +709,29 @@ def test_doctor_fails_on_a_named_config_that_is_not_there(crb: Crb, tmp_path: Pa
     lines = [line for line in result.stdout.splitlines() if line.startswith("[")]
     assert lines == [f"[FAIL] config: config file {missing} does not exist (create one with "
                      "`crb config init`)"]
+
+
+def test_syncing_a_file_source_with_no_paths_says_there_is_nothing_to_read(crb: Crb) -> None:
+    """Trial 12: `crb sync vcard` with no paths set said `vcard: ok  seen 0` and nothing else."""
+    crb.create_db()
+    out = crb("sync", "vcard").stdout
+    assert "note: no paths set for vcard: nothing to read (`crb import FILE`, or paths = [...] "\
+        "under [sources.vcard] in the config)" in out
+
+
+def test_a_calendar_kept_for_nobody_under_never_is_not_called_mail(
+    crb: Crb, config_file: Path, tmp_path: Path
+) -> None:
+    """Trial 12: an .ics import under create_people_from = "never" said it "makes no one from
+    mail"."""
+    config_file.write_text(config_file.read_text(encoding="utf-8")
+                           + '[identity]\ncreate_people_from = "never"\n', encoding="utf-8")
+    cal = tmp_path / "c.ics"
+    cal.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+                   "UID:u1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261101T100000Z\r\n"
+                   "SUMMARY:Lunch\r\nORGANIZER:mailto:me@example.com\r\n"
+                   "ATTENDEE:mailto:ann@x.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                   encoding="utf-8")
+    out = crb("import", str(cal)).stdout
+    assert ('note: 1 touch kept for addresses that are not people: [identity] '
+            'create_people_from = "never" makes no one from what is imported') in out

@@ -32,6 +32,7 @@ def test_a_folder_with_an_unknown_file_imports_the_rest(
     shutil.copytree(corpus / "ics" / "biweekly", cals / "deeper" / "biweekly")
     (cals / "deeper" / "photo.png").write_bytes(PNG)
     (cals / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: not an input
+    crb.config.write_text('[me]\ntimezone = "UTC"\n', encoding="utf-8")  # (the corpus's user)
     result = crb("import", str(cals), "--json", "--rejects", str(tmp_path / "r.jsonl"), status=3)
     by_source = {s["source"]: s for s in json.loads(result.stdout)["sources"]}
     assert by_source["import"]["rejected"] == [{
@@ -276,3 +277,20 @@ def test_a_run_that_imported_nothing_or_was_cancelled_is_no_success(
     assert summary.status == "cancelled"
     (run,) = crb.json("sync", "--status")["sources"]
     assert run["status"] == "cancelled" and run["last_ok"] is None
+
+
+def test_sync_status_heads_a_run_with_rejects_as_the_run_did(
+    crb: Crb, tmp_path: Path, config_file: Path
+) -> None:
+    """Trial 12: `crb sync --status` headed a run that rejected 2 records `ok`, where the run's
+    own summary said `ok, 2 rejected`."""
+    cards = tmp_path / "cards.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEMAIL:ann@x.org\r\nEND:VCARD\r\n"
+                     "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:nobody\r\nEND:VCARD\r\n",
+                     encoding="utf-8")
+    config_file.write_text(config_file.read_text() + f'[sources.vcard]\npaths = ["{cards}"]\n',
+                           encoding="utf-8")
+    assert crb("sync", status=3).stdout.startswith("vcard: ok, 1 rejected\n")
+    assert crb("sync", "--status").stdout.startswith("vcard: ok, 1 rejected, last run 2026-")
+    (run,) = crb.json("sync", "--status")["sources"]
+    assert run["status"] == "ok" and run["counts"]["rejected_count"] == 1

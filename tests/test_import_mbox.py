@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from crb_tui.records import NOBODY_YET, Interaction, Reject, Skip
 from crb_tui.testing import sync_context
 
-from .conftest import Crb, interrupt_at_batch, rows
+from .conftest import Crb, interrupt_at_batch, rows, write_mbox
 
 ME = ("me@example.com",)
 FIXTURE = HealthCheck.function_scoped_fixture
@@ -711,3 +711,30 @@ def test_a_code_hosts_relay_is_no_one() -> None:
         assert is_role_address(relay), relay
     for person in ("gitte@x.dk", "gitta.m@x.org", "jenkinson@x.org", "travisd@x.com"):
         assert not is_role_address(person), person
+
+
+def test_a_mailbox_cut_inside_its_last_headers_leaves_that_message_out(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 13 U9: a mailbox copied while the mail client appended to it ended inside the last
+    message's header fields (its Date and Message-ID not there yet): that message was stored
+    under a made-up key, and the whole file later stored it a second time. It is rejected,
+    saying why, and the whole file then stores it once."""
+    whole = write_mbox(tmp_path, [
+        ("me@example.com", "Ann <ann@x.com>", "Mon, 02 Nov 2026 10:00:00 +0000"),
+        ("me@example.com", "Bo <bo@x.com>", "Tue, 03 Nov 2026 10:00:00 +0000"),
+    ])
+    text = whole.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.mbox"
+    cut.write_text(text[: text.index("Message-ID: <m1@x>")], encoding="utf-8")
+    (out,) = crb.json("import", str(cut), status=3)["sources"]
+    assert out["imported"] == 1
+    (reject,) = out["rejected"]
+    assert reject["where"] == f"{cut}:10"  # (its From_ line)
+    assert reject["reason"] == (
+        "the file ends inside message 2's header fields (cut short, or still being written?): "
+        "left out; import the file again once it is whole")
+    (again,) = crb.json("import", str(whole))["sources"]
+    assert (again["imported"], again["unchanged"]) == (1, 1)
+    keys = [row[0] for row in rows(crb.db, "select source_key from interactions order by id")]
+    assert keys == ["msg:m0@x|ann@x.com", "msg:m1@x|bo@x.com"]

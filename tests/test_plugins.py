@@ -688,3 +688,34 @@ def test_crb_plugins_says_a_failed_register_sources_or_commands(tmp_path: Path) 
     doctor = crb("doctor")
     for name, why in said.items():
         assert f"[FAIL] plugin {name}: {why}" in doctor.stdout
+
+
+def test_a_plugin_command_named_like_a_crb_command_is_left_out_with_a_word(
+    tmp_path: Path,
+) -> None:
+    """Trial 12: a plugin command named `people` was dropped without a word (`crb plugins`,
+    `crb doctor` and stderr said nothing)."""
+    from crb_tui.cli import group
+    from crb_tui.testing import CrbRunner
+
+    @click.command(name="people")
+    def people() -> None:
+        click.echo("the plugin's people")
+
+    @click.command(name="census2")
+    def census2() -> None:
+        click.echo("counted")
+
+    class P:
+        @hookimpl
+        def register_commands(self, register):
+            register(people)
+            register(census2)
+
+    group._TOLD_SHADOWED.discard("people")
+    crb = CrbRunner(tmp_path, plugins=[P()], today="2026-11-23")
+    result = crb("census2")
+    assert result.stdout == "counted\n"
+    assert result.stderr == ("crb: warning: a plugin's command 'people' is left out: CRB has a "
+                             "command of that name (the plugin must give its command another)\n")
+    assert "the plugin's people" not in crb("people", ok=False).stdout

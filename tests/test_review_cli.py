@@ -82,6 +82,21 @@ def test_plain_review_prints_the_also_lines_json_has(crb: Crb, tmp_path: Path) -
     assert "     also: Meeting today at 15:00 “Plan”" in out
 
 
+def test_plain_review_prints_three_other_reasons_then_how_many_more(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 12: `crb review` printed every open promise of a person as an `also:` line (342
+    of them), where the app's card shows three and "and N more"."""
+    _people(crb, tmp_path)
+    for n in range(6):
+        crb("promise", "ann@acme.com", f"Thing {n}", "--due", "today")
+    item = _review(crb)["Ann Lee"]
+    assert len(item["also"]) == 5  # --json has them all
+    out = crb("review").stdout
+    assert out.count("     also: ") == 4
+    assert "     also: and 2 more (crb show 1 lists them)" in out
+
+
 def test_meeting_brief_shows_for_people_snoozed_or_acted_on(crb: Crb, tmp_path: Path) -> None:
     _people(crb, tmp_path)
     crb.today = crb.today.replace(day=20)

@@ -375,8 +375,16 @@ def _print_review(
         )
         if item.action:
             click.echo(f"     -> {plain(item.action, one_line=True)}")
-        for also in dict.fromkeys(item.also):
+        reasons = list(dict.fromkeys(item.also))
+        for also in reasons[:ALSO_SHOWN]:
             click.echo(f"     also: {plain(also, one_line=True)}")
+        if len(reasons) > ALSO_SHOWN:  # (as the app's card: --json has them all)
+            click.echo(f"     also: and {len(reasons) - ALSO_SHOWN} more (crb show "
+                       f"{item.person_id} lists them)")
+
+
+ALSO_SHOWN = 3
+"""The other reasons a review item prints (the app's card shows as many)."""
 
 
 def main(argv: list[str] | None = None) -> None:

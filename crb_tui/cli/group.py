@@ -158,6 +158,11 @@ class CrbGroup(click.Group):
                 app.warn(line)
         for command in commands:
             name = command.name
+            if name in self.commands and name not in _TOLD_SHADOWED and app.warn is not None:
+                # (docs/plugins.md: CRB's own commands come first)
+                _TOLD_SHADOWED.add(name)
+                app.warn(f"a plugin's command {name!r} is left out: CRB has a command of that "
+                         "name (the plugin must give its command another)")
             if not name or name in self.commands:
                 continue
             have = found.get(name)
@@ -175,6 +180,10 @@ class CrbGroup(click.Group):
         if command is not None:
             return command
         return self._plugin_commands(ctx, keep=True).get(cmd_name)
+
+
+_TOLD_SHADOWED: set[str] = set()
+"""Plugin command names that CRB's own commands shadow, already said in this process."""
 
 
 def _database_fault(ctx: click.Context, error: BaseException) -> str | None:

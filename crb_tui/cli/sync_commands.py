@@ -182,7 +182,9 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
         click.echo("No source has run yet.")
     for run in runs:
         c = run["counts"]
-        click.echo(f"{plain(run['source'])}: {run['status']}, last run {_local(run['last_run'])}"
+        rejected = c.get("rejected_count", 0) if run["status"] == "ok" else 0
+        status = f"ok, {rejected} rejected" if rejected else run["status"]  # (as the run said)
+        click.echo(f"{plain(run['source'])}: {status}, last run {_local(run['last_run'])}"
                    + (f", last ok {_local(run['last_ok']) if run['last_ok'] else 'never'}"
                       if run["last_ok"] != run["last_run"] else ""))
         if c:

@@ -297,6 +297,10 @@ def _run_locked(
         try:
             settings = checked_settings(config, source.name, source.config_schema, source.check)
             if not paths and source.formats and isinstance(settings.get("paths"), list):
+                if not settings["paths"]:
+                    summary.notes.append(
+                        f"no paths set for {source.name}: nothing to read (`crb import FILE`, "
+                        f"or paths = [...] under [sources.{source.name}] in the config)")
                 # A file source's paths take what `crb import` takes: folders and globs too.
                 settings["paths"], missing = source_paths(settings["paths"], source)
                 summary.seen += len(missing)
@@ -383,7 +387,7 @@ def waiting_note(count: int, policy: str, has_me: bool) -> str:
     (``has_me`` False: the directions came from an empty ``[me] emails``)."""
     kept = f"{count} touch{'es' if count != 1 else ''} kept for addresses that are not people"
     if policy == "never":
-        return f'{kept}: [identity] create_people_from = "never" makes no one from mail'
+        return f'{kept}: [identity] create_people_from = "never" makes no one from what is imported'
     if not has_me:
         return (f"{kept}: [me] emails is empty, so no message counts as sent by you and "
                 f'[identity] create_people_from = "{policy}" makes people only of those you '

@@ -184,6 +184,12 @@ def _message_records(
 ) -> list[Record]:
     if not raw.header or raw.header.isspace():
         return [Reject(f"message {raw.number} has no header fields", where)]
+    if raw.cut_short:
+        # Stored now under what is there (its Message-ID may be in the part not read yet), it
+        # would be stored again, whole, by the next import of the file.
+        return [Reject(f"the file ends inside message {raw.number}'s header fields (cut "
+                       "short, or still being written?): left out; import the file again "
+                       "once it is whole", where)]
     headers = headers_from_bytes(raw.header)
     if not headers.names():
         return [Reject(f"message {raw.number} has no header fields", where)]

@@ -46,6 +46,9 @@ class RawMessage:
     from_line: bytes | None
     header: bytes
     truncated: bool = False
+    cut_short: bool = False
+    """The file ends inside this message's header fields (a mailbox read while a mail client
+    appends to it, a download cut off): what is there of them is not the whole message."""
 
 
 class Buffered:
@@ -230,4 +233,7 @@ def iter_messages(fh: BinaryIO | Buffered, *, fast: bool = True) -> Iterator[Raw
             continue
         parts.append(line)
         size += len(line)
-    yield RawMessage(number, start, from_line, b"".join(parts), truncated)
+    # (a mailbox's last message whose header block never ended; a single message file may
+    # hold header fields alone)
+    yield RawMessage(number, start, from_line, b"".join(parts), truncated,
+                     cut_short=in_header and not single and bool(parts))

@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
-from textual.keys import _normalize_key_list
 from textual.widgets import Static
 
 from crb_tui.engine.review_item import ReviewItem
@@ -62,10 +61,11 @@ class CardScroll(VerticalScroll):
 
     def on_mount(self) -> None:
         keymap: dict[str, str] = getattr(self.app, "keymap", None) or {}
-        claimed = {k.strip() for keys in keymap.values()
-                   for k in _normalize_key_list(keys).split(",")}
-        self._yielded = {binding.action for key, bindings in self._bindings.key_to_bindings.items()
-                         if key in claimed for binding in bindings}
+        claimed = {k.strip() for keys in keymap.values() for k in keys.split(",")}
+        own = [b for cls in type(self).__mro__ for b in cls.__dict__.get("BINDINGS", ())
+               if isinstance(b, Binding)]
+        self._yielded = {b.action for b in own
+                         if claimed & {k.strip() for k in b.key.split(",")}}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in getattr(self, "_yielded", ()):
