@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from crb_tui.store import export, store
+from crb_tui.store import opening, store
 from tests.conftest import TODAY, Crb
 
 
@@ -174,14 +174,14 @@ def test_a_backup_that_runs_out_of_space_leaves_nothing(crb: Crb, tmp_path: Path
     out = tmp_path / "backups"
     out.mkdir()
     target = out / "b.db"
-    open_copy = export._open_copy
+    open_copy = opening.open_copy
 
     def small_disk(path: Path) -> sqlite3.Connection:
         conn = open_copy(path)
         conn.execute("pragma max_page_count = 3")
         return conn
 
-    monkeypatch.setattr(export, "_open_copy", small_disk)
+    monkeypatch.setattr(opening, "open_copy", small_disk)
     result = crb("backup", str(target), ok=False)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"crb: error: backup to {target} failed: the disk holding "
@@ -266,3 +266,43 @@ def test_the_app_names_the_database_a_write_failed_on(crb: Crb) -> None:
                 "nothing was changed")
         finally:
             opened.close()
+
+
+def test_a_copy_cut_short_is_never_kept_as_the_copy_before_an_upgrade(crb: Crb,
+                                                                    tmp_path: Path) -> None:
+    """A process killed while it copies the database before an upgrade leaves nothing under
+    the copy's name (it would be taken for the copy, and the upgrade would go on without one)."""
+    import subprocess
+    import sys
+
+    from sqlite_utils import Database
+
+    from crb_tui.store.migrations import core
+    from crb_tui.store.name_key import register_fold
+
+    old = Database(str(crb.db))
+    register_fold(old.conn)
+    core.apply(old, stop_before="m018_health_read_time")
+    old.close()
+    # The process dies once it has started writing the copy (any file named for it).
+    killed = ("import os, sqlite3, sys\n"
+              "connect = sqlite3.connect\n"
+              "def dies(path, *args, **kwargs):\n"
+              "    conn = connect(path, *args, **kwargs)\n"
+              "    if '.before-' in str(path):\n"
+              "        conn.execute('create table partial (x)')\n"
+              "        os._exit(9)\n"
+              "    return conn\n"
+              "sqlite3.connect = dies\n"
+              "from crb_tui.store import store\n"
+              "store.Store.open(sys.argv[1])\n")
+    ran = subprocess.run([sys.executable, "-c", killed, str(crb.db)], capture_output=True)
+    assert ran.returncode == 9
+    copy = crb.db.with_name(f"{crb.db.name}.before-m018_health_read_time")
+    assert not copy.exists()
+    crb("people")  # the next command copies it whole, then upgrades
+    with sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True) as conn:
+        assert "m017_imp_people_index_batches" in {r[0] for r in conn.execute(
+            "select name from _sqlite_migrations")}
+        assert conn.execute("select count(*) from sqlite_master where name = 'partial'"
+                            ).fetchone() == (0,)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import errno
 import io
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from crb_tui.errors import CrbError, user_message
-from crb_tui.files import create_private, refuse_symlink
 from crb_tui.store import Store, tables
+from crb_tui.store.opening import copy_database
 from crb_tui.text import json_text, plain
 
 EXPORT_FORMAT = "crb-export"
@@ -118,6 +117,9 @@ def restore_document(store: Store, document: Any, *, where: str = "export") -> d
 CSV_COLUMNS = ("id", "name", "organization", "title", "tier", "cadence_days", "emails", "phones",
                "urls", "last_touch", "health", "stage")
 
+SQLITE_FULL = 13
+"""SQLite's "database or disk is full" (an extended code's low byte)."""
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP's CSV injection list)."""
 
@@ -164,57 +166,19 @@ def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> in
 
 
 def backup(store: Store, target: Path) -> Path:
-    """A consistent copy of the live database (SQLite online backup), created with mode 0600.
-    It is written to a new file beside ``target`` and put in place only once complete: a
-    full disk or a killed run never leaves a partial copy at ``target``."""
+    """A consistent copy of the live database (SQLite online backup), created with mode 0600,
+    put at ``target`` only once complete (:func:`crb_tui.store.opening.copy_database`)."""
     target = Path(target).expanduser()
     if target.is_dir() and not target.is_symlink():
         raise CrbError(f"{target} is a folder; give a file name for the backup")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    refuse_symlink(target, "backup")
-    if target.exists():
-        raise CrbError(f"{target} already exists; not overwriting it")
-    create_private(tmp, "backup")
     try:
-        dest = _open_copy(tmp)
-        try:
-            store.conn.backup(dest)
-        finally:
-            dest.close()
-        _put_in_place(tmp, target)
-    except FileExistsError:
-        raise CrbError(f"{target} already exists; not overwriting it") from None
+        return copy_database(store.conn, target, "backup")
     except (sqlite3.Error, OSError) as exc:
         why = user_message(exc)
-        if _full(exc):
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == SQLITE_FULL or getattr(
+                exc, "errno", None) == errno.ENOSPC:
             size = store.conn.execute("select page_count * page_size from pragma_page_count, "
                                       "pragma_page_size").fetchone()[0]
             why = (f"the disk holding {target.parent} is full (the copy needs about "
                    f"{max(1, round(size / 1e6))} MB)")
         raise CrbError(f"backup to {target} failed: {why}; nothing was written") from exc
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-journal")):
-            leftover.unlink(missing_ok=True)
-    return target
-
-
-def _put_in_place(tmp: Path, target: Path) -> None:
-    """``tmp`` renamed to ``target``, never over a file that appeared there meanwhile."""
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links
-        if target.exists():
-            raise FileExistsError(target) from None
-        os.replace(tmp, target)
-
-
-def _full(error: BaseException) -> bool:
-    return getattr(error, "sqlite_errorcode", 0) & 0xFF == 13 or getattr(
-        error, "errno", None) == errno.ENOSPC
-
-
-def _open_copy(path: Path) -> sqlite3.Connection:
-    """The connection the backup writes through (tests make it small to fill it)."""
-    return sqlite3.connect(str(path))
