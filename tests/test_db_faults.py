@@ -57,8 +57,8 @@ def test_a_read_only_database_is_read_as_stored_and_a_write_names_it(crb: Crb,
     with read_only(crb.db):
         log = crb("log", "1", "--kind", "call", ok=False)
         assert log.exit_code == 1
-        assert log.stderr.endswith(f"crb: error: CRB cannot write to {crb.db}: the file is "
-                                   "read-only; nothing was changed\n")
+        assert log.stderr == (f"crb: error: CRB cannot write to {crb.db}: the file is "
+                              "read-only; nothing was changed\n")
         people = crb("people")
         assert people.stdout.count("health") == 5
         assert (f"crb: warning: cannot write to {crb.db} (the file is read-only): scores are "
@@ -74,8 +74,8 @@ def test_a_read_only_database_is_read_as_stored_and_a_write_names_it(crb: Crb,
                         "EMAIL:nina@example.org\r\nEND:VCARD\r\n", encoding="utf-8")
         imported = crb("import", str(card), ok=False)
         assert imported.exit_code == 1
-        assert imported.stderr.endswith(f"crb: error: CRB cannot write to {crb.db}: the file "
-                                        "is read-only; nothing was imported\n")
+        assert imported.stderr == (f"crb: error: CRB cannot write to {crb.db}: the file "
+                                   "is read-only; nothing was imported\n")
         doctor = crb("doctor", status=1)
         assert (f"[FAIL] database writable: CRB cannot write to {crb.db}: the file is "
                 "read-only; it can only be read") in doctor.stdout
@@ -93,7 +93,7 @@ def test_a_read_only_folder_is_not_called_a_broken_database(crb: Crb) -> None:
         assert crb("people").stdout.count("health") == 5
         note = crb("note", "1", "hello", ok=False)
         assert note.exit_code == 1
-        assert note.stderr.endswith(
+        assert note.stderr == (
             f"crb: error: CRB cannot write to {crb.db}: its folder {crb.db.parent} is "
             "read-only, and SQLite keeps crb.db-wal and crb.db-shm there; nothing was changed\n")
     assert _count(crb.db, "notes") == notes

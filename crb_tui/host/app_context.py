@@ -144,8 +144,10 @@ class AppContext:
 
         today = self.today()
         if self.store.read_only is not None:
-            # Read as stored: nothing can be written (yesterday's scores, not recomputed).
-            if self.warn is not None and health.needs_update(self.store, self.config, today):
+            # Read as stored: nothing can be written (yesterday's scores, not recomputed). A
+            # command that writes says why it cannot, and no more.
+            if (self.warn is not None and self.reading
+                    and health.needs_update(self.store, self.config, today)):
                 self.warn(f"cannot write to {self.store.path} ({self.store.read_only}): "
                           f"scores are as last stored, not brought up to {today.isoformat()}")
             return 0
