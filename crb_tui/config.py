@@ -62,7 +62,8 @@ class IdentityConfig:
     ignore_role_addresses: bool = True
     """Drop no-reply and role addresses (noreply@, notifications@, mailer-daemon@...)."""
     default_region: str = ""
-    """Two-letter region for phone numbers written without a country code (e.g. "GB")."""
+    """Two-letter region for phone numbers written without a country code (e.g. "GB"). Set or
+    changed, the next import or sync reads the numbers stored without one again in it."""
 
 
 @dataclass

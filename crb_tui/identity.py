@@ -262,6 +262,28 @@ class NoiseRules:
             self.blocked_addresses.add(value)
         self._reasons.clear()
 
+    def blocked_by(self, value: str) -> str | None:
+        """The blocklist entry that blocks this (normalised) address: the address itself or
+        ``@domain`` (its domain or a domain it is under); ``None`` if none does."""
+        if value in self.blocked_addresses:
+            return value
+        domain = value.rsplit("@", 1)[-1]
+        while domain:
+            if domain in self.blocked_domains:
+                return "@" + domain
+            domain = domain.partition(".")[2]
+        return None
+
+    def configured(self, entry: str) -> bool:
+        """Whether a blocklist entry (an address or ``@domain``) is the config's, not the
+        store's ``ignored`` list."""
+        addresses, domains = self._configured
+        return entry[1:] in domains if entry.startswith("@") else entry in addresses
+
+    def configured_entries(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The config's blocklist: its addresses and its domains (without the ``@``)."""
+        return self._configured
+
     def reason(self, kind: str, value: str) -> str | None:
         """Why this (normalised) identity is not a person, or None when it may be one."""
         key = (kind, value)
@@ -280,12 +302,7 @@ class NoiseRules:
             return "blocklist" if value in self.blocked_addresses else None
         if value in self.me or mailbox_key(value) in self._my_mailboxes:
             return "own address"
-        if value in self.blocked_addresses:
-            return "blocklist"
-        domain = value.rsplit("@", 1)[-1]
-        if domain in self.blocked_domains or any(
-            domain.endswith("." + d) for d in self.blocked_domains
-        ):
+        if self.blocked_by(value) is not None:
             return "blocklist"
         if self.ignore_roles and is_role_address(value):
             return "role address"

@@ -592,6 +592,12 @@ def test_doctor_warns_of_phone_numbers_without_a_country_code(
     assert check["ok"] and check["warning"]
     config_file.write_text(config_file.read_text(encoding="utf-8")
                            + '[identity]\ndefault_region = "US"\n', encoding="utf-8")
+    # Read again in the US, the two are one number, two people's: said, not merged.
+    result = crb("doctor")
+    assert ("[warn] phone region: phone +14155550101 is two people's: Lee, Ann (id 1) and Ann "
+            "Lee (id 2, stored as 4155550101 before [identity] default_region was set); both "
+            "kept: if they are one person, run `crb merge 1 2`") in result.stdout
+    crb("merge", "1", "2")
     assert "phone region" not in crb("doctor").stdout
 
 

@@ -1,5 +1,5 @@
 """The commands that act on a person: log, note, promise, done, value, goal, snooze, tier,
-cadence, archive, ignore and merge (registered on the ``crb`` group by
+cadence, archive and merge (registered on the ``crb`` group by
 ``crb_tui.cli.commands``)."""
 
 from __future__ import annotations
@@ -221,31 +221,21 @@ def cadence(person: str, days: int | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def archive(person: str, undo: bool, as_json: bool) -> None:
     """Archive a person (they leave lists and the review)."""
+    from crb_tui.store.ignoring import blocked_note
+
     app = _ctx()
     pid = person_arg(app, person)
     actions.archive(app.store, pid, undo=undo, today=app.today())
+    if not undo:
+        _done(as_json, {"person_id": pid, "archived": True}, f"{_name(app, pid)} archived.")
+        return
+    # Mail from an address still ignored is still skipped: say so, and how to let it in.
+    blocked, note = blocked_note(app.store, pid)
     _done(
         as_json,
-        {"person_id": pid, "archived": not undo},
-        f"{_name(app, pid)} {'restored' if undo else 'archived'}.",
-    )
-
-
-@cli.command()
-@click.argument("target")
-@click.option("--json", "as_json", is_flag=True)
-def ignore(target: str, as_json: bool) -> None:
-    """Never make a person of an address, an @domain, or everyone a person's addresses name.
-
-    A person it matches is archived; later imports and syncs skip the address as "blocklist".
-    """
-    app = _ctx()
-    entries, archived = actions.ignore(app.store, target, today=app.today())
-    names = ", ".join(v if k == "email" else "@" + v for k, v in entries) or "nothing"
-    _done(
-        as_json,
-        {"ignored": [{"kind": k, "value": v} for k, v in entries], "archived": archived},
-        f"Ignoring {plain(names)}" + (f"; archived {len(archived)}." if archived else "."),
+        {"person_id": pid, "archived": False,
+         "still_ignored": [{"address": email, "by": entry} for email, entry in blocked]},
+        f"{_name(app, pid)} restored" + (f"; {plain(note)}." if note else "."),
     )
 
 

@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _register_details() -> None:
-    from crb_tui.cli import acting, sync_commands  # noqa: F401 - their commands register
+    from crb_tui.cli import acting, ignoring, sync_commands  # noqa: F401 - their commands register
     from crb_tui.cli.details import COMMANDS
     from crb_tui.cli.serve import serve
 

@@ -226,6 +226,7 @@ class AppContext:
         cancelled: Callable[[], bool] | None = None,
         sources: dict[str, Source] | None = None,
         options: dict[str, Any] | None = None,
+        told: set[str] | None = None,
     ) -> list[Any]:
         from crb_tui.host.sync import run_sync
 
@@ -240,7 +241,7 @@ class AppContext:
             names = configured
         summaries = run_sync(
             self.store, self.config, found, names, progress=progress, paths=paths,
-            dry_run=dry_run, cancelled=cancelled, options=options,
+            dry_run=dry_run, cancelled=cancelled, options=options, told=told,
         )
         if not dry_run:
             touched: set[int] = set()

@@ -21,6 +21,7 @@ from crb_tui.store.integrity import (
     people_with_addresses,
     phones_without_country_code,
 )
+from crb_tui.store.phone_region import reread
 from crb_tui.text import plain
 
 if TYPE_CHECKING:
@@ -62,19 +63,34 @@ def _token_check(path: Path) -> dict[str, Any] | None:
     return _check("token file", ok, detail)
 
 
-def _region_check(store: Any) -> list[dict[str, Any]]:
-    """A warning when ``[identity] default_region`` is empty and stored phone numbers lack a
-    country code: "(415) 555-0101" and "+1 415 555 0101" are then two numbers, two people."""
+def _region_check(store: Any, region: str) -> list[dict[str, Any]]:
+    """Warnings about phone numbers stored without a country code. With ``[identity]
+    default_region`` empty: "(415) 555-0101" and "+1 415 555 0101" are then two numbers, two
+    people. With it set: numbers the next import or sync reads again in it (``phone_region``),
+    and every number that is two people's once read again, with the ``crb merge`` to run."""
+    if region:
+        pending = reread(store.conn, region, write=False)
+        checks = [_warning(clash.line()) for clash in pending.clashes]
+        if pending.changed:
+            n = pending.changed
+            checks.insert(0, _warning(
+                f"{n} stored phone number{'s' if n != 1 else ''} without a country code: the "
+                f"next `crb import` or `crb sync` reads {'them' if n != 1 else 'it'} again as "
+                f"{region} numbers ([identity] default_region), so that the full form finds "
+                f"{'them' if n != 1 else 'it'}"))
+        return checks
     local = phones_without_country_code(store)
     if not local:
         return []
-    return [{**_check("phone region", True,
-                      f"{local} stored phone number{'s' if local != 1 else ''} without a "
-                      "country code, and [identity] default_region is empty: the same number "
-                      "written with and without one (+1 415 555 0101, (415) 555-0101) is two "
-                      "numbers, so two people; set default_region to your country's two-letter "
-                      'code (default_region = "US") before importing more'),
-             "warning": True}]
+    return [_warning(f"{local} stored phone number{'s' if local != 1 else ''} without a "
+                     "country code, and [identity] default_region is empty: the same number "
+                     "written with and without one (+1 415 555 0101, (415) 555-0101) is two "
+                     "numbers, so two people; set default_region to your country's two-letter "
+                     'code (default_region = "US") before importing more')]
+
+
+def _warning(detail: str) -> dict[str, Any]:
+    return {**_check("phone region", True, detail), "warning": True}
 
 
 def _writable_check(path: Path | None, read_only: str | None) -> dict[str, Any]:
@@ -145,8 +161,7 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
         if db_mode is not None:
             checks.append(_check("database permissions", *db_mode))
         checks.append(_writable_check(store.path, store.read_only))
-        if not config.identity.default_region:
-            checks.extend(_region_check(store))
+        checks.extend(_region_check(store, config.identity.default_region))
         checks.extend(_yourself_check(store, config.me.emails))
     except Exception as exc:  # noqa: BLE001 - a damaged file is a failed check, never a crash
         checks.append(_check("database", False, describe(exc, db_path) or user_message(exc)))

@@ -94,6 +94,7 @@ def import_paths(
         if chosen not in found_formats.setdefault(name, []):
             found_formats[name].append(chosen)
     summaries: list[SourceSummary] = []
+    told: set[str] = set()  # (the notes on phone numbers: said once, by the first source)
     if rejected:
         # Files that no source could take are rejected records of the import itself.
         summaries.append(
@@ -110,7 +111,7 @@ def import_paths(
         ran = app.sync(
             [source.name], dry_run=dry_run, progress=progress,
             paths=[Path(p) if not _is_url(p) else p for p in group],
-            sources={source.name: source}, options=options,
+            sources={source.name: source}, options=options, told=told,
         )
         for summary in ran:
             summary.formats = found_formats.get(name, [])

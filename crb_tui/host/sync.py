@@ -27,6 +27,7 @@ from crb_tui.state import State
 from crb_tui.store import Store, WriteResult
 from crb_tui.store.held import settle
 from crb_tui.store.locking import run_lock
+from crb_tui.store.phone_region import reread
 from crb_tui.text import shorten
 
 log = logging.getLogger("crb.sync")
@@ -200,8 +201,10 @@ def run_sync(
     dry_run: bool = False,
     cancelled: Callable[[], bool] | None = None,
     options: dict[str, Any] | None = None,
+    told: set[str] | None = None,
 ) -> list[SourceSummary]:
-    """Run the named sources (all when ``names`` is None) and return one summary each.
+    """Run the named sources (all when ``names`` is None) and return one summary each
+    (``told``: the notes on phone numbers already said by this command, said once).
 
     Every source runs in its own ``try``: one that raises is reported with its name and error
     and the others go on. Records are written in batches; a cursor the source saves with
@@ -217,10 +220,12 @@ def run_sync(
         raise CrbError(f"CRB cannot write to {store.path}: {store.read_only}; nothing was "
                        "imported")
     summaries = []
+    told = set() if told is None else told  # the phone numbers' notes: said by the first
     for name in wanted:
         with library_output() as caught:
             summary = _run_one(
-                store, config, sources[name], progress, paths or [], dry_run, cancelled, options
+                store, config, sources[name], progress, paths or [], dry_run, cancelled, options,
+                told,
             )
         summary.warnings.extend(caught)
         summaries.append(summary)
@@ -238,6 +243,7 @@ def _run_one(
     dry_run: bool,
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,
+    told: set[str],
 ) -> SourceSummary:
     """Run one source, once no other process is running it (a sync started by the app and
     cron's at the same time run one after the other)."""
@@ -256,7 +262,7 @@ def _run_one(
         if waited and progress is not None:
             progress(source.name, 0, None, RUNNING)  # no longer waiting
         summary = _run_locked(store, config, source, progress, paths, dry_run, cancelled,
-                              options)
+                              options, told)
     if waited:
         summary.notes.insert(0, ran_after(source.name, waited[0]))
     return summary
@@ -279,9 +285,13 @@ def _run_locked(
     dry_run: bool,
     cancelled: Callable[[], bool] | None,
     options: dict[str, Any] | None,
+    told: set[str],
 ) -> SourceSummary:
     summary = SourceSummary(source=source.name)
     started = time.monotonic()
+    # What is ignored as another process left it: the app open all day beside a `crb ignore`
+    # (or `crb ignore --undo`) follows it from its next run.
+    store.reload_ignored()
     run = _Run(store, source, summary, dry_run)
     reached: list[Any] = [0, None]  # the source's last (done, total): where a stop left it
 
@@ -295,6 +305,7 @@ def _run_locked(
     ctx: SyncContext | None = None
     with store.trial() if dry_run else contextlib.nullcontext():
         try:
+            _reread_phones(store, summary, told)
             settings = checked_settings(config, source.name, source.config_schema, source.check)
             if not paths and source.formats and isinstance(settings.get("paths"), list):
                 if not settings["paths"]:
@@ -380,6 +391,21 @@ def _run_locked(
             progress(source.name, reached[0], reached[1],
                      "cancelled" if final == "done" else final)
     return summary
+
+
+def _reread_phones(store: Store, summary: SourceSummary, told: set[str]) -> None:
+    """Before a source writes: phone numbers stored without a country code read again under
+    ``[identity] default_region`` (``store.phone_region``), each note said once a run."""
+    if not store.phone_region:
+        return  # (no write lock taken for nothing)
+    with store.transaction():
+        done = reread(store.conn, store.phone_region)
+    store.local_phones = bool(done.clashes)
+    summary.touched_people |= done.touched
+    for line in done.lines():
+        if line not in told:
+            told.add(line)
+            summary.notes.append(line)
 
 
 def waiting_note(count: int, policy: str, has_me: bool) -> str:

@@ -97,6 +97,10 @@ class Store:
         self.noise = noise or NoiseRules()
         self.create_people_from = create_people_from
         self.phone_region = phone_region
+        self.local_phones = True
+        """Whether a phone number may be stored as it was before ``phone_region`` was set,
+        its full form someone else's (see :meth:`local_phone`); False once a run's re-reading
+        (``phone_region.reread``) found none left, so that cards need not look for them."""
         self._norms: dict[tuple[str, str], tuple[str, str] | None] = {}
         self.turn = threading.RLock()
         """Held by the thread using the connection: by every transaction (so one thread's
@@ -280,9 +284,11 @@ class Store:
             self.noise.block(kind, value)
 
     def reload_ignored(self) -> None:
-        """Read the ignored addresses again (after some were taken back)."""
-        self.noise.forget_blocks()
-        self._load_ignored()
+        """Read the ignored addresses again (after some were taken back, here or by another
+        process), in the writer's turn: the write path reads them in its own."""
+        with self.turn:
+            self.noise.forget_blocks()
+            self._load_ignored()
 
     # -- the write path --------------------------------------------------------------------
 
@@ -401,6 +407,17 @@ class Store:
             self._norms.clear()
         self._norms[raw] = found
         return found
+
+    def local_phone(self, identity: r.Identity) -> tuple[str, str] | None:
+        """A phone number as it was stored while ``[identity] default_region`` was empty (its
+        digits), when that differs from its form now: the copy ``phone_region.reread`` keeps
+        when its full form is another person's, by which the write path finds the person the
+        card made before (None without a region, or for a number that reads the same)."""
+        if identity.kind != "phone" or not self.phone_region or not self.local_phones:
+            return None
+        key = self.norm(identity)
+        value = normalise("phone", identity.value)
+        return ("phone", value) if key and value and value != key[1] else None
 
     def find_identity(self, kind: str, value: str) -> dict[str, Any] | None:
         rows = list(

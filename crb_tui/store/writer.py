@@ -201,14 +201,15 @@ class _BatchWriter:
             raise _Rejected("no name and no identity")
         person_id: int | None = None
         shared: list[str] = []  # phone numbers of someone else (see same_person)
-        for key in sorted(keys, key=lambda k: k[0] == "phone"):
-            hit = self._identity(key) or self._identity(self._twin(key) or key)
+        for key, seen_as in self._lookups(rec, keys):
+            hit = self._identity(seen_as) or self._identity(self._twin(seen_as) or seen_as)
             if hit and hit[1] is not None:
                 found = self._live(hit[1])
                 if key[0] != "phone" or phone_fits(self.db, found, name, keys):
                     person_id = found
                     break
-                shared.append(key[1])
+                if key[1] not in shared:
+                    shared.append(key[1])
         if person_id is None and rec.source_key:
             row = self.db.execute(
                 "select id from people where source_key = ?", [rec.source_key]
@@ -267,6 +268,21 @@ class _BatchWriter:
         else:
             self.result.unchanged += 1
         self.result.touched_people.add(person_id)
+
+    def _lookups(self, rec: r.Person, keys: list[tuple[str, str]]
+                 ) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        """``(key, spelling to look up)`` in the order a card's person is looked for: e-mail
+        addresses, URLs and handles first, phone numbers last, each number first as it was
+        stored before ``[identity] default_region`` was set when that copy is still there (its
+        full form is someone else's too: ``phone_region``): the card finds the person it made."""
+        local = {self.store.norm(i): self.store.local_phone(i) for i in rec.identities}
+        out = []
+        for key in sorted(keys, key=lambda k: k[0] == "phone"):
+            before = local.get(key)
+            if before is not None:
+                out.append((key, before))
+            out.append((key, key))
+        return out
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None

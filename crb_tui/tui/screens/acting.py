@@ -86,7 +86,7 @@ ACTION_BINDINGS = [
     Binding("m", "merge", "Merge", id="person.merge", show=False,
             tooltip="Merge this person into someone else (the same person twice)"),
     Binding("i", "ignore", "Ignore", id="person.ignore", show=False,
-            tooltip="Never make a person of their e-mail addresses again, and archive them"),
+            tooltip="Blocklist their addresses and archive them (take back: crb ignore --undo)"),
     Binding("d", "details", "Details", id="person.details", show=False,
             tooltip="Their birthday and personal details worth remembering (family, tastes)"),
     Binding("u", "undo", "Undo", id="person.undo", tooltip="Undo the last action"),
@@ -512,7 +512,8 @@ class ActingScreen(CrbScreen):
             titled("Ignore", t.name),
             [("n", "no, keep them", "no"), ("y", "yes, ignore", "yes")],
             note="Their e-mail addresses go on the blocklist (imports and syncs skip them) "
-                 "and they are archived. u undoes it."), confirmed)
+                 "and they are archived. u undoes it; later, crb ignore --undo with their "
+                 "name or id, and a brings them back."), confirmed)
 
     def action_archive(self) -> None:
         if (t := self._target()) is None:
