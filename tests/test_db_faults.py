@@ -306,3 +306,23 @@ def test_a_copy_cut_short_is_never_kept_as_the_copy_before_an_upgrade(crb: Crb,
             "select name from _sqlite_migrations")}
         assert conn.execute("select count(*) from sqlite_master where name = 'partial'"
                             ).fetchone() == (0,)
+
+
+def test_a_database_on_a_read_only_mount_says_so(crb: Crb,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """(A read-only mount as ``statvfs`` reports it: a bind mount remounted ``ro``.)"""
+    crb("demo", "--people", "5")
+    before = _count(crb.db, "interactions")
+    statvfs = os.statvfs
+
+    class ReadOnlyMount:
+        def __init__(self, path: object) -> None:
+            self.f_flag = statvfs(path).f_flag | os.ST_RDONLY  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "statvfs", ReadOnlyMount)
+    crb.today = TODAY + dt.timedelta(days=3)
+    assert "it is on a read-only file system" in crb("people").stderr
+    log = crb("log", "1", "--kind", "call", ok=False)
+    assert (log.exit_code, log.stderr) == (1, f"crb: error: CRB cannot write to {crb.db}: it is "
+                                              "on a read-only file system; nothing was changed\n")
+    assert _count(crb.db, "interactions") == before

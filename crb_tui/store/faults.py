@@ -40,6 +40,9 @@ def read_only_uri(path: Path) -> str:
 
 
 def read_only_fs(path: Path) -> bool:
+    """Whether ``path`` is on a file system mounted read-only (unknown on Windows: False)."""
+    if not hasattr(os, "statvfs"):
+        return False
     try:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
