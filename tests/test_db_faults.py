@@ -316,8 +316,8 @@ def test_a_database_on_a_read_only_mount_says_so(crb: Crb,
     statvfs = os.statvfs
 
     class ReadOnlyMount:
-        def __init__(self, path: object) -> None:
-            self.f_flag = statvfs(path).f_flag | os.ST_RDONLY  # type: ignore[arg-type]
+        def __init__(self, path: str) -> None:
+            self.f_flag = statvfs(path).f_flag | os.ST_RDONLY
 
     monkeypatch.setattr(os, "statvfs", ReadOnlyMount)
     crb.today = TODAY + dt.timedelta(days=3)
