@@ -326,3 +326,14 @@ def test_a_database_on_a_read_only_mount_says_so(crb: Crb,
     assert (log.exit_code, log.stderr) == (1, f"crb: error: CRB cannot write to {crb.db}: it is "
                                               "on a read-only file system; nothing was changed\n")
     assert _count(crb.db, "interactions") == before
+
+
+def test_a_backup_into_a_read_only_folder_names_the_backup(crb: Crb, tmp_path: Path) -> None:
+    crb("demo", "--people", "5")
+    folder = tmp_path / "media"
+    folder.mkdir()
+    with read_only(folder):
+        result = crb("backup", str(folder / "b.db"), ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crb: error: cannot create the backup {folder / 'b.db'}: ")
+    assert ".tmp" not in result.stderr and list(folder.iterdir()) == []

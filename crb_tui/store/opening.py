@@ -99,7 +99,10 @@ def copy_database(conn: sqlite3.Connection, target: Path, what: str) -> Path:
     if target.exists():
         raise CrbError(f"{target} already exists; not overwriting it")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    create_private(tmp, what)
+    try:
+        create_private(tmp, what)
+    except CrbError as exc:  # (naming the file asked for, not the temporary one)
+        raise CrbError(str(exc).replace(str(tmp), str(target))) from exc
     try:
         dest = open_copy(tmp)
         try:
