@@ -4,6 +4,7 @@ written or chmod-ed through a symbolic link, which is refused with one clear lin
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,11 +87,14 @@ def replace_private(path: Path, what: str) -> Iterator[IO[str]]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)  # (renaming over a link would replace the link, not its target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise CrbError(f"cannot write the {what} {path}: the disk is full ({exc.strerror}); "
+                           f"{path} was left as it was") from exc
         raise
 
 

@@ -173,7 +173,7 @@ def test_the_sdks_clean_text_is_the_text_modules_rule() -> None:
 CONNECTING = {
     "crb_tui/store/store.py": "the writer (Store.open)",
     "crb_tui/store/pool.py": "the read-only readers (Reader, ReadPool)",
-    "crb_tui/store/export.py": "the copy crb backup writes",
+    "crb_tui/store/opening.py": "the copies crb backup writes and the one kept before an upgrade",
     "crb_tui/store/state.py": "a side file a source kept before ctx.state, read-only, once",
 }
 

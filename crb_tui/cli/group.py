@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from crb_tui import __version__
-from crb_tui.errors import CrbError, interrupted, user_message
+from crb_tui.errors import CrbError, StoreUnavailable, interrupted, user_message
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
 from crb_tui.text import json_text, plain
@@ -97,7 +97,9 @@ class CrbGroup(click.Group):
         except CrbError as exc:
             if debug:
                 traceback.print_exc()
-            raise CrbClickError(str(exc)) from exc
+            # (SQLite's own errors, as the store raises them; another CrbError says it well)
+            fault = _database_fault(ctx, exc) if isinstance(exc, StoreUnavailable) else None
+            raise CrbClickError(fault or str(exc)) from exc
         except BrokenPipeError:
             sys.exit(0)
         except KeyboardInterrupt:
@@ -106,6 +108,9 @@ class CrbGroup(click.Group):
         except Exception as exc:
             if debug:
                 traceback.print_exc()
+            fault = _database_fault(ctx, exc)
+            if fault is not None:  # read-only, a full disk, damaged: not a bug
+                raise CrbClickError(fault) from exc
             plugin = plugins.command_plugin(ctx.invoked_subcommand)
             if plugin is not None:  # not CRB's bug: say whose, for the right report
                 raise CrbInternalError(
@@ -176,6 +181,15 @@ class CrbGroup(click.Group):
 
 _TOLD_SHADOWED: set[str] = set()
 """Plugin command names that CRB's own commands shadow, already said in this process."""
+
+
+def _database_fault(ctx: click.Context, error: BaseException) -> str | None:
+    """The line for an error that means the database cannot be written (read-only, a full
+    disk) or is damaged, naming it (crb_tui.store.faults); None for any other error."""
+    from crb_tui.store.faults import describe
+
+    app = ctx.find_object(AppContext)
+    return describe(error, app.db_path if app is not None else None)
 
 
 def _merged(first: click.Group, second: click.Group) -> click.Group:

@@ -283,9 +283,14 @@ def bring_up_to_date(store: Store, config: Config, today: dt.date) -> int:
     scored again (the others' scores are worked out from what is stored: the view ``health``).
     The number of people whose scores were brought to ``today``."""
     today = _as_date(today)
-    if not health_run.needs_run(store, jd(today), model_key(config)):
+    if not needs_update(store, config, today):
         return 0
     return compute_all(store, config, today)
+
+
+def needs_update(store: Store, config: Config, today: dt.date) -> bool:
+    """Whether anyone's stored scores are not as of ``today`` (two index lookups)."""
+    return health_run.needs_run(store, jd(_as_date(today)), model_key(config))
 
 
 def explain(store: Store, config: Config, person_id: int, today: dt.date) -> Health:

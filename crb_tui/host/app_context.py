@@ -103,8 +103,22 @@ class AppContext:
             # or the review is built, so they load with the store, before any of that.
             self.load_plugins(strict=False)
             if not self.defer_scores:
-                self.bring_scores_up_to_date()
+                self._scores_for_command()
         return self._store
+
+    def _scores_for_command(self) -> None:
+        """Bring the scores up to today; a command that only reads goes on (with a warning)
+        when the disk is too full to store them: the data can still be read and backed up."""
+        from crb_tui.store.faults import disk_full
+
+        try:
+            self.bring_scores_up_to_date()
+        except Exception as exc:
+            if not (self.reading and disk_full(exc)):
+                raise
+            if self.warn is not None:
+                self.warn(f"cannot write to {self.db_path} (the disk is full): scores are as "
+                          f"last stored, not brought up to {self.today().isoformat()}")
 
     def _check_db_path(self) -> None:
         path = Path(self.db_path or "")
@@ -130,6 +144,14 @@ class AppContext:
         from crb_tui.store.queries import meetings_started_since_scored
 
         today = self.today()
+        if self.store.read_only is not None:
+            # Read as stored: nothing can be written (yesterday's scores, not recomputed). A
+            # command that writes says why it cannot, and no more.
+            if (self.warn is not None and self.reading
+                    and health.needs_update(self.store, self.config, today)):
+                self.warn(f"cannot write to {self.store.path} ({self.store.read_only}): "
+                          f"scores are as last stored, not brought up to {today.isoformat()}")
+            return 0
         done = health.bring_up_to_date(self.store, self.config, today)
         if done:
             # Triage ends with the day that ends it, so it is looked at when the day's scores

@@ -13,6 +13,7 @@ from crb_tui.config import checked_settings, load_config, unset_secrets
 from crb_tui.errors import CrbError, user_message
 from crb_tui.host import plugins
 from crb_tui.identity import normalise_email
+from crb_tui.store.faults import damaged, describe
 from crb_tui.store.integrity import (
     broken_references,
     integrity,
@@ -92,6 +93,13 @@ def _warning(detail: str) -> dict[str, Any]:
     return {**_check("phone region", True, detail), "warning": True}
 
 
+def _writable_check(path: Path | None, read_only: str | None) -> dict[str, Any]:
+    if read_only is not None:
+        return _check("database writable", False, f"CRB cannot write to {path}: {read_only}; "
+                      "it can only be read (scores as last stored)")
+    return _check("database writable", True, f"{path} and its folder are writable")
+
+
 def _yourself_check(store: Any, emails: list[str]) -> list[dict[str, Any]]:
     """A warning for each person who holds an address of ``[me] emails`` (one added after the
     mail from it was imported: they are the user, with touches with themselves)."""
@@ -140,10 +148,11 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
     try:
         store = app.store
         result = integrity(store)
+        if result != "ok":
+            raise CrbError(damaged(db_path, f"integrity check: {' '.join(result.split())}"))
         counts = store.counts()
-        checks.append(_check("database", result == "ok",
-                             f"{db_path}: integrity {result}; {counts['people']} people, "
-                             f"{counts['interactions']} interactions"))
+        checks.append(_check("database", True, f"{db_path}: integrity ok; {counts['people']} "
+                             f"people, {counts['interactions']} interactions"))
         journal = journal_mode(store)
         checks.append(_check("journal", journal == "wal", f"journal mode {journal}"))
         broken = broken_references(store)
@@ -151,10 +160,11 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
                              else "all references hold"))
         if db_mode is not None:
             checks.append(_check("database permissions", *db_mode))
+        checks.append(_writable_check(store.path, store.read_only))
         checks.extend(_region_check(store, config.identity.default_region))
         checks.extend(_yourself_check(store, config.me.emails))
-    except CrbError as exc:
-        checks.append(_check("database", False, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - a damaged file is a failed check, never a crash
+        checks.append(_check("database", False, describe(exc, db_path) or user_message(exc)))
     for path in token_files(config.sources):
         check = _token_check(path)
         if check is not None:

@@ -221,6 +221,9 @@ def run_sync(
     if unknown:
         known = ", ".join(sorted(sources)) or "none"
         raise CrbError(f"unknown source {', '.join(unknown)} (available: {known})")
+    if store.read_only is not None:
+        raise CrbError(f"CRB cannot write to {store.path}: {store.read_only}; nothing was "
+                       "imported")
     summaries = []
     told = set() if told is None else told  # the phone numbers' notes: said by the first
     for name in wanted:

@@ -295,7 +295,10 @@ def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None
     """Note that these people (person id -> kind of their item) were shown in ``day``'s review;
     the kind they were first shown with stays. Only the last ``QUEUE_DAYS`` days with a queue
     are kept: counted in days that have one, not back from ``day``, so that a run for a later
-    day (``CRB_TODAY`` for a look ahead) never forgets who holds the real day's places."""
+    day (``CRB_TODAY`` for a look ahead) never forgets who holds the real day's places.
+    A read-only database shows its review without remembering it."""
+    if store.read_only is not None:
+        return
     with store.transaction():
         store.conn.execute(
             "delete from review_queue where day < (select min(day) from (select distinct day "

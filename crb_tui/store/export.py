@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from crb_tui.errors import CrbError
-from crb_tui.files import create_private
+from crb_tui.errors import CrbError, user_message
 from crb_tui.store import Store, tables
+from crb_tui.store.opening import copy_database
 from crb_tui.text import json_text, plain
 
 EXPORT_FORMAT = "crb-export"
@@ -116,6 +117,9 @@ def restore_document(store: Store, document: Any, *, where: str = "export") -> d
 CSV_COLUMNS = ("id", "name", "organization", "title", "tier", "cadence_days", "emails", "phones",
                "urls", "last_touch", "health", "stage")
 
+SQLITE_FULL = 13
+"""SQLite's "database or disk is full" (an extended code's low byte)."""
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP's CSV injection list)."""
 
@@ -162,14 +166,19 @@ def write_people_csv(store: Store, out: Any, *, to_terminal: bool = False) -> in
 
 
 def backup(store: Store, target: Path) -> Path:
-    """A consistent copy of the live database (SQLite online backup), created with mode 0600."""
+    """A consistent copy of the live database (SQLite online backup), created with mode 0600,
+    put at ``target`` only once complete (:func:`crb_tui.store.opening.copy_database`)."""
     target = Path(target).expanduser()
     if target.is_dir() and not target.is_symlink():
         raise CrbError(f"{target} is a folder; give a file name for the backup")
-    create_private(target, "backup")
-    dest = sqlite3.connect(str(target))
     try:
-        store.db.conn.backup(dest)
-    finally:
-        dest.close()
-    return target
+        return copy_database(store.conn, target, "backup")
+    except (sqlite3.Error, OSError) as exc:
+        why = user_message(exc)
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == SQLITE_FULL or getattr(
+                exc, "errno", None) == errno.ENOSPC:
+            size = store.conn.execute("select page_count * page_size from pragma_page_count, "
+                                      "pragma_page_size").fetchone()[0]
+            why = (f"the disk holding {target.parent} is full (the copy needs about "
+                   f"{max(1, round(size / 1e6))} MB)")
+        raise CrbError(f"backup to {target} failed: {why}; nothing was written") from exc

@@ -174,8 +174,9 @@ def run_lock(
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         except OSError as exc:
-            raise CrbError(f"cannot open the lock file {path}: {exc.strerror or exc} (a "
-                           "symbolic link is refused)") from exc
+            why = ("it is a symbolic link, which is refused" if os.path.islink(path)
+                   else exc.strerror or str(exc))
+            raise CrbError(f"cannot open the lock file {path}: {why}") from exc
         try:
             got = False
             while not got:

@@ -3,12 +3,13 @@ program's), and that only its owner may read it and its write-ahead log."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from crb_tui.errors import CrbError
-from crb_tui.files import create_private, restrict
+from crb_tui.files import create_private, refuse_symlink, restrict
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -81,22 +82,58 @@ def copy_before_upgrade(conn: sqlite3.Connection, path: Path, first: str) -> Pat
     Raises ``CrbError`` or ``sqlite3.Error`` when it cannot be made."""
     copy = path.with_name(f"{path.name}.before-{first}")
     try:
-        create_private(copy, "copy of the database")
+        return copy_database(conn, copy, "copy of the database")
     except CrbError:
         if copy.is_file() and not copy.is_symlink():
             return copy  # (made by an earlier try, or another process opening it at once)
         raise
+
+
+def copy_database(conn: sqlite3.Connection, target: Path, what: str) -> Path:
+    """A whole copy of ``conn``'s database at ``target``, a new file (mode 0600; an existing
+    file or a link is refused with ``CrbError``), in one file (no journal beside it). It is
+    written to a temporary file beside ``target`` and put in place only once complete: a full
+    disk or a killed process never leaves a partial copy at ``target``, and a failure (raised as
+    ``sqlite3.Error`` or ``OSError``) leaves nothing."""
+    refuse_symlink(target, what)
+    if target.exists():
+        raise CrbError(f"{target} already exists; not overwriting it")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        target = sqlite3.connect(str(copy))
+        create_private(tmp, what)
+    except CrbError as exc:  # (naming the file asked for, not the temporary one)
+        raise CrbError(str(exc).replace(str(tmp), str(target))) from exc
+    try:
+        dest = open_copy(tmp)
         try:
-            conn.backup(target)
-            target.execute("pragma journal_mode = delete")  # (one file, whole in itself)
+            conn.backup(dest)
+            dest.execute("pragma journal_mode = delete")  # (one file, whole in itself)
         finally:
-            target.close()
-    except BaseException:
-        copy.unlink(missing_ok=True)
+            dest.close()
+        _put_in_place(tmp, target)
+    except FileExistsError:
+        raise CrbError(f"{target} already exists; not overwriting it") from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal")):
+            leftover.unlink(missing_ok=True)
+    return target
+
+
+def open_copy(path: Path) -> sqlite3.Connection:
+    """The connection a copy is written through (tests make it small, to fill it)."""
+    return sqlite3.connect(str(path))
+
+
+def _put_in_place(tmp: Path, target: Path) -> None:
+    """``tmp`` renamed to ``target``, never over a file that appeared there meanwhile."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
         raise
-    return copy
+    except OSError:  # a file system without hard links
+        if target.exists():
+            raise FileExistsError(target) from None
+        os.replace(tmp, target)
 
 
 def restrict_permissions(path: Path) -> None:

@@ -18,6 +18,7 @@ from types import TracebackType
 
 from crb_tui.errors import StoreUnavailable
 from crb_tui.store import locking
+from crb_tui.store.faults import read_only_uri
 from crb_tui.store.name_key import register_fold
 from crb_tui.store.store import Store
 
@@ -32,8 +33,7 @@ class Reader(Store):
     (the health explanation's) work. Close it after (or use it in a ``with`` block)."""
 
     def __init__(self, path: Path) -> None:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
-                               check_same_thread=False)
+        conn = sqlite3.connect(read_only_uri(Path(path)), uri=True, check_same_thread=False)
         try:
             locking.configure(conn)
             register_fold(conn)  # (a name looked up folds it, as on the writer)

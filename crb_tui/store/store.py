@@ -17,6 +17,7 @@ from crb_tui.errors import CrbError, NotFound
 from crb_tui.files import create_private, refuse_symlink
 from crb_tui.identity import NoiseRules, normalise
 from crb_tui.store import health_basis, locking, name_key, tables
+from crb_tui.store.faults import describe, read_only_reason, read_only_uri
 from crb_tui.store.opening import (
     check_foreign,
     check_is_sqlite,
@@ -159,10 +160,11 @@ class Store:
         ``None`` opens an in-memory database (tests). A file that is not a CRB database, or not
         SQLite at all, raises :class:`CrbError` and is left exactly as it was.
         """
+        read_only: str | None = None
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
             locking.configure(conn)
-            _configure(conn, memory=True)
+            _configure(conn, wal=False)
             store_path = None
         else:
             store_path = Path(path).expanduser()
@@ -182,18 +184,29 @@ class Store:
                     refuse_symlink(store_path, "database", why=THROUGH_A_LINK)
                     if not store_path.is_file():
                         raise
+            read_only = read_only_reason(store_path)
             try:
-                conn = sqlite3.connect(str(store_path), check_same_thread=False)
+                if read_only:
+                    conn = sqlite3.connect(read_only_uri(store_path), uri=True,
+                                           check_same_thread=False)
+                else:
+                    conn = sqlite3.connect(str(store_path), check_same_thread=False)
                 locking.configure(conn)
                 try:
                     check_foreign(conn, store_path)
                     check_not_newer(conn, store_path, CORE_MIGRATIONS)
+                    if read_only and not _up_to_date(conn):
+                        raise CrbError(
+                            f"{store_path} is read-only ({read_only}) and was written by an "
+                            "older CRB: its schema needs upgrading, which writes it; copy it "
+                            "somewhere writable and open the copy with --db")
                 except CrbError:
                     conn.close()
                     raise
-                _configure(conn, memory=False)
-            except sqlite3.DatabaseError as exc:
-                raise CrbError(f"{store_path}: not a usable SQLite database: {exc}") from exc
+                _configure(conn, wal=read_only is None)
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+                raise CrbError(describe(exc, store_path)
+                               or f"{store_path}: not a usable SQLite database: {exc}") from exc
         db = None
         upgrade: tuple[list[str], Path | str] | None = None
         if store_path is not None:
@@ -204,7 +217,9 @@ class Store:
                 except (CrbError, sqlite3.Error, OSError) as exc:
                     upgrade = (pending, str(exc))
         try:
-            if plugin_migrations or not _up_to_date(conn):
+            if read_only:
+                pass  # up to date (checked above): nothing to migrate, nothing to write
+            elif plugin_migrations or not _up_to_date(conn):
                 from crb_tui.store.migrations import core
 
                 db = locking.database(conn)
@@ -219,15 +234,20 @@ class Store:
             raise CrbError(f"{store_path}: cannot update the database schema: {exc}") from exc
         name_key.keep_name_keys(conn)
         store = cls(conn, store_path, db=db, **kwargs)
+        store.read_only = read_only
         store.upgraded = upgrade
         if store_path is not None:
-            restrict_permissions(store_path)
+            if not read_only:
+                restrict_permissions(store_path)
             store._file = _file_key(store_path)
             with _OPEN_LOCK:
                 _OPEN_FILES[store._file] += 1
         return store
 
     _file: tuple[int, int] | None = None
+    read_only: str | None = None
+    """Why the file cannot be written (``faults.read_only_reason``), when it cannot: it is then
+    open read-only, and every write fails (``faults.describe`` says why)."""
     upgraded: tuple[list[str], Path | str] | None = None
     """Set when opening upgraded a database made by an earlier CRB: the migrations it took,
     and the copy of the database kept as it was (or why there is none)."""
@@ -494,7 +514,7 @@ class Store:
         return list(self.db.query("select * from sync_state order by source"))
 
 
-def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:
+def _configure(conn: sqlite3.Connection, *, wal: bool) -> None:
     name_key.register_fold(conn)
     conn.execute("pragma foreign_keys = on")
     conn.execute("pragma recursive_triggers = on")  # as sqlite-utils sets it
@@ -502,7 +522,7 @@ def _configure(conn: sqlite3.Connection, *, memory: bool) -> None:
     # fires triggers (an interaction's insert) journals every page it changes, and in a file
     # that was two write calls a page, most of an import's system time.
     conn.execute("pragma temp_store = memory")
-    if not memory and conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+    if wal and conn.execute("pragma journal_mode").fetchone()[0] != "wal":
         conn.execute("pragma journal_mode = wal")
 
 

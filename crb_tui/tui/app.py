@@ -122,7 +122,7 @@ class CrbApp(CrbAppBase):
             try:
                 first_looks = _first_looks(context, initial)
             except Exception as exc:  # noqa: BLE001 - shown in the app
-                problem = ("CRB cannot open its database", describe(exc)[1])
+                problem = ("CRB cannot open its database", describe(exc, context.db_path)[1])
         # The app starts on its first screen (no empty default screen to paint and leave).
         # Textual types it a ClassVar, yet App.__init__ reads it from the instance: this app's.
         self.DEFAULT_MODE = initial if problem is None else "_default"  # type: ignore[misc]
@@ -165,6 +165,12 @@ class CrbApp(CrbAppBase):
         if self.context.plugin_problem:
             self.notify(self.context.plugin_problem, severity="warning", markup=False,
                         timeout=10)
+        store = self.context.store
+        if store.read_only is not None:
+            self.notify(f"CRB cannot write to {store.path} ({store.read_only}): shown as stored "
+                        "(scores as last stored); changes cannot be saved",
+                        title="Read-only database", severity="warning", markup=False,
+                        timeout=15)
         if self.keymap_problem is not None:
             self.notify(f"[keymap] in config.toml: {self.keymap_problem}", severity="error",
                         markup=False)

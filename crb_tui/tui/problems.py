@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from crb_tui.errors import CrbError, StoreBusy, StoreUnavailable, user_message
 from crb_tui.store import as_store_error
+from crb_tui.store.faults import describe as database_fault
 from crb_tui.store.locking import Busy
 from crb_tui.text import plain
 
@@ -28,8 +31,12 @@ def busy_guard(action: str, error: BaseException) -> BaseException:
     return error
 
 
-def describe(error: BaseException) -> tuple[str, str]:
-    """(title, message) for an error, in words the user can act on."""
+def describe(error: BaseException, path: Path | None = None) -> tuple[str, str]:
+    """(title, message) for an error, in words the user can act on; ``path``: the database's
+    (named when it is read-only, full or damaged)."""
+    fault = database_fault(error, path)
+    if fault is not None:
+        return "Database problem", plain(fault)
     if isinstance(error, NotSaved):
         why = (str(error.error) if isinstance(error.error, Busy) else
                "another program (a `crb sync` from cron?) is writing to the database; try "
@@ -54,5 +61,6 @@ def report(node: DOMNode, worker: Worker[object], state: WorkerState) -> None:
     """Show a failed worker's error as a notification (never a crash)."""
     if state is not WorkerState.ERROR or worker.error is None:
         return
-    title, message = describe(worker.error)
+    title, message = describe(worker.error, getattr(getattr(node.app, "context", None),
+                                                    "db_path", None))
     node.app.notify(message, title=title, severity="error", timeout=8, markup=False)
