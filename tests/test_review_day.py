@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,8 @@ def test_a_days_places_beyond_the_limit_are_said(crb: Crb) -> None:
     assert len(bound) == 2
     assert ("Review for 2026-12-07: 7 items (2 with a meeting or birthday today, each a place "
             "of its own beyond the daily limit of 5)") in crb("review").stdout
+    # A day under its limit says nothing of it (trial 12: "9 items (1 ... beyond the daily
+    # limit of 12)" read oddly).
+    crb.config.write_text(crb.config.read_text().replace("daily_limit = 5", "daily_limit = 500"))
+    head = crb("review").stdout.splitlines()[0]
+    assert re.fullmatch(r"Review for 2026-12-07: \d+ items", head), head

@@ -364,6 +364,8 @@ def _print_review(
     # Why a day can hold more than daily_limit (the places of their own are not obvious when a
     # meeting today is under another reason, in `also`).
     extra = beyond_the_cap(items) if limit is None else 0
+    if len(items) <= app.config.review.daily_limit:
+        extra = 0  # (a day under its limit: nothing is beyond it)
     click.echo(f"Review for {day}: {len(items)} item{'s' if len(items) != 1 else ''}"
                + (f" ({extra} with a meeting or birthday today, each a place of its own beyond "
                   f"the daily limit of {app.config.review.daily_limit})" if extra else ""))
