@@ -727,6 +727,27 @@ async def test_archive_from_person_screen_and_bring_back(
         assert person_state(demo_db, person.person_id)[3] == 0
 
 
+async def test_bringing_back_someone_whose_address_is_ignored_says_so(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Trial 12 T12 (left by its fix): brought back in the app, a person whose address is still
+    ignored heard nothing of it, and their mail went on being skipped."""
+    email = one(demo_db, "select value from identities where kind = 'email' and person_id = "
+                         "(select id from people where name = ?)", EVIL)
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("insert into ignored (kind, value, reason, created) values "
+                     "('email', ?, 'user', '2026-11-01T00:00:00+00:00')", [email])
+    async with opened(context) as (app, pilot):
+        person = await open_person(pilot, app, EVIL)
+        await press(pilot, "a")
+        assert person_state(demo_db, person.person_id)[3] == 1
+        await press(pilot, "a")
+        assert person_state(demo_db, person.person_id)[3] == 0
+        said = [str(n.message) for n in app._notifications]
+        assert any(f"is still ignored (mail from it is skipped): `crb ignore --undo {email}`"
+                   in m for m in said), said
+
+
 # -- dashboard ------------------------------------------------------------------------------
 
 

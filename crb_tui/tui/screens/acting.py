@@ -18,6 +18,7 @@ from textual.content import Content
 from crb_tui.errors import CrbError
 from crb_tui.host.app_context import AppContext
 from crb_tui.store import actions, tables
+from crb_tui.store.ignoring import blocked_note
 from crb_tui.store.merge import merge_people
 from crb_tui.text import sentence
 from crb_tui.tui.display import safe
@@ -519,9 +520,17 @@ class ActingScreen(CrbScreen):
         if (t := self._target()) is None:
             return
         restoring = t.archived
+
+        def call(ctx: AppContext) -> None:
+            actions.archive(ctx.store, t.person_id, today=ctx.today(), undo=restoring,
+                            item_kind=t.item_kind)
+            if restoring:  # their mail may still be skipped: the way to let it in (as the CLI)
+                _, note = blocked_note(ctx.store, t.person_id)
+                if note:
+                    self.app.call_from_thread(self.say, sentence(f"{safe(t.name)}: {note}"),
+                                              title="Still ignored")
+
         self.perform(
-            t, f"{'Brought back' if restoring else 'Archived'} {safe(t.name)}",
-            lambda ctx: actions.archive(ctx.store, t.person_id, today=ctx.today(),
-                                        undo=restoring, item_kind=t.item_kind),
+            t, f"{'Brought back' if restoring else 'Archived'} {safe(t.name)}", call,
             snapshots=(person_snapshot(t.person_id),),
         )
