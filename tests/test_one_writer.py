@@ -227,3 +227,32 @@ def test_the_app_scores_again_what_another_program_wrote(
     assert ann_scores() == (at, 100)
     gateway.close()
     context.close()
+
+
+def test_an_action_waiting_for_another_programs_write_says_so(
+    tmp_path: Path, config_file: Path
+) -> None:
+    """Trial 12: with another program holding the database, the app's Log dialog closed and
+    nothing was shown for as long as it waited (up to 30 s): the gateway says it waits, and the
+    action is done once the other program lets go. With nobody else writing, nothing is said."""
+    import sqlite3
+    import threading
+
+    db = tmp_path / "crb.db"
+    context, _, ann = _gateway(db, config_file)
+    said: list[str] = []
+    gateway = Gateway(context, notice=said.append)
+    gateway.run(lambda ctx: actions.log_touch(ctx.store, ann, kind="call", today=ctx.today()))
+    assert said == []
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("begin immediate")
+    threading.Timer(0.5, lambda: other.execute("commit")).start()
+    try:
+        gateway.run(lambda ctx: actions.log_touch(ctx.store, ann, kind="email",
+                                                  today=ctx.today()))
+    finally:
+        other.close()
+    assert said == ["Waiting for the database: another program is writing to it (up to 30 s)…"]
+    assert gateway.read(lambda ctx: ctx.store.conn.execute(
+        "select count(*) from interactions").fetchone()[0]) == 2
+    context.close()

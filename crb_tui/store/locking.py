@@ -89,6 +89,24 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True,
         raise
 
 
+def held_elsewhere(conn: sqlite3.Connection) -> bool:
+    """Whether another connection holds the write lock now (a look that does not wait): a
+    write would wait for it, up to the busy timeout. False inside a transaction of ours."""
+    if conn.in_transaction:
+        return False
+    (timeout,) = conn.execute("pragma busy_timeout").fetchone()
+    conn.execute("pragma busy_timeout = 0")
+    try:
+        conn.execute("begin immediate")
+    except sqlite3.OperationalError as exc:
+        return "locked" in str(exc) or "busy" in str(exc)
+    else:
+        conn.execute("rollback")
+        return False
+    finally:
+        conn.execute(f"pragma busy_timeout = {int(timeout)}")
+
+
 def _begin(conn: sqlite3.Connection, *, write: bool = True) -> None:
     """Start a transaction; a write lock held too long by another process is :class:`Busy`."""
     try:

@@ -267,6 +267,13 @@ class Store:
         version = self.conn.execute("pragma data_version").fetchone()[0]
         return self.conn.total_changes, version
 
+    def held_elsewhere(self) -> bool:
+        """Whether another program holds the write lock now (a write would wait for it)."""
+        if self.path is None or self.read_only:
+            return False
+        with self.turn:
+            return locking.held_elsewhere(self.conn)
+
     def check_schema(self) -> None:
         """Raise :class:`CrbError` when a newer CRB has upgraded the database since this store
         opened it (another process, while this one ran): its statements would meet tables

@@ -18,6 +18,7 @@ from crb_tui.engine.review import review_with_progress
 from crb_tui.host.app_context import AppContext
 from crb_tui.sources import ProgressCallback, Source
 from crb_tui.store import ReadPool, Store, queries, store_errors
+from crb_tui.store.locking import BUSY_TIMEOUT_MS
 from crb_tui.store.queries import person_detail
 from crb_tui.store.resolving import live_id
 
@@ -103,6 +104,10 @@ class Gateway:
         with store_errors():
             store = self._writer()
             with self._own_turn(store):
+                if self.notice is not None and store.held_elsewhere():
+                    # (else the app would show nothing for as long as it waits)
+                    self.notice(f"Waiting for the database: another program is writing to "
+                                f"it (up to {BUSY_TIMEOUT_MS // 1000} s)…")
                 self._bring_scores_up_to_date()
                 return fn(self.context)
 
