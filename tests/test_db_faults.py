@@ -283,6 +283,8 @@ def test_a_copy_cut_short_is_never_kept_as_the_copy_before_an_upgrade(crb: Crb,
     old = Database(str(crb.db))
     register_fold(old.conn)
     core.apply(old, stop_before="m018_health_read_time")
+    old.execute("insert into people (name, created, updated) values ('Ann Old', '', '')")
+    old.conn.commit()  # (a database with nothing in it has nothing to keep a copy of)
     old.close()
     # The process dies once it has started writing the copy (any file named for it).
     killed = ("import os, sqlite3, sys\n"

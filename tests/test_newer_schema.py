@@ -74,3 +74,21 @@ def test_a_database_an_earlier_crb_made_is_copied_before_it_is_upgraded(
     again = crb("people")
     assert again.stderr == "" and sorted(p.name for p in tmp_path.iterdir()
                                          if ".before-" in p.name) == [copy.name]
+
+
+def test_an_earlier_schema_with_nothing_in_it_is_upgraded_without_a_copy(crb: Crb,
+                                                                       tmp_path: Path) -> None:
+    """Nothing to keep (a new file another process is still creating looks the same): no copy,
+    nothing said; several processes opening a new file at once must not copy it half-made."""
+    from sqlite_utils import Database
+
+    from crb_tui.store.migrations import core
+    from crb_tui.store.name_key import register_fold
+
+    old = Database(str(crb.db))
+    register_fold(old.conn)
+    core.apply(old, stop_before="m018_health_read_time")
+    old.close()
+    result = crb("people", ok=False)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [p.name for p in tmp_path.iterdir() if ".before-" in p.name] == []

@@ -71,9 +71,13 @@ def pending_upgrade(conn: sqlite3.Connection, known: Sequence[str]) -> list[str]
     try:
         applied = {row[0] for row in conn.execute(
             "select name from _sqlite_migrations where migration_set = 'crb_core'")}
+        # (a new file another process is creating at this moment holds nothing to keep)
+        kept = applied and conn.execute(
+            "select exists (select 1 from people) or exists (select 1 from interactions)"
+        ).fetchone()[0]
     except sqlite3.OperationalError:
         return []
-    return [name for name in known if name not in applied] if applied else []
+    return [name for name in known if name not in applied] if kept else []
 
 
 def copy_before_upgrade(conn: sqlite3.Connection, path: Path, first: str) -> Path:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -530,7 +531,16 @@ def _configure(conn: sqlite3.Connection, *, wal: bool) -> None:
     # that was two write calls a page, most of an import's system time.
     conn.execute("pragma temp_store = memory")
     if wal and conn.execute("pragma journal_mode").fetchone()[0] != "wal":
-        conn.execute("pragma journal_mode = wal")
+        # (a new file that other processes open at the same moment: the switch needs the file
+        # to itself for an instant, and SQLite does not wait for it)
+        for attempt in range(100):
+            try:
+                conn.execute("pragma journal_mode = wal")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.05)
 
 
 def _up_to_date(conn: sqlite3.Connection) -> bool:
