@@ -89,6 +89,11 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True,
         raise
 
 
+def _held(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite's error says another connection holds the lock."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def held_elsewhere(conn: sqlite3.Connection) -> bool:
     """Whether another connection holds the write lock now (a look that does not wait): a
     write would wait for it, up to the busy timeout. False inside a transaction of ours."""
@@ -99,7 +104,7 @@ def held_elsewhere(conn: sqlite3.Connection) -> bool:
     try:
         conn.execute("begin immediate")
     except sqlite3.OperationalError as exc:
-        return "locked" in str(exc) or "busy" in str(exc)
+        return _held(exc)
     else:
         conn.execute("rollback")
         return False
@@ -112,7 +117,7 @@ def _begin(conn: sqlite3.Connection, *, write: bool = True) -> None:
     try:
         conn.execute("begin immediate" if write else "begin")
     except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
+        if not _held(exc):
             raise
         seconds = conn.execute("pragma busy_timeout").fetchone()[0] / 1000
         raise Busy(

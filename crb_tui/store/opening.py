@@ -47,16 +47,20 @@ def check_foreign(conn: sqlite3.Connection, path: Path) -> None:
     )
 
 
+def applied_core(conn: sqlite3.Connection) -> set[str] | None:
+    """The core migrations the database has taken; None before it records any (a new file)."""
+    try:
+        return {row[0] for row in conn.execute(
+            "select name from _sqlite_migrations where migration_set = 'crb_core'")}
+    except sqlite3.OperationalError:
+        return None
+
+
 def check_not_newer(conn: sqlite3.Connection, path: Path, known: Collection[str]) -> None:
     """Refuse a database a newer CRB has upgraded (core migrations this one does not know):
     this one's writes would fail half-way (its statements meet tables that changed), after
     storing part of what they were asked to."""
-    try:
-        applied = [row[0] for row in conn.execute(
-            "select name from _sqlite_migrations where migration_set = 'crb_core' order by name")]
-    except sqlite3.OperationalError:
-        return  # (a new file, or one from before migrations were recorded)
-    newer = [name for name in applied if name not in known]
+    newer = sorted((applied_core(conn) or set()).difference(known))
     if newer:
         more = f" and {len(newer) - 1} more" if len(newer) > 1 else ""
         raise CrbError(
@@ -68,15 +72,13 @@ def check_not_newer(conn: sqlite3.Connection, path: Path, known: Collection[str]
 def pending_upgrade(conn: sqlite3.Connection, known: Sequence[str]) -> list[str]:
     """The core migrations a database made by an earlier CRB has still to take (none for a
     new file: it has nothing to keep)."""
-    try:
-        applied = {row[0] for row in conn.execute(
-            "select name from _sqlite_migrations where migration_set = 'crb_core'")}
-        # (a new file another process is creating at this moment holds nothing to keep)
-        kept = applied and conn.execute(
-            "select exists (select 1 from people) or exists (select 1 from interactions)"
-        ).fetchone()[0]
-    except sqlite3.OperationalError:
+    applied = applied_core(conn)
+    if not applied or applied.issuperset(known):
         return []
+    # (a new file another process is creating at this moment holds nothing to keep)
+    kept = conn.execute(
+        "select exists (select 1 from people) or exists (select 1 from interactions)"
+    ).fetchone()[0]
     return [name for name in known if name not in applied] if kept else []
 
 

@@ -20,6 +20,7 @@ from crb_tui.identity import NoiseRules, normalise
 from crb_tui.store import health_basis, locking, name_key, tables
 from crb_tui.store.faults import describe, read_only_reason, read_only_uri
 from crb_tui.store.opening import (
+    applied_core,
     check_foreign,
     check_is_sqlite,
     check_not_newer,
@@ -545,12 +546,8 @@ def _configure(conn: sqlite3.Connection, *, wal: bool) -> None:
 
 def _up_to_date(conn: sqlite3.Connection) -> bool:
     """Whether every core migration has been applied."""
-    try:
-        applied = {row[0] for row in conn.execute(
-            "select name from _sqlite_migrations where migration_set = 'crb_core'")}
-    except sqlite3.OperationalError:
-        return False
-    return applied.issuperset(CORE_MIGRATIONS)
+    applied = applied_core(conn)
+    return applied is not None and applied.issuperset(CORE_MIGRATIONS)
 
 
 _OPEN_FILES: Counter[tuple[int, int]] = Counter()
