@@ -304,6 +304,8 @@ def _open_app(app: AppContext, screen: str | None) -> None:
     try:
         from crb_tui.tui.app import run_app
 
-        run_app(app, screen=screen)
+        status = run_app(app, screen=screen)
     finally:
         gc.enable()
+    if status:
+        raise SystemExit(status)

@@ -247,6 +247,7 @@ class SyncScreen(CrbScreen):
     @work(thread=True, exit_on_error=False, group="sync-run")
     def _sync(self, names: list[str]) -> None:
         sent: dict[str, float] = {}
+        asked, ending = self._cancel.is_set, getattr(self.app, "stopping", threading.Event())
 
         def progress(source: str, done: int, total: int | None, message: str) -> None:
             now = time.monotonic()
@@ -259,7 +260,7 @@ class SyncScreen(CrbScreen):
         # actions write between two batches (see Gateway.sync).
         try:
             summaries = self.gateway.sync(names, progress=progress,
-                                          cancelled=self._cancel.is_set)
+                                          cancelled=lambda: asked() or ending.is_set())
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             title, text = describe(exc)
             self.post_message(SyncFinished(error=f"{title}: {text}"))
