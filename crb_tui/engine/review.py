@@ -101,7 +101,9 @@ def _queue(
     new = {i.person_id: _shown_as(i, i.person_id in beyond) for i in day_queue
            if i.person_id not in shown_before}
     if new:
-        remember_queue(store, today, new)
+        problem = remember_queue(store, today, new)
+        if problem is not None and warnings is not None:
+            warnings.append(problem)
     return queue, done
 
 
