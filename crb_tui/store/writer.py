@@ -489,7 +489,7 @@ class _BatchWriter:
         else:
             raise _Rejected("a Delete needs a source_key or a prefix")
         if rec.keep_before is not None:
-            where, args = f"{where} and at >= ?", [*args, iso(rec.keep_before)]
+            where, args = f"{where} and at >= ?", [*args, str(iso(rec.keep_before))]
         people = {
             row[0]
             for row in self.db.execute(
