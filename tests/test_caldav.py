@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from crb_tui import clock
-
 from tests.conftest import ROOT
 from tests.radicale_server import USERS, Radicale
 from tests.source_env import StoredSync
