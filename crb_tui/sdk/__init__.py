@@ -22,8 +22,8 @@ rest of ``crb_tui`` is CRB's own and may change.
   (:class:`CrbError`: one line for the user, no traceback; :func:`user_message`: any
   exception in words, never its class name) and a source's settings
   (:func:`source_config`, :func:`load_config`; :func:`check_range`, :func:`check_choice`
-  and :func:`check_http_url` for a ``Source.check``), :func:`command_context` (a plugin command's way
-  to the store, the config, the clock and a read-only query),
+  and :func:`check_http_url` for a ``Source.check``), :func:`command_context` (a plugin
+  command's way to the store, the config, the clock and a read-only query),
   :func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
   link, and :func:`bounded`: a record's names and texts cut to what CRB keeps (:data:`MAX_NAME`,
   :data:`MAX_NOTE`), saying what was cut, for a summary line naming the file and record.
