@@ -56,6 +56,8 @@ def _expected(binding: Binding, screen: str) -> tuple[type, ...]:
         return (PersonScreen,)
     if action == "open_person":
         return (PersonScreen, ReviewScreen)  # the review may be done: nothing to open
+    if action == "open_highlighted":
+        return (PersonScreen,)  # (the dashboard's first list's first person)
     if action == "back":
         return (ReviewScreen,)
     if action == "help":
