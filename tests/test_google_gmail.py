@@ -10,6 +10,7 @@ import logging
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -513,3 +514,40 @@ def test_the_same_mail_from_gmail_and_from_an_mbox_is_one_interaction(env: Env,
     from_mbox = mail_records(parse_mail(headers_from_bytes(raw)), me=[ME], where="x")
     assert [r.source_key for r in from_api] == [r.source_key for r in from_mbox]
     assert from_api[0].source_key == f"msg:{msg['mid']}|{msg['counterparts'][0]}"
+
+
+GOOGLE_502_PAGE = b"""<!DOCTYPE html>
+<html lang=en>
+  <meta charset=utf-8>
+  <title>Error 502 (Server Error)!!1</title>
+  <style>
+    *{margin:0;padding:0}html,code{font:15px/22px arial,sans-serif}
+  </style>
+  <p><b>502.</b> <ins>That\xe2\x80\x99s an error.</ins>
+  <p>The server encountered a temporary error and could not complete your request.
+"""
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    ({"status": 502, "body": GOOGLE_502_PAGE},
+     "users.messages.list: HTTP 502 Bad Gateway: Google's server had a temporary error; try "
+     "again later"),
+    ({"status": 500, "body": b'{"error": {"code": 500, "message": "Backend Error"}}',
+      "content_type": "application/json"},
+     "users.messages.list: HTTP 500 Internal Server Error: Backend Error"),
+    ({"status": 200, "body": b"[1, 2, 3]", "content_type": "application/json"},
+     "users.messages.list: the answer is not what the Gmail API sends (a JSON list where an "
+     "object was expected)"),
+    ({"status": 200, "body": b"<html><title>Proxy login</title></html>"},
+     "users.messages.list: the answer is not what the Gmail API sends (not JSON: 'Proxy "
+     "login')"),
+])
+def test_what_a_failed_call_says(env: Env, google: FakeGoogle, fault: dict[str, Any],
+                                 expected: str) -> None:
+    """One line naming the call: the reason phrase where Google gave no status, never an HTML
+    page's markup, and an answer that is not the API's called so (not a network error)."""
+    env.gmail["max_retries"] = 1
+    google.fault("/users/me/messages$", times=-1, **fault)
+    (summary,) = env.run()
+    assert not summary.ok
+    assert summary.errors == [expected]

@@ -53,6 +53,7 @@ class Session:
             stop=self.stop,
             label=source,
         )
+        self.api.api = "Gmail" if label == "gmail" else "Google Calendar"
         self.credentials = Credentials(label, data, self.store, self.api, str(cfg["token_uri"]))
         self.api.token = self.credentials.access_token
         self.api.refresh = self.credentials.refresh
