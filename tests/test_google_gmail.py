@@ -551,3 +551,30 @@ def test_what_a_failed_call_says(env: Env, google: FakeGoogle, fault: dict[str, 
     (summary,) = env.run()
     assert not summary.ok
     assert summary.errors == [expected]
+
+
+def test_a_failed_sync_says_so_on_stderr_in_one_line_naming_crb_and_the_source(
+        env: Env, google: FakeGoogle, crb, google_plugin: object) -> None:
+    """What cron mails (stderr; it throws stdout away) stands on its own, --json or not."""
+    import socket
+
+    env.gmail["max_retries"] = 1
+    with socket.socket() as closed:  # a port where nothing listens
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env.calendar["api_base"] = f"http://127.0.0.1:{port}"
+    env.calendar["max_retries"] = 0
+    env.config_toml(crb.config)
+    google.fault("/users/me/messages$", status=503, reason="backendError", times=-1,
+                 message="The service is currently unavailable.")
+    for extra in ((), ("--json",)):
+        result = crb("sync", *extra, status=1)
+        errors = result.stderr.splitlines()
+        assert errors[0] == ("crb: error: gmail: users.messages.list: HTTP 503 backendError: "
+                             "The service is currently unavailable.")
+        assert errors[1] == ("crb: error: google_calendar: events.list primary: network "
+                             f"error talking to 127.0.0.1:{port}: Connection refused "
+                             "(ConnectError)")
+        assert len(errors) == 2
+        if not extra:
+            assert "gmail: FAILED" in result.stdout and "error" not in result.stdout

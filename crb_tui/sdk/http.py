@@ -464,6 +464,7 @@ def _host(url: str) -> str:
     return httpx.URL(url).netloc.decode("ascii", "replace") if "://" in url else ""
 
 
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 _SECRETS = re.compile(r"(access_token|refresh_token|device_code|code|client_secret|"
                       r"\$deltatoken|\$skiptoken)=[^&\s]+")
 
@@ -471,4 +472,5 @@ _SECRETS = re.compile(r"(access_token|refresh_token|device_code|code|client_secr
 def _safe(exc: BaseException) -> str:
     """An exception's text without anything that could carry a credential or a state token
     (URLs keep no query values of those names)."""
-    return _SECRETS.sub(r"\1=...", str(exc) or type(exc).__name__)[:300]
+    text = _ERRNO.sub("", str(exc).strip())  # "[Errno 111] Connection refused"
+    return _SECRETS.sub(r"\1=...", text or type(exc).__name__)[:300]
