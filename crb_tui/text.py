@@ -190,15 +190,16 @@ def _finite(data: Any) -> Any:
     return data
 
 
-def json_text(data: Any, **kwargs: Any) -> str:
+def json_text(data: Any, *, ascii_only: bool = False, **kwargs: Any) -> str:
     """``json.dumps(data, ensure_ascii=False, **kwargs)`` with every unsafe character escaped
     (``\\u0085``, ``\\u202e``): still valid JSON and the same data once parsed, but nothing in it
-    acts on a terminal. A NaN or an infinity (not JSON) is written as ``null``."""
+    acts on a terminal. A NaN or an infinity (not JSON) is written as ``null``. ``ascii_only``:
+    every character beyond ASCII escaped too (for an output whose encoding is not UTF-8)."""
     try:
-        text = json.dumps(data, ensure_ascii=False, allow_nan=False, **kwargs)
+        text = json.dumps(data, ensure_ascii=ascii_only, allow_nan=False, **kwargs)
     except ValueError:
         # A NaN or infinity stored before amounts were checked: null, as it is not a number.
-        text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, **kwargs)
+        text = json.dumps(_finite(data), ensure_ascii=ascii_only, allow_nan=False, **kwargs)
     # Outside strings JSON is ASCII punctuation, digits and keywords: every match is in a string.
     return UNSAFE.sub(_json_escape, text)
 

@@ -22,12 +22,15 @@ from crb_tui import __version__
 from crb_tui.errors import CrbError, StoreUnavailable, interrupted, user_message
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
+from crb_tui.locale_streams import utf8
 from crb_tui.text import json_text, plain
 from crb_tui.tui.screen_list import NAMES as SCREEN_NAMES
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json_text(data, indent=2, sort_keys=False, default=str))
+    # (a standard output that is not UTF-8 gets every other character as \u00e9: the same data)
+    click.echo(json_text(data, indent=2, sort_keys=False, default=str,
+                         ascii_only=not utf8(sys.stdout)))
 
 
 REJECTED_EXIT = 3
@@ -300,6 +303,9 @@ def _open_app(app: AppContext, screen: str | None) -> None:
     # Loading Textual and building the app allocate a great deal and free little: the garbage
     # collector's passes over it all cost 30-40 ms of start-up. run_app switches it back on
     # (with everything loaded so far frozen) just before the app runs.
+    if not utf8(sys.stdout) or not utf8(sys.stderr):
+        raise CrbError(f"the terminal's encoding is {sys.stdout.encoding}, not UTF-8: the app "
+                       "cannot draw in it (run it in a UTF-8 locale: LANG=C.UTF-8 crb)")
     gc.disable()
     try:
         from crb_tui.tui.app import run_app
