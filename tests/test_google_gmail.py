@@ -578,3 +578,43 @@ def test_a_failed_sync_says_so_on_stderr_in_one_line_naming_crb_and_the_source(
         assert len(errors) == 2
         if not extra:
             assert "gmail: FAILED" in result.stdout and "error" not in result.stdout
+
+
+def test_progress_starts_with_the_first_messages_and_can_reach_its_total(
+        env: Env, google: FakeGoogle) -> None:
+    """Trial 14 F8: no count until the first checkpoint (100 messages), a resumed run showed
+    none until its next one, and the total was the mailbox's with SPAM and TRASH, which the
+    count never reached."""
+    env.gmail["checkpoint_every"] = 100
+    reports: list[tuple[int, int | None, str]] = []
+
+    def progress(source: str, done: int, total: int | None, message: str) -> None:
+        reports.append((done, total, message))
+
+    def cancelled() -> bool:
+        return any(done >= 120 for done, _, _ in reports)
+
+    (first,) = env.run(progress=progress, cancelled=cancelled)
+    assert first.cancelled
+    listed = len(google.listed_ids())
+    assert listed < len(google.messages)  # the mailbox has SPAM and TRASH
+    counts = [done for done, total, message in reports if message == "messages"]
+    assert counts[:3] == [0, 10, 20]
+    assert {total for _, total, message in reports if message == "messages"} == {listed}
+    reports.clear()
+    (second,) = env.run(progress=progress)
+    assert second.ok, second.errors
+    # It says at once where the last run's checkpoint left it (the end of the first page of
+    # 70), and ends on the total.
+    assert reports[0] == (70, listed, "messages")
+    assert (listed, listed) in {(done, total) for done, total, _ in reports}
+    assert_store_matches(env)
+
+
+def test_without_the_spam_and_trash_counts_the_total_is_about(env: Env,
+                                                              google: FakeGoogle) -> None:
+    google.fault("/labels/TRASH", status=404, reason="notFound")
+    reports: list[tuple[int, int | None, str]] = []
+    env.run(progress=lambda source, done, total, message: reports.append((done, total,
+                                                                          message)))
+    assert reports[1] == (10, None, f"10 of about {len(google.messages)} messages")
