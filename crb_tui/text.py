@@ -63,6 +63,8 @@ def visible(ch: str) -> str:
 
 
 _JOINERS = "\u200c\u200d"
+_VIRAMA = 9
+"""The canonical combining class of the viramas (the vowel killers of the Indic scripts)."""
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -74,7 +76,10 @@ def _visible(match: re.Match[str]) -> str:
 
 def _joiner(ch: str, text: str, at: int) -> str:
     """A ZWNJ or ZWJ at ``text[at]``: kept between letters or marks of a script that needs
-    it, left out between emoji (ZWJ), made visible anywhere else."""
+    it, and after a virama (Malayalam's chillu letters are spelt so at the end of a word:
+    ``അരുണ്‍``), left out between emoji (ZWJ), made visible anywhere else."""
+    if at > 0 and unicodedata.combining(text[at - 1]) == _VIRAMA:
+        return ch
     if at == 0 or at + 1 >= len(text):
         return visible(ch)
     before, after = text[at - 1], text[at + 1]

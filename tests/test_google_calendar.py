@@ -258,3 +258,26 @@ def test_the_same_occurrence_from_an_ics_file_and_from_google_is_one_meeting(
     assert from_google[0].source_key in {r.source_key for r in from_ics}
     assert json.dumps(from_google[0].at.isoformat()) == json.dumps(
         next(r.at.isoformat() for r in from_ics if r.source_key == from_google[0].source_key))
+
+
+def test_a_calendar_that_is_gone_is_one_rejected_line_and_the_others_sync(
+    env: Env, google: FakeGoogle
+) -> None:
+    """Trial 14 F12: a calendar deleted by its owner or unsubscribed from (404 notFound)
+    failed the whole source, every run, and the calendars after it were never read."""
+    start = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+    google.add_event("team@example.com", event_id="team1", start=start,
+                     attendees=[{"email": "boss@x.example", "responseStatus": "accepted"},
+                                {"email": ME, "self": True, "responseStatus": "accepted"}])
+    env.calendar["calendars"] = ["primary", "gone@group.calendar.google.com", "team@example.com"]
+    (summary,) = env.run(SOURCE)
+    assert summary.ok and not summary.errors
+    assert summary.rejected == [{
+        "where": "google calendar gone@group.calendar.google.com",
+        "reason": "calendar gone@group.calendar.google.com not found (deleted, or no longer "
+                  "shared with you?): take it out of calendars in the config"}]
+    assert env.query("select count(*) from interactions i join identities d "
+                     "on d.id = i.identity_id where d.value = 'boss@x.example'") == [(1,)]
+    assert google.calls("/calendar/v3/calendars/team@example.com/events")
+    (again,) = env.run(SOURCE)  # (and so every run, the next ones incremental)
+    assert again.ok and len(again.rejected) == 1

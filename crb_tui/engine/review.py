@@ -404,6 +404,8 @@ def collect_items(
         md = row["birthday"][-5:]
         if md in upcoming:
             d = upcoming[md]
+            if row["snoozed"] and d:
+                continue  # (the day itself comes up, as a meeting today does)
             when = "today" if d == 0 else f"in {_plural(d, 'day')}"
             items.append(
                 ReviewItem(

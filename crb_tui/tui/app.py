@@ -142,6 +142,7 @@ class CrbApp(CrbAppBase):
         self.first_looks = first_looks
         self.stopping = threading.Event()
         self._signals: list[signal.Signals] = []
+        self._small = False
         """Set when the app is asked to end (``q``, SIGTERM, SIGHUP): a sync in progress stops
         after the batch it is writing, and its run is recorded, before the app ends."""
         self.keymap_problem: str | None = None
@@ -163,6 +164,7 @@ class CrbApp(CrbAppBase):
         self._day = self.today
         self.log_notices.attach(self)
         self._take_stop_signals()
+        self._say_if_small(*self.size)
         # Left open overnight, the app moves to the new day by itself (midnight in [me]
         # timezone, or a laptop woken in the morning): the next read re-scores (see Gateway)
         # and the screen on show reads again (the others do as they are shown).
@@ -214,6 +216,19 @@ class CrbApp(CrbAppBase):
             loop.remove_signal_handler(sig)
         log_notices.uninstall(self.log_notices)
         self.gateway.close()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._say_if_small(event.size.width, event.size.height)
+
+    def _say_if_small(self, width: int, height: int) -> None:
+        """Below 80x24 the footer loses its last keys (``? Keys``, ``q Quit``) and dialogs
+        their choices: said once each time the terminal becomes too small."""
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        if small and not self._small:
+            self.notify(f"The terminal is {width}x{height}: CRB is made for {MIN_SIZE[0]}x"
+                        f"{MIN_SIZE[1]} or more, and some keys are cut from the footer (? lists "
+                        "every key, q quits)", severity="warning", markup=False, timeout=8)
+        self._small = small
 
     def _check_day(self) -> None:
         today = self.today
@@ -287,6 +302,9 @@ class CrbApp(CrbAppBase):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.keymap))
 
+
+MIN_SIZE = (80, 24)
+"""The smallest terminal the app is made for (columns, rows)."""
 
 STOPPED_BY_SIGNAL = 130
 """The app's exit status after SIGTERM or SIGHUP: what ``crb import`` and ``sync`` end with."""

@@ -36,7 +36,8 @@ Set up::
 ``google-calendar-token.json`` and ``crb.google-calendar-index.sqlite``), ``api_base =
 "https://www.googleapis.com"``, and ``calendars = ["primary"]``, ``page_size = 250``,
 ``quota_per_second = 5.0``, ``past_days = 730``, ``future_days = 60``, ``resync_days = 7``,
-``max_attendees = 25``, ``skip_declined = true``.
+``max_attendees = 25``, ``skip_declined = true``. A calendar of ``calendars`` that is gone
+(deleted, unsubscribed from: 404) is one rejected line, and the others are synced.
 
 Deleted mail and cancelled events remove their interactions (see ``_deletes``), found through
 the map of Google ids to records that each source keeps in its ``ctx.state`` (``_ids``).

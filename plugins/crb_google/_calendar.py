@@ -299,32 +299,46 @@ class GoogleCalendar:
         if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
             cursor = {"v": CURSOR_VERSION, "calendars": {}}
         self.cursor = cursor
-        resync = dt.timedelta(days=int(self.ctx.config["resync_days"]))
         for cal in [str(c) for c in self.ctx.config["calendars"]]:
-            if "@" in cal:
-                own = normalise_email(cal)
-                if own:
-                    self.me.add(own)
-            state = dict(cursor["calendars"].get(cal) or {})
-            cursor["calendars"][cal] = state
-            if state.get("mode") == "incremental" and state.get("sync_token"):
-                last_full = parse_time(state.get("last_full"))
-                if resync and last_full and self.now - last_full >= resync:
-                    self.ctx.logger.info("google_calendar: %s: periodic full sync", cal)
-                else:
-                    try:
-                        yield from self.incremental(cal, state)
-                        continue
-                    except SyncTokenExpired:
-                        self.ctx.logger.warning("google_calendar: %s: sync token expired; "
-                                                "running a full sync", cal)
-                state = {}
             try:
-                yield from self.full(cal, state)
-            except SyncTokenExpired:
-                # The page token of an interrupted full sync expired: start that calendar over.
-                self.ctx.logger.warning("google_calendar: %s: full sync restarted", cal)
-                yield from self.full(cal, {})
+                yield from self.calendar(cal)
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+                # A calendar deleted by its owner, or unsubscribed from: one rejected line, and
+                # the calendars after it are read (it failed the whole source, every run).
+                yield Reject(f"calendar {cal} not found (deleted, or no longer shared with "
+                             "you?): take it out of calendars in the config",
+                             f"google calendar {cal}")
+
+    def calendar(self, cal: str) -> Iterator[Any]:
+        """One calendar's sync: incremental from its sync token, or a full one."""
+        cursor = self.cursor
+        resync = dt.timedelta(days=int(self.ctx.config["resync_days"]))
+        if "@" in cal:
+            own = normalise_email(cal)
+            if own:
+                self.me.add(own)
+        state = dict(cursor["calendars"].get(cal) or {})
+        cursor["calendars"][cal] = state
+        if state.get("mode") == "incremental" and state.get("sync_token"):
+            last_full = parse_time(state.get("last_full"))
+            if resync and last_full and self.now - last_full >= resync:
+                self.ctx.logger.info("google_calendar: %s: periodic full sync", cal)
+            else:
+                try:
+                    yield from self.incremental(cal, state)
+                    return
+                except SyncTokenExpired:
+                    self.ctx.logger.warning("google_calendar: %s: sync token expired; "
+                                            "running a full sync", cal)
+            state = {}
+        try:
+            yield from self.full(cal, state)
+        except SyncTokenExpired:
+            # The page token of an interrupted full sync expired: start that calendar over.
+            self.ctx.logger.warning("google_calendar: %s: full sync restarted", cal)
+            yield from self.full(cal, {})
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:
