@@ -69,9 +69,10 @@ def stored_token(source: str, settings: dict[str, Any]) -> tuple[TokenStore, dic
     :class:`AuthError` saying what to run: none yet, one that cannot be read, one without the
     permission the source needs. Local only: ``crb doctor`` asks it too (``Source.ready``)."""
     store = token_store(source, settings)
+    store.check()  # a symbolic link, no keyring package: said as it is (no new token helps)
     try:
         data = store.load()
-    except CrbError as exc:
+    except CrbError as exc:  # a file that is not JSON, not an object, cannot be read
         raise AuthError(f"{exc}; run {AUTH_HINT} again") from exc
     if data is None:
         raise AuthError(f"not authorised yet: run {AUTH_HINT}")
