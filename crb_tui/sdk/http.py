@@ -13,6 +13,8 @@ turn a failure into one line for the user.
   - time-outs, dropped connections and bodies cut short back off too;
   - anything else raises what :meth:`JsonApi.failure` returns: :class:`ApiError` by default, an
     :class:`AuthError` where an API says the authorisation is at fault;
+  - a 2xx answer that is not a JSON object raises :class:`UnexpectedAnswer` (one that is not
+    JSON at all is first retried, as a body cut short);
   - every wait ends within 50 ms of ``stop`` being set or ``cancelled()`` turning true, with
     :class:`Stopped`.
 
@@ -20,7 +22,8 @@ turn a failure into one line for the user.
   overrides :meth:`JsonApi.parse_error`.
 - :func:`parse_error`: ``(code, message)`` from an error body: the OAuth 2.0 token endpoint's
   ``{"error": "invalid_grant", "error_description": ...}``, or ``{"error": {"code": ...,
-  "message": ...}}`` (Microsoft Graph's, and many others'), or the text.
+  "message": ...}}`` (Microsoft Graph's, and many others'), or the text (:func:`page_text`: an
+  HTML page's title, never its markup; anything else on one line, cut).
 - :func:`retry_after`: the seconds a ``Retry-After`` header asks for; :func:`seconds_until` a
   time; :func:`parse_time` reads a time as JSON APIs write it.
 - :func:`retry_settings`: a source's retry settings, checked, for :class:`JsonApi`.
@@ -75,8 +78,8 @@ Params = dict[str, Any] | list[tuple[str, Any]] | None
 
 class ApiError(CrbError):
     """A call that failed for good: HTTP ``status`` (0 for a network failure), the API's error
-    ``code`` (``notFound``, ``syncStateNotFound``, ``invalid_grant``...), its ``message`` and
-    ``what`` was asked."""
+    ``code`` (``notFound``, ``syncStateNotFound``, ``invalid_grant``...), its ``message``,
+    ``what`` was asked and, for a network failure, the ``host`` that could not be reached."""
 
     def __init__(self, status: int, code: str, message: str, what: str = "", *,
                  host: str = "") -> None:
