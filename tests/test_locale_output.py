@@ -1,4 +1,5 @@
-"""A locale whose encoding is not UTF-8 (ISO-8859-1), through the real ``crb`` console script:
+"""A locale whose encoding is not UTF-8 (ISO-8859-1), and no terminal at all, through the real
+``crb`` console script:
 every command that printed a name the encoding lacks (or CRB's own typographic quotes) ended
 with "unexpected error: 'latin-1' codec can't encode ..." and printed nothing, JSON included,
 and the app drew its boxes as ``\\u2502`` (trial 14 F3). Text now shows what the encoding can
@@ -75,3 +76,19 @@ def test_arguments_the_c_locale_cannot_decode_are_read_as_utf8(named: Crb) -> No
     result = run(named, "people", "--search", "王", "--json", LC_ALL="C", PYTHONUTF8="0")
     assert result.returncode == 0, result.stderr
     assert [p["name"] for p in json.loads(result.stdout)["people"]] == ["王芳"]
+
+
+@pytest.mark.parametrize("stdin", ["devnull", "pipe"])
+def test_the_app_without_a_terminal_says_so_and_ends(crb: Crb, stdin: str) -> None:
+    """Trial 14 F21: `crb` alone from cron or a script (no terminal) started the full-screen
+    app anyway, wrote escape codes into the log and waited for keys for ever."""
+    crb.create_db()
+    result = subprocess.run(
+        [str(CRB), "--db", str(crb.db), "--config", str(crb.config)],
+        **({"stdin": subprocess.DEVNULL} if stdin == "devnull" else {"input": b"\n"}),
+        capture_output=True, timeout=60, env={**os.environ, "CRB_TODAY": TODAY.isoformat()})
+    assert result.returncode == 1
+    assert result.stderr.decode() == (
+        "crb: error: the app needs a terminal (standard input and output are not one); without "
+        "one, `crb review` prints today's review (`crb --help`: every command)\n")
+    assert result.stdout == b""

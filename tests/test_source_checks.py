@@ -138,3 +138,20 @@ def test_doctor_fails_a_source_that_was_never_authorised(crb: Crb, tmp_path: Pat
     result = crb("sync", "gmail", ok=False)
     assert result.stderr.splitlines() == [
         "crb: error: gmail: not authorised yet: run `crb auth gmail --client-secrets FILE`"]
+
+
+def test_an_api_address_without_its_scheme_fails_the_doctor(crb: Crb) -> None:
+    """Trial 14 F17: `api_base = "127.0.0.1:8765"` passed `crb doctor`; every sync then failed
+    with "network error UnsupportedProtocol"."""
+    with crb.config.open("a", encoding="utf-8") as fh:
+        fh.write('[sources.google_calendar]\napi_base = "127.0.0.1:8765"\n'
+                 '[sources.outlook_mail]\ngraph_base = "graph.microsoft.com/v1.0"\n')
+    crb.create_db()
+    failed = [line for line in crb("doctor", status=1).stdout.splitlines()
+              if line.startswith("[FAIL]")]
+    assert failed == [
+        "[FAIL] source google_calendar: sources.google_calendar.api_base = \"127.0.0.1:8765\" "
+        "is not an http:// or https:// address",
+        "[FAIL] source outlook_mail: sources.outlook_mail.graph_base = "
+        "\"graph.microsoft.com/v1.0\" is not an http:// or https:// address",
+    ]

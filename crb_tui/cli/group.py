@@ -297,6 +297,12 @@ def cli(
         ctx.obj.ensure_demo()  # `crb --demo review` shows the demo, as the app does
 
 
+def _terminal() -> bool:
+    """Whether the app has a screen and keys: standard input and output are a terminal, or a
+    Textual driver of its own is set (`crb serve` runs the app in a browser tab so)."""
+    return bool(os.environ.get("TEXTUAL_DRIVER")) or (sys.stdin.isatty() and sys.stdout.isatty())
+
+
 def _open_app(app: AppContext, screen: str | None) -> None:
     if app.demo:
         app.ensure_demo()
@@ -306,6 +312,12 @@ def _open_app(app: AppContext, screen: str | None) -> None:
     if not utf8(sys.stdout) or not utf8(sys.stderr):
         raise CrbError(f"the terminal's encoding is {sys.stdout.encoding}, not UTF-8: the app "
                        "cannot draw in it (run it in a UTF-8 locale: LANG=C.UTF-8 crb)")
+    if not _terminal():
+        # (cron, a script, `crb > file`: the app would wait for keys for ever, writing escape
+        # codes into the log)
+        raise CrbError("the app needs a terminal (standard input and output are not one); "
+                       "without one, `crb review` prints today's review (`crb --help`: every "
+                       "command)")
     gc.disable()
     try:
         from crb_tui.tui.app import run_app

@@ -190,12 +190,25 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
     import json
 
     runs = []
-    for row in app.store.sync_states():
-        if names and row["source"] not in names:
-            continue
+    states = app.store.sync_states()
+    if names:
+        # A source never run is said so; a name that is no source is an error, as `crb sync
+        # NAME` says (a cron check of a misspelt name passed: "No source has run yet.").
+        known = set(app.sources())
+        ran = {row["source"] for row in states}
+        unknown = [n for n in names if n not in known and n not in ran]
+        if unknown:
+            raise CrbError(f"unknown source {', '.join(unknown)} (available: "
+                           f"{', '.join(sorted(known)) or 'none'})")
+        states = [row for row in states if row["source"] in names] + [
+            {"source": n, "last_run": None, "last_ok": None, "counts": None, "last_error": None}
+            for n in dict.fromkeys(names) if n not in ran]
+    for row in states:
         counts = json.loads(row["counts"] or "{}")
         # Runs recorded before the status was: failed when they left an error.
         status = counts.get("status") or ("failed" if row["last_error"] else "ok")
+        if row["last_run"] is None:
+            status = "never run"
         runs.append({"source": row["source"], "last_run": row["last_run"],
                      "last_ok": row["last_ok"], "status": status, "counts": counts,
                      "error": row["last_error"]})
@@ -208,6 +221,9 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
         c = run["counts"]
         rejected = c.get("rejected_count", 0) if run["status"] == "ok" else 0
         status = f"ok, {rejected} rejected" if rejected else run["status"]  # (as the run said)
+        if run["last_run"] is None:
+            click.echo(f"{plain(run['source'])}: never run, last ok never")
+            continue
         click.echo(f"{plain(run['source'])}: {status}, last run {_local(run['last_run'])}"
                    + (f", last ok {_local(run['last_ok']) if run['last_ok'] else 'never'}"
                       if run["last_ok"] != run["last_run"] else ""))

@@ -488,6 +488,8 @@ class _BatchWriter:
             where, args = "source_key >= ? and source_key < ?", [rec.prefix, end]
         else:
             raise _Rejected("a Delete needs a source_key or a prefix")
+        if rec.keep_before is not None:
+            where, args = f"{where} and at >= ?", [*args, str(iso(rec.keep_before))]
         people = {
             row[0]
             for row in self.db.execute(

@@ -40,7 +40,9 @@ Set up::
 (deleted, unsubscribed from: 404) is one rejected line, and the others are synced.
 
 Deleted mail and cancelled events remove their interactions (see ``_deletes``), found through
-the map of Google ids to records that each source keeps in its ``ctx.state`` (``_ids``).
+the map of Google ids to records that each source keeps in its ``ctx.state`` (``_ids``). A
+meeting that had begun when its calendar was last read took place: deleted or cancelled
+afterwards (a series ended by deleting it), or gone out of the ``past_days`` window, it stays.
 """
 
 from __future__ import annotations

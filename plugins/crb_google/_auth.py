@@ -286,8 +286,10 @@ class LoopbackListener:
                     self.end_headers()
                     return
                 ok = params.get("state") == state and "code" in params
-                text = ("CRB is authorised. You can close this tab and go back to the terminal."
-                        if ok else "CRB was not authorised: "
+                # (the code is exchanged, and the access granted checked, after this page:
+                # the terminal says how that went)
+                text = ("CRB received Google's answer. Go back to the terminal: it says whether "
+                        "CRB is authorised. You can close this tab." if ok else "CRB was not authorised: "
                         + html.escape(params.get("error") or "this address is from another "
                                       "sign-in attempt"))
                 body = (f"<!doctype html><title>CRB</title><p>{text}</p>").encode()
