@@ -596,6 +596,12 @@ class FakeGoogle(FakeApi):
                 return _json(200, {"emailAddress": self.user, "messagesTotal": len(self.messages),
                                    "threadsTotal": len(self.messages),
                                    "historyId": str(self.history_id)})
+        if rest.startswith("labels/"):
+            label = rest[len("labels/"):]
+            with self.lock:
+                count = sum(1 for m in self.messages.values() if label in m["labelIds"])
+            return _json(200, {"id": label, "name": label, "type": "system",
+                               "messagesTotal": count, "threadsTotal": count})
         if rest == "messages":
             if "q" in q:
                 return _json(403, error_body(403, "forbidden",

@@ -32,6 +32,8 @@ def _report(summaries: list[Any], as_json: bool, dry_run: bool) -> None:
 def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False) -> None:
     if as_json:
         emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
+        for s in summaries:
+            _errors(s)
         return
     for s in summaries:
         head = f"{_title(s)}: {_outcome(s)}" + (" (dry run: nothing written)" if dry_run else "")
@@ -52,8 +54,17 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
             click.echo(f"  note: {plain(note)}")
         for warning in s.warnings:
             click.echo(f"  warning: {plain(warning)}")
-        for err in s.errors:
-            click.echo(f"  error: {plain(err)}", err=True)
+        _errors(s)
+
+
+def _errors(s: Any) -> None:
+    """A failed source's errors on stderr, each a line that stands on its own (cron mails
+    stderr and throws the summary away): ``crb: error: gmail: users.history.list: HTTP 503
+    ...``."""
+    for err in s.errors:
+        text = plain(err, one_line=True)
+        named = text.startswith((f"{s.source} ", f"{s.source}:", f"sources.{s.source}."))
+        click.echo(f"crb: error: {text if named else f'{s.source}: {text}'}", err=True)
 
 
 def _reasons(what: str, counts: dict[str, int]) -> None:

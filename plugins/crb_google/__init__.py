@@ -47,7 +47,7 @@ afterwards (a series ended by deleting it), or gone out of the ``past_days`` win
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crb_tui import Source, SyncContext, hookimpl
@@ -67,6 +67,17 @@ def _calendar_sync(ctx: SyncContext) -> Iterator[Any]:
     return _calendar.sync(ctx)
 
 
+def _ready(source: str) -> Callable[[dict[str, Any]], None]:
+    """The source's ``ready`` check for ``crb doctor``: it has a token ``crb auth`` saved."""
+
+    def ready(settings: dict[str, Any]) -> None:
+        from crb_google._auth import stored_token
+
+        stored_token(source, settings)
+
+    return ready
+
+
 @hookimpl
 def register_sources(register: Any) -> None:
     from crb_google._schema import CALENDAR_SCHEMA, GMAIL_SCHEMA, check_calendar, check_gmail
@@ -77,6 +88,7 @@ def register_sources(register: Any) -> None:
         description="Mail headers from Gmail through the Gmail API (gmail.metadata scope)",
         config_schema=dict(GMAIL_SCHEMA),
         check=check_gmail,
+        ready=_ready("gmail"),
         direction_from_me=True,
     ))
     register(Source(
@@ -85,6 +97,7 @@ def register_sources(register: Any) -> None:
         description="Meetings from Google Calendar through the Calendar API (read only)",
         config_schema=dict(CALENDAR_SCHEMA),
         check=check_calendar,
+        ready=_ready("google_calendar"),
         direction_from_me=True,
     ))
 
