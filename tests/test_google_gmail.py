@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -374,6 +376,34 @@ def test_429_and_403_rate_limits_back_off_honouring_retry_after(env: Env,
     assert profile[0].status == 429 and profile[1].at >= profile[0].at + 0.3
 
 
+def test_a_long_retry_after_is_said_and_a_cancel_ends_every_thread_s_wait(
+        env: Env, google: FakeGoogle) -> None:
+    """Trial 14 F11/F24: a 100 s "Retry after" was waited out in silence, and a cancel did not
+    end it: the source's progress line now says it waits, and a cancel ends the wait of the
+    thread that was told and of the others the rate limiter holds back."""
+    env.gmail["concurrency"] = 4
+    google.fault("/users/me/messages/", status=429, reason="rateLimitExceeded",
+                 retry_after="100", after=20)
+    said: list[str] = []
+    cancel = threading.Event()
+
+    def progress(source: str, done: int, total: int | None, message: str) -> None:
+        said.append(message)
+        if "Google asks" in message:
+            cancel.set()
+
+    found: list[Any] = []
+    worker = threading.Thread(target=lambda: found.extend(
+        env.run(cancelled=cancel.is_set, progress=progress)), daemon=True)
+    worker.start()
+    worker.join(60)  # far less than the 100 s asked: generous, nothing is timed
+    assert not worker.is_alive(), said[-3:]
+    (summary,) = found
+    assert summary.cancelled and summary.ok, summary.errors
+    assert "waiting 100 s: Google asks to (rate limit)" in said
+    assert len(google.calls("/users/me/messages/")) < len(google.listed_ids())
+
+
 def test_server_errors_and_dropped_connections_are_retried(env: Env,
                                                           google: FakeGoogle) -> None:
     google.fault("/users/me/messages/", status=500, after=10, times=3)
@@ -493,6 +523,38 @@ def test_crb_sync_gmail_on_the_command_line(env: Env, google: FakeGoogle, crb,
         assert secret not in result.stdout + result.stderr
         assert secret not in config.read_text()
     assert config.read_text() == before
+
+
+def test_a_long_retry_after_is_said_on_the_terminal_s_progress_line(
+        env: Env, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial 14 F11: `crb sync gmail` at a terminal said nothing while it waited out Google's
+    "Retry after" (61 s there); its progress line now says so. (Cancelled here once said.)"""
+    import io
+
+    from crb_tui.cli.sync_commands import _progress_printer
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    google.fault("/users/me/profile", status=403, reason="rateLimitExceeded",
+                 message="User-rate limit exceeded.  Retry after "
+                 + (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61.5)).strftime(
+                     "%Y-%m-%dT%H:%M:%S.%fZ"))
+    show = _progress_printer(env.db)
+    cancel = threading.Event()
+
+    def progress(source: str, done: int, total: int | None, message: str) -> None:
+        show(source, done, total, message)
+        if "Google asks" in message:
+            cancel.set()
+
+    (summary,) = env.run(cancelled=cancel.is_set, progress=progress)
+    assert summary.cancelled
+    line = terminal.getvalue().split("\r\x1b[2K")[1]
+    assert re.fullmatch(r"gmail +0 waiting 6[12] s: Google asks to \(rate limit\)", line), line
 
 
 def test_an_unauthorised_source_says_how_to_authorise(env: Env) -> None:
