@@ -44,6 +44,8 @@ MAIL = "Mail.ReadBasic"
 CALENDARS = "Calendars.Read"
 MESSAGE_FIELDS = ("from", "toRecipients", "ccRecipients", "subject", "sentDateTime",
                   "internetMessageId", "inferenceClassification")
+READ = ("inbox", "sentitems")
+"""The folders the mail source reads by default."""
 
 GRAPH_ERRORS = {
     400: ("ErrorInvalidParameter", "The value of the parameter is not valid."),
@@ -119,6 +121,14 @@ class FakeGraph(FakeApi):
         self.messages: dict[str, dict[str, Any]] = {}
         self.left: dict[tuple[str, str], int] = {}
         """(folder, message id) -> seq of the change that took it out of the folder."""
+        self.handed: set[str] = set()
+        """Messages handed out with their headers (a delta page, ``messages/{id}``) while they
+        were real mail: the ones a sync stored (a dry run's too; a test that deletes after one
+        runs a real sync first)."""
+        self.kept: set[str] = set()
+        """Keys of stored messages since deleted, moved to Deleted Items or filed away in a
+        folder CRB does not read: a touch that happened stays (see
+        :meth:`expected_mail_keys`)."""
         self.events: dict[str, dict[str, Any]] = {}
         self.events_gone: dict[str, int] = {}
         self.seq = 1
@@ -237,14 +247,23 @@ class FakeGraph(FakeApi):
         return sent, inbox
 
     def move(self, mid: str, folder: str) -> None:
+        """Move a message: to Junk Email, it was never a touch (even from Deleted Items); back
+        to a folder CRB reads (restored), it is that folder's mail again; elsewhere (Deleted
+        Items, an archive) from a folder CRB reads, what a sync stored of it stays."""
         with self.lock:
             msg = self.messages[mid]
+            if folder == "junkemail" or folder in READ:
+                self.kept -= self._keys(msg)
+            elif msg["folder"] in READ:
+                self._keep(msg)
             self.left[(msg["folder"], mid)] = self._bump()
             msg["folder"] = folder
             msg["seq"] = self._bump()
 
     def delete(self, mid: str) -> None:
         with self.lock:
+            if self.messages[mid]["folder"] in READ:
+                self._keep(self.messages[mid])
             msg = self.messages.pop(mid)
             self.left[(msg["folder"], mid)] = self._bump()
 
@@ -253,29 +272,50 @@ class FakeGraph(FakeApi):
         the changed property (as Graph may for an update)."""
         with self.lock:
             msg = self.messages[mid]
+            if kind == "other":  # never a touch (another copy deleted before kept its keys)
+                self.kept -= self._keys(msg)
             msg["inferenceClassification"] = kind
             msg["added"] = msg["seq"]
             msg["seq"] = self._bump()
             if partial:
                 msg["changed"] = ["inferenceClassification"]
 
-    def expected_mail_keys(self, folders: tuple[str, ...] = ("inbox", "sentitems")) -> set[str]:
+    def _keep(self, msg: dict[str, Any]) -> None:
+        """``msg`` leaves the folders CRB reads, deleted or moved, but not to Junk Email: if a
+        sync stored it (handed out as real mail, and real mail still), its touches stay in CRB.
+        The caller holds the lock."""
+        if msg["id"] in self.handed:
+            self.kept |= self._keys(msg)
+
+    def _keys(self, msg: dict[str, Any]) -> set[str]:
+        """The interactions one message is, in a folder CRB reads: none for Focused Inbox's
+        Other or a mass mail."""
+        if msg["inferenceClassification"] == "other":
+            return set()
+        mid = msg["internetMessageId"].strip("<>")
+        local, _, domain = mid.rpartition("@")
+        mid = f"{local}@{domain.lower()}"
+        sender = msg["from"]["emailAddress"]["address"].lower()
+        if sender != self.user:
+            return {f"msg:{mid}|{sender}"}
+        people = {r["emailAddress"]["address"].lower()
+                  for r in msg["toRecipients"] + msg["ccRecipients"]} - {self.user}
+        if len(people) > 50:
+            return set()
+        return {f"msg:{mid}|{p}" for p in people}
+
+    def expected_mail_keys(self, folders: tuple[str, ...] = READ) -> set[str]:
+        """What CRB should hold: the oracle, written apart from the plugin's logic. The real
+        mail in ``folders``, and the mail a sync stored that was deleted, moved to Deleted
+        Items or filed away since (a touch that happened stays); mail moved to Junk Email or
+        reclassified as Other is not real mail, and goes. (Mail moved from Deleted Items to
+        Junk Email goes from CRB with the next full round, which reads where it is.)"""
         keys: set[str] = set()
-        for msg in self.messages.values():
-            if msg["folder"] not in folders or msg["inferenceClassification"] == "other":
-                continue
-            mid = msg["internetMessageId"].strip("<>")
-            local, _, domain = mid.rpartition("@")
-            mid = f"{local}@{domain.lower()}"
-            sender = msg["from"]["emailAddress"]["address"].lower()
-            if sender == self.user:
-                people = {r["emailAddress"]["address"].lower()
-                          for r in msg["toRecipients"] + msg["ccRecipients"]} - {self.user}
-                if len(people) > 50:
-                    continue
-                keys |= {f"msg:{mid}|{p}" for p in people}
-            else:
-                keys.add(f"msg:{mid}|{sender}")
+        with self.lock:
+            for msg in self.messages.values():
+                if msg["folder"] in folders:
+                    keys |= self._keys(msg)
+            keys |= self.kept
         return keys
 
     # -- the calendar -------------------------------------------------------------------------
@@ -429,9 +469,18 @@ class FakeGraph(FakeApi):
             fields = set(q.get("$select", "parentFolderId").split(","))
             body = {"id": msg["id"], "parentFolderId": folder_id(msg["folder"]),
                     **{k: v for k, v in msg.items() if k in MESSAGE_FIELDS}}
+            with self.lock:
+                self._hand(body if "from" in fields else {})
             return _json(200, {k: v for k, v in body.items() if k == "id" or k in fields})
         return _json(400, graph_error(400, "BadRequest", f"Resource not found for the segment "
                                       f"'{rest.split('/')[0]}'."))
+
+    def _hand(self, item: dict[str, Any]) -> None:
+        """A message's headers are handed out: a sync stores it if it is real mail now. The
+        caller holds the lock."""
+        msg = self.messages.get(str(item.get("id") or ""))
+        if msg is not None and "from" in item and "@removed" not in item and self._keys(msg):
+            self.handed.add(msg["id"])
 
     def _check_auth(self, headers: dict[str, str], need: str
                     ) -> tuple[int, dict[str, str], bytes] | None:
@@ -526,6 +575,8 @@ class FakeGraph(FakeApi):
                 q["$skiptoken"] = f"{round_id}.0"
             items = round_["items"]
             page = items[offset:offset + size]
+            for item in page:
+                self._hand(item)
             body: dict[str, Any] = {"@odata.context": "https://graph.microsoft.com/v1.0/"
                                     "$metadata#Collection(message)", "value": page}
             if offset + size < len(items):

@@ -45,6 +45,28 @@ def deltas(graph: FakeGraph, folder: str = "") -> list[Any]:
     return graph.calls(f"/mailFolders/{folder}" if folder else "/messages/delta")
 
 
+def inbound(graph: FakeGraph) -> list[dict[str, Any]]:
+    """Real mail received in the Inbox (one counterpart each), as the fixture made it."""
+    return [m for m in graph.messages.values() if m["folder"] == "inbox"
+            and m["inferenceClassification"] == "focused"
+            and m["from"]["emailAddress"]["address"] != ME
+            and not m["internetMessageId"].startswith("<self-")]
+
+
+def key_of(msg: dict[str, Any]) -> str:
+    return f"msg:{msg['internetMessageId'].strip('<>')}|{msg['from']['emailAddress']['address']}"
+
+
+def rows_of(env: GraphEnv, key: str) -> list[tuple[Any, ...]]:
+    return env.query("select id, source_key from interactions where source_key = ?", [key])
+
+
+def adds_up(summary: Any) -> bool:
+    return summary.seen == (summary.imported + summary.updated + summary.merged
+                            + summary.unchanged + sum(summary.skipped.values())
+                            + len(summary.rejected))
+
+
 # -- full and incremental syncs ---------------------------------------------------------------
 
 
@@ -94,12 +116,9 @@ def test_a_second_sync_with_nothing_new_asks_once_per_folder(env: GraphEnv,
 def test_changes_follow_new_deleted_junked_archived_and_reclassified_mail(
         env: GraphEnv, graph: FakeGraph) -> None:
     env.run()
-    inbox = [m for m in graph.messages.values() if m["folder"] == "inbox"
-             and m["inferenceClassification"] == "focused"
-             and m["from"]["emailAddress"]["address"] != ME]
+    inbox = inbound(graph)
     deleted, junked, archived, other, binned = (m["id"] for m in inbox[:5])
-    keys_of = {m["id"]: f"msg:{m['internetMessageId'].strip('<>')}|"
-               f"{m['from']['emailAddress']['address']}" for m in inbox[:5]}
+    keys_of = {m["id"]: key_of(m) for m in inbox[:5]}
     graph.delete(deleted)
     graph.move(junked, "junkemail")
     graph.move(archived, "archive")
@@ -109,22 +128,28 @@ def test_changes_follow_new_deleted_junked_archived_and_reclassified_mail(
     (summary,) = env.run()
     assert summary.ok, summary.errors
     keys = set(env.keys())
-    assert keys_of[archived] in keys  # archived mail happened: it stays
-    for gone in (deleted, junked, other, binned):
+    # Deleted, moved to Deleted Items or archived, the mail was still written: a touch that
+    # happened stays, as for Gmail and IMAP (these three used to be removed but the archived
+    # one). Moved to Junk Email or reclassified as Other, it was never a touch: those go.
+    for stays in (deleted, archived, binned):
+        assert keys_of[stays] in keys
+    for gone in (junked, other):
         assert keys_of[gone] not in keys
-    assert summary.removed == {"deleted in Outlook": 1, "moved to JunkEmail": 1,
-                               "moved to DeletedItems": 1, "now label Other": 1}
+    assert summary.removed == {"moved to JunkEmail": 1, "now label Other": 1}
+    assert adds_up(summary)
+    assert env.cursor()["folders"]["inbox"]["tally"]["kept"] == 3
     assert any(k.endswith("|hiro.tanaka@acme.example") for k in keys)
-    # Where a removed message went was asked once per removal, the folder ids once.
+    # Where a message no longer in the Inbox went was asked once for each, the folder ids once.
     assert len(graph.calls("/v1.0/me/messages/")) == 4
     assert len(graph.calls("/mailFolders/junkemail")) == 1
     assert new in graph.messages
-    expected = graph.expected_mail_keys() | {keys_of[archived]}
-    assert set(env.keys()) == expected
+    assert_store_matches(env)
 
 
-def test_mail_to_oneself_stays_until_both_copies_are_gone(env: GraphEnv,
-                                                          graph: FakeGraph) -> None:
+def test_mail_to_oneself_stays_until_both_copies_are_junk(env: GraphEnv,
+                                                           graph: FakeGraph) -> None:
+    # Deleting the two copies used to remove it; deleted mail now stays (a touch that
+    # happened), so what removes it is both copies moved to Junk Email.
     env.run()
     sent, inbox = next((m["id"], o["id"]) for m in graph.messages.values()
                        for o in graph.messages.values()
@@ -132,23 +157,25 @@ def test_mail_to_oneself_stays_until_both_copies_are_gone(env: GraphEnv,
                        and m["internetMessageId"] == o["internetMessageId"])
     key = [k for k in env.keys() if "self-" in k]
     assert len(key) == 1
-    graph.delete(inbox)
+    graph.move(inbox, "junkemail")
     (summary,) = env.run()
     assert summary.ok and env.keys().count(key[0]) == 1 and not summary.removed
-    graph.delete(sent)
+    assert_store_matches(env)
+    graph.move(sent, "junkemail")
     (summary,) = env.run()
-    assert key[0] not in env.keys() and summary.removed == {"deleted in Outlook": 1}
+    assert key[0] not in env.keys() and summary.removed == {"moved to JunkEmail": 1}
+    assert_store_matches(env)
 
 
 @pytest.mark.parametrize("code", ["syncStateNotFound", "resyncRequired"])
 def test_an_expired_delta_link_falls_back_to_a_full_sync_without_duplicates(
         env: GraphEnv, graph: FakeGraph, code: str, caplog: pytest.LogCaptureFixture) -> None:
     env.run()
-    ids = {m["id"] for m in graph.messages.values() if m["folder"] == "inbox"
-           and m["inferenceClassification"] == "focused"}
-    gone = sorted(ids)[:3]
-    for mid in gone:
-        graph.delete(mid)  # while the link has expired: seen only by the full round
+    deleted, binned, junked = inbound(graph)[:3]
+    # While the link has expired: seen only by the full round, which asks where each went.
+    graph.delete(deleted["id"])
+    graph.move(binned["id"], "deleteditems")
+    graph.move(junked["id"], "junkemail")
     graph.expire_delta_links(code)
     graph.add_message(7000, sender=("Rosa Berg", "rosa.berg@initech.example"))
     with caplog.at_level(logging.WARNING):
@@ -156,24 +183,69 @@ def test_an_expired_delta_link_falls_back_to_a_full_sync_without_duplicates(
     assert summary.ok, summary.errors
     assert "no longer valid" in caplog.text
     assert_store_matches(env)
-    assert summary.removed == {"no longer in the folder": 3}
+    # The three used to be removed as "no longer in the folder": deleted or in Deleted Items,
+    # the mail was a touch and stays; in Junk Email, it goes.
+    assert summary.removed == {"moved to JunkEmail": 1} and adds_up(summary)
+    keys = env.keys()
+    assert key_of(deleted) in keys and key_of(binned) in keys and key_of(junked) not in keys
+    tally = env.cursor()["folders"]["inbox"]["last_full"]
+    assert (tally["removed"], tally["kept"]) == (1, 2)
     assert [r.status for r in graph.requests if r.status == 410] == [410, 410]
 
 
 def test_a_dry_run_keeps_nothing_and_the_real_run_after_it_does_it_all(
         env: GraphEnv, graph: FakeGraph) -> None:
     env.run()
-    victim = next(m for m in graph.messages.values() if m["folder"] == "inbox"
-                  and m["inferenceClassification"] == "focused")
-    graph.delete(victim["id"])
+    victim = inbound(graph)[0]
+    graph.move(victim["id"], "junkemail")  # junk is removed (deleted mail stays: see above)
     before = sorted(env.keys())
     cursor = env.cursor()
     (dry,) = env.run(dry_run=True)
-    assert dry.ok and dry.removed == {"deleted in Outlook": 1}
+    assert dry.ok and dry.removed == {"moved to JunkEmail": 1}
     assert sorted(env.keys()) == before and env.cursor() == cursor
     (real,) = env.run()
-    assert real.removed == {"deleted in Outlook": 1}
+    assert real.removed == {"moved to JunkEmail": 1}
+    assert key_of(victim) not in env.keys()
     assert_store_matches(env)
+
+
+def test_mail_binned_restored_and_deleted_stays_once_and_junk_goes(env: GraphEnv,
+                                                                   graph: FakeGraph) -> None:
+    """A touch that happened stays whatever is done to the mail afterwards (moved to Deleted
+    Items, restored, deleted for good, a full round after the delta links expired), stored
+    once; mail moved to Junk Email, even from Deleted Items, was never a touch."""
+    env.run()
+    mail, other, third = inbound(graph)[:3]
+    key = key_of(mail)
+    rows = rows_of(env, key)
+    assert len(rows) == 1
+    graph.move(mail["id"], "deleteditems")
+    graph.move(other["id"], "deleteditems")
+    binned = env.sync()
+    assert not binned.removed and binned.seen == 0 and adds_up(binned)
+    assert key in env.keys() and key_of(other) in env.keys()
+    assert_store_matches(env)
+    graph.move(mail["id"], "inbox")  # restored: the same row, not a second one
+    restored = env.sync()
+    assert restored.seen == 1 and restored.imported == 0 and not restored.removed
+    assert adds_up(restored) and rows_of(env, key) == rows
+    graph.move(mail["id"], "deleteditems")
+    graph.move(third["id"], "junkemail")
+    gone = env.sync()
+    assert gone.removed == {"moved to JunkEmail": 1} and adds_up(gone)
+    assert rows_of(env, key) == rows and key_of(third) not in env.keys()
+    assert_store_matches(env)
+    # Deleted Items emptied, and moved from there (a folder CRB does not read) to Junk Email:
+    # the next full round asks where the stored mail it no longer lists went.
+    graph.delete(mail["id"])
+    graph.move(other["id"], "junkemail")
+    graph.expire_delta_links()
+    full = env.sync()
+    assert full.removed == {"moved to JunkEmail": 1} and adds_up(full)
+    assert rows_of(env, key) == rows and key_of(other) not in env.keys()
+    tally = env.cursor()["folders"]["inbox"]["last_full"]
+    assert (tally["removed"], tally["kept"]) == (1, 1)  # the mail deleted from Deleted Items
+    assert_store_matches(env)  # each once
 
 
 # -- faults ---------------------------------------------------------------------------------

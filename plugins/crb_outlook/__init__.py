@@ -18,8 +18,9 @@ flows allowed, delegated permissions ``Mail.ReadBasic`` and ``Calendars.Read``):
     token_file = ""            # default: <user data dir>/crb/microsoft-token.json (mode 0600)
     credentials_store = "file" # or "keyring" (needs the keyring package)
     folders = ["inbox", "sentitems"]
-    skip_labels = ["Other", "JunkEmail", "DeletedItems"]   # Focused Inbox's Other, and where
-                               # a removed message went
+    skip_labels = ["Other", "JunkEmail", "DeletedItems"]   # Focused Inbox's Other; stored
+                               # mail moved to Junk Email is removed (deleted, in Deleted Items
+                               # or archived, it stays: a touch that happened)
     max_recipients = 50        # more addresses: a mass mail, skipped (0: no limit)
     page_size = 100            # Prefer: odata.maxpagesize
     max_retries = 6            # per request: 429/503 with Retry-After, 5xx, dropped connections

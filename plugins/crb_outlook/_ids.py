@@ -5,7 +5,9 @@ by Message-ID (``msg:<id>|<counterpart>``) and by iCalendar UID and instance
 (``ics:<uid>|<instance>|<attendee>``), so that the same mail or meeting from any source is
 stored once. The map keeps, per ``<scope>/<graph id>``: the key prefix, the full keys and the
 generation (the full sync that last saw it), and per key prefix the ids behind it (a message
-in both the Inbox and Sent Items, sent to oneself, keeps its records until both copies go).
+in both the Inbox and Sent Items, sent to oneself, keeps its records until both copies are
+junk). A message moved to Deleted Items keeps its entry (its records stay, and a full sync can
+tell if it went on to Junk Email); one deleted or filed away is forgotten, its records kept.
 
 It lives in the source's ``ctx.state`` (namespace ``ids``): in CRB's database, stored in the
 same transaction as the records, rolled back with them by a dry run.

@@ -12,14 +12,21 @@ Per folder in ``folders`` (default the Inbox and Sent Items), the delta query
 - later syncs start from that link and see only what changed;
 - ``410 Gone`` / ``syncStateNotFound`` / ``resyncRequired`` (the link expired) start the folder
   over with a full round, which stores nothing twice (records are keyed by Message-ID) and at
-  its end removes what CRB had stored that the folder no longer holds.
+  its end asks where each message CRB had stored that the folder no longer lists went.
 
 Each message is labelled with its folder and its Focused Inbox class (``Focused`` / ``Other``);
 ``skip_labels`` (default ``Other``, ``JunkEmail``, ``DeletedItems``) says which are no
 interactions, as Gmail's categories are. A message whose class changes to a skipped one loses
-its interactions. ``@removed`` (deleted, or moved out of the folder): CRB asks where the
-message went; deleted, or moved to Junk Email or Deleted Items (while skipped), its interactions
-go; moved to another folder (archived), they stay.
+its interactions.
+
+A touch that happened stays, as for Gmail and IMAP. A stored message no longer in its folder
+(``@removed`` in the delta, or not listed by a full round): CRB asks where it went. Deleted,
+moved to Deleted Items (the bin, even when ``DeletedItems`` is a skip label) or to another
+folder (archived), it keeps its interactions, counted nowhere as removed (the log's
+reconciliation says ``kept``); restored from Deleted Items, it is the same interactions again.
+Moved to Junk Email (while ``JunkEmail`` is a skip label), it was never a real touch: its
+interactions are removed (``removed: moved to JunkEmail``). CRB does not read Deleted Items, so
+mail moved from there to Junk Email goes with the next full round.
 """
 
 from __future__ import annotations
@@ -43,7 +50,9 @@ SELECT = ("from,toRecipients,ccRecipients,subject,sentDateTime,internetMessageId
 CURSOR_VERSION = 1
 WELL_KNOWN = {"inbox": "Inbox", "sentitems": "SentItems", "junkemail": "JunkEmail",
               "deleteditems": "DeletedItems", "archive": "Archive", "drafts": "Drafts"}
-MOVED_TO = ("junkemail", "deleteditems")
+BIN = "deleteditems"
+"""Deleted Items: a message there was deleted, not judged, and its touches stay."""
+MOVED_TO = ("junkemail", BIN)
 """Folders whose id is looked up to tell where a removed message went."""
 
 
@@ -61,7 +70,7 @@ def _address(value: Any) -> str:
 
 
 def new_tally() -> dict[str, Any]:
-    return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "removed": 0}
+    return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "removed": 0, "kept": 0}
 
 
 def message_records(msg: dict[str, Any], *, folder_label: str, me: set[str],
@@ -179,20 +188,26 @@ class OutlookMail:
         if entry is not None and not shared:
             yield Delete(prefix=entry.prefix, reason=reason)
 
-    def removed(self, folder: str, graph_id: str, tally: dict[str, Any]) -> Iterator[Any]:
-        if self.ids.get(f"{folder}/{graph_id}") is None:
+    def removed(self, folder: str, graph_id: str, gen: int,
+                tally: dict[str, Any]) -> Iterator[Any]:
+        """A stored message no longer in ``folder``: moved to Junk Email (a skip label), it was
+        never a touch and its interactions go; deleted, in Deleted Items or filed away, they
+        stay (``kept``). The map keeps a message in Deleted Items (seen by this round's
+        ``gen``), so that a full round can tell if it went to Junk Email from there."""
+        item = f"{folder}/{graph_id}"
+        entry = self.ids.get(item)
+        if entry is None:
             return  # nothing stored for it (skipped, or never seen)
         went = self.where_now(graph_id)
-        if went is None:
-            reason = "deleted in Outlook"
-        elif went and self.label(went).lower() in self.skip_set:
-            reason = f"moved to {self.label(went)}"
-        else:
-            # Archived (or moved to a folder CRB does not read): the mail happened; keep it.
-            self.ids.drop(f"{folder}/{graph_id}")
+        if went and went != BIN and self.label(went).lower() in self.skip_set:
+            tally["removed"] += 1
+            yield from self.forget(folder, graph_id, f"moved to {self.label(went)}")
             return
-        tally["removed"] += 1
-        yield from self.forget(folder, graph_id, reason)
+        tally["kept"] = tally.get("kept", 0) + 1  # a cursor of an older version has none
+        if went == BIN:
+            self.ids.put(item, entry.prefix, entry.keys, gen)
+        else:
+            self.ids.drop(item)
 
     def item(self, folder: str, msg: dict[str, Any], gen: int,
              tally: dict[str, Any]) -> Iterator[Any]:
@@ -201,7 +216,7 @@ class OutlookMail:
             return
         self.seen += 1
         if "@removed" in msg:
-            yield from self.removed(folder, graph_id, tally)
+            yield from self.removed(folder, graph_id, gen, tally)
             return
         if not any(msg.get(k) for k in ("from", "sentDateTime", "internetMessageId")):
             # An update that names only what changed (e.g. the Focused Inbox class).
@@ -266,11 +281,10 @@ class OutlookMail:
                     yield from self.item(folder, msg, gen, tally)
             self.ctx.progress(self.seen, None, f"{folder}: {tally['listed']} messages")
         if st["mode"] == "full":
-            # Stored before, not in the folder now: gone while the delta link had expired.
+            # Stored before, not in the folder now: moved or deleted while the delta link had
+            # expired (or in Deleted Items since an earlier round).
             for entry in self.ids.stale(folder, gen):
-                tally["removed"] += 1
-                yield from self.forget(folder, entry.id.split("/", 1)[1],
-                                       "no longer in the folder")
+                yield from self.removed(folder, entry.id.split("/", 1)[1], gen, tally)
             st["last_full"] = dict(tally)
         st["next"] = None
         st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
