@@ -160,6 +160,8 @@ def test_mail_to_oneself_stays_until_both_copies_are_junk(env: GraphEnv,
     graph.move(inbox, "junkemail")
     (summary,) = env.run()
     assert summary.ok and env.keys().count(key[0]) == 1 and not summary.removed
+    tally = env.cursor()["folders"]["inbox"]["tally"]
+    assert (tally["removed"], tally["kept"]) == (0, 1)  # the log says what was done
     assert_store_matches(env)
     graph.move(sent, "junkemail")
     (summary,) = env.run()

@@ -200,9 +200,12 @@ class OutlookMail:
             return  # nothing stored for it (skipped, or never seen)
         went = self.where_now(graph_id)
         if went and went != BIN and self.label(went).lower() in self.skip_set:
-            tally["removed"] += 1
-            yield from self.forget(folder, graph_id, f"moved to {self.label(went)}")
-            return
+            deletes = list(self.forget(folder, graph_id, f"moved to {self.label(went)}"))
+            if deletes:
+                tally["removed"] += 1
+                yield from deletes
+                return
+            # else its other copy (mail to oneself, in the other folder) still stands
         tally["kept"] = tally.get("kept", 0) + 1  # a cursor of an older version has none
         if went == BIN:
             self.ids.put(item, entry.prefix, entry.keys, gen)
