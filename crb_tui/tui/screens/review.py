@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Static
 
 from crb_tui.engine.review_item import ReviewItem
@@ -73,6 +74,18 @@ class CardScroll(VerticalScroll):
         if action in getattr(self, "_yielded", ()):
             return False  # (the key goes on to the screen's binding)
         return super().check_action(action, parameters)
+
+
+class CardPart(Static):
+    """A part of the review card, whose height follows what it shows. Textual lays the whole
+    screen out a second time whenever a widget's size changed (for scrolling, which a part of
+    the card has none of): a part takes its new size without that, so that a key that shows
+    another card lays out and paints once."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class ReviewScreen(ActingScreen):
@@ -147,17 +160,17 @@ class ReviewScreen(ActingScreen):
     def body(self) -> ComposeResult:
         yield Static("", id="review-position", markup=False)
         with CardScroll(id="card", can_focus=True):
-            yield Static("", id="card-name", markup=False)
-            yield Static("", id="card-sub", markup=False)
-            yield Static("", id="card-reason", markup=False)
-            yield Static("", id="card-action", markup=False)
-            yield Static("", id="card-also", markup=False)
+            yield CardPart("", id="card-name", markup=False)
+            yield CardPart("", id="card-sub", markup=False)
+            yield CardPart("", id="card-reason", markup=False)
+            yield CardPart("", id="card-action", markup=False)
+            yield CardPart("", id="card-also", markup=False)
             with Grid(id="card-gauges"):
                 yield Gauge("Health", id="gauge-health")
                 yield Gauge("Trust", id="gauge-trust")
                 yield Gauge("Value", id="gauge-value")
                 yield Gauge("Warmth", id="gauge-warmth")
-            yield Static("", id="card-history", markup=False)
+            yield CardPart("", id="card-history", markup=False)
         yield Static("", id="review-empty", markup=False)
 
     _triage_shown = False
