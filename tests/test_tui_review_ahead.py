@@ -194,3 +194,34 @@ async def test_a_card_acted_on_is_read_again_when_come_back_to(
         await press(pilot, "left")
         await press(pilot, "right")
         assert "Deck" in screen_text(app)
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_no_look_at_the_store_while_a_dialog_is_over_the_screen(
+    small: AppContext, config_file: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """(Each look would have Textual paint the dialog again.) Coming back, what another
+    program wrote meanwhile is read."""
+    from crb_tui.tui.screens.base import CrbScreen
+
+    looks = 0
+    look = CrbScreen._look_at_store
+
+    def counted(self: CrbScreen) -> None:
+        nonlocal looks
+        looks += 1
+        look(self)
+
+    monkeypatch.setattr(CrbScreen, "_look_at_store", counted)
+    async with opened(small, size=(100, 30)) as (app, pilot):
+        screen = review(app)
+        await press(pilot, "s")
+        looks = 0
+        Crb(small.db_path, config_file)("promise", "Ann Due", "Intro to Bo", "--due", "+5d")
+        await pilot.pause(0.5)
+        assert looks == 0
+        await press(pilot, "escape")
+        await until(pilot, lambda: looks > 0)
+        assert looks > 0
+        await until(pilot, lambda: "Intro to Bo" in screen_text(app))
+        assert "Intro to Bo" in screen_text(app) and screen.current is not None
