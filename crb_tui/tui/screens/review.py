@@ -75,12 +75,27 @@ class CardScroll(VerticalScroll):
             return False  # (the key goes on to the screen's binding)
         return super().check_action(action, parameters)
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # (as CardPart: a scroll bar that comes or goes lays out again by itself)
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
 
 class CardPart(Static):
     """A part of the review card, whose height follows what it shows. Textual lays the whole
     screen out a second time whenever a widget's size changed (for scrolling, which a part of
     the card has none of): a part takes its new size without that, so that a key that shows
     another card lays out and paints once."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class CardGauges(Grid):
+    """The card's four gauges: narrower with the card's scroll bar (as CardPart)."""
 
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
@@ -165,7 +180,7 @@ class ReviewScreen(ActingScreen):
             yield CardPart("", id="card-reason", markup=False)
             yield CardPart("", id="card-action", markup=False)
             yield CardPart("", id="card-also", markup=False)
-            with Grid(id="card-gauges"):
+            with CardGauges(id="card-gauges"):
                 yield Gauge("Health", id="gauge-health")
                 yield Gauge("Trust", id="gauge-trust")
                 yield Gauge("Value", id="gauge-value")
