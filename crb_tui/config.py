@@ -549,6 +549,22 @@ def check_choice(source: str, settings: dict[str, Any], key: str,
         raise CrbError(f"sources.{source}.{key} = {_toml(value)}: use {shown}")
 
 
+def check_http_url(source: str, settings: dict[str, Any], key: str) -> None:
+    """A setting that is an ``http://`` or ``https://`` address with a host, or a
+    :class:`CrbError` saying so (``api_base = "127.0.0.1:8765"`` failed every request as a
+    "network error")."""
+    from urllib.parse import urlsplit
+
+    value = settings[key]
+    try:
+        parts = urlsplit(str(value).strip())
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise CrbError(f"sources.{source}.{key} = {_toml(value)} is not an http:// or https:// "
+                       "address")
+
+
 def _matches_default(value: Any, default: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)

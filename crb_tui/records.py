@@ -155,11 +155,14 @@ class Note:
 class Delete:
     """Remove interactions this source stored before: exactly ``source_key``, or every key
     starting with ``prefix`` (a mail deleted at the source, a cancelled event). Only rows the
-    same source wrote are removed; each removal is counted by ``reason``."""
+    same source wrote are removed; each removal is counted by ``reason``. With
+    ``keep_before``, rows dated before it stay: a calendar's meetings that had already taken
+    place when the source last saw them on the calendar (a series ended by deleting it)."""
 
     source_key: str | None = None
     prefix: str | None = None
     reason: str = "deleted at the source"
+    keep_before: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

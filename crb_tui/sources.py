@@ -46,6 +46,11 @@ class Source:
     checked) without reaching anything: raises :class:`~crb_tui.errors.CrbError` naming the
     setting (``sources.imap.port = 70000 is not a port number``). ``crb sync`` calls it before
     the source runs and ``crb doctor`` to say "settings valid", so both judge alike."""
+    ready: Callable[[dict[str, Any]], None] | None = None
+    """Checks, on this machine and without the network, that the source can run beyond its
+    settings (the checked settings are given): raises :class:`~crb_tui.errors.CrbError` saying
+    what to do (``not authorised yet: run `crb auth gmail --client-secrets FILE```). ``crb
+    doctor`` calls it once ``check`` passed; a sync finds the same when it runs."""
 
 
 class Checkpoint:

@@ -63,6 +63,8 @@ def visible(ch: str) -> str:
 
 
 _JOINERS = "\u200c\u200d"
+_VIRAMA = 9
+"""The canonical combining class of the viramas (the vowel killers of the Indic scripts)."""
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -74,7 +76,10 @@ def _visible(match: re.Match[str]) -> str:
 
 def _joiner(ch: str, text: str, at: int) -> str:
     """A ZWNJ or ZWJ at ``text[at]``: kept between letters or marks of a script that needs
-    it, left out between emoji (ZWJ), made visible anywhere else."""
+    it, and after a virama (Malayalam's chillu letters are spelt so at the end of a word:
+    ``അരുണ്‍``), left out between emoji (ZWJ), made visible anywhere else."""
+    if at > 0 and unicodedata.combining(text[at - 1]) == _VIRAMA:
+        return ch
     if at == 0 or at + 1 >= len(text):
         return visible(ch)
     before, after = text[at - 1], text[at + 1]
@@ -190,15 +195,16 @@ def _finite(data: Any) -> Any:
     return data
 
 
-def json_text(data: Any, **kwargs: Any) -> str:
+def json_text(data: Any, *, ascii_only: bool = False, **kwargs: Any) -> str:
     """``json.dumps(data, ensure_ascii=False, **kwargs)`` with every unsafe character escaped
     (``\\u0085``, ``\\u202e``): still valid JSON and the same data once parsed, but nothing in it
-    acts on a terminal. A NaN or an infinity (not JSON) is written as ``null``."""
+    acts on a terminal. A NaN or an infinity (not JSON) is written as ``null``. ``ascii_only``:
+    every character beyond ASCII escaped too (for an output whose encoding is not UTF-8)."""
     try:
-        text = json.dumps(data, ensure_ascii=False, allow_nan=False, **kwargs)
+        text = json.dumps(data, ensure_ascii=ascii_only, allow_nan=False, **kwargs)
     except ValueError:
         # A NaN or infinity stored before amounts were checked: null, as it is not a number.
-        text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, **kwargs)
+        text = json.dumps(_finite(data), ensure_ascii=ascii_only, allow_nan=False, **kwargs)
     # Outside strings JSON is ASCII punctuation, digits and keywords: every match is in a string.
     return UNSAFE.sub(_json_escape, text)
 

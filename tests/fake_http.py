@@ -29,9 +29,10 @@ class Fault:
     """``match``: a fragment of the path (ending in ``$``: the end of the path).
 
     ``kind``: ``status`` (HTTP ``status`` with the API's error body for ``reason``, optional
-    ``retry_after`` header and ``message``), ``slow`` (wait ``delay`` then answer), ``drop``
-    (send the headers and half the body, then close), ``reset`` (close without answering),
-    ``expire_token`` (every access token dies; the request then gets 401).
+    ``retry_after`` header and ``message``; or with ``body`` as it is, of ``content_type``: an
+    HTML page, or a 200 that is not what the API sends), ``slow`` (wait ``delay`` then
+    answer), ``drop`` (send the headers and half the body, then close), ``reset`` (close
+    without answering), ``expire_token`` (every access token dies; the request then gets 401).
 
     It lets the first ``after`` matching requests through, then hits ``times`` of them (-1:
     all); when several faults could hit one request, the first one added does (the others
@@ -44,6 +45,8 @@ class Fault:
     retry_after: str | None = None
     message: str | None = None
     delay: float = 0.0
+    body: bytes | None = None
+    content_type: str = "text/html; charset=UTF-8"
     times: int = 1
     after: int = 0
     seen: int = 0
@@ -228,6 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             elif fault.kind == "status":
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                if fault.body is not None:
+                    headers["Content-Type"] = fault.content_type
+                    self._send(fault.status, headers, fault.body, logged)
+                    return
                 body = fake.error_body(fault.status, fault.reason, fault.message)
                 self._send(*fake.json(fault.status, body, headers), logged)
                 return

@@ -158,6 +158,14 @@ def gmail_id(n: int) -> str:
     return f"{0x18c2a00000000000 + n * 7919:016x}"
 
 
+def _start_of(event: dict[str, Any]) -> dt.datetime:
+    """When an event (or instance) begins, in UTC (an all-day one at midnight UTC)."""
+    start = event["start"]
+    if "dateTime" in start:
+        return dt.datetime.fromisoformat(start["dateTime"]).astimezone(dt.UTC)
+    return dt.datetime.combine(dt.date.fromisoformat(start["date"]), dt.time(), dt.UTC)
+
+
 class FakeGoogle(FakeApi):
     def __init__(self, *, user: str = ME, token_lifetime: int = 3600,
                  latency: float = 0.0) -> None:
@@ -446,15 +454,21 @@ class FakeGoogle(FakeApi):
                                {"email": who[1], "displayName": who[0],
                                 "responseStatus": "accepted"}])
 
-    def expected_meeting_keys(self, cal: str = "primary", future_days: int = 60) -> set[str]:
+    def expected_meeting_keys(self, cal: str = "primary", future_days: int = 60,
+                              held_before: dt.datetime | None = None) -> set[str]:
         """The oracle for meetings: one key per attendee or organizer who is not the user, not a
         room, and did not decline; nothing for cancelled, declined-by-me, birthday or far-future
-        events."""
+        events, except (``held_before``: when the calendar was last read) a cancelled one that
+        had begun by then: it took place."""
         keys = set()
         last = (clock.now_utc() + dt.timedelta(days=future_days)).date()
         with self.lock:
             events = list(self.events.get(cal, {}).values())
         for ev in events:
+            if ev.get("status") == "cancelled" and held_before is not None and "_full" in ev:
+                full = ev["_full"]
+                if _start_of(full) < held_before:
+                    ev = full
             if ev.get("status") == "cancelled" or ev.get("eventType") != "default":
                 continue
             start = ev["start"]
@@ -582,6 +596,12 @@ class FakeGoogle(FakeApi):
                 return _json(200, {"emailAddress": self.user, "messagesTotal": len(self.messages),
                                    "threadsTotal": len(self.messages),
                                    "historyId": str(self.history_id)})
+        if rest.startswith("labels/"):
+            label = rest[len("labels/"):]
+            with self.lock:
+                count = sum(1 for m in self.messages.values() if label in m["labelIds"])
+            return _json(200, {"id": label, "name": label, "type": "system",
+                               "messagesTotal": count, "threadsTotal": count})
         if rest == "messages":
             if "q" in q:
                 return _json(403, error_body(403, "forbidden",

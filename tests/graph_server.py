@@ -370,13 +370,17 @@ class FakeGraph(FakeApi):
             self.events.pop(eid)
             self.events_gone[eid] = self._bump()
 
-    def expected_meeting_keys(self, past_days: int = 730, future_days: int = 60) -> set[str]:
+    def expected_meeting_keys(self, past_days: int = 730, future_days: int = 60,
+                              held_before: dt.datetime | None = None) -> set[str]:
+        """The oracle: nothing for cancelled events, except (``held_before``: when the calendar
+        was last read) one that had begun by then: it took place."""
         now = clock.now_utc()
         keys: set[str] = set()
         for ev in self.events.values():
             start = dt.datetime.fromisoformat(ev["start"]["dateTime"][:19]).replace(
                 tzinfo=dt.UTC)
-            if ev["isCancelled"] or start < now - dt.timedelta(days=past_days) or (
+            held = held_before is not None and start < held_before
+            if (ev["isCancelled"] and not held) or start < now - dt.timedelta(days=past_days) or (
                     start.date() > now.date() + dt.timedelta(days=future_days)):
                 continue
             if ev["responseStatus"]["response"] == "declined" or len(ev["attendees"]) > 25:

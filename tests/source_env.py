@@ -124,7 +124,8 @@ class SourceEnv(StoredSync):
             proc.wait(10)
         assert proc.returncode == -signal.SIGKILL
 
-    def run(self, *names: str, cancelled: Any = None, dry_run: bool = False) -> list[Any]:
+    def run(self, *names: str, cancelled: Any = None, dry_run: bool = False,
+            progress: Any = None) -> list[Any]:
         """Sync ``names`` (by default ``source``): the summaries."""
         from crb_tui.host.app_context import open_store
         from crb_tui.host.sync import run_sync
@@ -133,6 +134,6 @@ class SourceEnv(StoredSync):
         store = open_store(self.db, config)
         try:
             return run_sync(store, config, self.sources(), list(names) or [self.source],
-                            cancelled=cancelled, dry_run=dry_run)
+                            cancelled=cancelled, dry_run=dry_run, progress=progress)
         finally:
             store.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from crb_tui import clock
 from tests.conftest import ROOT
 from tests.radicale_server import USERS, Radicale
 from tests.source_env import StoredSync
@@ -87,6 +88,10 @@ WINDOWS = event("windows@crb.test", ";TZID=W. Europe Standard Time:20261112T1400
                 end=";TZID=W. Europe Standard Time:20261112T150000",
                 people=("frank@example.com",), summary="Outlook meeting")
 SOLO = event("solo@crb.test", ":20261113T100000Z", summary="Focus time")
+SOON = event("soon@crb.test", ":20261201T100000Z", end=":20261201T110000Z",
+             people=("ivan@example.com",), summary="Planning")
+"""A meeting to come (the tests' today is 2026-11-23): deleted, it goes (a past one stays)."""
+SOON_KEY = "ics:soon@crb.test|20261201T100000Z|ivan@example.com"
 
 
 def weekly_keys(window_end: dt.date, exdates: tuple[dt.date, ...] = (dt.date(2026, 10, 19),)
@@ -279,14 +284,13 @@ def test_incremental_sync_fetches_only_changes_and_removes_what_went(
     expected = (WORK_KEYS - {
         "ics:kickoff@crb.test|20261110T100000Z|bob@example.com",
         "ics:kickoff@crb.test|20261110T100000Z|carol@example.com",
-        "ics:allday@crb.test|20261120|erin@example.com",
         "ics:weekly@crb.test|20261130T080000Z|dave@example.com",
     }) | {"ics:new@crb.test|20261125T150000Z|heidi@example.com",
           "ics:kickoff@crb.test|20261111T100000Z|bob@example.com"}
     assert_keys(env, expected)
     # The moved kickoff keeps Bob's meeting (updated, re-keyed), Carol's goes; the excluded
-    # weekly occurrence is a cancelled one.
-    assert summary.removed == {CHANGED: 1, "cancelled event": 1, DELETED: 1}
+    # weekly occurrence is a cancelled one; the offsite, deleted after it took place, stays.
+    assert summary.removed == {CHANGED: 1, "cancelled event": 1}
     assert (summary.imported, summary.updated) == (1, 1)
     # Only what changed was asked for: one sync-collection from the old token, the three
     # changed objects in one multiget, no listing of the whole calendar, no GET.
@@ -307,6 +311,22 @@ def test_incremental_sync_fetches_only_changes_and_removes_what_went(
     assert not multigets(server.since(mark))
 
 
+
+def test_a_series_deleted_keeps_the_meetings_that_took_place(env: Env, work: Any) -> None:
+    """Trial 14 F15: ending a weekly 1:1 by deleting it removed every meeting of it, the past
+    ones too. What had begun when the calendar was last read stays; the rest goes."""
+    env.sync()
+    work.get_event_by_uid("weekly@crb.test").delete()
+    summary = env.sync()
+    now = clock.now_utc()
+    held = {k for k in weekly_keys(WINDOW_END)
+            if dt.datetime.strptime(k.split("|")[1], "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=dt.UTC) < now}
+    assert held and len(held) < len(weekly_keys(WINDOW_END))
+    assert_keys(env, (WORK_KEYS - weekly_keys(WINDOW_END)) | held)
+    assert summary.removed == {DELETED: len(weekly_keys(WINDOW_END)) - len(held)}
+
+
 def test_cancelled_event_and_declined_invitation_remove_their_meetings(
         env: Env, work: Any) -> None:
     env.sync()
@@ -323,22 +343,22 @@ def test_cancelled_event_and_declined_invitation_remove_their_meetings(
 
 def test_ctag_and_etag_sync_without_sync_tokens(env: Env, server: Radicale, work: Any) -> None:
     env.settings["sync_tokens"] = False
+    work.add_event(SOON)
     mark = server.mark()
     env.sync()
-    assert_keys(env, WORK_KEYS)
+    assert_keys(env, WORK_KEYS | {SOON_KEY})
     assert not sync_reports(server.since(mark))
     assert len(etag_listings(server.since(mark))) == 1
 
     work.add_event(event("new@crb.test", ":20261125T150000Z", people=("heidi@example.com",)))
-    work.get_event_by_uid("windows@crb.test").delete()
+    work.get_event_by_uid("soon@crb.test").delete()
     mark = server.mark()
     summary = env.sync()
     requests = server.since(mark)
     assert not sync_reports(requests) and len(etag_listings(requests)) == 1
     assert [r.hrefs() for r in multigets(requests)] == [1]
     assert summary.removed == {DELETED: 1}
-    expected = {k for k in WORK_KEYS if not k.startswith("ics:windows@")} | {
-        "ics:new@crb.test|20261125T150000Z|heidi@example.com"}
+    expected = WORK_KEYS | {"ics:new@crb.test|20261125T150000Z|heidi@example.com"}
     assert_keys(env, expected)
 
     # The calendar's tag has not moved: not even a listing.
@@ -388,24 +408,25 @@ def test_a_second_calendar_and_the_same_invitation_in_both(
     personal = server.make_calendar("Personal", "personal")
     personal.add_event(event("lunch@crb.test", ":20261115T120000Z",
                              people=("grace@example.com",)))
-    personal.add_event(KICKOFF)  # the same invitation, copied into the other calendar
+    personal.add_event(SOON)  # the same invitation, in both calendars
+    work.add_event(SOON)
     server.make_calendar("Tasks", "tasks", components=["VTODO"])
     summary = env.sync()
     lunch = "ics:lunch@crb.test|20261115T120000Z|grace@example.com"
-    assert_keys(env, WORK_KEYS | {lunch})
+    assert_keys(env, WORK_KEYS | {lunch, SOON_KEY})
     assert summary.skipped["calendar without events"] == 1
     assert set(env.cursor()["calendars"]) == {"/alice/work/", "/alice/personal/"}
 
-    # Gone from one calendar, still in the other: the meetings stay.
-    work.get_event_by_uid("kickoff@crb.test").delete()
+    # Gone from one calendar, still in the other: the meeting stays.
+    work.get_event_by_uid("soon@crb.test").delete()
+    summary = env.sync()
+    assert_keys(env, WORK_KEYS | {lunch, SOON_KEY})
+    assert not summary.removed
+    # Gone from both: it goes.
+    personal.get_event_by_uid("soon@crb.test").delete()
     summary = env.sync()
     assert_keys(env, WORK_KEYS | {lunch})
-    assert not summary.removed
-    # Gone from both: they go.
-    personal.get_event_by_uid("kickoff@crb.test").delete()
-    summary = env.sync()
-    assert_keys(env, {k for k in WORK_KEYS if not k.startswith("ics:kickoff@")} | {lunch})
-    assert summary.removed == {DELETED: 2}
+    assert summary.removed == {DELETED: 1}
 
     # Only the calendars asked for; one unknown or out of reach is reported, not ignored.
     server.make_calendar("Bob's", "private", user="bob")
@@ -418,7 +439,7 @@ def test_a_second_calendar_and_the_same_invitation_in_both(
          "reason": "no such calendar (found: Personal, Work)"},
         {"where": f"{server.url}bob/private/",
          "reason": "cannot read this calendar: access refused (HTTP 403 Forbidden)"}]
-    assert_keys(env, {k for k in WORK_KEYS if not k.startswith("ics:kickoff@")} | {lunch})
+    assert_keys(env, WORK_KEYS | {lunch})  # (a calendar no longer asked for: kept as it was)
 
 
 def test_a_calendar_given_by_url_needs_no_discovery(

@@ -554,7 +554,7 @@ def test_messages_say_whose_promise_and_which_person(crb: Crb) -> None:
 
 def test_a_source_error_names_no_exception_class(crb: Crb, db_path: Path) -> None:
     result = crb("sync", "imap", status=1)
-    assert "  error: sources.imap.host is not set" in result.stderr
+    assert "crb: error: sources.imap.host is not set" in result.stderr
     assert "ImapError" not in result.output
     (last_error,) = sqlite3.connect(db_path).execute(
         "select last_error from sync_state where source = 'imap'").fetchone()

@@ -6,6 +6,7 @@ failed check and says whether it can write; a backup that fails leaves nothing a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -133,6 +134,45 @@ def test_a_full_disk_is_named_not_unexpected(crb: Crb, monkeypatch: pytest.Monke
                              "scores are as last stored, not brought up to 2026-11-26\n")
     crb("backup", str(crb.db.parent / "elsewhere.db"))
     assert _count(crb.db.parent / "elsewhere.db", "notes") == notes
+
+
+
+def test_the_review_on_a_full_disk_is_shown_with_a_warning(
+    crb: Crb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The morning's review records who it showed (their places for the day): on a full disk
+    that write failed and so did `crb review`, showing nothing (trial 13). It is shown, and
+    the warning says it was not remembered."""
+    crb("demo", "--people", "12")
+    crb.today = TODAY + dt.timedelta(days=1)
+    crb("people")  # (the new day's scores stored while there is room)
+    sqlite3.connect(crb.db).execute("create table filler (x)").connection.close()
+    configure = store._configure
+    day = (crb.today - dt.timedelta(days=1)).isoformat()
+
+    def no_room(conn: sqlite3.Connection, *, wal: bool) -> None:
+        configure(conn, wal=wal)
+        pages = conn.execute("pragma page_count").fetchone()[0]
+        conn.execute(f"pragma max_page_count = {pages}")
+        # Every free page filled, then yesterday's queue up to the last byte of its pages:
+        # today's queue needs a page the file cannot grow to.
+        for sql in ("insert into filler values (zeroblob(64))",
+                    "insert into review_queue (day, person_id, kind) "
+                    "values (?, (select coalesce(max(person_id), 0) + 1 from review_queue), 'x')"):
+            with contextlib.suppress(sqlite3.OperationalError):
+                for _ in range(20_000):
+                    conn.execute(sql, [day] if "?" in sql else [])
+            conn.commit()
+
+    monkeypatch.setattr(store, "_configure", no_room)
+    result = crb("review")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"Review for {crb.today}: "), result.stdout
+    assert result.stderr == (f"crb: warning: the disk is full: today's review is shown but not "
+                             f"remembered in {crb.db} (the people shown may not keep their "
+                             "places; free some space)\n")
+    monkeypatch.undo()
+    assert _count(crb.db, f"review_queue where day = '{crb.today}'") == 0
 
 
 def _damaged_copy(crb: Crb, tmp_path: Path, how: str) -> Path:

@@ -168,11 +168,17 @@ def test_doctor_checks_token_files(crb: Crb, tmp_path: Path) -> None:
     assert len(tokens) == 2 and not any(c["ok"] for c in tokens)
     assert f"run `chmod 600 {loose}`" in tokens[0]["detail"]
     assert f"{link} is a symbolic link" in tokens[1]["detail"]
+    source = next(c for c in json.loads(result.stdout)["checks"] if c["check"] == "source gmail")
+    assert not source["ok"] and f"the token file {link} is a symbolic link" in source["detail"]
     os.chmod(loose, 0o600)
     link.unlink()
-    result = crb("doctor", "--json")
-    tokens = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "token file"]
+    result = crb("doctor", "--json", status=1)
+    checks = json.loads(result.stdout)["checks"]
+    tokens = [c for c in checks if c["check"] == "token file"]
     assert [c["ok"] for c in tokens] == [True]
+    # No token at all: the source is not authorised yet, which every sync would fail on.
+    (source,) = [c for c in checks if c["check"] == "source gmail"]
+    assert not source["ok"] and source["detail"].startswith("not authorised yet: run `crb auth")
 
 
 def test_a_database_under_a_file_is_one_line(tmp_path: Path) -> None:

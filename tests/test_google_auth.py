@@ -166,7 +166,8 @@ def test_auth_google_calendar_with_the_loopback_listener(
     result = auth(crb, monkeypatch, browser, "google-calendar", "--client-secrets",
                   str(client_secrets))
     assert browser.landing is not None and browser.landing.status_code == 200
-    assert "CRB is authorised" in browser.landing.text
+    # (said by the terminal, once the code is exchanged: trial 14 F13)
+    assert "Go back to the terminal: it says whether CRB is authorised" in browser.landing.text
     query = parse_qs(urlsplit(browser.consent_url).query)
     assert query["scope"] == [CALENDAR_SCOPE]
     token = json.loads(env.calendar_token.read_text())

@@ -37,19 +37,28 @@ def env(google: FakeGoogle, tmp_path: Path) -> Env:
     return Env(google, tmp_path)
 
 
-def assert_store_matches(env: Env) -> None:
-    env.assert_keys(env.google.expected_meeting_keys(), SOURCE)
+def assert_store_matches(env: Env, also: set[str] | None = None) -> None:
+    """What is stored is what the calendar holds, and the cancelled (or deleted: ``also``)
+    meetings that had begun when it was last read (they took place)."""
+    env.assert_keys(env.google.expected_meeting_keys(held_before=clock.now_utc())
+                    | (also or set()), SOURCE)
 
 
 def events_calls(google: FakeGoogle) -> list:
     return google.calls("/calendar/v3/calendars/primary/events")
 
 
-def stored_event(google: FakeGoogle, env: Env, *, recurring: bool = False) -> dict:
-    """An event (or an instance of a series) that CRB holds meetings for."""
+def stored_event(google: FakeGoogle, env: Env, *, recurring: bool = False,
+                 future: bool | None = None) -> dict:
+    """An event (or an instance of a series) that CRB holds meetings for (``future``: one
+    that begins after now, or one that began before)."""
+    from tests.google_server import _start_of
+
     keys = env.keys(SOURCE)
     for ev in google.events["primary"].values():
         if bool(ev.get("recurringEventId")) != recurring or ev.get("status") == "cancelled":
+            continue
+        if future is not None and (_start_of(ev) > clock.now_utc()) != future:
             continue
         if any(k.startswith(f"ics:{ev['iCalUID']}|") for k in keys):
             return ev
@@ -87,9 +96,11 @@ def test_incremental_sync_follows_changes_and_removes_cancelled_meetings(
         {"email": ME, "self": True, "responseStatus": "accepted"},
         {"email": "steve@avengers.example", "displayName": "Steve R",
          "responseStatus": "accepted"}])
-    single = stored_event(google, env)
+    single = stored_event(google, env, future=True)
     google.cancel_event("primary", single["id"])
-    instance = stored_event(google, env, recurring=True)
+    held = stored_event(google, env, future=False)  # (deleted after it took place: kept)
+    google.cancel_event("primary", held["id"])
+    instance = stored_event(google, env, recurring=True, future=False)
     google.cancel_event("primary", instance["id"])
     others = [ev for ev in google.events["primary"].values()
               if ev.get("status") != "cancelled" and not ev.get("recurringEventId")
@@ -116,7 +127,8 @@ def test_incremental_sync_follows_changes_and_removes_cancelled_meetings(
     assert all("timeMin" not in c.query for c in new_calls)
     assert "ics:newone@google.com|" in " ".join(env.keys(SOURCE))
     assert not [k for k in env.keys(SOURCE) if k.startswith(f"ics:{single['iCalUID']}|")]
-    assert summary.removed["cancelled in Google Calendar"] >= 2
+    assert [k for k in env.keys(SOURCE) if k.startswith(f"ics:{held['iCalUID']}|")]
+    assert summary.removed["cancelled in Google Calendar"] >= 1
     assert summary.removed["attendee left the event"] == 1
     assert summary.removed["event moved"] >= 1
     assert summary.removed["now declined by you"] >= 1
@@ -146,29 +158,55 @@ def test_the_map_of_an_old_side_file_is_copied_in_so_changes_still_match(
         "side file imported"]) == str(side)
 
 
-def test_a_cancelled_series_removes_all_its_instances(env: Env, google: FakeGoogle) -> None:
+def test_a_series_ended_by_deleting_it_keeps_the_meetings_that_took_place(
+        env: Env, google: FakeGoogle) -> None:
+    """Trial 14 F15: a weekly 1:1 ended by deleting the series (Google's default "All events")
+    removed every meeting of it, the eight that had taken place too, and the relationship's
+    history and scores with them. What had begun when the calendar was last read stays; the
+    meetings to come are removed."""
+    now = clock.now_utc()
+    for k in range(-3, 3):
+        at = now + dt.timedelta(days=7 * k, hours=1)
+        google.add_event(event_id=f"oneonone_{at:%Y%m%dT%H%M%SZ}", start=at,
+                         uid="oneonone@google.com", recurring=("oneonone", at),
+                         summary="Weekly 1:1",
+                         attendees=[{"email": ME, "self": True, "responseStatus": "accepted"},
+                                    {"email": "ann@x.example", "responseStatus": "accepted"}])
     env.sync(SOURCE)
+    assert len([k for k in env.keys(SOURCE) if k.startswith("ics:oneonone@")]) == 6
     series = stored_event(google, env, recurring=True)["recurringEventId"]
     for ev in list(google.events["primary"].values()):
-        if ev.get("recurringEventId") == series:
+        if ev.get("recurringEventId") in (series, "oneonone"):
             google.cancel_event("primary", ev["id"])
-    env.sync(SOURCE)
+    summary = env.sync(SOURCE)
     assert_store_matches(env)
-    assert not [k for k in env.keys(SOURCE) if k.startswith(f"ics:{series}@google.com|")]
+    kept = sorted(k for k in env.keys(SOURCE) if k.startswith("ics:oneonone@"))
+    assert [k.split("|")[1][:8] for k in kept] == [
+        f"{now + dt.timedelta(days=7 * k):%Y%m%d}" for k in (-3, -2, -1)]
+    from tests.google_server import _start_of
+
+    to_come = [ev for ev in google.events["primary"].values() if ev.get("status") == "cancelled"
+               and _start_of(ev["_full"]) >= now]
+    assert len(to_come) >= 3  # the three 1:1s to come (and one of the series, at 09:00 now)
+    assert summary.removed["cancelled in Google Calendar"] == len(to_come)
+    assert [k for k in env.keys(SOURCE) if k.startswith(f"ics:{series}@")]  # (all past)
 
 
 def test_410_sync_token_expiry_falls_back_to_a_full_sync(env: Env, google: FakeGoogle) -> None:
     env.sync(SOURCE)
     ids_before = dict(env.query("select source_key, id from interactions"))
-    gone = stored_event(google, env)
+    gone = stored_event(google, env, future=True)
+    past = stored_event(google, env, future=False)
+    held = {k for k in env.keys(SOURCE) if k.startswith(f"ics:{past['iCalUID']}|")}
     with google.lock:  # deleted outright while the token was dead: only a full sync can tell
         del google.events["primary"][gone["id"]]
+        del google.events["primary"][past["id"]]  # (after it took place: kept)
     google.add_event(event_id="after410", start=clock.now_utc(),
                      attendees=[{"email": "bucky@avengers.example", "responseStatus": "accepted"}])
     google.expire_sync_tokens()
     summary = env.sync(SOURCE)
     assert any(c.status == 410 for c in events_calls(google))
-    assert_store_matches(env)
+    assert_store_matches(env, also=held)
     assert summary.removed.get("no longer in the calendar", 0) >= 1
     after = dict(env.query("select source_key, id from interactions"))
     assert all(after[k] == v for k, v in ids_before.items() if k in after)
@@ -220,6 +258,29 @@ def test_a_periodic_full_sync_runs_after_resync_days(env: Env, google: FakeGoogl
     assert_store_matches(env)
 
 
+
+def test_meetings_the_full_sync_window_has_passed_stay(env: Env, google: FakeGoogle) -> None:
+    """The weekly full sync reads `past_days` back: a meeting older than that, stored when it
+    was within, was not listed, so it was removed as "no longer in the calendar" (a year of
+    use lost the history beyond the window, week by week). It took place: it stays."""
+    env.calendar["past_days"] = 300
+    env.sync(SOURCE)
+    old = {k for k in env.keys(SOURCE)
+           if k.split("|")[1][:8] < f"{clock.now_utc() - dt.timedelta(days=100):%Y%m%d}"}
+    assert old
+    env.calendar["past_days"] = 100  # (as a year later: those meetings are out of the window)
+    from crb_tui.store import Store
+
+    store = Store.open(env.db)
+    cursor = store.get_cursor(SOURCE)
+    cursor["calendars"]["primary"]["last_full"] = "2020-01-01T00:00:00+00:00"
+    store.set_cursor(SOURCE, cursor)
+    store.close()
+    summary = env.sync(SOURCE)
+    assert old <= set(env.keys(SOURCE))
+    assert summary.removed.get("no longer in the calendar", 0) == 0
+
+
 def test_the_same_occurrence_from_an_ics_file_and_from_google_is_one_meeting(
         env: Env, google: FakeGoogle) -> None:
     """Keys are crb_tui.sdk.calendars' own: an .ics export of the same event dedupes."""
@@ -258,3 +319,26 @@ def test_the_same_occurrence_from_an_ics_file_and_from_google_is_one_meeting(
     assert from_google[0].source_key in {r.source_key for r in from_ics}
     assert json.dumps(from_google[0].at.isoformat()) == json.dumps(
         next(r.at.isoformat() for r in from_ics if r.source_key == from_google[0].source_key))
+
+
+def test_a_calendar_that_is_gone_is_one_rejected_line_and_the_others_sync(
+    env: Env, google: FakeGoogle
+) -> None:
+    """Trial 14 F12: a calendar deleted by its owner or unsubscribed from (404 notFound)
+    failed the whole source, every run, and the calendars after it were never read."""
+    start = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+    google.add_event("team@example.com", event_id="team1", start=start,
+                     attendees=[{"email": "boss@x.example", "responseStatus": "accepted"},
+                                {"email": ME, "self": True, "responseStatus": "accepted"}])
+    env.calendar["calendars"] = ["primary", "gone@group.calendar.google.com", "team@example.com"]
+    (summary,) = env.run(SOURCE)
+    assert summary.ok and not summary.errors
+    assert summary.rejected == [{
+        "where": "google calendar gone@group.calendar.google.com",
+        "reason": "calendar gone@group.calendar.google.com not found (deleted, or no longer "
+                  "shared with you?): take it out of calendars in the config"}]
+    assert env.query("select count(*) from interactions i join identities d "
+                     "on d.id = i.identity_id where d.value = 'boss@x.example'") == [(1,)]
+    assert google.calls("/calendar/v3/calendars/team@example.com/events")
+    (again,) = env.run(SOURCE)  # (and so every run, the next ones incremental)
+    assert again.ok and len(again.rejected) == 1

@@ -10,6 +10,7 @@ import logging
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -513,3 +514,107 @@ def test_the_same_mail_from_gmail_and_from_an_mbox_is_one_interaction(env: Env,
     from_mbox = mail_records(parse_mail(headers_from_bytes(raw)), me=[ME], where="x")
     assert [r.source_key for r in from_api] == [r.source_key for r in from_mbox]
     assert from_api[0].source_key == f"msg:{msg['mid']}|{msg['counterparts'][0]}"
+
+
+GOOGLE_502_PAGE = b"""<!DOCTYPE html>
+<html lang=en>
+  <meta charset=utf-8>
+  <title>Error 502 (Server Error)!!1</title>
+  <style>
+    *{margin:0;padding:0}html,code{font:15px/22px arial,sans-serif}
+  </style>
+  <p><b>502.</b> <ins>That\xe2\x80\x99s an error.</ins>
+  <p>The server encountered a temporary error and could not complete your request.
+"""
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    ({"status": 502, "body": GOOGLE_502_PAGE},
+     "users.messages.list: HTTP 502 Bad Gateway: Google's server had a temporary error; try "
+     "again later"),
+    ({"status": 500, "body": b'{"error": {"code": 500, "message": "Backend Error"}}',
+      "content_type": "application/json"},
+     "users.messages.list: HTTP 500 Internal Server Error: Backend Error"),
+    ({"status": 200, "body": b"[1, 2, 3]", "content_type": "application/json"},
+     "users.messages.list: the answer is not what the Gmail API sends (a JSON list where an "
+     "object was expected)"),
+    ({"status": 200, "body": b"<html><title>Proxy login</title></html>"},
+     "users.messages.list: the answer is not what the Gmail API sends (not JSON: 'Proxy "
+     "login')"),
+])
+def test_what_a_failed_call_says(env: Env, google: FakeGoogle, fault: dict[str, Any],
+                                 expected: str) -> None:
+    """One line naming the call: the reason phrase where Google gave no status, never an HTML
+    page's markup, and an answer that is not the API's called so (not a network error)."""
+    env.gmail["max_retries"] = 1
+    google.fault("/users/me/messages$", times=-1, **fault)
+    (summary,) = env.run()
+    assert not summary.ok
+    assert summary.errors == [expected]
+
+
+def test_a_failed_sync_says_so_on_stderr_in_one_line_naming_crb_and_the_source(
+        env: Env, google: FakeGoogle, crb, google_plugin: object) -> None:
+    """What cron mails (stderr; it throws stdout away) stands on its own, --json or not."""
+    import socket
+
+    env.gmail["max_retries"] = 1
+    with socket.socket() as closed:  # a port where nothing listens
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env.calendar["api_base"] = f"http://127.0.0.1:{port}"
+    env.calendar["max_retries"] = 0
+    env.config_toml(crb.config)
+    google.fault("/users/me/messages$", status=503, reason="backendError", times=-1,
+                 message="The service is currently unavailable.")
+    for extra in ((), ("--json",)):
+        result = crb("sync", *extra, status=1)
+        errors = result.stderr.splitlines()
+        assert errors[0] == ("crb: error: gmail: users.messages.list: HTTP 503 backendError: "
+                             "The service is currently unavailable.")
+        assert errors[1] == ("crb: error: google_calendar: events.list primary: network "
+                             f"error talking to 127.0.0.1:{port}: Connection refused "
+                             "(ConnectError)")
+        assert len(errors) == 2
+        if not extra:
+            assert "gmail: FAILED" in result.stdout and "error" not in result.stdout
+
+
+def test_progress_starts_with_the_first_messages_and_can_reach_its_total(
+        env: Env, google: FakeGoogle) -> None:
+    """Trial 14 F8: no count until the first checkpoint (100 messages), a resumed run showed
+    none until its next one, and the total was the mailbox's with SPAM and TRASH, which the
+    count never reached."""
+    env.gmail["checkpoint_every"] = 100
+    reports: list[tuple[int, int | None, str]] = []
+
+    def progress(source: str, done: int, total: int | None, message: str) -> None:
+        reports.append((done, total, message))
+
+    def cancelled() -> bool:
+        return any(done >= 120 for done, _, _ in reports)
+
+    (first,) = env.run(progress=progress, cancelled=cancelled)
+    assert first.cancelled
+    listed = len(google.listed_ids())
+    assert listed < len(google.messages)  # the mailbox has SPAM and TRASH
+    counts = [done for done, total, message in reports if message == "messages"]
+    assert counts[:3] == [0, 10, 20]
+    assert {total for _, total, message in reports if message == "messages"} == {listed}
+    reports.clear()
+    (second,) = env.run(progress=progress)
+    assert second.ok, second.errors
+    # It says at once where the last run's checkpoint left it (the end of the first page of
+    # 70), and ends on the total.
+    assert reports[0] == (70, listed, "messages")
+    assert (listed, listed) in {(done, total) for done, total, _ in reports}
+    assert_store_matches(env)
+
+
+def test_without_the_spam_and_trash_counts_the_total_is_about(env: Env,
+                                                              google: FakeGoogle) -> None:
+    google.fault("/labels/TRASH", status=404, reason="notFound")
+    reports: list[tuple[int, int | None, str]] = []
+    env.run(progress=lambda source, done, total, message: reports.append((done, total,
+                                                                          message)))
+    assert reports[1] == (10, None, f"10 of about {len(google.messages)} messages")

@@ -434,7 +434,7 @@ def test_wrong_password_is_one_clear_line(env: Env, server: Dovecot,
     result = crb("sync", SOURCE, ok=False)
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert errors == ["  error: the IMAP server at "
+    assert errors == ["crb: error: imap: the IMAP server at "
                       f"127.0.0.1:{server.port} refused the login of user 'alice': wrong user "
                       "name or password? (Gmail, iCloud and Fastmail want an app password "
                       "here)"]

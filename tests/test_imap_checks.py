@@ -77,8 +77,8 @@ def test_another_server_on_the_port_is_not_an_imap_server(
     result = Crb(tmp_path / "crb.db", config)("sync", SOURCE, ok=False)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"error: 127.0.0.1:{ssh_port} is not an IMAP server (it greets with 'SSH-2.0-OpenSSH_9.2p1 "
-        "Debian-2'): is it the right host and port?")
+        f"crb: error: imap: 127.0.0.1:{ssh_port} is not an IMAP server (it greets with "
+        "'SSH-2.0-OpenSSH_9.2p1 Debian-2'): is it the right host and port?")
 
 
 def test_a_user_name_and_password_beyond_ascii_log_in(corpus: Path, tmp_path: Path,

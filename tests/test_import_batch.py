@@ -194,7 +194,7 @@ def test_a_record_in_no_count_fails_the_tests_and_warns_otherwise(
     result = crb("import", card, ok=False)
     assert result.exit_code == 1
     assert "vcard: FAILED" in result.stdout
-    assert "  error: vcard: 2 records seen but 1 counted (a CRB bug)" in result.stderr
+    assert "crb: error: vcard: 2 records seen but 1 counted (a CRB bug)" in result.stderr
     # A user's run goes on and says so in the summary.
     monkeypatch.delenv("CRB_STRICT_COUNTS")
     result = crb("import", card)

@@ -608,7 +608,8 @@ def test_the_summary_says_why_mail_made_no_one(
     db_path.unlink()
     out = crb("import", perceval).stdout
     assert f"  note: {kept} touches kept for addresses that are not people: [me] emails is " \
-           "empty, so no message counts as sent by you" in out
+           "empty, so only what a source knows to be yours (a Gmail account's own address) " \
+           "counts as sent by you" in out
     # Everyone made a person: no note.
     config_file.write_text('[identity]\ncreate_people_from = "any"\n', encoding="utf-8")
     db_path.unlink()

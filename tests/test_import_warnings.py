@@ -175,6 +175,6 @@ def test_a_setting_that_should_be_a_list_says_how_to_write_it(crb: Crb) -> None:
         fh.write('[sources.imap]\nhost = "127.0.0.1"\nuser = "a"\nfolders = "INBOX"\n')
     result = crb("sync", "imap", ok=False)
     assert result.exit_code == 1
-    assert (f'error: {crb.config}: sources.imap.folders should be a list, not "INBOX": write '
-            '["INBOX"]') in result.stderr
+    assert (f'crb: error: imap: {crb.config}: sources.imap.folders should be a list, not '
+            '"INBOX": write ["INBOX"]') in result.stderr
     assert not CLASS_NAME.search(result.output)

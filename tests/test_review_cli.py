@@ -297,6 +297,23 @@ def test_a_promise_falling_due_comes_up_while_its_person_is_snoozed(
     assert "Ann Lee" not in _review(crb)
 
 
+
+def test_a_birthday_comes_up_on_the_day_while_its_person_is_snoozed(
+    crb: Crb, tmp_path: Path
+) -> None:
+    """Trial 14 F18: `s` `w` on a "Birthday in 2 days" card (remind me later) hid the birthday
+    itself: the day came and went with no item. The heads-up stays snoozed; the day is not."""
+    _people(crb, tmp_path)
+    day = crb.today + dt.timedelta(days=2)
+    crb("birthday", "bo@beta.io", f"1990-{day:%m-%d}")
+    assert _review(crb)["Bo Chen"]["reason"] == "Birthday in 2 days"
+    crb("snooze", "bo@beta.io", "1w")
+    crb.today = crb.today + dt.timedelta(days=1)
+    assert "Bo Chen" not in _review(crb)  # (the heads-up: snoozed)
+    crb.today = day
+    assert _review(crb)["Bo Chen"]["reason"] == "Birthday today"
+
+
 def test_a_promise_a_month_late_asks_to_keep_it_or_call_it_off(crb: Crb, tmp_path: Path) -> None:
     """Trial 13 U10: a year later the review still said "or say honestly it will be late"."""
     _people(crb, tmp_path)

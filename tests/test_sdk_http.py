@@ -109,3 +109,58 @@ def test_times_and_waits_as_apis_write_them() -> None:
     assert seconds_until(utc, now=utc.timestamp() - 12) == 12
     assert seconds_until(utc, now=utc.timestamp() + 12) == 0
     assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+
+
+GOOGLE_502_PAGE = """<!DOCTYPE html>
+<html lang=en>
+  <meta charset=utf-8>
+  <meta name=viewport content="initial-scale=1, minimum-scale=1, width=device-width">
+  <title>Error 502 (Server Error)!!1</title>
+  <style>
+    *{margin:0;padding:0}html,code{font:15px/22px arial,sans-serif}
+  </style>
+  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>
+  <p><b>502.</b> <ins>That’s an error.</ins>
+  <p>The server encountered a temporary error and could not complete your request.
+"""
+
+
+def failed(answer: httpx.Response, **options: Any) -> str:
+    """The one line a call that got ``answer`` (and nothing better on retrying) fails with."""
+    api = acme([answer], [], max_retries=0, **options)
+    with pytest.raises(ApiError) as raised:
+        api.get("https://acme.test:8443/v1/items")
+    return str(raised.value)
+
+
+def test_an_error_without_a_code_says_the_reason_phrase_and_never_markup() -> None:
+    assert failed(httpx.Response(500, json={"error": {"code": 500, "message": "Backend Error"}})
+                  ) == "items: HTTP 500 Internal Server Error: Backend Error"
+    assert failed(httpx.Response(502, text=GOOGLE_502_PAGE,
+                                 headers={"Content-Type": "text/html; charset=UTF-8"})
+                  ) == "items: HTTP 502 Bad Gateway: Error 502 (Server Error)!!1"
+    assert failed(httpx.Response(503, text="<html><body><h1>503</h1></body></html>")
+                  ) == "items: HTTP 503 Service Unavailable"
+    assert failed(httpx.Response(504, text="upstream timed out\n\x1b[31mtry later\n")
+                  ) == "items: HTTP 504 Gateway Timeout: upstream timed out ^[[31mtry later"
+    long = failed(httpx.Response(500, text="x" * 5000))
+    assert len(long) < 260 and long.endswith("…")
+    assert failed(httpx.Response(599)) == "items: HTTP 599"
+
+
+def test_an_answer_that_is_not_a_json_object_says_so_with_the_call() -> None:
+    assert failed(httpx.Response(200, json=[1, 2, 3])) == (
+        "items: the answer is not what the Acme API sends (a JSON list where an object was "
+        "expected)")
+    page = "<html><head><title>Sign in to the Wi-Fi</title></head></html>"
+    assert failed(httpx.Response(200, text=page)) == (
+        "items: the answer is not what the Acme API sends (not JSON: 'Sign in to the Wi-Fi')")
+    assert failed(httpx.Response(200)) == (
+        "items: the answer is not what the Acme API sends (not JSON: an empty body)")
+
+
+def test_a_network_error_names_the_host() -> None:
+    assert failed(httpx.ReadTimeout("timed out")) == (
+        "items: network error talking to acme.test:8443: timed out (ReadTimeout)")
+    assert failed(httpx.ConnectError("")) == (
+        "items: network error talking to acme.test:8443: ConnectError")

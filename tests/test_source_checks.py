@@ -103,3 +103,55 @@ def test_a_config_saved_with_a_byte_order_mark_is_read(crb: Crb, tmp_path: Path)
     crb("import", str(cards))
     assert crb.json("show", "Tom London")["identities"][0]["value"] == "+447700900123"
     assert f"[ok  ] config: read {crb.config}\n" in crb("doctor").stdout
+
+
+def test_doctor_fails_a_source_that_was_never_authorised(crb: Crb, tmp_path: Path) -> None:
+    """Trial 14 F7: a Gmail, Google Calendar or Outlook source with no token, or a token file
+    that is not JSON, passed the doctor, and every sync then failed on it."""
+    import json
+    import os
+
+    def private(path: Path, text: str) -> str:
+        path.write_text(text, encoding="utf-8")
+        os.chmod(path, 0o600)
+        return str(path)
+
+    good = private(tmp_path / "good.json", json.dumps(
+        {"token": "t", "refresh_token": "r",
+         "scopes": ["https://www.googleapis.com/auth/calendar.readonly"]}))
+    broken = private(tmp_path / "broken.json", "{not json")
+    with crb.config.open("a", encoding="utf-8") as fh:
+        fh.write(f'[sources.gmail]\ntoken_file = "{tmp_path / "none.json"}"\n'
+                 f'[sources.google_calendar]\ntoken_file = "{good}"\n'
+                 f'[sources.outlook_mail]\ntoken_file = "{broken}"\n')
+    crb.create_db()
+    result = crb("doctor", status=1)
+    sources = [line for line in result.stdout.splitlines() if "] source " in line]
+    assert sources == [
+        "[FAIL] source gmail: not authorised yet: run `crb auth gmail --client-secrets FILE`",
+        "[ok  ] source google_calendar: settings valid",
+        f"[FAIL] source outlook_mail: cannot read the token file {broken}: Expecting property "
+        "name enclosed in double quotes: line 1 column 2 (char 1); run `crb auth microsoft "
+        "--client-id ID` again",
+    ]
+    # The sync fails alike, without a request.
+    result = crb("sync", "gmail", ok=False)
+    assert result.stderr.splitlines() == [
+        "crb: error: gmail: not authorised yet: run `crb auth gmail --client-secrets FILE`"]
+
+
+def test_an_api_address_without_its_scheme_fails_the_doctor(crb: Crb) -> None:
+    """Trial 14 F17: `api_base = "127.0.0.1:8765"` passed `crb doctor`; every sync then failed
+    with "network error UnsupportedProtocol"."""
+    with crb.config.open("a", encoding="utf-8") as fh:
+        fh.write('[sources.google_calendar]\napi_base = "127.0.0.1:8765"\n'
+                 '[sources.outlook_mail]\ngraph_base = "graph.microsoft.com/v1.0"\n')
+    crb.create_db()
+    failed = [line for line in crb("doctor", status=1).stdout.splitlines()
+              if line.startswith("[FAIL]")]
+    assert failed == [
+        "[FAIL] source google_calendar: sources.google_calendar.api_base = \"127.0.0.1:8765\" "
+        "is not an http:// or https:// address",
+        "[FAIL] source outlook_mail: sources.outlook_mail.graph_base = "
+        "\"graph.microsoft.com/v1.0\" is not an http:// or https:// address",
+    ]

@@ -93,3 +93,72 @@ def test_ctrl_c_while_crb_is_still_loading_is_one_line_and_130(
     out, err = proc.communicate(timeout=60)
     said = [line for line in err.splitlines() if not line.startswith("import time:")]
     assert (proc.returncode, said, out) == (130, ["crb: interrupted"], "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["HUP", "TERM", "q", "terminal closed"])
+def test_the_app_ended_during_a_sync_records_the_run(
+    how: str, big_mbox: Path, db_path: Path, config_file: Path
+) -> None:
+    """The app in a real terminal, syncing a large mailbox, ended by SIGHUP (the SSH session
+    gone), SIGTERM, `q`, or its terminal closed: the sync stops after its batch and its run is
+    recorded with what it stored. Before, a signal killed it on the spot: the Sync screen and
+    `crb sync --status` said "never run" over thousands of stored touches."""
+    import pty
+
+    config_file.write_text(config_file.read_text(encoding="utf-8")
+                           + f'[identity]\ncreate_people_from = "any"\n'
+                           f'[sources.mbox]\npaths = ["{big_mbox}"]\n', encoding="utf-8")
+    main, terminal = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    proc = subprocess.Popen([str(CRB), "--db", str(db_path), "--config", str(config_file),
+                             "--screen", "sync"], stdin=terminal, stdout=terminal,
+                            stderr=terminal, env=env, start_new_session=True)
+    os.close(terminal)
+    shown = bytearray()
+
+    def read_for(seconds: float) -> None:
+        import select
+
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([main], [], [], 0.05)
+            if ready:
+                try:
+                    shown.extend(os.read(main, 65536))
+                except OSError:
+                    return
+
+    try:
+        deadline = time.monotonic() + 60
+        while b"Sync all" not in shown and time.monotonic() < deadline:
+            read_for(0.2)
+        os.write(main, b"a")  # Sync all: the mailbox is the one source configured
+        while stored_touches(db_path) == 0 and time.monotonic() < deadline:
+            read_for(0.1)
+        assert stored_touches(db_path) > 0, bytes(shown[-2000:])
+        if how == "q":
+            os.write(main, b"q")
+        elif how == "terminal closed":
+            os.close(main)
+            main = -1
+            proc.send_signal(signal.SIGHUP)  # (what the kernel sends the session's leader)
+        else:
+            proc.send_signal(getattr(signal, f"SIG{how}"))
+        while proc.poll() is None and time.monotonic() < deadline:
+            if main >= 0:
+                read_for(0.1)
+            else:
+                time.sleep(0.1)
+        assert proc.returncode == (0 if how == "q" else 130)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if main >= 0:
+            os.close(main)
+    (state,) = rows(db_path, "select counts, last_ok from sync_state where source = 'mbox'")
+    counts = json.loads(state[0])
+    assert counts["status"] == "cancelled" and state[1] is None
+    assert 0 < counts["seen"] < MESSAGES
+    assert stored_touches(db_path) == counts["imported"] > 0
+    assert b"Traceback" not in shown

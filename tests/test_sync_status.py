@@ -36,3 +36,21 @@ def test_status_counts_add_up_and_times_are_local(
     local = dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo("America/New_York"))
     assert text.startswith(f"mbox: ok, last run {local:%Y-%m-%d %H:%M}\n"), text
     assert "+00:00" not in text and "T" not in text.splitlines()[0]
+
+
+def test_status_of_a_misspelt_source_is_an_error_and_of_one_never_run_says_so(
+    crb: Crb, corpus: Path
+) -> None:
+    """Trial 14 F16: `crb sync --status gmial` said "No source has run yet." with status 0 (a
+    cron check of a misspelt name passed), and so did a source that never ran while others
+    had."""
+    crb("import", str(corpus / "mbox" / "perceval"))
+    typo = crb("sync", "--status", "gmial", ok=False)
+    assert typo.exit_code == 1
+    assert typo.stderr.startswith("crb: error: unknown source gmial (available: caldav, csv,")
+    assert crb("sync", "--status", "caldav").stdout == "caldav: never run, last ok never\n"
+    both = crb("sync", "--status", "caldav", "mbox").stdout.splitlines()
+    assert both[0].startswith("mbox: ok, last run ") and "caldav: never run, last ok never" in both
+    (run,) = crb.json("sync", "--status", "caldav")["sources"]
+    assert run == {"source": "caldav", "last_run": None, "last_ok": None, "status": "never run",
+                   "counts": {}, "error": None}

@@ -284,6 +284,9 @@ async def test_the_person_screen_shows_a_restored_exports_fields_safely(
 @pytest.mark.parametrize(("name", "shown"), [
     ("زهرا محمدی\u200cنژاد", "زهرا محمدی\u200cنژاد"),  # Persian's ZWNJ is spelling
     ("ශ්\u200dරී Perera", "ශ්\u200dරී Perera"),  # a Sinhala conjunct needs its ZWJ
+    # Malayalam's chillu letters, spelt virama + ZWJ at the end of a word (trial 14 F20)
+    ("അരുണ്\u200d കുമാര്\u200d", "അരുണ്\u200d കുമാര്\u200d"),
+    ("a\u0301\u200d b", "a\u0301<U+200D> b"),  # (a mark that is no virama: still visible)
     ("👨\u200d👩\u200d👧 Family", "👨👩👧 Family"),  # an emoji sequence shown as its parts
     ("ad\u200cmin", "ad<U+200C>min"),  # nothing in Latin needs one: visible
     ("ann\u200d", "ann<U+200D>"), ("\u200cann", "<U+200C>ann"),

@@ -162,6 +162,9 @@ def test_run_app_and_the_cli_open_the_app(
         opened.append((self.initial_mode, self.context.db_path))
 
     monkeypatch.setattr(CrbApp, "run", fake_run)
+    import crb_tui.cli.group
+
+    monkeypatch.setattr(crb_tui.cli.group, "_terminal", lambda: True)  # (CliRunner has none)
     run_app(context, screen="dashboard")
     from click.testing import CliRunner
 

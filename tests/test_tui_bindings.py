@@ -56,6 +56,8 @@ def _expected(binding: Binding, screen: str) -> tuple[type, ...]:
         return (PersonScreen,)
     if action == "open_person":
         return (PersonScreen, ReviewScreen)  # the review may be done: nothing to open
+    if action == "open_highlighted":
+        return (PersonScreen,)  # (the dashboard's first list's first person)
     if action == "back":
         return (ReviewScreen,)
     if action == "help":
@@ -145,3 +147,27 @@ async def test_the_cli_opens_the_sync_screen(context: AppContext) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, SyncScreen)
+
+
+async def test_a_terminal_too_small_is_said_once_each_time_it_becomes_so(
+    context: AppContext,
+) -> None:
+    """At 60x20 the footer lost `? Keys` and `q Quit`, with nothing said (trial 14 F5)."""
+    from tests.test_tui import notifications, opened
+
+    def said() -> int:
+        return sum("CRB is made for 80x24 or more" in n for n in notifications(app))
+
+    async with opened(context, "review", (80, 24)) as (app, pilot):
+        assert said() == 0
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot)
+        assert said() == 1
+        assert any(n.startswith("The terminal is 60x20:") for n in notifications(app))
+        await pilot.resize_terminal(70, 20)
+        await settle(pilot)
+        assert said() == 1  # (still small: not said again)
+        await pilot.resize_terminal(100, 30)
+        await pilot.resize_terminal(100, 23)
+        await settle(pilot)
+        assert said() == 2

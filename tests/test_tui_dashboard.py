@@ -11,7 +11,7 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.tui import data
 from crb_tui.tui.screens.dashboard import status_line
 from crb_tui.tui.widgets.nav import STATUS_WIDTH
-from tests.test_tui import opened, screen_text
+from tests.test_tui import opened, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -110,3 +110,31 @@ def test_the_touches_counted_are_those_of_the_people_counted(context: AppContext
     assert archived > 0
     d = data.dashboard(context)
     assert d["interactions"] == want == stored - 5 - archived
+
+
+async def test_enter_typed_with_the_key_that_opens_the_dashboard_opens_the_first_person(
+    context: AppContext, demo_db: Path
+) -> None:
+    """Trial 14 F10: `3` then Enter at once did nothing (the lists were not filled yet), and
+    Help's Dashboard section listed only `r`. Enter is kept for when they are, and Help says
+    what it opens."""
+    from crb_tui.tui.screens.help import HelpScreen
+    from crb_tui.tui.screens.person import PersonScreen
+
+    async with opened(context, "review", (100, 30)) as (app, pilot):
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        first = app.screen.person_id
+        await pilot.press("escape", "question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        from textual.widgets import DataTable
+
+        rows = [[getattr(c, "plain", str(c)) for c in app.screen.query_one(DataTable).get_row_at(n)]
+                for n in range(app.screen.query_one(DataTable).row_count)]
+        after = rows[[r[-1] for r in rows].index("Dashboard") + 1:]
+        assert after[0][:2] == ["  ⏎", "Open"]
+        assert after[0][-1].startswith("Open the person highlighted in the list with the focus")
+    cold = data.dashboard(context)["cold"]
+    assert cold and first == cold[0]["id"]

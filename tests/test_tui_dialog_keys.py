@@ -292,7 +292,11 @@ async def test_log_touch_takes_when_it_happened(context: AppContext, demo_db: Pa
 async def test_enter_in_the_log_note_still_saves_at_now(context: AppContext,
                                                         demo_db: Path) -> None:
     async with first_card(context) as (app, pilot, pid):
-        await press(pilot, "l", "tab", "tab", *"now", "enter")
+        await press(pilot, "l")
+        # The hint says so: it said "Enter: next / save", and a user pressing Enter to reach
+        # When logged the touch as of now (trial 14 F4).
+        assert "Enter: next; on Note, save · Tab: next field (When)" in screen_text(app)
+        await press(pilot, "tab", "tab", *"now", "enter")
         assert isinstance(app.screen, ReviewScreen)
     assert manual(demo_db, "interactions", "subject, at", pid) == [
         ("now", "2026-11-23T09:00:00+00:00")]

@@ -110,6 +110,15 @@ async def test_a_file_source_with_paths_says_so_and_syncs_them(demo_db: Path,
         await pilot.press("s")
         await settle(pilot)
         assert "vcard ok: seen 1, new 1" in screen_text(app)
+        # Again: the card is unchanged, and the line says so (trial 14 F8: its counts left
+        # unchanged out and did not add up to seen), as does the table.
+        await pilot.press("s")
+        await settle(pilot)
+        text = screen_text(app)
+        assert ("vcard ok: seen 1, new 0, updated 0, unchanged 1, skipped 0, rejected 0; new "
+                "people 0") in text, text
+        row = next(line for line in text.splitlines() if line.strip().startswith("vcard"))
+        assert row.split()[-6:] == ["1", "0", "0", "1", "0", "0"], row  # seen new ... rejected
     context.close()
     assert one(demo_db, "select count(*) from people where name = 'Paula Paths'") == 1
 

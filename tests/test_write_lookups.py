@@ -111,3 +111,20 @@ def test_statement_journals_and_temporary_tables_stay_in_memory(tmp_path) -> Non
         assert opened.conn.execute("pragma temp_store").fetchone()[0] == 2  # memory
     finally:
         opened.close()
+
+
+def test_one_message_through_two_sources_keeps_the_thread_stored_first(store: Store) -> None:
+    """Trial 14 F14: the same messages from Gmail (thread ``gmail:t1``) and an mbox of the same
+    account (thread: the first Message-ID) were rewritten back and forth, "updated" at every run
+    of either. The copy stored first keeps its thread; a real change still updates."""
+    def copy(thread: str, subject: str = "Hello") -> r.Interaction:
+        return r.Interaction("msg:<m1@x>|a@x.com", "email", "out", T0,
+                             r.Identity("email", "a@x.com"), subject=subject, thread=thread)
+
+    assert store.write([copy("gmail:t1")], "gmail").imported == 1
+    assert store.write([copy("<m0@x>")], "mbox").unchanged == 1
+    assert store.write([copy("gmail:t1")], "gmail").unchanged == 1
+    assert store.write([copy("<m0@x>")], "mbox").unchanged == 1
+    assert store.write([copy("<m0@x>", subject="Hello again")], "mbox").updated == 1
+    assert store.conn.execute("select thread, subject, source from interactions").fetchall() == [
+        ("gmail:t1", "Hello again", "gmail")]

@@ -9,6 +9,7 @@ group itself and what every command shares are ``group``'s."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from crb_tui.clock import local_day, parse_date
 from crb_tui.files import replace_private
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
+from crb_tui.locale_streams import utf8
 from crb_tui.text import direction_word, plain, warning_line
 
 # -- demo ----------------------------------------------------------------------------------
@@ -176,10 +178,18 @@ def export(fmt: str, output: Path | None) -> None:
             click.echo(warning_line(
                 f"the export goes to a file others can read ({readable}): `crb export -o "
                 "FILE` creates it for you alone (mode 0600)"), err=True)
-        if fmt == "json":
-            write_json_export(app.store, sys.stdout)
-        else:
+        if fmt == "json":  # (escaped to ASCII where standard output is not UTF-8)
+            write_json_export(app.store, sys.stdout, ascii_only=not utf8(sys.stdout))
+        elif utf8(sys.stdout) or _is_terminal(sys.stdout):
             write_people_csv(app.store, sys.stdout, to_terminal=_is_terminal(sys.stdout))
+        else:  # a file or pipe in a locale that is not UTF-8: the data whole, as UTF-8
+            sys.stdout.flush()
+            out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+            try:
+                write_people_csv(app.store, out)
+            finally:
+                out.flush()
+                out.detach()
         return
     # A new 0600 file renamed over OUTPUT at the end: never written through a symlink.
     with replace_private(output, "export") as fh:

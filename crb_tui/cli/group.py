@@ -22,12 +22,15 @@ from crb_tui import __version__
 from crb_tui.errors import CrbError, StoreUnavailable, interrupted, user_message
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
+from crb_tui.locale_streams import utf8
 from crb_tui.text import json_text, plain
 from crb_tui.tui.screen_list import NAMES as SCREEN_NAMES
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json_text(data, indent=2, sort_keys=False, default=str))
+    # (a standard output that is not UTF-8 gets every other character as \u00e9: the same data)
+    click.echo(json_text(data, indent=2, sort_keys=False, default=str,
+                         ascii_only=not utf8(sys.stdout)))
 
 
 REJECTED_EXIT = 3
@@ -294,16 +297,33 @@ def cli(
         ctx.obj.ensure_demo()  # `crb --demo review` shows the demo, as the app does
 
 
+def _terminal() -> bool:
+    """Whether the app has a screen and keys: standard input and output are a terminal, or a
+    Textual driver of its own is set (`crb serve` runs the app in a browser tab so)."""
+    return bool(os.environ.get("TEXTUAL_DRIVER")) or (sys.stdin.isatty() and sys.stdout.isatty())
+
+
 def _open_app(app: AppContext, screen: str | None) -> None:
     if app.demo:
         app.ensure_demo()
     # Loading Textual and building the app allocate a great deal and free little: the garbage
     # collector's passes over it all cost 30-40 ms of start-up. run_app switches it back on
     # (with everything loaded so far frozen) just before the app runs.
+    if not utf8(sys.stdout) or not utf8(sys.stderr):
+        raise CrbError(f"the terminal's encoding is {sys.stdout.encoding}, not UTF-8: the app "
+                       "cannot draw in it (run it in a UTF-8 locale: LANG=C.UTF-8 crb)")
+    if not _terminal():
+        # (cron, a script, `crb > file`: the app would wait for keys for ever, writing escape
+        # codes into the log)
+        raise CrbError("the app needs a terminal (standard input and output are not one); "
+                       "without one, `crb review` prints today's review (`crb --help`: every "
+                       "command)")
     gc.disable()
     try:
         from crb_tui.tui.app import run_app
 
-        run_app(app, screen=screen)
+        status = run_app(app, screen=screen)
     finally:
         gc.enable()
+    if status:
+        raise SystemExit(status)

@@ -32,6 +32,8 @@ def _report(summaries: list[Any], as_json: bool, dry_run: bool) -> None:
 def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False) -> None:
     if as_json:
         emit_json({"dry_run": dry_run, "sources": [s.as_dict() for s in summaries]})
+        for s in summaries:
+            _errors(s)
         return
     for s in summaries:
         head = f"{_title(s)}: {_outcome(s)}" + (" (dry run: nothing written)" if dry_run else "")
@@ -52,8 +54,17 @@ def _print_summaries(summaries: list[Any], as_json: bool, dry_run: bool = False)
             click.echo(f"  note: {plain(note)}")
         for warning in s.warnings:
             click.echo(f"  warning: {plain(warning)}")
-        for err in s.errors:
-            click.echo(f"  error: {plain(err)}", err=True)
+        _errors(s)
+
+
+def _errors(s: Any) -> None:
+    """A failed source's errors on stderr, each a line that stands on its own (cron mails
+    stderr and throws the summary away): ``crb: error: gmail: users.history.list: HTTP 503
+    ...``."""
+    for err in s.errors:
+        text = plain(err, one_line=True)
+        named = text.startswith((f"{s.source} ", f"{s.source}:", f"sources.{s.source}."))
+        click.echo(f"crb: error: {text if named else f'{s.source}: {text}'}", err=True)
 
 
 def _reasons(what: str, counts: dict[str, int]) -> None:
@@ -179,12 +190,25 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
     import json
 
     runs = []
-    for row in app.store.sync_states():
-        if names and row["source"] not in names:
-            continue
+    states = app.store.sync_states()
+    if names:
+        # A source never run is said so; a name that is no source is an error, as `crb sync
+        # NAME` says (a cron check of a misspelt name passed: "No source has run yet.").
+        known = set(app.sources())
+        ran = {row["source"] for row in states}
+        unknown = [n for n in names if n not in known and n not in ran]
+        if unknown:
+            raise CrbError(f"unknown source {', '.join(unknown)} (available: "
+                           f"{', '.join(sorted(known)) or 'none'})")
+        states = [row for row in states if row["source"] in names] + [
+            {"source": n, "last_run": None, "last_ok": None, "counts": None, "last_error": None}
+            for n in dict.fromkeys(names) if n not in ran]
+    for row in states:
         counts = json.loads(row["counts"] or "{}")
         # Runs recorded before the status was: failed when they left an error.
         status = counts.get("status") or ("failed" if row["last_error"] else "ok")
+        if row["last_run"] is None:
+            status = "never run"
         runs.append({"source": row["source"], "last_run": row["last_run"],
                      "last_ok": row["last_ok"], "status": status, "counts": counts,
                      "error": row["last_error"]})
@@ -197,6 +221,9 @@ def _print_sync_status(app: AppContext, names: tuple[str, ...], as_json: bool) -
         c = run["counts"]
         rejected = c.get("rejected_count", 0) if run["status"] == "ok" else 0
         status = f"ok, {rejected} rejected" if rejected else run["status"]  # (as the run said)
+        if run["last_run"] is None:
+            click.echo(f"{plain(run['source'])}: never run, last ok never")
+            continue
         click.echo(f"{plain(run['source'])}: {status}, last run {_local(run['last_run'])}"
                    + (f", last ok {_local(run['last_ok']) if run['last_ok'] else 'never'}"
                       if run["last_ok"] != run["last_run"] else ""))

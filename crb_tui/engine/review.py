@@ -101,7 +101,9 @@ def _queue(
     new = {i.person_id: _shown_as(i, i.person_id in beyond) for i in day_queue
            if i.person_id not in shown_before}
     if new:
-        remember_queue(store, today, new)
+        problem = remember_queue(store, today, new)
+        if problem is not None and warnings is not None:
+            warnings.append(problem)
     return queue, done
 
 
@@ -402,6 +404,8 @@ def collect_items(
         md = row["birthday"][-5:]
         if md in upcoming:
             d = upcoming[md]
+            if row["snoozed"] and d:
+                continue  # (the day itself comes up, as a meeting today does)
             when = "today" if d == 0 else f"in {_plural(d, 'day')}"
             items.append(
                 ReviewItem(

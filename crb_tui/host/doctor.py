@@ -119,6 +119,23 @@ def _yourself_check(store: Any, emails: list[str]) -> list[dict[str, Any]]:
              "warning": True}]
 
 
+def _source_check(config: Any, name: str, source: Any) -> dict[str, Any]:
+    """A configured source's settings, then what its plugin checks locally beyond them (its
+    ``ready``: that it was authorised, say): the failure a ``crb sync`` would meet."""
+    try:
+        settings = checked_settings(config, name, source.config_schema, source.check)
+        if source.ready is not None:
+            source.ready(settings)
+    except CrbError as exc:
+        return _check(f"source {name}", False, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug fails its check, not the others
+        return _check(f"source {name}", False, f"its check failed: {user_message(exc)}")
+    unset = unset_secrets(name, settings)
+    if unset:
+        return {**_check(f"source {name}", True, "; ".join(unset)), "warning": True}
+    return _check(f"source {name}", True, "settings valid")
+
+
 def run_checks(app: AppContext) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = []
     config_path = Path(app.config_path or "")
@@ -190,15 +207,7 @@ def run_checks(app: AppContext) -> list[dict[str, Any]]:
                 checks.append(_check(f"source {name}", False,
                                      f"[sources.{name}] is configured but no plugin offers it"))
                 continue
-            try:
-                settings = checked_settings(config, name, sources[name].config_schema,
-                                            sources[name].check)
-                unset = unset_secrets(name, settings)
-                checks.append({**_check(f"source {name}", True, "; ".join(unset)),
-                               "warning": True} if unset
-                              else _check(f"source {name}", True, "settings valid"))
-            except CrbError as exc:
-                checks.append(_check(f"source {name}", False, str(exc)))
+            checks.append(_source_check(config, name, sources[name]))
     except Exception as exc:  # noqa: BLE001 - report any plugin failure as a failed check
         checks.append(_check("plugins", False, user_message(exc)))
     return checks

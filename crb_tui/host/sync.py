@@ -432,8 +432,9 @@ def waiting_note(count: int, policy: str, has_me: bool) -> str:
     if policy == "never":
         return f'{kept}: [identity] create_people_from = "never" makes no one from what is imported'
     if not has_me:
-        return (f"{kept}: [me] emails is empty, so no message counts as sent by you and "
-                f'[identity] create_people_from = "{policy}" makes people only of those you '
-                "wrote to; add your addresses to [me] emails and import again")
+        return (f"{kept}: [me] emails is empty, so only what a source knows to be yours (a "
+                "Gmail account's own address) counts as sent by you, and [identity] "
+                f'create_people_from = "{policy}" makes people only of those you wrote to; add '
+                "your addresses to [me] emails and run it again")
     return (f'{kept} yet: [identity] create_people_from = "{policy}" makes people only of '
             'those you wrote to ("any" makes everyone a person)')

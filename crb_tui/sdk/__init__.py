@@ -21,9 +21,9 @@ rest of ``crb_tui`` is CRB's own and may change.
   normalising (:func:`normalise_email` and friends, :func:`not_a_person`), CRB's error type
   (:class:`CrbError`: one line for the user, no traceback; :func:`user_message`: any
   exception in words, never its class name) and a source's settings
-  (:func:`source_config`, :func:`load_config`; :func:`check_range` and :func:`check_choice`
-  for a ``Source.check``), :func:`command_context` (a plugin command's way
-  to the store, the config, the clock and a read-only query),
+  (:func:`source_config`, :func:`load_config`; :func:`check_range`, :func:`check_choice`
+  and :func:`check_http_url` for a ``Source.check``), :func:`command_context` (a plugin
+  command's way to the store, the config, the clock and a read-only query),
   :func:`replace_private`: a file of the user's (a token) written whole, 0600, never through a
   link, and :func:`bounded`: a record's names and texts cut to what CRB keeps (:data:`MAX_NAME`,
   :data:`MAX_NOTE`), saying what was cut, for a summary line naming the file and record.
@@ -37,7 +37,13 @@ identity, text, config and errors modules; never the store, the engine, the host
 from __future__ import annotations
 
 from crb_tui.clock import file_time, now_utc, today
-from crb_tui.config import check_choice, check_range, load_config, source_config
+from crb_tui.config import (
+    check_choice,
+    check_http_url,
+    check_range,
+    load_config,
+    source_config,
+)
 from crb_tui.errors import CrbError, user_message
 from crb_tui.files import replace_private
 from crb_tui.identity import (
@@ -62,6 +68,7 @@ __all__ = [
     "Record",
     "bounded",
     "check_choice",
+    "check_http_url",
     "check_range",
     "file_time",
     "command_context",

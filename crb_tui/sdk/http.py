@@ -13,6 +13,8 @@ turn a failure into one line for the user.
   - time-outs, dropped connections and bodies cut short back off too;
   - anything else raises what :meth:`JsonApi.failure` returns: :class:`ApiError` by default, an
     :class:`AuthError` where an API says the authorisation is at fault;
+  - a 2xx answer that is not a JSON object raises :class:`UnexpectedAnswer` (one that is not
+    JSON at all is first retried, as a body cut short);
   - every wait ends within 50 ms of ``stop`` being set or ``cancelled()`` turning true, with
     :class:`Stopped`.
 
@@ -20,7 +22,8 @@ turn a failure into one line for the user.
   overrides :meth:`JsonApi.parse_error`.
 - :func:`parse_error`: ``(code, message)`` from an error body: the OAuth 2.0 token endpoint's
   ``{"error": "invalid_grant", "error_description": ...}``, or ``{"error": {"code": ...,
-  "message": ...}}`` (Microsoft Graph's, and many others'), or the text.
+  "message": ...}}`` (Microsoft Graph's, and many others'), or the text (:func:`page_text`: an
+  HTML page's title, never its markup; anything else on one line, cut).
 - :func:`retry_after`: the seconds a ``Retry-After`` header asks for; :func:`seconds_until` a
   time; :func:`parse_time` reads a time as JSON APIs write it.
 - :func:`retry_settings`: a source's retry settings, checked, for :class:`JsonApi`.
@@ -33,12 +36,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html
 import logging
 import random
 import re
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import httpx
@@ -46,6 +51,7 @@ import httpx
 from crb_tui.clock import wall_time
 from crb_tui.config import check_range
 from crb_tui.errors import CrbError
+from crb_tui.text import plain, shorten
 
 __all__ = [
     "RETRY_STATUSES",
@@ -55,7 +61,9 @@ __all__ = [
     "Params",
     "RateLimiter",
     "Stopped",
+    "UnexpectedAnswer",
     "error_body",
+    "page_text",
     "parse_error",
     "parse_time",
     "retry_after",
@@ -70,17 +78,45 @@ Params = dict[str, Any] | list[tuple[str, Any]] | None
 
 class ApiError(CrbError):
     """A call that failed for good: HTTP ``status`` (0 for a network failure), the API's error
-    ``code`` (``notFound``, ``syncStateNotFound``, ``invalid_grant``...), its ``message`` and
-    ``what`` was asked."""
+    ``code`` (``notFound``, ``syncStateNotFound``, ``invalid_grant``...), its ``message``,
+    ``what`` was asked and, for a network failure, the ``host`` that could not be reached."""
 
-    def __init__(self, status: int, code: str, message: str, what: str = "") -> None:
+    def __init__(self, status: int, code: str, message: str, what: str = "", *,
+                 host: str = "") -> None:
         self.status = status
         self.code = code
         self.message = message
         self.what = what
         where = f"{what}: " if what else ""
-        http = f"HTTP {status}" if status else "network error"
-        super().__init__(f"{where}{http} {code}: {message}".strip())
+        if not status:  # network error talking to gmail.googleapis.com: timed out (ReadTimeout)
+            to = f" talking to {host}" if host else ""
+            kind = f" ({code})" if code and code != message else ""
+            super().__init__(f"{where}network error{to}: {message or code}{kind}")
+            return
+        # HTTP 503 UNAVAILABLE: ...; without the API's code, the reason phrase: HTTP 502 Bad
+        # Gateway (never "HTTP 500 : ...").
+        head = f"HTTP {status} {code or _phrase(status)}".strip()
+        super().__init__(f"{where}{head}: {message}" if message else f"{where}{head}")
+
+
+class UnexpectedAnswer(ApiError):
+    """A 2xx answer that is not what the API sends: not JSON, or JSON but not an object."""
+
+    def __init__(self, status: int, what: str, api: str, why: str) -> None:
+        self.status = status
+        self.code = ""
+        self.message = why
+        self.what = what
+        where = f"{what}: " if what else ""
+        CrbError.__init__(self, f"{where}the answer is not what {api} sends ({why})")
+
+
+def _phrase(status: int) -> str:
+    """``Bad Gateway`` for 502; "" for a status HTTP does not name."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 class AuthError(CrbError):
@@ -98,27 +134,41 @@ def parse_error(response: httpx.Response) -> tuple[str, str]:
     if isinstance(body, tuple):
         return body
     error = body.get("error")
-    if isinstance(error, dict):
-        return str(error.get("code") or ""), str(error.get("message") or "")[:500]
+    if isinstance(error, dict):  # (a number in "code" is the HTTP status again: no code)
+        code = error.get("code")
+        return (code if isinstance(code, str) else ""), str(error.get("message") or "")[:500]
     return "", str(body)[:200]
 
 
 def error_body(response: httpx.Response) -> dict[str, Any] | tuple[str, str]:
     """The JSON object of an error response for an API's own parsing, or ``(code, message)``
-    already: ``("", text)`` for a body that is no JSON object, an OAuth 2.0 error for one that
-    has a string ``error``."""
+    already: ``("", text)`` for a body that is no JSON object (:func:`page_text`: an HTML
+    page's title, never its markup), an OAuth 2.0 error for one that has a string ``error``."""
     try:
         body = response.json()
     except ValueError:
-        text = response.text.strip().replace("\n", " ")
-        return "", text[:200] or response.reason_phrase
+        return "", page_text(response.text)
     if not isinstance(body, dict):
-        return "", str(body)[:200]
+        return "", page_text(str(body))
     error = body.get("error")
     if isinstance(error, str):  # a token endpoint: {"error": "invalid_grant", ...}
         lines = str(body.get("error_description") or error).splitlines() or [error]
         return error, lines[0][:300]
     return body
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+_MARKUP = re.compile(r"^\s*<|<html\b|<body\b", re.IGNORECASE)
+
+
+def page_text(text: str, limit: int = 200) -> str:
+    """A body that is not the API's JSON as one line for an error message: an HTML page's
+    ``<title>`` (a proxy's or a front end's "502 Bad Gateway" page; "" when it has none), never
+    its markup; any other text on one line, without control characters, cut to ``limit``."""
+    if _MARKUP.search(text):
+        found = _TITLE.search(text)
+        text = html.unescape(found.group(1)) if found else ""
+    return shorten(plain(" ".join(text.split())), limit)
 
 
 def retry_after(response: httpx.Response, now: float | None = None) -> float | None:
@@ -224,6 +274,8 @@ class JsonApi:
     """Who answers, for messages: "Google asks to wait 300 s"."""
     log_name: ClassVar[str] = "crb.http"
     """The logger used when none is given."""
+    api: str = ""
+    """The API's name, for messages: "Gmail" (by default :attr:`service`)."""
 
     def __init__(
         self,
@@ -314,7 +366,7 @@ class JsonApi:
         what: str = "",
         auth: bool = True,
     ) -> Any:
-        """The JSON of a 2xx answer. ``cost`` is taken from the rate limiter first; ``what``
+        """The JSON object of a 2xx answer. ``cost`` is taken from the rate limiter first; ``what``
         names the call in messages (by default the URL's last two segments); ``auth=False``
         sends neither the token nor ``headers`` (a token endpoint)."""
         what = what or url.split("?", 1)[0].rsplit("/", 2)[-1]
@@ -334,16 +386,20 @@ class JsonApi:
                 headers["Authorization"] = f"Bearer {token}"
             with self._count_lock:
                 self.requests += 1
+            response = None
             try:
                 response = self.client.request(method, url, params=params, data=data,
                                                headers=headers)
                 if 200 <= response.status_code < 300:
-                    return response.json()
+                    return self._answer(response, what)
             except (httpx.TransportError, ValueError) as exc:
                 # Time-outs, refused or dropped connections, a body cut short (often shows up
                 # as JSON that does not parse): all worth another try.
                 if attempt >= self.max_retries:
-                    raise ApiError(0, type(exc).__name__, _safe(exc), what) from exc
+                    if isinstance(exc, ValueError) and response is not None:
+                        raise self._not_json(response, what) from exc
+                    raise ApiError(0, type(exc).__name__, _safe(exc), what,
+                                   host=_host(url)) from exc
                 wait = self.backoff(attempt)
                 attempt += 1
                 self._note_retry(what, type(exc).__name__, wait, attempt)
@@ -374,6 +430,27 @@ class JsonApi:
                 continue
             raise self.failure(status, code, message, what, auth)
 
+    def _answer(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """The JSON object of a 2xx answer (a ``ValueError`` when it is not JSON: retried, as a
+        body cut short may be); :class:`UnexpectedAnswer` when it is JSON but no object, which
+        no JSON API this serves sends."""
+        body = response.json()
+        if not isinstance(body, dict):
+            kind = _JSON_KINDS.get(type(body), type(body).__name__)
+            raise UnexpectedAnswer(response.status_code, what, self.api_name,
+                                   f"a JSON {kind} where an object was expected")
+        return body
+
+    def _not_json(self, response: httpx.Response, what: str) -> UnexpectedAnswer:
+        text = page_text(response.text, 80)
+        return UnexpectedAnswer(response.status_code, what, self.api_name,
+                                f"not JSON: {text!r}" if text else "not JSON: an empty body")
+
+    @property
+    def api_name(self) -> str:
+        """The API in messages: "the Gmail API" (``api``), by default "the Google API"."""
+        return f"the {self.api or self.service} API"
+
     def _note_retry(self, what: str, why: str, wait: float, attempt: int) -> None:
         with self._count_lock:
             self.retries += 1
@@ -381,6 +458,16 @@ class JsonApi:
                       self.label, what, why, wait, attempt, self.max_retries)
 
 
+_JSON_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
+def _host(url: str) -> str:
+    """The host (and port) a URL names, for a network error's message."""
+    return httpx.URL(url).netloc.decode("ascii", "replace") if "://" in url else ""
+
+
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 _SECRETS = re.compile(r"(access_token|refresh_token|device_code|code|client_secret|"
                       r"\$deltatoken|\$skiptoken)=[^&\s]+")
 
@@ -388,4 +475,5 @@ _SECRETS = re.compile(r"(access_token|refresh_token|device_code|code|client_secr
 def _safe(exc: BaseException) -> str:
     """An exception's text without anything that could carry a credential or a state token
     (URLs keep no query values of those names)."""
-    return _SECRETS.sub(r"\1=...", str(exc) or type(exc).__name__)[:300]
+    text = _ERRNO.sub("", str(exc).strip())  # "[Errno 111] Connection refused"
+    return _SECRETS.sub(r"\1=...", text or type(exc).__name__)[:300]

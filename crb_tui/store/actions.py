@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +14,7 @@ from crb_tui import limits
 from crb_tui import records as r
 from crb_tui.errors import CrbError, NotFound
 from crb_tui.identity import normalise_email
-from crb_tui.store import Store, escape_like, iso, now_utc
+from crb_tui.store import Store, escape_like, faults, iso, now_utc
 
 DEFAULT_DIRECTION = {
     "call": "mutual",
@@ -291,14 +292,26 @@ def shown_before_day(store: Store, day: dt.date, kind: str) -> dict[int, int]:
         [day.isoformat(), kind, f"today:{kind}"]))
 
 
-def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> None:
+def remember_queue(store: Store, day: dt.date, shown: Mapping[int, str]) -> str | None:
     """Note that these people (person id -> kind of their item) were shown in ``day``'s review;
     the kind they were first shown with stays. Only the last ``QUEUE_DAYS`` days with a queue
     are kept: counted in days that have one, not back from ``day``, so that a run for a later
     day (``CRB_TODAY`` for a look ahead) never forgets who holds the real day's places.
-    A read-only database shows its review without remembering it."""
+    A read-only database shows its review without remembering it; on a full disk, the review
+    is shown all the same and the warning returned says it was not remembered."""
     if store.read_only is not None:
-        return
+        return None
+    try:
+        _remember(store, day, shown)
+    except sqlite3.Error as exc:
+        if not faults.disk_full(exc):
+            raise
+        return (f"the disk is full: today's review is shown but not remembered in {store.path} "
+                "(the people shown may not keep their places; free some space)")
+    return None
+
+
+def _remember(store: Store, day: dt.date, shown: Mapping[int, str]) -> None:
     with store.transaction():
         store.conn.execute(
             "delete from review_queue where day < (select min(day) from (select distinct day "

@@ -50,13 +50,13 @@ def export_document(store: Store) -> dict[str, Any]:
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": tables}
 
 
-def dump_json(document: dict[str, Any]) -> str:
+def dump_json(document: dict[str, Any], *, ascii_only: bool = False) -> str:
     # Control, bidi and zero-width characters are escaped (\u202e): the same text once parsed.
-    return json_text(document, indent=1, sort_keys=True) + "\n"
+    return json_text(document, indent=1, sort_keys=True, ascii_only=ascii_only) + "\n"
 
 
-def write_json_export(store: Store, out: io.TextIOBase | Any) -> None:
-    out.write(dump_json(export_document(store)))
+def write_json_export(store: Store, out: io.TextIOBase | Any, *, ascii_only: bool = False) -> None:
+    out.write(dump_json(export_document(store), ascii_only=ascii_only))
 
 
 def is_export_document(head: bytes) -> bool:

@@ -83,10 +83,12 @@ def recent_deals(store: Store, day: str, since: str, before: str) -> list[dict[s
 
 def birthdays(store: Store, day: str, month_days: Iterable[str]) -> list[dict[str, Any]]:
     """People whose birthday (``YYYY-MM-DD`` or ``--MM-DD``) falls on one of ``month_days``
-    (``MM-DD``)."""
+    (``MM-DD``), ``snoozed`` past ``day`` or not (a snooze keeps the heads-up away, not the
+    birthday itself)."""
     return store.rows(
-        f"""select p.id as pid, p.name, p.birthday, p.tier from people p
-            where p.birthday is not null and {ELIGIBLE}
+        f"""select p.id as pid, p.name, p.birthday, p.tier,
+            coalesce(p.snoozed_until > :day, 0) as snoozed from people p
+            where p.birthday is not null and {LIVE}
             and substr(p.birthday, -5) in (select value from json_each(:days))""",
         {"day": day, "days": json.dumps(sorted(month_days))},
     )

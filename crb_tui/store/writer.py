@@ -422,7 +422,7 @@ class _BatchWriter:
             marks = ",".join("?" for _ in chunk)
             for row in self.db.execute(
                 "select source_key, id, person_id, kind, direction, at, subject, thread, "
-                f"duration_minutes from interactions where source_key in ({marks})",
+                f"duration_minutes, source from interactions where source_key in ({marks})",
                 chunk,
             ):
                 existing[row[0]] = row[1:]
@@ -443,7 +443,13 @@ class _BatchWriter:
                 rec.thread,
                 rec.duration_minutes,
             )
-            old = existing.get(rec.source_key)
+            found = existing.get(rec.source_key)
+            old = found[:8] if found is not None else None
+            if found is not None and found[8] != self.source and found[6] is not None:
+                # One message through two sources (Gmail and an mbox of the same account): each
+                # has its own thread ids, and the copy stored first keeps its own (they were
+                # written back and forth, "updated" at every run of either).
+                values = (*values[:5], found[6], values[6])
             if held := person_id is None and (old is None or old[1] is None):
                 self.result.skipped[r.NOBODY_YET] += 1  # kept for them, counted, not imported
             if old is None:
@@ -488,6 +494,8 @@ class _BatchWriter:
             where, args = "source_key >= ? and source_key < ?", [rec.prefix, end]
         else:
             raise _Rejected("a Delete needs a source_key or a prefix")
+        if rec.keep_before is not None:
+            where, args = f"{where} and at >= ?", [*args, str(iso(rec.keep_before))]
         people = {
             row[0]
             for row in self.db.execute(

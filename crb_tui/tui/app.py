@@ -6,7 +6,10 @@ a person's page is pushed onto whichever mode it was opened from.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import signal
+import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -137,6 +140,11 @@ class CrbApp(CrbAppBase):
         self.keymap = keymap
         self.startup_problem = problem
         self.first_looks = first_looks
+        self.stopping = threading.Event()
+        self._signals: list[signal.Signals] = []
+        self._small = False
+        """Set when the app is asked to end (``q``, SIGTERM, SIGHUP): a sync in progress stops
+        after the batch it is writing, and its run is recorded, before the app ends."""
         self.keymap_problem: str | None = None
         try:
             # Before the first screen composes, so that its footer shows the keys that work.
@@ -155,6 +163,8 @@ class CrbApp(CrbAppBase):
             return
         self._day = self.today
         self.log_notices.attach(self)
+        self._take_stop_signals()
+        self._say_if_small(*self.size)
         # Left open overnight, the app moves to the new day by itself (midnight in [me]
         # timezone, or a laptop woken in the morning): the next read re-scores (see Gateway)
         # and the screen on show reads again (the others do as they are shown).
@@ -180,9 +190,45 @@ class CrbApp(CrbAppBase):
                         "(? lists the ids); left out", severity="warning", markup=False,
                         timeout=10)
 
+    def _take_stop_signals(self) -> None:
+        """SIGTERM (``systemctl stop``, ``kill``) and SIGHUP (the SSH session or terminal
+        closed) end the app as ``q`` does, not on the spot: a sync running stops after its batch
+        and is recorded as cancelled (killed, it was recorded as never having run). A signal
+        ignored when CRB started (``nohup``) stays ignored."""
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+                loop.add_signal_handler(sig, self.stop, STOPPED_BY_SIGNAL)
+                self._signals.append(sig)
+
+    def stop(self, return_code: int = 0) -> None:
+        """End the app: a sync in progress ends after its current batch (recorded)."""
+        self.stopping.set()
+        self.exit(return_code=return_code)
+
+    async def action_quit(self) -> None:
+        self.stop()
+
     def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
         log_notices.uninstall(self.log_notices)
         self.gateway.close()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._say_if_small(event.size.width, event.size.height)
+
+    def _say_if_small(self, width: int, height: int) -> None:
+        """Below 80x24 the footer loses its last keys (``? Keys``, ``q Quit``) and dialogs
+        their choices: said once each time the terminal becomes too small."""
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        if small and not self._small:
+            self.notify(f"The terminal is {width}x{height}: CRB is made for {MIN_SIZE[0]}x"
+                        f"{MIN_SIZE[1]} or more, and some keys are cut from the footer (? lists "
+                        "every key, q quits)", severity="warning", markup=False, timeout=8)
+        self._small = small
 
     def _check_day(self) -> None:
         today = self.today
@@ -257,8 +303,15 @@ class CrbApp(CrbAppBase):
             self.push_screen(HelpScreen(self.keymap))
 
 
-def run_app(app_context: AppContext, screen: str | None = None) -> None:
-    """Open the app on ``app_context``'s database (``crb`` with no command)."""
+MIN_SIZE = (80, 24)
+"""The smallest terminal the app is made for (columns, rows)."""
+
+STOPPED_BY_SIGNAL = 130
+"""The app's exit status after SIGTERM or SIGHUP: what ``crb import`` and ``sync`` end with."""
+
+
+def run_app(app_context: AppContext, screen: str | None = None) -> int:
+    """Open the app on ``app_context``'s database (``crb`` with no command); its exit status."""
     app = CrbApp(app_context, screen=screen)
     # Everything loaded so far lives as long as the app: keep the garbage collector from
     # walking it again and again while the first screen is built (some 10-30 ms of start-up;
@@ -266,6 +319,7 @@ def run_app(app_context: AppContext, screen: str | None = None) -> None:
     gc.freeze()
     gc.enable()
     app.run()
+    return app.return_code or 0
 
 
 SCORES_BEFORE_START = 1_000

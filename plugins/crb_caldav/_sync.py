@@ -22,7 +22,9 @@ from crb_caldav._server import (
     sync_report,
 )
 from crb_tui import Delete, Interaction, Reject, Skip, SyncContext
+from crb_tui.sdk import now_utc
 from crb_tui.sdk.calendars import CalendarOptions, calendar_records
+from crb_tui.sdk.http import parse_time
 
 STATE_VERSION = 1
 REFRESH_DAYS = 7
@@ -123,11 +125,16 @@ class CalendarSync:
         self.cs = state.calendar(cal.path, cal.name)
         self.items: dict[str, Any] = self.cs["items"]
         self.requests = {"listing": 0, "fetched": 0}
+        self.last_read: dt.datetime | None = None
 
     def run(self) -> Iterator[Any]:
         from caldav.collection import Calendar as DAVCalendar
 
         calendar = DAVCalendar(client=self.client, url=self.cal.url)
+        started = now_utc()
+        # When the calendar was last read up to date: a meeting begun by then took place, and
+        # stays when its event is deleted afterwards (a series ended by deleting it).
+        self.last_read = parse_time(self.cs.get("last_read"))
         changed, gone, token, listed = self.what_changed(calendar)
         due = [p for p, item in self.items.items()
                if p not in changed and p not in gone and self._refresh_due(item)]
@@ -155,6 +162,7 @@ class CalendarSync:
             self.cs["token"] = token
         # The tag seen before listing: whatever changed since is seen next time.
         self.cs["ctag"] = self.cal.ctag or self.cal.token
+        self.cs["last_read"] = started.isoformat()
         self.save()
 
     def save(self) -> None:
@@ -254,9 +262,9 @@ class CalendarSync:
             return
         for uid, suffixes in (item.get("keys") or {}).items():
             if self.state.uid_holders[uid] <= 0:
-                yield Delete(prefix=f"ics:{uid}|", reason=reason)
+                yield Delete(prefix=f"ics:{uid}|", reason=reason, keep_before=self.last_read)
                 continue
             for suffix in suffixes:
                 key = _key(uid, suffix)
                 if self.state.key_holders[key] <= 0:
-                    yield Delete(source_key=key, reason=reason)
+                    yield Delete(source_key=key, reason=reason, keep_before=self.last_read)

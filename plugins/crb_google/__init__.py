@@ -36,15 +36,18 @@ Set up::
 ``google-calendar-token.json`` and ``crb.google-calendar-index.sqlite``), ``api_base =
 "https://www.googleapis.com"``, and ``calendars = ["primary"]``, ``page_size = 250``,
 ``quota_per_second = 5.0``, ``past_days = 730``, ``future_days = 60``, ``resync_days = 7``,
-``max_attendees = 25``, ``skip_declined = true``.
+``max_attendees = 25``, ``skip_declined = true``. A calendar of ``calendars`` that is gone
+(deleted, unsubscribed from: 404) is one rejected line, and the others are synced.
 
 Deleted mail and cancelled events remove their interactions (see ``_deletes``), found through
-the map of Google ids to records that each source keeps in its ``ctx.state`` (``_ids``).
+the map of Google ids to records that each source keeps in its ``ctx.state`` (``_ids``). A
+meeting that had begun when its calendar was last read took place: deleted or cancelled
+afterwards (a series ended by deleting it), or gone out of the ``past_days`` window, it stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crb_tui import Source, SyncContext, hookimpl
@@ -64,6 +67,17 @@ def _calendar_sync(ctx: SyncContext) -> Iterator[Any]:
     return _calendar.sync(ctx)
 
 
+def _ready(source: str) -> Callable[[dict[str, Any]], None]:
+    """The source's ``ready`` check for ``crb doctor``: it has a token ``crb auth`` saved."""
+
+    def ready(settings: dict[str, Any]) -> None:
+        from crb_google._auth import stored_token
+
+        stored_token(source, settings)
+
+    return ready
+
+
 @hookimpl
 def register_sources(register: Any) -> None:
     from crb_google._schema import CALENDAR_SCHEMA, GMAIL_SCHEMA, check_calendar, check_gmail
@@ -74,6 +88,7 @@ def register_sources(register: Any) -> None:
         description="Mail headers from Gmail through the Gmail API (gmail.metadata scope)",
         config_schema=dict(GMAIL_SCHEMA),
         check=check_gmail,
+        ready=_ready("gmail"),
         direction_from_me=True,
     ))
     register(Source(
@@ -82,6 +97,7 @@ def register_sources(register: Any) -> None:
         description="Meetings from Google Calendar through the Calendar API (read only)",
         config_schema=dict(CALENDAR_SCHEMA),
         check=check_calendar,
+        ready=_ready("google_calendar"),
         direction_from_me=True,
     ))
 

@@ -62,6 +62,25 @@ def auth_hint(source: str) -> str:
 # -- where tokens live --------------------------------------------------------------------
 
 
+def stored_token(source: str, settings: dict[str, Any]) -> tuple[TokenStore, dict[str, Any]]:
+    """Where the source's token is and what ``crb auth`` saved there, or an :class:`AuthError`
+    saying what to run: none yet, one that cannot be read, one granted another scope. Local
+    only: ``crb doctor`` asks it too (``Source.ready``)."""
+    store = token_store(source, settings)
+    store.check()  # a symbolic link, no keyring package: said as it is (no new token helps)
+    try:
+        data = store.load()
+    except CrbError as exc:  # a file that is not JSON, not an object, cannot be read
+        raise AuthError(f"{exc}; run {auth_hint(source)} again") from exc
+    if data is None:
+        raise AuthError(f"not authorised yet: run {auth_hint(source)}")
+    granted = data.get("scopes")
+    if isinstance(granted, list) and granted and SCOPES[source] not in granted:
+        raise AuthError(f"the token in {store.where} was granted {' '.join(map(str, granted))}"
+                        f", not {SCOPES[source]}; run {auth_hint(source)}")
+    return store, data
+
+
 def default_token_path(source: str) -> Path:
     return tokens.default_token_path(COMMANDS.get(source, source))
 
@@ -267,8 +286,11 @@ class LoopbackListener:
                     self.end_headers()
                     return
                 ok = params.get("state") == state and "code" in params
-                text = ("CRB is authorised. You can close this tab and go back to the terminal."
-                        if ok else "CRB was not authorised: "
+                # (the code is exchanged, and the access granted checked, after this page:
+                # the terminal says how that went)
+                text = ("CRB received Google's answer. Go back to the terminal: it says whether "
+                        "CRB is authorised. You can close this tab." if ok
+                        else "CRB was not authorised: "
                         + html.escape(params.get("error") or "this address is from another "
                                       "sign-in attempt"))
                 body = (f"<!doctype html><title>CRB</title><p>{text}</p>").encode()

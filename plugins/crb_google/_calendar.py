@@ -157,6 +157,8 @@ class GoogleCalendar:
         self.skip_declined = bool(cfg["skip_declined"])
         self.cursor: dict[str, Any] = {}
         self.seen = 0
+        self.last_read: dict[str, dt.datetime | None] = {}
+        """Each calendar's last read, up to date: meetings begun by then had taken place."""
 
     def save(self) -> None:
         self.ctx.checkpoint.set({"v": CURSOR_VERSION,
@@ -189,11 +191,16 @@ class GoogleCalendar:
 
     # -- records --------------------------------------------------------------------------
 
-    def remove(self, cal: str, entry: Entry, reason: str) -> Iterator[Any]:
+    def remove(self, cal: str, entry: Entry, reason: str, *, held: bool = False
+               ) -> Iterator[Any]:
+        """Remove what ``entry`` stored; ``held``: not its meetings that had begun when the
+        calendar was last read (a series ended by deleting it, an event deleted afterwards,
+        one gone out of the window: they took place)."""
         self.ids.mark_removed(cal, entry.id)
         if self.ids.shared(entry.prefix, cal, entry.id):
             return
-        yield Delete(prefix=entry.prefix, reason=reason)
+        yield Delete(prefix=entry.prefix, reason=reason,
+                     keep_before=self.last_read.get(cal) if held else None)
 
     def cancelled(self, cal: str, event: dict[str, Any], where: str) -> Iterator[Any]:
         event_id = str(event.get("id") or "")
@@ -203,7 +210,7 @@ class GoogleCalendar:
             self.ids.with_id_prefix(cal, event_id + "_") if event_id else [])
         for e in entries:
             if e.live:
-                yield from self.remove(cal, e, "cancelled in Google Calendar")
+                yield from self.remove(cal, e, "cancelled in Google Calendar", held=True)
         if not entries and event.get("iCalUID") and (event.get("originalStartTime")
                                                      or event.get("start")):
             try:
@@ -213,7 +220,8 @@ class GoogleCalendar:
             if uid:
                 prefix = f"ics:{uid}|{instance}|"
                 if not self.ids.shared(prefix, cal, event_id):
-                    yield Delete(prefix=prefix, reason="cancelled in Google Calendar")
+                    yield Delete(prefix=prefix, reason="cancelled in Google Calendar",
+                                 keep_before=self.last_read.get(cal))
         yield Skip("cancelled event", where)
 
     def event(self, cal: str, event: dict[str, Any], gen: int) -> Iterator[Any]:
@@ -262,7 +270,7 @@ class GoogleCalendar:
             state = {"mode": "full", "page_token": None,
                      "gen": self.ids.next_gen(cal),
                      "time_min": time_min.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                     "started": self.now.isoformat()}
+                     "started": self.now.isoformat(), "last_read": state.get("last_read")}
             self.cursor["calendars"][cal] = state
             self.save()
         else:
@@ -276,10 +284,10 @@ class GoogleCalendar:
                     self.ids.touch(cal, str(item.get("id") or ""), gen)
             self.ctx.progress(self.seen, None, f"calendar {cal}")
         for entry in self.ids.stale(cal, gen):
-            yield from self.remove(cal, entry, "no longer in the calendar")
+            yield from self.remove(cal, entry, "no longer in the calendar", held=True)
         self.cursor["calendars"][cal] = {
             "mode": "incremental", "sync_token": page.get("nextSyncToken"),
-            "page_token": None, "last_full": state["started"],
+            "page_token": None, "last_full": state["started"], "last_read": state["started"],
         }
         self.save()
 
@@ -292,6 +300,7 @@ class GoogleCalendar:
             self.ctx.progress(self.seen, None, f"calendar {cal}")
         state["sync_token"] = page.get("nextSyncToken") or state["sync_token"]
         state["page_token"] = None
+        state["last_read"] = self.now.isoformat()
         self.save()
 
     def run(self) -> Iterator[Any]:
@@ -299,32 +308,48 @@ class GoogleCalendar:
         if not isinstance(cursor, dict) or cursor.get("v") != CURSOR_VERSION:
             cursor = {"v": CURSOR_VERSION, "calendars": {}}
         self.cursor = cursor
-        resync = dt.timedelta(days=int(self.ctx.config["resync_days"]))
         for cal in [str(c) for c in self.ctx.config["calendars"]]:
-            if "@" in cal:
-                own = normalise_email(cal)
-                if own:
-                    self.me.add(own)
-            state = dict(cursor["calendars"].get(cal) or {})
-            cursor["calendars"][cal] = state
-            if state.get("mode") == "incremental" and state.get("sync_token"):
-                last_full = parse_time(state.get("last_full"))
-                if resync and last_full and self.now - last_full >= resync:
-                    self.ctx.logger.info("google_calendar: %s: periodic full sync", cal)
-                else:
-                    try:
-                        yield from self.incremental(cal, state)
-                        continue
-                    except SyncTokenExpired:
-                        self.ctx.logger.warning("google_calendar: %s: sync token expired; "
-                                                "running a full sync", cal)
-                state = {}
             try:
-                yield from self.full(cal, state)
-            except SyncTokenExpired:
-                # The page token of an interrupted full sync expired: start that calendar over.
-                self.ctx.logger.warning("google_calendar: %s: full sync restarted", cal)
-                yield from self.full(cal, {})
+                yield from self.calendar(cal)
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+                # A calendar deleted by its owner, or unsubscribed from: one rejected line, and
+                # the calendars after it are read (it failed the whole source, every run).
+                yield Reject(f"calendar {cal} not found (deleted, or no longer shared with "
+                             "you?): take it out of calendars in the config",
+                             f"google calendar {cal}")
+
+    def calendar(self, cal: str) -> Iterator[Any]:
+        """One calendar's sync: incremental from its sync token, or a full one."""
+        cursor = self.cursor
+        resync = dt.timedelta(days=int(self.ctx.config["resync_days"]))
+        if "@" in cal:
+            own = normalise_email(cal)
+            if own:
+                self.me.add(own)
+        state = dict(cursor["calendars"].get(cal) or {})
+        cursor["calendars"][cal] = state
+        # When the calendar was last read whole (a meeting begun by then had taken place).
+        self.last_read[cal] = parse_time(state.get("last_read") or state.get("last_full"))
+        if state.get("mode") == "incremental" and state.get("sync_token"):
+            last_full = parse_time(state.get("last_full"))
+            if resync and last_full and self.now - last_full >= resync:
+                self.ctx.logger.info("google_calendar: %s: periodic full sync", cal)
+            else:
+                try:
+                    yield from self.incremental(cal, state)
+                    return
+                except SyncTokenExpired:
+                    self.ctx.logger.warning("google_calendar: %s: sync token expired; "
+                                            "running a full sync", cal)
+            state = {"last_read": state.get("last_read")}
+        try:
+            yield from self.full(cal, state)
+        except SyncTokenExpired:
+            # The page token of an interrupted full sync expired: start that calendar over.
+            self.ctx.logger.warning("google_calendar: %s: full sync restarted", cal)
+            yield from self.full(cal, {})
 
 
 def sync(ctx: SyncContext) -> Iterator[Any]:

@@ -48,8 +48,11 @@ From, Date, Subject, To and Cc, the same as for an mbox copy."""
 
 FIELDS = "id,threadId,labelIds,internalDate,historyId,payload/headers"
 HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
-COST = {"get": 5, "list": 5, "history": 2, "profile": 1}
+COST = {"get": 5, "list": 5, "history": 2, "profile": 1, "label": 1}
 """Gmail's quota units per call."""
+
+PROGRESS_EVERY = 10
+"""Messages between two progress reports (a checkpoint is every ``checkpoint_every``)."""
 
 SCHEMA = GMAIL_SCHEMA
 
@@ -135,6 +138,26 @@ class Gmail:
 
     def profile(self) -> dict[str, Any]:
         return self.api.get(f"{self.base}/profile", cost=COST["profile"], what="users.getProfile")
+
+    def listed_total(self, profile: dict[str, Any]) -> int | None:
+        """How many messages the listing will show: the mailbox's ``messagesTotal`` less
+        those in SPAM and TRASH (not listed), so that the count can reach it; None when a
+        label's count cannot be had."""
+        total = profile.get("messagesTotal")
+        if not isinstance(total, int):
+            return None
+        for label in ("SPAM", "TRASH"):
+            try:
+                found = self.api.get(f"{self.base}/labels/{label}", cost=COST["label"],
+                                     what=f"users.labels.get {label}")
+            except ApiError as exc:
+                self.ctx.logger.info("gmail: no count of %s (%s)", label, exc)
+                return None
+            count = found.get("messagesTotal")
+            if not isinstance(count, int):
+                return None
+            total -= count
+        return max(total, 0)
 
     def list_page(self, token: str | None) -> dict[str, Any]:
         params: dict[str, Any] = {"maxResults": self.page_size, "includeSpamTrash": "false"}
@@ -236,7 +259,16 @@ class Gmail:
         Cancelling is the host's: it stops pulling records and closes this generator, whose
         ``finally`` stops the worker threads; the last checkpoint stays where it was."""
         profile = self.profile()
-        total = profile.get("messagesTotal")
+        total = self.listed_total(profile)
+        about = profile.get("messagesTotal") if total is None else None
+
+        def progress() -> None:
+            done = _done(tally)
+            # Without an exact total: "1,200 of about 5,000 messages" (the mailbox's own
+            # count, SPAM and TRASH included, which the listing leaves out).
+            self.ctx.progress(done, total, f"{done:,} of about {about:,} messages"
+                              if isinstance(about, int) else "messages")
+
         if state.get("mode") == "full":
             self.account = str(state.get("account") or profile.get("emailAddress") or "")
             self.ctx.logger.info("gmail: resuming the full sync (%d messages done)",
@@ -253,6 +285,7 @@ class Gmail:
             self.me.add(self.account.lower())
         tally = state["tally"]
         gen = int(state["gen"])
+        progress()  # at once: a resumed run says how far the last one got
         pending: Future[dict[str, Any]] = self.lister.submit(self.list_page, state["page_token"])
         while True:
             page = pending.result()
@@ -272,13 +305,14 @@ class Gmail:
                 state["done"].append(message_id)
                 if len(state["done"]) % self.checkpoint_every == 0:
                     self.save(state)
-                    self.ctx.progress(_done(tally), total, "messages")
+                if len(state["done"]) % PROGRESS_EVERY == 0:
+                    progress()
             if not next_token:
                 break
             state["page_token"] = next_token
             state["done"] = []
             self.save(state)
-            self.ctx.progress(_done(tally), total, "messages")
+            progress()
         # Stored before, not listed now: deleted, or moved to spam or trash, while the cursor
         # had expired.
         for entry in self.ids.stale(self.account, gen):
@@ -340,7 +374,7 @@ class Gmail:
                 else:
                     tally["listed"] += 1
                     yield from self.handle(mid, fetched[mid], tally, 0)
-                if n % self.checkpoint_every == 0:
+                if n % PROGRESS_EVERY == 0:
                     self.ctx.progress(n, len(actions), "changes")
             token = page.get("nextPageToken")
             if not token:

@@ -26,12 +26,21 @@ RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _RETRY_AFTER_TEXT = re.compile(r"retry after\s+(\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)",
                                re.IGNORECASE)
 
+_FRONT_END_PAGE = re.compile(r"Error \d{3} \(.*\)!*1*$")
+"""The title of the HTML page Google's front end answers a 502 with: ``Error 502 (Server
+Error)!!1``."""
+
 
 def parse_error(response: httpx.Response) -> tuple[str, str]:
     """``(reason, message)`` from a Google error body, old shape (``errors[0].reason``) or new
-    (``status`` such as ``RESOURCE_EXHAUSTED``), or from the OAuth endpoint's ``error`` field."""
+    (``status`` such as ``RESOURCE_EXHAUSTED``), or from the OAuth endpoint's ``error`` field;
+    for the HTML page Google's front end sends with a 502 or 503, no reason and a line saying
+    the error is temporary (never the page's markup)."""
     body = http.error_body(response)
     if isinstance(body, tuple):
+        if _FRONT_END_PAGE.match(body[1]):  # the title of Google's own HTML error page
+            temporary = response.status_code >= 500
+            return "", "Google's server had a temporary error; try again later" if temporary else ""
         return body
     error = body.get("error")
     if not isinstance(error, dict):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crb_tui.sdk import check_choice, check_range
+from crb_tui.sdk import check_choice, check_http_url, check_range
 from crb_tui.sdk.mail import MAX_RECIPIENTS
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
@@ -65,6 +65,8 @@ def _check_common(source: str, cfg: dict[str, Any]) -> None:
         check_range(source, cfg, key, 0)
     check_range(source, cfg, "timeout", 0.01)
     check_choice(source, cfg, "credentials_store", ("file", "keyring"))
+    for key in ("api_base", "token_uri", "auth_uri"):
+        check_http_url(source, cfg, key)
 
 
 def check_gmail(cfg: dict[str, Any]) -> None:

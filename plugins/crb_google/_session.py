@@ -8,12 +8,7 @@ import threading
 
 import httpx
 
-from crb_google._auth import (
-    SCOPES,
-    Credentials,
-    auth_hint,
-    token_store,
-)
+from crb_google._auth import SCOPES, Credentials, stored_token
 from crb_google._http import GoogleApi
 from crb_google._ids import IdMap, open_map
 from crb_tui import SyncContext
@@ -28,15 +23,10 @@ class Session:
         retries = retry_settings(source, cfg)
         self.ctx = ctx
         self.scope = SCOPES[label]
-        self.store = token_store(label, cfg)
-        data = self.store.load()
-        if data is None:
-            raise AuthError(f"{source} is not authorised yet: run {auth_hint(label)}")
-        granted = data.get("scopes")
-        if isinstance(granted, list) and granted and self.scope not in granted:
-            raise AuthError(f"the {source} token in {self.store.where} was granted "
-                            f"{' '.join(map(str, granted))}, not {self.scope}; run "
-                            f"{auth_hint(label)}")
+        try:
+            self.store, data = stored_token(label, cfg)
+        except AuthError as exc:
+            raise AuthError(f"{source}: {exc}") from exc
         self.stop = threading.Event()
         timeout = float(cfg["timeout"])
         self.client: httpx.Client = ctx.http_client(
@@ -53,6 +43,7 @@ class Session:
             stop=self.stop,
             label=source,
         )
+        self.api.api = "Gmail" if label == "gmail" else "Google Calendar"
         self.credentials = Credentials(label, data, self.store, self.api, str(cfg["token_uri"]))
         self.api.token = self.credentials.access_token
         self.api.refresh = self.credentials.refresh

@@ -34,7 +34,7 @@ flows allowed, delegated permissions ``Mail.ReadBasic`` and ``Calendars.Read``):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crb_tui import Source, SyncContext, hookimpl
@@ -54,6 +54,17 @@ def _calendar_sync(ctx: SyncContext) -> Iterator[Any]:
     return _calendar.sync(ctx)
 
 
+def _ready(source: str) -> Callable[[dict[str, Any]], None]:
+    """The source's ``ready`` check for ``crb doctor``: it has a token ``crb auth`` saved."""
+
+    def ready(settings: dict[str, Any]) -> None:
+        from crb_outlook._auth import stored_token
+
+        stored_token(source, settings)
+
+    return ready
+
+
 @hookimpl
 def register_sources(register: Any) -> None:
     from crb_outlook._schema import CALENDAR_SCHEMA, MAIL_SCHEMA, check_calendar, check_mail
@@ -65,6 +76,7 @@ def register_sources(register: Any) -> None:
                     "(Mail.ReadBasic; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(MAIL_SCHEMA),
         check=check_mail,
+        ready=_ready("outlook_mail"),
         direction_from_me=True,
     ))
     register(Source(
@@ -74,6 +86,7 @@ def register_sources(register: Any) -> None:
                     "Graph (Calendars.Read; sign in with `crb auth microsoft --client-id ID`)",
         config_schema=dict(CALENDAR_SCHEMA),
         check=check_calendar,
+        ready=_ready("outlook_calendar"),
         direction_from_me=True,
     ))
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crb_outlook._http import GraphApi
-from crb_tui.sdk import now_utc, tokens
+from crb_tui.sdk import CrbError, now_utc, tokens
 from crb_tui.sdk.http import ApiError, AuthError, parse_time
 from crb_tui.sdk.tokens import TokenStore
 
@@ -62,6 +62,25 @@ def token_store(source: str, settings: dict[str, Any]) -> TokenStore:
     """One token for both sources: ``microsoft-token.json`` in CRB's data folder (or
     ``token_file``), or the keyring's ``crb/microsoft-token``."""
     return tokens.token_store(source, settings, name="microsoft")
+
+
+def stored_token(source: str, settings: dict[str, Any]) -> tuple[TokenStore, dict[str, Any]]:
+    """Where the token is and what ``crb auth microsoft`` saved there, or an
+    :class:`AuthError` saying what to run: none yet, one that cannot be read, one without the
+    permission the source needs. Local only: ``crb doctor`` asks it too (``Source.ready``)."""
+    store = token_store(source, settings)
+    store.check()  # a symbolic link, no keyring package: said as it is (no new token helps)
+    try:
+        data = store.load()
+    except CrbError as exc:  # a file that is not JSON, not an object, cannot be read
+        raise AuthError(f"{exc}; run {AUTH_HINT} again") from exc
+    if data is None:
+        raise AuthError(f"not authorised yet: run {AUTH_HINT}")
+    need = NEEDS.get(source, "")
+    if need and data.get("scopes") and need.lower() not in granted(data["scopes"]):
+        raise AuthError(f"the Microsoft token in {store.where} was not granted {need}; "
+                        f"run {AUTH_HINT} and accept every permission")
+    return store, data
 
 
 # -- access tokens ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from crb_tui.sdk.calendars import (
     meeting_records,
     person_name,
 )
-from crb_tui.sdk.http import Stopped
+from crb_tui.sdk.http import Stopped, parse_time
 
 CURSOR_VERSION = 1
 SCOPE = "cal"
@@ -144,6 +144,8 @@ class OutlookCalendar:
         self.ids = IdMap(ctx.state)
         self.me |= {str(m) for m in cursor.get("me", [])}
         self.seen = 0
+        self.last_read = parse_time(cursor.get("last_read") or cursor.get("last_full"))
+        """When the calendar was last read up to date: a meeting begun by then took place."""
 
     def save(self) -> None:
         out = dict(self.cursor)
@@ -153,10 +155,14 @@ class OutlookCalendar:
 
     # -- records ----------------------------------------------------------------------------
 
-    def forget(self, event_id: str, reason: str) -> Iterator[Any]:
+    def forget(self, event_id: str, reason: str, *, held: bool = False) -> Iterator[Any]:
+        """Remove what the event stored; ``held``: not its meetings that had begun when the
+        calendar was last read (deleted or cancelled afterwards, or gone out of the window:
+        they took place)."""
         entry, shared = self.ids.drop(f"{SCOPE}/{event_id}")
         if entry is not None and not shared:
-            yield Delete(prefix=entry.prefix, reason=reason)
+            yield Delete(prefix=entry.prefix, reason=reason,
+                         keep_before=self.last_read if held else None)
 
     def event(self, event: dict[str, Any], gen: int) -> Iterator[Any]:
         event_id = str(event.get("id") or "")
@@ -165,16 +171,16 @@ class OutlookCalendar:
         self.seen += 1
         where = f"outlook calendar event {event_id[-24:]}"
         if "@removed" in event:
-            yield from self.forget(event_id, "removed in Outlook")
+            yield from self.forget(event_id, "removed in Outlook", held=True)
             return
         if event.get("isCancelled"):
             known = self.ids.get(f"{SCOPE}/{event_id}") is not None
-            yield from self.forget(event_id, "cancelled in Outlook")
+            yield from self.forget(event_id, "cancelled in Outlook", held=True)
             if not known and event.get("start"):
                 try:
                     meeting, _ = to_meeting(event)
                     yield Delete(prefix=f"ics:{meeting.uid}|{meeting.instance}|",
-                                 reason="cancelled in Outlook")
+                                 reason="cancelled in Outlook", keep_before=self.last_read)
                 except (ValueError, TypeError):
                     pass
             yield Skip("cancelled event", where)
@@ -255,8 +261,10 @@ class OutlookCalendar:
             self.ctx.progress(self.seen, None, "events")
         if st.get("mode") == "full":
             for entry in self.ids.stale(SCOPE, gen):
-                yield from self.forget(entry.id.split("/", 1)[1], "no longer in the calendar")
+                yield from self.forget(entry.id.split("/", 1)[1], "no longer in the calendar",
+                                       held=True)
             st["last_full"] = st.get("started")
+        st["last_read"] = st.get("started") if st.get("mode") == "full" else self.now.isoformat()
         st["next"] = None
         st["delta"] = str(page.get("@odata.deltaLink") or st.get("delta") or "")
         self.save()

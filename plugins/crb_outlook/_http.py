@@ -28,6 +28,7 @@ class GraphApi(http.JsonApi):
     """JSON GETs and form POSTs with the retry rules above."""
 
     service = "Microsoft"
+    api = "Microsoft Graph"
     log_name = "crb.outlook"
 
     def failure(self, status: int, code: str, message: str, what: str, auth: bool) -> Exception:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crb_tui.sdk import check_choice, check_range
+from crb_tui.sdk import check_choice, check_http_url, check_range
 from crb_tui.sdk.mail import MAX_RECIPIENTS
 
 LOGIN_BASE = "https://login.microsoftonline.com"
@@ -51,6 +51,8 @@ def _check_common(source: str, cfg: dict[str, Any]) -> None:
     check_range(source, cfg, "timeout", 0.01)
     check_choice(source, cfg, "credentials_store", ("file", "keyring"))
     check_range(source, cfg, "page_size", 1, 1000)
+    for key in ("graph_base", "login_base"):
+        check_http_url(source, cfg, key)
 
 
 def check_mail(cfg: dict[str, Any]) -> None:

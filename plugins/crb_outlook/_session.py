@@ -7,7 +7,7 @@ import threading
 
 import httpx
 
-from crb_outlook._auth import AUTH_HINT, NEEDS, Credentials, granted, token_store
+from crb_outlook._auth import Credentials, stored_token
 from crb_outlook._http import GraphApi
 from crb_tui import SyncContext
 from crb_tui.sdk import check_range
@@ -21,14 +21,10 @@ class Session:
         retries = retry_settings(source, cfg)
         check_range(source, cfg, "page_size", 1, 1000)
         self.ctx = ctx
-        self.store = token_store(source, cfg)
-        data = self.store.load()
-        if data is None:
-            raise AuthError(f"{source} is not authorised yet: run {AUTH_HINT}")
-        need = NEEDS.get(source, "")
-        if need and data.get("scopes") and need.lower() not in granted(data["scopes"]):
-            raise AuthError(f"the Microsoft token in {self.store.where} was not granted {need}; "
-                            f"run {AUTH_HINT} and accept every permission")
+        try:
+            self.store, data = stored_token(source, cfg)
+        except AuthError as exc:
+            raise AuthError(f"{source}: {exc}") from exc
         self.stop = threading.Event()
         timeout = float(cfg["timeout"])
         self.client: httpx.Client = ctx.http_client(

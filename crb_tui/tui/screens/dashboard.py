@@ -73,9 +73,16 @@ class DashboardScreen(CrbScreen):
     MODE = "dashboard"
 
     BINDINGS = [
+        Binding("enter", "open_highlighted", "Open", id="dashboard.open",
+                tooltip="Open the person highlighted in the list with the focus (↑/↓ move in "
+                        "it, Tab goes to the next list)"),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh",
                 tooltip="Count everything again"),
     ]
+
+    loaded = False
+    """Whether the lists hold what was read (an Enter typed before is kept for then)."""
+    open_when_loaded = False
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="dashboard"):
@@ -83,9 +90,9 @@ class DashboardScreen(CrbScreen):
             yield Static("", id="dash-stages", markup=False)
             yield BarChart(caption="touches per week, last {weeks} weeks", id="dash-activity")
             with Grid(id="dash-panels"):
-                yield OptionList(compact=True, id="dash-cold", classes="dash-panel")
-                yield OptionList(compact=True, id="dash-due", classes="dash-panel")
-                yield OptionList(compact=True, id="dash-one-sided", classes="dash-panel")
+                yield PanelList(compact=True, id="dash-cold", classes="dash-panel")
+                yield PanelList(compact=True, id="dash-due", classes="dash-panel")
+                yield PanelList(compact=True, id="dash-one-sided", classes="dash-panel")
                 yield Static("", id="dash-retention", classes="dash-panel", markup=False)
 
     def on_mount(self) -> None:
@@ -169,6 +176,10 @@ class DashboardScreen(CrbScreen):
             ))
         else:
             retention.update(Content.styled("No deals logged yet.", "$foreground-muted"))
+        self.loaded = True
+        if self.open_when_loaded:
+            self.open_when_loaded = False
+            self.action_open_highlighted()
 
     def _fill(self, selector: str, options: list[Option]) -> None:
         box = self.query_one(selector, OptionList)
@@ -186,6 +197,29 @@ class DashboardScreen(CrbScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def action_open_highlighted(self) -> None:
+        """Enter: the person highlighted in the focused list (the first list's when none has
+        the focus); typed before the lists are filled (``3`` then Enter at once), once they
+        are."""
+        if not self.loaded:
+            self.open_when_loaded = True
+            return
+        box = self.focused if isinstance(self.focused, OptionList) else self.query_one(
+            "#dash-cold", OptionList)
+        if box.highlighted is not None:
+            box.action_select()
+
+
+class PanelList(OptionList):
+    """A dashboard list: Enter typed before it is filled opens the person once it is."""
+
+    def action_select(self) -> None:
+        screen = self.screen
+        if isinstance(screen, DashboardScreen) and not screen.loaded:
+            screen.open_when_loaded = True
+            return
+        super().action_select()
 
 
 def _warm_words(key_people: int) -> str:

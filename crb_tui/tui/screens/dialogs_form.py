@@ -67,6 +67,8 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
     SAVES_FROM: str | None = None
     """The id of a text box from which Enter saves, though optional fields follow it (they
     are reached with Tab)."""
+    HINT = "Enter: next / save · Tab: next field · Esc: cancel"
+    """The keys, under the buttons (a dialog with ``SAVES_FROM`` says where Enter saves)."""
 
     def __init__(self, title: Content) -> None:
         super().__init__()
@@ -81,7 +83,7 @@ class Dialog(TypeAhead, ModalScreen[R | None], Generic[R]):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
             yield Static(
-                Content("Enter: next / save · Tab: next field · Esc: cancel"),
+                Content(self.HINT),
                 classes="dialog-hint",
             )
 

@@ -100,6 +100,7 @@ class LogTouchDialog(Dialog[LogTouch]):
     (now unless told: Enter saves from the note, Tab goes on to When)."""
 
     SAVES_FROM = "note"
+    HINT = "Enter: next; on Note, save · Tab: next field (When) · Esc: cancel"
 
     def __init__(self, name: str, today: dt.date | None = None) -> None:
         super().__init__(titled("Log a touch with", name))

@@ -29,7 +29,9 @@ from crb_tui.tui.widgets.sync_run import FINAL, STATUS_STYLES, SyncRun
 PROGRESS_EVERY = 0.1
 """Seconds between progress messages from one source (the last one always gets through)."""
 
-COLUMNS = ("Source", "Last run", "Status", "Seen", "New", "Skipped", "Rejected")
+COLUMNS = ("Source", "Last run", "Status", "Seen", "New", "Updated", "Same", "Skipped",
+           "Rejected")
+"""Seen = New + Updated (merged into a person too) + Same (unchanged) + Skipped + Rejected."""
 
 
 _STATUS_STYLES = {"ok": "green", "failed": "bold red", "rejected": "bold red",
@@ -40,6 +42,19 @@ _STATUS_STYLES = {"ok": "green", "failed": "bold red", "rejected": "bold red",
 def _number(value: Any) -> str:
     """A count as the table shows it: "12,201", or "—" for none."""
     return f"{value:,}" if isinstance(value, int) else "—"
+
+
+def run_counts(s: dict[str, Any]) -> str:
+    """A run's counts, every one that makes up ``seen`` (they add up), then the people made:
+    ``seen 216, new 76, updated 0, unchanged 1, skipped 139 (bulk mail 39, label
+    CATEGORY_PROMOTIONS 100), rejected 0; new people 12``."""
+    skipped = s["skipped"]
+    reasons = ", ".join(f"{safe(k)} {v}" for k, v in sorted(skipped.items()))
+    merged = f", merged {s['merged']}" if s.get("merged") else ""
+    return (f"seen {s['seen']}, new {s['imported']}, updated {s['updated']}{merged}, unchanged "
+            f"{s['unchanged']}, skipped {sum(skipped.values())}"
+            + (f" ({reasons})" if reasons else "")
+            + f", rejected {len(s['rejected'])}; new people {s['new_people']}")
 
 
 class SyncScreen(CrbScreen):
@@ -146,6 +161,8 @@ class SyncScreen(CrbScreen):
             status,
             Text(_number(counts.get("seen"))),
             Text(_number(counts.get("imported"))),
+            Text(_number(counts.get("updated", 0) + counts.get("merged", 0) if counts else None)),
+            Text(_number(counts.get("unchanged", 0) if counts else None)),
             Text(_number(skipped if counts else None)),
             Text(_number(rejected if counts else None)),
         ]
@@ -247,6 +264,7 @@ class SyncScreen(CrbScreen):
     @work(thread=True, exit_on_error=False, group="sync-run")
     def _sync(self, names: list[str]) -> None:
         sent: dict[str, float] = {}
+        asked, ending = self._cancel.is_set, getattr(self.app, "stopping", threading.Event())
 
         def progress(source: str, done: int, total: int | None, message: str) -> None:
             now = time.monotonic()
@@ -259,7 +277,7 @@ class SyncScreen(CrbScreen):
         # actions write between two batches (see Gateway.sync).
         try:
             summaries = self.gateway.sync(names, progress=progress,
-                                          cancelled=self._cancel.is_set)
+                                          cancelled=lambda: asked() or ending.is_set())
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             title, text = describe(exc)
             self.post_message(SyncFinished(error=f"{title}: {text}"))
@@ -284,13 +302,7 @@ class SyncScreen(CrbScreen):
         for s in message.summaries:
             status = s["status"]  # the word `crb sync` says
             head = Content.styled(f"{safe(s['source'])} {status}", STATUS_STYLES[status])
-            skipped = ", ".join(f"{safe(k)} {v}" for k, v in s["skipped"].items()) or "none"
-            line = Content.assemble(
-                stamp, head,
-                f": seen {s['seen']}, new {s['imported']}, updated {s['updated']}, "
-                f"new people {s['new_people']}, skipped {skipped}, "
-                f"rejected {len(s['rejected'])} ({s['seconds']:.1f}s)",
-            )
+            line = Content.assemble(stamp, head, f": {run_counts(s)} ({s['seconds']:.1f}s)")
             errors = [Content.assemble("   ", ("error: ", "$error"), safe(e)) for e in s["errors"]]
             shown = self._runs.get(s["source"])
             if shown is not None and shown.waited:
