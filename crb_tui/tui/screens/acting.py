@@ -188,6 +188,24 @@ class ActingScreen(CrbScreen):
             self.post_message(ActionDone(step, label, answers_all=answers_all, after=after,
                                          tokens=tokens))
 
+    _left_at: tuple[Any, dt.date] | None = None
+    """The change token and the day when a dialog or another screen was put over this one."""
+
+    def on_screen_suspend(self) -> None:
+        self._left_at = (self._change_token(), self.today)
+
+    def came_back_unchanged(self) -> bool:
+        """Whether, back from a dialog or another screen, what this screen shows stands:
+        nothing was written meanwhile, or this screen's own action is being stored (which reads
+        the screen again as it is done: a read on coming back could end after it and show what
+        was there before the action)."""
+        left, self._left_at = self._left_at, None
+        if left is None or left[1] != self.today:
+            return False
+        acting = any(w.group == "db-write" and w.node is self and not w.is_finished
+                     for w in self.app.workers)
+        return acting or (left[0] is not None and left[0] == self._change_token())
+
     def _change_token(self) -> Any:
         try:
             return self.gateway.change_token()

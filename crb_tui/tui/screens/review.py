@@ -169,8 +169,6 @@ class ReviewScreen(ActingScreen):
         self._drawn: dict[str, tuple[Any, ...]] = {}
         """What each part of the screen shows now (a part given the same again is not drawn
         again: over SSH each redraw is bytes to send)."""
-        self._left_at: tuple[Token | None, dt.date] | None = None
-        """The change token and the day when another screen was put over this one."""
 
     def body(self) -> ComposeResult:
         yield Static("", id="review-position", markup=False)
@@ -219,28 +217,11 @@ class ReviewScreen(ActingScreen):
         self.query_one("#card").focus()
         self.watch_store()
 
-    def on_screen_suspend(self) -> None:
-        self._left_at = (self._token(), self.crb.today)
-
     def on_screen_resume(self) -> None:
-        left, self._left_at = self._left_at, None
         # Back from a dialog with nothing written (or its action still being stored, which
         # reads the queue again itself): the queue on show stands.
-        if self.loaded and left is not None and left[1] == self.crb.today and (
-                self._acting() or (left[0] is not None and left[0] == self._token())):
-            return
-        self.reload()
-
-    def _acting(self) -> bool:
-        """Whether an action of this screen is being stored."""
-        return any(w.group == "db-write" and w.node is self and not w.is_finished
-                   for w in self.app.workers)
-
-    def _token(self) -> Token | None:
-        try:
-            return self.gateway.change_token()
-        except Exception:  # noqa: BLE001 - not known: the cards are read again
-            return None
+        if not (self.came_back_unchanged() and self.loaded):
+            self.reload()
 
     def store_changed(self) -> bool:
         # Another program wrote (a sync, a `crb log`): the queue and the card are read again,
@@ -306,7 +287,7 @@ class ReviewScreen(ActingScreen):
         there only draws."""
         if len(self.items) < 2 or not self.is_attached:
             return
-        now = self._token()
+        now = self._change_token()
         if now is None:
             return
         wanted: list[int] = []
@@ -337,7 +318,7 @@ class ReviewScreen(ActingScreen):
         item = self.current
         if item is None or item.person_id != message.person_id:
             return
-        if message.ahead and message.token != self._token():
+        if message.ahead and message.token != self._change_token():
             return  # read before a later write: the card's own read brings it
         self.card = message.card
         self._fill_card(item, message.card)
@@ -407,7 +388,7 @@ class ReviewScreen(ActingScreen):
             shown.append(Content.styled(f"      and {len(reasons) - 3} more", "$foreground-muted"))
         self._put("card-also", Content("\n").join(shown))
         self.query_one("#card-also").display = bool(shown)
-        page = self.cards.get(item.person_id, self._token(), self.crb.today)
+        page = self.cards.get(item.person_id, self._change_token(), self.crb.today)
         if page is not None:
             # Read ahead, and nothing written since: drawn at once, with the rest of the card.
             self.card = page
@@ -536,8 +517,11 @@ class ReviewScreen(ActingScreen):
     @staticmethod
     def _leaves(item: ReviewItem, answers_all: bool) -> bool:
         """Whether an action on ``item``'s person takes them out of today's queue for sure:
-        a snooze or an archive answers everything but a meeting's brief today."""
-        return answers_all and item.kind != "meeting" and not item.also_today
+        a snooze or an archive, on an item that is not today's alone (a meeting's brief, a
+        birthday today: those may stay, so the queue read again says)."""
+        today_only = item.kind == "meeting" or item.also_today or (
+            item.kind == "anniversary" and item.detail.get("in_days") == 0)
+        return answers_all and not today_only
 
     def on_action_done(self, message: ActionDone) -> None:
         message.prevent_default()  # (instead of ActingScreen's, which reads everything again)
