@@ -415,7 +415,8 @@ class ReviewScreen(ActingScreen):
         return (f"  {first('review.prev')}/{first('review.next')} move · "
                 f"{first('review.open')} opens")
 
-    def _fill_card(self, item: ReviewItem, page: dict[str, Any], checked: bool = False) -> None:
+    def _fill_card(self, item: ReviewItem, page: dict[str, Any], checked: bool = False,
+                   rows: int | None = None) -> None:
         detail, health = page["detail"], page["health"] or {}
         today = page["today"]
         self._put("card-sub", person_line(detail, health))
@@ -435,7 +436,8 @@ class ReviewScreen(ActingScreen):
         # dozen or more on a tall terminal), not to blank lines.
         used = sum(len(block.plain.splitlines()) for block in rest) + len(
             history.next_meeting(detail, today))
-        rows = self._history_rows()
+        if rows is None:
+            rows = self._history_rows()
         room = rows - used - 2
         limit = max(3, min(CARD_TOUCHES, room))
         # A meeting still to come is the brief's first line, never one of the touches.
@@ -452,8 +454,12 @@ class ReviewScreen(ActingScreen):
             self.call_after_refresh(self._check_room, item, page, rows)
 
     def _check_room(self, item: ReviewItem, page: dict[str, Any], rows: int) -> None:
-        if self.current is item and self.card is page and self._history_rows() != rows:
-            self._fill_card(item, page, checked=True)
+        if self.current is not item or self.card is not page:
+            return
+        box, card = self.query_one("#card-history"), self.query_one("#card")
+        laid_out = card.region.bottom - box.region.y - 1
+        if card.region.height and laid_out != rows:
+            self._fill_card(item, page, checked=True, rows=laid_out)
 
     def on_resize(self) -> None:
         # A taller or shorter terminal: as many touches as now fit.
@@ -466,7 +472,8 @@ class ReviewScreen(ActingScreen):
         """Rows from the top of the card's history to the bottom of the card (0 before the
         first layout), as the card's parts above it, as they are now, lay out: the vertical
         layout's own sum (their heights at the card's width, margins between two parts
-        collapsed into the larger), so that a new card is filled before its layout."""
+        collapsed into the larger), so that a new card is filled before its layout (and
+        checked against the layout once laid out: :meth:`_check_room`)."""
         box = self.query_one("#card-history", Static)
         card = self.query_one("#card")
         if not card.region.height:
