@@ -73,6 +73,12 @@ ProgressCallback = Callable[[str, int, int | None, str], None]
 """``progress(source_name, done, total_or_None, message)``, used by the CLI and the TUI."""
 
 
+class Status(str):
+    """A progress message of :meth:`SyncContext.status`: what the source is doing (waiting out
+    a rate limit), not how far it got. A display shows it at once (never dropped to keep the
+    updates few) until the next message, which may be the last progress message again."""
+
+
 @dataclass
 class SyncContext:
     """What a source gets when it runs."""
@@ -97,6 +103,8 @@ class SyncContext:
     _progress: ProgressCallback | None = None
     _secret: Callable[[Any], str | None] | None = None
     _cancelled: Callable[[], bool] | None = None
+    _reached: tuple[int, int | None, str] = (0, None, "")
+    """The last ``progress`` call's count and message (for :meth:`status`)."""
     notes: list[str] = field(default_factory=list)
     """Lines for the run's summary, added with :meth:`note`."""
 
@@ -106,8 +114,17 @@ class SyncContext:
         self.notes.append(str(text))
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
+        self._reached = (done, total, message)
         if self._progress is not None:
             self._progress(self.source, done, total, message)
+
+    def status(self, message: str = "") -> None:
+        """Say what the source is doing on its progress line, the count where it was
+        (``waiting 90 s: Google asks to (rate limit)``); without ``message``, the last progress
+        message again (the wait is over). Any thread may call it."""
+        done, total, last = self._reached
+        if self._progress is not None:
+            self._progress(self.source, done, total, Status(message) if message else last)
 
     def secret(self, key: str) -> str | None:
         """Resolve a secret setting (``{"$env": "NAME"}`` or ``{"$keyring": "service/user"}``)."""

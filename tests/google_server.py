@@ -176,6 +176,13 @@ class FakeGoogle(FakeApi):
         self.history: list[dict[str, Any]] = []
         self.history_id = 5000
         self.min_history_id = 0
+        self.handed: set[str] = set()
+        """Messages handed out by ``messages.get`` while they were real mail (no skip label,
+        no bulk headers): the ones a sync stored (a dry run's too; a test that deletes after
+        one runs a real sync first)."""
+        self.kept: set[str] = set()
+        """Keys of stored messages since deleted or moved to the bin: a touch that happened
+        stays in CRB (see :meth:`expected_mail_keys`)."""
         self.events: dict[str, dict[str, dict[str, Any]]] = {}
         self.seq = 0
         self.min_sync_seq = 0
@@ -311,6 +318,7 @@ class FakeGoogle(FakeApi):
 
     def delete_message(self, message_id: str) -> None:
         with self.lock:
+            self._keep(self.messages[message_id])
             msg = self.messages.pop(message_id)
         self._record(messagesDeleted=[{"message": {"id": message_id,
                                                    "threadId": msg["threadId"]}}])
@@ -318,6 +326,10 @@ class FakeGoogle(FakeApi):
     def add_label(self, message_id: str, label: str) -> None:
         with self.lock:
             msg = self.messages[message_id]
+            if label == "TRASH":
+                self._keep(msg)
+            elif label in SKIP_LABELS:  # spam (or the like) in the bin: never a touch
+                self.kept -= self._keys({**msg, "labelIds": []}, SKIP_LABELS)
             msg["labelIds"] = [x for x in msg["labelIds"] if x != label] + [label]
             if label in ("TRASH", "SPAM"):
                 msg["labelIds"] = [x for x in msg["labelIds"] if x != "INBOX"]
@@ -326,6 +338,8 @@ class FakeGoogle(FakeApi):
     def remove_label(self, message_id: str, label: str) -> None:
         with self.lock:
             msg = self.messages[message_id]
+            if label == "TRASH":  # restored: real mail of the mailbox again, or not
+                self.kept -= self._keys({**msg, "labelIds": []}, SKIP_LABELS)
             msg["labelIds"] = [x for x in msg["labelIds"] if x != label]
             if label in ("TRASH", "SPAM") and "INBOX" not in msg["labelIds"]:
                 msg["labelIds"].append("INBOX")
@@ -341,17 +355,31 @@ class FakeGoogle(FakeApi):
     def _stub(msg: dict[str, Any]) -> dict[str, Any]:
         return {"id": msg["id"], "threadId": msg["threadId"], "labelIds": list(msg["labelIds"])}
 
+    def _keep(self, msg: dict[str, Any]) -> None:
+        """``msg`` is being deleted or moved to the bin: if a sync stored it (handed out as
+        real mail, and real mail still), its touches stay in CRB. The caller holds the lock."""
+        if msg["id"] in self.handed:
+            self.kept |= self._keys(msg, SKIP_LABELS)
+
+    @staticmethod
+    def _keys(msg: dict[str, Any], skip_labels: set[str]) -> set[str]:
+        """The interactions one message is, if it is real mail now."""
+        if set(msg["labelIds"]) & skip_labels:
+            return set()
+        if {h[0].lower() for h in msg["headers"]} & {"list-unsubscribe", "precedence"}:
+            return set()
+        return {f"msg:{msg['mid']}|{a}" for a in msg["counterparts"]}
+
     def expected_mail_keys(self, skip_labels: set[str] = SKIP_LABELS) -> set[str]:
-        """What CRB should hold: the oracle, written apart from the plugin's logic."""
+        """What CRB should hold: the oracle, written apart from the plugin's logic. The real
+        mail in the mailbox, and the mail a sync stored that was deleted or moved to the bin
+        since (a touch that happened stays); mail marked as spam or given another skip label
+        is not real mail, and goes."""
         keys = set()
         with self.lock:
             for msg in self.messages.values():
-                if set(msg["labelIds"]) & skip_labels:
-                    continue
-                names = {h[0].lower() for h in msg["headers"]}
-                if names & {"list-unsubscribe", "precedence"}:
-                    continue
-                keys |= {f"msg:{msg['mid']}|{a}" for a in msg["counterparts"]}
+                keys |= self._keys(msg, skip_labels)
+            keys |= self.kept
         return keys
 
     def listed_ids(self) -> list[str]:
@@ -634,6 +662,8 @@ class FakeGoogle(FakeApi):
                 msg = self.messages.get(message_id)
                 if msg is None:
                     return _json(404, error_body(404, "notFound"))
+                if self._keys(msg, SKIP_LABELS):
+                    self.handed.add(message_id)
                 wanted = {h.lower() for h in q.get("metadataHeaders", [])}
                 headers = [{"name": n, "value": v} for n, v in msg["headers"]
                            if not wanted or n.lower() in wanted]

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,24 @@ def env(google: FakeGoogle, tmp_path: Path) -> Env:
 
 def assert_store_matches(env: Env) -> None:
     env.assert_keys(env.google.expected_mail_keys())
+
+
+def real_mail(google: FakeGoogle) -> list[str]:
+    """Listed messages a sync stores: received in the primary tab, not bulk (one counterpart
+    each)."""
+    return [i for i in google.listed_ids()
+            if google.messages[i]["labelIds"][:2] == ["INBOX", "CATEGORY_PERSONAL"]
+            and not any(h[0] == "Precedence" for h in google.messages[i]["headers"])]
+
+
+def keys_of(env: Env, message: dict[str, Any]) -> list[str]:
+    return [k for k in env.keys() if k.startswith(f"msg:{message['mid']}|")]
+
+
+def adds_up(summary: Any) -> bool:
+    return summary.seen == (summary.imported + summary.updated + summary.merged
+                            + summary.unchanged + sum(summary.skipped.values())
+                            + len(summary.rejected))
 
 
 def gets(google: FakeGoogle) -> list[str]:
@@ -102,12 +122,11 @@ def test_incremental_sync_adds_deletes_and_follows_label_changes(env: Env,
                                                                  google: FakeGoogle) -> None:
     env.run()
     history_id = int(env.cursor()["history_id"])
-    stored = [i for i in google.listed_ids()
-              if google.messages[i]["labelIds"][:2] == ["INBOX", "CATEGORY_PERSONAL"]
-              and not any(h[0] == "Precedence" for h in google.messages[i]["headers"])]
+    stored = real_mail(google)
     spam = [i for i, m in google.messages.items() if m["labelIds"] == ["SPAM"]]
     trash = [i for i, m in google.messages.items() if m["labelIds"] == ["TRASH"]]
     n_gets = len(gets(google))
+    deleted = f"msg:{google.messages[stored[0]]['mid']}|"
     new = google.add_message(1, sender=("Wanda Maximoff", "wanda@avengers.example"))
     promo = google.add_message(2, labels=["INBOX", "CATEGORY_PROMOTIONS"])
     google.add_message(3, labels=["SPAM"])
@@ -117,23 +136,61 @@ def test_incremental_sync_adds_deletes_and_follows_label_changes(env: Env,
     google.add_label(stored[1], "TRASH")        # moved to the bin
     google.add_label(stored[2], "CATEGORY_PROMOTIONS")  # recategorised
     google.add_label(stored[3], "STARRED")      # a change that does not matter
+    google.add_label(stored[4], "SPAM")         # reported as spam
     google.remove_label(spam[0], "SPAM")        # "not spam": now a real message
     google.remove_label(trash[0], "TRASH")      # restored from the bin
-    assert any(k.startswith(f"msg:{google.messages[stored[1]]['mid']}|") for k in env.keys())
+    trashed = keys_of(env, google.messages[stored[1]])
+    assert trashed
 
     (summary,) = env.run()
     assert summary.ok, summary.errors
     assert_store_matches(env)
     assert f"msg:{new['mid']}|wanda@avengers.example" in env.keys()
-    assert summary.removed.get("deleted in Gmail") == 1
-    assert summary.removed.get("now label TRASH") == 1
-    assert summary.removed.get("now label CATEGORY_PROMOTIONS") == 1
+    # Deleted or moved to the bin, the mail was still written: those touches stay. Marked as
+    # spam or recategorised as promotions, it was never a touch: those go.
+    assert dict(summary.removed) == {"now label CATEGORY_PROMOTIONS": 1, "now label SPAM": 1}
+    assert [k for k in env.keys() if k.startswith(deleted)]
+    assert set(trashed) <= set(env.keys())
+    assert summary.skipped["label TRASH"] == 1 and adds_up(summary)
     # Only what changed was read: the new message and those whose skip labels changed; the
     # new messages the history already shows as promotions or spam are skipped unread.
     read = gets(google)[n_gets:]
-    assert set(read) == {new["id"], stored[1], stored[2], spam[0], trash[0]}
+    assert set(read) == {new["id"], stored[1], stored[2], stored[4], spam[0], trash[0]}
     assert promo["id"] not in read
     assert int(env.cursor()["history_id"]) > history_id
+
+
+def test_mail_binned_restored_and_deleted_stays_once_and_spam_from_the_bin_goes(
+        env: Env, google: FakeGoogle) -> None:
+    """A touch that happened stays whatever is done to the mail afterwards (binned, restored,
+    deleted for good, the bin emptied by a full sync), stored once; mail taken out of the bin
+    as spam was never a touch."""
+    env.run()
+    mail, other = (google.messages[i] for i in real_mail(google)[:2])
+    key = keys_of(env, mail)
+    rows = env.query("select id, source_key from interactions where source_key = ?", key)
+    google.add_label(mail["id"], "TRASH")
+    google.add_label(other["id"], "TRASH")
+    binned = env.sync()
+    assert not binned.removed and binned.skipped["label TRASH"] == 2 and adds_up(binned)
+    google.remove_label(mail["id"], "TRASH")  # restored: the same row, not a second one
+    restored = env.sync()
+    assert restored.seen == 1 and restored.imported == 0 and not restored.removed
+    assert env.query("select id, source_key from interactions where source_key = ?",
+                     key) == rows
+    google.add_label(mail["id"], "TRASH")
+    google.delete_message(mail["id"])  # the bin emptied
+    google.remove_label(other["id"], "TRASH")
+    google.add_label(other["id"], "SPAM")  # "move to spam" from the bin
+    gone = env.sync()
+    assert dict(gone.removed) == {"now label SPAM": 1} and adds_up(gone)
+    assert keys_of(env, mail) == key and not keys_of(env, other)
+    google.expire_history()
+    full = env.sync()
+    assert not full.removed and adds_up(full)
+    assert env.query("select id, source_key from interactions where source_key = ?",
+                     key) == rows
+    assert_store_matches(env)
 
 
 def test_expired_history_falls_back_to_a_full_sync_without_duplicates(
@@ -141,10 +198,10 @@ def test_expired_history_falls_back_to_a_full_sync_without_duplicates(
     env.run()
     old = env.cursor()["history_id"]
     ids_before = dict(env.query("select source_key, id from interactions"))
-    victim = next(i for i in google.listed_ids()
-                  if google.expected_mail_keys() & {f"msg:{google.messages[i]['mid']}|{a}"
-                                                    for a in google.messages[i]["counterparts"]})
-    google.delete_message(victim)
+    victim, binned, spam = (google.messages[i] for i in real_mail(google)[:3])
+    google.delete_message(victim["id"])
+    google.add_label(binned["id"], "TRASH")
+    google.add_label(spam["id"], "SPAM")
     google.add_message(7, sender=("Nick Fury", "nick@shield.example"))
     google.expire_history()
     lists_before = len(google.calls("/users/me/messages$"))
@@ -153,32 +210,35 @@ def test_expired_history_falls_back_to_a_full_sync_without_duplicates(
     assert summary.ok, summary.errors
     assert "expired" in caplog.text
     assert len(google.calls("/users/me/messages$")) > lists_before  # listed again
-    assert_store_matches(env)  # the deleted message went with the sweep, nothing doubled
+    assert_store_matches(env)  # nothing doubled
     after = dict(env.query("select source_key, id from interactions"))
     # Interactions that stayed kept their rows (upserted, not re-created).
     assert all(after[k] == v for k, v in ids_before.items() if k in after)
     assert int(env.cursor()["history_id"]) > int(old)
-    assert summary.removed.get("no longer in the mailbox", 0) >= 1
+    # Of the mail no longer listed, the sweep removes only what is spam now: deleted or in the
+    # bin, it was a touch and stays.
+    assert dict(summary.removed) == {"now label SPAM": 1} and adds_up(summary)
+    assert keys_of(env, victim) and keys_of(env, binned) and not keys_of(env, spam)
+    tally = env.cursor()["last_full"]
+    assert (tally["removed"], tally["kept"]) == (1, 2)
 
 
 def test_a_dry_run_removes_nothing_and_the_real_run_after_it_does(env: Env,
                                                                    google: FakeGoogle) -> None:
     env.run()
     cursor = env.cursor()
-    victim = next(i for i in google.listed_ids()
-                  if google.messages[i]["labelIds"][:2] == ["INBOX", "CATEGORY_PERSONAL"]
-                  and not any(h[0] == "Precedence" for h in google.messages[i]["headers"]))
+    victim = real_mail(google)[0]
     key = f"msg:{google.messages[victim]['mid']}|"
-    google.delete_message(victim)
+    google.add_label(victim, "SPAM")  # spam is removed (deleted mail stays: see above)
     google.add_message(8, sender=("Maria Hill", "maria@shield.example"))
     before, state = sorted(env.keys()), env.state_rows()
     (dry,) = env.run(dry_run=True)
-    assert dry.ok and dry.removed.get("deleted in Gmail") == 1
+    assert dry.ok and dry.removed.get("now label SPAM") == 1
     assert dry.imported == 0 and dry.skipped[NOBODY_YET] == 1  # Maria: nobody written to yet
     assert sorted(env.keys()) == before and env.cursor() == cursor  # nothing written
     assert env.state_rows() == state  # the id map neither
     (real,) = env.run()
-    assert real.removed.get("deleted in Gmail") == 1
+    assert real.removed.get("now label SPAM") == 1
     assert not [k for k in env.keys() if k.startswith(key)]
     assert_store_matches(env)
 
@@ -201,20 +261,18 @@ def test_the_id_map_lives_in_the_database_not_in_a_file_beside_it(env: Env,
 def test_an_old_side_file_is_copied_in_once_so_deletions_still_match(
         env: Env, google: FakeGoogle, caplog: pytest.LogCaptureFixture) -> None:
     """A database from before ``ctx.state`` (records and cursor, the id map in a file beside
-    it): the first run copies the file in, and a message deleted in Gmail is removed."""
+    it): the first run copies the file in, and a message marked as spam in Gmail is removed."""
     env.run()
     side = Path(env.gmail["index_file"])
     copied = write_old_side_file(side, env.state_rows(), "gmail")
     env.query_write("delete from source_state")
-    victim = next(i for i in google.listed_ids()
-                  if google.messages[i]["labelIds"][:2] == ["INBOX", "CATEGORY_PERSONAL"]
-                  and not any(h[0] == "Precedence" for h in google.messages[i]["headers"]))
+    victim = real_mail(google)[0]
     key = f"msg:{google.messages[victim]['mid']}|"
-    google.delete_message(victim)
+    google.add_label(victim, "SPAM")  # found through the map (deleted mail would stay)
     with caplog.at_level(logging.INFO):
         (summary,) = env.run()
     assert summary.ok, summary.errors
-    assert summary.removed.get("deleted in Gmail") == 1
+    assert summary.removed.get("now label SPAM") == 1
     assert not [k for k in env.keys() if k.startswith(key)]
     assert f"copied {copied} entries of {side}" in caplog.text
     assert side.exists()  # left where it was
@@ -318,6 +376,34 @@ def test_429_and_403_rate_limits_back_off_honouring_retry_after(env: Env,
     assert profile[0].status == 429 and profile[1].at >= profile[0].at + 0.3
 
 
+def test_a_long_retry_after_is_said_and_a_cancel_ends_every_thread_s_wait(
+        env: Env, google: FakeGoogle) -> None:
+    """Trial 14 F11/F24: a 100 s "Retry after" was waited out in silence, and a cancel did not
+    end it: the source's progress line now says it waits, and a cancel ends the wait of the
+    thread that was told and of the others the rate limiter holds back."""
+    env.gmail["concurrency"] = 4
+    google.fault("/users/me/messages/", status=429, reason="rateLimitExceeded",
+                 retry_after="100", after=20)
+    said: list[str] = []
+    cancel = threading.Event()
+
+    def progress(source: str, done: int, total: int | None, message: str) -> None:
+        said.append(message)
+        if "Google asks" in message:
+            cancel.set()
+
+    found: list[Any] = []
+    worker = threading.Thread(target=lambda: found.extend(
+        env.run(cancelled=cancel.is_set, progress=progress)), daemon=True)
+    worker.start()
+    worker.join(60)  # far less than the 100 s asked: generous, nothing is timed
+    assert not worker.is_alive(), said[-3:]
+    (summary,) = found
+    assert summary.cancelled and summary.ok, summary.errors
+    assert "waiting 100 s: Google asks to (rate limit)" in said
+    assert len(google.calls("/users/me/messages/")) < len(google.listed_ids())
+
+
 def test_server_errors_and_dropped_connections_are_retried(env: Env,
                                                           google: FakeGoogle) -> None:
     google.fault("/users/me/messages/", status=500, after=10, times=3)
@@ -391,16 +477,16 @@ def test_a_killed_sync_process_resumes_without_duplicates(tmp_path: Path) -> Non
         assert summary.ok, summary.errors
         assert_store_matches(env)
         assert env.cursor()["mode"] == "incremental"
-        # The id map the killed process stored with its records still finds every message: a
-        # deletion after the restart removes the mail, whichever process stored it.
+        # The id map the killed process stored with its records still finds every message: mail
+        # marked as spam after the restart is removed, whichever process stored it.
         stored = [i for i in google.listed_ids()
                   if any(k.startswith(f"msg:{google.messages[i]['mid']}|") for k in env.keys())]
         prefixes = tuple(f"msg:{google.messages[i]['mid']}|" for i in (stored[0], stored[-1]))
         doomed = [k for k in env.keys() if k.startswith(prefixes)]
         for victim in (stored[0], stored[-1]):
-            google.delete_message(victim)
+            google.add_label(victim, "SPAM")
         (after,) = env.run()
-        assert after.ok and after.removed.get("deleted in Gmail") == len(doomed)
+        assert after.ok and after.removed.get("now label SPAM") == len(doomed)
         assert_store_matches(env)
 
 
@@ -437,6 +523,38 @@ def test_crb_sync_gmail_on_the_command_line(env: Env, google: FakeGoogle, crb,
         assert secret not in result.stdout + result.stderr
         assert secret not in config.read_text()
     assert config.read_text() == before
+
+
+def test_a_long_retry_after_is_said_on_the_terminal_s_progress_line(
+        env: Env, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial 14 F11: `crb sync gmail` at a terminal said nothing while it waited out Google's
+    "Retry after" (61 s there); its progress line now says so. (Cancelled here once said.)"""
+    import io
+
+    from crb_tui.cli.sync_commands import _progress_printer
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    google.fault("/users/me/profile", status=403, reason="rateLimitExceeded",
+                 message="User-rate limit exceeded.  Retry after "
+                 + (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61.5)).strftime(
+                     "%Y-%m-%dT%H:%M:%S.%fZ"))
+    show = _progress_printer(env.db)
+    cancel = threading.Event()
+
+    def progress(source: str, done: int, total: int | None, message: str) -> None:
+        show(source, done, total, message)
+        if "Google asks" in message:
+            cancel.set()
+
+    (summary,) = env.run(cancelled=cancel.is_set, progress=progress)
+    assert summary.cancelled
+    line = terminal.getvalue().split("\r\x1b[2K")[1]
+    assert re.fullmatch(r"gmail +0 waiting 6[12] s: Google asks to \(rate limit\)", line), line
 
 
 def test_an_unauthorised_source_says_how_to_authorise(env: Env) -> None:

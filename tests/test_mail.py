@@ -400,6 +400,9 @@ def test_every_mail_source_reconciles_a_run_in_the_same_words() -> None:
                                  " 1) + rejected 1")
     gmail = {**base, "gone": 1, "removed": 2}
     assert tally_text(gmail).endswith("+ rejected 1 + gone before read 1; removed 2")
+    # stored mail deleted (or binned) while the cursor had expired stays, and is said so
+    kept = {**gmail, "kept": 3}
+    assert tally_text(kept).endswith("; removed 2; kept though no longer listed 3")
     imap = {**base, "skipped": {}, "gone": 0, "not_read": 1, "folders_not_read": 1}
     assert tally_text(imap) == ("listed 9 = stored 4 + skipped 0 + rejected 1 + gone before read"
                                 " 0 + not read (folder error) 1; folders not read: 1")

@@ -96,6 +96,27 @@ def test_a_long_wait_ends_soon_after_the_run_is_stopped(how: str) -> None:
     assert len(seen) == 1
 
 
+def test_a_long_wait_is_told_to_on_wait_and_a_short_one_is_not() -> None:
+    """What the source shows on its progress line (``on_wait=ctx.status``): a wait longer than
+    SHOWN_WAIT, said before it starts; here the run is cancelled as soon as it is said."""
+    cancel = threading.Event()
+    told: list[str] = []
+
+    def on_wait(text: str) -> None:
+        told.append(text)
+        cancel.set()
+
+    seen: list[httpx.Request] = []
+    api = acme([httpx.Response(503, headers={"Retry-After": "0"}),
+                httpx.Response(200, json={}),
+                httpx.Response(429, headers={"Retry-After": "90"})],
+               seen, cancelled=cancel.is_set, on_wait=on_wait)
+    assert api.get("https://acme.test/v1/items") == {} and not told  # 0 s: nothing said
+    with pytest.raises(Stopped):
+        api.get("https://acme.test/v1/items")
+    assert told == ["waiting 90 s: Acme asks to (rate limit)"] and len(seen) == 3
+
+
 def test_times_and_waits_as_apis_write_them() -> None:
     import datetime as dt
 

@@ -135,6 +135,6 @@ async def test_enter_typed_with_the_key_that_opens_the_dashboard_opens_the_first
                 for n in range(app.screen.query_one(DataTable).row_count)]
         after = rows[[r[-1] for r in rows].index("Dashboard") + 1:]
         assert after[0][:2] == ["  ⏎", "Open"]
-        assert after[0][-1].startswith("Open the person highlighted in the list with the focus")
+        assert after[0][-1] == "Open the highlighted person (↑/↓ move, Tab: the next list)"
     cold = data.dashboard(context)["cold"]
     assert cold and first == cold[0]["id"]

@@ -259,3 +259,36 @@ async def test_a_plugin_whose_register_sources_raises_leaves_the_sync_screen_wor
             said = [n for n in notifications(app) if "app-raising-sources" in n]
             assert said == ["plugin app-raising-sources: register_sources failed "
                             "(app sources boom); its sources are left out"]
+
+
+async def test_a_long_retry_after_is_said_on_the_line_and_x_ends_it(
+        demo_db: Path, tmp_path: Path, google_plugin: object) -> None:
+    """Trial 14 F24: Google asking to wait 100 s (a 429 with Retry-After) left the line saying
+    nothing, and `x` ended the run only after the whole wait and one more request."""
+    from tests.google_server import Env, FakeGoogle
+
+    with FakeGoogle() as google:
+        google.populate_mailbox(30)
+        env = Env(google, tmp_path)
+        env.db = demo_db
+        google.fault("/users/me/profile", status=429, reason="rateLimitExceeded",
+                     retry_after="100")
+        context = AppContext(db_path=demo_db, config_path=env.config_toml())
+        try:
+            async with opened(context, "sync", (100, 30)) as (app, pilot):
+                screen = await start_sync(pilot, app, "gmail")
+                run = screen._runs["gmail"]
+                await until(pilot, lambda: "Google asks" in screen_text(app), seconds=30)
+                text = screen_text(app)
+                assert "gmail  waiting 100 s: Google asks to (rate limit) (x cancels)" in text, text
+                await pilot.press("x")
+                # Far less than the 100 s asked (the bound is generous, nothing is timed).
+                await until(pilot, lambda: run.status is not None, seconds=30)
+                assert run.status == "cancelled"
+                await settle(pilot)
+                assert "Sync finished: 0 ok, 0 failed, 1 cancelled." in notifications(app)
+                assert "Google asks" not in screen_text(app)
+        finally:
+            context.close()
+        # The wait was ended, not waited out: Google was not asked again.
+        assert len(google.calls("/users/me/profile")) == 1

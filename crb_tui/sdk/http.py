@@ -16,7 +16,9 @@ turn a failure into one line for the user.
   - a 2xx answer that is not a JSON object raises :class:`UnexpectedAnswer` (one that is not
     JSON at all is first retried, as a body cut short);
   - every wait ends within 50 ms of ``stop`` being set or ``cancelled()`` turning true, with
-    :class:`Stopped`.
+    :class:`Stopped`; one longer than :data:`SHOWN_WAIT` is told to ``on_wait(text)`` first
+    (``waiting 90 s: Google asks to (rate limit)``; pass ``ctx.status``), and ``on_wait("")``
+    once it is over.
 
   A subclass names its ``service`` (for messages) and, where the API has its own error bodies,
   overrides :meth:`JsonApi.parse_error`.
@@ -55,6 +57,7 @@ from crb_tui.text import plain, shorten
 
 __all__ = [
     "RETRY_STATUSES",
+    "SHOWN_WAIT",
     "ApiError",
     "AuthError",
     "JsonApi",
@@ -220,6 +223,10 @@ def retry_settings(source: str, settings: dict[str, Any]) -> dict[str, Any]:
             "max_retry_wait": float(settings["max_retry_wait"])}
 
 
+SHOWN_WAIT = 5.0
+"""Seconds beyond which :class:`JsonApi` says that it waits (``on_wait``)."""
+
+
 class RateLimiter:
     """A token bucket in quota units, shared by threads: ``rate`` units a second, bursts up to
     ``burst`` (one second's worth by default). ``rate <= 0`` means no limit. ``pause(seconds)``
@@ -292,6 +299,7 @@ class JsonApi:
         logger: logging.Logger | None = None,
         stop: threading.Event | None = None,
         cancelled: Callable[[], bool] | None = None,
+        on_wait: Callable[[str], None] | None = None,
         label: str = "",
     ) -> None:
         self.client = client
@@ -306,6 +314,7 @@ class JsonApi:
         self.log = logger or logging.getLogger(self.log_name)
         self.stop = stop or threading.Event()
         self.cancelled = cancelled or (lambda: False)
+        self.on_wait = on_wait
         self.label = label or self.service.lower()
         self._count_lock = threading.Lock()
         self.requests = 0
@@ -403,7 +412,7 @@ class JsonApi:
                 wait = self.backoff(attempt)
                 attempt += 1
                 self._note_retry(what, type(exc).__name__, wait, attempt)
-                self.sleep(wait)
+                self._wait(wait, f"then trying again ({type(exc).__name__})")
                 continue
             status = response.status_code
             code, message = self.parse_error(response)
@@ -426,7 +435,9 @@ class JsonApi:
                     self.limiter.pause(wait)
                 attempt += 1
                 self._note_retry(what, f"HTTP {status} {code}".strip(), wait, attempt)
-                self.sleep(wait)
+                why = "rate limit" if rate_limited else f"HTTP {status}"
+                self._wait(wait, f"{self.service} asks to ({why})" if asked is not None
+                           else f"then trying again ({why})")
                 continue
             raise self.failure(status, code, message, what, auth)
 
@@ -450,6 +461,15 @@ class JsonApi:
     def api_name(self) -> str:
         """The API in messages: "the Gmail API" (``api``), by default "the Google API"."""
         return f"the {self.api or self.service} API"
+
+    def _wait(self, seconds: float, why: str) -> None:
+        """:meth:`sleep`, said to ``on_wait`` when it is long: ``waiting 90 s: <why>``."""
+        tell = self.on_wait if seconds > SHOWN_WAIT else None
+        if tell is not None:
+            tell(f"waiting {seconds:.0f} s: {why}")
+        self.sleep(seconds)
+        if tell is not None:
+            tell("")
 
     def _note_retry(self, what: str, why: str, wait: float, attempt: int) -> None:
         with self._count_lock:

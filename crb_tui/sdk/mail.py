@@ -432,7 +432,8 @@ def tally_text(tally: dict[str, Any]) -> str:
     """A mail source's reconciliation of one run, for its log and ``ctx.note``: ``listed N =
     stored N + skipped N (reason N, ...) + rejected N``, then ``+ gone before read N`` where the
     tally counts ``gone`` (a source that reads messages after listing them) and ``+ not read
-    (folder error) N``, ``; removed N`` and ``; folders not read: N`` where those are not 0."""
+    (folder error) N``, ``; removed N``, ``; kept N`` (stored mail no longer listed, kept: it
+    was a touch) and ``; folders not read: N`` where those are not 0."""
     t = tally
     skipped = sum(t["skipped"].values())
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["skipped"].items()))
@@ -441,5 +442,6 @@ def tally_text(tally: dict[str, Any]) -> str:
             + (f" + gone before read {t['gone']}" if "gone" in t else "")
             + (f" + not read (folder error) {t['not_read']}" if t.get("not_read") else "")
             + (f"; removed {t['removed']}" if t.get("removed") else "")
+            + (f"; kept though no longer listed {t['kept']}" if t.get("kept") else "")
             + (f"; folders not read: {t['folders_not_read']}" if t.get("folders_not_read")
                else ""))

@@ -60,6 +60,19 @@ class TokenStore:
     def save(self, data: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def authorised(self, hint: str, error: type[Exception] = CrbError) -> dict[str, Any]:
+        """What ``crb auth`` saved here, or ``error`` saying what to run (``hint``, e.g.
+        ```crb auth gmail --client-secrets FILE```): none yet, or one that cannot be read (a
+        symbolic link or a missing keyring package is said as it is: no new token helps)."""
+        self.check()
+        try:
+            data = self.load()
+        except CrbError as exc:  # a file that is not JSON, not an object, cannot be read
+            raise error(f"{exc}; run {hint} again") from exc
+        if data is None:
+            raise error(f"not authorised yet: run {hint}")
+        return data
+
 
 class FileTokenStore(TokenStore):
     def __init__(self, path: Path) -> None:

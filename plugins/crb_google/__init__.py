@@ -39,10 +39,14 @@ Set up::
 ``max_attendees = 25``, ``skip_declined = true``. A calendar of ``calendars`` that is gone
 (deleted, unsubscribed from: 404) is one rejected line, and the others are synced.
 
-Deleted mail and cancelled events remove their interactions (see ``_deletes``), found through
-the map of Google ids to records that each source keeps in its ``ctx.state`` (``_ids``). A
-meeting that had begun when its calendar was last read took place: deleted or cancelled
-afterwards (a series ended by deleting it), or gone out of the ``past_days`` window, it stays.
+A touch that happened stays. Mail deleted in Gmail, moved to the bin or gone from the listing
+keeps its interactions, as the IMAP source keeps mail deleted on the server; mail later marked
+as spam, or given another of ``skip_labels`` (``CATEGORY_PROMOTIONS``), was never a real touch
+and loses them (``removed: now label SPAM``). Cancelled events still to come remove theirs (see
+``_deletes``), found through the map of Google ids to records that each source keeps in its
+``ctx.state`` (``_ids``). A meeting that had begun when its calendar was last read took place:
+deleted or cancelled afterwards (a series ended by deleting it), or gone out of the
+``past_days`` window, it stays.
 """
 
 from __future__ import annotations

@@ -67,13 +67,7 @@ def stored_token(source: str, settings: dict[str, Any]) -> tuple[TokenStore, dic
     saying what to run: none yet, one that cannot be read, one granted another scope. Local
     only: ``crb doctor`` asks it too (``Source.ready``)."""
     store = token_store(source, settings)
-    store.check()  # a symbolic link, no keyring package: said as it is (no new token helps)
-    try:
-        data = store.load()
-    except CrbError as exc:  # a file that is not JSON, not an object, cannot be read
-        raise AuthError(f"{exc}; run {auth_hint(source)} again") from exc
-    if data is None:
-        raise AuthError(f"not authorised yet: run {auth_hint(source)}")
+    data = store.authorised(auth_hint(source), AuthError)
     granted = data.get("scopes")
     if isinstance(granted, list) and granted and SCOPES[source] not in granted:
         raise AuthError(f"the token in {store.where} was granted {' '.join(map(str, granted))}"

@@ -14,14 +14,22 @@ First sync (and after an expired history id):
 4. a checkpoint every ``checkpoint_every`` messages: the page's token and the ids done in it, so
    a sync killed at any point resumes there and stores nothing twice;
 5. at the end, messages CRB had stored that the listing no longer shows (deleted, or moved to
-   spam or trash while the cursor had expired) are removed; the reconciliation (listed = stored
-   + skipped by reason + rejected + gone) is logged and kept in the cursor.
+   spam or the bin while the cursor had expired) are read again: only those now marked as spam
+   (or given another skip label) are removed; the reconciliation (listed = stored + skipped by
+   reason + rejected + gone; removed, kept) is logged and kept in the cursor.
 
 Later syncs: ``users.history.list`` from the stored ``historyId`` (messageAdded, messageDeleted,
 labelAdded, labelRemoved). Added messages are fetched (or skipped straight away when the history
 already shows a skipped label); a label change that involves a skipped label re-reads the
-message, and a message that is now skipped loses its interactions; deleted messages lose theirs.
-A 404 (history id expired) falls back to a full sync, which dedupes on ``source_key``.
+message, and a message that is now skipped loses its interactions. A 404 (history id expired)
+falls back to a full sync, which dedupes on ``source_key``.
+
+A touch that happened stays: a stored message deleted in Gmail, moved to the bin (``TRASH``,
+even when it is a skip label) or gone from the listing keeps its interactions, counted nowhere
+as removed (the id map forgets a deleted one), as the IMAP source keeps mail deleted on the
+server; restored from the bin, it is the same interactions again (``unchanged``). A message
+later marked as spam, or given another skip label (``CATEGORY_PROMOTIONS``), was never a real
+touch: its interactions are removed (``removed: now label SPAM``).
 """
 
 from __future__ import annotations
@@ -69,9 +77,13 @@ class _Gone:
 
 GONE = _Gone()
 
+BIN = "TRASH"
+"""Gmail's bin: a message there was deleted, not judged, and its touches stay."""
+
 
 def new_tally() -> dict[str, Any]:
-    return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0, "removed": 0}
+    return {"listed": 0, "stored": 0, "skipped": {}, "rejected": 0, "gone": 0, "removed": 0,
+            "kept": 0}
 
 
 def message_records(msg: dict[str, Any], *, me: set[str], skip_labels: list[str],
@@ -210,8 +222,13 @@ class Gmail:
     def save(self, state: dict[str, Any]) -> None:
         self.ctx.checkpoint.set(_copy(state))
 
+    def unjust(self, labels: list[Any]) -> str | None:
+        """The skip label (other than the bin) that says a message was never a real touch,
+        or None."""
+        return next((str(x) for x in labels if str(x).upper() in self.skip_set - {BIN}), None)
+
     def forget(self, message_id: str, reason: str) -> Iterator[Any]:
-        """Remove what CRB stored for this Gmail message (deleted, or now skipped)."""
+        """Remove what CRB stored for this Gmail message (now skipped: spam, promotions)."""
         entry = self.ids.get(self.account, message_id)
         if entry is None or not entry.live:
             return
@@ -226,7 +243,7 @@ class Gmail:
         where = f"gmail message {message_id}"
         if isinstance(result, _Gone):
             tally["gone"] += 1
-            yield from self.forget(message_id, "deleted in Gmail")
+            self.ids.mark_removed(self.account, message_id)  # what it gave stays
             yield Skip("gone before it could be read", where)
             return
         try:
@@ -248,7 +265,11 @@ class Gmail:
             else:
                 reason = getattr(first, "reason", "skipped")
                 tally["skipped"][reason] = tally["skipped"].get(reason, 0) + 1
-                yield from self.forget(message_id, f"now {reason}")
+                labels = list(result.get("labelIds") or [])
+                if self.unjust(labels) or BIN not in {str(x).upper() for x in labels}:
+                    yield from self.forget(message_id, f"now {reason}")
+                # else in the bin only: what it gave stays, and its entry too (taken out of
+                # the bin as spam, it is removed then)
         yield from records
 
     # -- full sync ------------------------------------------------------------------------
@@ -313,11 +334,7 @@ class Gmail:
             state["done"] = []
             self.save(state)
             progress()
-        # Stored before, not listed now: deleted, or moved to spam or trash, while the cursor
-        # had expired.
-        for entry in self.ids.stale(self.account, gen):
-            yield from self.forget(entry.id, "no longer in the mailbox")
-            tally["removed"] += 1
+        yield from self.sweep(gen, tally)
         self.ctx.logger.info("gmail: full sync of %s: %s", self.account or "the mailbox",
                              tally_text(tally))
         self.ctx.progress(_done(tally), _done(tally), tally_text(tally))
@@ -325,6 +342,24 @@ class Gmail:
                   "history_id": state["history_id"], "last_full": tally}
         self.save(result)
         return result
+
+    def sweep(self, gen: int, tally: dict[str, Any]) -> Iterator[Any]:
+        """Stored before, not listed now: deleted, or moved to spam or the bin, while the cursor
+        had expired. Each is read again: spam (or another skip label) is removed; deleted or in
+        the bin, it stays (``kept``)."""
+        stale = [entry.id for entry in self.ids.stale(self.account, gen)]
+        for message_id, result in self.fetch(stale):
+            label = None if isinstance(result, _Gone) else self.unjust(
+                list(result.get("labelIds") or []))
+            if label is not None:
+                tally["removed"] += 1
+                yield from self.forget(message_id, f"now label {label}")
+                continue
+            tally["kept"] = tally.get("kept", 0) + 1  # a cursor of an older version has none
+            if isinstance(result, _Gone):
+                self.ids.mark_removed(self.account, message_id)
+            else:  # in the bin (or back in the mailbox since the listing): seen by this sync
+                self.ids.touch(self.account, message_id, gen)
 
     # -- incremental sync -----------------------------------------------------------------
 
@@ -363,9 +398,9 @@ class Gmail:
             to_fetch = [m for m, (what, _) in actions.items() if what == "fetch"]
             fetched = dict(self.fetch(to_fetch))
             for n, (mid, (what, label)) in enumerate(actions.items(), 1):
-                if what == "delete":
+                if what == "delete":  # what it gave stays; the map forgets it
                     deleted += 1
-                    yield from self.forget(mid, "deleted in Gmail")
+                    self.ids.mark_removed(self.account, mid)
                 elif what == "skip":
                     tally["listed"] += 1
                     reason = f"label {label}"
@@ -383,8 +418,8 @@ class Gmail:
                 self.save({**state, "history_id": last_id})
         state = {**state, "history_id": str(page.get("historyId") or start)}
         self.save(state)
-        self.ctx.logger.info("gmail: incremental sync from history %s: %s; %d deleted", start,
-                             tally_text(tally), deleted)
+        self.ctx.logger.info("gmail: incremental sync from history %s: %s; %d deleted in Gmail "
+                             "(kept)", start, tally_text(tally), deleted)
         return state
 
     # -- the whole run --------------------------------------------------------------------

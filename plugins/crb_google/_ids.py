@@ -8,8 +8,10 @@ stored once. The map: ``(scope, google id) -> key prefix, full keys, generation,
 
 - ``scope`` is the mailbox's address or the calendar id;
 - ``gen`` is the full sync that last saw the item: at the end of a full sync, live items of an
-  older generation are gone from Google (deleted while the cursor had expired) and are removed;
-- ``live`` is false once the records were removed, or when the item gave none.
+  older generation are gone from the listing (deleted while the cursor had expired), and the
+  source decides what becomes of them (Gmail keeps mail deleted or binned, removes spam);
+- ``live`` is false once the records were removed, when the item gave none, or when it is
+  gone from Google for good (deleted mail, whose records stay).
 
 Namespaces of the state: ``items/<scope>`` (google id -> entry), ``by-prefix`` (``<prefix>␟
 <scope>␟<id>`` for each live item: whether another item still stands behind a prefix) and

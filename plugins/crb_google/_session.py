@@ -41,8 +41,12 @@ class Session:
             **retries,
             logger=ctx.logger,
             stop=self.stop,
+            cancelled=lambda: ctx.cancelled,  # `x` in the app ends a "Retry after" wait
+            on_wait=ctx.status,  # and the progress line says it waits
             label=source,
         )
+        # A rate limit pauses every thread in the limiter: that pause ends on a cancel too.
+        self.limiter.sleep = self.api.sleep
         self.api.api = "Gmail" if label == "gmail" else "Google Calendar"
         self.credentials = Credentials(label, data, self.store, self.api, str(cfg["token_uri"]))
         self.api.token = self.credentials.access_token

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crb_outlook._http import GraphApi
-from crb_tui.sdk import CrbError, now_utc, tokens
+from crb_tui.sdk import now_utc, tokens
 from crb_tui.sdk.http import ApiError, AuthError, parse_time
 from crb_tui.sdk.tokens import TokenStore
 
@@ -69,13 +69,7 @@ def stored_token(source: str, settings: dict[str, Any]) -> tuple[TokenStore, dic
     :class:`AuthError` saying what to run: none yet, one that cannot be read, one without the
     permission the source needs. Local only: ``crb doctor`` asks it too (``Source.ready``)."""
     store = token_store(source, settings)
-    store.check()  # a symbolic link, no keyring package: said as it is (no new token helps)
-    try:
-        data = store.load()
-    except CrbError as exc:  # a file that is not JSON, not an object, cannot be read
-        raise AuthError(f"{exc}; run {AUTH_HINT} again") from exc
-    if data is None:
-        raise AuthError(f"not authorised yet: run {AUTH_HINT}")
+    data = store.authorised(AUTH_HINT, AuthError)
     need = NEEDS.get(source, "")
     if need and data.get("scopes") and need.lower() not in granted(data["scopes"]):
         raise AuthError(f"the Microsoft token in {store.where} was not granted {need}; "

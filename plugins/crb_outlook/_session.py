@@ -39,6 +39,7 @@ class Session:
             logger=ctx.logger,
             stop=self.stop,
             cancelled=lambda: ctx.cancelled,
+            on_wait=ctx.status,
             label=source,
         )
         self.credentials = Credentials(data, self.store, self.api)

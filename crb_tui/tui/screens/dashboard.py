@@ -74,8 +74,7 @@ class DashboardScreen(CrbScreen):
 
     BINDINGS = [
         Binding("enter", "open_highlighted", "Open", id="dashboard.open",
-                tooltip="Open the person highlighted in the list with the focus (↑/↓ move in "
-                        "it, Tab goes to the next list)"),
+                tooltip="Open the highlighted person (↑/↓ move, Tab: the next list)"),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh",
                 tooltip="Count everything again"),
     ]

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from crb_tui import clock
 from crb_tui.host.sync import RUNNING, WAITING
+from crb_tui.sources import Status
 from crb_tui.tui import data
 from crb_tui.tui.display import MUTED, ago, moment, safe
 from crb_tui.tui.messages import SyncFinished, SyncOverviewLoaded, SyncProgress
@@ -264,11 +265,19 @@ class SyncScreen(CrbScreen):
     @work(thread=True, exit_on_error=False, group="sync-run")
     def _sync(self, names: list[str]) -> None:
         sent: dict[str, float] = {}
+        telling: set[str] = set()  # sources whose line says what they do (a wait)
         asked, ending = self._cancel.is_set, getattr(self.app, "stopping", threading.Event())
 
         def progress(source: str, done: int, total: int | None, message: str) -> None:
             now = time.monotonic()
-            final = message in (*FINAL, WAITING, RUNNING)
+            # A source's status (and the message after it) is never dropped: a wait of 90 s
+            # said, and its end, must reach the line however soon after the last update.
+            status = isinstance(message, Status)
+            final = message in (*FINAL, WAITING, RUNNING) or status or source in telling
+            if status:
+                telling.add(source)
+            else:
+                telling.discard(source)
             if final or now - sent.get(source, 0.0) >= PROGRESS_EVERY:
                 sent[source] = now
                 self.post_message(SyncProgress(source, done, total, message))

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Label, ProgressBar
 
 from crb_tui.host.sync import RUNNING, WAITING
+from crb_tui.sources import Status
 from crb_tui.tui.display import safe
 
 FINAL = ("done", "failed", "cancelled", "interrupted")
@@ -48,6 +49,9 @@ class SyncRun(Vertical):
         """Whether the run waited for another process's run of the source (which stored what
         it found: this one's counts are only what came after)."""
         self._said = ""
+        self.telling = ""
+        """What the source says it is doing (``waiting 90 s: Google asks to (rate limit)``),
+        until its next message."""
         self.label = Label(Content(safe(source)))
         self.bar = ProgressBar(total=None, show_eta=False)
 
@@ -59,7 +63,8 @@ class SyncRun(Vertical):
         """What the source reported (``message`` may be a final word or the waiting one)."""
         self.waiting = message == WAITING
         self.waited = self.waited or self.waiting
-        if message not in FINAL and message not in (WAITING, RUNNING):
+        self.telling = safe(message) if isinstance(message, Status) else ""
+        if message not in FINAL and message not in (WAITING, RUNNING) and not self.telling:
             self._said = safe(message)
         if not self.waiting and (done or total):
             self.done, self.total = done, total or None
@@ -72,6 +77,7 @@ class SyncRun(Vertical):
         it got to (or goes, when the source never said how much there was)."""
         self.status = status
         self.waiting = False
+        self.telling = ""
         if status == "ok":
             self.done = max(seen, self.done)
             whole = max(1, self.total or self.done)
@@ -94,8 +100,9 @@ class SyncRun(Vertical):
 
     def _show(self) -> None:
         name = (safe(self.source), "bold")
-        if self.waiting:
-            self.label.update(Content.assemble(name, (f"  {WAITING} (x cancels)", "$warning")))
+        if self.waiting or (self.telling and self.status is None):
+            said = WAITING if self.waiting else self.telling
+            self.label.update(Content.assemble(name, (f"  {said} (x cancels)", "$warning")))
             return
         where = self._where()
         if self.status is None:
