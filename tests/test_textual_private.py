@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 from textual.reactive import Reactive
+from textual.widget import Widget
 from textual.widgets import Footer, RadioButton, RadioSet
 
 import crb_tui.tui
@@ -28,6 +29,10 @@ PINNED = {
     ("FilterBox", "app._bindings"): "test_the_apps_own_key_check",
     ("FilterBox", "app._check_bindings"): "test_the_apps_own_key_check",
     ("CrbServer", "_make_app"): "test_crb_serve_guards_the_app_textual_serve_makes",
+    ("CardPart", "_size_updated"): "test_a_card_part_that_grows_is_laid_out_once",
+    ("CardScroll", "_size_updated"): "test_a_card_part_that_grows_is_laid_out_once",
+    ("CardGauges", "_size_updated"): "test_a_card_part_that_grows_is_laid_out_once",
+    ("Gauge", "_size_updated"): "test_a_card_part_that_grows_is_laid_out_once",
 }
 """(class of the app, private name of Textual's it uses) -> the test that pins it."""
 
@@ -160,3 +165,57 @@ async def test_crb_serve_guards_the_app_textual_serve_makes() -> None:
     assert type(server).__dict__.get("_make_app") is not None
     application = await server._make_app()
     assert len(application.middlewares) == 1
+
+
+async def test_a_card_part_that_grows_is_laid_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review card's parts, its scroll and its gauges override Widget's
+    ``_size_updated`` (called by the screen's layout with each widget's new size) to take a
+    new size without a second layout of the whole screen: a part given taller text is laid
+    out once, and shows all of it; the card growing past its height gets its scroll bar (a
+    layout of its own)."""
+    from textual.screen import Screen
+
+    from crb_tui.tui.screens.review import CardGauges, CardPart, CardScroll
+    from crb_tui.tui.widgets.gauge import Gauge
+
+    parameters = inspect.signature(Widget._size_updated).parameters
+    assert list(parameters) == ["self", "size", "virtual_size", "container_size", "layout"]
+    assert "set_reactive(Widget.virtual_size" in inspect.getsource(Widget._size_updated)
+
+    class PartApp(App[None]):
+        def compose(self) -> ComposeResult:
+            with CardScroll(id="card"):
+                yield CardPart("one line", id="part")
+                yield CardPart("below", id="below")
+                with CardGauges():
+                    yield Gauge("Health", 50, id="gauge")
+
+    layouts = 0
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        nonlocal layouts
+        layouts += 1
+        refresh_layout(self, *args, **kwargs)
+
+    app = PartApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        app.query_one("#part", CardPart).update("one\ntwo\nthree")
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts == 1
+        assert app.query_one("#part").size.height == 3
+        assert app.query_one("#below").region.y == 3
+        card = app.query_one("#card", CardScroll)
+        gauge = app.query_one("#gauge", Gauge)
+        assert not card.show_vertical_scrollbar and gauge.size.width == 40
+        app.query_one("#part", CardPart).update("\n".join(map(str, range(20))))
+        await pilot.pause()
+        await pilot.pause()
+        # The scroll bar comes (a layout of its own): the gauge beside it is as wide as the
+        # room left, and drawn to it.
+        assert card.show_vertical_scrollbar and card.max_scroll_y == card.virtual_size.height - 10
+        assert gauge.size.width == card.scrollable_content_region.width < 40
+        assert len(gauge.render().plain) == gauge.size.width

@@ -37,6 +37,11 @@ class CardLoaded(Message):
 
     person_id: int
     card: dict[str, Any]
+    token: Any = None
+    """The gateway's change token as the card was read (a card read before a later write is
+    not shown: see ``review_cards``)."""
+    ahead: bool = False
+    """Read ahead, before the user moved to it."""
 
 
 @dataclass
@@ -53,6 +58,14 @@ class ActionDone(Message):
 
     step: UndoStep
     message: str
+    answers_all: bool = False
+    """The action takes the person out of today's review (a snooze, an archive)."""
+    after: Any = None
+    """What the screen read again in the action's own worker (see
+    ``ActingScreen.after_action``), or ``None``."""
+    tokens: Any = None
+    """The gateway's change token just before the action and just after it (``None``: not
+    known), which tells the screen whether anyone else wrote meanwhile."""
 
 
 @dataclass

@@ -164,28 +164,67 @@ class ActingScreen(CrbScreen):
     @work(thread=True, exit_on_error=False, group="db-write")
     def perform(
         self, target: Target, label: str, call: Call, *, creates: str | None = None,
-        snapshots: tuple[Snapshot, ...] = (),
+        snapshots: tuple[Snapshot, ...] = (), answers_all: bool = False,
     ) -> None:
-        """Run one core action and its health refresh; post ``ActionDone`` with the undo step."""
+        """Run one core action and its health refresh; post ``ActionDone`` with the undo step
+        (``answers_all``: the action takes the person out of today's review)."""
 
         def run(ctx: AppContext) -> Any:
             _, step = tracked(ctx.store, target.person_id, label, lambda: call(ctx),
                               creates=creates, snapshots=snapshots)
             return step
 
+        before = self._change_token()
         try:
             step = self.gateway.run(run)
         except Exception as exc:
             raise busy_guard(label, exc) from exc
+        after, tokens = None, None
         try:
             self.gateway.run(lambda ctx: ctx.recompute([target.person_id]))
+            tokens = (before, self._change_token())
+            after = self.after_action(target, answers_all)
         finally:
-            self.post_message(ActionDone(step, label))
+            self.post_message(ActionDone(step, label, answers_all=answers_all, after=after,
+                                         tokens=tokens))
+
+    _left_at: tuple[Any, dt.date] | None = None
+    """The change token and the day when a dialog or another screen was put over this one."""
+
+    def on_screen_suspend(self) -> None:
+        self._left_at = (self._change_token(), self.today)
+
+    def came_back_unchanged(self) -> bool:
+        """Whether, back from a dialog or another screen, what this screen shows stands:
+        nothing was written meanwhile, or this screen's own action is being stored (which reads
+        the screen again as it is done: a read on coming back could end after it and show what
+        was there before the action)."""
+        left, self._left_at = self._left_at, None
+        if left is None or left[1] != self.today:
+            return False
+        acting = any(w.group == "db-write" and w.node is self and not w.is_finished
+                     for w in self.app.workers)
+        return acting or (left[0] is not None and left[0] == self._change_token())
+
+    def _change_token(self) -> Any:
+        try:
+            return self.gateway.change_token()
+        except Exception:  # noqa: BLE001 - not known: what was read is read again
+            return None
+
+    def after_action(self, target: Target, answers_all: bool) -> Any:
+        """Called on the action's worker once it is stored: what the screen reads again there
+        (one trip to the database and back instead of two), carried by ``ActionDone``."""
+        return None
 
     def on_action_done(self, message: ActionDone) -> None:
+        self.record_done(message)
+        self.reload(focus_person=None)
+
+    def record_done(self, message: ActionDone) -> None:
+        """Keep the action's undo step and say what was done."""
         self.crb.undo_stack.append(message.step)
         self.say(f"{sentence(message.message)} Press u to undo.")
-        self.reload(focus_person=None)
 
     def action_undo(self) -> None:
         if not self.crb.undo_stack:
@@ -368,7 +407,7 @@ class ActingScreen(CrbScreen):
                 t, f"Snoozed {safe(t.name)} until {day}",
                 lambda ctx: actions.snooze(ctx.store, t.person_id, day, today=ctx.today(),
                                            item_kind=t.item_kind),
-                snapshots=(person_snapshot(t.person_id),),
+                snapshots=(person_snapshot(t.person_id),), answers_all=True,
             )
 
         self.app.push_screen(SnoozeDialog(t.name, self.today, t.snoozed_until), done)
@@ -532,5 +571,5 @@ class ActingScreen(CrbScreen):
 
         self.perform(
             t, f"{'Brought back' if restoring else 'Archived'} {safe(t.name)}", call,
-            snapshots=(person_snapshot(t.person_id),),
+            snapshots=(person_snapshot(t.person_id),), answers_all=not restoring,
         )

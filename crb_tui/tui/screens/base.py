@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -98,6 +99,7 @@ class CrbScreen(Screen[None]):
 
     _store_version: tuple[int, int] | None = None
     _watching = False
+    _store_timer: Timer | None = None
 
     def watch_store(self) -> None:
         """While this screen is shown, call :meth:`store_changed` whenever anything but the
@@ -106,16 +108,25 @@ class CrbScreen(Screen[None]):
         actions read their screen again themselves.) A look reads the database's data
         version."""
         self._watching = True
-        self.set_interval(WATCH_EVERY, self._look_at_store, name="store-watch")
+        self._store_timer = self.set_interval(WATCH_EVERY, self._look_at_store,
+                                              name="store-watch")
         self._look_at_store()
 
     def _look_at_store(self) -> None:
         if self.is_current:
             self._read_store_version()
 
+    def on_screen_suspend(self) -> None:
+        # Under a dialog or another screen: no looks (each tick would have Textual paint the
+        # dialog over it again, a few kilobytes every two seconds over SSH).
+        if self._store_timer is not None:
+            self._store_timer.pause()
+
     def on_screen_resume(self) -> None:
         # Coming back reads the screen again (each screen does): what was written while it
         # was away is in it, so the watch starts from now.
+        if self._store_timer is not None:
+            self._store_timer.resume()
         self._store_version = None
         if self._watching and self.is_current:
             self._read_store_version()

@@ -93,7 +93,7 @@ class PersonScreen(ActingScreen):
         return True
 
     def on_screen_resume(self) -> None:
-        if self.page is not None:
+        if self.page is not None and not self.came_back_unchanged():
             self.reload()
 
     def reload(self, focus_person: int | None = None) -> None:

@@ -12,13 +12,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Static
 
 from crb_tui.engine.review_item import ReviewItem
 from crb_tui.tui import data
+from crb_tui.tui.data import Token
 from crb_tui.tui.display import KIND_LABELS, Hanging, person_line, safe
-from crb_tui.tui.messages import CardLoaded, ReviewLoaded
+from crb_tui.tui.messages import ActionDone, CardLoaded, ReviewLoaded
 from crb_tui.tui.screens.acting import ActingScreen, Target
+from crb_tui.tui.screens.review_cards import CardCache
 from crb_tui.tui.widgets import history
 from crb_tui.tui.widgets.gauge import Gauge
 
@@ -71,6 +74,33 @@ class CardScroll(VerticalScroll):
         if action in getattr(self, "_yielded", ()):
             return False  # (the key goes on to the screen's binding)
         return super().check_action(action, parameters)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # (as CardPart: a scroll bar that comes or goes lays out again by itself)
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class CardPart(Static):
+    """A part of the review card, whose height follows what it shows. Textual lays the whole
+    screen out a second time whenever a widget's size changed (for scrolling, which a part of
+    the card has none of): a part takes its new size without that, so that a key that shows
+    another card lays out and paints once."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class CardGauges(Grid):
+    """The card's four gauges: narrower with the card's scroll bar (as CardPart)."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class ReviewScreen(ActingScreen):
@@ -135,21 +165,25 @@ class ReviewScreen(ActingScreen):
         self.empty_store = False
         self.warned: set[str] = set()
         """Plugin problems already shown: each is told once, not on every reload."""
+        self.cards = CardCache()
+        self._drawn: dict[str, tuple[Any, ...]] = {}
+        """What each part of the screen shows now (a part given the same again is not drawn
+        again: over SSH each redraw is bytes to send)."""
 
     def body(self) -> ComposeResult:
         yield Static("", id="review-position", markup=False)
         with CardScroll(id="card", can_focus=True):
-            yield Static("", id="card-name", markup=False)
-            yield Static("", id="card-sub", markup=False)
-            yield Static("", id="card-reason", markup=False)
-            yield Static("", id="card-action", markup=False)
-            yield Static("", id="card-also", markup=False)
-            with Grid(id="card-gauges"):
+            yield CardPart("", id="card-name", markup=False)
+            yield CardPart("", id="card-sub", markup=False)
+            yield CardPart("", id="card-reason", markup=False)
+            yield CardPart("", id="card-action", markup=False)
+            yield CardPart("", id="card-also", markup=False)
+            with CardGauges(id="card-gauges"):
                 yield Gauge("Health", id="gauge-health")
                 yield Gauge("Trust", id="gauge-trust")
                 yield Gauge("Value", id="gauge-value")
                 yield Gauge("Warmth", id="gauge-warmth")
-            yield Static("", id="card-history", markup=False)
+            yield CardPart("", id="card-history", markup=False)
         yield Static("", id="review-empty", markup=False)
 
     _triage_shown = False
@@ -184,7 +218,10 @@ class ReviewScreen(ActingScreen):
         self.watch_store()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # Back from a dialog with nothing written (or its action still being stored, which
+        # reads the queue again itself): the queue on show stands.
+        if not (self.came_back_unchanged() and self.loaded):
+            self.reload()
 
     def store_changed(self) -> bool:
         # Another program wrote (a sync, a `crb log`): the queue and the card are read again,
@@ -241,14 +278,48 @@ class ReviewScreen(ActingScreen):
 
     @work(thread=True, exit_on_error=False, group="review-card", exclusive=True)
     def _load_card(self, person_id: int) -> None:
-        page = self.gateway.read(
-            lambda ctx: data.person_page(ctx, person_id, timeline_limit=CARD_TOUCHES))
-        self.post_message(CardLoaded(person_id, page))
+        token, page = self.gateway.read(lambda ctx: (
+            ctx.token, data.person_page(ctx, person_id, timeline_limit=CARD_TOUCHES)))
+        self.post_message(CardLoaded(person_id, page, token))
+
+    def _read_ahead(self) -> None:
+        """Read the cards either side of the one on show (after it is drawn), so that moving
+        there only draws."""
+        if len(self.items) < 2 or not self.is_attached:
+            return
+        now = self._change_token()
+        if now is None:
+            return
+        wanted: list[int] = []
+        for delta in (1, -1):
+            pid = self.items[(self.index + delta) % len(self.items)].person_id
+            if pid not in wanted and self.cards.wanted(pid, now, self.crb.today):
+                wanted.append(pid)
+                self.cards.asked[pid] = now
+        if wanted:
+            self._load_ahead(wanted)
+
+    @work(thread=True, exit_on_error=False, group="review-ahead")
+    def _load_ahead(self, person_ids: list[int]) -> None:
+        def read(ctx: data.Reading) -> tuple[Token, list[tuple[int, dict[str, Any]]]]:
+            return ctx.token, [(pid, data.person_page(ctx, pid, timeline_limit=CARD_TOUCHES))
+                               for pid in person_ids]
+
+        try:
+            token, pages = self.gateway.read(read)
+        except Exception:  # noqa: BLE001 - read again when shown (a problem is said then)
+            return
+        for pid, page in pages:
+            self.post_message(CardLoaded(pid, page, token, ahead=True))
 
     def on_card_loaded(self, message: CardLoaded) -> None:
+        if message.token is not None:
+            self.cards.put(message.person_id, message.token, message.card)
         item = self.current
         if item is None or item.person_id != message.person_id:
             return
+        if message.ahead and message.token != self._change_token():
+            return  # read before a later write: the card's own read brings it
         self.card = message.card
         self._fill_card(item, message.card)
 
@@ -258,20 +329,30 @@ class ReviewScreen(ActingScreen):
     def current(self) -> ReviewItem | None:
         return self.items[self.index] if 0 <= self.index < len(self.items) else None
 
+    def _put(self, part: str, content: Content) -> None:
+        """Show ``content`` in the part ``#part`` (a Static), unless it shows that already."""
+        key = (content.plain, tuple(content.spans))
+        if self._drawn.get(part) == key:
+            return
+        self._drawn[part] = key
+        self.query_one(f"#{part}", Static).update(content)
+
     def _show(self) -> None:
         progress = Content.assemble((f"{self.done} / {self.total}", "bold"), " done")
-        self.set_status(Content.assemble(progress, f" · {self.crb.today:%a %d %b %Y}"))
+        status = Content.assemble(progress, f" · {self.crb.today:%a %d %b %Y}")
+        if self._drawn.get("status") != (status.plain,):
+            self._drawn["status"] = (status.plain,)
+            self.set_status(status)
         item = self.current
         self._footer_for(item)
         card = self.query_one("#card")
         empty = self.query_one("#review-empty", Static)
-        position = self.query_one("#review-position", Static)
         if item is None:
             card.display = False
             empty.display = True
-            position.update(Content(""))
+            self._put("review-position", Content(""))
             if self.loaded and self.empty_store:
-                empty.update(Content.assemble(
+                self._put("review-empty", Content.assemble(
                     ("No one here yet.\n\n", "bold"),
                     "Bring your relationships in from the command line:\n",
                     ("crb import Connections.csv contacts.vcf mail.mbox calendar.ics\n", "bold"),
@@ -282,7 +363,7 @@ class ReviewScreen(ActingScreen):
                     ("4 Sync · ? Keys · q Quit", "$foreground-muted"),
                 ))
             elif self.loaded:
-                empty.update(Content.assemble(
+                self._put("review-empty", Content.assemble(
                     ("Nothing else needs you today.\n\n", "bold"),
                     f"Review done: {self.done} / {self.total}.\n",
                     ("2 People · 3 Dashboard · 4 Sync · q Quit", "$foreground-muted"),
@@ -290,30 +371,36 @@ class ReviewScreen(ActingScreen):
             return
         card.display = True
         empty.display = False
-        position.update(Content.assemble(
+        self._put("review-position", Content.assemble(
             (f" {safe(item.label or KIND_LABELS.get(item.kind, item.kind))} ", "bold reverse"),
             (f"  item {self.index + 1} of {len(self.items)}", "$foreground-muted"),
             (self._keys_hint(), "$foreground-muted"),
         ))
-        self.query_one("#card-name", Static).update(Content.styled(safe(item.person_name), "bold"))
-        self.query_one("#card-reason", Static).update(Content(safe(item.reason)))
+        self._put("card-name", Content.styled(safe(item.person_name), "bold"))
+        self._put("card-reason", Content(safe(item.reason)))
         # A plugin's item may suggest no action: no line then (as `crb review` prints none).
-        action = self.query_one("#card-action", Static)
-        action.update(Content.assemble(("→ ", "bold $accent"), safe(item.action.strip())))
-        action.display = bool(item.action.strip())
+        self._put("card-action", Content.assemble(("→ ", "bold $accent"),
+                                                  safe(item.action.strip())))
+        self.query_one("#card-action").display = bool(item.action.strip())
         reasons = list(dict.fromkeys(safe(a) for a in item.also))
         shown = [Content.assemble(("Also: ", "bold"), reason) for reason in reasons[:3]]
         if len(reasons) > 3:
             shown.append(Content.styled(f"      and {len(reasons) - 3} more", "$foreground-muted"))
-        also = self.query_one("#card-also", Static)
-        also.update(Content("\n").join(shown))
-        also.display = bool(shown)
-        if self.card is not None and self.card["detail"]["id"] == item.person_id:
+        self._put("card-also", Content("\n").join(shown))
+        self.query_one("#card-also").display = bool(shown)
+        page = self.cards.get(item.person_id, self._change_token(), self.crb.today)
+        if page is not None:
+            # Read ahead, and nothing written since: drawn at once, with the rest of the card.
+            self.card = page
+            self._fill_card(item, page)
+        elif self.card is not None and self.card["detail"]["id"] == item.person_id:
             self._fill_card(item, self.card)
+            self._load_card(item.person_id)
         else:
-            self.query_one("#card-sub", Static).update(Content(""))
-            self.query_one("#card-history", Static).update(Content.styled("…", "$foreground-muted"))
-        self._load_card(item.person_id)
+            self._put("card-sub", Content(""))
+            self._put("card-history", Content.styled("…", "$foreground-muted"))
+            self._load_card(item.person_id)
+        self.call_after_refresh(self._read_ahead)
 
     def _keys_hint(self) -> str:
         """``  ←/→ move · Enter opens``, with the keys in force (a [keymap] may change them)."""
@@ -328,10 +415,11 @@ class ReviewScreen(ActingScreen):
         return (f"  {first('review.prev')}/{first('review.next')} move · "
                 f"{first('review.open')} opens")
 
-    def _fill_card(self, item: ReviewItem, page: dict[str, Any], retried: bool = False) -> None:
+    def _fill_card(self, item: ReviewItem, page: dict[str, Any], checked: bool = False,
+                   rows: int | None = None) -> None:
         detail, health = page["detail"], page["health"] or {}
         today = page["today"]
-        self.query_one("#card-sub", Static).update(person_line(detail, health))
+        self._put("card-sub", person_line(detail, health))
         for key in ("health", "trust", "value", "warmth"):
             self.query_one(f"#gauge-{key}", Gauge).value = health.get(key)
         rest = [
@@ -348,17 +436,30 @@ class ReviewScreen(ActingScreen):
         # dozen or more on a tall terminal), not to blank lines.
         used = sum(len(block.plain.splitlines()) for block in rest) + len(
             history.next_meeting(detail, today))
-        rows = self._history_rows()
-        if rows <= 0 and not retried:
-            # Before the card's first layout: fill again once it has its size.
-            self.call_after_refresh(self._fill_card, item, page, retried=True)
+        if rows is None:
+            rows = self._history_rows()
         room = rows - used - 2
         limit = max(3, min(CARD_TOUCHES, room))
-        history_box = self.query_one("#card-history", Static)
         # A meeting still to come is the brief's first line, never one of the touches.
-        history_box.update(Hanging(Content("\n").join(
+        lines = Content("\n").join(
             [*history.next_meeting(detail, today),
-             history.block("Last touches", history.touches(detail, today, limit)), *rest])))
+             history.block("Last touches", history.touches(detail, today, limit)), *rest])
+        key = ("hanging", lines.plain, tuple(lines.spans))
+        if self._drawn.get("card-history") != key:
+            self._drawn["card-history"] = key
+            self.query_one("#card-history", Static).update(Hanging(lines))
+        if not checked:
+            # The room was worked out before the card's layout: once laid out, filled again
+            # if it came out otherwise (the first time: before the card had its size).
+            self.call_after_refresh(self._check_room, item, page, rows)
+
+    def _check_room(self, item: ReviewItem, page: dict[str, Any], rows: int) -> None:
+        if self.current is not item or self.card is not page:
+            return
+        box, card = self.query_one("#card-history"), self.query_one("#card")
+        laid_out = card.region.bottom - box.region.y - 1
+        if card.region.height and laid_out != rows:
+            self._fill_card(item, page, checked=True, rows=laid_out)
 
     def on_resize(self) -> None:
         # A taller or shorter terminal: as many touches as now fit.
@@ -369,12 +470,30 @@ class ReviewScreen(ActingScreen):
 
     def _history_rows(self) -> int:
         """Rows from the top of the card's history to the bottom of the card (0 before the
-        first layout)."""
+        first layout), as the card's parts above it, as they are now, lay out: the vertical
+        layout's own sum (their heights at the card's width, margins between two parts
+        collapsed into the larger), so that a new card is filled before its layout (and
+        checked against the layout once laid out: :meth:`_check_room`)."""
         box = self.query_one("#card-history", Static)
         card = self.query_one("#card")
         if not card.region.height:
             return 0
-        return card.region.bottom - box.region.y - 1
+        width = card.scrollable_content_region.width
+        y, below = 0, None
+        for part in card.children:
+            if not part.display:
+                continue
+            margin = part.styles.margin
+            y += margin.top if below is None else max(below, margin.top)
+            if part is box:
+                break
+            if isinstance(part, Static):
+                y += part.get_content_height(card.size, self.app.size, width)
+            else:
+                y += part.outer_size.height
+            below = margin.bottom
+        top = card.scrollable_content_region.y + y - round(card.scroll_y)
+        return card.region.bottom - top - 1
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -387,6 +506,56 @@ class ReviewScreen(ActingScreen):
             return Target.from_page(self.card, item_kind=kind, commitment_id=commitment_id)
         return Target(item.person_id, item.person_name, item_kind=kind,
                       commitment_id=commitment_id)
+
+    def after_action(self, target: Target, answers_all: bool) -> Any:
+        # (on the action's worker) Unless the person surely leaves the queue (then the
+        # screen moves on at once, reading it behind), the queue is read here, with the
+        # person's card if they stay in it: one trip, drawn once.
+        item = next((i for i in self.items if i.person_id == target.person_id), None)
+        if item is not None and self._leaves(item, answers_all):
+            return None
+        queue, day = self.gateway.run(lambda ctx: (data.review_queue(ctx), ctx.today()))
+        card = None
+        if any(i.person_id == target.person_id for i in queue[0]):
+            card = self.gateway.read(lambda ctx: (target.person_id, ctx.token, data.person_page(
+                ctx, target.person_id, timeline_limit=CARD_TOUCHES)))
+        return queue, day, card
+
+    @staticmethod
+    def _leaves(item: ReviewItem, answers_all: bool) -> bool:
+        """Whether an action on ``item``'s person takes them out of today's queue for sure:
+        a snooze or an archive, on an item that is not today's alone (a meeting's brief, a
+        birthday today: those may stay, so the queue read again says)."""
+        today_only = item.kind == "meeting" or item.also_today or (
+            item.kind == "anniversary" and item.detail.get("in_days") == 0)
+        return answers_all and not today_only
+
+    def on_action_done(self, message: ActionDone) -> None:
+        message.prevent_default()  # (instead of ActingScreen's, which reads everything again)
+        self.record_done(message)
+        step = message.step
+        self.cards.after_own_write(message.tokens, {step.person_id, *step.also_recompute})
+        if message.after is not None:
+            (items, done, total, empty, warnings), day, card = message.after
+            if card is not None:
+                self.cards.put(*card)
+            self.on_review_loaded(ReviewLoaded(items, done, total, empty_store=empty,
+                                               warnings=warnings, day=day))
+            return
+        gone = next((n for n, i in enumerate(self.items) if i.person_id == step.person_id), None)
+        if gone is None or not self._leaves(self.items[gone], message.answers_all):
+            self.reload(focus_person=None)
+            return
+        # Answered for today: the next card at once (as the queue read again would place
+        # it: the one after, or the one before when it was the last), and one more done;
+        # the queue is read again behind it (the day's total stays).
+        self.items = self.items[:gone] + self.items[gone + 1:]
+        if self.index > gone:
+            self.index -= 1
+        self.index = max(0, min(self.index, len(self.items) - 1))
+        self.done += 1
+        self._show()
+        self._load_queue(None, "own")
 
     def action_step(self, delta: int) -> None:
         if self.items:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.content import Content
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -22,6 +23,13 @@ class Gauge(Widget):
         super().__init__(id=id)
         self.label = label
         self.set_reactive(Gauge.value, value)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # A new width (a scroll bar beside it) needs no second layout of the screen: the bar
+        # is drawn to the width it is given.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def render(self) -> Content:
         width = max(3, self.size.width - 12)
