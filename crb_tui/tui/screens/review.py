@@ -444,9 +444,9 @@ class ReviewScreen(ActingScreen):
         lines = Content("\n").join(
             [*history.next_meeting(detail, today),
              history.block("Last touches", history.touches(detail, today, limit)), *rest])
-        key = ("hanging", lines.plain, tuple(lines.spans))
-        if self._drawn.get("card-history") != key:
-            self._drawn["card-history"] = key
+        shown = ("hanging", lines.plain, tuple(lines.spans))
+        if self._drawn.get("card-history") != shown:
+            self._drawn["card-history"] = shown
             self.query_one("#card-history", Static).update(Hanging(lines))
         if not checked:
             # The room was worked out before the card's layout: once laid out, filled again
