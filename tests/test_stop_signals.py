@@ -162,3 +162,34 @@ def test_the_app_ended_during_a_sync_records_the_run(
     assert 0 < counts["seen"] < MESSAGES
     assert stored_touches(db_path) == counts["imported"] > 0
     assert b"Traceback" not in shown
+
+
+def test_after_a_stop_signal_the_app_ends_once_the_sync_has_stored_its_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, config_file: Path
+) -> None:
+    """Trial 15 F0: with its terminal gone, Textual's own ending sometimes waited for ever on
+    output nobody reads (4 of 16 closed SSH sessions left the app hung, the database open).
+    After SIGTERM or SIGHUP the app ends by itself: once no sync runs (the batch and the run
+    are stored), and a grace for Textual to end first."""
+    import threading
+
+    import crb_tui.tui.app as app_module
+    from crb_tui.host.app_context import AppContext
+    from crb_tui.tui.app import CrbApp
+
+    ended: list[int] = []
+    monkeypatch.setattr(app_module, "ENDING_GRACE", 0.05)
+    monkeypatch.setattr(app_module.os, "_exit", ended.append)
+    context = AppContext(db_path=tmp_path / "crb.db", config_path=config_file)
+    try:
+        app = CrbApp(context)
+        app.gateway.syncing = 1
+        watchdog = threading.Thread(target=app._end_anyway)
+        watchdog.start()
+        watchdog.join(0.5)
+        assert watchdog.is_alive() and ended == []  # the sync still storing its batch
+        app.gateway.syncing = 0
+        watchdog.join(10)
+        assert ended == [130]
+    finally:
+        context.close()

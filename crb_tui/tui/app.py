@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import signal
 import threading
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -199,8 +201,22 @@ class CrbApp(CrbAppBase):
         for name in ("SIGTERM", "SIGHUP"):
             sig = getattr(signal, name, None)
             if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
-                loop.add_signal_handler(sig, self.stop, STOPPED_BY_SIGNAL)
+                loop.add_signal_handler(sig, self._stop_by_signal)
                 self._signals.append(sig)
+
+    def _stop_by_signal(self) -> None:
+        self.stop(STOPPED_BY_SIGNAL)
+        # With its terminal gone (a dropped SSH session), Textual's own ending can wait for
+        # ever on output nobody reads: once the sync has stored its batch and its run, the
+        # process ends whatever Textual is doing.
+        threading.Thread(target=self._end_anyway, name="crb-stop", daemon=True).start()
+
+    def _end_anyway(self) -> None:
+        deadline = time.monotonic() + SYNC_STOP_WAIT
+        while self.gateway.syncing and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(ENDING_GRACE)
+        os._exit(STOPPED_BY_SIGNAL)
 
     def stop(self, return_code: int = 0) -> None:
         """End the app: a sync in progress ends after its current batch (recorded)."""
@@ -307,6 +323,10 @@ MIN_SIZE = (80, 24)
 """The smallest terminal the app is made for (columns, rows)."""
 
 STOPPED_BY_SIGNAL = 130
+SYNC_STOP_WAIT = 120.0
+"""After a stop signal, how long a sync may take to store its batch before the app ends."""
+ENDING_GRACE = 3.0
+"""Then how long Textual has to end by itself (restoring the terminal) before it is ended."""
 """The app's exit status after SIGTERM or SIGHUP: what ``crb import`` and ``sync`` end with."""
 
 

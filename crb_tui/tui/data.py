@@ -80,6 +80,8 @@ class Gateway:
         self, context: AppContext, *, notice: Callable[[str], None] | None = None
     ) -> None:
         self.context = context
+        self.syncing = 0
+        """How many syncs run now (the app's end after a stop signal waits for them)."""
         self._scores_day: dt.date | None = None
         self._scored_version: int | None = None
         """The store's data version (what other connections committed) when the scores were
@@ -142,7 +144,11 @@ class Gateway:
         go on between two batches, and reads meanwhile see each batch once it is committed."""
         with store_errors():
             self._writer()
-            return self.context.sync(names, progress=progress, cancelled=cancelled)
+            self.syncing += 1
+            try:
+                return self.context.sync(names, progress=progress, cancelled=cancelled)
+            finally:
+                self.syncing -= 1
 
     def change_token(self) -> Token:
         """``(own, others)``: ``own`` changes once the app's own calls (:meth:`run`) wrote;
