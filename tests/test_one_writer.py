@@ -246,7 +246,12 @@ def test_an_action_waiting_for_another_programs_write_says_so(
     assert said == []
     other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     other.execute("begin immediate")
-    threading.Timer(0.5, lambda: other.execute("commit")).start()
+
+    def let_go() -> None:  # (a thread that sleeps, not threading.Timer: under libfaketime a
+        time.sleep(0.5)    # Timer's wait never ends, and the test run could not end either)
+        other.execute("commit")
+
+    threading.Thread(target=let_go, daemon=True).start()
     try:
         gateway.run(lambda ctx: actions.log_touch(ctx.store, ann, kind="email",
                                                   today=ctx.today()))
