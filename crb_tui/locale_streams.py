@@ -19,17 +19,28 @@ def utf8(stream: object) -> bool:
 def fit_streams() -> None:
     """Under a locale whose encoding is not UTF-8 (ISO-8859-1), standard output and error
     write a character they cannot encode as ``?`` instead of ending the command with an
-    encoding error (JSON output escapes it instead: see ``cli.group.emit_json``). Arguments the
-    locale could not decode (``LC_ALL=C PYTHONUTF8=0``) are read as the UTF-8 they were."""
+    encoding error (JSON output escapes it instead: see ``cli.group.emit_json``). Arguments
+    whose bytes are UTF-8 are read as UTF-8 whatever the locale says: the locale could not
+    decode them (``LC_ALL=C PYTHONUTF8=0``), or an ISO-8859-1 locale over SSH from a UTF-8
+    terminal read them as Latin-1 (a note stored as "à´<U+0095>..." for good). Text typed in
+    Latin-1 is never valid UTF-8 beyond ASCII, in practice, and is read as the locale says."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and not utf8(stream):
             reconfigure(errors="replace")
-    if any("\udc80" <= ch <= "\udcff" for arg in sys.argv for ch in arg):
+    if not sys.argv or all(arg.isascii() for arg in sys.argv):
+        return
+    try:
+        utf8_locale = codecs.lookup(sys.getfilesystemencoding()).name == "utf-8"
+    except LookupError:
+        utf8_locale = False
+    if not utf8_locale:
         sys.argv = [_as_utf8(arg) for arg in sys.argv]
 
 
 def _as_utf8(arg: str) -> str:
+    if arg.isascii():
+        return arg
     try:
         return os.fsencode(arg).decode("utf-8")
     except UnicodeDecodeError:

@@ -92,3 +92,32 @@ def test_the_app_without_a_terminal_says_so_and_ends(crb: Crb, stdin: str) -> No
         "crb: error: the app needs a terminal (standard input and output are not one); without "
         "one, `crb review` prints today's review (`crb --help`: every command)\n")
     assert result.stdout == b""
+
+
+def test_utf8_typed_under_a_latin_1_locale_is_stored_as_typed(named: Crb, tmp_path: Path) -> None:
+    """Trial 15 F10: an ISO-8859-1 locale over SSH from a UTF-8 terminal stored a note typed
+    in Malayalam as "à´<U+0095>..." for good. Arguments whose bytes are UTF-8 are UTF-8; text
+    typed in Latin-1 (not UTF-8) is read as the locale says."""
+    import shutil
+    import sqlite3
+
+    if shutil.which("localedef") is None:
+        pytest.skip("no localedef to make an ISO-8859-1 locale")
+    (tmp_path / "loc").mkdir()
+    made = subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1",
+                           str(tmp_path / "loc" / "en_US.ISO-8859-1")], capture_output=True)
+    if not (tmp_path / "loc" / "en_US.ISO-8859-1").exists():
+        pytest.skip(f"localedef failed: {made.stderr!r}")
+    env = {**os.environ, "CRB_TODAY": TODAY.isoformat(), "LOCPATH": str(tmp_path / "loc"),
+           "LC_ALL": "en_US.ISO-8859-1"}
+    env.pop("PYTHONUTF8", None)
+    for note in ("കുമാർ met — “quoted”".encode(), "café con José".encode("latin-1")):
+        result = subprocess.run(
+            [str(CRB).encode(), b"--db", bytes(named.db), b"--config", bytes(named.config),
+             b"log", b"p0@example.org", b"--kind", b"note", b"--note", note],
+            capture_output=True, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+    with sqlite3.connect(named.db) as conn:
+        notes = [row[0] for row in conn.execute(
+            "select subject from interactions where kind = 'note' order by id")]
+    assert notes == ["കുമാർ met — “quoted”", "café con José"]
