@@ -227,7 +227,18 @@ def fold(text: str) -> str:
         return text.lower()
     # Decomposed first: "𝐉" or "ℌ" (letter-like symbols, common in decorated names) only
     # become "J" and "H" there, and must still be folded to "j" and "h".
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold().translate(_LATIN)
+    folded = _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold().translate(_LATIN)
+    if "\u200d" in folded:
+        # Malayalam's chillu letters in their older spelling (consonant, virama, ZWJ), which
+        # Unicode does not equate with the single letters keyboards type now: one spelling.
+        folded = _CHILLU.sub(lambda m: _CHILLU_LETTERS[m.group(1)], folded)
+    return folded
+
+
+_CHILLU_LETTERS = {"\u0d23": "\u0d7a", "\u0d28": "\u0d7b", "\u0d30": "\u0d7c",
+                   "\u0d32": "\u0d7d", "\u0d33": "\u0d7e", "\u0d15": "\u0d7f"}
+"""Malayalam consonants whose "dead" form (virama, ZWJ) is a chillu letter: ണ ന ര ല ള ക."""
+_CHILLU = re.compile("([" + "".join(_CHILLU_LETTERS) + "])\u0d4d\u200d")
 
 
 def sentence(text: str) -> str:

@@ -121,3 +121,18 @@ def test_utf8_typed_under_a_latin_1_locale_is_stored_as_typed(named: Crb, tmp_pa
         notes = [row[0] for row in conn.execute(
             "select subject from interactions where kind = 'note' order by id")]
     assert notes == ["കുമാർ met — “quoted”", "café con José"]
+
+
+def test_malayalam_chillu_in_either_spelling_finds_the_person(crb: Crb, tmp_path: Path) -> None:
+    """Trial 15 F8: a name stored in the older chillu spelling (virama + ZWJ, as many phones
+    and address books write it) was not found when typed with today's single chillu letters,
+    nor the other way round (Unicode does not equate them)."""
+    cards = tmp_path / "ml.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:അരുണ്\u200d കുമാര്\u200d\r\n"
+                     "EMAIL:arun@x.example\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\n"
+                     "FN:സ്വാതി നായർ\r\nEMAIL:swathi@x.example\r\nEND:VCARD\r\n", encoding="utf-8")
+    crb("import", str(cards))
+    for typed, found in (("അരുൺ", "arun@x.example"), ("കുമാർ", "arun@x.example"),
+                         ("അരുണ്\u200d", "arun@x.example"), ("നായര്\u200d", "swathi@x.example")):
+        (person,) = crb.json("people", "--search", typed)["people"]
+        assert crb.json("show", str(person["id"]))["identities"][0]["value"] == found, typed
