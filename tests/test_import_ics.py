@@ -590,3 +590,21 @@ def test_an_event_the_user_is_not_in_is_not_theirs(crb: Crb, tmp_path: Path) -> 
     assert out["skipped"] == {NOT_YOURS: 1} and out["imported"] == 0
     assert crb.json("show", "carol@client.example")["health"]["last_touch"].startswith(
         "2026-10-01")
+
+
+def test_occurrences_after_the_window_are_said_once(crb: Crb, tmp_path: Path) -> None:
+    # Today 2026-11-23, future_days 60: the window ends on 2027-01-22.
+    first = tmp_path / "bo.ics"
+    first.write_text(vcal(event("weekly", ":20261205T100000Z", "RRULE:FREQ=WEEKLY;COUNT=20")))
+    second = tmp_path / "team.ics"
+    second.write_text(vcal(event("monthly", ":20261201T100000Z", "RRULE:FREQ=MONTHLY;COUNT=4",
+                                 attendees=("bo@example.org",))))
+    out = crb.json("import", str(first), str(second))["sources"][0]
+    assert out["imported"] == 7 + 2  # Dec 5 .. Jan 16 weekly; Dec 1, Jan 1 monthly
+    assert out["skipped"] == {}
+    assert out["notes"] == [
+        "ics: 15 occurrences of recurring events after 2027-01-22 are not stored yet: a calendar "
+        "source reads 60 days ahead (future_days); import the calendar again later, or sync it "
+        "(CalDAV/Google/Outlook) to keep up"]
+    text = crb("import", str(first))
+    assert text.output.count("13 occurrences of recurring events after 2027-01-22") == 1

@@ -387,18 +387,43 @@ def expand(
             if freq in TOO_FREQUENT or per_day > 24:
                 # Expanding an every-second rule from its start would take hours.
                 raise TooFrequent(freq if freq in TOO_FREQUENT else f"{per_day} a day")
+    query = _series(members, timezones, icalendar, recurring_ical_events)
+    end = options.window_end + dt.timedelta(days=1)
+    for occurrence in query.between(options.window_start, end):
+        meeting = _meeting(occurrence, uid, zones, master_tzid)
+        meeting.recurring = True
+        yield meeting
+
+
+def _series(members: list[tuple[Any, str]], timezones: list[Any], icalendar: Any,
+            recurring_ical_events: Any) -> Any:
+    """A recurring-ical-events query over one event's components (and the zones they use)."""
     mini = icalendar.Calendar()
     mini.add("VERSION", "2.0")
     for tz in timezones:
         mini.add_component(tz)
     for comp, _ in members:
         mini.add_component(comp)
-    query = recurring_ical_events.of(mini, components=["VEVENT"])
-    end = options.window_end + dt.timedelta(days=1)
-    for occurrence in query.between(options.window_start, end):
-        meeting = _meeting(occurrence, uid, zones, master_tzid)
-        meeting.recurring = True
-        yield meeting
+    return recurring_ical_events.of(mini, components=["VEVENT"])
+
+
+LATER_DAYS = 366
+"""How far after the window :func:`later_occurrences` counts (a series may never end)."""
+
+
+def later_occurrences(members: list[tuple[Any, str]], timezones: list[Any],
+                      options: CalendarOptions, icalendar: Any,
+                      recurring_ical_events: Any) -> int:
+    """How many occurrences of a recurring event fall in the year after the window's end (not
+    read yet: a later run reads them); 0 for a single event."""
+    if not any(c.get("RECURRENCE-ID") is None
+               and (c.get("RRULE") is not None or c.get("RDATE") is not None)
+               for c, _ in members):
+        return 0
+    query = _series(members, timezones, icalendar, recurring_ical_events)
+    start = options.window_end + dt.timedelta(days=1)
+    return sum(1 for occurrence in query.between(start, start + dt.timedelta(days=LATER_DAYS))
+               if str(occurrence.get("STATUS", "")).upper() != "CANCELLED")
 
 
 def latest_version(members: list[tuple[Any, str]]) -> tuple[Any, str] | None:

@@ -45,6 +45,7 @@ from crb_tui.sdk._ical import (
     error_reason,
     excluded,
     expand,
+    later_occurrences,
     latest_version,
     looks_like_icalendar,
     parse_icalendar,
@@ -111,6 +112,7 @@ def calendar_records(
     options: CalendarOptions,
     state: Any = None,
     this_run: set[str] | None = None,
+    later: list[int] | None = None,
 ) -> Iterator[Record]:
     """Every record of one iCalendar document (a file, a URL's body, a CalDAV object).
 
@@ -127,7 +129,9 @@ def calendar_records(
     nothing new in it updates nothing, and which copy is kept does not depend on the files'
     order. ``this_run``, a set the source keeps for one run and passes to every call, tells
     copies read in the same run (the one with the higher digest of its properties is kept)
-    from a copy read in a later run (read as news, as a file edited in place is).
+    from a copy read in a later run (read as news, as a file edited in place is). ``later``,
+    a list the caller keeps, gets the number of each series' occurrences in the year after the
+    window (``future_days``): not read by this run, worth a note (see :func:`later_note`).
     """
     import icalendar
     import recurring_ical_events
@@ -192,6 +196,9 @@ def calendar_records(
         except Exception as exc:  # noqa: BLE001 - one broken event never stops the file
             yield Reject(f"broken event: {error_reason(exc)}", label)
             continue
+        if later is not None:
+            later.append(later_occurrences(members, parsed.timezones, options, icalendar,
+                                           recurring_ical_events))
         if not meetings:
             yield Skip("outside window", label)
             continue
@@ -224,6 +231,17 @@ def calendar_records(
                     kept["version"], digest):  # news: another copy in this run is compared
                 this_run.add(uid)
             yield from _remember(state, uid, kept, before, meetings, options)
+
+
+def later_note(source: str, count: int, options: CalendarOptions, days: int) -> str | None:
+    """The summary's note on the occurrences of series after the window (``later`` of
+    :func:`calendar_records`; ``days``: the ``future_days`` setting), or None when none."""
+    if count <= 0:
+        return None
+    return (f"{source}: {count} occurrence{'s' if count != 1 else ''} of recurring events after "
+            f"{options.window_end} {'is' if count == 1 else 'are'} not stored yet: a calendar "
+            f"source reads {days} days ahead (future_days); import the calendar "
+            "again later, or sync it (CalDAV/Google/Outlook) to keep up")
 
 
 MAX_COPIES = 50

@@ -31,6 +31,7 @@ from crb_tui.sdk.calendars import (
     CalendarOptions,
     calendar_records,
     check_calendar_settings,
+    later_note,
     looks_like_icalendar,
     options_from_settings,
 )
@@ -111,6 +112,7 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
     # Each event's SEQUENCE and stored occurrences, across files and runs (see calendar_records).
     events = ctx.state.namespace("events")
     this_run: set[str] = set()  # the events read in this run (copies of one are compared)
+    later: list[int] = []  # occurrences of series after the window, one note for the run
     for n, item in enumerate(items, 1):
         if _is_url(item):
             where = shown(str(item))
@@ -122,8 +124,11 @@ def sync(ctx: SyncContext) -> Iterator[Any]:
             yield data
             continue
         yield from calendar_records(data, where=where, me=ctx.me, options=opts, state=events,
-                                    this_run=this_run)
+                                    this_run=this_run, later=later)
         ctx.progress(n, len(items), where)
+    note = later_note(ctx.source, sum(later), opts, int(ctx.config.get("future_days", 60)))
+    if note:
+        ctx.note(note)
 
 
 @hookimpl
