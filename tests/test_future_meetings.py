@@ -130,7 +130,8 @@ def test_triage_evidence_counts_only_what_has_happened(new: Crb) -> None:
     assert any("no touches yet" in a for a in items["Cleo Cole"]["also"])
     assert not any("last touch today" in a for a in items["Cleo Cole"]["also"])
     new.today = dt.date(2026, 11, 24)
-    assert "1 meeting, last touch 1 day ago" in review(new)["Cleo Cole"]["reason"]
+    reason = review(new)["Cleo Cole"]["reason"]
+    assert "1 meeting, last touch 1 day ago" in reason and "two-way" not in reason
 
 
 def test_a_meeting_to_come_does_not_stand_in_for_after_care(imported: Crb) -> None:

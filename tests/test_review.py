@@ -412,7 +412,9 @@ def test_triage_is_ranked_by_evidence_and_takes_a_bounded_share(store: Store) ->
     items = [i for i in review(store, config, limit=50) if i.kind == "triage"]
     assert [i.person_name for i in items] == ["Zed", "Mia"]  # two places, best evidence first
     assert all(100 <= i.priority < 200 for i in items)
-    assert "2 two-way touches, 2 meetings, last touch 2 days ago" in items[0].reason
+    # A meeting is a two-way touch, named once: as a meeting.
+    assert "(zed@x.com), 2 meetings, last touch 2 days ago" in items[0].reason
+    assert "1 two-way touch, last touch 7 days ago" in items[1].reason
     # Acting on a triage card uses one of the day's places: no one new is pulled in.
     actions.set_tier(store, items[0].person_id, "active", today=TODAY, item_kind="triage")
     left = [i.person_name for i in build_review(store, config, TODAY) if i.kind == "triage"]

@@ -35,8 +35,10 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str, dict[str
     score = min(99.0, fresh * (12 * min(two_way, 5) + 8 * min(meetings, 4)) + recency
                 + fresh * min(row["touches"] or 0, 9) / 3)
     words = []
-    if two_way:
-        words.append(f"{two_way} two-way touch{'' if two_way == 1 else 'es'}")
+    # A meeting is one thing: the two-way touches named are the others (it is one of both).
+    others = max(0, two_way - meetings)
+    if others:
+        words.append(f"{others} two-way touch{'' if others == 1 else 'es'}")
     if meetings:
         words.append(_plural(meetings, "meeting"))
     if since == 0:
