@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import Any
 
 from crb_tui.errors import CrbError
 from crb_tui.limits import MAX_CADENCE_DAYS
@@ -112,3 +113,26 @@ def describe_birthday(value: str) -> str:
         return dt.date.fromisoformat(value).strftime("%-d %B %Y")
     except ValueError:
         return value
+
+
+def days_late(row: dict[str, Any]) -> int | None:
+    """Days past the cadence (negative: days left) from a health row's overdue ratio and
+    cadence, counted from the last touch's date on the user's calendar (``[me] timezone``);
+    None without a cadence or without a touch."""
+    cadence = row.get("effective_cadence", row.get("cadence_days"))
+    overdue = row.get("overdue")
+    if not cadence or overdue is None:
+        return None
+    return round(overdue * cadence)
+
+
+def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
+    """("12d late" | "ok 3d" | "every 60d" | "—", level): :func:`days_late` as the People list
+    shows it; someone with a cadence and no touch yet shows the cadence."""
+    late = days_late(row)
+    if late is None:
+        cadence = row.get("effective_cadence", row.get("cadence_days"))
+        return (f"every {cadence}d", "muted") if cadence else ("—", "muted")
+    if late > 0:
+        return f"{late}d late", "bad"
+    return f"ok {-late}d", "good"

@@ -110,12 +110,22 @@ UNDIRECTED_KINDS = frozenset({"note", "connection"})
 """Touches with no one acting first: a note is the user's own, a connection is made by two."""
 
 
+def plural(count: float, word: str) -> str:
+    """``1 day``, ``2 days``, ``1.5 days``: a count (shown with ``:g``) and its word."""
+    return f"{count:g} {word}" if count == 1 else f"{count:g} {word}s"
+
+
+DIRECTION_LABELS = {"in": "from them", "out": "by you", "mutual": "together"}
+"""A touch's direction in words, as the app and the CLI show it."""
+
+
 def direction_word(kind: str, direction: str, labels: dict[str, str] | None = None) -> str:
-    """How a touch's direction is shown (``labels`` maps ``in``/``out``/``mutual`` to words):
-    nothing for a note or a connection ("note together" said nothing true)."""
+    """How a touch's direction is shown (``labels``, by default :data:`DIRECTION_LABELS`, maps
+    ``in``/``out``/``mutual`` to words): nothing for a note or a connection ("note together"
+    said nothing true)."""
     if kind in UNDIRECTED_KINDS:
         return ""
-    return (labels or {}).get(direction, direction)
+    return (DIRECTION_LABELS if labels is None else labels).get(direction, direction)
 
 
 MAX_LINE = 500

@@ -693,8 +693,9 @@ def test_notes_and_connections_have_no_direction_in_last_touches(
     crb("log", "Nia Okoro", "--kind", "call")
     touches = crb("show", "Nia Okoro").stdout.split("Last touches", 1)[1]
     assert " note likes sailing" in touches and " connection" in touches
-    assert " call mutual" in touches
-    assert "note mutual" not in touches and "connection mutual" not in touches
+    assert " call together" in touches  # the app's words, not "mutual"
+    assert "note together" not in touches and "connection together" not in touches
+    assert "mutual" not in touches
 
 
 def test_an_ignored_contact_is_not_made_a_person_again_by_the_next_import(
@@ -772,3 +773,37 @@ def test_a_calendar_kept_for_nobody_under_never_is_not_called_mail(
     out = crb("import", str(cal)).stdout
     assert ('note: 1 touch kept for addresses that are not people: [identity] '
             'create_people_from = "never" makes no one from what is imported') in out
+
+
+def test_snoozed_people_say_so_in_show_and_people(crb: Crb, db_path: Path) -> None:
+    crb("import", str(_contacts(db_path.parent)))
+    crb("snooze", "ann@acme.com", "1w")
+    until = (crb.today + dt.timedelta(days=7)).isoformat()
+    shown = crb("show", "ann@acme.com").stdout.splitlines()
+    assert shown[1].startswith(f"  snoozed until {until}")
+    listed = {line.split()[1]: line for line in crb("people").stdout.splitlines()}
+    assert f"[snoozed until {until}]" in listed["Ann"] and "snoozed" not in listed["Bo"]
+    crb("snooze", "ann@acme.com", "--clear")
+    assert "snoozed" not in crb("show", "ann@acme.com").stdout + crb("people").stdout
+
+
+def test_people_sorted_by_overdue_show_days_late(crb: Crb, db_path: Path) -> None:
+    crb("import", str(_contacts(db_path.parent)))
+    crb("cadence", "ann@acme.com", "10")
+    crb("log", "ann@acme.com", "--kind", "call", "--at",
+        (crb.today - dt.timedelta(days=30)).isoformat())
+    crb("cadence", "bo@beta.io", "1")
+    lines = crb("people", "--sort", "overdue").stdout.splitlines()
+    assert lines[0].split()[1] == "Ann" and lines[0].endswith("  20d late")
+    assert lines[1].endswith("  every 1d")  # a cadence, no touch yet
+    assert "late" not in crb("people").stdout  # only the overdue sort says it
+    assert "shows days late" in " ".join(crb("people", "--help").stdout.split())
+
+
+def test_a_cadence_of_one_day_is_singular(crb: Crb, db_path: Path) -> None:
+    crb("import", str(_contacts(db_path.parent)))
+    assert "every 1 day." in crb("cadence", "ann@acme.com", "1").stdout
+    crb("log", "ann@acme.com", "--kind", "call")
+    shown = crb("show", "ann@acme.com").stdout
+    assert "cadence 1 day: full warmth for 1 day, then halving every 1 day" in shown
+    assert "1 days" not in shown

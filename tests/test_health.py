@@ -1131,3 +1131,16 @@ def test_a_new_day_asks_the_signals_of_the_people_it_scores_again_unless_they_ch
     assert sorted(asked) == people
     h = explain(world.store, config, people[1], TODAY + dt.timedelta(days=2))
     assert world.scores(people[1], TODAY + dt.timedelta(days=2))["trust"] == h.trust
+
+
+def test_a_series_worth_as_much_as_its_count_says_no_instead_of() -> None:
+    from crb_tui.engine.health_value import together_detail
+
+    rows = [{"id": n, "kind": "meeting", "subject": "Weekly", "at": f"2026-01-0{n}"}
+            for n in (1, 2, 3)]
+    # Long ago: what is left of the series counts as less than one meeting, no discount.
+    _, (old,) = together_detail(rows, {"meeting": 3.0}, lambda at: 2000.0, 0.001)
+    assert old.endswith(": a series, worth 1.2 points now"), old
+    # Recent: the series rule discounts, and says from what.
+    _, (recent,) = together_detail(rows, {"meeting": 3.0}, lambda at: 0.0, 0.001)
+    assert "points now instead of 9.0" in recent, recent

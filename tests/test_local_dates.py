@@ -47,7 +47,7 @@ def test_show_and_people_date_an_evening_call_on_its_evening(new_york: Crb) -> N
     assert crb.json("show", "frank")["interactions"][0]["at"].startswith(
         TODAY.isoformat() + "T02:30")  # stored in UTC
     shown = crb("show", "frank").stdout
-    assert f"  {EVENING} call mutual evening" in shown
+    assert f"  {EVENING} call together evening" in shown
     assert f"last two-way touch: 1 day ago ({EVENING})" in shown
     assert f"last {EVENING}" in crb("people", "--search", "frank").stdout
 

@@ -306,3 +306,21 @@ async def test_home_and_end_move_the_list_from_the_filter(crowd: AppContext) -> 
         await press(pilot, "end")
         assert people.cursor == people.total - 1 > 0
         assert box.value == "person 01"
+
+
+def test_a_cadence_with_no_touch_yet_shows_the_cadence() -> None:
+    """A key person with their own cadence and no touch yet: the Cadence column says the
+    cadence, not "—" (which is for no cadence at all)."""
+    from rich.style import Style
+    from textual.strip import Strip
+
+    from crb_tui.tui.widgets.people_list import row_segments
+
+    palette = {None: Style(), "good": Style(), "fair": Style(), "bad": Style(), "muted": Style()}
+    row = {"id": 1, "name": "Frank Ocean", "organization": None, "stage": "contact",
+           "health": 5, "trend": None, "trust": 5, "value": None, "triage": 0,
+           "last_touch": None, "overdue": None, "effective_cadence": 60}
+    assert "every 60d" in Strip(row_segments(row, 160, palette, TODAY), 160).text
+    none = dict(row, effective_cadence=0)
+    text = Strip(row_segments(none, 160, palette, TODAY), 160).text
+    assert "every" not in text and "—" in text

@@ -11,7 +11,7 @@ from crb_tui.cli.group import _after_action, _ctx, _done, _name, cli, person_arg
 from crb_tui.clock import parse_date, parse_datetime, user_tz
 from crb_tui.errors import CrbError
 from crb_tui.store import actions
-from crb_tui.text import plain, sentence
+from crb_tui.text import plain, plural, sentence
 
 # -- actions -------------------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ def cadence(person: str, days: int | None, as_json: bool) -> None:
     pid = person_arg(app, person)
     actions.set_cadence(app.store, pid, days, today=app.today())
     _after_action(app, pid)
-    said = (f"every {days} days" if days is not None
+    said = (f"every {plural(days, 'day')}" if days is not None
             else "their tier's again (no cadence of their own)")
     _done(as_json, {"person_id": pid, "cadence_days": days},
           f"Cadence for {_name(app, pid)}: {said}.")

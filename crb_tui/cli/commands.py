@@ -23,6 +23,7 @@ from crb_tui.files import replace_private
 from crb_tui.host import plugins
 from crb_tui.host.app_context import AppContext
 from crb_tui.locale_streams import utf8
+from crb_tui.quantities import cadence_status
 from crb_tui.text import direction_word, plain, warning_line
 
 # -- demo ----------------------------------------------------------------------------------
@@ -59,7 +60,7 @@ def demo(n_people: int, seed: int, replace: bool, as_json: bool) -> None:
     default="name",
     show_default=True,
     help="overdue: by how many cadences late (20 days late on a 14-day cadence before 40 on "
-         "a 90-day one), the review's order; the list shows days late.",
+         "a 90-day one), the review's order; the list shows days late (12d late, ok 3d).",
 )
 @click.option("--limit", type=params.COUNT, default=None)
 @click.option("--all", "include_archived", is_flag=True, help="Include archived people.")
@@ -80,6 +81,7 @@ def people(
     if not rows:
         click.echo("No people." if not search else f"No one matches {search!r}.")
         return
+    today = app.today().isoformat()
     for row in rows:
         health = "-" if row["health"] is None else f"{row['health']:>3}"
         # Value unknown (nothing known about value yet) is "?", never 0: docs/health.md
@@ -89,9 +91,14 @@ def people(
         org = f" ({plain(row['organization'], one_line=True)})" if row["organization"] else ""
         last = local_day(row["last_touch"]) if row["last_touch"] else ""
         flag = " [archived]" if row.get("archived") else " [new]" if row["triage"] else ""
+        if str(row.get("snoozed_until") or "") > today:
+            flag += f" [snoozed until {row['snoozed_until']}]"
+        # Sorted by overdue, the days late (as the app's Cadence column says them).
+        late = f"  {cadence_status(row)[0]}" if sort == "overdue" else ""
         click.echo(plain(
             f"{row['id']:>6}  {row['name']}{org}{flag}  "
-            f"health {health}  value {value}  {stage}  {row['tier']}  last {last or 'never'}",
+            f"health {health}  value {value}  {stage}  {row['tier']}  last {last or 'never'}"
+            f"{late}",
             one_line=True,
         ))
 
@@ -116,6 +123,9 @@ def show(person: str, as_json: bool) -> None:
     org = f", {p(detail['organization'])}" if detail["organization"] else ""
     title = f" - {p(detail['title'])}" if detail["title"] else ""
     click.echo(p(f"{p(detail['name'])}{org}{title}  (id {pid}, tier {detail['tier']})"))
+    if str(detail.get("snoozed_until") or "") > app.today().isoformat():
+        click.echo(f"  snoozed until {detail['snoozed_until']} (out of the review; "
+                   f"crb snooze {pid} --clear to end it)")
     for ident in detail["identities"]:
         click.echo(p(f"  {ident['kind']}: {ident['value']}"))
     if detail.get("birthday"):

@@ -15,7 +15,7 @@ from crb_tui.engine.review_item import ago_or_today
 from crb_tui.engine.scores import EXPLAINED, SIGNAL_GAUGES, Health, Part
 from crb_tui.records import INTERACTION_KINDS
 from crb_tui.store.health_run import Run
-from crb_tui.text import plain
+from crb_tui.text import plain, plural
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,10 @@ class _Explainer:
         cad, wcad = r["cad"], r["wcad"]
         grace = hc.warmth_grace_cadences * wcad
         half = hc.warmth_half_life_cadences * wcad
-        rule = f"full warmth for {grace:g} days, then halving every {half:g} days"
+        rule = f"full warmth for {plural(grace, 'day')}, then halving every {plural(half, 'day')}"
         cadence = (
-            f"cadence {cad} days" if cad > 0
-            else f"no cadence set, {wcad} days assumed"
+            f"cadence {plural(cad, 'day')}" if cad > 0
+            else f"no cadence set, {plural(wcad, 'day')} assumed"
         )
         touches = self.history["interactions"]
         if r["two_n"] is None:
@@ -172,7 +172,8 @@ class _Explainer:
         parts.append(Part(
             "trust", "consistency", round(r["ts_n"], 2),
             f"a touch in {r['hits_n']} of the last {_n(r['windows_n'], 'window')} of "
-            f"{wcad} days ({unset}at most {self.run.windows}, none before the first touch; plus "
+            f"{plural(wcad, 'day')} ({unset}at most {self.run.windows}, none before the first "
+            f"touch; plus "
             f"{hc.trust_consistency_prior:g} imagined at half): {100 * r['cons_n']:.0f}%, "
             f"{share('cons')}",
             events,

@@ -115,10 +115,12 @@ def together_detail(
             break
         count = sum(math.exp(-lam * age(r["at"])) for r in rows)
         subject = rows[-1].get("subject") or ""
+        now, alone = f"{points[kind] * series(count):.1f}", f"{points[kind] * count:.1f}"
+        # Once what is left of the series counts as one meeting or less, it costs nothing.
+        worth = f"worth {now} points now" + (f" instead of {alone}" if now != alone else "")
         events.append(
             f"{_plural(len(rows), kind)} \u201c{subject}\u201d (last {rows[-1]['at'][:10]}): a "
-            f"series, worth {points[kind] * series(count):.1f} points now instead of "
-            f"{points[kind] * count:.1f}"
+            f"series, {worth}"
         )
     if events:
         text += " (a series of the same title counts less and less: 1 + ln of its count)"

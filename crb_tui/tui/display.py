@@ -17,7 +17,8 @@ from textual.style import Style
 from textual.visual import RenderOptions, Visual
 
 from crb_tui import clock
-from crb_tui.text import plain
+from crb_tui.quantities import cadence_status, days_late  # noqa: F401 (re-exported)
+from crb_tui.text import DIRECTION_LABELS, plain  # noqa: F401 (re-exported)
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"
@@ -46,7 +47,6 @@ KIND_LABELS = {
     "stale_goal": "Stale goal",
     "triage": "New person",
 }
-DIRECTION_LABELS = {"in": "from them", "out": "by you", "mutual": "together"}
 
 
 def safe(text: Any, *, one_line: bool = True) -> str:
@@ -117,27 +117,6 @@ def until(value: str | None, today: dt.date) -> str:
     if days > 0:
         return f"in {days}d"
     return f"{-days}d late"
-
-
-def days_late(row: dict[str, Any]) -> int | None:
-    """Days past the cadence (negative: days left) from a health row's overdue ratio and
-    cadence, counted from the last touch's date on the user's calendar (``[me] timezone``);
-    None without a cadence."""
-    cadence = row.get("effective_cadence", row.get("cadence_days"))
-    overdue = row.get("overdue")
-    if not cadence or overdue is None:
-        return None
-    return round(overdue * cadence)
-
-
-def cadence_status(row: dict[str, Any]) -> tuple[str, str]:
-    """("12d late" | "ok 3d" | "—", level): :func:`days_late` as the People list shows it."""
-    late = days_late(row)
-    if late is None:
-        return "—", "muted"
-    if late > 0:
-        return f"{late}d late", "bad"
-    return f"ok {-late}d", "good"
 
 
 def level(value: int | None) -> str:

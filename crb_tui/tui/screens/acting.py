@@ -20,7 +20,7 @@ from crb_tui.host.app_context import AppContext
 from crb_tui.store import actions, tables
 from crb_tui.store.ignoring import blocked_note
 from crb_tui.store.merge import merge_people
-from crb_tui.text import sentence
+from crb_tui.text import plural, sentence
 from crb_tui.tui.display import safe
 from crb_tui.tui.messages import ActionDone, Merged, Undone
 from crb_tui.tui.problems import busy_guard
@@ -457,7 +457,8 @@ class ActingScreen(CrbScreen):
         def done(result: Cadence | None) -> None:
             if result is None:
                 return
-            every = f"every {result.days} days" if result.days else "the tier's default"
+            every = (f"every {plural(result.days, 'day')}" if result.days
+                     else "the tier's default")
             self.perform(
                 t, f"Cadence for {safe(t.name)}: {every}",
                 lambda ctx: actions.set_cadence(ctx.store, t.person_id, result.days,
