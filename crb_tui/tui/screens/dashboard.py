@@ -175,10 +175,25 @@ class DashboardScreen(CrbScreen):
             ))
         else:
             retention.update(Content.styled("No deals logged yet.", "$foreground-muted"))
+        if not self.loaded:
+            self._focus_first_person()
         self.loaded = True
         if self.open_when_loaded:
             self.open_when_loaded = False
             self.action_open_highlighted()
+
+    def _focus_first_person(self) -> None:
+        """On arrival, the focus (left on the first list) goes to the first list that has
+        someone in it, so that Enter opens a person; one the user moved is left alone."""
+        first = self.query_one("#dash-cold", OptionList)
+        if self.focused is not first:
+            return
+        for box in self.query(PanelList):
+            if any((box.get_option_at_index(i).id or "").startswith("p")
+                   for i in range(box.option_count)):
+                if box is not first:
+                    box.focus(scroll_visible=False)
+                return
 
     def _fill(self, selector: str, options: list[Option]) -> None:
         box = self.query_one(selector, OptionList)
