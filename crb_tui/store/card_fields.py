@@ -62,9 +62,9 @@ def named_by_mail(db: Any, person_id: int, made_by: str | None) -> bool:
     """Whether the person's name is one CRB took from mail or a calendar (the sender's own
     display name, ``Ann L``): they were made by a source that gives no cards, and no source's
     card has given them anything yet."""
-    sources = {row[0] for row in db.execute("select source from sync_state")}
-    if made_by is not None and made_by in sources and _gives_cards(db, made_by):
+    if made_by is None or _gives_cards(db, made_by):
         return False
+    sources = {row[0] for row in db.execute("select source from sync_state")}
     return all(last_given(db, source, person_id) is None for source in sources)
 
 
