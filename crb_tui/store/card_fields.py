@@ -73,6 +73,27 @@ def _gives_cards(db: Any, source: str) -> bool:
                       [source, CARD_NS]).fetchone() is not None
 
 
+def decide(
+    db: Any, person_id: int, current: dict[str, Any], new: dict[str, Any],
+    last: dict[str, Any] | None, *, made_by: str | None, source: str, again: bool,
+) -> tuple[dict[str, Any], bool]:
+    """:func:`changes` for a card of ``source`` found ``person_id``, with what the user set by
+    hand and whether their name came from mail read only when a stored value would change."""
+    own = made_by == source and not again
+
+    def mail_name(hand: set[str]) -> bool:
+        stored = current["name"]
+        return (not again and bool(new["name"]) and bool(stored) and new["name"] != stored
+                and "name" not in hand and named_by_mail(db, person_id, made_by))
+
+    updates, replaced = changes(current, new, last, own, set(), mail_name(set()))
+    if any(current.get(field) for field in updates):  # a stored value would change
+        hand = hand_set(db, person_id)
+        if hand:
+            updates, replaced = changes(current, new, last, own, hand, mail_name(hand))
+    return updates, replaced
+
+
 def changes(
     current: dict[str, Any], new: dict[str, Any], last: dict[str, Any] | None, own: bool,
     hand: set[str], mail_name: bool = False,

@@ -312,14 +312,12 @@ class _BatchWriter:
         again = spoken in self._card_keys  # a second card of theirs in this run: fill only
         last = None if again else card_fields.last_given(self.db, self.source, person_id)
         new = card_fields.card_values(name, org_id, rec)
-        hand = card_fields.hand_set(self.db, person_id)
-        mail_name = (not again and bool(name) and "name" not in hand
-                     and card_fields.named_by_mail(self.db, person_id, made_by))
-        updates, replaced = card_fields.changes(
-            current, new, last, own=made_by == self.source and not again, hand=hand,
-            mail_name=mail_name)
+        updates, replaced = card_fields.decide(
+            self.db, person_id, current, new, last, made_by=made_by, source=self.source,
+            again=again)
         if not again:
-            card_fields.remember(self.db, self.source, person_id, new)
+            if new != last:
+                card_fields.remember(self.db, self.source, person_id, new)
             self._card_keys[spoken] = person_id
         if rec.source_key and not cur_key:
             clash = self.db.execute(
