@@ -114,14 +114,17 @@ def test_a_mapped_column_missing_is_cut_short_in_the_message(crb: Crb, tmp_path:
     assert "'Column number 7', ... 10000 columns" in result.stdout
 
 
-def test_a_vcard_adding_identities_to_a_known_person_is_counted_merged(
+def test_a_vcard_changing_a_known_person_is_counted_once_as_updated(
     crb: Crb, corpus: Path
 ) -> None:
     crb("import", str(corpus / "vcf" / "ez-vcard" / "John_Doe_GMAIL.vcf"))
     (summary,) = crb.json("import", str(corpus / "vcf" / "ez-vcard" / "John_Doe_LOTUS_NOTES.vcf"))[
         "sources"]
-    # The card shares john.doe@ibm.com with the first one: the person gains identities.
-    assert (summary["seen"], summary["merged"], summary["new_people"]) == (2, 1, 0)
+    # The card shares john.doe@ibm.com with the first one, a card of the same source (vCard):
+    # the person gains identities, and what the earlier card gave (name, title, birthday) is
+    # the newer card's now: one count, updated.
+    assert (summary["seen"], summary["updated"], summary["merged"],
+            summary["new_people"]) == (2, 1, 0, 0)
     assert summary["seen"] == counted(summary)
 
 

@@ -718,6 +718,22 @@ async def test_details_and_birthday_from_the_person_page(
             '{"family": "two kids"}'
 
 
+async def test_rename_from_the_person_page_and_undo(context: AppContext, demo_db: Path) -> None:
+    async with opened(context, size=(100, 30)) as (app, pilot):
+        person = await open_person(pilot, app, EVIL)
+        pid = person.person_id
+        before = one(demo_db, "select name from people where id = ?", pid)
+        await run_keys(pilot, ["d", "tab", "tab", "ctrl+u", "ctrl+s"])
+        assert "a name cannot be empty" in screen_text(app)
+        await run_keys(pilot, ["type:Bo  Berg-Lind", "ctrl+s"])
+        assert isinstance(app.screen, PersonScreen)
+        assert one(demo_db, "select name from people where id = ?", pid) == "Bo Berg-Lind"
+        assert one(demo_db, "select action from review_history order by id desc limit 1") == \
+            "rename"
+        await press(pilot, "u")
+        assert one(demo_db, "select name from people where id = ?", pid) == before
+
+
 async def test_archive_from_person_screen_and_bring_back(
     context: AppContext, demo_db: Path
 ) -> None:

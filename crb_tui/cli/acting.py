@@ -1,5 +1,5 @@
 """The commands that act on a person: log, note, promise, done, value, goal, snooze, tier,
-cadence, archive and merge (registered on the ``crb`` group by
+cadence, rename, archive and merge (registered on the ``crb`` group by
 ``crb_tui.cli.commands``)."""
 
 from __future__ import annotations
@@ -196,6 +196,20 @@ def tier(person: str, tier_name: str, as_json: bool) -> None:
     actions.set_tier(app.store, pid, tier_name, today=app.today())
     _after_action(app, pid)
     _done(as_json, {"person_id": pid, "tier": tier_name}, f"{_name(app, pid)} is now {tier_name}.")
+
+
+@cli.command()
+@click.argument("person")
+@click.argument("new_name", metavar="NEW NAME", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True)
+def rename(person: str, new_name: tuple[str, ...], as_json: bool) -> None:
+    """Give a person another name (crb rename 2 Bo Berg-Lind); imports never change it back."""
+    app = _ctx()
+    pid = person_arg(app, person)
+    before = _name(app, pid)
+    name = actions.rename(app.store, pid, " ".join(new_name), today=app.today())
+    _done(as_json, {"person_id": pid, "name": name, "was": before},
+          f"{before} is now {plain(name, one_line=True)} (id {pid}).")
 
 
 @cli.command(cls=params.NumbersCommand)

@@ -429,6 +429,18 @@ def set_birthday(store: Store, person_id: int, text: str | None, *, today: dt.da
     return value
 
 
+def rename(store: Store, person_id: int, name: str, *, today: dt.date) -> str:
+    """Give a person the name the user types (one line, spaces tidied); an import never
+    replaces it afterwards (``card_fields``). The name stored."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise CrbError("a name cannot be empty")
+    if len(name) > r.MAX_NAME:
+        raise CrbError(f"a name is at most {r.MAX_NAME} characters")
+    _update_person(store, person_id, {"name": name}, "rename", today, None)
+    return name
+
+
 def set_detail(
     store: Store, person_id: int, key: str, value: str | None, *, today: dt.date
 ) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from crb_tui.store.store import Store
 UNDOABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     # Never the whole row: a sync running at the same time may have filled in other columns,
     # which undo must keep.
-    tables.PEOPLE: ("tier", "triage", "cadence_days", "archived", "snoozed_until", "stage_override",
-               "birthday", "details", "updated"),
+    tables.PEOPLE: ("name", "tier", "triage", "cadence_days", "archived", "snoozed_until",
+                    "stage_override", "birthday", "details", "updated"),
     tables.GOALS: ("active", "confirmed_at"),
     tables.COMMITMENTS: ("status", "closed_at"),
 }

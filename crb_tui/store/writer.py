@@ -12,6 +12,7 @@ from typing import Any
 
 from crb_tui import records as r
 from crb_tui.identity import is_placeholder
+from crb_tui.store import card_fields
 from crb_tui.store.contact_keys import all_ignored, identityless_namesake, person_keys
 from crb_tui.store.matching import Mailboxes, same_name
 from crb_tui.store.owned_rows import Rejected as _Rejected
@@ -239,10 +240,15 @@ class _BatchWriter:
                 source_key=rec.source_key,
             )
             created = changed = True
+            outcome = None
+            card_fields.remember(self.db, self.source, person_id,
+                                 card_fields.card_values(name, org_id, rec))
+            self._card_keys[(card_fields.SPOKEN, str(person_id))] = person_id
         else:
             created = False
             self._names.pop(person_id, None)  # its name may change: read it again when needed
-            changed = self._fill_person(person_id, name, org_id, rec, details)
+            outcome = self._fill_person(person_id, name, org_id, rec, details)
+            changed = outcome is not None
         for key in dropped:  # the card's notes name it by these: they are its person's
             self._card_keys[key] = person_id
         twins = [t for t in (self._twin(key) for key in keys) if t is not None]
@@ -259,10 +265,13 @@ class _BatchWriter:
             if twin_hit and twin_hit[1] is None:
                 self._claim_identity(twin, twin_hit[0], person_id)
                 changed = True
-        # One count per record: a new person, a known one who gained fields or identities
-        # (merged), or a known one the record told nothing new.
+        # One count per record: a new person, a known one whose card changed what this source
+        # gave before (updated), one who gained fields or identities (merged), or a known one
+        # the record told nothing new.
         if created:
             self.result.imported += 1
+        elif outcome == "updated":
+            self.result.updated += 1
         elif changed:
             self.result.merged += 1
         else:
@@ -286,44 +295,43 @@ class _BatchWriter:
 
     def _fill_person(
         self, person_id: int, name: str, org_id: int | None, rec: r.Person, details: str | None
-    ) -> bool:
-        """Fill in what the store did not know; never overwrite what is there."""
+    ) -> str | None:
+        """Fill in what the store did not know, and update what this source's card gave before
+        and nobody has changed since (``card_fields``). ``"updated"`` when a stored value was
+        replaced, ``"merged"`` when only filled in, ``None`` when nothing changed."""
         row = self.db.execute(
-            "select name, org_id, title, birthday, details, cadence_days, source_key "
+            "select name, org_id, title, birthday, details, cadence_days, source_key, source "
             "from people where id = ?",
             [person_id],
         ).fetchone()
-        updates: dict[str, Any] = {}
-        cur_name, cur_org, cur_title, cur_bday, cur_details, cur_cadence, cur_key = row
-        if name and (not cur_name or ("@" in cur_name and "@" not in name)):
-            updates["name"] = name
-        if org_id and not cur_org:
-            updates["org_id"] = org_id
-        if rec.title and not cur_title:
-            updates["title"] = rec.title
-        if rec.birthday and not cur_bday:
-            updates["birthday"] = rec.birthday
-        if rec.cadence_days and not cur_cadence:
-            updates["cadence_days"] = rec.cadence_days
+        *values, cur_key, made_by = row
+        current = dict(zip(("name", "org_id", "title", "birthday", "details", "cadence_days"),
+                           values, strict=True))
+        current["details"] = json.loads(current["details"] or "{}")
+        spoken = (card_fields.SPOKEN, str(person_id))
+        again = spoken in self._card_keys  # a second card of theirs in this run: fill only
+        last = None if again else card_fields.last_given(self.db, self.source, person_id)
+        new = card_fields.card_values(name, org_id, rec)
+        updates, replaced = card_fields.decide(
+            self.db, person_id, current, new, last, made_by=made_by, source=self.source,
+            again=again)
+        if not again:
+            if new != last:
+                card_fields.remember(self.db, self.source, person_id, new)
+            self._card_keys[spoken] = person_id
         if rec.source_key and not cur_key:
             clash = self.db.execute(
                 "select 1 from people where source_key = ?", [rec.source_key]
             ).fetchone()
             if not clash:
                 updates["source_key"] = rec.source_key
-        if details:
-            merged = json.loads(cur_details or "{}")
-            new = {k: v for k, v in rec.details.items() if k not in merged}
-            if new:
-                merged.update(new)
-                updates["details"] = json.dumps(merged, sort_keys=True)
         if not updates:
-            return False
+            return None
         updates["updated"] = self.stamp
         sets = ", ".join(f"{k} = ?" for k in updates)
         self.new_people.catch_up()  # (an update of a row must find it indexed)
         self.db.execute(f"update people set {sets} where id = ?", [*updates.values(), person_id])
-        return True
+        return "updated" if replaced else "merged"
 
     # interactions -------------------------------------------------------------------------
 

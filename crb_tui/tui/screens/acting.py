@@ -89,7 +89,7 @@ ACTION_BINDINGS = [
     Binding("i", "ignore", "Ignore", id="person.ignore", show=False,
             tooltip="Blocklist their addresses and archive them (take back: crb ignore --undo)"),
     Binding("d", "details", "Details", id="person.details", show=False,
-            tooltip="Their birthday and personal details worth remembering (family, tastes)"),
+            tooltip="Their name, birthday and personal details worth remembering (family, tastes)"),
     Binding("u", "undo", "Undo", id="person.undo", tooltip="Undo the last action"),
 ]
 
@@ -422,6 +422,8 @@ class ActingScreen(CrbScreen):
 
             def run(ctx: AppContext) -> None:
                 with ctx.store.transaction():
+                    if result.name is not None:
+                        actions.rename(ctx.store, t.person_id, result.name, today=ctx.today())
                     if result.birthday is not None:
                         actions.set_birthday(ctx.store, t.person_id, result.birthday or None,
                                              today=ctx.today())

@@ -34,13 +34,17 @@ class DetailsUpdate:
     """As typed; "" forgets it; None leaves it as it is."""
     detail: tuple[str, str | None] | None
     """(name, value) to remember, (name, None) to forget, None for no change."""
+    name: str | None = None
+    """Their new name (``crb rename``); None leaves it as it is."""
 
 
 class DetailsDialog(Dialog[DetailsUpdate]):
-    """Personal details worth remembering: a birthday, and details by name (family, coffee)."""
+    """Their name, and personal details worth remembering: a birthday, and details by name
+    (family, coffee)."""
 
     def __init__(self, name: str, birthday: str | None, details: dict[str, Any]) -> None:
         super().__init__(titled("Details of", name))
+        self.person_name = name
         self.birthday = birthday
         self.details = details
 
@@ -55,12 +59,17 @@ class DetailsDialog(Dialog[DetailsUpdate]):
                 Content.assemble("• ", (safe(k), "bold"), ": ", safe(str(v)))
                 for k, v in self.details.items()), classes="dialog-list")
         yield from field("Detail", text_input("family: two kids, Mia and Leo", "detail"))
-        yield Static(Content("Write name: value; a name with nothing after the colon forgets "
+        yield Static(Content("Write a detail as what: value; nothing after the colon forgets "
                              "it."), classes="dialog-list")
+        yield from field("Name", Input(value=self.person_name, id="name", compact=True))
 
     def result(self) -> DetailsUpdate:
         from crb_tui.quantities import describe_birthday
 
+        typed_name = " ".join(text_of(self, "name").split())
+        if not typed_name:
+            raise CrbError("a name cannot be empty")
+        name = None if typed_name == " ".join(self.person_name.split()) else typed_name
         typed = text_of(self, "birthday")
         shown = describe_birthday(self.birthday) if self.birthday else ""
         birthday = None if typed == shown else typed
@@ -75,9 +84,9 @@ class DetailsDialog(Dialog[DetailsUpdate]):
             detail = (key.strip(), value.strip() or None)
             if detail[1] is None and detail[0] not in self.details:
                 raise CrbError(f"there is no detail {detail[0]!r} to forget")
-        if birthday is None and detail is None:
+        if birthday is None and detail is None and name is None:
             raise CrbError("nothing changed (Esc closes)")
-        return DetailsUpdate(birthday, detail)
+        return DetailsUpdate(birthday, detail, name)
 
 
 @dataclass(frozen=True)
