@@ -29,6 +29,7 @@ from crb_tui.store import Store, WriteResult
 from crb_tui.store.held import settle
 from crb_tui.store.locking import run_lock
 from crb_tui.store.phone_region import reread
+from crb_tui.store.queries import archived_touches, last_interaction_id
 from crb_tui.text import plain, shorten
 
 log = logging.getLogger("crb.sync")
@@ -281,23 +282,14 @@ def ran_after(source: str, pid: int | None) -> str:
             "(`crb sync --status` shows it)")
 
 
-def _last_touch_id(store: Store) -> int:
-    row = store.conn.execute("select coalesce(max(id), 0) from interactions").fetchone()
-    return int(row[0])
-
-
-def archived_note(store: Store, first_id: int) -> str | None:
-    """The note on the touches stored from ``first_id`` on that went to people the user
-    archived (they stay out of the lists and the review: said once, naming a few)."""
-    rows = store.conn.execute(
-        """select p.id, p.name, count(*) from interactions i join people p on p.id = i.person_id
-           where i.id >= ? and p.archived = 1 group by p.id order by count(*) desc, p.id""",
-        (first_id,)).fetchall()
-    if not rows:
+def archived_note(touched: list[tuple[int, str, int]]) -> str | None:
+    """The note on the touches a run stored for people the user archived (they stay out of
+    the lists and the review): said once, naming a few (``touched``: id, name, touches)."""
+    if not touched:
         return None
-    total = sum(n for _, _, n in rows)
-    named = ", ".join(plain(f"{name} (id {pid})", one_line=True) for pid, name, _ in rows[:3])
-    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+    total = sum(n for _, _, n in touched)
+    named = ", ".join(plain(f"{name} (id {pid})", one_line=True) for pid, name, _ in touched[:3])
+    more = f" and {len(touched) - 3} more" if len(touched) > 3 else ""
     return (f"{total} touch{'' if total == 1 else 'es'} from archived people: {named}{more} "
             f"(`crb archive --undo ID` brings one back)")
 
@@ -359,7 +351,7 @@ def _run_locked(
             )
             tz = user_tz()
             with store.turn:
-                first_new = _last_touch_id(store) + 1
+                first_new = last_interaction_id(store) + 1
             for record in source.sync(ctx):
                 if not r.as_stored(record):  # (what nearly every source yields: as it is)
                     record = _shaped(record, source.name, tz)
@@ -376,7 +368,7 @@ def _run_locked(
                 summary.cancelled = True
             with store.turn:  # the app's actions may be writing on this connection
                 settle(store.conn, summary)
-                archived = archived_note(store, first_new)
+                archived = archived_note(archived_touches(store, first_new))
             if archived:
                 summary.notes.append(archived)
         except KeyboardInterrupt:

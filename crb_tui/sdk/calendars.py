@@ -82,6 +82,7 @@ __all__ = [
     "decode",
     "event_prefix",
     "instance_key",
+    "later_note",
     "looks_like_icalendar",
     "meeting_key",
     "meeting_records",

@@ -431,3 +431,18 @@ def dashboard(store: Store, today: dt.date, *, weeks: int = 52) -> dict[str, Any
         "new_people": new,
         "interactions": touches,
     }
+
+
+def last_interaction_id(store: Store) -> int:
+    """The highest interaction id stored (0 for none): what a run stores comes after it."""
+    row = store.conn.execute("select coalesce(max(id), 0) from interactions").fetchone()
+    return int(row[0])
+
+
+def archived_touches(store: Store, first_id: int) -> list[tuple[int, str, int]]:
+    """(id, name, touches) of the archived people with interactions from ``first_id`` on (a
+    run's new touches), the most touched first."""
+    return [(int(pid), str(name), int(n)) for pid, name, n in store.conn.execute(
+        """select p.id, p.name, count(*) from interactions i join people p on p.id = i.person_id
+           where i.id >= ? and p.archived = 1 group by p.id order by count(*) desc, p.id""",
+        (first_id,)).fetchall()]
