@@ -17,8 +17,10 @@ from textual.style import Style
 from textual.visual import RenderOptions, Visual
 
 from crb_tui import clock
-from crb_tui.quantities import cadence_status, days_late  # noqa: F401 (re-exported)
-from crb_tui.text import DIRECTION_LABELS, plain  # noqa: F401 (re-exported)
+from crb_tui.quantities import cadence_status as cadence_status  # (re-exported)
+from crb_tui.quantities import days_late as days_late  # (re-exported)
+from crb_tui.text import DIRECTION_LABELS as DIRECTION_LABELS  # (re-exported)
+from crb_tui.text import plain
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"
