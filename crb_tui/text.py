@@ -111,8 +111,10 @@ UNDIRECTED_KINDS = frozenset({"note", "connection"})
 
 
 def plural(count: float, word: str) -> str:
-    """``1 day``, ``2 days``, ``1.5 days``: a count (shown with ``:g``) and its word."""
-    return f"{count:g} {word}" if count == 1 else f"{count:g} {word}s"
+    """``1 day``, ``2 days``, ``1.5 days``: a count (a fraction shown with ``:g``) and its
+    word, the one way every message counts things."""
+    shown = count if isinstance(count, int) else f"{count:g}"
+    return f"{shown} {word}" if count == 1 else f"{shown} {word}s"
 
 
 DIRECTION_LABELS = {"in": "from them", "out": "by you", "mutual": "together"}

@@ -26,9 +26,6 @@ _TOGETHER = ("meeting", "call")
 _MESSAGES = ("email", "message")
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
 
 def _event(row: dict[str, Any]) -> str:
     subject = plain(row.get("subject"), one_line=True)
@@ -96,7 +93,7 @@ class _Explainer:
             outs = sum(1 for t in touches if t["kind"] in _MESSAGES and t["direction"] == "out")
             detail = (
                 "no two-way touch yet (no meeting or call, and no messages both ways): "
-                f"{_n(outs, 'message')} from you, {_n(ins, 'message')} from them"
+                f"{plural(outs, 'message')} from you, {plural(ins, 'message')} from them"
             )
             events = [_event(t) for t in touches[-3:]]
             parts = [Part("warmth", "no two-way touch", 0.0, detail, events)]
@@ -171,7 +168,7 @@ class _Explainer:
             events.append(f"{first} to {last}: {mark}")
         parts.append(Part(
             "trust", "consistency", round(r["ts_n"], 2),
-            f"a touch in {r['hits_n']} of the last {_n(r['windows_n'], 'window')} of "
+            f"a touch in {r['hits_n']} of the last {plural(r['windows_n'], 'window')} of "
             f"{plural(wcad, 'day')} ({unset}at most {self.run.windows}, none before the first "
             f"touch; plus "
             f"{hc.trust_consistency_prior:g} imagined at half): {100 * r['cons_n']:.0f}%, "
@@ -180,8 +177,8 @@ class _Explainer:
         ))
         parts.append(Part(
             "trust", "reciprocity", round(r["tr_n"], 2),
-            f"{_n(r['in_n'], 'message')} from them, {r['out_n']} from you, "
-            f"{_n(r['mut_n'], 'time')} together: {100 * r['recip_n']:.0f}% two-way "
+            f"{plural(r['in_n'], 'message')} from them, {r['out_n']} from you, "
+            f"{plural(r['mut_n'], 'time')} together: {100 * r['recip_n']:.0f}% two-way "
             f"(one-way contact counts as none), {share('recip')}",
         ))
         parts += self._signal_parts("trust")
@@ -295,7 +292,7 @@ class _Explainer:
             why = "no two-way touch yet: one-way contact is not a relationship"
         else:
             facts = (
-                f"reciprocity {100 * r['recip_n']:.0f}%, {_n(span, 'day')} of history, "
+                f"reciprocity {100 * r['recip_n']:.0f}%, {plural(span, 'day')} of history, "
                 f"trust {r['t_n']}, value {_known(r['v_n'])}"
             )
             need = {
@@ -334,7 +331,7 @@ def _one_sided(r: dict[str, Any], hc: Any) -> str:
     you = r["one_sided"] == 1
     mine, theirs = (r["out_n"], r["in_n"]) if you else (r["in_n"], r["out_n"])
     who, other = ("you", "they") if you else ("they", "you")
-    together = _n(r["mut_n"], "time") + " together" if r["mut_n"] else "no time together"
+    together = plural(r["mut_n"], "time") + " together" if r["mut_n"] else "no time together"
     wrote = f"all {mine} messages" if not theirs else f"{mine} of the {mine + theirs} messages"
     return (
         f"{who} carry it: {who} wrote {wrote}, {other} {theirs or 'none'}, {together}; "

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from crb_tui.store.health_functions import EXCHANGE_WEEKS, week_of, week_start
+from crb_tui.text import plural
 
 __all__ = ["EXCHANGE_WEEKS", "UNKNOWN", "exchange_detail", "exchange_weeks", "series",
            "series_key", "series_of", "together_detail"]
@@ -92,9 +93,6 @@ def series_of(
     )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
 
 def together_detail(
     interactions: Iterable[dict[str, Any]], points: dict[str, float], age: Callable[[str], float],
@@ -108,7 +106,7 @@ def together_detail(
     counts: dict[str, int] = {}
     for kind, _title, rows in found:
         counts[kind] = counts.get(kind, 0) + len(rows)
-    text = ", ".join(_plural(n, kind) for kind, n in sorted(counts.items()))
+    text = ", ".join(plural(n, kind) for kind, n in sorted(counts.items()))
     events = []
     for kind, _title, rows in found:
         if len(rows) < 2:
@@ -119,7 +117,7 @@ def together_detail(
         # Once what is left of the series counts as one meeting or less, it costs nothing.
         worth = f"worth {now} points now" + (f" instead of {alone}" if now != alone else "")
         events.append(
-            f"{_plural(len(rows), kind)} \u201c{subject}\u201d (last {rows[-1]['at'][:10]}): a "
+            f"{plural(len(rows), kind)} \u201c{subject}\u201d (last {rows[-1]['at'][:10]}): a "
             f"series, {worth}"
         )
     if events:
@@ -140,7 +138,7 @@ def exchange_detail(
         text = (f"no exchange week in the last {EXCHANGE_WEEKS} (one of you writing, the other "
                 f"answering that week or the next, by {' or '.join(sorted(points)) or 'nothing'})")
         return text, []
-    text = ", ".join(f"{_plural(len(ws), 'week')} of {k} both ways" for k, ws in found)
+    text = ", ".join(f"{plural(len(ws), 'week')} of {k} both ways" for k, ws in found)
     text += " (one of you wrote, the other that week or the week before)"
     text += f", in the last {EXCHANGE_WEEKS} weeks: {raw:.1f} points after decay"
     if raw > cap:

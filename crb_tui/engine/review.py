@@ -28,7 +28,6 @@ from crb_tui.engine.review_item import (
     ReviewItem,
     _date,
     _days,
-    _plural,
 )
 from crb_tui.engine.review_plugins import plugin_items
 from crb_tui.engine.review_triage import triage_items
@@ -36,6 +35,7 @@ from crb_tui.records import all_day
 from crb_tui.store import Store
 from crb_tui.store import review_queries as rq
 from crb_tui.store.actions import promises_seen, queued_on, remember_queue
+from crb_tui.text import plural
 
 
 def build_review(
@@ -284,7 +284,7 @@ def collect_items(
     for row in rq.due_commitments(store, day):
         due = _date(row["due"]) or today
         late = _days(today, due)
-        when = "due today" if late == 0 else f"{_plural(late, 'day')} overdue"
+        when = "due today" if late == 0 else f"{plural(late, 'day')} overdue"
         if row["direction"] == "out":
             items.append(
                 ReviewItem(
@@ -351,7 +351,7 @@ def collect_items(
                 row["pid"],
                 row["name"],
                 f"No touch yet: reach out; you aim for every "
-                f"{_plural(row['cadence_days'], 'day')}",
+                f"{plural(row['cadence_days'], 'day')}",
                 "Reach out and start the relationship with something useful to them",
                 BASE["no_touch"] + 100 * TIER_WEIGHT.get(row["tier"], 0.5),
                 {"last_touch": None, "cadence_days": row["cadence_days"]},
@@ -406,7 +406,7 @@ def collect_items(
             d = upcoming[md]
             if row["snoozed"] and d:
                 continue  # (the day itself comes up, as a meeting today does)
-            when = "today" if d == 0 else f"in {_plural(d, 'day')}"
+            when = "today" if d == 0 else f"in {plural(d, 'day')}"
             items.append(
                 ReviewItem(
                     "anniversary",

@@ -16,11 +16,11 @@ from crb_tui.engine.review_item import (
     ReviewItem,
     _date,
     _days,
-    _plural,
     ago_or_today,
 )
 from crb_tui.store import Store
 from crb_tui.store.review_queries import backlog_rows
+from crb_tui.text import plural
 
 __all__ = ["backlog_items"]
 
@@ -31,7 +31,7 @@ def _past_cadence_item(row: dict[str, Any], today: dt.date, config: Config) -> R
         "past_cadence",
         row["pid"],
         row["name"],
-        f"{since}; you aim for every {_plural(row['cadence_days'], 'day')}",
+        f"{since}; you aim for every {plural(row['cadence_days'], 'day')}",
         "Reach out with something useful to them",
         BASE["past_cadence"] + 100 * min(row["overdue"], 5.0) * TIER_WEIGHT.get(row["tier"], 0.5),
         {"overdue": round(row["overdue"], 2), "last_touch": row["last_touch"]},

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crb_tui.clock import local_date
+from crb_tui.text import plural
 
 __all__ = ["BASE", "TIER_WEIGHT", "ReviewItem"]
 
@@ -74,9 +75,6 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
 
 def ago_or_today(days: int) -> str:
     """``today``, or how long ago ("3 days ago", "7 months ago"): never "0 days ago"."""
@@ -87,7 +85,7 @@ def ago(days: int) -> str:
     """How long ago, in the unit a person would say: days up to two months, then months, then
     years ("45 days", "7 months", "26 years")."""
     if days < 60:
-        return _plural(days, "day")
+        return plural(days, "day")
     if days < 730:
-        return _plural(round(days / 30.44), "month")
-    return _plural(round(days / 365.25), "year")
+        return plural(round(days / 30.44), "month")
+    return plural(round(days / 365.25), "year")

@@ -11,11 +11,12 @@ from crb_tui import hooks
 from crb_tui.config import Config
 from crb_tui.engine import plugin_calls
 from crb_tui.engine.plugin_calls import PluginCalls
-from crb_tui.engine.review_item import ReviewItem, _plural
+from crb_tui.engine.review_item import ReviewItem
 from crb_tui.errors import user_message
 from crb_tui.results import ReviewItem as PluginItem
 from crb_tui.store import Store
 from crb_tui.store.review_queries import eligible_names, unknown_people
+from crb_tui.text import plural
 
 __all__ = ["plugin_items"]
 
@@ -54,7 +55,7 @@ def plugin_items(
                             + ", ".join(str(pid) for pid in unknown)
                             + f"); {'it is' if one else 'they are'} left out")
         if bad:
-            _warn(warnings, f"plugin {plugin}: review_items gave {_plural(bad, 'item')} "
+            _warn(warnings, f"plugin {plugin}: review_items gave {plural(bad, 'item')} "
                             "CRB cannot use (each needs a person_id and a numeric priority)")
     return items
 

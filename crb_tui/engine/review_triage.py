@@ -11,10 +11,11 @@ from typing import Any
 from crb_tui import hooks
 from crb_tui.clock import day_bounds, happened_before
 from crb_tui.config import Config
-from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, _plural, ago_or_today
+from crb_tui.engine.review_item import BASE, ReviewItem, _date, _days, ago_or_today
 from crb_tui.store import Store
 from crb_tui.store.actions import shown_before_day
 from crb_tui.store.review_queries import triage_candidates
+from crb_tui.text import plural
 
 log = logging.getLogger("crb_tui.engine.review")
 
@@ -40,7 +41,7 @@ def _evidence(row: dict[str, Any], today: dt.date) -> tuple[float, str, dict[str
     if others:
         words.append(f"{others} two-way touch{'' if others == 1 else 'es'}")
     if meetings:
-        words.append(_plural(meetings, "meeting"))
+        words.append(plural(meetings, "meeting"))
     if since == 0:
         words.append("last touch today")
     elif since is not None:
