@@ -173,8 +173,6 @@ async def test_a_card_part_that_grows_is_laid_out_once(monkeypatch: pytest.Monke
     new size without a second layout of the whole screen: a part given taller text is laid
     out once, and shows all of it; the card growing past its height gets its scroll bar (a
     layout of its own)."""
-    from textual.screen import Screen
-
     from crb_tui.tui.screens.review import CardGauges, CardPart, CardScroll
     from crb_tui.tui.widgets.gauge import Gauge
 
@@ -190,22 +188,16 @@ async def test_a_card_part_that_grows_is_laid_out_once(monkeypatch: pytest.Monke
                 with CardGauges():
                     yield Gauge("Health", 50, id="gauge")
 
-    layouts = 0
-    refresh_layout = Screen._refresh_layout
-
-    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
-        nonlocal layouts
-        layouts += 1
-        refresh_layout(self, *args, **kwargs)
-
     app = PartApp()
     async with app.run_test(size=(40, 10)) as pilot:
         await pilot.pause()
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        from tests.test_tui import count_layouts
+
+        layouts = count_layouts(monkeypatch)
         app.query_one("#part", CardPart).update("one\ntwo\nthree")
         await pilot.pause()
         await pilot.pause()
-        assert layouts == 1
+        assert layouts[0] == 1
         assert app.query_one("#part").size.height == 3
         assert app.query_one("#below").region.y == 3
         card = app.query_one("#card", CardScroll)

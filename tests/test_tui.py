@@ -120,6 +120,21 @@ def review(app: CrbApp) -> ReviewScreen:
     return app.screen
 
 
+def count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, every layout of a screen adds one to the returned counter's ``[0]``."""
+    from textual.screen import Screen
+
+    counter = [0]
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        counter[0] += 1
+        refresh_layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return counter
+
+
 def notifications(app: CrbApp) -> list[str]:
     return [n.message for n in app._notifications]
 

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.screen import Screen
 
 from crb_tui.host.app_context import AppContext
 from crb_tui.tui import data
 from tests.conftest import Crb
-from tests.test_tui import TODAY, opened, press, review, screen_text, settle, until
+from tests.test_tui import TODAY, count_layouts, opened, press, review, screen_text, settle, until
 from tests.test_tui_review import small  # noqa: F401 - the fixture: Ann (a promise), Kai, Lee
 
 pytestmark = pytest.mark.anyio
@@ -45,15 +44,7 @@ async def test_the_next_card_is_read_ahead_and_drawn_with_one_layout(
         # Ann's card, and those either side of it: Kai (next) and Lee (before, wrapping round).
         assert sorted(set(pages_read)) == [1, 2, 3]
         pages_read.clear()
-        layouts = 0
-        refresh_layout = Screen._refresh_layout
-
-        def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
-            nonlocal layouts
-            layouts += 1
-            refresh_layout(self, *args, **kwargs)
-
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = count_layouts(monkeypatch)
         await pilot.press("right")
         await pilot.pause()
         # Kai's whole card at once, from what was read ahead: nothing of his read now.
@@ -61,7 +52,7 @@ async def test_the_next_card_is_read_ahead_and_drawn_with_one_layout(
         text = screen_text(app)
         assert "Kai Key" in text and "Last touches" in text and "…" not in text
         assert 1 not in pages_read
-        assert layouts == 1
+        assert layouts[0] == 1
         await settle(pilot)
         assert 1 not in pages_read  # (only the card after his, Lee's, if it had to be)
 
